@@ -1,0 +1,262 @@
+"""Checked expression trees -> Python source, compiled once at load.
+
+Only trees that ``_expr`` accepted reach this module, so the only
+constructs emitted are the ones listed here: constants (as ``repr`` or
+as named globals), locals for fields and scores, three-valued
+operators written out with walrus temporaries, and calls to the
+functions of ``_functions``. The semantics are those of
+``_interp.Interpreter``; the tests hold the two to agree.
+"""
+
+from __future__ import annotations
+
+import ast
+import itertools
+from typing import Any
+
+from ._expr import BOOL, NUM, Checked
+
+_CMP = {ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=", ast.Eq: "==", ast.NotEq: "!=", ast.In: "in", ast.NotIn: "not in"}
+_BIN = {ast.Sub: "-", ast.Div: "/", ast.FloorDiv: "//", ast.Mod: "%"}
+_SAFE_BIN = {ast.Add: "_safe_add", ast.Mult: "_safe_mult", ast.Pow: "_safe_pow"}
+
+
+class Namespace:
+    """Globals of the generated module: constants and helpers, by name."""
+
+    def __init__(self) -> None:
+        self.globals: dict[str, Any] = {}
+        self._ids: dict[Any, str] = {}
+        self._counter = itertools.count()
+
+    def constant(self, value: Any, prefix: str = "_k") -> str:
+        key = (type(value).__name__, value) if _hashable(value) else None
+        if key is not None and key in self._ids:
+            return self._ids[key]
+        name = f"{prefix}{next(self._counter)}"
+        self.globals[name] = value
+        if key is not None:
+            self._ids[key] = name
+        return name
+
+    def temp(self) -> str:
+        return f"_t{next(self._counter)}"
+
+
+def _hashable(value: Any) -> bool:
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True
+
+
+class Env:
+    """Where a compiled expression finds its inputs."""
+
+    def __init__(self, fields: dict[str, str], lists: dict[str, str], list_sets: dict[str, str], scores: dict[str, str], events: str | None) -> None:
+        self.fields = fields
+        self.lists = lists
+        self.list_sets = list_sets
+        self.scores = scores
+        self.events = events
+
+
+class ExprCompiler:
+    def __init__(self, checked: Checked, env: Env, ns: Namespace) -> None:
+        self.checked = checked
+        self.env = env
+        self.ns = ns
+
+    def nullable(self, node: ast.expr) -> bool:
+        return self.checked.types[id(node)].nullable
+
+    def is_bool(self, node: ast.expr) -> bool:
+        return self.checked.types[id(node)].kind == BOOL
+
+    def code(self, node: ast.expr | None = None) -> str:
+        node = self.checked.tree if node is None else node
+        return getattr(self, "c_" + type(node).__name__)(node)
+
+    def truth(self, node: ast.expr) -> str:
+        """Code for a node as True/False/None."""
+        code = self.code(node)
+        if self.is_bool(node):
+            return code
+        if self.nullable(node):
+            t = self.ns.temp()
+            return f"(None if ({t} := {code}) is None else bool({t}))"
+        return f"bool({code})"
+
+    # -- leaves ----------------------------------------------------------
+    def c_Constant(self, node: ast.Constant) -> str:
+        value = node.value
+        if isinstance(value, (bool, int, str)) or value is None:
+            return repr(value)
+        return self.ns.constant(value)  # floats (inf, nan) and tuples
+
+    def c_Name(self, node: ast.Name) -> str:
+        if node.id in self.env.fields:
+            return self.env.fields[node.id]
+        return self.env.lists[node.id]
+
+    def c_Tuple(self, node: ast.Tuple) -> str:
+        items = ", ".join(self.code(e) for e in node.elts)
+        return f"({items},)"
+
+    # -- logic -----------------------------------------------------------
+    def c_BoolOp(self, node: ast.BoolOp) -> str:
+        decisive = "True" if isinstance(node.op, ast.Or) else "False"
+        other = "False" if decisive == "True" else "True"
+        values = node.values
+        if not any(self.nullable(v) for v in values) and all(self.is_bool(v) for v in values):
+            joiner = " or " if decisive == "True" else " and "
+            return "(" + joiner.join(self.code(v) for v in values) + ")"
+        temps: list[str] = []
+        nullable_temps: list[str] = []
+        parts = []
+        for v in values:
+            t = self.ns.temp()
+            temps.append(t)
+            if self.nullable(v):
+                nullable_temps.append(t)
+            parts.append(f"({decisive} if ({t} := {self.truth(v)}) is {decisive} else ")
+        if nullable_temps:
+            tail = f"(None if {' or '.join(f'{t} is None' for t in nullable_temps)} else {other})"
+        else:
+            tail = other
+        return "".join(parts) + tail + ")" * len(parts)
+
+    def c_UnaryOp(self, node: ast.UnaryOp) -> str:
+        sym = {ast.Not: "not ", ast.USub: "-", ast.UAdd: "+"}[type(node.op)]
+        inner = self.code(node.operand)
+        if not self.nullable(node.operand):
+            return f"({sym}{inner})"
+        t = self.ns.temp()
+        return f"(None if ({t} := {inner}) is None else {sym}{t})"
+
+    def c_BinOp(self, node: ast.BinOp) -> str:
+        left, right = self.code(node.left), self.code(node.right)
+        kinds = {self.checked.types[id(node.left)].kind, self.checked.types[id(node.right)].kind}
+        safe = type(node.op) in _SAFE_BIN and (isinstance(node.op, ast.Pow) or not kinds <= {NUM, BOOL})
+        lt, rt = self.ns.temp(), self.ns.temp()
+        checks = []
+        if self.nullable(node.left):
+            checks.append(f"{lt} is None")
+        if self.nullable(node.right):
+            checks.append(f"{rt} is None")
+        if safe:
+            compute = f"{_SAFE_BIN[type(node.op)]}({lt}, {rt})"
+        else:
+            sym = _BIN.get(type(node.op)) or {ast.Add: "+", ast.Mult: "*"}[type(node.op)]
+            compute = f"{lt} {sym} {rt}"
+        if not checks and not safe:
+            return f"({left} {sym} {right})"
+        bind = f"(({lt} := {left}), ({rt} := {right}))"
+        if checks:
+            return f"(None if {bind} and ({' or '.join(checks)}) else {compute})"
+        return f"({bind} and {compute})"
+
+    def c_Compare(self, node: ast.Compare) -> str:
+        operands = [node.left] + list(node.comparators)
+        right = node.comparators[-1]
+        codes = [self.code(o) for o in operands[:-1]]
+        if isinstance(node.ops[-1], (ast.In, ast.NotIn)):
+            codes.append(self.container(right))
+        else:
+            codes.append(self.code(right))
+        if len(node.ops) == 1:
+            a, b = operands
+            sym = _CMP[type(node.ops[0])]
+            checks = []
+            ca, cb = codes
+            if self.nullable(a):
+                t = self.ns.temp()
+                checks.append(f"({t} := {ca}) is None")
+                ca = t
+            if self.nullable(b):
+                t = self.ns.temp()
+                checks.append(f"({t} := {cb}) is None")
+                cb = t
+            if not checks:
+                return f"({ca} {sym} {cb})"
+            return f"(None if {' or '.join(checks)} else {ca} {sym} {cb})"
+        nullable = [self.nullable(o) for o in operands]
+        if not any(not (nullable[i] or nullable[i + 1]) for i in range(len(node.ops))):
+            # every comparison reads a nullable operand: one missing value makes the chain unknown
+            temps, checks = [], []
+            for o, code in zip(operands, codes):
+                if self.nullable(o):
+                    t = self.ns.temp()
+                    checks.append(f"({t} := {code}) is None")
+                    temps.append(t)
+                else:
+                    temps.append(code)
+            text = temps[0] + "".join(f" {_CMP[type(op)]} {t}" for op, t in zip(node.ops, temps[1:]))
+            return f"(None if {' or '.join(checks)} else ({text}))"
+        args = ", ".join(codes)
+        ops = self.ns.constant(tuple(_CMP[type(o)] for o in node.ops))
+        return f"_chain({ops}, ({args},))"
+
+    def container(self, node: ast.expr) -> str:
+        """A right-hand side of `in`: constant lists become frozensets."""
+        if isinstance(node, ast.Constant) and isinstance(node.value, tuple) and _hashable(node.value):
+            return self.ns.constant(frozenset(node.value), "_set")
+        if isinstance(node, ast.Name) and node.id in self.env.list_sets:
+            return self.env.list_sets[node.id]
+        return self.code(node)
+
+    # -- calls -----------------------------------------------------------
+    def c_Call(self, node: ast.Call) -> str:
+        name = node.func.id  # type: ignore[attr-defined]
+        if name in ("count", "last", "first"):
+            types, within = self.checked.event_args[id(node)]
+            kinds = self.ns.constant(types, "_ev")
+            events = self.env.events
+            if name == "count":
+                if within is None:
+                    return f"_count({events}, {kinds}, None, as_of)"
+                delta = self.ns.constant(within, "_dt")
+                return f"_count({events}, {kinds}, as_of - {delta}, as_of)"
+            return f"_{name}({events}, {kinds}, as_of)"
+        if name == "score":
+            return self.env.scores[node.args[0].value]  # type: ignore[attr-defined]
+        args = [self.code(a) for a in node.args]
+        if name == "has":
+            return f"({args[0]} is not None)"
+        if name == "days_since":
+            return f"_days_since({args[0]}, as_of)"
+        return f"_fn_{name}({', '.join(args)})"
+
+
+def compile_expr(checked: Checked, env: Env, ns: Namespace) -> str:
+    """Python source of an expression evaluating ``checked`` with None for unknown."""
+    return ExprCompiler(checked, env, ns).code()
+
+
+def compile_truth(checked: Checked, env: Env, ns: Namespace) -> str:
+    """Python source evaluating ``checked`` as a truth value: True, False or None."""
+    return ExprCompiler(checked, env, ns).truth(checked.tree)
+
+
+def chain(ops: tuple[str, ...], values: tuple[Any, ...]) -> bool | None:
+    """A chained comparison in three-valued logic (all operands evaluated)."""
+    unknown = False
+    for sym, a, b in zip(ops, values, values[1:]):
+        if a is None or b is None:
+            unknown = True
+        elif not _OPS[sym](a, b):
+            return False
+    return None if unknown else True
+
+
+_OPS = {
+    "<": lambda a, b: a < b,
+    "<=": lambda a, b: a <= b,
+    ">": lambda a, b: a > b,
+    ">=": lambda a, b: a >= b,
+    "==": lambda a, b: a == b,
+    "!=": lambda a, b: a != b,
+    "in": lambda a, b: a in b,
+    "not in": lambda a, b: a not in b,
+}

@@ -1,0 +1,350 @@
+"""A checked :class:`~leadspec._check.Plan` -> two generated Python functions.
+
+``evaluate(rec, as_of, issues)`` coerces every field, computes every
+score and every criterion (file order) and returns raw tuples that
+:class:`~leadspec.result.Result` turns into readable parts on demand.
+
+``stage(rec, as_of)`` is the fast path: disqualifiers first, then stage
+by stage, coercing a field only when the first block that needs it runs,
+short-circuiting groups, and returning as soon as a stage is not reached.
+Both use the same expression code and the same per-criterion error
+handling, so ``stage(lead) == evaluate(lead).stage`` always.
+
+The source is kept (``Ruleset.generated_source()``) so it can be read.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Callable
+
+from . import _functions as fn
+from ._check import CritPlan, GroupPlan, Plan, ScorePlan, walk_criteria
+from ._codegen import Env, Namespace, chain, compile_truth
+from ._fields import Coercer
+
+DISQUALIFIED = "disqualified"
+
+
+class _Sink:
+    """An issues list that forgets: the fast path reports no issues."""
+
+    __slots__ = ()
+
+    def append(self, item: Any) -> None:
+        pass
+
+
+def runtime_issue(criterion: str, exc: BaseException) -> dict[str, Any]:
+    return {"field": None, "value": None, "criterion": criterion, "message": f"could not be evaluated: {type(exc).__name__}: {exc}"}
+
+
+def k_all(values: tuple[Any, ...]) -> bool | None:
+    return False if False in values else (None if None in values else True)
+
+
+def k_any(values: tuple[Any, ...]) -> bool | None:
+    return True if True in values else (None if None in values else False)
+
+
+def k_none(values: tuple[Any, ...]) -> bool | None:
+    return False if True in values else (None if None in values else True)
+
+
+def k_at_least(n: int, values: tuple[Any, ...]) -> bool | None:
+    passed = values.count(True)
+    if passed >= n:
+        return True
+    if passed + values.count(None) < n:
+        return False
+    return None
+
+
+class EventScore:
+    """Points per event inside a window, capped per type, optionally decayed."""
+
+    def __init__(self, plan: ScorePlan) -> None:
+        self.table = {kind: points for kind, (points, _cap) in plan.events.items()}
+        self.caps = {kind: cap for kind, (_points, cap) in plan.events.items() if cap is not None}
+        self.order = list(plan.events)
+        self.window = plan.window
+        self.half_life = plan.half_life.total_seconds() if plan.half_life else None
+
+    def __call__(self, events: list[dict[str, Any]] | None, as_of: datetime) -> tuple[Any, tuple[tuple[str, Any, int], ...]]:
+        if not events:
+            return 0, ()
+        start = None if self.window is None else as_of - self.window
+        table, half_life = self.table, self.half_life
+        sums: dict[str, Any] = {}
+        counts: dict[str, int] = {}
+        for e in events:
+            points = table.get(e["type"])
+            if points is None:
+                continue
+            at = e["at"]
+            if at > as_of or (start is not None and at < start):
+                continue
+            kind = e["type"]
+            if half_life is not None:
+                points = points * 0.5 ** ((as_of - at).total_seconds() / half_life)
+            sums[kind] = sums.get(kind, 0) + points
+            counts[kind] = counts.get(kind, 0) + 1
+        total: Any = 0
+        contributions = []
+        for kind in self.order:
+            if kind in counts:
+                points = sums[kind]
+                cap = self.caps.get(kind)
+                if cap is not None and points > cap:
+                    points = cap
+                total += points
+                contributions.append((kind, points, counts[kind]))
+        return total, tuple(contributions)
+
+
+def clamp(value: Any, low: Any, high: Any) -> Any:
+    if low is not None and value < low:
+        return low
+    if high is not None and value > high:
+        return high
+    return value
+
+
+class _Gen:
+    def __init__(self, plan: Plan) -> None:
+        self.plan = plan
+        self.ns = Namespace()
+        self.ns.globals.update(
+            {
+                "_count": fn.count,
+                "_last": fn.last,
+                "_first": fn.first,
+                "_days_since": fn.days_since,
+                "_safe_add": fn.SAFE_OPS["add"],
+                "_safe_mult": fn.SAFE_OPS["mult"],
+                "_safe_pow": fn.SAFE_OPS["pow"],
+                "_chain": chain,
+                "_all": k_all,
+                "_any": k_any,
+                "_none": k_none,
+                "_at_least": k_at_least,
+                "_runtime": runtime_issue,
+                "_clamp": clamp,
+                "_sink": _Sink(),
+            }
+        )
+        for name, func in fn.PLAIN.items():
+            self.ns.globals[f"_fn_{name}"] = func
+        self.coercers = {c.name: c for c in plan.coercers}
+        lists = {name: self.ns.constant(values, f"_L_{name}_") for name, values in plan.lists.items()}
+        list_sets = {}
+        for name, values in plan.lists.items():
+            try:
+                list_sets[name] = self.ns.constant(frozenset(values), f"_S_{name}_")
+            except TypeError:  # pragma: no cover - lists hold text and numbers only
+                list_sets[name] = lists[name]
+        self.env = Env(
+            fields={name: f"f_{name}" for name in self.coercers},
+            lists=lists,
+            list_sets=list_sets,
+            scores={s.name: f"s_{s.name}" for s in plan.scores},
+            events=f"f_{plan.events_field}" if plan.events_field else None,
+        )
+        self.scores = {s.name: s for s in plan.scores}
+
+    # -- pieces ------------------------------------------------------------
+    def field_lines(self, name: str) -> list[str]:
+        c = self.coercers[name]
+        var = self.env.fields[name]
+        cname = self.ns.constant(c, f"_c_{name}_")
+        if c.path is None:
+            lines = [f"{var} = rec.get({c.source!r})"]
+        else:
+            lines = [f"{var} = {cname}.lookup(rec)"]
+        if c.type in ("integer", "number"):
+            low = self.ns.constant(c.min, "_min")
+            high = self.ns.constant(c.max, "_max")
+            types = f"type({var}) is int" if c.type == "integer" else f"(type({var}) is int or type({var}) is float)"
+            lines.append(f"if not ({types} and {low} <= {var} <= {high}): {var} = {cname}.coerce({var}, issues)")
+        elif c.type == "boolean":
+            lines.append(f"if type({var}) is not bool: {var} = {cname}.coerce({var}, issues)")
+        elif c.type == "string":
+            miss = self.ns.constant(c.missing, "_miss")
+            lines += [
+                f"if type({var}) is str:",
+                f"    {var} = {var}.strip()",
+                f"    if {var} in {miss}: {var} = {self.ns.constant(c.default, '_dflt')}",
+                f"else: {var} = {cname}.coerce({var}, issues)",
+            ]
+        elif c.type == "enum":
+            table = self.ns.constant(c.enum, "_enum")
+            lines += [
+                f"_e = {table}.get({var}) if type({var}) is str else None",
+                f"{var} = {cname}.coerce({var}, issues) if _e is None else _e",
+            ]
+        else:
+            lines.append(f"{var} = {cname}.coerce({var}, issues)")
+        return lines
+
+    def criterion_lines(self, c: CritPlan, var: str) -> list[str]:
+        assert c.checked is not None
+        code = compile_truth(c.checked, self.env, self.ns)
+        lines = [
+            "try:",
+            f"    {var} = {code}",
+            "except Exception as _exc:",
+            f"    {var} = None",
+            f"    issues.append(_runtime({c.id!r}, _exc))",
+        ]
+        if c.missing != "unknown":
+            lines.append(f"if {var} is None: {var} = {c.missing == 'pass'}")
+        return lines
+
+    def score_lines(self, s: ScorePlan, outcome: Callable[[CritPlan], str]) -> list[str]:
+        lines: list[str] = []
+        terms = []
+        if s.events:
+            helper = self.ns.constant(EventScore(s), f"_score_{s.name}_")
+            lines.append(f"c_{s.name} = {helper}({self.env.events}, as_of)")
+            terms.append(f"c_{s.name}[0]")
+        for rule in s.rules:
+            var = outcome(rule)
+            lines += self.criterion_lines(rule, var)
+            terms.append(f"({rule.points!r} if {var} is True else 0)")
+        total = " + ".join(terms) or "0"
+        if s.min is not None or s.max is not None:
+            total = f"_clamp({total}, {s.min!r}, {s.max!r})"
+        lines.append(f"s_{s.name} = {total}")
+        return lines
+
+    # -- evaluate: everything ---------------------------------------------------
+    def evaluate_source(self) -> str:
+        plan = self.plan
+        body: list[str] = []
+        for name in self.coercers:
+            body += self.field_lines(name)
+        for s in plan.scores:
+            body += self.score_lines(s, lambda c: f"o{c.index}")
+            if not s.events:
+                body.append(f"c_{s.name} = None")
+        for c in plan.disqualify:
+            body += self.criterion_lines(c, f"o{c.index}")
+        stage_vars = []
+        for st in plan.stages:
+            for c in walk_criteria(st.cond):
+                if c.checked is not None:
+                    body += self.criterion_lines(c, f"o{c.index}")
+            var = f"g{st.index}"
+            body.append(f"{var} = {self.group_expr(st.cond)}")
+            stage_vars.append(var)
+        fields = ", ".join(self.env.fields[n] for n in self.coercers)
+        outcomes = ", ".join(f"o{c.index}" for c in plan.criteria)
+        scores = ", ".join(f"s_{s.name}" for s in plan.scores)
+        contributions = ", ".join(f"c_{s.name}" for s in plan.scores)
+        body.append(f"return ({fields},), ({outcomes}{',' if outcomes else ''}), ({', '.join(stage_vars)},), ({scores}{',' if scores else ''}), ({contributions}{',' if contributions else ''})")
+        return "def _evaluate(rec, as_of, issues):\n" + "\n".join("    " + line for line in body) + "\n"
+
+    def group_expr(self, g: GroupPlan) -> str:
+        parts = [f"o{i.index}" if isinstance(i, CritPlan) else self.group_expr(i) for i in g.items]
+        values = "(" + ", ".join(parts) + ",)"
+        code = f"_at_least({g.n}, {values})" if g.op == "at_least" else f"_{g.op}({values})"
+        if g.crit is not None:
+            return f"(o{g.crit.index} := {code})"
+        return code
+
+    # -- stage: the fast path -------------------------------------------------------
+    def stage_source(self) -> str:
+        plan = self.plan
+        body: list[str] = ["issues = _sink"]
+        ready: set[str] = set()
+        temps = iter(range(10**9))
+
+        def ensure(names: list[str], scores: list[str]) -> None:
+            for s_name in scores:
+                s = self.scores[s_name]
+                deps = [n for r in s.rules if r.checked for n in r.checked.fields]
+                if s.events and plan.events_field:
+                    deps.append(plan.events_field)
+                ensure(deps, [n for r in s.rules if r.checked for n in r.checked.scores])
+                if "score:" + s_name not in ready:
+                    ready.add("score:" + s_name)
+                    body.extend(self.score_lines(s, lambda c: f"_r{next(temps)}"))
+            for name in names:
+                if name not in ready:
+                    ready.add(name)
+                    body.extend(self.field_lines(name))
+
+        def needs(crits: list[CritPlan]) -> None:
+            fields = [n for c in crits if c.checked for n in c.checked.fields]
+            scores = [n for c in crits if c.checked for n in c.checked.scores]
+            ensure(fields, scores)
+
+        if plan.disqualify:
+            needs(plan.disqualify)
+            for c in plan.disqualify:
+                var = f"_d{c.index}"
+                body += self.criterion_lines(c, var)
+                body.append(f"if {var} is True: return {DISQUALIFIED!r}")
+        previous = plan.base.id
+        for st in plan.stages:
+            needs(walk_criteria(st.cond))
+            if st.cond.op == "all" and st.cond.crit is None:
+                for item in st.cond.items:
+                    var = f"_v{next(temps)}"
+                    body += self.item_lines(item, var, temps)
+                    body.append(f"if {var} is not True: return {previous!r}")
+            else:
+                var = f"_g{next(temps)}"
+                body += self.item_lines(st.cond, var, temps)
+                body.append(f"if {var} is not True: return {previous!r}")
+            previous = st.id
+        body.append(f"return {previous!r}")
+        return "def _stage(rec, as_of):\n" + "\n".join("    " + line for line in body) + "\n"
+
+    def item_lines(self, item: CritPlan | GroupPlan, var: str, temps: Any) -> list[str]:
+        if isinstance(item, CritPlan):
+            return self.criterion_lines(item, var)
+        g = item
+        lines: list[str] = []
+        if g.op == "at_least":
+            passed, unknown = f"_p{next(temps)}", f"_u{next(temps)}"
+            lines += [f"{passed} = 0", f"{unknown} = 0"]
+            for sub in g.items:
+                v = f"_v{next(temps)}"
+                inner = self.item_lines(sub, v, temps)
+                lines.append(f"if {passed} < {g.n}:")
+                lines += ["    " + x for x in inner]
+                lines += [f"    if {v} is True: {passed} += 1", f"    elif {v} is None: {unknown} += 1"]
+            lines.append(f"{var} = True if {passed} >= {g.n} else (False if {passed} + {unknown} < {g.n} else None)")
+            return lines
+        decisive = "False" if g.op == "all" else "True"  # any and none both stop at the first True
+        start = "True" if g.op == "all" else "False"
+        acc = var if g.op != "none" else f"_h{next(temps)}"
+        lines.append(f"{acc} = {start}")
+        for sub in g.items:
+            v = f"_v{next(temps)}"
+            inner = self.item_lines(sub, v, temps)
+            lines.append(f"if {acc} is not {decisive}:")
+            lines += ["    " + x for x in inner]
+            lines += [f"    if {v} is {decisive}: {acc} = {decisive}", f"    elif {v} is None: {acc} = None"]
+        if g.op == "none":
+            lines.append(f"{var} = None if {acc} is None else not {acc}")
+        return lines
+
+
+class Compiled:
+    """The generated functions and their source."""
+
+    def __init__(self, plan: Plan) -> None:
+        gen = _Gen(plan)
+        self.source = gen.evaluate_source() + "\n\n" + gen.stage_source()
+        namespace = dict(gen.ns.globals)
+        namespace["__builtins__"] = {"type": type, "int": int, "float": float, "str": str, "bool": bool, "Exception": Exception}
+        code = compile(self.source, f"<leadspec:{plan.name}>", "exec")
+        exec(code, namespace)  # noqa: S102 - source generated from a checked tree, see module docstring
+        self.evaluate: Callable[[Any, datetime, Any], tuple[Any, ...]] = namespace["_evaluate"]
+        self.stage: Callable[[Any, datetime], str] = namespace["_stage"]
+        self.constants = {k: v for k, v in gen.ns.globals.items() if not callable(v) or isinstance(v, (Coercer, EventScore))}
+
+
+__all__ = ["Compiled", "DISQUALIFIED", "EventScore"]

@@ -1,0 +1,589 @@
+"""Parse and check expressions at load time (FORMAT.md section 4).
+
+An expression is parsed with :func:`simpleeval.SimpleEval.parse`, then
+walked once: every construct must be one the language allows, every name
+a declared field or list, every function a built-in with the right
+arguments; obvious type mismatches and enum values that are not declared
+are refused, and constant sub-expressions are folded with simpleeval's
+limits (so ``9**9**9`` fails here, at load, not on the first lead).
+
+The result, :class:`Checked`, is the folded tree plus what the code
+generator and the explanations need: the static type and nullability of
+every node, the fields, lists and scores it reads, and the resolved
+arguments of event functions.
+"""
+
+from __future__ import annotations
+
+import ast
+import difflib
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+import simpleeval
+
+from ._functions import PLAIN, SIGNATURES
+from ._model import FieldSpec, parse_duration
+
+MAX_EXPRESSION = 2000
+"""Longest expression accepted, in characters."""
+
+# static kinds of values
+NUM, STR, BOOL, DATE, DATETIME, LIST, EVENTS, ANY = "num", "str", "bool", "date", "datetime", "list", "events", "any"
+
+FIELD_KINDS = {
+    "string": STR,
+    "integer": NUM,
+    "number": NUM,
+    "boolean": BOOL,
+    "enum": STR,
+    "date": DATE,
+    "datetime": DATETIME,
+    "list": LIST,
+    "events": EVENTS,
+}
+
+KIND_WORDS = {
+    NUM: "a number",
+    STR: "text",
+    BOOL: "a boolean",
+    DATE: "a date",
+    DATETIME: "a datetime",
+    LIST: "a list",
+    EVENTS: "events",
+}
+
+_NOT_ALLOWED = {
+    ast.Attribute: "attribute access (x.y)",
+    ast.Subscript: "indexing (x[i])",
+    ast.Lambda: "lambda",
+    ast.ListComp: "comprehensions",
+    ast.SetComp: "comprehensions",
+    ast.DictComp: "comprehensions",
+    ast.GeneratorExp: "comprehensions",
+    ast.JoinedStr: "f-strings",
+    ast.IfExp: "`x if c else y`",
+    ast.Dict: "dict literals",
+    ast.Set: "set literals",
+    ast.NamedExpr: "assignment (:=)",
+    ast.Starred: "unpacking (*x)",
+    ast.Await: "await",
+    ast.Yield: "yield",
+    ast.YieldFrom: "yield",
+}
+
+_ORDER_OPS = (ast.Lt, ast.LtE, ast.Gt, ast.GtE)
+_EQ_OPS = (ast.Eq, ast.NotEq)
+_IN_OPS = (ast.In, ast.NotIn)
+_ARITH = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.FloorDiv, ast.Mod, ast.Pow)
+
+
+@dataclass(frozen=True)
+class T:
+    """Static type of a node: its kind, whether it can be missing, enum values."""
+
+    kind: str
+    nullable: bool = True
+    values: tuple[str, ...] | None = None
+
+
+@dataclass
+class ExprProblem:
+    code: str
+    message: str
+    start: int  # character offsets into the expression text
+    end: int
+
+
+@dataclass
+class Context:
+    """What an expression may refer to."""
+
+    fields: dict[str, FieldSpec]
+    lists: dict[str, list[Any]]
+    scores: list[str]  # score names visible here
+    all_scores: list[str]
+    event_types: tuple[str, ...] | None  # declared types, or None for any
+    events_field: str | None  # the single events field, when there is one
+    events_fields: list[str]
+
+
+@dataclass
+class Checked:
+    """A checked, folded expression."""
+
+    text: str
+    tree: ast.expr
+    types: dict[int, T]
+    fields: list[str] = field(default_factory=list)
+    lists: list[str] = field(default_factory=list)
+    scores: list[str] = field(default_factory=list)
+    uses_events: bool = False
+    event_args: dict[int, tuple[frozenset[str], timedelta | None]] = field(default_factory=dict)
+    observed: list[tuple[str, ast.expr]] = field(default_factory=list)  # calls whose values explanations show
+
+    def type_of(self, node: ast.AST) -> T:
+        return self.types[id(node)]
+
+
+def suggest(name: str, candidates: list[str] | tuple[str, ...]) -> str:
+    """`` (did you mean 'employees'?)`` or an empty string."""
+    close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
+    if not close:
+        lowered = {c.lower(): c for c in candidates}
+        if name.lower() in lowered:
+            close = [lowered[name.lower()]]
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _describe(node: ast.AST, t: T) -> str:
+    text = ast.unparse(node)
+    return f"{text} ({KIND_WORDS.get(t.kind, t.kind)})" if t.kind != ANY else text
+
+
+_FOLDER = simpleeval.EvalWithCompoundTypes(functions={}, names={})
+
+
+class _Fail(Exception):
+    pass
+
+
+class Checker:
+    def __init__(self, text: str, ctx: Context) -> None:
+        self.text = text
+        self.ctx = ctx
+        self.problems: list[ExprProblem] = []
+        self.types: dict[int, T] = {}
+        self.result: Checked | None = None
+        self._encoded = text.encode("utf-8")
+
+    # -- positions -------------------------------------------------------
+    def _offset(self, byte_offset: int) -> int:
+        return len(self._encoded[:byte_offset].decode("utf-8", errors="ignore"))
+
+    def span(self, node: ast.AST) -> tuple[int, int]:
+        start = self._offset(getattr(node, "col_offset", 0))
+        end_b = getattr(node, "end_col_offset", None)
+        end = self._offset(end_b) if end_b is not None else start + 1
+        return start, max(end, start + 1)
+
+    def error(self, node: ast.AST, code: str, message: str) -> None:
+        start, end = self.span(node)
+        self.problems.append(ExprProblem(code, message, start, end))
+
+    # -- entry -----------------------------------------------------------
+    def check(self) -> Checked | None:
+        text = self.text
+        if len(text) > MAX_EXPRESSION:
+            self.problems.append(
+                ExprProblem("too-long", f"expression is {len(text):,} characters; the limit is {MAX_EXPRESSION:,}", 0, 1)
+            )
+            return None
+        if not text.strip():
+            self.problems.append(ExprProblem("syntax", "the expression is empty", 0, 1))
+            return None
+        try:
+            parsed = ast.parse(text.strip(), mode="eval")
+        except SyntaxError as exc:
+            offset = max((exc.offset or 1) - 1, 0) + (len(text) - len(text.lstrip()))
+            self.problems.append(ExprProblem("syntax", f"invalid syntax: {exc.msg}", offset, offset + 1))
+            return None
+        except (RecursionError, MemoryError, ValueError) as exc:
+            self.problems.append(ExprProblem("syntax", f"expression cannot be parsed: {exc}", 0, 1))
+            return None
+        lead = len(text) - len(text.lstrip())
+        if lead:
+            for node in ast.walk(parsed):
+                if hasattr(node, "col_offset"):
+                    node.col_offset += lead  # type: ignore[attr-defined]
+                    if getattr(node, "end_col_offset", None) is not None:
+                        node.end_col_offset += lead  # type: ignore[attr-defined]
+        self.result = Checked(text=text.strip(), tree=parsed.body, types=self.types)
+        try:
+            tree = self.visit(parsed.body)
+        except RecursionError:
+            self.problems.append(ExprProblem("too-deep", "expression is nested too deeply", 0, 1))
+            return None
+        if self.problems:
+            return None
+        self.result.tree = tree
+        return self.result
+
+    # -- helpers ---------------------------------------------------------
+    def typed(self, node: ast.expr, t: T) -> ast.expr:
+        self.types[id(node)] = t
+        return node
+
+    def const(self, node: ast.expr, value: Any) -> ast.expr:
+        new = ast.copy_location(ast.Constant(value=value), node)
+        new.end_col_offset = getattr(node, "end_col_offset", None)  # type: ignore[attr-defined]
+        return self.typed(new, T(_kind_of_value(value), nullable=False))
+
+    def fold(self, node: ast.expr, children: list[ast.expr]) -> ast.expr:
+        """Replace an operation on constants by its value (simpleeval's limits)."""
+        if not all(isinstance(c, ast.Constant) for c in children):
+            return node
+        try:
+            if isinstance(node, ast.BoolOp):  # Kleene logic gives booleans, not Python's operands
+                truths = [bool(c.value) for c in children]  # type: ignore[attr-defined]
+                value = all(truths) if isinstance(node.op, ast.And) else any(truths)
+            elif isinstance(node, ast.Call):
+                func = PLAIN[node.func.id]  # type: ignore[attr-defined]
+                value = func(*[c.value for c in children])  # type: ignore[attr-defined]
+            else:
+                value = _FOLDER.eval(ast.unparse(node), previously_parsed=node)
+        except (simpleeval.NumberTooHigh, simpleeval.IterableTooLong) as exc:
+            self.error(node, "too-large", f"{ast.unparse(node)} is refused: {exc}")
+            raise _Fail from None
+        except ZeroDivisionError:
+            self.error(node, "constant-error", f"{ast.unparse(node)} divides by zero")
+            raise _Fail from None
+        except (TypeError, ValueError, OverflowError) as exc:
+            self.error(node, "type-mismatch", f"{ast.unparse(node)} cannot be computed: {exc}")
+            raise _Fail from None
+        return self.const(node, value)
+
+    # -- visitors --------------------------------------------------------
+    def visit(self, node: ast.expr) -> ast.expr:
+        try:
+            method = getattr(self, "visit_" + type(node).__name__, None)
+            if method is None:
+                what = _NOT_ALLOWED.get(type(node), type(node).__name__)
+                self.error(node, "not-allowed", f"{what} is not allowed in leadspec expressions")
+                raise _Fail
+            return method(node)
+        except _Fail:
+            return self.typed(node, T(ANY))
+
+    def visit_Constant(self, node: ast.Constant) -> ast.expr:
+        if node.value is None:
+            self.error(node, "none-literal", "None is not a value here; use has(field) to test whether a field has a value")
+            raise _Fail
+        if not isinstance(node.value, (bool, int, float, str)):
+            self.error(node, "not-allowed", f"{type(node.value).__name__} literals are not allowed")
+            raise _Fail
+        return self.typed(node, T(_kind_of_value(node.value), nullable=False))
+
+    def visit_Name(self, node: ast.Name) -> ast.expr:
+        name, ctx = node.id, self.ctx
+        if name in ctx.fields:
+            spec = ctx.fields[name]
+            assert self.result is not None
+            if name not in self.result.fields:
+                self.result.fields.append(name)
+            values = tuple(spec.values) if spec.type == "enum" and spec.values else None
+            return self.typed(node, T(FIELD_KINDS[spec.type], nullable=spec.default is None, values=values))
+        if name in ctx.lists:
+            assert self.result is not None
+            if name not in self.result.lists:
+                self.result.lists.append(name)
+            return self.typed(node, T(LIST, nullable=False))
+        if name in SIGNATURES:
+            self.error(node, "function-as-name", f"{name} is a function; call it: {name}(...)")
+            raise _Fail
+        candidates = list(ctx.fields) + list(ctx.lists)
+        self.error(node, "unknown-name", f"unknown name {name!r}{suggest(name, candidates)}; declare it under fields or lists")
+        raise _Fail
+
+    def visit_List(self, node: ast.List | ast.Tuple) -> ast.expr:
+        elts = [self.visit(e) for e in node.elts]
+        for e in elts:
+            if self.types[id(e)].kind in (LIST, EVENTS):
+                self.error(e, "type-mismatch", "lists cannot be nested")
+                raise _Fail
+        if all(isinstance(e, ast.Constant) for e in elts):
+            return self.const(node, tuple(e.value for e in elts))  # type: ignore[attr-defined]
+        new = ast.copy_location(ast.Tuple(elts=elts, ctx=ast.Load()), node)
+        new.end_col_offset = getattr(node, "end_col_offset", None)  # type: ignore[attr-defined]
+        return self.typed(new, T(LIST, nullable=False))
+
+    visit_Tuple = visit_List
+
+    def visit_BoolOp(self, node: ast.BoolOp) -> ast.expr:
+        node.values = [self.visit(v) for v in node.values]
+        nullable = any(self.types[id(v)].nullable for v in node.values)
+        self.typed(node, T(BOOL, nullable=nullable))
+        return self.fold(node, node.values)
+
+    def visit_UnaryOp(self, node: ast.UnaryOp) -> ast.expr:
+        node.operand = self.visit(node.operand)
+        t = self.types[id(node.operand)]
+        if isinstance(node.op, ast.Not):
+            self.typed(node, T(BOOL, nullable=t.nullable))
+        elif isinstance(node.op, (ast.USub, ast.UAdd)):
+            if t.kind not in (NUM, ANY, BOOL):
+                self.error(node, "type-mismatch", f"cannot negate {_describe(node.operand, t)}")
+                raise _Fail
+            self.typed(node, T(NUM, nullable=t.nullable))
+        else:
+            self.error(node, "not-allowed", "bitwise operators are not allowed")
+            raise _Fail
+        return self.fold(node, [node.operand])
+
+    def visit_BinOp(self, node: ast.BinOp) -> ast.expr:
+        if not isinstance(node.op, _ARITH):
+            self.error(node, "not-allowed", "bitwise and shift operators are not allowed")
+            raise _Fail
+        node.left, node.right = self.visit(node.left), self.visit(node.right)
+        lt, rt = self.types[id(node.left)], self.types[id(node.right)]
+        kind = _arith_kind(node.op, lt.kind, rt.kind)
+        if kind is None:
+            sym = _OP_SYMBOLS[type(node.op)]
+            self.error(node, "type-mismatch", f"cannot compute {_describe(node.left, lt)} {sym} {_describe(node.right, rt)}")
+            raise _Fail
+        self.typed(node, T(kind, nullable=lt.nullable or rt.nullable))
+        return self.fold(node, [node.left, node.right])
+
+    def visit_Compare(self, node: ast.Compare) -> ast.expr:
+        for op in node.ops:
+            if not isinstance(op, _ORDER_OPS + _EQ_OPS + _IN_OPS):
+                self.error(node, "not-allowed", "`is` is not allowed; compare with == or use has(field)")
+                raise _Fail
+        node.left = self.visit(node.left)
+        node.comparators = [self.visit(c) for c in node.comparators]
+        operands = [node.left] + node.comparators
+        ok = True
+        for op, a, b in zip(node.ops, operands, operands[1:]):
+            ok = self.check_compare(op, a, b) and ok
+        if not ok:
+            raise _Fail
+        nullable = any(self.types[id(o)].nullable for o in operands)
+        self.typed(node, T(BOOL, nullable=nullable))
+        return self.fold(node, operands)
+
+    def check_compare(self, op: ast.cmpop, a: ast.expr, b: ast.expr) -> bool:
+        ta, tb = self.types[id(a)], self.types[id(b)]
+        if isinstance(op, _IN_OPS):
+            if tb.kind == STR:
+                if ta.kind not in (STR, ANY):
+                    self.error(a, "type-mismatch", f"`in` text needs text on the left, not {_describe(a, ta)}")
+                    return False
+                return True
+            if tb.kind not in (LIST, ANY):
+                self.error(b, "type-mismatch", f"`in` needs a list or text on the right, not {_describe(b, tb)}")
+                return False
+            items = self.list_items(b)
+            if items is None:
+                return True
+            return self.check_members(a, ta, b, items)
+        if ta.kind == ANY or tb.kind == ANY:
+            return True
+        if isinstance(op, _ORDER_OPS):
+            if ta.kind != tb.kind or ta.kind in (BOOL, LIST, EVENTS):
+                self.error(
+                    b if isinstance(b, ast.Constant) else a,
+                    "type-mismatch",
+                    f"cannot compare {_describe(a, ta)} with {_describe(b, tb)}",
+                )
+                return False
+            return True
+        # == and !=
+        if {ta.kind, tb.kind} == {NUM, BOOL}:
+            return True
+        if ta.kind != tb.kind or EVENTS in (ta.kind, tb.kind):
+            self.error(
+                b if isinstance(b, ast.Constant) else a,
+                "type-mismatch",
+                f"cannot compare {_describe(a, ta)} with {_describe(b, tb)}; this is never true",
+            )
+            return False
+        for x, tx, y in ((a, ta, b), (b, tb, a)):
+            if tx.values is not None and isinstance(y, ast.Constant):
+                return self.check_members(x, tx, y, [y.value])
+        return True
+
+    def list_items(self, node: ast.expr) -> list[Any] | None:
+        if isinstance(node, ast.Constant) and isinstance(node.value, tuple):
+            return list(node.value)
+        if isinstance(node, ast.Name) and node.id in self.ctx.lists:
+            return list(self.ctx.lists[node.id])
+        return None
+
+    def check_members(self, left: ast.expr, lt: T, where: ast.expr, items: list[Any]) -> bool:
+        ok = True
+        if lt.kind == NUM and any(isinstance(i, str) for i in items):
+            self.error(where, "type-mismatch", f"{_describe(left, lt)} is compared with text values; this is never true")
+            return False
+        if lt.kind == STR and any(not isinstance(i, str) for i in items):
+            self.error(where, "type-mismatch", f"{_describe(left, lt)} is compared with numbers; this is never true")
+            return False
+        if lt.values is not None:
+            for item in items:
+                if item not in lt.values:
+                    hint = suggest(str(item), lt.values)
+                    allowed = ", ".join(lt.values)
+                    self.error(
+                        where,
+                        "enum-value",
+                        f"{item!r} is not a value of {ast.unparse(left)}{hint}; allowed: {allowed}",
+                    )
+                    ok = False
+        return ok
+
+    def visit_Call(self, node: ast.Call) -> ast.expr:
+        if not isinstance(node.func, ast.Name):
+            self.error(node, "not-allowed", "only the built-in functions can be called")
+            raise _Fail
+        name = node.func.id
+        sig = SIGNATURES.get(name)
+        if sig is None:
+            self.error(node.func, "unknown-function", f"unknown function {name!r}{suggest(name, list(SIGNATURES))}")
+            raise _Fail
+        nargs = len(node.args)
+        if nargs < sig.min_args or (sig.max_args is not None and nargs > sig.max_args):
+            if sig.max_args is None:
+                want = f"at least {sig.min_args}"
+            elif sig.min_args == sig.max_args:
+                want = str(sig.min_args)
+            else:
+                want = f"{sig.min_args} to {sig.max_args}"
+            self.error(node, "arity", f"{name}() takes {want} argument{'s' if want != '1' else ''}, got {nargs}")
+            raise _Fail
+        for kw in node.keywords:
+            if kw.arg not in sig.keywords:
+                allowed = f"; it takes {', '.join(sig.keywords)}=" if sig.keywords else ""
+                self.error(kw.value, "arity", f"{name}() has no argument {kw.arg}={allowed}")
+                raise _Fail
+        if name in ("count", "last", "first"):
+            return self.event_call(node, name)
+        if name == "score":
+            return self.score_call(node)
+        node.args = [self.visit(a) for a in node.args]
+        for i, arg in enumerate(node.args):
+            want = sig.params[min(i, len(sig.params) - 1)]
+            t = self.types[id(arg)]
+            if not _accepts(want, t.kind):
+                self.error(arg, "type-mismatch", f"{name}() cannot take {_describe(arg, t)}")
+                raise _Fail
+        nullable = sig.nullable and (name in ("domain",) or any(self.types[id(a)].nullable for a in node.args))
+        if name == "days_since":
+            assert self.result is not None
+            self.result.observed.append((ast.unparse(node), node))
+        self.typed(node, T(sig.returns if sig.returns != "num" else NUM, nullable=nullable))
+        if name != "days_since":
+            return self.fold(node, node.args)
+        return node
+
+    def event_call(self, node: ast.Call, name: str) -> ast.expr:
+        ctx = self.ctx
+        assert self.result is not None
+        if ctx.events_field is None:
+            if ctx.events_fields:
+                self.error(node, "events-field", f"{name}() needs exactly one events field; found {', '.join(ctx.events_fields)}")
+            else:
+                self.error(node, "events-field", f"{name}() needs a field of type events; declare one under fields")
+            raise _Fail
+        arg = node.args[0]
+        types: list[Any] | None = None
+        if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+            types = [arg.value]
+        elif isinstance(arg, (ast.List, ast.Tuple)) and all(isinstance(e, ast.Constant) for e in arg.elts):
+            types = [e.value for e in arg.elts]  # type: ignore[attr-defined]
+        elif isinstance(arg, ast.Name) and arg.id in ctx.lists:
+            types = list(ctx.lists[arg.id])
+            if arg.id not in self.result.lists:
+                self.result.lists.append(arg.id)
+        if types is None or not all(isinstance(t, str) for t in types):
+            self.error(arg, "type-mismatch", f"{name}() takes an event type: a text literal, a list of them or a list name")
+            raise _Fail
+        if ctx.event_types is not None:
+            bad = [t for t in types if t not in ctx.event_types]
+            for t in bad:
+                self.error(
+                    arg,
+                    "unknown-event",
+                    f"unknown event type {t!r}{suggest(t, ctx.event_types)}; declared: {', '.join(ctx.event_types)}",
+                )
+            if bad:
+                raise _Fail
+        within: timedelta | None = None
+        for kw in node.keywords:
+            if not (isinstance(kw.value, ast.Constant) and isinstance(kw.value.value, str)):
+                self.error(kw.value, "type-mismatch", "within= takes a duration literal such as '30d'")
+                raise _Fail
+            try:
+                within = parse_duration(kw.value.value)
+            except ValueError as exc:
+                self.error(kw.value, "duration", str(exc))
+                raise _Fail from None
+        if ctx.events_field not in self.result.fields:
+            self.result.fields.append(ctx.events_field)
+        self.result.uses_events = True
+        self.result.event_args[id(node)] = (frozenset(types), within)
+        self.result.observed.append((ast.unparse(node), node))
+        kind = NUM if name == "count" else DATETIME
+        return self.typed(node, T(kind, nullable=name != "count"))
+
+    def score_call(self, node: ast.Call) -> ast.expr:
+        ctx = self.ctx
+        assert self.result is not None
+        arg = node.args[0]
+        if not (isinstance(arg, ast.Constant) and isinstance(arg.value, str)):
+            self.error(arg, "type-mismatch", "score() takes a score name in quotes, e.g. score('engagement')")
+            raise _Fail
+        if arg.value not in ctx.scores:
+            if arg.value in ctx.all_scores:
+                self.error(arg, "score-order", f"score {arg.value!r} is not computed yet here; a score rule may use only scores declared before it")
+            else:
+                self.error(arg, "unknown-score", f"unknown score {arg.value!r}{suggest(arg.value, ctx.all_scores)}")
+            raise _Fail
+        if arg.value not in self.result.scores:
+            self.result.scores.append(arg.value)
+        self.result.observed.append((ast.unparse(node), node))
+        return self.typed(node, T(NUM, nullable=False))
+
+
+_OP_SYMBOLS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.FloorDiv: "//", ast.Mod: "%", ast.Pow: "**"}
+
+
+def _kind_of_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return BOOL
+    if isinstance(value, (int, float)):
+        return NUM
+    if isinstance(value, str):
+        return STR
+    if isinstance(value, tuple):
+        return LIST
+    return ANY
+
+
+def _arith_kind(op: ast.operator, a: str, b: str) -> str | None:
+    numeric = (NUM, BOOL)
+    if a == ANY or b == ANY:
+        if isinstance(op, ast.Add) and STR in (a, b):
+            return STR
+        return ANY
+    if a in numeric and b in numeric:
+        return NUM
+    if isinstance(op, ast.Add) and a == b and a in (STR, LIST):
+        return a
+    if isinstance(op, ast.Mult) and {a, b} in ({STR, NUM}, {LIST, NUM}):
+        return STR if STR in (a, b) else LIST
+    return None
+
+
+def _accepts(want: str, kind: str) -> bool:
+    if kind == ANY or want == "any":
+        return True
+    return {
+        "str": kind == STR,
+        "strs": kind in (STR, LIST),
+        "num": kind in (NUM, BOOL),
+        "int": kind == NUM,
+        "time": kind in (DATE, DATETIME),
+        "sized": kind in (STR, LIST, EVENTS),
+    }.get(want, True)
+
+
+def check_expression(text: str, ctx: Context) -> tuple[Checked | None, list[ExprProblem]]:
+    """Check one expression; returns the checked tree or the problems found."""
+    checker = Checker(text, ctx)
+    result = checker.check()
+    return result, checker.problems
+
+
+def is_boolean(checked: Checked, node: ast.expr | None = None) -> bool:
+    node = checked.tree if node is None else node
+    return checked.types[id(node)].kind == BOOL

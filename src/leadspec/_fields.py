@@ -1,0 +1,357 @@
+"""Declared fields -> coercion of raw CRM values (FORMAT.md section 3).
+
+A :class:`Coercer` turns one raw input value into the field's value or
+``None`` (missing), appending an issue ``{field, value, message}`` when
+the value is there but unusable. The generated evaluators inline a type
+check for values that are already right (typed JSON) and call
+:meth:`Coercer.coerce` for everything else (text from CSV, wrong types,
+missing markers), so the slow path is shared and the fast path is cheap.
+
+:func:`lead_model` builds the pydantic model of the *input* record from
+the same coercers, for integrations that want to validate or document
+what they send.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from datetime import date, datetime, time, timezone
+from typing import Annotated, Any, Optional
+
+from pydantic import BeforeValidator, ConfigDict, Field, create_model
+
+
+from ._model import FieldSpec
+
+TRUE = frozenset({"true", "yes", "y", "1", "t", "on"})
+FALSE = frozenset({"false", "no", "n", "0", "f", "off"})
+_BIG = sys.float_info.max
+_ABSENT = object()
+
+
+class BadValue(ValueError):
+    """A raw value that cannot become the field's value."""
+
+
+def _aware(dt: datetime) -> datetime:
+    if dt.tzinfo is None:
+        return dt.replace(tzinfo=timezone.utc)
+    return dt.astimezone(timezone.utc)
+
+
+def parse_datetime(value: Any, fmt: str | None = None) -> datetime:
+    """ISO 8601 text, a datetime or a date -> an aware UTC datetime."""
+    if isinstance(value, datetime):
+        return _aware(value)
+    if isinstance(value, date):
+        return datetime.combine(value, time(), tzinfo=timezone.utc)
+    if not isinstance(value, str):
+        raise BadValue(f"not a datetime (got {type(value).__name__})")
+    text = value.strip()
+    try:
+        if fmt:
+            return _aware(datetime.strptime(text, fmt))
+        if text.endswith(("Z", "z")):
+            text = text[:-1] + "+00:00"
+        return _aware(datetime.fromisoformat(text))
+    except ValueError:
+        want = f"in the format {fmt!r}" if fmt else "in ISO 8601 (2026-11-01T09:30:00Z)"
+        raise BadValue(f"not a datetime {want}") from None
+
+
+def parse_date(value: Any, fmt: str | None = None) -> date:
+    if isinstance(value, datetime):
+        return _aware(value).date() if value.tzinfo else value.date()
+    if isinstance(value, date):
+        return value
+    if not isinstance(value, str):
+        raise BadValue(f"not a date (got {type(value).__name__})")
+    text = value.strip()
+    try:
+        if fmt:
+            return datetime.strptime(text, fmt).date()
+        return date.fromisoformat(text)
+    except ValueError:
+        pass
+    if not fmt:
+        try:
+            return parse_datetime(text).date()
+        except BadValue:
+            pass
+    want = f"in the format {fmt!r}" if fmt else "in ISO 8601 (2026-11-01)"
+    raise BadValue(f"not a date {want}")
+
+
+class Coercer:
+    """Raw input value -> a declared field's value."""
+
+    def __init__(self, name: str, spec: FieldSpec, missing: frozenset[str]) -> None:
+        self.name = name
+        self.spec = spec
+        self.type = spec.type
+        self.source = spec.source or name
+        self.path = tuple(self.source.split(".")) if "." in self.source else None
+        self.missing = missing
+        self.min = -_BIG if spec.min is None else spec.min
+        self.max = _BIG if spec.max is None else spec.max
+        self.enum: dict[str, str] = {}
+        if spec.type == "enum":
+            for v in spec.values or ():
+                for key in (v, v.lower()):
+                    if key not in missing:
+                        self.enum.setdefault(key, v)
+        self.default: Any = None
+        if spec.default is not None:
+            self.default = self.convert(spec.default)
+
+    # -- reading ---------------------------------------------------------
+    def lookup(self, record: Any) -> Any:
+        """The raw value in ``record``: its key, else the dotted path."""
+        value = record.get(self.source, _ABSENT)
+        if value is not _ABSENT or self.path is None:
+            return None if value is _ABSENT else value
+        for part in self.path:
+            if not isinstance(record, dict) or part not in record:
+                return None
+            record = record[part]
+        return record
+
+    # -- coercion --------------------------------------------------------
+    def coerce(self, raw: Any, issues: Any) -> Any:
+        """The value for ``raw``; ``None`` with an issue when it is unusable."""
+        if raw is None:
+            return self.default
+        if isinstance(raw, str) and raw.strip() in self.missing:
+            return self.default
+        try:
+            return self.convert(raw)
+        except BadValue as exc:
+            issues.append({"field": self.name, "value": _jsonable(raw), "message": str(exc)})
+            return None
+
+    def convert(self, raw: Any) -> Any:
+        """``raw`` (not missing) as this field's type, or :class:`BadValue`."""
+        kind = self.type
+        if kind == "string":
+            if isinstance(raw, str):
+                return raw.strip()
+            if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+                return str(raw)
+            raise BadValue(f"not text (got {type(raw).__name__})")
+        if kind == "integer":
+            return self._range(self._integer(raw))
+        if kind == "number":
+            return self._range(self._number(raw))
+        if kind == "boolean":
+            return self._boolean(raw)
+        if kind == "enum":
+            if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+                raw = str(raw)
+            if isinstance(raw, str):
+                text = raw.strip()
+                found = self.enum.get(text) or self.enum.get(text.lower())
+                if found is not None:
+                    return found
+                raise BadValue(f"not one of {', '.join(self.spec.values or ())}")
+            raise BadValue(f"not text (got {type(raw).__name__})")
+        if kind == "date":
+            return parse_date(raw, self.spec.format)
+        if kind == "datetime":
+            return parse_datetime(raw, self.spec.format)
+        if kind == "list":
+            return self._list(raw)
+        if kind == "events":
+            return self._events(raw)
+        raise AssertionError(kind)  # pragma: no cover
+
+    def _integer(self, raw: Any) -> int:
+        if isinstance(raw, bool):
+            raise BadValue("not an integer (got a boolean)")
+        if isinstance(raw, int):
+            return raw
+        if isinstance(raw, float):
+            if raw.is_integer():
+                return int(raw)
+            raise BadValue("not an integer")
+        if isinstance(raw, str):
+            text = raw.strip()
+            if "_" not in text:
+                try:
+                    return int(text)
+                except ValueError:
+                    pass
+                try:
+                    number = float(text)
+                except ValueError:
+                    pass
+                else:
+                    if number.is_integer():
+                        return int(number)
+        raise BadValue("not an integer")
+
+    def _number(self, raw: Any) -> float | int:
+        if isinstance(raw, bool):
+            raise BadValue("not a number (got a boolean)")
+        if isinstance(raw, (int, float)):
+            number = raw
+        elif isinstance(raw, str) and "_" not in raw and "," not in raw:
+            try:
+                number = float(raw.strip())
+            except ValueError:
+                raise BadValue("not a number") from None
+        else:
+            raise BadValue("not a number" + (" (thousands separators are not guessed)" if isinstance(raw, str) else ""))
+        if isinstance(number, float) and not math.isfinite(number):
+            raise BadValue("not a finite number")
+        return number
+
+    def _range(self, number: float | int) -> float | int:
+        if number < self.min:
+            raise BadValue(f"{number} is below the minimum {self.spec.min:g}")
+        if number > self.max:
+            raise BadValue(f"{number} is above the maximum {self.spec.max:g}")
+        return number
+
+    def _boolean(self, raw: Any) -> bool:
+        if isinstance(raw, bool):
+            return raw
+        if isinstance(raw, int) and raw in (0, 1):
+            return bool(raw)
+        if isinstance(raw, str):
+            text = raw.strip().lower()
+            if text in TRUE:
+                return True
+            if text in FALSE:
+                return False
+        raise BadValue("not a boolean (use true/false, yes/no, y/n or 1/0)")
+
+    def _list(self, raw: Any) -> list[str]:
+        if isinstance(raw, str):
+            text = raw.strip()
+            if text.startswith("["):
+                try:
+                    raw = json.loads(text)
+                except ValueError:
+                    raise BadValue("not a list: starts with [ but is not a JSON list") from None
+            else:
+                return [part.strip() for part in text.split(";") if part.strip()]
+        if isinstance(raw, (list, tuple)):
+            out = []
+            for item in raw:
+                if isinstance(item, (dict, list)):
+                    raise BadValue("not a list of text values")
+                if item is not None and str(item).strip():
+                    out.append(str(item).strip())
+            return out
+        raise BadValue(f"not a list (got {type(raw).__name__})")
+
+    def _events(self, raw: Any) -> list[dict[str, Any]]:
+        if isinstance(raw, str):
+            try:
+                raw = json.loads(raw)
+            except ValueError:
+                raise BadValue("not a JSON list of events") from None
+        if not isinstance(raw, (list, tuple)):
+            raise BadValue(f"not a list of events (got {type(raw).__name__})")
+        out = []
+        for i, event in enumerate(raw):
+            if not isinstance(event, dict):
+                raise BadValue(f"event {i} is not an object with type and at")
+            kind = event.get("type")
+            if not isinstance(kind, str) or not kind:
+                raise BadValue(f"event {i} has no type")
+            try:
+                at = parse_datetime(event.get("at"))
+            except BadValue as exc:
+                raise BadValue(f"event {i}: `at` is {exc}") from None
+            item = dict(event)
+            item["at"] = at
+            out.append(item)
+        return out
+
+
+def _jsonable(value: Any) -> Any:
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    try:
+        json.dumps(value)
+        return value
+    except (TypeError, ValueError):
+        return repr(value)
+
+
+_PY_TYPES: dict[str, Any] = {
+    "string": str,
+    "integer": int,
+    "number": float,
+    "boolean": bool,
+    "enum": str,
+    "date": date,
+    "datetime": datetime,
+    "list": list[str],
+    "events": list[dict[str, Any]],
+}
+
+
+def lead_model(ruleset_name: str, coercers: list[Coercer]) -> Any:
+    """A pydantic model of the input record the declared fields read.
+
+    Keys are the fields' sources; dotted sources become nested models.
+    Validation uses the same coercion as evaluation, so a value the model
+    accepts is a value the evaluator uses.
+    """
+    tree: dict[str, Any] = {}
+    for c in coercers:
+        parts = list(c.path) if c.path else [c.source]
+        node = tree
+        for part in parts[:-1]:
+            node = node.setdefault(part, {})
+            if not isinstance(node, dict):  # pragma: no cover - a key that is also a path
+                break
+        else:
+            node[parts[-1]] = c
+
+    def validator(coercer: Coercer) -> Any:
+        def run(value: Any) -> Any:
+            if value is None or (isinstance(value, str) and value.strip() in coercer.missing):
+                return coercer.default
+            try:
+                return coercer.convert(value)
+            except BadValue as exc:
+                raise ValueError(str(exc)) from None
+
+        return run
+
+    def build(name: str, node: dict[str, Any]) -> Any:
+        definitions: dict[str, Any] = {}
+        for i, (key, value) in enumerate(node.items()):
+            attr = f"f{i}"
+            if isinstance(value, Coercer):
+                spec = value.spec
+                extra: dict[str, Any] = {}
+                if spec.type == "enum":
+                    extra["json_schema_extra"] = {"enum": list(spec.values or ())}
+                ann = Annotated[Optional[_PY_TYPES[spec.type]], BeforeValidator(validator(value))]  # type: ignore[index]
+                definitions[attr] = (
+                    ann,
+                    Field(
+                        value.default,
+                        alias=key,
+                        description=spec.description or f"{value.name} ({spec.type})",
+                        ge=spec.min,
+                        le=spec.max,
+                        **extra,
+                    ),
+                )
+            else:
+                definitions[attr] = (Optional[build(f"{name}_{key}", value)], Field(None, alias=key))
+        return create_model(  # type: ignore[call-overload]
+            name,
+            __config__=ConfigDict(extra="allow", populate_by_name=False, frozen=True),
+            **definitions,
+        )
+
+    title = "".join(part.capitalize() for part in ruleset_name.replace("-", "_").split("_")) + "Lead"
+    return build(title, tree)

@@ -1,0 +1,213 @@
+"""The built-in functions of the expression language (FORMAT.md section 4).
+
+Every function takes ``None`` (a missing value) to ``None`` (unknown),
+except ``has`` and ``count``, which are never unknown. The same
+functions serve the generated code and the reference interpreter.
+Event functions receive the lead's events (a list of dicts with a
+``type`` and an aware ``at``) and ``as_of``; the code generator and the
+interpreter pass those, expressions never name them.
+"""
+
+from __future__ import annotations
+
+import builtins
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any, Callable
+
+from simpleeval import safe_add, safe_mult, safe_power
+
+__all__ = ["FUNCTIONS", "Signature"]
+
+
+@dataclass(frozen=True)
+class Signature:
+    """What the checker knows about a built-in function."""
+
+    name: str
+    min_args: int
+    max_args: int | None
+    params: tuple[str, ...]  # static types of positional params ("any", "str", "num", "time", "types", "score")
+    returns: str
+    keywords: tuple[str, ...] = ()
+    nullable: bool = True  # may return None
+    propagates: bool = True  # None in -> None out
+    doc: str = ""
+
+
+def has(x: Any) -> bool:
+    return x is not None
+
+
+def count(events: list[dict[str, Any]] | None, types: frozenset[str], start: datetime | None, as_of: datetime) -> int:
+    if not events:
+        return 0
+    n = 0
+    if start is None:
+        for e in events:
+            if e["type"] in types and e["at"] <= as_of:
+                n += 1
+    else:
+        for e in events:
+            if e["type"] in types and start <= e["at"] <= as_of:
+                n += 1
+    return n
+
+
+def last(events: list[dict[str, Any]] | None, types: frozenset[str], as_of: datetime) -> datetime | None:
+    best = None
+    for e in events or ():
+        at = e["at"]
+        if e["type"] in types and at <= as_of and (best is None or at > best):
+            best = at
+    return best
+
+
+def first(events: list[dict[str, Any]] | None, types: frozenset[str], as_of: datetime) -> datetime | None:
+    best = None
+    for e in events or ():
+        at = e["at"]
+        if e["type"] in types and at <= as_of and (best is None or at < best):
+            best = at
+    return best
+
+
+def days_since(dt: Any, as_of: datetime) -> int | None:
+    if dt is None:
+        return None
+    if isinstance(dt, datetime):
+        return (as_of - dt).days
+    if isinstance(dt, date):
+        return (as_of.date() - dt).days
+    raise TypeError(f"days_since() needs a date or datetime, not {type(dt).__name__}")
+
+
+def domain(email: Any) -> str | None:
+    if email is None:
+        return None
+    text = str(email)
+    at = text.rfind("@")
+    if at < 0:
+        return None
+    return text[at + 1 :].strip().lower() or None
+
+
+def lower(s: Any) -> str | None:
+    return None if s is None else str(s).lower()
+
+
+def upper(s: Any) -> str | None:
+    return None if s is None else str(s).upper()
+
+
+def length(x: Any) -> int | None:
+    return None if x is None else builtins.len(x)
+
+
+def _parts(parts: Any) -> tuple[str, ...]:
+    if isinstance(parts, str):
+        return (parts.lower(),)
+    return tuple(str(p).lower() for p in parts)
+
+
+def contains(s: Any, part: Any) -> bool | None:
+    if s is None or part is None:
+        return None
+    return str(part).lower() in str(s).lower()
+
+
+def contains_any(s: Any, parts: Any) -> bool | None:
+    if s is None or parts is None:
+        return None
+    text = str(s).lower()
+    return any(p in text for p in _parts(parts))
+
+
+def startswith(s: Any, p: Any) -> bool | None:
+    if s is None or p is None:
+        return None
+    return str(s).lower().startswith(_parts(p))
+
+
+def endswith(s: Any, p: Any) -> bool | None:
+    if s is None or p is None:
+        return None
+    return str(s).lower().endswith(_parts(p))
+
+
+def minimum(*args: Any) -> Any:
+    if any(a is None for a in args):
+        return None
+    return builtins.min(*args) if len(args) > 1 else builtins.min(args[0])
+
+
+def maximum(*args: Any) -> Any:
+    if any(a is None for a in args):
+        return None
+    return builtins.max(*args) if len(args) > 1 else builtins.max(args[0])
+
+
+def absolute(x: Any) -> Any:
+    return None if x is None else builtins.abs(x)
+
+
+def rounded(x: Any, n: Any = None) -> Any:
+    if x is None:
+        return None
+    if n is None:
+        return builtins.round(x)
+    return builtins.round(x, n)
+
+
+# score(name) and the event functions are bound by the evaluator; the
+# entries here describe them for the checker.
+SIGNATURES: dict[str, Signature] = {
+    s.name: s
+    for s in (
+        Signature("has", 1, 1, ("any",), "bool", nullable=False, propagates=False, doc="True when the value is there"),
+        Signature("count", 1, 1, ("types",), "int", ("within",), nullable=False, propagates=False, doc="events of a type"),
+        Signature("last", 1, 1, ("types",), "datetime", propagates=False, doc="latest event of a type"),
+        Signature("first", 1, 1, ("types",), "datetime", propagates=False, doc="earliest event of a type"),
+        Signature("days_since", 1, 1, ("time",), "int", doc="whole days to as_of"),
+        Signature("score", 1, 1, ("score",), "num", nullable=False, propagates=False, doc="a score's total"),
+        Signature("domain", 1, 1, ("str",), "str", doc="lower-cased part after @"),
+        Signature("lower", 1, 1, ("str",), "str"),
+        Signature("upper", 1, 1, ("str",), "str"),
+        Signature("len", 1, 1, ("sized",), "int"),
+        Signature("contains", 2, 2, ("str", "str"), "bool"),
+        Signature("contains_any", 2, 2, ("str", "strs"), "bool"),
+        Signature("startswith", 2, 2, ("str", "strs"), "bool"),
+        Signature("endswith", 2, 2, ("str", "strs"), "bool"),
+        Signature("min", 1, None, ("num",), "num"),
+        Signature("max", 1, None, ("num",), "num"),
+        Signature("abs", 1, 1, ("num",), "num"),
+        Signature("round", 1, 2, ("num", "int"), "num"),
+    )
+}
+
+# Plain functions: called with the expression's arguments only.
+PLAIN: dict[str, Callable[..., Any]] = {
+    "has": has,
+    "domain": domain,
+    "lower": lower,
+    "upper": upper,
+    "len": length,
+    "contains": contains,
+    "contains_any": contains_any,
+    "startswith": startswith,
+    "endswith": endswith,
+    "min": minimum,
+    "max": maximum,
+    "abs": absolute,
+    "round": rounded,
+}
+
+FUNCTIONS = SIGNATURES
+
+
+def window_start(as_of: datetime, within: timedelta | None) -> datetime | None:
+    return None if within is None else as_of - within
+
+
+# Operators with simpleeval's limits, for values only known at evaluation.
+SAFE_OPS = {"add": safe_add, "mult": safe_mult, "pow": safe_power}

@@ -1,0 +1,141 @@
+"""The reference interpreter: simpleeval, taught three-valued logic.
+
+This walks a checked tree node by node with :class:`simpleeval.SimpleEval`
+machinery. It is the executable definition of the semantics that the
+generated code must match (the tests compare them on generated leads),
+and it computes the values explanations show (``because`` placeholders,
+``count(...)`` in a criterion's values), which are needed only when a
+caller asks for them.
+"""
+
+from __future__ import annotations
+
+import ast
+import operator as op
+from datetime import datetime
+from typing import Any
+
+import simpleeval
+
+from . import _functions as fn
+from ._expr import Checked
+
+_COMPARE = {
+    ast.Lt: op.lt,
+    ast.LtE: op.le,
+    ast.Gt: op.gt,
+    ast.GtE: op.ge,
+    ast.Eq: op.eq,
+    ast.NotEq: op.ne,
+    ast.In: lambda a, b: a in b,
+    ast.NotIn: lambda a, b: a not in b,
+}
+_ARITH = {
+    ast.Add: fn.SAFE_OPS["add"],
+    ast.Sub: op.sub,
+    ast.Mult: fn.SAFE_OPS["mult"],
+    ast.Div: op.truediv,
+    ast.FloorDiv: op.floordiv,
+    ast.Mod: op.mod,
+    ast.Pow: fn.SAFE_OPS["pow"],
+}
+
+
+def truth(value: Any) -> bool | None:
+    """A value as a three-valued truth: None stays unknown."""
+    return None if value is None else bool(value)
+
+
+class Interpreter(simpleeval.EvalWithCompoundTypes):
+    """Evaluate one checked expression for one lead."""
+
+    def __init__(
+        self,
+        checked: Checked,
+        values: dict[str, Any],
+        lists: dict[str, tuple[Any, ...]],
+        scores: dict[str, Any],
+        events: list[dict[str, Any]] | None,
+        as_of: datetime,
+    ) -> None:
+        super().__init__(functions={}, names={})
+        self.checked = checked
+        self.values = values
+        self.lists = lists
+        self.scores = scores
+        self.events = events
+        self.as_of = as_of
+
+    def run(self, node: ast.expr | None = None) -> Any:
+        return self._eval(self.checked.tree if node is None else node)
+
+    def _eval_name(self, node: ast.Name) -> Any:
+        if node.id in self.lists:
+            return self.lists[node.id]
+        return self.values.get(node.id)
+
+    def _eval_tuple(self, node: ast.Tuple) -> Any:
+        return tuple(self._eval(e) for e in node.elts)
+
+    _eval_list = _eval_tuple
+
+    def _eval_boolop(self, node: ast.BoolOp) -> Any:
+        decisive = isinstance(node.op, ast.Or)  # True decides `or`, False decides `and`
+        unknown = False
+        for value in node.values:
+            t = truth(self._eval(value))
+            if t is decisive:
+                return decisive
+            unknown = unknown or t is None
+        return None if unknown else not decisive
+
+    def _eval_unaryop(self, node: ast.UnaryOp) -> Any:
+        value = self._eval(node.operand)
+        if value is None:
+            return None
+        if isinstance(node.op, ast.Not):
+            return not value
+        return -value if isinstance(node.op, ast.USub) else +value
+
+    def _eval_binop(self, node: ast.BinOp) -> Any:
+        left, right = self._eval(node.left), self._eval(node.right)
+        if left is None or right is None:
+            return None
+        return _ARITH[type(node.op)](left, right)
+
+    def _eval_compare(self, node: ast.Compare) -> Any:
+        operands = [self._eval(node.left)] + [self._eval(c) for c in node.comparators]
+        unknown = False
+        for cmp, a, b in zip(node.ops, operands, operands[1:]):
+            if a is None or b is None:
+                unknown = True
+            elif not _COMPARE[type(cmp)](a, b):
+                return False
+        return None if unknown else True
+
+    def _eval_call(self, node: ast.Call) -> Any:
+        name = node.func.id  # type: ignore[attr-defined]
+        if name in ("count", "last", "first"):
+            types, within = self.checked.event_args[id(node)]
+            if name == "count":
+                return fn.count(self.events, types, fn.window_start(self.as_of, within), self.as_of)
+            return (fn.last if name == "last" else fn.first)(self.events, types, self.as_of)
+        if name == "score":
+            return self.scores[node.args[0].value]  # type: ignore[attr-defined]
+        args = [self._eval(a) for a in node.args]
+        if name == "days_since":
+            return fn.days_since(args[0], self.as_of)
+        return fn.PLAIN[name](*args)
+
+
+def interpret(
+    checked: Checked,
+    values: dict[str, Any],
+    lists: dict[str, tuple[Any, ...]],
+    scores: dict[str, Any],
+    events: list[dict[str, Any]] | None,
+    as_of: datetime,
+    node: ast.expr | None = None,
+) -> Any:
+    """Evaluate ``checked`` (or one of its nodes) for a lead's coerced values."""
+    return Interpreter(checked, values, lists, scores, events, as_of).run(node)

@@ -1,0 +1,246 @@
+"""The rule-file format as pydantic models (FORMAT.md sections 2, 3, 5, 6).
+
+These models validate the *shape* of a rule file: keys, types, id
+patterns. Cross-references and expressions are checked in ``_check``.
+Unknown keys are errors everywhere. ``json_schema()`` is generated from
+``RuleFile``.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    StringConstraints,
+    Tag,
+    field_validator,
+    model_validator,
+)
+
+FORMAT_VERSIONS = (1,)
+
+ID_PATTERN = r"^[a-z][a-z0-9_]*$"
+NAME_PATTERN = r"^[a-z0-9][a-z0-9_-]*$"
+DURATION_PATTERN = r"^[0-9]+(s|m|h|d|w)$"
+
+Id = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
+Duration = Annotated[str, StringConstraints(pattern=DURATION_PATTERN)]
+Outcome = Literal["pass", "fail", "unknown"]
+FieldType = Literal["string", "integer", "number", "boolean", "enum", "date", "datetime", "list", "events"]
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def parse_duration(text: str) -> timedelta:
+    """``'30d'`` -> ``timedelta(days=30)``; units s, m, h, d, w."""
+    match = re.fullmatch(DURATION_PATTERN, text.strip())
+    if not match:
+        raise ValueError(f"{text!r} is not a duration; write a number and a unit s, m, h, d or w, e.g. '30d'")
+    return timedelta(seconds=int(text.strip()[:-1]) * _UNITS[text.strip()[-1]])
+
+
+def _text(value: Any) -> Any:
+    # `version: 2026` is meant as a label; numbers are accepted as text
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    return value
+
+
+Label = Annotated[str, BeforeValidator(_text)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class FieldSpec(_Strict):
+    """One declared field of the lead model."""
+
+    type: FieldType
+    source: str | None = Field(None, description="Input key or dotted path; default: the field name.")
+    default: Any = Field(None, description="Value used when the input has none.")
+    min: float | None = None
+    max: float | None = None
+    values: list[Label] | None = Field(None, description="Allowed values of an enum; declared event types of events.")
+    format: str | None = Field(None, description="strptime pattern for date and datetime text, e.g. '%m/%d/%Y'.")
+    description: str | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> FieldSpec:
+        if self.type == "enum" and not self.values:
+            raise ValueError("an enum field needs `values`, the list of allowed values")
+        if self.values is not None and self.type not in ("enum", "events"):
+            raise ValueError("`values` is only for enum fields (allowed values) and events fields (event types)")
+        if (self.min is not None or self.max is not None) and self.type not in ("integer", "number"):
+            raise ValueError("`min` and `max` are only for integer and number fields")
+        if self.format is not None and self.type not in ("date", "datetime"):
+            raise ValueError("`format` is only for date and datetime fields")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"`min` {self.min:g} is greater than `max` {self.max:g}")
+        return self
+
+
+Points = Union[int, float]
+
+
+class EventPoints(_Strict):
+    points: Points
+    max: Points | None = Field(None, description="Cap on the points this event type can add.")
+
+
+class Criterion(_Strict):
+    """``{id, when, because?, missing?}``; in lists, ``id: expression`` is shorthand."""
+
+    id: Id
+    when: str
+    because: str | None = None
+    missing: Outcome = "unknown"
+
+
+class ScoreRule(_Strict):
+    id: Id
+    when: str
+    points: Points
+    because: str | None = None
+    missing: Outcome = "unknown"
+
+
+class Score(_Strict):
+    description: str | None = None
+    window: Duration | None = Field(None, description="Only events inside this window before as_of count.")
+    half_life: Duration | None = Field(None, description="Each event's points decay by 0.5 ** (age / half_life).")
+    events: dict[str, Union[Points, EventPoints]] | None = None
+    rules: list[ScoreRule] | None = None
+    min: Points | None = None
+    max: Points | None = None
+
+    @model_validator(mode="after")
+    def _has_points(self) -> Score:
+        if not self.events and not self.rules:
+            raise ValueError("a score needs `events` or `rules` (or both)")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"`min` {self.min:g} is greater than `max` {self.max:g}")
+        return self
+
+
+GROUP_KEYS = ("all", "any", "none", "at_least")
+
+
+def _item_kind(value: Any) -> str:
+    if isinstance(value, dict):
+        if any(k in value for k in GROUP_KEYS):
+            return "group"
+        if "when" in value or "id" in value:
+            return "criterion"
+        if len(value) == 1:
+            return "shorthand"
+    return "criterion"
+
+
+Shorthand = Annotated[dict[Id, str], Field(min_length=1, max_length=1, description="`id: expression`")]
+
+Item = Annotated[
+    Union[
+        Annotated[Criterion, Tag("criterion")],
+        Annotated["Group", Tag("group")],
+        Annotated[Shorthand, Tag("shorthand")],
+    ],
+    Discriminator(_item_kind),
+]
+
+
+class AtLeast(_Strict):
+    n: Annotated[int, Field(ge=1)]
+    of: Annotated[list[Item], Field(min_length=1)]
+
+
+class _Condition(_Strict):
+    all: Annotated[list[Item], Field(min_length=1)] | None = None
+    any: Annotated[list[Item], Field(min_length=1)] | None = None
+    none: Annotated[list[Item], Field(min_length=1)] | None = None
+    at_least: AtLeast | None = None
+
+    def condition_keys(self) -> list[str]:
+        return [k for k in GROUP_KEYS if getattr(self, k) is not None]
+
+
+class Group(_Condition):
+    """A nested condition; with an ``id`` it is reported as a criterion too."""
+
+    id: Id | None = None
+    because: str | None = None
+
+    @model_validator(mode="after")
+    def _one_condition(self) -> Group:
+        keys = self.condition_keys()
+        if len(keys) != 1:
+            raise ValueError(f"a nested condition has exactly one of all, any, none, at_least (found {', '.join(keys)})")
+        return self
+
+
+class Stage(_Condition):
+    id: Id
+    label: str | None = None
+    owner: str | None = None
+    sla: Duration | None = Field(None, description="Response time expected, for routing (e.g. 15m).")
+    description: str | None = None
+    when: str | None = Field(None, description="A single criterion, reported as STAGE.when.")
+    because: str | None = None
+    missing: Outcome = "unknown"
+
+    @model_validator(mode="after")
+    def _one_condition(self) -> Stage:
+        keys = self.condition_keys() + (["when"] if self.when is not None else [])
+        if len(keys) != 1:
+            found = f"found {', '.join(keys)}" if keys else "found none"
+            raise ValueError(f"a stage has exactly one of all, any, none, at_least, when ({found})")
+        return self
+
+
+class Base(_Strict):
+    id: Id = "lead"
+    label: str = "Lead"
+
+
+class RuleFile(_Strict):
+    """A leadspec rule file."""
+
+    model_config = ConfigDict(title="leadspec rule file", extra="forbid", frozen=True)
+
+    leadspec: int = Field(description="Format version; this release reads 1.")
+    name: Annotated[str, StringConstraints(pattern=NAME_PATTERN)]
+    version: Label | None = None
+    description: str | None = None
+    owners: list[str] = []
+    missing: list[str] = Field([""], description="Input strings that mean 'no value' after trimming whitespace.")
+    fields: Annotated[dict[Id, FieldSpec], Field(min_length=1)]
+    lists: dict[Id, list[Union[str, float]]] = {}
+    scores: dict[Id, Score] = {}
+    disqualify: list[Annotated[Union[Annotated[Criterion, Tag("criterion")], Annotated[Shorthand, Tag("shorthand")]], Discriminator(_item_kind)]] = []
+    stages: Annotated[list[Stage], Field(min_length=1)]
+    base: Base = Base()
+
+    @field_validator("leadspec")
+    @classmethod
+    def _version(cls, value: int) -> int:
+        if value not in FORMAT_VERSIONS:
+            readable = ", ".join(str(v) for v in FORMAT_VERSIONS)
+            raise ValueError(f"format version {value} is not supported; this release reads version {readable}")
+        return value
+
+
+Group.model_rebuild()
+AtLeast.model_rebuild()
+Stage.model_rebuild()
+RuleFile.model_rebuild()
+
+KNOWN_KEYS = sorted(
+    {name for model in (RuleFile, FieldSpec, EventPoints, Criterion, ScoreRule, Score, AtLeast, Group, Stage, Base) for name in model.model_fields}
+)

@@ -1,0 +1,451 @@
+"""The result of evaluating one lead (FORMAT.md sections 7 and 8).
+
+A :class:`Result` is an immutable value. Evaluation stores only raw
+tuples in it; each part (criteria with their values and explanations,
+scores with contributions, ``next``, ``missing``) is built the first time
+a caller asks for it, so results stay cheap in a hot loop. The parts are
+frozen pydantic models; :meth:`Result.to_model` gives the whole result as
+the pydantic model :class:`ResultModel`, whose JSON Schema documents the
+contract.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from typing import TYPE_CHECKING, Any, Literal, Optional
+
+from pydantic import BaseModel, ConfigDict
+
+from ._check import CritPlan, GroupPlan, Template, leaf_criteria
+from ._compile import DISQUALIFIED
+from ._interp import interpret
+
+if TYPE_CHECKING:
+    from .ruleset import Ruleset
+
+__all__ = [
+    "Contribution",
+    "CriterionResult",
+    "Issue",
+    "NextStep",
+    "Result",
+    "ResultModel",
+    "RulesetInfo",
+    "ScoreResult",
+]
+
+OutcomeText = Literal["pass", "fail", "unknown"]
+_OUTCOME = {True: "pass", False: "fail", None: "unknown"}
+_MARK = {"pass": "✓", "fail": "✗", "unknown": "?"}
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class CriterionResult(_Frozen):
+    """One criterion's outcome, its explanation and the values it read."""
+
+    id: str
+    outcome: OutcomeText
+    because: str
+    values: dict[str, Any]
+
+
+class Contribution(_Frozen):
+    """Points a score got from one event type (``count``) or one rule (``outcome``)."""
+
+    id: str
+    points: float | int
+    count: Optional[int] = None
+    outcome: Optional[OutcomeText] = None
+
+
+class ScoreResult(_Frozen):
+    total: float | int
+    contributions: list[Contribution]
+
+
+class NextStep(_Frozen):
+    """The first stage not reached and the criteria standing in its way."""
+
+    stage: str
+    blocked_by: list[str]
+
+
+class Issue(_Frozen):
+    """A value of the lead that could not be used (or a criterion that failed to run)."""
+
+    field: Optional[str]
+    value: Any = None
+    message: str
+    criterion: Optional[str] = None
+
+
+class RulesetInfo(_Frozen):
+    name: str
+    version: Optional[str]
+    digest: str
+
+
+class ResultModel(_Frozen):
+    """The JSON contract of a result (FORMAT.md section 8)."""
+
+    stage: str
+    label: str
+    owner: Optional[str]
+    disqualified: bool
+    stages: dict[str, OutcomeText]
+    criteria: list[CriterionResult]
+    scores: dict[str, ScoreResult]
+    next: Optional[NextStep]
+    missing: list[str]
+    issues: list[Issue]
+    ruleset: RulesetInfo
+    as_of: datetime
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, (list, tuple)):
+        return [_json_value(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _json_value(v) for k, v in value.items()}
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        return value
+    return value
+
+
+def _show(value: Any) -> str:
+    """A value as a sales rep reads it."""
+    if value is None:
+        return "missing"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:,.6g}" if abs(value) >= 1000 else f"{value:.6g}"
+    if isinstance(value, int):
+        return f"{value:,}" if abs(value) >= 10000 else str(value)
+    if isinstance(value, datetime):
+        return value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_show(v) for v in value) + "]"
+    return str(value)
+
+
+class Result:
+    """The stage of one lead and why. Immutable; parts are built on first access."""
+
+    __slots__ = ("_rs", "_raw", "_issues", "_as_of", "_stage", "_cache", "__weakref__")
+
+    def __init__(self, ruleset: Ruleset, raw: tuple[Any, ...], issues: list[dict[str, Any]], as_of: datetime, stage: str) -> None:
+        set_ = object.__setattr__
+        set_(self, "_rs", ruleset)
+        set_(self, "_raw", raw)
+        set_(self, "_issues", issues)
+        set_(self, "_as_of", as_of)
+        set_(self, "_stage", stage)
+        set_(self, "_cache", {})
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("Result is immutable")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError("Result is immutable")
+
+    def __reduce__(self) -> Any:
+        return (Result, (self._rs, self._raw, self._issues, self._as_of, self._stage))
+
+    def __repr__(self) -> str:
+        return f"<Result stage={self._stage!r} ruleset={self._rs.name!r}>"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Result):
+            return NotImplemented
+        return self.to_dict() == other.to_dict()
+
+    __hash__ = None  # type: ignore[assignment]
+
+    # -- raw access ---------------------------------------------------------------
+    @property
+    def _plan(self) -> Any:
+        return self._rs._plan
+
+    def _outcome(self, crit: CritPlan) -> bool | None:
+        return self._raw[1][crit.index]
+
+    def _memo(self, key: str, build: Any) -> Any:
+        cache = self._cache
+        if key not in cache:
+            cache[key] = build()
+        return cache[key]
+
+    # -- the parts of section 8 -------------------------------------------------------
+    @property
+    def stage(self) -> str:
+        """The stage id: the last stage reached, ``disqualified``, or the base stage."""
+        return self._stage
+
+    @property
+    def disqualified(self) -> bool:
+        return self._stage == DISQUALIFIED
+
+    @property
+    def label(self) -> str:
+        if self._stage == DISQUALIFIED:
+            return "Disqualified"
+        for st in self._plan.stages:
+            if st.id == self._stage:
+                return st.label
+        return self._plan.base.label
+
+    @property
+    def owner(self) -> str | None:
+        for st in self._plan.stages:
+            if st.id == self._stage:
+                return st.owner
+        return None
+
+    @property
+    def as_of(self) -> datetime:
+        return self._as_of
+
+    @property
+    def values(self) -> dict[str, Any]:
+        """Every declared field's value for this lead, after coercion (None: missing)."""
+        return self._memo("values", lambda: {c.name: v for c, v in zip(self._plan.coercers, self._raw[0])})
+
+    @property
+    def stages(self) -> dict[str, str]:
+        """Each stage's own condition: ``pass``, ``fail`` or ``unknown``."""
+        return self._memo("stages", lambda: {st.id: _OUTCOME[o] for st, o in zip(self._plan.stages, self._raw[2])})
+
+    @property
+    def criteria(self) -> list[CriterionResult]:
+        """Every criterion (score rules, disqualifiers, stages) in file order."""
+        return self._memo("criteria", lambda: [self._criterion(c) for c in self._plan.criteria])
+
+    @property
+    def scores(self) -> dict[str, ScoreResult]:
+        return self._memo("scores", self._build_scores)
+
+    @property
+    def next(self) -> NextStep | None:
+        return self._memo("next", self._build_next)
+
+    @property
+    def missing(self) -> list[str]:
+        """Fields whose absence made a criterion unknown: what to ask the lead next."""
+        return self._memo("missing", self._build_missing)
+
+    @property
+    def issues(self) -> list[Issue]:
+        return self._memo("issues", lambda: [Issue(**i) for i in self._issues])
+
+    @property
+    def ruleset(self) -> RulesetInfo:
+        rs = self._rs
+        return RulesetInfo(name=rs.name, version=rs.version, digest=rs.digest)
+
+    # -- builders -----------------------------------------------------------------------
+    def _interp(self, checked: Any, node: Any = None) -> Any:
+        plan = self._plan
+        scores = {s.name: total for s, total in zip(plan.scores, self._raw[3])}
+        events = self.values.get(plan.events_field) if plan.events_field else None
+        try:
+            return interpret(checked, self.values, plan.lists, scores, events, self._as_of, node)
+        except Exception:  # the criterion itself reported the error
+            return None
+
+    def _criterion_values(self, crit: CritPlan) -> dict[str, Any]:
+        checked = crit.checked
+        if checked is None:
+            return {}
+        values: dict[str, Any] = {}
+        events_field = self._plan.events_field
+        for name in checked.fields:
+            if name != events_field:
+                values[name] = self.values[name]
+        for text, node in checked.observed:
+            values[text] = self._interp(checked, node)
+        return values
+
+    def _criterion(self, crit: CritPlan) -> CriterionResult:
+        outcome = _OUTCOME[self._outcome(crit)]
+        values = self._criterion_values(crit)
+        because = self._because(crit, outcome, values)
+        return CriterionResult(id=crit.id, outcome=outcome, because=because, values={k: _json_value(v) for k, v in values.items()})
+
+    def _render(self, template: Template) -> str | None:
+        out = []
+        for part in template.parts:
+            if isinstance(part, str):
+                out.append(part)
+            else:
+                value = self._interp(part)
+                if value is None:
+                    return None
+                out.append(_show(value))
+        return "".join(out)
+
+    def _because(self, crit: CritPlan, outcome: str, values: dict[str, Any]) -> str:
+        if outcome == "pass" and crit.because is not None:
+            text = self._render(crit.because)
+            if text is not None:
+                return text
+        if crit.checked is None:  # a nested condition with an id
+            assert crit.group is not None
+            return self._group_text(crit.group, outcome)
+        expr = crit.checked.text
+        missing = [k for k, v in values.items() if v is None and k in self.values]
+        if outcome == "unknown":
+            if missing:
+                return ", ".join(f"{k} is missing" for k in missing)
+            return f"could not be decided: {expr}"
+        shown = ", ".join(f"{k} is {_show(v)}" for k, v in values.items())
+        if outcome == "pass":
+            return f"{shown} ({expr})" if shown else expr
+        if crit.missing == "fail" and missing:
+            return ", ".join(f"{k} is missing" for k in missing) + f", needs {expr}"
+        return f"{shown}, needs {expr}" if shown else f"needs {expr}"
+
+    def _group_text(self, group: GroupPlan, outcome: str) -> str:
+        leaves = leaf_criteria(group)
+        passed = sum(1 for c in leaves if self._outcome(c) is True)
+        need = {"all": "all", "any": "any", "none": "none", "at_least": f"at least {group.n}"}[group.op]
+        return f"{passed} of {len(leaves)} passed, needs {need}"
+
+    def _build_scores(self) -> dict[str, ScoreResult]:
+        out = {}
+        for s, total, contribs in zip(self._plan.scores, self._raw[3], self._raw[4]):
+            parts = [Contribution(id=kind, points=points, count=count) for kind, points, count in (contribs[1] if contribs else ())]
+            for rule in s.rules:
+                o = self._outcome(rule)
+                if o is not False:
+                    parts.append(Contribution(id=rule.id.split(".", 1)[1], points=rule.points if o else 0, outcome=_OUTCOME[o]))
+            out[s.name] = ScoreResult(total=total, contributions=parts)
+        return out
+
+    def _reached(self) -> int:
+        n = 0
+        for o in self._raw[2]:
+            if o is not True:
+                break
+            n += 1
+        return n
+
+    def _build_next(self) -> NextStep | None:
+        plan = self._plan
+        reached = self._reached()
+        if reached >= len(plan.stages):
+            return None
+        stage = plan.stages[reached]
+        blocked = [c.id for c in plan.disqualify if self._outcome(c) is True]
+        blocked += self._blockers(stage.cond)
+        return NextStep(stage=stage.id, blocked_by=blocked)
+
+    def _blockers(self, group: GroupPlan) -> list[str]:
+        out: list[str] = []
+        bad = (True, None) if group.op == "none" else (False, None)
+        for item in group.items:
+            if isinstance(item, CritPlan):
+                if self._outcome(item) in bad:
+                    out.append(item.id)
+            elif item.crit is not None:
+                if self._outcome(item.crit) in bad:
+                    out.append(item.crit.id)
+            else:
+                out.extend(self._blockers(item))
+        return out
+
+    def _build_missing(self) -> list[str]:
+        names: set[str] = set()
+        values = self.values
+        for crit in self._plan.criteria:
+            if crit.checked is not None and self._outcome(crit) is None:
+                names.update(n for n in crit.checked.fields if values.get(n) is None)
+        return [c.name for c in self._plan.coercers if c.name in names]
+
+    # -- renderings -------------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        """The result as JSON-ready data (FORMAT.md section 8)."""
+        nxt = self.next
+        return {
+            "stage": self.stage,
+            "label": self.label,
+            "owner": self.owner,
+            "disqualified": self.disqualified,
+            "stages": dict(self.stages),
+            "criteria": [c.model_dump() for c in self.criteria],
+            "scores": {k: v.model_dump(exclude_none=True) for k, v in self.scores.items()},
+            "next": None if nxt is None else nxt.model_dump(),
+            "missing": list(self.missing),
+            "issues": [{k: v for k, v in i.model_dump().items() if v is not None or k in ("field", "value")} for i in self.issues],
+            "ruleset": self.ruleset.model_dump(),
+            "as_of": _json_value(self._as_of),
+        }
+
+    def to_model(self) -> ResultModel:
+        """The result as the validated pydantic model :class:`ResultModel`."""
+        return ResultModel.model_validate(self.to_dict())
+
+    def explain(self) -> str:
+        """A short readable explanation: the stage, why, what blocks the next stage, what is missing."""
+        plan = self._plan
+        lines = []
+        title = self.label if self.label.lower() == self.stage.lower() else f"{self.stage.upper()} — {self.label}"
+        lines.append(title + (f" (owner: {self.owner})" if self.owner else ""))
+        by_id = {c.id: c for c in self.criteria}
+        if self.disqualified:
+            for c in plan.disqualify:
+                if self._outcome(c) is True:
+                    lines.append(f"  ✗ {by_id[c.id].because} ({c.id})")
+            reached = self._reached()
+            if reached:
+                lines.append(f"  otherwise: {plan.stages[reached - 1].label}")
+        reached = self._reached()
+        for st in plan.stages[:reached]:
+            for c in _stage_passes(st.cond):
+                if self._outcome(c) is True:
+                    lines.append(f"  ✓ {c.id}: {by_id[c.id].because}")
+        nxt = self.next
+        if nxt is not None:
+            nstage = next(s for s in plan.stages if s.id == nxt.stage)
+            blockers = [b for b in nxt.blocked_by if not b.startswith("disqualify.")]
+            lines.append(f"Next: {nstage.label} — blocked by:" if blockers else f"Next: {nstage.label}")
+            for b in blockers:
+                c = by_id[b]
+                lines.append(f"  {_MARK[c.outcome]} {b}: {c.because}")
+        if self.missing:
+            lines.append("Missing data: " + ", ".join(self.missing))
+        if self.scores:
+            lines.append("Scores: " + ", ".join(f"{k} {_show(v.total)}" for k, v in self.scores.items()))
+        for issue in self.issues:
+            where = issue.field or issue.criterion
+            shown = "" if issue.value is None else f" {issue.value!r}"
+            lines.append(f"Data issue: {where}{shown}: {issue.message}")
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.explain()
+
+
+def _stage_passes(group: GroupPlan) -> list[CritPlan]:
+    """The criteria that explain why a reached stage passed."""
+    out: list[CritPlan] = []
+    if group.op == "none":
+        return leaf_criteria(group)
+    for item in group.items:
+        if isinstance(item, CritPlan):
+            out.append(item)
+        elif item.crit is not None:
+            out.append(item.crit)
+        else:
+            out.extend(_stage_passes(item))
+    return out
+

@@ -1,0 +1,249 @@
+"""Ruleset: a loaded, checked and compiled rule file.
+
+``load``/``loads`` run the pipeline: YAML with positions (``_yaml``) →
+pydantic validation and checks (``_model``, ``_check``, ``_expr``) →
+generated code (``_codegen``, ``_compile``). A :class:`Ruleset` is
+immutable, thread-safe (evaluation shares nothing mutable) and picklable
+(it pickles as its source text and is rebuilt on the other side).
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import json
+import os
+import threading
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import date, datetime, time, timezone
+from types import MappingProxyType
+from typing import Any
+
+from ._check import Plan, check
+from ._compile import DISQUALIFIED, Compiled
+from ._fields import BadValue, lead_model, parse_datetime
+from ._model import FieldSpec, RuleFile, Stage
+from ._yaml import MAX_BYTES, load_yaml
+from .errors import LeadError, Problem, RulesError
+from .result import Result
+
+__all__ = ["Ruleset", "json_schema", "load", "loads"]
+
+
+def _as_of(value: datetime | date | str | None) -> datetime:
+    if value is None:
+        return datetime.now(timezone.utc)
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+    if isinstance(value, date):
+        return datetime.combine(value, time(), tzinfo=timezone.utc)
+    if isinstance(value, str):
+        try:
+            return parse_datetime(value)
+        except BadValue as exc:
+            raise ValueError(f"as_of {value!r} is {exc}") from None
+    raise TypeError(f"as_of must be a datetime, a date or ISO 8601 text, not {type(value).__name__}")
+
+
+def _canonical(model: RuleFile) -> str:
+    """The content of a rule file as canonical JSON: no comments, no formatting, no key order."""
+    data = model.model_dump(mode="json", exclude_defaults=True)
+
+    def norm(node: Any) -> Any:
+        if isinstance(node, dict):
+            out = {}
+            for k, v in node.items():
+                if k == "when" and isinstance(v, str):
+                    try:
+                        v = ast.unparse(ast.parse(v.strip(), mode="eval"))
+                    except SyntaxError:  # pragma: no cover - checked before
+                        pass
+                out[k] = norm(v)
+            return out
+        if isinstance(node, list):
+            return [norm(v) for v in node]
+        return node
+
+    return json.dumps(norm(data), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+class Ruleset:
+    """A compiled rule file. Create it with :func:`load` or :func:`loads`."""
+
+    __slots__ = ("_plan", "_compiled", "_text", "_file", "_digest", "_lazy", "_lock")
+
+    def __init__(self, plan: Plan, text: str, file: str) -> None:
+        set_ = object.__setattr__
+        set_(self, "_plan", plan)
+        set_(self, "_compiled", Compiled(plan))
+        set_(self, "_text", text)
+        set_(self, "_file", file)
+        set_(self, "_digest", "sha256:" + hashlib.sha256(_canonical(plan.model).encode("utf-8")).hexdigest())
+        set_(self, "_lazy", {})
+        set_(self, "_lock", threading.Lock())
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("Ruleset is immutable")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError("Ruleset is immutable")
+
+    def __reduce__(self) -> Any:
+        return (_rebuild, (self._text, self._file))
+
+    def __repr__(self) -> str:
+        return f"<Ruleset {self.name!r} version={self.version!r} {self._digest[:19]}>"
+
+    # -- metadata ---------------------------------------------------------------
+    @property
+    def name(self) -> str:
+        return self._plan.model.name
+
+    @property
+    def version(self) -> str | None:
+        return self._plan.model.version
+
+    @property
+    def description(self) -> str | None:
+        return self._plan.model.description
+
+    @property
+    def owners(self) -> tuple[str, ...]:
+        return tuple(self._plan.model.owners)
+
+    @property
+    def file(self) -> str:
+        """The file the rules were read from (or the name given to :func:`loads`)."""
+        return self._file
+
+    @property
+    def digest(self) -> str:
+        """``sha256:…`` of the canonical content: comments and formatting do not change it."""
+        return self._digest
+
+    @property
+    def fields(self) -> Mapping[str, FieldSpec]:
+        """The declared fields (read-only)."""
+        return MappingProxyType(dict(self._plan.model.fields))
+
+    @property
+    def stages(self) -> tuple[Stage, ...]:
+        """The stages in funnel order (read-only models)."""
+        return tuple(self._plan.model.stages)
+
+    @property
+    def stage_ids(self) -> tuple[str, ...]:
+        """Every stage a lead can have: ``disqualified``, the base stage, then the stages in order."""
+        return (DISQUALIFIED, self._plan.base.id) + tuple(s.id for s in self._plan.stages)
+
+    @property
+    def model(self) -> RuleFile:
+        """The validated rule file."""
+        return self._plan.model
+
+    @property
+    def lead_model(self) -> Any:
+        """A pydantic model of the input record these rules read (keys are the fields' sources)."""
+        with self._lock:
+            if "lead_model" not in self._lazy:
+                self._lazy["lead_model"] = lead_model(self.name, self._plan.coercers)
+            return self._lazy["lead_model"]
+
+    def input_schema(self) -> dict[str, Any]:
+        """JSON Schema of the input record (what an integration must send)."""
+        return self.lead_model.model_json_schema(by_alias=True)  # type: ignore[no-any-return]
+
+    def generated_source(self) -> str:
+        """The Python source generated for these rules, for reading and debugging."""
+        return self._compiled.source
+
+    # -- evaluation -----------------------------------------------------------------
+    def evaluate(self, lead: Mapping[str, Any], as_of: datetime | date | str | None = None, *, strict: bool = False) -> Result:
+        """Evaluate one lead (a mapping: a dict, a CSV row, a parsed JSON line).
+
+        A value that cannot be used becomes an issue on the result and the
+        field counts as missing; with ``strict=True`` the lead is rejected
+        with :class:`~leadspec.LeadError` instead.
+        """
+        if type(lead) is not dict and not isinstance(lead, Mapping):
+            raise LeadError(f"a lead is a mapping of field values, not {type(lead).__name__}")
+        moment = _as_of(as_of)
+        issues: list[dict[str, Any]] = []
+        raw = self._compiled.evaluate(lead, moment, issues)
+        if strict and issues:
+            first = issues[0]
+            raise LeadError(f"lead rejected: {first['field'] or first.get('criterion')}: {first['message']}", issues)
+        return Result(self, raw, issues, moment, self._stage_of(raw))
+
+    def _stage_of(self, raw: tuple[Any, ...]) -> str:
+        plan = self._plan
+        for o in raw[1][plan.disqualify[0].index : plan.disqualify[-1].index + 1] if plan.disqualify else ():
+            if o is True:
+                return DISQUALIFIED
+        stage = plan.base.id
+        for st, o in zip(plan.stages, raw[2]):
+            if o is not True:
+                break
+            stage = st.id
+        return stage
+
+    def stage(self, lead: Mapping[str, Any], as_of: datetime | date | str | None = None) -> str:
+        """The lead's stage only: lazy and fast, always equal to ``evaluate(lead).stage``."""
+        if type(lead) is not dict and not isinstance(lead, Mapping):
+            raise LeadError(f"a lead is a mapping of field values, not {type(lead).__name__}")
+        return self._compiled.stage(lead, _as_of(as_of))
+
+    def evaluate_many(
+        self, leads: Iterable[Mapping[str, Any]], as_of: datetime | date | str | None = None, *, strict: bool = False
+    ) -> Iterator[Result]:
+        """Evaluate leads one by one as they come (a generator: constant memory).
+
+        ``as_of`` defaults to the moment the iteration starts, the same for
+        every lead. With ``strict=True`` the first lead with an issue raises
+        :class:`~leadspec.LeadError` carrying its ``index``.
+        """
+        moment = _as_of(as_of)
+        for index, lead in enumerate(leads):
+            try:
+                yield self.evaluate(lead, moment, strict=strict)
+            except LeadError as exc:
+                exc.index = index
+                raise
+
+
+def loads(text: str | bytes, name: str = "<string>") -> Ruleset:
+    """Load rules from YAML text; ``name`` is used as the file name in problems."""
+    data, positions, problems = load_yaml(text, name)
+    if data is None or problems:
+        raise RulesError(problems)
+    plan, problems = check(data, positions)
+    if plan is None:
+        raise RulesError(problems)
+    if isinstance(text, bytes):
+        text = text.decode("utf-8")
+    return Ruleset(plan, text, name)
+
+
+def load(path: str | os.PathLike[str]) -> Ruleset:
+    """Load, check and compile a rule file; raises :class:`~leadspec.RulesError` with every problem."""
+    name = os.fspath(path)
+    try:
+        size = os.path.getsize(name)
+        if size > MAX_BYTES:
+            raise RulesError([Problem(name, 1, 1, "file-too-large", f"file is {size:,} bytes; the limit is {MAX_BYTES:,} bytes (1 MiB)")])
+        with open(name, "rb") as handle:
+            text = handle.read()
+    except OSError as exc:
+        raise RulesError([Problem(name, 1, 1, "unreadable", f"cannot read the file: {exc.strerror or exc}")]) from None
+    return loads(text, name)
+
+
+def _rebuild(text: str, file: str) -> Ruleset:
+    return loads(text, file)
+
+
+def json_schema() -> dict[str, Any]:
+    """JSON Schema of the rule-file format (for editors and check-jsonschema)."""
+    schema = RuleFile.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    return schema
