@@ -431,6 +431,25 @@ class Result:
             lines.append(f"Data issue: {where}{shown}: {issue.message}")
         return "\n".join(lines)
 
+    def summary(self) -> str:
+        """The explanation in one line, for a CSV column or a CRM note."""
+        plan = self._plan
+        by_id = {c.id: c for c in self.criteria}
+        parts = [self.label]
+        if self.disqualified:
+            parts += [by_id[c.id].because for c in plan.disqualify if self._outcome(c) is True]
+        nxt = self.next
+        if nxt is not None:
+            blockers = [b for b in nxt.blocked_by if not b.startswith("disqualify.")]
+            label = next(s.label for s in plan.stages if s.id == nxt.stage)
+            if blockers:
+                parts.append(f"not {label}: " + ", ".join(f"{b} {by_id[b].outcome}" for b in blockers))
+        if self.missing:
+            parts.append("missing " + ", ".join(self.missing))
+        if self._issues:
+            parts.append(f"{len(self._issues)} data issue{'s' if len(self._issues) != 1 else ''}")
+        return "; ".join(parts)
+
     def __str__(self) -> str:
         return self.explain()
 
