@@ -123,7 +123,7 @@ class _Collector:
         style = self.positions.styles.get(tuple(path), "")
         source_line = text
         start, end = problem.start + offset, problem.end + offset
-        if path in self.positions.values and "\n" not in text and style in (None, "'", '"'):
+        if path in self.positions.values and "\n" not in text and style in (None, "", "'", '"'):
             col += start + (1 if style else 0)
         self.problems.append(
             Problem(
@@ -244,6 +244,7 @@ def _pydantic_problems(exc: ValidationError, data: Any, out: _Collector, prefix:
         kind = err["type"]
         name = str(err["loc"][-1]) if err["loc"] else ""
         value = err.get("input")
+        on_key = "[key]" in tags
         if kind == "extra_forbidden":
             allowed = _allowed_keys(path, tags)
             hint = suggest(name, allowed)
@@ -256,7 +257,7 @@ def _pydantic_problems(exc: ValidationError, data: Any, out: _Collector, prefix:
             if "window" in path or "half_life" in path or "sla" in path:
                 out.at(path, "bad-duration", f"{value!r} is not a duration; write a number and a unit s, m, h, d or w, e.g. '30d'")
             else:
-                out.at(path, "bad-id", f"{value!r} is not {what}: use {rule} (lower-case letters, digits, _)")
+                out.at(path, "bad-id", f"{value!r} is not {what}: use {rule} (lower-case letters, digits, _)", key=on_key)
         elif kind == "union_tag_invalid":
             out.at(path, "bad-value", f"{name}: expected a criterion, a nested condition or `id: expression`")
         else:
@@ -309,13 +310,48 @@ def _salvage(data: dict[str, Any]) -> dict[str, Any]:
         adapter = TypeAdapter(Score)
         for k, v in scores.items():
             out["scores"][k] = one(adapter, v)
-    for key, adapter in (("disqualify", TypeAdapter(Criterion)), ("stages", TypeAdapter(Stage))):
-        if isinstance(data.get(key), list):
-            out[key] = [one(adapter, item) for item in data[key]]
+    if isinstance(data.get("disqualify"), list):
+        adapter = TypeAdapter(Criterion)
+        out["disqualify"] = [one(adapter, item) for item in data["disqualify"]]
+    if isinstance(data.get("stages"), list):
+        adapter = TypeAdapter(Stage)
+        out["stages"] = [one(adapter, _salvage_condition(item)) for item in data["stages"]]
     missing = data.get("missing")
     if isinstance(missing, list) and all(isinstance(m, str) for m in missing):
         out["missing"] = missing
     return out
+
+
+def _salvage_condition(node: Any) -> Any:
+    """A stage or nested condition without the items that do not validate."""
+    if not isinstance(node, dict):
+        return node
+    criterion, group = TypeAdapter(Criterion), TypeAdapter(Group)
+
+    def keep(item: Any) -> Any:
+        if isinstance(item, dict) and any(k in item for k in GROUP_KEYS):
+            item = _salvage_condition(item)
+            adapter = group
+        else:
+            adapter = criterion
+        try:
+            adapter.validate_python(item)
+        except ValidationError:
+            return SKIP  # keeps the positions of the items after it
+        return item
+
+    out = dict(node)
+    for key in ("all", "any", "none"):
+        if isinstance(out.get(key), list):
+            out[key] = [keep(item) for item in out[key]]
+    at_least = out.get("at_least")
+    if isinstance(at_least, dict) and isinstance(at_least.get("of"), list):
+        out["at_least"] = {**at_least, "of": [keep(item) for item in at_least["of"]]}
+    return out
+
+
+SKIP = Criterion.model_construct(id="", when="True", because=None, missing="unknown")
+"""Stands in for an item that did not validate (already reported), so the rest can be checked."""
 
 
 # -- step 3: semantics and expressions ----------------------------------------------
@@ -520,6 +556,8 @@ class _Checker:
             if isinstance(item, dict):  # shorthand that reached here unexpanded
                 (cid, when), = item.items()
                 item = Criterion(id=cid, when=when)
+            if item is SKIP:
+                continue
             if isinstance(item, Group):
                 plan.items.append(self.group(item, stage, ipath + (j,), ctx, ids))
             else:

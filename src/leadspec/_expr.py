@@ -233,8 +233,13 @@ class Checker:
                 value = func(*[c.value for c in children])  # type: ignore[attr-defined]
             else:
                 value = _FOLDER.eval(ast.unparse(node), previously_parsed=node)
-        except (simpleeval.NumberTooHigh, simpleeval.IterableTooLong) as exc:
-            self.error(node, "too-large", f"{ast.unparse(node)} is refused: {exc}")
+        except simpleeval.NumberTooHigh:
+            limit = f"{simpleeval.MAX_POWER:,}"
+            self.error(node, "too-large", f"{ast.unparse(node)} is too large to compute: powers above {limit} are refused")
+            raise _Fail from None
+        except simpleeval.IterableTooLong:
+            limit = f"{simpleeval.MAX_STRING_LENGTH:,}"
+            self.error(node, "too-large", f"{ast.unparse(node)} is too long: text and lists above {limit} items are refused")
             raise _Fail from None
         except ZeroDivisionError:
             self.error(node, "constant-error", f"{ast.unparse(node)} divides by zero")

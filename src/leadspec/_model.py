@@ -56,6 +56,17 @@ def _text(value: Any) -> Any:
 Label = Annotated[str, BeforeValidator(_text)]
 
 
+def _not_bool(value: Any) -> Any:
+    if isinstance(value, bool):
+        raise ValueError(
+            f"YAML read this value as the boolean {str(value).lower()} (yes/no/on/off/y/n, and NO for Norway, are booleans in YAML); quote it"
+        )
+    return value
+
+
+ListItem = Annotated[Union[str, int, float], BeforeValidator(_not_bool)]
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
@@ -221,7 +232,7 @@ class RuleFile(_Strict):
     owners: list[str] = []
     missing: list[str] = Field([""], description="Input strings that mean 'no value' after trimming whitespace.")
     fields: Annotated[dict[Id, FieldSpec], Field(min_length=1)]
-    lists: dict[Id, list[Union[str, float]]] = {}
+    lists: dict[Id, list[ListItem]] = {}
     scores: dict[Id, Score] = {}
     disqualify: list[Annotated[Union[Annotated[Criterion, Tag("criterion")], Annotated[Shorthand, Tag("shorthand")]], Discriminator(_item_kind)]] = []
     stages: Annotated[list[Stage], Field(min_length=1)]

@@ -1,0 +1,38 @@
+"""Shared helpers: small rule files in a few lines, and problem assertions."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+import leadspec
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+SHARED_DATA = ROOT.parent / "shared" / "data"
+
+HEADER = """\
+leadspec: 1
+name: t
+"""
+
+
+def rules_text(body: str) -> str:
+    """A rule file: the fixed header plus ``body`` (dedented)."""
+    return HEADER + textwrap.dedent(body)
+
+
+def problems_of(text: str) -> list[leadspec.Problem]:
+    with pytest.raises(leadspec.RulesError) as info:
+        leadspec.loads(text, name="r.yaml")
+    return info.value.problems
+
+
+def assert_problems(text: str, *expected: tuple[int, int, str]) -> list[leadspec.Problem]:
+    """The file fails to load with exactly these (line, column, code) problems."""
+    problems = problems_of(text)
+    got = [(p.line, p.column, p.code) for p in problems]
+    assert got == sorted(expected), "\n".join(str(p) for p in problems)
+    return problems

@@ -1,0 +1,190 @@
+"""A broken rule file: every problem at once, each at its line and column."""
+
+from __future__ import annotations
+
+import pytest
+
+import leadspec
+from conftest import assert_problems, problems_of, rules_text
+
+BROKEN = """\
+leadspec: 1
+name: broken
+fields:
+  employees: {type: integer, sorce: NumberOfEmployees}
+  industry: {type: enum, values: [saas, fintech]}
+  country: {type: strin}
+lists:
+  targets: [US, NO]
+stages:
+  - id: icp
+    all:
+      - id: size
+        when: employes >= 50
+      - id: industry
+        whne: industry == 'sas'
+      - industry2: industry == 'sas'
+      - id: pow
+        when: employees > 9**9**9
+      - id: bad
+        when: employees.__class__
+      - {id: f, when: "lenn(industry) > 2"}
+      - {id: g, when: "industry > 5"}
+"""
+
+
+def test_every_problem_of_a_broken_file_at_once_with_line_and_column() -> None:
+    problems = assert_problems(
+        BROKEN,
+        (4, 30, "unknown-key"),  # sorce
+        (6, 19, "bad-value"),  # type: strin
+        (8, 17, "bad-value"),  # NO read as a boolean
+        (13, 15, "unknown-name"),  # employes
+        (14, 9, "missing-key"),  # no when
+        (15, 9, "unknown-key"),  # whne
+        (16, 32, "enum-value"),  # 'sas' in the shorthand form
+        (18, 27, "too-large"),  # 9**9**9
+        (20, 15, "not-allowed"),  # attribute access
+        (21, 24, "unknown-function"),  # lenn, inside a quoted flow scalar
+        (22, 35, "type-mismatch"),  # industry > 5
+    )
+    by_line = {p.line: p for p in problems}
+    assert "did you mean 'source'?" in by_line[4].message
+    assert "did you mean 'when'?" in by_line[15].message
+    assert "did you mean 'employees'?" in by_line[13].message
+    assert "did you mean 'saas'?" in by_line[16].message
+    assert "did you mean 'len'?" in by_line[21].message
+    assert "quote it" in by_line[8].message
+    assert by_line[13].path == "stages[0].all[0].when"
+
+
+def test_problem_text_shows_the_expression_with_the_bad_part_underlined() -> None:
+    problem = next(p for p in problems_of(BROKEN) if p.code == "enum-value")
+    lines = str(problem).splitlines()
+    assert lines[0].startswith("r.yaml:16:32: error[enum-value]: 'sas' is not a value of industry")
+    assert lines[1] == "    industry == 'sas'"
+    assert lines[2] == "    " + " " * 12 + "^^^^^"
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        # unknown top-level key
+        ("fields: {a: {type: integer}}\nstages: [{id: s, when: a > 1}]\nstagse: []\n", [(5, 1, "unknown-key")]),
+        # missing required keys
+        ("fields: {a: {type: integer}}\n", [(1, 1, "missing-key")]),
+        # a duplicate YAML key would silently drop a rule
+        ("fields: {a: {type: integer}}\nstages: [{id: s, when: a > 1}]\nfields: {}\n", [(5, 1, "duplicate-key")]),
+        # bad ids
+        ("fields: {Employees: {type: integer}}\nstages: [{id: s, when: 'True'}]\n", [(3, 10, "bad-id")]),
+        # duplicate criterion ids in one stage
+        (
+            "fields: {a: {type: integer}}\nstages:\n  - id: s\n    all:\n      - {id: x, when: a > 1}\n      - {id: x, when: a > 2}\n",
+            [(8, 14, "duplicate-id")],
+        ),
+        # reserved stage id
+        ("fields: {a: {type: integer}}\nstages: [{id: lead, when: a > 1}]\n", [(4, 15, "duplicate-id")]),
+        # syntax error in an expression
+        ("fields: {a: {type: integer}}\nstages: [{id: s, when: 'a >'}]\n", [(4, 25, "syntax")]),
+        # a comparison with None
+        ("fields: {a: {type: integer}}\nstages: [{id: s, when: a == None}]\n", [(4, 29, "none-literal")]),
+        # wrong argument count
+        ("fields: {a: {type: string}}\nstages: [{id: s, when: 'contains(a)'}]\n", [(4, 25, "arity")]),
+        # unknown keyword argument
+        ("fields: {e: {type: events}}\nstages: [{id: s, when: \"count('x', within2='3d') > 1\"}]\n", [(4, 44, "arity")]),
+        # bad duration
+        ("fields: {e: {type: events}}\nstages: [{id: s, when: \"count('x', within='3 days') > 1\"}]\n", [(4, 43, "duration")]),
+        # unknown event type when the events field declares its types
+        (
+            "fields: {e: {type: events, values: [demo_request]}}\nstages: [{id: s, when: \"count('demo') > 1\"}]\n",
+            [(4, 31, "unknown-event")],
+        ),
+        # event functions need an events field
+        ("fields: {a: {type: integer}}\nstages: [{id: s, when: \"count('demo') > 1\"}]\n", [(4, 25, "events-field")]),
+        # unknown score
+        ("fields: {a: {type: integer}}\nstages: [{id: s, when: \"score('fit') > 1\"}]\n", [(4, 31, "unknown-score")]),
+        # a number compared with text
+        ("fields: {a: {type: integer}}\nstages: [{id: s, when: \"a == 'ten'\"}]\n", [(4, 30, "type-mismatch")]),
+        # text function on a number
+        ("fields: {a: {type: integer}}\nstages: [{id: s, when: \"lower(a) == 'x'\"}]\n", [(4, 31, "type-mismatch")]),
+        # enum literal in a list
+        (
+            "fields: {i: {type: enum, values: [saas]}}\nstages: [{id: s, when: \"i in ['saas', 'fintec']\"}]\n",
+            [(4, 30, "enum-value")],
+        ),
+        # enum against a named list
+        (
+            "fields: {i: {type: enum, values: [saas]}}\nlists: {t: [saas, retail]}\nstages: [{id: s, when: i in t}]\n",
+            [(5, 29, "enum-value")],
+        ),
+        # at_least that can never pass
+        (
+            "fields: {a: {type: integer}}\nstages:\n  - id: s\n    at_least: {n: 3, of: [{id: x, when: a > 1}]}\n",
+            [(6, 19, "bad-value")],
+        ),
+        # a field default that is not of its type
+        ("fields: {a: {type: integer, default: many}}\nstages: [{id: s, when: 'True'}]\n", [(3, 38, "bad-value")]),
+        # unsupported format version
+        ("fields: {a: {type: integer}}\nstages: [{id: s, when: 'True'}]\n", None),
+        # a template placeholder with an unknown name
+        (
+            "fields: {a: {type: integer}}\nstages: [{id: s, when: a > 1, because: 'a is {aa}'}]\n",
+            [(4, 47, "unknown-name")],
+        ),
+        # a score rule using a score declared after it
+        (
+            "fields: {a: {type: integer}}\nscores:\n  one: {rules: [{id: r, when: \"score('two') > 1\", points: 1}]}\n"
+            "  two: {rules: [{id: r, when: a > 1, points: 1}]}\nstages: [{id: s, when: 'True'}]\n",
+            [(5, 38, "score-order")],
+        ),
+    ],
+)
+def test_located_problem(body: str, expected: list[tuple[int, int, str]] | None) -> None:
+    if expected is None:  # the version case: replace the header
+        problems = problems_of("leadspec: 2\nname: t\n" + body)
+        assert [(p.line, p.column, p.code) for p in problems] == [(1, 11, "version")]
+        assert "this release reads version 1" in problems[0].message
+        return
+    assert_problems(rules_text(body), *expected)
+
+
+def test_yaml_syntax_error_is_located() -> None:
+    problems = problems_of(rules_text("fields: {a: {type: integer}\nstages: []\n"))
+    assert len(problems) == 1 and problems[0].code == "yaml-syntax"
+    assert problems[0].line == 4
+
+
+def test_not_a_mapping() -> None:
+    problems = problems_of("- just\n- a list\n")
+    assert [p.code for p in problems] == ["bad-value"]
+
+
+def test_empty_file() -> None:
+    assert [p.code for p in problems_of("")] == ["empty"]
+
+
+def test_load_reports_unreadable_file(tmp_path) -> None:
+    with pytest.raises(leadspec.RulesError) as info:
+        leadspec.load(tmp_path / "nope.yaml")
+    assert info.value.problems[0].code == "unreadable"
+
+
+def test_rules_error_is_a_leadspec_error_and_lists_problems_in_its_message() -> None:
+    with pytest.raises(leadspec.LeadspecError) as info:
+        leadspec.loads(BROKEN, name="r.yaml")
+    text = str(info.value)
+    assert text.startswith("11 problems in rule file:")
+    assert "r.yaml:13:15: error[unknown-name]" in text
+
+
+def test_problem_to_dict() -> None:
+    problem = problems_of(BROKEN)[0]
+    assert problem.to_dict() == {
+        "file": "r.yaml",
+        "line": 4,
+        "column": 30,
+        "code": "unknown-key",
+        "severity": "error",
+        "path": "fields.employees.sorce",
+        "message": problem.message,
+    }
