@@ -182,8 +182,9 @@ class ExprCompiler:
                 return f"({ca} {sym} {cb})"
             return f"(None if {' or '.join(checks)} else {ca} {sym} {cb})"
         nullable = [self.nullable(o) for o in operands]
-        if not any(not (nullable[i] or nullable[i + 1]) for i in range(len(node.ops))):
-            # every comparison reads a nullable operand: one missing value makes the chain unknown
+        if sum(nullable) == 1 and all(nullable[i] or nullable[i + 1] for i in range(len(node.ops))):
+            # one nullable operand that every comparison reads (50 <= x <= 5000): when it is
+            # missing every comparison is unknown, so the chain is; otherwise Python's chain is exact
             temps, checks = [], []
             for o, code in zip(operands, codes):
                 if self.nullable(o):

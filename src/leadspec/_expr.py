@@ -465,7 +465,7 @@ class Checker:
         if name == "days_since":
             assert self.result is not None
             self.result.observed.append((ast.unparse(node), node))
-        self.typed(node, T(sig.returns if sig.returns != "num" else NUM, nullable=nullable))
+        self.typed(node, T(NUM if sig.returns in ("int", "num") else sig.returns, nullable=nullable))
         if name != "days_since":
             return self.fold(node, node.args)
         return node

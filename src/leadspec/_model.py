@@ -145,6 +145,8 @@ GROUP_KEYS = ("all", "any", "none", "at_least")
 
 
 def _item_kind(value: Any) -> str:
+    if isinstance(value, BaseModel):  # serialising a validated model
+        return "group" if isinstance(value, Group) else "criterion"
     if isinstance(value, dict):
         if any(k in value for k in GROUP_KEYS):
             return "group"

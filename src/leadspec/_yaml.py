@@ -29,6 +29,7 @@ MAX_NODES = 200_000
 """Most nodes a document may expand to once aliases are followed."""
 
 Path = tuple[Any, ...]
+_PLAIN_TAGS = ("tag:yaml.org,2002:seq", "tag:yaml.org,2002:map")
 
 
 @dataclass
@@ -105,6 +106,8 @@ class _Builder:
             except yaml.YAMLError as exc:
                 self.problem(path, node.start_mark, "yaml-value", str(getattr(exc, "problem", exc)))
                 return node.value
+        if isinstance(node, (yaml.SequenceNode, yaml.MappingNode)) and node.tag not in _PLAIN_TAGS:
+            self.problem(path, node.start_mark, "yaml-value", f"the YAML tag {node.tag} is not allowed")
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, path + (i,)) for i, item in enumerate(node.value)]
         if isinstance(node, yaml.MappingNode):
