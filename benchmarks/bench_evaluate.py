@@ -127,8 +127,8 @@ def _event_time(rng: random.Random, newest_days: float, oldest_days: float) -> s
 
 def _events(rng: random.Random, intent: float) -> list[dict[str, Any]]:
     n = int(rng.random() * (4 + 26 * intent))
-    events = [{"type": t, "at": _event_time(rng, 0, 200)} for t in rng.choices(EVENT_TYPES, EVENT_WEIGHTS, k=n)]
-    if rng.random() < 0.55 * intent:  # a demo request, recent or not quite
+    events = [{"type": t, "at": _event_time(rng, 0, 150)} for t in rng.choices(EVENT_TYPES, EVENT_WEIGHTS, k=n)]
+    if rng.random() < 0.8 * intent:  # a demo request, recent or not quite
         events.append({"type": "demo_request", "at": _event_time(rng, 0, 45), "source": "website"})
     if rng.random() < 0.5 * intent:
         events.append({"type": "webinar_attended", "at": _event_time(rng, 0, 120)})
@@ -138,28 +138,28 @@ def _events(rng: random.Random, intent: float) -> list[dict[str, Any]]:
 
 def make_lead(rng: random.Random, index: int) -> Lead:
     """One typed lead; about 2 in 3 are close to the ICP, the rest are random."""
-    fit = rng.random() < 0.68
+    fit = rng.random() < 0.8
     lead: Lead = {"id": f"L{index:07d}"}
-    if fit and rng.random() < 0.94:
+    if fit and rng.random() < 0.97:
         employees = rng.randint(50, 5000)
     else:
         employees = rng.choice((rng.randint(1, 49), rng.randint(5001, 120_000), rng.randint(50, 5000), -1, 0))
-    _put(lead, "employees", employees, rng)
+    _put(lead, "employees", employees, rng, absent=0.02, none=0.02)
 
-    industry = rng.choice(("saas", "fintech", "healthcare")) if fit and rng.random() < 0.95 else rng.choice(("retail", "manufacturing", "other", "saas", "Logistics"))
+    industry = rng.choice(("saas", "fintech", "healthcare")) if fit and rng.random() < 0.97 else rng.choice(("retail", "manufacturing", "other", "saas", "Logistics"))
     if rng.random() < 0.15:
         industry = rng.choice((industry.upper(), industry.capitalize(), f" {industry} "))
-    _put(lead, "industry", industry, rng)
+    _put(lead, "industry", industry, rng, absent=0.02, none=0.02)
 
-    country = rng.choice(sorted(TARGET_COUNTRIES)) if fit and rng.random() < 0.95 else rng.choice(OTHER_COUNTRIES + ("US", "N/A", ""))
-    if rng.random() < 0.05:
+    country = rng.choice(sorted(TARGET_COUNTRIES)) if fit and rng.random() < 0.97 else rng.choice(OTHER_COUNTRIES + ("US", "N/A", ""))
+    if rng.random() < 0.03:
         country = rng.choice((f" {country}", country.lower()))
-    _put(lead, "country", country, rng)
+    _put(lead, "country", country, rng, absent=0.02, none=0.02)
 
-    seniority = rng.choice(("manager", "director", "vp", "c_level")) if fit and rng.random() < 0.93 else rng.choice(("ic", "ic", "manager", "vp"))
+    seniority = rng.choice(("manager", "director", "vp", "c_level")) if fit and rng.random() < 0.97 else rng.choice(("ic", "ic", "manager", "vp"))
     if rng.random() < 0.1:
         seniority = seniority.upper()
-    _put(lead, "seniority", seniority, rng)
+    _put(lead, "seniority", seniority, rng, absent=0.02, none=0.02)
 
     name = f"{rng.choice(FIRST_NAMES)}.{rng.choice(LAST_NAMES)}"
     r = rng.random()
@@ -173,16 +173,17 @@ def make_lead(rng: random.Random, index: int) -> Lead:
 
     _put(lead, "is_competitor", rng.random() < 0.03, rng, absent=0.3, none=0.05)
 
-    intent = rng.random() * (1.0 if fit else 0.5)
+    intent = rng.random() ** 0.4 if fit else rng.random() * 0.5
     if rng.random() < 0.92:
         lead["events"] = _events(rng, intent)
     elif rng.random() < 0.5:
         lead["events"] = None
 
-    hot = intent > 0.4
-    _put(lead, "budget_confirmed", rng.random() < (0.7 if hot else 0.3), rng, absent=0.1, none=0.05)
-    _put(lead, "decision_maker", rng.random() < (0.75 if hot else 0.4), rng, absent=0.08, none=0.04)
-    _put(lead, "timeline_days", rng.choice((7, 14, 30, 45, 60, 90, 91, 120, 180, 365)), rng, absent=0.1, none=0.05)
+    hot = intent > 0.6
+    _put(lead, "budget_confirmed", rng.random() < (0.85 if hot else 0.35), rng, absent=0.05, none=0.03)
+    _put(lead, "decision_maker", rng.random() < (0.9 if hot else 0.45), rng, absent=0.04, none=0.03)
+    timeline = rng.choice((7, 14, 30, 45, 60, 90) if hot and rng.random() < 0.7 else (30, 90, 91, 120, 180, 365))
+    _put(lead, "timeline_days", timeline, rng, absent=0.06, none=0.03)
     return lead
 
 

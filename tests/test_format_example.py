@@ -1,0 +1,112 @@
+"""The complete example of FORMAT.md section 1 loads and behaves as written."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import leadspec
+from leadspec._testfile import run_file
+from conftest import FIXTURES
+
+RULES = FIXTURES / "acme-b2b.yaml"
+CASES = run_file(FIXTURES / "acme-b2b.test.yaml")
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name[:60] for c in CASES])
+def test_case(case) -> None:
+    assert case.passed, "\n".join(case.failures)
+
+
+def test_every_stage_is_covered_by_the_cases() -> None:
+    rules = leadspec.load(RULES)
+    assert {c.result.stage for c in CASES} == set(rules.stage_ids)
+
+
+MQL_LEAD = {
+    "NumberOfEmployees": "250",
+    "industry": "SaaS",
+    "company": {"country": "US"},
+    "seniority": "vp",
+    "email": "ana@bigco.example",
+    "events": [{"type": "demo_request", "at": "2026-10-25T10:00:00Z"}],
+}
+
+
+def test_result_has_the_shape_of_section_8() -> None:
+    rules = leadspec.load(RULES)
+    result = rules.evaluate(MQL_LEAD, as_of="2026-11-01T00:00:00Z")
+    data = result.to_dict()
+    assert list(data) == ["stage", "label", "owner", "disqualified", "stages", "criteria", "scores", "next", "missing", "issues", "ruleset", "as_of"]
+    assert data["stage"] == "mql"
+    assert data["label"] == "Marketing qualified lead"
+    assert data["owner"] == "marketing"
+    assert data["disqualified"] is False
+    assert data["stages"] == {"icp": "pass", "mql": "pass", "sql": "unknown"}
+    size = next(c for c in data["criteria"] if c["id"] == "icp.size")
+    assert size == {"id": "icp.size", "outcome": "pass", "because": "250 employees (target 50–5,000)", "values": {"employees": 250}}
+    timeline = next(c for c in data["criteria"] if c["id"] == "sql.timeline")
+    assert timeline == {"id": "sql.timeline", "outcome": "unknown", "because": "timeline_days is missing", "values": {"timeline_days": None}}
+    demo = next(c for c in data["criteria"] if c["id"] == "mql.demo_request")
+    assert demo["because"] == "requested a demo 6 days ago"
+    assert demo["values"] == {"count('demo_request', within='30d')": 1}
+    assert data["scores"]["engagement"] == {"total": 30, "contributions": [{"id": "demo_request", "points": 30, "count": 1}]}
+    assert data["next"] == {"stage": "sql", "blocked_by": ["sql.budget", "sql.authority", "sql.timeline"]}
+    assert data["ruleset"]["name"] == "acme-b2b" and data["ruleset"]["version"] == "2026-Q4"
+    assert data["ruleset"]["digest"].startswith("sha256:") and len(data["ruleset"]["digest"]) == 71
+    assert data["as_of"] == "2026-11-01T00:00:00Z"
+    assert [c["id"] for c in data["criteria"]] == [
+        "fit.senior_buyer",
+        "fit.student",
+        "disqualify.competitor",
+        "disqualify.personal_email",
+        "icp.size",
+        "icp.industry",
+        "icp.country",
+        "icp.buyer",
+        "mql.demo_request",
+        "mql.engaged",
+        "sql.budget",
+        "sql.authority",
+        "sql.timeline",
+    ]
+    json.dumps(data)  # JSON-ready
+    model = result.to_model()
+    assert isinstance(model, leadspec.ResultModel)
+    assert model.next is not None and model.next.blocked_by == data["next"]["blocked_by"]
+    assert model.scores["fit"].contributions[0].outcome == "pass"
+    assert model.as_of.isoformat() == "2026-11-01T00:00:00+00:00"
+
+
+def test_explanation_reads_at_a_glance() -> None:
+    rules = leadspec.load(RULES)
+    text = rules.evaluate(MQL_LEAD, as_of="2026-11-01T00:00:00Z").explain()
+    lines = text.splitlines()
+    assert lines[0] == "MQL — Marketing qualified lead (owner: marketing)"
+    assert "  ✓ icp.size: 250 employees (target 50–5,000)" in lines
+    assert "  ✓ mql.demo_request: requested a demo 6 days ago" in lines
+    assert "Next: Sales qualified lead — blocked by:" in lines
+    assert "  ? sql.timeline: timeline_days is missing" in lines
+    assert "Missing data: title, budget_confirmed, decision_maker, timeline_days" in lines
+
+
+def test_disqualified_explanation_says_why_and_what_it_would_have_been() -> None:
+    rules = leadspec.load(RULES)
+    result = rules.evaluate({**MQL_LEAD, "email": "ana@gmail.com"}, as_of="2026-11-01T00:00:00Z")
+    assert result.stage == "disqualified" and result.disqualified
+    lines = result.explain().splitlines()
+    assert lines[0] == "Disqualified"
+    assert "  ✗ uses a personal address (gmail.com) (disqualify.personal_email)" in lines
+    assert "  otherwise: Marketing qualified lead" in lines
+    assert result.next is not None and result.next.blocked_by[0] == "disqualify.personal_email"
+
+
+def test_failed_criterion_names_the_values_it_used() -> None:
+    rules = leadspec.load(RULES)
+    result = rules.evaluate({**MQL_LEAD, "NumberOfEmployees": "12"}, as_of="2026-11-01T00:00:00Z")
+    size = next(c for c in result.criteria if c.id == "icp.size")
+    assert size.outcome == "fail"
+    assert size.because == "employees is 12, needs 50 <= employees <= 5000"
+    assert result.next is not None and result.next.blocked_by == ["icp.size"]
+    assert result.summary() == "Lead; not ICP fit: icp.size fail; missing title, budget_confirmed, decision_maker, timeline_days"
