@@ -10,8 +10,6 @@ Load a rule file, then evaluate leads::
 Importing leadspec does no work beyond importing its modules.
 """
 
-from __future__ import annotations
-
 from .errors import LeadError, LeadspecError, Problem, RulesError
 from .result import (
     Contribution,

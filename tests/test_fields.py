@@ -1,0 +1,203 @@
+"""Field coercion from CRM text (FORMAT.md section 3); bad values become issues."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import leadspec
+from conftest import rules_text
+
+RULES = leadspec.loads(
+    rules_text(
+        """
+        missing: ["", "N/A", "Select", "null"]
+        fields:
+          i: {type: integer, min: 0, max: 1000}
+          n: {type: number}
+          b: {type: boolean}
+          e: {type: enum, values: [SaaS, fintech, other]}
+          s: {type: string}
+          d: {type: date}
+          d2: {type: date, format: "%m/%d/%Y"}
+          t: {type: datetime}
+          t2: {type: datetime, format: "%d.%m.%Y %H:%M"}
+          l: {type: list}
+          ev: {type: events}
+          nested: {type: string, source: company.country}
+          spaced: {type: integer, source: "Total Time Spent on Website"}
+          dflt: {type: boolean, default: false}
+        stages: [{id: s, when: 'True'}]
+        """
+    )
+)
+AS_OF = "2026-11-01T00:00:00Z"
+
+
+def values(lead: dict[str, Any]) -> tuple[dict[str, Any], list[leadspec.Issue]]:
+    result = RULES.evaluate(lead, as_of=AS_OF)
+    return result.values, result.issues
+
+
+@pytest.mark.parametrize(
+    ("field", "raw", "expected"),
+    [
+        ("i", "250", 250),
+        ("i", "250.0", 250),
+        ("i", 250.0, 250),
+        ("i", " 42 ", 42),
+        ("n", "1200.5", 1200.5),
+        ("n", 3, 3),
+        ("b", "Yes", True),
+        ("b", "n", False),
+        ("b", "1", True),
+        ("b", "FALSE", False),
+        ("b", 0, False),
+        ("e", "saas", "SaaS"),
+        ("e", " FINTECH ", "fintech"),
+        ("s", "  text  ", "text"),
+        ("s", 12, "12"),
+        ("d", "2026-10-05", date(2026, 10, 5)),
+        ("d", "2026-10-05T23:00:00Z", date(2026, 10, 5)),
+        ("d2", "10/05/2026", date(2026, 10, 5)),
+        ("t", "2026-10-05T10:00:00Z", datetime(2026, 10, 5, 10, tzinfo=timezone.utc)),
+        ("t", "2026-10-05T10:00:00", datetime(2026, 10, 5, 10, tzinfo=timezone.utc)),  # naive is UTC
+        ("t", "2026-10-05T12:00:00+02:00", datetime(2026, 10, 5, 10, tzinfo=timezone.utc)),
+        ("t2", "05.10.2026 10:00", datetime(2026, 10, 5, 10, tzinfo=timezone.utc)),
+        ("l", "a; b ;;c", ["a", "b", "c"]),
+        ("l", '["a", "b"]', ["a", "b"]),
+        ("l", ["a", 1], ["a", "1"]),
+    ],
+)
+def test_text_is_coerced(field: str, raw: Any, expected: Any) -> None:
+    got, issues = values({field if field not in ("nested",) else field: raw})
+    assert issues == []
+    assert got[field] == expected
+    assert type(got[field]) is type(expected)
+
+
+@pytest.mark.parametrize(
+    ("field", "raw", "message"),
+    [
+        ("i", "lots", "not an integer"),
+        ("i", "250.5", "not an integer"),
+        ("i", "1_000", "not an integer"),
+        ("i", True, "not an integer"),
+        ("i", "-1", "below the minimum 0"),
+        ("i", 1001, "above the maximum 1000"),
+        ("n", "1,200.5", "not a number"),
+        ("n", "nan", "not a finite number"),
+        ("b", "maybe", "not a boolean"),
+        ("e", "crypto", "not one of SaaS, fintech, other"),
+        ("d", "yesterday", "not a date"),
+        ("d2", "2026-10-05", "not a date in the format '%m/%d/%Y'"),
+        ("t", "soon", "not a datetime"),
+        ("l", "[broken", "not a list"),
+        ("ev", "not json", "not a JSON list of events"),
+        ("ev", [{"type": "x"}], "event 0: `at` is not a datetime"),
+        ("ev", [{"at": "2026-01-01"}], "event 0 has no type"),
+        ("s", {"a": 1}, "not text"),
+    ],
+)
+def test_bad_value_becomes_an_issue_and_the_field_counts_as_missing(field: str, raw: Any, message: str) -> None:
+    got, issues = values({field: raw})
+    assert got[field] is None
+    assert len(issues) == 1
+    assert issues[0].field == field
+    assert message in issues[0].message
+    assert issues[0].value == (raw if not isinstance(raw, dict) else raw)
+
+
+@pytest.mark.parametrize("marker", ["", "  ", "N/A", "Select", " Select ", "null"])
+def test_missing_markers_mean_no_value(marker: str) -> None:
+    got, issues = values({"i": marker, "e": marker, "s": marker, "b": marker, "dflt": marker})
+    assert issues == []
+    assert got["i"] is None and got["e"] is None and got["s"] is None and got["b"] is None
+    assert got["dflt"] is False  # the default applies when the input has no value
+
+
+def test_sources_keys_with_spaces_and_dotted_paths() -> None:
+    got, _ = values({"Total Time Spent on Website": "674", "company": {"country": "DE"}})
+    assert got["spaced"] == 674 and got["nested"] == "DE"
+    got, _ = values({"company.country": "FR"})  # a flat CSV column named like the path wins
+    assert got["nested"] == "FR"
+    got, _ = values({"company": "not a mapping"})
+    assert got["nested"] is None
+
+
+def test_events_from_a_json_string_keep_extra_keys() -> None:
+    got, issues = values({"ev": '[{"type": "demo", "at": "2026-10-01T00:00:00Z", "source": "web"}]'})
+    assert issues == []
+    assert got["ev"] == [{"type": "demo", "at": datetime(2026, 10, 1, tzinfo=timezone.utc), "source": "web"}]
+
+
+def test_strict_mode_rejects_a_lead_with_a_bad_value() -> None:
+    with pytest.raises(leadspec.LeadError) as info:
+        RULES.evaluate({"i": "lots", "b": "maybe"}, as_of=AS_OF, strict=True)
+    assert [i["field"] for i in info.value.issues] == ["i", "b"]
+    assert "lead rejected: i: not an integer" in str(info.value)
+    assert RULES.evaluate({"i": "7"}, as_of=AS_OF, strict=True).values["i"] == 7
+
+
+def test_evaluate_many_strict_names_the_rejected_lead() -> None:
+    with pytest.raises(leadspec.LeadError) as info:
+        list(RULES.evaluate_many([{"i": "1"}, {"i": "2"}, {"i": "x"}], as_of=AS_OF, strict=True))
+    assert info.value.index == 2
+
+
+def test_a_lead_that_is_not_a_mapping_is_a_clear_error() -> None:
+    with pytest.raises(leadspec.LeadError, match="a lead is a mapping"):
+        RULES.evaluate(["not", "a", "lead"])  # type: ignore[arg-type]
+    with pytest.raises(leadspec.LeadError):
+        RULES.stage("text")  # type: ignore[arg-type]
+
+
+@given(st.integers(0, 1000))
+def test_integer_text_round_trip(n: int) -> None:
+    for raw in (n, str(n), f"{n}.0", float(n), f" {n} "):
+        got, issues = values({"i": raw})
+        assert issues == [] and got["i"] == n
+
+
+@given(st.dates(min_value=date(1900, 1, 1), max_value=date(2100, 12, 31)))
+def test_date_round_trip(d: date) -> None:
+    for raw in (d.isoformat(), d.strftime("%m/%d/%Y")):
+        field = "d" if "-" in raw else "d2"
+        got, issues = values({field: raw})
+        assert issues == [] and got[field] == d
+
+
+@given(st.datetimes(timezones=st.just(timezone.utc)))
+def test_datetime_round_trip(t: datetime) -> None:
+    got, issues = values({"t": t.isoformat().replace("+00:00", "Z")})
+    assert issues == [] and got["t"] == t
+
+
+@given(st.sampled_from(["SaaS", "fintech", "other"]), st.sampled_from([str.lower, str.upper, str.title, lambda s: f" {s} "]))
+def test_enum_normalised_to_declared_spelling(value: str, change: Any) -> None:
+    got, issues = values({"e": change(value)})
+    assert issues == [] and got["e"] == value
+
+
+def test_lead_model_validates_input_like_the_evaluator() -> None:
+    model = RULES.lead_model
+    lead = model.model_validate({"i": "250", "e": "saas", "company": {"country": " DE "}, "Total Time Spent on Website": "12"})
+    dumped = lead.model_dump(by_alias=True, exclude_none=True)
+    assert dumped["i"] == 250 and dumped["e"] == "SaaS" and dumped["company"] == {"country": "DE"}
+    assert dumped["Total Time Spent on Website"] == 12
+    with pytest.raises(Exception) as info:
+        model.model_validate({"i": "lots"})
+    assert "not an integer" in str(info.value)
+
+
+def test_input_schema_documents_what_to_send() -> None:
+    schema = RULES.input_schema()
+    props = schema["properties"]
+    assert "Total Time Spent on Website" in props
+    assert "company" in props
+    assert props["e"]["enum"] == ["SaaS", "fintech", "other"]
+    assert schema["title"] == "TLead"
