@@ -110,3 +110,38 @@ def test_failed_criterion_names_the_values_it_used() -> None:
     assert size.because == "employees is 12, needs 50 <= employees <= 5000"
     assert result.next is not None and result.next.blocked_by == ["icp.size"]
     assert result.summary() == "Lead; not ICP fit: icp.size fail; missing title, budget_confirmed, decision_maker, timeline_days"
+
+
+def test_a_disqualifier_that_does_not_apply_says_so() -> None:
+    rules = leadspec.load(RULES)
+    result = rules.evaluate(MQL_LEAD, as_of="2026-11-01T00:00:00Z")
+    competitor = next(c for c in result.criteria if c.id == "disqualify.competitor")
+    assert competitor.outcome == "fail"
+    assert competitor.because == "is_competitor is no (does not meet is_competitor)"
+
+
+def test_outcome_from_a_missing_policy_is_explained_as_such() -> None:
+    from conftest import rules_text
+
+    rules = leadspec.loads(
+        rules_text(
+            """
+            fields: {country: {type: string}, ok: {type: boolean}}
+            lists: {served: [US, DE]}
+            stages:
+              - id: s
+                all:
+                  - {id: market, when: country in served, missing: pass, because: "serves {country}"}
+                  - {id: either, when: ok or country in served, missing: fail}
+            """
+        )
+    )
+    result = rules.evaluate({"ok": True}, as_of="2026-11-01")
+    by_id = {c.id: c for c in result.criteria}
+    assert by_id["s.market"].outcome == "pass"
+    assert by_id["s.market"].because == "country is missing (counted as pass: country in served)"
+    # `ok or ...` passes on its own: the policy did not decide it, so it is not blamed on the missing value
+    assert by_id["s.either"].outcome == "pass"
+    assert by_id["s.either"].because == "ok is yes, country is missing (ok or country in served)"
+    result = rules.evaluate({"ok": False}, as_of="2026-11-01")
+    assert {c.id: c.because for c in result.criteria}["s.either"] == "country is missing (counted as fail: ok or country in served)"

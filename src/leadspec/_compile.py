@@ -241,7 +241,21 @@ class _Gen:
         outcomes = ", ".join(f"o{c.index}" for c in plan.criteria)
         scores = ", ".join(f"s_{s.name}" for s in plan.scores)
         contributions = ", ".join(f"c_{s.name}" for s in plan.scores)
-        body.append(f"return ({fields},), ({outcomes}{',' if outcomes else ''}), ({', '.join(stage_vars)},), ({scores}{',' if scores else ''}), ({contributions}{',' if contributions else ''})")
+        # the stage: disqualified, else the last stage reached in order
+        if plan.disqualify:
+            body.append(f"if {' or '.join(f'o{c.index} is True' for c in plan.disqualify)}: _stage = {DISQUALIFIED!r}")
+            keyword = "elif"
+        else:
+            keyword = "if"
+        previous = plan.base.id
+        for var, st in zip(stage_vars, plan.stages):
+            body.append(f"{keyword} {var} is not True: _stage = {previous!r}")
+            keyword, previous = "elif", st.id
+        body.append(f"else: _stage = {previous!r}")
+        body.append(
+            f"return _stage, ({fields},), ({outcomes}{',' if outcomes else ''}), ({', '.join(stage_vars)},), "
+            f"({scores}{',' if scores else ''}), ({contributions}{',' if contributions else ''})"
+        )
         return "def _evaluate(rec, as_of, issues):\n" + "\n".join("    " + line for line in body) + "\n"
 
     def group_expr(self, g: GroupPlan) -> str:
@@ -342,6 +356,7 @@ class Compiled:
         namespace["__builtins__"] = {"type": type, "int": int, "float": float, "str": str, "bool": bool, "Exception": Exception}
         code = compile(self.source, f"<leadspec:{plan.name}>", "exec")
         exec(code, namespace)  # noqa: S102 - source generated from a checked tree, see module docstring
+        # evaluate(rec, as_of, issues) -> (stage, fields, outcomes, stage outcomes, scores, event contributions)
         self.evaluate: Callable[[Any, datetime, Any], tuple[Any, ...]] = namespace["_evaluate"]
         self.stage: Callable[[Any, datetime], str] = namespace["_stage"]
         self.constants = {k: v for k, v in gen.ns.globals.items() if not callable(v) or isinstance(v, (Coercer, EventScore))}

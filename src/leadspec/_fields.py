@@ -43,6 +43,13 @@ def _aware(dt: datetime) -> datetime:
 
 def parse_datetime(value: Any, fmt: str | None = None) -> datetime:
     """ISO 8601 text, a datetime or a date -> an aware UTC datetime."""
+    if type(value) is str and fmt is None:  # the common case: ISO text with Z or +00:00
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            pass
+        else:
+            return parsed if parsed.tzinfo is timezone.utc else _aware(parsed)
     if isinstance(value, datetime):
         return _aware(value)
     if isinstance(value, date):

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict
 
 from ._check import CritPlan, GroupPlan, Template, leaf_criteria
 from ._compile import DISQUALIFIED
-from ._interp import interpret
+from ._interp import interpret, truth
 
 if TYPE_CHECKING:
     from .ruleset import Ruleset
@@ -143,14 +143,9 @@ class Result:
 
     __slots__ = ("_rs", "_raw", "_issues", "_as_of", "_stage", "_cache", "__weakref__")
 
-    def __init__(self, ruleset: Ruleset, raw: tuple[Any, ...], issues: list[dict[str, Any]], as_of: datetime, stage: str) -> None:
-        set_ = object.__setattr__
-        set_(self, "_rs", ruleset)
-        set_(self, "_raw", raw)
-        set_(self, "_issues", issues)
-        set_(self, "_as_of", as_of)
-        set_(self, "_stage", stage)
-        set_(self, "_cache", {})
+    def __init__(self, ruleset: Ruleset, raw: Any, issues: list[dict[str, Any]], as_of: datetime, stage: str) -> None:
+        # one call instead of six object.__setattr__: this runs once per lead
+        _init(self, ruleset, raw, issues, as_of, stage)
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError("Result is immutable")
@@ -294,15 +289,22 @@ class Result:
         return "".join(out)
 
     def _because(self, crit: CritPlan, outcome: str, values: dict[str, Any]) -> str:
+        if crit.checked is None:  # a nested condition with an id
+            assert crit.group is not None
+            if outcome == "pass" and crit.because is not None:
+                text = self._render(crit.because)
+                if text is not None:
+                    return text
+            return self._group_text(crit.group, outcome)
+        expr = crit.checked.text
+        missing = [k for k, v in values.items() if v is None and k in self.values]
+        if crit.missing != "unknown" and outcome == crit.missing and missing and truth(self._interp(crit.checked)) is None:
+            # the outcome comes from the criterion's `missing:` policy, not from its condition
+            return ", ".join(f"{k} is missing" for k in missing) + f" (counted as {outcome}: {expr})"
         if outcome == "pass" and crit.because is not None:
             text = self._render(crit.because)
             if text is not None:
                 return text
-        if crit.checked is None:  # a nested condition with an id
-            assert crit.group is not None
-            return self._group_text(crit.group, outcome)
-        expr = crit.checked.text
-        missing = [k for k, v in values.items() if v is None and k in self.values]
         if outcome == "unknown":
             if missing:
                 return ", ".join(f"{k} is missing" for k in missing)
@@ -310,8 +312,8 @@ class Result:
         shown = ", ".join(f"{k} is {_show(v)}" for k, v in values.items())
         if outcome == "pass":
             return f"{shown} ({expr})" if shown else expr
-        if crit.missing == "fail" and missing:
-            return ", ".join(f"{k} is missing" for k in missing) + f", needs {expr}"
+        if crit.id.startswith("disqualify."):
+            return f"{shown} (does not meet {expr})" if shown else f"does not meet {expr}"
         return f"{shown}, needs {expr}" if shown else f"needs {expr}"
 
     def _group_text(self, group: GroupPlan, outcome: str) -> str:
@@ -452,6 +454,24 @@ class Result:
 
     def __str__(self) -> str:
         return self.explain()
+
+
+def _init_slots() -> Any:
+    setters = [getattr(Result, name).__set__ for name in ("_rs", "_raw", "_issues", "_as_of", "_stage", "_cache")]
+    set_rs, set_raw, set_issues, set_as_of, set_stage, set_cache = setters
+
+    def init(self: Result, ruleset: Any, raw: Any, issues: Any, as_of: Any, stage: str) -> None:
+        set_rs(self, ruleset)
+        set_raw(self, raw)
+        set_issues(self, issues)
+        set_as_of(self, as_of)
+        set_stage(self, stage)
+        set_cache(self, {})
+
+    return init
+
+
+_init = _init_slots()
 
 
 def _stage_passes(group: GroupPlan) -> list[CritPlan]:

@@ -169,23 +169,11 @@ class Ruleset:
             raise LeadError(f"a lead is a mapping of field values, not {type(lead).__name__}")
         moment = _as_of(as_of)
         issues: list[dict[str, Any]] = []
-        raw = self._compiled.evaluate(lead, moment, issues)
+        stage, *raw = self._compiled.evaluate(lead, moment, issues)
         if strict and issues:
             first = issues[0]
             raise LeadError(f"lead rejected: {first['field'] or first.get('criterion')}: {first['message']}", issues)
-        return Result(self, raw, issues, moment, self._stage_of(raw))
-
-    def _stage_of(self, raw: tuple[Any, ...]) -> str:
-        plan = self._plan
-        for o in raw[1][plan.disqualify[0].index : plan.disqualify[-1].index + 1] if plan.disqualify else ():
-            if o is True:
-                return DISQUALIFIED
-        stage = plan.base.id
-        for st, o in zip(plan.stages, raw[2]):
-            if o is not True:
-                break
-            stage = st.id
-        return stage
+        return Result(self, raw, issues, moment, stage)
 
     def stage(self, lead: Mapping[str, Any], as_of: datetime | date | str | None = None) -> str:
         """The lead's stage only: lazy and fast, always equal to ``evaluate(lead).stage``."""
