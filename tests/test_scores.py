@@ -1,0 +1,117 @@
+"""Scores (FORMAT.md section 5): windows, caps, rule points, clamps, half-life decay."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+import leadspec
+from conftest import rules_text
+
+AS_OF = datetime(2026, 11, 1, tzinfo=timezone.utc)
+
+
+def ev(kind: str, days_ago: float) -> dict[str, str]:
+    return {"type": kind, "at": (AS_OF - timedelta(days=days_ago)).isoformat()}
+
+
+RULES = leadspec.loads(
+    rules_text(
+        """
+        fields:
+          events: {type: events}
+          seniority: {type: enum, values: [ic, vp]}
+          title: {type: string}
+        scores:
+          engagement:
+            window: 30d
+            events:
+              demo: 30
+              view: {points: 1, max: 3}
+            max: 40
+          decayed:
+            half_life: 10d
+            events: {demo: 100}
+          fit:
+            rules:
+              - {id: senior, when: "seniority == 'vp'", points: 20}
+              - {id: student, when: "contains(title, 'student')", points: -50}
+            min: -10
+          both:
+            events: {demo: 1}
+            rules:
+              - {id: engaged, when: "score('engagement') >= 30", points: 5}
+        stages:
+          - id: hot
+            when: score('engagement') >= 30 and score('fit') >= 0
+        """
+    )
+)
+
+
+def scores(lead: dict) -> dict[str, leadspec.ScoreResult]:
+    return RULES.evaluate(lead, as_of=AS_OF).scores
+
+
+def test_events_inside_the_window_count_and_each_type_can_be_capped() -> None:
+    got = scores({"events": [ev("demo", 1), ev("view", 2), ev("view", 3), ev("view", 4), ev("view", 5), ev("demo", 31)]})
+    engagement = got["engagement"]
+    assert engagement.total == 33  # one demo in the window (30) + views capped at 3
+    assert [(c.id, c.points, c.count) for c in engagement.contributions] == [("demo", 30, 1), ("view", 3, 4)]
+
+
+def test_window_includes_its_start_and_as_of_and_ignores_the_future() -> None:
+    got = scores({"events": [ev("demo", 30), ev("demo", 0), ev("demo", -1)]})
+    assert got["engagement"].total == 40  # 2 × 30 = 60, clamped to max 40; the future event is ignored
+    assert got["engagement"].contributions[0].count == 2
+
+
+def test_half_life_decays_each_event() -> None:
+    got = scores({"events": [ev("demo", 0), ev("demo", 10), ev("demo", 20)]})
+    assert got["decayed"].total == pytest.approx(100 + 50 + 25)
+
+
+def test_rule_points_min_clamp_and_unknown_rules_reported() -> None:
+    got = scores({"seniority": "vp", "title": "Student ambassador"})
+    assert got["fit"].total == -10  # 20 - 50 = -30, clamped to min -10
+    assert [(c.id, c.points, c.outcome) for c in got["fit"].contributions] == [("senior", 20, "pass"), ("student", -50, "pass")]
+    got = scores({"seniority": "ic"})
+    assert got["fit"].total == 0
+    assert [(c.id, c.points, c.outcome) for c in got["fit"].contributions] == [("student", 0, "unknown")]
+
+
+def test_a_score_rule_can_use_an_earlier_score_and_events_and_rules_add_up() -> None:
+    got = scores({"events": [ev("demo", 1)]})
+    assert got["both"].total == 1 + 5
+
+
+def test_score_rules_are_criteria_too() -> None:
+    result = RULES.evaluate({"seniority": "vp", "events": [ev("demo", 1)]}, as_of=AS_OF)
+    assert {c.id: c.outcome for c in result.criteria}["fit.senior"] == "pass"
+    assert result.stage == "hot"
+    assert RULES.stage({"seniority": "vp", "events": [ev("demo", 1)]}, as_of=AS_OF) == "hot"
+
+
+def test_no_events_is_zero_not_unknown() -> None:
+    got = scores({})
+    assert got["engagement"].total == 0 and got["engagement"].contributions == []
+    assert RULES.evaluate({}, as_of=AS_OF).stages == {"hot": "fail"}
+
+
+def test_a_score_needs_events_or_rules() -> None:
+    with pytest.raises(leadspec.RulesError) as info:
+        leadspec.loads(rules_text("fields: {a: {type: integer}}\nscores: {empty: {max: 3}}\nstages: [{id: s, when: a > 1}]\n"))
+    assert "a score needs `events` or `rules`" in info.value.problems[0].message
+
+
+def test_score_event_types_are_checked_against_declared_types() -> None:
+    with pytest.raises(leadspec.RulesError) as info:
+        leadspec.loads(
+            rules_text(
+                "fields: {e: {type: events, values: [demo_request]}}\nscores: {s: {events: {demo_reqest: 5}}}\nstages: [{id: s, when: \"score('s') > 1\"}]\n"
+            )
+        )
+    problem = info.value.problems[0]
+    assert problem.code == "unknown-event" and "did you mean 'demo_request'?" in problem.message
+    assert (problem.line, problem.column) == (4, 23)
