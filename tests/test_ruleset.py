@@ -236,6 +236,7 @@ def test_import_has_no_side_effects_and_public_names_are_listed() -> None:
     code = (
         "import sys, threading; before = threading.active_count(); import leadspec; "
         "assert threading.active_count() == before; "
+        "assert 'pydantic' not in sys.modules, 'import leadspec should not build models yet'; "
         "public = {n for n in dir(leadspec) if not n.startswith('_')} - {'errors', 'result', 'ruleset'}; "
         "assert set(leadspec.__all__) == public | {'__version__'}, set(leadspec.__all__) ^ public"
     )
