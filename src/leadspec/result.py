@@ -320,7 +320,14 @@ class Result:
         leaves = leaf_criteria(group)
         passed = sum(1 for c in leaves if self._outcome(c) is True)
         need = {"all": "all", "any": "any", "none": "none", "at_least": f"at least {group.n}"}[group.op]
-        return f"{passed} of {len(leaves)} passed, needs {need}"
+        text = f"{passed} of {len(leaves)} passed, needs {need}"
+        if outcome == "unknown":
+            values = self.values
+            names = [n for c in leaves if c.checked is not None and self._outcome(c) is None for n in c.checked.fields]
+            missing = [n for n in dict.fromkeys(names) if values.get(n) is None]
+            if missing:
+                text = ", ".join(f"{n} is missing" for n in missing) + f" ({text})"
+        return text
 
     def _build_scores(self) -> dict[str, ScoreResult]:
         out = {}
@@ -438,10 +445,12 @@ class Result:
         plan = self._plan
         by_id = {c.id: c for c in self.criteria}
         parts = [self.label]
+        nxt = self.next
         if self.disqualified:
             parts += [by_id[c.id].because for c in plan.disqualify if self._outcome(c) is True]
-        nxt = self.next
-        if nxt is not None:
+            reached = self._reached()
+            parts.append("otherwise " + (plan.stages[reached - 1].label if reached else plan.base.label))
+        elif nxt is not None:
             blockers = [b for b in nxt.blocked_by if not b.startswith("disqualify.")]
             label = next(s.label for s in plan.stages if s.id == nxt.stage)
             if blockers:
