@@ -148,6 +148,11 @@ def test_located_problem(body: str, expected: list[tuple[int, int, str]] | None)
     assert_problems(rules_text(body), *expected)
 
 
+def test_enum_value_from_a_named_list_names_the_list() -> None:
+    problems = problems_of(rules_text("fields: {i: {type: enum, values: [saas]}}\nlists: {t: [sass]}\nstages: [{id: s, when: i in t}]\n"))
+    assert problems[0].message.startswith("'sass' (in list t) is not a value of i (did you mean 'saas'?)")
+
+
 def test_yaml_syntax_error_is_located() -> None:
     problems = problems_of(rules_text("fields: {a: {type: integer}\nstages: []\n"))
     assert len(problems) == 1 and problems[0].code == "yaml-syntax"

@@ -418,10 +418,11 @@ class Checker:
                 if item not in lt.values:
                     hint = suggest(str(item), lt.values)
                     allowed = ", ".join(lt.values)
+                    source = f" (in list {where.id})" if isinstance(where, ast.Name) else ""
                     self.error(
                         where,
                         "enum-value",
-                        f"{item!r} is not a value of {ast.unparse(left)}{hint}; allowed: {allowed}",
+                        f"{item!r}{source} is not a value of {ast.unparse(left)}{hint}; allowed: {allowed}",
                     )
                     ok = False
         return ok
