@@ -49,26 +49,30 @@ from __future__ import annotations
 import argparse
 import ast
 import gc
+import json
 import os
 import platform
 import random
 import resource
+import subprocess
 import sys
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any
 
-import simpleeval
+import simpleeval  # type: ignore[import-untyped]
 
 import leadspec
 
 try:
     import zen
 except ImportError:  # pragma: no cover - zen-engine is the optional [bench] extra
-    zen = None
+    zen = None  # type: ignore[assignment]
 
 Lead = dict[str, Any]
 StageFn = Callable[[Lead, datetime], str]
@@ -98,10 +102,9 @@ FREE_DOMAINS = ("gmail.com", "yahoo.com", "hotmail.com", "outlook.com", "Gmail.c
 OTHER_COUNTRIES = ("IN", "BR", "AU", "ES", "IT", "SE", "JP", "MX", "PL", "ZA")
 EVENT_TYPES = ("page_view", "email_open", "content_download", "webinar_attended", "pricing_page_view", "demo_request", "email_click", "form_submit")
 EVENT_WEIGHTS = (40, 25, 10, 5, 8, 2, 8, 2)
-_ABSENT = object()
 
 
-def _iso(at: datetime, millis: Optional[int]) -> str:
+def _iso(at: datetime, millis: int | None) -> str:
     text = at.strftime("%Y-%m-%dT%H:%M:%S")
     return f"{text}.{millis:03d}Z" if millis is not None else text + "Z"
 
@@ -146,12 +149,14 @@ def make_lead(rng: random.Random, index: int) -> Lead:
         employees = rng.choice((rng.randint(1, 49), rng.randint(5001, 120_000), rng.randint(50, 5000), -1, 0))
     _put(lead, "employees", employees, rng, absent=0.02, none=0.02)
 
-    industry = rng.choice(("saas", "fintech", "healthcare")) if fit and rng.random() < 0.97 else rng.choice(("retail", "manufacturing", "other", "saas", "Logistics"))
+    industry = (
+        rng.choice(("saas", "fintech", "healthcare")) if fit and rng.random() < 0.97 else rng.choice(("retail", "manufacturing", "other", "saas", "Logistics"))
+    )
     if rng.random() < 0.15:
         industry = rng.choice((industry.upper(), industry.capitalize(), f" {industry} "))
     _put(lead, "industry", industry, rng, absent=0.02, none=0.02)
 
-    country = rng.choice(sorted(TARGET_COUNTRIES)) if fit and rng.random() < 0.97 else rng.choice(OTHER_COUNTRIES + ("US", "N/A", ""))
+    country = rng.choice(sorted(TARGET_COUNTRIES)) if fit and rng.random() < 0.97 else rng.choice((*OTHER_COUNTRIES, "US", "N/A", ""))
     if rng.random() < 0.03:
         country = rng.choice((f" {country}", country.lower()))
     _put(lead, "country", country, rng, absent=0.02, none=0.02)
@@ -199,7 +204,7 @@ def parse_at(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
-def recent_demo_requests(events: Optional[list[dict[str, Any]]], as_of: datetime) -> int:
+def recent_demo_requests(events: list[dict[str, Any]] | None, as_of: datetime) -> int:
     """Demo requests in the 30 days up to as_of (both ends included)."""
     if not events:
         return 0
@@ -211,7 +216,7 @@ def recent_demo_requests(events: Optional[list[dict[str, Any]]], as_of: datetime
     return n
 
 
-def engagement(events: Optional[list[dict[str, Any]]], as_of: datetime) -> int:
+def engagement(events: list[dict[str, Any]] | None, as_of: datetime) -> int:
     """Engagement points in the 90 days up to as_of; page views give at most 10."""
     if not events:
         return 0
@@ -230,11 +235,11 @@ def engagement(events: Optional[list[dict[str, Any]]], as_of: datetime) -> int:
     return min(total + min(views, PAGE_VIEW_CAP), 100)
 
 
-def norm(value: Any) -> Optional[str]:
+def norm(value: Any) -> str | None:
     return value.strip().lower() if isinstance(value, str) else None
 
 
-def email_domain(email: Any) -> Optional[str]:
+def email_domain(email: Any) -> str | None:
     if not isinstance(email, str) or "@" not in email:
         return None
     return email[email.rfind("@") + 1 :].strip().lower()
@@ -313,9 +318,7 @@ class SimpleEvalStage:
         self.base_names: dict[str, Any] = {name: None for name in FIELDS}
         self.base_names.update(free_mail=FREE_MAIL, target_industries=TARGET_INDUSTRIES, target_countries=TARGET_COUNTRIES)
         self.evaluator = simpleeval.EvalWithCompoundTypes(functions=functions, names={})
-        self.groups = {
-            group: [(cid, expr, simpleeval.SimpleEval.parse(expr)) for cid, expr in crits] for group, crits in SIMPLEEVAL_CRITERIA.items()
-        }
+        self.groups = {group: [(cid, expr, simpleeval.SimpleEval.parse(expr)) for cid, expr in crits] for group, crits in SIMPLEEVAL_CRITERIA.items()}
 
     def _true(self, expr: str, tree: ast.AST) -> bool:
         if self.preparse:
@@ -480,8 +483,6 @@ def zen_decision_graph(as_of: datetime) -> dict[str, Any]:
 class ZenGraphStage:
     def __init__(self, as_of: datetime) -> None:
         assert zen is not None
-        import json
-
         self.decision = zen.ZenEngine().create_decision(json.dumps(zen_decision_graph(as_of)))
 
     def __call__(self, lead: Lead, as_of: datetime) -> str:
@@ -495,7 +496,7 @@ class ZenGraphStage:
 class Variant:
     name: str
     run: Callable[[Lead, datetime], Any]  # what is timed
-    stage: Optional[StageFn]  # the stage it gives (None: could not be built)
+    stage: StageFn | None  # the stage it gives (None: could not be built)
     fraction: float = 1.0  # share of the leads it runs on (slow variants)
     zen: bool = False
     note: str = ""
@@ -560,7 +561,7 @@ def check(variants: list[Variant], leads: list[Lead], reference: list[str], fast
         if v.stage is None:
             continue
         mine = subset(leads, v.fraction)
-        first: Optional[tuple[int, str]] = None
+        first: tuple[int, str] | None = None
         for i, lead in enumerate(mine):
             try:
                 got = v.stage(lead, AS_OF)
@@ -614,12 +615,12 @@ def peak_rss_mib() -> float:
 
 def table(variants: list[Variant], baseline: float) -> list[str]:
     rows = [
-        "| implementation | leads timed | leads/s | µs/lead | × hand-written | disagreements |",
+        "| implementation | leads timed | leads/s | µs/lead | vs hand-written | disagreements |",
         "|---|---:|---:|---:|---:|---|",
     ]
     for v in variants:
         if v.stage is None:
-            rows.append(f"| {v.name} | – | – | – | – | {v.note} |")
+            rows.append(f"| {v.name} | n/a | n/a | n/a | n/a | {v.note} |")
             continue
         agree = f"{v.disagreements} of {v.checked:,}" + ("" if v.comparable else f" (not comparable: {v.note})")
         rows.append(f"| {v.name} | {v.timed:,} | {v.rate:,.0f} | {1e6 / v.rate:,.2f} | {v.rate / baseline:.2f}x | {agree} |")
@@ -640,13 +641,13 @@ def targets(variants: list[Variant], baseline: float) -> list[str]:
     row("`stage()` >= 0.5x hand-written", stage / baseline, 0.5, "x")
     row("`evaluate()` >= 0.2x hand-written", evaluate / baseline, 0.2, "x")
     if best_zen is None:
-        rows.append("| `evaluate()` >= 2x zen-engine's best | – | not judged: no comparable zen-engine variant ran |")
+        rows.append("| `evaluate()` >= 2x zen-engine's best | n/a | not judged: no comparable zen-engine variant ran |")
     else:
         row(f"`evaluate()` >= 2x zen-engine's best ({best_zen.name})", evaluate / best_zen.rate, 2.0, "x")
     return rows
 
 
-def main(argv: Optional[list[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--leads", type=int, default=100_000, help="number of generated leads (default 100000)")
     parser.add_argument("--quick", action="store_true", help="5000 leads, for a quick look")
@@ -666,7 +667,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     print(f"# leadspec evaluation benchmark: {n:,} leads, seed {args.seed}, as_of {AS_OF:%Y-%m-%dT%H:%M:%SZ}")
     print()
     print("stages (evaluate): " + ", ".join(f"{s} {shares[s] / n:.1%}" for s in STAGES))
-    same = sum(a == b for a, b in zip(reference, fast))
+    same = sum(a == b for a, b in zip(reference, fast, strict=True))
     print(f"leadspec stage() == evaluate().stage: {same:,} of {n:,}")
 
     variants = build_variants(rules)
@@ -685,7 +686,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     print("\n".join(targets(variants, baseline)))
     print()
     print(f"Python {platform.python_version()} ({platform.python_implementation()}), {machine()}")
-    print(f"leadspec {leadspec.__version__}, simpleeval {_version('simpleeval')}, zen-engine {_version('zen-engine')}")
+    print(f"leadspec {leadspec.__version__} ({leadspec_source()}), simpleeval {_version('simpleeval')}, zen-engine {_version('zen-engine')}")
     print(f"peak RSS: {peak_rss_mib():,.0f} MiB")
 
     failed = same != n or any(v.disagreements for v in variants if v.comparable)
@@ -695,12 +696,23 @@ def main(argv: Optional[list[str]] = None) -> int:
 
 
 def _version(dist: str) -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
     try:
         return version(dist)
     except PackageNotFoundError:
         return "not installed"
+
+
+def leadspec_source() -> str:
+    """Where leadspec was imported from, with its git commit when it is a checkout."""
+    where = Path(leadspec.__file__).resolve().parent
+    try:
+        commit = subprocess.run(["git", "-C", str(where), "rev-parse", "--short", "HEAD"], capture_output=True, text=True, timeout=5, check=True).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(where), "status", "--porcelain", "--", "."], capture_output=True, text=True, timeout=5, check=True
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return str(where)
+    return f"{where}, git {commit}{' with uncommitted changes' if dirty else ''}"
 
 
 if __name__ == "__main__":
