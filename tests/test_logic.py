@@ -206,7 +206,7 @@ def _interpreted(rules: leadspec.Ruleset, result: leadspec.Result) -> bool | Non
     checked = plan.criteria[-1].checked
     scores = {s.name: total for s, total in zip(plan.scores, result._raw[3])}
     try:
-        value = interpret(checked, result.values, plan.lists, scores, result.values["ev"], AS_OF)
+        value = interpret(checked, result._ivalues, plan.lists, scores, result._ivalues["ev"], AS_OF)
     except Exception:
         return None
     return truth(value)
@@ -256,7 +256,7 @@ def test_reference_interpreter_matches_on_fixed_expressions(lead: dict[str, Any]
     scores = {s.name: total for s, total in zip(plan.scores, result._raw[3])}
     for crit, got in zip(plan.criteria, result.criteria):
         try:
-            want = truth(interpret(crit.checked, result.values, plan.lists, scores, result.values["ev"], AS_OF))
+            want = truth(interpret(crit.checked, result._ivalues, plan.lists, scores, result._ivalues["ev"], AS_OF))
         except Exception:
             want = None
         assert got.outcome == OUT[want], crit.id

@@ -241,3 +241,77 @@ def test_import_has_no_side_effects_and_public_names_are_listed() -> None:
         "assert set(leadspec.__all__) == public | {'__version__'}, set(leadspec.__all__) ^ public"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+# A ruleset whose values are first needed inside branches that may not run
+# (later items of any/at_least/none), and needed again later: the fast path
+# must compute them exactly once, whichever branches ran.
+BRANCHY = leadspec.loads(
+    rules_text(
+        """
+        fields:
+          a: {type: integer}
+          b: {type: integer}
+          c: {type: boolean}
+          t: {type: string}
+          ev: {type: events}
+        scores:
+          eng:
+            window: 30d
+            events: {demo: 10, view: 1}
+          fit:
+            rules:
+              - {id: big, when: b > 5, points: 10}
+              - {id: cc, when: c, points: 5}
+        disqualify:
+          - {id: bad, when: "t == 'spam'"}
+        stages:
+          - id: one
+            any:
+              - {id: x, when: a > 3}
+              - {id: y, when: "score('eng') >= 10"}
+              - {id: z, when: b > 1}
+          - id: two
+            at_least:
+              n: 1
+              of:
+                - {id: p, when: c}
+                - {id: q, when: "score('fit') >= 10 or count('view') > 1"}
+                - none: [{id: r1, when: "b > 8"}, {id: r2, when: "score('eng') > 40"}]
+          - id: three
+            all:
+              - {id: u, when: "score('eng') + score('fit') >= 15"}
+              - any: [{id: v, when: a + b > 4}, {id: w, when: "has(t)"}]
+        """
+    )
+)
+branchy_leads = st.fixed_dictionaries(
+    {},
+    optional={
+        "a": maybe(st.integers(0, 6)),
+        "b": maybe(st.one_of(st.integers(0, 10), st.just("x"))),
+        "c": maybe(st.booleans()),
+        "t": maybe(st.sampled_from(["spam", "ok", ""])),
+        "ev": maybe(
+            st.lists(
+                st.fixed_dictionaries(
+                    {"type": st.sampled_from(["demo", "view"]), "at": st.integers(0, 40).map(lambda d: (AS_OF - timedelta(days=d)).isoformat())}
+                ),
+                max_size=6,
+            )
+        ),
+    },
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(lead=branchy_leads)
+def test_fast_path_with_values_first_needed_in_branches(lead: dict[str, Any]) -> None:
+    assert BRANCHY.stage(lead, as_of=AS_OF) == BRANCHY.evaluate(lead, as_of=AS_OF).stage
+
+
+def test_fast_path_computes_a_value_once_under_a_guard() -> None:
+    source = BRANCHY.generated_source()
+    stage_source = source[source.index("def _stage"):]
+    assert "s_eng = _NOT_YET" in stage_source  # first needed in a branch of stage one
+    assert "if s_eng is _NOT_YET:" in stage_source  # computed under a guard when needed later

@@ -15,6 +15,7 @@ The source is kept (``Ruleset.generated_source()``) so it can be read.
 
 from __future__ import annotations
 
+import itertools
 from datetime import datetime
 from typing import Any, Callable
 
@@ -70,21 +71,19 @@ class EventScore:
         self.window = plan.window
         self.half_life = plan.half_life.total_seconds() if plan.half_life else None
 
-    def __call__(self, events: list[dict[str, Any]] | None, as_of: datetime) -> tuple[Any, tuple[tuple[str, Any, int], ...]]:
+    def __call__(self, events: list[Any] | None, as_of: datetime) -> tuple[Any, tuple[tuple[str, Any, int], ...]]:
         if not events:
             return 0, ()
         start = None if self.window is None else as_of - self.window
         table, half_life = self.table, self.half_life
         sums: dict[str, Any] = {}
         counts: dict[str, int] = {}
-        for e in events:
-            points = table.get(e["type"])
+        for kind, at, _ in events:
+            points = table.get(kind)
             if points is None:
                 continue
-            at = e["at"]
             if at > as_of or (start is not None and at < start):
                 continue
-            kind = e["type"]
             if half_life is not None:
                 points = points * 0.5 ** ((as_of - at).total_seconds() / half_life)
             sums[kind] = sums.get(kind, 0) + points
@@ -268,82 +267,130 @@ class _Gen:
 
     # -- stage: the fast path -------------------------------------------------------
     def stage_source(self) -> str:
+        return _FastPath(self).source()
+
+
+class _FastPath:
+    """Generates ``_stage``: each value is computed just before the first criterion that reads it.
+
+    A value first computed inside a branch that may not run (an item of an
+    ``any`` after the first) is "maybe" computed: it starts as ``_NOT_YET``
+    and later readers compute it under ``if var is _NOT_YET:``.
+    """
+
+    def __init__(self, gen: _Gen) -> None:
+        self.gen = gen
+        self.plan = gen.plan
+        self.state: dict[str, str] = {}  # variable -> "ready" | "maybe"
+        self.late: list[str] = []  # variables that start as _NOT_YET
+        self.temps = itertools.count()
+        gen.ns.globals["_NOT_YET"] = _NOT_YET
+
+    def source(self) -> str:
         plan = self.plan
         body: list[str] = ["issues = _sink"]
-        ready: set[str] = set()
-        temps = iter(range(10**9))
-
-        def ensure(names: list[str], scores: list[str]) -> None:
-            for s_name in scores:
-                s = self.scores[s_name]
-                deps = [n for r in s.rules if r.checked for n in r.checked.fields]
-                if s.events and plan.events_field:
-                    deps.append(plan.events_field)
-                ensure(deps, [n for r in s.rules if r.checked for n in r.checked.scores])
-                if "score:" + s_name not in ready:
-                    ready.add("score:" + s_name)
-                    body.extend(self.score_lines(s, lambda c: f"_r{next(temps)}"))
-            for name in names:
-                if name not in ready:
-                    ready.add(name)
-                    body.extend(self.field_lines(name))
-
-        def needs(crits: list[CritPlan]) -> None:
-            fields = [n for c in crits if c.checked for n in c.checked.fields]
-            scores = [n for c in crits if c.checked for n in c.checked.scores]
-            ensure(fields, scores)
-
-        if plan.disqualify:
-            needs(plan.disqualify)
-            for c in plan.disqualify:
-                var = f"_d{c.index}"
-                body += self.criterion_lines(c, var)
-                body.append(f"if {var} is True: return {DISQUALIFIED!r}")
+        for c in plan.disqualify:
+            var = f"_d{c.index}"
+            body += self.item(c, var, conditional=False)
+            body.append(f"if {var} is True: return {DISQUALIFIED!r}")
         previous = plan.base.id
         for st in plan.stages:
-            needs(walk_criteria(st.cond))
             if st.cond.op == "all" and st.cond.crit is None:
-                for item in st.cond.items:
-                    var = f"_v{next(temps)}"
-                    body += self.item_lines(item, var, temps)
+                for item in st.cond.items:  # reached only if every item passes: stop at the first that does not
+                    var = f"_v{next(self.temps)}"
+                    body += self.item(item, var, conditional=False)
                     body.append(f"if {var} is not True: return {previous!r}")
             else:
-                var = f"_g{next(temps)}"
-                body += self.item_lines(st.cond, var, temps)
+                var = f"_g{next(self.temps)}"
+                body += self.item(st.cond, var, conditional=False)
                 body.append(f"if {var} is not True: return {previous!r}")
             previous = st.id
         body.append(f"return {previous!r}")
+        body[1:1] = [f"{var} = _NOT_YET" for var in self.late]
         return "def _stage(rec, as_of):\n" + "\n".join("    " + line for line in body) + "\n"
 
-    def item_lines(self, item: CritPlan | GroupPlan, var: str, temps: Any) -> list[str]:
+    # -- values ------------------------------------------------------------------
+    def ensure(self, crit: CritPlan, conditional: bool) -> list[str]:
+        assert crit.checked is not None
+        lines: list[str] = []
+        for name in crit.checked.scores:
+            lines += self.value(f"s_{name}", self.score_code(name), conditional)
+        for name in crit.checked.fields:
+            lines += self.value(f"f_{name}", lambda _conditional, name=name: self.gen.field_lines(name), conditional)
+        return lines
+
+    def score_code(self, name: str) -> Callable[[bool], list[str]]:
+        def build(conditional: bool) -> list[str]:
+            s = self.gen.scores[name]
+            lines: list[str] = []
+            events = self.plan.events_field
+            if s.events and events:
+                lines += self.value(f"f_{events}", lambda _conditional: self.gen.field_lines(events), conditional)
+            for rule in s.rules:
+                lines += self.ensure(rule, conditional)
+            return lines + self.gen.score_lines(s, lambda c: f"_r{next(self.temps)}")
+
+        return build
+
+    def value(self, var: str, build: Callable[[bool], list[str]], conditional: bool) -> list[str]:
+        state = self.state.get(var)
+        if state == "ready":
+            return []
+        # dependencies are computed inside, under this value's guard when it has one
+        lines = build(conditional or state == "maybe")
+        if state == "maybe":
+            lines = [f"if {var} is _NOT_YET:"] + ["    " + line for line in lines]
+        elif conditional:
+            self.late.append(var)
+        self.state[var] = "maybe" if conditional and state is None else ("ready" if not conditional else state or "maybe")
+        return lines
+
+    # -- criteria and groups ----------------------------------------------------
+    def item(self, item: CritPlan | GroupPlan, var: str, conditional: bool) -> list[str]:
         if isinstance(item, CritPlan):
-            return self.criterion_lines(item, var)
+            return self.ensure(item, conditional) + self.gen.criterion_lines(item, var)
         g = item
         lines: list[str] = []
         if g.op == "at_least":
-            passed, unknown = f"_p{next(temps)}", f"_u{next(temps)}"
+            passed, unknown = f"_p{next(self.temps)}", f"_u{next(self.temps)}"
             lines += [f"{passed} = 0", f"{unknown} = 0"]
-            for sub in g.items:
-                v = f"_v{next(temps)}"
-                inner = self.item_lines(sub, v, temps)
-                lines.append(f"if {passed} < {g.n}:")
-                lines += ["    " + x for x in inner]
-                lines += [f"    if {v} is True: {passed} += 1", f"    elif {v} is None: {unknown} += 1"]
+            for i, sub in enumerate(g.items):
+                v = f"_v{next(self.temps)}"
+                inner = self.item(sub, v, conditional or i >= g.n)
+                count = [f"if {v} is True: {passed} += 1", f"elif {v} is None: {unknown} += 1"]
+                if i < g.n:  # the first n items always run
+                    lines += inner + count
+                else:
+                    lines.append(f"if {passed} < {g.n}:")
+                    lines += ["    " + x for x in inner + count]
             lines.append(f"{var} = True if {passed} >= {g.n} else (False if {passed} + {unknown} < {g.n} else None)")
             return lines
         decisive = "False" if g.op == "all" else "True"  # any and none both stop at the first True
         start = "True" if g.op == "all" else "False"
-        acc = var if g.op != "none" else f"_h{next(temps)}"
+        acc = var if g.op != "none" else f"_h{next(self.temps)}"
         lines.append(f"{acc} = {start}")
-        for sub in g.items:
-            v = f"_v{next(temps)}"
-            inner = self.item_lines(sub, v, temps)
-            lines.append(f"if {acc} is not {decisive}:")
-            lines += ["    " + x for x in inner]
-            lines += [f"    if {v} is {decisive}: {acc} = {decisive}", f"    elif {v} is None: {acc} = None"]
+        for i, sub in enumerate(g.items):
+            v = f"_v{next(self.temps)}"
+            inner = self.item(sub, v, conditional or i > 0)
+            update = [f"if {v} is {decisive}: {acc} = {decisive}", f"elif {v} is None: {acc} = None"]
+            if i == 0:  # the first item always runs
+                lines += inner + update
+            else:
+                lines.append(f"if {acc} is not {decisive}:")
+                lines += ["    " + x for x in inner + update]
         if g.op == "none":
             lines.append(f"{var} = None if {acc} is None else not {acc}")
         return lines
+
+
+class _NotYet:
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "_NOT_YET"
+
+
+_NOT_YET = _NotYet()
 
 
 class Compiled:

@@ -28,6 +28,8 @@ from ._model import FieldSpec
 TRUE = frozenset({"true", "yes", "y", "1", "t", "on"})
 FALSE = frozenset({"false", "no", "n", "0", "f", "off"})
 _BIG = sys.float_info.max
+_UTC = timezone.utc
+_fromiso = datetime.fromisoformat
 _ABSENT = object()
 
 
@@ -254,7 +256,8 @@ class Coercer:
             return out
         raise BadValue(f"not a list (got {type(raw).__name__})")
 
-    def _events(self, raw: Any) -> list[dict[str, Any]]:
+    def _events(self, raw: Any) -> list[Event]:
+        """Events as ``(type, at, original)`` tuples; see :data:`Event`."""
         if isinstance(raw, str):
             try:
                 raw = json.loads(raw)
@@ -262,21 +265,58 @@ class Coercer:
                 raise BadValue("not a JSON list of events") from None
         if not isinstance(raw, (list, tuple)):
             raise BadValue(f"not a list of events (got {type(raw).__name__})")
-        out = []
-        for i, event in enumerate(raw):
-            if not isinstance(event, dict):
-                raise BadValue(f"event {i} is not an object with type and at")
-            kind = event.get("type")
-            if not isinstance(kind, str) or not kind:
-                raise BadValue(f"event {i} has no type")
+        out: list[Event] = []
+        append = out.append
+        for event in raw:  # the hot loop: typed JSON with ISO text
             try:
-                at = parse_datetime(event.get("at"))
-            except BadValue as exc:
-                raise BadValue(f"event {i}: `at` is {exc}") from None
-            item = dict(event)
-            item["at"] = at
-            out.append(item)
-        return out
+                kind = event["type"]
+                at = event["at"]
+            except (KeyError, TypeError, IndexError):
+                break
+            if type(kind) is not str or not kind:
+                break
+            if type(at) is str:
+                try:
+                    at = _fromiso(at)
+                except ValueError:
+                    break
+                if at.tzinfo is not _UTC:
+                    at = _aware(at)
+            elif type(at) is not datetime or at.tzinfo is not _UTC:
+                try:
+                    at = parse_datetime(at)
+                except BadValue:
+                    break
+            append((kind, at, event))
+        else:
+            return out
+        return self._event_problem(raw, len(out))
+
+    @staticmethod
+    def _event_problem(raw: Any, i: int) -> list[Event]:
+        """Raise the precise problem of event ``i`` (the hot loop stopped there)."""
+        event = raw[i]
+        if not isinstance(event, dict):
+            raise BadValue(f"event {i} is not an object with type and at")
+        kind = event.get("type")
+        if not isinstance(kind, str) or not kind:
+            raise BadValue(f"event {i} has no type")
+        try:
+            parse_datetime(event.get("at"))
+        except BadValue as exc:
+            raise BadValue(f"event {i}: `at` is {exc}") from None
+        raise AssertionError("unreachable")  # pragma: no cover
+
+
+Event = tuple[str, datetime, Any]
+"""A coerced event: its type, its moment (aware, UTC) and the input object it came from."""
+
+
+def events_as_dicts(events: list[Event] | None) -> list[dict[str, Any]] | None:
+    """Coerced events as the objects of the input with ``at`` parsed."""
+    if events is None:
+        return None
+    return [{**original, "type": kind, "at": at} if isinstance(original, dict) else {"type": kind, "at": at} for kind, at, original in events]
 
 
 def _jsonable(value: Any) -> Any:
@@ -325,9 +365,10 @@ def lead_model(ruleset_name: str, coercers: list[Coercer]) -> Any:
             if value is None or (isinstance(value, str) and value.strip() in coercer.missing):
                 return coercer.default
             try:
-                return coercer.convert(value)
+                value = coercer.convert(value)
             except BadValue as exc:
                 raise ValueError(str(exc)) from None
+            return events_as_dicts(value) if coercer.type == "events" else value
 
         return run
 

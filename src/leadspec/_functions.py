@@ -39,35 +39,34 @@ def has(x: Any) -> bool:
     return x is not None
 
 
-def count(events: list[dict[str, Any]] | None, types: frozenset[str], start: datetime | None, as_of: datetime) -> int:
+def count(events: list[Any] | None, types: frozenset[str], start: datetime | None, as_of: datetime) -> int:
+    """Events (``(type, at, original)`` tuples) of these types at or before as_of, from start on."""
     if not events:
         return 0
     n = 0
     if start is None:
-        for e in events:
-            if e["type"] in types and e["at"] <= as_of:
+        for kind, at, _ in events:
+            if kind in types and at <= as_of:
                 n += 1
     else:
-        for e in events:
-            if e["type"] in types and start <= e["at"] <= as_of:
+        for kind, at, _ in events:
+            if kind in types and start <= at <= as_of:
                 n += 1
     return n
 
 
-def last(events: list[dict[str, Any]] | None, types: frozenset[str], as_of: datetime) -> datetime | None:
+def last(events: list[Any] | None, types: frozenset[str], as_of: datetime) -> datetime | None:
     best = None
-    for e in events or ():
-        at = e["at"]
-        if e["type"] in types and at <= as_of and (best is None or at > best):
+    for kind, at, _ in events or ():
+        if kind in types and at <= as_of and (best is None or at > best):
             best = at
     return best
 
 
-def first(events: list[dict[str, Any]] | None, types: frozenset[str], as_of: datetime) -> datetime | None:
+def first(events: list[Any] | None, types: frozenset[str], as_of: datetime) -> datetime | None:
     best = None
-    for e in events or ():
-        at = e["at"]
-        if e["type"] in types and at <= as_of and (best is None or at < best):
+    for kind, at, _ in events or ():
+        if kind in types and at <= as_of and (best is None or at < best):
             best = at
     return best
 

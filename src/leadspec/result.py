@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict
 
 from ._check import CritPlan, GroupPlan, Template, leaf_criteria
 from ._compile import DISQUALIFIED
+from ._fields import events_as_dicts
 from ._interp import interpret, truth
 
 if TYPE_CHECKING:
@@ -212,8 +213,24 @@ class Result:
 
     @property
     def values(self) -> dict[str, Any]:
-        """Every declared field's value for this lead, after coercion (None: missing)."""
-        return self._memo("values", lambda: {c.name: v for c, v in zip(self._plan.coercers, self._raw[0])})
+        """Every declared field's value for this lead, after coercion (None: missing).
+
+        Events are the input's objects with ``at`` parsed to an aware datetime.
+        """
+
+        def build() -> dict[str, Any]:
+            out = dict(self._ivalues)
+            for c in self._plan.coercers:
+                if c.type == "events":
+                    out[c.name] = events_as_dicts(out[c.name])
+            return out
+
+        return self._memo("values", build)
+
+    @property
+    def _ivalues(self) -> dict[str, Any]:
+        """Field values as evaluation sees them (events as tuples)."""
+        return self._memo("ivalues", lambda: {c.name: v for c, v in zip(self._plan.coercers, self._raw[0])})
 
     @property
     def stages(self) -> dict[str, str]:
@@ -251,9 +268,10 @@ class Result:
     def _interp(self, checked: Any, node: Any = None) -> Any:
         plan = self._plan
         scores = {s.name: total for s, total in zip(plan.scores, self._raw[3])}
-        events = self.values.get(plan.events_field) if plan.events_field else None
+        values = self._ivalues
+        events = values.get(plan.events_field) if plan.events_field else None
         try:
-            return interpret(checked, self.values, plan.lists, scores, events, self._as_of, node)
+            return interpret(checked, values, plan.lists, scores, events, self._as_of, node)
         except Exception:  # the criterion itself reported the error
             return None
 
@@ -265,7 +283,7 @@ class Result:
         events_field = self._plan.events_field
         for name in checked.fields:
             if name != events_field:
-                values[name] = self.values[name]
+                values[name] = self._ivalues[name]
         for text, node in checked.observed:
             values[text] = self._interp(checked, node)
         return values
@@ -297,7 +315,7 @@ class Result:
                     return text
             return self._group_text(crit.group, outcome)
         expr = crit.checked.text
-        missing = [k for k, v in values.items() if v is None and k in self.values]
+        missing = [k for k, v in values.items() if v is None and k in self._ivalues]
         if crit.missing != "unknown" and outcome == crit.missing and missing and truth(self._interp(crit.checked)) is None:
             # the outcome comes from the criterion's `missing:` policy, not from its condition
             return ", ".join(f"{k} is missing" for k in missing) + f" (counted as {outcome}: {expr})"
@@ -322,7 +340,7 @@ class Result:
         need = {"all": "all", "any": "any", "none": "none", "at_least": f"at least {group.n}"}[group.op]
         text = f"{passed} of {len(leaves)} passed, needs {need}"
         if outcome == "unknown":
-            values = self.values
+            values = self._ivalues
             names = [n for c in leaves if c.checked is not None and self._outcome(c) is None for n in c.checked.fields]
             missing = [n for n in dict.fromkeys(names) if values.get(n) is None]
             if missing:
@@ -374,7 +392,7 @@ class Result:
 
     def _build_missing(self) -> list[str]:
         names: set[str] = set()
-        values = self.values
+        values = self._ivalues
         for crit in self._plan.criteria:
             if crit.checked is not None and self._outcome(crit) is None:
                 names.update(n for n in crit.checked.fields if values.get(n) is None)
