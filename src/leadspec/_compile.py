@@ -16,7 +16,7 @@ The source is kept (``Ruleset.generated_source()``) so it can be read.
 from __future__ import annotations
 
 import itertools
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any, Callable
 
 from . import _functions as fn
@@ -62,7 +62,11 @@ def k_at_least(n: int, values: tuple[Any, ...]) -> bool | None:
 
 
 class EventScore:
-    """Points per event inside a window, capped per type, optionally decayed."""
+    """Points per event inside a window, capped per type, optionally decayed.
+
+    ``total`` runs once per lead and only adds up; ``contributions`` (the
+    breakdown per event type) runs when a result's scores are asked for.
+    """
 
     def __init__(self, plan: ScorePlan) -> None:
         self.table = {kind: points for kind, (points, _cap) in plan.events.items()}
@@ -71,42 +75,54 @@ class EventScore:
         self.window = plan.window
         self.half_life = plan.half_life.total_seconds() if plan.half_life else None
 
-    def __call__(self, events: list[Any] | None, as_of: datetime) -> tuple[Any, tuple[tuple[str, Any, int], ...]]:
+    def total(self, events: list[Any] | None, as_of: datetime) -> Any:
         if not events:
-            return 0, ()
-        start = None if self.window is None else as_of - self.window
-        table, half_life = self.table, self.half_life
-        sums: dict[str, Any] = {}
-        counts: dict[str, int] = {}
+            return 0
+        start = _EARLIEST if self.window is None else as_of - self.window
+        table, caps, half_life = self.table, self.caps, self.half_life
+        total: Any = 0
+        capped: dict[str, Any] | None = None
         for kind, at, _ in events:
             points = table.get(kind)
-            if points is None:
-                continue
-            if at > as_of or (start is not None and at < start):
+            if points is None or at > as_of or at < start:
                 continue
             if half_life is not None:
                 points = points * 0.5 ** ((as_of - at).total_seconds() / half_life)
+            if kind in caps:
+                if capped is None:
+                    capped = {}
+                capped[kind] = capped.get(kind, 0) + points
+            else:
+                total += points
+        if capped:
+            for kind, points in capped.items():
+                cap = caps[kind]
+                total += cap if points > cap else points
+        return total
+
+    def contributions(self, events: list[Any] | None, as_of: datetime) -> list[tuple[str, Any, int]]:
+        """``(event type, points, count)`` per type that scored, in the order of the rule file."""
+        start = _EARLIEST if self.window is None else as_of - self.window
+        sums: dict[str, Any] = {}
+        counts: dict[str, int] = {}
+        for kind, at, _ in events or ():
+            points = self.table.get(kind)
+            if points is None or at > as_of or at < start:
+                continue
+            if self.half_life is not None:
+                points = points * 0.5 ** ((as_of - at).total_seconds() / self.half_life)
             sums[kind] = sums.get(kind, 0) + points
             counts[kind] = counts.get(kind, 0) + 1
-        total: Any = 0
-        contributions = []
+        out = []
         for kind in self.order:
             if kind in counts:
-                points = sums[kind]
                 cap = self.caps.get(kind)
-                if cap is not None and points > cap:
-                    points = cap
-                total += points
-                contributions.append((kind, points, counts[kind]))
-        return total, tuple(contributions)
+                points = cap if cap is not None and sums[kind] > cap else sums[kind]
+                out.append((kind, points, counts[kind]))
+        return out
 
 
-def clamp(value: Any, low: Any, high: Any) -> Any:
-    if low is not None and value < low:
-        return low
-    if high is not None and value > high:
-        return high
-    return value
+_EARLIEST = datetime.min.replace(tzinfo=timezone.utc)
 
 
 class _Gen:
@@ -128,7 +144,6 @@ class _Gen:
                 "_none": k_none,
                 "_at_least": k_at_least,
                 "_runtime": runtime_issue,
-                "_clamp": clamp,
                 "_sink": _Sink(),
             }
         )
@@ -150,6 +165,7 @@ class _Gen:
             events=f"f_{plan.events_field}" if plan.events_field else None,
         )
         self.scores = {s.name: s for s in plan.scores}
+        self.event_scores = {s.name: EventScore(s) for s in plan.scores if s.events}
 
     # -- pieces ------------------------------------------------------------
     def field_lines(self, name: str) -> list[str]:
@@ -203,17 +219,18 @@ class _Gen:
         lines: list[str] = []
         terms = []
         if s.events:
-            helper = self.ns.constant(EventScore(s), f"_score_{s.name}_")
-            lines.append(f"c_{s.name} = {helper}({self.env.events}, as_of)")
-            terms.append(f"c_{s.name}[0]")
+            helper = self.ns.constant(self.event_scores[s.name].total, f"_score_{s.name}_")
+            terms.append(f"{helper}({self.env.events}, as_of)")
         for rule in s.rules:
             var = outcome(rule)
             lines += self.criterion_lines(rule, var)
             terms.append(f"({rule.points!r} if {var} is True else 0)")
         total = " + ".join(terms) or "0"
-        if s.min is not None or s.max is not None:
-            total = f"_clamp({total}, {s.min!r}, {s.max!r})"
         lines.append(f"s_{s.name} = {total}")
+        if s.min is not None:
+            lines.append(f"if s_{s.name} < {s.min!r}: s_{s.name} = {s.min!r}")
+        if s.max is not None:
+            lines.append(f"if s_{s.name} > {s.max!r}: s_{s.name} = {s.max!r}")
         return lines
 
     # -- evaluate: everything ---------------------------------------------------
@@ -224,8 +241,6 @@ class _Gen:
             body += self.field_lines(name)
         for s in plan.scores:
             body += self.score_lines(s, lambda c: f"o{c.index}")
-            if not s.events:
-                body.append(f"c_{s.name} = None")
         for c in plan.disqualify:
             body += self.criterion_lines(c, f"o{c.index}")
         stage_vars = []
@@ -239,7 +254,6 @@ class _Gen:
         fields = ", ".join(self.env.fields[n] for n in self.coercers)
         outcomes = ", ".join(f"o{c.index}" for c in plan.criteria)
         scores = ", ".join(f"s_{s.name}" for s in plan.scores)
-        contributions = ", ".join(f"c_{s.name}" for s in plan.scores)
         # the stage: disqualified, else the last stage reached in order
         if plan.disqualify:
             body.append(f"if {' or '.join(f'o{c.index} is True' for c in plan.disqualify)}: _stage = {DISQUALIFIED!r}")
@@ -252,15 +266,24 @@ class _Gen:
             keyword, previous = "elif", st.id
         body.append(f"else: _stage = {previous!r}")
         body.append(
-            f"return _stage, ({fields},), ({outcomes}{',' if outcomes else ''}), ({', '.join(stage_vars)},), "
-            f"({scores}{',' if scores else ''}), ({contributions}{',' if contributions else ''})"
+            f"return _stage, (({fields},), ({outcomes}{',' if outcomes else ''}), ({', '.join(stage_vars)},), "
+            f"({scores}{',' if scores else ''}))"
         )
         return "def _evaluate(rec, as_of, issues):\n" + "\n".join("    " + line for line in body) + "\n"
 
     def group_expr(self, g: GroupPlan) -> str:
         parts = [f"o{i.index}" if isinstance(i, CritPlan) else self.group_expr(i) for i in g.items]
-        values = "(" + ", ".join(parts) + ",)"
-        code = f"_at_least({g.n}, {values})" if g.op == "at_least" else f"_{g.op}({values})"
+        if g.op == "at_least":
+            code = f"_at_least({g.n}, ({', '.join(parts)},))"
+        elif all(p.isidentifier() for p in parts):  # plain outcomes: Kleene logic written out
+            decisive, other = ("False", "True") if g.op == "all" else ("True", "False")
+            is_decisive = " or ".join(f"{p} is {decisive}" for p in parts)
+            is_unknown = " or ".join(f"{p} is None" for p in parts)
+            if g.op == "none":
+                decisive, other = "False", "True"
+            code = f"({decisive} if {is_decisive} else (None if {is_unknown} else {other}))"
+        else:
+            code = f"_{g.op}(({', '.join(parts)},))"
         if g.crit is not None:
             return f"(o{g.crit.index} := {code})"
         return code
@@ -403,10 +426,10 @@ class Compiled:
         namespace["__builtins__"] = {"type": type, "int": int, "float": float, "str": str, "bool": bool, "Exception": Exception}
         code = compile(self.source, f"<leadspec:{plan.name}>", "exec")
         exec(code, namespace)  # noqa: S102 - source generated from a checked tree, see module docstring
-        # evaluate(rec, as_of, issues) -> (stage, fields, outcomes, stage outcomes, scores, event contributions)
+        # evaluate(rec, as_of, issues) -> (stage, fields, outcomes, stage outcomes, scores)
         self.evaluate: Callable[[Any, datetime, Any], tuple[Any, ...]] = namespace["_evaluate"]
         self.stage: Callable[[Any, datetime], str] = namespace["_stage"]
-        self.constants = {k: v for k, v in gen.ns.globals.items() if not callable(v) or isinstance(v, (Coercer, EventScore))}
+        self.event_scores = gen.event_scores
 
 
 __all__ = ["Compiled", "DISQUALIFIED", "EventScore"]

@@ -111,6 +111,17 @@ class Coercer:
                 for key in (v, v.lower()):
                     if key not in missing:
                         self.enum.setdefault(key, v)
+        self._convert = {
+            "string": self._string,
+            "integer": self._ranged_integer,
+            "number": self._ranged_number,
+            "boolean": self._boolean,
+            "enum": self._enum,
+            "date": self._date,
+            "datetime": self._datetime,
+            "list": self._list,
+            "events": self._events,
+        }[spec.type]
         self.default: Any = None
         if spec.default is not None:
             self.default = self.convert(spec.default)
@@ -142,38 +153,37 @@ class Coercer:
 
     def convert(self, raw: Any) -> Any:
         """``raw`` (not missing) as this field's type, or :class:`BadValue`."""
-        kind = self.type
-        if kind == "string":
-            if isinstance(raw, str):
-                return raw.strip()
-            if isinstance(raw, (int, float)) and not isinstance(raw, bool):
-                return str(raw)
-            raise BadValue(f"not text (got {type(raw).__name__})")
-        if kind == "integer":
-            return self._range(self._integer(raw))
-        if kind == "number":
-            return self._range(self._number(raw))
-        if kind == "boolean":
-            return self._boolean(raw)
-        if kind == "enum":
-            if isinstance(raw, (int, float)) and not isinstance(raw, bool):
-                raw = str(raw)
-            if isinstance(raw, str):
-                text = raw.strip()
-                found = self.enum.get(text) or self.enum.get(text.lower())
-                if found is not None:
-                    return found
-                raise BadValue(f"not one of {', '.join(self.spec.values or ())}")
-            raise BadValue(f"not text (got {type(raw).__name__})")
-        if kind == "date":
-            return parse_date(raw, self.spec.format)
-        if kind == "datetime":
-            return parse_datetime(raw, self.spec.format)
-        if kind == "list":
-            return self._list(raw)
-        if kind == "events":
-            return self._events(raw)
-        raise AssertionError(kind)  # pragma: no cover
+        return self._convert(raw)
+
+    def _string(self, raw: Any) -> str:
+        if isinstance(raw, str):
+            return raw.strip()
+        if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+            return str(raw)
+        raise BadValue(f"not text (got {type(raw).__name__})")
+
+    def _enum(self, raw: Any) -> str:
+        if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+            raw = str(raw)
+        if isinstance(raw, str):
+            text = raw.strip()
+            found = self.enum.get(text) or self.enum.get(text.lower())
+            if found is not None:
+                return found
+            raise BadValue(f"not one of {', '.join(self.spec.values or ())}")
+        raise BadValue(f"not text (got {type(raw).__name__})")
+
+    def _ranged_integer(self, raw: Any) -> int | float:
+        return self._range(self._integer(raw))
+
+    def _ranged_number(self, raw: Any) -> int | float:
+        return self._range(self._number(raw))
+
+    def _date(self, raw: Any) -> date:
+        return parse_date(raw, self.spec.format)
+
+    def _datetime(self, raw: Any) -> datetime:
+        return parse_datetime(raw, self.spec.format)
 
     def _integer(self, raw: Any) -> int:
         if isinstance(raw, bool):

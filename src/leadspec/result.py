@@ -349,8 +349,12 @@ class Result:
 
     def _build_scores(self) -> dict[str, ScoreResult]:
         out = {}
-        for s, total, contribs in zip(self._plan.scores, self._raw[3], self._raw[4]):
-            parts = [Contribution(id=kind, points=points, count=count) for kind, points, count in (contribs[1] if contribs else ())]
+        plan = self._plan
+        event_scores = self._rs._compiled.event_scores
+        events = self._ivalues.get(plan.events_field) if plan.events_field else None
+        for s, total in zip(plan.scores, self._raw[3]):
+            contribs = event_scores[s.name].contributions(events, self._as_of) if s.name in event_scores else ()
+            parts = [Contribution(id=kind, points=points, count=count) for kind, points, count in contribs]
             for rule in s.rules:
                 o = self._outcome(rule)
                 if o is not False:

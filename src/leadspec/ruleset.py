@@ -167,9 +167,9 @@ class Ruleset:
         """
         if type(lead) is not dict and not isinstance(lead, Mapping):
             raise LeadError(f"a lead is a mapping of field values, not {type(lead).__name__}")
-        moment = _as_of(as_of)
+        moment = as_of if type(as_of) is datetime and as_of.tzinfo is timezone.utc else _as_of(as_of)
         issues: list[dict[str, Any]] = []
-        stage, *raw = self._compiled.evaluate(lead, moment, issues)
+        stage, raw = self._compiled.evaluate(lead, moment, issues)
         if strict and issues:
             first = issues[0]
             raise LeadError(f"lead rejected: {first['field'] or first.get('criterion')}: {first['message']}", issues)
@@ -179,7 +179,7 @@ class Ruleset:
         """The lead's stage only: lazy and fast, always equal to ``evaluate(lead).stage``."""
         if type(lead) is not dict and not isinstance(lead, Mapping):
             raise LeadError(f"a lead is a mapping of field values, not {type(lead).__name__}")
-        return self._compiled.stage(lead, _as_of(as_of))
+        return self._compiled.stage(lead, as_of if type(as_of) is datetime and as_of.tzinfo is timezone.utc else _as_of(as_of))
 
     def evaluate_many(
         self, leads: Iterable[Mapping[str, Any]], as_of: datetime | date | str | None = None, *, strict: bool = False
