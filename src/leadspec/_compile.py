@@ -197,6 +197,8 @@ class _Gen:
                 f"_e = {table}.get({var}) if type({var}) is str else None",
                 f"{var} = {cname}.coerce({var}, issues) if _e is None else _e",
             ]
+        elif c.type == "events":
+            lines.append(f"{var} = {cname}.coerce_events({var}, issues)")
         else:
             lines.append(f"{var} = {cname}.coerce({var}, issues)")
         return lines

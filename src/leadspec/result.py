@@ -142,17 +142,16 @@ def _show(value: Any) -> str:
 class Result:
     """The stage of one lead and why. Immutable; parts are built on first access."""
 
+    # Read-only: the public parts are properties, and __slots__ allows no new attributes.
     __slots__ = ("_rs", "_raw", "_issues", "_as_of", "_stage", "_cache", "__weakref__")
 
     def __init__(self, ruleset: Ruleset, raw: Any, issues: list[dict[str, Any]], as_of: datetime, stage: str) -> None:
-        # one call instead of six object.__setattr__: this runs once per lead
-        _init(self, ruleset, raw, issues, as_of, stage)
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        raise AttributeError("Result is immutable")
-
-    def __delattr__(self, name: str) -> None:
-        raise AttributeError("Result is immutable")
+        self._rs = ruleset
+        self._raw = raw
+        self._issues = issues
+        self._as_of = as_of
+        self._stage = stage
+        self._cache: dict[str, Any] | None = None
 
     def __reduce__(self) -> Any:
         return (Result, (self._rs, self._raw, self._issues, self._as_of, self._stage))
@@ -177,6 +176,8 @@ class Result:
 
     def _memo(self, key: str, build: Any) -> Any:
         cache = self._cache
+        if cache is None:
+            cache = self._cache = {}
         if key not in cache:
             cache[key] = build()
         return cache[key]
@@ -485,24 +486,6 @@ class Result:
 
     def __str__(self) -> str:
         return self.explain()
-
-
-def _init_slots() -> Any:
-    setters = [getattr(Result, name).__set__ for name in ("_rs", "_raw", "_issues", "_as_of", "_stage", "_cache")]
-    set_rs, set_raw, set_issues, set_as_of, set_stage, set_cache = setters
-
-    def init(self: Result, ruleset: Any, raw: Any, issues: Any, as_of: Any, stage: str) -> None:
-        set_rs(self, ruleset)
-        set_raw(self, raw)
-        set_issues(self, issues)
-        set_as_of(self, as_of)
-        set_stage(self, stage)
-        set_cache(self, {})
-
-    return init
-
-
-_init = _init_slots()
 
 
 def _stage_passes(group: GroupPlan) -> list[CritPlan]:
