@@ -193,3 +193,42 @@ def test_problem_to_dict() -> None:
         "path": "fields.employees.sorce",
         "message": problem.message,
     }
+
+
+def test_a_typo_in_a_stage_does_not_hide_the_problems_of_its_criteria() -> None:
+    assert_problems(
+        rules_text(
+            """
+            fields: {a: {type: integer}, i: {type: enum, values: [saas]}}
+            stages:
+              - id: s
+                lable: Stage S
+                all:
+                  - {id: x, when: aa > 1, bcause: typo}
+                  - {id: y, when: "i == 'sas'"}
+            """
+        ),
+        (7, 5, "unknown-key"),  # lable
+        (9, 23, "unknown-name"),  # aa, in a criterion with an unknown key
+        (9, 31, "unknown-key"),  # bcause
+        (10, 29, "enum-value"),  # 'sas', in the same broken stage
+    )
+
+
+def test_because_and_missing_on_a_stage_with_a_group_are_refused() -> None:
+    assert_problems(
+        rules_text("fields: {a: {type: boolean}}\nstages: [{id: s, missing: pass, because: x, all: [{x: a}]}]\n"),
+        (4, 18, "bad-value"),
+        (4, 33, "bad-value"),
+    )
+
+
+def test_min_and_max_need_two_arguments() -> None:
+    assert_problems(rules_text("fields: {a: {type: integer}}\nstages: [{id: s, when: min(a) > 1}]\n"), (4, 24, "arity"))
+
+
+def test_not_allowed_messages_are_sentences() -> None:
+    problems = problems_of(rules_text("fields: {s: {type: string}}\nstages: [{id: s, when: \"f'{s}' == s\"}]\n"))
+    assert problems[0].message == (
+        "f-strings are not allowed in leadspec expressions; a `because` template takes {expression} placeholders"
+    )

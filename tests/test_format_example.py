@@ -38,7 +38,10 @@ def test_result_has_the_shape_of_section_8() -> None:
     rules = leadspec.load(RULES)
     result = rules.evaluate(MQL_LEAD, as_of="2026-11-01T00:00:00Z")
     data = result.to_dict()
-    assert list(data) == ["stage", "label", "owner", "disqualified", "stages", "criteria", "scores", "next", "missing", "issues", "ruleset", "as_of"]
+    assert list(data) == [
+        "stage", "label", "owner", "sla", "description", "disqualified", "stages", "criteria", "scores", "next",
+        "missing", "issues", "ruleset", "as_of",
+    ]  # section 8, plus the stage metadata `sla` and `description` that section 6 carries into results
     assert data["stage"] == "mql"
     assert data["label"] == "Marketing qualified lead"
     assert data["owner"] == "marketing"
@@ -54,6 +57,9 @@ def test_result_has_the_shape_of_section_8() -> None:
     assert data["scores"]["engagement"] == {"total": 30, "contributions": [{"id": "demo_request", "points": 30, "count": 1}]}
     assert data["next"] == {"stage": "sql", "blocked_by": ["sql.budget", "sql.authority", "sql.timeline"]}
     assert data["ruleset"]["name"] == "acme-b2b" and data["ruleset"]["version"] == "2026-Q4"
+    assert data["ruleset"]["owners"] == ["marketing-ops@acme.example", "sales-ops@acme.example"]
+    assert data["ruleset"]["description"].startswith("Agreed ICP, MQL and SQL definitions")
+    assert data["sla"] is None and data["description"] is None  # the mql stage has neither
     assert data["ruleset"]["digest"].startswith("sha256:") and len(data["ruleset"]["digest"]) == 71
     assert data["as_of"] == "2026-11-01T00:00:00Z"
     assert [c["id"] for c in data["criteria"]] == [
@@ -145,3 +151,23 @@ def test_outcome_from_a_missing_policy_is_explained_as_such() -> None:
     assert by_id["s.either"].because == "ok is yes, country is missing (ok or country in served)"
     result = rules.evaluate({"ok": False}, as_of="2026-11-01")
     assert {c.id: c.because for c in result.criteria}["s.either"] == "country is missing (counted as fail: ok or country in served)"
+
+
+def test_stage_metadata_is_carried_into_results() -> None:
+    rules = leadspec.load(RULES)
+    lead = {**MQL_LEAD, "budget_confirmed": True, "decision_maker": True, "timeline_days": 30}
+    result = rules.evaluate(lead, as_of="2026-11-01T00:00:00Z")
+    assert (result.stage, result.owner, result.sla) == ("sql", "sales", "15m")
+    assert result.to_dict()["sla"] == "15m"
+
+
+def test_result_parts_cannot_be_changed_from_outside() -> None:
+    rules = leadspec.load(RULES)
+    result = rules.evaluate(MQL_LEAD, as_of="2026-11-01T00:00:00Z")
+    before = result.to_dict()
+    result.stages["icp"] = "fail"
+    result.missing.clear()
+    result.criteria.pop()
+    result.scores.clear()
+    result.values.clear()
+    assert result.to_dict() == before

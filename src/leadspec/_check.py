@@ -322,7 +322,7 @@ def _salvage(data: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _salvage_condition(node: Any) -> Any:
+def _salvage_condition(node: Any, model: type[Any] = Stage) -> Any:
     """A stage or nested condition without the items that do not validate."""
     if not isinstance(node, dict):
         return node
@@ -330,17 +330,19 @@ def _salvage_condition(node: Any) -> Any:
 
     def keep(item: Any) -> Any:
         if isinstance(item, dict) and any(k in item for k in GROUP_KEYS):
-            item = _salvage_condition(item)
+            item = _salvage_condition(item, Group)
             adapter = group
         else:
             adapter = criterion
+            if isinstance(item, dict):
+                item = _known_keys(item, Criterion)
         try:
             adapter.validate_python(item)
         except ValidationError:
             return SKIP  # keeps the positions of the items after it
         return item
 
-    out = dict(node)
+    out = _known_keys(node, model)
     for key in ("all", "any", "none"):
         if isinstance(out.get(key), list):
             out[key] = [keep(item) for item in out[key]]
@@ -348,6 +350,11 @@ def _salvage_condition(node: Any) -> Any:
     if isinstance(at_least, dict) and isinstance(at_least.get("of"), list):
         out["at_least"] = {**at_least, "of": [keep(item) for item in at_least["of"]]}
     return out
+
+
+def _known_keys(node: dict[str, Any], model: type[Any]) -> dict[str, Any]:
+    """``node`` without the keys ``model`` does not have (reported already as unknown keys)."""
+    return {k: v for k, v in node.items() if k in model.model_fields}
 
 
 SKIP = Criterion.model_construct(id="", when="True", because=None, missing="unknown")
@@ -530,6 +537,14 @@ class _Checker:
                 self.out.at(path + ("id",), "duplicate-id", f"stage id {stage.id!r} {why}")
             seen.add(stage.id)
             ids: set[str] = set()
+            for key, unset in (("because", None), ("missing", "unknown")):
+                if stage.when is None and getattr(stage, key) != unset:
+                    self.out.at(
+                        path + (key,),
+                        "bad-value",
+                        f"`{key}` on a stage applies only to a stage with a single `when:`; put it on a criterion",
+                        key=True,
+                    )
             if stage.when is not None:
                 crit = Criterion(id="when", when=stage.when, because=stage.because, missing=stage.missing)
                 cond = GroupPlan("all", [self.criterion(crit, f"{stage.id}.when", path, ctx)])

@@ -55,22 +55,28 @@ KIND_WORDS = {
 }
 
 _NOT_ALLOWED = {
-    ast.Attribute: "attribute access (x.y)",
-    ast.Subscript: "indexing (x[i])",
-    ast.Lambda: "lambda",
-    ast.ListComp: "comprehensions",
-    ast.SetComp: "comprehensions",
-    ast.DictComp: "comprehensions",
-    ast.GeneratorExp: "comprehensions",
-    ast.JoinedStr: "f-strings",
-    ast.IfExp: "`x if c else y`",
-    ast.Dict: "dict literals",
-    ast.Set: "set literals",
-    ast.NamedExpr: "assignment (:=)",
-    ast.Starred: "unpacking (*x)",
-    ast.Await: "await",
-    ast.Yield: "yield",
-    ast.YieldFrom: "yield",
+    ast.Attribute: "attribute access (x.y) is not allowed",
+    ast.Subscript: "indexing (x[i]) is not allowed",
+    ast.Lambda: "lambda is not allowed",
+    ast.ListComp: "comprehensions are not allowed",
+    ast.SetComp: "comprehensions are not allowed",
+    ast.DictComp: "comprehensions are not allowed",
+    ast.GeneratorExp: "comprehensions are not allowed",
+    ast.JoinedStr: "f-strings are not allowed",
+    ast.IfExp: "`x if c else y` is not allowed",
+    ast.Dict: "dict literals are not allowed",
+    ast.Set: "set literals are not allowed",
+    ast.NamedExpr: "assignment (:=) is not allowed",
+    ast.Starred: "unpacking (*x) is not allowed",
+    ast.Await: "await is not allowed",
+    ast.Yield: "yield is not allowed",
+    ast.YieldFrom: "yield is not allowed",
+}
+
+_HINTS = {
+    ast.JoinedStr: "; a `because` template takes {expression} placeholders",
+    ast.IfExp: "; write two criteria, or use any/all",
+    ast.Set: "; write a list [a, b]",
 }
 
 _ORDER_OPS = (ast.Lt, ast.LtE, ast.Gt, ast.GtE)
@@ -254,8 +260,8 @@ class Checker:
         try:
             method = getattr(self, "visit_" + type(node).__name__, None)
             if method is None:
-                what = _NOT_ALLOWED.get(type(node), type(node).__name__)
-                self.error(node, "not-allowed", f"{what} is not allowed in leadspec expressions")
+                what = _NOT_ALLOWED.get(type(node), f"{type(node).__name__} is not allowed")
+                self.error(node, "not-allowed", f"{what} in leadspec expressions{_HINTS.get(type(node), '')}")
                 raise _Fail
             return method(node)
         except _Fail:

@@ -137,13 +137,13 @@ def endswith(s: Any, p: Any) -> bool | None:
 def minimum(*args: Any) -> Any:
     if any(a is None for a in args):
         return None
-    return builtins.min(*args) if len(args) > 1 else builtins.min(args[0])
+    return builtins.min(*args)
 
 
 def maximum(*args: Any) -> Any:
     if any(a is None for a in args):
         return None
-    return builtins.max(*args) if len(args) > 1 else builtins.max(args[0])
+    return builtins.max(*args)
 
 
 def absolute(x: Any) -> Any:
@@ -177,8 +177,8 @@ SIGNATURES: dict[str, Signature] = {
         Signature("contains_any", 2, 2, ("str", "strs"), "bool"),
         Signature("startswith", 2, 2, ("str", "strs"), "bool"),
         Signature("endswith", 2, 2, ("str", "strs"), "bool"),
-        Signature("min", 1, None, ("num",), "num"),
-        Signature("max", 1, None, ("num",), "num"),
+        Signature("min", 2, None, ("num",), "num"),
+        Signature("max", 2, None, ("num",), "num"),
         Signature("abs", 1, 1, ("num",), "num"),
         Signature("round", 1, 2, ("num", "int"), "num"),
     )

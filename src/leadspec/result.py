@@ -87,6 +87,8 @@ class RulesetInfo(_Frozen):
     name: str
     version: Optional[str]
     digest: str
+    description: Optional[str] = None
+    owners: list[str] = []
 
 
 class ResultModel(_Frozen):
@@ -95,6 +97,8 @@ class ResultModel(_Frozen):
     stage: str
     label: str
     owner: Optional[str]
+    sla: Optional[str] = None
+    description: Optional[str] = None
     disqualified: bool
     stages: dict[str, OutcomeText]
     criteria: list[CriterionResult]
@@ -127,7 +131,10 @@ def _show(value: Any) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, float):
-        return f"{value:,.6g}" if abs(value) >= 1000 else f"{value:.6g}"
+        if not value.is_integer() and abs(value) < 1:
+            return f"{value:.4g}"
+        text = f"{value:,.2f}".rstrip("0").rstrip(".")  # 1,234,567.5; 2.5; 30
+        return text if abs(value) >= 10000 else text.replace(",", "")
     if isinstance(value, int):
         return f"{value:,}" if abs(value) >= 10000 else str(value)
     if isinstance(value, datetime):
@@ -209,6 +216,22 @@ class Result:
         return None
 
     @property
+    def sla(self) -> str | None:
+        """The response time expected for this stage (stage metadata), e.g. ``15m``."""
+        return self._stage_plan().sla if self._stage_plan() else None
+
+    @property
+    def description(self) -> str | None:
+        """The description of this stage (stage metadata)."""
+        return self._stage_plan().description if self._stage_plan() else None
+
+    def _stage_plan(self) -> Any:
+        for st in self._plan.stages:
+            if st.id == self._stage:
+                return st
+        return None
+
+    @property
     def as_of(self) -> datetime:
         return self._as_of
 
@@ -226,7 +249,7 @@ class Result:
                     out[c.name] = events_as_dicts(out[c.name])
             return out
 
-        return self._memo("values", build)
+        return dict(self._memo("values", build))
 
     @property
     def _ivalues(self) -> dict[str, Any]:
@@ -236,16 +259,16 @@ class Result:
     @property
     def stages(self) -> dict[str, str]:
         """Each stage's own condition: ``pass``, ``fail`` or ``unknown``."""
-        return self._memo("stages", lambda: {st.id: _OUTCOME[o] for st, o in zip(self._plan.stages, self._raw[2])})
+        return dict(self._memo("stages", lambda: {st.id: _OUTCOME[o] for st, o in zip(self._plan.stages, self._raw[2])}))
 
     @property
     def criteria(self) -> list[CriterionResult]:
         """Every criterion (score rules, disqualifiers, stages) in file order."""
-        return self._memo("criteria", lambda: [self._criterion(c) for c in self._plan.criteria])
+        return list(self._memo("criteria", lambda: [self._criterion(c) for c in self._plan.criteria]))
 
     @property
     def scores(self) -> dict[str, ScoreResult]:
-        return self._memo("scores", self._build_scores)
+        return dict(self._memo("scores", self._build_scores))
 
     @property
     def next(self) -> NextStep | None:
@@ -254,16 +277,16 @@ class Result:
     @property
     def missing(self) -> list[str]:
         """Fields whose absence made a criterion unknown: what to ask the lead next."""
-        return self._memo("missing", self._build_missing)
+        return list(self._memo("missing", self._build_missing))
 
     @property
     def issues(self) -> list[Issue]:
-        return self._memo("issues", lambda: [Issue(**i) for i in self._issues])
+        return list(self._memo("issues", lambda: [Issue(**i) for i in self._issues]))
 
     @property
     def ruleset(self) -> RulesetInfo:
         rs = self._rs
-        return RulesetInfo(name=rs.name, version=rs.version, digest=rs.digest)
+        return RulesetInfo(name=rs.name, version=rs.version, digest=rs.digest, description=rs.description, owners=list(rs.owners))
 
     # -- builders -----------------------------------------------------------------------
     def _interp(self, checked: Any, node: Any = None) -> Any:
@@ -411,6 +434,8 @@ class Result:
             "stage": self.stage,
             "label": self.label,
             "owner": self.owner,
+            "sla": self.sla,
+            "description": self.description,
             "disqualified": self.disqualified,
             "stages": dict(self.stages),
             "criteria": [c.model_dump() for c in self.criteria],
