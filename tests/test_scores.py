@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import leadspec
 from conftest import rules_text
@@ -115,3 +117,39 @@ def test_score_event_types_are_checked_against_declared_types() -> None:
     problem = info.value.problems[0]
     assert problem.code == "unknown-event" and "did you mean 'demo_request'?" in problem.message
     assert (problem.line, problem.column) == (4, 23)
+
+
+DECAY = leadspec.loads(
+    rules_text(
+        """
+        fields: {events: {type: events}}
+        scores:
+          heat:
+            window: 60d
+            half_life: 7d
+            events: {demo: 30, view: {points: 1.5, max: 4}, open: {points: 0.25, max: 1}, call: 10}
+        stages:
+          - id: warm
+            when: count(['demo', 'call'], within='14d') >= 1 or score('heat') >= 12.5
+          - id: hot
+            when: score('heat') >= 31.75 and count('view') > 2
+        """
+    )
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["demo", "view", "open", "call", "other"]), st.floats(-2, 70, allow_nan=False)),
+        max_size=15,
+    )
+)
+def test_the_evaluate_pass_over_events_equals_the_score_helper_and_the_fast_path(events: list[tuple[str, float]]) -> None:
+    lead = {"events": [ev(kind, days) for kind, days in events]}
+    result = DECAY.evaluate(lead, as_of=AS_OF)
+    helper = DECAY._compiled.event_scores["heat"]
+    assert result.scores["heat"].total == helper.total(result._ivalues["events"], AS_OF)  # exactly, not approximately
+    assert DECAY.stage(lead, as_of=AS_OF) == result.stage
+    breakdown = helper.contributions(result._ivalues["events"], AS_OF)
+    assert result.scores["heat"].total == pytest.approx(sum(points for _, points, _ in breakdown))

@@ -60,6 +60,7 @@ class Env:
         self.list_sets = list_sets
         self.scores = scores
         self.events = events
+        self.precomputed: dict[int, str] = {}  # call node id -> variable computed before (count() in evaluate)
 
 
 class ExprCompiler:
@@ -210,6 +211,8 @@ class ExprCompiler:
     # -- calls -----------------------------------------------------------
     def c_Call(self, node: ast.Call) -> str:
         name = node.func.id  # type: ignore[attr-defined]
+        if id(node) in self.env.precomputed:
+            return self.env.precomputed[id(node)]
         if name in ("count", "last", "first"):
             types, within = self.checked.event_args[id(node)]
             kinds = self.ns.constant(types, "_ev")

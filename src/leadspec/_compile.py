@@ -15,6 +15,7 @@ The source is kept (``Ruleset.generated_source()``) so it can be read.
 
 from __future__ import annotations
 
+import ast
 import itertools
 from datetime import datetime, timezone
 from typing import Any, Callable
@@ -72,6 +73,7 @@ class EventScore:
         self.table = {kind: points for kind, (points, _cap) in plan.events.items()}
         self.caps = {kind: cap for kind, (_points, cap) in plan.events.items() if cap is not None}
         self.order = list(plan.events)
+        self.capped_order = [kind for kind in self.order if kind in self.caps]
         self.window = plan.window
         self.half_life = plan.half_life.total_seconds() if plan.half_life else None
 
@@ -95,9 +97,10 @@ class EventScore:
             else:
                 total += points
         if capped:
-            for kind, points in capped.items():
-                cap = caps[kind]
-                total += cap if points > cap else points
+            for kind in self.capped_order:
+                if kind in capped:
+                    points, cap = capped[kind], caps[kind]
+                    total += cap if points > cap else points
         return total
 
     def contributions(self, events: list[Any] | None, as_of: datetime) -> list[tuple[str, Any, int]]:
@@ -217,10 +220,12 @@ class _Gen:
             lines.append(f"if {var} is None: {var} = {c.missing == 'pass'}")
         return lines
 
-    def score_lines(self, s: ScorePlan, outcome: Callable[[CritPlan], str]) -> list[str]:
+    def score_lines(self, s: ScorePlan, outcome: Callable[[CritPlan], str], fused: bool = False) -> list[str]:
         lines: list[str] = []
         terms = []
-        if s.events:
+        if s.events and fused:
+            terms.append(f"_es_{s.name}")
+        elif s.events:
             helper = self.ns.constant(self.event_scores[s.name].total, f"_score_{s.name}_")
             terms.append(f"{helper}({self.env.events}, as_of)")
         for rule in s.rules:
@@ -241,8 +246,9 @@ class _Gen:
         body: list[str] = []
         for name in self.coercers:
             body += self.field_lines(name)
+        body += self.event_pass()
         for s in plan.scores:
-            body += self.score_lines(s, lambda c: f"o{c.index}")
+            body += self.score_lines(s, lambda c: f"o{c.index}", fused=True)
         for c in plan.disqualify:
             body += self.criterion_lines(c, f"o{c.index}")
         stage_vars = []
@@ -253,6 +259,7 @@ class _Gen:
             var = f"g{st.index}"
             body.append(f"{var} = {self.group_expr(st.cond)}")
             stage_vars.append(var)
+        self.env.precomputed.clear()  # the fast path calls _count itself
         fields = ", ".join(self.env.fields[n] for n in self.coercers)
         outcomes = ", ".join(f"o{c.index}" for c in plan.criteria)
         scores = ", ".join(f"s_{s.name}" for s in plan.scores)
@@ -272,6 +279,66 @@ class _Gen:
             f"({scores}{',' if scores else ''}))"
         )
         return "def _evaluate(rec, as_of, issues):\n" + "\n".join("    " + line for line in body) + "\n"
+
+    def event_pass(self) -> list[str]:
+        """One loop over the events for every count() and event score (evaluate only).
+
+        Computes the same values as ``_count`` and ``EventScore.total``, in
+        the same order of additions, so evaluate() and stage() agree.
+        """
+        plan = self.plan
+        events = self.env.events
+        counts: dict[tuple[frozenset[str], Any], str] = {}
+        for crit in plan.criteria:
+            if crit.checked is None:
+                continue
+            for node in ast.walk(crit.checked.tree):
+                if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "count":
+                    key = crit.checked.event_args[id(node)]
+                    var = counts.setdefault(key, f"_n{len(counts)}")
+                    self.env.precomputed[id(node)] = var
+        scores = [s for s in plan.scores if s.events]
+        if events is None or (not counts and not scores):
+            return []
+        windows: dict[Any, str] = {}
+
+        def window(delta: Any) -> str | None:
+            if delta is None:
+                return None
+            return windows.setdefault(delta, f"_w{len(windows)}")
+
+        init = [f"{var} = 0" for var in counts.values()]
+        loop: list[str] = []
+        for (types, within), var in counts.items():
+            kinds = self.ns.constant(types, "_ev")
+            start = window(within)
+            condition = f"_k in {kinds}" + (f" and _at >= {start}" if start else "")
+            loop.append(f"if {condition}: {var} += 1")
+        after: list[str] = []
+        for s in scores:
+            helper = self.event_scores[s.name]
+            total = f"_es_{s.name}"
+            init.append(f"{total} = 0")
+            table = self.ns.constant(helper.table, "_tbl")
+            start = window(s.window)
+            loop.append(f"_p = {table}.get(_k)")
+            loop.append(f"if _p is not None{f' and _at >= {start}' if start else ''}:")
+            if helper.half_life is not None:
+                loop.append(f"    _p = _p * 0.5 ** ((as_of - _at).total_seconds() / {helper.half_life!r})")
+            keyword = "if"
+            for i, kind in enumerate(helper.capped_order):
+                init.append(f"_cap_{s.name}_{i} = 0")
+                loop.append(f"    {keyword} _k == {kind!r}: _cap_{s.name}_{i} += _p")
+                keyword = "elif"
+                cap = helper.caps[kind]
+                after.append(f"{total} += {cap!r} if _cap_{s.name}_{i} > {cap!r} else _cap_{s.name}_{i}")
+            loop.append(f"    {'else: ' if helper.capped_order else ''}{total} += _p")
+        lines = init + [f"if {events}:"]
+        lines += [f"    {var} = as_of - {self.ns.constant(delta, '_dt')}" for delta, var in windows.items()]
+        lines += [f"    for _k, _at, _ in {events}:", "        if _at > as_of: continue"]
+        lines += ["        " + line for line in loop]
+        lines += ["    " + line for line in after]
+        return lines
 
     def group_expr(self, g: GroupPlan) -> str:
         parts = [f"o{i.index}" if isinstance(i, CritPlan) else self.group_expr(i) for i in g.items]
