@@ -47,11 +47,11 @@ def truth(value: Any) -> bool | None:
 
 
 class Interpreter(simpleeval.EvalWithCompoundTypes):
-    """Evaluate one checked expression for one lead."""
+    """Evaluate checked expressions for one lead (building one costs more than using it: reuse it)."""
 
     def __init__(
         self,
-        checked: Checked,
+        checked: Checked | None,
         values: dict[str, Any],
         lists: dict[str, tuple[Any, ...]],
         scores: dict[str, Any],
@@ -66,7 +66,10 @@ class Interpreter(simpleeval.EvalWithCompoundTypes):
         self.events = events
         self.as_of = as_of
 
-    def run(self, node: ast.expr | None = None) -> Any:
+    def run(self, node: ast.expr | None = None, checked: Checked | None = None) -> Any:
+        """Evaluate the expression, one of its nodes, or (``checked``) another expression of the same lead."""
+        if checked is not None:
+            self.checked = checked
         return self._eval(self.checked.tree if node is None else node)
 
     def _eval_name(self, node: ast.Name) -> Any:

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict
 from ._check import CritPlan, GroupPlan, Template, leaf_criteria
 from ._compile import DISQUALIFIED
 from ._fields import events_as_dicts
-from ._interp import interpret, truth
+from ._interp import Interpreter, truth
 
 if TYPE_CHECKING:
     from .ruleset import Ruleset
@@ -290,12 +290,16 @@ class Result:
 
     # -- builders -----------------------------------------------------------------------
     def _interp(self, checked: Any, node: Any = None) -> Any:
-        plan = self._plan
-        scores = {s.name: total for s, total in zip(plan.scores, self._raw[3])}
-        values = self._ivalues
-        events = values.get(plan.events_field) if plan.events_field else None
+        cache = self._cache if self._cache is not None else {}
+        interpreter = cache.get("interpreter")
+        if interpreter is None:
+            plan = self._plan
+            scores = {s.name: total for s, total in zip(plan.scores, self._raw[3])}
+            values = self._ivalues
+            events = values.get(plan.events_field) if plan.events_field else None
+            interpreter = self._memo("interpreter", lambda: Interpreter(None, values, plan.lists, scores, events, self._as_of))
         try:
-            return interpret(checked, values, plan.lists, scores, events, self._as_of, node)
+            return interpreter.run(node, checked)
         except Exception:  # the criterion itself reported the error
             return None
 
