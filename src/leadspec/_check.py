@@ -22,6 +22,7 @@ from ._fields import BadValue, Coercer
 from ._model import (
     GROUP_KEYS,
     KNOWN_KEYS,
+    ListItem,
     AtLeast,
     Base,
     Criterion,
@@ -235,7 +236,8 @@ def _allowed_keys(path: tuple[Any, ...], tags: list[str]) -> list[str]:
         kind = "base"
     else:
         return KNOWN_KEYS
-    return list(_MODEL_KEYS[kind].model_fields)
+    model: Any = _MODEL_KEYS[kind]
+    return list(model.model_fields)
 
 
 def _pydantic_problems(exc: ValidationError, data: Any, out: _Collector, prefix: tuple[Any, ...] = ()) -> None:
@@ -289,7 +291,7 @@ def _salvage(data: dict[str, Any]) -> dict[str, Any]:
         except ValidationError:
             return None
 
-    fields = data.get("fields") if isinstance(data.get("fields"), dict) else {}
+    fields: dict[Any, Any] = data["fields"] if isinstance(data.get("fields"), dict) else {}
     field_adapter = TypeAdapter(FieldSpec)
     out: dict[str, Any] = {
         "fields": {k: one(field_adapter, v) for k, v in fields.items() if isinstance(k, str)},
@@ -301,7 +303,7 @@ def _salvage(data: dict[str, Any]) -> dict[str, Any]:
     }
     lists = data.get("lists")
     if isinstance(lists, dict):
-        adapter = TypeAdapter(RuleFile.model_fields["lists"].annotation)
+        adapter: TypeAdapter[Any] = TypeAdapter(dict[str, list[ListItem]])
         for k, v in lists.items():
             good = one(adapter, {k: v})
             out["lists"][k] = good[k] if good else []
@@ -326,9 +328,11 @@ def _salvage_condition(node: Any, model: type[Any] = Stage) -> Any:
     """A stage or nested condition without the items that do not validate."""
     if not isinstance(node, dict):
         return node
-    criterion, group = TypeAdapter(Criterion), TypeAdapter(Group)
+    criterion: TypeAdapter[Any] = TypeAdapter(Criterion)
+    group: TypeAdapter[Any] = TypeAdapter(Group)
 
     def keep(item: Any) -> Any:
+        adapter: TypeAdapter[Any]
         if isinstance(item, dict) and any(k in item for k in GROUP_KEYS):
             item = _salvage_condition(item, Group)
             adapter = group

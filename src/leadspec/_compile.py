@@ -408,8 +408,14 @@ class _FastPath:
         for name in crit.checked.scores:
             lines += self.value(f"s_{name}", self.score_code(name), conditional)
         for name in crit.checked.fields:
-            lines += self.value(f"f_{name}", lambda _conditional, name=name: self.gen.field_lines(name), conditional)
+            lines += self.value(f"f_{name}", self.field_code(name), conditional)
         return lines
+
+    def field_code(self, name: str) -> Callable[[bool], list[str]]:
+        def build(conditional: bool) -> list[str]:
+            return self.gen.field_lines(name)
+
+        return build
 
     def score_code(self, name: str) -> Callable[[bool], list[str]]:
         def build(conditional: bool) -> list[str]:

@@ -411,7 +411,8 @@ def lead_model(ruleset_name: str, coercers: list[Coercer]) -> Any:
                 extra: dict[str, Any] = {}
                 if spec.type == "enum":
                     extra["json_schema_extra"] = {"enum": list(spec.values or ())}
-                ann = Annotated[Optional[_PY_TYPES[spec.type]], BeforeValidator(validator(value))]  # type: ignore[index]
+                python_type: Any = _PY_TYPES[spec.type]
+                ann = Annotated[Optional[python_type], BeforeValidator(validator(value))]  # type: ignore[valid-type]
                 definitions[attr] = (
                     ann,
                     Field(

@@ -70,6 +70,7 @@ class Interpreter(simpleeval.EvalWithCompoundTypes):
         """Evaluate the expression, one of its nodes, or (``checked``) another expression of the same lead."""
         if checked is not None:
             self.checked = checked
+        assert self.checked is not None
         return self._eval(self.checked.tree if node is None else node)
 
     def _eval_name(self, node: ast.Name) -> Any:
@@ -119,6 +120,7 @@ class Interpreter(simpleeval.EvalWithCompoundTypes):
     def _eval_call(self, node: ast.Call) -> Any:
         name = node.func.id  # type: ignore[attr-defined]
         if name in ("count", "last", "first"):
+            assert self.checked is not None
             types, within = self.checked.event_args[id(node)]
             if name == "count":
                 return fn.count(self.events, types, fn.window_start(self.as_of, within), self.as_of)

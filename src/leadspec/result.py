@@ -36,7 +36,7 @@ __all__ = [
 ]
 
 OutcomeText = Literal["pass", "fail", "unknown"]
-_OUTCOME = {True: "pass", False: "fail", None: "unknown"}
+_OUTCOME: dict[bool | None, OutcomeText] = {True: "pass", False: "fail", None: "unknown"}
 _MARK = {"pass": "✓", "fail": "✗", "unknown": "?"}
 
 

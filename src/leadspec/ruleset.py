@@ -71,6 +71,13 @@ class Ruleset:
     """A compiled rule file. Create it with :func:`load` or :func:`loads`."""
 
     __slots__ = ("_plan", "_compiled", "_text", "_file", "_digest", "_lazy", "_lock")
+    _plan: Plan
+    _compiled: Compiled
+    _text: str
+    _file: str
+    _digest: str
+    _lazy: dict[str, Any]
+    _lock: threading.Lock
 
     def __init__(self, plan: Plan, text: str, file: str) -> None:
         set_ = object.__setattr__
