@@ -59,6 +59,7 @@ class CritPlan:
     missing: str  # "pass" | "fail" | "unknown"
     group: GroupPlan | None = None
     points: int | float = 0  # score rules
+    path: tuple[Any, ...] = ()  # where it is in the rule file (Plan.positions)
 
 
 @dataclass
@@ -78,6 +79,7 @@ class StagePlan:
     sla: str | None
     description: str | None
     cond: GroupPlan
+    path: tuple[Any, ...] = ()
 
 
 @dataclass
@@ -105,6 +107,7 @@ class Plan:
     base: Base
     events_field: str | None
     missing: frozenset[str]
+    positions: Positions | None = None  # where everything is in the file, for lints
 
 
 # -- problems ----------------------------------------------------------------
@@ -448,7 +451,7 @@ class _Checker:
     def criterion(self, c: Criterion | ScoreRule, full_id: str, path: tuple[Any, ...], ctx: Context) -> CritPlan:
         checked = self.expression(c.when, path + ("when",), ctx)
         because = self.template(c.because, path + ("because",), ctx)
-        plan = CritPlan(len(self.criteria), full_id, checked, because, c.missing, points=getattr(c, "points", 0))
+        plan = CritPlan(len(self.criteria), full_id, checked, because, c.missing, points=getattr(c, "points", 0), path=path)
         self.criteria.append(plan)
         return plan
 
@@ -554,7 +557,7 @@ class _Checker:
                 cond = GroupPlan("all", [self.criterion(crit, f"{stage.id}.when", path, ctx)])
             else:
                 cond = self.group(stage, stage.id, path, ctx, ids)
-            plans.append(StagePlan(i, stage.id, stage.label or stage.id.upper(), stage.owner, stage.sla, stage.description, cond))
+            plans.append(StagePlan(i, stage.id, stage.label or stage.id.upper(), stage.owner, stage.sla, stage.description, cond, path))
         return plans
 
     def group(self, node: Stage | Group, stage: str, path: tuple[Any, ...], ctx: Context, ids: set[str]) -> GroupPlan:
@@ -569,7 +572,8 @@ class _Checker:
         plan = GroupPlan(op, [], n)
         if isinstance(node, Group) and node.id is not None:
             self.unique(node.id, stage, path + ("id",), ids)
-            plan.crit = CritPlan(len(self.criteria), f"{stage}.{node.id}", None, self.template(node.because, path + ("because",), ctx), "unknown", plan)
+            because = self.template(node.because, path + ("because",), ctx)
+            plan.crit = CritPlan(len(self.criteria), f"{stage}.{node.id}", None, because, "unknown", plan, path=path)
             self.criteria.append(plan.crit)
         for j, item in enumerate(raw):
             if isinstance(item, dict):  # shorthand that reached here unexpanded
@@ -631,6 +635,7 @@ def check(data: Any, positions: Positions) -> tuple[Plan | None, list[Problem]]:
         base=base,
         events_field=checker.events_field,
         missing=checker.missing,
+        positions=positions,
     )
     return plan, []
 
