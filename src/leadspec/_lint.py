@@ -1,0 +1,278 @@
+"""Lint a loaded ruleset: things that load fine but are almost surely mistakes.
+
+``lint(rules)`` returns warnings (``Problem`` with ``severity="warning"``),
+sorted by position in the rule file. It only reads the checked plan, so a
+file must load before it can be linted. The lints and their stable codes:
+
+``unused-field`` (at the field's key)
+    A declared field that nothing reads: no ``when``, no ``because``
+    placeholder, no score rule. The events field counts as read when a
+    ``count``/``last``/``first`` call or a score over events uses it.
+``unused-list`` (at the list's key)
+    A list that no expression names (in a ``when``, a ``because``
+    placeholder, or as the event types of ``count``/``last``/``first``).
+``always-true`` / ``always-false`` (at the ``when``)
+    A criterion (of a stage, a disqualifier or a score rule) whose
+    expression does not depend on the lead: it was folded to a constant at
+    load (``1 < 2``, ``'a' in ['a']``, ``5``), or it is an ``or`` with an
+    always-true operand, an ``and`` with an always-false one, or ``not`` of
+    either. A non-boolean constant counts by its truthiness, and the
+    message says so.
+``unreachable-stage`` (at the stage)
+    A stage whose condition can never pass because of always-false or
+    always-true criteria (an ``all`` holding an always-false item, an
+    ``any`` whose items are all always false, a ``none`` holding an
+    always-true item, an ``at_least`` whose n exceeds the items that can
+    pass, nested conditions alike), or whose earlier stage can never be
+    reached, since each stage requires the one before it.
+``duplicate-criterion`` (at the second ``when``)
+    Two criteria with the same normalized expression (the folded tree,
+    unparsed) in one stage (nested conditions included) or among the
+    disqualifiers; and a stage criterion with the expression of a
+    disqualifier, which only passes for leads that are disqualified anyway.
+    Constant expressions are left to ``always-true``/``always-false``.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import TYPE_CHECKING, Any, Union
+
+from ._check import CritPlan, GroupPlan, Plan, leaf_criteria
+from ._yaml import Positions, format_path
+from .errors import Problem
+
+if TYPE_CHECKING:
+    from .ruleset import Ruleset
+
+__all__ = ["lint"]
+
+_DEPENDS = object()
+"""The truth of an expression that depends on the lead."""
+
+
+def lint(rules: Ruleset) -> list[Problem]:
+    """Every lint warning of a loaded ruleset, sorted by line and column."""
+    plan: Plan = rules._plan
+    out = _Warnings(plan.positions or Positions(rules.file))
+    _unused(plan, out)
+    fixed = _constant_criteria(plan, out)
+    _unreachable(plan, fixed, out)
+    _duplicates(plan, fixed, out)
+    return sorted(out.problems, key=lambda p: (p.line, p.column, p.code, p.message))
+
+
+class _Warnings:
+    def __init__(self, positions: Positions) -> None:
+        self.positions = positions
+        self.problems: list[Problem] = []
+
+    def at(self, path: tuple[Any, ...], code: str, message: str, *, key: bool = False) -> None:
+        line, col = self.positions.of(path, key=key)
+        self.problems.append(Problem(self.positions.file, line, col, code, message, format_path(path), severity="warning"))
+
+
+# -- unused fields and lists ---------------------------------------------------
+
+
+def _unused(plan: Plan, out: _Warnings) -> None:
+    fields: set[str] = set()
+    lists: set[str] = set()
+    for crit in plan.criteria:
+        parts = [crit.checked] if crit.checked is not None else []
+        if crit.because is not None:
+            parts += [p for p in crit.because.parts if not isinstance(p, str)]
+        for checked in parts:
+            fields.update(checked.fields)
+            lists.update(checked.lists)
+    if plan.events_field is not None and any(score.events for score in plan.scores):
+        fields.add(plan.events_field)
+    for name in plan.model.fields:
+        if name not in fields:
+            how = "no count(), last(), first() or score over events" if name == plan.events_field else "no expression"
+            out.at(
+                ("fields", name),
+                "unused-field",
+                f"field {name!r} is declared but {how} reads it; use it in a criterion, "
+                "a score rule or a because text, or remove it",
+                key=True,
+            )
+    for name in plan.lists:
+        if name not in lists:
+            out.at(
+                ("lists", name),
+                "unused-list",
+                f"list {name!r} is declared but no expression names it; use it (e.g. `x in {name}`) or remove it",
+                key=True,
+            )
+
+
+# -- criteria that are always true or false --------------------------------------
+
+
+def _truth(node: ast.expr) -> Any:
+    """The value ``node`` always has (a constant, or a bool for logic), or ``_DEPENDS``."""
+    if isinstance(node, ast.Constant):
+        return node.value
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+        value = _truth(node.operand)
+        return value if value is _DEPENDS else not value
+    if isinstance(node, ast.BoolOp):  # Kleene: `x or True` is True, `x and False` False, even when x is unknown
+        decisive = isinstance(node.op, ast.Or)
+        values = [_truth(v) for v in node.values]
+        if any(v is not _DEPENDS and bool(v) is decisive for v in values):
+            return decisive
+        if all(v is not _DEPENDS for v in values):
+            return not decisive
+    return _DEPENDS
+
+
+def _constant_criteria(plan: Plan, out: _Warnings) -> dict[int, bool]:
+    """Warn about every constant criterion; returns their truth by criterion index."""
+    fixed: dict[int, bool] = {}
+    for crit in plan.criteria:
+        if crit.checked is None:
+            continue
+        value = _truth(crit.checked.tree)
+        if value is _DEPENDS:
+            continue
+        truth = bool(value)
+        fixed[crit.index] = truth
+        word = "true" if truth else "false"
+        if isinstance(value, bool):
+            how = f"`{crit.checked.text}` is always {value}" if crit.checked.text != str(value) else f"it is just {value}"
+        else:
+            how = f"`{crit.checked.text}` is the constant {value!r}, not a boolean, which counts as {word}"
+        out.at(crit.path + ("when",), f"always-{word}", f"{crit.id} is always {word}: {how}; {_consequence(crit, truth)}")
+    return fixed
+
+
+def _consequence(crit: CritPlan, truth: bool) -> str:
+    kind = crit.path[0] if crit.path else "stages"
+    if kind == "disqualify":
+        effect = "every lead is disqualified" if truth else "it never disqualifies anyone"
+    elif kind == "scores":
+        effect = f"every lead gets its {crit.points} points" if truth else f"it never gives its {crit.points} points"
+    else:
+        effect = "it never decides anything" if truth else "it never passes"
+    return f"{effect}; fix the expression (compare a field) or remove the criterion"
+
+
+# -- stages that can never be reached ----------------------------------------------
+
+
+def _outcome(item: Union[CritPlan, GroupPlan], fixed: dict[int, bool]) -> tuple[bool | None, str]:
+    """Whether ``item`` always passes (True), never passes (False) or depends (None), and why."""
+    if isinstance(item, CritPlan):
+        truth = fixed.get(item.index)
+        return truth, "" if truth is None else f"{item.id} is always {'true' if truth else 'false'}"
+    results = [(*_outcome(i, fixed), i) for i in item.items]
+    passing = [(why, i) for truth, why, i in results if truth is True]
+    failing = [(why, i) for truth, why, i in results if truth is False]
+    if item.op == "all":
+        if failing:
+            return False, _clause(failing[0][1], False, failing[0][0])
+        if len(passing) == len(results):
+            return True, f"every item of its all is always true ({_names(passing)})"
+    elif item.op in ("any", "none"):
+        yes = item.op == "any"
+        if passing:
+            why = _clause(passing[0][1], True, passing[0][0])
+            return yes, f"{why}, which is enough for its any" if yes else f"{why}, and its none forbids it"
+        if len(failing) == len(results):
+            return not yes, f"every item of its {item.op} is always false ({_names(failing)})"
+    else:  # at_least
+        possible = len(results) - len(failing)
+        if possible < item.n:
+            return False, (
+                f"its at_least needs {item.n} but only {possible} of its {len(results)} items can pass "
+                f"({_names(failing)} never pass)"
+            )
+        if len(passing) >= item.n:
+            return True, f"its at_least needs {item.n} and {len(passing)} of its items always pass ({_names(passing)})"
+    return None, ""
+
+
+def _name(item: Union[CritPlan, GroupPlan]) -> str:
+    if isinstance(item, CritPlan):
+        return item.id
+    return item.crit.id if item.crit is not None else f"a nested {item.op}"
+
+
+def _names(items: list[tuple[str, Union[CritPlan, GroupPlan]]]) -> str:
+    return ", ".join(_name(i) for _, i in items)
+
+
+def _clause(item: Union[CritPlan, GroupPlan], truth: bool, why: str) -> str:
+    """An item's constant outcome as a clause of its parent's reason."""
+    if isinstance(item, CritPlan):
+        return why
+    return f"{_name(item)} {'always passes' if truth else 'can never pass'} because {why}"
+
+
+def _unreachable(plan: Plan, fixed: dict[int, bool], out: _Warnings) -> None:
+    blocked: str | None = None  # the first stage that can never be reached
+    for stage in plan.stages:
+        if blocked is not None:
+            out.at(
+                stage.path,
+                "unreachable-stage",
+                f"stage {stage.id!r} can never be reached: stage {blocked!r} before it can never be reached, "
+                f"and each stage requires the one before it; fix {blocked!r} first",
+            )
+            continue
+        truth, why = _outcome(stage.cond, fixed)
+        if truth is False:
+            blocked = stage.id
+            out.at(
+                stage.path,
+                "unreachable-stage",
+                f"stage {stage.id!r} can never be reached: {why}; fix the criteria it names or remove the stage",
+            )
+
+
+# -- duplicate criteria --------------------------------------------------------------
+
+
+def _duplicates(plan: Plan, fixed: dict[int, bool], out: _Warnings) -> None:
+    def key(crit: CritPlan) -> str | None:
+        if crit.checked is None or crit.index in fixed:
+            return None
+        return ast.unparse(crit.checked.tree)
+
+    def within(criteria: list[CritPlan], where: str) -> None:
+        seen: dict[str, CritPlan] = {}
+        for crit in criteria:
+            k = key(crit)
+            if k is None:
+                continue
+            if k in seen:
+                out.at(
+                    crit.path + ("when",),
+                    "duplicate-criterion",
+                    f"{crit.id} repeats the expression of {seen[k].id} ({where}): `{k}`; "
+                    "remove one, or change it if another condition was meant",
+                )
+            else:
+                seen[k] = crit
+
+    within(plan.disqualify, "among the disqualifiers")
+    disqualifiers: dict[str, CritPlan] = {}
+    for d in plan.disqualify:
+        k = key(d)
+        if k is not None:
+            disqualifiers.setdefault(k, d)
+    for stage in plan.stages:
+        leaves = leaf_criteria(stage.cond)
+        within(leaves, f"in stage {stage.id!r}")
+        for crit in leaves:
+            k = key(crit)
+            if k is not None and k in disqualifiers:
+                assert crit.checked is not None
+                negated = ast.unparse(ast.UnaryOp(op=ast.Not(), operand=crit.checked.tree))
+                out.at(
+                    crit.path + ("when",),
+                    "duplicate-criterion",
+                    f"{crit.id} repeats the expression of {disqualifiers[k].id}: `{k}`; a lead that passes it is "
+                    f"disqualified anyway; remove it, or did you mean `{negated}`?",
+                )
