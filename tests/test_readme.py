@@ -18,7 +18,7 @@ def test_readme_starts_with_two_sentences_then_exactly_two_commands() -> None:
     assert len(re.findall(r"[.!?](?:\s|$)", intro)) == 2, intro
     assert [lang for lang, _ in BLOCKS[:3]] == ["sh", "sh", "python"]
     run, test = (BLOCKS[0][1].strip(), BLOCKS[1][1].strip())
-    assert "python -m leadspec rules/x-education.yaml examples/x-education-sample.csv" in run
+    assert "leadspec qualify rules/x-education.yaml examples/x-education-sample.csv" in run
     assert (ROOT / "rules/x-education.yaml").exists() and (ROOT / "examples/x-education-sample.csv").exists()
     assert "pip install -e '.[test]'" in test and "pytest" in test
 

@@ -211,7 +211,7 @@ def test_sample_rows_all_evaluate() -> None:
 def test_cli_qualifies_the_sample(tmp_path: Path) -> None:
     out = tmp_path / "qualified.csv"
     proc = subprocess.run(
-        [sys.executable, "-m", "leadspec", "rules/x-education.yaml", "examples/x-education-sample.csv",
+        [sys.executable, "-m", "leadspec", "qualify", "rules/x-education.yaml", "examples/x-education-sample.csv",
          "-o", str(out), "--as-of", "2026-11-01"],
         cwd=ROOT, capture_output=True, text=True, timeout=60,
     )

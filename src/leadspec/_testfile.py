@@ -16,8 +16,9 @@ from typing import Any, Optional, Union
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ._check import _Collector, _pydantic_problems
+from ._expr import suggest
 from ._yaml import load_yaml
-from .errors import RulesError
+from .errors import Problem, RulesError
 from .result import Result
 from .ruleset import Ruleset, load
 
@@ -67,25 +68,44 @@ class CaseOutcome:
 
 
 def load_test_file(path: str | os.PathLike[str]) -> tuple[TestFile, Ruleset, list[int]]:
-    """The test file, its rules, and the line of each case; raises RulesError."""
+    """The test file, its rules, and the line of each case; raises RulesError.
+
+    Besides the file's shape, every stage, criterion and score a case
+    names must exist in the rules, so a renamed criterion fails here.
+    """
     name = os.fspath(path)
     try:
         with open(name, "rb") as handle:
             text = handle.read()
     except OSError as exc:
-        from .errors import Problem
-
         raise RulesError([Problem(name, 1, 1, "unreadable", f"cannot read the file: {exc.strerror or exc}")]) from None
     data, positions, problems = load_yaml(text, name)
     if data is None or problems:
         raise RulesError(problems)
+    out = _Collector(positions)
     try:
         spec = TestFile.model_validate(data)
     except ValidationError as exc:
-        out = _Collector(positions)
         _pydantic_problems(exc, data, out)
         raise RulesError(out.problems) from None
     rules = load(os.path.join(os.path.dirname(name), spec.rules))
+    stage_ids = rules.stage_ids
+    criteria = [c.id for c in rules._plan.criteria]
+    scores = [s.name for s in rules._plan.scores]
+    for i, case in enumerate(spec.cases):
+        where = ("cases", i, "expect")
+        if case.expect.stage not in stage_ids:
+            hint = suggest(case.expect.stage, stage_ids)
+            out.at(where + ("stage",), "unknown-stage", f"no stage {case.expect.stage!r} in {spec.rules}{hint}; stages: {', '.join(stage_ids)}")
+        for key in ("passed", "failed", "unknown"):
+            for j, cid in enumerate(getattr(case.expect, key)):
+                if cid not in criteria:
+                    out.at(where + (key, j), "unknown-criterion", f"no criterion {cid!r} in {spec.rules}{suggest(cid, criteria)}")
+        for score in case.expect.scores:
+            if score not in scores:
+                out.at(where + ("scores", score), "unknown-score", f"no score {score!r} in {spec.rules}{suggest(score, scores)}", key=True)
+    if out.problems:
+        raise RulesError(out.problems)
     lines = [positions.of(("cases", i))[0] for i in range(len(spec.cases))]
     return spec, rules, lines
 

@@ -1,0 +1,84 @@
+"""What the commands share: streams, loading rules, printing problems."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import IO, Any, Iterable
+
+import click
+
+from ..errors import Problem, RulesError
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+@dataclass
+class Streams:
+    out: IO[str]
+    err: IO[str]
+    inp: IO[str]
+
+
+def streams() -> Streams:
+    """The streams of the running command (set by ``run``)."""
+    ctx = click.get_current_context()
+    obj = ctx.find_object(Streams)
+    if obj is None:  # invoked through click directly
+        import sys
+
+        obj = Streams(sys.stdout, sys.stderr, sys.stdin)
+    return obj
+
+
+def format_problem(problem: Problem, fmt: str) -> str:
+    """One problem as text (``FILE:LINE:COL: error[CODE]: message`` and the marked expression) or a GitHub annotation."""
+    if fmt == "github":
+        level = "error" if problem.severity == "error" else "warning"
+        message = problem.message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+        title = f"leadspec {problem.code}"
+        return f"::{level} file={problem.file},line={problem.line},col={problem.column},title={title}::{message}"
+    return str(problem)
+
+
+def print_problems(problems: Iterable[Problem], fmt: str, out: IO[str]) -> None:
+    problems = list(problems)
+    if fmt == "json":
+        out.write(json.dumps([p.to_dict() for p in problems], indent=2) + "\n")
+        return
+    for problem in problems:
+        out.write(format_problem(problem, fmt) + "\n")
+
+
+def load_rules(path: str, fmt: str = "text") -> Any:
+    """The ruleset at ``path``; on problems, print them to stderr and exit 2."""
+    from .. import load
+
+    try:
+        return load(path)
+    except RulesError as exc:
+        print_problems(exc.problems, fmt, streams().err)
+        raise click.exceptions.Exit(EXIT_USAGE) from None
+
+
+class AsOf(click.ParamType):
+    """``--as-of``: an ISO 8601 date or datetime (naive means UTC)."""
+
+    name = "datetime"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> datetime:
+        from ..ruleset import _as_of
+
+        try:
+            return _as_of(value)
+        except (ValueError, TypeError) as exc:
+            self.fail(str(exc), param, ctx)
+
+
+as_of_option = click.option(
+    "--as-of",
+    type=AsOf(),
+    default=None,
+    help="Evaluate as of this moment (ISO 8601, e.g. 2026-11-01 or 2026-11-01T09:00:00Z). Default: now.",
+)

@@ -1,0 +1,312 @@
+"""Reading and writing CRM exports: CSV, JSON Lines and JSON arrays, streamed.
+
+Readers yield one :class:`Row` per record with its number and the line it
+starts on; a record that cannot be parsed (broken CSV quoting, an invalid
+JSON line) is a row with an ``error``, so the caller can reject it and go
+on — nothing is dropped silently. Writers render a row to text; they are
+picklable so worker processes can render in parallel.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+import os
+import sys
+from dataclasses import dataclass
+from typing import IO, Any, Iterator
+
+csv.field_size_limit(min(sys.maxsize, 2**31 - 1))  # CRM exports carry long notes; events as JSON
+
+FORMATS = ("csv", "jsonl", "json")
+
+
+@dataclass
+class Row:
+    number: int  # 1-based record number in the input
+    line: int  # line of the input the record starts on
+    lead: dict[str, Any] | None  # what is evaluated
+    original: Any  # what is written back: a list of CSV values, or the JSON object
+    error: str | None = None
+
+
+def format_of(path: str) -> str | None:
+    """``csv``, ``jsonl`` or ``json`` from a file name (``.gz`` allowed), or None."""
+    name = path[:-3] if path.endswith(".gz") else path
+    ext = os.path.splitext(name)[1].lower()
+    return {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json"}.get(ext)
+
+
+def open_text(path: str, stdin: IO[str]) -> IO[str]:
+    """A text stream for ``path`` (``-``: standard input; ``.gz``: decompressed)."""
+    if path == "-":
+        return stdin
+    if path.endswith(".gz"):
+        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8-sig", newline="")
+    return open(path, encoding="utf-8-sig", newline="")
+
+
+def sniff(stream: IO[str]) -> tuple[str, IO[str]]:
+    """Guess the format of a stream without a name from its first character."""
+    head = stream.read(1)
+    while head and head.isspace():
+        more = stream.read(1)
+        if not more:
+            break
+        head += more
+    fmt = {"{": "jsonl", "[": "json"}.get(head.strip()[:1], "csv")
+    rest = _Prefixed(head, stream)
+    return fmt, rest  # type: ignore[return-value]
+
+
+class _Prefixed(io.TextIOBase):
+    """A stream with some already-read text put back in front."""
+
+    def __init__(self, prefix: str, stream: IO[str]) -> None:
+        self._prefix = prefix
+        self._stream = stream
+
+    def read(self, size: int | None = -1) -> str:
+        if size is None or size < 0:
+            text, self._prefix = self._prefix + self._stream.read(), ""
+            return text
+        if self._prefix:
+            text, self._prefix = self._prefix[:size], self._prefix[size:]
+            return text + (self._stream.read(size - len(text)) if len(text) < size else "")
+        return self._stream.read(size)
+
+    def readline(self, size: int | None = -1) -> str:
+        if self._prefix:
+            if "\n" in self._prefix:
+                line, _, self._prefix = self._prefix.partition("\n")
+                return line + "\n"
+            text, self._prefix = self._prefix, ""
+            return text + self._stream.readline()
+        return self._stream.readline()
+
+    def __iter__(self) -> Iterator[str]:
+        while True:
+            line = self.readline()
+            if not line:
+                return
+            yield line
+
+    def readable(self) -> bool:
+        return True
+
+
+# -- readers -----------------------------------------------------------------
+
+
+class CsvReader:
+    """Rows of a CSV export; ``header`` is its first line."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self._reader = csv.reader(stream, strict=True)
+        self.header_error: str | None = None
+        try:
+            self.header: list[str] = next(self._reader)
+        except StopIteration:
+            self.header = []
+        except csv.Error as exc:
+            self.header = []
+            self.header_error = f"line {self._reader.line_num}: {exc}"
+
+    def __iter__(self) -> Iterator[Row]:
+        header = self.header
+        width = len(header)
+        number = 0
+        reader = self._reader
+        line = reader.line_num + 1
+        while True:
+            try:
+                values = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                number += 1
+                yield Row(number, line, None, None, f"malformed CSV (lines {line}-{reader.line_num}): {exc}")
+                line = reader.line_num + 1
+                continue
+            start, line = line, reader.line_num + 1
+            if not values:  # a blank line is no record
+                continue
+            number += 1
+            if len(values) > width:
+                yield Row(number, start, None, values, f"{len(values)} values but the header has {width} columns")
+                continue
+            if len(values) < width:
+                values = values + [""] * (width - len(values))
+            yield Row(number, start, dict(zip(header, values)), values)
+
+
+class JsonlReader:
+    """Rows of a JSON Lines file: one object a line."""
+
+    header: list[str] = []
+    header_error: str | None = None
+
+    def __init__(self, stream: IO[str]) -> None:
+        self._stream = stream
+
+    def __iter__(self) -> Iterator[Row]:
+        number = 0
+        for line_number, line in enumerate(self._stream, 1):
+            if not line.strip():
+                continue
+            number += 1
+            try:
+                obj = json.loads(line)
+            except ValueError as exc:
+                yield Row(number, line_number, None, line.rstrip("\n"), f"invalid JSON: {exc}")
+                continue
+            if not isinstance(obj, dict):
+                yield Row(number, line_number, None, obj, f"a lead is a JSON object, not {type(obj).__name__}")
+                continue
+            yield Row(number, line_number, obj, obj)
+
+
+class JsonArrayReader:
+    """Rows of a JSON array of objects, decoded one element at a time (constant memory)."""
+
+    header: list[str] = []
+    header_error: str | None = None
+
+    def __init__(self, stream: IO[str], chunk: int = 1 << 16) -> None:
+        self._stream = stream
+        self._chunk = chunk
+
+    def __iter__(self) -> Iterator[Row]:
+        decoder = json.JSONDecoder()
+        buffer = ""
+        consumed_lines = 1
+        position = 0
+        state = "start"
+        number = 0
+        eof = False
+
+        def fill() -> bool:
+            nonlocal buffer, position, consumed_lines, eof
+            more = self._stream.read(self._chunk)
+            if not more:
+                eof = True
+                return False
+            consumed_lines += buffer.count("\n", 0, position)
+            buffer = buffer[position:] + more
+            position = 0
+            return True
+
+        while True:
+            while position < len(buffer) and buffer[position] in " \t\r\n":
+                position += 1
+            if position >= len(buffer):
+                if eof or not fill():
+                    if state != "end":
+                        number += 1
+                        yield Row(number, consumed_lines, None, None, "the JSON array is not closed with ]")
+                    return
+                continue
+            char = buffer[position]
+            line = consumed_lines + buffer.count("\n", 0, position)
+            if state == "start":
+                if char != "[":
+                    number += 1
+                    yield Row(number, line, None, None, "a JSON input is an array of objects: [ {...}, {...} ]")
+                    return
+                position += 1
+                state = "first"
+                continue
+            if state in ("first", "item") and char == "]" or state == "comma" and char == "]":
+                state = "end"
+                position += 1
+                continue
+            if state == "end":
+                number += 1
+                yield Row(number, line, None, None, "text after the end of the JSON array")
+                return
+            if state == "comma":
+                if char != ",":
+                    number += 1
+                    yield Row(number, line, None, None, f"expected , or ] between array elements, found {char!r}")
+                    return
+                position += 1
+                state = "item"
+                continue
+            try:
+                obj, end = decoder.raw_decode(buffer, position)
+            except ValueError as exc:
+                if not eof and fill():
+                    continue
+                number += 1
+                yield Row(number, line, None, None, f"invalid JSON: {exc}")
+                return
+            if end == len(buffer) and not eof and isinstance(obj, (int, float)):
+                if fill():  # a number may continue in the next chunk
+                    continue
+            position = end
+            state = "comma"
+            number += 1
+            if not isinstance(obj, dict):
+                yield Row(number, line, None, obj, f"a lead is a JSON object, not {type(obj).__name__}")
+            else:
+                yield Row(number, line, obj, obj)
+
+
+def reader_for(fmt: str, stream: IO[str]) -> CsvReader | JsonlReader | JsonArrayReader:
+    return {"csv": CsvReader, "jsonl": JsonlReader, "json": JsonArrayReader}[fmt](stream)
+
+
+# -- writers -------------------------------------------------------------------
+
+
+class Writer:
+    """Renders qualified rows as text in one format (picklable, for worker processes)."""
+
+    def __init__(self, fmt: str, header: list[str], details: bool) -> None:
+        self.fmt = fmt
+        self.header = header
+        self.details = details
+
+    def start(self) -> str:
+        if self.fmt == "csv":
+            extra = ["stage", "reasons"] + (["details"] if self.details else [])
+            return self._csv_line(self.header + extra)
+        return "[\n" if self.fmt == "json" else ""
+
+    def separator(self, first: bool) -> str:
+        return "" if self.fmt != "json" or first else ",\n"
+
+    def end(self, wrote_any: bool) -> str:
+        return ("\n]\n" if wrote_any else "]\n") if self.fmt == "json" else ""
+
+    def row(self, original: Any, lead: dict[str, Any], stage: str, reasons: str, details: dict[str, Any] | None) -> str:
+        if self.fmt == "csv":
+            if isinstance(original, list):
+                values = list(original)
+            else:  # JSON in, CSV out: the header comes from the first object
+                values = ["" if lead.get(k) is None else _cell(lead.get(k)) for k in self.header]
+            values += [stage, reasons]
+            if self.details:
+                values.append(json.dumps(details, ensure_ascii=False))
+            return self._csv_line(values)
+        obj = dict(lead) if not isinstance(original, dict) else dict(original)
+        obj["stage"] = stage
+        obj["reasons"] = reasons
+        if self.details:
+            obj["details"] = details
+        text = json.dumps(obj, ensure_ascii=False)
+        return text + "\n" if self.fmt == "jsonl" else text
+
+    @staticmethod
+    def _csv_line(values: list[Any]) -> str:
+        out = io.StringIO()
+        csv.writer(out).writerow(values)
+        return out.getvalue()
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)

@@ -1,0 +1,50 @@
+"""``leadspec explain``: one lead's stage and why."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+import click
+
+from ._common import EXIT_OK, EXIT_USAGE, as_of_option, load_rules, streams
+
+
+@click.command()
+@click.argument("rules", type=click.Path(dir_okay=False))
+@click.argument("lead", required=False, default="-", type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("--json", "as_json", is_flag=True, help="Print the whole result as JSON instead.")
+@as_of_option
+def explain(rules: str, lead: str, as_json: bool, as_of: datetime | None) -> int:
+    """Evaluate one lead (a JSON object in a file, or on standard input) and explain its stage.
+
+    \b
+    Examples:
+      leadspec explain rules/b2b-saas.yaml lead.json --as-of 2026-11-01
+      echo '{"email": "ana@bigco.example"}' | leadspec explain rules/b2b-saas.yaml --json
+    """
+    io = streams()
+    ruleset = load_rules(rules)
+    try:
+        if lead == "-":
+            text = io.inp.read()
+        else:
+            with open(lead, encoding="utf-8") as handle:
+                text = handle.read()
+    except OSError as exc:
+        io.err.write(f"{lead}: cannot read: {exc.strerror}\n")
+        return EXIT_USAGE
+    try:
+        record = json.loads(text)
+    except ValueError as exc:
+        io.err.write(f"{lead}: not JSON: {exc}\n")
+        return EXIT_USAGE
+    if not isinstance(record, dict):
+        io.err.write(f"{lead}: a lead is a JSON object, not {type(record).__name__}\n")
+        return EXIT_USAGE
+    result = ruleset.evaluate(record, as_of=as_of)
+    if as_json:
+        io.out.write(json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n")
+    else:
+        io.out.write(result.explain() + "\n")
+    return EXIT_OK
