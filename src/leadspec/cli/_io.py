@@ -127,7 +127,8 @@ class CsvReader:
                 return
             except csv.Error as exc:
                 number += 1
-                yield Row(number, line, None, None, f"malformed CSV (lines {line}-{reader.line_num}): {exc}")
+                where = f"line {line}" if reader.line_num == line else f"lines {line}-{reader.line_num}"
+                yield Row(number, line, None, None, f"malformed CSV ({where}): {exc}")
                 line = reader.line_num + 1
                 continue
             start, line = line, reader.line_num + 1

@@ -1,0 +1,353 @@
+"""The command line, driven in-process through ``run`` and a few times as the installed ``leadspec``."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from leadspec.cli import run
+from conftest import FIXTURES, ROOT, SHARED_DATA
+
+RULES = str(ROOT / "rules" / "x-education.yaml")
+SAMPLE = str(ROOT / "examples" / "x-education-sample.csv")
+EXPORT = SHARED_DATA / "x-education-leads.csv"
+B2B = str(ROOT / "rules" / "b2b-saas.yaml")
+AS_OF = ["--as-of", "2026-11-01"]
+
+
+def cli(*argv: str, stdin: str = "") -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = run(list(argv), stdout=out, stderr=err, stdin=io.StringIO(stdin))
+    return code, out.getvalue(), err.getvalue()
+
+
+def csv_rows(text: str) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(text)))
+
+
+# -- check ---------------------------------------------------------------------------
+BROKEN = """\
+leadspec: 1
+name: broken
+fields:
+  employees: {type: integer}
+stages:
+  - id: icp
+    all:
+      - {id: size, when: "employes >= 50"}
+"""
+
+
+def test_check_reports_every_problem_with_location_and_marked_expression(tmp_path: Path) -> None:
+    path = tmp_path / "broken.yaml"
+    path.write_text(BROKEN)
+    code, out, err = cli("check", str(path))
+    assert code == 1
+    lines = out.splitlines()
+    assert lines[0] == f"{path}:8:27: error[unknown-name]: unknown name 'employes' (did you mean 'employees'?); declare it under fields or lists"
+    assert lines[1:] == ["    employes >= 50", "    ^^^^^^^^"]
+    assert err == "1 file checked: 1 error, 0 warnings\n"
+
+
+def test_check_formats(tmp_path: Path) -> None:
+    path = tmp_path / "broken.yaml"
+    path.write_text(BROKEN)
+    code, out, _ = cli("check", "--format", "json", str(path))
+    assert code == 1
+    [problem] = json.loads(out)
+    assert (problem["line"], problem["column"], problem["code"], problem["severity"]) == (8, 27, "unknown-name", "error")
+    code, out, _ = cli("check", "--format", "github", str(path))
+    assert out.startswith(f"::error file={path},line=8,col=27,title=leadspec unknown-name::unknown name 'employes'")
+
+
+def test_check_passes_clean_files_and_lints_as_warnings_unless_strict() -> None:
+    code, out, err = cli("check", B2B)
+    assert (code, out) == (0, "")
+    assert err == "2 files checked: 0 errors, 0 warnings\n"  # the rules and rules/b2b-saas.test.yaml
+    code, out, _ = cli("check", str(FIXTURES / "acme-b2b.yaml"))
+    assert code == 0 and "warning[unused-field]: field 'created_at'" in out
+    code, out, _ = cli("check", "--strict", str(FIXTURES / "acme-b2b.yaml"))
+    assert code == 1 and "error[unused-field]" in out
+
+
+def test_check_checks_the_test_file_beside_the_rules(tmp_path: Path) -> None:
+    shutil.copy(FIXTURES / "acme-b2b.yaml", tmp_path / "acme.yaml")
+    (tmp_path / "acme.test.yaml").write_text(
+        "rules: acme.yaml\ncases:\n  - name: x\n    lead: {}\n    expect: {stage: mq, passed: [icp.sise]}\n"
+    )
+    code, out, _ = cli("check", str(tmp_path / "acme.yaml"))
+    assert code == 1
+    assert f"{tmp_path / 'acme.test.yaml'}:5:21: error[unknown-stage]: no stage 'mq' in acme.yaml (did you mean 'mql'?)" in out
+    assert "error[unknown-criterion]: no criterion 'icp.sise' in acme.yaml (did you mean 'icp.size'?)" in out
+
+
+def test_check_unreadable_file_is_a_usage_error(tmp_path: Path) -> None:
+    code, out, _ = cli("check", str(tmp_path / "missing.yaml"))
+    assert code == 2 and "error[unreadable]" in out
+
+
+# -- qualify -------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def export_text() -> str:
+    if not EXPORT.exists():
+        pytest.skip(f"{EXPORT} is not here (it is in CI, beside the checkout)")
+    return EXPORT.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def qualified_export(export_text: str) -> tuple[int, str, str]:
+    return cli("qualify", RULES, str(EXPORT), *AS_OF)
+
+
+def test_qualify_the_real_export_keeps_every_column_and_adds_stage_and_reasons(export_text: str, qualified_export: tuple[int, str, str]) -> None:
+    code, out, err = qualified_export
+    assert code == 0, err
+    source = csv_rows(export_text)
+    written = csv_rows(out)
+    assert len(source) == len(written) == 9241
+    header = source[0]
+    # the export has 37 named columns and a last, unnamed one (every line ends with a comma): all kept
+    assert len(header) == 38 and header[-1] == "" and len([h for h in header if h]) == 37
+    assert written[0] == header + ["stage", "reasons"]
+    for before, after in zip(source[1:], written[1:]):
+        assert after[:38] == before
+        assert after[38] in ("disqualified", "lead", "icp", "mql", "sql") and after[39]
+    assert err == "9,240 rows read, 9,240 written, 0 rejected (disqualified 1,740, lead 3,044, icp 1,787, mql 966, sql 1,703)\n"
+
+
+def test_qualify_jsonl_through_stdin_and_stdout(export_text: str, qualified_export: tuple[int, str, str]) -> None:
+    code, out, err = cli("qualify", RULES, "-", "--input-format", "csv", "--output-format", "jsonl", *AS_OF, stdin=export_text)
+    assert code == 0, err
+    lines = out.splitlines()
+    assert len(lines) == 9240
+    by_csv = csv_rows(qualified_export[1])
+    first = json.loads(lines[0])
+    assert list(first)[:2] == ["Prospect ID", "Lead Number"] and list(first)[-2:] == ["stage", "reasons"]
+    assert [json.loads(line)["stage"] for line in lines] == [row[38] for row in by_csv[1:]]
+    # and JSON Lines back in, the format guessed from the first character
+    code, again, err = cli("qualify", RULES, "-", "--output-format", "jsonl", *AS_OF, stdin=out)
+    assert code == 0, err
+    assert [json.loads(line)["stage"] for line in again.splitlines()] == [json.loads(line)["stage"] for line in lines]
+
+
+def test_qualify_with_two_jobs_writes_the_same_bytes(export_text: str, qualified_export: tuple[int, str, str]) -> None:
+    code, out, err = cli("qualify", RULES, str(EXPORT), "--jobs", "2", *AS_OF)
+    assert code == 0, err
+    assert out == qualified_export[1]
+    assert err == qualified_export[2]
+
+
+def test_qualify_gzip_input_and_json_array_output(tmp_path: Path) -> None:
+    gz = tmp_path / "sample.csv.gz"
+    with open(SAMPLE, "rb") as src, gzip.open(gz, "wb") as dst:
+        dst.write(src.read())
+    out_path = tmp_path / "out.json"
+    code, _, err = cli("qualify", RULES, str(gz), "-o", str(out_path), *AS_OF)
+    assert code == 0, err
+    data = json.loads(out_path.read_text())
+    assert len(data) == 300 and data[0]["Lead Number"] == "660737" and data[0]["stage"] == "lead"
+    # a JSON array back in, streamed element by element
+    code, out, err = cli("qualify", RULES, str(out_path), "--output-format", "csv", *AS_OF)
+    assert code == 0, err
+    assert len(csv_rows(out)) == 301
+
+
+def test_qualify_details(tmp_path: Path) -> None:
+    code, out, _ = cli("qualify", RULES, SAMPLE, "--details", *AS_OF)
+    rows = csv_rows(out)
+    assert rows[0][-3:] == ["stage", "reasons", "details"]
+    details = json.loads(rows[1][-1])
+    assert details["stage"] == rows[1][-3] and details["ruleset"]["name"] == "x-education"
+    code, out, _ = cli("qualify", RULES, SAMPLE, "--details", "--output-format", "jsonl", *AS_OF)
+    first = json.loads(out.splitlines()[0])
+    assert first["details"]["criteria"][0]["id"] == "engagement.long_visit"
+
+
+SMALL = (
+    "Lead Number,TotalVisits,Tags,Total Time Spent on Website\n"
+    "1,5,Ringing,700\n"
+    '2,"3"x,Ringing,10\n'  # broken quoting: text after a closing quote
+    "3,4,Busy,20\n"
+    "4,lots,Busy,30\n"
+    "5,2,Busy,40,extra\n"
+    "6,1,Busy,50\n"
+)
+
+
+def test_qualify_an_unclosed_quote_swallows_the_rest_but_is_still_counted() -> None:
+    text = 'Lead Number,Tags\n1,Ringing\n2,"Busy\n3,Busy\n'
+    code, out, err = cli("qualify", RULES, "-", "--input-format", "csv", "--allow-missing-columns", *AS_OF, stdin=text)
+    assert code == 1 and len(csv_rows(out)) == 2
+    assert "-:3: row 2 rejected: malformed CSV (lines 3-4): unexpected end of data" in err
+    assert "2 rows read, 1 written, 1 rejected" in err
+
+
+def test_qualify_broken_csv_is_reported_with_its_line_and_the_rest_processed() -> None:
+    code, out, err = cli("qualify", RULES, "-", "--input-format", "csv", "--allow-missing-columns", *AS_OF, stdin=SMALL)
+    assert code == 1
+    written = csv_rows(out)
+    assert [row[0] for row in written[1:]] == ["1", "3", "4", "6"]
+    assert "-:3: row 2 rejected: malformed CSV (line 3): ',' expected after '\"'" in err
+    assert "-:6: row 5 rejected: 5 values but the header has 4 columns" in err
+    assert "6 rows read, 4 written, 2 rejected" in err
+
+
+def test_qualify_missing_column_is_reported_up_front_with_the_closest_header(tmp_path: Path) -> None:
+    path = tmp_path / "leads.csv"
+    path.write_text("Lead Number,Total Visits,Tags\n1,5,Ringing\n")
+    code, out, err = cli("qualify", RULES, str(path), *AS_OF)
+    assert code == 2 and out == ""
+    assert "field 'visits' reads column 'TotalVisits', which the header does not have; the closest header is 'Total Visits'" in err
+    code, out, err = cli("qualify", RULES, str(path), "--allow-missing-columns", *AS_OF)
+    assert code == 0 and len(csv_rows(out)) == 2
+
+
+def test_qualify_invalid_json_line_is_rejected_with_its_line_number() -> None:
+    lines = [json.dumps({"Lead Number": "1", "Tags": "Ringing"}), "{not json", "", json.dumps(["a list"]), json.dumps({"Lead Number": "2"})]
+    code, out, err = cli("qualify", RULES, "-", "--input-format", "jsonl", *AS_OF, stdin="\n".join(lines) + "\n")
+    assert code == 1
+    assert [json.loads(line)["Lead Number"] for line in out.splitlines()] == ["1", "2"]
+    assert "-:2: row 2 rejected: invalid JSON" in err
+    assert "-:4: row 3 rejected: a lead is a JSON object, not list" in err
+    assert "4 rows read, 2 written, 2 rejected" in err
+
+
+def test_qualify_bad_value_lenient_is_written_with_an_issue_and_strict_is_rejected(tmp_path: Path) -> None:
+    text = "Lead Number,TotalVisits,Tags\n1,5,Ringing\n2,lots,Ringing\n3,7,Busy\n"
+    code, out, err = cli("qualify", RULES, "-", "--input-format", "csv", "--allow-missing-columns", *AS_OF, stdin=text)
+    assert code == 0
+    rows = csv_rows(out)
+    assert len(rows) == 4 and "1 data issue" in rows[2][-1]
+    assert "3 rows read, 3 written, 0 rejected" in err and "1 with data issues" in err
+    rejects = tmp_path / "rejects.jsonl"
+    code, out, err = cli("qualify", RULES, "-", "--input-format", "csv", "--allow-missing-columns", "--strict", "--rejects", str(rejects), *AS_OF, stdin=text)
+    assert code == 1
+    assert [row[0] for row in csv_rows(out)[1:]] == ["1", "3"]
+    [reject] = [json.loads(line) for line in rejects.read_text().splitlines()]
+    assert (reject["row"], reject["line"]) == (2, 3)
+    assert reject["reason"] == "visits: not an integer ('lots')"
+    assert reject["record"] == ["2", "lots", "Ringing"]
+    assert "3 rows read, 2 written, 1 rejected" in err
+
+
+def test_qualify_unreadable_input_and_unknown_format(tmp_path: Path) -> None:
+    code, _, err = cli("qualify", RULES, str(tmp_path / "nope.csv"))
+    assert code == 2 and "cannot read" in err
+    code, _, err = cli("qualify", RULES, str(tmp_path / "leads.txt"))
+    assert code == 2 and "--input-format" in err
+
+
+def test_qualify_invalid_rules_is_a_usage_error(tmp_path: Path) -> None:
+    path = tmp_path / "broken.yaml"
+    path.write_text(BROKEN)
+    code, out, err = cli("qualify", str(path), SAMPLE)
+    assert code == 2 and out == "" and "error[unknown-name]" in err
+
+
+# -- explain, test, schema ----------------------------------------------------------------
+LEAD = {
+    "email": "ana@bigco.example",
+    "seniority": "VP",
+    "company": {"employees": "250", "industry": "SaaS", "country": "US"},
+    "events": [{"type": "demo_request", "at": "2026-10-25T10:00:00Z"}],
+}
+
+
+def test_explain_a_lead_from_a_file_or_stdin(tmp_path: Path) -> None:
+    path = tmp_path / "lead.json"
+    path.write_text(json.dumps(LEAD))
+    code, out, _ = cli("explain", B2B, str(path), "--as-of", "2026-11-01")
+    assert code == 0
+    assert out.startswith("MQL — Marketing qualified lead (owner: marketing)\n")
+    code, out, _ = cli("explain", B2B, "--json", "--as-of", "2026-11-01", stdin=json.dumps(LEAD))
+    assert code == 0 and json.loads(out)["stage"] == "mql"
+    code, _, err = cli("explain", B2B, stdin="[1]")
+    assert code == 2 and "a lead is a JSON object" in err
+
+
+def test_test_command_reports_failures_and_ends_with_the_plain_summary(tmp_path: Path) -> None:
+    shutil.copy(FIXTURES / "acme-b2b.yaml", tmp_path / "acme.yaml")
+    (tmp_path / "acme.test.yaml").write_text(
+        "rules: acme.yaml\nas_of: 2026-11-01\ncases:\n"
+        "  - name: small company\n    lead: {NumberOfEmployees: '12'}\n    expect: {stage: lead, failed: [icp.size]}\n"
+        "  - name: wrong expectation\n    lead: {NumberOfEmployees: '12'}\n    expect: {stage: mql, passed: [icp.size]}\n"
+    )
+    code, out, _ = cli("test", str(tmp_path))
+    assert code == 1
+    assert f"FAIL {tmp_path / 'acme.test.yaml'}:7: wrong expectation" in out
+    assert "    stage: expected mql, got lead" in out
+    assert "    icp.size: expected pass, got fail (employees is 12, needs 50 <= employees <= 5000)" in out
+    assert out.splitlines()[-1] == "1 passed, 1 failed"
+    code, out, _ = cli("test", str(ROOT / "rules"))
+    assert code == 0 and out.splitlines()[-1].endswith(" passed, 0 failed")
+
+
+def test_schema_prints_the_json_schema() -> None:
+    code, out, _ = cli("schema")
+    assert code == 0 and json.loads(out)["title"] == "leadspec rule file"
+
+
+@pytest.mark.parametrize("command", ["check", "qualify", "explain", "test", "schema"])
+def test_help_of_every_command_has_an_example(command: str) -> None:
+    code, out, _ = cli(command, "--help")
+    assert code == 0
+    assert "Example" in out and f"leadspec {command}" in out
+
+
+def test_usage_error_exit_code() -> None:
+    code, _, err = cli("qualify", RULES)
+    assert code == 2 and "Missing argument" in err
+
+
+# -- the installed executable and the pytest plugin ------------------------------------------
+def _installed(name: str) -> str:
+    path = shutil.which(name, path=str(Path(sys.executable).parent))
+    if path is None:
+        pytest.skip(f"{name} is not installed beside {sys.executable}")
+    return path
+
+
+def test_installed_leadspec_qualifies_from_stdin_to_stdout() -> None:
+    with open(SAMPLE, encoding="utf-8") as handle:
+        sample = handle.read()
+    proc = subprocess.run(
+        [_installed("leadspec"), "qualify", RULES, "-", "--output-format", "jsonl", *AS_OF],
+        input=sample, capture_output=True, text=True, timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert len(proc.stdout.splitlines()) == 300
+    assert proc.stderr.startswith("300 rows read, 300 written, 0 rejected")
+
+
+def test_installed_leadspec_check_exit_codes(tmp_path: Path) -> None:
+    path = tmp_path / "broken.yaml"
+    path.write_text(BROKEN)
+    leadspec = _installed("leadspec")
+    assert subprocess.run([leadspec, "check", B2B], capture_output=True, timeout=60).returncode == 0
+    proc = subprocess.run([leadspec, "check", str(path)], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 1 and ":8:27: error[unknown-name]" in proc.stdout
+
+
+def test_pytest_collects_rule_test_files(tmp_path: Path) -> None:
+    shutil.copy(FIXTURES / "acme-b2b.yaml", tmp_path / "acme.yaml")
+    (tmp_path / "acme.test.yaml").write_text(
+        "rules: acme.yaml\nas_of: 2026-11-01\ncases:\n"
+        "  - name: small company\n    lead: {NumberOfEmployees: '12'}\n    expect: {stage: lead}\n"
+        "  - name: wrong expectation\n    lead: {NumberOfEmployees: '12'}\n    expect: {stage: mql}\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path)],
+        capture_output=True, text=True, timeout=120, cwd=tmp_path,
+    )
+    assert proc.returncode == 1, proc.stdout
+    assert "acme.test.yaml::wrong expectation" in proc.stdout
+    assert "stage: expected mql, got lead" in proc.stdout
+    assert "1 failed, 1 passed" in proc.stdout
