@@ -405,19 +405,19 @@ class Result:
             return None
         stage = plan.stages[reached]
         blocked = [c.id for c in plan.disqualify if self._outcome(c) is True]
-        blocked += self._blockers(stage.cond)
+        blocked += [c.id for c in self._blockers(stage.cond)]
         return NextStep(stage=stage.id, blocked_by=blocked)
 
-    def _blockers(self, group: GroupPlan) -> list[str]:
-        out: list[str] = []
+    def _blockers(self, group: GroupPlan) -> list[CritPlan]:
+        out: list[CritPlan] = []
         bad = (True, None) if group.op == "none" else (False, None)
         for item in group.items:
             if isinstance(item, CritPlan):
                 if self._outcome(item) in bad:
-                    out.append(item.id)
+                    out.append(item)
             elif item.crit is not None:
                 if self._outcome(item.crit) in bad:
-                    out.append(item.crit.id)
+                    out.append(item.crit)
             else:
                 out.extend(self._blockers(item))
         return out
@@ -493,22 +493,23 @@ class Result:
         return "\n".join(lines)
 
     def summary(self) -> str:
-        """The explanation in one line, for a CSV column or a CRM note."""
+        """The explanation in one line, for a CSV column or a CRM note (cheap: no criterion is rendered
+        except the disqualifiers that apply)."""
         plan = self._plan
-        by_id = {c.id: c for c in self.criteria}
         parts = [self.label]
-        nxt = self.next
-        if self.disqualified:
-            parts += [by_id[c.id].because for c in plan.disqualify if self._outcome(c) is True]
-            reached = self._reached()
+        outcomes = self._raw[1]
+        reached = self._reached()
+        if self._stage == DISQUALIFIED:
+            parts += [self._criterion(c).because for c in plan.disqualify if outcomes[c.index] is True]
             parts.append("otherwise " + (plan.stages[reached - 1].label if reached else plan.base.label))
-        elif nxt is not None:
-            blockers = [b for b in nxt.blocked_by if not b.startswith("disqualify.")]
-            label = next(s.label for s in plan.stages if s.id == nxt.stage)
+        elif reached < len(plan.stages):
+            stage = plan.stages[reached]
+            blockers = self._blockers(stage.cond)
             if blockers:
-                parts.append(f"not {label}: " + ", ".join(f"{b} {by_id[b].outcome}" for b in blockers))
-        if self.missing:
-            parts.append("missing " + ", ".join(self.missing))
+                parts.append(f"not {stage.label}: " + ", ".join(f"{c.id} {_OUTCOME[outcomes[c.index]]}" for c in blockers))
+        missing = self._memo("missing", self._build_missing)
+        if missing:
+            parts.append("missing " + ", ".join(missing))
         if self._issues:
             parts.append(f"{len(self._issues)} data issue{'s' if len(self._issues) != 1 else ''}")
         return "; ".join(parts)
