@@ -351,3 +351,40 @@ def test_pytest_collects_rule_test_files(tmp_path: Path) -> None:
     assert "acme.test.yaml::wrong expectation" in proc.stdout
     assert "stage: expected mql, got lead" in proc.stdout
     assert "1 failed, 1 passed" in proc.stdout
+
+
+def test_jobs_keep_order_and_account_for_rejects_across_batches() -> None:
+    lines = ["Lead Number,TotalVisits,Tags"]
+    for i in range(1, 1601):
+        visits = "lots" if i % 97 == 0 else str(i % 13)
+        lines.append(f"{i},{visits},{'Ringing' if i % 3 else 'Busy'}")
+    lines.insert(700, '699x,"bad"quote,Busy')  # a malformed record in the middle of a batch
+    text = "\n".join(lines) + "\n"
+    args = ["qualify", RULES, "-", "--input-format", "csv", "--allow-missing-columns", "--strict", *AS_OF]
+    one = cli(*args, "--jobs", "1", stdin=text)
+    two = cli(*args, "--jobs", "2", stdin=text)
+    assert one == two
+    code, out, err = one
+    assert code == 1
+    assert "1,601 rows read, 1,584 written, 17 rejected" in err  # 16 bad values, 1 malformed record
+    assert [int(row[0]) for row in csv_rows(out)[1:]] == [i for i in range(1, 1601) if i % 97]
+
+
+def test_progress_is_shown_only_on_a_terminal() -> None:
+    from leadspec.cli.qualify import _Progress
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    shown = Terminal()
+    progress = _Progress(shown)
+    progress.last -= 1  # as if half a second had passed
+    progress.update(1234)
+    progress.done()
+    assert "qualify: 1,234 rows" in shown.getvalue()
+    quiet = io.StringIO()
+    progress = _Progress(quiet)
+    progress.last -= 1
+    progress.update(1234)
+    assert quiet.getvalue() == ""
