@@ -388,3 +388,48 @@ def test_progress_is_shown_only_on_a_terminal() -> None:
     progress.last -= 1
     progress.update(1234)
     assert quiet.getvalue() == ""
+
+
+def test_json_to_csv_rejects_a_record_whose_keys_the_header_cannot_hold(tmp_path: Path) -> None:
+    path = tmp_path / "leads.json"
+    path.write_text(json.dumps([{"email": "a@bigco.example"}, {"email": "b@x.example", "note": "met at fair"}]))
+    code, out, err = cli("qualify", B2B, str(path), "--output-format", "csv", *AS_OF)
+    assert code == 1
+    assert csv_rows(out)[0] == ["email", "stage", "reasons"] and len(csv_rows(out)) == 2
+    assert "row 2 rejected: 'note' is not a column of the CSV output" in err
+    assert "2 rows read, 1 written, 1 rejected" in err
+
+
+def test_fields_with_a_default_may_be_absent_from_the_header(tmp_path: Path) -> None:
+    rules = tmp_path / "r.yaml"
+    rules.write_text("leadspec: 1\nname: r\nfields:\n  a: {type: integer}\n  flag: {type: boolean, default: false}\nstages: [{id: s, when: a > 1 and not flag}]\n")
+    (tmp_path / "in.csv").write_text("a\n5\n")
+    code, out, err = cli("qualify", str(rules), str(tmp_path / "in.csv"), *AS_OF)
+    assert code == 0, err
+    assert csv_rows(out)[1][:2] == ["5", "s"]
+
+
+def test_an_empty_csv_says_so(tmp_path: Path) -> None:
+    (tmp_path / "empty.csv").write_text("")
+    code, _, err = cli("qualify", RULES, str(tmp_path / "empty.csv"), *AS_OF)
+    assert code == 2 and err == f"{tmp_path / 'empty.csv'}: the file is empty: no header line\n"
+
+
+def test_test_command_on_a_rule_file_or_a_missing_file(tmp_path: Path) -> None:
+    code, out, _ = cli("test", B2B)
+    assert code == 1 and "error[not-a-test-file]: this is a rule file, not a test file" in out
+    code, out, _ = cli("test", str(tmp_path / "nope.test.yaml"))
+    assert code == 2 and "error[unreadable]" in out
+
+
+def test_test_file_typos_get_test_file_suggestions(tmp_path: Path) -> None:
+    shutil.copy(FIXTURES / "acme-b2b.yaml", tmp_path / "acme.yaml")
+    (tmp_path / "acme.test.yaml").write_text(
+        "rules: acme.yaml\ncase:\n  - name: x\n    lead: {}\n    expect: {stage: lead, pased: []}\n"
+    )
+    code, out, _ = cli("test", str(tmp_path / "acme.test.yaml"))
+    assert code == 1
+    assert "unknown key 'case' (did you mean 'cases'?); allowed here: rules, as_of, cases" in out
+    (tmp_path / "acme.test.yaml").write_text("rules: acme.yaml\ncases:\n  - name: x\n    lead: {}\n    expect: {stage: lead, pased: []}\n")
+    code, out, _ = cli("test", str(tmp_path / "acme.test.yaml"))
+    assert "unknown key 'pased' (did you mean 'passed'?); allowed here: stage, passed, failed, unknown, scores, missing, issues" in out

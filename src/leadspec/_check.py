@@ -13,7 +13,7 @@ import ast
 import keyword
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any, Union
+from typing import Any, Callable, Union
 
 from pydantic import TypeAdapter, ValidationError
 
@@ -243,7 +243,15 @@ def _allowed_keys(path: tuple[Any, ...], tags: list[str]) -> list[str]:
     return list(model.model_fields)
 
 
-def _pydantic_problems(exc: ValidationError, data: Any, out: _Collector, prefix: tuple[Any, ...] = ()) -> None:
+def _pydantic_problems(
+    exc: ValidationError,
+    data: Any,
+    out: _Collector,
+    prefix: tuple[Any, ...] = (),
+    allowed_keys: Callable[[tuple[Any, ...], list[str]], list[str]] | None = None,
+) -> None:
+    """Pydantic's errors as located problems; ``allowed_keys(path, tags)`` names the keys allowed where one is unknown."""
+    allowed_keys = allowed_keys or _allowed_keys
     for err in exc.errors(include_url=False):
         path, tags = _loc_to_path(data, prefix + tuple(err["loc"]))
         kind = err["type"]
@@ -251,7 +259,7 @@ def _pydantic_problems(exc: ValidationError, data: Any, out: _Collector, prefix:
         value = err.get("input")
         on_key = "[key]" in tags
         if kind == "extra_forbidden":
-            allowed = _allowed_keys(path, tags)
+            allowed = allowed_keys(path, tags)
             hint = suggest(name, allowed)
             out.at(path, "unknown-key", f"unknown key {name!r}{hint}; allowed here: {', '.join(allowed)}", key=True)
         elif kind == "missing":

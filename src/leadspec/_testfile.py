@@ -83,10 +83,13 @@ def load_test_file(path: str | os.PathLike[str]) -> tuple[TestFile, Ruleset, lis
     if data is None or problems:
         raise RulesError(problems)
     out = _Collector(positions)
+    if isinstance(data, dict) and "leadspec" in data and "cases" not in data:
+        out.at((), "not-a-test-file", "this is a rule file, not a test file; its cases go in a NAME.test.yaml beside it (FORMAT.md section 9)")
+        raise RulesError(out.problems)
     try:
         spec = TestFile.model_validate(data)
     except ValidationError as exc:
-        _pydantic_problems(exc, data, out)
+        _pydantic_problems(exc, data, out, allowed_keys=_allowed_keys)
         raise RulesError(out.problems) from None
     rules = load(os.path.join(os.path.dirname(name), spec.rules))
     stage_ids = rules.stage_ids
@@ -108,6 +111,16 @@ def load_test_file(path: str | os.PathLike[str]) -> tuple[TestFile, Ruleset, lis
         raise RulesError(out.problems)
     lines = [positions.of(("cases", i))[0] for i in range(len(spec.cases))]
     return spec, rules, lines
+
+
+def _allowed_keys(path: tuple[Any, ...], tags: list[str]) -> list[str]:
+    """The keys a test file allows where ``path`` has an unknown one."""
+    parent = path[:-1]
+    if not parent:
+        return list(TestFile.model_fields)
+    if parent[-1] == "expect":
+        return list(Expect.model_fields)
+    return list(Case.model_fields)
 
 
 def check_case(result: Result, expect: Expect) -> list[str]:

@@ -110,6 +110,7 @@ class CsvReader:
             self.header: list[str] = next(self._reader)
         except StopIteration:
             self.header = []
+            self.header_error = "the file is empty: no header line"
         except csv.Error as exc:
             self.header = []
             self.header_error = f"line {self._reader.line_num}: {exc}"
@@ -262,6 +263,10 @@ def reader_for(fmt: str, stream: IO[str]) -> CsvReader | JsonlReader | JsonArray
 # -- writers -------------------------------------------------------------------
 
 
+class Unwritable(ValueError):
+    """A record the output format cannot hold without losing data."""
+
+
 class Writer:
     """Renders qualified rows as text in one format (picklable, for worker processes)."""
 
@@ -269,6 +274,7 @@ class Writer:
         self.fmt = fmt
         self.header = header
         self.details = details
+        self._columns = frozenset(header)
 
     def start(self) -> str:
         if self.fmt == "csv":
@@ -287,6 +293,12 @@ class Writer:
             if isinstance(original, list):
                 values = list(original)
             else:  # JSON in, CSV out: the header comes from the first object
+                extra = [k for k in lead if k not in self._columns]
+                if extra:
+                    raise Unwritable(
+                        f"{', '.join(map(repr, extra))} {'is not a column' if len(extra) == 1 else 'are not columns'} of the CSV output "
+                        "(its columns come from the first record); write JSON Lines to keep every key"
+                    )
                 values = ["" if lead.get(k) is None else _cell(lead.get(k)) for k in self.header]
             values += [stage, reasons]
             if self.details:

@@ -22,6 +22,8 @@ def explain(rules: str, lead: str, as_json: bool, as_of: datetime | None) -> int
     Examples:
       leadspec explain rules/b2b-saas.yaml lead.json --as-of 2026-11-01
       echo '{"email": "ana@bigco.example"}' | leadspec explain rules/b2b-saas.yaml --json
+
+    Exit codes: 0 explained, 2 unreadable or invalid rules or lead.
     """
     io = streams()
     ruleset = load_rules(rules)

@@ -22,7 +22,7 @@ import click
 
 from ..errors import LeadError
 from ._common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, as_of_option, load_rules, streams
-from ._io import FORMATS, Row, Writer, format_of, open_text, reader_for, sniff
+from ._io import FORMATS, Row, Unwritable, Writer, format_of, open_text, reader_for, sniff
 
 BATCH = 500  # rows per batch sent to a worker
 IN_FLIGHT = 4  # batches per worker queued ahead (bounds memory)
@@ -51,7 +51,11 @@ def _work(batch: list[Row]) -> list[tuple[Any, ...]]:
             out.append(("rejected", row.number, row.line, reason or str(exc), row.original))
             continue
         details = result.to_dict() if writer.details else None
-        text = writer.row(row.original, row.lead, result.stage, result.summary(), details)
+        try:
+            text = writer.row(row.original, row.lead, result.stage, result.summary(), details)
+        except Unwritable as exc:
+            out.append(("rejected", row.number, row.line, str(exc), row.original))
+            continue
         out.append(("ok", text, result.stage, bool(result._issues)))
     return out
 
@@ -94,9 +98,11 @@ def _missing_columns(rules: Any, header: list[str]) -> list[str]:
     columns = set(header)
     for name, spec in rules.fields.items():
         source = spec.source or name
+        if spec.default is not None:  # a field with a default is meant to be absent sometimes
+            continue
         if source in columns or ("." in source and source.split(".")[0] in columns):
             continue
-        close = difflib.get_close_matches(source, header, n=1, cutoff=0.5)
+        close = difflib.get_close_matches(source, header, n=1, cutoff=0.6)
         hint = f"; the closest header is {close[0]!r}" if close else ""
         messages.append(f"field {name!r} reads column {source!r}, which the header does not have{hint}")
     return messages
@@ -263,7 +269,7 @@ def _run(
         sink.write(writer.end(written > 0))
         sink.flush()
     except BrokenPipeError:  # whoever reads the output stopped (`| head`): stop too, quietly
-        io.err.write(f"output closed after {written:,} rows; stopped\n")
+        io.err.write(f"output closed after {written:,} row{'s' if written != 1 else ''}; stopped\n")
         return EXIT_OK
     finally:
         progress.done()
@@ -272,7 +278,7 @@ def _run(
         if reject_sink is not None:
             reject_sink.close()
     per_stage = ", ".join(f"{stage} {stages[stage]:,}" for stage in ruleset.stage_ids if stages[stage])
-    summary = f"{read:,} rows read, {written:,} written, {rejected:,} rejected"
+    summary = f"{read:,} row{'s' if read != 1 else ''} read, {written:,} written, {rejected:,} rejected"
     if per_stage:
         summary += f" ({per_stage})"
     if with_issues:

@@ -19,6 +19,8 @@ def schema() -> int:
     \b
     Example:
       leadspec schema > leadspec.schema.json
+
+    Exit codes: 0 always.
     """
     from .. import json_schema
 

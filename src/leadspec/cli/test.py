@@ -37,7 +37,8 @@ def test(paths: tuple[str, ...], quiet: bool) -> int:
       leadspec test
       leadspec test rules/acme.test.yaml
 
-    Exit codes: 0 every case passed, 1 a case failed or a test file is invalid, 2 nothing to run.
+    Exit codes: 0 every case passed, 1 a case failed or a test file is invalid, 2 a file could not be
+    read or there is nothing to run.
     """
     from .._testfile import run_file
 
@@ -47,11 +48,13 @@ def test(paths: tuple[str, ...], quiet: bool) -> int:
         io.err.write(f"no *.test.yaml files under {', '.join(paths) or 'rules'}\n")
         return EXIT_USAGE
     passed = failed = 0
+    unreadable = False
     for path in files:
         try:
             outcomes = run_file(path)
         except RulesError as exc:
             print_problems(exc.problems, "text", io.out)
+            unreadable = unreadable or any(p.code == "unreadable" for p in exc.problems)
             failed += 1
             continue
         for case in outcomes:
@@ -65,4 +68,6 @@ def test(paths: tuple[str, ...], quiet: bool) -> int:
                 for failure in case.failures:
                     io.out.write(f"    {failure}\n")
     io.out.write(f"{passed} passed, {failed} failed\n")
+    if unreadable:
+        return EXIT_USAGE
     return EXIT_FAILED if failed else EXIT_OK
