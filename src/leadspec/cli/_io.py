@@ -61,8 +61,8 @@ def sniff(stream: IO[str]) -> tuple[str, IO[str]]:
     return fmt, rest  # type: ignore[return-value]
 
 
-class _Prefixed(io.TextIOBase):
-    """A stream with some already-read text put back in front."""
+class _Prefixed:
+    """A text stream with some already-read text put back in front."""
 
     def __init__(self, prefix: str, stream: IO[str]) -> None:
         self._prefix = prefix
@@ -95,6 +95,9 @@ class _Prefixed(io.TextIOBase):
 
     def readable(self) -> bool:
         return True
+
+    def close(self) -> None:
+        self._stream.close()
 
 
 # -- readers -----------------------------------------------------------------
@@ -257,7 +260,11 @@ class JsonArrayReader:
 
 
 def reader_for(fmt: str, stream: IO[str]) -> CsvReader | JsonlReader | JsonArrayReader:
-    return {"csv": CsvReader, "jsonl": JsonlReader, "json": JsonArrayReader}[fmt](stream)
+    if fmt == "csv":
+        return CsvReader(stream)
+    if fmt == "jsonl":
+        return JsonlReader(stream)
+    return JsonArrayReader(stream)
 
 
 # -- writers -------------------------------------------------------------------
