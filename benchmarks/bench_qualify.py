@@ -1,0 +1,405 @@
+"""Benchmark: ``leadspec qualify`` on a large CRM export, end to end.
+
+What it measures
+----------------
+The input is the real "X Education" export
+(``/work/shared/data/x-education-leads.csv``, 9,240 leads, 38 columns; see
+that directory's README), repeated until it has N rows. The first copy is
+the export verbatim; every later copy gets a new ``Prospect ID`` (a UUID
+derived from the original one and the copy number) and a new ``Lead
+Number`` (copy x 1,000,000 + the original number), so no two rows are the
+same. The files are written once and cached under ``benchmarks/out/``
+(git-ignored).
+
+The rules are ``rules/x-education.yaml``; ``--as-of`` is fixed at
+2026-11-01.
+
+* ``leadspec qualify rules/x-education.yaml INPUT -o OUT --as-of 2026-11-01
+  [--jobs 2]`` is run as a subprocess on 10,000 rows and on N rows, with
+  ``--jobs 1`` and ``--jobs 2``. Each run is started by a small Python
+  wrapper process that times it (``time.perf_counter`` around
+  ``subprocess.run``; leadspec's start-up and rule loading are included)
+  and reports its own ``RUSAGE_CHILDREN.ru_maxrss``: the peak RSS of the
+  largest process of that run (with ``--jobs 2``, the larger of the main
+  process and the workers, not their sum). A fresh wrapper per run keeps
+  the measurements apart (``RUSAGE_CHILDREN`` is a running maximum).
+  The 10,000-row runs are repeated 3 times (best time, highest RSS); the
+  big ones run ``--repeats`` times (default 1).
+* Every output is checked: exit status 0, the summary line on stderr,
+  exactly one output row per input row plus the header, every output row
+  equal to its input row plus ``stage`` and ``reasons``, and each stage
+  equal to what ``Ruleset.evaluate()`` gives the original lead. The
+  ``--jobs 2`` output must be byte-identical to the ``--jobs 1`` output.
+  Any failure is printed and makes the script exit with status 1.
+* In-process, ``Ruleset.evaluate()`` alone on the first 200,000 rows of the
+  big file (read into dicts beforehand, as the CLI's reader makes them;
+  best of 3, garbage collector on), and for information
+  ``evaluate()`` + ``Result.summary()`` (what ``qualify`` computes for the
+  ``reasons`` column) on a tenth of them.
+
+It prints a markdown table (rows, jobs, seconds, rows/s, peak RSS), the
+targets of the CLI issue with PASS/MISS, the Python version, the cores and
+the git commit:
+
+* memory is flat: the N-row peak RSS is within 10% of the 10,000-row peak
+  RSS (``--jobs 1``);
+* the whole ``qualify`` (N rows, ``--jobs 1``) runs at >= 40% of the rate of
+  ``evaluate()`` alone;
+* ``--jobs 2`` is >= 1.6x as fast as ``--jobs 1`` (N rows).
+
+How to run it
+-------------
+::
+
+    pip install -e .
+    python benchmarks/bench_qualify.py                # 1,000,000 rows (many minutes)
+    python benchmarks/bench_qualify.py --quick        # 100,000 rows
+    python benchmarks/bench_qualify.py --rows 300000 --repeats 2
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import gc
+import hashlib
+import itertools
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import leadspec
+
+ROOT = Path(__file__).resolve().parent.parent
+RULES_FILE = ROOT / "rules" / "x-education.yaml"
+SOURCE = Path("/work/shared/data/x-education-leads.csv")
+OUT_DIR = Path(__file__).resolve().parent / "out"
+AS_OF_TEXT = "2026-11-01"
+AS_OF = datetime(2026, 11, 1, tzinfo=timezone.utc)
+SMALL = 10_000
+EVALUATE_ROWS = 200_000
+DATA_VERSION = 1  # bump when the way the big files are made changes (new cache file names)
+ID_NAMESPACE = uuid.UUID("6f1c2a52-3a8e-4c6e-9c1d-0b7e1e5a2c11")
+
+# Runs one command, then prints its wall time, exit status and the peak RSS
+# (KiB on Linux) of the largest process it started. A fresh interpreter per
+# measurement: RUSAGE_CHILDREN is a maximum over all children ever waited for.
+WRAPPER = r"""
+import json, resource, subprocess, sys, time
+stderr_path, cmd = sys.argv[1], sys.argv[2:]
+with open(stderr_path, "wb") as err:
+    start = time.perf_counter()
+    code = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=err).returncode
+    seconds = time.perf_counter() - start
+print(json.dumps({"seconds": seconds, "code": code, "maxrss": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}))
+"""
+
+
+# --------------------------------------------------------------------------------------
+# Input files
+# --------------------------------------------------------------------------------------
+def read_source() -> tuple[list[str], list[list[str]]]:
+    with open(SOURCE, encoding="utf-8-sig", newline="") as handle:
+        reader = csv.reader(handle, strict=True)
+        header = next(reader)
+        rows = [values for values in reader if values]
+    return header, rows
+
+
+def repeated_rows(header: list[str], rows: list[list[str]]) -> Iterator[list[str]]:
+    """The export's rows, again and again; copy 0 verbatim, later copies with new ids."""
+    pid, number = header.index("Prospect ID"), header.index("Lead Number")
+    yield from rows
+    for copy in itertools.count(1):
+        for values in rows:
+            values = list(values)
+            values[pid] = str(uuid.uuid5(ID_NAMESPACE, f"{values[pid]}#{copy}"))
+            values[number] = str(copy * 1_000_000 + int(values[number]))
+            yield values
+
+
+def input_file(n: int, header: list[str], rows: list[list[str]]) -> Path:
+    """The cached n-row CSV, written on first use (atomically: a partial file is never reused)."""
+    OUT_DIR.mkdir(parents=True, exist_ok=True)
+    path = OUT_DIR / f"x-education-{n}-v{DATA_VERSION}.csv"
+    if path.exists():
+        return path
+    print(f"writing {path.name} ({n:,} rows) ...", file=sys.stderr, flush=True)
+    number = header.index("Lead Number")
+    assert all(0 <= int(values[number]) < 1_000_000 for values in rows), "Lead Number must stay below 1,000,000 for the ids to be distinct"
+    fd, tmp = tempfile.mkstemp(dir=OUT_DIR, prefix=path.stem, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            writer = csv.writer(handle)  # "\r\n" line endings, as in the export
+            writer.writerow(header)
+            writer.writerows(itertools.islice(repeated_rows(header, rows), n))
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+    return path
+
+
+# --------------------------------------------------------------------------------------
+# Running qualify
+# --------------------------------------------------------------------------------------
+def leadspec_command() -> list[str]:
+    script = Path(sys.executable).with_name("leadspec")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "leadspec"]
+
+
+class Run:
+    def __init__(self, rows: int, jobs: int) -> None:
+        self.rows = rows
+        self.jobs = jobs
+        self.seconds = float("inf")
+        self.rss_kib = 0
+        self.output: Path | None = None
+        self.problems: list[str] = []
+        self.digest = ""
+
+    @property
+    def rate(self) -> float:
+        return self.rows / self.seconds if self.seconds else 0.0
+
+    @property
+    def rss_mib(self) -> float:
+        return self.rss_kib / 1024 / 1024 if sys.platform == "darwin" else self.rss_kib / 1024
+
+
+def run_qualify(run: Run, source: Path, work: Path, repeats: int) -> None:
+    output = work / f"out-{run.rows}-j{run.jobs}.csv"
+    stderr_path = work / f"err-{run.rows}-j{run.jobs}.txt"
+    cmd = [*leadspec_command(), "qualify", str(RULES_FILE), str(source), "-o", str(output), "--as-of", AS_OF_TEXT]
+    if run.jobs != 1:
+        cmd += ["--jobs", str(run.jobs)]
+    for attempt in range(repeats):
+        print(f"qualify {run.rows:,} rows, --jobs {run.jobs} (run {attempt + 1} of {repeats}) ...", file=sys.stderr, flush=True)
+        done = subprocess.run([sys.executable, "-c", WRAPPER, str(stderr_path), *cmd], capture_output=True, text=True, check=True)
+        report = json.loads(done.stdout)
+        stderr = stderr_path.read_text(encoding="utf-8", errors="replace")
+        if report["code"] != 0:
+            run.problems.append(f"exit status {report['code']}: {stderr.strip()[-500:]}")
+            return
+        expected = f"{run.rows:,} rows read, {run.rows:,} written, 0 rejected"
+        if expected not in stderr:
+            run.problems.append(f"summary is not {expected!r}: {stderr.strip()[-500:]!r}")
+        run.seconds = min(run.seconds, report["seconds"])
+        run.rss_kib = max(run.rss_kib, report["maxrss"])
+    run.output = output
+
+
+def verify_output(run: Run, source: Path, base_stages: list[str]) -> None:
+    """One output row per input row: the input values, then stage and reasons; the stage evaluate() gives."""
+    if run.output is None:
+        return
+    print(f"checking the output of {run.rows:,} rows, --jobs {run.jobs} ...", file=sys.stderr, flush=True)
+    period = len(base_stages)
+    digest = hashlib.sha256()
+    with open(run.output, "rb") as raw:
+        for block in iter(lambda: raw.read(1 << 20), b""):
+            digest.update(block)
+    run.digest = digest.hexdigest()
+    with open(source, encoding="utf-8-sig", newline="") as inp, open(run.output, encoding="utf-8", newline="") as out:
+        src, got = csv.reader(inp, strict=True), csv.reader(out, strict=True)
+        header = next(src)
+        out_header = next(got, None)
+        if out_header != header + ["stage", "reasons"]:
+            run.problems.append(f"output header {out_header!r} is not the input header + stage, reasons")
+            return
+        records = 0
+        for index, (values, written) in enumerate(itertools.zip_longest(src, got)):
+            if values is None or written is None:
+                which = "fewer" if written is None else "more"
+                run.problems.append(f"the output has {which} rows than the input (first difference at row {index + 1:,})")
+                return
+            records += 1
+            if written[:-2] != values or written[-2] != base_stages[index % period] or not written[-1]:
+                run.problems.append(f"row {index + 1:,}: output {written!r} does not match input {values!r} (stage expected {base_stages[index % period]!r})")
+                return
+        if records != run.rows:
+            run.problems.append(f"{records:,} data rows in the output, expected {run.rows:,}")
+
+
+# --------------------------------------------------------------------------------------
+# evaluate() in-process
+# --------------------------------------------------------------------------------------
+def read_leads(source: Path, n: int) -> list[dict[str, Any]]:
+    """The first n rows as the CLI's CSV reader makes them: {header: text}."""
+    with open(source, encoding="utf-8-sig", newline="") as handle:
+        reader = csv.reader(handle, strict=True)
+        header = next(reader)
+        return [dict(zip(header, values)) for values in itertools.islice(reader, n)]
+
+
+def best_rate(fn: Any, leads: list[dict[str, Any]], repeats: int) -> float:
+    best = float("inf")
+    for _ in range(repeats):
+        gc.collect()
+        start = time.perf_counter()
+        fn(leads)
+        best = min(best, time.perf_counter() - start)
+    return len(leads) / best
+
+
+def time_evaluate(rules: leadspec.Ruleset, leads: list[dict[str, Any]]) -> tuple[float, float, int]:
+    evaluate, as_of = rules.evaluate, AS_OF
+
+    def only_evaluate(batch: list[dict[str, Any]]) -> None:
+        for lead in batch:
+            evaluate(lead, as_of=as_of)
+
+    def with_summary(batch: list[dict[str, Any]]) -> None:
+        for lead in batch:
+            evaluate(lead, as_of=as_of).summary()
+
+    tenth = leads[: max(1, len(leads) // 10)]
+    return best_rate(only_evaluate, leads, 3), best_rate(with_summary, tenth, 3), len(tenth)
+
+
+# --------------------------------------------------------------------------------------
+# Report
+# --------------------------------------------------------------------------------------
+def cores() -> str:
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as handle:
+            for line in handle:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    return f"{usable} cores ({platform.system()} {platform.machine()}, {cpu})"
+
+
+def git_commit() -> str:
+    try:
+        commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True, timeout=5, check=True).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(ROOT), "status", "--porcelain", "--", "src"], capture_output=True, text=True, timeout=5, check=True
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown (not a git checkout)"
+    return commit + (" (src/ has uncommitted changes)" if dirty else "")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument("--rows", type=int, default=1_000_000, help="rows of the big input (default 1000000)")
+    parser.add_argument("--quick", action="store_true", help="100,000 rows, for a quick look")
+    parser.add_argument("--repeats", type=int, default=1, help="runs of each big measurement; the best time counts (the 10,000-row ones run 3 times)")
+    parser.add_argument("--keep", action="store_true", help="keep the qualify outputs (in benchmarks/out/) instead of deleting them")
+    args = parser.parse_args(argv)
+    big = 100_000 if args.quick else args.rows
+    if big <= SMALL:
+        parser.error(f"--rows must be more than {SMALL:,}")
+
+    commit = git_commit()
+    load_before = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    header, source_rows = read_source()
+    rules = leadspec.load(RULES_FILE)
+    base = [dict(zip(header, values)) for values in source_rows]
+    base_stages = [rules.evaluate(lead, as_of=AS_OF).stage for lead in base]
+    files = {n: input_file(n, header, source_rows) for n in (SMALL, big)}
+
+    OUT_DIR.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(dir=OUT_DIR, prefix="qualify-run-"))
+    runs = [Run(n, jobs) for n in (SMALL, big) for jobs in (1, 2)]
+    try:
+        for run in runs:
+            run_qualify(run, files[run.rows], work, 3 if run.rows == SMALL else args.repeats)
+            verify_output(run, files[run.rows], base_stages)
+        for n in (SMALL, big):
+            one, two = (r for r in runs if r.rows == n)
+            if one.digest and two.digest and one.digest != two.digest:
+                two.problems.append(f"the --jobs 2 output differs from the --jobs 1 output ({n:,} rows)")
+            elif one.digest and two.digest:
+                print(f"{n:,} rows: --jobs 2 output is byte-identical to --jobs 1 (sha256 {one.digest[:16]}…)", file=sys.stderr)
+    finally:
+        if args.keep:
+            print(f"outputs kept in {work}", file=sys.stderr)
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+
+    print(f"reading {min(EVALUATE_ROWS, big):,} rows for evaluate() ...", file=sys.stderr, flush=True)
+    leads = read_leads(files[big], min(EVALUATE_ROWS, big))
+    evaluate_rate, summary_rate, summary_rows = time_evaluate(rules, leads)
+    shares = Counter(rules.evaluate(lead, as_of=AS_OF).stage for lead in leads)
+    del leads
+
+    print(f"# leadspec qualify benchmark: {big:,} rows of {SOURCE.name} (repeated), rules {RULES_FILE.relative_to(ROOT)}, --as-of {AS_OF_TEXT}")
+    print()
+    print("stages (first evaluated rows): " + ", ".join(f"{s} {shares[s] / sum(shares.values()):.1%}" for s in rules.stage_ids))
+    print()
+    print("| rows | jobs | seconds | rows/s | peak RSS MiB |")
+    print("|---:|---:|---:|---:|---:|")
+    for run in runs:
+        if run.output is None:
+            print(f"| {run.rows:,} | {run.jobs} | failed | | |")
+        else:
+            print(f"| {run.rows:,} | {run.jobs} | {run.seconds:,.2f} | {run.rate:,.0f} | {run.rss_mib:,.1f} |")
+    print()
+    print("| in-process (no I/O) | rows timed | rows/s | µs/row |")
+    print("|---|---:|---:|---:|")
+    print(f"| `Ruleset.evaluate()` | {min(EVALUATE_ROWS, big):,} | {evaluate_rate:,.0f} | {1e6 / evaluate_rate:,.2f} |")
+    print(f"| `evaluate()` + `Result.summary()` (info) | {summary_rows:,} | {summary_rate:,.0f} | {1e6 / summary_rate:,.2f} |")
+    print()
+
+    by = {(r.rows, r.jobs): r for r in runs}
+    small1, big1, big2 = by[(SMALL, 1)], by[(big, 1)], by[(big, 2)]
+    rows = ["| target | measured | result |", "|---|---:|---|"]
+
+    def judge(label: str, measured: str, ok: bool, valid: bool) -> None:
+        rows.append(f"| {label} | {measured} | {('PASS' if ok else 'MISS') if valid else 'not judged: a run failed'} |")
+
+    valid_mem = small1.output is not None and big1.output is not None
+    growth = big1.rss_kib / small1.rss_kib if valid_mem and small1.rss_kib else float("nan")
+    judge(
+        f"memory flat: peak RSS at {big:,} rows within 10% of {SMALL:,} rows (--jobs 1)",
+        f"{big1.rss_mib:,.1f} vs {small1.rss_mib:,.1f} MiB ({growth - 1:+.1%})",
+        growth <= 1.10,
+        valid_mem,
+    )
+    share = big1.rate / evaluate_rate
+    judge(
+        f"qualify ({big:,} rows, --jobs 1) >= 40% of `evaluate()` alone",
+        f"{share:.1%} ({big1.rate:,.0f} vs {evaluate_rate:,.0f} rows/s)",
+        share >= 0.40,
+        big1.output is not None,
+    )
+    speedup = big2.rate / big1.rate if big1.rate else float("nan")
+    judge(f"--jobs 2 >= 1.6x --jobs 1 ({big:,} rows)", f"{speedup:.2f}x", speedup >= 1.6, big1.output is not None and big2.output is not None)
+    print("\n".join(rows))
+    print()
+    print(f"Python {platform.python_version()} ({platform.python_implementation()}), {cores()}")
+    print(f"leadspec {leadspec.__version__}, git {commit}; command: {' '.join(Path(c).name for c in leadspec_command())}")
+    print("peak RSS: the largest single process of a run (RUSAGE_CHILDREN of a wrapper process)")
+    if hasattr(os, "getloadavg"):
+        print(f"load average (1 min): {load_before:.2f} before the runs, {os.getloadavg()[0]:.2f} after (other work on the machine skews --jobs 2 most)")
+
+    problems = [f"{r.rows:,} rows, --jobs {r.jobs}: {p}" for r in runs for p in r.problems]
+    if problems:
+        print("\nFAILED:")
+        for line in problems:
+            print(f"- {line}")
+        return 1
+    print(f"\noutputs verified: {SMALL:,} and {big:,} rows + header, every row its input + stage and reasons, stages as evaluate(); --jobs 2 byte-identical to --jobs 1")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
