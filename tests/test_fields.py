@@ -68,9 +68,9 @@ def values(lead: dict[str, Any]) -> tuple[dict[str, Any], list[leadspec.Issue]]:
         ("t", "2026-10-05T10:00:00", datetime(2026, 10, 5, 10, tzinfo=timezone.utc)),  # naive is UTC
         ("t", "2026-10-05T12:00:00+02:00", datetime(2026, 10, 5, 10, tzinfo=timezone.utc)),
         ("t2", "05.10.2026 10:00", datetime(2026, 10, 5, 10, tzinfo=timezone.utc)),
-        ("l", "a; b ;;c", ["a", "b", "c"]),
-        ("l", '["a", "b"]', ["a", "b"]),
-        ("l", ["a", 1], ["a", "1"]),
+        ("l", "a; b ;;c", ("a", "b", "c")),  # a list field's value is a tuple: it cannot be changed
+        ("l", '["a", "b"]', ("a", "b")),
+        ("l", ["a", 1], ("a", "1")),
     ],
 )
 def test_text_is_coerced(field: str, raw: Any, expected: Any) -> None:

@@ -111,7 +111,7 @@ def test_score_event_types_are_checked_against_declared_types() -> None:
     with pytest.raises(leadspec.RulesError) as info:
         leadspec.loads(
             rules_text(
-                "fields: {e: {type: events, values: [demo_request]}}\nscores: {s: {events: {demo_reqest: 5}}}\nstages: [{id: s, when: \"score('s') > 1\"}]\n"
+                "fields: {e: {type: events, values: [demo_request]}}\nscores: {s: {events: {demo_reqest: 5}}}\nstages: [{id: hot, when: \"score('s') > 1\"}]\n"
             )
         )
     problem = info.value.problems[0]

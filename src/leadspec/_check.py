@@ -124,11 +124,15 @@ class _Collector:
 
     def expr(self, path: tuple[Any, ...], text: str, problem: ExprProblem, offset: int = 0) -> None:
         line, col = self.positions.of(path)
-        style = self.positions.styles.get(tuple(path), "")
+        path = tuple(path)
+        style = self.positions.styles.get(path, "")
         source_line = text
         start, end = problem.start + offset, problem.end + offset
-        if path in self.positions.values and "\n" not in text and style in (None, "", "'", '"'):
-            col += start + (1 if style else 0)
+        end_line, end_col = self.positions.ends.get(path, (0, 0))
+        quotes = 2 if style in ("'", '"') else 0
+        # only where the file holds the text as is (one line, no escapes) is a column inside it exact
+        if path in self.positions.values and style in (None, "", "'", '"') and end_line == line and end_col - col == len(text) + quotes:
+            col += start + quotes // 2
         self.problems.append(
             Problem(
                 self.positions.file,
@@ -161,6 +165,8 @@ def _expand_shorthand(data: Any, positions: Positions) -> Any:
                     positions.values[p + ("id",)] = positions.keys.get(p + (key,), positions.of(p))
                     positions.values[p + ("when",)] = positions.of(p + (key,))
                     positions.styles[p + ("when",)] = positions.styles.get(p + (key,))
+                    if p + (key,) in positions.ends:
+                        positions.ends[p + ("when",)] = positions.ends[p + (key,)]
                     continue
             group(item, p)
 
@@ -264,6 +270,9 @@ def _pydantic_problems(
             out.at(path, "unknown-key", f"unknown key {name!r}{hint}; allowed here: {', '.join(allowed)}", key=True)
         elif kind == "missing":
             out.at(path, "missing-key", f"required key {name!r} is missing")
+        elif path and path[-1] in ("window", "half_life", "sla") and kind in ("string_pattern_mismatch", "value_error"):
+            message = err["msg"].removeprefix("Value error, ")
+            out.at(path, "bad-duration", f"{path[-1]}: {message}" if kind == "value_error" else f"{value!r} is not a duration; write a number and a unit s, m, h, d or w, e.g. '30d'")
         elif kind == "string_pattern_mismatch":
             what = "a name" if path == ("name",) else "an id"
             rule = "[a-z0-9][a-z0-9_-]*" if path == ("name",) else "[a-z][a-z0-9_]*"
@@ -407,6 +416,7 @@ class _Checker:
             event_types=self.event_types,
             events_field=self.events_field,
             events_fields=self.events_fields,
+            broken=frozenset(self.broken_fields),
         )
 
     # -- expressions ---------------------------------------------------------
@@ -541,6 +551,13 @@ class _Checker:
 
     def stages(self, base: Base) -> list[StagePlan]:
         ctx = self.context(self.score_names)
+        if base.id == "disqualified":
+            self.out.at(("base", "id"), "duplicate-id", "the base stage cannot be called 'disqualified': that is the stage of disqualified leads")
+        stage_ids = {stage.id for stage in self.s["stages"] if stage is not None}
+        for name in self.score_names:
+            if name in stage_ids or name == "disqualify":
+                what = "a stage" if name in stage_ids else "the disqualifiers"
+                self.out.at(("scores", name), "duplicate-id", f"score {name!r} has the name of {what}: criterion ids like {name}.x would be ambiguous", key=True)
         plans: list[StagePlan] = []
         seen: set[str] = set()
         for i, stage in enumerate(self.s["stages"]):

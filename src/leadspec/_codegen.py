@@ -92,9 +92,11 @@ class ExprCompiler:
     # -- leaves ----------------------------------------------------------
     def c_Constant(self, node: ast.Constant) -> str:
         value = node.value
-        if isinstance(value, (bool, int, str)) or value is None:
+        if value is None or isinstance(value, bool):
             return repr(value)
-        return self.ns.constant(value)  # floats (inf, nan) and tuples
+        if isinstance(value, int) and abs(value) < 10**15 or isinstance(value, str) and len(value) <= 80:
+            return repr(value)
+        return self.ns.constant(value)  # long text, big numbers, floats (inf, nan) and tuples: by name
 
     def c_Name(self, node: ast.Name) -> str:
         if node.id in self.env.fields:
@@ -167,25 +169,24 @@ class ExprCompiler:
         else:
             codes.append(self.code(right))
         if len(node.ops) == 1:
+            # left first, then right, each only while the result is not decided (as the interpreter does)
             a, b = operands
             sym = _CMP[type(node.ops[0])]
-            checks = []
             ca, cb = codes
-            if self.nullable(a):
-                t = self.ns.temp()
-                checks.append(f"({t} := {ca}) is None")
-                ca = t
-            if self.nullable(b):
-                t = self.ns.temp()
-                checks.append(f"({t} := {cb}) is None")
-                cb = t
-            if not checks:
+            if not self.nullable(a) and not self.nullable(b):
                 return f"({ca} {sym} {cb})"
-            return f"(None if {' or '.join(checks)} else {ca} {sym} {cb})"
+            ta = self.ns.temp()
+            checks = [f"({ta} := {ca}) is None"]
+            if self.nullable(b):
+                tb = self.ns.temp()
+                checks.append(f"({tb} := {cb}) is None")
+                cb = tb
+            return f"(None if {' or '.join(checks)} else {ta} {sym} {cb})"
         nullable = [self.nullable(o) for o in operands]
-        if sum(nullable) == 1 and all(nullable[i] or nullable[i + 1] for i in range(len(node.ops))):
-            # one nullable operand that every comparison reads (50 <= x <= 5000): when it is
-            # missing every comparison is unknown, so the chain is; otherwise Python's chain is exact
+        constants = [isinstance(o, ast.Constant) for o in operands]
+        if sum(nullable) == 1 and all(n or c for n, c in zip(nullable, constants)):
+            # constants around one nullable operand (50 <= x <= 5000): when it is missing every
+            # comparison is unknown, so the chain is; otherwise Python's chain is exact
             temps, checks = [], []
             for o, code in zip(operands, codes):
                 if self.nullable(o):

@@ -209,15 +209,14 @@ class _Gen:
     def criterion_lines(self, c: CritPlan, var: str) -> list[str]:
         assert c.checked is not None
         code = compile_truth(c.checked, self.env, self.ns)
-        lines = [
-            "try:",
-            f"    {var} = {code}",
+        lines = ["try:", f"    {var} = {code}"]
+        if c.missing != "unknown":  # the policy decides a missing value, not an error
+            lines.append(f"    if {var} is None: {var} = {c.missing == 'pass'}")
+        lines += [
             "except Exception as _exc:",
             f"    {var} = None",
             f"    issues.append(_runtime({c.id!r}, _exc))",
         ]
-        if c.missing != "unknown":
-            lines.append(f"if {var} is None: {var} = {c.missing == 'pass'}")
         return lines
 
     def score_lines(self, s: ScorePlan, outcome: Callable[[CritPlan], str], fused: bool = False) -> list[str]:
@@ -231,13 +230,15 @@ class _Gen:
         for rule in s.rules:
             var = outcome(rule)
             lines += self.criterion_lines(rule, var)
-            terms.append(f"({rule.points!r} if {var} is True else 0)")
+            terms.append(f"({self.ns.constant(rule.points, '_pts')} if {var} is True else 0)")
         total = " + ".join(terms) or "0"
         lines.append(f"s_{s.name} = {total}")
         if s.min is not None:
-            lines.append(f"if s_{s.name} < {s.min!r}: s_{s.name} = {s.min!r}")
+            low = self.ns.constant(s.min, "_low")
+            lines.append(f"if s_{s.name} < {low}: s_{s.name} = {low}")
         if s.max is not None:
-            lines.append(f"if s_{s.name} > {s.max!r}: s_{s.name} = {s.max!r}")
+            high = self.ns.constant(s.max, "_high")
+            lines.append(f"if s_{s.name} > {high}: s_{s.name} = {high}")
         return lines
 
     # -- evaluate: everything ---------------------------------------------------
@@ -327,11 +328,12 @@ class _Gen:
                 loop.append(f"    _p = _p * 0.5 ** ((as_of - _at).total_seconds() / {helper.half_life!r})")
             keyword = "if"
             for i, kind in enumerate(helper.capped_order):
-                init.append(f"_cap_{s.name}_{i} = 0")
-                loop.append(f"    {keyword} _k == {kind!r}: _cap_{s.name}_{i} += _p")
+                var = f"_cap_{s.name}_{i}"
+                init.append(f"{var} = None")  # None: no event of this type (adds nothing, whatever the cap)
+                loop.append(f"    {keyword} _k == {kind!r}: {var} = _p if {var} is None else {var} + _p")
                 keyword = "elif"
-                cap = helper.caps[kind]
-                after.append(f"{total} += {cap!r} if _cap_{s.name}_{i} > {cap!r} else _cap_{s.name}_{i}")
+                cap = self.ns.constant(helper.caps[kind], "_capv")
+                after.append(f"if {var} is not None: {total} += {cap} if {var} > {cap} else {var}")
             loop.append(f"    {'else: ' if helper.capped_order else ''}{total} += _p")
         lines = init + [f"if {events}:"]
         lines += [f"    {var} = as_of - {self.ns.constant(delta, '_dt')}" for delta, var in windows.items()]

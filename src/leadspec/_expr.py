@@ -23,7 +23,7 @@ from typing import Any
 
 import simpleeval
 
-from ._functions import PLAIN, SIGNATURES
+from ._functions import PLAIN, SAFE_OPS, SIGNATURES
 from ._model import FieldSpec, parse_duration
 
 MAX_EXPRESSION = 2000
@@ -113,6 +113,7 @@ class Context:
     event_types: tuple[str, ...] | None  # declared types, or None for any
     events_field: str | None  # the single events field, when there is one
     events_fields: list[str]
+    broken: frozenset[str] = frozenset()  # fields whose spec is broken: known names of any type
 
 
 @dataclass
@@ -149,6 +150,7 @@ def _describe(node: ast.AST, t: T) -> str:
 
 
 _FOLDER = simpleeval.EvalWithCompoundTypes(functions={}, names={})
+_FOLDER.operators[ast.Pow] = SAFE_OPS["pow"]
 
 
 class _Fail(Exception):
@@ -239,9 +241,8 @@ class Checker:
                 value = func(*[c.value for c in children])  # type: ignore[attr-defined]
             else:
                 value = _FOLDER.eval(ast.unparse(node), previously_parsed=node)
-        except simpleeval.NumberTooHigh:
-            limit = f"{simpleeval.MAX_POWER:,}"
-            self.error(node, "too-large", f"{ast.unparse(node)} is too large to compute: powers above {limit} are refused")
+        except simpleeval.NumberTooHigh as exc:
+            self.error(node, "too-large", f"{ast.unparse(node)} is too large to compute: {exc}")
             raise _Fail from None
         except simpleeval.IterableTooLong:
             limit = f"{simpleeval.MAX_STRING_LENGTH:,}"
@@ -283,8 +284,11 @@ class Checker:
             assert self.result is not None
             if name not in self.result.fields:
                 self.result.fields.append(name)
+            if name in ctx.broken:  # declared but its spec is broken (reported): any type
+                return self.typed(node, T(ANY))
             values = tuple(spec.values) if spec.type == "enum" and spec.values else None
-            return self.typed(node, T(FIELD_KINDS[spec.type], nullable=spec.default is None, values=values))
+            # always nullable: a bad value counts as missing even when the field has a default
+            return self.typed(node, T(FIELD_KINDS[spec.type], nullable=True, values=values))
         if name in ctx.lists:
             assert self.result is not None
             if name not in self.result.lists:
@@ -373,6 +377,9 @@ class Checker:
                 return True
             if tb.kind not in (LIST, ANY):
                 self.error(b, "type-mismatch", f"`in` needs a list or text on the right, not {_describe(b, tb)}")
+                return False
+            if ta.kind == LIST:
+                self.error(a, "type-mismatch", f"{_describe(a, ta)} cannot be a member of a list; use contains_any() to test for shared values")
                 return False
             items = self.list_items(b)
             if items is None:
@@ -511,6 +518,8 @@ class Checker:
                 raise _Fail
         within: timedelta | None = None
         for kw in node.keywords:
+            if isinstance(kw.value, ast.Constant) and kw.value.value is None:
+                continue  # within=None: no window
             if not (isinstance(kw.value, ast.Constant) and isinstance(kw.value.value, str)):
                 self.error(kw.value, "type-mismatch", "within= takes a duration literal such as '30d'")
                 raise _Fail

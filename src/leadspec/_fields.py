@@ -40,7 +40,10 @@ class BadValue(ValueError):
 def _aware(dt: datetime) -> datetime:
     if dt.tzinfo is None:
         return dt.replace(tzinfo=timezone.utc)
-    return dt.astimezone(timezone.utc)
+    try:
+        return dt.astimezone(timezone.utc)
+    except OverflowError:  # 0001-01-01T00:00+01:00 has no UTC moment
+        raise BadValue("outside the range of dates in UTC") from None
 
 
 def parse_datetime(value: Any, fmt: str | None = None) -> datetime:
@@ -125,6 +128,8 @@ class Coercer:
         self.default: Any = None
         if spec.default is not None:
             self.default = self.convert(spec.default)
+            if isinstance(self.default, list):  # events: one shared default must not be changeable
+                self.default = tuple(self.default)
 
     # -- reading ---------------------------------------------------------
     def lookup(self, record: Any) -> Any:
@@ -228,9 +233,13 @@ class Coercer:
 
     def _range(self, number: float | int) -> float | int:
         if number < self.min:
-            raise BadValue(f"{number} is below the minimum {self.spec.min:g}")
+            if self.spec.min is None:
+                raise BadValue(f"{_short(number)} is below the smallest number leadspec reads")
+            raise BadValue(f"{_short(number)} is below the minimum {self.spec.min:g}")
         if number > self.max:
-            raise BadValue(f"{number} is above the maximum {self.spec.max:g}")
+            if self.spec.max is None:
+                raise BadValue(f"{_short(number)} is above the largest number leadspec reads")
+            raise BadValue(f"{_short(number)} is above the maximum {self.spec.max:g}")
         return number
 
     def _boolean(self, raw: Any) -> bool:
@@ -246,7 +255,8 @@ class Coercer:
                 return False
         raise BadValue("not a boolean (use true/false, yes/no, y/n or 1/0)")
 
-    def _list(self, raw: Any) -> list[str]:
+    def _list(self, raw: Any) -> tuple[str, ...]:
+        """A list field's value: a tuple of text (compares with list literals; cannot be changed)."""
         if isinstance(raw, str):
             text = raw.strip()
             if text.startswith("["):
@@ -255,7 +265,7 @@ class Coercer:
                 except ValueError:
                     raise BadValue("not a list: starts with [ but is not a JSON list") from None
             else:
-                return [part.strip() for part in text.split(";") if part.strip()]
+                return tuple(part.strip() for part in text.split(";") if part.strip())
         if isinstance(raw, (list, tuple)):
             out = []
             for item in raw:
@@ -263,7 +273,7 @@ class Coercer:
                     raise BadValue("not a list of text values")
                 if item is not None and str(item).strip():
                     out.append(str(item).strip())
-            return out
+            return tuple(out)
         raise BadValue(f"not a list (got {type(raw).__name__})")
 
     def coerce_events(self, raw: Any, issues: Any) -> Any:
@@ -349,7 +359,16 @@ def events_as_dicts(events: list[Event] | None) -> list[dict[str, Any]] | None:
     return [{**original, "type": kind, "at": at} if isinstance(original, dict) else {"type": kind, "at": at} for kind, at, original in events]
 
 
+def _short(number: float | int) -> str:
+    text = repr(number) if isinstance(number, float) else (str(number) if abs(number) < 10**30 else "")
+    return text or f"a {len(str(abs(number)))}-digit number"
+
+
 def _jsonable(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return repr(value)  # NaN and Infinity are not JSON
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**30:
+        return _short(value)
     if value is None or isinstance(value, (str, int, float, bool)):
         return value
     try:

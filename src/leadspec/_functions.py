@@ -11,11 +11,24 @@ interpreter pass those, expressions never name them.
 from __future__ import annotations
 
 import builtins
+import math
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Callable
 
-from simpleeval import safe_add, safe_mult, safe_power
+from simpleeval import NumberTooHigh, safe_add, safe_mult
+from simpleeval import safe_power as _simpleeval_power
+
+MAX_POWER_BITS = 4096
+"""Largest result of ``**`` on integers, in bits (about 1,233 digits); more is refused."""
+
+
+def safe_power(a: Any, b: Any) -> Any:
+    """``a ** b`` with simpleeval's limits, and integer results bounded by :data:`MAX_POWER_BITS`."""
+    if isinstance(a, int) and isinstance(b, int) and b > 0 and abs(a) > 1:
+        if b * math.log2(abs(a)) > MAX_POWER_BITS:
+            raise NumberTooHigh(f"{a} ** {b} would have more than {MAX_POWER_BITS:,} bits")
+    return _simpleeval_power(a, b)
 
 __all__ = ["FUNCTIONS", "Signature"]
 

@@ -108,6 +108,12 @@ class Interpreter(simpleeval.EvalWithCompoundTypes):
         return _ARITH[type(node.op)](left, right)
 
     def _eval_compare(self, node: ast.Compare) -> Any:
+        if len(node.ops) == 1:  # the left side decides first: a missing value needs no right side
+            left = self._eval(node.left)
+            if left is None:
+                return None
+            right = self._eval(node.comparators[0])
+            return None if right is None else _COMPARE[type(node.ops[0])](left, right)
         operands = [self._eval(node.left)] + [self._eval(c) for c in node.comparators]
         unknown = False
         for cmp, a, b in zip(node.ops, operands, operands[1:]):

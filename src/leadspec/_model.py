@@ -8,12 +8,15 @@ Unknown keys are errors everywhere. ``json_schema()`` is generated from
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import timedelta
 from typing import Annotated, Any, Literal, Union
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
+    Strict,
     BeforeValidator,
     ConfigDict,
     Discriminator,
@@ -31,19 +34,39 @@ NAME_PATTERN = r"^[a-z0-9][a-z0-9_-]*$"
 DURATION_PATTERN = r"^[0-9]+(s|m|h|d|w)$"
 
 Id = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
-Duration = Annotated[str, StringConstraints(pattern=DURATION_PATTERN)]
 Outcome = Literal["pass", "fail", "unknown"]
 FieldType = Literal["string", "integer", "number", "boolean", "enum", "date", "datetime", "list", "events"]
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 
+MAX_DURATION = timedelta(days=36600)
+"""Longest duration accepted (about 100 years)."""
+
+
 def parse_duration(text: str) -> timedelta:
-    """``'30d'`` -> ``timedelta(days=30)``; units s, m, h, d, w."""
+    """``'30d'`` -> ``timedelta(days=30)``; units s, m, h, d, w; at most :data:`MAX_DURATION`."""
     match = re.fullmatch(DURATION_PATTERN, text.strip())
     if not match:
         raise ValueError(f"{text!r} is not a duration; write a number and a unit s, m, h, d or w, e.g. '30d'")
-    return timedelta(seconds=int(text.strip()[:-1]) * _UNITS[text.strip()[-1]])
+    seconds = int(text.strip()[:-1]) * _UNITS[text.strip()[-1]]
+    if seconds > MAX_DURATION.total_seconds():
+        raise ValueError(f"{text!r} is longer than the longest duration leadspec takes, {MAX_DURATION.days:,}d")
+    return timedelta(seconds=seconds)
+
+
+def _duration(text: str) -> str:
+    parse_duration(text)
+    return text
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"{value} is not a finite number")
+    return value
+
+
+Duration = Annotated[str, StringConstraints(pattern=DURATION_PATTERN), AfterValidator(_duration)]
 
 
 def _text(value: Any) -> Any:
@@ -77,8 +100,8 @@ class FieldSpec(_Strict):
     type: FieldType
     source: str | None = Field(None, description="Input key or dotted path; default: the field name.")
     default: Any = Field(None, description="Value used when the input has none.")
-    min: float | None = None
-    max: float | None = None
+    min: Annotated[float, AfterValidator(_finite)] | None = None
+    max: Annotated[float, AfterValidator(_finite)] | None = None
     values: list[Label] | None = Field(None, description="Allowed values of an enum; declared event types of events.")
     format: str | None = Field(None, description="strptime pattern for date and datetime text, e.g. '%m/%d/%Y'.")
     description: str | None = None
@@ -98,7 +121,7 @@ class FieldSpec(_Strict):
         return self
 
 
-Points = Union[int, float]
+Points = Annotated[Union[int, float], AfterValidator(_finite)]
 
 
 class EventPoints(_Strict):
@@ -136,6 +159,10 @@ class Score(_Strict):
     def _has_points(self) -> Score:
         if not self.events and not self.rules:
             raise ValueError("a score needs `events` or `rules` (or both)")
+        if not self.events and (self.window or self.half_life):
+            raise ValueError("`window` and `half_life` apply to `events`; this score has only `rules`")
+        if self.half_life is not None and parse_duration(self.half_life).total_seconds() == 0:
+            raise ValueError("`half_life` must be longer than 0")
         if self.min is not None and self.max is not None and self.min > self.max:
             raise ValueError(f"`min` {self.min:g} is greater than `max` {self.max:g}")
         return self
@@ -227,7 +254,7 @@ class RuleFile(_Strict):
 
     model_config = ConfigDict(title="leadspec rule file", extra="forbid", frozen=True)
 
-    leadspec: int = Field(description="Format version; this release reads 1.")
+    leadspec: Annotated[int, Strict()] = Field(description="Format version; this release reads 1.")
     name: Annotated[str, StringConstraints(pattern=NAME_PATTERN)]
     version: Label | None = None
     description: str | None = None

@@ -40,6 +40,7 @@ class Positions:
     values: dict[Path, tuple[int, int]] = field(default_factory=dict)
     keys: dict[Path, tuple[int, int]] = field(default_factory=dict)
     styles: dict[Path, str | None] = field(default_factory=dict)
+    ends: dict[Path, tuple[int, int]] = field(default_factory=dict)  # where scalars end
 
     def of(self, path: Path, *, key: bool = False) -> tuple[int, int]:
         """Position of ``path`` (its key with ``key=True``), or of its closest recorded ancestor."""
@@ -101,11 +102,15 @@ class _Builder:
         self.positions.values[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
         if isinstance(node, yaml.ScalarNode):
             self.positions.styles[path] = node.style
+            self.positions.ends[path] = (node.end_mark.line + 1, node.end_mark.column + 1)
             try:
                 return self.constructor.construct_object(node, deep=True)
             except yaml.YAMLError as exc:
                 self.problem(path, node.start_mark, "yaml-value", str(getattr(exc, "problem", exc)))
                 return node.value
+            except (ValueError, OverflowError) as exc:  # e.g. a number of 5,000 digits
+                self.problem(path, node.start_mark, "yaml-value", f"value cannot be read: {exc}")
+                return None
         if isinstance(node, (yaml.SequenceNode, yaml.MappingNode)) and node.tag not in _PLAIN_TAGS:
             self.problem(path, node.start_mark, "yaml-value", f"the YAML tag {node.tag} is not allowed")
         if isinstance(node, yaml.SequenceNode):
@@ -137,6 +142,7 @@ class _Builder:
                 out[key] = self.build(value_node, path + (key,))
             self.positions.values.pop(path + ("<key>",), None)
             self.positions.styles.pop(path + ("<key>",), None)
+            self.positions.ends.pop(path + ("<key>",), None)
             return out
         raise AssertionError(f"unexpected YAML node {node!r}")  # pragma: no cover
 

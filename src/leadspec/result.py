@@ -408,9 +408,11 @@ class Result:
         blocked += [c.id for c in self._blockers(stage.cond)]
         return NextStep(stage=stage.id, blocked_by=blocked)
 
-    def _blockers(self, group: GroupPlan) -> list[CritPlan]:
+    def _blockers(self, group: GroupPlan, negated: bool = False) -> list[CritPlan]:
+        """The criteria that keep ``group`` from passing (under a ``none``: those that pass or may)."""
         out: list[CritPlan] = []
-        bad = (True, None) if group.op == "none" else (False, None)
+        negated = negated != (group.op == "none")
+        bad = (True, None) if negated else (False, None)
         for item in group.items:
             if isinstance(item, CritPlan):
                 if self._outcome(item) in bad:
@@ -419,7 +421,7 @@ class Result:
                 if self._outcome(item.crit) in bad:
                     out.append(item.crit)
             else:
-                out.extend(self._blockers(item))
+                out.extend(self._blockers(item, negated))
         return out
 
     def _build_missing(self) -> list[str]:
