@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 from datetime import datetime, timezone
+from pathlib import Path
 
 import pytest
 
@@ -251,3 +252,27 @@ def test_half_life_must_be_positive_and_windows_need_events() -> None:
     assert "bad-value" in [p.code for p in problems_of(rules_text(body))]
     body = "fields: {x: {type: integer}}\nscores: {s: {window: 30d, rules: [{id: r, when: x > 1, points: 1}]}}\nstages: [{id: a, when: \"score('s') > 1\"}]\n"
     assert "bad-value" in [p.code for p in problems_of(rules_text(body))]
+
+
+@pytest.mark.parametrize(("expression", "lead", "outcome"), [
+    ("1.0 <= 0 < a", {}, "fail"),  # a false comparison decides the chain even with a missing value
+    ("0 <= a <= 10", {}, "unknown"),
+    ("0 <= a <= 10", {"a": 5}, "pass"),
+    ("a <= -1 < b", {"a": 0}, "fail"),
+])
+def test_chained_comparisons_with_missing_values(expression: str, lead: dict, outcome: str) -> None:
+    rules = load(f"fields: {{a: {{type: integer}}, b: {{type: integer}}}}\nstages: [{{id: s, when: '{expression}'}}]\n")
+    assert outcomes(rules, lead) == {"s.when": outcome} == interpreted(rules, lead)
+
+
+def test_one_result_explained_from_many_threads() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    rules = leadspec.load(Path(__file__).parent / "fixtures" / "acme-b2b.yaml")
+    lead = {"NumberOfEmployees": "250", "industry": "saas", "company": {"country": "US"}, "seniority": "vp",
+            "email": "a@co.example", "events": [{"type": "demo_request", "at": "2026-10-25T10:00:00Z"}]}
+    expected = rules.evaluate(lead, as_of=AS_OF).to_dict()
+    for _ in range(20):
+        result = rules.evaluate(lead, as_of=AS_OF)
+        with ThreadPoolExecutor(4) as pool:
+            assert all(d == expected for d in pool.map(lambda _: result.to_dict(), range(8)))

@@ -184,7 +184,8 @@ class ExprCompiler:
             return f"(None if {' or '.join(checks)} else {ta} {sym} {cb})"
         nullable = [self.nullable(o) for o in operands]
         constants = [isinstance(o, ast.Constant) for o in operands]
-        if sum(nullable) == 1 and all(n or c for n, c in zip(nullable, constants)):
+        every_pair_reads_it = all(nullable[i] or nullable[i + 1] for i in range(len(node.ops)))
+        if sum(nullable) == 1 and every_pair_reads_it and all(n or c for n, c in zip(nullable, constants)):
             # constants around one nullable operand (50 <= x <= 5000): when it is missing every
             # comparison is unknown, so the chain is; otherwise Python's chain is exact
             temps, checks = [], []

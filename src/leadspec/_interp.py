@@ -47,7 +47,13 @@ def truth(value: Any) -> bool | None:
 
 
 class Interpreter(simpleeval.EvalWithCompoundTypes):
-    """Evaluate checked expressions for one lead (building one costs more than using it: reuse it)."""
+    """Evaluate checked expressions for one lead.
+
+    Holds no state that changes while evaluating, so one interpreter can
+    serve several threads. simpleeval's own ``__init__`` builds a table of
+    bound methods per instance; here the table is built once per class,
+    which makes an interpreter cheap enough to create per result.
+    """
 
     def __init__(
         self,
@@ -55,23 +61,38 @@ class Interpreter(simpleeval.EvalWithCompoundTypes):
         values: dict[str, Any],
         lists: dict[str, tuple[Any, ...]],
         scores: dict[str, Any],
-        events: list[dict[str, Any]] | None,
+        events: list[Any] | None,
         as_of: datetime,
+        event_args: dict[int, Any] | None = None,
     ) -> None:
-        super().__init__(functions={}, names={})
+        self.operators = _SIMPLEEVAL_OPERATORS
+        self.functions: dict[str, Any] = {}
+        self.names: dict[str, Any] = {}
+        self.allowed_attrs = None
+        self.ATTR_INDEX_FALLBACK = simpleeval.ATTR_INDEX_FALLBACK
+        self.expr = ""
         self.checked = checked
+        self.event_args = event_args if event_args is not None else (checked.event_args if checked else {})
         self.values = values
         self.lists = lists
         self.scores = scores
         self.events = events
         self.as_of = as_of
 
-    def run(self, node: ast.expr | None = None, checked: Checked | None = None) -> Any:
-        """Evaluate the expression, one of its nodes, or (``checked``) another expression of the same lead."""
-        if checked is not None:
-            self.checked = checked
-        assert self.checked is not None
-        return self._eval(self.checked.tree if node is None else node)
+    def run(self, node: ast.expr | None = None) -> Any:
+        """Evaluate the expression, or one node of it (or of another checked expression of the same rules)."""
+        if node is None:
+            assert self.checked is not None
+            node = self.checked.tree
+        return self._eval(node)
+
+    def _eval(self, node: Any) -> Any:
+        handler = _HANDLERS.get(type(node))
+        if handler is None:  # pragma: no cover - the checker lets no other node through
+            raise simpleeval.FeatureNotAvailable(f"Sorry, {type(node).__name__} is not available in this evaluator")
+        result = handler(self, node)
+        self._check_disallowed_items(result)
+        return result
 
     def _eval_name(self, node: ast.Name) -> Any:
         if node.id in self.lists:
@@ -126,8 +147,7 @@ class Interpreter(simpleeval.EvalWithCompoundTypes):
     def _eval_call(self, node: ast.Call) -> Any:
         name = node.func.id  # type: ignore[attr-defined]
         if name in ("count", "last", "first"):
-            assert self.checked is not None
-            types, within = self.checked.event_args[id(node)]
+            types, within = self.event_args[id(node)]
             if name == "count":
                 return fn.count(self.events, types, fn.window_start(self.as_of, within), self.as_of)
             return (fn.last if name == "last" else fn.first)(self.events, types, self.as_of)
@@ -137,6 +157,20 @@ class Interpreter(simpleeval.EvalWithCompoundTypes):
         if name == "days_since":
             return fn.days_since(args[0], self.as_of)
         return fn.PLAIN[name](*args)
+
+
+_SIMPLEEVAL_OPERATORS = dict(simpleeval.DEFAULT_OPERATORS)
+_HANDLERS: dict[type, Any] = {
+    ast.Name: Interpreter._eval_name,
+    ast.Constant: lambda self, node: simpleeval.SimpleEval._eval_constant(node),
+    ast.Tuple: Interpreter._eval_tuple,
+    ast.List: Interpreter._eval_list,
+    ast.BoolOp: Interpreter._eval_boolop,
+    ast.UnaryOp: Interpreter._eval_unaryop,
+    ast.BinOp: Interpreter._eval_binop,
+    ast.Compare: Interpreter._eval_compare,
+    ast.Call: Interpreter._eval_call,
+}
 
 
 def interpret(

@@ -290,16 +290,16 @@ class Result:
 
     # -- builders -----------------------------------------------------------------------
     def _interp(self, checked: Any, node: Any = None) -> Any:
-        cache = self._cache if self._cache is not None else {}
-        interpreter = cache.get("interpreter")
-        if interpreter is None:
+        def build() -> Interpreter:
             plan = self._plan
             scores = {s.name: total for s, total in zip(plan.scores, self._raw[3])}
             values = self._ivalues
             events = values.get(plan.events_field) if plan.events_field else None
-            interpreter = self._memo("interpreter", lambda: Interpreter(None, values, plan.lists, scores, events, self._as_of))
+            return Interpreter(None, values, plan.lists, scores, events, self._as_of, self._rs._event_args())
+
+        interpreter = self._memo("interpreter", build)
         try:
-            return interpreter.run(node, checked)
+            return interpreter.run(checked.tree if node is None else node)
         except Exception:  # the criterion itself reported the error
             return None
 

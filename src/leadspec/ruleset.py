@@ -156,6 +156,18 @@ class Ruleset:
                 self._lazy["lead_model"] = lead_model(self.name, self._plan.coercers)
             return self._lazy["lead_model"]
 
+    def _event_args(self) -> dict[int, Any]:
+        """The event-function arguments of every expression and template, by call node (for explanations)."""
+        with self._lock:
+            if "event_args" not in self._lazy:
+                merged: dict[int, Any] = {}
+                for crit in self._plan.criteria:
+                    for checked in [crit.checked] + [p for p in (crit.because.parts if crit.because else ()) if not isinstance(p, str)]:
+                        if checked is not None:
+                            merged.update(checked.event_args)
+                self._lazy["event_args"] = merged
+            return self._lazy["event_args"]  # type: ignore[no-any-return]
+
     def input_schema(self) -> dict[str, Any]:
         """JSON Schema of the input record (what an integration must send)."""
         return self.lead_model.model_json_schema(by_alias=True)  # type: ignore[no-any-return]
