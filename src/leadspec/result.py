@@ -424,6 +424,13 @@ class Result:
                 out.extend(self._blockers(item, negated))
         return out
 
+    def _missing_fast(self) -> list[str]:
+        """:meth:`_build_missing` from the raw tuples (for ``summary()``, once per row)."""
+        outcomes, values = self._raw[1], self._raw[0]
+        table, names = self._rs._missing_table()
+        found = {i for index, fields in table if outcomes[index] is None for i in fields if values[i] is None}
+        return [names[i] for i in sorted(found)]
+
     def _build_missing(self) -> list[str]:
         names: set[str] = set()
         values = self._ivalues
@@ -509,7 +516,7 @@ class Result:
             blockers = self._blockers(stage.cond)
             if blockers:
                 parts.append(f"not {stage.label}: " + ", ".join(f"{c.id} {_OUTCOME[outcomes[c.index]]}" for c in blockers))
-        missing = self._memo("missing", self._build_missing)
+        missing = self._missing_fast()
         if missing:
             parts.append("missing " + ", ".join(missing))
         if self._issues:

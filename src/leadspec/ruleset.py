@@ -156,6 +156,16 @@ class Ruleset:
                 self._lazy["lead_model"] = lead_model(self.name, self._plan.coercers)
             return self._lazy["lead_model"]
 
+    def _missing_table(self) -> tuple[list[tuple[int, tuple[int, ...]]], list[str]]:
+        """For each criterion with an expression: its index and the indexes of the fields it reads."""
+        table = self._lazy.get("missing_table")
+        if table is None:
+            names = [c.name for c in self._plan.coercers]
+            position = {name: i for i, name in enumerate(names)}
+            rows = [(c.index, tuple(position[n] for n in c.checked.fields)) for c in self._plan.criteria if c.checked is not None]
+            table = self._lazy["missing_table"] = (rows, names)
+        return table  # type: ignore[no-any-return]
+
     def _event_args(self) -> dict[int, Any]:
         """The event-function arguments of every expression and template, by call node (for explanations)."""
         with self._lock:

@@ -23,7 +23,7 @@ csv.field_size_limit(min(sys.maxsize, 2**31 - 1))  # CRM exports carry long note
 FORMATS = ("csv", "jsonl", "json")
 
 
-@dataclass
+@dataclass(slots=True)
 class Row:
     number: int  # 1-based record number in the input
     line: int  # line of the input the record starts on
@@ -104,13 +104,21 @@ class _Prefixed:
 
 
 class CsvReader:
-    """Rows of a CSV export; ``header`` is its first line."""
+    """Rows of a CSV export; ``header`` is its first line.
 
-    def __init__(self, stream: IO[str]) -> None:
+    With ``header`` given, ``stream`` is a chunk of records that starts at
+    line ``first_line`` of the file (see :func:`chunks`).
+    """
+
+    def __init__(self, stream: IO[str], header: list[str] | None = None, first_line: int = 1) -> None:
         self._reader = csv.reader(stream, strict=True)
         self.header_error: str | None = None
+        self._offset = first_line - 1
+        if header is not None:
+            self.header = header
+            return
         try:
-            self.header: list[str] = next(self._reader)
+            self.header = next(self._reader)
         except StopIteration:
             self.header = []
             self.header_error = "the file is empty: no header line"
@@ -123,6 +131,7 @@ class CsvReader:
         width = len(header)
         number = 0
         reader = self._reader
+        offset = self._offset
         line = reader.line_num + 1
         while True:
             try:
@@ -131,34 +140,36 @@ class CsvReader:
                 return
             except csv.Error as exc:
                 number += 1
-                where = f"line {line}" if reader.line_num == line else f"lines {line}-{reader.line_num}"
-                yield Row(number, line, None, None, f"malformed CSV ({where}): {exc}")
-                line = reader.line_num + 1
+                end = reader.line_num
+                where = f"line {offset + line}" if end == line else f"lines {offset + line}-{offset + end}"
+                yield Row(number, offset + line, None, None, f"malformed CSV ({where}): {exc}")
+                line = end + 1
                 continue
             start, line = line, reader.line_num + 1
             if not values:  # a blank line is no record
                 continue
             number += 1
             if len(values) > width:
-                yield Row(number, start, None, values, f"{len(values)} values but the header has {width} columns")
+                yield Row(number, offset + start, None, values, f"{len(values)} values but the header has {width} columns")
                 continue
             if len(values) < width:
                 values = values + [""] * (width - len(values))
-            yield Row(number, start, dict(zip(header, values)), values)
+            yield Row(number, offset + start, dict(zip(header, values)), values)
 
 
 class JsonlReader:
-    """Rows of a JSON Lines file: one object a line."""
+    """Rows of a JSON Lines file: one object a line (a chunk of it from ``first_line``)."""
 
     header: list[str] = []
     header_error: str | None = None
 
-    def __init__(self, stream: IO[str]) -> None:
+    def __init__(self, stream: IO[str], first_line: int = 1) -> None:
         self._stream = stream
+        self._first_line = first_line
 
     def __iter__(self) -> Iterator[Row]:
         number = 0
-        for line_number, line in enumerate(self._stream, 1):
+        for line_number, line in enumerate(self._stream, self._first_line):
             if not line.strip():
                 continue
             number += 1
@@ -171,6 +182,29 @@ class JsonlReader:
                 yield Row(number, line_number, None, obj, f"a lead is a JSON object, not {type(obj).__name__}")
                 continue
             yield Row(number, line_number, obj, obj)
+
+
+def chunks(stream: IO[str], first_line: int, records: int, csv_quotes: bool) -> Iterator[tuple[int, str]]:
+    """The rest of ``stream`` as ``(first line, text)`` pieces of about ``records`` whole records.
+
+    Records end at line ends; in CSV, not inside quotes (a line with an odd
+    number of ``"`` opens or closes a quoted value), so a quoted value with
+    line breaks stays in one piece. Cheap: the records are parsed later.
+    """
+    lines: list[str] = []
+    start = line_number = first_line
+    quoted = False
+    for line in stream:
+        lines.append(line)
+        line_number += 1
+        if csv_quotes and line.count('"') & 1:
+            quoted = not quoted
+        if not quoted and len(lines) >= records:
+            yield start, "".join(lines)
+            lines = []
+            start = line_number
+    if lines:
+        yield start, "".join(lines)
 
 
 class JsonArrayReader:
@@ -282,6 +316,11 @@ class Writer:
         self.header = header
         self.details = details
         self._columns = frozenset(header)
+        self._buffer: io.StringIO | None = None
+        self._csv: Any = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "_buffer": None, "_csv": None}
 
     def start(self) -> str:
         if self.fmt == "csv":
@@ -319,11 +358,15 @@ class Writer:
         text = json.dumps(obj, ensure_ascii=False)
         return text + "\n" if self.fmt == "jsonl" else text
 
-    @staticmethod
-    def _csv_line(values: list[Any]) -> str:
-        out = io.StringIO()
-        csv.writer(out).writerow(values)
-        return out.getvalue()
+    def _csv_line(self, values: list[Any]) -> str:
+        if self._buffer is None:
+            self._buffer = io.StringIO()
+            self._csv = csv.writer(self._buffer)
+        buffer = self._buffer
+        buffer.seek(0)
+        buffer.truncate()
+        self._csv.writerow(values)
+        return buffer.getvalue()
 
 
 def _cell(value: Any) -> str:

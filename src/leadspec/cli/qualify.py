@@ -10,6 +10,7 @@ with ``--strict``), and the closing summary says so.
 from __future__ import annotations
 
 import difflib
+import io
 import json
 import multiprocessing
 import sys
@@ -22,7 +23,7 @@ import click
 
 from ..errors import LeadError
 from ._common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, as_of_option, load_rules, streams
-from ._io import FORMATS, Row, Unwritable, Writer, format_of, open_text, reader_for, sniff
+from ._io import FORMATS, CsvReader, JsonlReader, Row, Unwritable, Writer, chunks, format_of, open_text, reader_for, sniff
 
 BATCH = 500  # rows per batch sent to a worker
 IN_FLIGHT = 4  # batches per worker queued ahead (bounds memory)
@@ -32,57 +33,84 @@ IN_FLIGHT = 4  # batches per worker queued ahead (bounds memory)
 _state: dict[str, Any] = {}
 
 
-def _setup(rules: Any, writer: Writer, as_of: datetime, strict: bool) -> None:
-    _state.update(rules=rules, writer=writer, as_of=as_of, strict=strict)
+def _setup(rules: Any, writer: Writer, as_of: datetime, strict: bool, header: list[str]) -> None:
+    _state.update(rules=rules, writer=writer, as_of=as_of, strict=strict, header=header)
 
 
-def _work(batch: list[Row]) -> list[tuple[Any, ...]]:
-    """Evaluate and render rows: ("ok", text, stage, issues) or ("rejected", number, line, reason, original)."""
+def _rows_of(unit: tuple[Any, ...]) -> Iterable[Row]:
+    kind = unit[0]
+    if kind == "rows":
+        return unit[1]  # type: ignore[no-any-return]
+    first_line, text = unit[1], unit[2]
+    if kind == "csv":
+        return CsvReader(io.StringIO(text, newline=""), header=_state["header"], first_line=first_line)
+    return JsonlReader(io.StringIO(text), first_line=first_line)
+
+
+def _work(unit: tuple[Any, ...]) -> tuple[str, dict[str, int], int, list[tuple[Any, ...]], int]:
+    """Parse, evaluate and render one unit of input.
+
+    Returns the text to write, the leads per stage, how many had data
+    issues, the rejected rows ``(number in the unit, line, reason,
+    original)`` and how many rows were read.
+    """
     rules, writer, as_of, strict = _state["rules"], _state["writer"], _state["as_of"], _state["strict"]
-    out: list[tuple[Any, ...]] = []
-    for row in batch:
+    texts: list[str] = []
+    stages: Counter[str] = Counter()
+    rejects: list[tuple[Any, ...]] = []
+    issues = read = 0
+    evaluate, render = rules.evaluate, writer.row
+    for row in _rows_of(unit):
+        read += 1
         if row.error is not None or row.lead is None:
-            out.append(("rejected", row.number, row.line, row.error, row.original))
+            rejects.append((row.number, row.line, row.error, row.original))
             continue
         try:
-            result = rules.evaluate(row.lead, as_of=as_of, strict=strict)
+            result = evaluate(row.lead, as_of=as_of, strict=strict)
         except LeadError as exc:
             reason = "; ".join(f"{i.get('field') or i.get('criterion')}: {i['message']} ({i.get('value')!r})" for i in exc.issues)
-            out.append(("rejected", row.number, row.line, reason or str(exc), row.original))
+            rejects.append((row.number, row.line, reason or str(exc), row.original))
             continue
-        details = result.to_dict() if writer.details else None
         try:
-            text = writer.row(row.original, row.lead, result.stage, result.summary(), details)
+            texts.append(render(row.original, row.lead, result.stage, result.summary(), result.to_dict() if writer.details else None))
         except Unwritable as exc:
-            out.append(("rejected", row.number, row.line, str(exc), row.original))
+            rejects.append((row.number, row.line, str(exc), row.original))
             continue
-        out.append(("ok", text, result.stage, bool(result._issues)))
-    return out
+        stages[result.stage] += 1
+        issues += bool(result._issues)
+    joiner = ",\n" if writer.fmt == "json" else ""
+    return joiner.join(texts), dict(stages), issues, rejects, read
 
 
-def _batches(rows: Iterable[Row], size: int) -> Iterator[list[Row]]:
+def _units(reader: Any, fmt: str, source: IO[str], rows: Iterator[Row] | None) -> Iterator[tuple[Any, ...]]:
+    """The input in units of about BATCH records: text for CSV and JSON Lines (parsed where it is evaluated), rows otherwise."""
+    if rows is None and fmt in ("csv", "jsonl"):
+        first_line = reader._reader.line_num + 1 if fmt == "csv" else 1
+        for line, text in chunks(source, first_line, BATCH, csv_quotes=fmt == "csv"):
+            yield (fmt, line, text)
+        return
     batch: list[Row] = []
-    for row in rows:
+    for row in rows if rows is not None else iter(reader):
         batch.append(row)
-        if len(batch) >= size:
-            yield batch
+        if len(batch) >= BATCH:
+            yield ("rows", batch)
             batch = []
     if batch:
-        yield batch
+        yield ("rows", batch)
 
 
-def _results(batches: Iterator[list[Row]], jobs: int, setup: tuple[Any, ...]) -> Iterator[list[tuple[Any, ...]]]:
-    """Processed batches in input order; at most IN_FLIGHT × jobs batches in memory."""
+def _results(units: Iterator[tuple[Any, ...]], jobs: int, setup: tuple[Any, ...]) -> Iterator[tuple[Any, ...]]:
+    """Processed units in input order; at most IN_FLIGHT × jobs units in memory."""
     if jobs <= 1:
         _setup(*setup)
-        for batch in batches:
-            yield _work(batch)
+        for unit in units:
+            yield _work(unit)
         return
     context = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
     with context.Pool(jobs, initializer=_setup, initargs=setup) as pool:
         pending: deque[Any] = deque()
-        for batch in batches:
-            pending.append(pool.apply_async(_work, (batch,)))
+        for unit in units:
+            pending.append(pool.apply_async(_work, (unit,)))
             if len(pending) >= IN_FLIGHT * jobs:
                 yield pending.popleft().get()
         while pending:
@@ -194,7 +222,7 @@ def qualify(
                 io.err.write(f"{input}: stopped before reading any row (--allow-missing-columns goes on anyway)\n")
                 return EXIT_USAGE
         out_fmt = output_format or (format_of(output) if output != "-" else None) or fmt
-        return _run(ruleset, reader, fmt, out_fmt, input, output, details, moment, strict, rejects, jobs, io)
+        return _run(ruleset, reader, fmt, out_fmt, input, output, details, moment, strict, rejects, jobs, io, source)
     except UnicodeDecodeError as exc:
         io.err.write(f"{input}: not UTF-8 text: {exc.reason} at byte {exc.start}\n")
         return EXIT_USAGE
@@ -229,10 +257,12 @@ def _run(
     rejects: str | None,
     jobs: int,
     io: Any,
+    source: IO[str],
 ) -> int:
-    rows = iter(reader)
+    rows: Iterator[Row] | None = None
     header = list(reader.header)
     if out_fmt == "csv" and in_fmt != "csv":  # JSON in, CSV out: columns of the first object
+        rows = iter(reader)
         first = next(rows, None)
         if first is not None:
             header = list(first.lead or {})
@@ -247,24 +277,24 @@ def _run(
     stages: Counter[str] = Counter()
     read = written = rejected = with_issues = 0
     progress = _Progress(io.err)
+    units = _units(reader, in_fmt, source, rows)
     try:
         sink.write(writer.start())
-        for processed in _results(_batches(rows, BATCH), jobs, (ruleset, writer, as_of, strict)):
-            for item in processed:
-                read += 1
-                if item[0] == "ok":
-                    sink.write(writer.separator(written == 0) + item[1])
-                    written += 1
-                    stages[item[2]] += 1
-                    with_issues += item[3]
+        for block, unit_stages, unit_issues, unit_rejects, unit_read in _results(units, jobs, (ruleset, writer, as_of, strict, header)):
+            if block:
+                sink.write(writer.separator(written == 0) + block)
+            for number, line, reason, original in unit_rejects:
+                number += read  # numbers in the unit, from its first row
+                if reject_sink is not None:
+                    record = original if isinstance(original, (dict, list, str)) or original is None else repr(original)
+                    reject_sink.write(json.dumps({"row": number, "line": line, "reason": reason, "record": record}, ensure_ascii=False) + "\n")
                 else:
-                    rejected += 1
-                    _, number, line, reason, original = item
-                    if reject_sink is not None:
-                        record = original if isinstance(original, (dict, list, str)) or original is None else repr(original)
-                        reject_sink.write(json.dumps({"row": number, "line": line, "reason": reason, "record": record}, ensure_ascii=False) + "\n")
-                    else:
-                        io.err.write(f"{input}:{line}: row {number} rejected: {reason}\n")
+                    io.err.write(f"{input}:{line}: row {number} rejected: {reason}\n")
+            read += unit_read
+            rejected += len(unit_rejects)
+            written += unit_read - len(unit_rejects)
+            stages.update(unit_stages)
+            with_issues += unit_issues
             progress.update(read)
         sink.write(writer.end(written > 0))
         sink.flush()
@@ -284,7 +314,6 @@ def _run(
     if with_issues:
         summary += f"; {with_issues:,} with data issues"
     io.err.write(summary + "\n")
-    assert read == written + rejected
     return EXIT_FAILED if rejected else EXIT_OK
 
 
