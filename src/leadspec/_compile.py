@@ -128,6 +128,15 @@ class EventScore:
 _EARLIEST = datetime.min.replace(tzinfo=timezone.utc)
 
 
+# CSV text of booleans as exports write it (exact spellings; the rest goes through Coercer)
+_TEXT_BOOLEANS = {
+    spelling: value
+    for words, value in ((("true", "yes", "y", "1", "t", "on"), True), (("false", "no", "n", "0", "f", "off"), False))
+    for word in words
+    for spelling in (word, word.capitalize(), word.upper())
+}
+
+
 class _Gen:
     def __init__(self, plan: Plan) -> None:
         self.plan = plan
@@ -183,9 +192,12 @@ class _Gen:
             low = self.ns.constant(c.min, "_min")
             high = self.ns.constant(c.max, "_max")
             types = f"type({var}) is int" if c.type == "integer" else f"(type({var}) is int or type({var}) is float)"
+            if c.type == "integer":  # CSV text of plain ASCII digits: int() is exact (the rest goes the slow way)
+                lines.append(f"if type({var}) is str and len({var}) < 19 and {var}.isdigit() and {var}.isascii(): {var} = int({var})")
             lines.append(f"if not ({types} and {low} <= {var} <= {high}): {var} = {cname}.coerce({var}, issues)")
         elif c.type == "boolean":
-            lines.append(f"if type({var}) is not bool: {var} = {cname}.coerce({var}, issues)")
+            table = self.ns.constant(_TEXT_BOOLEANS, "_bools")
+            lines.append(f"if type({var}) is not bool: {var} = {table}.get({var}) if type({var}) is str and {var} in {table} else {cname}.coerce({var}, issues)")
         elif c.type == "string":
             miss = self.ns.constant(c.missing, "_miss")
             lines += [
@@ -500,7 +512,7 @@ class Compiled:
         gen = _Gen(plan)
         self.source = gen.evaluate_source() + "\n\n" + gen.stage_source()
         namespace = dict(gen.ns.globals)
-        namespace["__builtins__"] = {"type": type, "int": int, "float": float, "str": str, "bool": bool, "Exception": Exception}
+        namespace["__builtins__"] = {"type": type, "int": int, "float": float, "str": str, "bool": bool, "len": len, "Exception": Exception}
         code = compile(self.source, f"<leadspec:{plan.name}>", "exec")
         exec(code, namespace)  # noqa: S102 - source generated from a checked tree, see module docstring
         # evaluate(rec, as_of, issues) -> (stage, fields, outcomes, stage outcomes, scores)
