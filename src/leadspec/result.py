@@ -427,6 +427,8 @@ class Result:
     def _missing_fast(self) -> list[str]:
         """:meth:`_build_missing` from the raw tuples (for ``summary()``, once per row)."""
         outcomes, values = self._raw[1], self._raw[0]
+        if None not in outcomes:
+            return []
         table, names = self._rs._missing_table()
         found = {i for index, fields in table if outcomes[index] is None for i in fields if values[i] is None}
         return [names[i] for i in sorted(found)]

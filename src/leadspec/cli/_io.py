@@ -110,10 +110,11 @@ class CsvReader:
     line ``first_line`` of the file (see :func:`chunks`).
     """
 
-    def __init__(self, stream: IO[str], header: list[str] | None = None, first_line: int = 1) -> None:
+    def __init__(self, stream: IO[str], header: list[str] | None = None, first_line: int = 1, columns: list[str] | None = None) -> None:
         self._reader = csv.reader(stream, strict=True)
         self.header_error: str | None = None
         self._offset = first_line - 1
+        self._columns = columns  # when given, a lead holds only these columns (what the rules read)
         if header is not None:
             self.header = header
             return
@@ -132,6 +133,10 @@ class CsvReader:
         number = 0
         reader = self._reader
         offset = self._offset
+        picks = None
+        if self._columns is not None:  # the last of equal headers wins, as in dict(zip(...))
+            where = {name: i for i, name in enumerate(header)}
+            picks = [(name, where[name]) for name in self._columns if name in where]
         line = reader.line_num + 1
         while True:
             try:
@@ -154,7 +159,8 @@ class CsvReader:
                 continue
             if len(values) < width:
                 values = values + [""] * (width - len(values))
-            yield Row(number, offset + start, dict(zip(header, values)), values)
+            lead = dict(zip(header, values)) if picks is None else {name: values[i] for name, i in picks}
+            yield Row(number, offset + start, lead, values)
 
 
 class JsonlReader:
@@ -350,7 +356,12 @@ class Writer:
             if self.details:
                 values.append(json.dumps(details, ensure_ascii=False))
             return self._csv_line(values)
-        obj = dict(lead) if not isinstance(original, dict) else dict(original)
+        if isinstance(original, dict):
+            obj = dict(original)
+        elif isinstance(original, list):  # a CSV row: every column, not only those the rules read
+            obj = dict(zip(self.header, original))
+        else:
+            obj = dict(lead)
         obj["stage"] = stage
         obj["reasons"] = reasons
         if self.details:

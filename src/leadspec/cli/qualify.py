@@ -34,7 +34,9 @@ _state: dict[str, Any] = {}
 
 
 def _setup(rules: Any, writer: Writer, as_of: datetime, strict: bool, header: list[str]) -> None:
-    _state.update(rules=rules, writer=writer, as_of=as_of, strict=strict, header=header)
+    # a CSV lead holds only the columns the rules read (the row is written back whole)
+    columns = sorted({spec.source or name for name, spec in rules.fields.items()} | {(spec.source or name).split(".")[0] for name, spec in rules.fields.items()})
+    _state.update(rules=rules, writer=writer, as_of=as_of, strict=strict, header=header, columns=columns)
 
 
 def _rows_of(unit: tuple[Any, ...]) -> Iterable[Row]:
@@ -43,7 +45,7 @@ def _rows_of(unit: tuple[Any, ...]) -> Iterable[Row]:
         return unit[1]  # type: ignore[no-any-return]
     first_line, text = unit[1], unit[2]
     if kind == "csv":
-        return CsvReader(io.StringIO(text, newline=""), header=_state["header"], first_line=first_line)
+        return CsvReader(io.StringIO(text, newline=""), header=_state["header"], first_line=first_line, columns=_state["columns"])
     return JsonlReader(io.StringIO(text), first_line=first_line)
 
 
