@@ -433,3 +433,20 @@ def test_test_file_typos_get_test_file_suggestions(tmp_path: Path) -> None:
     (tmp_path / "acme.test.yaml").write_text("rules: acme.yaml\ncases:\n  - name: x\n    lead: {}\n    expect: {stage: lead, pased: []}\n")
     code, out, _ = cli("test", str(tmp_path / "acme.test.yaml"))
     assert "unknown key 'pased' (did you mean 'passed'?); allowed here: stage, passed, failed, unknown, scores, missing, issues" in out
+
+
+def test_csv_records_are_written_back_exactly_as_they_were() -> None:
+    from leadspec.cli._io import _quote
+
+    for cell in ["a", "a,b", 'say "hi"', " lead", "x\ny", "", "Lead; not ICP fit: icp.x fail"]:
+        buffer = io.StringIO()
+        csv.writer(buffer).writerow([cell, "z"])
+        assert buffer.getvalue() == f"{_quote(cell)},z\r\n"
+    text = 'Lead Number,Tags,Notes\n1,"Ringing","quoted, as exported"\n2,Busy,"two\nlines"\n3,Busy\n'
+    code, out, _ = cli("qualify", RULES, "-", "--input-format", "csv", "--allow-missing-columns", *AS_OF, stdin=text)
+    assert code == 0
+    lines = out.split("\r\n")
+    assert lines[1].startswith('1,"Ringing","quoted, as exported",')  # the input's own quoting is kept
+    assert lines[2].startswith('2,Busy,"two\nlines",')
+    assert lines[3].startswith("3,Busy,,")  # a short row is padded to the header
+    assert [row[:3] for row in csv_rows(out)] == [["Lead Number", "Tags", "Notes"], ["1", "Ringing", "quoted, as exported"], ["2", "Busy", "two\nlines"], ["3", "Busy", ""]]

@@ -30,6 +30,7 @@ class Row:
     lead: dict[str, Any] | None  # what is evaluated
     original: Any  # what is written back: a list of CSV values, or the JSON object
     error: str | None = None
+    text: str | None = None  # a CSV record as the file has it, without its line ending
 
 
 def format_of(path: str) -> str | None:
@@ -111,6 +112,10 @@ class CsvReader:
     """
 
     def __init__(self, stream: IO[str], header: list[str] | None = None, first_line: int = 1, columns: list[str] | None = None) -> None:
+        self._lines: list[str] | None = None
+        if header is not None:  # a chunk: keep its lines to write each record back as it was
+            self._lines = list(stream)
+            stream = iter(self._lines)  # type: ignore[assignment]
         self._reader = csv.reader(stream, strict=True)
         self.header_error: str | None = None
         self._offset = first_line - 1
@@ -133,6 +138,7 @@ class CsvReader:
         number = 0
         reader = self._reader
         offset = self._offset
+        lines = self._lines
         picks = None
         if self._columns is not None:  # the last of equal headers wins, as in dict(zip(...))
             where = {name: i for i, name in enumerate(header)}
@@ -157,10 +163,18 @@ class CsvReader:
             if len(values) > width:
                 yield Row(number, offset + start, None, values, f"{len(values)} values but the header has {width} columns")
                 continue
-            if len(values) < width:
-                values = values + [""] * (width - len(values))
+            pad = width - len(values)
+            if pad:
+                values = values + [""] * pad
             lead = dict(zip(header, values)) if picks is None else {name: values[i] for name, i in picks}
-            yield Row(number, offset + start, lead, values)
+            text = None
+            if lines is not None:
+                end = line - 1
+                text = lines[start - 1] if end == start else "".join(lines[start - 1 : end])
+                text = text[:-2] if text.endswith("\r\n") else text[:-1] if text.endswith(("\n", "\r")) else text
+                if pad:
+                    text += "," * pad
+            yield Row(number, offset + start, lead, values, None, text)
 
 
 class JsonlReader:
@@ -340,8 +354,13 @@ class Writer:
     def end(self, wrote_any: bool) -> str:
         return ("\n]\n" if wrote_any else "]\n") if self.fmt == "json" else ""
 
-    def row(self, original: Any, lead: dict[str, Any], stage: str, reasons: str, details: dict[str, Any] | None) -> str:
+    def row(self, original: Any, lead: dict[str, Any], stage: str, reasons: str, details: dict[str, Any] | None, text: str | None = None) -> str:
         if self.fmt == "csv":
+            if text is not None:  # CSV in, CSV out: the record as it was, and the new cells
+                line = f"{text},{_quote(stage)},{_quote(reasons)}"
+                if self.details:
+                    line += "," + _quote(json.dumps(details, ensure_ascii=False))
+                return line + "\r\n"
             if isinstance(original, list):
                 values = list(original)
             else:  # JSON in, CSV out: the header comes from the first object
@@ -378,6 +397,13 @@ class Writer:
         buffer.truncate()
         self._csv.writerow(values)
         return buffer.getvalue()
+
+
+def _quote(cell: str) -> str:
+    """One CSV cell as csv.writer writes it (quoted when it has to be)."""
+    if any(c in cell for c in ',"\r\n'):
+        return '"' + cell.replace('"', '""') + '"'
+    return cell
 
 
 def _cell(value: Any) -> str:

@@ -74,7 +74,7 @@ def _work(unit: tuple[Any, ...]) -> tuple[str, dict[str, int], int, list[tuple[A
             rejects.append((row.number, row.line, reason or str(exc), row.original))
             continue
         try:
-            texts.append(render(row.original, row.lead, result.stage, result.summary(), result.to_dict() if writer.details else None))
+            texts.append(render(row.original, row.lead, result.stage, result.summary(), result.to_dict() if writer.details else None, row.text))
         except Unwritable as exc:
             rejects.append((row.number, row.line, str(exc), row.original))
             continue
