@@ -50,7 +50,6 @@ import argparse
 import ast
 import gc
 import json
-import os
 import platform
 import random
 import resource
@@ -68,6 +67,7 @@ from typing import Any
 import simpleeval  # type: ignore[import-untyped]
 
 import leadspec
+from _machine import cpu_name, usable_cores  # benchmarks/ is on sys.path when a script here runs
 
 try:
     import zen
@@ -595,17 +595,7 @@ def time_variant(v: Variant, leads: list[Lead], repeats: int) -> None:
 
 
 def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as handle:
-            for line in handle:
-                if line.startswith("model name"):
-                    cpu = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return f"{platform.system()} {platform.machine()}, {cpu}, {cores} cores"
+    return f"{platform.system()} {platform.machine()}, {cpu_name()}, {usable_cores()} cores"
 
 
 def peak_rss_mib() -> float:

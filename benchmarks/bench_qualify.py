@@ -80,6 +80,7 @@ from pathlib import Path
 from typing import Any
 
 import leadspec
+from _machine import cpu_name, usable_cores  # benchmarks/ is on sys.path when a script here runs
 
 ROOT = Path(__file__).resolve().parent.parent
 RULES_FILE = ROOT / "rules" / "x-education.yaml"
@@ -273,17 +274,7 @@ def time_evaluate(rules: leadspec.Ruleset, leads: list[dict[str, Any]]) -> tuple
 # Report
 # --------------------------------------------------------------------------------------
 def cores() -> str:
-    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    cpu = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as handle:
-            for line in handle:
-                if line.startswith("model name"):
-                    cpu = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
-    return f"{usable} cores ({platform.system()} {platform.machine()}, {cpu})"
+    return f"{usable_cores()} cores ({platform.system()} {platform.machine()}, {cpu_name()})"
 
 
 def git_commit() -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import ast
 import keyword
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Callable, Union
 
@@ -114,13 +114,16 @@ class Plan:
 
 
 class _Collector:
-    def __init__(self, positions: Positions) -> None:
+    """Problems of one file, located by their path in the document (errors, or warnings for lints)."""
+
+    def __init__(self, positions: Positions, severity: str = "error") -> None:
         self.positions = positions
+        self.severity = severity
         self.problems: list[Problem] = []
 
     def at(self, path: tuple[Any, ...], code: str, message: str, *, key: bool = False) -> None:
         line, col = self.positions.of(path, key=key)
-        self.problems.append(Problem(self.positions.file, line, col, code, message, format_path(path)))
+        self.problems.append(Problem(self.positions.file, line, col, code, message, format_path(path), severity=self.severity))
 
     def expr(self, path: tuple[Any, ...], text: str, problem: ExprProblem, offset: int = 0) -> None:
         line, col = self.positions.of(path)

@@ -23,7 +23,6 @@ from typing import Any, Callable
 from . import _functions as fn
 from ._check import CritPlan, GroupPlan, Plan, ScorePlan, walk_criteria
 from ._codegen import Env, Namespace, chain, compile_truth
-from ._fields import Coercer
 
 DISQUALIFIED = "disqualified"
 

@@ -38,8 +38,8 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING, Any, Union
 
-from ._check import CritPlan, GroupPlan, Plan, leaf_criteria
-from ._yaml import Positions, format_path
+from ._check import CritPlan, GroupPlan, Plan, _Collector, leaf_criteria
+from ._yaml import Positions
 from .errors import Problem
 
 if TYPE_CHECKING:
@@ -54,7 +54,7 @@ _DEPENDS = object()
 def lint(rules: Ruleset) -> list[Problem]:
     """Every lint warning of a loaded ruleset, sorted by line and column."""
     plan: Plan = rules._plan
-    out = _Warnings(plan.positions or Positions(rules.file))
+    out = _Collector(plan.positions or Positions(rules.file), severity="warning")
     _unused(plan, out)
     fixed = _constant_criteria(plan, out)
     _unreachable(plan, fixed, out)
@@ -62,20 +62,10 @@ def lint(rules: Ruleset) -> list[Problem]:
     return sorted(out.problems, key=lambda p: (p.line, p.column, p.code, p.message))
 
 
-class _Warnings:
-    def __init__(self, positions: Positions) -> None:
-        self.positions = positions
-        self.problems: list[Problem] = []
-
-    def at(self, path: tuple[Any, ...], code: str, message: str, *, key: bool = False) -> None:
-        line, col = self.positions.of(path, key=key)
-        self.problems.append(Problem(self.positions.file, line, col, code, message, format_path(path), severity="warning"))
-
-
 # -- unused fields and lists ---------------------------------------------------
 
 
-def _unused(plan: Plan, out: _Warnings) -> None:
+def _unused(plan: Plan, out: _Collector) -> None:
     fields: set[str] = set()
     lists: set[str] = set()
     for crit in plan.criteria:
@@ -127,7 +117,7 @@ def _truth(node: ast.expr) -> Any:
     return _DEPENDS
 
 
-def _constant_criteria(plan: Plan, out: _Warnings) -> dict[int, bool]:
+def _constant_criteria(plan: Plan, out: _Collector) -> dict[int, bool]:
     """Warn about every constant criterion; returns their truth by criterion index."""
     fixed: dict[int, bool] = {}
     for crit in plan.criteria:
@@ -210,7 +200,7 @@ def _clause(item: Union[CritPlan, GroupPlan], truth: bool, why: str) -> str:
     return f"{_name(item)} {'always passes' if truth else 'can never pass'} because {why}"
 
 
-def _unreachable(plan: Plan, fixed: dict[int, bool], out: _Warnings) -> None:
+def _unreachable(plan: Plan, fixed: dict[int, bool], out: _Collector) -> None:
     blocked: str | None = None  # the first stage that can never be reached
     for stage in plan.stages:
         if blocked is not None:
@@ -234,7 +224,7 @@ def _unreachable(plan: Plan, fixed: dict[int, bool], out: _Warnings) -> None:
 # -- duplicate criteria --------------------------------------------------------------
 
 
-def _duplicates(plan: Plan, fixed: dict[int, bool], out: _Warnings) -> None:
+def _duplicates(plan: Plan, fixed: dict[int, bool], out: _Collector) -> None:
     def key(crit: CritPlan) -> str | None:
         if crit.checked is None or crit.index in fixed:
             return None

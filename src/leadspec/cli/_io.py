@@ -141,8 +141,8 @@ class CsvReader:
         lines = self._lines
         picks = None
         if self._columns is not None:  # the last of equal headers wins, as in dict(zip(...))
-            where = {name: i for i, name in enumerate(header)}
-            picks = [(name, where[name]) for name in self._columns if name in where]
+            index = {name: i for i, name in enumerate(header)}
+            picks = [(name, index[name]) for name in self._columns if name in index]
         line = reader.line_num + 1
         while True:
             try:
