@@ -28,6 +28,7 @@ if _TYPE_CHECKING:  # pragma: no cover
         RulesetInfo,
         ScoreResult,
     )
+    from .diff import Edit, RulesDiff, Sample, Transition, diff
     from .ruleset import Ruleset, json_schema, load, loads
 
 __version__ = "0.1.0.dev0"
@@ -45,11 +46,17 @@ _LAZY = {
     "json_schema": "ruleset",
     "load": "ruleset",
     "loads": "ruleset",
+    "diff": "diff",
+    "RulesDiff": "diff",
+    "Edit": "diff",
+    "Transition": "diff",
+    "Sample": "diff",
 }
 
 __all__ = [
     "Contribution",
     "CriterionResult",
+    "Edit",
     "Issue",
     "LeadError",
     "LeadspecError",
@@ -57,11 +64,15 @@ __all__ = [
     "Problem",
     "Result",
     "ResultModel",
+    "RulesDiff",
     "Ruleset",
     "RulesError",
     "RulesetInfo",
+    "Sample",
     "ScoreResult",
+    "Transition",
     "__version__",
+    "diff",
     "json_schema",
     "load",
     "loads",

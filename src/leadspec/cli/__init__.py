@@ -20,6 +20,7 @@ import click
 
 from ._common import Streams
 from .check import check
+from .diff import diff
 from .explain import explain
 from .qualify import qualify
 from .schema import schema
@@ -41,13 +42,14 @@ def cli() -> None:
       leadspec qualify rules/x-education.yaml leads.csv -o qualified.csv
       leadspec explain rules/b2b-saas.yaml lead.json
       leadspec test
+      leadspec diff HEAD~1:rules/acme.yaml rules/acme.yaml --leads export.csv
       leadspec schema > leadspec.schema.json
 
     Exit codes: 0 success, 1 check or test failed or rows rejected, 2 usage or input error.
     """
 
 
-for command in (check, qualify, explain, test, schema):
+for command in (check, qualify, explain, test, diff, schema):
     cli.add_command(command)
 
 

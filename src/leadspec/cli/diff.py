@@ -1,0 +1,115 @@
+"""``leadspec diff``: what changed between two versions of a ruleset, and which leads it moves."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from datetime import datetime
+from typing import Any, Iterator
+
+import click
+
+from ..errors import RulesError
+from ._common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, as_of_option, print_problems, streams
+from ._io import FORMATS, format_of, open_text, reader_for
+
+
+class _SourceError(Exception):
+    pass
+
+
+def read_rules_text(spec: str) -> tuple[str, str]:
+    """The text of ``spec`` — a path, or ``REV:PATH`` read with git — and a name for messages."""
+    if os.path.exists(spec) or ":" not in spec:
+        try:
+            with open(spec, encoding="utf-8") as handle:
+                return handle.read(), spec
+        except OSError as exc:
+            raise _SourceError(f"{spec}: cannot read: {exc.strerror}") from None
+    rev, _, path = spec.partition(":")
+    try:
+        inside = subprocess.run(["git", "rev-parse", "--is-inside-work-tree"], capture_output=True, text=True, timeout=30)
+    except OSError:
+        raise _SourceError(f"{spec}: REV:PATH needs git, which is not installed") from None
+    if inside.returncode != 0:
+        raise _SourceError(f"{spec}: not in a git repository (REV:PATH is read with git show)")
+    if path and not path.startswith(("/", "./")):
+        prefix = subprocess.run(["git", "rev-parse", "--show-prefix"], capture_output=True, text=True, timeout=30).stdout.strip()
+        path = prefix + path  # like a path on the command line: relative to where you are
+    shown = subprocess.run(["git", "show", f"{rev}:{path}"], capture_output=True, text=True, timeout=60)
+    if shown.returncode != 0:
+        message = shown.stderr.strip().splitlines()[-1] if shown.stderr.strip() else "git show failed"
+        raise _SourceError(f"{spec}: {message.removeprefix('fatal: ')}")
+    return shown.stdout, spec
+
+
+def _leads(path: str, fmt: str | None, io: Any) -> Iterator[dict[str, Any]]:
+    fmt = fmt or format_of(path)
+    if fmt is None:
+        raise click.UsageError(f"cannot tell the format of {path!r} from its name; use --leads-format csv|jsonl|json")
+    source = open_text(path, io.inp)
+    try:
+        for row in reader_for(fmt, source):
+            if row.lead is not None:
+                yield row.lead
+            else:
+                io.err.write(f"{path}:{row.line}: row {row.number} skipped: {row.error}\n")
+    finally:
+        if source is not io.inp:
+            source.close()
+
+
+@click.command()
+@click.argument("old")
+@click.argument("new")
+@click.option("--leads", type=click.Path(dir_okay=False, allow_dash=True), help="Evaluate both versions on these leads (CSV, JSON Lines, JSON; .gz too).")
+@click.option("--leads-format", type=click.Choice(FORMATS), help="Format of --leads (default: from its extension).")
+@as_of_option
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True, help="markdown is made to paste into a pull request.")
+@click.option("--samples", type=click.IntRange(min=0), default=3, show_default=True, help="Sample leads shown per stage transition.")
+@click.option("--exit-code", is_flag=True, help="Exit 1 when anything changed, like git diff --exit-code.")
+def diff(old: str, new: str, leads: str | None, leads_format: str | None, as_of: datetime | None, fmt: str, samples: int, exit_code: bool) -> int:
+    """Show what changed between two versions of a ruleset, in sentences, and which leads it moves.
+
+    OLD and NEW are files, or REV:PATH read from git (v2026-Q3:rules/acme.yaml,
+    HEAD~1:rules/acme.yaml). Fields, lists, scores and their rules,
+    disqualifiers, stages and criteria are matched by id: reordering is not
+    a change, a renamed criterion is one removed and one added.
+
+    \b
+    Examples:
+      leadspec diff HEAD~1:rules/acme.yaml rules/acme.yaml
+      leadspec diff v2026-Q3:rules/acme.yaml rules/acme.yaml --leads export.csv --format markdown
+
+    Exit codes: 0 done (with --exit-code: no change), 1 something changed (with --exit-code),
+    2 a file or revision cannot be read, or the rules do not load.
+    """
+    from .. import loads
+    from ..diff import diff as compute
+
+    io = streams()
+    rulesets = []
+    for spec in (old, new):
+        try:
+            text, name = read_rules_text(spec)
+            rulesets.append(loads(text, name=name))
+        except _SourceError as exc:
+            io.err.write(f"{exc}\n")
+            return EXIT_USAGE
+        except RulesError as exc:
+            print_problems(exc.problems, "text", io.err)
+            return EXIT_USAGE
+    try:
+        lead_rows = _leads(leads, leads_format, io) if leads else None
+        result = compute(rulesets[0], rulesets[1], lead_rows, as_of=as_of, samples=samples)
+    except OSError as exc:
+        io.err.write(f"{leads}: cannot read: {exc.strerror or exc}\n")
+        return EXIT_USAGE
+    if fmt == "json":
+        io.out.write(json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n")
+    elif fmt == "markdown":
+        io.out.write(result.to_markdown())
+    else:
+        io.out.write(result.to_text())
+    return EXIT_FAILED if exit_code and result.changed else EXIT_OK

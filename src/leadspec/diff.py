@@ -1,0 +1,535 @@
+"""What changed between two versions of a ruleset, and which leads it moves.
+
+:func:`diff` matches everything by id (fields, lists, scores and their
+rules, disqualifiers, stages, criteria), so reordering is not a change,
+and turns each difference into a frozen :class:`Edit` that reads as one
+sentence (``icp.size: employees lower bound 50 → 100``). Bounds, list
+members and points are read from the checked expression trees, not from
+the text; any other change of an expression shows both expressions.
+
+With leads, both versions evaluate the same leads; :class:`RulesDiff`
+holds the stage transitions with samples and the totals per stage.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Iterable, Literal, Mapping
+
+from ._check import CritPlan, GroupPlan, walk_criteria
+from .ruleset import Ruleset, _as_of
+
+__all__ = ["Edit", "RulesDiff", "Sample", "Transition", "diff"]
+
+Kind = Literal["added", "removed", "changed"]
+
+
+@dataclass(frozen=True)
+class Edit:
+    """One difference: ``kind`` of ``area`` ``id`` (its ``what``, from ``old`` to ``new``), and the sentence."""
+
+    kind: Kind
+    area: str  # ruleset, field, list, score, rule, disqualifier, stage, criterion
+    id: str
+    what: str
+    old: Any
+    new: Any
+    sentence: str
+
+    def __str__(self) -> str:
+        return self.sentence
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "area": self.area, "id": self.id, "what": self.what, "old": _plain(self.old), "new": _plain(self.new), "sentence": self.sentence}
+
+
+@dataclass(frozen=True)
+class Sample:
+    """A lead that moved: its id (or row number) and the criteria whose outcome flipped."""
+
+    lead: str
+    flipped: tuple[tuple[str, str, str], ...]  # (criterion, old outcome, new outcome)
+
+
+@dataclass(frozen=True)
+class Transition:
+    from_stage: str
+    to_stage: str
+    count: int
+    share: float
+    samples: tuple[Sample, ...] = ()
+
+
+@dataclass(frozen=True)
+class RulesDiff:
+    """The edits between two rulesets and, with leads, their impact."""
+
+    old: tuple[str, str | None, str]  # name, version, digest
+    new: tuple[str, str | None, str]
+    edits: tuple[Edit, ...]
+    leads: int | None = None
+    transitions: tuple[Transition, ...] = ()
+    totals: tuple[tuple[str, int, int], ...] = ()  # (stage, before, after)
+    as_of: datetime | None = field(default=None, compare=False)
+
+    @property
+    def changed(self) -> bool:
+        """Whether the rules differ (a formatting-only change is no change)."""
+        return bool(self.edits)
+
+    @property
+    def moved(self) -> int:
+        """How many leads changed stage."""
+        return sum(t.count for t in self.transitions if t.from_stage != t.to_stage)
+
+    def summary(self) -> str:
+        n = len(self.edits)
+        text = f"{n} change{'s' if n != 1 else ''} from {_label(self.old)} to {_label(self.new)}"
+        if self.leads is not None:
+            text += f"; {self.moved:,} of {self.leads:,} leads change stage"
+        return text
+
+    def to_text(self) -> str:
+        lines = [self.summary()]
+        if self.edits:
+            lines += [""] + [f"  {e.sentence}" for e in self.edits]
+        if self.leads is not None:
+            lines += ["", "Stage transitions:"]
+            for t in self.transitions:
+                lines.append(f"  {t.from_stage} → {t.to_stage}: {t.count:,} ({t.share:.1%})")
+                for s in t.samples:
+                    flips = ", ".join(f"{c} {a} → {b}" for c, a, b in s.flipped) or "no criterion flipped"
+                    lines.append(f"      {s.lead}: {flips}")
+            lines += ["", "Leads per stage (before → after):"]
+            lines += [f"  {stage}: {before:,} → {after:,} ({after - before:+,})" for stage, before, after in self.totals]
+        return "\n".join(lines) + "\n"
+
+    def to_markdown(self) -> str:
+        """Markdown to paste into a pull request: a summary line, the edits, the transition table."""
+        out = [f"**{_md(self.summary())}**", ""]
+        if self.edits:
+            out += ["### Changes", ""] + [f"- {_md(e.sentence)}" for e in self.edits] + [""]
+        if self.leads is not None:
+            out += [f"### Impact on {self.leads:,} leads", "", "| from | to | leads | share |", "|---|---|---:|---:|"]
+            out += [f"| {t.from_stage} | {t.to_stage} | {t.count:,} | {t.share:.1%} |" for t in self.transitions]
+            out += ["", "| stage | before | after | change |", "|---|---:|---:|---:|"]
+            out += [f"| {stage} | {before:,} | {after:,} | {after - before:+,} |" for stage, before, after in self.totals]
+            samples = [(t, s) for t in self.transitions if t.from_stage != t.to_stage for s in t.samples]
+            if samples:
+                out += ["", "Sample leads that move:", ""]
+                for t, s in samples:
+                    flips = ", ".join(f"`{c}` {a} → {b}" for c, a, b in s.flipped) or "no criterion flipped"
+                    out.append(f"- {t.from_stage} → {t.to_stage}: {_md(s.lead)} ({flips})")
+            out.append("")
+        return "\n".join(out)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "old": dict(zip(("name", "version", "digest"), self.old)),
+            "new": dict(zip(("name", "version", "digest"), self.new)),
+            "changed": self.changed,
+            "edits": [e.to_dict() for e in self.edits],
+            "leads": self.leads,
+            "moved": self.moved if self.leads is not None else None,
+            "transitions": [
+                {
+                    "from": t.from_stage,
+                    "to": t.to_stage,
+                    "count": t.count,
+                    "share": t.share,
+                    "samples": [{"lead": s.lead, "flipped": [list(f) for f in s.flipped]} for s in t.samples],
+                }
+                for t in self.transitions
+            ],
+            "totals": [{"stage": s, "before": b, "after": a} for s, b, a in self.totals],
+        }
+
+
+def _label(info: tuple[str, str | None, str]) -> str:
+    name, version, digest = info
+    return f"{name} {version or digest[7:19]}"
+
+
+def _md(text: str) -> str:
+    return text.replace("|", "\\|").replace("*", "\\*").replace("_", "\\_")
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [_plain(v) for v in value]
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return str(value)
+
+
+def _num(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return f"{value:,}" if isinstance(value, int) and abs(value) >= 10000 else str(value)
+
+
+# -- expression changes ---------------------------------------------------------------
+
+
+class _Different(Exception):
+    pass
+
+
+def _constant_changes(old: ast.AST, new: ast.AST, parent: ast.AST | None = None, changes: list[Any] | None = None) -> list[tuple[ast.AST | None, ast.AST, Any, Any]]:
+    """The constants that differ between two trees of the same shape; raises _Different otherwise."""
+    changes = [] if changes is None else changes
+    if type(old) is not type(new):
+        raise _Different
+    if isinstance(old, ast.Constant):
+        if old.value != new.value or type(old.value) is not type(new.value):  # type: ignore[attr-defined]
+            changes.append((parent, old, old.value, new.value))  # type: ignore[attr-defined]
+        return changes
+    for name in old._fields:
+        if name in ("ctx", "type_comment", "kind"):
+            continue
+        a, b = getattr(old, name, None), getattr(new, name, None)
+        if isinstance(a, list):
+            if not isinstance(b, list) or len(a) != len(b):
+                raise _Different
+            for x, y in zip(a, b):
+                if isinstance(x, ast.AST):
+                    _constant_changes(x, y, old, changes)
+                elif x != y:
+                    raise _Different
+        elif isinstance(a, ast.AST):
+            _constant_changes(a, b, old, changes)  # type: ignore[arg-type]
+        elif a != b:
+            raise _Different
+    return changes
+
+
+_LOWER = {ast.Lt: "lower", ast.LtE: "lower", ast.Gt: "upper", ast.GtE: "upper"}  # constant on the left of the operator
+
+
+def _subject(node: ast.AST) -> str:
+    text = ast.unparse(node)
+    if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "score" and node.args:
+        return f"{ast.literal_eval(node.args[0])} score"
+    return text
+
+
+def _describe_constant(parent: ast.AST | None, const: ast.AST, old: Any, new: Any) -> str:
+    if isinstance(old, tuple) and isinstance(new, tuple):  # a list literal: members added or removed
+        added = [v for v in new if v not in old]
+        removed = [v for v in old if v not in new]
+        what = "list"
+        if isinstance(parent, ast.Compare):
+            operands = [parent.left, *parent.comparators]
+            index = next(i for i, o in enumerate(operands) if o is const)
+            if index > 0:
+                what = f"{_subject(operands[index - 1])} values"
+        parts = []
+        if added:
+            parts.append("added " + ", ".join(map(str, added)))
+        if removed:
+            parts.append("removed " + ", ".join(map(str, removed)))
+        return f"{what}: {'; '.join(parts) or 'reordered'}"
+    if isinstance(parent, ast.Compare):
+        operands = [parent.left, *parent.comparators]
+        index = next((i for i, o in enumerate(operands) if o is const), None)
+        if index is not None:
+            if index + 1 < len(operands):  # constant OP subject
+                op, subject = parent.ops[index], operands[index + 1]
+                side = {"lower": "lower bound", "upper": "upper bound"}.get(_LOWER.get(type(op), ""), "value")
+            else:  # subject OP constant
+                op, subject = parent.ops[index - 1], operands[index - 1]
+                side = {"lower": "upper bound", "upper": "lower bound"}.get(_LOWER.get(type(op), ""), "value")
+            name = _subject(subject)
+            if name.endswith(" score") and side == "lower bound":
+                return f"{name} threshold {_num(old)} → {_num(new)}"
+            return f"{name} {side} {_num(old)} → {_num(new)}"
+    if isinstance(parent, ast.keyword) and parent.arg == "within":
+        return f"window {old} → {new}"
+    return f"{_num(old)!s} → {_num(new)!s}"
+
+
+def _expression_change(old: CritPlan, new: CritPlan) -> list[str]:
+    """Sentences for a changed `when` (empty when the trees are equal)."""
+    if old.checked is None or new.checked is None:
+        return []
+    if ast.dump(old.checked.tree) == ast.dump(new.checked.tree):
+        return []
+    try:
+        changes = _constant_changes(old.checked.tree, new.checked.tree)
+    except _Different:
+        return [f"condition {old.checked.text} → {new.checked.text}"]
+    return [_describe_constant(parent, const, a, b) for parent, const, a, b in changes]
+
+
+# -- the edits ----------------------------------------------------------------------------
+
+
+class _Edits:
+    def __init__(self) -> None:
+        self.items: list[Edit] = []
+
+    def add(self, kind: Kind, area: str, id: str, what: str, old: Any, new: Any, sentence: str) -> None:
+        self.items.append(Edit(kind, area, id, what, old, new, sentence))
+
+    def mapping(self, area: str, label: str, old: Mapping[str, Any], new: Mapping[str, Any], describe: Any) -> None:
+        for key in old:
+            if key not in new:
+                self.add("removed", area, key, "", old[key], None, f"{label} {key} removed")
+        for key in new:
+            if key not in old:
+                self.add("added", area, key, "", None, new[key], f"{label} {key} added{describe(new[key])}")
+
+
+def _field_text(spec: Any) -> str:
+    text = f" ({spec.type}"
+    if spec.source:
+        text += f" from {spec.source}"
+    return text + ")"
+
+
+def _members(area: str, label: str, key: str, old: Iterable[Any], new: Iterable[Any], edits: _Edits, what: str = "") -> None:
+    old, new = list(old), list(new)
+    added = [v for v in new if v not in old]
+    removed = [v for v in old if v not in new]
+    parts = []
+    if added:
+        parts.append("added " + ", ".join(map(str, added)))
+    if removed:
+        parts.append("removed " + ", ".join(map(str, removed)))
+    if parts:
+        edits.add("changed", area, key, what or "values", old, new, f"{label}: {'; '.join(parts)}")
+
+
+def _fields(old: Ruleset, new: Ruleset, edits: _Edits) -> None:
+    a, b = old.fields, new.fields
+    edits.mapping("field", "field", a, b, _field_text)
+    for name in a:
+        if name not in b:
+            continue
+        x, y = a[name], b[name]
+        for attr in ("type", "source", "default", "min", "max", "format"):
+            if getattr(x, attr) != getattr(y, attr):
+                edits.add("changed", "field", name, attr, getattr(x, attr), getattr(y, attr), f"field {name}: {attr} {getattr(x, attr)} → {getattr(y, attr)}")
+        if (x.values or []) != (y.values or []) and set(x.values or []) != set(y.values or []):
+            _members("field", f"field {name} values", name, x.values or [], y.values or [], edits)
+
+
+def _lists(old: Ruleset, new: Ruleset, edits: _Edits) -> None:
+    a, b = old._plan.lists, new._plan.lists
+    edits.mapping("list", "list", a, b, lambda v: f" ({len(v)} values)")
+    for name in a:
+        if name in b and set(a[name]) != set(b[name]):
+            _members("list", f"list {name}", name, a[name], b[name], edits)
+
+
+def _criterion_changes(x: CritPlan, y: CritPlan, edits: _Edits, area: str) -> None:
+    for sentence in _expression_change(x, y):
+        edits.add("changed", area, y.id, "when", x.checked.text if x.checked else None, y.checked.text if y.checked else None, f"{y.id}: {sentence}")
+    if x.missing != y.missing:
+        edits.add("changed", area, y.id, "missing", x.missing, y.missing, f"{y.id}: a missing value now counts as {y.missing} (was {x.missing})")
+    bx = x.because.text if x.because else None
+    by = y.because.text if y.because else None
+    if bx != by:
+        edits.add("changed", area, y.id, "because", bx, by, f"{y.id}: explanation {bx!r} → {by!r}")
+    if x.group is not None and y.group is not None:
+        gx, gy = _group_text(x.group), _group_text(y.group)
+        if gx != gy:
+            edits.add("changed", area, y.id, "condition", gx, gy, f"{y.id}: needs {gx} → {gy}")
+
+
+def _group_text(group: GroupPlan) -> str:
+    return f"at least {group.n}" if group.op == "at_least" else group.op
+
+
+def _scores(old: Ruleset, new: Ruleset, edits: _Edits) -> None:
+    a = {s.name: s for s in old._plan.scores}
+    b = {s.name: s for s in new._plan.scores}
+    edits.mapping("score", "score", a, b, lambda s: "")
+    for name in a:
+        if name not in b:
+            continue
+        x, y = a[name], b[name]
+        for attr in ("window", "half_life", "min", "max"):
+            if getattr(x, attr) != getattr(y, attr):
+                ox, oy = getattr(x, attr), getattr(y, attr)
+                edits.add("changed", "score", name, attr, ox, oy, f"score {name}: {attr.replace('_', ' ')} {_duration(ox)} → {_duration(oy)}")
+        for kind in x.events:
+            if kind not in y.events:
+                edits.add("removed", "score", name, f"events.{kind}", x.events[kind], None, f"score {name}: {kind} no longer scores (was {_points(x.events[kind][0])} points)")
+        for kind in y.events:
+            if kind not in x.events:
+                edits.add("added", "score", name, f"events.{kind}", None, y.events[kind], f"score {name}: {kind} scores {_points(y.events[kind][0])} points")
+            elif x.events[kind] != y.events[kind]:
+                (op, oc), (np_, nc) = x.events[kind], y.events[kind]
+                if op != np_:
+                    edits.add("changed", "score", name, f"events.{kind}.points", op, np_, f"score {name}: {kind} points {_num(op)} → {_num(np_)}")
+                if oc != nc:
+                    edits.add("changed", "score", name, f"events.{kind}.max", oc, nc, f"score {name}: {kind} cap {oc} → {nc}")
+        rx = {r.id.split(".", 1)[1]: r for r in x.rules}
+        ry = {r.id.split(".", 1)[1]: r for r in y.rules}
+        for rid, rule in rx.items():
+            if rid not in ry:
+                edits.add("removed", "rule", rule.id, "", rule.points, None, f"score {name}: rule {rid} removed (was {_points(rule.points)} points)")
+        for rid, rule in ry.items():
+            if rid not in rx:
+                when = rule.checked.text if rule.checked else ""
+                edits.add("added", "rule", rule.id, "", None, rule.points, f"score {name}: rule {rid} added ({_points(rule.points)} points when {when})")
+                continue
+            old_rule = rx[rid]
+            if old_rule.points != rule.points:
+                edits.add("changed", "rule", rule.id, "points", old_rule.points, rule.points, f"score {name}: rule {rid} points {_points(old_rule.points)} → {_points(rule.points)}")
+            _criterion_changes(old_rule, rule, edits, "rule")
+
+
+def _points(value: Any) -> str:
+    text = _num(value)
+    return text if text.startswith("-") else "+" + text
+
+
+def _duration(value: Any) -> str:
+    if value is None:
+        return "none"
+    if hasattr(value, "total_seconds"):
+        seconds = int(value.total_seconds())
+        for unit, size in (("w", 604800), ("d", 86400), ("h", 3600), ("m", 60)):
+            if seconds % size == 0:
+                return f"{seconds // size}{unit}"
+        return f"{seconds}s"
+    return _num(value)
+
+
+def _disqualifiers(old: Ruleset, new: Ruleset, edits: _Edits) -> None:
+    a = {c.id: c for c in old._plan.disqualify}
+    b = {c.id: c for c in new._plan.disqualify}
+    for cid, c in a.items():
+        if cid not in b:
+            edits.add("removed", "disqualifier", cid, "", c.checked.text if c.checked else None, None, f"{cid} removed (was {c.checked.text if c.checked else ''})")
+    for cid, c in b.items():
+        if cid not in a:
+            edits.add("added", "disqualifier", cid, "", None, c.checked.text if c.checked else None, f"{cid} added: {c.checked.text if c.checked else ''}")
+        else:
+            _criterion_changes(a[cid], c, edits, "disqualifier")
+
+
+def _stages(old: Ruleset, new: Ruleset, edits: _Edits) -> None:
+    a = {s.id: s for s in old._plan.stages}
+    b = {s.id: s for s in new._plan.stages}
+    for sid in a:
+        if sid not in b:
+            edits.add("removed", "stage", sid, "", a[sid].label, None, f"stage {sid} removed")
+    for sid in b:
+        if sid not in a:
+            edits.add("added", "stage", sid, "", None, b[sid].label, f"stage {sid} added ({b[sid].label})")
+    common_old = [s for s in a if s in b]
+    common_new = [s for s in b if s in a]
+    if common_old != common_new:
+        edits.add("changed", "stage", "*", "order", common_old, common_new, f"stage order {' → '.join(common_old)} changed to {' → '.join(common_new)}")
+    for sid in common_new:
+        x, y = a[sid], b[sid]
+        for attr in ("label", "owner", "sla", "description"):
+            if getattr(x, attr) != getattr(y, attr):
+                edits.add("changed", "stage", sid, attr, getattr(x, attr), getattr(y, attr), f"stage {sid}: {attr} {getattr(x, attr)} → {getattr(y, attr)}")
+        if _group_text(x.cond) != _group_text(y.cond):
+            edits.add("changed", "stage", sid, "condition", _group_text(x.cond), _group_text(y.cond), f"stage {sid}: needs {_group_text(x.cond)} of its criteria → {_group_text(y.cond)}")
+        cx = {c.id: c for c in walk_criteria(x.cond)}
+        cy = {c.id: c for c in walk_criteria(y.cond)}
+        for cid, c in cx.items():
+            if cid not in cy:
+                text = c.checked.text if c.checked else _group_text(c.group) if c.group else ""
+                edits.add("removed", "criterion", cid, "", text, None, f"{cid} removed (was {text})")
+        for cid, c in cy.items():
+            if cid not in cx:
+                text = c.checked.text if c.checked else _group_text(c.group) if c.group else ""
+                edits.add("added", "criterion", cid, "", None, text, f"{cid} added: {text}")
+            else:
+                _criterion_changes(cx[cid], c, edits, "criterion")
+
+
+def _ruleset(old: Ruleset, new: Ruleset, edits: _Edits) -> None:
+    if old.version != new.version:
+        edits.add("changed", "ruleset", "version", "version", old.version, new.version, f"version {old.version} → {new.version}")
+    if old.description != new.description:
+        edits.add("changed", "ruleset", "description", "description", old.description, new.description, "description changed")
+    if set(old.owners) != set(new.owners):
+        _members("ruleset", "owners", "owners", old.owners, new.owners, edits, "owners")
+    if old._plan.missing != new._plan.missing:
+        _members("ruleset", "missing markers", "missing", sorted(old._plan.missing), sorted(new._plan.missing), edits, "missing")
+    if (old._plan.base.id, old._plan.base.label) != (new._plan.base.id, new._plan.base.label):
+        edits.add("changed", "ruleset", "base", "base", old._plan.base.id, new._plan.base.id, f"base stage {old._plan.base.id} → {new._plan.base.id}")
+
+
+# -- impact on leads --------------------------------------------------------------------------
+
+
+def _lead_id(ruleset: Ruleset, id_field: str | None) -> str | None:
+    if id_field is not None:
+        return id_field
+    for name, spec in ruleset.fields.items():
+        if name == "id" or name.endswith(("_id", "_number")):
+            return spec.source or name
+    return None
+
+
+def diff(
+    old: Ruleset,
+    new: Ruleset,
+    leads: Iterable[Mapping[str, Any]] | None = None,
+    as_of: datetime | date | str | None = None,
+    *,
+    samples: int = 3,
+    id_field: str | None = None,
+) -> RulesDiff:
+    """The edits from ``old`` to ``new`` and, with ``leads``, how their stages move.
+
+    Samples name each lead by its id column — ``id_field``, else the source
+    of a field called ``id`` or ending in ``_id`` or ``_number`` — or by its
+    row number.
+    """
+    edits = _Edits()
+    _ruleset(old, new, edits)
+    _fields(old, new, edits)
+    _lists(old, new, edits)
+    _scores(old, new, edits)
+    _disqualifiers(old, new, edits)
+    _stages(old, new, edits)
+    result = RulesDiff(
+        old=(old.name, old.version, old.digest),
+        new=(new.name, new.version, new.digest),
+        edits=tuple(edits.items),
+    )
+    if leads is None:
+        return result
+    moment = _as_of(as_of)
+    key = _lead_id(new, id_field) or _lead_id(old, id_field)
+    counts: Counter[tuple[str, str]] = Counter()
+    picked: dict[tuple[str, str], list[Sample]] = {}
+    before: Counter[str] = Counter()
+    after: Counter[str] = Counter()
+    total = 0
+    for number, lead in enumerate(leads, 1):
+        total += 1
+        a = old.evaluate(lead, as_of=moment)
+        b = new.evaluate(lead, as_of=moment)
+        pair = (a.stage, b.stage)
+        counts[pair] += 1
+        before[a.stage] += 1
+        after[b.stage] += 1
+        if a.stage != b.stage and len(picked.setdefault(pair, [])) < samples:
+            outcomes = {c.id: c.outcome for c in a.criteria}
+            flipped = tuple((c.id, outcomes[c.id], c.outcome) for c in b.criteria if c.id in outcomes and outcomes[c.id] != c.outcome)
+            name = str(lead.get(key)) if key and lead.get(key) not in (None, "") else f"row {number}"
+            picked[pair].append(Sample(name, flipped))
+    order = {s: i for i, s in enumerate(list(dict.fromkeys(old.stage_ids + new.stage_ids)))}
+    transitions = tuple(
+        Transition(f, t, n, n / total, tuple(picked.get((f, t), ())))
+        for (f, t), n in sorted(counts.items(), key=lambda item: (item[0][0] == item[0][1], -item[1], order[item[0][0]], order[item[0][1]]))
+    )
+    stages = list(dict.fromkeys(old.stage_ids + new.stage_ids))
+    totals = tuple((s, before[s], after[s]) for s in stages if before[s] or after[s])
+    return RulesDiff(result.old, result.new, result.edits, total, transitions, totals, moment)
+
