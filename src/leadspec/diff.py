@@ -170,7 +170,7 @@ def _plain(value: Any) -> Any:
 def _num(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return f"{value:,}" if isinstance(value, int) and abs(value) >= 10000 else str(value)
+    return f"{value:,}" if isinstance(value, int) and abs(value) >= 1000 else str(value)
 
 
 # -- expression changes ---------------------------------------------------------------
@@ -236,8 +236,9 @@ def _describe_constant(parent: ast.AST | None, const: ast.AST, old: Any, new: An
         return f"{what}: {'; '.join(parts) or 'reordered'}"
     if isinstance(parent, ast.Compare):
         operands = [parent.left, *parent.comparators]
-        index = next((i for i, o in enumerate(operands) if o is const), None)
-        if index is not None:
+        where = next((i for i, o in enumerate(operands) if o is const), None)
+        if where is not None:
+            index = where
             if index + 1 < len(operands):  # constant OP subject
                 op, subject = parent.ops[index], operands[index + 1]
                 side = {"lower": "lower bound", "upper": "upper bound"}.get(_LOWER.get(type(op), ""), "value")

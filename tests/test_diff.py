@@ -1,0 +1,214 @@
+"""Quarterly review: edits between two versions of a ruleset, and their impact on leads."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import shutil
+import subprocess
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+import leadspec
+from leadspec.cli import run
+from conftest import FIXTURES, ROOT
+
+ACME = (FIXTURES / "acme-b2b.yaml").read_text()
+AS_OF = "2026-11-01T00:00:00Z"
+
+
+def edits(old: str, new: str) -> list[str]:
+    return [e.sentence for e in leadspec.diff(leadspec.loads(old), leadspec.loads(new)).edits]
+
+
+def changed(*replacements: tuple[str, str]) -> str:
+    text = ACME
+    for a, b in replacements:
+        assert a in text, a
+        text = text.replace(a, b)
+    return text
+
+
+@pytest.mark.parametrize(
+    ("replacements", "expected"),
+    [
+        # numeric bounds, read from the expression tree
+        ([("50 <= employees <= 5000", "100 <= employees <= 5000")], ["icp.size: employees lower bound 50 → 100"]),
+        ([("50 <= employees <= 5000", "50 <= employees <= 10000")], ["icp.size: employees upper bound 5,000 → 10,000"]),
+        ([("timeline_days <= 90", "timeline_days <= 60")], ["sql.timeline: timeline_days upper bound 90 → 60"]),
+        ([("score('engagement') >= 40", "score('engagement') >= 35")], ["mql.engaged: engagement score threshold 40 → 35"]),
+        ([("within='30d'", "within='45d'")], ["mql.demo_request: window 30d → 45d"]),
+        # list members, in a literal and in a named list
+        ([("['manager', 'director', 'vp', 'c_level']", "['director', 'vp', 'c_level']")], ["icp.buyer: seniority values: removed manager"]),
+        ([("target_industries: [saas, fintech, healthcare]", "target_industries: [saas, fintech, healthcare, retail]")], ["list target_industries: added retail"]),
+        # any other change of an expression shows both
+        ([("when: budget_confirmed", "when: budget_confirmed or decision_maker")], ["sql.budget: condition budget_confirmed → budget_confirmed or decision_maker"]),
+        # score rules and event points
+        ([("points: -50}", "points: -40}")], ["score fit: rule student points -50 → -40"]),
+        ([("      - {id: student, when: \"contains_any(title, ['student', 'intern'])\", points: -50}\n", "")], ["score fit: rule student removed (was -50 points)"]),
+        ([("demo_request: 30\n", "demo_request: 40\n")], ["score engagement: demo_request points 30 → 40"]),
+        ([("{points: 1, max: 10}", "{points: 1, max: 20}")], ["score engagement: page_view cap 10 → 20"]),
+        ([("    window: 90d", "    window: 60d")], ["score engagement: window 90d → 60d"]),
+        ([("    max: 100\n", "    max: 80\n")], ["score engagement: max 100 → 80"]),
+        # stages and their metadata
+        ([("sla: 15m", "sla: 30m")], ["stage sql: sla 15m → 30m"]),
+        ([("label: ICP fit", "label: Ideal customer")], ["stage icp: label ICP fit → Ideal customer"]),
+        ([("    owner: marketing\n    any:", "    owner: marketing\n    all:")], ["stage mql: needs any of its criteria → all"]),
+        ([("      - {id: timeline, when: timeline_days <= 90}\n", "")], ["sql.timeline removed (was timeline_days <= 90)"]),
+        ([("      - {id: timeline, when: timeline_days <= 90}\n", "      - {id: timeline, when: timeline_days <= 90}\n      - {id: champion, when: decision_maker}\n")], ["sql.champion added: decision_maker"]),
+        ([("{id: timeline, when: timeline_days <= 90}", "{id: timeline, when: timeline_days <= 90, missing: fail}")], ["sql.timeline: a missing value now counts as fail (was unknown)"]),
+        ([("because: budget confirmed", "because: budget signed off")], ["sql.budget: explanation 'budget confirmed' → 'budget signed off'"]),
+        # disqualifiers
+        ([("    because: works for a competitor\n", "    because: works for a competitor\n  - {id: tiny, when: employees < 5}\n")], ["disqualify.tiny added: employees < 5"]),
+        # fields and ruleset metadata
+        ([("source: NumberOfEmployees", "source: Employees")], ["field employees: source NumberOfEmployees → Employees"]),
+        ([("  title:      {type: string}\n", "  title:      {type: string}\n  phone:      {type: string}\n")], ["field phone added (string)"]),
+        ([("values: [saas, fintech, healthcare, retail, other]", "values: [saas, fintech, healthcare, retail, other, edtech]")], ["field industry values: added edtech"]),
+        ([('version: "2026-Q4"', 'version: "2027-Q1"')], ["version 2026-Q4 → 2027-Q1"]),
+        ([('"Select", "null"]', '"Select", "null", "none"]')], ["missing markers: added none"]),
+    ],
+)
+def test_each_kind_of_edit_reads_as_one_sentence(replacements: list[tuple[str, str]], expected: list[str]) -> None:
+    assert edits(ACME, changed(*replacements)) == expected
+
+
+def test_reordering_comments_and_formatting_are_not_changes() -> None:
+    text = ACME.replace("  fit:                               # profile: points per rule", "  fit:")
+    # move the sql stage's criteria around and the fields' order
+    text = text.replace(
+        "      - {id: budget, when: budget_confirmed, because: budget confirmed}\n      - {id: authority, when: decision_maker, because: talking to the decision-maker}\n",
+        "      - {id: authority, when: decision_maker, because: talking to the decision-maker}\n      - {id: budget, when: budget_confirmed, because: budget confirmed}\n",
+    )
+    text = text.replace("  title:      {type: string}\n  email:      {type: string}\n", "  email:      {type: string}\n  title:      {type: string}\n")
+    text = text.replace("50 <= employees <= 5000", "50<=employees<=5000")
+    assert text != ACME
+    result = leadspec.diff(leadspec.loads(ACME), leadspec.loads(text))
+    assert result.edits == () and not result.changed
+
+
+def test_a_renamed_criterion_is_removed_and_added() -> None:
+    assert edits(ACME, changed(("id: size", "id: headcount"))) == [
+        "icp.size removed (was 50 <= employees <= 5000)",
+        "icp.headcount added: 50 <= employees <= 5000",
+    ]
+
+
+def test_stage_order_is_a_change() -> None:
+    text = "fields: {a: {type: integer}}\nstages: [{id: one, when: a > 1}, {id: two, when: a > 2}]\n"
+    swapped = "fields: {a: {type: integer}}\nstages: [{id: two, when: a > 2}, {id: one, when: a > 1}]\n"
+    got = edits("leadspec: 1\nname: t\n" + text, "leadspec: 1\nname: t\n" + swapped)
+    assert got == ["stage order one → two changed to two → one"]
+
+
+SAMPLE = ROOT / "examples" / "x-education-sample.csv"
+
+
+def _sample_rows() -> list[dict[str, str]]:
+    with open(SAMPLE, newline="", encoding="utf-8-sig") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_transitions_equal_evaluating_both_versions_on_real_leads() -> None:
+    old_text = (ROOT / "rules" / "x-education.yaml").read_text()
+    new_text = old_text.replace("seconds_on_site >= 600", "seconds_on_site >= 900")
+    assert new_text != old_text
+    old, new = leadspec.loads(old_text), leadspec.loads(new_text)
+    rows = _sample_rows()
+    result = leadspec.diff(old, new, leads=rows, as_of=AS_OF)
+    expected = Counter((old.evaluate(r, as_of=AS_OF).stage, new.evaluate(r, as_of=AS_OF).stage) for r in rows)
+    assert {(t.from_stage, t.to_stage): t.count for t in result.transitions} == dict(expected)
+    assert result.leads == len(rows) == sum(t.count for t in result.transitions)
+    assert result.moved == sum(n for (a, b), n in expected.items() if a != b) > 0
+    before = Counter(a for a, _ in expected.elements())
+    after = Counter(b for _, b in expected.elements())
+    assert {s: (b, a) for s, b, a in result.totals} == {s: (before[s], after[s]) for s in set(before) | set(after)}
+    moved = [t for t in result.transitions if t.from_stage != t.to_stage]
+    for t in moved:
+        assert 1 <= len(t.samples) <= 3
+        for sample in t.samples:
+            row = next(r for r in rows if r["Lead Number"] == sample.lead)  # named by the lead_number column
+            a, b = old.evaluate(row, as_of=AS_OF), new.evaluate(row, as_of=AS_OF)
+            assert (a.stage, b.stage) == (t.from_stage, t.to_stage)
+            assert ("engagement.long_visit", "pass", "fail") in sample.flipped
+    assert all(t.samples == () for t in result.transitions if t.from_stage == t.to_stage)
+
+
+def test_markdown_renders_a_summary_the_edits_and_a_transition_table() -> None:
+    from markdown_it import MarkdownIt
+
+    old_text = (ROOT / "rules" / "x-education.yaml").read_text()
+    new_text = old_text.replace("seconds_on_site >= 600", "seconds_on_site >= 900")
+    result = leadspec.diff(leadspec.loads(old_text), leadspec.loads(new_text), leads=_sample_rows(), as_of=AS_OF)
+    html = MarkdownIt("commonmark").enable("table").render(result.to_markdown())
+    assert html.count("<table>") == 2
+    assert "<th>from</th>\n<th>to</th>\n<th style=\"text-align:right\">leads</th>" in html
+    assert "<li>engagement.long_visit: seconds_on_site lower bound 600 → 900</li>" in html
+    assert html.startswith("<p><strong>2 changes from x-education 2026-11 to x-education 2026-11;")
+    rows = html.split("<tbody>")[1].split("</tbody>")[0].count("<tr>")
+    assert rows == len(result.transitions)
+
+
+def test_json_output_is_the_whole_diff() -> None:
+    result = leadspec.diff(leadspec.loads(ACME), leadspec.loads(changed(("sla: 15m", "sla: 30m"))))
+    data = json.loads(json.dumps(result.to_dict()))
+    assert data["changed"] is True and data["leads"] is None
+    assert data["edits"] == [{"kind": "changed", "area": "stage", "id": "sql", "what": "sla", "old": "15m", "new": "30m", "sentence": "stage sql: sla 15m → 30m"}]
+
+
+# -- the command, with REV:PATH -------------------------------------------------------------
+def cli(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    return run(list(argv), stdout=out, stderr=err), out.getvalue(), err.getvalue()
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    git = ["git", "-c", "user.name=leadspec", "-c", "user.email=leadspec@example.invalid"]
+    subprocess.run([*git, "init", "-q"], cwd=tmp_path, check=True)
+    (tmp_path / "rules").mkdir()
+    shutil.copy(ROOT / "rules" / "x-education.yaml", tmp_path / "rules" / "x.yaml")
+    subprocess.run([*git, "add", "."], cwd=tmp_path, check=True)
+    subprocess.run([*git, "commit", "-qm", "Q3"], cwd=tmp_path, check=True)
+    subprocess.run([*git, "tag", "v2026-Q3"], cwd=tmp_path, check=True)
+    path = tmp_path / "rules" / "x.yaml"
+    path.write_text(path.read_text().replace("seconds_on_site >= 600", "seconds_on_site >= 900"))
+    cwd = os.getcwd()
+    os.chdir(tmp_path)
+    yield tmp_path
+    os.chdir(cwd)
+
+
+def test_diff_reads_rev_path_with_git(repo: Path) -> None:
+    code, out, err = cli("diff", "v2026-Q3:rules/x.yaml", "rules/x.yaml")
+    assert code == 0, err
+    assert out.splitlines()[0] == "2 changes from x-education 2026-11 to x-education 2026-11"
+    assert "  mql.time_on_site: seconds_on_site lower bound 600 → 900" in out
+    code, out, _ = cli("diff", "HEAD:rules/x.yaml", "rules/x.yaml", "--exit-code")
+    assert code == 1
+    code, out, _ = cli("diff", "HEAD:rules/x.yaml", "v2026-Q3:rules/x.yaml", "--exit-code")
+    assert code == 0 and out.startswith("0 changes")
+    code, out, err = cli("diff", "v2026-Q3:rules/x.yaml", "rules/x.yaml", "--leads", str(SAMPLE), "--as-of", "2026-11-01", "--format", "markdown")
+    assert code == 0, err
+    assert "| from | to | leads | share |" in out
+
+
+def test_diff_unknown_revision_and_outside_a_repository(repo: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
+    code, _, err = cli("diff", "v1999:rules/x.yaml", "rules/x.yaml")
+    assert code == 2 and err.startswith("v1999:rules/x.yaml: invalid object name 'v1999'")
+    outside = tmp_path_factory.mktemp("outside")
+    os.chdir(outside)
+    code, _, err = cli("diff", "HEAD:rules/x.yaml", str(repo / "rules" / "x.yaml"))
+    assert code == 2 and "not in a git repository" in err
+
+
+def test_diff_of_broken_rules_is_a_usage_error(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("leadspec: 1\nname: b\nfields: {a: {type: integer}}\nstages: [{id: s, when: aa > 1}]\n")
+    code, _, err = cli("diff", str(FIXTURES / "acme-b2b.yaml"), str(broken))
+    assert code == 2 and "error[unknown-name]" in err
