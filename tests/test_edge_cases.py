@@ -276,3 +276,14 @@ def test_one_result_explained_from_many_threads() -> None:
         result = rules.evaluate(lead, as_of=AS_OF)
         with ThreadPoolExecutor(4) as pool:
             assert all(d == expected for d in pool.map(lambda _: result.to_dict(), range(8)))
+
+
+def test_soft_keywords_are_fine_as_field_names() -> None:
+    rules = load("fields: {type: {type: string}, match: {type: integer}}\nstages: [{id: s, when: \"type == 'partner' and match > 1\"}]\n")
+    assert rules.evaluate({"type": "partner", "match": 2}, as_of=AS_OF).stage == "s"
+
+
+@pytest.mark.parametrize("expression", ["flag in ['yes']", "created in ['2026-01-01']"])
+def test_booleans_and_dates_in_a_list_of_text_are_refused(expression: str) -> None:
+    problems = problems_of(rules_text(f"fields: {{flag: {{type: boolean}}, created: {{type: date}}}}\nstages: [{{id: s, when: \"{expression}\"}}]\n"))
+    assert [p.code for p in problems] == ["type-mismatch"]

@@ -480,7 +480,7 @@ class _Checker:
     def names(self) -> None:
         for kind, names in (("field", self.s["fields"]), ("list", self.s["lists"])):
             for name in names:
-                if keyword.iskeyword(name) or keyword.issoftkeyword(name):
+                if keyword.iskeyword(name):  # soft keywords (match, case, type) are fine as names
                     self.out.at((kind + "s", name), "bad-id", f"{name!r} is a Python keyword and cannot be used as a {kind} name", key=True)
         for name in self.s["lists"]:
             if name in self.s["fields"]:

@@ -426,6 +426,9 @@ class Checker:
         if lt.kind == STR and any(not isinstance(i, str) for i in items):
             self.error(where, "type-mismatch", f"{_describe(left, lt)} is compared with numbers; this is never true")
             return False
+        if lt.kind in (BOOL, DATE, DATETIME) and any(isinstance(i, str) for i in items):
+            self.error(where, "type-mismatch", f"{_describe(left, lt)} is compared with text values; this is never true")
+            return False
         if lt.values is not None:
             for item in items:
                 if item not in lt.values:
