@@ -287,3 +287,11 @@ def test_soft_keywords_are_fine_as_field_names() -> None:
 def test_booleans_and_dates_in_a_list_of_text_are_refused(expression: str) -> None:
     problems = problems_of(rules_text(f"fields: {{flag: {{type: boolean}}, created: {{type: date}}}}\nstages: [{{id: s, when: \"{expression}\"}}]\n"))
     assert [p.code for p in problems] == ["type-mismatch"]
+
+
+def test_explain_says_why_a_none_stage_was_reached() -> None:
+    rules = load("fields: {spam: {type: boolean}, bounced: {type: boolean}}\nstages: [{id: clean, none: [{spam: spam}, {bounced: bounced}]}]\n")
+    text = rules.evaluate({"spam": False, "bounced": False}, as_of=AS_OF).explain()
+    assert "  ✓ not clean.spam: spam is no (does not meet spam)" not in text  # stage criteria say "needs"
+    assert "  ✓ not clean.spam: spam is no, needs spam" in text
+    assert "  ✓ not clean.bounced: bounced is no, needs bounced" in text

@@ -482,9 +482,9 @@ class Result:
                 lines.append(f"  otherwise: {plan.stages[reached - 1].label}")
         reached = self._reached()
         for st in plan.stages[:reached]:
-            for c in _stage_passes(st.cond):
-                if self._outcome(c) is True:
-                    lines.append(f"  ✓ {c.id}: {by_id[c.id].because}")
+            for c, helps in _stage_passes(st.cond):
+                if self._outcome(c) is helps:
+                    lines.append(f"  ✓ {c.id}: {by_id[c.id].because}" if helps else f"  ✓ not {c.id}: {by_id[c.id].because}")
         nxt = self.next
         if nxt is not None:
             nstage = next(s for s in plan.stages if s.id == nxt.stage)
@@ -529,17 +529,16 @@ class Result:
         return self.explain()
 
 
-def _stage_passes(group: GroupPlan) -> list[CritPlan]:
-    """The criteria that explain why a reached stage passed."""
-    out: list[CritPlan] = []
-    if group.op == "none":
-        return leaf_criteria(group)
+def _stage_passes(group: GroupPlan, negated: bool = False) -> list[tuple[CritPlan, bool]]:
+    """The criteria that explain why a reached stage passed, each with the outcome that helped it
+    (True, or False under a ``none``)."""
+    out: list[tuple[CritPlan, bool]] = []
+    negated = negated != (group.op == "none")
     for item in group.items:
         if isinstance(item, CritPlan):
-            out.append(item)
+            out.append((item, not negated))
         elif item.crit is not None:
-            out.append(item.crit)
+            out.append((item.crit, not negated))
         else:
-            out.extend(_stage_passes(item))
+            out.extend(_stage_passes(item, negated))
     return out
-
