@@ -212,3 +212,12 @@ def test_diff_of_broken_rules_is_a_usage_error(tmp_path: Path) -> None:
     broken.write_text("leadspec: 1\nname: b\nfields: {a: {type: integer}}\nstages: [{id: s, when: aa > 1}]\n")
     code, _, err = cli("diff", str(FIXTURES / "acme-b2b.yaml"), str(broken))
     assert code == 2 and "error[unknown-name]" in err
+
+
+def test_leadspec_diff_stays_the_function_after_the_command_ran() -> None:
+    code = (
+        "import io, leadspec; from leadspec.cli import run; "
+        "run(['diff', 'rules/x-education.yaml', 'rules/x-education.yaml'], stdout=io.StringIO(), stderr=io.StringIO()); "
+        "r = leadspec.load('rules/x-education.yaml'); assert not leadspec.diff(r, r).changed"
+    )
+    subprocess.run([__import__("sys").executable, "-c", code], cwd=ROOT, check=True)

@@ -28,7 +28,7 @@ if _TYPE_CHECKING:  # pragma: no cover
         RulesetInfo,
         ScoreResult,
     )
-    from .diff import Edit, RulesDiff, Sample, Transition, diff
+    from ._diff import Edit, RulesDiff, Sample, Transition, diff
     from .ruleset import Ruleset, json_schema, load, loads
 
 __version__ = "0.1.0.dev0"
@@ -46,11 +46,11 @@ _LAZY = {
     "json_schema": "ruleset",
     "load": "ruleset",
     "loads": "ruleset",
-    "diff": "diff",
-    "RulesDiff": "diff",
-    "Edit": "diff",
-    "Transition": "diff",
-    "Sample": "diff",
+    "diff": "_diff",
+    "RulesDiff": "_diff",
+    "Edit": "_diff",
+    "Transition": "_diff",
+    "Sample": "_diff",
 }
 
 __all__ = [

@@ -86,7 +86,7 @@ def diff(old: str, new: str, leads: str | None, leads_format: str | None, as_of:
     2 a file or revision cannot be read, or the rules do not load.
     """
     from .. import loads
-    from ..diff import diff as compute
+    from .._diff import diff as compute
 
     io = streams()
     rulesets = []
