@@ -146,7 +146,7 @@ def test_markdown_renders_a_summary_the_edits_and_a_transition_table() -> None:
     html = MarkdownIt("commonmark").enable("table").render(result.to_markdown())
     assert html.count("<table>") == 2
     assert "<th>from</th>\n<th>to</th>\n<th style=\"text-align:right\">leads</th>" in html
-    assert "<li>engagement.long_visit: seconds_on_site lower bound 600 → 900</li>" in html
+    assert "<li>score engagement: rule long_visit: seconds_on_site lower bound 600 → 900</li>" in html
     assert html.startswith("<p><strong>2 changes from x-education 2026-11 to x-education 2026-11;")
     rows = html.split("<tbody>")[1].split("</tbody>")[0].count("<tr>")
     assert rows == len(result.transitions)
@@ -189,6 +189,7 @@ def test_diff_reads_rev_path_with_git(repo: Path) -> None:
     assert code == 0, err
     assert out.splitlines()[0] == "2 changes from x-education 2026-11 to x-education 2026-11"
     assert "  mql.time_on_site: seconds_on_site lower bound 600 → 900" in out
+    assert "  score engagement: rule long_visit: seconds_on_site lower bound 600 → 900" in out
     code, out, _ = cli("diff", "HEAD:rules/x.yaml", "rules/x.yaml", "--exit-code")
     assert code == 1
     code, out, _ = cli("diff", "HEAD:rules/x.yaml", "v2026-Q3:rules/x.yaml", "--exit-code")
@@ -221,3 +222,20 @@ def test_leadspec_diff_stays_the_function_after_the_command_ran() -> None:
         "r = leadspec.load('rules/x-education.yaml'); assert not leadspec.diff(r, r).changed"
     )
     subprocess.run([__import__("sys").executable, "-c", code], cwd=ROOT, check=True)
+
+
+def test_values_that_are_not_plain_words_are_quoted_and_small_shares_are_not_zero() -> None:
+    got = edits(ACME, changed(("free_mail: [gmail.com,", "free_mail: ['mail .com', gmail.com,")))
+    assert got == ["list free_mail: added 'mail .com'"]
+    from leadspec._diff import _share
+
+    assert (_share(3 / 9240), _share(0.0), _share(0.25)) == ("<0.1%", "0.0%", "25.0%")
+
+
+def test_a_removed_criterion_shows_in_the_samples_and_a_renamed_ruleset_is_an_edit() -> None:
+    old = leadspec.loads(ACME)
+    new = leadspec.loads(changed(("name: acme-b2b", "name: acme"), ("  - id: competitor\n    when: is_competitor\n    because: works for a competitor\n", "")))
+    result = leadspec.diff(old, new, leads=[{"is_competitor": True}], as_of=AS_OF)
+    assert result.edits[0].sentence == "name acme-b2b → acme"
+    [moved] = [t for t in result.transitions if t.from_stage != t.to_stage]
+    assert ("disqualify.competitor", "pass", "removed") in moved.samples[0].flipped

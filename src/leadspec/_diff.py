@@ -14,6 +14,7 @@ holds the stage transitions with samples and the totals per stage.
 from __future__ import annotations
 
 import ast
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -99,7 +100,7 @@ class RulesDiff:
         if self.leads is not None:
             lines += ["", "Stage transitions:"]
             for t in self.transitions:
-                lines.append(f"  {t.from_stage} → {t.to_stage}: {t.count:,} ({t.share:.1%})")
+                lines.append(f"  {t.from_stage} → {t.to_stage}: {t.count:,} ({_share(t.share)})")
                 for s in t.samples:
                     flips = ", ".join(f"{c} {a} → {b}" for c, a, b in s.flipped) or "no criterion flipped"
                     lines.append(f"      {s.lead}: {flips}")
@@ -114,7 +115,7 @@ class RulesDiff:
             out += ["### Changes", ""] + [f"- {_md(e.sentence)}" for e in self.edits] + [""]
         if self.leads is not None:
             out += [f"### Impact on {self.leads:,} leads", "", "| from | to | leads | share |", "|---|---|---:|---:|"]
-            out += [f"| {t.from_stage} | {t.to_stage} | {t.count:,} | {t.share:.1%} |" for t in self.transitions]
+            out += [f"| {t.from_stage} | {t.to_stage} | {t.count:,} | {_share(t.share)} |" for t in self.transitions]
             out += ["", "| stage | before | after | change |", "|---|---:|---:|---:|"]
             out += [f"| {stage} | {before:,} | {after:,} | {after - before:+,} |" for stage, before, after in self.totals]
             samples = [(t, s) for t in self.transitions if t.from_stage != t.to_stage for s in t.samples]
@@ -148,6 +149,10 @@ class RulesDiff:
         }
 
 
+def _share(share: float) -> str:
+    return "<0.1%" if 0 < share < 0.0005 else f"{share:.1%}"
+
+
 def _label(info: tuple[str, str | None, str]) -> str:
     name, version, digest = info
     return f"{name} {version or digest[7:19]}"
@@ -165,6 +170,13 @@ def _plain(value: Any) -> Any:
     if value is None or isinstance(value, (str, int, float, bool)):
         return value
     return str(value)
+
+
+def _value(value: Any) -> str:
+    """A list member as people read it: plain words as they are, anything else quoted."""
+    if isinstance(value, str) and not re.fullmatch(r"[\w.@+/-]+", value):
+        return repr(value)
+    return _num(value) if isinstance(value, (int, float)) else str(value)
 
 
 def _num(value: Any) -> str:
@@ -230,9 +242,9 @@ def _describe_constant(parent: ast.AST | None, const: ast.AST, old: Any, new: An
                 what = f"{_subject(operands[index - 1])} values"
         parts = []
         if added:
-            parts.append("added " + ", ".join(map(str, added)))
+            parts.append("added " + ", ".join(map(_value, added)))
         if removed:
-            parts.append("removed " + ", ".join(map(str, removed)))
+            parts.append("removed " + ", ".join(map(_value, removed)))
         return f"{what}: {'; '.join(parts) or 'reordered'}"
     if isinstance(parent, ast.Compare):
         operands = [parent.left, *parent.comparators]
@@ -299,9 +311,9 @@ def _members(area: str, label: str, key: str, old: Iterable[Any], new: Iterable[
     removed = [v for v in old if v not in new]
     parts = []
     if added:
-        parts.append("added " + ", ".join(map(str, added)))
+        parts.append("added " + ", ".join(map(_value, added)))
     if removed:
-        parts.append("removed " + ", ".join(map(str, removed)))
+        parts.append("removed " + ", ".join(map(_value, removed)))
     if parts:
         edits.add("changed", area, key, what or "values", old, new, f"{label}: {'; '.join(parts)}")
 
@@ -329,18 +341,27 @@ def _lists(old: Ruleset, new: Ruleset, edits: _Edits) -> None:
 
 
 def _criterion_changes(x: CritPlan, y: CritPlan, edits: _Edits, area: str) -> None:
+    name = _name(y, area)
     for sentence in _expression_change(x, y):
-        edits.add("changed", area, y.id, "when", x.checked.text if x.checked else None, y.checked.text if y.checked else None, f"{y.id}: {sentence}")
+        edits.add("changed", area, y.id, "when", x.checked.text if x.checked else None, y.checked.text if y.checked else None, f"{name}: {sentence}")
     if x.missing != y.missing:
-        edits.add("changed", area, y.id, "missing", x.missing, y.missing, f"{y.id}: a missing value now counts as {y.missing} (was {x.missing})")
+        edits.add("changed", area, y.id, "missing", x.missing, y.missing, f"{name}: a missing value now counts as {y.missing} (was {x.missing})")
     bx = x.because.text if x.because else None
     by = y.because.text if y.because else None
     if bx != by:
-        edits.add("changed", area, y.id, "because", bx, by, f"{y.id}: explanation {bx!r} → {by!r}")
+        edits.add("changed", area, y.id, "because", bx, by, f"{name}: explanation {bx!r} → {by!r}")
     if x.group is not None and y.group is not None:
         gx, gy = _group_text(x.group), _group_text(y.group)
         if gx != gy:
-            edits.add("changed", area, y.id, "condition", gx, gy, f"{y.id}: needs {gx} → {gy}")
+            edits.add("changed", area, y.id, "condition", gx, gy, f"{name}: needs {gx} → {gy}")
+
+
+def _name(crit: CritPlan, area: str) -> str:
+    """How a sentence names a criterion: its id, or for a score rule ``score fit: rule student``."""
+    if area == "rule":
+        score, rule = crit.id.split(".", 1)
+        return f"score {score}: rule {rule}"
+    return crit.id
 
 
 def _group_text(group: GroupPlan) -> str:
@@ -452,6 +473,8 @@ def _stages(old: Ruleset, new: Ruleset, edits: _Edits) -> None:
 
 
 def _ruleset(old: Ruleset, new: Ruleset, edits: _Edits) -> None:
+    if old.name != new.name:
+        edits.add("changed", "ruleset", "name", "name", old.name, new.name, f"name {old.name} → {new.name}")
     if old.version != new.version:
         edits.add("changed", "ruleset", "version", "version", old.version, new.version, f"version {old.version} → {new.version}")
     if old.description != new.description:
@@ -521,8 +544,11 @@ def diff(
         before[a.stage] += 1
         after[b.stage] += 1
         if a.stage != b.stage and len(picked.setdefault(pair, [])) < samples:
-            outcomes = {c.id: c.outcome for c in a.criteria}
-            flipped = tuple((c.id, outcomes[c.id], c.outcome) for c in b.criteria if c.id in outcomes and outcomes[c.id] != c.outcome)
+            outcomes: dict[str, str] = {c.id: c.outcome for c in a.criteria}
+            now: dict[str, str] = {c.id: c.outcome for c in b.criteria}
+            flipped = tuple((cid, outcome, now[cid]) for cid, outcome in outcomes.items() if cid in now and now[cid] != outcome)
+            flipped += tuple((cid, outcome, "removed") for cid, outcome in outcomes.items() if cid not in now and outcome != "fail")
+            flipped += tuple((cid, "new", outcome) for cid, outcome in now.items() if cid not in outcomes and outcome != "fail")
             name = str(lead.get(key)) if key and lead.get(key) not in (None, "") else f"row {number}"
             picked[pair].append(Sample(name, flipped))
     order = {s: i for i, s in enumerate(list(dict.fromkeys(old.stage_ids + new.stage_ids)))}
