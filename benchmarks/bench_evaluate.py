@@ -53,7 +53,6 @@ import json
 import platform
 import random
 import resource
-import subprocess
 import sys
 import time
 from collections import Counter
@@ -67,7 +66,7 @@ from typing import Any
 import simpleeval  # type: ignore[import-untyped]
 
 import leadspec
-from _machine import cpu_name, usable_cores  # benchmarks/ is on sys.path when a script here runs
+from _machine import cpu_name, git_state, usable_cores  # benchmarks/ is on sys.path when a script here runs
 
 try:
     import zen
@@ -695,14 +694,10 @@ def _version(dist: str) -> str:
 def leadspec_source() -> str:
     """Where leadspec was imported from, with its git commit when it is a checkout."""
     where = Path(leadspec.__file__).resolve().parent
-    try:
-        commit = subprocess.run(["git", "-C", str(where), "rev-parse", "--short", "HEAD"], capture_output=True, text=True, timeout=5, check=True).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "-C", str(where), "status", "--porcelain", "--", "."], capture_output=True, text=True, timeout=5, check=True
-        ).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
+    state = git_state(str(where))
+    if state is None:
         return str(where)
-    return f"{where}, git {commit}{' with uncommitted changes' if dirty else ''}"
+    return f"{where}, git {state[0]}{' with uncommitted changes' if state[1] else ''}"
 
 
 if __name__ == "__main__":

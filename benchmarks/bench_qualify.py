@@ -80,7 +80,7 @@ from pathlib import Path
 from typing import Any
 
 import leadspec
-from _machine import cpu_name, usable_cores  # benchmarks/ is on sys.path when a script here runs
+from _machine import cpu_name, git_state, usable_cores  # benchmarks/ is on sys.path when a script here runs
 
 ROOT = Path(__file__).resolve().parent.parent
 RULES_FILE = ROOT / "rules" / "x-education.yaml"
@@ -278,14 +278,10 @@ def cores() -> str:
 
 
 def git_commit() -> str:
-    try:
-        commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True, timeout=5, check=True).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "-C", str(ROOT), "status", "--porcelain", "--", "src"], capture_output=True, text=True, timeout=5, check=True
-        ).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
+    state = git_state(str(ROOT), "src")
+    if state is None:
         return "unknown (not a git checkout)"
-    return commit + (" (src/ has uncommitted changes)" if dirty else "")
+    return state[0] + (" (src/ has uncommitted changes)" if state[1] else "")
 
 
 def main(argv: list[str] | None = None) -> int:
