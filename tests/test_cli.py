@@ -29,6 +29,13 @@ def cli(*argv: str, stdin: str = "") -> tuple[int, str, str]:
     return code, out.getvalue(), err.getvalue()
 
 
+def acme_with_tests(folder: Path, test_yaml: str) -> Path:
+    """The acme rules and a test file for them in FOLDER; returns the test file."""
+    shutil.copy(FIXTURES / "acme-b2b.yaml", folder / "acme.yaml")
+    (folder / "acme.test.yaml").write_text(test_yaml)
+    return folder / "acme.test.yaml"
+
+
 def csv_rows(text: str) -> list[list[str]]:
     return list(csv.reader(io.StringIO(text)))
 
@@ -79,8 +86,8 @@ def test_check_passes_clean_files_and_lints_as_warnings_unless_strict() -> None:
 
 
 def test_check_checks_the_test_file_beside_the_rules(tmp_path: Path) -> None:
-    shutil.copy(FIXTURES / "acme-b2b.yaml", tmp_path / "acme.yaml")
-    (tmp_path / "acme.test.yaml").write_text(
+    acme_with_tests(
+        tmp_path,
         "rules: acme.yaml\ncases:\n  - name: x\n    lead: {}\n    expect: {stage: mq, passed: [icp.sise]}\n"
     )
     code, out, _ = cli("check", str(tmp_path / "acme.yaml"))
@@ -274,8 +281,8 @@ def test_explain_a_lead_from_a_file_or_stdin(tmp_path: Path) -> None:
 
 
 def test_test_command_reports_failures_and_ends_with_the_plain_summary(tmp_path: Path) -> None:
-    shutil.copy(FIXTURES / "acme-b2b.yaml", tmp_path / "acme.yaml")
-    (tmp_path / "acme.test.yaml").write_text(
+    acme_with_tests(
+        tmp_path,
         "rules: acme.yaml\nas_of: 2026-11-01\ncases:\n"
         "  - name: small company\n    lead: {NumberOfEmployees: '12'}\n    expect: {stage: lead, failed: [icp.size]}\n"
         "  - name: wrong expectation\n    lead: {NumberOfEmployees: '12'}\n    expect: {stage: mql, passed: [icp.size]}\n"
@@ -337,8 +344,8 @@ def test_installed_leadspec_check_exit_codes(tmp_path: Path) -> None:
 
 
 def test_pytest_collects_rule_test_files(tmp_path: Path) -> None:
-    shutil.copy(FIXTURES / "acme-b2b.yaml", tmp_path / "acme.yaml")
-    (tmp_path / "acme.test.yaml").write_text(
+    acme_with_tests(
+        tmp_path,
         "rules: acme.yaml\nas_of: 2026-11-01\ncases:\n"
         "  - name: small company\n    lead: {NumberOfEmployees: '12'}\n    expect: {stage: lead}\n"
         "  - name: wrong expectation\n    lead: {NumberOfEmployees: '12'}\n    expect: {stage: mql}\n"
@@ -423,8 +430,8 @@ def test_test_command_on_a_rule_file_or_a_missing_file(tmp_path: Path) -> None:
 
 
 def test_test_file_typos_get_test_file_suggestions(tmp_path: Path) -> None:
-    shutil.copy(FIXTURES / "acme-b2b.yaml", tmp_path / "acme.yaml")
-    (tmp_path / "acme.test.yaml").write_text(
+    acme_with_tests(
+        tmp_path,
         "rules: acme.yaml\ncase:\n  - name: x\n    lead: {}\n    expect: {stage: lead, pased: []}\n"
     )
     code, out, _ = cli("test", str(tmp_path / "acme.test.yaml"))
