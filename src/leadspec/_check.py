@@ -9,7 +9,6 @@ the file is broken the other parts are still checked.
 
 from __future__ import annotations
 
-import ast
 import keyword
 from dataclasses import dataclass
 from datetime import timedelta
@@ -683,7 +682,3 @@ def leaf_criteria(group: GroupPlan) -> list[CritPlan]:
     for item in group.items:
         out.extend(leaf_criteria(item) if isinstance(item, GroupPlan) else [item])
     return out
-
-
-def expression_text(node: ast.expr) -> str:
-    return ast.unparse(node)

@@ -606,8 +606,3 @@ def check_expression(text: str, ctx: Context) -> tuple[Checked | None, list[Expr
     checker = Checker(text, ctx)
     result = checker.check()
     return result, checker.problems
-
-
-def is_boolean(checked: Checked, node: ast.expr | None = None) -> bool:
-    node = checked.tree if node is None else node
-    return checked.types[id(node)].kind == BOOL

@@ -30,7 +30,7 @@ def safe_power(a: Any, b: Any) -> Any:
             raise NumberTooHigh(f"{a} ** {b} would have more than {MAX_POWER_BITS:,} bits")
     return _simpleeval_power(a, b)
 
-__all__ = ["FUNCTIONS", "Signature"]
+__all__ = ["PLAIN", "SIGNATURES", "Signature"]
 
 
 @dataclass(frozen=True)
@@ -214,7 +214,6 @@ PLAIN: dict[str, Callable[..., Any]] = {
     "round": rounded,
 }
 
-FUNCTIONS = SIGNATURES
 
 
 def window_start(as_of: datetime, within: timedelta | None) -> datetime | None:
