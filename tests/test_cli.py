@@ -457,3 +457,94 @@ def test_csv_records_are_written_back_exactly_as_they_were() -> None:
     assert lines[2].startswith('2,Busy,"two\nlines",')
     assert lines[3].startswith("3,Busy,,")  # a short row is padded to the header
     assert [row[:3] for row in csv_rows(out)] == [["Lead Number", "Tags", "Notes"], ["1", "Ringing", "quoted, as exported"], ["2", "Busy", "two\nlines"], ["3", "Busy", ""]]
+
+
+# -- found by an adversarial review of the command line; each failed before its fix ------------
+R_YAML = "leadspec: 1\nname: r\nfields:\n  lead_id: {type: string, source: id}\n  employees: {type: integer}\n  note: {type: string}\nstages: [{id: icp, all: [{big: employees >= 50}, {ok: \"note != 'x'\"}]}]\n"
+
+
+@pytest.fixture
+def r_rules(tmp_path: Path) -> str:
+    path = tmp_path / "r.yaml"
+    path.write_text(R_YAML)
+    return str(path)
+
+
+def test_a_stray_quote_in_an_unquoted_value_does_not_break_the_chunks(r_rules: str, tmp_path: Path) -> None:
+    lines = ["id,employees,note"] + [f"{i},100,plain" for i in range(1, 1300)]
+    lines[2] = '2,100,5" screen'
+    lines[500] = '500,100,"multi\nline"'
+    path = tmp_path / "b1.csv"
+    path.write_text("\n".join(lines) + "\n")
+    expected = len(list(csv.reader(io.StringIO(path.read_text())))) - 1
+    for jobs in ("1", "2"):
+        code, out, err = cli("qualify", r_rules, str(path), "--jobs", jobs, *AS_OF)
+        assert code == 0, err
+        assert err.startswith(f"{expected:,} rows read, {expected:,} written, 0 rejected")
+        assert len(csv_rows(out)) == expected + 1
+
+
+def test_json_lines_split_only_at_line_feeds(r_rules: str, tmp_path: Path) -> None:
+    records = [f'{{"id": "{i}",\r"employees": 100}}' for i in range(1, 1201)]
+    path = tmp_path / "b2.jsonl"
+    path.write_text("\n".join(records) + "\n")
+    code, out, err = cli("qualify", r_rules, str(path), *AS_OF)
+    assert code == 0 and err.startswith("1,200 rows read, 1,200 written, 0 rejected")
+
+
+def test_a_number_cut_at_a_read_boundary_of_a_json_array(tmp_path: Path) -> None:
+    from leadspec.cli._io import JsonArrayReader
+
+    head = '[{"a": "' + "x" * 100 + '"}, '
+    text = head + '{"n": 1e5}, {"b": 1}, 7]'
+    cut = text.index("1e5") + 2  # the first read ends after "1e"
+    rows = list(JsonArrayReader(io.StringIO(text), chunk=cut))
+    assert [r.lead for r in rows[:3]] == [{"a": "x" * 100}, {"n": 1e5}, {"b": 1}]
+    assert rows[3].error == "a lead is a JSON object, not int"
+
+
+def test_json_to_csv_takes_its_header_from_the_first_valid_record(r_rules: str) -> None:
+    text = 'not json\n{"id": "1", "employees": 100}\n{"id": "2", "employees": 10}\n'
+    code, out, err = cli("qualify", r_rules, "-", "--input-format", "jsonl", "--output-format", "csv", *AS_OF, stdin=text)
+    assert code == 1
+    assert [row[:2] for row in csv_rows(out)] == [["id", "employees"], ["1", "100"], ["2", "10"]]
+    assert "3 rows read, 2 written, 1 rejected" in err
+
+
+def test_duplicate_csv_columns_cannot_become_json_keys(r_rules: str) -> None:
+    code, out, err = cli("qualify", r_rules, "-", "--input-format", "csv", "--output-format", "jsonl", *AS_OF, stdin="id,employees,note,note\n1,100,first,second\n")
+    assert code == 2 and out == "" and "'note' appear twice in the header" in err
+    code, out, _ = cli("qualify", r_rules, "-", "--input-format", "csv", *AS_OF, stdin="id,employees,note,note\n1,100,first,second\n")
+    assert code == 0 and csv_rows(out)[1][:4] == ["1", "100", "first", "second"]  # CSV keeps both
+
+
+def test_a_byte_order_mark_on_standard_input_is_dropped(r_rules: str) -> None:
+    code, out, err = cli("qualify", r_rules, "-", *AS_OF, stdin="\ufeffid,employees,note\n1,100,a\n")
+    assert code == 0, err
+    assert csv_rows(out)[0][0] == "id"
+    code, out, err = cli("qualify", r_rules, "-", *AS_OF, stdin='\ufeff{"id": "1", "employees": 100, "note": "a"}\n')
+    assert code == 0 and json.loads(out)["stage"] == "icp"
+
+
+def test_blank_lines_before_the_csv_header_are_skipped(r_rules: str) -> None:
+    code, out, err = cli("qualify", r_rules, "-", "--input-format", "csv", *AS_OF, stdin="\n\nid,employees,note\n1,100,a\n")
+    assert code == 0, err
+    assert len(csv_rows(out)) == 2
+
+
+def test_undecodable_and_truncated_inputs_are_clear_errors(r_rules: str, tmp_path: Path) -> None:
+    latin = tmp_path / "latin.yaml"
+    latin.write_bytes(R_YAML.replace("note", "n\xf6te").encode("latin-1"))
+    code, _, err = cli("diff", r_rules, str(latin))
+    assert code == 2 and "not UTF-8 text" in err
+    binary = tmp_path / "lead.json"
+    binary.write_bytes(b"\xff\xfe\x00garbage")
+    code, _, err = cli("explain", r_rules, str(binary))
+    assert code == 2 and "not UTF-8 text" in err
+    whole = tmp_path / "s.csv.gz"
+    with gzip.open(whole, "wt") as handle:
+        handle.write("id,employees,note\n" + "".join(f"{i},{i},n{i}\n" for i in range(20000)))
+    truncated = tmp_path / "t.csv.gz"
+    truncated.write_bytes(whole.read_bytes()[:2000])
+    code, _, err = cli("qualify", r_rules, str(truncated), *AS_OF)
+    assert code == 2 and err.startswith(f"{truncated}: cannot read")

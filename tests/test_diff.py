@@ -239,3 +239,31 @@ def test_a_removed_criterion_shows_in_the_samples_and_a_renamed_ruleset_is_an_ed
     assert result.edits[0].sentence == "name acme-b2b → acme"
     [moved] = [t for t in result.transitions if t.from_stage != t.to_stage]
     assert ("disqualify.competitor", "pass", "removed") in moved.samples[0].flipped
+
+
+def test_regrouping_conditions_is_a_change() -> None:
+    base = "leadspec: 1\nname: t\nfields: {a: {type: boolean}, b: {type: boolean}, c: {type: boolean}}\nstages:\n  - id: s\n    all:\n"
+    old = base + "      - {x: a}\n      - any: [{y: b}, {z: c}]\n"
+    new = base + "      - {x: a}\n      - all: [{y: b}, {z: c}]\n"
+    moved = base + "      - {x: a}\n      - {y: b}\n      - any: [{z: c}]\n"
+    assert edits(old, new) == ["stage s: conditions regrouped: all(any(y, z), x) → all(all(y, z), x)"]
+    assert edits(old, moved) == ["stage s: conditions regrouped: all(any(y, z), x) → all(any(z), x, y)"]
+    assert edits(old, base + "      - any: [{z: c}, {y: b}]\n      - {x: a}\n") == []  # reordered only
+
+
+def test_samples_show_criteria_added_or_removed_whatever_their_outcome() -> None:
+    old = leadspec.loads(ACME)
+    new = leadspec.loads(changed(("      - id: buyer\n", "      - id: vp\n        when: seniority == 'vp'\n      - id: buyer\n")))
+    lead = {"NumberOfEmployees": "250", "industry": "saas", "company": {"country": "US"}, "seniority": "manager", "email": "a@co.example"}
+    result = leadspec.diff(old, new, leads=[lead], as_of=AS_OF)
+    [moved] = [t for t in result.transitions if t.from_stage != t.to_stage]
+    assert (moved.from_stage, moved.to_stage) == ("icp", "lead")
+    assert ("icp.vp", "new", "fail") in moved.samples[0].flipped
+
+
+def test_rev_path_may_climb_out_of_the_current_folder(repo: Path) -> None:
+    (repo / "rules" / "sub").mkdir()
+    os.chdir(repo / "rules" / "sub")
+    code, out, err = cli("diff", "HEAD:../x.yaml", "../x.yaml")
+    assert code == 0, err
+    assert "seconds_on_site lower bound 600 → 900" in out

@@ -364,6 +364,22 @@ def _name(crit: CritPlan, area: str) -> str:
     return crit.id
 
 
+def _shape(group: GroupPlan, keep: set[str]) -> str:
+    """A condition's structure over the criteria in ``keep``, order-free: ``all(size, any(ceo, cfo))``."""
+    parts = []
+    for item in group.items:
+        if isinstance(item, CritPlan):
+            if item.id in keep:
+                parts.append(item.id.split(".", 1)[1])
+        else:
+            inner = _shape(item, keep)
+            if item.crit is not None and item.crit.id in keep:
+                inner = f"{item.crit.id.split('.', 1)[1]}={inner}"
+            parts.append(inner)
+    op = f"at_least_{group.n}" if group.op == "at_least" else group.op
+    return f"{op}({', '.join(sorted(parts))})"
+
+
 def _group_text(group: GroupPlan) -> str:
     return f"at least {group.n}" if group.op == "at_least" else group.op
 
@@ -460,6 +476,10 @@ def _stages(old: Ruleset, new: Ruleset, edits: _Edits) -> None:
             edits.add("changed", "stage", sid, "condition", _group_text(x.cond), _group_text(y.cond), f"stage {sid}: needs {_group_text(x.cond)} of its criteria → {_group_text(y.cond)}")
         cx = {c.id: c for c in walk_criteria(x.cond)}
         cy = {c.id: c for c in walk_criteria(y.cond)}
+        common = set(cx) & set(cy)
+        sx, sy = _shape(x.cond, common), _shape(y.cond, common)
+        if sx != sy and _group_text(x.cond) == _group_text(y.cond):
+            edits.add("changed", "stage", sid, "structure", sx, sy, f"stage {sid}: conditions regrouped: {sx} → {sy}")
         for cid, c in cx.items():
             if cid not in cy:
                 text = c.checked.text if c.checked else _group_text(c.group) if c.group else ""
@@ -547,8 +567,8 @@ def diff(
             outcomes: dict[str, str] = {c.id: c.outcome for c in a.criteria}
             now: dict[str, str] = {c.id: c.outcome for c in b.criteria}
             flipped = tuple((cid, outcome, now[cid]) for cid, outcome in outcomes.items() if cid in now and now[cid] != outcome)
-            flipped += tuple((cid, outcome, "removed") for cid, outcome in outcomes.items() if cid not in now and outcome != "fail")
-            flipped += tuple((cid, "new", outcome) for cid, outcome in now.items() if cid not in outcomes and outcome != "fail")
+            flipped += tuple((cid, outcome, "removed") for cid, outcome in outcomes.items() if cid not in now)
+            flipped += tuple((cid, "new", outcome) for cid, outcome in now.items() if cid not in outcomes)
             name = str(lead.get(key)) if key and lead.get(key) not in (None, "") else f"row {number}"
             picked[pair].append(Sample(name, flipped))
     order = {s: i for i, s in enumerate(list(dict.fromkeys(old.stage_ids + new.stage_ids)))}

@@ -43,7 +43,8 @@ def format_of(path: str) -> str | None:
 def open_text(path: str, stdin: IO[str]) -> IO[str]:
     """A text stream for ``path`` (``-``: standard input; ``.gz``: decompressed)."""
     if path == "-":
-        return stdin
+        first = stdin.read(1)
+        return stdin if first == "" else (_Prefixed("", stdin) if first == "\ufeff" else _Prefixed(first, stdin))  # type: ignore[return-value]
     if path.endswith(".gz"):
         return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8-sig", newline="")
     return open(path, encoding="utf-8-sig", newline="")
@@ -125,6 +126,8 @@ class CsvReader:
             return
         try:
             self.header = next(self._reader)
+            while not self.header:  # blank lines before the header
+                self.header = next(self._reader)
         except StopIteration:
             self.header = []
             self.header_error = "the file is empty: no header line"
@@ -189,7 +192,7 @@ class JsonlReader:
 
     def __iter__(self) -> Iterator[Row]:
         number = 0
-        for line_number, line in enumerate(self._stream, self._first_line):
+        for line_number, line in enumerate(lf_lines(self._stream), self._first_line):
             if not line.strip():
                 continue
             number += 1
@@ -204,27 +207,63 @@ class JsonlReader:
             yield Row(number, line_number, obj, obj)
 
 
-def chunks(stream: IO[str], first_line: int, records: int, csv_quotes: bool) -> Iterator[tuple[int, str]]:
+def lf_lines(stream: IO[str], block: int = 1 << 16) -> Iterator[str]:
+    """Lines ending in \\n only (JSON Lines: a \\r inside a record is JSON whitespace, not a line end)."""
+    rest = ""
+    while True:
+        data = stream.read(block)
+        if not data:
+            break
+        parts = (rest + data).split("\n")
+        rest = parts.pop()
+        for part in parts:
+            yield part + "\n"
+    if rest:
+        yield rest
+
+
+def chunks(stream: IO[str], first_line: int, records: int, csv_format: bool) -> Iterator[tuple[int, str]]:
     """The rest of ``stream`` as ``(first line, text)`` pieces of about ``records`` whole records.
 
-    Records end at line ends; in CSV, not inside quotes (a line with an odd
-    number of ``"`` opens or closes a quoted value), so a quoted value with
-    line breaks stays in one piece. Cheap: the records are parsed later.
+    CSV records are found by the csv module itself (a quoted value with line
+    breaks stays in one piece; a stray quote in an unquoted value does not
+    open one); the pieces are parsed again where they are evaluated.
     """
-    lines: list[str] = []
-    start = line_number = first_line
-    quoted = False
-    for line in stream:
-        lines.append(line)
-        line_number += 1
-        if csv_quotes and line.count('"') & 1:
-            quoted = not quoted
-        if not quoted and len(lines) >= records:
-            yield start, "".join(lines)
-            lines = []
-            start = line_number
-    if lines:
-        yield start, "".join(lines)
+    pending: list[str] = []
+    start = first_line
+    if not csv_format:
+        for line in lf_lines(stream):
+            pending.append(line)
+            if len(pending) >= records:
+                yield start, "".join(pending)
+                start += len(pending)
+                pending = []
+        if pending:
+            yield start, "".join(pending)
+        return
+
+    def recording() -> Iterator[str]:
+        for line in stream:
+            pending.append(line)
+            yield line
+
+    reader = csv.reader(recording(), strict=True)
+    count = 0
+    while True:
+        try:
+            next(reader)
+        except StopIteration:
+            break
+        except csv.Error:
+            pass  # a malformed record is still one piece: the evaluating side reports it
+        count += 1
+        if count >= records:
+            yield start, "".join(pending)
+            start += len(pending)
+            pending.clear()
+            count = 0
+    if pending:
+        yield start, "".join(pending)
 
 
 class JsonArrayReader:
@@ -258,6 +297,8 @@ class JsonArrayReader:
             return True
 
         while True:
+            if not eof and len(buffer) - position < self._chunk:
+                fill()  # keep a chunk of look-ahead: a number (1e5, 1.5) is never cut at the end
             while position < len(buffer) and buffer[position] in " \t\r\n":
                 position += 1
             if position >= len(buffer):

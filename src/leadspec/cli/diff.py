@@ -27,6 +27,8 @@ def read_rules_text(spec: str) -> tuple[str, str]:
                 return handle.read(), spec
         except OSError as exc:
             raise _SourceError(f"{spec}: cannot read: {exc.strerror}") from None
+        except UnicodeDecodeError as exc:
+            raise _SourceError(f"{spec}: not UTF-8 text: {exc.reason} at byte {exc.start}") from None
     rev, _, path = spec.partition(":")
     try:
         inside = subprocess.run(["git", "rev-parse", "--is-inside-work-tree"], capture_output=True, text=True, timeout=30)
@@ -36,7 +38,7 @@ def read_rules_text(spec: str) -> tuple[str, str]:
         raise _SourceError(f"{spec}: not in a git repository (REV:PATH is read with git show)")
     if path and not path.startswith(("/", "./")):
         prefix = subprocess.run(["git", "rev-parse", "--show-prefix"], capture_output=True, text=True, timeout=30).stdout.strip()
-        path = prefix + path  # like a path on the command line: relative to where you are
+        path = os.path.normpath(prefix + path).replace(os.sep, "/")  # like a path on the command line: relative to where you are
     shown = subprocess.run(["git", "show", f"{rev}:{path}"], capture_output=True, text=True, timeout=60)
     if shown.returncode != 0:
         message = shown.stderr.strip().splitlines()[-1] if shown.stderr.strip() else "git show failed"
@@ -103,8 +105,11 @@ def diff(old: str, new: str, leads: str | None, leads_format: str | None, as_of:
     try:
         lead_rows = _leads(leads, leads_format, io) if leads else None
         result = compute(rulesets[0], rulesets[1], lead_rows, as_of=as_of, samples=samples)
-    except OSError as exc:
-        io.err.write(f"{leads}: cannot read: {exc.strerror or exc}\n")
+    except (OSError, EOFError) as exc:
+        io.err.write(f"{leads}: cannot read: {getattr(exc, 'strerror', None) or exc}\n")
+        return EXIT_USAGE
+    except UnicodeDecodeError as exc:
+        io.err.write(f"{leads}: not UTF-8 text: {exc.reason} at byte {exc.start}\n")
         return EXIT_USAGE
     if fmt == "json":
         io.out.write(json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n")

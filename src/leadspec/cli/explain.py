@@ -31,10 +31,13 @@ def explain(rules: str, lead: str, as_json: bool, as_of: datetime | None) -> int
         if lead == "-":
             text = io.inp.read()
         else:
-            with open(lead, encoding="utf-8") as handle:
+            with open(lead, encoding="utf-8-sig") as handle:
                 text = handle.read()
     except OSError as exc:
         io.err.write(f"{lead}: cannot read: {exc.strerror}\n")
+        return EXIT_USAGE
+    except UnicodeDecodeError as exc:
+        io.err.write(f"{lead}: not UTF-8 text: {exc.reason} at byte {exc.start}\n")
         return EXIT_USAGE
     try:
         record = json.loads(text)

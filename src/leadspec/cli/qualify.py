@@ -88,7 +88,7 @@ def _units(reader: Any, fmt: str, source: IO[str], rows: Iterator[Row] | None) -
     """The input in units of about BATCH records: text for CSV and JSON Lines (parsed where it is evaluated), rows otherwise."""
     if rows is None and fmt in ("csv", "jsonl"):
         first_line = reader._reader.line_num + 1 if fmt == "csv" else 1
-        for line, text in chunks(source, first_line, BATCH, csv_quotes=fmt == "csv"):
+        for line, text in chunks(source, first_line, BATCH, csv_format=fmt == "csv"):
             yield (fmt, line, text)
         return
     batch: list[Row] = []
@@ -228,6 +228,9 @@ def qualify(
     except UnicodeDecodeError as exc:
         io.err.write(f"{input}: not UTF-8 text: {exc.reason} at byte {exc.start}\n")
         return EXIT_USAGE
+    except EOFError as exc:  # a truncated .gz
+        io.err.write(f"{input}: cannot read: {exc}\n")
+        return EXIT_USAGE
     except OSError as exc:
         io.err.write(f"{input}: cannot read: {exc}\n")
         return EXIT_USAGE
@@ -265,10 +268,18 @@ def _run(
     header = list(reader.header)
     if out_fmt == "csv" and in_fmt != "csv":  # JSON in, CSV out: columns of the first object
         rows = iter(reader)
+        skipped: list[Row] = []
         first = next(rows, None)
+        while first is not None and first.lead is None:  # a rejected record has no columns to give
+            skipped.append(first)
+            first = next(rows, None)
         if first is not None:
             header = list(first.lead or {})
-            rows = _chain([first], rows)
+        rows = _chain(skipped + ([first] if first is not None else []), rows)
+    if out_fmt != "csv" and in_fmt == "csv" and len(set(header)) != len(header):
+        twice = sorted({name for name in header if header.count(name) > 1})
+        io.err.write(f"{input}: columns {', '.join(map(repr, twice))} appear twice in the header; JSON needs one key per column (write CSV to keep both)\n")
+        return EXIT_USAGE
     writer = Writer(out_fmt, header, details)
     try:
         sink = _open_output(output, io)
