@@ -548,3 +548,12 @@ def test_undecodable_and_truncated_inputs_are_clear_errors(r_rules: str, tmp_pat
     truncated.write_bytes(whole.read_bytes()[:2000])
     code, _, err = cli("qualify", r_rules, str(truncated), *AS_OF)
     assert code == 2 and err.startswith(f"{truncated}: cannot read")
+
+
+def test_rejected_rows_of_a_json_array_are_numbered_from_the_start_of_the_file(r_rules: str, tmp_path: Path) -> None:
+    records = [{"id": str(i), "employees": 100, "note": "a"} if i % 400 else 7 for i in range(1, 1201)]
+    path = tmp_path / "leads.json"
+    path.write_text(json.dumps(records))
+    code, _, err = cli("qualify", r_rules, str(path), "-o", str(tmp_path / "out.json"), *AS_OF)
+    assert code == 1
+    assert [line.split(" rejected")[0].split(": ")[-1] for line in err.splitlines() if "rejected:" in line] == ["row 400", "row 800", "row 1200"]

@@ -113,10 +113,10 @@ class CsvReader:
     """
 
     def __init__(self, stream: IO[str], header: list[str] | None = None, first_line: int = 1, columns: list[str] | None = None) -> None:
-        self._lines: list[str] | None = None
-        if header is not None:  # a chunk: keep its lines to write each record back as it was
-            self._lines = list(stream)
-            stream = iter(self._lines)  # type: ignore[assignment]
+        self._pending: list[str] | None = None
+        if header is not None:  # the rows after the header: keep each record's lines to write it back as it was
+            self._pending = []
+            stream = self._recording(stream)  # type: ignore[assignment]
         self._reader = csv.reader(stream, strict=True)
         self.header_error: str | None = None
         self._offset = first_line - 1
@@ -135,13 +135,20 @@ class CsvReader:
             self.header = []
             self.header_error = f"line {self._reader.line_num}: {exc}"
 
+    def _recording(self, stream: IO[str]) -> Iterator[str]:
+        pending = self._pending
+        assert pending is not None
+        for line in stream:
+            pending.append(line)
+            yield line
+
     def __iter__(self) -> Iterator[Row]:
         header = self.header
         width = len(header)
         number = 0
         reader = self._reader
         offset = self._offset
-        lines = self._lines
+        pending = self._pending
         picks = None
         if self._columns is not None:  # the last of equal headers wins, as in dict(zip(...))
             index = {name: i for i, name in enumerate(header)}
@@ -158,8 +165,14 @@ class CsvReader:
                 where = f"line {offset + line}" if end == line else f"lines {offset + line}-{offset + end}"
                 yield Row(number, offset + line, None, None, f"malformed CSV ({where}): {exc}")
                 line = end + 1
+                if pending is not None:
+                    pending.clear()
                 continue
             start, line = line, reader.line_num + 1
+            text = None
+            if pending is not None:
+                text = pending[0] if len(pending) == 1 else "".join(pending)
+                pending.clear()
             if not values:  # a blank line is no record
                 continue
             number += 1
@@ -170,10 +183,7 @@ class CsvReader:
             if pad:
                 values = values + [""] * pad
             lead = dict(zip(header, values)) if picks is None else {name: values[i] for name, i in picks}
-            text = None
-            if lines is not None:
-                end = line - 1
-                text = lines[start - 1] if end == start else "".join(lines[start - 1 : end])
+            if text is not None:
                 text = text[:-2] if text.endswith("\r\n") else text[:-1] if text.endswith(("\n", "\r")) else text
                 if pad:
                     text += "," * pad

@@ -33,10 +33,14 @@ IN_FLIGHT = 4  # batches per worker queued ahead (bounds memory)
 _state: dict[str, Any] = {}
 
 
+def _columns(rules: Any) -> list[str]:
+    """The columns a CSV lead needs: what the rules read (the row is written back whole)."""
+    sources = [spec.source or name for name, spec in rules.fields.items()]
+    return sorted(set(sources) | {source.split(".")[0] for source in sources})
+
+
 def _setup(rules: Any, writer: Writer, as_of: datetime, strict: bool, header: list[str]) -> None:
-    # a CSV lead holds only the columns the rules read (the row is written back whole)
-    columns = sorted({spec.source or name for name, spec in rules.fields.items()} | {(spec.source or name).split(".")[0] for name, spec in rules.fields.items()})
-    _state.update(rules=rules, writer=writer, as_of=as_of, strict=strict, header=header, columns=columns)
+    _state.update(rules=rules, writer=writer, as_of=as_of, strict=strict, header=header, columns=_columns(rules))
 
 
 def _rows_of(unit: tuple[Any, ...]) -> Iterable[Row]:
@@ -63,20 +67,20 @@ def _work(unit: tuple[Any, ...]) -> tuple[str, dict[str, int], int, list[tuple[A
     issues = read = 0
     evaluate, render = rules.evaluate, writer.row
     for row in _rows_of(unit):
-        read += 1
+        read += 1  # rejects are numbered within the unit: the caller knows where it starts
         if row.error is not None or row.lead is None:
-            rejects.append((row.number, row.line, row.error, row.original))
+            rejects.append((read, row.line, row.error, row.original))
             continue
         try:
             result = evaluate(row.lead, as_of=as_of, strict=strict)
         except LeadError as exc:
             reason = "; ".join(f"{i.get('field') or i.get('criterion')}: {i['message']} ({i.get('value')!r})" for i in exc.issues)
-            rejects.append((row.number, row.line, reason or str(exc), row.original))
+            rejects.append((read, row.line, reason or str(exc), row.original))
             continue
         try:
             texts.append(render(row.original, row.lead, result.stage, result.summary(), result.to_dict() if writer.details else None, row.text))
         except Unwritable as exc:
-            rejects.append((row.number, row.line, str(exc), row.original))
+            rejects.append((read, row.line, str(exc), row.original))
             continue
         stages[result.stage] += 1
         issues += bool(result._issues)
@@ -84,8 +88,14 @@ def _work(unit: tuple[Any, ...]) -> tuple[str, dict[str, int], int, list[tuple[A
     return joiner.join(texts), dict(stages), issues, rejects, read
 
 
-def _units(reader: Any, fmt: str, source: IO[str], rows: Iterator[Row] | None) -> Iterator[tuple[Any, ...]]:
-    """The input in units of about BATCH records: text for CSV and JSON Lines (parsed where it is evaluated), rows otherwise."""
+def _units(reader: Any, fmt: str, source: IO[str], rows: Iterator[Row] | None, jobs: int, columns: list[str]) -> Iterator[tuple[Any, ...]]:
+    """The input in units of about BATCH records.
+
+    With worker processes, CSV and JSON Lines go as text, cut at record
+    ends and parsed where they are evaluated; otherwise as rows.
+    """
+    if rows is None and fmt == "csv" and jobs <= 1:  # parse once, here, keeping each record's text
+        rows = iter(CsvReader(source, header=reader.header, first_line=reader._reader.line_num + 1, columns=columns))
     if rows is None and fmt in ("csv", "jsonl"):
         first_line = reader._reader.line_num + 1 if fmt == "csv" else 1
         for line, text in chunks(source, first_line, BATCH, csv_format=fmt == "csv"):
@@ -290,7 +300,7 @@ def _run(
     stages: Counter[str] = Counter()
     read = written = rejected = with_issues = 0
     progress = _Progress(io.err)
-    units = _units(reader, in_fmt, source, rows)
+    units = _units(reader, in_fmt, source, rows, jobs, _columns(ruleset))
     try:
         sink.write(writer.start())
         for block, unit_stages, unit_issues, unit_rejects, unit_read in _results(units, jobs, (ruleset, writer, as_of, strict, header)):
