@@ -557,3 +557,25 @@ def test_rejected_rows_of_a_json_array_are_numbered_from_the_start_of_the_file(r
     code, _, err = cli("qualify", r_rules, str(path), "-o", str(tmp_path / "out.json"), *AS_OF)
     assert code == 1
     assert [line.split(" rejected")[0].split(": ")[-1] for line in err.splitlines() if "rejected:" in line] == ["row 400", "row 800", "row 1200"]
+
+
+def test_csv_chunks_end_where_the_csv_module_ends_records() -> None:
+    import random
+
+    from leadspec.cli._io import chunks
+
+    rng = random.Random(20261124)
+    cells = ["a", "", '5" screen', '"q"', '"multi\nline"', '"with ""esc"" quote"', '"a,b"', '"\n"', 'tail"', '"x""\n""y"']
+    checked = 0
+    for _ in range(1500):
+        text = "\n".join(",".join(rng.choice(cells) for _ in range(3)) for _ in range(rng.randint(1, 20))) + "\n"
+        try:
+            expected = list(csv.reader(io.StringIO(text, newline=""), strict=True))
+        except csv.Error:
+            continue
+        pieces = [piece for _, piece in chunks(io.StringIO(text, newline=""), 1, 1, True)]
+        got = [row for piece in pieces for row in csv.reader(io.StringIO(piece, newline=""), strict=True)]
+        assert got == expected, text
+        assert len(pieces) == len(expected)  # one record a piece, when asked for one
+        checked += 1
+    assert checked > 500

@@ -252,28 +252,45 @@ def chunks(stream: IO[str], first_line: int, records: int, csv_format: bool) -> 
             yield start, "".join(pending)
         return
 
-    def recording() -> Iterator[str]:
-        for line in stream:
-            pending.append(line)
-            yield line
-
-    reader = csv.reader(recording(), strict=True)
+    quoted = False  # inside a quoted value that runs on to the next line
     count = 0
-    while True:
-        try:
-            next(reader)
-        except StopIteration:
-            break
-        except csv.Error:
-            pass  # a malformed record is still one piece: the evaluating side reports it
-        count += 1
-        if count >= records:
-            yield start, "".join(pending)
-            start += len(pending)
-            pending.clear()
-            count = 0
+    for line in stream:
+        pending.append(line)
+        if quoted or '"' in line:  # the rare line with quotes: follow the csv rules, character by character
+            quoted = _still_quoted(line, quoted)
+        if not quoted:
+            count += 1
+            if count >= records:
+                yield start, "".join(pending)
+                start += len(pending)
+                pending = []
+                count = 0
     if pending:
         yield start, "".join(pending)
+
+
+def _still_quoted(line: str, quoted: bool) -> bool:
+    """Whether a CSV record is still inside a quoted value at the end of ``line``.
+
+    As the csv module reads: a quote opens a value only at its start (after
+    a comma or at the start of a record); inside, ``""`` is a quote and a
+    lone ``"`` closes the value.
+    """
+    at_start = not quoted
+    i, n = 0, len(line)
+    while i < n:
+        ch = line[i]
+        if quoted:
+            if ch == '"':
+                if i + 1 < n and line[i + 1] == '"':
+                    i += 1
+                else:
+                    quoted = False
+        elif ch == '"' and at_start:
+            quoted = True
+        at_start = ch == "," and not quoted
+        i += 1
+    return quoted
 
 
 class JsonArrayReader:
