@@ -360,7 +360,15 @@ def test_pytest_collects_rule_test_files(tmp_path: Path) -> None:
     assert "1 failed, 1 passed" in proc.stdout
 
 
-def test_jobs_keep_order_and_account_for_rejects_across_batches() -> None:
+@pytest.fixture
+def small_batches(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Units of 100 records, so a test of a thousand rows crosses many of them."""
+    import importlib
+
+    monkeypatch.setattr(importlib.import_module("leadspec.cli.qualify"), "BATCH", 100)
+
+
+def test_jobs_keep_order_and_account_for_rejects_across_batches(small_batches: None) -> None:
     lines = ["Lead Number,TotalVisits,Tags"]
     for i in range(1, 1601):
         visits = "lots" if i % 97 == 0 else str(i % 13)
@@ -470,7 +478,7 @@ def r_rules(tmp_path: Path) -> str:
     return str(path)
 
 
-def test_a_stray_quote_in_an_unquoted_value_does_not_break_the_chunks(r_rules: str, tmp_path: Path) -> None:
+def test_a_stray_quote_in_an_unquoted_value_does_not_break_the_chunks(r_rules: str, tmp_path: Path, small_batches: None) -> None:
     lines = ["id,employees,note"] + [f"{i},100,plain" for i in range(1, 1300)]
     lines[2] = '2,100,5" screen'
     lines[500] = '500,100,"multi\nline"'
@@ -484,7 +492,7 @@ def test_a_stray_quote_in_an_unquoted_value_does_not_break_the_chunks(r_rules: s
         assert len(csv_rows(out)) == expected + 1
 
 
-def test_json_lines_split_only_at_line_feeds(r_rules: str, tmp_path: Path) -> None:
+def test_json_lines_split_only_at_line_feeds(r_rules: str, tmp_path: Path, small_batches: None) -> None:
     records = [f'{{"id": "{i}",\r"employees": 100}}' for i in range(1, 1201)]
     path = tmp_path / "b2.jsonl"
     path.write_text("\n".join(records) + "\n")
@@ -550,7 +558,7 @@ def test_undecodable_and_truncated_inputs_are_clear_errors(r_rules: str, tmp_pat
     assert code == 2 and err.startswith(f"{truncated}: cannot read")
 
 
-def test_rejected_rows_of_a_json_array_are_numbered_from_the_start_of_the_file(r_rules: str, tmp_path: Path) -> None:
+def test_rejected_rows_of_a_json_array_are_numbered_from_the_start_of_the_file(r_rules: str, tmp_path: Path, small_batches: None) -> None:
     records = [{"id": str(i), "employees": 100, "note": "a"} if i % 400 else 7 for i in range(1, 1201)]
     path = tmp_path / "leads.json"
     path.write_text(json.dumps(records))
