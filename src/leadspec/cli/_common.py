@@ -32,6 +32,17 @@ def streams() -> Streams:
     return obj
 
 
+READ_ERRORS = (OSError, EOFError, UnicodeDecodeError)
+"""What reading an input can raise: unreadable, a truncated .gz, not UTF-8."""
+
+
+def read_error(name: str, exc: BaseException) -> str:
+    """One line saying why ``name`` could not be read."""
+    if isinstance(exc, UnicodeDecodeError):
+        return f"{name}: not UTF-8 text: {exc.reason} at byte {exc.start}"
+    return f"{name}: cannot read: {getattr(exc, 'strerror', None) or exc}"
+
+
 def format_problem(problem: Problem, fmt: str) -> str:
     """One problem as text (``FILE:LINE:COL: error[CODE]: message`` and the marked expression) or a GitHub annotation."""
     if fmt == "github":

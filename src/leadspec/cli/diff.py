@@ -11,7 +11,7 @@ from typing import Any, Iterator
 import click
 
 from ..errors import RulesError
-from ._common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, as_of_option, print_problems, streams
+from ._common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, READ_ERRORS, as_of_option, print_problems, read_error, streams
 from ._io import FORMATS, format_of, open_text, reader_for
 
 
@@ -25,10 +25,8 @@ def read_rules_text(spec: str) -> tuple[str, str]:
         try:
             with open(spec, encoding="utf-8") as handle:
                 return handle.read(), spec
-        except OSError as exc:
-            raise _SourceError(f"{spec}: cannot read: {exc.strerror}") from None
-        except UnicodeDecodeError as exc:
-            raise _SourceError(f"{spec}: not UTF-8 text: {exc.reason} at byte {exc.start}") from None
+        except READ_ERRORS as exc:
+            raise _SourceError(read_error(spec, exc)) from None
     rev, _, path = spec.partition(":")
     try:
         inside = subprocess.run(["git", "rev-parse", "--is-inside-work-tree"], capture_output=True, text=True, timeout=30)
@@ -105,11 +103,8 @@ def diff(old: str, new: str, leads: str | None, leads_format: str | None, as_of:
     try:
         lead_rows = _leads(leads, leads_format, io) if leads else None
         result = compute(rulesets[0], rulesets[1], lead_rows, as_of=as_of, samples=samples)
-    except (OSError, EOFError) as exc:
-        io.err.write(f"{leads}: cannot read: {getattr(exc, 'strerror', None) or exc}\n")
-        return EXIT_USAGE
-    except UnicodeDecodeError as exc:
-        io.err.write(f"{leads}: not UTF-8 text: {exc.reason} at byte {exc.start}\n")
+    except READ_ERRORS as exc:
+        io.err.write(read_error(str(leads), exc) + "\n")
         return EXIT_USAGE
     if fmt == "json":
         io.out.write(json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n")

@@ -7,7 +7,7 @@ from datetime import datetime
 
 import click
 
-from ._common import EXIT_OK, EXIT_USAGE, as_of_option, load_rules, streams
+from ._common import EXIT_OK, EXIT_USAGE, READ_ERRORS, as_of_option, load_rules, read_error, streams
 
 
 @click.command()
@@ -33,11 +33,8 @@ def explain(rules: str, lead: str, as_json: bool, as_of: datetime | None) -> int
         else:
             with open(lead, encoding="utf-8-sig") as handle:
                 text = handle.read()
-    except OSError as exc:
-        io.err.write(f"{lead}: cannot read: {exc.strerror}\n")
-        return EXIT_USAGE
-    except UnicodeDecodeError as exc:
-        io.err.write(f"{lead}: not UTF-8 text: {exc.reason} at byte {exc.start}\n")
+    except READ_ERRORS as exc:
+        io.err.write(read_error(lead, exc) + "\n")
         return EXIT_USAGE
     try:
         record = json.loads(text)

@@ -22,7 +22,7 @@ from typing import IO, Any, Iterable, Iterator
 import click
 
 from ..errors import LeadError
-from ._common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, as_of_option, load_rules, streams
+from ._common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, READ_ERRORS, as_of_option, load_rules, read_error, streams
 from ._io import FORMATS, CsvReader, JsonlReader, Row, Unwritable, Writer, chunks, format_of, open_text, reader_for, sniff
 
 BATCH = 2000  # records per unit of work (fewer hand-offs between processes)
@@ -217,7 +217,7 @@ def qualify(
     try:
         source = open_text(input, io.inp)
     except OSError as exc:
-        io.err.write(f"{input}: cannot read: {exc.strerror}\n")
+        io.err.write(read_error(input, exc) + "\n")
         return EXIT_USAGE
     try:
         if fmt is None:
@@ -235,14 +235,8 @@ def qualify(
                 return EXIT_USAGE
         out_fmt = output_format or (format_of(output) if output != "-" else None) or fmt
         return _run(ruleset, reader, fmt, out_fmt, input, output, details, moment, strict, rejects, jobs, io, source)
-    except UnicodeDecodeError as exc:
-        io.err.write(f"{input}: not UTF-8 text: {exc.reason} at byte {exc.start}\n")
-        return EXIT_USAGE
-    except EOFError as exc:  # a truncated .gz
-        io.err.write(f"{input}: cannot read: {exc}\n")
-        return EXIT_USAGE
-    except OSError as exc:
-        io.err.write(f"{input}: cannot read: {exc}\n")
+    except READ_ERRORS as exc:  # unreadable, a truncated .gz, not UTF-8
+        io.err.write(read_error(input, exc) + "\n")
         return EXIT_USAGE
     finally:
         if source is not io.inp:
