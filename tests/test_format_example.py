@@ -171,12 +171,3 @@ def test_result_parts_cannot_be_changed_from_outside() -> None:
     result.scores.clear()
     result.values.clear()
     assert result.to_dict() == before
-
-
-def test_the_fast_missing_list_of_summary_equals_result_missing() -> None:
-    from leadspec._testfile import load_test_file
-
-    spec, rules, _ = load_test_file(FIXTURES / "acme-b2b.test.yaml")
-    for case in spec.cases:
-        result = rules.evaluate(case.lead, as_of=spec.as_of)
-        assert result._missing_fast() == result.missing

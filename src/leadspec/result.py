@@ -424,22 +424,14 @@ class Result:
                 out.extend(self._blockers(item, negated))
         return out
 
-    def _missing_fast(self) -> list[str]:
-        """:meth:`_build_missing` from the raw tuples (for ``summary()``, once per row)."""
+    def _build_missing(self) -> list[str]:
+        """Fields whose absence left a criterion unknown, in declaration order, from the raw tuples."""
         outcomes, values = self._raw[1], self._raw[0]
         if None not in outcomes:
             return []
         table, names = self._rs._missing_table()
         found = {i for index, fields in table if outcomes[index] is None for i in fields if values[i] is None}
         return [names[i] for i in sorted(found)]
-
-    def _build_missing(self) -> list[str]:
-        names: set[str] = set()
-        values = self._ivalues
-        for crit in self._plan.criteria:
-            if crit.checked is not None and self._outcome(crit) is None:
-                names.update(n for n in crit.checked.fields if values.get(n) is None)
-        return [c.name for c in self._plan.coercers if c.name in names]
 
     # -- renderings -------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
@@ -518,7 +510,7 @@ class Result:
             blockers = self._blockers(stage.cond)
             if blockers:
                 parts.append(f"not {stage.label}: " + ", ".join(f"{c.id} {_OUTCOME[outcomes[c.index]]}" for c in blockers))
-        missing = self._missing_fast()
+        missing = self._memo("missing", self._build_missing)
         if missing:
             parts.append("missing " + ", ".join(missing))
         if self._issues:
