@@ -10,6 +10,7 @@ from typing import Any, Iterator
 
 import click
 
+from .._yaml import MAX_BYTES
 from ..errors import RulesError
 from ._common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, READ_ERRORS, as_of_option, print_problems, read_error, streams
 from ._io import FORMATS, format_of, open_text, reader_for
@@ -19,29 +20,55 @@ class _SourceError(Exception):
     pass
 
 
-def read_rules_text(spec: str) -> tuple[str, str]:
-    """The text of ``spec`` — a path, or ``REV:PATH`` read with git — and a name for messages."""
+def read_rules_text(spec: str) -> tuple[bytes, str]:
+    """The bytes of ``spec`` — a path, or ``REV:PATH`` read with git — and a name for messages.
+
+    Neither is read when it is larger than a rule file may be (``loads``
+    refuses it anyway; this keeps a stray multi-gigabyte file out of
+    memory). REV is never passed to git where it could be read as an
+    option: it is resolved with ``rev-parse --end-of-options`` to a blob id
+    first, and a REV starting with ``-`` is refused.
+    """
     if os.path.exists(spec) or ":" not in spec:
         try:
-            with open(spec, encoding="utf-8") as handle:
-                return handle.read(), spec
+            size = os.path.getsize(spec)
+            if size > MAX_BYTES:
+                raise _SourceError(_too_large(spec, size))
+            with open(spec, "rb") as handle:
+                return handle.read(MAX_BYTES + 1), spec
         except READ_ERRORS as exc:
             raise _SourceError(read_error(spec, exc)) from None
     rev, _, path = spec.partition(":")
+    if rev.startswith("-"):
+        raise _SourceError(f"{spec}: a revision cannot start with '-' (write REV:PATH, e.g. HEAD~1:rules/acme.yaml)")
     try:
-        inside = subprocess.run(["git", "rev-parse", "--is-inside-work-tree"], capture_output=True, text=True, timeout=30)
+        inside = _git("rev-parse", "--is-inside-work-tree")
     except OSError:
         raise _SourceError(f"{spec}: REV:PATH needs git, which is not installed") from None
     if inside.returncode != 0:
         raise _SourceError(f"{spec}: not in a git repository (REV:PATH is read with git show)")
     if path and not path.startswith(("/", "./")):
-        prefix = subprocess.run(["git", "rev-parse", "--show-prefix"], capture_output=True, text=True, timeout=30).stdout.strip()
+        prefix = _git("rev-parse", "--show-prefix").stdout.decode("utf-8", "replace").strip()
         path = os.path.normpath(prefix + path).replace(os.sep, "/")  # like a path on the command line: relative to where you are
-    shown = subprocess.run(["git", "show", f"{rev}:{path}"], capture_output=True, text=True, timeout=60)
-    if shown.returncode != 0:
-        message = shown.stderr.strip().splitlines()[-1] if shown.stderr.strip() else "git show failed"
+    found = _git("rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}:{path}")
+    blob = found.stdout.decode("ascii", "replace").strip()
+    if found.returncode != 0 or not blob or _git("cat-file", "-t", blob).stdout.strip() != b"blob":
+        shown = _git("show", "--end-of-options", f"{rev}:{path}")  # for git's own words on what is wrong
+        stderr = shown.stderr.decode("utf-8", "replace").strip()
+        message = stderr.splitlines()[-1] if stderr else f"no file {path!r} in {rev!r}"
         raise _SourceError(f"{spec}: {message.removeprefix('fatal: ')}")
-    return shown.stdout, spec
+    size_text = _git("cat-file", "-s", blob).stdout.strip()
+    if size_text.isdigit() and int(size_text) > MAX_BYTES:
+        raise _SourceError(_too_large(spec, int(size_text)))
+    return _git("cat-file", "blob", blob).stdout, spec
+
+
+def _git(*args: str) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(["git", *args], capture_output=True, timeout=60, stdin=subprocess.DEVNULL)
+
+
+def _too_large(spec: str, size: int) -> str:
+    return f"{spec}:1:1: error[file-too-large]: file is {size:,} bytes; the limit is {MAX_BYTES:,} bytes (1 MiB)"
 
 
 def _leads(path: str, fmt: str | None, io: Any) -> Iterator[dict[str, Any]]:
