@@ -2,9 +2,12 @@
 
 Readers yield one :class:`Row` per record with its number and the line it
 starts on; a record that cannot be parsed (broken CSV quoting, an invalid
-JSON line) is a row with an ``error``, so the caller can reject it and go
-on — nothing is dropped silently. Writers render a row to text; they are
-picklable so worker processes can render in parallel.
+JSON line, a JSON value nested too deeply) is a row with an ``error`` and
+its raw text, so the caller can reject it and go on — nothing is dropped
+silently, and after a broken record reading starts again at the next one
+(see :func:`csv_records` and :class:`JsonArrayReader` for where). Writers
+render a row to text; they are picklable so worker processes can render in
+parallel.
 """
 
 from __future__ import annotations
@@ -13,14 +16,26 @@ import csv
 import gzip
 import io
 import json
+import math
 import os
+import re
+import secrets
+import stat
 import sys
+from collections import deque
 from dataclasses import dataclass
 from typing import IO, Any, Iterator
 
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))  # CRM exports carry long notes; events as JSON
 
 FORMATS = ("csv", "jsonl", "json")
+
+MAX_RECORD_LINES = 10_000
+"""A quoted CSV value may run over at most this many lines; past it the record is broken (see csv_records)."""
+MAX_RECORD_CHARS = 64 << 20
+"""... and a record of several lines over at most this many characters."""
+MAX_SKIP_CHARS = 64 << 20
+"""How far a JSON array is searched for the next element after a broken one."""
 
 
 @dataclass(slots=True)
@@ -31,6 +46,8 @@ class Row:
     original: Any  # what is written back: a list of CSV values, or the JSON object
     error: str | None = None
     text: str | None = None  # a CSV record as the file has it, without its line ending
+    raw: str | None = None  # a rejected record's text as the input has it (for --rejects)
+    stop: bool = False  # the input cannot be read past this row (the row holds the rest)
 
 
 def format_of(path: str) -> str | None:
@@ -41,59 +58,116 @@ def format_of(path: str) -> str | None:
 
 
 def open_text(path: str, stdin: IO[str]) -> IO[str]:
-    """A text stream for ``path`` (``-``: standard input; ``.gz``: decompressed)."""
+    """A text stream for ``path`` (``-``: standard input; ``.gz``: decompressed).
+
+    Standard input is read as a file is: its bytes decoded as strict UTF-8
+    (a byte order mark dropped) and lines left as they are (a CSV with
+    ``\\r`` line ends reads the same from a file and from a pipe).
+    """
     if path == "-":
-        first = stdin.read(1)
-        return stdin if first == "" else (_Prefixed("", stdin) if first == "\ufeff" else _Prefixed(first, stdin))  # type: ignore[return-value]
+        try:
+            return open(stdin.fileno(), encoding="utf-8-sig", newline="", closefd=False)
+        except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
+            pass
+        buffer = getattr(stdin, "buffer", None)
+        if buffer is not None:
+            return io.TextIOWrapper(buffer, encoding="utf-8-sig", newline="")
+        first = stdin.read(1)  # a text stream without bytes (a StringIO): drop a byte order mark
+        return _Prefixed("" if first == "\ufeff" else first, stdin)  # type: ignore[return-value]
     if path.endswith(".gz"):
         return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8-sig", newline="")
     return open(path, encoding="utf-8-sig", newline="")
 
 
-def sniff(stream: IO[str]) -> tuple[str, IO[str]]:
-    """Guess the format of a stream without a name from its first character."""
-    head = stream.read(1)
-    while head and head.isspace():
-        more = stream.read(1)
-        if not more:
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
+
+
+def sniff(stream: IO[str], block: int = 1 << 16) -> tuple[str, IO[str]]:
+    """Guess the format of a stream without a name; returns it and the stream to read.
+
+    Text starting with ``{`` is JSON Lines, with ``[`` a JSON array —
+    unless its first line is a whole JSON value followed by more lines (JSON
+    Lines whose first record is an array: ``[1]``) — anything else CSV.
+    Reads ahead the leading white space (in blocks: linear) and at most the
+    first line and the blank lines after it.
+    """
+    parts: list[str] = []
+    char = ""
+    while True:
+        data = stream.read(block)
+        if not data:
             break
-        head += more
-    fmt = {"{": "jsonl", "[": "json"}.get(head.strip()[:1], "csv")
-    rest = _Prefixed(head, stream)
-    return fmt, rest  # type: ignore[return-value]
+        parts.append(data)
+        stripped = data.lstrip()
+        if stripped:
+            char = stripped[0]
+            break
+    if data and data.endswith("\r"):
+        parts.append(stream.read(1))  # keep a \r\n in one piece
+    head = "".join(parts)
+    fmt = {"{": "jsonl", "[": "json"}.get(char, "csv")
+    if fmt == "json":
+        if not head.endswith(("\n", "\r")):
+            head += stream.readline()
+        first = head.lstrip()
+        cut = min((i for i in (first.find("\n"), first.find("\r")) if i >= 0), default=len(first))
+        line, after = first[:cut], first[cut:]
+        more = after.strip()
+        while not more:  # the lines after the first: blank, or the next record?
+            extra = stream.readline()
+            if not extra:
+                break
+            head += extra
+            more = extra.strip()
+        if more:
+            try:
+                json.loads(line)
+            except (ValueError, RecursionError):
+                pass
+            else:
+                fmt = "jsonl"
+    return fmt, _Prefixed(head, stream)  # type: ignore[return-value]
 
 
 class _Prefixed:
-    """A text stream with some already-read text put back in front."""
+    """A text stream with some already-read text put back in front (whole lines, as newline='' splits them)."""
 
     def __init__(self, prefix: str, stream: IO[str]) -> None:
         self._prefix = prefix
+        self._at = 0
         self._stream = stream
 
     def read(self, size: int | None = -1) -> str:
+        rest = len(self._prefix) - self._at
         if size is None or size < 0:
-            text, self._prefix = self._prefix + self._stream.read(), ""
+            text = self._prefix[self._at :] + self._stream.read()
+            self._prefix, self._at = "", 0
             return text
-        if self._prefix:
-            text, self._prefix = self._prefix[:size], self._prefix[size:]
+        if rest > 0:
+            text = self._prefix[self._at : self._at + size]  # a slice from an offset: linear however big the prefix
+            self._at += len(text)
+            if self._at >= len(self._prefix):
+                self._prefix, self._at = "", 0
             return text + (self._stream.read(size - len(text)) if len(text) < size else "")
         return self._stream.read(size)
 
     def readline(self, size: int | None = -1) -> str:
-        if self._prefix:
-            if "\n" in self._prefix:
-                line, _, self._prefix = self._prefix.partition("\n")
-                return line + "\n"
-            text, self._prefix = self._prefix, ""
-            return text + self._stream.readline()
+        if self._at < len(self._prefix):
+            match = _LINE.match(self._prefix, self._at)
+            assert match is not None
+            self._at = match.end()
+            line = match.group()
+            if self._at >= len(self._prefix):
+                self._prefix, self._at = "", 0
+                if not line.endswith(("\n", "\r")):
+                    line += self._stream.readline()
+            return line
         return self._stream.readline()
 
     def __iter__(self) -> Iterator[str]:
-        while True:
-            line = self.readline()
-            if not line:
-                return
-            yield line
+        while self._at < len(self._prefix):
+            yield self.readline()
+        yield from self._stream
 
     def readable(self) -> bool:
         return True
@@ -105,89 +179,205 @@ class _Prefixed:
 # -- readers -----------------------------------------------------------------
 
 
+class _TooLong(Exception):
+    """A quoted CSV value runs on past MAX_RECORD_LINES lines or MAX_RECORD_CHARS characters."""
+
+
+def csv_records(stream: IO[str] | Iterator[str], first_line: int = 1, parse_plain: bool = True) -> Iterator[tuple[int, int, str, list[str] | None, str | None, int]]:
+    """The records of CSV text as the csv module reads them: ``(line, lines, text, values, error, reach)``.
+
+    ``text`` is the record as the input has it (its line ending included),
+    ``lines`` how many lines it spans. The csv module itself decides where a
+    record ends (strict quoting), so a chunk of whole records cut here reads
+    the same everywhere. A record the module cannot parse — broken quoting,
+    or a quote still open at the end of the input or after
+    MAX_RECORD_LINES lines / MAX_RECORD_CHARS characters — is rejected as
+    the text of the line it starts on, and reading starts again at the line
+    after it: an unclosed quote costs one row, not the rest of the file.
+
+    ``reach`` is the last line read to decide (past the record when it is
+    broken): a chunk that ends before it would decide differently.
+    With ``parse_plain=False`` (finding record ends only), a line without a
+    quote is a record of its own and is not parsed: ``values`` is None.
+    """
+    source = iter(stream)
+    again: deque[str] = deque()  # lines to read again after a broken record
+    pending: list[str] = []
+    size = 0
+
+    def feed() -> Iterator[str]:
+        nonlocal size
+        while True:
+            if again:
+                line = again.popleft()
+            else:
+                line = next(source, None)
+                if line is None:
+                    return
+            pending.append(line)
+            size += len(line)
+            if len(pending) > 1 and (len(pending) > MAX_RECORD_LINES or size > MAX_RECORD_CHARS):
+                raise _TooLong
+            yield line
+
+    reader = csv.reader(feed(), strict=True)
+    number = first_line
+    while True:
+        if not parse_plain:
+            line = again.popleft() if again else next(source, None)
+            if line is None:
+                return
+            if '"' not in line:
+                yield number, 1, line, None, None, number
+                number += 1
+                continue
+            again.appendleft(line)
+        try:
+            values = next(reader)
+        except StopIteration:
+            return
+        except (csv.Error, _TooLong) as exc:
+            if not pending:  # nothing read: cannot happen, but never loop
+                return
+            first = pending[0]
+            if isinstance(exc, _TooLong):
+                why = f"a quoted value runs on over {MAX_RECORD_LINES:,} lines or {MAX_RECORD_CHARS:,} characters"
+            else:
+                why = str(exc)
+            if len(pending) > 1:
+                error = f"malformed CSV (line {number}): {why} (at line {number + len(pending) - 1}); the next line is read as a new record"
+                again.extendleft(reversed(pending[1:]))
+            else:
+                error = f"malformed CSV (line {number}): {why}"
+            reach = number + len(pending) - 1
+            pending.clear()
+            size = 0
+            yield number, 1, first, None, error, reach
+            number += 1
+            reader = csv.reader(feed(), strict=True)
+            continue
+        count = len(pending)
+        text = pending[0] if count == 1 else "".join(pending)
+        pending.clear()
+        size = 0
+        yield number, count, text, values, None, number + count - 1
+        number += count
+
+
+def _strip_eol(text: str) -> str:
+    return text[:-2] if text.endswith("\r\n") else text[:-1] if text.endswith(("\n", "\r")) else text
+
+
 class CsvReader:
     """Rows of a CSV export; ``header`` is its first line.
 
     With ``header`` given, ``stream`` is a chunk of records that starts at
-    line ``first_line`` of the file (see :func:`chunks`).
+    line ``first_line`` of the file (see :func:`chunks`). ``columns``: a lead
+    holds only these columns (what the rules read); ``json_columns``: these
+    cells are JSON objects (a nested source, ``account.sector``, read from
+    an ``account`` column).
     """
 
-    def __init__(self, stream: IO[str], header: list[str] | None = None, first_line: int = 1, columns: list[str] | None = None) -> None:
-        self._pending: list[str] | None = None
-        if header is not None:  # the rows after the header: keep each record's lines to write it back as it was
-            self._pending = []
-            stream = self._recording(stream)  # type: ignore[assignment]
-        self._reader = csv.reader(stream, strict=True)
+    def __init__(
+        self,
+        stream: IO[str],
+        header: list[str] | None = None,
+        first_line: int = 1,
+        columns: list[str] | None = None,
+        json_columns: list[str] | None = None,
+    ) -> None:
+        self._records = csv_records(stream, first_line)
         self.header_error: str | None = None
-        self._offset = first_line - 1
-        self._columns = columns  # when given, a lead holds only these columns (what the rules read)
+        self.columns = columns
+        self.json_columns = json_columns or []
+        self.next_line = first_line  # the line after the header
         if header is not None:
             self.header = header
             return
-        try:
-            self.header = next(self._reader)
-            while not self.header:  # blank lines before the header
-                self.header = next(self._reader)
-        except StopIteration:
-            self.header = []
-            self.header_error = "the file is empty: no header line"
-        except csv.Error as exc:
-            self.header = []
-            self.header_error = f"line {self._reader.line_num}: {exc}"
-
-    def _recording(self, stream: IO[str]) -> Iterator[str]:
-        pending = self._pending
-        assert pending is not None
-        for line in stream:
-            pending.append(line)
-            yield line
+        self.header = []
+        for number, count, _text, values, error, _reach in self._records:
+            self.next_line = number + count
+            if error is not None:
+                self.header_error = error.replace(" the next line is read as a new record", "")
+                return
+            if values:  # blank lines before the header are skipped
+                self.header = values
+                return
+        self.header_error = "the file is empty: no header line"
 
     def __iter__(self) -> Iterator[Row]:
         header = self.header
         width = len(header)
         number = 0
-        reader = self._reader
-        offset = self._offset
-        pending = self._pending
         picks = None
-        if self._columns is not None:  # the last of equal headers wins, as in dict(zip(...))
+        if self.columns is not None:  # the last of equal headers wins, as in dict(zip(...))
             index = {name: i for i, name in enumerate(header)}
-            picks = [(name, index[name]) for name in self._columns if name in index]
-        line = reader.line_num + 1
-        while True:
-            try:
-                values = next(reader)
-            except StopIteration:
-                return
-            except csv.Error as exc:
+            picks = [(name, index[name]) for name in self.columns if name in index]
+        nested = self.json_columns
+        for line, _count, text, values, error, _reach in self._records:
+            if error is not None:
                 number += 1
-                end = reader.line_num
-                where = f"line {offset + line}" if end == line else f"lines {offset + line}-{offset + end}"
-                yield Row(number, offset + line, None, None, f"malformed CSV ({where}): {exc}")
-                line = end + 1
-                if pending is not None:
-                    pending.clear()
+                raw = _strip_eol(text)
+                yield Row(number, line, None, raw, error, raw=raw)
                 continue
-            start, line = line, reader.line_num + 1
-            text = None
-            if pending is not None:
-                text = pending[0] if len(pending) == 1 else "".join(pending)
-                pending.clear()
+            assert values is not None
             if not values:  # a blank line is no record
                 continue
             number += 1
-            if len(values) > width:
-                yield Row(number, offset + start, None, values, f"{len(values)} values but the header has {width} columns")
+            if len(values) != width:
+                raw = _strip_eol(text)
+                yield Row(number, line, None, values, f"{len(values)} values but the header has {width} columns", raw=raw)
                 continue
-            pad = width - len(values)
-            if pad:
-                values = values + [""] * pad
             lead = dict(zip(header, values)) if picks is None else {name: values[i] for name, i in picks}
-            if text is not None:
-                text = text[:-2] if text.endswith("\r\n") else text[:-1] if text.endswith(("\n", "\r")) else text
-                if pad:
-                    text += "," * pad
-            yield Row(number, offset + start, lead, values, None, text)
+            if nested:
+                bad = _parse_nested(lead, nested)
+                if bad:
+                    raw = _strip_eol(text)
+                    yield Row(number, line, None, values, bad, raw=raw)
+                    continue
+            raw = _strip_eol(text)
+            yield Row(number, line, lead, values, None, raw, raw)
+
+
+def _parse_nested(lead: dict[str, Any], columns: list[str]) -> str | None:
+    """Read the JSON object in each of ``columns`` (an empty cell is missing); a message when one is not."""
+    for name in columns:
+        cell = lead.get(name)
+        if not isinstance(cell, str):
+            continue
+        if not cell.strip():
+            lead[name] = None
+            continue
+        try:
+            value = json.loads(cell)
+        except (ValueError, RecursionError):
+            value = None
+        if not isinstance(value, dict):
+            shown = cell if len(cell) <= 60 else cell[:57] + "..."
+            return f"column {name!r} holds {shown!r}, not a JSON object (the rules read fields inside it, {name}.…)"
+        lead[name] = value
+    return None
+
+
+def _lone_surrogate(line: str, obj: Any) -> bool:
+    """Whether a decoded JSON value holds half of a surrogate pair (``"\\ud800"``: not a character, cannot be written)."""
+    if "\\ud" not in line and "\\uD" not in line:  # the only way one gets in: a \\u escape
+        return False
+    return _unwritable(obj)
+
+
+def _unwritable(obj: Any) -> bool:
+    """Whether ``obj`` holds a lone surrogate (UTF-8 cannot encode it)."""
+    try:
+        json.dumps(obj, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    except (ValueError, RecursionError):
+        return False
+    return False
+
+
+SURROGATE = "invalid JSON: a \\ud800-\\udfff escape without its pair is not a character"
 
 
 class JsonlReader:
@@ -209,35 +399,58 @@ class JsonlReader:
             try:
                 obj = json.loads(line)
             except ValueError as exc:
-                yield Row(number, line_number, None, line.rstrip("\n"), f"invalid JSON: {exc}")
+                raw = line.rstrip("\n")
+                yield Row(number, line_number, None, raw, f"invalid JSON: {exc}", raw=raw)
+                continue
+            except RecursionError:
+                raw = line.rstrip("\n")
+                yield Row(number, line_number, None, raw, "invalid JSON: nested too deeply", raw=raw)
                 continue
             if not isinstance(obj, dict):
-                yield Row(number, line_number, None, obj, f"a lead is a JSON object, not {type(obj).__name__}")
+                raw = line.rstrip("\n")
+                yield Row(number, line_number, None, obj, f"a lead is a JSON object, not {type(obj).__name__}", raw=raw)
                 continue
-            yield Row(number, line_number, obj, obj)
+            if _lone_surrogate(line, obj):
+                raw = line.rstrip("\n")
+                yield Row(number, line_number, None, raw, SURROGATE, raw=raw)
+                continue
+            yield Row(number, line_number, obj, obj, raw=line)
 
 
 def lf_lines(stream: IO[str], block: int = 1 << 16) -> Iterator[str]:
-    """Lines ending in \\n only (JSON Lines: a \\r inside a record is JSON whitespace, not a line end)."""
-    rest = ""
+    """Lines ending in \\n only (JSON Lines: a \\r inside a record is JSON whitespace, not a line end).
+
+    A line longer than a block is gathered in a list and joined once: linear in its length.
+    """
+    rest: list[str] = []
     while True:
         data = stream.read(block)
         if not data:
             break
-        parts = (rest + data).split("\n")
-        rest = parts.pop()
+        if "\n" not in data:
+            rest.append(data)
+            continue
+        parts = data.split("\n")
+        if rest:
+            rest.append(parts[0])
+            parts[0] = "".join(rest)
+            rest = []
+        tail = parts.pop()
+        if tail:
+            rest.append(tail)
         for part in parts:
             yield part + "\n"
     if rest:
-        yield rest
+        yield "".join(rest)
 
 
 def chunks(stream: IO[str], first_line: int, records: int, csv_format: bool) -> Iterator[tuple[int, str]]:
     """The rest of ``stream`` as ``(first line, text)`` pieces of about ``records`` whole records.
 
-    CSV records are found by the csv module itself (a quoted value with line
-    breaks stays in one piece; a stray quote in an unquoted value does not
-    open one); the pieces are parsed again where they are evaluated.
+    CSV records end where :func:`csv_records` ends them (the csv module
+    decides, for lines with a quote), and a piece never ends inside the
+    lines read to decide that a record is broken, so each piece reads the
+    same where it is parsed again as it would in one pass.
     """
     pending: list[str] = []
     start = first_line
@@ -251,50 +464,33 @@ def chunks(stream: IO[str], first_line: int, records: int, csv_format: bool) -> 
         if pending:
             yield start, "".join(pending)
         return
-
-    quoted = False  # inside a quoted value that runs on to the next line
-    count = 0
-    for line in stream:
-        pending.append(line)
-        if quoted or '"' in line:  # the rare line with quotes: follow the csv rules, character by character
-            quoted = _still_quoted(line, quoted)
-        if not quoted:
-            count += 1
-            if count >= records:
-                yield start, "".join(pending)
-                start += len(pending)
-                pending = []
-                count = 0
+    count = reach = 0
+    for number, lines, text, _values, _error, last in csv_records(stream, first_line, parse_plain=False):
+        pending.append(text)
+        count += 1
+        if last > reach:
+            reach = last
+        end = number + lines - 1
+        if count >= records and end >= reach:
+            yield start, "".join(pending)
+            start = end + 1
+            pending = []
+            count = 0
     if pending:
         yield start, "".join(pending)
 
 
-def _still_quoted(line: str, quoted: bool) -> bool:
-    """Whether a CSV record is still inside a quoted value at the end of ``line``.
-
-    As the csv module reads: a quote opens a value only at its start (after
-    a comma or at the start of a record); inside, ``""`` is a quote and a
-    lone ``"`` closes the value.
-    """
-    at_start = not quoted
-    i, n = 0, len(line)
-    while i < n:
-        ch = line[i]
-        if quoted:
-            if ch == '"':
-                if i + 1 < n and line[i + 1] == '"':
-                    i += 1
-                else:
-                    quoted = False
-        elif ch == '"' and at_start:
-            quoted = True
-        at_start = ch == "," and not quoted
-        i += 1
-    return quoted
+_NEXT_ELEMENT = re.compile(r"\}\s*,\s*(?=\{)")
 
 
 class JsonArrayReader:
-    """Rows of a JSON array of objects, decoded one element at a time (constant memory)."""
+    """Rows of a JSON array of objects, decoded one element at a time (constant memory).
+
+    An element that is not valid JSON is a rejected row with its text, and
+    reading goes on at the next ``{`` that follows ``},`` and decodes; when
+    there is none (within MAX_SKIP_CHARS), the rest of the input is one
+    rejected row marked ``stop``: never a silent drop.
+    """
 
     header: list[str] = []
     header_error: str | None = None
@@ -312,9 +508,12 @@ class JsonArrayReader:
         number = 0
         eof = False
 
-        def fill() -> bool:
+        def fill(want: int = 0) -> bool:
+            """Read more: at least a chunk, or as much as is already buffered (doubling: linear for a huge element)."""
             nonlocal buffer, position, consumed_lines, eof
-            more = self._stream.read(self._chunk)
+            if eof:
+                return False
+            more = self._stream.read(max(self._chunk, want))
             if not more:
                 eof = True
                 return False
@@ -322,6 +521,18 @@ class JsonArrayReader:
             buffer = buffer[position:] + more
             position = 0
             return True
+
+        def rest_of_input(start: int) -> str:
+            nonlocal buffer, position
+            parts = [buffer[start:]]
+            while True:
+                more = self._stream.read(self._chunk)
+                if not more:
+                    break
+                if sum(map(len, parts)) < MAX_SKIP_CHARS:
+                    parts.append(more)
+            buffer, position = "", 0
+            return "".join(parts)[:MAX_SKIP_CHARS]
 
         while True:
             if not eof and len(buffer) - position < self._chunk:
@@ -340,45 +551,94 @@ class JsonArrayReader:
             if state == "start":
                 if char != "[":
                     number += 1
-                    yield Row(number, line, None, None, "a JSON input is an array of objects: [ {...}, {...} ]")
+                    raw = rest_of_input(position)
+                    yield Row(number, line, None, raw, "a JSON input is an array of objects: [ {...}, {...} ]", raw=raw, stop=True)
                     return
                 position += 1
                 state = "first"
                 continue
-            if state in ("first", "item") and char == "]" or state == "comma" and char == "]":
+            if state in ("first", "item", "comma") and char == "]":
                 state = "end"
                 position += 1
                 continue
             if state == "end":
                 number += 1
-                yield Row(number, line, None, None, "text after the end of the JSON array")
+                raw = rest_of_input(position)
+                yield Row(number, line, None, raw, "text after the end of the JSON array", raw=raw, stop=True)
                 return
             if state == "comma":
                 if char != ",":
                     number += 1
-                    yield Row(number, line, None, None, f"expected , or ] between array elements, found {char!r}")
+                    raw = rest_of_input(position)
+                    yield Row(number, line, None, raw, f"expected , or ] between array elements, found {char!r}", raw=raw, stop=True)
                     return
                 position += 1
                 state = "item"
                 continue
+            start = position
             try:
                 obj, end = decoder.raw_decode(buffer, position)
-            except ValueError as exc:
-                if not eof and fill():
+            except json.JSONDecodeError as exc:
+                if not eof and (exc.pos >= len(buffer) - 8 or exc.msg.startswith("Unterminated string")):
+                    fill(len(buffer) - position)  # the element may go on in the input
                     continue
-                number += 1
-                yield Row(number, line, None, None, f"invalid JSON: {exc}")
-                return
-            if end == len(buffer) and not eof and isinstance(obj, (int, float)):
-                if fill():  # a number may continue in the next chunk
-                    continue
-            position = end
-            state = "comma"
-            number += 1
-            if not isinstance(obj, dict):
-                yield Row(number, line, None, obj, f"a lead is a JSON object, not {type(obj).__name__}")
+                error = f"invalid JSON: {exc.msg}"
+            except RecursionError:
+                error = "invalid JSON: nested too deeply"
             else:
-                yield Row(number, line, obj, obj)
+                if end == len(buffer) and not eof and isinstance(obj, (int, float)):
+                    if fill():  # a number may continue in the next chunk
+                        continue
+                position = end
+                state = "comma"
+                number += 1
+                if not isinstance(obj, dict):
+                    yield Row(number, line, None, obj, f"a lead is a JSON object, not {type(obj).__name__}")
+                elif (buffer.find("\\ud", start, end) >= 0 or buffer.find("\\uD", start, end) >= 0) and _unwritable(obj):
+                    raw = buffer[start:end]
+                    yield Row(number, line, None, raw, SURROGATE, raw=raw)
+                else:
+                    yield Row(number, line, obj, obj)
+                continue
+            # a broken element: find where the next one starts
+            found = None
+            search = position + 1
+            while found is None:
+                match = _NEXT_ELEMENT.search(buffer, search)
+                if match is not None:
+                    try:
+                        candidate, _ = decoder.raw_decode(buffer, match.end())
+                    except json.JSONDecodeError as exc:
+                        if not eof and (exc.pos >= len(buffer) - 8 or exc.msg.startswith("Unterminated string")):
+                            keep = search - position
+                            fill(len(buffer) - position)
+                            search = keep
+                            continue
+                        search = match.end()
+                        continue
+                    except RecursionError:
+                        search = match.end()
+                        continue
+                    if isinstance(candidate, dict):
+                        found = match
+                        break
+                    search = match.end()
+                    continue
+                if eof or len(buffer) - position > MAX_SKIP_CHARS:
+                    break
+                keep = max(len(buffer) - 64, search) - position
+                if not fill(len(buffer) - position):
+                    break
+                search = keep
+            number += 1
+            if found is None:
+                raw = rest_of_input(position)
+                yield Row(number, line, None, raw, f"{error}; the rest of the JSON array cannot be read", raw=raw, stop=True)
+                return
+            raw = buffer[position : found.start() + 1]
+            yield Row(number, line, None, raw, error, raw=raw)
+            position = found.end()
+            state = "item"
 
 
 def reader_for(fmt: str, stream: IO[str]) -> CsvReader | JsonlReader | JsonArrayReader:
@@ -396,13 +656,39 @@ class Unwritable(ValueError):
     """A record the output format cannot hold without losing data."""
 
 
-class Writer:
-    """Renders qualified rows as text in one format (picklable, for worker processes)."""
+def dumps(value: Any) -> str:
+    """JSON text that is always valid JSON: NaN and ±Infinity (not JSON) are written as null."""
+    try:
+        return json.dumps(value, ensure_ascii=False, allow_nan=False)
+    except ValueError:
+        return json.dumps(_finite(value), ensure_ascii=False, allow_nan=False)
 
-    def __init__(self, fmt: str, header: list[str], details: bool) -> None:
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    return value
+
+
+ADDED = ("stage", "reasons", "details")
+"""The names of the columns (keys) qualify adds, by default."""
+
+
+class Writer:
+    """Renders qualified rows as text in one format (picklable, for worker processes).
+
+    ``names``: what the added columns are called (stage, reasons, details).
+    """
+
+    def __init__(self, fmt: str, header: list[str], details: bool, names: tuple[str, str, str] = ADDED) -> None:
         self.fmt = fmt
         self.header = header
         self.details = details
+        self.names = names
         self._columns = frozenset(header)
         self._buffer: io.StringIO | None = None
         self._csv: Any = None
@@ -410,10 +696,14 @@ class Writer:
     def __getstate__(self) -> dict[str, Any]:
         return {**self.__dict__, "_buffer": None, "_csv": None}
 
+    @property
+    def added(self) -> tuple[str, ...]:
+        """The names of the columns this writer adds."""
+        return self.names if self.details else self.names[:2]
+
     def start(self) -> str:
         if self.fmt == "csv":
-            extra = ["stage", "reasons"] + (["details"] if self.details else [])
-            return self._csv_line(self.header + extra)
+            return self._csv_line(self.header + list(self.added))
         return "[\n" if self.fmt == "json" else ""
 
     def separator(self, first: bool) -> str:
@@ -427,7 +717,7 @@ class Writer:
             if text is not None:  # CSV in, CSV out: the record as it was, and the new cells
                 line = f"{text},{_quote(stage)},{_quote(reasons)}"
                 if self.details:
-                    line += "," + _quote(json.dumps(details, ensure_ascii=False))
+                    line += "," + _quote(dumps(details))
                 return line + "\r\n"
             if isinstance(original, list):
                 values = list(original)
@@ -441,7 +731,7 @@ class Writer:
                 values = ["" if lead.get(k) is None else _cell(lead.get(k)) for k in self.header]
             values += [stage, reasons]
             if self.details:
-                values.append(json.dumps(details, ensure_ascii=False))
+                values.append(dumps(details))
             return self._csv_line(values)
         if isinstance(original, dict):
             obj = dict(original)
@@ -449,11 +739,12 @@ class Writer:
             obj = dict(zip(self.header, original))
         else:
             obj = dict(lead)
-        obj["stage"] = stage
-        obj["reasons"] = reasons
+        names = self.names
+        obj[names[0]] = stage
+        obj[names[1]] = reasons
         if self.details:
-            obj["details"] = details
-        text = json.dumps(obj, ensure_ascii=False)
+            obj[names[2]] = details
+        text = dumps(obj)
         return text + "\n" if self.fmt == "jsonl" else text
 
     def _csv_line(self, values: list[Any]) -> str:
@@ -476,5 +767,141 @@ def _quote(cell: str) -> str:
 
 def _cell(value: Any) -> str:
     if isinstance(value, (dict, list)):
-        return json.dumps(value, ensure_ascii=False)
+        return dumps(value)
     return str(value)
+
+
+# -- output files ----------------------------------------------------------------
+
+
+class OutputError(Exception):
+    """An output could not be written (a missing directory, a full disk): never reported as an input error."""
+
+    def __init__(self, path: str, message: str) -> None:
+        super().__init__(f"{path}: cannot write: {message}")
+        self.path = path
+
+
+class Output:
+    """An output written whole or not at all.
+
+    A file is written to a temporary file beside its destination (same
+    directory, so the rename cannot cross file systems) and renamed onto
+    it by :meth:`commit`; :meth:`discard` removes the temporary file and
+    the destination keeps its previous content, or stays absent. The
+    destination's directory is checked, and the temporary file created,
+    when the object is made: before any input is read. A destination that
+    is not a regular file (``/dev/null``, a pipe) is written directly, and
+    ``-`` is standard output. A new file gets the permissions the umask
+    gives; a replaced one keeps its mode.
+    """
+
+    def __init__(self, path: str, stdout: IO[str] | None) -> None:
+        self.path = path
+        self._temp: str | None = None
+        self._target = path
+        self._layers: list[Any] = []
+        if path == "-":
+            assert stdout is not None
+            self._stream: IO[str] = stdout
+            return
+        target = os.path.realpath(path)  # beside the file a symbolic link points to; the link stays
+        self._target = target
+        if os.path.isdir(target):
+            raise OutputError(path, "it is a directory")
+        folder = os.path.dirname(target) or "."
+        if not os.path.isdir(folder):
+            raise OutputError(path, f"the directory {folder} does not exist")
+        try:
+            existing: os.stat_result | None = os.stat(target)
+        except OSError:
+            existing = None
+        try:
+            if existing is not None and not stat.S_ISREG(existing.st_mode):  # /dev/null, a named pipe
+                binary: Any = open(target, "wb")
+            else:
+                binary = self._create_temp(folder, os.path.basename(target), existing)
+        except OSError as exc:
+            raise OutputError(path, exc.strerror or str(exc)) from exc
+        self._layers.append(binary)
+        if path.endswith(".gz"):
+            binary = gzip.GzipFile(filename=os.path.basename(path)[:-3], mode="wb", fileobj=binary)
+            self._layers.append(binary)
+        self._stream = io.TextIOWrapper(binary, encoding="utf-8", newline="", write_through=False)
+        self._layers.append(self._stream)
+
+    def _create_temp(self, folder: str, name: str, existing: os.stat_result | None) -> IO[bytes]:
+        for _ in range(100):
+            temp = os.path.join(folder, f".{name}.{secrets.token_hex(4)}.tmp")
+            try:
+                fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # the umask applies, as for a new file
+            except FileExistsError:
+                continue
+            self._temp = temp
+            if existing is not None:
+                try:
+                    os.fchmod(fd, stat.S_IMODE(existing.st_mode))
+                except OSError:
+                    pass
+            return open(fd, "wb")
+        raise OSError(f"cannot create a temporary file in {folder}")
+
+    def write(self, text: str) -> None:
+        try:
+            self._stream.write(text)
+        except (OSError, UnicodeEncodeError) as exc:
+            self._failed(exc)
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except OSError as exc:
+            self._failed(exc)
+
+    def _failed(self, exc: BaseException) -> None:
+        if self.path == "-" and not isinstance(exc, UnicodeEncodeError):
+            _drop_stdout(self._stream)
+        message = getattr(exc, "strerror", None) or str(exc)
+        raise OutputError(self.path, message) from exc
+
+    def commit(self) -> None:
+        """Finish the file and put it in place of the destination."""
+        if self.path == "-":
+            self.flush()
+            return
+        try:
+            for layer in reversed(self._layers):
+                layer.close()
+            self._layers = []
+            if self._temp is not None:
+                os.replace(self._temp, self._target)
+                self._temp = None
+        except OSError as exc:
+            raise OutputError(self.path, exc.strerror or str(exc)) from exc
+
+    def discard(self) -> None:
+        """Leave the destination as it was: remove the temporary file."""
+        for layer in reversed(self._layers):
+            try:
+                layer.close()
+            except (OSError, ValueError):
+                pass
+        self._layers = []
+        if self._temp is not None:
+            try:
+                os.unlink(self._temp)
+            except OSError:
+                pass
+            self._temp = None
+
+
+def _drop_stdout(stream: IO[str]) -> None:
+    """After standard output failed (a full disk, a closed pipe): send what is still buffered nowhere, so exiting does not fail again."""
+    if stream is not sys.stdout:
+        return
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, stream.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, io.UnsupportedOperation):
+        pass

@@ -11,26 +11,35 @@ from __future__ import annotations
 
 import difflib
 import io
-import json
 import multiprocessing
+import os
+import signal
 import sys
+import threading
 import time
 from collections import Counter, deque
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from datetime import datetime, timezone
-from typing import IO, Any, Iterable, Iterator
+from typing import IO, Any, Iterable, Iterator, NamedTuple
 
 import click
 
 from ..errors import LeadError
 from ._common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, READ_ERRORS, as_of_option, load_rules, read_error, streams
-from ._io import FORMATS, CsvReader, JsonlReader, Row, Unwritable, Writer, chunks, format_of, open_text, reader_for, sniff
+from ._io import FORMATS, CsvReader, JsonlReader, Output, OutputError, Row, Unwritable, Writer, chunks, dumps, format_of, open_text, reader_for, sniff
 
 BATCH = 2000  # records per unit of work (fewer hand-offs between processes)
 IN_FLIGHT = 4  # batches per worker queued ahead (bounds memory)
+TOP_ISSUES = 10  # data issues listed in the summary
 
 # -- the work on one batch (in this process or a worker) -------------------------------
 
 _state: dict[str, Any] = {}
+
+
+class NameClash(Exception):
+    """A JSON record has a key that qualify would overwrite (stage, reasons, details)."""
 
 
 def _columns(rules: Any) -> list[str]:
@@ -39,8 +48,34 @@ def _columns(rules: Any) -> list[str]:
     return sorted(set(sources) | {source.split(".")[0] for source in sources})
 
 
-def _setup(rules: Any, writer: Writer, as_of: datetime, strict: bool, header: list[str]) -> None:
-    _state.update(rules=rules, writer=writer, as_of=as_of, strict=strict, header=header, columns=_columns(rules))
+def _watched(rules: Any) -> list[tuple[str, str, tuple[str, ...]]]:
+    """Fields to watch for a value: ``(name, source, path)`` of every field without a default."""
+    return [(name, spec.source or name, tuple((spec.source or name).split("."))) for name, spec in rules.fields.items() if spec.default is None]
+
+
+def _absent(lead: dict[str, Any], source: str, path: tuple[str, ...]) -> bool:
+    """Whether ``lead`` has no value at ``source`` (absent, null or blank text)."""
+    value: Any = lead.get(source)
+    if value is None and len(path) > 1:
+        value = lead
+        for key in path:
+            if not isinstance(value, dict):
+                return True
+            value = value.get(key)
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _setup(rules: Any, writer: Writer, as_of: datetime, strict: bool, header: list[str], json_columns: list[str]) -> None:
+    _state.update(
+        rules=rules, writer=writer, as_of=as_of, strict=strict, header=header, columns=_columns(rules), json_columns=json_columns, watched=_watched(rules)
+    )
+
+
+def _worker_setup(*setup: Any) -> None:
+    """A worker process: interrupted by its parent only (the parent cleans up and ends it)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _setup(*setup)
 
 
 def _rows_of(unit: tuple[Any, ...]) -> Iterable[Row]:
@@ -49,55 +84,79 @@ def _rows_of(unit: tuple[Any, ...]) -> Iterable[Row]:
         return unit[1]  # type: ignore[no-any-return]
     first_line, text = unit[1], unit[2]
     if kind == "csv":
-        return CsvReader(io.StringIO(text, newline=""), header=_state["header"], first_line=first_line, columns=_state["columns"])
-    return JsonlReader(io.StringIO(text), first_line=first_line)
+        return CsvReader(
+            io.StringIO(text, newline=""), header=_state["header"], first_line=first_line, columns=_state["columns"], json_columns=_state["json_columns"]
+        )
+    return JsonlReader(io.StringIO(text, newline=""), first_line=first_line)
 
 
-def _work(unit: tuple[Any, ...]) -> tuple[str, dict[str, int], int, list[tuple[Any, ...]], int]:
-    """Parse, evaluate and render one unit of input.
+class Done(NamedTuple):
+    """What one unit of input gave."""
 
-    Returns the text to write, the leads per stage, how many had data
-    issues, the rejected rows ``(number in the unit, line, reason,
-    original)`` and how many rows were read.
-    """
+    text: str  # to write
+    stages: dict[str, int]
+    with_issues: int  # rows with data issues
+    rejects: list[tuple[Any, ...]]  # (number in the unit, line, reason, record, raw text, stop)
+    read: int
+    issues: dict[tuple[str, str], int]  # (field, message): rows
+    absent: list[str] | None  # fields no evaluated row had a value for (None: no row evaluated)
+
+
+def _work(unit: tuple[Any, ...]) -> Done:
+    """Parse, evaluate and render one unit of input; a record is the unit of failure."""
     rules, writer, as_of, strict = _state["rules"], _state["writer"], _state["as_of"], _state["strict"]
+    watched = _state["watched"]
     texts: list[str] = []
     stages: Counter[str] = Counter()
+    issues: Counter[tuple[str, str]] = Counter()
     rejects: list[tuple[Any, ...]] = []
-    issues = read = 0
+    with_issues = read = evaluated = 0
     evaluate, render = rules.evaluate, writer.row
+    added = writer.added
+    details = writer.details
     for row in _rows_of(unit):
         read += 1  # rejects are numbered within the unit: the caller knows where it starts
-        if row.error is not None or row.lead is None:
-            rejects.append((read, row.line, row.error, row.original))
+        lead = row.lead
+        if row.error is not None or lead is None:
+            rejects.append((read, row.line, row.error, row.original, row.raw, row.stop))
             continue
+        if type(row.original) is dict:
+            for name in added:
+                if name in row.original:
+                    raise NameClash(read, row.line, name)
         try:
-            result = evaluate(row.lead, as_of=as_of, strict=strict)
+            result = evaluate(lead, as_of=as_of, strict=strict)
+            texts.append(render(row.original, lead, result.stage, result.summary(), result.to_dict() if details else None, row.text))
         except LeadError as exc:
             reason = "; ".join(f"{i.get('field') or i.get('criterion')}: {i['message']} ({i.get('value')!r})" for i in exc.issues)
-            rejects.append((read, row.line, reason or str(exc), row.original))
+            rejects.append((read, row.line, reason or str(exc), row.original, row.raw, False))
             continue
-        try:
-            texts.append(render(row.original, row.lead, result.stage, result.summary(), result.to_dict() if writer.details else None, row.text))
         except Unwritable as exc:
-            rejects.append((read, row.line, str(exc), row.original))
+            rejects.append((read, row.line, str(exc), row.original, row.raw, False))
             continue
+        except Exception as exc:  # anything else wrong with one record rejects that record, never the run
+            rejects.append((read, row.line, f"cannot qualify this record: {type(exc).__name__}: {str(exc)[:200]}", row.original, row.raw, False))
+            continue
+        evaluated += 1
+        if watched:
+            watched = [w for w in watched if _absent(lead, w[1], w[2])]
         stages[result.stage] += 1
-        issues += bool(result._issues)
+        if result._issues:
+            with_issues += 1
+            for issue in result._issues:
+                issues[(str(issue.get("field") or issue.get("criterion")), str(issue.get("message")))] += 1
     joiner = ",\n" if writer.fmt == "json" else ""
-    return joiner.join(texts), dict(stages), issues, rejects, read
+    return Done(joiner.join(texts), dict(stages), with_issues, rejects, read, dict(issues), [w[0] for w in watched] if evaluated else None)
 
 
-def _units(reader: Any, fmt: str, source: IO[str], rows: Iterator[Row] | None, jobs: int, columns: list[str]) -> Iterator[tuple[Any, ...]]:
+def _units(reader: Any, fmt: str, source: IO[str], rows: Iterator[Row] | None, jobs: int) -> Iterator[tuple[Any, ...]]:
     """The input in units of about BATCH records.
 
     With worker processes, CSV and JSON Lines go as text, cut at record
     ends and parsed where they are evaluated; otherwise as rows.
     """
-    if rows is None and fmt == "csv" and jobs <= 1:  # parse once, here, keeping each record's text
-        rows = iter(CsvReader(source, header=reader.header, first_line=reader._reader.line_num + 1, columns=columns))
-    if rows is None and fmt in ("csv", "jsonl"):
-        first_line = reader._reader.line_num + 1 if fmt == "csv" else 1
+    if rows is None and fmt in ("csv", "jsonl") and jobs > 1:
+        first_line = reader.next_line if fmt == "csv" else 1
         for line, text in chunks(source, first_line, BATCH, csv_format=fmt == "csv"):
             yield (fmt, line, text)
         return
@@ -111,29 +170,45 @@ def _units(reader: Any, fmt: str, source: IO[str], rows: Iterator[Row] | None, j
         yield ("rows", batch)
 
 
-def _results(units: Iterator[tuple[Any, ...]], jobs: int, setup: tuple[Any, ...]) -> Iterator[tuple[Any, ...]]:
-    """Processed units in input order; at most IN_FLIGHT × jobs units in memory."""
+def _results(units: Iterator[tuple[Any, ...]], jobs: int, setup: tuple[Any, ...]) -> Iterator[Done]:
+    """Processed units in input order; at most IN_FLIGHT × jobs units in memory.
+
+    A worker that dies (killed, out of memory) raises BrokenProcessPool
+    instead of leaving the run waiting for it; on any failure the workers
+    are stopped.
+    """
     if jobs <= 1:
         _setup(*setup)
         for unit in units:
             yield _work(unit)
         return
     context = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
-    with context.Pool(jobs, initializer=_setup, initargs=setup) as pool:
+    pool = ProcessPoolExecutor(jobs, mp_context=context, initializer=_worker_setup, initargs=setup)
+    try:
         pending: deque[Any] = deque()
         for unit in units:
-            pending.append(pool.apply_async(_work, (unit,)))
+            pending.append(pool.submit(_work, unit))
             if len(pending) >= IN_FLIGHT * jobs:
-                yield pending.popleft().get()
+                yield pending.popleft().result()
         while pending:
-            yield pending.popleft().get()
+            yield pending.popleft().result()
+    except BaseException:
+        for process in list((getattr(pool, "_processes", None) or {}).values()):
+            process.terminate()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
 
 
 # -- the command ------------------------------------------------------------------------
 
 
 def _missing_columns(rules: Any, header: list[str]) -> list[str]:
-    """Messages for fields whose source column the CSV header lacks."""
+    """Messages for fields whose source column the CSV header lacks.
+
+    A nested source (``account.sector``) is read from a column with that
+    exact name, or else from the JSON object in an ``account`` column.
+    """
     messages = []
     columns = set(header)
     for name, spec in rules.fields.items():
@@ -142,10 +217,17 @@ def _missing_columns(rules: Any, header: list[str]) -> list[str]:
             continue
         if source in columns or ("." in source and source.split(".")[0] in columns):
             continue
-        close = difflib.get_close_matches(source, header, n=1, cutoff=0.6)
+        close = difflib.get_close_matches(source, header[:2000], n=1, cutoff=0.6)
         hint = f"; the closest header is {close[0]!r}" if close else ""
         messages.append(f"field {name!r} reads column {source!r}, which the header does not have{hint}")
     return messages
+
+
+def _json_columns(rules: Any, header: list[str]) -> list[str]:
+    """Columns that hold JSON objects: the first part of a nested source with no column of its own."""
+    columns = set(header)
+    heads = {source.split(".")[0] for source in (spec.source or name for name, spec in rules.fields.items()) if "." in source and source not in columns}
+    return sorted(head for head in heads if head in columns)
 
 
 class _Progress:
@@ -169,10 +251,26 @@ class _Progress:
             self.stream.write("\r" + " " * 60 + "\r")
 
 
+class _Terminated(BaseException):
+    """SIGTERM, raised where the run is so that the output is cleaned up."""
+
+
+def _on_sigterm(signum: int, frame: Any) -> None:
+    raise _Terminated
+
+
+def _same_file(a: str, b: str) -> bool:
+    """Whether two paths name the same file (through symbolic links too; also when it does not exist yet)."""
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return os.path.realpath(a) == os.path.realpath(b)
+
+
 @click.command()
 @click.argument("rules", type=click.Path(dir_okay=False))
 @click.argument("input", type=click.Path(dir_okay=False, allow_dash=True))
-@click.option("-o", "--output", default="-", type=click.Path(dir_okay=False, allow_dash=True), help="Where to write (default: standard output).")
+@click.option("-o", "--output", default="-", type=click.Path(dir_okay=False, allow_dash=True), help="Where to write (default: standard output); written whole or not at all.")
 @click.option("--input-format", type=click.Choice(FORMATS), help="Format of INPUT (default: from its extension; guessed for standard input).")
 @click.option("--output-format", type=click.Choice(FORMATS), help="Format of the output (default: from its extension, else INPUT's format).")
 @click.option("--details", is_flag=True, help="Add the whole result as JSON (CSV: a details column; JSON: a nested object).")
@@ -181,6 +279,9 @@ class _Progress:
 @click.option("--rejects", type=click.Path(dir_okay=False), help="Write rejected rows here (JSON Lines: row, line, reason, record) instead of listing them on stderr.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=1, show_default=True, help="Worker processes; the output keeps the input order.")
 @click.option("--allow-missing-columns", is_flag=True, help="Go on when the CSV header lacks a column a field reads (that field is then always missing).")
+@click.option("--stage-column", default="stage", show_default=True, metavar="NAME", help="Name of the added stage column (when the input has its own 'stage').")
+@click.option("--reasons-column", default="reasons", show_default=True, metavar="NAME", help="Name of the added reasons column.")
+@click.option("--details-column", default="details", show_default=True, metavar="NAME", help="Name of the added details column (with --details).")
 def qualify(
     rules: str,
     input: str,
@@ -193,12 +294,18 @@ def qualify(
     rejects: str | None,
     jobs: int,
     allow_missing_columns: bool,
+    stage_column: str,
+    reasons_column: str,
+    details_column: str,
 ) -> int:
     """Evaluate every lead of INPUT (CSV, JSON Lines or a JSON array; .gz too) and write it with its stage.
 
     Every input column is kept, in order, and `stage` and `reasons` (a
     one-line explanation) are added. A summary (rows read, written,
-    rejected, leads per stage) goes to standard error.
+    rejected, leads per stage, data issues) goes to standard error.
+    The output and --rejects files are written beside their destination
+    and renamed into place only when the run completes: an interrupted or
+    failed run leaves them as they were.
 
     \b
     Examples:
@@ -206,19 +313,66 @@ def qualify(
       leadspec qualify rules/b2b-saas.yaml - --input-format jsonl < leads.jsonl > out.jsonl
       leadspec qualify rules/b2b-saas.yaml leads.csv.gz -o out.csv --strict --rejects rejects.jsonl --jobs 2
 
-    Exit codes: 0 every row written, 1 rows were rejected, 2 usage or input error.
+    Exit codes: 0 every row written, 1 rows were rejected, 2 usage or input error (nothing written).
     """
     io = streams()
+    names = (stage_column, reasons_column, details_column)
+    used = names if details else names[:2]
+    if len(set(used)) != len(used) or not all(used):
+        raise click.UsageError(f"the added columns need distinct names, not {', '.join(map(repr, used))}")
+    # refuse before anything is read or written: an output that is the input (or the other output)
+    paths = [("-o/--output", output)] if output != "-" else []
+    if rejects:
+        paths.append(("--rejects", rejects))
+    for option, path in paths:
+        if input != "-" and _same_file(input, path):
+            io.err.write(f"{path}: {option} is the input file; it would be overwritten while it is read. Write somewhere else\n")
+            return EXIT_USAGE
+    if len(paths) == 2 and _same_file(output, rejects or ""):
+        io.err.write(f"{rejects}: --rejects is the output file too; give them different paths\n")
+        return EXIT_USAGE
     ruleset = load_rules(rules)
     moment = as_of or datetime.now(timezone.utc)
     fmt = input_format or (format_of(input) if input != "-" else None)
     if input != "-" and fmt is None:
         raise click.UsageError(f"cannot tell the format of {input!r} from its name; use --input-format csv|jsonl|json")
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        return _qualify(ruleset, input, fmt, output, output_format, details, moment, strict, rejects, jobs, allow_missing_columns, names, io)
+    except KeyboardInterrupt:
+        io.err.write("interrupted: nothing written\n")
+        return 130
+    except _Terminated:
+        io.err.write("terminated: nothing written\n")
+        return 143
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _qualify(
+    ruleset: Any,
+    input: str,
+    fmt: str | None,
+    output: str,
+    output_format: str | None,
+    details: bool,
+    moment: datetime,
+    strict: bool,
+    rejects: str | None,
+    jobs: int,
+    allow_missing_columns: bool,
+    names: tuple[str, str, str],
+    io: Any,
+) -> int:
     try:
         source = open_text(input, io.inp)
     except OSError as exc:
         io.err.write(read_error(input, exc) + "\n")
         return EXIT_USAGE
+    sinks: list[Output] = []
     try:
         if fmt is None:
             fmt, source = sniff(source)
@@ -226,6 +380,7 @@ def qualify(
         if reader.header_error:
             io.err.write(f"{input}: {reader.header_error}\n")
             return EXIT_USAGE
+        json_columns: list[str] = []
         if fmt == "csv":
             problems = _missing_columns(ruleset, reader.header)
             for message in problems:
@@ -233,24 +388,45 @@ def qualify(
             if problems and not allow_missing_columns:
                 io.err.write(f"{input}: stopped before reading any row (--allow-missing-columns goes on anyway)\n")
                 return EXIT_USAGE
+            added = names if details else names[:2]
+            taken = [name for name in added if name in set(reader.header)]
+            if taken:
+                option = {names[0]: "--stage-column", names[1]: "--reasons-column", names[2]: "--details-column"}
+                hints = ", ".join(f"{option[name]} NAME" for name in taken)
+                io.err.write(
+                    f"{input}: the input has a column {', '.join(map(repr, taken))}, which qualify adds; it is never overwritten: "
+                    f"name the added column with {hints} (e.g. {option[taken[0]]} leadspec_{taken[0]})\n"
+                )
+                return EXIT_USAGE
+            json_columns = _json_columns(ruleset, reader.header)
+            reader.columns = _columns(ruleset)
+            reader.json_columns = json_columns
         out_fmt = output_format or (format_of(output) if output != "-" else None) or fmt
-        return _run(ruleset, reader, fmt, out_fmt, input, output, details, moment, strict, rejects, jobs, io, source)
+        sink = Output(output, io.out)  # validated and created beside the destination before a row is read
+        sinks.append(sink)
+        reject_sink = Output(rejects, None) if rejects else None
+        if reject_sink is not None:
+            sinks.append(reject_sink)
+        code = _run(ruleset, reader, fmt, out_fmt, input, sink, details, moment, strict, reject_sink, jobs, io, source, names, json_columns)
+        if code != EXIT_USAGE:
+            for each in sinks:
+                each.commit()
+            sinks.clear()
+        return code
+    except OutputError as exc:
+        io.err.write(f"{exc}; {'the output is incomplete' if exc.path == '-' else 'nothing written'}\n")
+        return EXIT_USAGE
     except READ_ERRORS as exc:  # unreadable, a truncated .gz, not UTF-8
-        io.err.write(read_error(input, exc) + "\n")
+        io.err.write(read_error(input, exc) + ("; nothing written\n" if sinks else "\n"))
+        return EXIT_USAGE
+    except BrokenProcessPool as exc:
+        io.err.write(f"a worker process stopped unexpectedly ({exc}); nothing written\n")
         return EXIT_USAGE
     finally:
+        for each in sinks:  # not committed: the destination keeps what it had
+            each.discard()
         if source is not io.inp:
             source.close()
-
-
-def _open_output(output: str, io: Any) -> IO[str]:
-    if output == "-":
-        return io.out  # type: ignore[no-any-return]
-    if output.endswith(".gz"):
-        import gzip
-
-        return gzip.open(output, "wt", encoding="utf-8", newline="")
-    return open(output, "w", encoding="utf-8", newline="")
 
 
 def _run(
@@ -259,14 +435,16 @@ def _run(
     in_fmt: str,
     out_fmt: str,
     input: str,
-    output: str,
+    sink: Output,
     details: bool,
     as_of: datetime,
     strict: bool,
-    rejects: str | None,
+    reject_sink: Output | None,
     jobs: int,
     io: Any,
     source: IO[str],
+    names: tuple[str, str, str],
+    json_columns: list[str],
 ) -> int:
     rows: Iterator[Row] | None = None
     header = list(reader.header)
@@ -280,58 +458,105 @@ def _run(
         if first is not None:
             header = list(first.lead or {})
         rows = _chain(skipped + ([first] if first is not None else []), rows)
-    if out_fmt != "csv" and in_fmt == "csv" and len(set(header)) != len(header):
-        twice = sorted({name for name in header if header.count(name) > 1})
-        io.err.write(f"{input}: columns {', '.join(map(repr, twice))} appear twice in the header; JSON needs one key per column (write CSV to keep both)\n")
-        return EXIT_USAGE
-    writer = Writer(out_fmt, header, details)
-    try:
-        sink = _open_output(output, io)
-        reject_sink = open(rejects, "w", encoding="utf-8") if rejects else None
-    except OSError as exc:
-        io.err.write(f"{exc.filename}: cannot write: {exc.strerror}\n")
-        return EXIT_USAGE
+    if out_fmt != "csv" and in_fmt == "csv":
+        counts = Counter(header)
+        twice = sorted(name for name, n in counts.items() if n > 1)
+        if twice:
+            io.err.write(f"{input}: columns {', '.join(map(repr, twice))} appear twice in the header; JSON needs one key per column (write CSV to keep both)\n")
+            return EXIT_USAGE
+    writer = Writer(out_fmt, header, details, names)
     stages: Counter[str] = Counter()
+    issues: Counter[tuple[str, str]] = Counter()
+    absent: set[str] | None = None
     read = written = rejected = with_issues = 0
+    stopped: tuple[int, int] | None = None
     progress = _Progress(io.err)
-    units = _units(reader, in_fmt, source, rows, jobs, _columns(ruleset))
+    units = _units(reader, in_fmt, source, rows, jobs)
     try:
         sink.write(writer.start())
-        for block, unit_stages, unit_issues, unit_rejects, unit_read in _results(units, jobs, (ruleset, writer, as_of, strict, header)):
-            if block:
-                sink.write(writer.separator(written == 0) + block)
-            for number, line, reason, original in unit_rejects:
+        for done in _results(units, jobs, (ruleset, writer, as_of, strict, header, json_columns)):
+            if done.text:
+                sink.write(writer.separator(written == 0) + done.text)
+            for number, line, reason, original, raw, stop in done.rejects:
                 number += read  # numbers in the unit, from its first row
+                if stop:
+                    stopped = (number, line)
                 if reject_sink is not None:
-                    record = original if isinstance(original, (dict, list, str)) or original is None else repr(original)
-                    reject_sink.write(json.dumps({"row": number, "line": line, "reason": reason, "record": record}, ensure_ascii=False) + "\n")
+                    reject_sink.write(_reject_line(number, line, reason, original, raw, in_fmt))
                 else:
                     io.err.write(f"{input}:{line}: row {number} rejected: {reason}\n")
-            read += unit_read
-            rejected += len(unit_rejects)
-            written += unit_read - len(unit_rejects)
-            stages.update(unit_stages)
-            with_issues += unit_issues
+            read += done.read
+            rejected += len(done.rejects)
+            written += done.read - len(done.rejects)
+            stages.update(done.stages)
+            issues.update(done.issues)
+            with_issues += done.with_issues
+            if done.absent is not None:
+                absent = set(done.absent) if absent is None else absent & set(done.absent)
             progress.update(read)
         sink.write(writer.end(written > 0))
         sink.flush()
-    except BrokenPipeError:  # whoever reads the output stopped (`| head`): stop too, quietly
-        io.err.write(f"output closed after {written:,} row{'s' if written != 1 else ''}; stopped\n")
-        return EXIT_OK
+        if reject_sink is not None:
+            reject_sink.flush()
+    except NameClash as exc:
+        number, line, name = exc.args
+        option = {names[0]: "--stage-column", names[1]: "--reasons-column", names[2]: "--details-column"}[name]
+        io.err.write(
+            f"{input}:{line}: row {read + number} has a key {name!r}, which qualify adds; it is never overwritten: "
+            f"name the added key with {option} NAME (e.g. {option} leadspec_{name}); nothing written\n"
+        )
+        return EXIT_USAGE
+    except OutputError as exc:
+        if sink.path == "-" and isinstance(exc.__cause__, BrokenPipeError):  # whoever reads the output stopped (`| head`): stop too, quietly
+            io.err.write(f"output closed after {written:,} row{'s' if written != 1 else ''}; stopped\n")
+            return EXIT_OK
+        raise
     finally:
         progress.done()
-        if sink is not io.out:
-            sink.close()
-        if reject_sink is not None:
-            reject_sink.close()
-    per_stage = ", ".join(f"{stage} {stages[stage]:,}" for stage in ruleset.stage_ids if stages[stage])
-    summary = f"{read:,} row{'s' if read != 1 else ''} read, {written:,} written, {rejected:,} rejected"
-    if per_stage:
-        summary += f" ({per_stage})"
-    if with_issues:
-        summary += f"; {with_issues:,} with data issues"
-    io.err.write(summary + "\n")
+    io.err.write(_summary(ruleset, read, written, rejected, stages, with_issues, issues, absent))
+    if stopped is not None:
+        io.err.write(f"{input}:{stopped[1]}: stopped reading: the rest of the input from row {stopped[0]} cannot be read (it is one rejected row)\n")
     return EXIT_FAILED if rejected else EXIT_OK
+
+
+def _summary(
+    ruleset: Any, read: int, written: int, rejected: int, stages: Counter[str], with_issues: int, issues: Counter[tuple[str, str]], absent: set[str] | None
+) -> str:
+    """The closing summary: counts, leads per stage, the commonest data issues, fields no row had."""
+    per_stage = ", ".join(f"{stage} {stages[stage]:,}" for stage in ruleset.stage_ids if stages[stage])
+    lines = [f"{read:,} row{'s' if read != 1 else ''} read, {written:,} written, {rejected:,} rejected"]
+    if per_stage:
+        lines[0] += f" ({per_stage})"
+    if with_issues:
+        lines[0] += f"; {with_issues:,} with data issues"
+        top = sorted(issues.items(), key=lambda item: (-item[1], item[0]))
+        for (field, message), count in top[:TOP_ISSUES]:
+            lines.append(f"  data issue: {field}: {message} ({count:,} row{'s' if count != 1 else ''})")
+        if len(top) > TOP_ISSUES:
+            lines.append(f"  and {len(top) - TOP_ISSUES:,} other kinds of data issue")
+    if absent:
+        fields = ruleset.fields
+        for name in (n for n in fields if n in absent):
+            source = fields[name].source or name
+            via = "" if source == name else f" (source {source!r})"
+            lines.append(f"warning: no row has a value for field {name!r}{via}; check its source")
+    return "\n".join(lines) + "\n"
+
+
+def _reject_line(number: int, line: int, reason: str, original: Any, raw: str | None, in_fmt: str) -> str:
+    """One line of the --rejects file: always valid JSON, whatever the record held."""
+    text = raw[:-1] if raw is not None and raw.endswith("\n") else raw
+    record = original if isinstance(original, (dict, list, str)) or original is None else repr(original)
+    if record is None:
+        record = text
+    entry: dict[str, Any] = {"row": number, "line": line, "reason": reason, "record": record}
+    if in_fmt == "csv" and text is not None and not isinstance(record, str):
+        entry["text"] = text
+    try:
+        return dumps(entry) + "\n"
+    except (RecursionError, TypeError, ValueError):  # a record too deep or odd to write back: its text instead
+        entry["record"] = text if text is not None else repr(original)[:10_000]
+        return dumps(entry) + "\n"
 
 
 def _chain(first: list[Row], rest: Iterator[Row]) -> Iterator[Row]:
