@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import ast
 import itertools
-from datetime import datetime, timezone
+import sys
+from datetime import datetime, timedelta, timezone
 from typing import Any, Callable
 
 from . import _functions as fn
+from ._functions import Parts
 from ._check import CritPlan, GroupPlan, Plan, ScorePlan, walk_criteria
 from ._codegen import Env, Namespace, chain, compile_truth
 
@@ -38,6 +40,15 @@ class _Sink:
 
 def runtime_issue(criterion: str, exc: BaseException) -> dict[str, Any]:
     return {"field": None, "value": None, "criterion": criterion, "message": f"could not be evaluated: {type(exc).__name__}: {exc}"}
+
+
+def failed(issues: Any, criterion: str) -> None:
+    """A criterion raised (called in its ``except``): report it; its outcome is unknown.
+
+    The generated ``except Exception:`` does not bind the exception: ``as
+    name`` costs the compiler a hidden ``try/finally`` per criterion.
+    """
+    issues.append(runtime_issue(criterion, sys.exc_info()[1]))  # type: ignore[arg-type]
 
 
 def k_all(values: tuple[Any, ...]) -> bool | None:
@@ -127,15 +138,6 @@ class EventScore:
 _EARLIEST = datetime.min.replace(tzinfo=timezone.utc)
 
 
-# CSV text of booleans as exports write it (exact spellings; the rest goes through Coercer)
-_TEXT_BOOLEANS = {
-    spelling: value
-    for words, value in ((("true", "yes", "y", "1", "t", "on"), True), (("false", "no", "n", "0", "f", "off"), False))
-    for word in words
-    for spelling in (word, word.capitalize(), word.upper())
-}
-
-
 class _Gen:
     def __init__(self, plan: Plan) -> None:
         self.plan = plan
@@ -154,7 +156,7 @@ class _Gen:
                 "_any": k_any,
                 "_none": k_none,
                 "_at_least": k_at_least,
-                "_runtime": runtime_issue,
+                "_failed": failed,
                 "_sink": _Sink(),
             }
         )
@@ -192,10 +194,12 @@ class _Gen:
             high = self.ns.constant(c.max, "_max")
             types = f"type({var}) is int" if c.type == "integer" else f"(type({var}) is int or type({var}) is float)"
             if c.type == "integer":  # CSV text of plain ASCII digits: int() is exact (the rest goes the slow way)
-                lines.append(f"if type({var}) is str and len({var}) < 19 and {var}.isdigit() and {var}.isascii(): {var} = int({var})")
+                # a missing marker made of digits ("0", "9999") is checked first, and only then
+                markers = f" and {var} not in {self.ns.constant(c.digit_markers, '_miss')}" if c.digit_markers else ""
+                lines.append(f"if type({var}) is str and len({var}) < 19 and {var}.isdigit() and {var}.isascii(){markers}: {var} = int({var})")
             lines.append(f"if not ({types} and {low} <= {var} <= {high}): {var} = {cname}.coerce({var}, issues)")
         elif c.type == "boolean":
-            table = self.ns.constant(_TEXT_BOOLEANS, "_bools")
+            table = self.ns.constant(c.booleans, "_bools")  # without the missing markers ("no", "0")
             lines.append(f"if type({var}) is not bool: {var} = {table}.get({var}) if type({var}) is str and {var} in {table} else {cname}.coerce({var}, issues)")
         elif c.type == "string":
             miss = self.ns.constant(c.missing, "_miss")
@@ -223,11 +227,7 @@ class _Gen:
         lines = ["try:", f"    {var} = {code}"]
         if c.missing != "unknown":  # the policy decides a missing value, not an error
             lines.append(f"    if {var} is None: {var} = {c.missing == 'pass'}")
-        lines += [
-            "except Exception as _exc:",
-            f"    {var} = None",
-            f"    issues.append(_runtime({c.id!r}, _exc))",
-        ]
+        lines.append(f"except Exception: {var} = _failed(issues, {c.id!r})")
         return lines
 
     def score_lines(self, s: ScorePlan, outcome: Callable[[CritPlan], str], fused: bool = False) -> list[str]:
@@ -275,17 +275,15 @@ class _Gen:
         fields = ", ".join(self.env.fields[n] for n in self.coercers)
         outcomes = ", ".join(f"o{c.index}" for c in plan.criteria)
         scores = ", ".join(f"s_{s.name}" for s in plan.scores)
-        # the stage: disqualified, else the last stage reached in order
+        # the stage: disqualified, else the last stage reached in order. Flat ifs, from the last
+        # stage back, so the first stage not reached wins: an elif chain nests one level per stage
+        # and Python's compiler gives up at a few thousand (RecursionError).
+        previous = [plan.base.id] + [st.id for st in plan.stages]
+        body.append(f"_stage = {previous[-1]!r}")
+        for i in reversed(range(len(plan.stages))):
+            body.append(f"if {stage_vars[i]} is not True: _stage = {previous[i]!r}")
         if plan.disqualify:
             body.append(f"if {' or '.join(f'o{c.index} is True' for c in plan.disqualify)}: _stage = {DISQUALIFIED!r}")
-            keyword = "elif"
-        else:
-            keyword = "if"
-        previous = plan.base.id
-        for var, st in zip(stage_vars, plan.stages):
-            body.append(f"{keyword} {var} is not True: _stage = {previous!r}")
-            keyword, previous = "elif", st.id
-        body.append(f"else: _stage = {previous!r}")
         body.append(
             f"return _stage, (({fields},), ({outcomes}{',' if outcomes else ''}), ({', '.join(stage_vars)},), "
             f"({scores}{',' if scores else ''}))"
@@ -510,7 +508,7 @@ class Compiled:
     def __init__(self, plan: Plan) -> None:
         gen = _Gen(plan)
         self.source = gen.evaluate_source() + "\n\n" + gen.stage_source()
-        namespace = dict(gen.ns.globals)
+        namespace = {name: _lowered_once(value) for name, value in gen.ns.globals.items()}
         namespace["__builtins__"] = {"type": type, "int": int, "float": float, "str": str, "bool": bool, "len": len, "Exception": Exception}
         code = compile(self.source, f"<leadspec:{plan.name}>", "exec")
         exec(code, namespace)  # noqa: S102 - source generated from a checked tree, see module docstring
@@ -518,6 +516,19 @@ class Compiled:
         self.evaluate: Callable[[Any, datetime, Any], tuple[Any, ...]] = namespace["_evaluate"]
         self.stage: Callable[[Any, datetime], str] = namespace["_stage"]
         self.event_scores = gen.event_scores
+        windows = [s.window for s in plan.scores if s.window is not None]
+        for crit in plan.criteria:
+            if crit.checked is not None:
+                windows += [within for _types, within in crit.checked.event_args.values() if within is not None]
+        self.earliest_as_of = _EARLIEST + max(windows, default=timedelta(0))
+        """The earliest ``as_of`` whose windows start after the year 1 (``as_of - window`` overflows before)."""
+
+
+def _lowered_once(value: Any) -> Any:
+    """A constant tuple of text as :class:`~leadspec._functions.Parts` (lower-cased once, for the text functions)."""
+    if type(value) is tuple and value and all(type(item) is str for item in value):
+        return Parts(value)
+    return value
 
 
 __all__ = ["Compiled", "DISQUALIFIED", "EventScore"]

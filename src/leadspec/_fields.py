@@ -10,12 +10,21 @@ missing markers), so the slow path is shared and the fast path is cheap.
 :func:`lead_model` builds the pydantic model of the *input* record from
 the same coercers, for integrations that want to validate or document
 what they send.
+
+Missing values have one definition, :meth:`Coercer.read`: ``None``, text
+that is a missing marker after trimming, and the "not a value" of pandas
+and numpy (a float NaN from any source, ``pd.NA``, ``pd.NaT``, numpy's
+NaT). Numpy and pandas scalars become the plain Python value first
+(``numpy.int64`` -> ``int``, ``numpy.bool_`` -> ``bool``,
+``numpy.datetime64`` -> ``datetime``); neither library is imported: they
+are recognised by type, so plain values pay nothing for it.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import numbers
 import sys
 from datetime import date, datetime, time, timezone
 from typing import Annotated, Any, Optional
@@ -27,10 +36,18 @@ from ._model import FieldSpec
 
 TRUE = frozenset({"true", "yes", "y", "1", "t", "on"})
 FALSE = frozenset({"false", "no", "n", "0", "f", "off"})
+TEXT_BOOLEANS = {
+    spelling: value for words, value in ((TRUE, True), (FALSE, False)) for word in words for spelling in (word, word.capitalize(), word.upper())
+}
+"""Boolean text as exports write it (exact spellings): what the generated fast path reads without a call."""
 _BIG = sys.float_info.max
 _UTC = timezone.utc
 _fromiso = datetime.fromisoformat
 _ABSENT = object()
+MISSING: Any = object()
+"""What :meth:`Coercer.read` returns for a missing value (the caller decides: the default)."""
+_PLAIN = frozenset({str, int, float, bool, list, tuple, dict, datetime, date})
+_NOT_A_VALUE = frozenset({"NAType", "NaTType"})  # pandas' NA and NaT, by type name: pandas is not imported
 
 
 class BadValue(ValueError):
@@ -108,12 +125,17 @@ class Coercer:
         self.missing = missing
         self.min = -_BIG if spec.min is None else spec.min
         self.max = _BIG if spec.max is None else spec.max
+        # The tables of the generated fast path come from here, without the missing markers,
+        # so that the fast path takes a value only where read() would take it the same way.
         self.enum: dict[str, str] = {}
         if spec.type == "enum":
             for v in spec.values or ():
                 for key in (v, v.lower()):
-                    if key not in missing:
+                    if key.strip() not in missing:
                         self.enum.setdefault(key, v)
+        self.booleans = {text: value for text, value in TEXT_BOOLEANS.items() if text not in missing}
+        self.digit_markers = frozenset(m for m in missing if m.isdigit() and m.isascii())
+        """Markers the integer fast path (plain ASCII digits) would otherwise read as numbers: "0", "9999"."""
         self._convert = {
             "string": self._string,
             "integer": self._ranged_integer,
@@ -144,17 +166,41 @@ class Coercer:
         return record
 
     # -- coercion --------------------------------------------------------
-    def coerce(self, raw: Any, issues: Any) -> Any:
-        """The value for ``raw``; ``None`` with an issue when it is unusable."""
-        if raw is None:
-            return self.default
-        if isinstance(raw, str) and raw.strip() in self.missing:
-            return self.default
+    def read(self, raw: Any) -> Any:
+        """``raw`` as this field's type; :data:`MISSING` for a missing value; :class:`BadValue` if unusable.
+
+        The one definition of a missing value: evaluation (the generated
+        fast paths only take values this would take the same way),
+        :meth:`coerce` and :func:`lead_model` all follow it.
+        """
+        kind = type(raw)
+        if kind is str:
+            if raw.strip() in self.missing:
+                return MISSING
+        elif raw is None:
+            return MISSING
+        elif kind is float:
+            if raw != raw:  # NaN: pandas' "no value"
+                return MISSING
+        elif kind not in _PLAIN:
+            raw = plain(raw)
+            if raw is MISSING or (isinstance(raw, str) and raw.strip() in self.missing):
+                return MISSING
         try:
-            return self.convert(raw)
+            return self._convert(raw)
+        except BadValue:
+            raise
+        except (ValueError, TypeError, OverflowError, RecursionError) as exc:  # a value no converter foresaw
+            raise BadValue(f"cannot be read as {self.type}: {type(exc).__name__}") from None
+
+    def coerce(self, raw: Any, issues: Any) -> Any:
+        """The value for ``raw``: the default when it is missing; ``None`` with an issue when it is unusable."""
+        try:
+            value = self.read(raw)
         except BadValue as exc:
             issues.append({"field": self.name, "value": _jsonable(raw), "message": str(exc)})
             return None
+        return self.default if value is MISSING else value
 
     def convert(self, raw: Any) -> Any:
         """``raw`` (not missing) as this field's type, or :class:`BadValue`."""
@@ -164,12 +210,12 @@ class Coercer:
         if isinstance(raw, str):
             return raw.strip()
         if isinstance(raw, (int, float)) and not isinstance(raw, bool):
-            return str(raw)
+            return _number_text(raw)
         raise BadValue(f"not text (got {type(raw).__name__})")
 
     def _enum(self, raw: Any) -> str:
         if isinstance(raw, (int, float)) and not isinstance(raw, bool):
-            raw = str(raw)
+            raw = _number_text(raw)
         if isinstance(raw, str):
             text = raw.strip()
             found = self.enum.get(text) or self.enum.get(text.lower())
@@ -260,19 +306,26 @@ class Coercer:
         if isinstance(raw, str):
             text = raw.strip()
             if text.startswith("["):
-                try:
-                    raw = json.loads(text)
-                except ValueError:
-                    raise BadValue("not a list: starts with [ but is not a JSON list") from None
+                raw = _json(text, "not a list: starts with [ but is not a JSON list")
             else:
                 return tuple(part.strip() for part in text.split(";") if part.strip())
         if isinstance(raw, (list, tuple)):
             out = []
             for item in raw:
-                if isinstance(item, (dict, list)):
+                if item is None:
+                    continue
+                if type(item) not in _PLAIN:
+                    item = plain(item)
+                    if item is MISSING:
+                        continue
+                if isinstance(item, str):
+                    text = item.strip()
+                elif isinstance(item, (int, float)):
+                    text = _number_text(item)
+                else:
                     raise BadValue("not a list of text values")
-                if item is not None and str(item).strip():
-                    out.append(str(item).strip())
+                if text:
+                    out.append(text)
             return tuple(out)
         raise BadValue(f"not a list (got {type(raw).__name__})")
 
@@ -282,17 +335,17 @@ class Coercer:
             try:
                 return self._events(raw)
             except BadValue as exc:
-                issues.append({"field": self.name, "value": _jsonable(raw), "message": str(exc)})
-                return None
+                message = str(exc)
+            except (ValueError, TypeError, OverflowError, RecursionError) as exc:
+                message = f"cannot be read as events: {type(exc).__name__}"
+            issues.append({"field": self.name, "value": _jsonable(raw), "message": message})
+            return None
         return self.coerce(raw, issues)
 
     def _events(self, raw: Any) -> list[Event]:
         """Events as ``(type, at, original)`` tuples; see :data:`Event`."""
         if isinstance(raw, str):
-            try:
-                raw = json.loads(raw)
-            except ValueError:
-                raise BadValue("not a JSON list of events") from None
+            raw = _json(raw, "not a JSON list of events")
         if not isinstance(raw, (list, tuple)):
             raise BadValue(f"not a list of events (got {type(raw).__name__})")
         try:  # the common case, typed JSON with ISO text in UTC, in one comprehension
@@ -324,7 +377,7 @@ class Coercer:
                     at = _aware(at)
             elif type(at) is not datetime or at.tzinfo is not _UTC:
                 try:
-                    at = parse_datetime(at)
+                    at = parse_datetime(plain(at))
                 except BadValue:
                     break
             append((kind, at, event))
@@ -342,7 +395,7 @@ class Coercer:
         if not isinstance(kind, str) or not kind:
             raise BadValue(f"event {i} has no type")
         try:
-            parse_datetime(event.get("at"))
+            parse_datetime(plain(event.get("at")))
         except BadValue as exc:
             raise BadValue(f"event {i}: `at` is {exc}") from None
         raise AssertionError("unreachable")  # pragma: no cover
@@ -359,12 +412,77 @@ def events_as_dicts(events: list[Event] | None) -> list[dict[str, Any]] | None:
     return [{**original, "type": kind, "at": at} if isinstance(original, dict) else {"type": kind, "at": at} for kind, at, original in events]
 
 
+def plain(raw: Any) -> Any:
+    """A value of another library (numpy, pandas) as the plain Python value; :data:`MISSING` for its "no value".
+
+    Recognised by type, without importing either library: pandas' ``NA``
+    and ``NaT``; numpy scalars (``.item()``; ``datetime64`` as a
+    ``datetime``, its NaT missing); any float NaN; other
+    :class:`numbers.Integral` and :class:`numbers.Real`; ``datetime``
+    subclasses such as ``pd.Timestamp``. Anything else is returned as is.
+    """
+    kind = type(raw)
+    if kind.__name__ in _NOT_A_VALUE:
+        return MISSING
+    if kind.__module__ == "numpy" and hasattr(raw, "item"):
+        try:
+            if kind.__name__ == "datetime64":
+                raw = raw.astype("datetime64[us]")  # .item() of finer units is an int of nanoseconds
+            value = raw.item()
+        except (ValueError, TypeError, OverflowError):  # an array of several values, an odd unit
+            return raw
+        return MISSING if value is None else plain(value)
+    if isinstance(raw, float):
+        return MISSING if raw != raw else float(raw)
+    if isinstance(raw, (bool, str)):
+        return raw
+    if isinstance(raw, numbers.Integral):
+        return int(raw)
+    if isinstance(raw, numbers.Real):
+        number = float(raw)
+        return MISSING if number != number else number
+    if isinstance(raw, datetime) and kind is not datetime:  # pd.Timestamp and other subclasses
+        return datetime(raw.year, raw.month, raw.day, raw.hour, raw.minute, raw.second, raw.microsecond, raw.tzinfo, fold=raw.fold)
+    return raw
+
+
+def _json(text: str, problem: str) -> Any:
+    """JSON text of a list cell, or :class:`BadValue` (also for nesting Python cannot parse)."""
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise BadValue(f"{problem} (nested too deeply)") from None
+    except ValueError:
+        raise BadValue(problem) from None
+
+
+def _digits(number: int) -> int:
+    """How many decimal digits ``number`` has, without ``str()`` (limited to 4,300 digits)."""
+    return math.floor(math.log10(abs(number))) + 1 if number else 1
+
+
+def _number_text(number: int | float) -> str:
+    """A number as text; an integer too long for ``str()`` is a bad value."""
+    try:
+        return str(number)
+    except ValueError:  # int over sys.get_int_max_str_digits() digits
+        raise BadValue(f"{_short(number)} is too long to read as text") from None
+
+
 def _short(number: float | int) -> str:
-    text = repr(number) if isinstance(number, float) else (str(number) if abs(number) < 10**30 else "")
-    return text or f"a {len(str(abs(number)))}-digit number"
+    if isinstance(number, float):
+        return repr(number)
+    if abs(number) < 10**30:
+        return str(number)
+    return f"a {_digits(number):,}-digit number"
 
 
 def _jsonable(value: Any) -> Any:
+    """``value`` as it can be shown in an issue (JSON-ready, never raising)."""
+    if type(value) not in _PLAIN and value is not None:
+        value = plain(value)
+        if value is MISSING:
+            return None
     if isinstance(value, float) and not math.isfinite(value):
         return repr(value)  # NaN and Infinity are not JSON
     if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**30:
@@ -374,8 +492,13 @@ def _jsonable(value: Any) -> Any:
     try:
         json.dumps(value)
         return value
-    except (TypeError, ValueError):
-        return repr(value)
+    except (TypeError, ValueError, RecursionError):
+        pass
+    try:
+        text = repr(value)
+    except (ValueError, RecursionError):  # nested too deeply, or huge numbers inside
+        return f"<{type(value).__name__} that cannot be shown>"
+    return text if len(text) <= 1000 else text[:1000] + "…"
 
 
 _PY_TYPES: dict[str, Any] = {
@@ -411,12 +534,12 @@ def lead_model(ruleset_name: str, coercers: list[Coercer]) -> Any:
 
     def validator(coercer: Coercer) -> Any:
         def run(value: Any) -> Any:
-            if value is None or (isinstance(value, str) and value.strip() in coercer.missing):
-                return coercer.default
             try:
-                value = coercer.convert(value)
+                value = coercer.read(value)
             except BadValue as exc:
                 raise ValueError(str(exc)) from None
+            if value is MISSING:
+                return coercer.default
             return events_as_dicts(value) if coercer.type == "events" else value
 
         return run

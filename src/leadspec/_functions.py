@@ -30,7 +30,7 @@ def safe_power(a: Any, b: Any) -> Any:
             raise NumberTooHigh(f"{a} ** {b} would have more than {MAX_POWER_BITS:,} bits")
     return _simpleeval_power(a, b)
 
-__all__ = ["PLAIN", "SIGNATURES", "Signature"]
+__all__ = ["PLAIN", "Parts", "SIGNATURES", "Signature"]
 
 
 @dataclass(frozen=True)
@@ -116,7 +116,35 @@ def length(x: Any) -> int | None:
     return None if x is None else builtins.len(x)
 
 
+class Parts(tuple):  # type: ignore[type-arg]
+    """A constant list of text (``contains_any``, ``startswith``, ``endswith``) lowered once, at load.
+
+    It is the tuple itself (equal to it, hashable like it) with
+    ``lowered``: each distinct item lower-cased once, duplicates dropped
+    (they cannot change an ``any`` or a prefix test). Without it every
+    call lower-cases every item again: 20,000 items of 100 KB were 2 GB
+    and seconds per lead.
+    """
+
+    lowered: tuple[str, ...]
+
+    def __new__(cls, items: tuple[Any, ...]) -> Parts:
+        self = super().__new__(cls, items)
+        done: dict[str, str] = {}
+        for item in items:
+            text = item if type(item) is str else str(item)
+            if text not in done:  # equal items are lowered once (hashing a str is cached)
+                done[text] = text.lower()
+        self.lowered = tuple(dict.fromkeys(done.values()))
+        return self
+
+    def __reduce__(self) -> Any:
+        return (Parts, (tuple(self),))
+
+
 def _parts(parts: Any) -> tuple[str, ...]:
+    if type(parts) is Parts:
+        return parts.lowered
     if isinstance(parts, str):
         return (parts.lower(),)
     return tuple(str(p).lower() for p in parts)
@@ -164,11 +192,23 @@ def absolute(x: Any) -> Any:
 
 
 def rounded(x: Any, n: Any = None) -> Any:
-    if x is None:
-        return None
-    if n is None:
-        return builtins.round(x)
+    """``round(x, n)``, in time that does not grow with ``n``.
+
+    Python rounds an integer to ``n < 0`` digits by computing ``10 ** -n``:
+    ``round(5, -10_000_000)`` took 30 s. An integer with ``d`` digits
+    rounds to 0 as soon as ``-n > d`` (it is below half of ``10 ** -n``),
+    so that is answered at once; floats are already bounded by Python.
+    """
+    if x is None or n is None:
+        return None if x is None else builtins.round(x)
+    if n < 0 and isinstance(x, int) and isinstance(n, int) and -n > _most_digits(x):
+        return 0
     return builtins.round(x, n)
+
+
+def _most_digits(x: int) -> int:
+    """At least the number of decimal digits of ``x`` (from its bit length: no big powers of ten)."""
+    return (abs(x).bit_length() * 30103) // 100000 + 1
 
 
 # score(name) and the event functions are bound by the evaluator; the

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal, Union
 
 from pydantic import (
@@ -106,6 +106,13 @@ class FieldSpec(_Strict):
     format: str | None = Field(None, description="strptime pattern for date and datetime text, e.g. '%m/%d/%Y'.")
     description: str | None = None
 
+    @field_validator("format")
+    @classmethod
+    def _strptime_pattern(cls, value: str | None) -> str | None:
+        if value is not None:
+            check_format(value)
+        return value
+
     @model_validator(mode="after")
     def _consistent(self) -> FieldSpec:
         if self.type == "enum" and not self.values:
@@ -119,6 +126,26 @@ class FieldSpec(_Strict):
         if self.min is not None and self.max is not None and self.min > self.max:
             raise ValueError(f"`min` {self.min:g} is greater than `max` {self.max:g}")
         return self
+
+
+def check_format(pattern: str) -> None:
+    """``ValueError`` unless ``pattern`` is a ``strptime`` pattern Python can use.
+
+    ``strptime`` compiles the pattern on first use: an unknown directive
+    (``%Q``), a lone ``%`` or a directive used twice (``%d/%m/%Y (%d)``)
+    would otherwise fail on every lead, or raise from evaluation.
+    """
+    try:
+        datetime.strptime("", pattern)
+    except ValueError as exc:
+        text = str(exc)
+        if text.startswith(("time data", "unconverted data")):
+            return  # the pattern compiled; the empty text did not match it
+        problem = text.replace(f" in format {pattern!r}", "")
+    except re.error:
+        problem = "a directive is used twice"
+    hint = "use strptime directives such as %Y-%m-%d, %m/%d/%Y or %d.%m.%Y %H:%M, each once; write %% for a literal %"
+    raise ValueError(f"{pattern!r} is not a date format Python can read: {problem}; {hint}")
 
 
 Points = Annotated[Union[int, float], AfterValidator(_finite)]

@@ -23,7 +23,7 @@ from ._check import Plan, check
 from ._compile import DISQUALIFIED, Compiled
 from ._fields import BadValue, lead_model, parse_datetime
 from ._model import FieldSpec, RuleFile, Stage
-from ._yaml import MAX_BYTES, load_yaml
+from ._yaml import MAX_BYTES, Positions, format_path, load_yaml
 from .errors import LeadError, Problem, RulesError
 from .result import Result
 
@@ -43,6 +43,64 @@ def _as_of(value: datetime | date | str | None) -> datetime:
         except BadValue as exc:
             raise ValueError(f"as_of {value!r} is {exc}") from None
     raise TypeError(f"as_of must be a datetime, a date or ISO 8601 text, not {type(value).__name__}")
+
+
+MAX_CRITERIA = 2_000
+"""Most criteria (score rules, disqualifiers, stage criteria and named groups) one rule file may have.
+
+Loading costs time in proportion to the criteria (checking and compiling
+each); this bound keeps every load of a file under the size limit within
+about two seconds. Real rule files have tens of criteria: many alike are
+one criterion with a list.
+"""
+
+
+def _too_many_criteria(data: Any, positions: Positions) -> Problem | None:
+    """A problem at the first criterion over :data:`MAX_CRITERIA`, counted on the parsed YAML before any check."""
+    if not isinstance(data, dict):
+        return None
+    items: list[tuple[tuple[Any, ...], Any]] = []  # (path, node) of every criterion
+    scores = data.get("scores")
+    if isinstance(scores, dict):
+        for name, score in scores.items():
+            rules = score.get("rules") if isinstance(score, dict) else None
+            if isinstance(rules, list):
+                items += [(("scores", name, "rules", i), None) for i in range(len(rules))]
+    if isinstance(data.get("disqualify"), list):
+        items += [(("disqualify", i), None) for i in range(len(data["disqualify"]))]
+    pending: list[tuple[tuple[Any, ...], Any]] = []
+    if isinstance(data.get("stages"), list):
+        pending = [(("stages", i), stage) for i, stage in enumerate(data["stages"])]
+    while pending:  # conditions, breadth first (the count is what matters, not the order)
+        path, node = pending.pop()
+        if not isinstance(node, dict):
+            continue
+        if "when" in node and path[0] == "stages" and len(path) == 2:
+            items.append((path + ("when",), None))
+        for key in ("all", "any", "none"):
+            if isinstance(node.get(key), list):
+                for i, item in enumerate(node[key]):
+                    items.append((path + (key, i), None))
+                    pending.append((path + (key, i), item))
+        at_least = node.get("at_least")
+        if isinstance(at_least, dict) and isinstance(at_least.get("of"), list):
+            for i, item in enumerate(at_least["of"]):
+                items.append((path + ("at_least", "of", i), None))
+                pending.append((path + ("at_least", "of", i), item))
+    count = len(items)
+    if count <= MAX_CRITERIA:
+        return None
+    path = items[MAX_CRITERIA][0]
+    line, column = positions.of(path)
+    return Problem(
+        positions.file,
+        line,
+        column,
+        "too-large",
+        f"the rules have {count:,} criteria; leadspec loads at most {MAX_CRITERIA:,} per rule file "
+        "(criteria that differ only in a value are usually one criterion with a list: `industry in target_industries`)",
+        format_path(path),
+    )
 
 
 def _canonical(model: RuleFile) -> str:
@@ -75,17 +133,17 @@ class Ruleset:
     _compiled: Compiled
     _text: str
     _file: str
-    _digest: str
+    _digest: str | None
     _lazy: dict[str, Any]
     _lock: threading.Lock
 
     def __init__(self, plan: Plan, text: str, file: str) -> None:
         set_ = object.__setattr__
         set_(self, "_plan", plan)
-        set_(self, "_compiled", Compiled(plan))
+        set_(self, "_compiled", _compile(plan, file))
         set_(self, "_text", text)
         set_(self, "_file", file)
-        set_(self, "_digest", "sha256:" + hashlib.sha256(_canonical(plan.model).encode("utf-8")).hexdigest())
+        set_(self, "_digest", None)  # computed when first asked for: it re-reads every expression
         set_(self, "_lazy", {})
         set_(self, "_lock", threading.Lock())
 
@@ -99,7 +157,7 @@ class Ruleset:
         return (_rebuild, (self._text, self._file))
 
     def __repr__(self) -> str:
-        return f"<Ruleset {self.name!r} version={self.version!r} {self._digest[:19]}>"
+        return f"<Ruleset {self.name!r} version={self.version!r} {self.digest[:19]}>"
 
     # -- metadata ---------------------------------------------------------------
     @property
@@ -126,7 +184,11 @@ class Ruleset:
     @property
     def digest(self) -> str:
         """``sha256:…`` of the canonical content: comments and formatting do not change it."""
-        return self._digest
+        digest = self._digest
+        if digest is None:
+            digest = "sha256:" + hashlib.sha256(_canonical(self._plan.model).encode("utf-8")).hexdigest()
+            object.__setattr__(self, "_digest", digest)  # the same text from any thread: no lock needed
+        return digest
 
     @property
     def fields(self) -> Mapping[str, FieldSpec]:
@@ -194,9 +256,11 @@ class Ruleset:
         field counts as missing; with ``strict=True`` the lead is rejected
         with :class:`~leadspec.LeadError` instead.
         """
-        if type(lead) is not dict and not isinstance(lead, Mapping):
+        if type(lead) is not dict and not _is_record(lead):
             raise LeadError(f"a lead is a mapping of field values, not {type(lead).__name__}")
         moment = as_of if type(as_of) is datetime and as_of.tzinfo is timezone.utc else _as_of(as_of)
+        if moment < self._compiled.earliest_as_of:
+            self._too_early(moment)
         issues: list[dict[str, Any]] = []
         stage, raw = self._compiled.evaluate(lead, moment, issues)
         if strict and issues:
@@ -206,9 +270,18 @@ class Ruleset:
 
     def stage(self, lead: Mapping[str, Any], as_of: datetime | date | str | None = None) -> str:
         """The lead's stage only: lazy and fast, always equal to ``evaluate(lead).stage``."""
-        if type(lead) is not dict and not isinstance(lead, Mapping):
+        if type(lead) is not dict and not _is_record(lead):
             raise LeadError(f"a lead is a mapping of field values, not {type(lead).__name__}")
-        return self._compiled.stage(lead, as_of if type(as_of) is datetime and as_of.tzinfo is timezone.utc else _as_of(as_of))
+        moment = as_of if type(as_of) is datetime and as_of.tzinfo is timezone.utc else _as_of(as_of)
+        if moment < self._compiled.earliest_as_of:
+            self._too_early(moment)
+        return self._compiled.stage(lead, moment)
+
+    def _too_early(self, moment: datetime) -> None:
+        raise ValueError(
+            f"as_of {moment.isoformat()} is too early for these rules: their longest window reaches back before "
+            f"the year 1; the earliest as_of they take is {self._compiled.earliest_as_of.isoformat()}"
+        )
 
     def evaluate_many(
         self, leads: Iterable[Mapping[str, Any]], as_of: datetime | date | str | None = None, *, strict: bool = False
@@ -220,6 +293,8 @@ class Ruleset:
         :class:`~leadspec.LeadError` carrying its ``index``.
         """
         moment = _as_of(as_of)
+        if moment < self._compiled.earliest_as_of:
+            self._too_early(moment)
         for index, lead in enumerate(leads):
             try:
                 yield self.evaluate(lead, moment, strict=strict)
@@ -228,11 +303,29 @@ class Ruleset:
                 raise
 
 
+def _is_record(lead: Any) -> bool:
+    """A mapping, or an object read like one (``get`` and ``keys``: a pandas ``Series`` row)."""
+    return isinstance(lead, Mapping) or (callable(getattr(lead, "get", None)) and callable(getattr(lead, "keys", None)))
+
+
+def _compile(plan: Plan, file: str) -> Compiled:
+    """The generated functions; rules Python cannot compile are a :class:`RulesError`, not a crash."""
+    try:
+        return Compiled(plan)
+    except (RecursionError, SyntaxError, MemoryError, ValueError, OverflowError) as exc:
+        raise RulesError(
+            [Problem(file, 1, 1, "too-large", f"the rules are too large to compile ({type(exc).__name__}); use fewer criteria or simpler expressions")]
+        ) from None
+
+
 def loads(text: str | bytes, name: str = "<string>") -> Ruleset:
     """Load rules from YAML text; ``name`` is used as the file name in problems."""
     data, positions, problems = load_yaml(text, name)
     if data is None or problems:
         raise RulesError(problems)
+    too_many = _too_many_criteria(data, positions)
+    if too_many is not None:
+        raise RulesError([too_many])
     plan, problems = check(data, positions)
     if plan is None:
         raise RulesError(problems)
