@@ -16,7 +16,7 @@ from typing import Any, Callable, Union
 
 from pydantic import TypeAdapter, ValidationError
 
-from ._expr import Checked, Context, ExprProblem, check_expression, suggest
+from ._expr import Budget, Checked, Context, ExprProblem, check_expression, suggest
 from ._fields import BadValue, Coercer
 from ._model import (
     GROUP_KEYS,
@@ -405,6 +405,7 @@ class _Checker:
         self.event_types = tuple(spec.values) if spec is not None and spec.values else None
         self.criteria: list[CritPlan] = []
         self.missing = frozenset(m.strip() for m in sections["missing"])
+        self.budget = Budget()  # constants computed at load, over the whole file
 
     def context(self, scores: list[str]) -> Context:
         fields = dict(self.fields)
@@ -419,6 +420,7 @@ class _Checker:
             events_field=self.events_field,
             events_fields=self.events_fields,
             broken=frozenset(self.broken_fields),
+            budget=self.budget,
         )
 
     # -- expressions ---------------------------------------------------------

@@ -21,16 +21,32 @@ _BIN = {ast.Sub: "-", ast.Div: "/", ast.FloorDiv: "//", ast.Mod: "%"}
 _SAFE_BIN = {ast.Add: "_safe_add", ast.Mult: "_safe_mult", ast.Pow: "_safe_pow"}
 
 
+HOIST_LEVELS = 24
+"""Operators nested in one generated expression before a sub-expression moves to a helper function.
+
+Each level writes at most four parentheses, and CPython refuses more
+than 200 nested ones, so a deep expression (a 70-term sum, many nested
+``not``) is cut into helper functions of at most this many levels.
+"""
+
+
 class Namespace:
     """Globals of the generated module: constants and helpers, by name."""
 
     def __init__(self) -> None:
         self.globals: dict[str, Any] = {}
+        self.helpers: list[str] = []  # source of the helper functions of deep expressions
         self._ids: dict[Any, str] = {}
         self._counter = itertools.count()
 
     def constant(self, value: Any, prefix: str = "_k") -> str:
-        key = (type(value).__name__, value) if _hashable(value) else None
+        """A global holding ``value``; equal constants share one only when they are the same to the last type.
+
+        ``(1, 2)`` and ``(1.0, 2.0)``, ``(True,)`` and ``(1,)``, ``0.0`` and
+        ``-0.0`` are equal in Python but read differently (``contains_any``
+        compares their text), so they are kept apart.
+        """
+        key = _key(value) if _hashable(value) else None
         if key is not None and key in self._ids:
             return self._ids[key]
         name = f"{prefix}{next(self._counter)}"
@@ -41,6 +57,26 @@ class Namespace:
 
     def temp(self) -> str:
         return f"_t{next(self._counter)}"
+
+    def helper(self, params: list[str], body: str) -> str:
+        """A function ``name(*params)`` returning ``body``, defined in these globals; returns its name."""
+        name = f"_h{next(self._counter)}"
+        source = f"def {name}({', '.join(params)}):\n    return {body}\n"
+        exec(compile(source, f"<leadspec helper {name}>", "exec"), self.globals)  # noqa: S102 - generated from a checked tree
+        self.helpers.append(source)
+        return name
+
+
+def _key(value: Any) -> Any:
+    """A key equal only for values of exactly the same types all the way down (floats by their repr)."""
+    if isinstance(value, (tuple, frozenset)):
+        items = [_key(v) for v in value]
+        if isinstance(value, frozenset):
+            items.sort(key=repr)
+        return (type(value).__name__, tuple(items))
+    if isinstance(value, float):
+        return ("float", repr(value))
+    return (type(value).__name__, value)
 
 
 def _hashable(value: Any) -> bool:
@@ -68,6 +104,7 @@ class ExprCompiler:
         self.checked = checked
         self.env = env
         self.ns = ns
+        self.level = 0  # operators nested around the node being written, in the current function
 
     def nullable(self, node: ast.expr) -> bool:
         return self.checked.types[id(node)].nullable
@@ -77,7 +114,42 @@ class ExprCompiler:
 
     def code(self, node: ast.expr | None = None) -> str:
         node = self.checked.tree if node is None else node
-        return getattr(self, "c_" + type(node).__name__)(node)
+        if self.level >= HOIST_LEVELS and not isinstance(node, (ast.Constant, ast.Name)) and id(node) not in self.env.precomputed:
+            return self.hoist(node)
+        self.level += 1
+        try:
+            return getattr(self, "c_" + type(node).__name__)(node)
+        finally:
+            self.level -= 1
+
+    def hoist(self, node: ast.expr) -> str:
+        """``node`` as a call of a helper function taking the locals it reads."""
+        params = self.free_names(node)
+        outer, self.level = self.level, 0
+        try:
+            body = self.code(node)
+        finally:
+            self.level = outer
+        return f"{self.ns.helper(params, body)}({', '.join(params)})"
+
+    def free_names(self, node: ast.expr) -> list[str]:
+        """The local variables the code of ``node`` reads: fields, scores, events, counts computed before, as_of."""
+        names: set[str] = set()
+        for sub in ast.walk(node):
+            if isinstance(sub, ast.Name) and sub.id in self.env.fields:
+                names.add(self.env.fields[sub.id])
+            elif isinstance(sub, ast.Call) and isinstance(sub.func, ast.Name):
+                name = sub.func.id
+                if id(sub) in self.env.precomputed:
+                    names.add(self.env.precomputed[id(sub)])
+                elif name in ("count", "last", "first"):
+                    names.update((self.env.events or "None", "as_of"))
+                elif name == "score":
+                    names.add(self.env.scores[sub.args[0].value])  # type: ignore[attr-defined]
+                elif name == "days_since":
+                    names.add("as_of")
+        names.discard("None")
+        return sorted(names)
 
     def truth(self, node: ast.expr) -> str:
         """Code for a node as True/False/None."""
@@ -115,20 +187,20 @@ class ExprCompiler:
         if not any(self.nullable(v) for v in values) and all(self.is_bool(v) for v in values):
             joiner = " or " if decisive == "True" else " and "
             return "(" + joiner.join(self.code(v) for v in values) + ")"
-        temps: list[str] = []
+        # flat, however many operands: `decisive if (t1 := a) is decisive or (t2 := b) is decisive ... else rest`;
+        # operands are evaluated left to right and only until one decides, as the interpreter does
         nullable_temps: list[str] = []
-        parts = []
+        tests = []
         for v in values:
             t = self.ns.temp()
-            temps.append(t)
             if self.nullable(v):
                 nullable_temps.append(t)
-            parts.append(f"({decisive} if ({t} := {self.truth(v)}) is {decisive} else ")
+            tests.append(f"({t} := {self.truth(v)}) is {decisive}")
         if nullable_temps:
             tail = f"(None if {' or '.join(f'{t} is None' for t in nullable_temps)} else {other})"
         else:
             tail = other
-        return "".join(parts) + tail + ")" * len(parts)
+        return f"({decisive} if {' or '.join(tests)} else {tail})"
 
     def c_UnaryOp(self, node: ast.UnaryOp) -> str:
         sym = {ast.Not: "not ", ast.USub: "-", ast.UAdd: "+"}[type(node.op)]

@@ -21,6 +21,7 @@ from datetime import date, datetime
 from typing import Any, Iterable, Literal, Mapping
 
 from ._check import CritPlan, GroupPlan, walk_criteria
+from ._expr import brief
 from .ruleset import Ruleset, _as_of
 
 __all__ = ["Edit", "RulesDiff", "Sample", "Transition", "diff"]
@@ -173,10 +174,30 @@ def _plain(value: Any) -> Any:
 
 
 def _value(value: Any) -> str:
-    """A list member as people read it: plain words as they are, anything else quoted."""
-    if isinstance(value, str) and not re.fullmatch(r"[\w.@+/-]+", value):
-        return repr(value)
+    """A list member as people read it: plain words as they are, anything else quoted; long text shortened."""
+    if isinstance(value, str) and (len(value) > 80 or not re.fullmatch(r"[\w.@+/-]+", value)):
+        return brief(value)
     return _num(value) if isinstance(value, (int, float)) else str(value)
+
+
+def _added_removed(old: Iterable[Any], new: Iterable[Any]) -> tuple[list[Any], list[Any]]:
+    """Members of ``new`` not in ``old`` and of ``old`` not in ``new``, in order (sets: lists of 100,000 items stay linear)."""
+    old, new = list(old), list(new)
+    try:
+        old_set, new_set = set(old), set(new)
+    except TypeError:  # pragma: no cover - members are text and numbers
+        return [v for v in new if v not in old], [v for v in old if v not in new]
+    return [v for v in new if v not in old_set], [v for v in old if v not in new_set]
+
+
+_SHOWN = 20
+"""Members named in one sentence; the rest are counted."""
+
+
+def _listing(values: list[Any]) -> str:
+    """``a, b, c`` — at most :data:`_SHOWN` of them, then how many more."""
+    text = ", ".join(map(_value, values[:_SHOWN]))
+    return text + (f" and {len(values) - _SHOWN:,} more" if len(values) > _SHOWN else "")
 
 
 def _num(value: Any) -> str:
@@ -232,8 +253,7 @@ def _subject(node: ast.AST) -> str:
 
 def _describe_constant(parent: ast.AST | None, const: ast.AST, old: Any, new: Any) -> str:
     if isinstance(old, tuple) and isinstance(new, tuple):  # a list literal: members added or removed
-        added = [v for v in new if v not in old]
-        removed = [v for v in old if v not in new]
+        added, removed = _added_removed(old, new)
         what = "list"
         if isinstance(parent, ast.Compare):
             operands = [parent.left, *parent.comparators]
@@ -242,9 +262,9 @@ def _describe_constant(parent: ast.AST | None, const: ast.AST, old: Any, new: An
                 what = f"{_subject(operands[index - 1])} values"
         parts = []
         if added:
-            parts.append("added " + ", ".join(map(_value, added)))
+            parts.append("added " + _listing(added))
         if removed:
-            parts.append("removed " + ", ".join(map(_value, removed)))
+            parts.append("removed " + _listing(removed))
         return f"{what}: {'; '.join(parts) or 'reordered'}"
     if isinstance(parent, ast.Compare):
         operands = [parent.left, *parent.comparators]
@@ -307,13 +327,12 @@ def _field_text(spec: Any) -> str:
 
 def _members(area: str, label: str, key: str, old: Iterable[Any], new: Iterable[Any], edits: _Edits, what: str = "") -> None:
     old, new = list(old), list(new)
-    added = [v for v in new if v not in old]
-    removed = [v for v in old if v not in new]
+    added, removed = _added_removed(old, new)
     parts = []
     if added:
-        parts.append("added " + ", ".join(map(_value, added)))
+        parts.append("added " + _listing(added))
     if removed:
-        parts.append("removed " + ", ".join(map(_value, removed)))
+        parts.append("removed " + _listing(removed))
     if parts:
         edits.add("changed", area, key, what or "values", old, new, f"{label}: {'; '.join(parts)}")
 

@@ -18,16 +18,29 @@ from __future__ import annotations
 import ast
 import difflib
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import simpleeval
 
-from ._functions import PLAIN, SAFE_OPS, SIGNATURES
+from ._functions import SIGNATURES
+from ._interp import Interpreter
 from ._model import FieldSpec, parse_duration
 
 MAX_EXPRESSION = 2000
 """Longest expression accepted, in characters."""
+
+MAX_DEPTH = 100
+"""Deepest nesting of an expression (operators, calls and lists inside each other)."""
+
+MAX_CONSTANT = 100_000
+"""Largest total size of the constants computed at load in one expression (characters of text plus items of lists)."""
+
+MAX_FILE_CONSTANTS = 10_000_000
+"""Largest total size of the constants computed at load in one rule file."""
+
+MAX_INT_BITS = 14_000
+"""Largest integer computed at load, in bits (about 4,200 digits: every such number can still be printed)."""
 
 # static kinds of values
 NUM, STR, BOOL, DATE, DATETIME, LIST, EVENTS, ANY = "num", "str", "bool", "date", "datetime", "list", "events", "any"
@@ -87,11 +100,17 @@ _ARITH = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.FloorDiv, ast.Mod, ast.Pow)
 
 @dataclass(frozen=True)
 class T:
-    """Static type of a node: its kind, whether it can be missing, enum values."""
+    """Static type of a node: its kind, whether it can be missing, enum values.
+
+    ``integral`` marks numbers that are always whole (integer fields,
+    ``len()``, ``count()``, whole constants, sums of them): only those may
+    repeat text or lists (``'ab' * 2``; ``'ab' * 2.5`` always fails).
+    """
 
     kind: str
     nullable: bool = True
     values: tuple[str, ...] | None = None
+    integral: bool = False
 
 
 @dataclass
@@ -100,6 +119,13 @@ class ExprProblem:
     message: str
     start: int  # character offsets into the expression text
     end: int
+
+
+@dataclass
+class Budget:
+    """How much of :data:`MAX_FILE_CONSTANTS` the expressions of one rule file have used."""
+
+    used: int = 0
 
 
 @dataclass
@@ -114,6 +140,8 @@ class Context:
     events_field: str | None  # the single events field, when there is one
     events_fields: list[str]
     broken: frozenset[str] = frozenset()  # fields whose spec is broken: known names of any type
+    budget: Budget = field(default_factory=Budget)  # shared by the expressions of one file
+    fold: bool = True  # False: keep constant sub-expressions as written (the reference of the fuzz tests)
 
 
 @dataclass
@@ -144,13 +172,67 @@ def suggest(name: str, candidates: list[str] | tuple[str, ...]) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
-def _describe(node: ast.AST, t: T) -> str:
-    text = ast.unparse(node)
-    return f"{text} ({KIND_WORDS.get(t.kind, t.kind)})" if t.kind != ANY else text
+def shorten(text: str, limit: int = 80) -> str:
+    """``text`` on one line, cut to about ``limit`` characters with an ellipsis."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-_FOLDER = simpleeval.EvalWithCompoundTypes(functions={}, names={})
-_FOLDER.operators[ast.Pow] = SAFE_OPS["pow"]
+def brief(value: Any, limit: int = 80) -> str:
+    """A short repr of any value, safe for huge numbers and long text or lists."""
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 200:
+        return f"<a {value.bit_length():,}-bit integer>"
+    if isinstance(value, str) and len(value) > limit:
+        return repr(value[: limit - 10]) + f"… ({len(value):,} characters)"
+    if isinstance(value, tuple):
+        items = [brief(v, 20) for v in value[:5]]
+        more = f", … ({len(value):,} items)" if len(value) > 5 else ""
+        return "[" + ", ".join(items) + more + "]"
+    return shorten(repr(value), limit)
+
+
+def size_of(value: Any) -> int:
+    """Size of a constant against :data:`MAX_CONSTANT`: characters of text, items (and their characters) of a list."""
+    if isinstance(value, str):
+        return len(value)
+    if isinstance(value, tuple):
+        return len(value) + sum(len(v) for v in value if isinstance(v, str))
+    return 1
+
+
+def _estimate(node: ast.expr, values: list[Any]) -> tuple[int, int]:
+    """(size, integer bits) of the result of folding ``node`` over ``values``, computed without building it."""
+    if isinstance(node, ast.BinOp) and len(values) == 2:
+        a, b = values
+        ints = [v for v in values if isinstance(v, int)]
+        seqs = [v for v in values if isinstance(v, (str, tuple))]
+        if isinstance(node.op, ast.Mult) and len(seqs) == 1 and len(ints) == 1:
+            return size_of(seqs[0]) * max(ints[0], 0), 0
+        if isinstance(node.op, ast.Add) and len(seqs) == 2:
+            return size_of(a) + size_of(b), 0
+        if len(ints) == 2:
+            bits = [abs(v).bit_length() for v in ints]
+            if isinstance(node.op, ast.Mult):
+                return 1, sum(bits)
+            if isinstance(node.op, (ast.Add, ast.Sub)):
+                return 1, max(bits) + 1
+    return max([size_of(v) for v in values] or [1]), 0
+
+
+def _depth(tree: ast.AST) -> int:
+    """How deeply expressions nest in ``tree`` (iteratively: a deep tree must not exhaust the stack here)."""
+    deepest = 0
+    stack = [(tree, 1)]
+    while stack:
+        node, level = stack.pop()
+        deepest = max(deepest, level)
+        for child in ast.iter_child_nodes(node):
+            stack.append((child, level + 1 if isinstance(child, ast.expr) else level))
+    return deepest
+
+
+_FOLDER = Interpreter(None, {}, {}, {}, None, datetime(2000, 1, 1, tzinfo=timezone.utc))
+"""Folds constant sub-expressions with exactly the semantics of evaluation (no names, no events: never used)."""
 
 
 class _Fail(Exception):
@@ -165,6 +247,8 @@ class Checker:
         self.types: dict[int, T] = {}
         self.result: Checked | None = None
         self._encoded = text.encode("utf-8")
+        self._lead = len(text) - len(text.lstrip())
+        self._stripped = text.strip()
 
     # -- positions -------------------------------------------------------
     def _offset(self, byte_offset: int) -> int:
@@ -175,6 +259,25 @@ class Checker:
         end_b = getattr(node, "end_col_offset", None)
         end = self._offset(end_b) if end_b is not None else start + 1
         return start, max(end, start + 1)
+
+    def source(self, node: ast.AST, limit: int = 80) -> str:
+        """The text of ``node`` as written (never an unparse of a folded constant), shortened."""
+        if "\n" not in self._stripped and "\r" not in self._stripped:
+            start, end = self.span(node)
+            text = self.text[start:end]
+        else:  # offsets are per line: let ast find the segment (node offsets are shifted by the lead)
+            class _At:
+                lineno = getattr(node, "lineno", 1)
+                end_lineno = getattr(node, "end_lineno", None)
+                col_offset = getattr(node, "col_offset", 0) - self._lead
+                end_col_offset = (getattr(node, "end_col_offset", None) or 0) - self._lead
+
+            text = ast.get_source_segment(self._stripped, _At) or ""  # type: ignore[arg-type]
+        return shorten(text or "the expression", limit)
+
+    def describe(self, node: ast.AST, t: T) -> str:
+        text = self.source(node)
+        return f"{text} ({KIND_WORDS.get(t.kind, t.kind)})" if t.kind != ANY else text
 
     def error(self, node: ast.AST, code: str, message: str) -> None:
         start, end = self.span(node)
@@ -200,6 +303,12 @@ class Checker:
         except (RecursionError, MemoryError, ValueError) as exc:
             self.problems.append(ExprProblem("syntax", f"expression cannot be parsed: {exc}", 0, 1))
             return None
+        depth = _depth(parsed.body)
+        if depth > MAX_DEPTH:
+            self.problems.append(
+                ExprProblem("too-deep", f"expression is nested {depth} levels deep; the limit is {MAX_DEPTH}: split it into several criteria", 0, 1)
+            )
+            return None
         lead = len(text) - len(text.lstrip())
         if lead:
             for node in ast.walk(parsed):
@@ -215,6 +324,31 @@ class Checker:
             return None
         if self.problems:
             return None
+        total = sum(size_of(n.value) for n in ast.walk(tree) if isinstance(n, ast.Constant))
+        if total > MAX_CONSTANT:
+            self.problems.append(
+                ExprProblem(
+                    "too-large",
+                    f"the constants of this expression add up to {total:,} characters and list items; the limit is {MAX_CONSTANT:,}: "
+                    "put long lists under `lists:` and name them",
+                    0,
+                    len(text.rstrip()) or 1,
+                )
+            )
+            return None
+        before = self.ctx.budget.used
+        self.ctx.budget.used += total
+        if self.ctx.budget.used > MAX_FILE_CONSTANTS >= before:  # said once, at the expression that crosses the limit
+            self.problems.append(
+                ExprProblem(
+                    "too-large",
+                    f"the constants of this rule file add up to more than {MAX_FILE_CONSTANTS:,} characters and list items; "
+                    "put long lists under `lists:` and name them",
+                    0,
+                    len(text.rstrip()) or 1,
+                )
+            )
+            return None
         self.result.tree = tree
         return self.result
 
@@ -226,34 +360,55 @@ class Checker:
     def const(self, node: ast.expr, value: Any) -> ast.expr:
         new = ast.copy_location(ast.Constant(value=value), node)
         new.end_col_offset = getattr(node, "end_col_offset", None)  # type: ignore[attr-defined]
-        return self.typed(new, T(_kind_of_value(value), nullable=False))
+        if value is None:  # folded to a missing value: unknown, of the type the operation has
+            kind = self.types[id(node)].kind if id(node) in self.types else ANY
+            return self.typed(new, T(kind, nullable=True))
+        return self.typed(new, T(_kind_of_value(value), nullable=False, integral=isinstance(value, int)))
 
     def fold(self, node: ast.expr, children: list[ast.expr]) -> ast.expr:
-        """Replace an operation on constants by its value (simpleeval's limits)."""
-        if not all(isinstance(c, ast.Constant) for c in children):
+        """Replace an operation on constants by its value, computed as evaluation would (the reference interpreter).
+
+        A missing value stays unknown (``domain('x') != 'y'`` folds to
+        unknown, not to True). Sizes are estimated before anything is
+        built: text and lists above :data:`MAX_CONSTANT`, integers above
+        :data:`MAX_INT_BITS` bits are refused.
+        """
+        if not self.ctx.fold or not all(isinstance(c, ast.Constant) for c in children):
             return node
+        values = [c.value for c in children]  # type: ignore[attr-defined]
+        size, bits = _estimate(node, values)
+        if size > MAX_CONSTANT:
+            self.error(
+                node,
+                "too-large",
+                f"{self.source(node)} would be {size:,} characters or list items; constants computed at load are limited to "
+                f"{MAX_CONSTANT:,}: put long lists under `lists:` and name them",
+            )
+            raise _Fail
+        if bits > MAX_INT_BITS:
+            self.error(node, "too-large", f"{self.source(node)} would have about {bits:,} bits; numbers computed at load are limited to {MAX_INT_BITS:,} bits")
+            raise _Fail
         try:
-            if isinstance(node, ast.BoolOp):  # Kleene logic gives booleans, not Python's operands
-                truths = [bool(c.value) for c in children]  # type: ignore[attr-defined]
-                value = all(truths) if isinstance(node.op, ast.And) else any(truths)
-            elif isinstance(node, ast.Call):
-                func = PLAIN[node.func.id]  # type: ignore[attr-defined]
-                value = func(*[c.value for c in children])  # type: ignore[attr-defined]
-            else:
-                value = _FOLDER.eval(ast.unparse(node), previously_parsed=node)
+            value = _FOLDER.run(node)
         except simpleeval.NumberTooHigh as exc:
-            self.error(node, "too-large", f"{ast.unparse(node)} is too large to compute: {exc}")
+            self.error(node, "too-large", f"{self.source(node)} is too large to compute: {exc}")
             raise _Fail from None
         except simpleeval.IterableTooLong:
             limit = f"{simpleeval.MAX_STRING_LENGTH:,}"
-            self.error(node, "too-large", f"{ast.unparse(node)} is too long: text and lists above {limit} items are refused")
+            self.error(node, "too-large", f"{self.source(node)} is too long: text and lists above {limit} items are refused")
             raise _Fail from None
         except ZeroDivisionError:
-            self.error(node, "constant-error", f"{ast.unparse(node)} divides by zero")
+            self.error(node, "constant-error", f"{self.source(node)} divides by zero")
             raise _Fail from None
-        except (TypeError, ValueError, OverflowError) as exc:
-            self.error(node, "type-mismatch", f"{ast.unparse(node)} cannot be computed: {exc}")
+        except (TypeError, ValueError, OverflowError, ArithmeticError) as exc:
+            self.error(node, "type-mismatch", f"{self.source(node)} cannot be computed: {shorten(str(exc))}")
             raise _Fail from None
+        if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > MAX_INT_BITS:
+            self.error(node, "too-large", f"{self.source(node)} has {value.bit_length():,} bits; numbers computed at load are limited to {MAX_INT_BITS:,} bits")
+            raise _Fail
+        if size_of(value) > MAX_CONSTANT:  # pragma: no cover - estimated above
+            self.error(node, "too-large", f"{self.source(node)} is longer than {MAX_CONSTANT:,} characters or list items")
+            raise _Fail
         return self.const(node, value)
 
     # -- visitors --------------------------------------------------------
@@ -275,7 +430,7 @@ class Checker:
         if not isinstance(node.value, (bool, int, float, str)):
             self.error(node, "not-allowed", f"{type(node.value).__name__} literals are not allowed")
             raise _Fail
-        return self.typed(node, T(_kind_of_value(node.value), nullable=False))
+        return self.typed(node, T(_kind_of_value(node.value), nullable=False, integral=isinstance(node.value, int)))
 
     def visit_Name(self, node: ast.Name) -> ast.expr:
         name, ctx = node.id, self.ctx
@@ -288,7 +443,7 @@ class Checker:
                 return self.typed(node, T(ANY))
             values = tuple(spec.values) if spec.type == "enum" and spec.values else None
             # always nullable: a bad value counts as missing even when the field has a default
-            return self.typed(node, T(FIELD_KINDS[spec.type], nullable=True, values=values))
+            return self.typed(node, T(FIELD_KINDS[spec.type], nullable=True, values=values, integral=spec.type == "integer"))
         if name in ctx.lists:
             assert self.result is not None
             if name not in self.result.lists:
@@ -328,9 +483,9 @@ class Checker:
             self.typed(node, T(BOOL, nullable=t.nullable))
         elif isinstance(node.op, (ast.USub, ast.UAdd)):
             if t.kind not in (NUM, ANY, BOOL):
-                self.error(node, "type-mismatch", f"cannot negate {_describe(node.operand, t)}")
+                self.error(node, "type-mismatch", f"cannot negate {self.describe(node.operand, t)}")
                 raise _Fail
-            self.typed(node, T(NUM, nullable=t.nullable))
+            self.typed(node, T(NUM, nullable=t.nullable, integral=t.integral or t.kind == BOOL))
         else:
             self.error(node, "not-allowed", "bitwise operators are not allowed")
             raise _Fail
@@ -345,9 +500,21 @@ class Checker:
         kind = _arith_kind(node.op, lt.kind, rt.kind)
         if kind is None:
             sym = _OP_SYMBOLS[type(node.op)]
-            self.error(node, "type-mismatch", f"cannot compute {_describe(node.left, lt)} {sym} {_describe(node.right, rt)}")
+            self.error(node, "type-mismatch", f"cannot compute {self.describe(node.left, lt)} {sym} {self.describe(node.right, rt)}")
             raise _Fail
-        self.typed(node, T(kind, nullable=lt.nullable or rt.nullable))
+        if isinstance(node.op, ast.Mult) and kind in (STR, LIST):
+            count, ct = (node.right, rt) if lt.kind == kind else (node.left, lt)
+            if not ct.integral:
+                what = "text" if kind == STR else "a list"
+                self.error(
+                    node,
+                    "type-mismatch",
+                    f"cannot repeat {what} {self.describe(count, ct)} times: it may not be a whole number; "
+                    "repeat by an integer field, len(), count() or a whole number",
+                )
+                raise _Fail
+        whole = all(t.integral or t.kind == BOOL for t in (lt, rt)) and isinstance(node.op, _WHOLE_OPS)
+        self.typed(node, T(kind, nullable=lt.nullable or rt.nullable, integral=kind == NUM and whole))
         return self.fold(node, [node.left, node.right])
 
     def visit_Compare(self, node: ast.Compare) -> ast.expr:
@@ -372,14 +539,14 @@ class Checker:
         if isinstance(op, _IN_OPS):
             if tb.kind == STR:
                 if ta.kind not in (STR, ANY):
-                    self.error(a, "type-mismatch", f"`in` text needs text on the left, not {_describe(a, ta)}")
+                    self.error(a, "type-mismatch", f"`in` text needs text on the left, not {self.describe(a, ta)}")
                     return False
                 return True
             if tb.kind not in (LIST, ANY):
-                self.error(b, "type-mismatch", f"`in` needs a list or text on the right, not {_describe(b, tb)}")
+                self.error(b, "type-mismatch", f"`in` needs a list or text on the right, not {self.describe(b, tb)}")
                 return False
             if ta.kind == LIST:
-                self.error(a, "type-mismatch", f"{_describe(a, ta)} cannot be a member of a list; use contains_any() to test for shared values")
+                self.error(a, "type-mismatch", f"{self.describe(a, ta)} cannot be a member of a list; use contains_any() to test for shared values")
                 return False
             items = self.list_items(b)
             if items is None:
@@ -392,7 +559,7 @@ class Checker:
                 self.error(
                     b if isinstance(b, ast.Constant) else a,
                     "type-mismatch",
-                    f"cannot compare {_describe(a, ta)} with {_describe(b, tb)}",
+                    f"cannot compare {self.describe(a, ta)} with {self.describe(b, tb)}",
                 )
                 return False
             return True
@@ -403,7 +570,7 @@ class Checker:
             self.error(
                 b if isinstance(b, ast.Constant) else a,
                 "type-mismatch",
-                f"cannot compare {_describe(a, ta)} with {_describe(b, tb)}; this is never true",
+                f"cannot compare {self.describe(a, ta)} with {self.describe(b, tb)}; this is never true",
             )
             return False
         for x, tx, y in ((a, ta, b), (b, tb, a)):
@@ -421,13 +588,13 @@ class Checker:
     def check_members(self, left: ast.expr, lt: T, where: ast.expr, items: list[Any]) -> bool:
         ok = True
         if lt.kind == NUM and any(isinstance(i, str) for i in items):
-            self.error(where, "type-mismatch", f"{_describe(left, lt)} is compared with text values; this is never true")
+            self.error(where, "type-mismatch", f"{self.describe(left, lt)} is compared with text values; this is never true")
             return False
         if lt.kind == STR and any(not isinstance(i, str) for i in items):
-            self.error(where, "type-mismatch", f"{_describe(left, lt)} is compared with numbers; this is never true")
+            self.error(where, "type-mismatch", f"{self.describe(left, lt)} is compared with numbers; this is never true")
             return False
         if lt.kind in (BOOL, DATE, DATETIME) and any(isinstance(i, str) for i in items):
-            self.error(where, "type-mismatch", f"{_describe(left, lt)} is compared with text values; this is never true")
+            self.error(where, "type-mismatch", f"{self.describe(left, lt)} is compared with text values; this is never true")
             return False
         if lt.values is not None:
             for item in items:
@@ -438,7 +605,7 @@ class Checker:
                     self.error(
                         where,
                         "enum-value",
-                        f"{item!r}{source} is not a value of {ast.unparse(left)}{hint}; allowed: {allowed}",
+                        f"{brief(item)}{source} is not a value of {self.source(left)}{hint}; allowed: {allowed}",
                     )
                     ok = False
         return ok
@@ -476,13 +643,17 @@ class Checker:
             want = sig.params[min(i, len(sig.params) - 1)]
             t = self.types[id(arg)]
             if not _accepts(want, t.kind):
-                self.error(arg, "type-mismatch", f"{name}() cannot take {_describe(arg, t)}")
+                self.error(arg, "type-mismatch", f"{name}() cannot take {self.describe(arg, t)}")
                 raise _Fail
         nullable = sig.nullable and (name in ("domain",) or any(self.types[id(a)].nullable for a in node.args))
         if name == "days_since":
             assert self.result is not None
             self.result.observed.append((ast.unparse(node), node))
-        self.typed(node, T(NUM if sig.returns in ("int", "num") else sig.returns, nullable=nullable))
+        arg_types = [self.types[id(a)] for a in node.args]
+        whole = sig.returns == "int" or (
+            name in ("abs", "min", "max", "round") and all(t.integral or t.kind == BOOL for t in arg_types[:1 if name == "round" else None])
+        ) or (name == "round" and len(node.args) == 1)
+        self.typed(node, T(NUM if sig.returns in ("int", "num") else sig.returns, nullable=nullable, integral=whole))
         if name != "days_since":
             return self.fold(node, node.args)
         return node
@@ -537,7 +708,7 @@ class Checker:
         self.result.event_args[id(node)] = (frozenset(types), within)
         self.result.observed.append((ast.unparse(node), node))
         kind = NUM if name == "count" else DATETIME
-        return self.typed(node, T(kind, nullable=name != "count"))
+        return self.typed(node, T(kind, nullable=name != "count", integral=name == "count"))
 
     def score_call(self, node: ast.Call) -> ast.expr:
         ctx = self.ctx
@@ -557,6 +728,8 @@ class Checker:
         self.result.observed.append((ast.unparse(node), node))
         return self.typed(node, T(NUM, nullable=False))
 
+
+_WHOLE_OPS = (ast.Add, ast.Sub, ast.Mult, ast.FloorDiv, ast.Mod)
 
 _OP_SYMBOLS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.FloorDiv: "//", ast.Mod: "%", ast.Pow: "**"}
 

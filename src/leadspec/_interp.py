@@ -13,12 +13,14 @@ from __future__ import annotations
 import ast
 import operator as op
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import simpleeval
 
 from . import _functions as fn
-from ._expr import Checked
+
+if TYPE_CHECKING:  # _expr folds constants with the interpreter
+    from ._expr import Checked
 
 _COMPARE = {
     ast.Lt: op.lt,

@@ -39,6 +39,7 @@ import ast
 from typing import TYPE_CHECKING, Any, Union
 
 from ._check import CritPlan, GroupPlan, Plan, _Collector, leaf_criteria
+from ._expr import brief, shorten
 from ._yaml import Positions
 from .errors import Problem
 
@@ -101,19 +102,19 @@ def _unused(plan: Plan, out: _Collector) -> None:
 
 
 def _truth(node: ast.expr) -> Any:
-    """The value ``node`` always has (a constant, or a bool for logic), or ``_DEPENDS``."""
+    """The value ``node`` always has (a constant, None for always unknown, or a bool for logic), or ``_DEPENDS``."""
     if isinstance(node, ast.Constant):
         return node.value
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
         value = _truth(node.operand)
-        return value if value is _DEPENDS else not value
+        return value if value is _DEPENDS or value is None else not value
     if isinstance(node, ast.BoolOp):  # Kleene: `x or True` is True, `x and False` False, even when x is unknown
         decisive = isinstance(node.op, ast.Or)
         values = [_truth(v) for v in node.values]
-        if any(v is not _DEPENDS and bool(v) is decisive for v in values):
+        if any(v is not _DEPENDS and v is not None and bool(v) is decisive for v in values):
             return decisive
         if all(v is not _DEPENDS for v in values):
-            return not decisive
+            return None if any(v is None for v in values) else not decisive
     return _DEPENDS
 
 
@@ -126,13 +127,21 @@ def _constant_criteria(plan: Plan, out: _Collector) -> dict[int, bool]:
         value = _truth(crit.checked.tree)
         if value is _DEPENDS:
             continue
+        text = shorten(crit.checked.text)
+        if value is None:  # always unknown (a folded missing value): its missing policy decides, always alike
+            truth = crit.missing == "pass"
+            fixed[crit.index] = truth  # unknown never passes, like false; that claims no stage wrongly unreachable
+            word = "true" if truth else "false"
+            how = f"`{text}` is always unknown (it computes a missing value), and missing: {crit.missing} makes it {'pass' if truth else 'never pass'}"
+            out.at(crit.path + ("when",), f"always-{word}", f"{crit.id} is always {word}: {how}; {_consequence(crit, truth)}")
+            continue
         truth = bool(value)
         fixed[crit.index] = truth
         word = "true" if truth else "false"
         if isinstance(value, bool):
-            how = f"`{crit.checked.text}` is always {value}" if crit.checked.text != str(value) else f"it is just {value}"
+            how = f"`{text}` is always {value}" if crit.checked.text != str(value) else f"it is just {value}"
         else:
-            how = f"`{crit.checked.text}` is the constant {value!r}, not a boolean, which counts as {word}"
+            how = f"`{text}` is the constant {brief(value)}, not a boolean, which counts as {word}"
         out.at(crit.path + ("when",), f"always-{word}", f"{crit.id} is always {word}: {how}; {_consequence(crit, truth)}")
     return fixed
 
@@ -228,7 +237,12 @@ def _duplicates(plan: Plan, fixed: dict[int, bool], out: _Collector) -> None:
     def key(crit: CritPlan) -> str | None:
         if crit.checked is None or crit.index in fixed:
             return None
-        return ast.unparse(crit.checked.tree)
+        return ast.unparse(crit.checked.tree)  # constants are bounded at load (MAX_CONSTANT), so this stays small
+
+    def shown(crit: CritPlan, k: str) -> str:
+        """The normalized expression, or where it is long (a big constant) the text as written, shortened."""
+        assert crit.checked is not None
+        return k if len(k) <= 120 else shorten(crit.checked.text)
 
     def within(criteria: list[CritPlan], where: str) -> None:
         seen: dict[str, CritPlan] = {}
@@ -240,7 +254,7 @@ def _duplicates(plan: Plan, fixed: dict[int, bool], out: _Collector) -> None:
                 out.at(
                     crit.path + ("when",),
                     "duplicate-criterion",
-                    f"{crit.id} repeats the expression of {seen[k].id} ({where}): `{k}`; "
+                    f"{crit.id} repeats the expression of {seen[k].id} ({where}): `{shown(crit, k)}`; "
                     "remove one, or change it if another condition was meant",
                 )
             else:
@@ -259,10 +273,10 @@ def _duplicates(plan: Plan, fixed: dict[int, bool], out: _Collector) -> None:
             k = key(crit)
             if k is not None and k in disqualifiers:
                 assert crit.checked is not None
-                negated = ast.unparse(ast.UnaryOp(op=ast.Not(), operand=crit.checked.tree))
+                negated = ast.unparse(ast.UnaryOp(op=ast.Not(), operand=crit.checked.tree)) if len(k) <= 120 else f"not ({shown(crit, k)})"
                 out.at(
                     crit.path + ("when",),
                     "duplicate-criterion",
-                    f"{crit.id} repeats the expression of {disqualifiers[k].id}: `{k}`; a lead that passes it is "
+                    f"{crit.id} repeats the expression of {disqualifiers[k].id}: `{shown(crit, k)}`; a lead that passes it is "
                     f"disqualified anyway; remove it, or did you mean `{negated}`?",
                 )

@@ -1,0 +1,338 @@
+"""Issue 8, load side: constants, folding and deep expressions.
+
+Each test names the item of issue 8 it keeps fixed. Big inputs are big
+enough that the old code visibly misbehaved (a wrong outcome, a raw
+exception, a message of megabytes, a hang), yet each test takes well
+under a second now; nothing here is timed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import datetime, timezone
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import leadspec
+from leadspec._expr import Context, check_expression
+from leadspec._interp import interpret, truth
+from leadspec._lint import lint
+from conftest import problems_of, rules_text
+
+AS_OF = datetime(2026, 11, 1, tzinfo=timezone.utc)
+OUT = {True: "pass", False: "fail", None: "unknown"}
+EXAMPLES = 2000 if os.environ.get("LEADSPEC_FUZZ") else 60
+
+FIELDS = """\
+fields:
+  a: {type: integer}
+  x: {type: number}
+  s: {type: string}
+  title: {type: string}
+  tags: {type: list}
+"""
+
+
+def load(body: str) -> leadspec.Ruleset:
+    return leadspec.loads(rules_text(FIELDS + body), name="r.yaml")
+
+
+def one(expression: str, missing: str = "unknown") -> str:
+    return FIELDS + f"stages:\n  - id: s\n    all:\n      - id: c\n        missing: {missing}\n        when: >-\n          {expression}\n"
+
+
+def codes(expression: str) -> list[str]:
+    return [p.code for p in problems_of(rules_text(one(expression)))]
+
+
+def unfolded(rules: leadspec.Ruleset, text: str) -> Any:
+    """``text`` checked without constant folding: what the reference interpreter evaluates as written."""
+    plan = rules._plan
+    ctx = Context(
+        fields=dict(plan.model.fields),
+        lists={k: list(v) for k, v in plan.lists.items()},
+        scores=[s.name for s in plan.scores],
+        all_scores=[s.name for s in plan.scores],
+        event_types=None,
+        events_field=plan.events_field,
+        events_fields=[plan.events_field] if plan.events_field else [],
+        fold=False,
+    )
+    checked, problems = check_expression(text, ctx)
+    assert checked is not None, problems
+    return checked
+
+
+def reference(rules: leadspec.Ruleset, text: str, lead: dict[str, Any]) -> str:
+    """The outcome of ``text`` for ``lead`` by the reference interpreter, unfolded (before a missing policy)."""
+    result = rules.evaluate(lead, as_of=AS_OF)
+    checked = unfolded(rules, text)
+    try:
+        value = interpret(checked, result._ivalues, rules._plan.lists, {}, None, AS_OF)
+    except Exception:  # an error evaluating the criterion: its outcome is unknown (and an issue)
+        return "unknown"
+    return OUT[truth(value)]
+
+
+# -- item 7: the constant pool keeps constants of other types apart --------------------------------
+
+@pytest.mark.parametrize(
+    ("first", "second", "title"),
+    [
+        ("[1]", "[1.0]", "v1"),
+        ("[1.0]", "[1]", "v1"),
+        ("[True]", "[1]", "is true"),
+        ("[1]", "[True]", "is true"),
+        ("[0.0]", "[-0.0]", "0.0"),
+        ("[1, 2]", "[1.0, 2.0]", "v1 v2"),
+    ],
+)
+def test_item7_equal_constants_of_other_types_are_not_merged(first: str, second: str, title: str) -> None:
+    both = load(
+        "stages:\n  - id: s\n    all:\n"
+        f"      - {{id: one, when: 'contains_any(title, {first})'}}\n"
+        f"      - {{id: two, when: 'contains_any(title, {second})'}}\n"
+    )
+    lead = {"title": title}
+    got = {c.id: c.outcome for c in both.evaluate(lead, as_of=AS_OF).criteria}
+    for cid, expression in (("s.one", f"contains_any(title, {first})"), ("s.two", f"contains_any(title, {second})")):
+        alone = load(f"stages:\n  - id: s\n    all:\n      - {{id: c, when: '{expression}'}}\n")
+        assert got[cid] == alone.evaluate(lead, as_of=AS_OF).criteria[0].outcome, expression
+        assert got[cid] == reference(both, expression, lead), expression
+    assert got["s.one"] != got["s.two"]  # the lists read differently as text, so the outcomes differ
+
+
+# -- item 8: a folded missing value is unknown, not False --------------------------------------------
+
+@pytest.mark.parametrize(("missing", "outcome"), [("unknown", "unknown"), ("pass", "pass"), ("fail", "fail")])
+def test_item8_a_folded_missing_value_follows_the_missing_policy(missing: str, outcome: str) -> None:
+    rules = leadspec.loads(rules_text(one("domain('no-at-sign') != 'x'", missing)))
+    assert rules.evaluate({}, as_of=AS_OF).criteria[0].outcome == outcome
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "domain('no-at-sign') != 'x'",
+        "domain('no-at-sign') == 'x'",
+        "not domain('no-at-sign')",
+        "has(domain('no-at-sign'))",
+        "domain('no-at-sign') == 'x' or a > 1",
+        "domain('no-at-sign') != 'x' and a > 1",
+        "len(domain('no-at-sign')) > 0",
+        "contains(domain('no-at-sign'), 'a') or contains(title, 'a')",
+        "domain('no-at-sign') == title",
+        "lower(domain('no-at-sign')) in ['a', 'b']",
+        "1 < len(domain('a@bc.de')) < 10",
+        "not (domain('x') == 'y' or False)",
+    ],
+)
+@pytest.mark.parametrize("lead", [{}, {"a": 2, "title": "Ana"}, {"a": 0, "title": "x"}])
+def test_item8_folding_agrees_with_the_unfolded_reference_interpreter(expression: str, lead: dict[str, Any]) -> None:
+    rules = leadspec.loads(rules_text(one(expression)))
+    assert rules.evaluate(lead, as_of=AS_OF).criteria[0].outcome == reference(rules, expression, lead)
+
+
+def test_item8_lint_calls_an_always_unknown_criterion_what_its_policy_makes_it() -> None:
+    rules = leadspec.loads(rules_text(one("domain('no-at-sign') != 'x'", "pass")))
+    (warning,) = [p for p in lint(rules) if p.code.startswith("always-")]
+    assert warning.code == "always-true"
+    assert "always unknown" in warning.message
+
+
+# -- item 14: constants computed at load are bounded before they are built ---------------------------
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "(['x' * 99999] * 1000 == ['y']) or a > 1",  # the issue's is * 10000 (12 s, 2 GB)
+        "contains_any('abc', ['x' * 99999] * 1000)",
+        "contains_any(title, ['x' * 50000] + ['y' * 50001])",
+        "title in ['x' * 60000, 'y' * 60000]",
+        "len(['ab'] * 100000) > a",
+    ],
+)
+def test_item14_huge_constants_are_refused_before_they_are_built(expression: str) -> None:
+    problems = problems_of(rules_text(one(expression)))
+    assert [p.code for p in problems] == ["too-large"], "\n".join(map(str, problems))
+    assert "100,000" in problems[0].message
+    assert len(str(problems[0])) < 2000  # the expression as written, shortened: never the folded value
+
+
+def test_item14_constants_of_a_whole_file_are_bounded() -> None:
+    criteria = "".join(f"      - {{c{i}: \"title == 'x' * 99999 or a == {i}\"}}\n" for i in range(101))
+    problems = problems_of(rules_text(FIELDS + "stages:\n  - id: s\n    all:\n" + criteria))
+    assert [p.code for p in problems] == ["too-large"]  # said once, where the total crosses 10,000,000
+    assert "10,000,000" in problems[0].message and problems[0].path == "stages[0].all[100].when"
+
+
+def test_item14_lint_messages_show_the_expression_not_a_folded_constant() -> None:
+    rules = load(
+        "stages:\n  - id: s\n    all:\n"
+        "      - {c1: \"title == 'x' * 99999\"}\n"
+        "      - {c2: \"title == 'x' * 99999\"}\n"
+        "      - {c3: \"'x' * 99999 == 'y' * 99999\"}\n"
+    )
+    warnings = lint(rules)
+    assert {p.code for p in warnings} >= {"duplicate-criterion", "always-false"}
+    for warning in warnings:
+        assert len(warning.message) < 600, warning.message[:300]
+    assert any("title == 'x' * 99999" in w.message for w in warnings)
+
+
+def test_item14_diff_of_big_lists_names_a_few_members_and_counts_the_rest() -> None:
+    def rules(n: int) -> leadspec.Ruleset:
+        words = ", ".join(f"w{i}" for i in range(n))
+        return load(f"lists: {{words: [{words}]}}\nstages: [{{id: s, when: title in words}}]\n")
+
+    edits = leadspec.diff(rules(10), rules(20_000))
+    (sentence,) = [e.sentence for e in edits.edits if e.area == "list"]
+    assert "and 19,970 more" in sentence
+    assert len(sentence) < 600
+
+
+def test_item14_round_to_minus_ten_million_digits_folds_at_once() -> None:
+    rules = leadspec.loads(rules_text(one("a > round(5, -10000000)")))  # was 38 s at load
+    assert rules.evaluate({"a": 1}, as_of=AS_OF).criteria[0].outcome == "pass"
+
+
+# -- item 16: loads raises RulesError, never a raw exception ---------------------------------------
+
+def test_item16_a_folded_integer_over_4300_digits_is_refused() -> None:
+    problems = problems_of(rules_text(one("a == " + " * ".join(["2 ** 4000"] * 5))))
+    assert [p.code for p in problems] == ["too-large"]
+    assert "bits" in problems[0].message
+
+
+@pytest.mark.parametrize("terms", [70, 99])
+def test_item16_a_long_sum_loads_and_computes(terms: int) -> None:
+    rules = leadspec.loads(rules_text(one("a * 2 > " + " + ".join(["a"] * terms))))
+    for a, outcome in ((1, "fail"), (-1, "pass"), (None, "unknown")):
+        lead = {} if a is None else {"a": a}
+        assert rules.evaluate(lead, as_of=AS_OF).criteria[0].outcome == outcome
+        assert rules.stage(lead, as_of=AS_OF) == ("s" if outcome == "pass" else "lead")
+
+
+def test_item16_many_operands_of_or_and_of_a_chain_load() -> None:
+    rules = load(
+        "stages:\n  - id: s\n    all:\n"
+        "      - {id: many_or, when: \"" + " or ".join(f"a == {i}" for i in range(150)) + "\"}\n"
+        "      - {id: chain, when: \"" + " <= ".join(["a"] * 150) + "\"}\n"
+    )
+    assert [c.outcome for c in rules.evaluate({"a": 149}, as_of=AS_OF).criteria] == ["pass", "pass"]
+    assert [c.outcome for c in rules.evaluate({"a": 150}, as_of=AS_OF).criteria] == ["fail", "pass"]
+    assert [c.outcome for c in rules.evaluate({}, as_of=AS_OF).criteria] == ["unknown", "unknown"]
+
+
+@pytest.mark.parametrize(("nots", "outcome"), [(96, "pass"), (97, "fail")])
+def test_item16_deep_nesting_within_the_limit_computes(nots: int, outcome: str) -> None:
+    rules = leadspec.loads(rules_text(one("not " * nots + "(a > 1)")))
+    assert rules.evaluate({"a": 2}, as_of=AS_OF).criteria[0].outcome == outcome
+    assert rules.evaluate({"a": 2}, as_of=AS_OF).criteria[0].outcome == reference(rules, "not " * nots + "(a > 1)", {"a": 2})
+
+
+@pytest.mark.parametrize(
+    "expression",
+    ["a * 2 > " + " + ".join(["a"] * 150), "not " * 105 + "True", "not " * 105 + "(a > 1)", "-" * 1900 + "a > 1", "abs(" * 120 + "a" + ")" * 120 + " > 1"],
+)
+def test_item16_too_deep_expressions_are_located_problems(expression: str) -> None:
+    problems = problems_of(rules_text(one(expression)))
+    assert [(p.code, p.line, p.path) for p in problems] == [("too-deep", 14, "stages[0].all[0].when")]
+    assert "the limit is 100" in problems[0].message
+
+
+# -- item 22: text or lists repeated by a number that may have a fraction -----------------------------
+
+@pytest.mark.parametrize(
+    "expression",
+    ["s * 2.5 == 'x'", "2.5 * s == 'x'", "s * x == 'x'", "len(tags * 1.5) > 1", "s * (a / 2) == 'x'", "s * s == 'x'", "s * score_like == 'x'"],
+)
+def test_item22_repeating_text_by_a_fraction_is_refused(expression: str) -> None:
+    expression = expression.replace("score_like", "round(x, 1)")
+    assert codes(expression) == ["type-mismatch"]
+
+
+@pytest.mark.parametrize(
+    ("expression", "outcome"),
+    [("s * a == 'abab'", "pass"), ("s * len(s) == 'abab'", "pass"), ("s * (a // 1) == 'abab'", "pass"), ("s * round(x) == 'abab'", "pass"), ("'ab' * 2 == s * 2", "pass")],
+)
+def test_item22_repeating_text_by_a_whole_number_still_works(expression: str, outcome: str) -> None:
+    rules = leadspec.loads(rules_text(one(expression)))
+    assert rules.evaluate({"s": "ab", "a": 2, "x": 2.4}, as_of=AS_OF).criteria[0].outcome == outcome
+
+
+# -- loading raises RulesError and nothing else, whatever the file -----------------------------------
+
+_atoms = st.sampled_from(
+    ["a", "x", "s", "title", "tags", "1", "2.5", "-0.0", "'ab'", "'x' * 99999", "2 ** 4000", "10 ** 400", "True", "None", "[]", "['a', 1]",
+     "domain('q')", "len(s)", "round(x, -400)", "1e308", "'\u00e9\U0001f600'", "'\\ud800'", "a.b", "s[0]", "f(1)", "count('x')"]
+)
+
+
+def _expressions() -> st.SearchStrategy[str]:
+    return st.recursive(
+        _atoms,
+        lambda inner: st.one_of(
+            st.tuples(inner, st.sampled_from(["+", "-", "*", "/", "//", "%", "**", "<", "==", "!=", " in ", " and ", " or "]), inner).map(lambda t: f"({t[0]}{t[1]}{t[2]})"),
+            inner.map(lambda v: f"not {v}"),
+            inner.map(lambda v: f"-{v}"),
+            st.tuples(st.sampled_from(["abs", "len", "lower", "domain", "min", "contains_any", "round"]), st.lists(inner, min_size=1, max_size=3)).map(
+                lambda t: f"{t[0]}({', '.join(t[1])})"
+            ),
+            st.lists(inner, max_size=4).map(lambda xs: "[" + ", ".join(xs) + "]"),
+            st.tuples(inner, st.integers(1, 300)).map(lambda t: "(" * t[1] + t[0] + ")" * t[1]),
+            st.tuples(inner, st.integers(1, 200), st.sampled_from(["not ", "-", "abs("])).map(
+                lambda t: t[2] * t[1] + t[0] + (")" * t[1] if t[2] == "abs(" else "")
+            ),
+            st.tuples(inner, st.integers(2, 120), st.sampled_from([" + ", " or ", " * ", " < "])).map(lambda t: t[2].join([t[0]] * t[1])),
+        ),
+        max_leaves=8,
+    )
+
+
+def _loads_or_rules_error(text: str) -> None:
+    try:
+        rules = leadspec.loads(text, name="r.yaml")
+    except leadspec.RulesError as exc:
+        for p in exc.problems:
+            assert p.line >= 1 and p.column >= 1 and p.code
+        return
+    rules.evaluate({"a": 3, "x": 1.5, "s": "ab", "title": "T", "tags": ["a"]}, as_of=AS_OF)
+    rules.stage({}, as_of=AS_OF)
+    lint(rules)
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(expression=_expressions(), missing=st.sampled_from(["unknown", "pass"]))
+def test_loading_random_expressions_raises_only_rules_error(expression: str, missing: str) -> None:
+    body = FIELDS + "  e: {type: events}\nstages:\n  - id: s\n    all:\n      - id: c\n        missing: " + missing + "\n        when: " + json.dumps(expression) + "\n"
+    _loads_or_rules_error(rules_text(body))
+
+
+_base = rules_text(one("a > 1 and contains_any(title, ['x', 'y'])"))
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_loading_mutated_rule_files_raises_only_rules_error(data: st.DataObject) -> None:
+    text = _base
+    for _ in range(data.draw(st.integers(1, 4))):
+        where = data.draw(st.integers(0, len(text)))
+        action = data.draw(st.sampled_from(["insert", "delete", "replace"]))
+        piece = data.draw(
+            st.one_of(
+                st.text(max_size=6),
+                st.sampled_from(["\n", ": ", "- ", "{", "}", "[", "]", "'", '"', "&a ", "*a", "!!python/object ", "<<: ", "\t", "\ufeff", "\x00", "9" * 5000, "(" * 300]),
+            )
+        )
+        if action == "insert":
+            text = text[:where] + piece + text[where:]
+        elif action == "delete":
+            text = text[:where] + text[where + len(piece) :]
+        else:
+            text = text[:where] + piece + text[where + len(piece) :]
+    _loads_or_rules_error(text)
