@@ -1,0 +1,522 @@
+"""``leadspec qualify`` against messy real exports (issue 8): nothing lost, nothing silently wrong.
+
+Each test names the item of the issue it keeps fixed; each failed on the
+code before its fix.
+"""
+
+from __future__ import annotations
+
+import csv
+import errno
+import gzip
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import leadspec
+from leadspec.cli import run
+from conftest import ROOT
+
+AS_OF = ["--as-of", "2026-11-01"]
+R_YAML = (
+    "leadspec: 1\nname: r\nfields:\n  lead_id: {type: string, source: id}\n  employees: {type: integer}\n  note: {type: string}\n"
+    "stages: [{id: icp, all: [{big: employees >= 50}, {ok: \"note != 'x'\"}]}]\n"
+)
+NESTED_YAML = (
+    "leadspec: 1\nname: n\nfields:\n  lead_id: {type: string, source: id}\n  sector: {type: string, source: account.sector}\n"
+    "  size: {type: integer, source: account.size}\nstages: [{id: icp, all: [{saas: \"sector == 'saas'\"}, {big: size >= 50}]}]\n"
+)
+
+
+def cli(*argv: str, stdin: Any = "") -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = run(list(argv), stdout=out, stderr=err, stdin=io.StringIO(stdin) if isinstance(stdin, str) else stdin)
+    return code, out.getvalue(), err.getvalue()
+
+
+def byte_stdin(data: bytes) -> io.TextIOWrapper:
+    """Standard input as a process has it: bytes under a text layer (here as lenient as a C locale makes it)."""
+    return io.TextIOWrapper(io.BytesIO(data), encoding="utf-8", errors="surrogateescape")
+
+
+def csv_rows(text: str) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(text, newline="")))
+
+
+def leftovers(folder: Path) -> list[str]:
+    """Temporary files left beside the outputs."""
+    return sorted(p.name for p in folder.iterdir() if p.name.endswith(".tmp"))
+
+
+@pytest.fixture
+def r_rules(tmp_path: Path) -> str:
+    path = tmp_path / "r.yaml"
+    path.write_text(R_YAML)
+    return str(path)
+
+
+@pytest.fixture
+def nested_rules(tmp_path: Path) -> str:
+    path = tmp_path / "n.yaml"
+    path.write_text(NESTED_YAML)
+    return str(path)
+
+
+@pytest.fixture
+def small_batches(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib
+
+    monkeypatch.setattr(importlib.import_module("leadspec.cli.qualify"), "BATCH", 3)
+
+
+# -- item 1: an output that is the input ---------------------------------------------------------------
+def test_item1_output_or_rejects_that_is_the_input_is_refused_before_reading(r_rules: str, tmp_path: Path) -> None:
+    data = "id,employees,note\n" + "".join(f"{i},100,n\n" for i in range(500))
+    source = tmp_path / "in.csv"
+    source.write_text(data)
+    link = tmp_path / "link.csv"
+    link.symlink_to(source)
+    for args in (["-o", str(source)], ["--rejects", str(source)], ["-o", str(link)], ["-o", str(tmp_path / "." / "in.csv")]):
+        code, out, err = cli("qualify", r_rules, str(source), *args, *AS_OF)
+        assert code == 2, args
+        assert "is the input file" in err and out == ""
+        assert source.read_text() == data  # not truncated
+    code, out, err = cli("qualify", r_rules, str(link), "-o", str(source), *AS_OF)  # the input through a link
+    assert code == 2 and source.read_text() == data
+
+
+def test_item1_output_and_rejects_on_the_same_file_are_refused(r_rules: str, tmp_path: Path) -> None:
+    (tmp_path / "in.csv").write_text("id,employees,note\n1,100,a\n")
+    both = tmp_path / "both.csv"
+    code, _, err = cli("qualify", r_rules, str(tmp_path / "in.csv"), "-o", str(both), "--rejects", str(both), *AS_OF)
+    assert code == 2 and "--rejects is the output file too" in err
+    assert not both.exists()
+
+
+# -- item 2: atomic output -------------------------------------------------------------------------------
+def test_item2_a_bad_rejects_path_leaves_the_existing_output_alone(r_rules: str, tmp_path: Path) -> None:
+    (tmp_path / "in.csv").write_text("id,employees,note\n1,100,a\n")
+    out = tmp_path / "out.csv"
+    out.write_text("yesterday's output\n")
+    code, _, err = cli("qualify", r_rules, str(tmp_path / "in.csv"), "-o", str(out), "--rejects", str(tmp_path / "nope" / "r.jsonl"), *AS_OF)
+    assert code == 2
+    assert "cannot write" in err and "does not exist" in err
+    assert out.read_text() == "yesterday's output\n"
+    assert leftovers(tmp_path) == []
+
+
+def test_item2_a_truncated_gzip_input_leaves_no_partial_output(r_rules: str, tmp_path: Path) -> None:
+    whole = tmp_path / "s.csv.gz"
+    with gzip.open(whole, "wt") as handle:
+        handle.write("id,employees,note\n" + "".join(f"{i},{i},n{i}\n" for i in range(20000)))
+    truncated = tmp_path / "t.csv.gz"
+    truncated.write_bytes(whole.read_bytes()[: len(whole.read_bytes()) // 2])
+    out = tmp_path / "out.csv"
+    code, _, err = cli("qualify", r_rules, str(truncated), "-o", str(out), *AS_OF)
+    assert code == 2 and err.startswith(f"{truncated}: cannot read") and "nothing written" in err
+    assert not out.exists()
+    out.write_text("previous\n")
+    rejects = tmp_path / "rejects.jsonl"
+    code, _, err = cli("qualify", r_rules, str(truncated), "-o", str(out), "--rejects", str(rejects), *AS_OF)
+    assert code == 2 and out.read_text() == "previous\n" and not rejects.exists()
+    assert leftovers(tmp_path) == []
+
+
+def test_item2_a_full_disk_is_an_output_error_and_the_destination_is_kept(r_rules: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from leadspec.cli import _io
+
+    class Full(io.RawIOBase):
+        def writable(self) -> bool:
+            return True
+
+        def write(self, data: Any) -> int:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    real = _io.Output._create_temp
+
+    def full_disk(self: Any, *args: Any) -> Any:
+        real(self, *args).close()  # the temporary file is made, then the disk is full
+        return io.BufferedWriter(Full())
+
+    monkeypatch.setattr(_io.Output, "_create_temp", full_disk)
+    (tmp_path / "in.csv").write_text("id,employees,note\n" + "".join(f"{i},100,n\n" for i in range(3000)))
+    out = tmp_path / "out.csv"
+    out.write_text("previous\n")
+    code, _, err = cli("qualify", r_rules, str(tmp_path / "in.csv"), "-o", str(out), *AS_OF)
+    assert code == 2
+    assert err == f"{out}: cannot write: {os.strerror(errno.ENOSPC)}; nothing written\n"
+    assert out.read_text() == "previous\n"
+    assert leftovers(tmp_path) == []
+
+
+def test_item2_standard_output_on_a_full_disk_is_an_output_error(r_rules: str, tmp_path: Path) -> None:
+    if not os.path.exists("/dev/full"):
+        pytest.skip("no /dev/full here")
+    (tmp_path / "in.csv").write_text("id,employees,note\n" + "".join(f"{i},100,n\n" for i in range(3000)))
+    with open("/dev/full", "w") as full:
+        proc = subprocess.run(
+            [sys.executable, "-m", "leadspec", "qualify", r_rules, str(tmp_path / "in.csv"), *AS_OF], stdout=full, stderr=subprocess.PIPE, text=True, timeout=120
+        )
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.startswith("-: cannot write: No space left on device")
+    assert "Traceback" not in proc.stderr and "cannot read" not in proc.stderr
+
+
+def test_item2_the_output_keeps_the_mode_of_the_file_it_replaces(r_rules: str, tmp_path: Path) -> None:
+    (tmp_path / "in.csv").write_text("id,employees,note\n1,100,a\n")
+    out = tmp_path / "out.csv"
+    out.write_text("old\n")
+    out.chmod(0o640)
+    code, _, _ = cli("qualify", r_rules, str(tmp_path / "in.csv"), "-o", str(out), *AS_OF)
+    assert code == 0 and (out.stat().st_mode & 0o777) == 0o640
+    fresh = tmp_path / "fresh.csv"
+    code, _, _ = cli("qualify", r_rules, str(tmp_path / "in.csv"), "-o", str(fresh), *AS_OF)
+    umask = os.umask(0)
+    os.umask(umask)
+    assert code == 0 and (fresh.stat().st_mode & 0o777) == 0o666 & ~umask
+    code, _, _ = cli("qualify", r_rules, str(tmp_path / "in.csv"), "-o", os.devnull, *AS_OF)  # not a regular file: written directly
+    assert code == 0
+
+
+def _kill_while_writing(tmp_path: Path, rules: str, sig: int, jobs: str) -> tuple[subprocess.CompletedProcess[str] | Any, Path]:
+    source = tmp_path / "big.csv"
+    with open(source, "w") as handle:
+        handle.write("id,employees,note\n")
+        for start in range(0, 400_000, 10_000):
+            handle.write("".join(f"{i},{i % 500},note {i}\n" for i in range(start, start + 10_000)))
+    out = tmp_path / "out.csv"
+    out.write_text("previous\n")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "leadspec", "qualify", rules, str(source), "-o", str(out), "--jobs", jobs, *AS_OF],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and proc.poll() is None:  # until it has written something
+        temps = [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+        if any(p.exists() and p.stat().st_size > 100_000 for p in temps) or out.read_text() != "previous\n":
+            break
+        time.sleep(0.02)
+    assert proc.poll() is None, "the run ended before it could be interrupted: make the input bigger"
+    proc.send_signal(sig)
+    stdout, stderr = proc.communicate(timeout=60)
+    return (proc.returncode, stderr), out
+
+
+@pytest.mark.parametrize(("sig", "jobs", "code"), [(signal.SIGTERM, "1", 143), (signal.SIGINT, "2", 130)])
+def test_item2_killing_qualify_leaves_the_previous_output(r_rules: str, tmp_path: Path, sig: int, jobs: str, code: int) -> None:
+    (returncode, stderr), out = _kill_while_writing(tmp_path, r_rules, sig, jobs)
+    assert out.read_text() == "previous\n"
+    assert leftovers(tmp_path) == []
+    assert returncode == code and "nothing written" in stderr and "Traceback" not in stderr
+
+
+# -- item 3: one bad record is one reject, never a crash ----------------------------------------------------
+def test_item3_a_lone_surrogate_in_json_lines_is_one_rejected_row(r_rules: str, tmp_path: Path) -> None:
+    source = tmp_path / "in.jsonl"
+    source.write_text('{"id": "1", "employees": 100}\n{"id": "2", "note": "\\ud800"}\n{"id": "3", "note": "\\ud83d\\ude00"}\n')
+    out, rejects = tmp_path / "out.jsonl", tmp_path / "rejects.jsonl"
+    code, _, err = cli("qualify", r_rules, str(source), "-o", str(out), "--rejects", str(rejects), *AS_OF)
+    assert code == 1, err
+    assert [json.loads(line)["id"] for line in out.read_text(encoding="utf-8").splitlines()] == ["1", "3"]
+    [reject] = [json.loads(line) for line in rejects.read_text(encoding="utf-8").splitlines()]
+    assert reject["row"] == 2 and "without its pair" in reject["reason"]
+    assert reject["record"] == '{"id": "2", "note": "\\ud800"}'  # the raw line, written back as it came
+    assert "3 rows read, 2 written, 1 rejected" in err
+
+
+def test_item3_deep_nesting_in_json_lines_is_one_reject_with_its_text(r_rules: str, tmp_path: Path) -> None:
+    deep = '{"id": "2", "note": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    source = tmp_path / "in.jsonl"
+    source.write_text('{"id": "1", "employees": 100}\n' + deep + '\n{"id": "3"}\n')
+    rejects = tmp_path / "rejects.jsonl"
+    code, out, err = cli("qualify", r_rules, str(source), "--rejects", str(rejects), *AS_OF)
+    assert code == 1, err
+    assert [json.loads(line)["id"] for line in out.splitlines()] == ["1", "3"]
+    [reject] = [json.loads(line) for line in rejects.read_text().splitlines()]
+    assert reject["reason"] == "invalid JSON: nested too deeply" and reject["record"] == deep
+
+
+def test_item3_deep_nesting_in_a_json_array_is_one_reject_and_reading_goes_on(r_rules: str, tmp_path: Path) -> None:
+    deep = '{"id": "2", "note": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    source = tmp_path / "in.json"
+    source.write_text('[{"id": "1", "employees": 100},\n' + deep + ',\n{"id": "3"}]\n')
+    code, out, err = cli("qualify", r_rules, str(source), "--output-format", "jsonl", *AS_OF)
+    assert code == 1, err
+    assert [json.loads(line)["id"] for line in out.splitlines()] == ["1", "3"]
+    assert "3 rows read, 2 written, 1 rejected" in err
+
+
+def test_item3_any_failure_of_one_record_is_a_reject(r_rules: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    real = leadspec.Ruleset.evaluate
+
+    def flaky(self: Any, lead: Any, *args: Any, **kwargs: Any) -> Any:
+        if lead.get("note") == "boom":
+            raise RecursionError("maximum recursion depth exceeded")
+        return real(self, lead, *args, **kwargs)
+
+    monkeypatch.setattr(leadspec.Ruleset, "evaluate", flaky)
+    code, out, err = cli("qualify", r_rules, "-", "--input-format", "csv", *AS_OF, stdin="id,employees,note\n1,100,a\n2,100,boom\n3,100,c\n")
+    assert code == 1
+    assert [row[0] for row in csv_rows(out)[1:]] == ["1", "3"]
+    assert "-:3: row 2 rejected: cannot qualify this record: RecursionError: maximum recursion depth exceeded" in err
+
+
+def test_item3_non_utf8_on_standard_input_with_an_output_file(r_rules: str, tmp_path: Path) -> None:
+    data = b"id,employees,note\n1,100,caf\xe9\n2,100,b\n"
+    out = tmp_path / "out.csv"
+    code, _, err = cli("qualify", r_rules, "-", "--input-format", "csv", "-o", str(out), *AS_OF, stdin=byte_stdin(data))
+    assert code == 2 and err.startswith("-: not UTF-8 text") and not out.exists()
+    proc = subprocess.run(
+        [sys.executable, "-m", "leadspec", "qualify", r_rules, "-", "-o", str(out), *AS_OF], input=data, capture_output=True, timeout=60,
+        env={**os.environ, "LC_ALL": "C", "PYTHONUTF8": "0"},
+    )
+    assert proc.returncode == 2 and b"not UTF-8 text" in proc.stderr and b"Traceback" not in proc.stderr
+    assert not out.exists()
+
+
+# -- item 4: rejects that can be recovered, and resynchronisation -------------------------------------------
+def test_item4_an_unclosed_quote_in_a_quote_everything_export(r_rules: str, tmp_path: Path) -> None:
+    text = '"id","employees","note"\n"1","100","a"\n"2","100","unclosed\n"3","100","c"\n"4","100","d"\n'
+    rejects = tmp_path / "rejects.jsonl"
+    code, out, err = cli("qualify", r_rules, "-", "--input-format", "csv", "--rejects", str(rejects), *AS_OF, stdin=text)
+    assert code == 1
+    assert [row[0] for row in csv_rows(out)[1:]] == ["1", "3", "4"]
+    [reject] = [json.loads(line) for line in rejects.read_text().splitlines()]
+    assert reject["row"] == 2 and reject["line"] == 3
+    assert reject["record"] == '"2","100","unclosed'
+    assert reject["reason"].startswith("malformed CSV (line 3): ")
+
+
+def test_item4_a_quote_open_for_too_many_lines_is_cut_off(r_rules: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from leadspec.cli import _io
+
+    monkeypatch.setattr(_io, "MAX_RECORD_LINES", 5)
+    lines = ["id,employees,note", '1,100,"never closed'] + [f"{i},100,n" for i in range(2, 30)]
+    code, out, err = cli("qualify", r_rules, "-", "--input-format", "csv", *AS_OF, stdin="\n".join(lines) + "\n")
+    assert code == 1
+    assert len(csv_rows(out)) == 1 + 28
+    assert "-:2: row 1 rejected: malformed CSV (line 2): a quoted value runs on over 5 lines" in err
+    assert "29 rows read, 28 written, 1 rejected" in err
+
+
+def test_item4_a_bad_element_of_a_json_array_does_not_drop_the_rest(r_rules: str, tmp_path: Path) -> None:
+    source = tmp_path / "in.json"
+    source.write_text('[\n{"id": "1", "employees": 100},\n{"id": "2", "employees": tru},\n{"id": "3"},\n{"id": "4"}\n]\n')
+    rejects = tmp_path / "rejects.jsonl"
+    code, out, err = cli("qualify", r_rules, str(source), "--output-format", "jsonl", "--rejects", str(rejects), *AS_OF)
+    assert code == 1
+    assert [json.loads(line)["id"] for line in out.splitlines()] == ["1", "3", "4"]
+    [reject] = [json.loads(line) for line in rejects.read_text().splitlines()]
+    assert (reject["row"], reject["line"]) == (2, 3)
+    assert reject["record"] == '{"id": "2", "employees": tru}'
+    assert "4 rows read, 3 written, 1 rejected" in err
+
+
+def test_item4_a_json_array_that_cannot_be_read_further_stops_with_a_count(r_rules: str, tmp_path: Path) -> None:
+    source = tmp_path / "in.json"
+    source.write_text('[{"id": "1", "employees": 100}, {"id": "2", "employees": tru, "x": [1, 2]}, 7')
+    code, out, err = cli("qualify", r_rules, str(source), "--output-format", "jsonl", *AS_OF)
+    assert code == 1
+    assert [json.loads(line)["id"] for line in out.splitlines()] == ["1"]
+    assert "row 2 rejected: invalid JSON: Expecting value; the rest of the JSON array cannot be read" in err
+    assert "2 rows read, 1 written, 1 rejected" in err
+    assert err.endswith(f"{source}:1: stopped reading: the rest of the input from row 2 cannot be read (it is one rejected row)\n")
+
+
+# -- item 5: stage, reasons, details columns are never overwritten ------------------------------------------
+def test_item5_an_input_stage_column_is_refused_with_a_hint_and_kept_with_stage_column(r_rules: str, tmp_path: Path) -> None:
+    text = "id,employees,note,stage\n1,100,a,Closed Won\n"
+    code, out, err = cli("qualify", r_rules, "-", "--input-format", "csv", *AS_OF, stdin=text)
+    assert code == 2 and out == ""
+    assert "the input has a column 'stage', which qualify adds; it is never overwritten: name the added column with --stage-column NAME" in err
+    code, out, err = cli("qualify", r_rules, "-", "--input-format", "csv", "--stage-column", "leadspec_stage", *AS_OF, stdin=text)
+    assert code == 0, err
+    assert csv_rows(out) == [["id", "employees", "note", "stage", "leadspec_stage", "reasons"], ["1", "100", "a", "Closed Won", "icp", "ICP"]]
+    code, out, err = cli("qualify", r_rules, "-", "--input-format", "csv", "--details", *AS_OF, stdin="id,employees,note,details\n1,100,a,x\n")
+    assert code == 2 and "--details-column NAME" in err
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "json"])
+def test_item5_a_json_key_named_reasons_is_refused_and_nothing_written(r_rules: str, tmp_path: Path, fmt: str) -> None:
+    records = [{"id": "1", "employees": 100}, {"id": "2", "reasons": "from the CRM"}]
+    source = tmp_path / f"in.{fmt}"
+    source.write_text("".join(json.dumps(r) + "\n" for r in records) if fmt == "jsonl" else json.dumps(records))
+    out = tmp_path / f"out.{fmt}"
+    code, _, err = cli("qualify", r_rules, str(source), "-o", str(out), *AS_OF)
+    assert code == 2 and not out.exists()
+    assert "row 2 has a key 'reasons', which qualify adds" in err and "--reasons-column NAME" in err
+    code, _, err = cli("qualify", r_rules, str(source), "-o", str(out), "--reasons-column", "why", *AS_OF)
+    assert code == 0, err
+    written = [json.loads(line) for line in out.read_text().splitlines()] if fmt == "jsonl" else json.loads(out.read_text())
+    assert written[1]["reasons"] == "from the CRM" and written[1]["why"].startswith("Lead")
+
+
+def test_item5_added_names_must_differ(r_rules: str) -> None:
+    code, _, err = cli("qualify", r_rules, "-", "--stage-column", "reasons", *AS_OF, stdin="id\n")
+    assert code == 2 and "distinct names" in err
+
+
+# -- item 9: --jobs 2 agrees with --jobs 1 after a stray quote ----------------------------------------------
+@pytest.mark.parametrize("batch", [1, 2, 3])
+def test_item9_a_stray_quote_row_does_not_move_the_chunk_ends(r_rules: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, batch: int) -> None:
+    import importlib
+
+    monkeypatch.setattr(importlib.import_module("leadspec.cli.qualify"), "BATCH", batch)
+    lines = ["id,employees,note"] + [f"{i},100,n{i}" for i in range(1, 40)]
+    lines[5] = '"abc"def,"ghi'  # the csv module rejects this line alone
+    lines[6] = '6,100,"multi'
+    lines[7] = 'line"'
+    source = tmp_path / "in.csv"
+    source.write_text("\n".join(lines) + "\n")
+    results = []
+    for jobs in ("1", "2"):
+        rejects = tmp_path / f"rejects{jobs}.jsonl"
+        code, out, err = cli("qualify", r_rules, str(source), "--jobs", jobs, "--rejects", str(rejects), *AS_OF)
+        results.append((code, out, err, rejects.read_text()))
+    assert results[0] == results[1]
+    code, out, err, rejects_text = results[0]
+    assert ["6", "100", "multi\nline"] in [row[:3] for row in csv_rows(out)]
+    assert [json.loads(line)["line"] for line in rejects_text.splitlines()] == [6]
+
+
+# -- item 10: nested sources read from a CSV ------------------------------------------------------------------
+def test_item10_a_csv_column_of_json_objects_feeds_nested_sources(nested_rules: str, tmp_path: Path) -> None:
+    text = 'id,account\n1,"{""sector"": ""saas"", ""size"": 80}"\n2,"{""sector"": ""retail"", ""size"": 80}"\n3,\n4,plain text\n'
+    code, out, err = cli("qualify", nested_rules, "-", "--input-format", "csv", *AS_OF, stdin=text)
+    assert code == 1
+    rows = csv_rows(out)
+    assert [(row[0], row[2]) for row in rows[1:]] == [("1", "icp"), ("2", "lead"), ("3", "lead")]
+    assert "-:5: row 4 rejected: column 'account' holds 'plain text', not a JSON object" in err
+    code, out, err = cli("qualify", nested_rules, "-", "--input-format", "csv", *AS_OF, stdin="id,account.sector,account.size\n1,saas,80\n")
+    assert code == 0 and csv_rows(out)[1][3] == "icp"
+
+
+def test_item10_nested_json_to_csv_and_back_gives_the_same_stages(nested_rules: str, tmp_path: Path) -> None:
+    leads = [{"id": str(i), "account": {"sector": "saas" if i % 2 else "retail", "size": 10 * i}} for i in range(1, 12)]
+    source = tmp_path / "in.jsonl"
+    source.write_text("".join(json.dumps(lead) + "\n" for lead in leads))
+    as_csv = tmp_path / "out.csv"
+    code, _, err = cli("qualify", nested_rules, str(source), "-o", str(as_csv), *AS_OF)
+    assert code == 0, err
+    first = [row[2] for row in csv_rows(as_csv.read_text())[1:]]
+    assert first.count("icp") == 4  # 5, 7, 9, 11
+    code, out, err = cli("qualify", nested_rules, str(as_csv), "--stage-column", "again", "--reasons-column", "why", *AS_OF)
+    assert code == 0, err
+    assert [row[4] for row in csv_rows(out)[1:]] == first
+
+
+# -- item 11: a row with fewer values than the header --------------------------------------------------------
+def test_item11_a_short_row_is_rejected_with_its_text(r_rules: str, tmp_path: Path) -> None:
+    rejects = tmp_path / "rejects.jsonl"
+    code, out, err = cli("qualify", r_rules, "-", "--input-format", "csv", "--rejects", str(rejects), *AS_OF, stdin="id,employees,note\n1,100,a\n2,10")
+    assert code == 1 and len(csv_rows(out)) == 2
+    [reject] = [json.loads(line) for line in rejects.read_text().splitlines()]
+    assert reject == {"row": 2, "line": 3, "reason": "2 values but the header has 3 columns", "record": ["2", "10"], "text": "2,10"}
+
+
+# -- item 12: the summary names the data issues and the fields no row had ------------------------------------
+def test_item12_a_source_typo_with_json_input_is_warned_about(tmp_path: Path) -> None:
+    rules = tmp_path / "t.yaml"
+    rules.write_text("leadspec: 1\nname: t\nfields:\n  employees: {type: integer, source: NumberOfEmployes}\n  note: {type: string}\nstages: [{id: big, when: employees >= 50}]\n")
+    text = "".join(json.dumps({"NumberOfEmployees": 100 + i, "note": "x"}) + "\n" for i in range(3))
+    code, out, err = cli("qualify", str(rules), "-", *AS_OF, stdin=text)
+    assert code == 0
+    assert err == "3 rows read, 3 written, 0 rejected (lead 3)\nwarning: no row has a value for field 'employees' (source 'NumberOfEmployes'); check its source\n"
+
+
+def test_item12_the_summary_counts_data_issues_by_field_and_message(r_rules: str) -> None:
+    text = "id,employees,note\n1,lots,a\n2,many,b\n3,100,c\n"
+    code, out, err = cli("qualify", r_rules, "-", "--input-format", "csv", *AS_OF, stdin=text)
+    assert code == 0
+    assert err == "3 rows read, 3 written, 0 rejected (lead 2, icp 1); 2 with data issues\n  data issue: employees: not an integer (2 rows)\n"
+
+
+# -- item 17: readers are linear -----------------------------------------------------------------------------
+def test_item17_leading_white_space_on_standard_input_is_read_in_blocks() -> None:
+    from leadspec.cli._io import sniff
+
+    class Counting(io.StringIO):
+        reads = 0
+
+        def read(self, size: int | None = -1) -> str:
+            Counting.reads += 1
+            return super().read(size)
+
+    stream = Counting(" \n" * 100_000 + '{"id": "1"}\n')
+    fmt, rest = sniff(stream)
+    assert fmt == "jsonl" and Counting.reads < 20
+    assert rest.read() == " \n" * 100_000 + '{"id": "1"}\n'
+
+
+def test_item17_one_huge_json_element_is_decoded_a_few_times_not_once_per_block(monkeypatch: pytest.MonkeyPatch) -> None:
+    from leadspec.cli import _io
+
+    attempts = []
+
+    class Counting(json.JSONDecoder):
+        def raw_decode(self, s: str, idx: int = 0) -> Any:
+            attempts.append(len(s) - idx)
+            return super().raw_decode(s, idx)
+
+    monkeypatch.setattr(_io.json, "JSONDecoder", Counting)
+    big = {"id": "1", "note": "x" * 2_000_000}
+    rows = list(_io.JsonArrayReader(io.StringIO(json.dumps([big, {"id": "2"}])), chunk=1024))
+    assert [row.lead["id"] for row in rows if row.lead] == ["1", "2"]
+    assert len(attempts) < 40  # doubling reads: about log2(2 MB / 1 KB); reading a block at a time took ~2,000
+    assert sum(attempts) < 10 * 2_000_000
+
+
+def test_item17_a_huge_json_line_and_a_wide_header_are_read_whole(r_rules: str, tmp_path: Path) -> None:
+    big = tmp_path / "big.jsonl"
+    big.write_text(json.dumps({"id": "1", "employees": 100, "note": "y" * 4_000_000}) + "\n" + json.dumps({"id": "2"}) + "\n")
+    code, out, err = cli("qualify", r_rules, str(big), "--output-format", "csv", *AS_OF)
+    assert code == 0, err
+    assert [row[0] for row in csv_rows(out)[1:]] == ["1", "2"] and len(csv_rows(out)[1][2]) == 4_000_000
+    header = ["id", "employees", "note"] + [f"c{i}" for i in range(50_000)] + ["c7"]
+    wide = tmp_path / "wide.csv"
+    wide.write_text(",".join(header) + "\n" + ",".join(["1", "100", "a"] + ["v"] * 50_001) + "\n")
+    code, out, err = cli("qualify", r_rules, str(wide), "--output-format", "jsonl", *AS_OF)
+    assert code == 2 and "columns 'c7' appear twice in the header" in err
+
+
+# -- item 21: standard input reads as a file does; JSON written is valid JSON -----------------------------------
+CASES = {
+    "cr-only.csv": b"id,employees,note\r1,100,a\r2,10,\"two\r\nlines\"\r",
+    "latin1.csv": b"id,employees,note\n1,100,caf\xe9\n",
+    "first-is-list.jsonl": b'[1]\n{"id": "2", "employees": 100}\n{"id": "3"}\n',
+    "one-line-array.json": b'[{"id": "1", "employees": 100}, {"id": "2"}]\n',
+}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_item21_standard_input_and_a_file_agree(r_rules: str, tmp_path: Path, name: str) -> None:
+    path = tmp_path / name
+    path.write_bytes(CASES[name])
+    code_f, out_f, err_f = cli("qualify", r_rules, str(path), "--output-format", "jsonl", *AS_OF)
+    code_s, out_s, err_s = cli("qualify", r_rules, "-", "--output-format", "jsonl", *AS_OF, stdin=byte_stdin(CASES[name]))
+    assert (code_s, out_s) == (code_f, out_f)
+    assert err_s.replace("-:", "@:").replace("-: ", "@: ") == err_f.replace(f"{path}:", "@:").replace(f"{path}: ", "@: ")
+    assert code_f in (0, 1) or "not UTF-8" in err_f
+
+
+def test_item21_nan_and_infinity_are_written_as_null(r_rules: str, tmp_path: Path) -> None:
+    source = tmp_path / "in.jsonl"
+    source.write_text('{"id": "1", "employees": 100, "score": NaN, "deep": {"x": [Infinity, -Infinity]}}\n')
+    for fmt in ("jsonl", "json"):
+        code, out, err = cli("qualify", r_rules, str(source), "--output-format", fmt, "--details", *AS_OF)
+        assert code == 0, err
+
+        def refuse(constant: str) -> Any:
+            raise AssertionError(f"{constant} written: not JSON")
+
+        parsed = json.loads(out, parse_constant=refuse)
+        record = parsed[0] if fmt == "json" else parsed
+        assert record["score"] is None and record["deep"] == {"x": [None, None]}
