@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ast
 import difflib
+import warnings
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -295,7 +296,9 @@ class Checker:
             self.problems.append(ExprProblem("syntax", "the expression is empty", 0, 1))
             return None
         try:
-            parsed = ast.parse(text.strip(), mode="eval")
+            with warnings.catch_warnings():  # "invalid decimal literal" and the like: the syntax error says it
+                warnings.simplefilter("ignore")
+                parsed = ast.parse(text.strip(), mode="eval")
         except SyntaxError as exc:
             offset = max((exc.offset or 1) - 1, 0) + (len(text) - len(text.lstrip()))
             self.problems.append(ExprProblem("syntax", f"invalid syntax: {exc.msg}", offset, offset + 1))
@@ -777,5 +780,10 @@ def _accepts(want: str, kind: str) -> bool:
 def check_expression(text: str, ctx: Context) -> tuple[Checked | None, list[ExprProblem]]:
     """Check one expression; returns the checked tree or the problems found."""
     checker = Checker(text, ctx)
-    result = checker.check()
+    try:
+        result = checker.check()
+    except RecursionError:  # pragma: no cover - depth is bounded before anything recurses
+        return None, [ExprProblem("too-deep", "expression is nested too deeply", 0, 1)]
+    except MemoryError:  # pragma: no cover - constants are sized before they are built
+        return None, [ExprProblem("too-large", "expression needs too much memory to check", 0, 1)]
     return result, checker.problems
