@@ -309,3 +309,12 @@ def test_item13_a_mapping_like_row_is_a_lead() -> None:
     with pytest.raises(leadspec.LeadError):
         SHAPES.evaluate(42, as_of=AS_OF)  # type: ignore[arg-type]
 
+
+
+def test_an_event_time_with_spaces_is_read_not_a_crash() -> None:
+    """Found by the fuzzer: an event ``at`` that only the careful parser reads raised AssertionError('unreachable')."""
+    lead = {"ev": [{"type": "demo", "at": datetime(2026, 10, 30, tzinfo=timezone.utc)}, {"type": "demo", "at": " 2026-10-31 "}]}
+    result = SHAPES.evaluate(lead, as_of=AS_OF)
+    assert result.issues == []
+    assert [e["at"] for e in result.values["ev"]] == [datetime(2026, 10, 30, tzinfo=timezone.utc), datetime(2026, 10, 31, tzinfo=timezone.utc)]
+    assert SHAPES.stage(lead, as_of=AS_OF) == result.stage

@@ -368,18 +368,18 @@ class Coercer:
                 break
             if type(kind) is not str or not kind:
                 break
-            if type(at) is str:
-                try:
-                    at = _fromiso(at)
-                except ValueError:
-                    break
-                if at.tzinfo is not _UTC:
-                    at = _aware(at)
-            elif type(at) is not datetime or at.tzinfo is not _UTC:
-                try:
+            try:
+                if type(at) is str:
+                    try:
+                        at = _fromiso(at)
+                    except ValueError:  # " 2026-10-01 ", "...Z" on Python 3.10: the careful parse
+                        at = parse_datetime(at)
+                    if at.tzinfo is not _UTC:
+                        at = _aware(at)
+                elif type(at) is not datetime or at.tzinfo is not _UTC:
                     at = parse_datetime(plain(at))
-                except BadValue:
-                    break
+            except BadValue:
+                break
             append((kind, at, event))
         else:
             return out
