@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 import io
+import json
 import multiprocessing
 import os
 import signal
@@ -27,7 +28,7 @@ import click
 
 from ..errors import LeadError
 from ._common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, READ_ERRORS, as_of_option, load_rules, read_error, streams
-from ._io import FORMATS, CsvReader, JsonlReader, Output, OutputError, Row, Unwritable, Writer, chunks, dumps, format_of, open_text, reader_for, sniff
+from ._io import FORMATS, CsvReader, JsonlReader, Output, OutputError, Row, Unwritable, Writer, _finite, chunks, dumps, format_of, open_text, reader_for, sniff
 
 BATCH = 2000  # records per unit of work (fewer hand-offs between processes)
 IN_FLIGHT = 4  # batches per worker queued ahead (bounds memory)
@@ -553,10 +554,14 @@ def _reject_line(number: int, line: int, reason: str, original: Any, raw: str | 
     if in_fmt == "csv" and text is not None and not isinstance(record, str):
         entry["text"] = text
     try:
-        return dumps(entry) + "\n"
+        line = dumps(entry)
+        line.encode("utf-8")
+    except UnicodeEncodeError:  # half a surrogate pair: written as the \\u escape it came as
+        line = json.dumps(_finite(entry), ensure_ascii=True)
     except (RecursionError, TypeError, ValueError):  # a record too deep or odd to write back: its text instead
         entry["record"] = text if text is not None else repr(original)[:10_000]
-        return dumps(entry) + "\n"
+        line = json.dumps(_finite(entry), ensure_ascii=True)
+    return line + "\n"
 
 
 def _chain(first: list[Row], rest: Iterator[Row]) -> Iterator[Row]:

@@ -1,0 +1,138 @@
+"""Fuzzing ``leadspec qualify`` (issue 8): its laws on random, malformed input.
+
+- CSV records end where the csv module ends them, and chunks cut for
+  worker processes read exactly as one pass does (items 4, 9);
+- ``--jobs 1`` and ``--jobs 2`` write the same bytes and reject the same
+  rows, with a small batch so the input crosses many units (item 9);
+- read = written + rejected on random malformed CSV, JSON Lines and JSON.
+
+``LEADSPEC_FUZZ=1`` runs many more examples.
+"""
+
+from __future__ import annotations
+
+import csv
+import importlib
+import io
+import json
+import os
+import re
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from leadspec.cli import run
+from leadspec.cli._io import chunks, csv_records
+
+EXAMPLES = 2000 if os.environ.get("LEADSPEC_FUZZ") else 60
+SLOW_EXAMPLES = 300 if os.environ.get("LEADSPEC_FUZZ") else 12  # examples that start worker processes
+
+R_YAML = (
+    "leadspec: 1\nname: r\nfields:\n  lead_id: {type: string, source: id}\n  employees: {type: integer}\n  note: {type: string}\n"
+    "stages: [{id: icp, all: [{big: employees >= 50}, {ok: \"note != 'x'\"}]}]\n"
+)
+AS_OF = ["--as-of", "2026-11-01"]
+
+# pieces of CSV: quotes in every place the csv module treats differently, line ends of every kind
+PIECES = ["a", "100", "", ",", ",", '"', '""', '"q"', '"a,b"', 'x"y', '"abc"def', "\n", "\n", "\r\n", "\r", " ", "é"]
+csv_text = st.lists(st.sampled_from(PIECES), max_size=60).map("".join)
+
+
+def records(text: str) -> list[tuple[int, int, str, list[str] | None, str | None]]:
+    return [r[:5] for r in csv_records(io.StringIO(text, newline=""))]
+
+
+@settings(max_examples=EXAMPLES, deadline=None)
+@given(csv_text)
+def test_csv_records_agree_with_the_csv_module_where_it_reads_the_whole_text(text: str) -> None:
+    """On text the csv module reads without error, csv_records gives the same records."""
+    try:
+        expected = list(csv.reader(io.StringIO(text, newline=""), strict=True))
+    except csv.Error:
+        return
+    got = records(text)
+    assert [values for _, _, _, values, _ in got] == expected
+    assert "".join(t for _, _, t, _, _ in got) == text  # every character in exactly one record
+
+
+@settings(max_examples=EXAMPLES, deadline=None)
+@given(csv_text, st.integers(min_value=1, max_value=4))
+def test_chunks_read_as_one_pass_does(text: str, size: int) -> None:
+    """Items 4 and 9: chunk ends are record ends, and each chunk parsed alone gives the records of one pass."""
+    whole = records(text)
+    assert "".join(t for _, _, t, _, _ in whole) == text
+    pieces = list(chunks(io.StringIO(text, newline=""), 1, size, True))
+    assert "".join(piece for _, piece in pieces) == text
+    again = [r[:5] for line, piece in pieces for r in csv_records(io.StringIO(piece, newline=""), line)]
+    assert again == whole
+
+
+def _summary(err: str) -> tuple[int, int, int]:
+    match = re.search(r"^([\d,]+) rows? read, ([\d,]+) written, ([\d,]+) rejected", err, re.MULTILINE)
+    assert match, err
+    read, written, rejected = (int(g.replace(",", "")) for g in match.groups())
+    return read, written, rejected
+
+
+def _qualify(rules: str, text: str, *args: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = run(["qualify", rules, "-", *args, *AS_OF], stdout=out, stderr=err, stdin=io.TextIOWrapper(io.BytesIO(text.encode("utf-8")), encoding="utf-8"))
+    return code, out.getvalue(), err.getvalue()
+
+
+@pytest.fixture(scope="module")
+def rules(tmp_path_factory: pytest.TempPathFactory) -> str:
+    path = tmp_path_factory.mktemp("fuzz") / "r.yaml"
+    path.write_text(R_YAML)
+    return str(path)
+
+
+def _rows_of(piece: str) -> str:
+    return "id,employees,note\n" + piece
+
+
+@settings(max_examples=SLOW_EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(csv_text, st.integers(min_value=1, max_value=3))
+def test_jobs_1_and_jobs_2_write_the_same_bytes(rules: str, monkeypatch: pytest.MonkeyPatch, text: str, batch: int) -> None:
+    """Item 9: the same output, the same rejects (on stderr, in order), the same summary."""
+    monkeypatch.setattr(importlib.import_module("leadspec.cli.qualify"), "BATCH", batch)
+    data = _rows_of(text)
+    one = _qualify(rules, data, "--input-format", "csv", "--jobs", "1")
+    two = _qualify(rules, data, "--input-format", "csv", "--jobs", "2")
+    assert one == two
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(csv_text)
+def test_every_csv_row_read_is_written_or_rejected(rules: str, tmp_path: Path, text: str) -> None:
+    rejects = tmp_path / "rejects.jsonl"
+    code, out, err = _qualify(rules, _rows_of(text), "--input-format", "csv", "--rejects", str(rejects))
+    assert code in (0, 1), err
+    read, written, rejected = _summary(err)
+    assert read == written + rejected
+    assert len(list(csv.reader(io.StringIO(out, newline="")))) == written + 1
+    lines = rejects.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == rejected and all(isinstance(json.loads(line)["record"], (str, list)) for line in lines)
+
+
+JSON_PIECES = ['{"id": "1", "employees": 100}', '{"id": "2"}', "{", "}", "[", "]", ",", ", ", "\n", '"x"', "7", "tru", '{"a": [1, {"b": 2}]}', '"\\ud800"', "NaN", " "]
+json_text = st.lists(st.sampled_from(JSON_PIECES), max_size=30).map("".join)
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(json_text, st.sampled_from(["jsonl", "json"]))
+def test_every_json_record_read_is_written_or_rejected(rules: str, tmp_path: Path, text: str, fmt: str) -> None:
+    if fmt == "json":
+        text = "[" + text
+    rejects = tmp_path / "rejects.jsonl"
+    code, out, err = _qualify(rules, text, "--input-format", fmt, "--output-format", "jsonl", "--rejects", str(rejects))
+    if code == 2:  # refused as a whole (a record with a key qualify adds cannot come from these pieces)
+        raise AssertionError(err)
+    read, written, rejected = _summary(err)
+    assert read == written + rejected
+    assert len(out.splitlines()) == written
+    for line in out.splitlines():
+        json.loads(line, parse_constant=lambda c: pytest.fail(f"{c} written"))
+    assert len(rejects.read_text(encoding="utf-8").splitlines()) == rejected
