@@ -537,10 +537,14 @@ def _summary(
             lines.append(f"  and {len(top) - TOP_ISSUES:,} other kinds of data issue")
     if absent:
         fields = ruleset.fields
+        named = []
         for name in (n for n in fields if n in absent):
             source = fields[name].source or name
-            via = "" if source == name else f" (source {source!r})"
-            lines.append(f"warning: no row has a value for field {name!r}{via}; check its source")
+            named.append(f"{name!r}" + ("" if source == name else f" (source {source!r})"))
+        if len(named) == 1:
+            lines.append(f"warning: no row has a value for field {named[0]}; check its source")
+        else:
+            lines.append(f"warning: no row has a value for fields {', '.join(named)}; check their sources")
     return "\n".join(lines) + "\n"
 
 
