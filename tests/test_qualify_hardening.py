@@ -520,3 +520,10 @@ def test_item21_nan_and_infinity_are_written_as_null(r_rules: str, tmp_path: Pat
         parsed = json.loads(out, parse_constant=refuse)
         record = parsed[0] if fmt == "json" else parsed
         assert record["score"] is None and record["deep"] == {"x": [None, None]}
+
+
+def test_item3_explain_says_a_too_deep_or_non_utf8_lead_is_not_readable(r_rules: str) -> None:
+    code, out, err = cli("explain", r_rules, stdin='{"note": ' + "[" * 100_000 + "]" * 100_000 + "}")
+    assert (code, out, err) == (2, "", "-: not JSON: nested too deeply\n")
+    code, out, err = cli("explain", r_rules, stdin=byte_stdin(b'{"note": "caf\xe9"}'))
+    assert code == 2 and err.startswith("-: not UTF-8 text")

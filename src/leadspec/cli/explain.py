@@ -8,6 +8,7 @@ from datetime import datetime
 import click
 
 from ._common import EXIT_OK, EXIT_USAGE, READ_ERRORS, as_of_option, load_rules, read_error, streams
+from ._io import open_text
 
 
 @click.command()
@@ -29,7 +30,7 @@ def explain(rules: str, lead: str, as_json: bool, as_of: datetime | None) -> int
     ruleset = load_rules(rules)
     try:
         if lead == "-":
-            text = io.inp.read()
+            text = open_text("-", io.inp).read()  # strict UTF-8, as a file is read
         else:
             with open(lead, encoding="utf-8-sig") as handle:
                 text = handle.read()
@@ -40,6 +41,9 @@ def explain(rules: str, lead: str, as_json: bool, as_of: datetime | None) -> int
         record = json.loads(text)
     except ValueError as exc:
         io.err.write(f"{lead}: not JSON: {exc}\n")
+        return EXIT_USAGE
+    except RecursionError:
+        io.err.write(f"{lead}: not JSON: nested too deeply\n")
         return EXIT_USAGE
     if not isinstance(record, dict):
         io.err.write(f"{lead}: a lead is a JSON object, not {type(record).__name__}\n")
