@@ -151,14 +151,24 @@ class ExprCompiler:
         names.discard("None")
         return sorted(names)
 
+    def bind(self, code: str) -> tuple[str, str]:
+        """``(binding, name)``: code that evaluates ``code`` once, and how to refer to its value after.
+
+        A local variable (a field, a count) needs no temporary: it is its own name.
+        """
+        if code.isidentifier():
+            return code, code
+        t = self.ns.temp()
+        return f"({t} := {code})", t
+
     def truth(self, node: ast.expr) -> str:
         """Code for a node as True/False/None."""
         code = self.code(node)
         if self.is_bool(node):
             return code
         if self.nullable(node):
-            t = self.ns.temp()
-            return f"(None if ({t} := {code}) is None else bool({t}))"
+            first, t = self.bind(code)
+            return f"(None if {first} is None else bool({t}))"
         return f"bool({code})"
 
     # -- leaves ----------------------------------------------------------
@@ -192,10 +202,10 @@ class ExprCompiler:
         nullable_temps: list[str] = []
         tests = []
         for v in values:
-            t = self.ns.temp()
+            first, t = self.bind(self.truth(v))
             if self.nullable(v):
                 nullable_temps.append(t)
-            tests.append(f"({t} := {self.truth(v)}) is {decisive}")
+            tests.append(f"{first} is {decisive}")
         if nullable_temps:
             tail = f"(None if {' or '.join(f'{t} is None' for t in nullable_temps)} else {other})"
         else:
@@ -207,14 +217,15 @@ class ExprCompiler:
         inner = self.code(node.operand)
         if not self.nullable(node.operand):
             return f"({sym}{inner})"
-        t = self.ns.temp()
-        return f"(None if ({t} := {inner}) is None else {sym}{t})"
+        first, t = self.bind(inner)
+        return f"(None if {first} is None else {sym}{t})"
 
     def c_BinOp(self, node: ast.BinOp) -> str:
         left, right = self.code(node.left), self.code(node.right)
         kinds = {self.checked.types[id(node.left)].kind, self.checked.types[id(node.right)].kind}
         safe = type(node.op) in _SAFE_BIN and (isinstance(node.op, ast.Pow) or not kinds <= {NUM, BOOL})
-        lt, rt = self.ns.temp(), self.ns.temp()
+        lt = left if left.isidentifier() else self.ns.temp()
+        rt = right if right.isidentifier() else self.ns.temp()
         checks = []
         if self.nullable(node.left):
             checks.append(f"{lt} is None")
@@ -227,7 +238,10 @@ class ExprCompiler:
             compute = f"{lt} {sym} {rt}"
         if not checks and not safe:
             return f"({left} {sym} {right})"
-        bind = f"(({lt} := {left}), ({rt} := {right}))"
+        binds = [f"({t} := {c})" for t, c in ((lt, left), (rt, right)) if t != c]
+        if not binds:
+            return f"(None if {' or '.join(checks)} else {compute})" if checks else f"({compute})"
+        bind = f"({', '.join(binds)},)"
         if checks:
             return f"(None if {bind} and ({' or '.join(checks)}) else {compute})"
         return f"({bind} and {compute})"
@@ -247,11 +261,11 @@ class ExprCompiler:
             ca, cb = codes
             if not self.nullable(a) and not self.nullable(b):
                 return f"({ca} {sym} {cb})"
-            ta = self.ns.temp()
-            checks = [f"({ta} := {ca}) is None"]
+            first, ta = self.bind(ca)
+            checks = [f"{first} is None"]
             if self.nullable(b):
-                tb = self.ns.temp()
-                checks.append(f"({tb} := {cb}) is None")
+                first, tb = self.bind(cb)
+                checks.append(f"{first} is None")
                 cb = tb
             return f"(None if {' or '.join(checks)} else {ta} {sym} {cb})"
         nullable = [self.nullable(o) for o in operands]
@@ -263,8 +277,8 @@ class ExprCompiler:
             temps, checks = [], []
             for o, code in zip(operands, codes):
                 if self.nullable(o):
-                    t = self.ns.temp()
-                    checks.append(f"({t} := {code}) is None")
+                    first, t = self.bind(code)
+                    checks.append(f"{first} is None")
                     temps.append(t)
                 else:
                     temps.append(code)

@@ -250,6 +250,7 @@ class Checker:
         self._encoded = text.encode("utf-8")
         self._lead = len(text) - len(text.lstrip())
         self._stripped = text.strip()
+        self._computed = False  # whether folding built text or a list
 
     # -- positions -------------------------------------------------------
     def _offset(self, byte_offset: int) -> int:
@@ -306,7 +307,7 @@ class Checker:
         except (RecursionError, MemoryError, ValueError) as exc:
             self.problems.append(ExprProblem("syntax", f"expression cannot be parsed: {exc}", 0, 1))
             return None
-        depth = _depth(parsed.body)
+        depth = _depth(parsed.body) if len(text) > MAX_DEPTH else 0  # each level takes a character at least
         if depth > MAX_DEPTH:
             self.problems.append(
                 ExprProblem("too-deep", f"expression is nested {depth} levels deep; the limit is {MAX_DEPTH}: split it into several criteria", 0, 1)
@@ -327,7 +328,10 @@ class Checker:
             return None
         if self.problems:
             return None
-        total = sum(size_of(n.value) for n in ast.walk(tree) if isinstance(n, ast.Constant))
+        if self._computed:
+            total = sum(size_of(n.value) for n in ast.walk(tree) if isinstance(n, ast.Constant))
+        else:  # literals only: their size is at most their text's (a walk of every tree cost 10% of a big load)
+            total = len(text)
         if total > MAX_CONSTANT:
             self.problems.append(
                 ExprProblem(
@@ -412,6 +416,7 @@ class Checker:
         if size_of(value) > MAX_CONSTANT:  # pragma: no cover - estimated above
             self.error(node, "too-large", f"{self.source(node)} is longer than {MAX_CONSTANT:,} characters or list items")
             raise _Fail
+        self._computed = self._computed or isinstance(value, (str, tuple))
         return self.const(node, value)
 
     # -- visitors --------------------------------------------------------
