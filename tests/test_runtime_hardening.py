@@ -318,3 +318,24 @@ def test_an_event_time_with_spaces_is_read_not_a_crash() -> None:
     assert result.issues == []
     assert [e["at"] for e in result.values["ev"]] == [datetime(2026, 10, 30, tzinfo=timezone.utc), datetime(2026, 10, 31, tzinfo=timezone.utc)]
     assert SHAPES.stage(lead, as_of=AS_OF) == result.stage
+
+
+def test_item18_criteria_are_counted_in_every_section_and_nested_group(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("leadspec.ruleset.MAX_CRITERIA", 9)
+    body = """
+        fields: {a: {type: integer}}
+        scores: {fit: {rules: [{id: r1, when: a > 1, points: 1}]}}
+        disqualify: [{d1: a < 0}]
+        stages:
+          - {id: s1, when: a > 2}
+          - id: s2
+            any:
+              - {x1: a > 3}
+              - all: [{y1: a > 4}, {y2: a > 5}]
+              - at_least: {n: 1, of: [{z1: a > 6}]}
+        """
+    assert load(body).stage({"a": 10}, as_of=AS_OF) == "s2"  # 9 items: r1, d1, s1.when, x1, the 2 groups, y1, y2, z1
+    monkeypatch.setattr("leadspec.ruleset.MAX_CRITERIA", 8)
+    problems = problems_of(rules_text(body))
+    assert [(p.code, p.path) for p in problems] == [("too-large", "stages[0].when")]  # counted last: the one over
+    assert "the rules have 9 criteria; leadspec loads at most 8" in problems[0].message

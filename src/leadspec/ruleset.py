@@ -14,7 +14,7 @@ import hashlib
 import json
 import os
 import threading
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date, datetime, time, timezone
 from types import MappingProxyType
 from typing import Any
@@ -55,43 +55,54 @@ one criterion with a list.
 """
 
 
+_GROUPS = ("all", "any", "none", "at_least")
+
+
 def _too_many_criteria(data: Any, positions: Positions) -> Problem | None:
     """A problem at the first criterion over :data:`MAX_CRITERIA`, counted on the parsed YAML before any check."""
     if not isinstance(data, dict):
         return None
-    items: list[tuple[tuple[Any, ...], Any]] = []  # (path, node) of every criterion
+    count = 0
+    over: tuple[Any, ...] | None = None  # the path of criterion number MAX_CRITERIA + 1
+
+    def counted(n: int, path_of: Callable[[int], tuple[Any, ...]]) -> None:
+        """``n`` more criteria; ``path_of(i)`` is the path of the i-th of them."""
+        nonlocal count, over
+        if over is None and count + n > MAX_CRITERIA:
+            over = path_of(MAX_CRITERIA - count)
+        count += n
+
+    def listed(where: tuple[Any, ...], items: list[Any]) -> None:
+        counted(len(items), lambda i: where + (i,))
+
     scores = data.get("scores")
     if isinstance(scores, dict):
         for name, score in scores.items():
             rules = score.get("rules") if isinstance(score, dict) else None
             if isinstance(rules, list):
-                items += [(("scores", name, "rules", i), None) for i in range(len(rules))]
+                listed(("scores", name, "rules"), rules)
     if isinstance(data.get("disqualify"), list):
-        items += [(("disqualify", i), None) for i in range(len(data["disqualify"]))]
+        listed(("disqualify",), data["disqualify"])
     pending: list[tuple[tuple[Any, ...], Any]] = []
     if isinstance(data.get("stages"), list):
         pending = [(("stages", i), stage) for i, stage in enumerate(data["stages"])]
-    while pending:  # conditions, breadth first (the count is what matters, not the order)
+    while pending:  # conditions and nested groups: each item is one criterion (a group with an id too)
         path, node = pending.pop()
         if not isinstance(node, dict):
             continue
-        if "when" in node and path[0] == "stages" and len(path) == 2:
-            items.append((path + ("when",), None))
-        for key in ("all", "any", "none"):
-            if isinstance(node.get(key), list):
-                for i, item in enumerate(node[key]):
-                    items.append((path + (key, i), None))
-                    pending.append((path + (key, i), item))
-        at_least = node.get("at_least")
-        if isinstance(at_least, dict) and isinstance(at_least.get("of"), list):
-            for i, item in enumerate(at_least["of"]):
-                items.append((path + ("at_least", "of", i), None))
-                pending.append((path + ("at_least", "of", i), item))
-    count = len(items)
-    if count <= MAX_CRITERIA:
+        if "when" in node and len(path) == 2:
+            counted(1, lambda _i: path + ("when",))
+        for key in _GROUPS:
+            value = node.get(key)
+            where = path + (key,)
+            if key == "at_least" and isinstance(value, dict):
+                value, where = value.get("of"), where + ("of",)
+            if isinstance(value, list):
+                listed(where, value)
+                pending += [(where + (i,), item) for i, item in enumerate(value) if isinstance(item, dict) and any(k in item for k in _GROUPS)]
+    if over is None:
         return None
-    path = items[MAX_CRITERIA][0]
-    line, column = positions.of(path)
+    line, column = positions.of(over)
     return Problem(
         positions.file,
         line,
@@ -99,7 +110,7 @@ def _too_many_criteria(data: Any, positions: Positions) -> Problem | None:
         "too-large",
         f"the rules have {count:,} criteria; leadspec loads at most {MAX_CRITERIA:,} per rule file "
         "(criteria that differ only in a value are usually one criterion with a list: `industry in target_industries`)",
-        format_path(path),
+        format_path(over),
     )
 
 
