@@ -527,3 +527,26 @@ def test_item3_explain_says_a_too_deep_or_non_utf8_lead_is_not_readable(r_rules:
     assert (code, out, err) == (2, "", "-: not JSON: nested too deeply\n")
     code, out, err = cli("explain", r_rules, stdin=byte_stdin(b'{"note": "caf\xe9"}'))
     assert code == 2 and err.startswith("-: not UTF-8 text")
+
+
+def _dies_on_row_750(unit: Any) -> Any:
+    """A worker's work that ends its process on the unit holding row 750, as the out-of-memory killer would."""
+    from leadspec.cli.qualify import _state
+
+    if unit[0] == "csv" and "\n750," in unit[2]:
+        os._exit(9)
+    return _state["real_work"](unit)
+
+
+def test_item2_a_worker_that_dies_stops_the_run_and_nothing_is_written(r_rules: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib
+
+    qualify = importlib.import_module("leadspec.cli.qualify")
+    monkeypatch.setitem(qualify._state, "real_work", qualify._work)
+    monkeypatch.setattr(qualify, "_work", _dies_on_row_750)  # workers are forked: they see it too
+    monkeypatch.setattr(qualify, "BATCH", 100)
+    (tmp_path / "in.csv").write_text("id,employees,note\n" + "".join(f"{i},100,n\n" for i in range(2000)))
+    out = tmp_path / "out.csv"
+    code, _, err = cli("qualify", r_rules, str(tmp_path / "in.csv"), "-o", str(out), "--jobs", "2", *AS_OF)
+    assert code == 2 and "a worker process stopped unexpectedly" in err and "nothing written" in err
+    assert not out.exists() and leftovers(tmp_path) == []
