@@ -73,6 +73,20 @@ def load_rules(path: str, fmt: str = "text") -> Any:
         raise click.exceptions.Exit(EXIT_USAGE) from None
 
 
+def as_of_refused(rulesets: Iterable[Any], moment: datetime | None) -> str | None:
+    """Why ``--as-of`` cannot be used with these rules (too early for their windows), or None.
+
+    Rules refuse such a moment for every lead alike, so the command stops
+    before reading any lead instead of rejecting each one.
+    """
+    for ruleset in rulesets:
+        try:
+            ruleset.stage({}, as_of=moment)
+        except ValueError as exc:
+            return f"--as-of: {exc}"
+    return None
+
+
 class AsOf(click.ParamType):
     """``--as-of``: an ISO 8601 date or datetime (naive means UTC)."""
 
