@@ -336,3 +336,28 @@ def test_loading_mutated_rule_files_raises_only_rules_error(data: st.DataObject)
         else:
             text = text[:where] + piece + text[where + len(piece) :]
     _loads_or_rules_error(text)
+
+
+def test_helper_functions_of_deep_expressions_are_part_of_the_generated_source() -> None:
+    """Deep sub-expressions move into helper functions; they are defined by the generated module
+    itself (readable in generated_source(), same globals and restricted builtins as the rest)."""
+    text = rules_text(
+        """\
+        fields:
+          a: {type: integer}
+          s: {type: string}
+        stages:
+          - id: s1
+            when: %s > 1 and contains_any(s, ['X'])
+        """
+        % " + ".join(["a"] * 60)
+    )
+    rules = leadspec.loads(text)
+    source = rules.generated_source()
+    helpers = [line for line in source.splitlines() if line.startswith("def _h")]
+    assert helpers, source[:500]
+    for line in helpers:
+        name = line[4:].split("(")[0]
+        assert f"{name}(" in source.split(line, 1)[1], name  # called by what follows its definition
+    assert rules.evaluate({"a": 1, "s": "x"}).stage == rules.stage({"a": 1, "s": "x"}) == "s1"
+    assert rules.evaluate({"a": 0, "s": "x"}).stage == rules.stage({"a": 0, "s": "x"}) != "s1"

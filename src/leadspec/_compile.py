@@ -507,7 +507,8 @@ class Compiled:
 
     def __init__(self, plan: Plan) -> None:
         gen = _Gen(plan)
-        self.source = gen.evaluate_source() + "\n\n" + gen.stage_source()
+        body = gen.evaluate_source() + "\n\n" + gen.stage_source()
+        self.source = "".join(helper + "\n" for helper in gen.ns.helpers) + body  # helpers of deep expressions first
         namespace = {name: _lowered_once(value) for name, value in gen.ns.globals.items()}
         namespace["__builtins__"] = {"type": type, "int": int, "float": float, "str": str, "bool": bool, "len": len, "Exception": Exception}
         code = compile(self.source, f"<leadspec:{plan.name}>", "exec")
