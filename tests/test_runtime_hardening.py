@@ -339,3 +339,52 @@ def test_item18_criteria_are_counted_in_every_section_and_nested_group(monkeypat
     problems = problems_of(rules_text(body))
     assert [(p.code, p.path) for p in problems] == [("too-large", "stages[0].when")]  # counted last: the one over
     assert "the rules have 9 criteria; leadspec loads at most 8" in problems[0].message
+
+
+# -- long text read by many text functions: lower-cased once per value ------------------------------
+def test_item15_a_long_text_is_lower_cased_once_for_all_the_criteria_that_read_it() -> None:
+    from leadspec import _functions as fn
+
+    note = "Budget approved. " * 1000  # 17,000 characters
+    first = fn._lowered(note)
+    assert fn._lowered(note) is first  # the same lowered text again, not a new one
+    other = "Another Note. " * 1000
+    assert fn._lowered(other) == other.lower()
+    assert fn._lowered(note) == note.lower()  # a new value replaces the remembered one
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    texts=st.lists(st.one_of(st.text(max_size=20), st.text(max_size=20).map(lambda t: t * 400)), min_size=1, max_size=6),
+    part=st.text(max_size=5),
+)
+def test_item15_text_functions_equal_their_plain_definitions_whatever_was_read_before(texts: list[str], part: str) -> None:
+    from leadspec import _functions as fn
+
+    for text in texts + texts[::-1]:
+        assert fn.lower(text) == text.lower()
+        assert fn.contains(text, part) == (part.lower() in text.lower())
+        assert fn.contains_any(text, [part, "zz"]) == any(p in text.lower() for p in (part.lower(), "zz"))
+        assert fn.startswith(text, part) == text.lower().startswith(part.lower())
+        assert fn.endswith(text, part) == text.lower().endswith(part.lower())
+
+
+def test_item15_threads_reading_different_long_texts_get_their_own_answers() -> None:
+    import threading
+
+    from leadspec import _functions as fn
+
+    texts = [f"Lead {i} " * 1000 + f"MARKER{i}" for i in range(8)]
+    wrong: list[int] = []
+
+    def work(i: int) -> None:
+        for _ in range(200):
+            if not fn.endswith(texts[i], f"marker{i}") or fn.contains(texts[i], f"marker{(i + 1) % 8}"):
+                wrong.append(i)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert wrong == []

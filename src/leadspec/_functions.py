@@ -105,7 +105,7 @@ def domain(email: Any) -> str | None:
 
 
 def lower(s: Any) -> str | None:
-    return None if s is None else str(s).lower()
+    return None if s is None else _lowered(s)
 
 
 def upper(s: Any) -> str | None:
@@ -150,29 +150,54 @@ def _parts(parts: Any) -> tuple[str, ...]:
     return tuple(str(p).lower() for p in parts)
 
 
+_BIG_TEXT = 4096
+"""Text at least this long is lower-cased once per value, not once per criterion (:func:`_lowered`)."""
+_last_lowered: tuple[Any, str] = (None, "")
+
+
+def _lowered(s: Any) -> str:
+    """``str(s).lower()``, remembered for the last long text.
+
+    A long text field (a note, a description) is usually read by several
+    text functions of one lead; lower-casing it again for each was most of
+    their cost. The one remembered pair holds its text, so ``is`` can only
+    find that same object, and it is read and replaced as one tuple, so
+    threads cannot see half of it.
+    """
+    if type(s) is not str:
+        return str(s).lower()
+    last = _last_lowered
+    if last[0] is s:
+        return last[1]
+    text = s.lower()
+    if len(s) >= _BIG_TEXT:
+        globals()["_last_lowered"] = (s, text)
+    return text
+
+
 def contains(s: Any, part: Any) -> bool | None:
     if s is None or part is None:
         return None
-    return str(part).lower() in str(s).lower()
+    return _lowered(part) in _lowered(s)
 
 
 def contains_any(s: Any, parts: Any) -> bool | None:
     if s is None or parts is None:
         return None
-    text = str(s).lower()
+    text = _lowered(s)
     return any(p in text for p in _parts(parts))
 
 
 def startswith(s: Any, p: Any) -> bool | None:
     if s is None or p is None:
         return None
-    return str(s).lower().startswith(_parts(p))
+    return _lowered(s).startswith(_parts(p))
 
 
 def endswith(s: Any, p: Any) -> bool | None:
     if s is None or p is None:
         return None
-    return str(s).lower().endswith(_parts(p))
+    return _lowered(s).endswith(_parts(p))
 
 
 def minimum(*args: Any) -> Any:
