@@ -550,3 +550,32 @@ def test_item2_a_worker_that_dies_stops_the_run_and_nothing_is_written(r_rules: 
     code, _, err = cli("qualify", r_rules, str(tmp_path / "in.csv"), "-o", str(out), "--jobs", "2", *AS_OF)
     assert code == 2 and "a worker process stopped unexpectedly" in err and "nothing written" in err
     assert not out.exists() and leftovers(tmp_path) == []
+
+
+@pytest.mark.parametrize("name", ["out.csv", "out.csv.gz"])
+def test_item2_the_finished_output_is_on_disk_before_it_is_renamed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    """fsync once per run, on the whole temporary file (gzip trailer included), then the rename."""
+    import leadspec.cli._io as io_module
+
+    events: list[tuple[str, int]] = []
+    real_fsync, real_replace = os.fsync, os.replace
+
+    def fsync(fd: int) -> None:
+        events.append(("fsync", os.fstat(fd).st_size))
+        real_fsync(fd)
+
+    def replace(src: Any, dst: Any) -> None:
+        events.append(("replace", os.stat(src).st_size))
+        real_replace(src, dst)
+
+    monkeypatch.setattr(io_module.os, "fsync", fsync)
+    monkeypatch.setattr(io_module.os, "replace", replace)
+    out = tmp_path / name
+    code, _, err = cli("qualify", str(ROOT / "rules" / "x-education.yaml"), str(ROOT / "examples" / "x-education-sample.csv"), "-o", str(out), *AS_OF)
+    assert code == 0, err
+    assert [kind for kind, _ in events] == ["fsync", "replace"]
+    assert events[0][1] == events[1][1] == out.stat().st_size  # nothing was written after the fsync
+    if name.endswith(".gz"):
+        import gzip
+
+        assert gzip.decompress(out.read_bytes()).count(b"\n") == 301

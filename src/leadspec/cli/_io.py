@@ -870,8 +870,17 @@ class Output:
             self.flush()
             return
         try:
-            for layer in reversed(self._layers):
-                layer.close()
+            raw = self._layers[0]
+            for layer in reversed(self._layers[1:]):
+                if isinstance(layer, io.TextIOWrapper):
+                    layer.flush()
+                    layer.detach()  # leaves the layers below open
+                else:
+                    layer.close()  # gzip: writes its trailer; the file it was given stays open
+            raw.flush()
+            if self._temp is not None:
+                os.fsync(raw.fileno())  # on disk before it takes the destination's name (once per run)
+            raw.close()
             self._layers = []
             if self._temp is not None:
                 os.replace(self._temp, self._target)
