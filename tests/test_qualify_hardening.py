@@ -12,6 +12,7 @@ import gzip
 import io
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -503,6 +504,8 @@ def test_item21_standard_input_and_a_file_agree(r_rules: str, tmp_path: Path, na
     code_f, out_f, err_f = cli("qualify", r_rules, str(path), "--output-format", "jsonl", *AS_OF)
     code_s, out_s, err_s = cli("qualify", r_rules, "-", "--output-format", "jsonl", *AS_OF, stdin=byte_stdin(CASES[name]))
     assert (code_s, out_s) == (code_f, out_f)
+    # a file is read again to name the byte and line where it stops being UTF-8; standard input cannot be
+    err_f = re.sub(r" at byte [\d,]+ \(line [\d,]+\)", "", err_f)
     assert err_s.replace("-:", "@:").replace("-: ", "@: ") == err_f.replace(f"{path}:", "@:").replace(f"{path}: ", "@: ")
     assert code_f in (0, 1) or "not UTF-8" in err_f
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from datetime import datetime
 from typing import IO, Any, Iterable
@@ -39,8 +40,43 @@ READ_ERRORS = (OSError, EOFError, UnicodeDecodeError)
 def read_error(name: str, exc: BaseException) -> str:
     """One line saying why ``name`` could not be read."""
     if isinstance(exc, UnicodeDecodeError):
-        return f"{name}: not UTF-8 text: {exc.reason} at byte {exc.start}"
+        where = _first_bad_utf8(name)
+        if where is None:  # standard input cannot be read again: the decoder's offset is within a block
+            return f"{name}: not UTF-8 text: {exc.reason}; convert it to UTF-8 (e.g. iconv -f latin1 -t utf-8)"
+        offset, line = where
+        return f"{name}: not UTF-8 text: {exc.reason} at byte {offset:,} (line {line:,}); convert it to UTF-8 (e.g. iconv -f latin1 -t utf-8)"
     return f"{name}: cannot read: {getattr(exc, 'strerror', None) or exc}"
+
+
+def _first_bad_utf8(path: str, block: int = 1 << 20) -> tuple[int, int] | None:
+    """The byte offset (from 0) and line (from 1) of the first byte of ``path`` that is not UTF-8.
+
+    Read again only after decoding failed: the decoder reports an offset
+    within the block it was given, not within the file.
+    """
+    import codecs
+    import gzip
+
+    if path == "-" or not os.path.isfile(path):
+        return None
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    offset = lines = 0
+    try:
+        with (gzip.open(path, "rb") if path.endswith(".gz") else open(path, "rb")) as handle:
+            while True:
+                data = handle.read(block)
+                try:
+                    decoder.decode(data, final=not data)
+                except UnicodeDecodeError as exc:
+                    start = offset + exc.start - (len(exc.object) - len(data))
+                    lines += data.count(b"\n", 0, max(start - offset, 0))
+                    return start, lines + 1
+                if not data:
+                    return None
+                lines += data.count(b"\n")
+                offset += len(data)
+    except (OSError, EOFError):
+        return None
 
 
 def format_problem(problem: Problem, fmt: str) -> str:
