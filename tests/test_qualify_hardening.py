@@ -323,7 +323,7 @@ def test_item4_a_bad_element_of_a_json_array_does_not_drop_the_rest(r_rules: str
 
 def test_item4_a_json_array_that_cannot_be_read_further_stops_with_a_count(r_rules: str, tmp_path: Path) -> None:
     source = tmp_path / "in.json"
-    source.write_text('[{"id": "1", "employees": 100}, {"id": "2", "employees": tru, "x": [1, 2]}, 7')
+    source.write_text('[{"id": "1", "employees": 100}, {"id": "2", "employees": tru, "x": [1, 2}, {"id": "3"}]')  # a [ never closed
     code, out, err = cli("qualify", r_rules, str(source), "--output-format", "jsonl", *AS_OF)
     assert code == 1
     assert [json.loads(line)["id"] for line in out.splitlines()] == ["1"]
@@ -582,3 +582,81 @@ def test_item2_the_finished_output_is_on_disk_before_it_is_renamed(tmp_path: Pat
         import gzip
 
         assert gzip.decompress(out.read_bytes()).count(b"\n") == 301
+
+
+# -- the adversarial review of the issue 8 work: each test failed before its fix ------------------------------
+DEEP = "[" * 500 + "]" * 500  # pickle recurses deeper than json: this decodes, but could not be sent to a worker
+
+
+@pytest.mark.parametrize(("name", "extra"), [("in.json", []), ("in.json", ["--output-format", "csv"]), ("in.jsonl", ["--strict"])])
+def test_review1_a_deep_json_value_gives_the_same_with_jobs_2_as_with_jobs_1(r_rules: str, tmp_path: Path, name: str, extra: list[str]) -> None:
+    """Review defect 1: --jobs 2 died pickling a 500-deep value (a lead going out, or a reject coming back)."""
+    records = [f'{{"id": "1", "employees": "many", "x": {DEEP}}}', '{"id": "2", "employees": 100}']
+    source = tmp_path / name
+    source.write_text("[" + ",\n".join(records) + "]\n" if name.endswith(".json") else "\n".join(records) + "\n")
+    results = []
+    for jobs in ("1", "2"):
+        rejects = tmp_path / f"rejects{jobs}.jsonl"
+        code, out, err = cli("qualify", r_rules, str(source), "--jobs", jobs, "--rejects", str(rejects), *extra, *AS_OF)
+        assert "Traceback" not in err and "RecursionError" not in err
+        results.append((code, out, err, rejects.read_text()))
+    assert results[0] == results[1]
+    code, out, err, rejected = results[1]
+    if "--strict" in extra:  # "many" is not an integer: the deep record comes back as a reject
+        assert code == 1 and json.loads(rejected)["record"]["x"] == json.loads(DEEP)
+    else:
+        assert code == 0 and "2 rows read, 2 written, 0 rejected" in err
+        assert (DEEP in out) if "csv" in extra else (json.loads(out)[0]["x"] == json.loads(DEEP))
+
+
+@pytest.mark.parametrize("fmt", ["json", "jsonl"])
+def test_review2_an_integer_over_4300_digits_is_one_reject(r_rules: str, tmp_path: Path, fmt: str) -> None:
+    """Review defect 2: a JSON array with a 5,000-digit integer stopped the run with a ValueError traceback."""
+    records = ['{"id": "1", "employees": 100}', '{"id": "2", "n": ' + "1" * 5000 + "}", '{"id": "3", "employees": 100}']
+    source = tmp_path / f"in.{fmt}"
+    source.write_text("[" + ",\n".join(records) + "]\n" if fmt == "json" else "\n".join(records) + "\n")
+    rejects = tmp_path / "rejects.jsonl"
+    code, out, err = cli("qualify", r_rules, str(source), "--output-format", "jsonl", "--rejects", str(rejects), *AS_OF)
+    assert code == 1, err
+    assert [json.loads(line)["id"] for line in out.splitlines()] == ["1", "3"]
+    [reject] = [json.loads(line) for line in rejects.read_text().splitlines()]
+    assert reject["row"] == 2 and reject["reason"] == "invalid JSON: a number has more than 4,300 digits"
+    assert reject["record"] == records[1]
+    assert "3 rows read, 2 written, 1 rejected" in err
+
+
+def _corrupt_gzip(path: Path, text: str) -> None:
+    """A .gz whose compressed data breaks mid-stream: valid blocks, then a stored block whose length check fails."""
+    import zlib
+
+    packer = zlib.compressobj(wbits=31)
+    data = packer.compress(text.encode()) + packer.flush(zlib.Z_FULL_FLUSH)  # byte-aligned: a block may follow
+    path.write_bytes(data + b"\x00\x05\x00\x00\x00hello")  # LEN 5, NLEN 0 (not ~LEN): zlib.error
+
+
+def test_review3_a_corrupt_gzip_input_is_exit_2_and_nothing_written(r_rules: str, tmp_path: Path) -> None:
+    """Review defect 3: zlib.error (not an OSError) escaped as a traceback from qualify and diff --leads."""
+    source = tmp_path / "in.csv.gz"
+    _corrupt_gzip(source, "id,employees,note\n" + "".join(f"{i},100,n\n" for i in range(5000)))
+    out = tmp_path / "out.csv"
+    out.write_text("previous\n")
+    code, _, err = cli("qualify", r_rules, str(source), "-o", str(out), *AS_OF)
+    assert code == 2 and "Traceback" not in err
+    assert err == f"{source}: cannot read: the compressed data is corrupt (Error -3 while decompressing data: invalid stored block lengths); nothing written\n"
+    assert out.read_text() == "previous\n" and leftovers(tmp_path) == []
+    code, _, err = cli("diff", r_rules, r_rules, "--leads", str(source), *AS_OF)
+    assert code == 2 and err.startswith(f"{source}: cannot read: the compressed data is corrupt")
+
+
+def test_review4_resync_never_takes_an_object_inside_a_broken_element_for_a_lead(r_rules: str, tmp_path: Path) -> None:
+    """Review defect 4: a `},{` inside a broken element's events list was taken for the next element."""
+    broken = '{"id": "2", "events": [{"type": "a", "at": "2026-10-01T00:00:00Z"}, {"type": "webinar_attended", "at": "2026-10-02T00:00:00Z"}], "title": undefined}'
+    source = tmp_path / "in.json"
+    source.write_text('[{"id": "1"},\n' + broken + ',\n{"id": "3", "note": "a },{ in text"},\n{"id": "4"}]\n')
+    rejects = tmp_path / "rejects.jsonl"
+    code, out, err = cli("qualify", r_rules, str(source), "--output-format", "jsonl", "--rejects", str(rejects), *AS_OF)
+    assert code == 1, err
+    assert [json.loads(line).get("id") for line in out.splitlines()] == ["1", "3", "4"]
+    [reject] = [json.loads(line) for line in rejects.read_text().splitlines()]
+    assert (reject["row"], reject["line"], reject["record"]) == (2, 2, broken)
+    assert err.startswith("4 rows read, 3 written, 1 rejected")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import zlib
 from dataclasses import dataclass
 from datetime import datetime
 from typing import IO, Any, Iterable
@@ -33,8 +34,9 @@ def streams() -> Streams:
     return obj
 
 
-READ_ERRORS = (OSError, EOFError, UnicodeDecodeError)
-"""What reading an input can raise: unreadable, a truncated .gz, not UTF-8."""
+READ_ERRORS = (OSError, EOFError, UnicodeDecodeError, zlib.error)
+"""What reading an input can raise: unreadable, a truncated .gz (EOFError), a .gz that is not gzip
+(gzip.BadGzipFile, an OSError) or whose compressed data is corrupt (zlib.error), not UTF-8."""
 
 
 def read_error(name: str, exc: BaseException) -> str:
@@ -45,6 +47,8 @@ def read_error(name: str, exc: BaseException) -> str:
             return f"{name}: not UTF-8 text: {exc.reason}; convert it to UTF-8 (e.g. iconv -f latin1 -t utf-8)"
         offset, line = where
         return f"{name}: not UTF-8 text: {exc.reason} at byte {offset:,} (line {line:,}); convert it to UTF-8 (e.g. iconv -f latin1 -t utf-8)"
+    if isinstance(exc, zlib.error):
+        return f"{name}: cannot read: the compressed data is corrupt ({exc})"
     return f"{name}: cannot read: {getattr(exc, 'strerror', None) or exc}"
 
 
@@ -75,7 +79,7 @@ def _first_bad_utf8(path: str, block: int = 1 << 20) -> tuple[int, int] | None:
                     return None
                 lines += data.count(b"\n")
                 offset += len(data)
-    except (OSError, EOFError):
+    except (OSError, EOFError, zlib.error):
         return None
 
 

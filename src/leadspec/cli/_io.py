@@ -377,6 +377,13 @@ def _unwritable(obj: Any) -> bool:
     return False
 
 
+def json_error(exc: ValueError) -> str:
+    """What is wrong with a JSON record whose decoding raised ``exc`` (a number too long for Python is said plainly)."""
+    if not isinstance(exc, json.JSONDecodeError) and "integer string conversion" in str(exc):
+        return f"invalid JSON: a number has more than {sys.get_int_max_str_digits():,} digits"
+    return f"invalid JSON: {exc}"
+
+
 SURROGATE = "invalid JSON: a \\ud800-\\udfff escape without its pair is not a character"
 
 
@@ -400,7 +407,7 @@ class JsonlReader:
                 obj = json.loads(line)
             except ValueError as exc:
                 raw = line.rstrip("\n")
-                yield Row(number, line_number, None, raw, f"invalid JSON: {exc}", raw=raw)
+                yield Row(number, line_number, None, raw, json_error(exc), raw=raw)
                 continue
             except RecursionError:
                 raw = line.rstrip("\n")
@@ -480,16 +487,21 @@ def chunks(stream: IO[str], first_line: int, records: int, csv_format: bool) -> 
         yield start, "".join(pending)
 
 
-_NEXT_ELEMENT = re.compile(r"\}\s*,\s*(?=\{)")
+_STRUCTURE = re.compile(r'["\[\]{},]')
+"""What changes the nesting of JSON text outside strings (and where strings start)."""
+_IN_STRING = re.compile(r'["\\]')
+"""What ends a JSON string, or escapes the next character in it."""
 
 
 class JsonArrayReader:
     """Rows of a JSON array of objects, decoded one element at a time (constant memory).
 
-    An element that is not valid JSON is a rejected row with its text, and
-    reading goes on at the next ``{`` that follows ``},`` and decodes; when
-    there is none (within MAX_SKIP_CHARS), the rest of the input is one
-    rejected row marked ``stop``: never a silent drop.
+    An element that is not valid JSON is a rejected row with its text: it
+    ends at the first ``,`` (or the ``]`` closing the array) outside its
+    strings and brackets, and reading goes on after it — never inside the
+    broken element, so nothing in it is taken for a lead. When there is no
+    such end (within MAX_SKIP_CHARS: a bracket or quote never closed), the
+    rest of the input is one rejected row marked ``stop``: never a silent drop.
     """
 
     header: list[str] = []
@@ -585,6 +597,8 @@ class JsonArrayReader:
                 error = f"invalid JSON: {exc.msg}"
             except RecursionError:
                 error = "invalid JSON: nested too deeply"
+            except ValueError as exc:  # a number over the digits Python converts (4,300)
+                error = json_error(exc)
             else:
                 if end == len(buffer) and not eof and isinstance(obj, (int, float)):
                     if fill():  # a number may continue in the next chunk
@@ -600,45 +614,52 @@ class JsonArrayReader:
                 else:
                     yield Row(number, line, obj, obj)
                 continue
-            # a broken element: find where the next one starts
-            found = None
-            search = position + 1
+            # a broken element: it ends at the next , (or ]) outside strings and brackets
+            offset = 0  # scanned so far, from position (fill() moves the buffer)
+            depth = 0
+            in_string = False
+            found: int | None = None
             while found is None:
-                match = _NEXT_ELEMENT.search(buffer, search)
-                if match is not None:
-                    try:
-                        candidate, _ = decoder.raw_decode(buffer, match.end())
-                    except json.JSONDecodeError as exc:
-                        if not eof and (exc.pos >= len(buffer) - 8 or exc.msg.startswith("Unterminated string")):
-                            keep = search - position
-                            fill(len(buffer) - position)
-                            search = keep
-                            continue
-                        search = match.end()
-                        continue
-                    except RecursionError:
-                        search = match.end()
-                        continue
-                    if isinstance(candidate, dict):
-                        found = match
+                at = position + offset
+                match = (_IN_STRING if in_string else _STRUCTURE).search(buffer, at)
+                if match is None or (match.group() == "\\" and match.end() >= len(buffer) and not eof):
+                    if eof or len(buffer) - position > MAX_SKIP_CHARS:
                         break
-                    search = match.end()
+                    offset = (len(buffer) if match is None else match.start()) - position
+                    if not fill(len(buffer) - position):
+                        if match is None:
+                            break
                     continue
-                if eof or len(buffer) - position > MAX_SKIP_CHARS:
-                    break
-                keep = max(len(buffer) - 64, search) - position
-                if not fill(len(buffer) - position):
-                    break
-                search = keep
+                char = match.group()
+                offset = match.end() - position
+                if in_string:
+                    if char == '"':
+                        in_string = False
+                    else:  # an escape: the next character is part of the string
+                        offset += 1
+                elif char == '"':
+                    in_string = True
+                elif char in "[{":
+                    depth += 1
+                elif depth > 0:
+                    if char in "]}":
+                        depth -= 1
+                elif char in ",]":
+                    found = match.start()
+                # a } with nothing open: stray, skipped
             number += 1
             if found is None:
                 raw = rest_of_input(position)
                 yield Row(number, line, None, raw, f"{error}; the rest of the JSON array cannot be read", raw=raw, stop=True)
                 return
-            raw = buffer[position : found.start() + 1]
+            raw = buffer[position:found].rstrip(" \t\r\n")
             yield Row(number, line, None, raw, error, raw=raw)
-            position = found.end()
-            state = "item"
+            if buffer[found] == ",":
+                position = found + 1
+                state = "item"
+            else:  # the ] that closes the array
+                position = found
+                state = "comma"
 
 
 def reader_for(fmt: str, stream: IO[str]) -> CsvReader | JsonlReader | JsonArrayReader:

@@ -72,11 +72,40 @@ def _setup(rules: Any, writer: Writer, as_of: datetime, strict: bool, header: li
     )
 
 
-def _worker_setup(*setup: Any) -> None:
-    """A worker process: interrupted by its parent only (the parent cleans up and ends it)."""
+def _worker_setup(parent: int, *setup: Any) -> None:
+    """A worker process: interrupted by its parent only (the parent cleans up and ends it), and ended with it.
+
+    SIGINT (a Ctrl-C reaches the whole process group) is left to the
+    parent; SIGTERM and SIGHUP end the worker. When the parent dies
+    without ending its workers (SIGKILL, a crash), Linux ends them too
+    (:func:`_die_with_parent`); a worker never outlives its run.
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if hasattr(signal, "SIGHUP"):
+        signal.signal(signal.SIGHUP, signal.SIG_DFL)
+    _die_with_parent(parent)
     _setup(*setup)
+
+
+def _die_with_parent(parent: int) -> None:
+    """Ask Linux to kill this process when its parent ends (prctl PR_SET_PDEATHSIG); elsewhere, nothing.
+
+    The parent may have died before the request was made: then the parent
+    pid is no longer ours, and the worker ends at once.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        PR_SET_PDEATHSIG = 1
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError, ImportError):  # no libc to ask: the parent still ends its workers on any exit it sees
+        return
+    if os.getppid() != parent:
+        os._exit(1)
 
 
 def _rows_of(unit: tuple[Any, ...]) -> Iterable[Row]:
@@ -150,6 +179,23 @@ def _work(unit: tuple[Any, ...]) -> Done:
     return Done(joiner.join(texts), dict(stages), with_issues, rejects, read, dict(issues), [w[0] for w in watched] if evaluated else None)
 
 
+def _outcome(unit: tuple[Any, ...], future: Any) -> Done:
+    """What a worker made of ``unit``; done here instead when it could not cross between the processes.
+
+    A unit or its result that cannot be pickled (a JSON value nested a few
+    hundred levels deep: pickle recurses where json does not) fails in the
+    hand-off, not in the work; this process then does the same work, so
+    ``--jobs 2`` gives what ``--jobs 1`` gives. A worker that died
+    (BrokenProcessPool) and a refused key (NameClash) stop the run.
+    """
+    try:
+        return future.result()  # type: ignore[no-any-return]
+    except (BrokenProcessPool, NameClash):
+        raise
+    except Exception:
+        return _work(unit)
+
+
 def _units(reader: Any, fmt: str, source: IO[str], rows: Iterator[Row] | None, jobs: int) -> Iterator[tuple[Any, ...]]:
     """The input in units of about BATCH records.
 
@@ -183,16 +229,17 @@ def _results(units: Iterator[tuple[Any, ...]], jobs: int, setup: tuple[Any, ...]
         for unit in units:
             yield _work(unit)
         return
+    _setup(*setup)  # for a unit done here (see _outcome)
     context = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
-    pool = ProcessPoolExecutor(jobs, mp_context=context, initializer=_worker_setup, initargs=setup)
+    pool = ProcessPoolExecutor(jobs, mp_context=context, initializer=_worker_setup, initargs=(os.getpid(), *setup))
     try:
-        pending: deque[Any] = deque()
+        pending: deque[tuple[tuple[Any, ...], Any]] = deque()
         for unit in units:
-            pending.append(pool.submit(_work, unit))
+            pending.append((unit, pool.submit(_work, unit)))
             if len(pending) >= IN_FLIGHT * jobs:
-                yield pending.popleft().result()
+                yield _outcome(*pending.popleft())
         while pending:
-            yield pending.popleft().result()
+            yield _outcome(*pending.popleft())
     except BaseException:
         for process in list((getattr(pool, "_processes", None) or {}).values()):
             process.terminate()
