@@ -211,12 +211,14 @@ def _kill_while_writing(tmp_path: Path, rules: str, sig: int, jobs: str) -> tupl
     return (proc.returncode, stderr), out
 
 
-@pytest.mark.parametrize(("sig", "jobs", "code"), [(signal.SIGTERM, "1", 143), (signal.SIGINT, "2", 130)])
+@pytest.mark.parametrize(("sig", "jobs", "code"), [(signal.SIGTERM, "1", 143), (signal.SIGINT, "2", 130), (signal.SIGHUP, "2", 129)])
 def test_item2_killing_qualify_leaves_the_previous_output(r_rules: str, tmp_path: Path, sig: int, jobs: str, code: int) -> None:
+    """SIGHUP (review defect 7) too: it used to leave the temporary file, and the workers running."""
     (returncode, stderr), out = _kill_while_writing(tmp_path, r_rules, sig, jobs)
     assert out.read_text() == "previous\n"
     assert leftovers(tmp_path) == []
     assert returncode == code and "nothing written" in stderr and "Traceback" not in stderr
+    assert re.search(r"^stopped after [\d,]+ rows read \([\d,]+ qualified, 0 rejected\)$", stderr, re.MULTILINE), stderr
 
 
 # -- item 3: one bad record is one reject, never a crash ----------------------------------------------------
@@ -642,7 +644,9 @@ def test_review3_a_corrupt_gzip_input_is_exit_2_and_nothing_written(r_rules: str
     out.write_text("previous\n")
     code, _, err = cli("qualify", r_rules, str(source), "-o", str(out), *AS_OF)
     assert code == 2 and "Traceback" not in err
-    assert err == f"{source}: cannot read: the compressed data is corrupt (Error -3 while decompressing data: invalid stored block lengths); nothing written\n"
+    first, second = err.splitlines()
+    assert first == f"{source}: cannot read: the compressed data is corrupt (Error -3 while decompressing data: invalid stored block lengths); nothing written"
+    assert re.fullmatch(r"stopped after [\d,]+ rows read \([\d,]+ qualified, 0 rejected\)", second), second
     assert out.read_text() == "previous\n" and leftovers(tmp_path) == []
     code, _, err = cli("diff", r_rules, r_rules, "--leads", str(source), *AS_OF)
     assert code == 2 and err.startswith(f"{source}: cannot read: the compressed data is corrupt")
@@ -660,3 +664,90 @@ def test_review4_resync_never_takes_an_object_inside_a_broken_element_for_a_lead
     [reject] = [json.loads(line) for line in rejects.read_text().splitlines()]
     assert (reject["row"], reject["line"], reject["record"]) == (2, 2, broken)
     assert err.startswith("4 rows read, 3 written, 1 rejected")
+
+
+class _ClosedAfter(io.StringIO):
+    """Standard output whose reader goes away after ``limit`` characters (`| head`)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__()
+        self.limit = limit
+
+    def write(self, text: str) -> int:
+        if self.tell() + len(text) > self.limit:
+            raise BrokenPipeError(32, "Broken pipe")
+        return super().write(text)
+
+
+def test_review5_output_closed_early_keeps_no_rejects_file_and_is_not_exit_0(r_rules: str, tmp_path: Path, small_batches: None) -> None:
+    """Review defect 5: `| head` kept a --rejects file that looked complete, with exit 0 and no counts."""
+    source = tmp_path / "in.jsonl"
+    source.write_text("".join('{"id": "%d", "employees": 100}\n' % i if i % 10 else '{"id": bad}\n' for i in range(200)))
+    rejects = tmp_path / "rejects.jsonl"
+    rejects.write_text("previous\n")
+    out, err = _ClosedAfter(300), io.StringIO()
+    code = run(["qualify", r_rules, str(source), "--rejects", str(rejects), *AS_OF], stdout=out, stderr=err, stdin=io.StringIO())
+    assert code == 141
+    lines = err.getvalue().splitlines()
+    assert re.fullmatch(r"output closed after \d+ rows; stopped", lines[0]), lines
+    assert re.fullmatch(r"stopped after [\d,]+ rows read \(\d+ qualified, \d+ rejected\)", lines[1]), lines
+    assert lines[2:] == [f"{rejects}: nothing written (the run did not finish)"]
+    assert rejects.read_text() == "previous\n" and leftovers(tmp_path) == []
+
+
+def test_review6_rejects_to_standard_output(r_rules: str, tmp_path: Path) -> None:
+    """Review defect 6: `--rejects -` was an AssertionError; it is standard output when -o names a file, else refused."""
+    source = tmp_path / "in.jsonl"
+    source.write_text('{"id": "1", "employees": 100}\n{"id": bad}\n')
+    code, out, err = cli("qualify", r_rules, str(source), "--rejects", "-", *AS_OF)
+    assert code == 2 and out == "" and "Traceback" not in err
+    assert "Error: --rejects -: standard output already carries the leads; give -o FILE for them, or --rejects FILE" in err
+    target = tmp_path / "out.jsonl"
+    code, out, err = cli("qualify", r_rules, str(source), "--rejects", "-", "-o", str(target), *AS_OF)
+    assert code == 1, err
+    [reject] = [json.loads(line) for line in out.splitlines()]
+    assert (reject["row"], reject["record"]) == (2, '{"id": bad}')
+    assert [json.loads(line)["id"] for line in target.read_text().splitlines()] == ["1"]
+    assert not (tmp_path / "-").exists()
+
+
+def _alive(pid: int, started: str) -> bool:
+    """Whether process ``pid`` (started at ``started`` clock ticks) still runs: not gone, not a zombie, not a new process with its pid."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return False
+    return fields[0] != "Z" and fields[19] == started
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG and /proc are Linux")
+def test_review7_workers_end_when_qualify_is_killed(r_rules: str, tmp_path: Path) -> None:
+    """Review defect 7: after SIGKILL of qualify --jobs 2, both workers lived on (parent pid 1)."""
+    source = tmp_path / "big.csv"
+    with open(source, "w") as handle:
+        handle.write("id,employees,note\n")
+        for start in range(0, 400_000, 10_000):
+            handle.write("".join(f"{i},{i % 500},note {i}\n" for i in range(start, start + 10_000)))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "leadspec", "qualify", r_rules, str(source), "-o", str(tmp_path / "out.csv"), "--jobs", "2", *AS_OF],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    workers: dict[int, str] = {}
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and proc.poll() is None and len(workers) < 2:
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                except OSError:
+                    continue
+                if fields[1] == str(proc.pid):
+                    workers[int(entry.name)] = fields[19]
+        time.sleep(0.05)
+    assert proc.poll() is None and len(workers) == 2, "the run ended before its workers were seen: make the input bigger"
+    proc.kill()
+    proc.wait(timeout=60)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and any(_alive(pid, started) for pid, started in workers.items()):
+        time.sleep(0.05)
+    assert not any(_alive(pid, started) for pid, started in workers.items())

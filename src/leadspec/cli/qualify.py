@@ -300,11 +300,32 @@ class _Progress:
 
 
 class _Terminated(BaseException):
-    """SIGTERM, raised where the run is so that the output is cleaned up."""
+    """SIGTERM or SIGHUP, raised where the run is so that the output is cleaned up (``args[0]``: the signal)."""
 
 
 def _on_sigterm(signum: int, frame: Any) -> None:
-    raise _Terminated
+    raise _Terminated(signum)
+
+
+STOP_SIGNALS = [signal.SIGTERM] + ([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])
+"""Signals that stop a run as Ctrl-C does: outputs discarded, workers ended, exit 128 + the signal."""
+
+EXIT_CLOSED = 128 + 13
+"""Exit code when whoever reads standard output stops reading (`| head`): a closed pipe, as SIGPIPE gives."""
+
+
+class _Tally:
+    """Rows read, written and rejected so far: said when a run stops before its end."""
+
+    def __init__(self) -> None:
+        self.read = self.written = self.rejected = 0
+
+    def line(self) -> str:
+        """How far the run got (empty before a batch of rows was done)."""
+        if not self.read:
+            return ""
+        read = f"{self.read:,} row{'s' if self.read != 1 else ''}"
+        return f"stopped after {read} read ({self.written:,} qualified, {self.rejected:,} rejected)\n"
 
 
 def _same_file(a: str, b: str) -> bool:
@@ -376,6 +397,10 @@ def qualify(
         if input != "-" and _same_file(input, path):
             io.err.write(f"{path}: {option} is the input file; it would be overwritten while it is read. Write somewhere else\n")
             return EXIT_USAGE
+    if rejects == "-":  # standard output: only when the leads go elsewhere
+        if output == "-":
+            raise click.UsageError("--rejects -: standard output already carries the leads; give -o FILE for them, or --rejects FILE")
+        paths.pop()
     if len(paths) == 2 and _same_file(output, rejects or ""):
         io.err.write(f"{rejects}: --rejects is the output file too; give them different paths\n")
         return EXIT_USAGE
@@ -388,20 +413,22 @@ def qualify(
     fmt = input_format or (format_of(input) if input != "-" else None)
     if input != "-" and fmt is None:
         raise click.UsageError(f"cannot tell the format of {input!r} from its name; use --input-format csv|jsonl|json")
-    previous = None
+    previous = {}
     if threading.current_thread() is threading.main_thread():
-        previous = signal.signal(signal.SIGTERM, _on_sigterm)
+        previous = {signum: signal.signal(signum, _on_sigterm) for signum in STOP_SIGNALS}
+    tally = _Tally()
     try:
-        return _qualify(ruleset, input, fmt, output, output_format, details, moment, strict, rejects, jobs, allow_missing_columns, names, io)
+        return _qualify(ruleset, input, fmt, output, output_format, details, moment, strict, rejects, jobs, allow_missing_columns, names, io, tally)
     except KeyboardInterrupt:
-        io.err.write("interrupted: nothing written\n")
+        io.err.write("interrupted: nothing written\n" + tally.line())
         return 130
-    except _Terminated:
-        io.err.write("terminated: nothing written\n")
-        return 143
+    except _Terminated as exc:
+        signum = exc.args[0] if exc.args else signal.SIGTERM
+        io.err.write(f"{'hung up' if signum != signal.SIGTERM else 'terminated'}: nothing written\n" + tally.line())
+        return 128 + signum
     finally:
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 def _qualify(
@@ -418,6 +445,7 @@ def _qualify(
     allow_missing_columns: bool,
     names: tuple[str, str, str],
     io: Any,
+    tally: _Tally,
 ) -> int:
     try:
         source = open_text(input, io.inp)
@@ -456,23 +484,23 @@ def _qualify(
         out_fmt = output_format or (format_of(output) if output != "-" else None) or fmt
         sink = Output(output, io.out)  # validated and created beside the destination before a row is read
         sinks.append(sink)
-        reject_sink = Output(rejects, None) if rejects else None
+        reject_sink = Output(rejects, io.out) if rejects else None  # -: standard output (the leads go to -o FILE)
         if reject_sink is not None:
             sinks.append(reject_sink)
-        code = _run(ruleset, reader, fmt, out_fmt, input, sink, details, moment, strict, reject_sink, jobs, io, source, names, json_columns)
-        if code != EXIT_USAGE:
+        code = _run(ruleset, reader, fmt, out_fmt, input, sink, details, moment, strict, reject_sink, jobs, io, source, names, json_columns, tally)
+        if code in (EXIT_OK, EXIT_FAILED):  # the run went to the end: only then are the files put in place
             for each in sinks:
                 each.commit()
             sinks.clear()
         return code
     except OutputError as exc:
-        io.err.write(f"{exc}; {'the output is incomplete' if exc.path == '-' else 'nothing written'}\n")
+        io.err.write(f"{exc}; {'the output is incomplete' if exc.path == '-' else 'nothing written'}\n" + tally.line())
         return EXIT_USAGE
-    except READ_ERRORS as exc:  # unreadable, a truncated .gz, not UTF-8
-        io.err.write(read_error(input, exc) + ("; nothing written\n" if sinks else "\n"))
+    except READ_ERRORS as exc:  # unreadable, a truncated or corrupt .gz, not UTF-8
+        io.err.write(read_error(input, exc) + ("; nothing written\n" if sinks else "\n") + tally.line())
         return EXIT_USAGE
     except BrokenProcessPool as exc:
-        io.err.write(f"a worker process stopped unexpectedly ({exc}); nothing written\n")
+        io.err.write(f"a worker process stopped unexpectedly ({exc}); nothing written\n" + tally.line())
         return EXIT_USAGE
     finally:
         for each in sinks:  # not committed: the destination keeps what it had
@@ -497,6 +525,7 @@ def _run(
     source: IO[str],
     names: tuple[str, str, str],
     json_columns: list[str],
+    tally: _Tally,
 ) -> int:
     rows: Iterator[Row] | None = None
     header = list(reader.header)
@@ -540,6 +569,7 @@ def _run(
             read += done.read
             rejected += len(done.rejects)
             written += done.read - len(done.rejects)
+            tally.read, tally.written, tally.rejected = read, written, rejected
             stages.update(done.stages)
             issues.update(done.issues)
             with_issues += done.with_issues
@@ -555,13 +585,19 @@ def _run(
         option = {names[0]: "--stage-column", names[1]: "--reasons-column", names[2]: "--details-column"}[name]
         io.err.write(
             f"{input}:{line}: row {read + number} has a key {name!r}, which qualify adds; it is never overwritten: "
-            f"name the added key with {option} NAME (e.g. {option} leadspec_{name}); nothing written\n"
+            f"name the added key with {option} NAME (e.g. {option} leadspec_{name}); nothing written\n" + tally.line()
         )
         return EXIT_USAGE
     except OutputError as exc:
-        if sink.path == "-" and isinstance(exc.__cause__, BrokenPipeError):  # whoever reads the output stopped (`| head`): stop too, quietly
-            io.err.write(f"output closed after {written:,} row{'s' if written != 1 else ''}; stopped\n")
-            return EXIT_OK
+        if exc.path == "-" and isinstance(exc.__cause__, BrokenPipeError):  # whoever reads standard output stopped (`| head`): stop too
+            closed = f"output closed after {written:,} row{'s' if written != 1 else ''}" if sink.path == "-" else "standard output (--rejects -) closed"
+            files = [each.path for each in (sink, reject_sink) if each is not None and each.path != "-"]
+            io.err.write(
+                f"{closed}; stopped\n"
+                + tally.line()
+                + "".join(f"{path}: nothing written (the run did not finish)\n" for path in files)
+            )
+            return EXIT_CLOSED
         raise
     finally:
         progress.done()
