@@ -2,8 +2,10 @@
 
 Expressions are drawn from a typed grammar over fields of every type,
 with constant sub-expressions that fold at load (including functions
-that return a missing value, ``domain('no-at-sign')``), deep nesting and
-long sums (which the code generator cuts into helper functions). The
+that return a missing value, ``domain('no-at-sign')``), deep nesting
+(which the code generator cuts into helper functions), long sums and
+long flat chains of mixed ``+ - * / // %`` over missing and present
+operands, and chains of text (which the generator writes flat). The
 reference is the interpreter walking the tree *as written*, checked with
 folding switched off, so folding itself is under test: the compiled
 outcome, under each missing policy, must be the reference's, the folded
@@ -82,7 +84,11 @@ def num_expr() -> st.SearchStrategy[str]:
             st.tuples(inner, inner).map(lambda t: f"max({t[0]}, {t[1]})"),
             inner.map(lambda v: f"round({v})"),
             st.tuples(inner, st.integers(-2, 2)).map(lambda t: f"round({t[0]}, {t[1]})"),
-            st.tuples(st.lists(inner, min_size=20, max_size=45)).map(lambda t: "(" + " + ".join(t[0]) + ")"),  # long sums: helpers
+            st.tuples(st.lists(inner, min_size=20, max_size=45)).map(lambda t: "(" + " + ".join(t[0]) + ")"),  # long sums
+            # long flat chains of mixed operators (one None test over the operands, then the arithmetic as written)
+            st.lists(st.tuples(st.sampled_from(["+", "-", "*", "/", "//", "%", "+", "-"]), inner), min_size=2, max_size=30).map(
+                lambda t: "(" + t[0][1] + "".join(f" {op} {v}" for op, v in t[1:]) + ")"
+            ),
         ),
         max_leaves=6,
     )
@@ -92,6 +98,7 @@ def str_expr() -> st.SearchStrategy[str]:
     return st.one_of(
         st.sampled_from(STR_LEAVES),
         st.tuples(st.sampled_from(STR_LEAVES), st.sampled_from(STR_LEAVES)).map(lambda t: f"({t[0]} + {t[1]})"),
+        st.lists(st.sampled_from(STR_LEAVES), min_size=3, max_size=12).map(lambda t: "(" + " + ".join(t) + ")"),  # text chains
         st.tuples(st.sampled_from(STR_LEAVES), st.sampled_from(["a", "2", "len(s)", "round(x)"])).map(lambda t: f"({t[0]} * {t[1]})"),
     )
 

@@ -12,13 +12,18 @@ from __future__ import annotations
 
 import ast
 import itertools
+import operator
 from typing import Any
 
 from ._expr import BOOL, NUM, Checked
+from ._functions import SAFE_OPS
 
 _CMP = {ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=", ast.Eq: "==", ast.NotEq: "!=", ast.In: "in", ast.NotIn: "not in"}
-_BIN = {ast.Sub: "-", ast.Div: "/", ast.FloorDiv: "//", ast.Mod: "%"}
-_SAFE_BIN = {ast.Add: "_safe_add", ast.Mult: "_safe_mult", ast.Pow: "_safe_pow"}
+_SYM = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.FloorDiv: "//", ast.Mod: "%", ast.Pow: "**"}
+_LEVEL = {ast.Add: "add", ast.Sub: "add", ast.Mult: "mult", ast.Div: "mult", ast.FloorDiv: "mult", ast.Mod: "mult", ast.Pow: "pow"}
+_SAFE_BIN = (ast.Add, ast.Mult, ast.Pow)
+_PLAIN_FUNC = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv, ast.FloorDiv: operator.floordiv, ast.Mod: operator.mod, ast.Pow: operator.pow}
+_SAFE_FUNC = {ast.Add: SAFE_OPS["add"], ast.Mult: SAFE_OPS["mult"], ast.Pow: SAFE_OPS["pow"]}
 
 
 HOIST_LEVELS = 24
@@ -224,30 +229,67 @@ class ExprCompiler:
         return f"(None if {first} is None else {sym}{t})"
 
     def c_BinOp(self, node: ast.BinOp) -> str:
-        left, right = self.code(node.left), self.code(node.right)
-        kinds = {self.checked.types[id(node.left)].kind, self.checked.types[id(node.right)].kind}
-        safe = type(node.op) in _SAFE_BIN and (isinstance(node.op, ast.Pow) or not kinds <= {NUM, BOOL})
-        lt = left if left.isidentifier() else self.ns.temp()
-        rt = right if right.isidentifier() else self.ns.temp()
-        checks = []
-        if self.nullable(node.left):
-            checks.append(f"{lt} is None")
-        if self.nullable(node.right):
-            checks.append(f"{rt} is None")
-        if safe:
-            compute = f"{_SAFE_BIN[type(node.op)]}({lt}, {rt})"
+        """A chain of operators of one precedence (``a + b - c + …``, ``a * b / c``) written flat.
+
+        The chain is the left spine of the tree (Python's operators of one
+        precedence associate to the left). The code is linear in the
+        chain's length: every operand once, one ``is None`` test per
+        distinct nullable operand, then the arithmetic as Python writes
+        it. The interpreter's semantics are kept: every operand is
+        evaluated, left to right; the value is None when any operand is;
+        when an operand is None, the operators before it still run
+        (``_arith`` replays them: one that raises is an error, as in the
+        interpreter). Chains that add or repeat text or lists, and powers,
+        go through ``_arith`` with simpleeval's safe operators.
+        """
+        ops, leaves = self.spine(node)
+        codes = [self.code(leaf) for leaf in leaves]
+        safe = [self.safe(op) for op in ops]
+        if any(safe):
+            funcs = self.ns.constant(tuple(_SAFE_FUNC[type(op.op)] if s else _PLAIN_FUNC[type(op.op)] for op, s in zip(ops, safe)), "_ops")
+            return f"_arith({funcs}, ({', '.join(codes)},))"
+        plain = codes[0] + "".join(f" {_SYM[type(op.op)]} {c}" for op, c in zip(ops, codes[1:]))
+        if not any(self.nullable(leaf) for leaf in leaves):
+            return f"({plain})"
+        # every operand is evaluated first (left to right) into a temporary unless it is a name or a constant
+        names, binds, checks = [], [], []
+        for leaf, code in zip(leaves, codes):
+            if code.isidentifier() or isinstance(leaf, ast.Constant):
+                names.append(code)
+            else:
+                t = self.ns.temp()
+                binds.append(f"({t} := {code})")
+                names.append(t)
+            if self.nullable(leaf) and f"{names[-1]} is None" not in checks:
+                checks.append(f"{names[-1]} is None")
+        first_seen = {name: i for i, name in reversed(list(enumerate(names)))}
+        if any(self.nullable(leaf) and first_seen[name] >= 2 for leaf, name in zip(leaves, names)):
+            # an operator may run before the first missing operand (and raise, as in the interpreter)
+            funcs = self.ns.constant(tuple(_PLAIN_FUNC[type(op.op)] for op in ops), "_ops")
+            unknown = f"_arith({funcs}, ({', '.join(names)},))"
         else:
-            sym = _BIN.get(type(node.op)) or {ast.Add: "+", ast.Mult: "*"}[type(node.op)]
-            compute = f"{lt} {sym} {rt}"
-        if not checks and not safe:
-            return f"({left} {sym} {right})"
-        binds = [f"({t} := {c})" for t, c in ((lt, left), (rt, right)) if t != c]
-        if not binds:
-            return f"(None if {' or '.join(checks)} else {compute})" if checks else f"({compute})"
-        bind = f"({', '.join(binds)},)"
-        if checks:
-            return f"(None if {bind} and ({' or '.join(checks)}) else {compute})"
-        return f"({bind} and {compute})"
+            unknown = "None"
+        compute = names[0] + "".join(f" {_SYM[type(op.op)]} {n}" for op, n in zip(ops, names[1:]))
+        missing = " or ".join(checks)
+        if binds:
+            missing = f"({', '.join(binds)},) and ({missing})"
+        return f"({unknown} if {missing} else {compute})"
+
+    def spine(self, node: ast.BinOp) -> tuple[list[ast.BinOp], list[ast.expr]]:
+        """The operators of one precedence along the left spine of ``node``, first first, and their operands."""
+        level = _LEVEL[type(node.op)]
+        ops: list[ast.BinOp] = []
+        cur: ast.expr = node
+        while isinstance(cur, ast.BinOp) and _LEVEL[type(cur.op)] == level and (not ops or level != "pow"):
+            ops.append(cur)
+            cur = cur.left
+        ops.reverse()
+        return ops, [cur] + [op.right for op in ops]
+
+    def safe(self, node: ast.BinOp) -> bool:
+        """Whether ``node`` needs simpleeval's safe operator: powers, and + or * on text or lists."""
+        kinds = {self.checked.types[id(node.left)].kind, self.checked.types[id(node.right)].kind}
+        return type(node.op) in _SAFE_BIN and (isinstance(node.op, ast.Pow) or not kinds <= {NUM, BOOL})
 
     def c_Compare(self, node: ast.Compare) -> str:
         operands = [node.left] + list(node.comparators)
@@ -332,6 +374,21 @@ def compile_expr(checked: Checked, env: Env, ns: Namespace) -> str:
 def compile_truth(checked: Checked, env: Env, ns: Namespace) -> str:
     """Python source evaluating ``checked`` as a truth value: True, False or None."""
     return ExprCompiler(checked, env, ns).truth(checked.tree)
+
+
+def arith(funcs: tuple[Any, ...], values: tuple[Any, ...]) -> Any:
+    """A chain of operators over operands already evaluated, as the interpreter computes it.
+
+    ``values[0] f1 values[1] f2 …`` from the left; once an operand is
+    None the value is None and no operator after it runs (the ones before
+    it have, and may have raised).
+    """
+    result = values[0]
+    for func, value in zip(funcs, values[1:]):
+        if result is None or value is None:
+            return None
+        result = func(result, value)
+    return result
 
 
 def chain(ops: tuple[str, ...], values: tuple[Any, ...]) -> bool | None:

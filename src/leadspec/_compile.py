@@ -24,9 +24,26 @@ from typing import Any, Callable
 from . import _functions as fn
 from ._functions import Parts
 from ._check import CritPlan, GroupPlan, Plan, ScorePlan, walk_criteria
-from ._codegen import Env, Namespace, chain, compile_truth
+from ._codegen import Env, Namespace, arith, chain, compile_truth
 
 DISQUALIFIED = "disqualified"
+
+MAX_SOURCE = 1_500_000
+"""Most characters of generated Python one rule file may compile to.
+
+``compile()`` takes about a second per 1.5 MB on an ordinary machine, and
+much more memory than the source; a file over this is refused before
+anything is compiled (generation stops as soon as the bound is crossed).
+"""
+
+
+class TooMuchCode(Exception):
+    """The generated source crossed :data:`MAX_SOURCE` at the item at ``path`` (a path in the rule file)."""
+
+    def __init__(self, size: int, path: tuple[Any, ...]) -> None:
+        super().__init__(f"{size:,} characters of Python")
+        self.size = size
+        self.path = path
 
 
 class _Sink:
@@ -148,10 +165,8 @@ class _Gen:
                 "_last": fn.last,
                 "_first": fn.first,
                 "_days_since": fn.days_since,
-                "_safe_add": fn.SAFE_OPS["add"],
-                "_safe_mult": fn.SAFE_OPS["mult"],
-                "_safe_pow": fn.SAFE_OPS["pow"],
                 "_chain": chain,
+                "_arith": arith,
                 "_all": k_all,
                 "_any": k_any,
                 "_none": k_none,
@@ -179,6 +194,15 @@ class _Gen:
         )
         self.scores = {s.name: s for s in plan.scores}
         self.event_scores = {s.name: EventScore(s) for s in plan.scores if s.events}
+        self.codes: dict[tuple[int, bool], str] = {}  # code of each criterion's truth, by (index, counts precomputed)
+        self.size = 0  # characters generated so far, against MAX_SOURCE
+
+    def counted(self, lines: list[str], path: tuple[Any, ...]) -> list[str]:
+        """``lines``, after adding their size to what was generated; :class:`TooMuchCode` past :data:`MAX_SOURCE`."""
+        self.size += sum(len(line) + 5 for line in lines)  # indentation and newline
+        if self.size > MAX_SOURCE:
+            raise TooMuchCode(self.size, path)
+        return lines
 
     # -- pieces ------------------------------------------------------------
     def field_lines(self, name: str) -> list[str]:
@@ -219,16 +243,19 @@ class _Gen:
             lines.append(f"{var} = {cname}.coerce_events({var}, issues)")
         else:
             lines.append(f"{var} = {cname}.coerce({var}, issues)")
-        return lines
+        return self.counted(lines, ("fields", name))
 
     def criterion_lines(self, c: CritPlan, var: str) -> list[str]:
         assert c.checked is not None
-        code = compile_truth(c.checked, self.env, self.ns)
+        key = (c.index, bool(self.env.precomputed))  # evaluate() reads counts computed before; stage() calls _count
+        code = self.codes.get(key)
+        if code is None:  # the same code in both functions: generated once
+            code = self.codes[key] = compile_truth(c.checked, self.env, self.ns)
         lines = ["try:", f"    {var} = {code}"]
         if c.missing != "unknown":  # the policy decides a missing value, not an error
             lines.append(f"    if {var} is None: {var} = {c.missing == 'pass'}")
         lines.append(f"except Exception: {var} = _failed(issues, {c.id!r})")
-        return lines
+        return self.counted(lines, c.path)
 
     def score_lines(self, s: ScorePlan, outcome: Callable[[CritPlan], str], fused: bool = False) -> list[str]:
         lines: list[str] = []
@@ -509,6 +536,8 @@ class Compiled:
         gen = _Gen(plan)
         body = gen.evaluate_source() + "\n\n" + gen.stage_source()
         self.source = "".join(helper + "\n" for helper in gen.ns.helpers) + body  # helpers of deep expressions first
+        if len(self.source) > MAX_SOURCE:  # what the items did not count (groups, stage selection): still before compile()
+            raise TooMuchCode(len(self.source), ())
         namespace = {name: _lowered_once(value) for name, value in gen.ns.globals.items()}
         namespace["__builtins__"] = {"type": type, "int": int, "float": float, "str": str, "bool": bool, "len": len, "Exception": Exception}
         code = compile(self.source, f"<leadspec:{plan.name}>", "exec")
@@ -532,4 +561,4 @@ def _lowered_once(value: Any) -> Any:
     return value
 
 
-__all__ = ["Compiled", "DISQUALIFIED", "EventScore"]
+__all__ = ["Compiled", "DISQUALIFIED", "EventScore", "MAX_SOURCE", "TooMuchCode"]

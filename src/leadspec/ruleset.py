@@ -20,7 +20,7 @@ from types import MappingProxyType
 from typing import Any
 
 from ._check import Plan, check
-from ._compile import DISQUALIFIED, Compiled
+from ._compile import DISQUALIFIED, MAX_SOURCE, Compiled, TooMuchCode
 from ._fields import BadValue, lead_model, parse_datetime
 from ._model import FieldSpec, RuleFile, Stage
 from ._yaml import MAX_BYTES, Positions, format_path, load_yaml
@@ -323,6 +323,21 @@ def _compile(plan: Plan, file: str) -> Compiled:
     """The generated functions; rules Python cannot compile are a :class:`RulesError`, not a crash."""
     try:
         return Compiled(plan)
+    except TooMuchCode as exc:
+        line, column = plan.positions.of(exc.path) if plan.positions is not None else (1, 1)
+        raise RulesError(
+            [
+                Problem(
+                    file,
+                    line,
+                    column,
+                    "too-large",
+                    f"the rules compile to {exc.size / 1e6:.2f} MB of Python by here (generation stopped); the limit is "
+                    f"{MAX_SOURCE / 1e6:.1f} MB ({MAX_SOURCE:,} characters): split the rules into several files, or use fewer fields and shorter expressions",
+                    format_path(exc.path),
+                )
+            ]
+        ) from None
     except (RecursionError, SyntaxError, MemoryError, ValueError, OverflowError) as exc:
         raise RulesError(
             [Problem(file, 1, 1, "too-large", f"the rules are too large to compile ({type(exc).__name__}); use fewer criteria or simpler expressions")]
