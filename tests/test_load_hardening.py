@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from datetime import datetime, timezone
 from typing import Any
 
@@ -464,3 +466,93 @@ def test_review1a_rules_that_compile_to_too_much_python_are_refused_before_compi
     assert [p.code for p in problems] == ["too-large"], problems
     assert problems[0].path.startswith("fields.f") and problems[0].line > 10, problems[0]
     assert "MB of Python" in problems[0].message and "split the rules" in problems[0].message
+
+
+# -- review of issue 8, 6 and 7: every number written in the YAML is bounded like computed ones -------------
+
+HUGE = "0x" + "f" * 4000  # 16,000 bits, 4,817 digits: Python will not print it
+B2B = os.path.join(os.path.dirname(__file__), "..", "rules", "b2b-saas.yaml")
+
+
+def _check_cli(path: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "leadspec", "check", path], capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.parametrize(
+    ("field", "where"),
+    [
+        (f"n: {{type: integer, default: {HUGE}}}", "fields.n.default"),
+        ("b: {type: boolean, default: 0b" + "1" * 14_001 + "}", "fields.b.default"),
+        (f"n: {{type: number, default: -{HUGE}}}", "fields.n.default"),
+        (f"n: {{type: integer, min: {HUGE}}}", "fields.n.min"),
+    ],
+)
+def test_review6_a_huge_default_or_bound_is_a_located_problem_not_a_value_error(field: str, where: str) -> None:
+    """Review 6: `default: 0xfff…` (4,000 f) raised ValueError ('Exceeds the limit (4300 digits)') from the
+    message that quotes the default, and `leadspec check` printed a traceback."""
+    text = rules_text(f"fields:\n  {field}\n  a: {{type: integer}}\nstages:\n  - id: s\n    when: a > 1\n")
+    problems = problems_of(text)
+    assert [(p.code, p.path) for p in problems] == [("too-large", where)], problems
+    assert "limited to 14,000 bits" in problems[0].message and len(problems[0].message) < 200
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "where"),
+    [
+        ("demo_request: 30", "demo_request: 0x" + "f" * 5000, "scores.engagement.events.demo_request"),
+        ("{points: 5, max: 15}", "{points: 5, max: 0x" + "f" * 5000 + "}", "scores.engagement.events.pricing_page_view.max"),
+        ("    max: 100\n", "    max: 0x" + "f" * 5000 + "\n", "scores.engagement.max"),
+        ("        points: 20\n", "        points: -0x" + "f" * 5000 + "\n", "scores.fit.rules[0].points"),
+        ("leadspec: 1", "leadspec: 0x" + "f" * 5000, "leadspec"),
+    ],
+)
+def test_review7_a_huge_number_anywhere_in_the_yaml_is_refused_at_load(old: str, new: str, where: str) -> None:
+    """Review 7: b2b-saas.yaml with `demo_request: 0x` + 5,000 f loaded and passed check, then `explain --json`
+    raised from the JSON encoder, `diff` from _num and `qualify --details` rejected every row. The 14,000-bit
+    bound of expressions now covers every number in the YAML: points, caps, score min/max, version."""
+    with open(B2B, encoding="utf-8") as handle:
+        original = handle.read()
+    assert old in original
+    text = original.replace(old, new, 1)
+    problems = problems_of(text)
+    assert [(p.code, p.path) for p in problems] == [("too-large", where)], problems
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        rules_text(f"fields:\n  n: {{type: integer, default: {HUGE}}}\nstages:\n  - id: s\n    when: n > 1\n"),
+        open(B2B, encoding="utf-8").read().replace("demo_request: 30", "demo_request: 0x" + "f" * 5000, 1),
+    ],
+    ids=["default", "points"],
+)
+def test_review6_7_leadspec_check_reports_a_huge_number_without_a_traceback(text: str, tmp_path: Any) -> None:
+    """Review 6 and 7: `leadspec check` printed a traceback (default) or passed the file (points)."""
+    path = tmp_path / "r.yaml"
+    path.write_text(text)
+    proc = _check_cli(str(path))
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr[-2000:]
+    assert "error[too-large]" in proc.stdout and "limited to 14,000 bits" in proc.stdout
+
+
+def test_review7_at_least_and_list_items_are_bounded_too() -> None:
+    """Review 7: `at_least: {n: 0xfff…}` raised from its own message ('at_least n is …'); a list item was
+    carried into diff and the rules' digest."""
+    at_least = "stages:\n  - id: s\n    at_least:\n      n: %s\n      of:\n        - c: a > 1\n" % HUGE
+    assert [(p.code, p.path) for p in problems_of(rules_text(FIELDS + at_least))] == [("too-large", "stages[0].at_least.n")]
+    lists = "lists:\n  big: [1, %s]\nstages:\n  - id: s\n    when: a in big\n" % HUGE
+    assert [(p.code, p.path) for p in problems_of(rules_text(FIELDS + lists))] == [("too-large", "lists.big[1]")]
+    ok = "lists:\n  big: [1, 0x%s]\nstages:\n  - id: s\n    when: a in big\n" % ("f" * 3500)  # 14,000 bits: allowed
+    assert leadspec.loads(rules_text(FIELDS + ok)).evaluate({"a": 1}).stage == "s"
+
+
+def test_review7_numbers_in_messages_never_raise() -> None:
+    """Review 7: the text of a number in a message (problems, diff) is safe for integers Python will not print."""
+    from leadspec._diff import _num
+    from leadspec._model import number_text
+
+    huge = int(HUGE, 16)
+    assert number_text(huge) == "<an integer of about 4,817 digits>"
+    assert number_text(12) == "12" and number_text(2.5) == "2.5" and number_text("x") == "'x'"
+    assert _num(huge) == "<an integer of about 4,817 digits>"
+    assert _num(12345) == "12,345" and _num(2.0) == "2"

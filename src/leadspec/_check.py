@@ -21,6 +21,7 @@ from ._fields import BadValue, Coercer
 from ._model import (
     GROUP_KEYS,
     KNOWN_KEYS,
+    MAX_INT_BITS,
     ListItem,
     AtLeast,
     Base,
@@ -31,6 +32,7 @@ from ._model import (
     Score,
     ScoreRule,
     Stage,
+    number_text,
     parse_duration,
 )
 from ._yaml import Positions, format_path
@@ -190,7 +192,46 @@ def _expand_shorthand(data: Any, positions: Positions) -> Any:
     return data
 
 
-# -- step 2: pydantic --------------------------------------------------------------
+# -- step 2: numbers too large to print ----------------------------------------------
+
+
+def _huge_numbers(data: Any, out: _Collector) -> bool:
+    """Report every integer of the file over :data:`MAX_INT_BITS` bits (``too-large``); True if there was one.
+
+    YAML reads ``0xfff…`` of any length. Python refuses to print an
+    integer over 4,300 digits, so such a number in points, a cap, a
+    default or ``at_least`` would make messages, explanations, ``diff``
+    and JSON output raise; the bound is the one of numbers computed in
+    expressions.
+    """
+    found = False
+    stack: list[tuple[Any, tuple[Any, ...]]] = [(data, ())]
+    while stack:
+        node, path = stack.pop()
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if _huge(key):
+                    found = True
+                    out.at(path, "too-large", f"a key of this mapping is an integer of {key.bit_length():,} bits; {_LIMIT}")
+                else:
+                    stack.append((value, path + (key,)))
+        elif isinstance(node, list):
+            stack.extend((item, path + (i,)) for i, item in enumerate(node))
+        elif _huge(node):
+            found = True
+            digits = int(node.bit_length() * 0.30103) + 1
+            out.at(path, "too-large", f"this integer has {node.bit_length():,} bits (about {digits:,} digits); {_LIMIT}")
+    return found
+
+
+_LIMIT = f"numbers in a rule file are limited to {MAX_INT_BITS:,} bits (about 4,200 digits)"
+
+
+def _huge(value: Any) -> bool:
+    return type(value) is int and value.bit_length() > MAX_INT_BITS
+
+
+# -- step 3: pydantic --------------------------------------------------------------
 
 
 def _loc_to_path(data: Any, loc: tuple[Any, ...]) -> tuple[tuple[Any, ...], list[str]]:
@@ -387,7 +428,7 @@ SKIP = Criterion.model_construct(id="", when="True", because=None, missing="unkn
 """Stands in for an item that did not validate (already reported), so the rest can be checked."""
 
 
-# -- step 3: semantics and expressions ----------------------------------------------
+# -- step 4: semantics and expressions ----------------------------------------------
 
 
 class _Checker:
@@ -496,7 +537,7 @@ class _Checker:
             try:
                 coercers.append(Coercer(name, spec, self.missing))
             except BadValue as exc:
-                self.out.at(path + ("default",), "bad-value", f"default {spec.default!r}: {exc}")
+                self.out.at(path + ("default",), "bad-value", f"default {number_text(spec.default)}: {exc}")
                 self.broken_fields.add(name)
         return coercers
 
@@ -595,7 +636,7 @@ class _Checker:
             assert node.at_least is not None
             raw, n, ipath = node.at_least.of, node.at_least.n, path + ("at_least", "of")
             if n > len(raw):
-                self.out.at(path + ("at_least", "n"), "bad-value", f"at_least n is {n} but there are only {len(raw)} items; it can never pass")
+                self.out.at(path + ("at_least", "n"), "bad-value", f"at_least n is {number_text(n)} but there are only {len(raw)} items; it can never pass")
         else:
             raw, n, ipath = getattr(node, op), 1, path + (op,)
         plan = GroupPlan(op, [], n)
@@ -626,6 +667,8 @@ class _Checker:
 def check(data: Any, positions: Positions) -> tuple[Plan | None, list[Problem]]:
     """Validate and check parsed rule-file data; the plan, or every problem found."""
     out = _Collector(positions)
+    if _huge_numbers(data, out):  # nothing else can be said safely about such a file
+        return None, out.problems
     data = _expand_shorthand(data, positions)
     model = _validate(data, out)
     if model is None and not isinstance(data, dict):

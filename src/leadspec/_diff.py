@@ -22,6 +22,7 @@ from typing import Any, Iterable, Literal, Mapping
 
 from ._check import CritPlan, GroupPlan, walk_criteria
 from ._expr import brief
+from ._model import number_text
 from .ruleset import Ruleset, _as_of
 
 __all__ = ["Edit", "RulesDiff", "Sample", "Transition", "diff"]
@@ -201,9 +202,13 @@ def _listing(values: list[Any]) -> str:
 
 
 def _num(value: Any) -> str:
+    """A number for a message: thousands separated; never raises (an integer too long to print shows its size)."""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return f"{value:,}" if isinstance(value, int) and abs(value) >= 1000 else str(value)
+    try:
+        return f"{value:,}" if isinstance(value, int) and abs(value) >= 1000 else str(value)
+    except ValueError:
+        return number_text(value)
 
 
 # -- expression changes ---------------------------------------------------------------

@@ -26,7 +26,7 @@ import simpleeval
 
 from ._functions import SIGNATURES
 from ._interp import Interpreter
-from ._model import FieldSpec, parse_duration
+from ._model import MAX_INT_BITS, FieldSpec, parse_duration
 
 MAX_EXPRESSION = 2000
 """Longest expression accepted, in characters."""
@@ -48,8 +48,6 @@ criteria each a 95-term sum (190,000) took 37 s to load; this many load
 in about 2 s.
 """
 
-MAX_INT_BITS = 14_000
-"""Largest integer computed at load, in bits (about 4,200 digits: every such number can still be printed)."""
 
 # static kinds of values
 NUM, STR, BOOL, DATE, DATETIME, LIST, EVENTS, ANY = "num", "str", "bool", "date", "datetime", "list", "events", "any"

@@ -40,6 +40,22 @@ FieldType = Literal["string", "integer", "number", "boolean", "enum", "date", "d
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 
+MAX_INT_BITS = 14_000
+"""Largest integer a rule file may hold or compute at load, in bits (about 4,200 digits: every such number can be printed)."""
+
+
+def number_text(value: Any) -> str:
+    """``repr(value)``, except for an integer too long for Python to print (over 4,300 digits): its size instead.
+
+    Never raises, so a message about a value cannot itself fail.
+    """
+    try:
+        return repr(value)
+    except ValueError:
+        bits = value.bit_length() if isinstance(value, int) else 0
+        return f"<an integer of about {int(bits * 0.30103) + 1:,} digits>"
+
+
 MAX_DURATION = timedelta(days=36600)
 """Longest duration accepted (about 100 years)."""
 
