@@ -388,3 +388,59 @@ def test_item15_threads_reading_different_long_texts_get_their_own_answers() -> 
     for t in threads:
         t.join()
     assert wrong == []
+
+
+# -- review of issue 8, 11: a rule file that is a stream is read only up to the limit ------------------------
+
+
+def _fifo_fed(tmp_path: Any, total: int) -> tuple[str, Any, list[int]]:
+    """A FIFO and a thread writing ``total`` bytes of `a: b` lines into it; the list holds what was written."""
+    import os
+    import threading
+
+    path = str(tmp_path / "rules.fifo")
+    os.mkfifo(path)
+    written = [0]
+
+    def feed() -> None:
+        chunk = b"a: b\n" * 13_107  # 64 KiB
+        try:
+            with open(path, "wb") as out:
+                while written[0] < total:
+                    out.write(chunk)
+                    written[0] += len(chunk)
+        except BrokenPipeError:  # the reader stopped: what it refused was not read
+            pass
+
+    thread = threading.Thread(target=feed, daemon=True)
+    thread.start()
+    return path, thread, written
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "mkfifo"), reason="needs FIFOs")
+@pytest.mark.parametrize("reader", ["rules", "test file"])
+def test_review11_a_stream_is_read_up_to_the_size_limit_then_refused(tmp_path: Any, reader: str) -> None:
+    """Review 11: `leadspec check /dev/zero` (or a FIFO, `<(yes 'a: b')`) read without limit: the size check saw
+    0 bytes and read() had no bound. A FIFO fed 32 MiB is now read up to 1 MiB + 1 byte, then refused."""
+    from leadspec._testfile import load_test_file
+    from leadspec._yaml import MAX_BYTES
+
+    path, thread, written = _fifo_fed(tmp_path, 32 << 20)
+    with pytest.raises(leadspec.RulesError) as info:
+        (leadspec.load if reader == "rules" else load_test_file)(path)
+    thread.join(timeout=30)
+    (problem,) = info.value.problems
+    assert problem.code == "file-too-large"
+    assert problem.message == "file has more than 1,048,576 bytes; the limit is 1,048,576 bytes (1 MiB)"
+    assert written[0] <= MAX_BYTES + (2 << 20), written[0]  # the reader stopped at the limit (plus the pipe's buffer)
+
+
+def test_review11_dev_zero_is_refused_at_the_limit() -> None:
+    """Review 11: /dev/zero reports a size of 0 and never ends; it is refused after 1 MiB + 1 byte."""
+    import os
+
+    if not os.path.exists("/dev/zero"):
+        pytest.skip("no /dev/zero")
+    with pytest.raises(leadspec.RulesError) as info:
+        leadspec.load("/dev/zero")
+    assert [p.code for p in info.value.problems] == ["file-too-large"]

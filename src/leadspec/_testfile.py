@@ -18,9 +18,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from ._check import _Collector, _pydantic_problems
 from ._expr import suggest
 from ._yaml import load_yaml
-from .errors import Problem, RulesError
+from .errors import RulesError
 from .result import Result
-from .ruleset import Ruleset, load
+from .ruleset import Ruleset, load, read_rules_file
 
 __all__ = ["CaseOutcome", "TestFile", "load_test_file", "run_file"]
 
@@ -74,11 +74,7 @@ def load_test_file(path: str | os.PathLike[str]) -> tuple[TestFile, Ruleset, lis
     names must exist in the rules, so a renamed criterion fails here.
     """
     name = os.fspath(path)
-    try:
-        with open(name, "rb") as handle:
-            text = handle.read()
-    except OSError as exc:
-        raise RulesError([Problem(name, 1, 1, "unreadable", f"cannot read the file: {exc.strerror or exc}")]) from None
+    text = read_rules_file(name)  # bounded: a test file is read like a rule file
     data, positions, problems = load_yaml(text, name)
     if data is None or problems:
         raise RulesError(problems)

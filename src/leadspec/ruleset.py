@@ -363,15 +363,26 @@ def loads(text: str | bytes, name: str = "<string>") -> Ruleset:
 def load(path: str | os.PathLike[str]) -> Ruleset:
     """Load, check and compile a rule file; raises :class:`~leadspec.RulesError` with every problem."""
     name = os.fspath(path)
+    return loads(read_rules_file(name), name)
+
+
+def read_rules_file(name: str) -> bytes:
+    """The bytes of a rule (or test) file; :class:`RulesError` when it cannot be read or is over :data:`MAX_BYTES`.
+
+    At most ``MAX_BYTES + 1`` bytes are read: ``/dev/zero``, a FIFO or
+    ``<(yes)`` report a size of 0 and never end.
+    """
     try:
         size = os.path.getsize(name)
         if size > MAX_BYTES:
             raise RulesError([Problem(name, 1, 1, "file-too-large", f"file is {size:,} bytes; the limit is {MAX_BYTES:,} bytes (1 MiB)")])
         with open(name, "rb") as handle:
-            text = handle.read()
+            text = handle.read(MAX_BYTES + 1)
     except OSError as exc:
         raise RulesError([Problem(name, 1, 1, "unreadable", f"cannot read the file: {exc.strerror or exc}")]) from None
-    return loads(text, name)
+    if len(text) > MAX_BYTES:  # a stream, or a file that grew: its size was not known before reading
+        raise RulesError([Problem(name, 1, 1, "file-too-large", f"file has more than {MAX_BYTES:,} bytes; the limit is {MAX_BYTES:,} bytes (1 MiB)")])
+    return text
 
 
 def _rebuild(text: str, file: str) -> Ruleset:
