@@ -556,3 +556,29 @@ def test_review7_numbers_in_messages_never_raise() -> None:
     assert number_text(12) == "12" and number_text(2.5) == "2.5" and number_text("x") == "'x'"
     assert _num(huge) == "<an integer of about 4,817 digits>"
     assert _num(12345) == "12,345" and _num(2.0) == "2"
+
+
+# -- review of issue 8, 12: a date format must read back what it writes --------------------------------
+
+
+@pytest.mark.parametrize("pattern", ["%G", "%G-%V", "%V", "%Y-%V", "%V/%Y"])
+def test_review12_iso_week_formats_that_can_never_match_are_refused(pattern: str) -> None:
+    """Review 12: `format: "%G"` (or %G-%V, %V) loaded and passed check, then every value, even strftime's own
+    output of that format, was 'not a date in the format'. The check now writes a date and reads it back."""
+    text = rules_text(f'fields:\n  d: {{type: date, format: "{pattern}"}}\nstages:\n  - id: s\n    when: has(d)\n')
+    (problem,) = problems_of(text)
+    assert (problem.code, problem.path) == ("bad-value", "fields.d.format"), problem
+    assert "cannot read even the dates it writes" in problem.message and "must be used with" in problem.message
+    assert "%G-W%V-%u" in problem.message  # the hint: what works
+
+
+@pytest.mark.parametrize(
+    ("pattern", "value"),
+    [("%G-W%V-%u", "2026-W48-5"), ("%Y-%m-%d", "2026-11-27"), ("%d.%m.%Y %H:%M", "27.11.2026 13:45"), ("%a %d %b %Y", "Fri 27 Nov 2026")],
+)
+def test_review12_formats_that_read_their_own_dates_still_load_and_read(pattern: str, value: str) -> None:
+    """Review 12: the round trip keeps every usable format, the full ISO week date among them."""
+    text = rules_text(f'fields:\n  d: {{type: date, format: "{pattern}"}}\nstages:\n  - id: s\n    when: days_since(d) == 4\n')
+    rules = leadspec.loads(text)
+    result = rules.evaluate({"d": value}, as_of=datetime(2026, 12, 1, tzinfo=timezone.utc))
+    assert not result.issues and result.stage == "s", (result.issues, result.stage)

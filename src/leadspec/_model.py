@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Annotated, Any, Literal, Union
 
 from pydantic import (
@@ -151,17 +151,28 @@ def check_format(pattern: str) -> None:
     (``%Q``), a lone ``%`` or a directive used twice (``%d/%m/%Y (%d)``)
     would otherwise fail on every lead, or raise from evaluation.
     """
+    hint = "use strptime directives such as %Y-%m-%d, %m/%d/%Y or %d.%m.%Y %H:%M, each once; write %% for a literal %"
     try:
         datetime.strptime("", pattern)
     except ValueError as exc:
         text = str(exc)
-        if text.startswith(("time data", "unconverted data")):
-            return  # the pattern compiled; the empty text did not match it
-        problem = text.replace(f" in format {pattern!r}", "")
+        if not text.startswith(("time data", "unconverted data")):
+            problem = text.replace(f" in format {pattern!r}", "")
+            raise ValueError(f"{pattern!r} is not a date format Python can read: {problem}; {hint}") from None
     except re.error:
-        problem = "a directive is used twice"
-    hint = "use strptime directives such as %Y-%m-%d, %m/%d/%Y or %d.%m.%Y %H:%M, each once; write %% for a literal %"
-    raise ValueError(f"{pattern!r} is not a date format Python can read: {problem}; {hint}")
+        raise ValueError(f"{pattern!r} is not a date format Python can read: a directive is used twice; {hint}") from None
+    # the pattern compiled; it must also read back what it writes (%G or %V alone compile, then never match)
+    try:
+        datetime.strptime(_SAMPLE.strftime(pattern), pattern)
+    except ValueError as exc:
+        problem = str(exc).rstrip(".")
+        if "ISO" in problem:
+            hint = "an ISO week date needs all three: %G-W%V-%u reads 2026-W48-5; for a calendar date use %Y-%m-%d"
+        raise ValueError(f"{pattern!r} cannot read even the dates it writes: {problem}; {hint}") from None
+
+
+_SAMPLE = datetime(2026, 11, 27, 13, 45, 56, 123456, tzinfo=timezone.utc)
+"""A moment every field of which differs, written and read back by :func:`check_format`."""
 
 
 Points = Annotated[Union[int, float], AfterValidator(_finite)]
