@@ -4,7 +4,10 @@
   worker processes read exactly as one pass does (items 4, 9);
 - ``--jobs 1`` and ``--jobs 2`` write the same bytes and reject the same
   rows, with a small batch so the input crosses many units (item 9);
-- read = written + rejected on random malformed CSV, JSON Lines and JSON.
+- read = written + rejected on random malformed CSV, JSON Lines and JSON;
+- a JSON array of known valid and broken elements gives back exactly the
+  valid ones, in order, and each broken one as one reject with its text
+  (whatever `},{` its strings and lists hold), at any chunk size.
 
 ``LEADSPEC_FUZZ=1`` runs many more examples.
 """
@@ -24,7 +27,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from leadspec.cli import run
-from leadspec.cli._io import chunks, csv_records
+from leadspec.cli._io import JsonArrayReader, chunks, csv_records
 
 EXAMPLES = 2000 if os.environ.get("LEADSPEC_FUZZ") else 60
 SLOW_EXAMPLES = 300 if os.environ.get("LEADSPEC_FUZZ") else 12  # examples that start worker processes
@@ -136,3 +139,65 @@ def test_every_json_record_read_is_written_or_rejected(rules: str, tmp_path: Pat
     for line in out.splitlines():
         json.loads(line, parse_constant=lambda c: pytest.fail(f"{c} written"))
     assert len(rejects.read_text(encoding="utf-8").splitlines()) == rejected
+
+
+# a JSON array built from known elements: what comes out is checked against the list, not against the tool's own counts
+TEXTS = ["a", "},{", '}, {"id": "9"}', "[1, 2]", "]", "[", '"', "\\", ",", "\n", "é", "\u00e9"]
+keys = st.sampled_from(["note", "x", "events", "title", "a b", "},{"])
+values = st.recursive(
+    st.none() | st.booleans() | st.integers(-5, 500) | st.sampled_from(TEXTS),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(keys, inner, max_size=3),
+    max_leaves=8,
+)
+valid_elements = st.dictionaries(keys, values, max_size=3)
+BAD_MEMBERS = ['"title": undefined', '"a": tru', '"a": [1, 2,]', '"a": {"b": 1,}', "'n': 'single'", '"a" 1', '"k": 01', '"e": [{"t": 1}, {"t": 2}] "z"', "}{"]
+
+
+@st.composite
+def broken_elements(draw: st.DrawFn) -> str:
+    """An object with at least one bad member among good ones; brackets balanced and strings closed, as an export's are."""
+    good = draw(st.lists(st.tuples(keys, values), max_size=3))
+    members = [json.dumps(k) + ": " + json.dumps(v) for k, v in good]
+    members.insert(draw(st.integers(0, len(members))), draw(st.sampled_from(BAD_MEMBERS)))
+    return "{" + ", ".join(members) + "}"
+
+
+elements = st.lists(st.one_of(valid_elements.map(lambda d: ("valid", d)), broken_elements().map(lambda t: ("broken", t))), max_size=8)
+separators = st.sampled_from([",", ", ", ",\n", "\n, ", " ,\n  "])
+
+
+def _array(items: list[tuple[str, object]], seps: list[str]) -> str:
+    texts = [json.dumps(item, ensure_ascii=False) if kind == "valid" else str(item) for kind, item in items]
+    body = "".join(text + (seps[i % len(seps)] if i < len(texts) - 1 else "") for i, text in enumerate(texts))
+    return "[\n" + body + "\n]\n"
+
+
+@settings(max_examples=EXAMPLES, deadline=None)
+@given(elements, st.lists(separators, min_size=1, max_size=3), st.integers(min_value=1, max_value=64))
+def test_a_json_array_gives_back_its_valid_elements_and_rejects_each_broken_one(items: list[tuple[str, object]], seps: list[str], chunk: int) -> None:
+    """Review defect 4: resync starts at the next top-level element, never inside a broken one (any chunk size)."""
+    text = _array(items, seps)
+    rows = list(JsonArrayReader(io.StringIO(text), chunk=chunk))
+    assert [row.number for row in rows] == list(range(1, len(items) + 1))
+    for row, (kind, item) in zip(rows, items):
+        if kind == "valid":
+            assert row.error is None and row.lead == item
+        else:
+            assert row.error is not None and not row.stop and row.raw == item and row.lead is None
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(elements, st.lists(separators, min_size=1, max_size=3))
+def test_qualify_writes_exactly_the_valid_elements_of_a_json_array(rules: str, tmp_path: Path, items: list[tuple[str, object]], seps: list[str]) -> None:
+    """Review defect 4: the leads written are the valid elements in order; each broken element is one reject with its text."""
+    numbered = [(kind, {"id": str(i), **item} if kind == "valid" else item) for i, (kind, item) in enumerate(items)]  # type: ignore[dict-item]
+    rejects = tmp_path / "rejects.jsonl"
+    code, out, err = _qualify(rules, _array(numbered, seps), "--input-format", "json", "--output-format", "jsonl", "--rejects", str(rejects))
+    assert code in (0, 1), err
+    written = [json.loads(line) for line in out.splitlines()]
+    for lead in written:
+        del lead["stage"], lead["reasons"]
+    assert written == [item for kind, item in numbered if kind == "valid"]
+    got = [(entry["row"], entry["record"]) for entry in map(json.loads, rejects.read_text(encoding="utf-8").splitlines())]
+    assert got == [(i + 1, item) for i, (kind, item) in enumerate(numbered) if kind == "broken"]
+    assert _summary(err) == (len(items), len(written), len(got))

@@ -751,3 +751,15 @@ def test_review7_workers_end_when_qualify_is_killed(r_rules: str, tmp_path: Path
     while time.monotonic() < deadline and any(_alive(pid, started) for pid, started in workers.items()):
         time.sleep(0.05)
     assert not any(_alive(pid, started) for pid, started in workers.items())
+
+
+def test_review4_text_after_an_element_makes_it_one_broken_element(r_rules: str, tmp_path: Path) -> None:
+    """Found by the strengthened fuzz test: `{"id": "2"} x,` was written as a lead, then the rest of the array was one reject."""
+    source = tmp_path / "in.json"
+    source.write_text('[{"id": "1"},\n{"id": "2"} {"oops": 1},\n{"id": "3"}]\n')
+    rejects = tmp_path / "rejects.jsonl"
+    code, out, err = cli("qualify", r_rules, str(source), "--output-format", "jsonl", "--rejects", str(rejects), *AS_OF)
+    assert code == 1, err
+    assert [json.loads(line)["id"] for line in out.splitlines()] == ["1", "3"]
+    [reject] = [json.loads(line) for line in rejects.read_text().splitlines()]
+    assert (reject["row"], reject["record"], reject["reason"]) == (2, '{"id": "2"} {"oops": 1}', "invalid JSON: '{' after the end of the element")

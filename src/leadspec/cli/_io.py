@@ -587,7 +587,7 @@ class JsonArrayReader:
                 position += 1
                 state = "item"
                 continue
-            start = position
+            error = ""
             try:
                 obj, end = decoder.raw_decode(buffer, position)
             except json.JSONDecodeError as exc:
@@ -603,17 +603,32 @@ class JsonArrayReader:
                 if end == len(buffer) and not eof and isinstance(obj, (int, float)):
                     if fill():  # a number may continue in the next chunk
                         continue
-                position = end
-                state = "comma"
-                number += 1
-                if not isinstance(obj, dict):
-                    yield Row(number, line, None, obj, f"a lead is a JSON object, not {type(obj).__name__}")
-                elif (buffer.find("\\ud", start, end) >= 0 or buffer.find("\\uD", start, end) >= 0) and _unwritable(obj):
-                    raw = buffer[start:end]
-                    yield Row(number, line, None, raw, SURROGATE, raw=raw)
+                # an element ends at a , or the closing ]: text after it is part of it ({...} x, → one broken element)
+                size = end - position
+                after = size
+                while True:
+                    at = position + after
+                    while at < len(buffer) and buffer[at] in " \t\r\n":
+                        at += 1
+                    after = at - position
+                    if at < len(buffer) or not fill():
+                        break
+                start, end = position, position + size
+                follow = buffer[start + after] if start + after < len(buffer) else ""
+                if follow and follow not in ",]":
+                    error = f"invalid JSON: {follow!r} after the end of the element"
                 else:
-                    yield Row(number, line, obj, obj)
-                continue
+                    position = end
+                    state = "comma"
+                    number += 1
+                    if not isinstance(obj, dict):
+                        yield Row(number, line, None, obj, f"a lead is a JSON object, not {type(obj).__name__}")
+                    elif (buffer.find("\\ud", start, end) >= 0 or buffer.find("\\uD", start, end) >= 0) and _unwritable(obj):
+                        raw = buffer[start:end]
+                        yield Row(number, line, None, raw, SURROGATE, raw=raw)
+                    else:
+                        yield Row(number, line, obj, obj)
+                    continue
             # a broken element: it ends at the next , (or ]) outside strings and brackets
             offset = 0  # scanned so far, from position (fill() moves the buffer)
             depth = 0
