@@ -556,6 +556,9 @@ def _run(
     try:
         sink.write(writer.start())
         for done in _results(units, jobs, (ruleset, writer, as_of, strict, header, json_columns)):
+            tally.read += done.read  # before the writes: a stop while writing says how far the run got
+            tally.rejected += len(done.rejects)
+            tally.written += done.read - len(done.rejects)
             if done.text:
                 sink.write(writer.separator(written == 0) + done.text)
             for number, line, reason, original, raw, stop in done.rejects:
@@ -569,7 +572,6 @@ def _run(
             read += done.read
             rejected += len(done.rejects)
             written += done.read - len(done.rejects)
-            tally.read, tally.written, tally.rejected = read, written, rejected
             stages.update(done.stages)
             issues.update(done.issues)
             with_issues += done.with_issues
