@@ -122,7 +122,8 @@ def test_item2_a_truncated_gzip_input_leaves_no_partial_output(r_rules: str, tmp
     truncated.write_bytes(whole.read_bytes()[: len(whole.read_bytes()) // 2])
     out = tmp_path / "out.csv"
     code, _, err = cli("qualify", r_rules, str(truncated), "-o", str(out), *AS_OF)
-    assert code == 2 and err.startswith(f"{truncated}: cannot read") and "nothing written" in err
+    assert code == 2 and err.splitlines()[-1].startswith(f"{truncated}: cannot read") and err.endswith("; nothing written\n")
+    assert re.fullmatch(r"stopped after [\d,]+ rows read \([\d,]+ qualified, 0 rejected\)", err.splitlines()[0])  # how far it got
     assert not out.exists()
     out.write_text("previous\n")
     rejects = tmp_path / "rejects.jsonl"
@@ -153,8 +154,7 @@ def test_item2_a_full_disk_is_an_output_error_and_the_destination_is_kept(r_rule
     out.write_text("previous\n")
     code, _, err = cli("qualify", r_rules, str(tmp_path / "in.csv"), "-o", str(out), *AS_OF)
     assert code == 2
-    assert err.startswith(f"{out}: cannot write: {os.strerror(errno.ENOSPC)}; nothing written\n")
-    assert re.fullmatch(r"(stopped after [\d,]+ rows read \([\d,]+ qualified, 0 rejected\)\n)?", err.split("\n", 1)[1])
+    assert re.fullmatch(r"(stopped after [\d,]+ rows read \([\d,]+ qualified, 0 rejected\)\n)?" + re.escape(f"{out}: cannot write: {os.strerror(errno.ENOSPC)}; nothing written\n"), err), err
     assert out.read_text() == "previous\n"
     assert leftovers(tmp_path) == []
 
@@ -168,7 +168,7 @@ def test_item2_standard_output_on_a_full_disk_is_an_output_error(r_rules: str, t
             [sys.executable, "-m", "leadspec", "qualify", r_rules, str(tmp_path / "in.csv"), *AS_OF], stdout=full, stderr=subprocess.PIPE, text=True, timeout=120
         )
     assert proc.returncode == 2, proc.stderr
-    assert proc.stderr.startswith("-: cannot write: No space left on device")
+    assert re.search(r"^-: cannot write: No space left on device", proc.stderr, re.MULTILINE), proc.stderr
     assert "Traceback" not in proc.stderr and "cannot read" not in proc.stderr
 
 
@@ -645,12 +645,12 @@ def test_review3_a_corrupt_gzip_input_is_exit_2_and_nothing_written(r_rules: str
     out.write_text("previous\n")
     code, _, err = cli("qualify", r_rules, str(source), "-o", str(out), *AS_OF)
     assert code == 2 and "Traceback" not in err
-    first, second = err.splitlines()
+    second, first = err.splitlines()
     assert first == f"{source}: cannot read: the compressed data is corrupt (Error -3 while decompressing data: invalid stored block lengths); nothing written"
     assert re.fullmatch(r"stopped after [\d,]+ rows read \([\d,]+ qualified, 0 rejected\)", second), second
     assert out.read_text() == "previous\n" and leftovers(tmp_path) == []
     code, _, err = cli("diff", r_rules, r_rules, "--leads", str(source), *AS_OF)
-    assert code == 2 and err.startswith(f"{source}: cannot read: the compressed data is corrupt")
+    assert code == 2 and err.startswith(f"{source}: cannot read: the compressed data is corrupt") and "Traceback" not in err
 
 
 def test_review4_resync_never_takes_an_object_inside_a_broken_element_for_a_lead(r_rules: str, tmp_path: Path) -> None:
@@ -690,8 +690,8 @@ def test_review5_output_closed_early_keeps_no_rejects_file_and_is_not_exit_0(r_r
     code = run(["qualify", r_rules, str(source), "--rejects", str(rejects), *AS_OF], stdout=out, stderr=err, stdin=io.StringIO())
     assert code == 141
     lines = err.getvalue().splitlines()
-    assert re.fullmatch(r"output closed after \d+ rows; stopped", lines[0]), lines
-    assert re.fullmatch(r"stopped after [\d,]+ rows read \(\d+ qualified, \d+ rejected\)", lines[1]), lines
+    assert re.fullmatch(r"stopped after [\d,]+ rows read \(\d+ qualified, \d+ rejected\)", lines[0]), lines
+    assert re.fullmatch(r"output closed after \d+ rows; stopped", lines[1]), lines
     assert lines[2:] == [f"{rejects}: nothing written (the run did not finish)"]
     assert rejects.read_text() == "previous\n" and leftovers(tmp_path) == []
 

@@ -321,7 +321,7 @@ class _Tally:
         self.read = self.written = self.rejected = 0
 
     def line(self) -> str:
-        """How far the run got (empty before a batch of rows was done)."""
+        """How far the run got, said before why it stopped (empty before a batch of rows was done)."""
         if not self.read:
             return ""
         read = f"{self.read:,} row{'s' if self.read != 1 else ''}"
@@ -420,11 +420,11 @@ def qualify(
     try:
         return _qualify(ruleset, input, fmt, output, output_format, details, moment, strict, rejects, jobs, allow_missing_columns, names, io, tally)
     except KeyboardInterrupt:
-        io.err.write("interrupted: nothing written\n" + tally.line())
+        io.err.write(tally.line() + "interrupted: nothing written\n")
         return 130
     except _Terminated as exc:
         signum = exc.args[0] if exc.args else signal.SIGTERM
-        io.err.write(f"{'hung up' if signum != signal.SIGTERM else 'terminated'}: nothing written\n" + tally.line())
+        io.err.write(tally.line() + f"{'hung up' if signum != signal.SIGTERM else 'terminated'}: nothing written\n")
         return 128 + signum
     finally:
         for signum, handler in previous.items():
@@ -494,13 +494,13 @@ def _qualify(
             sinks.clear()
         return code
     except OutputError as exc:
-        io.err.write(f"{exc}; {'the output is incomplete' if exc.path == '-' else 'nothing written'}\n" + tally.line())
+        io.err.write(tally.line() + f"{exc}; {'the output is incomplete' if exc.path == '-' else 'nothing written'}\n")
         return EXIT_USAGE
     except READ_ERRORS as exc:  # unreadable, a truncated or corrupt .gz, not UTF-8
-        io.err.write(read_error(input, exc) + ("; nothing written\n" if sinks else "\n") + tally.line())
+        io.err.write(tally.line() + read_error(input, exc) + ("; nothing written\n" if sinks else "\n"))
         return EXIT_USAGE
     except BrokenProcessPool as exc:
-        io.err.write(f"a worker process stopped unexpectedly ({exc}); nothing written\n" + tally.line())
+        io.err.write(tally.line() + f"a worker process stopped unexpectedly ({exc}); nothing written\n")
         return EXIT_USAGE
     finally:
         for each in sinks:  # not committed: the destination keeps what it had
@@ -586,8 +586,9 @@ def _run(
         number, line, name = exc.args
         option = {names[0]: "--stage-column", names[1]: "--reasons-column", names[2]: "--details-column"}[name]
         io.err.write(
-            f"{input}:{line}: row {read + number} has a key {name!r}, which qualify adds; it is never overwritten: "
-            f"name the added key with {option} NAME (e.g. {option} leadspec_{name}); nothing written\n" + tally.line()
+            tally.line()
+            + f"{input}:{line}: row {read + number} has a key {name!r}, which qualify adds; it is never overwritten: "
+            f"name the added key with {option} NAME (e.g. {option} leadspec_{name}); nothing written\n"
         )
         return EXIT_USAGE
     except OutputError as exc:
@@ -595,8 +596,8 @@ def _run(
             closed = f"output closed after {written:,} row{'s' if written != 1 else ''}" if sink.path == "-" else "standard output (--rejects -) closed"
             files = [each.path for each in (sink, reject_sink) if each is not None and each.path != "-"]
             io.err.write(
-                f"{closed}; stopped\n"
-                + tally.line()
+                tally.line()
+                + f"{closed}; stopped\n"
                 + "".join(f"{path}: nothing written (the run did not finish)\n" for path in files)
             )
             return EXIT_CLOSED
