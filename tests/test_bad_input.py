@@ -120,8 +120,8 @@ def not_utf8(work: Path) -> Seen:
     return Seen(code, out, err)
 
 
-def terminated(work: Path) -> Seen:
-    """SIGTERM while qualify waits for more input (a named pipe): the previous output stays."""
+def terminated(work: Path, sig: int = signal.SIGTERM) -> Seen:
+    """A signal while qualify waits for more input (a named pipe): the previous output stays."""
     rules, _ = files(work)
     fifo = work / "in.csv"
     fifo.unlink()
@@ -139,11 +139,58 @@ def terminated(work: Path) -> Seen:
         while not any(p.name.endswith(".tmp") for p in work.iterdir()) and time.monotonic() < deadline:
             time.sleep(0.05)  # the temporary output exists: the run has started
         time.sleep(0.3)
-        proc.send_signal(signal.SIGTERM)
+        proc.send_signal(sig)
         out, err = proc.communicate(timeout=60)
     assert read(work / "out.csv") == "yesterday\n"
     no_temporary_files(work)
     return Seen(proc.returncode, out, err)
+
+
+def hung_up(work: Path) -> Seen:
+    return terminated(work, signal.SIGHUP)
+
+
+def corrupt_gzip(work: Path) -> Seen:
+    import zlib
+
+    rules, _ = files(work)
+    packer = zlib.compressobj(wbits=31)
+    data = packer.compress((CSV + "120,DE,a,01/02/2026\n" * 5000).encode()) + packer.flush(zlib.Z_FULL_FLUSH)
+    (work / "in.csv.gz").write_bytes(data + b"\x00\x05\x00\x00\x00hello")  # a stored block whose length check fails
+    (work / "out.csv").write_text("yesterday\n")
+    code, out, err = cli("qualify", rules, work / "in.csv.gz", "-o", work / "out.csv")
+    assert read(work / "out.csv") == "yesterday\n"
+    no_temporary_files(work)
+    return Seen(code, out, err)
+
+
+class _ClosedAfter(io.StringIO):
+    """Standard output whose reader goes away after ``limit`` characters (`| head`)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__()
+        self.limit = limit
+
+    def write(self, text: str) -> int:
+        if self.tell() + len(text) > self.limit:
+            raise BrokenPipeError(32, "Broken pipe")
+        return super().write(text)
+
+
+def output_closed_early(work: Path) -> Seen:
+    rules, data = files(work, data=CSV + "120,DE,a,01/02/2026\nmany,DE,,\n" * 3000)
+    (work / "r.jsonl").write_text("yesterday\n")
+    out, err = _ClosedAfter(500), io.StringIO()
+    code = run(["qualify", str(rules), str(data), "--strict", "--rejects", str(work / "r.jsonl")], stdout=out, stderr=err, stdin=io.StringIO())
+    assert read(work / "r.jsonl") == "yesterday\n"  # not replaced by a part of the rejects
+    no_temporary_files(work)
+    return Seen(code, err.getvalue())
+
+
+def rejects_to_stdout_without_output(work: Path) -> Seen:
+    rules, data = files(work)
+    code, out, err = cli("qualify", rules, data, "--rejects", "-")
+    return Seen(code, out, err)
 
 
 # -- qualify: records that cannot be read ---------------------------------------------------------
@@ -189,6 +236,18 @@ def json_lone_surrogate(work: Path) -> Seen:
 def json_array_bad_element(work: Path) -> Seen:
     seen = qualify_rejects(work, '[{"employees": 60}, {"employees": 6 0}, {"employees": 70}]', "in.json")
     assert '"employees": 70' in seen.text  # read on after the broken element
+    return seen
+
+
+def json_long_number(work: Path) -> Seen:
+    return qualify_rejects(work, '[{"employees": 60}, {"employees": ' + "1" * 5000 + '}, {"employees": 70}]', "in.json")
+
+
+def json_element_with_objects_inside(work: Path) -> Seen:
+    broken = '{"employees": 80, "history": [{"employees": 90}, {"employees": 95}], "title": undefined}'
+    seen = qualify_rejects(work, '[{"employees": 60},\n' + broken + ',\n{"employees": 70}]', "in.json")
+    written = [json.loads(line)["employees"] for line in seen.text.splitlines() if line.startswith('{"employees"')]
+    assert written == [60, 70]  # nothing from inside the broken element became a lead
     return seen
 
 
@@ -299,6 +358,26 @@ def rules_too_many_criteria(work: Path) -> Seen:
     return check(work, RULES.replace("    when: employees >= 50\n", "    all:\n" + "".join(f"      - c{i}: employees > {i}\n" for i in range(2001))))
 
 
+def rules_too_many_operators(work: Path) -> Seen:
+    sums = "".join(f"      - c{i}: " + " + ".join(["employees"] * 95) + f" > {i}\n" for i in range(300))
+    return check(work, RULES.replace("    when: employees >= 50\n", "    all:\n" + sums))
+
+
+def rules_huge_number(work: Path) -> Seen:
+    return check(work, RULES.replace("employees: {type: integer, min: 0}", "employees: {type: integer, min: 0, default: 0x" + "f" * 4000 + "}"))
+
+
+def rules_stream(work: Path) -> Seen:
+    with pytest.raises(leadspec.RulesError) as info:
+        leadspec.load("/dev/zero")
+    code, out, err = cli("check", "/dev/zero")
+    return Seen(code, out, err, str(info.value))
+
+
+def rules_format_never_matches(work: Path) -> Seen:
+    return check(work, RULES.replace('"%d/%m/%Y"', '"%G"'))
+
+
 def rules_too_large(work: Path) -> Seen:
     return check(work, RULES + "#" * (1 << 20))
 
@@ -310,6 +389,10 @@ SCENARIOS: dict[str, Callable[[Path], Seen]] = {
     "the input is cut short": truncated_gzip,
     "the input is not UTF-8": not_utf8,
     "the run is stopped": terminated,
+    "the terminal is closed": hung_up,
+    "a `.gz` is corrupt": corrupt_gzip,
+    "standard output closes early": output_closed_early,
+    "`--rejects -` without `-o`": rejects_to_stdout_without_output,
     "a CSV row has too many values": csv_long_row,
     "a CSV row has too few values": csv_short_row,
     "a CSV quote is never closed": csv_unclosed_quote,
@@ -317,6 +400,8 @@ SCENARIOS: dict[str, Callable[[Path], Seen]] = {
     "JSON nested too deeply": json_deep,
     "half a surrogate pair": json_lone_surrogate,
     "a broken element of a JSON array": json_array_bad_element,
+    "a broken JSON element with objects inside": json_element_with_objects_inside,
+    "a JSON number too long": json_long_number,
     "NaN or Infinity in JSON input": nan_in_json,
     "a bad value": bad_value,
     "a bad value with `--strict`": bad_value_strict,
@@ -336,6 +421,10 @@ SCENARIOS: dict[str, Callable[[Path], Seen]] = {
     "text repeated a fractional number of times": rules_text_times_float,
     "too many criteria": rules_too_many_criteria,
     "a rule file over 1 MiB": rules_too_large,
+    "a rule file that is a stream": rules_stream,
+    "a huge number in the YAML": rules_huge_number,
+    "too many operators in a file": rules_too_many_operators,
+    "a date format that never matches": rules_format_never_matches,
 }
 
 
@@ -359,8 +448,10 @@ def test_every_row_has_a_scenario_and_every_scenario_a_row() -> None:
 
 @pytest.mark.parametrize("fault, exit_code, what", table(), ids=[row[0] for row in table()])
 def test_the_page_says_what_happens(fault: str, exit_code: str, what: str, tmp_path: Path) -> None:
-    if fault == "the run is stopped" and not hasattr(os, "mkfifo"):
+    if fault in ("the run is stopped", "the terminal is closed") and not hasattr(os, "mkfifo"):
         pytest.skip("needs a named pipe")
+    if fault == "a rule file that is a stream" and not os.path.exists("/dev/zero"):
+        pytest.skip("needs /dev/zero")
     seen = SCENARIOS[fault](tmp_path)
     assert str(seen.code) == exit_code, seen.text
     quoted = re.findall(r"`([^`]+)`", what)
