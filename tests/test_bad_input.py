@@ -378,6 +378,14 @@ def rules_format_never_matches(work: Path) -> Seen:
     return check(work, RULES.replace('"%d/%m/%Y"', '"%G"'))
 
 
+def rules_tag_that_does_not_fit(work: Path) -> Seen:
+    return check(work, RULES.replace("name: bad-input", "name: bad-input\nversion: !!bool maybe"))
+
+
+def rules_too_many_nodes(work: Path) -> Seen:
+    return check(work, RULES + "lists:\n  domains: [" + ",".join(["a"] * 500_000) + "]\n")
+
+
 def rules_too_large(work: Path) -> Seen:
     return check(work, RULES + "#" * (1 << 20))
 
@@ -422,6 +430,8 @@ SCENARIOS: dict[str, Callable[[Path], Seen]] = {
     "too many criteria": rules_too_many_criteria,
     "a rule file over 1 MiB": rules_too_large,
     "a rule file that is a stream": rules_stream,
+    "a YAML value that does not fit its tag": rules_tag_that_does_not_fit,
+    "a YAML document of too many nodes": rules_too_many_nodes,
     "a huge number in the YAML": rules_huge_number,
     "too many operators in a file": rules_too_many_operators,
     "a date format that never matches": rules_format_never_matches,
