@@ -764,3 +764,44 @@ def test_review4_text_after_an_element_makes_it_one_broken_element(r_rules: str,
     assert [json.loads(line)["id"] for line in out.splitlines()] == ["1", "3"]
     [reject] = [json.loads(line) for line in rejects.read_text().splitlines()]
     assert (reject["row"], reject["record"], reject["reason"]) == (2, '{"id": "2"} {"oops": 1}', "invalid JSON: '{' after the end of the element")
+
+
+# -- CLI-3 findings on messy real exports --------------------------------------------------------------------
+def test_finding1_a_stopped_jobs_2_run_always_ends_cleanly(r_rules: str, tmp_path: Path) -> None:
+    """Finding 1 (and 9): SIGTERM or Ctrl-C on --jobs 2 sometimes hung for ever after 'nothing written'
+    (the executor's threads blocked on a pipe a killed worker half wrote), or printed 'Exception ignored
+    in: <module 'threading'>... KeyboardInterrupt' or a stray 'Process ForkProcess-2:'. The signal is sent
+    as `timeout` and a terminal's Ctrl-C send it: to qualify, and to its whole process group (the workers
+    too; qualify gets it twice). Ten stops at different moments: each ends within its deadline, with its
+    exit code and no traceback."""
+    source = tmp_path / "big.csv"
+    with open(source, "w") as handle:
+        handle.write("id,employees,note\n")
+        for start in range(0, 300_000, 10_000):
+            handle.write("".join(f"{i},{i % 500},note {i}\n" for i in range(start, start + 10_000)))
+    out = tmp_path / "out.csv"
+    for attempt in range(10):
+        sig, code = (signal.SIGINT, 130) if attempt % 2 else (signal.SIGTERM, 143)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "leadspec", "qualify", r_rules, str(source), "-o", str(out), "--jobs", "2", "--details", *AS_OF],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True,
+        )
+        wanted = 1 + 400_000 * (attempt % 5)  # stopped at different points of the run
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and proc.poll() is None:
+            if any(p.name.endswith(".tmp") and p.stat().st_size >= wanted for p in tmp_path.iterdir() if p.exists()):
+                break
+            time.sleep(0.01)
+        assert proc.poll() is None, "the run ended before it could be stopped: make the input bigger"
+        proc.send_signal(sig)
+        os.killpg(proc.pid, sig)
+        try:
+            _, stderr = proc.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
+            pytest.fail(f"attempt {attempt}: qualify --jobs 2 hung after {signal.Signals(sig).name}")
+        assert proc.returncode == code, (attempt, stderr)
+        assert stderr.endswith("nothing written\n"), (attempt, stderr)
+        assert not any(word in stderr for word in ("Traceback", "Exception ignored", "Process ForkProcess")), (attempt, stderr)
+        assert not out.exists() and leftovers(tmp_path) == []

@@ -19,8 +19,6 @@ import sys
 import threading
 import time
 from collections import Counter, deque
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from datetime import datetime, timezone
 from typing import IO, Any, Iterable, Iterator, NamedTuple
 
@@ -76,14 +74,19 @@ def _worker_setup(parent: int, *setup: Any) -> None:
     """A worker process: interrupted by its parent only (the parent cleans up and ends it), and ended with it.
 
     SIGINT (a Ctrl-C reaches the whole process group) is left to the
-    parent; SIGTERM and SIGHUP end the worker. When the parent dies
-    without ending its workers (SIGKILL, a crash), Linux ends them too
-    (:func:`_die_with_parent`); a worker never outlives its run.
+    parent; SIGTERM and SIGHUP end the worker at once, silently. The
+    worker is started with these signals blocked (see :class:`_Pool`) and
+    unblocks them only once they are set so: a signal in between cannot run
+    the parent's handlers here. When the parent dies without ending its
+    workers (SIGKILL, a crash), Linux ends them too (:func:`_die_with_parent`);
+    a worker never outlives its run.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     if hasattr(signal, "SIGHUP"):
         signal.signal(signal.SIGHUP, signal.SIG_DFL)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS + [signal.SIGINT])
     _die_with_parent(parent)
     _setup(*setup)
 
@@ -179,21 +182,159 @@ def _work(unit: tuple[Any, ...]) -> Done:
     return Done(joiner.join(texts), dict(stages), with_issues, rejects, read, dict(issues), [w[0] for w in watched] if evaluated else None)
 
 
-def _outcome(unit: tuple[Any, ...], future: Any) -> Done:
-    """What a worker made of ``unit``; done here instead when it could not cross between the processes.
+class WorkerDied(Exception):
+    """A worker process ended before giving back its work (killed, out of memory): the run stops."""
 
-    A unit or its result that cannot be pickled (a JSON value nested a few
-    hundred levels deep: pickle recurses where json does not) fails in the
-    hand-off, not in the work; this process then does the same work, so
-    ``--jobs 2`` gives what ``--jobs 1`` gives. A worker that died
-    (BrokenProcessPool) and a refused key (NameClash) stop the run.
+
+def _worker_main(tasks: Any, results: Any, parent: int, setup: tuple[Any, ...]) -> None:
+    """A worker's loop: a pickled unit in, ``("done", Done)`` out, until its task pipe closes.
+
+    A unit or a result that cannot cross between the processes (a JSON
+    value nested a few hundred levels deep: pickle recurses where json does
+    not) is sent back as ``("redo",)``: the parent does that unit itself, so
+    ``--jobs 2`` gives what ``--jobs 1`` gives. A refused key comes back as
+    ``("clash", args)``. Results are sent by a thread of their own, so the
+    worker always reads its next unit and the parent never waits on a
+    worker that waits on it.
     """
-    try:
-        return future.result()  # type: ignore[no-any-return]
-    except (BrokenProcessPool, NameClash):
-        raise
-    except Exception:
-        return _work(unit)
+    import queue
+
+    _worker_setup(parent, *setup)
+    outbox: queue.SimpleQueue[Any] = queue.SimpleQueue()
+
+    def send() -> None:
+        while True:
+            item = outbox.get()
+            if item is None:
+                return
+            try:
+                results.send_bytes(item)
+            except OSError:  # the parent is gone or stopped reading: nothing left to do
+                return
+
+    sender = threading.Thread(target=send, daemon=True)
+    sender.start()
+    from multiprocessing.reduction import ForkingPickler
+
+    while True:
+        try:
+            data = tasks.recv_bytes()
+        except (EOFError, OSError):
+            break
+        try:
+            unit = ForkingPickler.loads(data)
+            reply: Any = ("done", _work(unit))
+        except NameClash as exc:
+            reply = ("clash", exc.args)
+        except Exception:  # a unit too deep to unpickle, or anything else: the parent does it again itself
+            reply = ("redo",)
+        try:
+            payload = ForkingPickler.dumps(reply)
+        except Exception:  # a result too deep to pickle
+            payload = ForkingPickler.dumps(("redo",))
+        outbox.put(payload)
+    outbox.put(None)
+    sender.join()
+
+
+class _Pool:
+    """``jobs`` worker processes, each with a task pipe and a result pipe; units go round and come back in order.
+
+    Built on plain processes and pipes, with no thread that the interpreter
+    joins at exit: :meth:`close` kills the workers and waits for them (a
+    bounded wait), so a run stopped at any moment (Ctrl-C, SIGTERM, a full
+    disk) ends at once. Units are pickled here and handed to one daemon
+    thread that writes them to the workers' pipes, so this process keeps
+    reading results while a worker is busy.
+    """
+
+    def __init__(self, jobs: int, setup: tuple[Any, ...]) -> None:
+        import queue
+
+        context = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
+        self.workers: list[tuple[Any, Any, Any]] = []  # (process, task writer, result reader)
+        self._outbox: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        masked = hasattr(signal, "pthread_sigmask")
+        if masked:  # a worker starts with the stop signals blocked and unblocks them once set (no parent handler runs there)
+            before = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS + [signal.SIGINT])
+        try:
+            for _ in range(jobs):
+                task_reader, task_writer = context.Pipe(duplex=False)
+                result_reader, result_writer = context.Pipe(duplex=False)
+                process = context.Process(target=_worker_main, args=(task_reader, result_writer, os.getpid(), setup), daemon=True)
+                try:
+                    process.start()
+                finally:
+                    task_reader.close()  # the worker's ends: closed here, so a dead worker is an EOF / a broken pipe
+                    result_writer.close()
+                self.workers.append((process, task_writer, result_reader))
+        except BaseException:
+            self.close()
+            raise
+        finally:
+            if masked:
+                signal.pthread_sigmask(signal.SIG_SETMASK, before)
+        self._feeder = threading.Thread(target=self._feed, daemon=True)
+        self._feeder.start()
+
+    def _feed(self) -> None:
+        while True:
+            item = self._outbox.get()
+            if item is None:
+                return
+            connection, data = item
+            try:
+                connection.send_bytes(data)
+            except Exception:  # a worker that died (its result is found missing), or the pool closing
+                pass
+
+    def submit(self, number: int, unit: tuple[Any, ...]) -> bool:
+        """Send unit ``number`` to its worker; False when it cannot be pickled (do it here)."""
+        from multiprocessing.reduction import ForkingPickler
+
+        try:
+            data = ForkingPickler.dumps(unit)
+        except Exception:
+            return False
+        self._outbox.put((self.workers[number % len(self.workers)][1], data))
+        return True
+
+    def result(self, number: int) -> tuple[Any, ...]:
+        """The reply to unit ``number``; WorkerDied when its worker ended first."""
+        from multiprocessing.connection import wait
+        from multiprocessing.reduction import ForkingPickler
+
+        process, _, reader = self.workers[number % len(self.workers)]
+        while True:
+            ready = wait([reader, process.sentinel])
+            if reader in ready or reader.poll():
+                try:
+                    return ForkingPickler.loads(reader.recv_bytes())  # type: ignore[no-any-return]
+                except (EOFError, OSError):
+                    pass
+            elif not ready:
+                continue
+            raise WorkerDied(f"worker {process.pid} ended with exit code {process.exitcode}")
+
+    def close(self) -> None:
+        """Kill the workers and wait for them (at most a few seconds): nothing is left running or blocking the exit."""
+        self._outbox.put(None)
+        for process, writer, reader in self.workers:
+            if process.pid is not None and process.exitcode is None:
+                try:
+                    process.kill()  # SIGKILL: a worker has nothing to save, and prints nothing
+                except OSError:
+                    pass
+        for process, _, _ in self.workers:
+            if process.pid is not None:
+                process.join(5)
+        feeder = getattr(self, "_feeder", None)
+        if feeder is not None:  # its worker dead, a write fails at once (broken pipe); a daemon thread in any case
+            feeder.join(5)
+        for _, writer, reader in self.workers:
+            writer.close()
+            reader.close()
+        self.workers = []
 
 
 def _units(reader: Any, fmt: str, source: IO[str], rows: Iterator[Row] | None, jobs: int) -> Iterator[tuple[Any, ...]]:
@@ -220,32 +361,39 @@ def _units(reader: Any, fmt: str, source: IO[str], rows: Iterator[Row] | None, j
 def _results(units: Iterator[tuple[Any, ...]], jobs: int, setup: tuple[Any, ...]) -> Iterator[Done]:
     """Processed units in input order; at most IN_FLIGHT × jobs units in memory.
 
-    A worker that dies (killed, out of memory) raises BrokenProcessPool
-    instead of leaving the run waiting for it; on any failure the workers
-    are stopped.
+    A worker that dies (killed, out of memory) raises WorkerDied instead
+    of leaving the run waiting for it; however the run ends, the workers
+    are killed and waited for before this generator returns.
     """
     if jobs <= 1:
         _setup(*setup)
         for unit in units:
             yield _work(unit)
         return
-    _setup(*setup)  # for a unit done here (see _outcome)
-    context = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
-    pool = ProcessPoolExecutor(jobs, mp_context=context, initializer=_worker_setup, initargs=(os.getpid(), *setup))
+    _setup(*setup)  # for a unit done here (see _worker_main)
+    pool = _Pool(jobs, setup)
     try:
-        pending: deque[tuple[tuple[Any, ...], Any]] = deque()
-        for unit in units:
-            pending.append((unit, pool.submit(_work, unit)))
+        pending: deque[tuple[int, tuple[Any, ...], bool]] = deque()
+        for number, unit in enumerate(units):
+            pending.append((number, unit, pool.submit(number, unit)))
             if len(pending) >= IN_FLIGHT * jobs:
-                yield _outcome(*pending.popleft())
+                yield _outcome(pool, *pending.popleft())
         while pending:
-            yield _outcome(*pending.popleft())
-    except BaseException:
-        for process in list((getattr(pool, "_processes", None) or {}).values()):
-            process.terminate()
-        pool.shutdown(wait=False, cancel_futures=True)
-        raise
-    pool.shutdown()
+            yield _outcome(pool, *pending.popleft())
+    finally:  # the end, a failure, a stop signal, or the consumer closing this generator
+        pool.close()
+
+
+def _outcome(pool: _Pool, number: int, unit: tuple[Any, ...], sent: bool) -> Done:
+    """What a worker made of ``unit``, or this process when it could not cross between them (see _worker_main)."""
+    if not sent:
+        return _work(unit)
+    reply = pool.result(number)
+    if reply[0] == "done":
+        return reply[1]  # type: ignore[no-any-return]
+    if reply[0] == "clash":
+        raise NameClash(*reply[1])
+    return _work(unit)
 
 
 # -- the command ------------------------------------------------------------------------
@@ -303,7 +451,12 @@ class _Terminated(BaseException):
     """SIGTERM or SIGHUP, raised where the run is so that the output is cleaned up (``args[0]``: the signal)."""
 
 
-def _on_sigterm(signum: int, frame: Any) -> None:
+def _on_stop(signum: int, frame: Any) -> None:
+    """The first stop signal stops the run; those after it (a second Ctrl-C, `timeout` signalling the process and its group) are ignored while it cleans up."""
+    for each in STOP_SIGNALS + [signal.SIGINT]:
+        signal.signal(each, signal.SIG_IGN)
+    if signum == signal.SIGINT:
+        raise KeyboardInterrupt
     raise _Terminated(signum)
 
 
@@ -413,9 +566,12 @@ def qualify(
     fmt = input_format or (format_of(input) if input != "-" else None)
     if input != "-" and fmt is None:
         raise click.UsageError(f"cannot tell the format of {input!r} from its name; use --input-format csv|jsonl|json")
-    previous = {}
-    if threading.current_thread() is threading.main_thread():
-        previous = {signum: signal.signal(signum, _on_sigterm) for signum in STOP_SIGNALS}
+    previous: dict[int, Any] = {}
+    if threading.current_thread() is threading.main_thread():  # a signal ignored when qualify starts (nohup) stays ignored
+        for signum in STOP_SIGNALS + [signal.SIGINT]:
+            handler = signal.getsignal(signum)
+            if handler is not signal.SIG_IGN and (signum != signal.SIGINT or handler is signal.default_int_handler):
+                previous[signum] = signal.signal(signum, _on_stop)
     tally = _Tally()
     try:
         return _qualify(ruleset, input, fmt, output, output_format, details, moment, strict, rejects, jobs, allow_missing_columns, names, io, tally)
@@ -499,7 +655,7 @@ def _qualify(
     except READ_ERRORS as exc:  # unreadable, a truncated or corrupt .gz, not UTF-8
         io.err.write(tally.line() + read_error(input, exc) + ("; nothing written\n" if sinks else "\n"))
         return EXIT_USAGE
-    except BrokenProcessPool as exc:
+    except WorkerDied as exc:
         io.err.write(tally.line() + f"a worker process stopped unexpectedly ({exc}); nothing written\n")
         return EXIT_USAGE
     finally:
@@ -553,9 +709,10 @@ def _run(
     stopped: tuple[int, int] | None = None
     progress = _Progress(io.err)
     units = _units(reader, in_fmt, source, rows, jobs)
+    results = _results(units, jobs, (ruleset, writer, as_of, strict, header, json_columns))
     try:
         sink.write(writer.start())
-        for done in _results(units, jobs, (ruleset, writer, as_of, strict, header, json_columns)):
+        for done in results:
             tally.read += done.read  # before the writes: a stop while writing says how far the run got
             tally.rejected += len(done.rejects)
             tally.written += done.read - len(done.rejects)
@@ -603,6 +760,7 @@ def _run(
             return EXIT_CLOSED
         raise
     finally:
+        results.close()  # workers ended now, whatever stopped the run (not when the generator is collected)
         progress.done()
     io.err.write(_summary(ruleset, read, written, rejected, stages, with_issues, issues, absent))
     if stopped is not None:
