@@ -488,7 +488,7 @@ def test_item17_a_huge_json_line_and_a_wide_header_are_read_whole(r_rules: str, 
     wide = tmp_path / "wide.csv"
     wide.write_text(",".join(header) + "\n" + ",".join(["1", "100", "a"] + ["v"] * 50_001) + "\n")
     code, out, err = cli("qualify", r_rules, str(wide), "--output-format", "jsonl", *AS_OF)
-    assert code == 2 and "columns 'c7' appear twice in the header" in err
+    assert code == 2 and "column 'c7' appears more than once in the header" in err
 
 
 # -- item 21: standard input reads as a file does; JSON written is valid JSON -----------------------------------
@@ -805,3 +805,75 @@ def test_finding1_a_stopped_jobs_2_run_always_ends_cleanly(r_rules: str, tmp_pat
         assert stderr.endswith("nothing written\n"), (attempt, stderr)
         assert not any(word in stderr for word in ("Traceback", "Exception ignored", "Process ForkProcess")), (attempt, stderr)
         assert not out.exists() and leftovers(tmp_path) == []
+
+
+def test_finding2_a_duplicated_column_the_rules_read_is_refused(r_rules: str, tmp_path: Path) -> None:
+    """Finding 2: with two `note` columns the last one was read silently (`x` in the first, empty in the second: passed)."""
+    source = tmp_path / "in.csv"
+    source.write_text("id,note,employees,note\n1,x,100,\n")
+    out = tmp_path / "out.csv"
+    code, _, err = cli("qualify", r_rules, str(source), "-o", str(out), *AS_OF)
+    assert code == 2 and not out.exists()
+    assert (
+        f"{source}: column 'note' appears twice in the header (columns 2 and 4): leadspec cannot tell which one the rules mean; rename one\n"
+    ) in err
+    assert err.endswith(f"{source}: stopped before reading any row\n")
+    source.write_text("id,note,employees,note,note\n1,x,100,,\n")
+    code, _, err = cli("qualify", r_rules, str(source), *AS_OF)
+    assert code == 2 and "column 'note' appears 3 times in the header (columns 2, 4 and 5)" in err
+    source.write_text("id,x,employees,note,x\n1,a,100,n,b\n")  # a duplicated column no field reads: kept, written back as it is
+    code, out_text, err = cli("qualify", r_rules, str(source), *AS_OF)
+    assert code == 0, err
+    assert csv_rows(out_text) == [["id", "x", "employees", "note", "x", "stage", "reasons"], ["1", "a", "100", "n", "b", "icp", csv_rows(out_text)[1][6]]]
+
+
+def test_finding2_a_duplicated_column_of_json_objects_is_refused(nested_rules: str, tmp_path: Path) -> None:
+    """Finding 2: `account` twice, read as JSON objects for account.sector: which one?"""
+    source = tmp_path / "in.csv"
+    source.write_text('id,account,account\n1,"{""sector"": ""saas"", ""size"": 60}",\n')
+    code, _, err = cli("qualify", nested_rules, str(source), *AS_OF)
+    assert code == 2 and "column 'account' appears twice in the header (columns 2 and 3)" in err
+
+
+def test_finding12_every_header_problem_is_reported_at_once(r_rules: str, tmp_path: Path) -> None:
+    """Finding 12: a clashing 'stage'/'reasons' was reported only once the missing columns were fixed (two runs); 'a column 'stage', 'reasons'' → 'columns'."""
+    source = tmp_path / "in.csv"
+    source.write_text("id,employes,note,stage,reasons,note\n1,100,a,won,x,b\n")
+    code, out, err = cli("qualify", r_rules, str(source), *AS_OF)
+    assert code == 2 and out == ""
+    lines = err.splitlines()
+    assert lines[0] == f"{source}: field 'employees' reads column 'employees', which the header does not have; the closest header is 'employes'"
+    assert lines[1].startswith(f"{source}: column 'note' appears twice in the header (columns 3 and 6)")
+    assert lines[2].startswith(f"{source}: the input has columns 'stage', 'reasons', which qualify adds; it is never overwritten: ")
+    assert lines[3] == f"{source}: stopped before reading any row"
+    assert len(lines) == 4
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_finding3_a_repeated_header_line_is_a_reject(r_rules: str, tmp_path: Path, small_batches: None, jobs: str) -> None:
+    """Finding 3: two exports joined, the second header line was qualified as a lead (exit 0)."""
+    source = tmp_path / "in.csv"
+    source.write_text("id,employees,note\n1,100,a\n2,100,b\nid,employees,note\n3,100,c\n4,100,d\n")
+    rejects = tmp_path / "rejects.jsonl"
+    code, out, err = cli("qualify", r_rules, str(source), "--rejects", str(rejects), "--jobs", jobs, *AS_OF)
+    assert code == 1, err
+    assert [row[0] for row in csv_rows(out)] == ["id", "1", "2", "3", "4"]
+    [reject] = [json.loads(line) for line in rejects.read_text().splitlines()]
+    assert (reject["row"], reject["line"], reject["reason"]) == (3, 4, "the row repeats the header (two exports joined?)")
+    assert reject["text"] == "id,employees,note"
+    assert "5 rows read, 4 written, 1 rejected" in err
+
+
+def test_finding15_a_trailing_delimiter_is_hinted_at(r_rules: str, tmp_path: Path) -> None:
+    """Finding 15: rows ending in a delimiter the header lacks were rejected `4 values but the header has 3 columns`, with no clue why."""
+    source = tmp_path / "in.csv"
+    source.write_text("id,employees,note\n1,100,a,\n2,100,b,,\n3,100,c,x\n")
+    rejects = tmp_path / "rejects.jsonl"
+    code, out, err = cli("qualify", r_rules, str(source), "--rejects", str(rejects), *AS_OF)
+    assert code == 1
+    reasons = [json.loads(line)["reason"] for line in rejects.read_text().splitlines()]
+    assert reasons == [
+        "4 values but the header has 3 columns; the extra values are empty: a trailing delimiter?",
+        "5 values but the header has 3 columns; the extra values are empty: a trailing delimiter?",
+        "4 values but the header has 3 columns",
+    ]

@@ -326,7 +326,14 @@ class CsvReader:
             number += 1
             if len(values) != width:
                 raw = _strip_eol(text)
-                yield Row(number, line, None, values, f"{len(values)} values but the header has {width} columns", raw=raw)
+                reason = f"{len(values)} values but the header has {width} columns"
+                if len(values) > width and not any(values[width:]):
+                    reason += "; the extra values are empty: a trailing delimiter?"
+                yield Row(number, line, None, values, reason, raw=raw)
+                continue
+            if values == header:  # a second export's header: never a lead
+                raw = _strip_eol(text)
+                yield Row(number, line, None, values, "the row repeats the header (two exports joined?)", raw=raw)
                 continue
             lead = dict(zip(header, values)) if picks is None else {name: values[i] for name, i in picks}
             if nested:

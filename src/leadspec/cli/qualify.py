@@ -419,6 +419,51 @@ def _missing_columns(rules: Any, header: list[str]) -> list[str]:
     return messages
 
 
+def _read_columns(rules: Any, header: list[str]) -> set[str]:
+    """The header's columns that fields read: a source, or the column of JSON objects a nested source is read from."""
+    columns = set(header)
+    read = set()
+    for source in (spec.source or name for name, spec in rules.fields.items()):
+        if source in columns:
+            read.add(source)
+        elif "." in source and source.split(".")[0] in columns:
+            read.add(source.split(".")[0])
+    return read
+
+
+def _duplicated_columns(rules: Any, header: list[str]) -> list[str]:
+    """Messages for columns that fields read and that the header has more than once (which one is meant?).
+
+    A duplicated column that no field reads is no problem: it is written back as it is.
+    """
+    counts = Counter(header)
+    if len(counts) == len(header):
+        return []
+    read = _read_columns(rules, header)
+    messages = []
+    for name in sorted(n for n, count in counts.items() if count > 1 and n in read):
+        places = [str(i) for i, column in enumerate(header, 1) if column == name]
+        times = "twice" if len(places) == 2 else f"{len(places)} times"
+        listed = ", ".join(places[:-1]) + " and " + places[-1]
+        messages.append(f"column {name!r} appears {times} in the header (columns {listed}): leadspec cannot tell which one the rules mean; rename one")
+    return messages
+
+
+def _taken_columns(header: list[str], added: tuple[str, ...], names: tuple[str, str, str]) -> list[str]:
+    """A message when the header has a column named as one qualify adds (it is never overwritten)."""
+    columns = set(header)
+    taken = [name for name in added if name in columns]
+    if not taken:
+        return []
+    option = {names[0]: "--stage-column", names[1]: "--reasons-column", names[2]: "--details-column"}
+    hints = ", ".join(f"{option[name]} NAME" for name in taken)
+    what = f"a column {taken[0]!r}" if len(taken) == 1 else f"columns {', '.join(map(repr, taken))}"
+    return [
+        f"the input has {what}, which qualify adds; it is never overwritten: "
+        f"name the added column{'s' if len(taken) > 1 else ''} with {hints} (e.g. {option[taken[0]]} leadspec_{taken[0]})"
+    ]
+
+
 def _json_columns(rules: Any, header: list[str]) -> list[str]:
     """Columns that hold JSON objects: the first part of a nested source with no column of its own."""
     columns = set(header)
@@ -617,22 +662,14 @@ def _qualify(
             io.err.write(f"{input}: {reader.header_error}\n")
             return EXIT_USAGE
         json_columns: list[str] = []
-        if fmt == "csv":
-            problems = _missing_columns(ruleset, reader.header)
+        if fmt == "csv":  # every header problem at once, before any row is read
+            missing = _missing_columns(ruleset, reader.header)
+            problems = missing + _duplicated_columns(ruleset, reader.header) + _taken_columns(reader.header, names if details else names[:2], names)
             for message in problems:
                 io.err.write(f"{input}: {message}\n")
-            if problems and not allow_missing_columns:
-                io.err.write(f"{input}: stopped before reading any row (--allow-missing-columns goes on anyway)\n")
-                return EXIT_USAGE
-            added = names if details else names[:2]
-            taken = [name for name in added if name in set(reader.header)]
-            if taken:
-                option = {names[0]: "--stage-column", names[1]: "--reasons-column", names[2]: "--details-column"}
-                hints = ", ".join(f"{option[name]} NAME" for name in taken)
-                io.err.write(
-                    f"{input}: the input has a column {', '.join(map(repr, taken))}, which qualify adds; it is never overwritten: "
-                    f"name the added column with {hints} (e.g. {option[taken[0]]} leadspec_{taken[0]})\n"
-                )
+            if len(problems) > len(missing) or (missing and not allow_missing_columns):
+                only_missing = len(problems) == len(missing)
+                io.err.write(f"{input}: stopped before reading any row{' (--allow-missing-columns goes on anyway)' if only_missing else ''}\n")
                 return EXIT_USAGE
             json_columns = _json_columns(ruleset, reader.header)
             reader.columns = _columns(ruleset)
@@ -699,7 +736,8 @@ def _run(
         counts = Counter(header)
         twice = sorted(name for name, n in counts.items() if n > 1)
         if twice:
-            io.err.write(f"{input}: columns {', '.join(map(repr, twice))} appear twice in the header; JSON needs one key per column (write CSV to keep both)\n")
+            what = f"column {twice[0]!r} appears" if len(twice) == 1 else f"columns {', '.join(map(repr, twice))} appear"
+            io.err.write(f"{input}: {what} more than once in the header; JSON needs one key per column (write CSV to keep both)\n")
             return EXIT_USAGE
     writer = Writer(out_fmt, header, details, names)
     stages: Counter[str] = Counter()
