@@ -877,3 +877,36 @@ def test_finding15_a_trailing_delimiter_is_hinted_at(r_rules: str, tmp_path: Pat
         "5 values but the header has 3 columns; the extra values are empty: a trailing delimiter?",
         "4 values but the header has 3 columns",
     ]
+
+
+def test_finding14_standard_input_that_is_the_output_file_is_refused(r_rules: str, tmp_path: Path) -> None:
+    """Finding 14: `qualify R - -o in.csv < in.csv` replaced the input it was reading."""
+    data = "id,employees,note\n" + "".join(f"{i},100,n\n" for i in range(500))
+    source = tmp_path / "in.csv"
+    source.write_text(data)
+    for option, args in (("-o/--output", ["-o", str(source)]), ("--rejects", ["-o", str(tmp_path / "out.csv"), "--rejects", str(source)])):
+        with open(source, "rb") as stdin:
+            proc = subprocess.run([sys.executable, "-m", "leadspec", "qualify", r_rules, "-", *args, *AS_OF], stdin=stdin, capture_output=True, text=True)
+        assert proc.returncode == 2, (args, proc.stderr)
+        assert f"{source}: {option} is the input file (standard input); it would be overwritten while it is read" in proc.stderr
+        assert source.read_text() == data and not (tmp_path / "out.csv").exists()
+    with open(source, "rb") as stdin:  # another file: fine
+        proc = subprocess.run([sys.executable, "-m", "leadspec", "qualify", r_rules, "-", "-o", str(tmp_path / "out.csv"), *AS_OF], stdin=stdin, capture_output=True)
+    assert proc.returncode == 0 and source.read_text() == data
+
+
+def test_finding4_a_stop_after_rows_went_to_standard_output_says_the_output_is_incomplete(r_rules: str, tmp_path: Path, small_batches: None) -> None:
+    """Finding 4: 'nothing written' after 6,000 rows had gone to standard output (a latin-1 byte further on)."""
+    source = tmp_path / "in.csv"
+    source.write_bytes(b"id,employees,note\n" + b"".join(b"%d,100,n\n" % i for i in range(20_000)) + b"20000,100,caf\xe9\n")
+    code, out, err = cli("qualify", r_rules, str(source), *AS_OF)
+    assert code == 2 and len(csv_rows(out)) > 1  # rows were written before the bad byte was met
+    assert "nothing written" not in err
+    assert err.endswith("convert it to UTF-8 (e.g. iconv -f latin1 -t utf-8); the output is incomplete\n"), err
+    rejects = tmp_path / "rejects.jsonl"
+    code, out, err = cli("qualify", r_rules, str(source), "--rejects", str(rejects), *AS_OF)
+    assert code == 2 and err.endswith(f"; the output is incomplete ({rejects} not written)\n"), err
+    code, out, err = cli("qualify", r_rules, str(source), "-o", str(tmp_path / "out.csv"), *AS_OF)
+    assert code == 2 and err.endswith("; nothing written\n") and not (tmp_path / "out.csv").exists()
+    code, out, err = cli("qualify", r_rules, str(source), "-o", str(tmp_path / "out.csv"), "--rejects", "-", *AS_OF)
+    assert code == 2 and err.endswith(f"; nothing written to {tmp_path / 'out.csv'}; the rejects on standard output are incomplete\n"), err

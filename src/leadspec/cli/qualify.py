@@ -15,6 +15,7 @@ import json
 import multiprocessing
 import os
 import signal
+import stat
 import sys
 import threading
 import time
@@ -517,6 +518,16 @@ class _Tally:
 
     def __init__(self) -> None:
         self.read = self.written = self.rejected = 0
+        self.outputs: list[str] = []  # -o's path, then --rejects' (``-``: standard output)
+
+    def lost(self) -> str:
+        """What a stopped run leaves: files are not written; standard output has part of the run (it cannot be taken back)."""
+        files = [path for path in self.outputs if path != "-"]
+        if "-" not in self.outputs:
+            return "nothing written"
+        if self.outputs[0] == "-":
+            return "the output is incomplete" + (f" ({', '.join(files)} not written)" if files else "")
+        return f"nothing written to {', '.join(files)}; the rejects on standard output are incomplete"
 
     def line(self) -> str:
         """How far the run got, said before why it stopped (empty before a batch of rows was done)."""
@@ -532,6 +543,23 @@ def _same_file(a: str, b: str) -> bool:
         return os.path.samefile(a, b)
     except OSError:
         return os.path.realpath(a) == os.path.realpath(b)
+
+
+def _stdin_file(stdin: Any) -> os.stat_result | None:
+    """What standard input is when it is a regular file (``< in.csv``), else None (a pipe, a terminal, a stream without a descriptor)."""
+    try:
+        info = os.fstat(stdin.fileno())
+    except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
+        return None
+    return info if stat.S_ISREG(info.st_mode) else None
+
+
+def _is_file(path: str, info: os.stat_result) -> bool:
+    """Whether ``path`` (through symbolic links) is the file ``info`` describes."""
+    try:
+        return os.path.samestat(os.stat(path), info)
+    except OSError:
+        return False
 
 
 @click.command()
@@ -580,7 +608,7 @@ def qualify(
       leadspec qualify rules/b2b-saas.yaml - --input-format jsonl < leads.jsonl > out.jsonl
       leadspec qualify rules/b2b-saas.yaml leads.csv.gz -o out.csv --strict --rejects rejects.jsonl --jobs 2
 
-    Exit codes: 0 every row written, 1 rows were rejected, 2 usage or input error (nothing written).
+    Exit codes: 0 every row written, 1 rows were rejected, 2 usage or input error (no file written).
     """
     io = streams()
     names = (stage_column, reasons_column, details_column)
@@ -591,9 +619,11 @@ def qualify(
     paths = [("-o/--output", output)] if output != "-" else []
     if rejects:
         paths.append(("--rejects", rejects))
+    stdin_file = _stdin_file(io.inp) if input == "-" else None
     for option, path in paths:
-        if input != "-" and _same_file(input, path):
-            io.err.write(f"{path}: {option} is the input file; it would be overwritten while it is read. Write somewhere else\n")
+        if (input != "-" and _same_file(input, path)) or (stdin_file is not None and _is_file(path, stdin_file)):
+            what = "the input file (standard input)" if input == "-" else "the input file"
+            io.err.write(f"{path}: {option} is {what}; it would be overwritten while it is read. Write somewhere else\n")
             return EXIT_USAGE
     if rejects == "-":  # standard output: only when the leads go elsewhere
         if output == "-":
@@ -621,11 +651,11 @@ def qualify(
     try:
         return _qualify(ruleset, input, fmt, output, output_format, details, moment, strict, rejects, jobs, allow_missing_columns, names, io, tally)
     except KeyboardInterrupt:
-        io.err.write(tally.line() + "interrupted: nothing written\n")
+        io.err.write(tally.line() + f"interrupted: {tally.lost()}\n")
         return 130
     except _Terminated as exc:
         signum = exc.args[0] if exc.args else signal.SIGTERM
-        io.err.write(tally.line() + f"{'hung up' if signum != signal.SIGTERM else 'terminated'}: nothing written\n")
+        io.err.write(tally.line() + f"{'hung up' if signum != signal.SIGTERM else 'terminated'}: {tally.lost()}\n")
         return 128 + signum
     finally:
         for signum, handler in previous.items():
@@ -677,9 +707,11 @@ def _qualify(
         out_fmt = output_format or (format_of(output) if output != "-" else None) or fmt
         sink = Output(output, io.out)  # validated and created beside the destination before a row is read
         sinks.append(sink)
+        tally.outputs.append(output)
         reject_sink = Output(rejects, io.out) if rejects else None  # -: standard output (the leads go to -o FILE)
         if reject_sink is not None:
             sinks.append(reject_sink)
+            tally.outputs.append(rejects or "-")
         code = _run(ruleset, reader, fmt, out_fmt, input, sink, details, moment, strict, reject_sink, jobs, io, source, names, json_columns, tally)
         if code in (EXIT_OK, EXIT_FAILED):  # the run went to the end: only then are the files put in place
             for each in sinks:
@@ -687,13 +719,13 @@ def _qualify(
             sinks.clear()
         return code
     except OutputError as exc:
-        io.err.write(tally.line() + f"{exc}; {'the output is incomplete' if exc.path == '-' else 'nothing written'}\n")
+        io.err.write(tally.line() + f"{exc}; {'the output is incomplete' if exc.path == '-' else tally.lost()}\n")
         return EXIT_USAGE
     except READ_ERRORS as exc:  # unreadable, a truncated or corrupt .gz, not UTF-8
-        io.err.write(tally.line() + read_error(input, exc) + ("; nothing written\n" if sinks else "\n"))
+        io.err.write(tally.line() + read_error(input, exc) + (f"; {tally.lost()}\n" if tally.outputs else "\n"))
         return EXIT_USAGE
     except WorkerDied as exc:
-        io.err.write(tally.line() + f"a worker process stopped unexpectedly ({exc}); nothing written\n")
+        io.err.write(tally.line() + f"a worker process stopped unexpectedly ({exc}); {tally.lost()}\n")
         return EXIT_USAGE
     finally:
         for each in sinks:  # not committed: the destination keeps what it had
@@ -783,7 +815,7 @@ def _run(
         io.err.write(
             tally.line()
             + f"{input}:{line}: row {read + number} has a key {name!r}, which qualify adds; it is never overwritten: "
-            f"name the added key with {option} NAME (e.g. {option} leadspec_{name}); nothing written\n"
+            f"name the added key with {option} NAME (e.g. {option} leadspec_{name}); {tally.lost()}\n"
         )
         return EXIT_USAGE
     except OutputError as exc:
