@@ -910,3 +910,36 @@ def test_finding4_a_stop_after_rows_went_to_standard_output_says_the_output_is_i
     assert code == 2 and err.endswith("; nothing written\n") and not (tmp_path / "out.csv").exists()
     code, out, err = cli("qualify", r_rules, str(source), "-o", str(tmp_path / "out.csv"), "--rejects", "-", *AS_OF)
     assert code == 2 and err.endswith(f"; nothing written to {tmp_path / 'out.csv'}; the rejects on standard output are incomplete\n"), err
+
+
+def test_finding13_rejects_on_standard_error_stop_after_20(r_rules: str) -> None:
+    """Finding 13: without --rejects every reject went to standard error (1,480 lines before the summary)."""
+    text = "id,employees,note\n" + "".join(f"{i},100,n,extra\n" if i % 2 else f"{i},100,n\n" for i in range(100))
+    code, out, err = cli("qualify", r_rules, "-", "--input-format", "csv", *AS_OF, stdin=text)
+    assert code == 1
+    lines = err.splitlines()
+    assert [line.split(": row ")[1].split(" ")[0] for line in lines[:20]] == [str(n) for n in range(2, 41, 2)]
+    assert lines[20] == "... and 30 more rejected rows: pass --rejects FILE to keep them all"
+    assert lines[21].startswith("100 rows read, 50 written, 50 rejected")
+    code, out, err = cli("qualify", r_rules, "-", "--input-format", "csv", *AS_OF, stdin="id,employees,note\n" + "1,2\n" * 20)
+    assert code == 1 and "more rejected rows" not in err and err.count("rejected: ") == 20
+
+
+def test_finding6_gzip_on_standard_input_or_without_gz_in_its_name_is_read(r_rules: str, tmp_path: Path) -> None:
+    """Finding 6: `qualify R - < leads.csv.gz` said 'not UTF-8 ... convert it to UTF-8 (e.g. iconv ...)'. Gzip is known by its first bytes (1f 8b) and read."""
+    text = "id,employees,note\n" + "".join(f"{i},{i},n{i}\n" for i in range(3000))
+    packed = gzip.compress(text.encode())
+    plain_code, plain, _ = cli("qualify", r_rules, "-", *AS_OF, stdin=text)
+    assert plain_code == 0
+    code, out, err = cli("qualify", r_rules, "-", *AS_OF, stdin=byte_stdin(packed))
+    assert (code, out) == (0, plain), err
+    named = tmp_path / "leads.csv"  # gzip without .gz in its name
+    named.write_bytes(packed)
+    code, out, err = cli("qualify", r_rules, str(named), *AS_OF)
+    assert (code, out) == (0, plain), err
+    with open(named, "rb") as stdin:  # a real standard input (a file descriptor)
+        proc = subprocess.run([sys.executable, "-m", "leadspec", "qualify", r_rules, "-", *AS_OF], stdin=stdin, capture_output=True)
+    assert (proc.returncode, proc.stdout.decode()) == (0, plain), proc.stderr
+    jsonl = gzip.compress(b'{"id": "1", "employees": 100, "note": "n"}\n')  # the format is guessed from the decompressed text
+    code, out, err = cli("qualify", r_rules, "-", *AS_OF, stdin=byte_stdin(jsonl))
+    assert code == 0 and json.loads(out)["stage"] == "icp", err

@@ -58,25 +58,40 @@ def format_of(path: str) -> str | None:
 
 
 def open_text(path: str, stdin: IO[str]) -> IO[str]:
-    """A text stream for ``path`` (``-``: standard input; ``.gz``: decompressed).
+    """A text stream for ``path`` (``-``: standard input; gzip-compressed: decompressed).
 
     Standard input is read as a file is: its bytes decoded as strict UTF-8
     (a byte order mark dropped) and lines left as they are (a CSV with
     ``\\r`` line ends reads the same from a file and from a pipe).
+    Gzip-compressed input is known by its first two bytes (1f 8b) and
+    decompressed as it is read, whatever its name: standard input
+    (``< leads.csv.gz``) and a file without ``.gz`` too.
     """
     if path == "-":
+        binary: Any = None
         try:
-            return open(stdin.fileno(), encoding="utf-8-sig", newline="", closefd=False)
+            binary = open(stdin.fileno(), "rb", closefd=False)
         except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
-            pass
-        buffer = getattr(stdin, "buffer", None)
-        if buffer is not None:
-            return io.TextIOWrapper(buffer, encoding="utf-8-sig", newline="")
+            binary = getattr(stdin, "buffer", None)
+        if binary is not None:
+            return _decoded(binary)
         first = stdin.read(1)  # a text stream without bytes (a StringIO): drop a byte order mark
         return _Prefixed("" if first == "\ufeff" else first, stdin)  # type: ignore[return-value]
     if path.endswith(".gz"):
         return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8-sig", newline="")
-    return open(path, encoding="utf-8-sig", newline="")
+    return _decoded(open(path, "rb"))
+
+
+GZIP_MAGIC = b"\x1f\x8b"
+
+
+def _decoded(binary: Any) -> IO[str]:
+    """``binary`` as UTF-8 text; decompressed first when it starts as gzip does."""
+    if not hasattr(binary, "peek"):
+        binary = io.BufferedReader(binary)
+    if binary.peek(2)[:2] == GZIP_MAGIC:
+        binary = gzip.GzipFile(fileobj=binary, mode="rb")
+    return io.TextIOWrapper(binary, encoding="utf-8-sig", newline="")
 
 
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")

@@ -32,6 +32,7 @@ from ._io import FORMATS, CsvReader, JsonlReader, Output, OutputError, Row, Unwr
 BATCH = 2000  # records per unit of work (fewer hand-offs between processes)
 IN_FLIGHT = 4  # batches per worker queued ahead (bounds memory)
 TOP_ISSUES = 10  # data issues listed in the summary
+SHOWN_REJECTS = 20  # rejects listed on standard error without --rejects
 
 # -- the work on one batch (in this process or a worker) -------------------------------
 
@@ -788,14 +789,16 @@ def _run(
             tally.written += done.read - len(done.rejects)
             if done.text:
                 sink.write(writer.separator(written == 0) + done.text)
+            shown = 0  # of this unit's rejects, listed on standard error
             for number, line, reason, original, raw, stop in done.rejects:
                 number += read  # numbers in the unit, from its first row
                 if stop:
                     stopped = (number, line)
                 if reject_sink is not None:
                     reject_sink.write(_reject_line(number, line, reason, original, raw, in_fmt))
-                else:
+                elif rejected + shown < SHOWN_REJECTS:
                     io.err.write(f"{input}:{line}: row {number} rejected: {reason}\n")
+                    shown += 1
             read += done.read
             rejected += len(done.rejects)
             written += done.read - len(done.rejects)
@@ -832,6 +835,8 @@ def _run(
     finally:
         results.close()  # workers ended now, whatever stopped the run (not when the generator is collected)
         progress.done()
+    if reject_sink is None and rejected > SHOWN_REJECTS:
+        io.err.write(f"... and {rejected - SHOWN_REJECTS:,} more rejected row{'s' if rejected - SHOWN_REJECTS != 1 else ''}: pass --rejects FILE to keep them all\n")
     io.err.write(_summary(ruleset, read, written, rejected, stages, with_issues, issues, absent))
     if stopped is not None:
         io.err.write(f"{input}:{stopped[1]}: stopped reading: the rest of the input from row {stopped[0]} cannot be read (it is one rejected row)\n")
