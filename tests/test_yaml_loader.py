@@ -205,8 +205,14 @@ def assert_same(text: str) -> str:
             return "limit first"
     if any(p.code == "key-type" and re.search(r"is read as (dict|list)", p.message) for p in old_problems):
         # a key that is a collection (often an alias): it was spelled with PyYAML's node objects, in the
-        # message, in the key kept in the data and in the paths under it; now with its value
-        assert [(p.code, p.line, p.column) for p in new_problems] == [(p.code, p.line, p.column) for p in old_problems]
+        # message, in the key kept in the data and in the paths under it; now with its value. So two collection
+        # keys that PyYAML spelled alike ({} and [] were both "[]") were duplicates before and are not now, and the
+        # value of the second is read now (with the problems it has) where it was skipped as a duplicate's
+        def located(problems: list[Problem], code: str) -> list[tuple[str, int, int]]:
+            return [(p.code, p.line, p.column) for p in problems if p.code == code]
+
+        assert located(new_problems, "key-type") == located(old_problems, "key-type")
+        assert set(located(new_problems, "duplicate-key")) <= set(located(old_problems, "duplicate-key"))
         assert any(p.code == "key-type" and re.search(r"is a (mapping|list), keys must be text", p.message) for p in new_problems)
         assert (new_data is None) == (old_data is None)
         return "collection key"
