@@ -221,6 +221,21 @@ def csv_unclosed_quote(work: Path) -> Seen:
     return seen
 
 
+def repeated_header(work: Path) -> Seen:
+    return qualify_rejects(work, CSV + CSV)
+
+
+def trailing_delimiter(work: Path) -> Seen:
+    return qualify_rejects(work, CSV + "60,NL,,,\n")
+
+
+def many_rejects_on_stderr(work: Path) -> Seen:
+    rules, data = files(work, data=CSV + "7,DE,a,01/01/2026,surplus\n" * 50)
+    code, out, err = cli("qualify", rules, data, "-o", work / "out.csv")
+    assert err.count("rejected: ") == 20
+    return Seen(code, out, err)
+
+
 def jsonl_bad_line(work: Path) -> Seen:
     return qualify_rejects(work, '{"employees": 60}\nnot json\n{"employees": 70}\n', "in.jsonl")
 
@@ -271,6 +286,29 @@ def stage_column(work: Path) -> Seen:
     code, out, err = cli("qualify", rules, data, "--allow-missing-columns", "-o", work / "out.csv")
     assert not (work / "out.csv").exists()
     return Seen(code, out, err)
+
+
+def duplicated_column(work: Path) -> Seen:
+    rules, data = files(work, data="employees,country,tags,signed,employees\n120,DE,,,\n")
+    code, out, err = cli("qualify", rules, data, "-o", work / "out.csv")
+    assert not (work / "out.csv").exists()
+    return Seen(code, out, err)
+
+
+def stdin_is_the_output(work: Path) -> Seen:
+    rules, data = files(work)
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    with open(data, "rb") as stdin:
+        proc = subprocess.run([sys.executable, "-m", "leadspec", "qualify", str(rules), "-", "-o", str(data)], stdin=stdin, capture_output=True, text=True, env=env, timeout=120)
+    assert read(data) == CSV
+    return Seen(proc.returncode, proc.stdout, proc.stderr)
+
+
+def gzip_without_its_name(work: Path) -> Seen:
+    rules, _ = files(work)
+    (work / "in.csv").write_bytes(gzip.compress(CSV.encode()))
+    code, out, err = cli("qualify", rules, work / "in.csv", "-o", work / "out.csv")
+    return Seen(code, out, err, read(work / "out.csv"))
 
 
 def missing_column(work: Path) -> Seen:
@@ -415,6 +453,12 @@ SCENARIOS: dict[str, Callable[[Path], Seen]] = {
     "a bad value with `--strict`": bad_value_strict,
     "an input column that `qualify` adds": stage_column,
     "a CSV column the rules read is missing": missing_column,
+    "a column the rules read appears twice": duplicated_column,
+    "two exports joined": repeated_header,
+    "a trailing delimiter": trailing_delimiter,
+    "many rejected rows, no `--rejects`": many_rejects_on_stderr,
+    "standard input is the output file": stdin_is_the_output,
+    "a gzip file without `.gz` in its name": gzip_without_its_name,
     "no row has a value for a field": no_value_anywhere,
     "`--as-of` before the rules' windows reach": as_of_too_early,
     "a bad value (Python)": api_bad_value,
