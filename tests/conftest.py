@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import textwrap
 from pathlib import Path
 
@@ -36,3 +37,16 @@ def assert_problems(text: str, *expected: tuple[int, int, str]) -> list[leadspec
     got = [(p.line, p.column, p.code) for p in problems]
     assert got == sorted(expected), "\n".join(str(p) for p in problems)
     return problems
+
+
+class ClosedAfter(io.StringIO):
+    """Standard output whose reader goes away after ``limit`` characters (`| head`)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__()
+        self.limit = limit
+
+    def write(self, text: str) -> int:
+        if self.tell() + len(text) > self.limit:
+            raise BrokenPipeError(32, "Broken pipe")
+        return super().write(text)

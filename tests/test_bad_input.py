@@ -29,7 +29,7 @@ from typing import Callable
 import pytest
 
 import leadspec
-from conftest import ROOT
+from conftest import ROOT, ClosedAfter
 from leadspec.cli import run
 
 PAGE = ROOT / "docs" / "bad-input.md"
@@ -164,23 +164,10 @@ def corrupt_gzip(work: Path) -> Seen:
     return Seen(code, out, err)
 
 
-class _ClosedAfter(io.StringIO):
-    """Standard output whose reader goes away after ``limit`` characters (`| head`)."""
-
-    def __init__(self, limit: int) -> None:
-        super().__init__()
-        self.limit = limit
-
-    def write(self, text: str) -> int:
-        if self.tell() + len(text) > self.limit:
-            raise BrokenPipeError(32, "Broken pipe")
-        return super().write(text)
-
-
 def output_closed_early(work: Path) -> Seen:
     rules, data = files(work, data=CSV + "120,DE,a,01/02/2026\nmany,DE,,\n" * 3000)
     (work / "r.jsonl").write_text("yesterday\n")
-    out, err = _ClosedAfter(500), io.StringIO()
+    out, err = ClosedAfter(500), io.StringIO()
     code = run(["qualify", str(rules), str(data), "--strict", "--rejects", str(work / "r.jsonl")], stdout=out, stderr=err, stdin=io.StringIO())
     assert read(work / "r.jsonl") == "yesterday\n"  # not replaced by a part of the rejects
     no_temporary_files(work)

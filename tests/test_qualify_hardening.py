@@ -24,7 +24,7 @@ import pytest
 
 import leadspec
 from leadspec.cli import run
-from conftest import ROOT
+from conftest import ROOT, ClosedAfter
 
 AS_OF = ["--as-of", "2026-11-01"]
 R_YAML = (
@@ -667,26 +667,13 @@ def test_review4_resync_never_takes_an_object_inside_a_broken_element_for_a_lead
     assert err.startswith("4 rows read, 3 written, 1 rejected")
 
 
-class _ClosedAfter(io.StringIO):
-    """Standard output whose reader goes away after ``limit`` characters (`| head`)."""
-
-    def __init__(self, limit: int) -> None:
-        super().__init__()
-        self.limit = limit
-
-    def write(self, text: str) -> int:
-        if self.tell() + len(text) > self.limit:
-            raise BrokenPipeError(32, "Broken pipe")
-        return super().write(text)
-
-
 def test_review5_output_closed_early_keeps_no_rejects_file_and_is_not_exit_0(r_rules: str, tmp_path: Path, small_batches: None) -> None:
     """Review defect 5: `| head` kept a --rejects file that looked complete, with exit 0 and no counts."""
     source = tmp_path / "in.jsonl"
     source.write_text("".join('{"id": "%d", "employees": 100}\n' % i if i % 10 else '{"id": bad}\n' for i in range(200)))
     rejects = tmp_path / "rejects.jsonl"
     rejects.write_text("previous\n")
-    out, err = _ClosedAfter(300), io.StringIO()
+    out, err = ClosedAfter(300), io.StringIO()
     code = run(["qualify", r_rules, str(source), "--rejects", str(rejects), *AS_OF], stdout=out, stderr=err, stdin=io.StringIO())
     assert code == 141
     lines = err.getvalue().splitlines()
