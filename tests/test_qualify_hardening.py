@@ -930,3 +930,39 @@ def test_finding6_gzip_on_standard_input_or_without_gz_in_its_name_is_read(r_rul
     jsonl = gzip.compress(b'{"id": "1", "employees": 100, "note": "n"}\n')  # the format is guessed from the decompressed text
     code, out, err = cli("qualify", r_rules, "-", *AS_OF, stdin=byte_stdin(jsonl))
     assert code == 0 and json.loads(out)["stage"] == "icp", err
+
+
+def test_final_review_ctrl_c_before_qualify_handles_it_is_exit_130(r_rules: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ctrl-C while the rules load (before qualify installs its handlers) was click's 'Aborted.' and exit 2, a usage error."""
+    import importlib
+
+    qualify_module = importlib.import_module("leadspec.cli.qualify")  # the module (the package's attribute is the command)
+
+    def interrupted(*args: Any, **kwargs: Any) -> Any:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(qualify_module, "load_rules", interrupted)
+    source = tmp_path / "in.csv"
+    source.write_text("id,employees,note\n1,100,a\n")
+    code, out, err = cli("qualify", r_rules, str(source), "-o", str(tmp_path / "out.csv"), *AS_OF)
+    assert (code, out, err) == (130, "", "\ninterrupted\n")  # click ends the ^C line first
+    assert not (tmp_path / "out.csv").exists()
+
+
+def test_final_review_gzip_twice_and_gzip_look_alikes(r_rules: str, tmp_path: Path) -> None:
+    """A .gz of a .gz is read (its iconv advice was wrong); text that only starts with 1f 8b is not taken for gzip."""
+    import gzip
+
+    text = "id,employees,note\n1,100,a\n"
+    twice = tmp_path / "in.csv.gz"
+    twice.write_bytes(gzip.compress(gzip.compress(text.encode())))
+    code, out, err = cli("qualify", r_rules, str(twice), *AS_OF)
+    assert code == 0, err
+    assert csv_rows(out)[1][:2] == ["1", "100"]
+    code, out_stdin, err = cli("qualify", r_rules, "-", *AS_OF, stdin=byte_stdin(twice.read_bytes()))
+    assert (code, out_stdin) == (0, out), err
+    look_alike = tmp_path / "odd.csv"
+    look_alike.write_bytes(b"\x1f\x8b,n\nx,1\n")
+    code, _, err = cli("qualify", r_rules, str(look_alike), *AS_OF)
+    assert code == 2
+    assert err.endswith(f"{look_alike}: not UTF-8 text: invalid start byte at byte 1 (line 1); convert it to UTF-8 (e.g. iconv -f latin1 -t utf-8)\n"), err

@@ -62,9 +62,9 @@ def run(argv: Sequence[str], stdout: IO[str] | None = None, stderr: IO[str] | No
             result = cli.main(args=list(argv), prog_name="leadspec", standalone_mode=False, obj=streams)
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
-    except click.exceptions.Abort:
-        streams.err.write("Aborted.\n")
-        return EXIT_USAGE
+    except click.exceptions.Abort:  # Ctrl-C before a command handles it (no command prompts, so nothing else aborts)
+        streams.err.write("interrupted\n")
+        return 130
     except click.ClickException as exc:
         exc.show(file=streams.err)
         return EXIT_USAGE if exc.exit_code == 2 else exc.exit_code

@@ -59,35 +59,29 @@ def _first_bad_utf8(path: str, block: int = 1 << 20) -> tuple[int, int] | None:
     within the block it was given, not within the file.
     """
     import codecs
-    import gzip
 
     if path == "-" or not os.path.isfile(path):
         return None
+    from ._io import open_binary  # the bytes exactly as the reader decodes them (gzip layers taken off)
+
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    offset = lines = 0
     try:
-        with open(path, "rb") as probe:
-            magic = probe.read(2) == b"\x1f\x8b"  # gzip whatever its name, as open_text reads it
-    except OSError:
+        with open_binary(path) as handle:
+            while True:
+                data = handle.read(block)
+                try:
+                    decoder.decode(data, final=not data)
+                except UnicodeDecodeError as exc:
+                    start = offset + exc.start - (len(exc.object) - len(data))
+                    lines += data.count(b"\n", 0, max(start - offset, 0))
+                    return start, lines + 1
+                if not data:
+                    return None
+                lines += data.count(b"\n")
+                offset += len(data)
+    except (OSError, EOFError, zlib.error):
         return None
-    for packed in ([True, False] if magic and not path.endswith(".gz") else [path.endswith(".gz") or magic]):
-        decoder = codecs.getincrementaldecoder("utf-8")()
-        offset = lines = 0
-        try:
-            with (gzip.open(path, "rb") if packed else open(path, "rb")) as handle:
-                while True:
-                    data = handle.read(block)
-                    try:
-                        decoder.decode(data, final=not data)
-                    except UnicodeDecodeError as exc:
-                        start = offset + exc.start - (len(exc.object) - len(data))
-                        lines += data.count(b"\n", 0, max(start - offset, 0))
-                        return start, lines + 1
-                    if not data:
-                        return None
-                    lines += data.count(b"\n")
-                    offset += len(data)
-        except (OSError, EOFError, zlib.error):
-            continue  # not gzip after all (its first bytes only looked so): its bytes as they are
-    return None
 
 
 def format_problem(problem: Problem, fmt: str) -> str:

@@ -63,9 +63,9 @@ def open_text(path: str, stdin: IO[str]) -> IO[str]:
     Standard input is read as a file is: its bytes decoded as strict UTF-8
     (a byte order mark dropped) and lines left as they are (a CSV with
     ``\\r`` line ends reads the same from a file and from a pipe).
-    Gzip-compressed input is known by its first two bytes (1f 8b) and
+    Gzip-compressed input is known by its first bytes (1f 8b 08) and
     decompressed as it is read, whatever its name: standard input
-    (``< leads.csv.gz``) and a file without ``.gz`` too.
+    (``< leads.csv.gz``), a file without ``.gz``, and a .gz of a .gz too.
     """
     if path == "-":
         binary: Any = None
@@ -77,21 +77,36 @@ def open_text(path: str, stdin: IO[str]) -> IO[str]:
             return _decoded(binary)
         first = stdin.read(1)  # a text stream without bytes (a StringIO): drop a byte order mark
         return _Prefixed("" if first == "\ufeff" else first, stdin)  # type: ignore[return-value]
+    return _decoded(open_binary(path))
+
+
+GZIP_MAGIC = b"\x1f\x8b\x08"
+"""The first bytes of gzip data (the magic number and deflate, its one compression method)."""
+GZIP_LAYERS = 3
+"""At most this many layers of gzip are taken off (a .gz of a .gz is read too)."""
+
+
+def open_binary(path: str) -> IO[bytes]:
+    """The bytes of the file at ``path``, decompressed: by its name (``.gz``) or by its first bytes."""
     if path.endswith(".gz"):
-        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8-sig", newline="")
-    return _decoded(open(path, "rb"))
+        return _unpacked(gzip.open(path, "rb"))  # type: ignore[arg-type]
+    return _unpacked(open(path, "rb"))
 
 
-GZIP_MAGIC = b"\x1f\x8b"
+def _unpacked(binary: Any) -> Any:
+    """``binary`` with its gzip layers decompressed as it is read, known by their first bytes."""
+    if not hasattr(binary, "peek"):
+        binary = io.BufferedReader(binary)
+    for _ in range(GZIP_LAYERS):
+        if binary.peek(len(GZIP_MAGIC))[: len(GZIP_MAGIC)] != GZIP_MAGIC:
+            break
+        binary = gzip.GzipFile(fileobj=binary, mode="rb")
+    return binary
 
 
 def _decoded(binary: Any) -> IO[str]:
-    """``binary`` as UTF-8 text; decompressed first when it starts as gzip does."""
-    if not hasattr(binary, "peek"):
-        binary = io.BufferedReader(binary)
-    if binary.peek(2)[:2] == GZIP_MAGIC:
-        binary = gzip.GzipFile(fileobj=binary, mode="rb")
-    return io.TextIOWrapper(binary, encoding="utf-8-sig", newline="")
+    """``binary`` as UTF-8 text, decompressed first when it starts as gzip does."""
+    return io.TextIOWrapper(_unpacked(binary), encoding="utf-8-sig", newline="")
 
 
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
