@@ -12,11 +12,9 @@ from __future__ import annotations
 import difflib
 import io
 import json
-import multiprocessing
 import os
 import signal
 import stat
-import sys
 import threading
 import time
 from collections import Counter, deque
@@ -28,6 +26,7 @@ import click
 from ..errors import LeadError
 from ._common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, READ_ERRORS, as_of_option, as_of_refused, load_rules, read_error, streams
 from ._io import FORMATS, CsvReader, JsonlReader, Output, OutputError, Row, Unwritable, Writer, _finite, chunks, dumps, format_of, open_text, reader_for, sniff
+from ._pool import STOP_SIGNALS, Pool, WorkerDied
 
 BATCH = 2000  # records per unit of work (fewer hand-offs between processes)
 IN_FLIGHT = 4  # batches per worker queued ahead (bounds memory)
@@ -70,47 +69,6 @@ def _setup(rules: Any, writer: Writer, as_of: datetime, strict: bool, header: li
     _state.update(
         rules=rules, writer=writer, as_of=as_of, strict=strict, header=header, columns=_columns(rules), json_columns=json_columns, watched=_watched(rules)
     )
-
-
-def _worker_setup(parent: int, *setup: Any) -> None:
-    """A worker process: interrupted by its parent only (the parent cleans up and ends it), and ended with it.
-
-    SIGINT (a Ctrl-C reaches the whole process group) is left to the
-    parent; SIGTERM and SIGHUP end the worker at once, silently. The
-    worker is started with these signals blocked (see :class:`_Pool`) and
-    unblocks them only once they are set so: a signal in between cannot run
-    the parent's handlers here. When the parent dies without ending its
-    workers (SIGKILL, a crash), Linux ends them too (:func:`_die_with_parent`);
-    a worker never outlives its run.
-    """
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    if hasattr(signal, "SIGHUP"):
-        signal.signal(signal.SIGHUP, signal.SIG_DFL)
-    if hasattr(signal, "pthread_sigmask"):
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS + [signal.SIGINT])
-    _die_with_parent(parent)
-    _setup(*setup)
-
-
-def _die_with_parent(parent: int) -> None:
-    """Ask Linux to kill this process when its parent ends (prctl PR_SET_PDEATHSIG); elsewhere, nothing.
-
-    The parent may have died before the request was made: then the parent
-    pid is no longer ours, and the worker ends at once.
-    """
-    if not sys.platform.startswith("linux"):
-        return
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        PR_SET_PDEATHSIG = 1
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    except (OSError, AttributeError, ImportError):  # no libc to ask: the parent still ends its workers on any exit it sees
-        return
-    if os.getppid() != parent:
-        os._exit(1)
 
 
 def _rows_of(unit: tuple[Any, ...]) -> Iterable[Row]:
@@ -184,161 +142,6 @@ def _work(unit: tuple[Any, ...]) -> Done:
     return Done(joiner.join(texts), dict(stages), with_issues, rejects, read, dict(issues), [w[0] for w in watched] if evaluated else None)
 
 
-class WorkerDied(Exception):
-    """A worker process ended before giving back its work (killed, out of memory): the run stops."""
-
-
-def _worker_main(tasks: Any, results: Any, parent: int, setup: tuple[Any, ...]) -> None:
-    """A worker's loop: a pickled unit in, ``("done", Done)`` out, until its task pipe closes.
-
-    A unit or a result that cannot cross between the processes (a JSON
-    value nested a few hundred levels deep: pickle recurses where json does
-    not) is sent back as ``("redo",)``: the parent does that unit itself, so
-    ``--jobs 2`` gives what ``--jobs 1`` gives. A refused key comes back as
-    ``("clash", args)``. Results are sent by a thread of their own, so the
-    worker always reads its next unit and the parent never waits on a
-    worker that waits on it.
-    """
-    import queue
-
-    _worker_setup(parent, *setup)
-    outbox: queue.SimpleQueue[Any] = queue.SimpleQueue()
-
-    def send() -> None:
-        while True:
-            item = outbox.get()
-            if item is None:
-                return
-            try:
-                results.send_bytes(item)
-            except OSError:  # the parent is gone or stopped reading: nothing left to do
-                return
-
-    sender = threading.Thread(target=send, daemon=True)
-    sender.start()
-    from multiprocessing.reduction import ForkingPickler
-
-    while True:
-        try:
-            data = tasks.recv_bytes()
-        except (EOFError, OSError):
-            break
-        try:
-            unit = ForkingPickler.loads(data)
-            reply: Any = ("done", _work(unit))
-        except NameClash as exc:
-            reply = ("clash", exc.args)
-        except Exception:  # a unit too deep to unpickle, or anything else: the parent does it again itself
-            reply = ("redo",)
-        try:
-            payload = ForkingPickler.dumps(reply)
-        except Exception:  # a result too deep to pickle
-            payload = ForkingPickler.dumps(("redo",))
-        outbox.put(payload)
-    outbox.put(None)
-    sender.join()
-
-
-class _Pool:
-    """``jobs`` worker processes, each with a task pipe and a result pipe; units go round and come back in order.
-
-    Built on plain processes and pipes, with no thread that the interpreter
-    joins at exit: :meth:`close` kills the workers and waits for them (a
-    bounded wait), so a run stopped at any moment (Ctrl-C, SIGTERM, a full
-    disk) ends at once. Units are pickled here and handed to one daemon
-    thread that writes them to the workers' pipes, so this process keeps
-    reading results while a worker is busy.
-    """
-
-    def __init__(self, jobs: int, setup: tuple[Any, ...]) -> None:
-        import queue
-
-        context = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
-        self.workers: list[tuple[Any, Any, Any]] = []  # (process, task writer, result reader)
-        self._outbox: queue.SimpleQueue[Any] = queue.SimpleQueue()
-        masked = hasattr(signal, "pthread_sigmask")
-        if masked:  # a worker starts with the stop signals blocked and unblocks them once set (no parent handler runs there)
-            before = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS + [signal.SIGINT])
-        try:
-            for _ in range(jobs):
-                task_reader, task_writer = context.Pipe(duplex=False)
-                result_reader, result_writer = context.Pipe(duplex=False)
-                process = context.Process(target=_worker_main, args=(task_reader, result_writer, os.getpid(), setup), daemon=True)
-                try:
-                    process.start()
-                finally:
-                    task_reader.close()  # the worker's ends: closed here, so a dead worker is an EOF / a broken pipe
-                    result_writer.close()
-                self.workers.append((process, task_writer, result_reader))
-        except BaseException:
-            self.close()
-            raise
-        finally:
-            if masked:
-                signal.pthread_sigmask(signal.SIG_SETMASK, before)
-        self._feeder = threading.Thread(target=self._feed, daemon=True)
-        self._feeder.start()
-
-    def _feed(self) -> None:
-        while True:
-            item = self._outbox.get()
-            if item is None:
-                return
-            connection, data = item
-            try:
-                connection.send_bytes(data)
-            except Exception:  # a worker that died (its result is found missing), or the pool closing
-                pass
-
-    def submit(self, number: int, unit: tuple[Any, ...]) -> bool:
-        """Send unit ``number`` to its worker; False when it cannot be pickled (do it here)."""
-        from multiprocessing.reduction import ForkingPickler
-
-        try:
-            data = ForkingPickler.dumps(unit)
-        except Exception:
-            return False
-        self._outbox.put((self.workers[number % len(self.workers)][1], data))
-        return True
-
-    def result(self, number: int) -> tuple[Any, ...]:
-        """The reply to unit ``number``; WorkerDied when its worker ended first."""
-        from multiprocessing.connection import wait
-        from multiprocessing.reduction import ForkingPickler
-
-        process, _, reader = self.workers[number % len(self.workers)]
-        while True:
-            ready = wait([reader, process.sentinel])
-            if reader in ready or reader.poll():
-                try:
-                    return ForkingPickler.loads(reader.recv_bytes())  # type: ignore[no-any-return]
-                except (EOFError, OSError):
-                    pass
-            elif not ready:
-                continue
-            raise WorkerDied(f"worker {process.pid} ended with exit code {process.exitcode}")
-
-    def close(self) -> None:
-        """Kill the workers and wait for them (at most a few seconds): nothing is left running or blocking the exit."""
-        self._outbox.put(None)
-        for process, writer, reader in self.workers:
-            if process.pid is not None and process.exitcode is None:
-                try:
-                    process.kill()  # SIGKILL: a worker has nothing to save, and prints nothing
-                except OSError:
-                    pass
-        for process, _, _ in self.workers:
-            if process.pid is not None:
-                process.join(5)
-        feeder = getattr(self, "_feeder", None)
-        if feeder is not None:  # its worker dead, a write fails at once (broken pipe); a daemon thread in any case
-            feeder.join(5)
-        for _, writer, reader in self.workers:
-            writer.close()
-            reader.close()
-        self.workers = []
-
-
 def _units(reader: Any, fmt: str, source: IO[str], rows: Iterator[Row] | None, jobs: int) -> Iterator[tuple[Any, ...]]:
     """The input in units of about BATCH records.
 
@@ -373,7 +176,7 @@ def _results(units: Iterator[tuple[Any, ...]], jobs: int, setup: tuple[Any, ...]
             yield _work(unit)
         return
     _setup(*setup)  # for a unit done here (see _worker_main)
-    pool = _Pool(jobs, setup)
+    pool = Pool(jobs, _setup, setup, _work, passthrough=(NameClash,))
     try:
         pending: deque[tuple[int, tuple[Any, ...], bool]] = deque()
         for number, unit in enumerate(units):
@@ -386,15 +189,15 @@ def _results(units: Iterator[tuple[Any, ...]], jobs: int, setup: tuple[Any, ...]
         pool.close()
 
 
-def _outcome(pool: _Pool, number: int, unit: tuple[Any, ...], sent: bool) -> Done:
+def _outcome(pool: Pool, number: int, unit: tuple[Any, ...], sent: bool) -> Done:
     """What a worker made of ``unit``, or this process when it could not cross between them (see _worker_main)."""
     if not sent:
         return _work(unit)
     reply = pool.result(number)
     if reply[0] == "done":
         return reply[1]  # type: ignore[no-any-return]
-    if reply[0] == "clash":
-        raise NameClash(*reply[1])
+    if reply[0] == "raised":  # the one passthrough: a refused key
+        raise NameClash(*reply[2])
     return _work(unit)
 
 
@@ -506,9 +309,6 @@ def _on_stop(signum: int, frame: Any) -> None:
         raise KeyboardInterrupt
     raise _Terminated(signum)
 
-
-STOP_SIGNALS = [signal.SIGTERM] + ([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])
-"""Signals that stop a run as Ctrl-C does: outputs discarded, workers ended, exit 128 + the signal."""
 
 EXIT_CLOSED = 128 + 13
 """Exit code when whoever reads standard output stops reading (`| head`): a closed pipe, as SIGPIPE gives."""
