@@ -18,6 +18,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from ._expr import Budget, Checked, Context, ExprProblem, check_expression, suggest
 from ._fields import BadValue, Coercer
+from ._functions import digits_at_most
 from ._model import (
     GROUP_KEYS,
     KNOWN_KEYS,
@@ -219,8 +220,7 @@ def _huge_numbers(data: Any, out: _Collector) -> bool:
             stack.extend((item, path + (i,)) for i, item in enumerate(node))
         elif _huge(node):
             found = True
-            digits = int(node.bit_length() * 0.30103) + 1
-            out.at(path, "too-large", f"this integer has {node.bit_length():,} bits (about {digits:,} digits); {_LIMIT}")
+            out.at(path, "too-large", f"this integer has {node.bit_length():,} bits (about {digits_at_most(node):,} digits); {_LIMIT}")
     return found
 
 

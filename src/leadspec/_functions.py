@@ -226,13 +226,17 @@ def rounded(x: Any, n: Any = None) -> Any:
     """
     if x is None or n is None:
         return None if x is None else builtins.round(x)
-    if n < 0 and isinstance(x, int) and isinstance(n, int) and -n > _most_digits(x):
+    if n < 0 and isinstance(x, int) and isinstance(n, int) and -n > digits_at_most(x):
         return 0
     return builtins.round(x, n)
 
 
-def _most_digits(x: int) -> int:
-    """At least the number of decimal digits of ``x`` (from its bit length: no big powers of ten)."""
+def digits_at_most(x: int) -> int:
+    """At least the number of decimal digits of ``x``, from its bit length (no ``str()``, no big powers of ten).
+
+    Python refuses ``str()`` of an integer over 4,300 digits; this bound
+    sizes such a number for a message or a limit at no cost.
+    """
     return (abs(x).bit_length() * 30103) // 100000 + 1
 
 

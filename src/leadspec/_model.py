@@ -27,6 +27,8 @@ from pydantic import (
     model_validator,
 )
 
+from ._functions import digits_at_most
+
 FORMAT_VERSIONS = (1,)
 
 ID_PATTERN = r"^[a-z][a-z0-9_]*$"
@@ -52,8 +54,7 @@ def number_text(value: Any) -> str:
     try:
         return repr(value)
     except ValueError:
-        bits = value.bit_length() if isinstance(value, int) else 0
-        return f"<an integer of about {int(bits * 0.30103) + 1:,} digits>"
+        return f"<an integer of about {digits_at_most(value) if isinstance(value, int) else 1:,} digits>"
 
 
 MAX_DURATION = timedelta(days=36600)
