@@ -224,6 +224,75 @@ def _huge_numbers(data: Any, out: _Collector) -> bool:
     return found
 
 
+MAX_CRITERIA = 2_000
+"""Most criteria (score rules, disqualifiers, stage criteria and named groups) one rule file may have.
+
+Loading costs time in proportion to the criteria (checking and compiling
+each); this bound keeps every load of a file under the size limit within
+about two seconds. Real rule files have tens of criteria: many alike are
+one criterion with a list.
+"""
+
+
+_GROUPS = ("all", "any", "none", "at_least")
+
+
+def _too_many_criteria(data: Any, out: _Collector) -> bool:
+    """Whether the rules have more than :data:`MAX_CRITERIA` criteria, counted on the parsed YAML before any check.
+
+    The problem is at the first criterion over the limit.
+    """
+    if not isinstance(data, dict):
+        return False
+    count = 0
+    over: tuple[Any, ...] | None = None  # the path of criterion number MAX_CRITERIA + 1
+
+    def counted(n: int, path_of: Callable[[int], tuple[Any, ...]]) -> None:
+        """``n`` more criteria; ``path_of(i)`` is the path of the i-th of them."""
+        nonlocal count, over
+        if over is None and count + n > MAX_CRITERIA:
+            over = path_of(MAX_CRITERIA - count)
+        count += n
+
+    def listed(where: tuple[Any, ...], items: list[Any]) -> None:
+        counted(len(items), lambda i: where + (i,))
+
+    scores = data.get("scores")
+    if isinstance(scores, dict):
+        for name, score in scores.items():
+            rules = score.get("rules") if isinstance(score, dict) else None
+            if isinstance(rules, list):
+                listed(("scores", name, "rules"), rules)
+    if isinstance(data.get("disqualify"), list):
+        listed(("disqualify",), data["disqualify"])
+    pending: list[tuple[tuple[Any, ...], Any]] = []
+    if isinstance(data.get("stages"), list):
+        pending = [(("stages", i), stage) for i, stage in enumerate(data["stages"])]
+    while pending:  # conditions and nested groups: each item is one criterion (a group with an id too)
+        path, node = pending.pop()
+        if not isinstance(node, dict):
+            continue
+        if "when" in node and len(path) == 2:
+            counted(1, lambda _i: path + ("when",))
+        for key in _GROUPS:
+            value = node.get(key)
+            where = path + (key,)
+            if key == "at_least" and isinstance(value, dict):
+                value, where = value.get("of"), where + ("of",)
+            if isinstance(value, list):
+                listed(where, value)
+                pending += [(where + (i,), item) for i, item in enumerate(value) if isinstance(item, dict) and any(k in item for k in _GROUPS)]
+    if over is None:
+        return False
+    out.at(
+        over,
+        "too-large",
+        f"the rules have {count:,} criteria; leadspec loads at most {MAX_CRITERIA:,} per rule file "
+        "(criteria that differ only in a value are usually one criterion with a list: `industry in target_industries`)",
+    )
+    return True
+
+
 _LIMIT = f"numbers in a rule file are limited to {MAX_INT_BITS:,} bits (about 4,200 digits)"
 
 
@@ -668,6 +737,8 @@ def check(data: Any, positions: Positions) -> tuple[Plan | None, list[Problem]]:
     """Validate and check parsed rule-file data; the plan, or every problem found."""
     out = _Collector(positions)
     if _huge_numbers(data, out):  # nothing else can be said safely about such a file
+        return None, out.problems
+    if _too_many_criteria(data, out):  # refused before checking what would take too long to check
         return None, out.problems
     data = _expand_shorthand(data, positions)
     model = _validate(data, out)

@@ -14,7 +14,7 @@ import hashlib
 import json
 import os
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, datetime, time, timezone
 from types import MappingProxyType
 from typing import Any
@@ -23,7 +23,7 @@ from ._check import Plan, check
 from ._compile import DISQUALIFIED, MAX_SOURCE, Compiled, TooMuchCode
 from ._fields import BadValue, lead_model, parse_datetime
 from ._model import FieldSpec, RuleFile, Stage
-from ._yaml import MAX_BYTES, Positions, format_path, load_yaml
+from ._yaml import MAX_BYTES, format_path, load_yaml
 from .errors import LeadError, Problem, RulesError
 from .result import Result
 
@@ -43,75 +43,6 @@ def _as_of(value: datetime | date | str | None) -> datetime:
         except BadValue as exc:
             raise ValueError(f"as_of {value!r} is {exc}") from None
     raise TypeError(f"as_of must be a datetime, a date or ISO 8601 text, not {type(value).__name__}")
-
-
-MAX_CRITERIA = 2_000
-"""Most criteria (score rules, disqualifiers, stage criteria and named groups) one rule file may have.
-
-Loading costs time in proportion to the criteria (checking and compiling
-each); this bound keeps every load of a file under the size limit within
-about two seconds. Real rule files have tens of criteria: many alike are
-one criterion with a list.
-"""
-
-
-_GROUPS = ("all", "any", "none", "at_least")
-
-
-def _too_many_criteria(data: Any, positions: Positions) -> Problem | None:
-    """A problem at the first criterion over :data:`MAX_CRITERIA`, counted on the parsed YAML before any check."""
-    if not isinstance(data, dict):
-        return None
-    count = 0
-    over: tuple[Any, ...] | None = None  # the path of criterion number MAX_CRITERIA + 1
-
-    def counted(n: int, path_of: Callable[[int], tuple[Any, ...]]) -> None:
-        """``n`` more criteria; ``path_of(i)`` is the path of the i-th of them."""
-        nonlocal count, over
-        if over is None and count + n > MAX_CRITERIA:
-            over = path_of(MAX_CRITERIA - count)
-        count += n
-
-    def listed(where: tuple[Any, ...], items: list[Any]) -> None:
-        counted(len(items), lambda i: where + (i,))
-
-    scores = data.get("scores")
-    if isinstance(scores, dict):
-        for name, score in scores.items():
-            rules = score.get("rules") if isinstance(score, dict) else None
-            if isinstance(rules, list):
-                listed(("scores", name, "rules"), rules)
-    if isinstance(data.get("disqualify"), list):
-        listed(("disqualify",), data["disqualify"])
-    pending: list[tuple[tuple[Any, ...], Any]] = []
-    if isinstance(data.get("stages"), list):
-        pending = [(("stages", i), stage) for i, stage in enumerate(data["stages"])]
-    while pending:  # conditions and nested groups: each item is one criterion (a group with an id too)
-        path, node = pending.pop()
-        if not isinstance(node, dict):
-            continue
-        if "when" in node and len(path) == 2:
-            counted(1, lambda _i: path + ("when",))
-        for key in _GROUPS:
-            value = node.get(key)
-            where = path + (key,)
-            if key == "at_least" and isinstance(value, dict):
-                value, where = value.get("of"), where + ("of",)
-            if isinstance(value, list):
-                listed(where, value)
-                pending += [(where + (i,), item) for i, item in enumerate(value) if isinstance(item, dict) and any(k in item for k in _GROUPS)]
-    if over is None:
-        return None
-    line, column = positions.of(over)
-    return Problem(
-        positions.file,
-        line,
-        column,
-        "too-large",
-        f"the rules have {count:,} criteria; leadspec loads at most {MAX_CRITERIA:,} per rule file "
-        "(criteria that differ only in a value are usually one criterion with a list: `industry in target_industries`)",
-        format_path(over),
-    )
 
 
 def _canonical(model: RuleFile) -> str:
@@ -349,9 +280,6 @@ def loads(text: str | bytes, name: str = "<string>") -> Ruleset:
     data, positions, problems = load_yaml(text, name)
     if data is None or problems:
         raise RulesError(problems)
-    too_many = _too_many_criteria(data, positions)
-    if too_many is not None:
-        raise RulesError([too_many])
     plan, problems = check(data, positions)
     if plan is None:
         raise RulesError(problems)
