@@ -414,14 +414,29 @@ def _unwritable(obj: Any) -> bool:
     return False
 
 
-def json_error(exc: ValueError) -> str:
-    """What is wrong with a JSON record whose decoding raised ``exc`` (a number too long for Python is said plainly)."""
+def json_error(exc: ValueError | RecursionError) -> str:
+    """What is wrong with a JSON record whose decoding raised ``exc``.
+
+    Nesting deeper than Python parses and a number too long for Python to
+    convert are said plainly.
+    """
+    if isinstance(exc, RecursionError):
+        return "invalid JSON: nested too deeply"
     if not isinstance(exc, json.JSONDecodeError) and "integer string conversion" in str(exc):
         return f"invalid JSON: a number has more than {sys.get_int_max_str_digits():,} digits"
     return f"invalid JSON: {exc}"
 
 
 SURROGATE = "invalid JSON: a \\ud800-\\udfff escape without its pair is not a character"
+
+
+_TEXT = object()
+
+
+def _rejected_line(number: int, line_number: int, line: str, error: str, record: Any = _TEXT) -> Row:
+    """A JSON line that is no lead, with the reason: its text, and as its record the value read or else the text."""
+    raw = line.rstrip("\n")
+    return Row(number, line_number, None, raw if record is _TEXT else record, error, raw=raw)
 
 
 class JsonlReader:
@@ -442,23 +457,15 @@ class JsonlReader:
             number += 1
             try:
                 obj = json.loads(line)
-            except ValueError as exc:
-                raw = line.rstrip("\n")
-                yield Row(number, line_number, None, raw, json_error(exc), raw=raw)
-                continue
-            except RecursionError:
-                raw = line.rstrip("\n")
-                yield Row(number, line_number, None, raw, "invalid JSON: nested too deeply", raw=raw)
+            except (ValueError, RecursionError) as exc:
+                yield _rejected_line(number, line_number, line, json_error(exc))
                 continue
             if not isinstance(obj, dict):
-                raw = line.rstrip("\n")
-                yield Row(number, line_number, None, obj, f"a lead is a JSON object, not {type(obj).__name__}", raw=raw)
-                continue
-            if _lone_surrogate(line, obj):
-                raw = line.rstrip("\n")
-                yield Row(number, line_number, None, raw, SURROGATE, raw=raw)
-                continue
-            yield Row(number, line_number, obj, obj, raw=line)
+                yield _rejected_line(number, line_number, line, f"a lead is a JSON object, not {type(obj).__name__}", record=obj)
+            elif _lone_surrogate(line, obj):
+                yield _rejected_line(number, line_number, line, SURROGATE)
+            else:
+                yield Row(number, line_number, obj, obj, raw=line)
 
 
 def lf_lines(stream: IO[str], block: int = 1 << 16) -> Iterator[str]:
@@ -632,9 +639,7 @@ class JsonArrayReader:
                     fill(len(buffer) - position)  # the element may go on in the input
                     continue
                 error = f"invalid JSON: {exc.msg}"
-            except RecursionError:
-                error = "invalid JSON: nested too deeply"
-            except ValueError as exc:  # a number over the digits Python converts (4,300)
+            except (ValueError, RecursionError) as exc:  # nesting Python cannot parse, a number over 4,300 digits
                 error = json_error(exc)
             else:
                 if end == len(buffer) and not eof and isinstance(obj, (int, float)):
