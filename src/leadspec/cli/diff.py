@@ -11,7 +11,7 @@ from typing import Any, Iterator
 import click
 
 from .._yaml import MAX_BYTES
-from ..errors import RulesError
+from ..errors import Problem, RulesError
 from ._common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, READ_ERRORS, as_of_option, as_of_refused, print_problems, read_error, streams
 from ._io import FORMATS, format_of, open_text, reader_for
 
@@ -23,6 +23,10 @@ class _SourceError(Exception):
 def read_rules_text(spec: str) -> tuple[bytes, str]:
     """The bytes of ``spec`` — a path, or ``REV:PATH`` read with git — and a name for messages.
 
+    A file that cannot be read, or is too large, is a :class:`RulesError`
+    as for ``leadspec.load``; a revision that cannot be read is a
+    ``_SourceError``.
+
     Neither is read when it is larger than a rule file may be (``loads``
     refuses it anyway; this keeps a stray multi-gigabyte file out of
     memory). REV is never passed to git where it could be read as an
@@ -30,14 +34,9 @@ def read_rules_text(spec: str) -> tuple[bytes, str]:
     first, and a REV starting with ``-`` is refused.
     """
     if os.path.exists(spec) or ":" not in spec:
-        try:
-            size = os.path.getsize(spec)
-            if size > MAX_BYTES:
-                raise _SourceError(_too_large(spec, size))
-            with open(spec, "rb") as handle:
-                return handle.read(MAX_BYTES + 1), spec
-        except READ_ERRORS as exc:
-            raise _SourceError(read_error(spec, exc)) from None
+        from ..ruleset import read_rules_file  # here: the command line starts without the rules machinery
+
+        return read_rules_file(spec), spec  # as leadspec.load reads a rule file: RulesError when it cannot
     rev, _, path = spec.partition(":")
     if rev.startswith("-"):
         raise _SourceError(f"{spec}: a revision cannot start with '-' (write REV:PATH, e.g. HEAD~1:rules/acme.yaml)")
@@ -59,16 +58,13 @@ def read_rules_text(spec: str) -> tuple[bytes, str]:
         raise _SourceError(f"{spec}: {message.removeprefix('fatal: ')}")
     size_text = _git("cat-file", "-s", blob).stdout.strip()
     if size_text.isdigit() and int(size_text) > MAX_BYTES:
-        raise _SourceError(_too_large(spec, int(size_text)))
+        size = int(size_text)
+        raise RulesError([Problem(spec, 1, 1, "file-too-large", f"file is {size:,} bytes; the limit is {MAX_BYTES:,} bytes (1 MiB)")])
     return _git("cat-file", "blob", blob).stdout, spec
 
 
 def _git(*args: str) -> subprocess.CompletedProcess[bytes]:
     return subprocess.run(["git", *args], capture_output=True, timeout=60, stdin=subprocess.DEVNULL)
-
-
-def _too_large(spec: str, size: int) -> str:
-    return f"{spec}:1:1: error[file-too-large]: file is {size:,} bytes; the limit is {MAX_BYTES:,} bytes (1 MiB)"
 
 
 def _leads(path: str, fmt: str | None, io: Any) -> Iterator[dict[str, Any]]:
