@@ -3,7 +3,7 @@
 What it measures
 ----------------
 The input is the real "X Education" export
-(``/work/shared/data/x-education-leads.csv``, 9,240 leads, 38 columns; see
+(``../shared/data/x-education-leads.csv`` beside the checkout, 9,240 leads, 38 columns; see
 that directory's README), repeated until it has N rows. The first copy is
 the export verbatim; every later copy gets a new ``Prospect ID`` (a UUID
 derived from the original one and the copy number) and a new ``Lead
@@ -84,7 +84,7 @@ from _machine import cpu_name, git_state, usable_cores  # benchmarks/ is on sys.
 
 ROOT = Path(__file__).resolve().parent.parent
 RULES_FILE = ROOT / "rules" / "x-education.yaml"
-SOURCE = Path("/work/shared/data/x-education-leads.csv")
+SOURCE = ROOT.parent / "shared" / "data" / "x-education-leads.csv"  # ../shared/data beside the checkout
 OUT_DIR = Path(__file__).resolve().parent / "out"
 AS_OF_TEXT = "2026-11-01"
 AS_OF = datetime(2026, 11, 1, tzinfo=timezone.utc)
