@@ -80,7 +80,7 @@ def load_test_file(path: str | os.PathLike[str]) -> tuple[TestFile, Ruleset, lis
         raise RulesError(problems)
     out = _Collector(positions)
     if isinstance(data, dict) and "leadspec" in data and "cases" not in data:
-        out.at((), "not-a-test-file", "this is a rule file, not a test file; its cases go in a NAME.test.yaml beside it (FORMAT.md section 9)")
+        out.at((), "not-a-test-file", "this is a rule file, not a test file; its cases go in a NAME.test.yaml beside it")
         raise RulesError(out.problems)
     try:
         spec = TestFile.model_validate(data)
