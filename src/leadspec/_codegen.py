@@ -254,12 +254,10 @@ class ExprCompiler:
         # every operand is evaluated first (left to right) into a temporary unless it is a name or a constant
         names, binds, checks = [], [], []
         for leaf, code in zip(leaves, codes):
-            if code.isidentifier() or isinstance(leaf, ast.Constant):
-                names.append(code)
-            else:
-                t = self.ns.temp()
-                binds.append(f"({t} := {code})")
-                names.append(t)
+            first, name = (code, code) if isinstance(leaf, ast.Constant) else self.bind(code)
+            if first != name:
+                binds.append(first)
+            names.append(name)
             if self.nullable(leaf) and f"{names[-1]} is None" not in checks:
                 checks.append(f"{names[-1]} is None")
         first_seen = {name: i for i, name in reversed(list(enumerate(names)))}
