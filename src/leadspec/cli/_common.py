@@ -80,7 +80,7 @@ def _first_bad_utf8(path: str, block: int = 1 << 20) -> tuple[int, int] | None:
                     return None
                 lines += data.count(b"\n")
                 offset += len(data)
-    except (OSError, EOFError, zlib.error):
+    except READ_ERRORS:
         return None
 
 
@@ -114,18 +114,20 @@ def load_rules(path: str, fmt: str = "text") -> Any:
         raise click.exceptions.Exit(EXIT_USAGE) from None
 
 
-def as_of_refused(rulesets: Iterable[Any], moment: datetime | None) -> str | None:
-    """Why ``--as-of`` cannot be used with these rules (too early for their windows), or None.
+def check_as_of(rulesets: Iterable[Any], moment: datetime | None) -> None:
+    """Stop the command (exit 2, the reason on stderr) when ``--as-of`` is too early for these rules' windows.
 
-    Rules refuse such a moment for every lead alike, so the command stops
-    before reading any lead instead of rejecting each one.
+    Rules refuse such a moment for every lead alike (``ValueError`` from
+    ``stage`` and ``evaluate``), so the command stops before reading any
+    lead instead of rejecting each one; as :func:`load_rules` stops on
+    rules that do not load.
     """
     for ruleset in rulesets:
         try:
             ruleset.stage({}, as_of=moment)
         except ValueError as exc:
-            return f"--as-of: {exc}"
-    return None
+            streams().err.write(f"--as-of: {exc}\n")
+            raise click.exceptions.Exit(EXIT_USAGE) from None
 
 
 class AsOf(click.ParamType):

@@ -12,7 +12,7 @@ import click
 
 from .._yaml import MAX_BYTES
 from ..errors import Problem, RulesError
-from ._common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, READ_ERRORS, as_of_option, as_of_refused, print_problems, read_error, streams
+from ._common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, READ_ERRORS, as_of_option, check_as_of, print_problems, read_error, streams
 from ._io import FORMATS, format_of, open_text, reader_for
 
 
@@ -123,10 +123,8 @@ def diff(old: str, new: str, leads: str | None, leads_format: str | None, as_of:
         except RulesError as exc:
             print_problems(exc.problems, "text", io.err)
             return EXIT_USAGE
-    refused = as_of_refused(rulesets, as_of) if leads else None
-    if refused:
-        io.err.write(refused + "\n")
-        return EXIT_USAGE
+    if leads:
+        check_as_of(rulesets, as_of)
     try:
         lead_rows = _leads(leads, leads_format, io) if leads else None
         result = compute(rulesets[0], rulesets[1], lead_rows, as_of=as_of, samples=samples)

@@ -7,7 +7,7 @@ from datetime import datetime
 
 import click
 
-from ._common import EXIT_OK, EXIT_USAGE, READ_ERRORS, as_of_option, as_of_refused, load_rules, read_error, streams
+from ._common import EXIT_OK, EXIT_USAGE, READ_ERRORS, as_of_option, check_as_of, load_rules, read_error, streams
 from ._io import open_text
 
 
@@ -28,10 +28,7 @@ def explain(rules: str, lead: str, as_json: bool, as_of: datetime | None) -> int
     """
     io = streams()
     ruleset = load_rules(rules)
-    refused = as_of_refused([ruleset], as_of)
-    if refused:
-        io.err.write(refused + "\n")
-        return EXIT_USAGE
+    check_as_of([ruleset], as_of)
     try:
         if lead == "-":
             text = open_text("-", io.inp).read()  # strict UTF-8, as a file is read

@@ -24,7 +24,7 @@ from typing import IO, Any, Iterable, Iterator, NamedTuple
 import click
 
 from ..errors import LeadError
-from ._common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, READ_ERRORS, as_of_option, as_of_refused, load_rules, read_error, streams
+from ._common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, READ_ERRORS, as_of_option, check_as_of, load_rules, read_error, streams
 from ._io import FORMATS, CsvReader, JsonlReader, Output, OutputError, Row, Unwritable, Writer, _finite, chunks, dumps, format_of, open_text, reader_for, sniff
 from ._pool import STOP_SIGNALS, Pool, WorkerDied
 
@@ -435,10 +435,7 @@ def qualify(
         return EXIT_USAGE
     ruleset = load_rules(rules)
     moment = as_of or datetime.now(timezone.utc)
-    refused = as_of_refused([ruleset], moment)
-    if refused:
-        io.err.write(refused + "\n")
-        return EXIT_USAGE
+    check_as_of([ruleset], moment)
     fmt = input_format or (format_of(input) if input != "-" else None)
     if input != "-" and fmt is None:
         raise click.UsageError(f"cannot tell the format of {input!r} from its name; use --input-format csv|jsonl|json")
