@@ -5,10 +5,12 @@ from __future__ import annotations
 import io
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 import leadspec
+from leadspec._expr import Context, check_expression
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -50,3 +52,21 @@ class ClosedAfter(io.StringIO):
         if self.tell() + len(text) > self.limit:
             raise BrokenPipeError(32, "Broken pipe")
         return super().write(text)
+
+
+def unfolded(rules: leadspec.Ruleset, text: str) -> Any:
+    """``text`` checked without constant folding: what the reference interpreter evaluates as written."""
+    plan = rules._plan
+    ctx = Context(
+        fields=dict(plan.model.fields),
+        lists={k: list(v) for k, v in plan.lists.items()},
+        scores=[s.name for s in plan.scores],
+        all_scores=[s.name for s in plan.scores],
+        event_types=None,
+        events_field=plan.events_field,
+        events_fields=[plan.events_field] if plan.events_field else [],
+        fold=False,
+    )
+    checked, problems = check_expression(text, ctx)
+    assert checked is not None, problems
+    return checked

@@ -25,9 +25,8 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import leadspec
-from leadspec._expr import Context, check_expression
 from leadspec._interp import interpret, truth
-from conftest import rules_text
+from conftest import rules_text, unfolded
 
 EXAMPLES = 2000 if os.environ.get("LEADSPEC_FUZZ") else 120
 AS_OF = datetime(2026, 11, 1, tzinfo=timezone.utc)
@@ -158,23 +157,6 @@ leads = st.fixed_dictionaries(
 
 # -- the reference ----------------------------------------------------------------------
 
-def _unfolded(rules: leadspec.Ruleset, text: str) -> Any:
-    plan = rules._plan
-    ctx = Context(
-        fields=dict(plan.model.fields),
-        lists={k: list(v) for k, v in plan.lists.items()},
-        scores=[s.name for s in plan.scores],
-        all_scores=[s.name for s in plan.scores],
-        event_types=None,
-        events_field=plan.events_field,
-        events_fields=[plan.events_field] if plan.events_field else [],
-        fold=False,
-    )
-    checked, problems = check_expression(text, ctx)
-    assert checked is not None, problems  # what loads folded also checks unfolded
-    return checked
-
-
 ERROR = "error"
 
 
@@ -200,7 +182,7 @@ def test_compiled_code_equals_the_reference_interpreter_on_the_unfolded_expressi
         assert {p.code for p in exc.problems} <= {"constant-error", "too-large", "enum-value", "too-deep", "type-mismatch"}, str(exc)
         assume(False)
         return
-    reference = _unfolded(rules, expression)
+    reference = unfolded(rules, expression)
     folded = rules._plan.criteria[-1].checked
     for _ in range(4):
         lead = data.draw(leads)

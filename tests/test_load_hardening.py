@@ -20,10 +20,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import leadspec
-from leadspec._expr import Context, check_expression
 from leadspec._interp import interpret, truth
 from leadspec._lint import lint
-from conftest import problems_of, rules_text
+from conftest import problems_of, rules_text, unfolded
 
 AS_OF = datetime(2026, 11, 1, tzinfo=timezone.utc)
 OUT = {True: "pass", False: "fail", None: "unknown"}
@@ -49,24 +48,6 @@ def one(expression: str, missing: str = "unknown") -> str:
 
 def codes(expression: str) -> list[str]:
     return [p.code for p in problems_of(rules_text(one(expression)))]
-
-
-def unfolded(rules: leadspec.Ruleset, text: str) -> Any:
-    """``text`` checked without constant folding: what the reference interpreter evaluates as written."""
-    plan = rules._plan
-    ctx = Context(
-        fields=dict(plan.model.fields),
-        lists={k: list(v) for k, v in plan.lists.items()},
-        scores=[s.name for s in plan.scores],
-        all_scores=[s.name for s in plan.scores],
-        event_types=None,
-        events_field=plan.events_field,
-        events_fields=[plan.events_field] if plan.events_field else [],
-        fold=False,
-    )
-    checked, problems = check_expression(text, ctx)
-    assert checked is not None, problems
-    return checked
 
 
 def reference(rules: leadspec.Ruleset, text: str, lead: dict[str, Any]) -> str:
