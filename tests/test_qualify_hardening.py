@@ -188,12 +188,18 @@ def test_item2_the_output_keeps_the_mode_of_the_file_it_replaces(r_rules: str, t
     assert code == 0
 
 
-def _kill_while_writing(tmp_path: Path, rules: str, sig: int, jobs: str) -> tuple[subprocess.CompletedProcess[str] | Any, Path]:
-    source = tmp_path / "big.csv"
+def _big_csv(folder: Path, rows: int) -> Path:
+    """``big.csv`` in ``folder``: ``rows`` leads, long enough to stop qualify while it runs."""
+    source = folder / "big.csv"
     with open(source, "w") as handle:
         handle.write("id,employees,note\n")
-        for start in range(0, 400_000, 10_000):
+        for start in range(0, rows, 10_000):
             handle.write("".join(f"{i},{i % 500},note {i}\n" for i in range(start, start + 10_000)))
+    return source
+
+
+def _kill_while_writing(tmp_path: Path, rules: str, sig: int, jobs: str) -> tuple[subprocess.CompletedProcess[str] | Any, Path]:
+    source = _big_csv(tmp_path, 400_000)
     out = tmp_path / "out.csv"
     out.write_text("previous\n")
     proc = subprocess.Popen(
@@ -711,11 +717,7 @@ def _alive(pid: int, started: str) -> bool:
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG and /proc are Linux")
 def test_review7_workers_end_when_qualify_is_killed(r_rules: str, tmp_path: Path) -> None:
     """Review defect 7: after SIGKILL of qualify --jobs 2, both workers lived on (parent pid 1)."""
-    source = tmp_path / "big.csv"
-    with open(source, "w") as handle:
-        handle.write("id,employees,note\n")
-        for start in range(0, 400_000, 10_000):
-            handle.write("".join(f"{i},{i % 500},note {i}\n" for i in range(start, start + 10_000)))
+    source = _big_csv(tmp_path, 400_000)
     proc = subprocess.Popen(
         [sys.executable, "-m", "leadspec", "qualify", r_rules, str(source), "-o", str(tmp_path / "out.csv"), "--jobs", "2", *AS_OF],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
@@ -761,11 +763,7 @@ def test_finding1_a_stopped_jobs_2_run_always_ends_cleanly(r_rules: str, tmp_pat
     as `timeout` and a terminal's Ctrl-C send it: to qualify, and to its whole process group (the workers
     too; qualify gets it twice). Ten stops at different moments: each ends within its deadline, with its
     exit code and no traceback."""
-    source = tmp_path / "big.csv"
-    with open(source, "w") as handle:
-        handle.write("id,employees,note\n")
-        for start in range(0, 300_000, 10_000):
-            handle.write("".join(f"{i},{i % 500},note {i}\n" for i in range(start, start + 10_000)))
+    source = _big_csv(tmp_path, 300_000)
     out = tmp_path / "out.csv"
     for attempt in range(10):
         sig, code = (signal.SIGINT, 130) if attempt % 2 else (signal.SIGTERM, 143)
