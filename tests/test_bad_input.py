@@ -101,15 +101,20 @@ def directory_missing(work: Path) -> Seen:
     return Seen(code, out, err)
 
 
+def qualify_over_yesterday(work: Path, rules: Path, source: Path) -> Seen:
+    """qualify ``source`` onto an ``out.csv`` from an earlier run that a failed run must leave as it was."""
+    (work / "out.csv").write_text("yesterday\n")
+    code, out, err = cli("qualify", rules, source, "-o", work / "out.csv")
+    assert read(work / "out.csv") == "yesterday\n"
+    no_temporary_files(work)
+    return Seen(code, out, err)
+
+
 def truncated_gzip(work: Path) -> Seen:
     rules, _ = files(work)
     packed = gzip.compress((CSV + "120,DE,a,01/02/2026\n" * 20000).encode())
     (work / "in.csv.gz").write_bytes(packed[: len(packed) // 2])
-    (work / "out.csv").write_text("yesterday\n")
-    code, out, err = cli("qualify", rules, work / "in.csv.gz", "-o", work / "out.csv")
-    assert read(work / "out.csv") == "yesterday\n"
-    no_temporary_files(work)
-    return Seen(code, out, err)
+    return qualify_over_yesterday(work, rules, work / "in.csv.gz")
 
 
 def not_utf8(work: Path) -> Seen:
@@ -157,11 +162,7 @@ def corrupt_gzip(work: Path) -> Seen:
     packer = zlib.compressobj(wbits=31)
     data = packer.compress((CSV + "120,DE,a,01/02/2026\n" * 5000).encode()) + packer.flush(zlib.Z_FULL_FLUSH)
     (work / "in.csv.gz").write_bytes(data + b"\x00\x05\x00\x00\x00hello")  # a stored block whose length check fails
-    (work / "out.csv").write_text("yesterday\n")
-    code, out, err = cli("qualify", rules, work / "in.csv.gz", "-o", work / "out.csv")
-    assert read(work / "out.csv") == "yesterday\n"
-    no_temporary_files(work)
-    return Seen(code, out, err)
+    return qualify_over_yesterday(work, rules, work / "in.csv.gz")
 
 
 def output_closed_early(work: Path) -> Seen:
