@@ -24,6 +24,7 @@ from typing import Any
 
 import simpleeval
 
+from . import plan as _plan
 from ._functions import SIGNATURES
 from ._interp import Interpreter
 from ._model import MAX_INT_BITS, FieldSpec, parse_duration
@@ -105,19 +106,10 @@ _IN_OPS = (ast.In, ast.NotIn)
 _ARITH = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.FloorDiv, ast.Mod, ast.Pow)
 
 
-@dataclass(frozen=True)
-class T:
-    """Static type of a node: its kind, whether it can be missing, enum values.
-
-    ``integral`` marks numbers that are always whole (integer fields,
-    ``len()``, ``count()``, whole constants, sums of them): only those may
-    repeat text or lists (``'ab' * 2``; ``'ab' * 2.5`` always fails).
-    """
-
-    kind: str
-    nullable: bool = True
-    values: tuple[str, ...] | None = None
-    integral: bool = False
+T = _plan.Type
+"""Static type of a node (the public :class:`leadspec.plan.Type`): kind, whether it can be missing, enum values,
+and ``integral`` for numbers that are always whole (integer fields, ``len()``, ``count()``, whole constants, sums
+of them): only those may repeat text or lists (``'ab' * 2``; ``'ab' * 2.5`` always fails)."""
 
 
 @dataclass
@@ -165,6 +157,7 @@ class Checked:
     uses_events: bool = False
     event_args: dict[int, tuple[frozenset[str], timedelta | None]] = field(default_factory=dict)
     observed: list[tuple[str, ast.expr]] = field(default_factory=list)  # calls whose values explanations show
+    expr: Any = None  # the checked tree as a public plan expression (leadspec.plan)
 
     def type_of(self, node: ast.AST) -> T:
         return self.types[id(node)]
@@ -381,7 +374,60 @@ class Checker:
             )
             return None
         self.result.tree = tree
+        self.result.expr = self.lower(tree)
         return self.result
+
+    # -- lowering: the checked ast as the plan's nodes ------------------------
+    def lower(self, node: ast.expr) -> _plan.Expr:
+        """The checked, folded ``node`` as a :mod:`leadspec.plan` expression (every node with its type)."""
+        t = self.types[id(node)]
+        if isinstance(node, ast.Constant):
+            return _plan.Const(node.value, t)
+        if isinstance(node, ast.Name):
+            if node.id in self.ctx.fields:
+                return _plan.Name(node.id, t)
+            return _plan.ListName(node.id, t)
+        if isinstance(node, (ast.Tuple, ast.List)):
+            return _plan.ListOf(tuple(self.lower(e) for e in node.elts), t)
+        if isinstance(node, ast.BoolOp):
+            return _plan.BoolOp("or" if isinstance(node.op, ast.Or) else "and", tuple(self.lower(v) for v in node.values), t)
+        if isinstance(node, ast.UnaryOp):
+            if isinstance(node.op, ast.Not):
+                return _plan.Not(self.lower(node.operand), t)
+            return _plan.Negate("-" if isinstance(node.op, ast.USub) else "+", self.lower(node.operand), t)
+        if isinstance(node, ast.BinOp):
+            return _plan.Arith(_OP_SYMBOLS[type(node.op)], self.lower(node.left), self.lower(node.right), t)  # type: ignore[arg-type]
+        if isinstance(node, ast.Compare):
+            if len(node.ops) == 1 and isinstance(node.ops[0], _IN_OPS):
+                return _plan.In(self.lower(node.left), self.lower(node.comparators[0]), isinstance(node.ops[0], ast.NotIn), t)
+            ops = tuple(_CMP_SYMBOLS[type(op)] for op in node.ops)
+            return _plan.Compare(ops, tuple(self.lower(o) for o in [node.left, *node.comparators]), t)  # type: ignore[arg-type]
+        if isinstance(node, ast.Call):
+            name = node.func.id  # type: ignore[attr-defined]
+            if id(node) in self.result_event_args():
+                types, within = self.result_event_args()[id(node)]
+                return _plan.Call(name, (), t, events=self.event_types_as_written(node.args[0]), within=within)
+            if name == "score":
+                arg = node.args[0]
+                return _plan.Call(name, (_plan.Const(arg.value, T(STR, nullable=False)),), t)  # type: ignore[attr-defined]
+            return _plan.Call(name, tuple(self.lower(a) for a in node.args), t)
+        raise TypeError(f"cannot lower {type(node).__name__}")  # pragma: no cover - the checker lets no other node through
+
+    def result_event_args(self) -> dict[int, Any]:
+        assert self.result is not None
+        return self.result.event_args
+
+    def event_types_as_written(self, arg: ast.expr) -> tuple[str, ...]:
+        """The event types of an event function's argument, in the order written, each once."""
+        if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+            types: list[Any] = [arg.value]
+        elif isinstance(arg, (ast.List, ast.Tuple)):
+            types = [e.value for e in arg.elts]  # type: ignore[attr-defined]
+        elif isinstance(arg, ast.Constant) and isinstance(arg.value, tuple):
+            types = list(arg.value)
+        else:
+            types = list(self.ctx.lists[arg.id])  # type: ignore[attr-defined]
+        return tuple(dict.fromkeys(types))
 
     # -- helpers ---------------------------------------------------------
     def typed(self, node: ast.expr, t: T) -> ast.expr:
@@ -764,6 +810,8 @@ class Checker:
 
 
 _WHOLE_OPS = (ast.Add, ast.Sub, ast.Mult, ast.FloorDiv, ast.Mod)
+
+_CMP_SYMBOLS = {ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=", ast.Eq: "==", ast.NotEq: "!=", ast.In: "in", ast.NotIn: "not in"}
 
 _OP_SYMBOLS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.FloorDiv: "//", ast.Mod: "%", ast.Pow: "**"}
 

@@ -545,4 +545,28 @@ def _find(items: tuple[Any, ...], key: str, value: str, what: str) -> Any:
     raise KeyError(f"no {what} {value!r}")
 
 
+class FrozenDict(dict):  # type: ignore[type-arg]
+    """A mapping inside a plan value (an event in a field's default) that cannot be changed."""
+
+    def _refuse(self, *args: Any, **kwargs: Any) -> Any:
+        raise TypeError("a plan cannot be changed")
+
+    __setitem__ = __delitem__ = clear = pop = popitem = setdefault = update = __ior__ = _refuse  # type: ignore[assignment]
+
+    def __hash__(self) -> int:  # type: ignore[override]
+        return hash(tuple(sorted(self.items(), key=repr)))
+
+    def __reduce__(self) -> Any:
+        return (FrozenDict, (dict(self),))
+
+
+def freeze(value: Any) -> Any:
+    """``value`` with its lists as tuples and its mappings as :class:`FrozenDict` (all the way down)."""
+    if isinstance(value, (list, tuple)):
+        return tuple(freeze(v) for v in value)
+    if isinstance(value, dict):
+        return FrozenDict({k: freeze(v) for k, v in value.items()})
+    return value
+
+
 _DATES = (date, datetime)  # defaults of date fields may be dates (YAML reads 2026-01-01 as a date)

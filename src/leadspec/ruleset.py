@@ -19,6 +19,7 @@ from datetime import date, datetime, time, timezone
 from types import MappingProxyType
 from typing import Any
 
+from . import plan as _plan
 from ._check import Plan, check
 from ._compile import DISQUALIFIED, MAX_SOURCE, Compiled, TooMuchCode
 from ._fields import BadValue, lead_model, parse_datetime
@@ -131,6 +132,12 @@ class Ruleset:
             digest = "sha256:" + hashlib.sha256(_canonical(self._plan.model).encode("utf-8")).hexdigest()
             object.__setattr__(self, "_digest", digest)  # the same text from any thread: no lock needed
         return digest
+
+    @property
+    def plan(self) -> _plan.Plan:
+        """The checked rules as plain, frozen data: what every engine walks (see :mod:`leadspec.plan`)."""
+        assert self._plan.public is not None
+        return self._plan.public
 
     @property
     def fields(self) -> Mapping[str, FieldSpec]:
