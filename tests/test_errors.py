@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import ast
+import fnmatch
+import re
+from pathlib import Path
+
 import pytest
 
 import leadspec
-from conftest import assert_problems, problems_of, rules_text
+from conftest import ROOT, assert_problems, problems_of, rules_text
+from leadspec.errors import CODES
 
 BROKEN = """\
 leadspec: 1
@@ -232,3 +238,99 @@ def test_not_allowed_messages_are_sentences() -> None:
     assert problems[0].message == (
         "f-strings are not allowed in leadspec expressions; a `because` template takes {expression} placeholders"
     )
+
+
+# -- the registry of codes ------------------------------------------------------
+
+SOURCE = ROOT / "src" / "leadspec"
+CODE_ARGUMENT = {"Problem": 3, "ExprProblem": 0, "at": 1, "error": 1, "problem": 2, "_Limit": 0}
+"""Where the code is among the positional arguments of what makes a problem (``code=`` also counts)."""
+
+
+def codes_in_source() -> dict[str, list[str]]:
+    """Every code literal of the package -> where it is (``file:line``).
+
+    A code is the code argument of a call making a problem (``Problem``,
+    ``ExprProblem``, a collector's ``at``, the checker's ``error``, the YAML
+    loader's ``problem`` and ``_Limit``), or a text assigned to a variable
+    named ``code`` (``code = "version" if ... else "bad-value"``; not an
+    f-string there: the code generator's ``code`` is Python source). An
+    f-string argument is kept as a pattern (``always-*``).
+    """
+    found: dict[str, list[str]] = {}
+
+    def note(node: ast.AST, where: str, patterns: bool = True) -> None:
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            found.setdefault(node.value, []).append(where)
+        elif isinstance(node, ast.JoinedStr) and patterns:
+            pattern = "".join(v.value if isinstance(v, ast.Constant) else "*" for v in node.values)
+            found.setdefault(pattern, []).append(where)
+        elif isinstance(node, ast.IfExp):
+            note(node.body, where, patterns)
+            note(node.orelse, where, patterns)
+
+    for path in sorted(SOURCE.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            where = f"{path.relative_to(ROOT)}:{getattr(node, 'lineno', 0)}"
+            if isinstance(node, ast.Call):
+                func = node.func
+                name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
+                if name in CODE_ARGUMENT:
+                    if len(node.args) > CODE_ARGUMENT[name]:
+                        note(node.args[CODE_ARGUMENT[name]], where)
+                    for keyword in node.keywords:
+                        if keyword.arg == "code":
+                            note(keyword.value, where)
+            elif isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "code" for t in node.targets):
+                note(node.value, where, patterns=False)
+    return found
+
+
+def test_every_code_in_the_source_is_registered() -> None:
+    found = codes_in_source()
+    assert len(found) >= 40, f"the scan found only {sorted(found)}: has the way problems are made changed?"
+    for code, where in found.items():
+        if "*" in code:
+            assert fnmatch.filter(CODES, code), f"no registered code matches {code!r} ({', '.join(where)})"
+        else:
+            assert code in CODES, f"{code!r} ({', '.join(where)}) is not in leadspec.errors.CODES"
+
+
+def test_every_registered_code_is_used_in_the_source() -> None:
+    found = codes_in_source()
+    patterns = [code for code in found if "*" in code]
+    unused = [code for code in CODES if code not in found and not any(fnmatch.fnmatchcase(code, p) for p in patterns)]
+    assert unused == [], f"registered but never made: {unused}"
+
+
+def test_every_code_has_a_severity_and_a_one_line_meaning() -> None:
+    assert {entry.severity for entry in CODES.values()} == {"error", "warning"}
+    for code, entry in CODES.items():
+        assert entry.code == code and re.fullmatch(r"[a-z]+(-[a-z]+)*", code)
+        assert entry.meaning and "\n" not in entry.meaning and not entry.meaning.endswith(".")
+
+
+def test_the_lints_are_the_warnings() -> None:
+    lints = {"unused-field", "unused-list", "always-true", "always-false", "unreachable-stage", "duplicate-criterion"}
+    assert {code for code, entry in CODES.items() if entry.severity == "warning"} == lints
+
+
+def test_a_problem_with_an_unregistered_code_cannot_be_made() -> None:
+    with pytest.raises(ValueError, match="'unknwon-key' is not in leadspec.errors.CODES"):
+        leadspec.Problem("r.yaml", 1, 1, "unknwon-key", "a typo in the code itself")
+    with pytest.raises(ValueError, match="severity 'fatal'"):
+        leadspec.Problem("r.yaml", 1, 1, "unknown-key", "message", severity="fatal")
+    assert CODES["unknown-key"].severity == "error"
+    with pytest.raises(TypeError):
+        CODES["new-code"] = CODES["unknown-key"]  # type: ignore[index]
+
+
+def test_the_error_codes_page_lists_every_code_as_registered() -> None:
+    page = (ROOT / "docs" / "error-codes.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| `([a-z-]+)` \| (error|warning) \| (.+) \|$", page, re.MULTILINE)
+    listed = [code for code, _, _ in rows]
+    assert sorted(set(listed)) == sorted(listed), "a code is listed twice"
+    assert set(listed) - set(CODES) == set(), "listed in docs/error-codes.md but not in CODES"
+    assert set(CODES) - set(listed) == set(), "in CODES but not listed in docs/error-codes.md"
+    for code, severity, meaning in rows:
+        assert (severity, meaning) == (CODES[code].severity, CODES[code].meaning), code

@@ -1,15 +1,118 @@
-"""Errors raised by leadspec.
+"""Errors raised by leadspec, and the registry of problem codes.
 
-Every load-time problem is a :class:`Problem` with a location; a
-:class:`RulesError` carries all problems of a rule file at once.
+Every load-time problem is a :class:`Problem` with a location and a
+stable code; a :class:`RulesError` carries all problems of a rule file at
+once. :data:`CODES` lists every code a problem can have, with its
+severity and meaning: a problem with a code not listed there cannot be
+made, so a new code is documented (docs/error-codes.md, checked against
+:data:`CODES` by the tests) before it can reach a user.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from types import MappingProxyType
+from typing import Any, Literal, Mapping
 
-__all__ = ["LeadError", "LeadspecError", "Problem", "RulesError"]
+__all__ = ["CODES", "LeadError", "LeadspecError", "Problem", "ProblemCode", "RulesError"]
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True)
+class ProblemCode:
+    """One stable problem code: ``code``, its ``severity`` (``error``, or ``warning`` for a lint) and what it means."""
+
+    code: str
+    severity: Severity
+    meaning: str
+
+
+def _codes(*entries: tuple[str, Severity, str]) -> Mapping[str, ProblemCode]:
+    return MappingProxyType({code: ProblemCode(code, severity, meaning) for code, severity, meaning in entries})
+
+
+CODES: Mapping[str, ProblemCode] = _codes(
+    # reading the file
+    ("unreadable", "error", "the file cannot be read (`load()` and the command line only)"),
+    ("file-too-large", "error", "the file is larger than 1 MiB"),
+    ("encoding", "error", "the file is not UTF-8 text"),
+    ("empty", "error", "the file is empty"),
+    # YAML
+    ("yaml-syntax", "error", "the text is not valid YAML"),
+    ("yaml-value", "error", "a YAML tag (`!!python/object`, `!!binary`, …) or a scalar YAML cannot build"),
+    ("yaml-merge", "error", "a merge key `<<`; write the keys out"),
+    ("key-type", "error", "a mapping key that is not text (`1:`, `true:`); quote it"),
+    ("duplicate-key", "error", "the same key twice in one mapping (YAML would silently keep the last)"),
+    ("too-deep", "error", "nesting deeper than 64 levels, or an expression nested deeper than 100 levels"),
+    ("too-many-nodes", "error", "more than 100,000 nodes once aliases are expanded"),
+    # the shape of the file
+    ("version", "error", "`leadspec:` is not a format version this release reads"),
+    ("missing-key", "error", "a required key is missing (`fields`, `stages`, a criterion's `when`, …)"),
+    ("unknown-key", "error", "a key that is not allowed there (with a suggestion)"),
+    ("bad-id", "error", "a name or id that does not match its pattern, or a Python keyword as a field or list name"),
+    ("bad-duration", "error", "`window`, `half_life` or `sla` that is not a duration such as `30d`"),
+    (
+        "bad-value",
+        "error",
+        "any other value of the wrong shape: an unknown field type, an enum without `values`, `min` greater than `max`, "
+        "a YAML boolean in a list, a bad `default`, a date `format` strptime cannot use, a stage with two conditions, "
+        "an impossible `at_least`, …",
+    ),
+    (
+        "duplicate-id",
+        "error",
+        "an id used twice (stages, criteria in a stage, disqualifiers, score rules, enum values), a list named like a field, "
+        "or a stage named `disqualified` or like the base stage",
+    ),
+    # expressions
+    ("syntax", "error", "an expression that is not valid syntax, or is empty"),
+    ("too-long", "error", "an expression longer than 2,000 characters"),
+    (
+        "not-allowed",
+        "error",
+        "a construct the language refuses: attribute access, indexing, lambda, comprehensions, f-strings, `x if c else y`, "
+        "`is`, bitwise operators, dict and set literals, calling anything but a built-in",
+    ),
+    ("none-literal", "error", "`None` in an expression; use `has(field)`"),
+    ("unknown-name", "error", "a name that is not a declared field or list (with a suggestion)"),
+    ("function-as-name", "error", "a function used without calling it (`has` instead of `has(x)`)"),
+    ("unknown-function", "error", "a function that is not a built-in (with a suggestion)"),
+    ("arity", "error", "a built-in called with the wrong number of arguments or an unknown keyword"),
+    (
+        "type-mismatch",
+        "error",
+        "operands that cannot go together: a number compared with text, text in a list of numbers, arithmetic on text "
+        "and numbers, a function given the wrong kind of value",
+    ),
+    ("enum-value", "error", "an enum compared with a value it does not declare (with a suggestion)"),
+    (
+        "too-large",
+        "error",
+        "a constant too large to compute (`9**9**9`, `'x' * 10**9`), the constants of an expression or a file over their "
+        "limits, an integer over 14,000 bits written in the file, more than 2,000 criteria, more than 50,000 operators, "
+        "names and calls in a file's expressions, or rules that would compile to more than 1.5 MB of Python",
+    ),
+    ("constant-error", "error", "a constant that cannot be computed (`1 / 0`)"),
+    ("duration", "error", "a `within=` that is not a duration"),
+    ("events-field", "error", "`count`, `last`, `first` or a score's `events:` without exactly one field of type `events`"),
+    ("unknown-event", "error", "an event type that the events field's `values` does not declare"),
+    ("unknown-score", "error", "`score('name')` of a score that does not exist, or a test case expecting one"),
+    ("score-order", "error", "a score rule using a score declared after it"),
+    ("template", "error", "an unmatched `{` or `}` in a `because` text (write `{{` and `}}` for braces)"),
+    # rule test files (NAME.test.yaml)
+    ("not-a-test-file", "error", "a rule file given where a test file is expected"),
+    ("unknown-stage", "error", "a test case expecting a stage the rules do not have (with a suggestion)"),
+    ("unknown-criterion", "error", "a test case naming a criterion the rules do not have (with a suggestion)"),
+    # lints: the file loads, but this is almost surely a mistake
+    ("unused-field", "warning", "a declared field that nothing reads"),
+    ("unused-list", "warning", "a list that no expression names"),
+    ("always-true", "warning", "a criterion whose expression does not depend on the lead and is always true"),
+    ("always-false", "warning", "a criterion whose expression does not depend on the lead and is always false"),
+    ("unreachable-stage", "warning", "a stage whose condition can never pass, or whose earlier stage can never be reached"),
+    ("duplicate-criterion", "warning", "the same expression twice in one stage or among the disqualifiers, or a stage criterion repeating a disqualifier"),
+)
+"""Every problem code, in the order of the pipeline: reading, YAML, the shape of the file, expressions, test files, lints."""
 
 
 class LeadspecError(Exception):
@@ -36,6 +139,12 @@ class Problem:
     source: str | None = field(default=None, compare=False)
     span: tuple[int, int] | None = field(default=None, compare=False)
     severity: str = "error"
+
+    def __post_init__(self) -> None:
+        if self.code not in CODES:
+            raise ValueError(f"problem code {self.code!r} is not in leadspec.errors.CODES: register it (and document it) before using it")
+        if self.severity not in ("error", "warning"):
+            raise ValueError(f"problem severity {self.severity!r} is neither 'error' nor 'warning'")
 
     def __str__(self) -> str:
         text = f"{self.file}:{self.line}:{self.column}: {self.severity}[{self.code}]: {self.message}"
