@@ -18,6 +18,13 @@ from typing import Any as _Any
 from .errors import LeadError, LeadspecError, Problem, RulesError
 
 if _TYPE_CHECKING:  # pragma: no cover
+    from datetime import date as _date
+    from datetime import datetime as _datetime
+
+    from ._diff import Edit, RulesDiff, Sample, Transition, diff
+    from ._lint import lint
+    from ._testfile import CaseOutcome, RuleCase, RuleTests, load_tests, run_tests
+    from ._yaml import MAX_BYTES as MAX_FILE_BYTES
     from .result import (
         Contribution,
         CriterionResult,
@@ -28,12 +35,11 @@ if _TYPE_CHECKING:  # pragma: no cover
         RulesetInfo,
         ScoreResult,
     )
-    from ._diff import Edit, RulesDiff, Sample, Transition, diff
     from .ruleset import Ruleset, json_schema, load, loads
 
 __version__ = "0.1.0.dev0"
 
-_LAZY = {
+_LAZY = {  # name -> module (or "module:name" when the public name differs)
     "Contribution": "result",
     "CriterionResult": "result",
     "Issue": "result",
@@ -51,9 +57,18 @@ _LAZY = {
     "Edit": "_diff",
     "Transition": "_diff",
     "Sample": "_diff",
+    "lint": "_lint",
+    "CaseOutcome": "_testfile",
+    "RuleCase": "_testfile",
+    "RuleTests": "_testfile",
+    "load_tests": "_testfile",
+    "run_tests": "_testfile",
+    "MAX_FILE_BYTES": "_yaml:MAX_BYTES",
 }
 
 __all__ = [
+    "MAX_FILE_BYTES",
+    "CaseOutcome",
     "Contribution",
     "CriterionResult",
     "Edit",
@@ -64,6 +79,8 @@ __all__ = [
     "Problem",
     "Result",
     "ResultModel",
+    "RuleCase",
+    "RuleTests",
     "RulesDiff",
     "Ruleset",
     "RulesError",
@@ -74,16 +91,34 @@ __all__ = [
     "__version__",
     "diff",
     "json_schema",
+    "lint",
     "load",
+    "load_tests",
     "loads",
+    "parse_as_of",
+    "run_tests",
 ]
 
 
+def parse_as_of(value: "_datetime | _date | str | None") -> "_datetime":
+    """The moment an ``as_of`` argument means, as an aware UTC ``datetime``.
+
+    A ``datetime`` with a time zone is converted to UTC, a naive one is
+    UTC, a ``date`` is midnight UTC, text is ISO 8601, ``None`` is now.
+    Raises ``ValueError`` for text that is not ISO 8601 and ``TypeError``
+    for another type, as ``evaluate`` and ``stage`` do.
+    """
+    from .ruleset import _as_of
+
+    return _as_of(value)
+
+
 def __getattr__(name: str) -> _Any:
-    module = _LAZY.get(name)
-    if module is None:
+    where = _LAZY.get(name)
+    if where is None:
         raise AttributeError(f"module 'leadspec' has no attribute {name!r}")
-    value = getattr(_import_module(f".{module}", __name__), name)
+    module, _, attribute = where.partition(":")
+    value = getattr(_import_module(f".{module}", __name__), attribute or name)
     globals()[name] = value
     return value
 

@@ -1,9 +1,12 @@
-"""Rule tests: ``NAME.test.yaml`` files next to the rules (FORMAT.md section 9).
+"""Rule tests: ``NAME.test.yaml`` files next to the rules.
 
-:func:`run_file` loads a test file and its rules and evaluates every
-case, returning one :class:`CaseOutcome` per case with the differences
-between what was expected and what came out. The command line and the
-pytest plugin are thin layers over this.
+:func:`load_tests` loads a test file and its rules (a :class:`RuleTests`
+of :class:`RuleCase`); :func:`run_tests` also evaluates every case,
+returning one :class:`CaseOutcome` per case with the differences between
+what was expected and what came out. Both are public as
+``leadspec.load_tests`` and ``leadspec.run_tests``; the command line
+(``leadspec check``, ``leadspec test``) and the pytest plugin are thin
+layers over them.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Optional, Union
+from typing import Any, Mapping, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -22,7 +25,7 @@ from .errors import RulesError
 from .result import Result
 from .ruleset import Ruleset, load, read_rules_file
 
-__all__ = ["CaseOutcome", "TestFile", "load_test_file", "run_file"]
+__all__ = ["CaseOutcome", "RuleCase", "RuleTests", "load_test_file", "load_tests", "run_file", "run_tests"]
 
 
 class _Strict(BaseModel):
@@ -54,7 +57,11 @@ class TestFile(_Strict):
 
 @dataclass
 class CaseOutcome:
-    """One case: passed, or the list of differences (``failures``)."""
+    """One case run: where it is (``file``, ``line``), its ``name``, the differences found (``failures``) and the ``result``.
+
+    ``result`` is ``None`` when evaluating the lead raised; the failure
+    says what it raised.
+    """
 
     file: str
     line: int
@@ -64,11 +71,81 @@ class CaseOutcome:
 
     @property
     def passed(self) -> bool:
+        """Whether the result was as expected."""
         return not self.failures
 
 
+@dataclass(frozen=True)
+class RuleCase:
+    """One case of a rule test file: a ``lead``, the moment to evaluate it (``as_of``) and what to ``expect``.
+
+    ``as_of`` is the case's own, else the file's (``None``: now); ``line``
+    is where the case starts in ``file``.
+    """
+
+    file: str
+    line: int
+    name: str
+    lead: Mapping[str, Any]
+    as_of: datetime | date | str | None
+    expect: Expect
+
+    def check(self, result: Result) -> list[str]:
+        """The differences between ``result`` and what this case expects; empty when it passes."""
+        return check_case(result, self.expect)
+
+    def run(self, rules: Ruleset) -> CaseOutcome:
+        """Evaluate the lead with ``rules`` and check the result; an exception is a failure, not a crash."""
+        outcome = CaseOutcome(self.file, self.line, self.name)
+        try:
+            result = rules.evaluate(self.lead, as_of=self.as_of)
+        except Exception as exc:  # a case must never crash the run
+            outcome.failures.append(f"evaluation raised {type(exc).__name__}: {exc}")
+        else:
+            outcome.result = result
+            outcome.failures = self.check(result)
+        return outcome
+
+
+@dataclass(frozen=True)
+class RuleTests:
+    """A loaded rule test file: its ``file``, the ``rules`` it names (loaded) and its ``cases``."""
+
+    file: str
+    rules: Ruleset
+    cases: tuple[RuleCase, ...]
+
+    def run(self) -> list[CaseOutcome]:
+        """Run every case, in file order."""
+        return [case.run(self.rules) for case in self.cases]
+
+
+def load_tests(path: str | os.PathLike[str]) -> RuleTests:
+    """Load a rule test file (``NAME.test.yaml``) and the rules it names.
+
+    Raises :class:`~leadspec.RulesError` with every problem when the file
+    cannot be read, has the wrong shape, is a rule file, or names a stage,
+    criterion or score the rules do not have (a renamed criterion fails
+    here, not as a failing case); and with the rules' own problems when
+    they do not load.
+    """
+    spec, rules, lines = load_test_file(path)
+    name = os.fspath(path)
+    cases = tuple(RuleCase(name, line, case.name, case.lead, case.as_of or spec.as_of, case.expect) for case, line in zip(spec.cases, lines))
+    return RuleTests(name, rules, cases)
+
+
+def run_tests(path: str | os.PathLike[str]) -> list[CaseOutcome]:
+    """Load a rule test file and run every case: one :class:`CaseOutcome` per case, in file order.
+
+    Raises :class:`~leadspec.RulesError` as :func:`load_tests` does; a
+    case whose evaluation raises is a failed case.
+    """
+    return load_tests(path).run()
+
+
 def load_test_file(path: str | os.PathLike[str]) -> tuple[TestFile, Ruleset, list[int]]:
-    """The test file, its rules, and the line of each case; raises RulesError.
+    """The test file as read, its rules, and the line of each case; raises RulesError (see :func:`load_tests`).
 
     Besides the file's shape, every stage, criterion and score a case
     names must exist in the rules, so a renamed criterion fails here.
@@ -147,18 +224,5 @@ def check_case(result: Result, expect: Expect) -> list[str]:
     return failures
 
 
-def run_file(path: str | os.PathLike[str]) -> list[CaseOutcome]:
-    """Run every case of a test file."""
-    spec, rules, lines = load_test_file(path)
-    out = []
-    for case, line in zip(spec.cases, lines):
-        outcome = CaseOutcome(os.fspath(path), line, case.name)
-        try:
-            result = rules.evaluate(case.lead, as_of=case.as_of or spec.as_of)
-        except Exception as exc:  # a case must never crash the run
-            outcome.failures.append(f"evaluation raised {type(exc).__name__}: {exc}")
-        else:
-            outcome.result = result
-            outcome.failures = check_case(result, case.expect)
-        out.append(outcome)
-    return out
+run_file = run_tests
+"""The old name of :func:`run_tests`, still used by some tests."""

@@ -10,11 +10,14 @@ lists the problems. Turn it off with ``-p no:leadspec``.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
 import pytest
 
 from .errors import RulesError
+
+if TYPE_CHECKING:
+    from . import Result, RuleCase, Ruleset
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
@@ -24,28 +27,30 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Col
 
 
 class RuleTestFile(pytest.File):
+    """A ``*.test.yaml``: one item per case, or one failing item when it does not load."""
+
     def collect(self) -> Iterator[pytest.Item]:
-        from ._testfile import load_test_file
+        from . import load_tests
 
         try:
-            spec, rules, lines = load_test_file(self.path)
+            tests = load_tests(self.path)
         except RulesError as exc:
             yield BrokenRuleTestFile.from_parent(self, name="<load>", problems=[str(p) for p in exc.problems])
             return
-        for case, line in zip(spec.cases, lines):
-            yield RuleTestCase.from_parent(self, name=case.name, case=case, rules=rules, as_of=case.as_of or spec.as_of, line=line)
+        for case in tests.cases:
+            yield RuleTestCase.from_parent(self, name=case.name, case=case, rules=tests.rules)
 
 
 class RuleTestCase(pytest.Item):
-    def __init__(self, *, case: Any, rules: Any, as_of: Any, line: int, **kwargs: Any) -> None:
+    """One case: evaluated as it is written; an exception while evaluating fails it with its traceback."""
+
+    def __init__(self, *, case: RuleCase, rules: Ruleset, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.case, self.rules, self.as_of, self.line = case, rules, as_of, line
+        self.case, self.rules, self.line = case, rules, case.line
 
     def runtest(self) -> None:
-        from ._testfile import check_case
-
-        result = self.rules.evaluate(self.case.lead, as_of=self.as_of)
-        failures = check_case(result, self.case.expect)
+        result = self.rules.evaluate(self.case.lead, as_of=self.case.as_of)
+        failures = self.case.check(result)
         if failures:
             raise RuleCaseFailed(failures, result)
 
@@ -62,6 +67,8 @@ class RuleTestCase(pytest.Item):
 
 
 class BrokenRuleTestFile(pytest.Item):
+    """A test file that does not load: one failing item listing its problems."""
+
     def __init__(self, *, problems: list[str], **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.problems = problems
@@ -77,7 +84,9 @@ class BrokenRuleTestFile(pytest.Item):
 
 
 class RuleCaseFailed(AssertionError):
-    def __init__(self, failures: list[str], result: Any) -> None:
+    """A case whose result is not what it expects: the differences, and the result (for its explanation)."""
+
+    def __init__(self, failures: list[str], result: Result) -> None:
         super().__init__("; ".join(failures))
         self.failures = failures
         self.result = result

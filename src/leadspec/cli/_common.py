@@ -136,10 +136,10 @@ class AsOf(click.ParamType):
     name = "datetime"
 
     def convert(self, value: Any, param: Any, ctx: Any) -> datetime:
-        from ..ruleset import _as_of
+        from .. import parse_as_of
 
         try:
-            return _as_of(value)
+            return parse_as_of(value)
         except (ValueError, TypeError) as exc:
             self.fail(str(exc), param, ctx)
 

@@ -18,9 +18,7 @@ def _test_file_of(path: str) -> str | None:
 
 def check_paths(paths: list[str], strict: bool) -> tuple[list[Problem], int]:
     """Every problem of these rule files (and their test files); the number of files read."""
-    from .. import load
-    from .._lint import lint
-    from .._testfile import load_test_file
+    from .. import lint, load, load_tests
 
     problems: list[Problem] = []
     seen: set[str] = set()
@@ -44,7 +42,7 @@ def check_paths(paths: list[str], strict: bool) -> tuple[list[Problem], int]:
             seen.add(os.path.abspath(test_file))
             files += 1
             try:
-                load_test_file(test_file)
+                load_tests(test_file)
             except RulesError as exc:
                 # the rules' own problems are reported for the rules file already
                 problems += [p for p in exc.problems if p.file == test_file or path == test_file]

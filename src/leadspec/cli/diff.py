@@ -10,7 +10,6 @@ from typing import Any, Iterator
 
 import click
 
-from .._yaml import MAX_BYTES
 from ..errors import Problem, RulesError
 from ._common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, READ_ERRORS, as_of_option, check_as_of, print_problems, read_error, streams
 from ._io import FORMATS, format_of, open_text, reader_for
@@ -20,12 +19,12 @@ class _SourceError(Exception):
     pass
 
 
-def read_rules_text(spec: str) -> tuple[bytes, str]:
-    """The bytes of ``spec`` — a path, or ``REV:PATH`` read with git — and a name for messages.
+def read_rules(spec: str) -> Any:
+    """The ruleset of ``spec``: a path, loaded with ``leadspec.load``, or ``REV:PATH`` read with git.
 
-    A file that cannot be read, or is too large, is a :class:`RulesError`
-    as for ``leadspec.load``; a revision that cannot be read is a
-    ``_SourceError``.
+    A file that cannot be read, is too large or does not load is a
+    :class:`RulesError` as for ``leadspec.load``; a revision that cannot be
+    read is a ``_SourceError``.
 
     Neither is read when it is larger than a rule file may be (``loads``
     refuses it anyway; this keeps a stray multi-gigabyte file out of
@@ -33,10 +32,10 @@ def read_rules_text(spec: str) -> tuple[bytes, str]:
     option: it is resolved with ``rev-parse --end-of-options`` to a blob id
     first, and a REV starting with ``-`` is refused.
     """
-    if os.path.exists(spec) or ":" not in spec:
-        from ..ruleset import read_rules_file  # here: the command line starts without the rules machinery
+    from .. import MAX_FILE_BYTES, load, loads  # here: the command line starts without the rules machinery
 
-        return read_rules_file(spec), spec  # as leadspec.load reads a rule file: RulesError when it cannot
+    if os.path.exists(spec) or ":" not in spec:
+        return load(spec)
     rev, _, path = spec.partition(":")
     if rev.startswith("-"):
         raise _SourceError(f"{spec}: a revision cannot start with '-' (write REV:PATH, e.g. HEAD~1:rules/acme.yaml)")
@@ -57,10 +56,10 @@ def read_rules_text(spec: str) -> tuple[bytes, str]:
         message = stderr.splitlines()[-1] if stderr else f"no file {path!r} in {rev!r}"
         raise _SourceError(f"{spec}: {message.removeprefix('fatal: ')}")
     size_text = _git("cat-file", "-s", blob).stdout.strip()
-    if size_text.isdigit() and int(size_text) > MAX_BYTES:
+    if size_text.isdigit() and int(size_text) > MAX_FILE_BYTES:
         size = int(size_text)
-        raise RulesError([Problem(spec, 1, 1, "file-too-large", f"file is {size:,} bytes; the limit is {MAX_BYTES:,} bytes (1 MiB)")])
-    return _git("cat-file", "blob", blob).stdout, spec
+        raise RulesError([Problem(spec, 1, 1, "file-too-large", f"file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,} bytes (1 MiB)")])
+    return loads(_git("cat-file", "blob", blob).stdout, name=spec)
 
 
 def _git(*args: str) -> subprocess.CompletedProcess[bytes]:
@@ -108,15 +107,13 @@ def diff(old: str, new: str, leads: str | None, leads_format: str | None, as_of:
     Exit codes: 0 done (with --exit-code: no change), 1 something changed (with --exit-code),
     2 a file or revision cannot be read, or the rules do not load.
     """
-    from .. import loads
-    from .._diff import diff as compute
+    from .. import diff as compute
 
     io = streams()
     rulesets = []
     for spec in (old, new):
         try:
-            text, name = read_rules_text(spec)
-            rulesets.append(loads(text, name=name))
+            rulesets.append(read_rules(spec))
         except _SourceError as exc:
             io.err.write(f"{exc}\n")
             return EXIT_USAGE

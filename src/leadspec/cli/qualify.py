@@ -25,7 +25,7 @@ import click
 
 from ..errors import LeadError
 from ._common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, READ_ERRORS, as_of_option, check_as_of, load_rules, read_error, streams
-from ._io import FORMATS, CsvReader, JsonlReader, Output, OutputError, Row, Unwritable, Writer, _finite, chunks, dumps, format_of, open_text, reader_for, sniff
+from ._io import FORMATS, CsvReader, JsonlReader, Output, OutputError, Row, Unwritable, Writer, chunks, dumps, finite, format_of, open_text, reader_for, sniff
 from ._pool import STOP_SIGNALS, Pool, WorkerDied
 
 BATCH = 2000  # records per unit of work (fewer hand-offs between processes)
@@ -681,10 +681,10 @@ def _reject_line(number: int, line: int, reason: str, original: Any, raw: str | 
         line = dumps(entry)
         line.encode("utf-8")
     except UnicodeEncodeError:  # half a surrogate pair: written as the \\u escape it came as
-        line = json.dumps(_finite(entry), ensure_ascii=True)
+        line = json.dumps(finite(entry), ensure_ascii=True)
     except (RecursionError, TypeError, ValueError):  # a record too deep or odd to write back: its text instead
         entry["record"] = text if text is not None else repr(original)[:10_000]
-        line = json.dumps(_finite(entry), ensure_ascii=True)
+        line = json.dumps(finite(entry), ensure_ascii=True)
     return line + "\n"
 
 

@@ -40,7 +40,7 @@ def test(paths: tuple[str, ...], quiet: bool) -> int:
     Exit codes: 0 every case passed, 1 a case failed or a test file is invalid, 2 a file could not be
     read or there is nothing to run.
     """
-    from .._testfile import run_file
+    from .. import run_tests
 
     io = streams()
     files = find_test_files(list(paths))
@@ -51,7 +51,7 @@ def test(paths: tuple[str, ...], quiet: bool) -> int:
     unreadable = False
     for path in files:
         try:
-            outcomes = run_file(path)
+            outcomes = run_tests(path)
         except RulesError as exc:
             print_problems(exc.problems, "text", io.out)
             unreadable = unreadable or any(p.code == "unreadable" for p in exc.problems)
