@@ -30,6 +30,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import re
 import types
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
@@ -47,6 +48,11 @@ FORMAT = 1
 
 _NON_FINITE = {"inf": math.inf, "-inf": -math.inf, "nan": math.nan}
 _VALUE_TAGS = ("float", "date", "datetime", "map")
+# ISO 8601 as date.isoformat() and datetime.isoformat() write it (the reader takes nothing else)
+_ISO = {
+    "date": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
+    "datetime": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{6})?([+-][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{6})?)?)?$",
+}
 
 # What a set of allowed strings is called in a message ("'between' is not a comparison").
 _LITERAL_NAMES = {
@@ -89,6 +95,10 @@ def _what(data: Any) -> str:
     if isinstance(data, list):
         return "an array"
     return "an object"
+
+
+def _a(name: str) -> str:
+    return f"an {name}" if name[:1] in "AEIOU" else f"a {name}"
 
 
 def _short(text: str) -> str:
@@ -365,6 +375,8 @@ class _Value(_Spec):
         if not isinstance(payload, str):
             raise _Bad(where, f"expected an ISO 8601 {tag} as a string, got {_what(payload)}")
         try:
+            if not re.fullmatch(_ISO[tag], payload):
+                raise ValueError(payload)
             value = datetime.fromisoformat(payload) if tag == "datetime" else date.fromisoformat(payload)
         except ValueError:
             raise _Bad(where, f"{_short(payload)} is not an ISO 8601 {tag}") from None
@@ -418,7 +430,7 @@ class _Union(_Spec):
             node = data.get("node")
             if node is None and "node" not in data:
                 raise _Bad(_key(path, "node"), f"missing: expected {self.describe()}, named in `node`")
-            if node in self.classes:
+            if isinstance(node, str) and node in self.classes:
                 return self.classes[node].decode(data, path, ctx)
             raise _Bad(_key(path, "node"), f"{_what(node) if not isinstance(node, str) else _short(node)} is not {self._node_name()}; expected one of {', '.join(map(repr, self.classes))}")
         for member in self.members:
@@ -466,7 +478,7 @@ class _Dataclass(_Spec):
 
     def encode(self, value: Any, path: str) -> Any:
         if type(value) is not self.cls:
-            raise _Bad(path, f"expected a {self.cls.__name__}, the plan has {type(value).__name__}")
+            raise _Bad(path, f"expected {_a(self.cls.__name__)}, the plan has {type(value).__name__}")
         out: dict[str, Any] = {"node": self.cls.__name__} if self.tagged else {}
         for name, spec, _ in self.fields:
             out[name] = spec.encode(getattr(value, name), _key(path, name))
@@ -475,20 +487,20 @@ class _Dataclass(_Spec):
     def decode(self, data: Any, path: str, ctx: _Context) -> Any:
         name = self.cls.__name__
         if not isinstance(data, dict):
-            raise _Bad(path, f"expected an object (a {name}), got {_what(data)}")
+            raise _Bad(path, f"expected an object ({_a(name)}), got {_what(data)}")
         if self.tagged and data.get("node") != name:
             raise _Bad(_key(path, "node"), f"expected {name!r}, got {_what(data.get('node')) if 'node' in data else 'nothing'}")
         known = {f for f, _, _ in self.fields}
         for key in data:
             if key not in known and not (self.tagged and key == "node"):
-                raise _Bad(_key(path, key), f"unknown key; a {name} has {', '.join(f for f, _, _ in self.fields)}")
+                raise _Bad(_key(path, key), f"unknown key; {_a(name)} has {', '.join(f for f, _, _ in self.fields)}")
         values: dict[str, Any] = {}
         for field_name, spec, required in self.fields:
             where = _key(path, field_name)
             if field_name in data:
                 values[field_name] = spec.decode(data[field_name], where, ctx)
             elif required:
-                raise _Bad(where, f"missing; a {name} has {', '.join(f for f, _, _ in self.fields)}")
+                raise _Bad(where, f"missing; {_a(name)} has {', '.join(f for f, _, _ in self.fields)}")
         value = self.cls(**values)
         if self.hook is not None:
             self.hook(value, path, ctx)
@@ -515,7 +527,7 @@ class _Dataclass(_Spec):
         }
 
     def describe(self) -> str:
-        return f"a {self.cls.__name__}"
+        return _a(self.cls.__name__)
 
 
 # -- checks across the document (run as each object is read, so the first bad place is named) ------
@@ -770,8 +782,8 @@ def schema() -> dict[str, Any]:
             {"type": ["null", "boolean", "number", "string"]},
             {"type": "array", "items": {"$ref": "#/$defs/Value"}},
             {"$ref": "#/$defs/NonFinite"},
-            _tagged("date", {"type": "string", "format": "date"}),
-            _tagged("datetime", {"type": "string", "format": "date-time"}),
+            _tagged("date", {"type": "string", "format": "date", "pattern": _ISO["date"]}),
+            _tagged("datetime", {"type": "string", "pattern": _ISO["datetime"], "description": "ISO 8601; without an offset: a naive datetime"}),
             _tagged("map", {"type": "array", "items": {"type": "array", "prefixItems": [{"$ref": "#/$defs/Value"}] * 2, "minItems": 2, "maxItems": 2}}),
         ],
     }
