@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import csv
 import gzip
 import io
@@ -13,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+import leadspec
 from leadspec.cli import run
 from conftest import FIXTURES, ROOT, SHARED_DATA
 
@@ -302,7 +304,36 @@ def test_schema_prints_the_json_schema() -> None:
     assert code == 0 and json.loads(out)["title"] == "leadspec rule file"
 
 
-@pytest.mark.parametrize("command", ["check", "qualify", "explain", "test", "schema"])
+def test_compile_prints_the_generated_python_of_the_rules() -> None:
+    code, out, err = cli("compile", B2B)
+    assert (code, err) == (0, "")
+    assert out.rstrip("\n") == leadspec.load(B2B).generated_source().rstrip("\n") and out.endswith("\n")
+    tree = ast.parse(out)  # plain Python
+    assert "_evaluate" in {node.name for node in ast.walk(tree) if isinstance(node, ast.FunctionDef)}
+    assert "rec.get('email')" in out  # a field read from the lead
+
+
+def test_compile_json_prints_the_plan_which_reads_back_as_the_same_plan() -> None:
+    from leadspec.plan import Plan
+
+    code, out, err = cli("compile", "--json", B2B)
+    assert (code, err) == (0, "")
+    assert Plan.from_json(out) == leadspec.load(B2B).plan
+    assert json.loads(out)["name"] == "b2b-saas"
+
+
+def test_compile_of_rules_that_do_not_load_prints_their_problems_and_exits_2(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("leadspec: 1\nname: b\nfields: {a: {type: integer}}\nstages: [{id: s, when: b > 1}]\n", encoding="utf-8")
+    for argv in (["compile", str(broken)], ["compile", "--json", str(broken)]):
+        code, out, err = cli(*argv)
+        assert (code, out) == (2, "")
+        assert err.startswith(f"{broken}:4:24: error[unknown-name]: unknown name 'b'")
+    code, out, err = cli("compile", str(tmp_path / "missing.yaml"))
+    assert (code, out) == (2, "") and "error[unreadable]" in err
+
+
+@pytest.mark.parametrize("command", ["check", "qualify", "explain", "test", "schema", "compile"])
 def test_help_of_every_command_has_an_example(command: str) -> None:
     code, out, _ = cli(command, "--help")
     assert code == 0

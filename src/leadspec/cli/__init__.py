@@ -20,6 +20,7 @@ import click
 
 from ._common import Streams
 from .check import check
+from .compile import compile_rules
 from .diff import diff
 from .explain import explain
 from .qualify import qualify
@@ -44,12 +45,13 @@ def cli() -> None:
       leadspec test
       leadspec diff HEAD~1:rules/acme.yaml rules/acme.yaml --leads export.csv
       leadspec schema > leadspec.schema.json
+      leadspec compile rules/acme.yaml
 
     Exit codes: 0 success, 1 check or test failed or rows rejected, 2 usage or input error.
     """
 
 
-for command in (check, qualify, explain, test, diff, schema):
+for command in (check, qualify, explain, test, diff, schema, compile_rules):
     cli.add_command(command)
 
 
