@@ -1,0 +1,643 @@
+"""The reference interpreter: a slow, plain reading of a whole plan, used as an oracle.
+
+:func:`evaluate` runs a :class:`~leadspec.plan.Plan` on one lead the way
+the user documentation describes it, step by step and without any of the
+engine's shortcuts: it reads every field (missing markers first, the
+default only for no value, bad values as issues), computes the scores
+(events inside the window, decay, caps, rule points, clamps), the
+disqualifiers and the stages' criteria in three-valued logic, combines
+the groups, applies the ``missing:`` policies and picks the stage.
+
+It is written from ``docs/`` alone and shares nothing with the code
+generator but the implementations of the built-in functions (through
+:func:`_call`, one adapter). Engines (the generated Python today, SQL
+next) are tested against it: for every rule file and lead, their stage,
+outcomes, scores and values must equal its own. It is slow on purpose:
+clarity is its only job.
+
+>>> import leadspec
+>>> from leadspec import reference
+>>> rules = leadspec.loads('''
+... leadspec: 1
+... name: tiny
+... fields:
+...   employees: {type: integer}
+... stages:
+...   - id: icp
+...     when: 50 <= employees <= 5000
+... ''')
+>>> outcome = reference.evaluate(rules.plan, {"employees": " 250 "}, "2026-11-01")
+>>> outcome.stage, outcome.criteria, outcome.values
+('icp', {'icp.when': 'pass'}, {'employees': 250})
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import operator
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Any, Callable, Literal, Union
+
+from .plan import (
+    Arith,
+    BoolOp,
+    Call,
+    Compare,
+    Const,
+    Criterion,
+    Expr,
+    FieldPlan,
+    Group,
+    In,
+    ListName,
+    ListOf,
+    Name,
+    Negate,
+    Not,
+    Plan,
+    ScorePlan,
+)
+
+__all__ = ["Event", "Outcome", "evaluate"]
+
+Verdict = Literal["pass", "fail", "unknown"]
+Event = tuple[str, datetime, Mapping[str, Any]]
+"""One coerced event: its type, its moment (an aware UTC datetime) and the object as it came in."""
+
+DISQUALIFIED = "disqualified"
+
+# Limits at evaluation (docs/expressions.md, "Constants are computed at load": the same limits
+# apply at evaluation to values that come from the lead).
+MAX_SIZE = 100_000  # characters of text, items of a list
+MAX_INT_BITS = 14_000
+MAX_POWER_BITS = 4_096
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """Everything the reference interpreter decided for one lead.
+
+    ``criteria``: each criterion's outcome by id (after its ``missing:``
+    policy), in file order. ``stages``: each stage's own condition.
+    ``scores``: each score's total. ``values``: each field's value after
+    reading the lead (None: missing; events as :data:`Event` tuples).
+    ``bad``: the fields whose value could not be used (an issue each).
+    ``errors``: the criteria whose expression raised while evaluating
+    (an issue each; their outcome is unknown before the policy).
+    """
+
+    stage: str
+    criteria: dict[str, Verdict]
+    stages: dict[str, Verdict]
+    scores: dict[str, Union[int, float]]
+    values: dict[str, Any]
+    bad: frozenset[str]
+    errors: tuple[str, ...]
+
+
+class _Bad(Exception):
+    """A raw value that cannot be read as its field's type."""
+
+
+class _Raised(Exception):
+    """An expression failed while evaluating; carries the original exception."""
+
+    def __init__(self, error: BaseException) -> None:
+        super().__init__(f"{type(error).__name__}: {error}")
+        self.error = error
+
+
+# -- the built-in functions: the one place that reaches into the engine ------------------------
+
+
+def _call(fn: str, args: list[Any], *, events: list[Event] | None, types: tuple[str, ...] | None,
+          within: timedelta | None, as_of: datetime) -> Any:
+    """A built-in function's value, from the function registry's own implementations.
+
+    The only use of leadspec's internals in this module: when the registry
+    gets its final shape, this is the one function to change.
+    """
+    from . import _functions as registry
+
+    if fn == "count":
+        start = None if within is None else as_of - within
+        return registry.count(events, frozenset(types or ()), start, as_of)
+    if fn == "last":
+        return registry.last(events, frozenset(types or ()), as_of)
+    if fn == "first":
+        return registry.first(events, frozenset(types or ()), as_of)
+    if fn == "days_since":
+        return registry.days_since(args[0], as_of)
+    return registry.PLAIN[fn](*args)
+
+
+# -- reading a lead (docs/rule-files.md "Fields", docs/missing-values.md) ---------------------------
+
+_TRUE = {"true", "yes", "y", "t", "on", "1"}
+_FALSE = {"false", "no", "n", "f", "off", "0"}
+_INT_TEXT = re.compile(r"[+-]?[0-9]+")
+_NUMBER_TEXT = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
+
+
+def _lookup(lead: Mapping[str, Any], source: str) -> Any:
+    """The raw value at ``source``: the key as written wins, else the dotted path; None when absent."""
+    if source in lead:
+        return lead[source]
+    if "." not in source:
+        return None
+    node: Any = lead
+    for part in source.split("."):
+        if not isinstance(node, Mapping) or part not in node:
+            return None
+        node = node[part]
+    return node
+
+
+def _no_value(raw: Any, markers: tuple[str, ...]) -> bool:
+    """None, a float NaN, pandas' NA/NaT, or text that is a missing marker once trimmed."""
+    if raw is None:
+        return True
+    if isinstance(raw, float) and math.isnan(raw):
+        return True
+    if type(raw).__name__ in ("NAType", "NaTType"):
+        return True
+    return isinstance(raw, str) and raw.strip() in markers
+
+
+def _is_number(raw: Any) -> bool:
+    return isinstance(raw, (int, float)) and not isinstance(raw, bool)
+
+
+def _as_utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+
+
+def _read_datetime(raw: Any, fmt: str | None) -> datetime:
+    """A datetime in UTC: ISO 8601 text (no offset: UTC) or text in ``fmt``; a date is midnight UTC."""
+    if isinstance(raw, datetime):
+        return _as_utc(raw)
+    if isinstance(raw, date):
+        return datetime.combine(raw, time(), tzinfo=timezone.utc)
+    if not isinstance(raw, str):
+        raise _Bad("not a datetime")
+    text = raw.strip()
+    iso = text.upper()  # ISO 8601 as RFC 3339 reads it: `t` and `z` may be written in lower case
+    try:
+        # with a format, text is read in that format only (it is "text written another way than ISO 8601")
+        return _as_utc(datetime.fromisoformat(iso) if fmt is None else datetime.strptime(text, fmt))
+    except ValueError:
+        raise _Bad("not a datetime") from None
+
+
+def _read_date(raw: Any, fmt: str | None) -> date:
+    """A date: ISO 8601 text (a datetime gives its date in UTC) or text in ``fmt``."""
+    if isinstance(raw, datetime):
+        return _as_utc(raw).date()
+    if isinstance(raw, date):
+        return raw
+    if not isinstance(raw, str):
+        raise _Bad("not a date")
+    text = raw.strip()
+    try:
+        if fmt is not None:
+            return _as_utc(datetime.strptime(text, fmt)).date()
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            return _as_utc(datetime.fromisoformat(text.upper())).date()
+    except ValueError:
+        raise _Bad("not a date") from None
+
+
+def _read_integer(raw: Any) -> int:
+    if isinstance(raw, bool):
+        raise _Bad("not an integer")
+    if isinstance(raw, int):
+        return raw
+    if isinstance(raw, float):
+        if math.isfinite(raw) and raw.is_integer():
+            return int(raw)
+        raise _Bad("not an integer")
+    if isinstance(raw, str):
+        text = raw.strip()
+        if _INT_TEXT.fullmatch(text):
+            return int(text)
+        if _NUMBER_TEXT.fullmatch(text):
+            number = float(text)
+            if math.isfinite(number) and number.is_integer():
+                return int(number)
+    raise _Bad("not an integer")
+
+
+def _read_number(raw: Any) -> int | float:
+    if isinstance(raw, bool):
+        raise _Bad("not a number")
+    if isinstance(raw, int):
+        return raw
+    if isinstance(raw, float):
+        if math.isfinite(raw):
+            return raw
+        raise _Bad("not a number")
+    if isinstance(raw, str):
+        text = raw.strip()
+        if _NUMBER_TEXT.fullmatch(text):
+            number = float(text)
+            if math.isfinite(number):
+                return number
+    raise _Bad("not a number")
+
+
+def _read_boolean(raw: Any) -> bool:
+    if isinstance(raw, bool):
+        return raw
+    if _is_number(raw) and raw in (0, 1):
+        return bool(raw)
+    if isinstance(raw, str):
+        text = raw.strip().lower()
+        if text in _TRUE:
+            return True
+        if text in _FALSE:
+            return False
+    raise _Bad("not a boolean")
+
+
+def _read_text(raw: Any) -> str:
+    if isinstance(raw, str):
+        return raw.strip()
+    if _is_number(raw):
+        return str(raw)
+    raise _Bad("not text")
+
+
+def _read_enum(raw: Any, values: tuple[str, ...]) -> str:
+    if not isinstance(raw, str) and not _is_number(raw):
+        raise _Bad("not text")
+    text = raw.strip() if isinstance(raw, str) else str(raw)
+    for value in values:
+        if value.lower() == text.lower():
+            return value
+    raise _Bad("not one of " + ", ".join(values))
+
+
+def _read_list(raw: Any) -> tuple[str, ...]:
+    items: Any
+    if isinstance(raw, (list, tuple)):
+        items = raw
+    elif isinstance(raw, str):
+        text = raw.strip()
+        if text.startswith("["):
+            try:
+                items = json.loads(text)
+            except ValueError:
+                raise _Bad("not a list") from None
+            if not isinstance(items, list):
+                raise _Bad("not a list")
+        else:
+            items = [part.strip() for part in text.split(";") if part.strip()]
+    else:
+        raise _Bad("not a list")
+    out = []
+    for item in items:
+        if isinstance(item, str):
+            out.append(item.strip())
+        elif _is_number(item):
+            out.append(str(item))
+        else:
+            raise _Bad("not a list of text")
+    return tuple(out)
+
+
+def _read_events(raw: Any) -> list[Event]:
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw)
+        except ValueError:
+            raise _Bad("not a list of events") from None
+    if not isinstance(raw, (list, tuple)):
+        raise _Bad("not a list of events")
+    events: list[Event] = []
+    for item in raw:
+        if not isinstance(item, Mapping) or not isinstance(item.get("type"), str) or "at" not in item:
+            raise _Bad("not an event")
+        events.append((item["type"], _read_datetime(item["at"], None), item))
+    return events
+
+
+def _read(spec: FieldPlan, raw: Any) -> Any:
+    """``raw`` (not missing) as the field's type; :class:`_Bad` when it cannot be."""
+    kind = spec.type
+    if kind == "string":
+        return _read_text(raw)
+    if kind in ("integer", "number"):
+        value = _read_integer(raw) if kind == "integer" else _read_number(raw)
+        if (spec.min is not None and value < spec.min) or (spec.max is not None and value > spec.max):
+            raise _Bad("out of bounds")
+        return value
+    if kind == "boolean":
+        return _read_boolean(raw)
+    if kind == "enum":
+        return _read_enum(raw, spec.values or ())
+    if kind == "date":
+        return _read_date(raw, spec.format)
+    if kind == "datetime":
+        return _read_datetime(raw, spec.format)
+    if kind == "list":
+        return _read_list(raw)
+    if kind == "events":
+        return _read_events(raw)
+    raise AssertionError(f"unknown field type {kind!r}")
+
+
+def _field_value(spec: FieldPlan, lead: Mapping[str, Any], markers: tuple[str, ...]) -> tuple[Any, bool]:
+    """The field's value for this lead, and whether its raw value was bad."""
+    raw = _lookup(lead, spec.source)
+    if _no_value(raw, markers):
+        if spec.default is None:
+            return None, False
+        return _read(spec, spec.default), False
+    try:
+        return _read(spec, raw), False
+    except _Bad:
+        return None, True
+
+
+# -- expressions (docs/expressions.md, docs/missing-values.md "Three outcomes") ---------------------
+
+
+class _Env:
+    """What an expression reads: the fields' values, the named lists, the scores so far, the events, as_of."""
+
+    def __init__(self, plan: Plan, values: dict[str, Any], as_of: datetime) -> None:
+        self.values = values
+        self.lists = {named.name: tuple(named.values) for named in plan.lists}
+        self.scores: dict[str, Union[int, float]] = {}
+        self.events: list[Event] | None = values.get(plan.events_field) if plan.events_field else None
+        self.as_of = as_of
+
+
+def _sized(value: Any) -> Any:
+    """``value``, or an error when it breaks a size limit of evaluation."""
+    if isinstance(value, (str, tuple)) and len(value) > MAX_SIZE:
+        raise OverflowError(f"a result longer than {MAX_SIZE:,}")
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > MAX_INT_BITS:
+        raise OverflowError(f"an integer over {MAX_INT_BITS:,} bits")
+    return value
+
+
+_ARITH: dict[str, Callable[[Any, Any], Any]] = {
+    "+": operator.add,
+    "-": operator.sub,
+    "*": operator.mul,
+    "/": operator.truediv,
+    "//": operator.floordiv,
+    "%": operator.mod,
+    "**": operator.pow,
+}
+
+_COMPARE: dict[str, Callable[[Any, Any], bool]] = {
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+    "==": operator.eq,
+    "!=": operator.ne,
+    "in": lambda a, b: a in b,
+    "not in": lambda a, b: a not in b,
+}
+
+
+def _arith(op: str, left: Any, right: Any) -> Any:
+    if op == "*" and isinstance(left, (str, tuple)) and isinstance(right, int):
+        if len(left) * right > MAX_SIZE:
+            raise OverflowError(f"a result longer than {MAX_SIZE:,}")
+    if op == "*" and isinstance(right, (str, tuple)) and isinstance(left, int):
+        if len(right) * left > MAX_SIZE:
+            raise OverflowError(f"a result longer than {MAX_SIZE:,}")
+    if op == "**" and isinstance(left, int) and isinstance(right, int) and right > 0 and abs(left) > 1:
+        if right * math.log2(abs(left)) > MAX_POWER_BITS:
+            raise OverflowError(f"a power over {MAX_POWER_BITS:,} bits")
+    return _sized(_ARITH[op](left, right))
+
+
+def _value(node: Expr, env: _Env) -> Any:
+    """The value of ``node``: None for unknown (missing). Errors propagate."""
+    if isinstance(node, Const):
+        return node.value
+    if isinstance(node, Name):
+        return env.values[node.id]
+    if isinstance(node, ListName):
+        return env.lists[node.id]
+    if isinstance(node, ListOf):
+        items = [_value(item, env) for item in node.items]
+        return None if any(item is None for item in items) else tuple(items)
+    if isinstance(node, BoolOp):
+        unknown = False
+        for operand in node.values:
+            value = _value(operand, env)
+            if value is None:
+                unknown = True
+            elif bool(value) is (node.op == "or"):
+                return node.op == "or"  # decided: False in `and`, True in `or`
+        return None if unknown else node.op == "and"
+    if isinstance(node, Not):
+        value = _value(node.operand, env)
+        return None if value is None else not value
+    if isinstance(node, Negate):
+        value = _value(node.operand, env)
+        if value is None:
+            return None
+        return -value if node.op == "-" else +value
+    if isinstance(node, Arith):
+        left = _value(node.left, env)
+        right = _value(node.right, env)
+        if left is None or right is None:
+            return None
+        return _arith(node.op, left, right)
+    if isinstance(node, In):
+        item = _value(node.item, env)
+        if item is None:
+            return None
+        container = _value(node.container, env)
+        if container is None:
+            return None
+        return (item not in container) if node.negated else (item in container)
+    if isinstance(node, Compare):
+        return _compare(node, env)
+    if isinstance(node, Call):
+        return _call_value(node, env)
+    raise AssertionError(f"not an expression node: {type(node).__name__}")
+
+
+def _compare(node: Compare, env: _Env) -> bool | None:
+    if len(node.ops) == 1:
+        # a single comparison reads its left side first and is unknown as soon as it is missing
+        left = _value(node.operands[0], env)
+        if left is None:
+            return None
+        right = _value(node.operands[1], env)
+        if right is None:
+            return None
+        return bool(_COMPARE[node.ops[0]](left, right))
+    # a chain reads every operand; false when one pair is false, else unknown when one is missing
+    values = [_value(operand, env) for operand in node.operands]
+    for op, left, right in zip(node.ops, values, values[1:]):
+        if left is not None and right is not None and not _COMPARE[op](left, right):
+            return False
+    return None if any(v is None for v in values) else True
+
+
+def _call_value(node: Call, env: _Env) -> Any:
+    if node.fn == "score":
+        name = node.args[0]
+        assert isinstance(name, Const) and isinstance(name.value, str)
+        return env.scores[name.value]
+    if node.events is not None:
+        return _call(node.fn, [], events=env.events, types=node.events, within=node.within, as_of=env.as_of)
+    args = [_value(arg, env) for arg in node.args]
+    if node.fn != "has" and any(arg is None for arg in args):
+        return None  # every function but has and count is unknown when an argument is missing
+    return _sized(_call(node.fn, args, events=None, types=None, within=None, as_of=env.as_of))
+
+
+# -- criteria, groups, scores, stages ---------------------------------------------------------------
+
+
+def _decide(crit: Criterion, env: _Env, outcomes: dict[str, Verdict], errors: list[str]) -> Verdict:
+    """A criterion's outcome: its expression's truth, an error as unknown, then its ``missing:`` policy."""
+    assert crit.expr is not None
+    try:
+        value = _value(crit.expr, env)
+    except Exception:  # noqa: BLE001 - any failure on a lead's values makes the criterion unknown
+        # "That criterion is then unknown" (missing-values.md, errors while evaluating): an
+        # error is not a missing value, so the `missing:` policy does not decide it.
+        errors.append(crit.id)
+        outcomes[crit.id] = "unknown"
+        return "unknown"
+    verdict: Verdict = "unknown" if value is None else ("pass" if value else "fail")
+    if verdict == "unknown" and crit.missing != "unknown":
+        verdict = crit.missing
+    outcomes[crit.id] = verdict
+    return verdict
+
+
+def _combine(group: Group, verdicts: list[Verdict]) -> Verdict:
+    passed = verdicts.count("pass")
+    failed = verdicts.count("fail")
+    unknown = verdicts.count("unknown")
+    total = len(verdicts)
+    if group.op == "all":
+        return "pass" if passed == total else "fail" if failed else "unknown"
+    if group.op == "any":
+        return "pass" if passed else "fail" if failed == total else "unknown"
+    if group.op == "none":
+        return "pass" if failed == total else "fail" if passed else "unknown"
+    # at_least: fail when fewer than n could pass even if every unknown passed
+    return "pass" if passed >= group.n else "fail" if passed + unknown < group.n else "unknown"
+
+
+def _group(group: Group, env: _Env, outcomes: dict[str, Verdict], errors: list[str]) -> Verdict:
+    verdicts = [
+        _group(item, env, outcomes, errors) if isinstance(item, Group) else _decide(item, env, outcomes, errors)
+        for item in group.items
+    ]
+    verdict = _combine(group, verdicts)
+    if group.criterion is not None:
+        if verdict == "unknown" and group.criterion.missing != "unknown":
+            verdict = group.criterion.missing
+        outcomes[group.criterion.id] = verdict
+    return verdict
+
+
+def _event_points(score: ScorePlan, env: _Env) -> Union[int, float]:
+    """Points per event of the listed types inside the window up to as_of, decayed, capped per type."""
+    as_of = env.as_of
+    total: Union[int, float] = 0
+    for entry in score.events:
+        points: Union[int, float] = 0
+        for kind, at, _ in env.events or ():
+            if kind != entry.type or at > as_of:
+                continue
+            if score.window is not None and at < as_of - score.window:
+                continue
+            if score.half_life is None:
+                points += entry.points
+            else:
+                points += entry.points * 0.5 ** ((as_of - at) / score.half_life)
+        if entry.max is not None and points > entry.max:
+            points = entry.max
+        total += points
+    return total
+
+
+def _score(score: ScorePlan, env: _Env, outcomes: dict[str, Verdict], errors: list[str]) -> Union[int, float]:
+    total = _event_points(score, env)
+    for rule in score.rules:
+        if _decide(rule, env, outcomes, errors) == "pass":
+            total += rule.points
+    if score.min is not None and total < score.min:
+        total = score.min
+    if score.max is not None and total > score.max:
+        total = score.max
+    return total
+
+
+def _moment(as_of: datetime | date | str) -> datetime:
+    if isinstance(as_of, datetime):
+        return _as_utc(as_of)
+    if isinstance(as_of, date):
+        return datetime.combine(as_of, time(), tzinfo=timezone.utc)
+    return _as_utc(datetime.fromisoformat(as_of))
+
+
+def evaluate(plan: Plan, lead: Mapping[str, Any], as_of: datetime | date | str) -> Outcome:
+    """Run ``plan`` on ``lead`` at ``as_of`` as the documentation describes, slowly and plainly.
+
+    ``as_of`` is a datetime (naive: UTC), a date (midnight UTC) or ISO
+    8601 text. The result holds the stage, every criterion's and stage's
+    outcome, every score's total, every field's value, the fields with
+    bad values and the criteria that raised.
+    """
+    moment = _moment(as_of)
+    markers = tuple(plan.missing)
+    values: dict[str, Any] = {}
+    bad: set[str] = set()
+    for spec in plan.fields:
+        values[spec.name], is_bad = _field_value(spec, lead, markers)
+        if is_bad:
+            bad.add(spec.name)
+    env = _Env(plan, values, moment)
+    outcomes: dict[str, Verdict] = {}
+    errors: list[str] = []
+
+    for score in plan.scores:  # in order: a rule may use the scores declared before it
+        env.scores[score.name] = _score(score, env, outcomes, errors)
+
+    disqualified = False
+    for crit in plan.disqualify:
+        if _decide(crit, env, outcomes, errors) == "pass":
+            disqualified = True  # only a disqualifier that passes disqualifies
+
+    stages: dict[str, Verdict] = {}
+    for stage in plan.stages:
+        stages[stage.id] = _group(stage.condition, env, outcomes, errors)
+
+    reached = plan.base.id
+    for stage in plan.stages:  # the last stage reached in order, each needing the one before
+        if stages[stage.id] != "pass":
+            break
+        reached = stage.id
+
+    ordered = {crit.id: outcomes[crit.id] for crit in plan.criteria}
+    return Outcome(
+        stage=DISQUALIFIED if disqualified else reached,
+        criteria=ordered,
+        stages=stages,
+        scores=dict(env.scores),
+        values=values,
+        bad=frozenset(bad),
+        errors=tuple(sorted(errors, key=lambda cid: plan.criterion(cid).index)),
+    )

@@ -1,0 +1,476 @@
+"""hypothesis strategies for random valid rule files and random leads for them.
+
+``rule_files()`` draws a :class:`RuleFile`: the YAML text of a rule file
+with fields of every type (sources with spaces and dots, defaults,
+bounds, formats, missing markers), named lists, scores (events, windows,
+caps, half-lives, rules), disqualifiers and stages (``when:`` and nested
+``all``/``any``/``none``/``at_least`` groups, ids on groups, ``missing:``
+policies), and expressions drawn from a typed grammar over the declared
+names, so that almost every file passes the checker (the tests
+``assume()`` away the few it refuses).
+
+``leads(rule_file)`` draws a lead for it, as typed JSON (nested objects
+for dotted sources) or as a CSV row (every value text, flat keys): good
+values, messy ones (spaces, case), missing markers, bad values, absent
+keys, events inside and outside the window and in the future.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from typing import Any
+
+from hypothesis import strategies as st
+
+AS_OF = datetime(2026, 11, 1, tzinfo=timezone.utc)
+EVENT_TYPES = ("demo", "visit", "open", "call")
+WORDS = ("alpha", "Beta", "gamma delta", "0", "N/A")
+SIZES = (0, 3, 50, 500, 2.5)
+ENUM_VALUES = ("saas", "FinTech", "other", "No", "9999")
+MARKERS = ("", "N/A", "-", "none", "0", "9999", "no")
+DATE_FORMATS = ("%m/%d/%Y", "%d.%m.%Y")
+DATETIME_FORMATS = ("%m/%d/%Y %H:%M", "%Y/%m/%d %H:%M:%S")
+TYPES = ("integer", "number", "boolean", "string", "enum", "date", "datetime", "list")
+
+
+@dataclass
+class FieldSpec:
+    """A generated field: what the lead generator needs to know about it."""
+
+    name: str
+    type: str
+    source: str
+    values: tuple[str, ...] = ()
+    format: str | None = None
+    min: int | None = None
+    max: int | None = None
+
+
+@dataclass
+class RuleFile:
+    """A generated rule file: its text and the facts the lead generator needs."""
+
+    text: str
+    fields: list[FieldSpec]
+    markers: tuple[str, ...]
+    events_field: str | None
+    lines: list[str] = field(default_factory=list, repr=False)
+
+
+# -- expressions: a small typed grammar over the declared names --------------------------------------
+
+
+class _Grammar:
+    """Draws expressions of a kind over the fields, lists and scores in scope."""
+
+    def __init__(self, draw: Any, fields: list[FieldSpec], events: bool, scores: list[str]) -> None:
+        self.draw = draw
+        self.fields = fields
+        self.events = events
+        self.scores = scores
+
+    def of(self, *types: str) -> list[FieldSpec]:
+        return [f for f in self.fields if f.type in types]
+
+    def pick(self, options: list[Any]) -> Any:
+        return self.draw(st.sampled_from(options))
+
+    def event_types(self) -> str:
+        chosen = self.draw(st.lists(st.sampled_from(EVENT_TYPES), min_size=1, max_size=2, unique=True))
+        return repr(chosen[0]) if len(chosen) == 1 else repr(chosen)
+
+    def num(self, depth: int) -> str:
+        options: list[str] = ["const"]
+        if self.of("integer", "number"):
+            options += ["field", "field"]
+        if depth > 0:
+            options += ["arith", "neg", "call"]
+        if self.of("string", "list"):
+            options.append("len")
+        if self.events:
+            options.append("count")
+        if self.of("date", "datetime") or self.events:
+            options.append("days")
+        if self.scores:
+            options.append("score")
+        choice = self.pick(options)
+        if choice == "const":
+            return repr(self.draw(st.sampled_from([0, 1, 2, 3, 7, 10, 50, 100, 1000, -5, 0.5, 2.25, 1e3])))
+        if choice == "field":
+            return self.pick(self.of("integer", "number")).name
+        if choice == "arith":
+            op = self.pick(["+", "-", "*", "/", "//", "%", "**"])
+            right = self.num(0) if op != "**" else self.pick(["2", "0", "3"])
+            return f"({self.num(depth - 1)} {op} {right})"
+        if choice == "neg":
+            return f"-{self.num(depth - 1)}"
+        if choice == "call":
+            fn = self.pick(["abs", "round", "round2", "min", "max"])
+            if fn == "round2":
+                return f"round({self.num(depth - 1)}, {self.pick(['0', '1', '-1', '2'])})"
+            if fn in ("min", "max"):
+                return f"{fn}({self.num(depth - 1)}, {self.num(depth - 1)})"
+            return f"{fn}({self.num(depth - 1)})"
+        if choice == "len":
+            return f"len({self.pick(self.of('string', 'list')).name})"
+        if choice == "count":
+            within = self.pick(["", ", within='30d'", ", within='2w'", ", within='12h'"])
+            return f"count({self.event_types()}{within})"
+        if choice == "days":
+            return f"days_since({self.time()})"
+        return f"score({self.pick(self.scores)!r})"
+
+    def time(self) -> str:
+        options = [f.name for f in self.of("date", "datetime")]
+        if self.events:
+            options.append(f"{self.pick(['last', 'first'])}({self.event_types()})")
+        return self.pick(options)
+
+    def text(self, depth: int) -> str:
+        options = ["const"]
+        strings = self.of("string")
+        if strings:
+            options += ["field", "field"]
+            if depth > 0:
+                options += ["call", "join"]
+        choice = self.pick(options)
+        if choice == "const":
+            return repr(self.pick(["alpha", "Beta", "", "x@corp.example", "N/A", "0"]))
+        if choice == "field":
+            return self.pick(strings).name
+        if choice == "join":
+            return f"({self.text(depth - 1)} + {self.text(0)})"
+        return f"{self.pick(['lower', 'upper', 'domain'])}({self.text(depth - 1)})"
+
+    def boolean(self, depth: int) -> str:
+        options = ["compare", "compare", "has", "text"]
+        if self.of("boolean"):
+            options += ["field", "field"]
+        if self.of("enum"):
+            options.append("enum")
+        if self.of("list"):
+            options.append("list")
+        if self.of("integer", "number"):
+            options += ["chain", "truth"]
+        if depth > 0:
+            options += ["and", "or", "not"]
+        choice = self.pick(options)
+        if choice == "compare":
+            op = self.pick(["<", "<=", ">", ">=", "==", "!="])
+            return f"{self.num(depth)} {op} {self.num(depth)}"
+        if choice == "chain":
+            ops = self.draw(st.lists(st.sampled_from(["<", "<=", ">", "==", "!="]), min_size=2, max_size=3))
+            parts = [self.num(0)]
+            for op in ops:
+                parts += [op, self.num(0)]
+            return " ".join(parts)
+        if choice == "has":
+            return f"has({self.pick([f.name for f in self.fields])})"
+        if choice == "field":
+            return self.pick(self.of("boolean")).name
+        if choice == "truth":
+            return self.pick(self.of("integer", "number")).name
+        if choice == "enum":
+            enum = self.pick(self.of("enum"))
+            if self.draw(st.booleans()):
+                return f"{enum.name} {self.pick(['==', '!='])} {self.pick(list(enum.values))!r}"
+            chosen = self.draw(st.lists(st.sampled_from(enum.values), min_size=1, max_size=3, unique=True))
+            return f"{enum.name} {self.pick(['in', 'not in'])} {chosen!r}"
+        if choice == "list":
+            lst = self.pick(self.of("list")).name
+            if self.of("string") and self.draw(st.booleans()):
+                return f"contains_any({self.pick(self.of('string')).name}, {lst})"
+            return f"{self.text(0)} {self.pick(['in', 'not in'])} {lst}"
+        if choice == "text":
+            kind = self.pick(["eq", "in_list", "in_text", "fn", "truth"])
+            if kind == "eq":
+                return f"{self.text(depth)} {self.pick(['==', '!='])} {self.text(0)}"
+            if kind == "in_list":
+                return f"{self.text(depth)} {self.pick(['in', 'not in'])} {self.pick(['words', repr(['alpha', 'Beta'])])}"
+            if kind == "in_text":
+                return f"{self.text(0)} in {self.text(depth)}"
+            if kind == "fn":
+                fn = self.pick(["contains", "startswith", "endswith", "contains_any"])
+                parts = self.pick(["words", "['al', 'be']"]) if fn == "contains_any" else self.text(0)
+                return f"{fn}({self.text(depth)}, {parts})"
+            return self.text(depth)
+        if choice == "not":
+            return f"not ({self.boolean(depth - 1)})"
+        values = [self.boolean(depth - 1) for _ in range(self.draw(st.integers(2, 3)))]
+        return "(" + f" {choice} ".join(values) + ")"
+
+
+# -- rule files -------------------------------------------------------------------------------------
+
+
+def _q(value: Any) -> str:
+    """A YAML scalar or flow value, quoted as JSON (valid YAML) so YAML reads no booleans or dates."""
+    return json.dumps(value)
+
+
+def _field_line(draw: Any, spec: FieldSpec) -> str:
+    parts = [f"type: {spec.type}"]
+    if spec.source != spec.name:
+        parts.append(f"source: {_q(spec.source)}")
+    if spec.type == "enum":
+        parts.append(f"values: {_q(list(spec.values))}")
+    if spec.format is not None:
+        parts.append(f"format: {_q(spec.format)}")
+    if spec.min is not None:
+        parts.append(f"min: {spec.min}")
+    if spec.max is not None:
+        parts.append(f"max: {spec.max}")
+    if spec.type != "events" and draw(st.integers(0, 4)) == 0:
+        parts.append(f"default: {_q(draw(_good_value(spec)))}")
+    return f"  {spec.name}: {{{', '.join(parts)}}}"
+
+
+@st.composite
+def _fields(draw: Any) -> tuple[list[FieldSpec], str | None]:
+    types = draw(st.lists(st.sampled_from(TYPES), min_size=1, max_size=7))
+    specs: list[FieldSpec] = []
+    for index, kind in enumerate(types):
+        name = f"{kind[:3]}{index}"
+        source = draw(st.sampled_from([name, name, f"Col {index}", f"company.{name}"]))
+        spec = FieldSpec(name, kind, source)
+        if kind == "enum":
+            spec.values = tuple(draw(st.lists(st.sampled_from(ENUM_VALUES), min_size=1, max_size=4, unique_by=str.lower)))
+        if kind == "date" and draw(st.booleans()):
+            spec.format = draw(st.sampled_from(DATE_FORMATS))
+        if kind == "datetime" and draw(st.booleans()):
+            spec.format = draw(st.sampled_from(DATETIME_FORMATS))
+        if kind in ("integer", "number"):
+            spec.min = draw(st.sampled_from([None, None, 0, -10]))
+            spec.max = draw(st.sampled_from([None, None, 1000, 10**6]))
+        specs.append(spec)
+    events_field = None
+    if draw(st.booleans()):
+        events_field = "events"
+        declared = draw(st.sampled_from([(), EVENT_TYPES]))
+        spec = FieldSpec("events", "events", draw(st.sampled_from(["events", "Activity"])), values=declared)
+        specs.append(spec)
+    return specs, events_field
+
+
+def _criterion(draw: Any, grammar: _Grammar, cid: str, *, points: bool = False) -> list[str]:
+    """A criterion as YAML flow lines: the shorthand, or a mapping with missing:/points."""
+    expr = grammar.boolean(draw(st.integers(0, 2)))
+    missing = draw(st.sampled_from([None, None, "pass", "fail", "unknown"]))
+    if points:
+        value = draw(st.sampled_from([5, 10, -20, 2.5, 0]))
+        extra = f", missing: {missing}" if missing else ""
+        return [f"{{id: {cid}, when: {_q(expr)}, points: {value}{extra}}}"]
+    if missing is None and draw(st.booleans()):
+        return [f"{{{cid}: {_q(expr)}}}"]
+    extra = f", missing: {missing}" if missing else ""
+    return [f"{{id: {cid}, when: {_q(expr)}{extra}}}"]
+
+
+def _group(draw: Any, grammar: _Grammar, ids: list[int], depth: int) -> str:
+    """A nested group as YAML flow text: {all: [...]} etc., maybe with an id."""
+    body = _group_body(draw, grammar, ids, depth)
+    if draw(st.integers(0, 2)) == 0:
+        ids[0] += 1
+        body = f"id: g{ids[0]}, {body}"
+    return "{" + body + "}"
+
+
+def _group_body(draw: Any, grammar: _Grammar, ids: list[int], depth: int) -> str:
+    """A condition's key and items: `all: [...]`, `at_least: {n: 2, of: [...]}`."""
+    op = draw(st.sampled_from(["all", "any", "none", "at_least"]))
+    size = draw(st.integers(1, 3))
+    items: list[str] = []
+    for _ in range(size):
+        if depth > 0 and draw(st.integers(0, 3)) == 0:
+            items.append(_group(draw, grammar, ids, depth - 1))
+        else:
+            ids[0] += 1
+            items.extend(_criterion(draw, grammar, f"c{ids[0]}"))
+    listed = "[" + ", ".join(items) + "]"
+    return f"at_least: {{n: {draw(st.integers(1, size))}, of: {listed}}}" if op == "at_least" else f"{op}: {listed}"
+
+
+@st.composite
+def rule_files(draw: Any) -> RuleFile:
+    """A random rule file that the checker should accept."""
+    specs, events_field = draw(_fields())
+    markers = tuple(draw(st.sampled_from([None, MARKERS[:1], MARKERS[:3], MARKERS, MARKERS[1:4]])) or ("",))
+    lines = ["leadspec: 1", "name: generated"]
+    if markers != ("",):
+        lines.append(f"missing: {_q(list(markers))}")
+    lines.append("fields:")
+    for spec in specs:
+        line = _field_line(draw, spec)
+        if spec.type == "events" and spec.values:
+            line = f"  {spec.name}: {{type: events, source: {_q(spec.source)}, values: {_q(list(spec.values))}}}"
+        elif spec.type == "events":
+            line = f"  {spec.name}: {{type: events, source: {_q(spec.source)}}}"
+        lines.append(line)
+    lines.append(f"lists: {{words: {_q(list(WORDS))}, sizes: {_q(list(SIZES))}}}")
+
+    scores: list[str] = []
+    score_lines: list[str] = []
+    for index in range(draw(st.integers(0, 2))):
+        name = f"s{index}"
+        body: list[str] = []
+        if events_field and draw(st.booleans()):
+            entries = []
+            for kind in draw(st.lists(st.sampled_from(EVENT_TYPES), min_size=1, max_size=3, unique=True)):
+                pts = draw(st.sampled_from([1, 5, 30, 2.5, -3]))
+                cap = draw(st.sampled_from([None, None, 3, 10]))
+                entries.append(f"{kind}: {pts}" if cap is None else f"{kind}: {{points: {pts}, max: {cap}}}")
+            body.append("    events: {" + ", ".join(entries) + "}")
+            window = draw(st.sampled_from([None, "30d", "90d", "2w", "36h"]))
+            if window:
+                body.append(f"    window: {window}")
+            half_life = draw(st.sampled_from([None, None, "7d", "30d"]))
+            if half_life:
+                body.append(f"    half_life: {half_life}")
+        if not body or draw(st.booleans()):
+            grammar = _Grammar(draw, specs, events_field is not None, list(scores))
+            rules = [_criterion(draw, grammar, f"r{i}", points=True)[0] for i in range(draw(st.integers(1, 3)))]
+            body.append("    rules: [" + ", ".join(rules) + "]")
+        low = draw(st.sampled_from([None, None, -10, 0]))
+        high = draw(st.sampled_from([None, None, 40, 100]))
+        if low is not None:
+            body.append(f"    min: {low}")
+        if high is not None:
+            body.append(f"    max: {high}")
+        score_lines += [f"  {name}:", *body]
+        scores.append(name)
+    if score_lines:
+        lines += ["scores:", *score_lines]
+
+    grammar = _Grammar(draw, specs, events_field is not None, scores)
+    disqualifiers = [_criterion(draw, grammar, f"d{i}")[0] for i in range(draw(st.integers(0, 2)))]
+    if disqualifiers:
+        lines.append("disqualify: [" + ", ".join(disqualifiers) + "]")
+
+    lines.append("stages:")
+    for index in range(draw(st.integers(1, 3))):
+        lines.append(f"  - id: st{index}")
+        if draw(st.integers(0, 2)) == 0:
+            lines.append(f"    when: {_q(grammar.boolean(draw(st.integers(0, 2))))}")
+            missing = draw(st.sampled_from([None, None, "pass", "fail"]))
+            if missing:
+                lines.append(f"    missing: {missing}")
+        else:
+            lines.append("    " + _group_body(draw, grammar, [0], 2))
+    return RuleFile("\n".join(lines) + "\n", specs, markers, events_field, lines)
+
+
+# -- leads ------------------------------------------------------------------------------------------
+
+
+def _good_value(spec: FieldSpec) -> st.SearchStrategy[Any]:
+    """A value that reads as the field's type (as typed JSON, or text)."""
+    low = spec.min if spec.min is not None else -(10**6)
+    high = spec.max if spec.max is not None else 10**6
+    if spec.type == "integer":
+        return st.one_of(st.integers(low, high), st.integers(low, high).map(str))
+    if spec.type == "number":
+        floats = st.floats(low, high, allow_nan=False).map(lambda x: round(x, 3))
+        return st.one_of(st.integers(low, high), floats, floats.map(str))
+    if spec.type == "boolean":
+        return st.sampled_from([True, False, "yes", "No", "TRUE", "off", "1", "0", "y", "F", 1, 0])
+    if spec.type == "string":
+        return st.sampled_from(["alpha", "Beta Gamma", "x@corp.example", "ana@gmail.com", "al", "12"])
+    if spec.type == "enum":
+        return st.sampled_from(spec.values)
+    if spec.type == "date":
+        days = st.integers(-800, 30).map(lambda n: (AS_OF + timedelta(days=n)).date())
+        if spec.format:
+            return days.map(lambda d: d.strftime(spec.format or ""))
+        return days.map(date.isoformat)
+    if spec.type == "datetime":
+        moments = st.integers(-800 * 24, 30 * 24).map(lambda h: AS_OF + timedelta(hours=h, minutes=7))
+        if spec.format:
+            return moments.map(lambda m: m.strftime(spec.format or ""))
+        return st.one_of(moments.map(lambda m: m.isoformat().replace("+00:00", "Z")),
+                         moments.map(lambda m: m.astimezone(timezone(timedelta(hours=2))).isoformat()))
+    if spec.type == "list":
+        return st.lists(st.sampled_from(WORDS + ("vip",)), max_size=3)
+    raise AssertionError(spec.type)
+
+
+def _messy(text: str) -> st.SearchStrategy[str]:
+    return st.sampled_from([text, f"  {text} ", f"{text}\t", text.upper(), text.lower()])
+
+
+def _bad_value(spec: FieldSpec) -> st.SearchStrategy[Any]:
+    common = ["lots", "1,200.5", "maybe", "2026-13-45", "[1, 2", "nan", "inf", "12abc"]
+    if spec.type in ("integer", "number"):
+        return st.sampled_from([*common, 2.5 if spec.type == "integer" else "x", 10**9, -(10**9), float("inf"), True])
+    if spec.type in ("string", "list"):
+        return st.sampled_from([{"a": 1}, [1, [2]], True, "[1, 2"])
+    return st.sampled_from(common + [12, True, 3.5])
+
+
+def _event(events_field_types: tuple[str, ...]) -> st.SearchStrategy[dict[str, Any]]:
+    kinds = st.sampled_from((*EVENT_TYPES, "other"))
+    hours = st.one_of(st.integers(-24 * 5, 24 * 120), st.sampled_from([0, 24 * 30, 24 * 14, 12, 24 * 90, 36, -1]))
+    at = hours.map(lambda h: AS_OF - timedelta(hours=h))
+    at_text = st.one_of(at.map(lambda m: m.isoformat().replace("+00:00", "Z")), at.map(lambda m: m.date().isoformat()))
+    return st.fixed_dictionaries({"type": kinds, "at": at_text}, optional={"title": st.just("launch")})
+
+
+def _raw(spec: FieldSpec, markers: tuple[str, ...]) -> st.SearchStrategy[Any]:
+    if spec.type == "events":
+        events = st.lists(_event(spec.values), max_size=6)
+        return st.one_of(events, events.map(json.dumps), st.sampled_from(["[{", [{"type": "demo"}], [{"type": 3, "at": "2026-10-01"}]]))
+    good = _good_value(spec)
+    texts = good.map(lambda v: v if isinstance(v, str) else str(v))
+    return st.one_of(
+        good,
+        good,
+        texts.flatmap(_messy),
+        st.sampled_from(markers).flatmap(_messy),
+        _bad_value(spec),
+        st.none(),
+    )
+
+
+_ABSENT = object()
+
+
+def _put(lead: dict[str, Any], source: str, value: Any, *, nested: bool) -> None:
+    if nested and "." in source:
+        head, tail = source.split(".", 1)
+        inner = lead.setdefault(head, {})
+        inner[tail] = value
+    else:
+        lead[source] = value
+
+
+def _as_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, (list, dict)):
+        return json.dumps(value)
+    return str(value)
+
+
+@st.composite
+def leads(draw: Any, rule_file: RuleFile) -> dict[str, Any]:
+    """A lead for ``rule_file``: typed JSON (nested objects for dotted sources) or a CSV row (all text, flat)."""
+    csv = draw(st.booleans())
+    lead: dict[str, Any] = {}
+    for spec in rule_file.fields:
+        if draw(st.integers(0, 5)) == 0:
+            continue  # absent key
+        value = draw(_raw(spec, rule_file.markers))
+        if csv:
+            if spec.type == "list" and isinstance(value, list):
+                value = draw(st.sampled_from(["; ".join(map(str, value)), json.dumps(value)]))
+            lead[spec.source] = _as_text(value)
+        else:
+            _put(lead, spec.source, value, nested=True)
+    return lead
+
+
+AS_OFS = st.one_of(
+    st.just(AS_OF),
+    st.integers(-24 * 60, 24 * 60).map(lambda h: AS_OF + timedelta(hours=h, seconds=17)),
+)
