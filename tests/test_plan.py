@@ -222,6 +222,68 @@ def test_unparse_reads_back_as_the_same_expression(case: str) -> None:
         assert got == original.expr, f"{original.id}: {P.unparse(original.expr)!r}"
 
 
+ONE_CRITERION = """\
+leadspec: 1
+name: one
+fields:
+  x: {type: number}
+  n: {type: integer}
+  s: {type: string}
+  b: {type: boolean}
+  c: {type: boolean}
+  tags: {type: list}
+  seen: {type: datetime}
+  events: {type: events, values: [demo, webinar]}
+lists:
+  vips: [ceo, cto]
+stages:
+  - id: s
+    when: {when}
+"""
+
+UNPARSED = [
+    # written, unparse() of what it loads as (precedence, associativity and chains kept; the rest folded or as written)
+    ("(b or c) and x > 1", "(b or c) and x > 1"),
+    ("b or c and x > 1", "b or c and x > 1"),
+    ("not (b and c)", "not (b and c)"),
+    ("not b and c", "not b and c"),
+    ("x - (n - 1) > 0", "x - (n - 1) > 0"),
+    ("x - n - 1 > 0", "x - n - 1 > 0"),
+    ("(x + n) * 2 >= 10", "(x + n) * 2 >= 10"),
+    ("-(x + 1) < 0", "-(x + 1) < 0"),
+    ("2 ** n ** 2 > x", "2 ** n ** 2 > x"),
+    ("(2 ** n) ** 2 > x", "(2 ** n) ** 2 > x"),
+    ("x // 2 % 3 == 1", "x // 2 % 3 == 1"),
+    ("x / (n * 2) == 1", "x / (n * 2) == 1"),
+    ("1 <= x < n <= 100", "1 <= x < n <= 100"),
+    ("(x < 1) == b", "(x < 1) == b"),
+    ("s not in vips", "s not in vips"),
+    ("'vp' in tags", "'vp' in tags"),
+    ("s in ['a', 'b']", "s in ['a', 'b']"),
+    ("x in [n, 2]", "x in [n, 2]"),
+    ("count('demo', within='30d') >= 1", "count('demo', within='30d') >= 1"),
+    ("count(['demo', 'webinar']) > 2", "count(['demo', 'webinar']) > 2"),
+    ("days_since(seen) <= 14", "days_since(seen) <= 14"),
+    ("contains_any(lower(s), vips)", "contains_any(lower(s), vips)"),
+    ("round(x, 2) == 1.5", "round(x, 2) == 1.5"),
+    ("x > 2 * 3 + 0.5", "x > 6.5"),
+    ("x > -5", "x > -5"),
+    ("x > 1e999", "x > inf"),
+]
+
+
+@pytest.mark.parametrize("written, expected", UNPARSED, ids=[w for w, _ in UNPARSED])
+def test_unparse_writes_what_reads_back(written: str, expected: str) -> None:
+    crit = leadspec.loads(ONE_CRITERION.replace("{when}", json.dumps(written))).plan.criterion("s.when")
+    assert crit.expr is not None
+    text = P.unparse(crit.expr)
+    assert text == expected
+    if "inf" in expected:
+        return  # inf is not a name the language has: unparse writes what a reader understands, not a rule file
+    again = leadspec.loads(ONE_CRITERION.replace("{when}", json.dumps(text))).plan.criterion("s.when")
+    assert again.expr == crit.expr
+
+
 # -- the JSON Schema ---------------------------------------------------------------------------------
 
 
