@@ -130,7 +130,7 @@ def check_as_of(rulesets: Iterable[Any], moment: datetime | None) -> None:
             raise click.exceptions.Exit(EXIT_USAGE) from None
 
 
-class AsOf(click.ParamType):
+class AsOf(click.ParamType):  # type: ignore[type-arg]  # generic from click 8.2; 8.1 is allowed
     """``--as-of``: an ISO 8601 date or datetime (naive means UTC)."""
 
     name = "datetime"

@@ -24,7 +24,7 @@ import stat
 import sys
 from collections import deque
 from dataclasses import dataclass
-from typing import IO, Any, Iterator
+from typing import IO, Any, Iterator, cast
 
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))  # CRM exports carry long notes; events as JSON
 
@@ -89,11 +89,11 @@ GZIP_LAYERS = 3
 def open_binary(path: str) -> IO[bytes]:
     """The bytes of the file at ``path``, decompressed: by its name (``.gz``) or by its first bytes."""
     if path.endswith(".gz"):
-        return _unpacked(gzip.open(path, "rb"))  # type: ignore[arg-type]
+        return _unpacked(gzip.open(path, "rb"))
     return _unpacked(open(path, "rb"))
 
 
-def _unpacked(binary: Any) -> Any:
+def _unpacked(binary: Any) -> IO[bytes]:
     """``binary`` with its gzip layers decompressed as it is read, known by their first bytes."""
     if not hasattr(binary, "peek"):
         binary = io.BufferedReader(binary)
@@ -101,7 +101,7 @@ def _unpacked(binary: Any) -> Any:
         if binary.peek(len(GZIP_MAGIC))[: len(GZIP_MAGIC)] != GZIP_MAGIC:
             break
         binary = gzip.GzipFile(fileobj=binary, mode="rb")
-    return binary
+    return cast("IO[bytes]", binary)
 
 
 def _decoded(binary: Any) -> IO[str]:
@@ -241,9 +241,10 @@ def csv_records(stream: IO[str] | Iterator[str], first_line: int = 1, parse_plai
             if again:
                 line = again.popleft()
             else:
-                line = next(source, None)
-                if line is None:
+                read = next(source, None)
+                if read is None:
                     return
+                line = read
             pending.append(line)
             size += len(line)
             if len(pending) > 1 and (len(pending) > MAX_RECORD_LINES or size > MAX_RECORD_CHARS):

@@ -137,7 +137,7 @@ class Pool:
         """Start ``jobs`` workers; each runs ``init(*init_args)`` once, then ``work(unit)`` for every unit it gets."""
         import queue
 
-        context = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
+        context: Any = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")  # a fork or spawn context: both have Process
         self.workers: list[tuple[Any, Any, Any]] = []  # (process, task writer, result reader)
         self._outbox: queue.SimpleQueue[Any] = queue.SimpleQueue()
         masked = hasattr(signal, "pthread_sigmask")

@@ -19,7 +19,7 @@ import threading
 import time
 from collections import Counter, deque
 from datetime import datetime, timezone
-from typing import IO, Any, Iterable, Iterator, NamedTuple
+from typing import IO, Any, Generator, Iterable, Iterator, NamedTuple
 
 import click
 
@@ -163,7 +163,7 @@ def _units(reader: Any, fmt: str, source: IO[str], rows: Iterator[Row] | None, j
         yield ("rows", batch)
 
 
-def _results(units: Iterator[tuple[Any, ...]], jobs: int, setup: tuple[Any, ...]) -> Iterator[Done]:
+def _results(units: Iterator[tuple[Any, ...]], jobs: int, setup: tuple[Any, ...]) -> Generator[Done, None, None]:
     """Processed units in input order; at most IN_FLIGHT × jobs units in memory.
 
     A worker that dies (killed, out of memory) raises WorkerDied instead
@@ -452,12 +452,12 @@ def qualify(
         io.err.write(tally.line() + f"interrupted: {tally.lost()}\n")
         return 130
     except _Terminated as exc:
-        signum = exc.args[0] if exc.args else signal.SIGTERM
-        io.err.write(tally.line() + f"{'hung up' if signum != signal.SIGTERM else 'terminated'}: {tally.lost()}\n")
-        return 128 + signum
+        stop = int(exc.args[0] if exc.args else signal.SIGTERM)
+        io.err.write(tally.line() + f"{'hung up' if stop != signal.SIGTERM else 'terminated'}: {tally.lost()}\n")
+        return 128 + stop
     finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 def _qualify(
@@ -500,6 +500,7 @@ def _qualify(
                 io.err.write(f"{input}: stopped before reading any row{' (--allow-missing-columns goes on anyway)' if only_missing else ''}\n")
                 return EXIT_USAGE
             json_columns = _json_columns(ruleset, reader.header)
+            assert isinstance(reader, CsvReader)  # fmt is csv
             reader.columns = _columns(ruleset)
             reader.json_columns = json_columns
         out_fmt = output_format or (format_of(output) if output != "-" else None) or fmt
@@ -678,14 +679,14 @@ def _reject_line(number: int, line: int, reason: str, original: Any, raw: str | 
     if in_fmt == "csv" and text is not None and not isinstance(record, str):
         entry["text"] = text
     try:
-        line = dumps(entry)
-        line.encode("utf-8")
+        written = dumps(entry)
+        written.encode("utf-8")
     except UnicodeEncodeError:  # half a surrogate pair: written as the \\u escape it came as
-        line = json.dumps(finite(entry), ensure_ascii=True)
+        written = json.dumps(finite(entry), ensure_ascii=True)
     except (RecursionError, TypeError, ValueError):  # a record too deep or odd to write back: its text instead
         entry["record"] = text if text is not None else repr(original)[:10_000]
-        line = json.dumps(finite(entry), ensure_ascii=True)
-    return line + "\n"
+        written = json.dumps(finite(entry), ensure_ascii=True)
+    return written + "\n"
 
 
 def _chain(first: list[Row], rest: Iterator[Row]) -> Iterator[Row]:
