@@ -9,6 +9,10 @@ policies), and expressions drawn from a typed grammar over the declared
 names, so that almost every file passes the checker (the tests
 ``assume()`` away the few it refuses).
 
+``assert_agree(rules, lead, as_of)`` is the law every engine must keep:
+the reference interpreter and ``Ruleset.evaluate``/``Ruleset.stage``
+give the same answers.
+
 ``leads(rule_file)`` draws a lead for it, as typed JSON (nested objects
 for dotted sources) or as a CSV row (every value text, flat keys): good
 values, messy ones (spaces, case), missing markers, bad values, absent
@@ -18,11 +22,17 @@ keys, events inside and outside the window and in the future.
 from __future__ import annotations
 
 import json
+import math
+import reprlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from hypothesis import strategies as st
+
+import leadspec
+from leadspec import reference
 
 AS_OF = datetime(2026, 11, 1, tzinfo=timezone.utc)
 EVENT_TYPES = ("demo", "visit", "open", "call")
@@ -474,3 +484,79 @@ AS_OFS = st.one_of(
     st.just(AS_OF),
     st.integers(-24 * 60, 24 * 60).map(lambda h: AS_OF + timedelta(hours=h, seconds=17)),
 )
+
+
+# -- the law: the engine agrees with the reference -------------------------------------------------------------------------------
+
+
+def _events_as_engine_gives(value: Any) -> Any:
+    """The reference's event tuples as Result.values shows events: the objects with ``at`` read."""
+    if value is None:
+        return None
+    return [{**original, "type": kind, "at": at} for kind, at, original in value]
+
+
+def _same_value(ours: Any, theirs: Any) -> bool:
+    if isinstance(ours, float) and isinstance(theirs, float) and math.isnan(ours):
+        return math.isnan(theirs)
+    return type(ours) is type(theirs) and ours == theirs
+
+
+def _same_score(ours: float, theirs: float, decayed: bool) -> bool:
+    # Decay is defined by the docs as a real number, 0.5 ** (age / half_life); an engine may
+    # compute that power another way (or in another order) and differ in the last bits.
+    # Without decay every total is a sum of the written points: exact.
+    return math.isclose(ours, theirs, rel_tol=1e-9, abs_tol=1e-9) if decayed else (ours == theirs and type(ours) is type(theirs))
+
+
+_SHOW = reprlib.Repr()
+_SHOW.maxstring = _SHOW.maxother = 300
+_SHOW.maxlong = 60
+
+
+def _show(value: Any) -> str:
+    """A short repr for a failure message (deep lists and integers of thousands of digits included)."""
+    try:
+        return _SHOW.repr(value)
+    except ValueError:  # an integer too long for str()
+        return f"<{type(value).__name__} too long to show>"
+
+
+def assert_agree(rules: leadspec.Ruleset, lead: Mapping[str, Any], as_of: datetime | date | str) -> reference.Outcome:
+    """The reference and the engine give the same answers for ``lead``; returns the reference's."""
+    plan = rules.plan
+    ours = reference.evaluate(plan, lead, as_of)
+    theirs = rules.evaluate(lead, as_of=as_of)
+    wrong: list[str] = []
+
+    def check(what: str, expected: Any, got: Any, same: bool) -> None:
+        if not same:
+            wrong.append(f"{what}: reference {_show(expected)}, engine {_show(got)}")
+
+    engine_criteria = {c.id: c.outcome for c in theirs.criteria}
+    check("criteria", ours.criteria, engine_criteria, engine_criteria == ours.criteria)
+    check("stages", ours.stages, theirs.stages, theirs.stages == ours.stages)
+    decayed = {s.name for s in plan.scores if s.half_life is not None}
+    totals = {name: s.total for name, s in theirs.scores.items()}
+    check("score names", list(ours.scores), list(totals), totals.keys() == ours.scores.keys())
+    for name, total in ours.scores.items():
+        check(f"score {name}", total, totals.get(name), name in totals and _same_score(total, totals[name], name in decayed))
+    values = dict(ours.values)
+    if plan.events_field is not None:
+        values[plan.events_field] = _events_as_engine_gives(values[plan.events_field])
+    engine_values = theirs.values
+    for name, value in values.items():
+        check(f"value {name}", value, engine_values[name], _same_value(value, engine_values[name]))
+    bad = {i.field for i in theirs.issues if i.field is not None}
+    check("fields with bad values", set(ours.bad), bad, bad == ours.bad)
+    raised = tuple(i.criterion for i in theirs.issues if i.field is None)
+    check("criteria that raised", ours.errors, raised, raised == ours.errors)
+    check("stage", ours.stage, theirs.stage, theirs.stage == ours.stage)
+    fast = rules.stage(lead, as_of=as_of)
+    check("stage()", ours.stage, fast, fast == ours.stage)
+    if wrong:
+        raise AssertionError(
+            "the engine disagrees with the reference interpreter:\n  " + "\n  ".join(wrong)
+            + f"\nlead={_show(lead)}\nas_of={as_of!r}\nexplain:\n{theirs.explain()}"
+        )
+    return ours

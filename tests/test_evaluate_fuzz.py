@@ -1,5 +1,6 @@
 """Fuzzing evaluate() (issue 8): it never raises unless ``strict``; ``stage()`` == ``evaluate().stage``;
-every path reads a raw value the same way (item 6).
+every path reads a raw value the same way (item 6), and the way the reference interpreter reads it;
+the whole result agrees with the reference interpreter on hostile leads.
 
 Bounded for the suite; ``LEADSPEC_FUZZ=1`` runs many more examples.
 """
@@ -13,12 +14,13 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import leadspec
+from _rulegen import assert_agree
 from conftest import rules_text
-from leadspec._fields import events_as_dicts
+from leadspec import reference
 
 EXAMPLES = 2000 if os.environ.get("LEADSPEC_FUZZ") else 60
 settings.register_profile("evaluate-fuzz", max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
@@ -73,7 +75,7 @@ RULES = leadspec.loads(
     ),
     name="fuzz.yaml",
 )
-COERCERS = {c.name: c for c in RULES._plan.coercers}
+SOURCES = {f.name: f.source for f in RULES.plan.fields}
 
 TEXT = st.one_of(
     st.text(max_size=30),
@@ -114,7 +116,7 @@ RAW = st.one_of(
     ),
     st.sampled_from([pd.NA, pd.NaT, pd.Timestamp("2026-10-20T10:00:00Z")]),
 )
-LEAD = st.dictionaries(st.sampled_from(list(COERCERS)), RAW, max_size=len(COERCERS))
+LEAD = st.dictionaries(st.sampled_from(list(SOURCES.values())), RAW, max_size=len(SOURCES))
 AS_OF = st.one_of(
     st.datetimes(min_value=datetime(1, 4, 2), max_value=datetime(9999, 12, 31), timezones=st.just(timezone.utc)),
     st.datetimes(min_value=datetime(2025, 1, 1), max_value=datetime(2027, 1, 1), timezones=st.just(timezone.utc)),
@@ -158,26 +160,37 @@ def _same(a: Any, b: Any) -> bool:
 
 
 @FUZZ
-@given(st.sampled_from(list(COERCERS)), RAW)
+@given(st.sampled_from(list(SOURCES)), RAW)
 def test_item6_every_path_reads_a_raw_value_the_same_way(field: str, raw: Any) -> None:
-    """evaluate()'s generated fast path == Coercer.coerce == lead_model validation, for every type."""
-    coercer = COERCERS[field]
-    issues: list[dict[str, Any]] = []
-    coerced = coercer.coerce(raw, issues)
-    if field == "ev":
-        coerced = events_as_dicts(coerced) if isinstance(coerced, list) else coerced
-    result = RULES.evaluate({coercer.source: raw}, as_of="2026-11-01")
-    assert _same(result.values[field], coerced)
-    assert [i.field for i in result.issues if i.field is not None] == [i["field"] for i in issues]
+    """evaluate()'s generated fast path == the reference interpreter == lead_model validation, for every type."""
+    lead = {SOURCES[field]: raw}
+    expected = reference.evaluate(RULES.plan, lead, "2026-11-01")
+    value = expected.values[field]
+    if field == "ev" and value is not None:  # the reference's (type, at, original) tuples, as results show events
+        value = [{**original, "type": kind, "at": at} for kind, at, original in value]
+    result = RULES.evaluate(lead, as_of="2026-11-01")
+    assert _same(result.values[field], value)
+    assert {i.field for i in result.issues if i.field is not None} == expected.bad
     try:
-        model = RULES.lead_model.model_validate({coercer.source: raw})
+        model = RULES.lead_model.model_validate(lead)
     except Exception:  # noqa: BLE001 - pydantic's ValidationError: the value is unusable
-        assert issues, "lead_model refused a value evaluation accepts"
+        assert expected.bad, "lead_model refused a value the reference reads"
     else:
-        assert not issues, "lead_model accepted a value evaluation refuses"
-        dumped = model.model_dump(by_alias=True)[coercer.source]
+        assert not expected.bad, "lead_model accepted a value the reference refuses"
+        dumped = model.model_dump(by_alias=True)[SOURCES[field]]
         if field == "l" and dumped is not None:  # the model's type is list[str]; evaluation's a tuple
             dumped = tuple(dumped)
-        if field == "n" and type(coerced) is int:  # the model's type is float: 3 is 3.0 there
-            coerced = float(coerced)
-        assert _same(dumped, coerced)
+        if field == "n" and type(value) is int:  # the model's type is float: 3 is 3.0 there
+            value = float(value)
+        if field == "ev" and dumped is not None:
+            dumped = [dict(event) for event in dumped]
+        assert _same(dumped, value)
+
+
+@FUZZ
+@given(LEAD, AS_OF.filter(lambda moment: moment >= datetime(1, 4, 1, tzinfo=timezone.utc)))
+def test_the_whole_result_agrees_with_the_reference_on_hostile_leads(lead: dict[str, Any], as_of: datetime) -> None:
+    raw_e = lead.get("e")
+    if isinstance(raw_e, str) and raw_e.strip() != "no" and raw_e.strip().lower() == "no":
+        assume(False)  # a known bug, left out here: see test_reference.py's xfail test (an enum value that is a marker but for case)
+    assert_agree(RULES, lead, as_of)

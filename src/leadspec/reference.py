@@ -114,25 +114,27 @@ class _Raised(Exception):
 # -- the built-in functions: the one place that reaches into the engine ------------------------
 
 
-def _call(fn: str, args: list[Any], *, events: list[Event] | None, types: tuple[str, ...] | None,
-          within: timedelta | None, as_of: datetime) -> Any:
-    """A built-in function's value, from the function registry's own implementations.
+def _call(call: Call, args: list[Any], env: _Env) -> Any:
+    """A built-in function's value, from the function registry's own implementation.
 
-    The only use of leadspec's internals in this module: when the registry
-    gets its final shape, this is the one function to change.
+    The only use of leadspec's internals in this module: the registry
+    (``leadspec._functions``) holds one implementation of each function
+    for every engine, and this oracle shares only those.
     """
     from . import _functions as registry
 
-    if fn == "count":
-        start = None if within is None else as_of - within
-        return registry.count(events, frozenset(types or ()), start, as_of)
-    if fn == "last":
-        return registry.last(events, frozenset(types or ()), as_of)
-    if fn == "first":
-        return registry.first(events, frozenset(types or ()), as_of)
-    if fn == "days_since":
-        return registry.days_since(args[0], as_of)
-    return registry.PLAIN[fn](*args)
+    functions = getattr(registry, "FUNCTIONS", None)
+    if functions is not None:
+        return functions[call.fn].evaluate(call, args, env)
+    # the registry before issue 9: plain functions by name, the event functions and days_since apart
+    if call.fn == "count":
+        start = None if call.within is None else env.as_of - call.within
+        return registry.count(env.events, frozenset(call.events or ()), start, env.as_of)
+    if call.fn in ("last", "first"):
+        return getattr(registry, call.fn)(env.events, frozenset(call.events or ()), env.as_of)
+    if call.fn == "days_since":
+        return registry.days_since(args[0], env.as_of)
+    return getattr(registry, "PLAIN")[call.fn](*args)
 
 
 # -- reading a lead (docs/rule-files.md "Fields", docs/missing-values.md) ---------------------------
@@ -157,6 +159,16 @@ def _lookup(lead: Mapping[str, Any], source: str) -> Any:
     return node
 
 
+def _python_value(raw: Any) -> Any:
+    """A numpy scalar as the Python value it holds (numpy's NaT: None); anything else as it is."""
+    if type(raw).__module__ == "numpy" and callable(getattr(raw, "item", None)):
+        value = raw.item()
+        if type(raw).__name__ == "datetime64" and isinstance(value, int):  # nanoseconds since 1970
+            value = datetime(1970, 1, 1) + timedelta(microseconds=value // 1000)
+        return value
+    return raw
+
+
 def _no_value(raw: Any, markers: tuple[str, ...]) -> bool:
     """None, a float NaN, pandas' NA/NaT, or text that is a missing marker once trimmed."""
     if raw is None:
@@ -178,6 +190,13 @@ def _as_utc(moment: datetime) -> datetime:
 
 def _read_datetime(raw: Any, fmt: str | None) -> datetime:
     """A datetime in UTC: ISO 8601 text (no offset: UTC) or text in ``fmt``; a date is midnight UTC."""
+    try:
+        return _datetime(raw, fmt)
+    except OverflowError:  # the moment in UTC is before the year 1 or after 9999
+        raise _Bad("not a datetime") from None
+
+
+def _datetime(raw: Any, fmt: str | None) -> datetime:
     if isinstance(raw, datetime):
         return _as_utc(raw)
     if isinstance(raw, date):
@@ -195,6 +214,13 @@ def _read_datetime(raw: Any, fmt: str | None) -> datetime:
 
 def _read_date(raw: Any, fmt: str | None) -> date:
     """A date: ISO 8601 text (a datetime gives its date in UTC) or text in ``fmt``."""
+    try:
+        return _date(raw, fmt)
+    except OverflowError:  # the day in UTC is before the year 1 or after 9999
+        raise _Bad("not a date") from None
+
+
+def _date(raw: Any, fmt: str | None) -> date:
     if isinstance(raw, datetime):
         return _as_utc(raw).date()
     if isinstance(raw, date):
@@ -292,7 +318,7 @@ def _read_list(raw: Any) -> tuple[str, ...]:
         if text.startswith("["):
             try:
                 items = json.loads(text)
-            except ValueError:
+            except (ValueError, RecursionError):  # not JSON, or nested too deeply
                 raise _Bad("not a list") from None
             if not isinstance(items, list):
                 raise _Bad("not a list")
@@ -315,7 +341,7 @@ def _read_events(raw: Any) -> list[Event]:
     if isinstance(raw, str):
         try:
             raw = json.loads(raw)
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested too deeply
             raise _Bad("not a list of events") from None
     if not isinstance(raw, (list, tuple)):
         raise _Bad("not a list of events")
@@ -354,7 +380,7 @@ def _read(spec: FieldPlan, raw: Any) -> Any:
 
 def _field_value(spec: FieldPlan, lead: Mapping[str, Any], markers: tuple[str, ...]) -> tuple[Any, bool]:
     """The field's value for this lead, and whether its raw value was bad."""
-    raw = _lookup(lead, spec.source)
+    raw = _python_value(_lookup(lead, spec.source))
     if _no_value(raw, markers):
         if spec.default is None:
             return None, False
@@ -496,11 +522,11 @@ def _call_value(node: Call, env: _Env) -> Any:
         assert isinstance(name, Const) and isinstance(name.value, str)
         return env.scores[name.value]
     if node.events is not None:
-        return _call(node.fn, [], events=env.events, types=node.events, within=node.within, as_of=env.as_of)
+        return _call(node, [], env)
     args = [_value(arg, env) for arg in node.args]
     if node.fn != "has" and any(arg is None for arg in args):
         return None  # every function but has and count is unknown when an argument is missing
-    return _sized(_call(node.fn, args, events=None, types=None, within=None, as_of=env.as_of))
+    return _sized(_call(node, args, env))
 
 
 # -- criteria, groups, scores, stages ---------------------------------------------------------------
