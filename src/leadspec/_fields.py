@@ -27,12 +27,14 @@ import math
 import numbers
 import sys
 from datetime import date, datetime, time, timezone
-from typing import Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Callable, NamedTuple, Optional
 
-from pydantic import BeforeValidator, ConfigDict, Field, create_model
-
+from pydantic import ConfigDict, Field, WrapValidator, create_model
 
 from ._model import FieldSpec
+
+if TYPE_CHECKING:
+    from .plan import FieldPlan
 
 TRUE = frozenset({"true", "yes", "y", "1", "t", "on"})
 FALSE = frozenset({"false", "no", "n", "0", "f", "off"})
@@ -113,29 +115,149 @@ def parse_date(value: Any, fmt: str | None = None) -> date:
     raise BadValue(f"not a date {want}")
 
 
+class Reading(NamedTuple):
+    """One row of the coercion table: how a field type reads a raw value.
+
+    Every raw value goes through the same steps, in this order, on every
+    path (:meth:`Coercer.read`, the generated fast path of
+    :meth:`Coercer.code_lines`, :func:`lead_model`):
+
+    1. missing: ``None``, NaN, pandas' NA/NaT, or text that is a missing
+       marker after trimming: the default;
+    2. ``exact``: a value of exactly one of these types (within ``min`` ..
+       ``max`` when ``ranged``) is the field's value as it is;
+    3. ``text``: the text fast path, for text that is not a marker:
+       ``"strip"`` (trimmed text), ``"digits"`` (plain ASCII digits, read
+       by ``int()``) or ``"spelling"`` (an exact spelling in the field's
+       table of spellings, :attr:`Coercer.spellings`);
+    4. anything else: the type's converter (``Coercer.convert``), through
+       the method ``slow`` of the generated code.
+    """
+
+    exact: tuple[type, ...]
+    ranged: bool
+    text: str | None
+    slow: str
+    python: Any
+    """The Python type :func:`lead_model` documents (its JSON Schema)."""
+
+
+READINGS: dict[str, Reading] = {
+    "string": Reading((), False, "strip", "coerce", str),
+    "integer": Reading((int,), True, "digits", "coerce", int),
+    "number": Reading((int, float), True, None, "coerce", float),
+    "boolean": Reading((bool,), False, "spelling", "coerce", bool),
+    "enum": Reading((), False, "spelling", "coerce", str),
+    "date": Reading((date,), False, None, "coerce", date),
+    "datetime": Reading((), False, None, "coerce", datetime),
+    "list": Reading((), False, None, "coerce", tuple[str, ...]),
+    "events": Reading((), False, None, "coerce_events", list[dict[str, Any]]),
+}
+"""The coercion table, one row per field type (see :class:`Reading`)."""
+
+_DIGITS = "len({v}) < 19 and {v}.isdigit() and {v}.isascii()"
+"""The text fast path of integers: plain ASCII digits, fewer than 19 (int() is exact; always within the largest number)."""
+_is_digits: Callable[[str], bool] = eval("lambda v: " + _DIGITS.format(v="v"))  # noqa: S307 - our own constant
+""":data:`_DIGITS` as a Python function: the markers it would let through are checked first in the generated code."""
+
+
 class Coercer:
-    """Raw input value -> a declared field's value."""
+    """Raw input value -> a declared field's value.
+
+    Built from the plan's field (:meth:`from_plan`) or, as the checker does
+    today, from the rule file's field and the file's markers.
+    """
 
     def __init__(self, name: str, spec: FieldSpec, missing: frozenset[str]) -> None:
-        self.name = name
         self.spec = spec
-        self.type = spec.type
-        self.source = spec.source or name
-        self.path = tuple(self.source.split(".")) if "." in self.source else None
+        """The field as the rule file declares it (for the checker, until it reads the plan's field)."""
+        self._setup(
+            name,
+            spec.type,
+            spec.source or name,
+            spec.default,
+            frozenset(missing),
+            tuple(spec.values) if spec.values is not None else None,
+            spec.format,
+            spec.min,
+            spec.max,
+            spec.description,
+        )
+
+    @classmethod
+    def from_plan(cls, field: FieldPlan) -> Coercer:
+        """The coercer of a :class:`leadspec.plan.FieldPlan`; :class:`BadValue` if its default is unusable."""
+        self = cls.__new__(cls)
+        self.spec = FieldSpec.model_construct(
+            type=field.type,
+            source=field.source,
+            default=field.default,
+            min=field.min,
+            max=field.max,
+            values=list(field.values) if field.values is not None else None,
+            format=field.format,
+            description=field.description,
+        )
+        self._setup(
+            field.name,
+            field.type,
+            field.source,
+            field.default,
+            frozenset(field.missing),
+            field.values,
+            field.format,
+            field.min,
+            field.max,
+            field.description,
+        )
+        return self
+
+    def _setup(
+        self,
+        name: str,
+        type: str,
+        source: str,
+        default: Any,
+        missing: frozenset[str],
+        values: tuple[str, ...] | None,
+        format: str | None,
+        min: float | None,
+        max: float | None,
+        description: str | None,
+    ) -> None:
+        self.name = name
+        self.type = type
+        self.reading = READINGS[type]
+        self.source = source
+        self.path = tuple(source.split(".")) if "." in source else None
         self.missing = missing
-        self.min = -_BIG if spec.min is None else spec.min
-        self.max = _BIG if spec.max is None else spec.max
-        # The tables of the generated fast path come from here, without the missing markers,
-        # so that the fast path takes a value only where read() would take it the same way.
-        self.enum: dict[str, str] = {}
-        if spec.type == "enum":
-            for v in spec.values or ():
-                for key in (v, v.lower()):
-                    if key.strip() not in missing:
-                        self.enum.setdefault(key, v)
-        self.booleans = {text: value for text, value in TEXT_BOOLEANS.items() if text not in missing}
-        self.digit_markers = frozenset(m for m in missing if m.isdigit() and m.isascii())
+        self.values = values
+        self.format = format
+        self.declared_min = min
+        self.declared_max = max
+        self.description = description
+        self.min: float | int = -_BIG if min is None else min
+        self.max: float | int = _BIG if max is None else max
+        self.spellings: dict[str, Any] = {}
+        """The spellings a boolean or enum reads, trimmed: exact spellings first, then lower-cased ones.
+
+        Text is looked up as it is (trimmed), then lower-cased. The
+        generated fast path takes the exact spellings that are not missing
+        markers (:attr:`fast_spellings`): markers come first.
+        """
+        if type == "boolean":
+            self.spellings = dict(TEXT_BOOLEANS)
+        elif type == "enum":
+            for v in values or ():
+                self.spellings.setdefault(v.strip(), v)
+            for v in values or ():
+                self.spellings.setdefault(v.strip().lower(), v)
+        self.fast_spellings = {text: value for text, value in self.spellings.items() if text not in missing}
+        self.digit_markers = frozenset(m for m in missing if _is_digits(m))
         """Markers the integer fast path (plain ASCII digits) would otherwise read as numbers: "0", "9999"."""
+        # the names the generated code of leadspec 0.x read (until _compile uses code_lines)
+        self.enum = self.fast_spellings
+        self.booleans = self.fast_spellings
         self._convert = {
             "string": self._string,
             "integer": self._ranged_integer,
@@ -146,12 +268,54 @@ class Coercer:
             "datetime": self._datetime,
             "list": self._list,
             "events": self._events,
-        }[spec.type]
+        }[type]
         self.default: Any = None
-        if spec.default is not None:
-            self.default = self.convert(spec.default)
+        if default is not None:
+            self.default = self.convert(default)
             if isinstance(self.default, list):  # events: one shared default must not be changeable
                 self.default = tuple(self.default)
+
+    # -- the generated fast path -------------------------------------------
+    def code_lines(self, var: str, constant: Callable[[Any, str], str]) -> list[str]:
+        """Python lines that turn the raw value in ``var`` into the field's value, in ``var``.
+
+        Exactly :meth:`coerce` (the same value, the same issues appended
+        to ``issues``, which must be in scope), with the common cases
+        inlined from :data:`READINGS`. ``constant(value, prefix)`` names a
+        global holding ``value``. The lines may use the local ``_t``.
+        """
+        v = var
+        row = self.reading
+        me = constant(self, f"_c_{self.name}_")
+        slow = f"{v} = {me}.{row.slow}({v}, issues)"
+        exact = ""
+        if row.exact:
+            exact = " or ".join(f"type({v}) is {t.__name__ if t in (int, float, bool) else constant(t, '_type')}" for t in row.exact)
+            if row.ranged:
+                low, high = constant(self.min, "_min"), constant(self.max, "_max")
+                exact = f"({exact}) and {low} <= {v} <= {high}" if len(row.exact) > 1 else f"{exact} and {low} <= {v} <= {high}"
+        text = ""  # the condition and the value of the text fast path
+        if row.text == "strip":
+            text = f"type({v}) is str: {v} = {constant(self.default, '_dflt')} if (_t := {v}.strip()) in {constant(self.missing, '_miss')} else _t"
+        elif row.text == "digits":
+            condition = _DIGITS.format(v=v)
+            if self.digit_markers:  # markers first: "0" or "9999" missing, not a number
+                condition += f" and {v} not in {constant(self.digit_markers, '_miss')}"
+            if self.declared_min is None and self.declared_max is None:  # fewer than 19 digits: always in range
+                text = f"type({v}) is str and {condition}: {v} = int({v})"
+            else:
+                low, high = constant(self.min, "_min"), constant(self.max, "_max")
+                text = f"type({v}) is str and {condition} and {low} <= (_t := int({v})) <= {high}: {v} = _t"
+        elif row.text == "spelling":  # the table holds no marker: markers first
+            table = constant(self.fast_spellings, "_spell")
+            text = f"type({v}) is str and {v} in {table}: {v} = {table}[{v}]"
+        if exact and text:
+            return [f"if {exact}: pass", f"elif {text}", f"else: {slow}"]
+        if exact:
+            return [f"if not ({exact}): {slow}"]
+        if text:
+            return [f"if {text}", f"else: {slow}"]
+        return [slow]
 
     # -- reading ---------------------------------------------------------
     def lookup(self, record: Any) -> Any:
@@ -186,6 +350,9 @@ class Coercer:
             raw = plain(raw)
             if raw is MISSING or (isinstance(raw, str) and raw.strip() in self.missing):
                 return MISSING
+        row = self.reading
+        if type(raw) in row.exact and (not row.ranged or self.min <= raw <= self.max):
+            return raw  # the value as it is (READINGS): what the generated code lets through
         try:
             return self._convert(raw)
         except BadValue:
@@ -219,12 +386,17 @@ class Coercer:
         if isinstance(raw, (int, float)) and not isinstance(raw, bool):
             raw = _number_text(raw)
         if isinstance(raw, str):
-            text = raw.strip()
-            found = self.enum.get(text) or self.enum.get(text.lower())
-            if found is not None:
+            found = self._spelling(raw)
+            if isinstance(found, str):
                 return found
-            raise BadValue(f"not one of {', '.join(self.spec.values or ())}")
+            raise BadValue(f"not one of {', '.join(self.values or ())}")
         raise BadValue(f"not text (got {type(raw).__name__})")
+
+    def _spelling(self, text: str) -> Any:
+        """The value :attr:`spellings` gives trimmed ``text``, as written or lower-cased; ``None`` if none."""
+        text = text.strip()
+        found = self.spellings.get(text)
+        return self.spellings.get(text.lower()) if found is None else found
 
     def _ranged_integer(self, raw: Any) -> int | float:
         return self._range(self._integer(raw))
@@ -233,10 +405,10 @@ class Coercer:
         return self._range(self._number(raw))
 
     def _date(self, raw: Any) -> date:
-        return parse_date(raw, self.spec.format)
+        return parse_date(raw, self.format)
 
     def _datetime(self, raw: Any) -> datetime:
-        return parse_datetime(raw, self.spec.format)
+        return parse_datetime(raw, self.format)
 
     def _integer(self, raw: Any) -> int:
         if isinstance(raw, bool):
@@ -281,13 +453,13 @@ class Coercer:
 
     def _range(self, number: float | int) -> float | int:
         if number < self.min:
-            if self.spec.min is None:
+            if self.declared_min is None:
                 raise BadValue(f"{_short(number)} is below the smallest number leadspec reads")
-            raise BadValue(f"{_short(number)} is below the minimum {self.spec.min:g}")
+            raise BadValue(f"{_short(number)} is below the minimum {self.declared_min:g}")
         if number > self.max:
-            if self.spec.max is None:
+            if self.declared_max is None:
                 raise BadValue(f"{_short(number)} is above the largest number leadspec reads")
-            raise BadValue(f"{_short(number)} is above the maximum {self.spec.max:g}")
+            raise BadValue(f"{_short(number)} is above the maximum {self.declared_max:g}")
         return number
 
     def _boolean(self, raw: Any) -> bool:
@@ -296,11 +468,9 @@ class Coercer:
         if isinstance(raw, int) and raw in (0, 1):
             return bool(raw)
         if isinstance(raw, str):
-            text = raw.strip().lower()
-            if text in TRUE:
-                return True
-            if text in FALSE:
-                return False
+            found = self._spelling(raw)
+            if found is not None:
+                return bool(found)
         raise BadValue("not a boolean (use true/false, yes/no, y/n or 1/0)")
 
     def _list(self, raw: Any) -> tuple[str, ...]:
@@ -503,19 +673,6 @@ def _jsonable(value: Any) -> Any:
     return text if len(text) <= 1000 else text[:1000] + "…"
 
 
-_PY_TYPES: dict[str, Any] = {
-    "string": str,
-    "integer": int,
-    "number": float,
-    "boolean": bool,
-    "enum": str,
-    "date": date,
-    "datetime": datetime,
-    "list": list[str],
-    "events": list[dict[str, Any]],
-}
-
-
 def lead_model(ruleset_name: str, coercers: list[Coercer]) -> Any:
     """A pydantic model of the input record the declared fields read.
 
@@ -535,14 +692,14 @@ def lead_model(ruleset_name: str, coercers: list[Coercer]) -> Any:
             node[parts[-1]] = c
 
     def validator(coercer: Coercer) -> Any:
-        def run(value: Any) -> Any:
+        def run(value: Any, handler: Any) -> Any:  # the coercer's value as it is: pydantic's own conversion is skipped
             try:
                 value = coercer.read(value)
             except BadValue as exc:
                 raise ValueError(str(exc)) from None
             if value is MISSING:
-                return coercer.default
-            return events_as_dicts(value) if coercer.type == "events" else value
+                value = coercer.default
+            return events_as_dicts(list(value)) if coercer.type == "events" and value is not None else value
 
         return run
 
@@ -551,26 +708,32 @@ def lead_model(ruleset_name: str, coercers: list[Coercer]) -> Any:
         for i, (key, value) in enumerate(node.items()):
             attr = f"f{i}"
             if isinstance(value, Coercer):
-                spec = value.spec
                 extra: dict[str, Any] = {}
-                if spec.type == "enum":
-                    extra["json_schema_extra"] = {"enum": list(spec.values or ())}
-                python_type: Any = _PY_TYPES[spec.type]
-                ann = Annotated[Optional[python_type], BeforeValidator(validator(value))]  # type: ignore[valid-type]
+                if value.type == "enum":
+                    extra["json_schema_extra"] = {"enum": list(value.values or ())}
+                default = value.default
+                if value.type == "events" and default is not None:
+                    default = events_as_dicts(list(default))
+                python_type: Any = value.reading.python
+                ann = Annotated[Optional[python_type], WrapValidator(validator(value))]
+                low, high = value.declared_min, value.declared_max
+                if value.type == "integer":  # the whole numbers within: pydantic's integer bounds must be whole
+                    low = None if low is None else math.ceil(low)
+                    high = None if high is None else math.floor(high)
                 definitions[attr] = (
                     ann,
                     Field(
-                        value.default,
+                        default,
                         alias=key,
-                        description=spec.description or f"{value.name} ({spec.type})",
-                        ge=spec.min,
-                        le=spec.max,
+                        description=value.description or f"{value.name} ({value.type})",
+                        ge=low,  # for the JSON Schema: the coercer checks the range
+                        le=high,
                         **extra,
                     ),
                 )
             else:
                 definitions[attr] = (Optional[build(f"{name}_{key}", value)], Field(None, alias=key))
-        return create_model(  # type: ignore[call-overload]
+        return create_model(
             name,
             __config__=ConfigDict(extra="allow", populate_by_name=False, frozen=True),
             **definitions,
