@@ -201,3 +201,41 @@ def test_input_schema_documents_what_to_send() -> None:
     assert "company" in props
     assert props["e"]["enum"] == ["SaaS", "fintech", "other"]
     assert schema["title"] == "TLead"
+
+
+def _one_field(field: str, missing: str = '[""]') -> leadspec.Ruleset:
+    return leadspec.loads(rules_text(f"missing: {missing}\nfields:\n  x: {field}\nstages: [{{id: s, when: 'has(x)'}}]\n"))
+
+
+def test_an_enum_text_that_differs_from_a_marker_only_in_case_is_a_value() -> None:
+    rules = _one_field("{type: enum, values: [Hot, Cold]}", '["", "hot"]')
+    for lead, expected in (({"x": "HOT"}, "Hot"), ({"x": " Hot "}, "Hot"), ({"x": "hot"}, None)):
+        result = rules.evaluate(lead, as_of=AS_OF)
+        assert (result.values["x"], result.issues) == (expected, []), lead
+        assert rules.lead_model.model_validate(lead).model_dump()["f0"] == expected
+
+
+def test_enum_values_are_read_trimmed_and_the_exact_spelling_wins() -> None:
+    spaced = _one_field('{type: enum, values: [" Hot ", Cold]}')
+    assert spaced.evaluate({"x": "hot"}, as_of=AS_OF).values["x"] == " Hot "
+    assert spaced.evaluate({"x": " Hot "}, as_of=AS_OF).values["x"] == " Hot "
+    cased = _one_field("{type: enum, values: [Saas, saas]}")
+    assert cased.evaluate({"x": "saas"}, as_of=AS_OF).values["x"] == "saas"
+    assert cased.evaluate({"x": "Saas"}, as_of=AS_OF).values["x"] == "Saas"
+
+
+def test_lead_model_gives_the_value_evaluation_uses() -> None:
+    for field, raw in (("{type: number}", 3), ("{type: list}", "a; b"), ("{type: integer, min: 0.5, max: 10.5}", "10")):
+        rules = _one_field(field)
+        value = rules.evaluate({"x": raw}, as_of=AS_OF).values["x"]
+        checked = rules.lead_model.model_validate({"x": raw}).model_dump()["f0"]
+        assert (checked, type(checked)) == (value, type(value)), field
+    bounded = _one_field("{type: integer, min: 0.5, max: 10.5}")
+    assert bounded.input_schema()["properties"]["x"]["anyOf"][0] == {"type": "integer", "minimum": 1, "maximum": 10}
+    with pytest.raises(Exception, match="above the maximum 10.5"):
+        bounded.lead_model.model_validate({"x": 11})
+    events = _one_field('{type: events, default: [{type: demo, at: "2026-10-01T00:00:00Z"}]}')
+    expected = [{"type": "demo", "at": datetime(2026, 10, 1, tzinfo=timezone.utc)}]
+    assert events.evaluate({}, as_of=AS_OF).values["x"] == expected
+    assert events.lead_model.model_validate({}).model_dump()["f0"] == expected
+    assert events.lead_model.model_validate({"x": None}).model_dump()["f0"] == expected
