@@ -37,7 +37,7 @@ def interpreted(rules: leadspec.Ruleset, lead: dict) -> dict[str, str]:
         if crit.checked is None:
             continue
         try:
-            value = truth(Interpreter(crit.checked, values, plan.lists, scores, None, AS_OF).run())
+            value = truth(Interpreter(values, plan.lists, scores, None, AS_OF).run(crit.checked.expr))
         except Exception:
             value = None
         else:

@@ -164,7 +164,7 @@ def _run(checked: Any, rules: leadspec.Ruleset, result: leadspec.Result) -> Any:
     plan = rules._plan
     scores = {s.name: total for s, total in zip(plan.scores, result._raw[3])}
     try:
-        return truth(interpret(checked, result._ivalues, plan.lists, scores, result._ivalues["ev"], AS_OF))
+        return truth(interpret(checked.expr, result._ivalues, plan.lists, scores, result._ivalues["ev"], AS_OF))
     except Exception:  # an error evaluating: the criterion is unknown whatever its policy (and an issue)
         return ERROR
 

@@ -55,7 +55,7 @@ def reference(rules: leadspec.Ruleset, text: str, lead: dict[str, Any]) -> str:
     result = rules.evaluate(lead, as_of=AS_OF)
     checked = unfolded(rules, text)
     try:
-        value = interpret(checked, result._ivalues, rules._plan.lists, {}, None, AS_OF)
+        value = interpret(checked.expr, result._ivalues, rules._plan.lists, {}, None, AS_OF)
     except Exception:  # an error evaluating the criterion: its outcome is unknown (and an issue)
         return "unknown"
     return OUT[truth(value)]

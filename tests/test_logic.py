@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -206,7 +207,7 @@ def _interpreted(rules: leadspec.Ruleset, result: leadspec.Result) -> bool | Non
     checked = plan.criteria[-1].checked
     scores = {s.name: total for s, total in zip(plan.scores, result._raw[3])}
     try:
-        value = interpret(checked, result._ivalues, plan.lists, scores, result._ivalues["ev"], AS_OF)
+        value = interpret(checked.expr, result._ivalues, plan.lists, scores, result._ivalues["ev"], AS_OF)
     except Exception:
         return None
     return truth(value)
@@ -230,12 +231,22 @@ def test_compiled_code_agrees_with_the_simpleeval_interpreter(expression: str, d
         assert rules.stage(lead, as_of=AS_OF) == result.stage, (expression, lead)
 
 
-def test_interpreter_is_simpleeval() -> None:
+def test_the_interpreter_computes_with_simpleevals_limits() -> None:
+    """Text and lists built at evaluation are bounded by simpleeval's safe operators, in the interpreter too."""
     import simpleeval
 
     from leadspec._interp import Interpreter
+    from leadspec.plan import Arith, Const, Name, Type
 
-    assert issubclass(Interpreter, simpleeval.SimpleEval)
+    text, number = Type("str", nullable=False), Type("num", integral=True)
+    repeat = Arith("*", Const("ab", text), Name("n", number), Type("str"))
+    interpreter = Interpreter({"n": 3}, {}, {}, None, AS_OF)
+    assert interpreter.run(repeat) == "ababab"
+    with pytest.raises(simpleeval.IterableTooLong):
+        Interpreter({"n": 10**6}, {}, {}, None, AS_OF).run(repeat)
+    power = Arith("**", Const(10, number), Name("n", number), Type("num"))
+    with pytest.raises(simpleeval.NumberTooHigh):
+        Interpreter({"n": 10**6}, {}, {}, None, AS_OF).run(power)
 
 
 @settings(max_examples=200, deadline=None)
@@ -256,7 +267,7 @@ def test_reference_interpreter_matches_on_fixed_expressions(lead: dict[str, Any]
     scores = {s.name: total for s, total in zip(plan.scores, result._raw[3])}
     for crit, got in zip(plan.criteria, result.criteria):
         try:
-            want = truth(interpret(crit.checked, result._ivalues, plan.lists, scores, result._ivalues["ev"], AS_OF))
+            want = truth(interpret(crit.checked.expr, result._ivalues, plan.lists, scores, result._ivalues["ev"], AS_OF))
         except Exception:
             want = None
         assert got.outcome == OUT[want], crit.id

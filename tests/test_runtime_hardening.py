@@ -250,7 +250,7 @@ def test_item16_three_thousand_stages_load_and_give_the_right_stage(monkeypatch:
 def test_item16_rules_python_cannot_compile_are_a_rules_error(monkeypatch: pytest.MonkeyPatch) -> None:
     from leadspec import ruleset
 
-    def fail(plan: Any) -> Any:
+    def fail(*args: Any) -> Any:
         raise RecursionError("maximum recursion depth exceeded during compilation")
 
     monkeypatch.setattr(ruleset, "Compiled", fail)

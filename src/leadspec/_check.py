@@ -832,6 +832,7 @@ def public_plan(plan: Plan, positions: Positions) -> _plan.Plan:
             min=c.spec.min,
             max=c.spec.max,
             description=c.spec.description,
+            location=location(("fields", c.name)),
         )
         for c in plan.coercers
     )

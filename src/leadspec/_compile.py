@@ -1,4 +1,4 @@
-"""A checked :class:`~leadspec._check.Plan` -> two generated Python functions.
+"""A :class:`~leadspec.plan.Plan` -> two generated Python functions.
 
 ``evaluate(rec, as_of, issues)`` coerces every field, computes every
 score and every criterion (file order) and returns raw tuples that
@@ -15,16 +15,17 @@ The source is kept (``Ruleset.generated_source()``) so it can be read.
 
 from __future__ import annotations
 
-import ast
 import itertools
-import sys
-from datetime import datetime, timedelta, timezone
+import linecache
+import weakref
+from datetime import datetime, timedelta
 from typing import Any, Callable
 
-from . import _functions as fn
-from ._functions import Parts
-from ._check import CritPlan, GroupPlan, Plan, ScorePlan, walk_criteria
-from ._codegen import Env, Namespace, arith, chain, compile_truth
+from ._codegen import Env, Namespace, compile_truth
+from ._fields import Coercer
+from ._functions import FUNCTIONS, Parts
+from ._runtime import EARLIEST, NOT_YET, EventScore, Sink, arith, chain, failed, k_all, k_any, k_at_least, k_none
+from .plan import Call, Criterion, Expr, Group, Location, Name, Plan, ScorePlan, walk
 
 DISQUALIFIED = "disqualified"
 
@@ -38,133 +39,39 @@ anything is compiled (generation stops as soon as the bound is crossed).
 
 
 class TooMuchCode(Exception):
-    """The generated source crossed :data:`MAX_SOURCE` at the item at ``path`` (a path in the rule file)."""
+    """The generated source crossed :data:`MAX_SOURCE` at ``location`` in the rule file (None: at the end)."""
 
-    def __init__(self, size: int, path: tuple[Any, ...]) -> None:
+    def __init__(self, size: int, location: Location | None) -> None:
         super().__init__(f"{size:,} characters of Python")
         self.size = size
-        self.path = path
+        self.location = location
 
 
-class _Sink:
-    """An issues list that forgets: the fast path reports no issues."""
-
-    __slots__ = ()
-
-    def append(self, item: Any) -> None:
-        pass
-
-
-def runtime_issue(criterion: str, exc: BaseException) -> dict[str, Any]:
-    return {"field": None, "value": None, "criterion": criterion, "message": f"could not be evaluated: {type(exc).__name__}: {exc}"}
-
-
-def failed(issues: Any, criterion: str) -> None:
-    """A criterion raised (called in its ``except``): report it; its outcome is unknown.
-
-    The generated ``except Exception:`` does not bind the exception: ``as
-    name`` costs the compiler a hidden ``try/finally`` per criterion.
-    """
-    issues.append(runtime_issue(criterion, sys.exc_info()[1]))  # type: ignore[arg-type]
-
-
-def k_all(values: tuple[Any, ...]) -> bool | None:
-    return False if False in values else (None if None in values else True)
-
-
-def k_any(values: tuple[Any, ...]) -> bool | None:
-    return True if True in values else (None if None in values else False)
-
-
-def k_none(values: tuple[Any, ...]) -> bool | None:
-    return False if True in values else (None if None in values else True)
-
-
-def k_at_least(n: int, values: tuple[Any, ...]) -> bool | None:
-    passed = values.count(True)
-    if passed >= n:
-        return True
-    if passed + values.count(None) < n:
-        return False
-    return None
-
-
-class EventScore:
-    """Points per event inside a window, capped per type, optionally decayed.
-
-    ``total`` runs once per lead and only adds up; ``contributions`` (the
-    breakdown per event type) runs when a result's scores are asked for.
-    """
-
-    def __init__(self, plan: ScorePlan) -> None:
-        self.table = {kind: points for kind, (points, _cap) in plan.events.items()}
-        self.caps = {kind: cap for kind, (_points, cap) in plan.events.items() if cap is not None}
-        self.order = list(plan.events)
-        self.capped_order = [kind for kind in self.order if kind in self.caps]
-        self.window = plan.window
-        self.half_life = plan.half_life.total_seconds() if plan.half_life else None
-
-    def total(self, events: list[Any] | None, as_of: datetime) -> Any:
-        if not events:
-            return 0
-        start = _EARLIEST if self.window is None else as_of - self.window
-        table, caps, half_life = self.table, self.caps, self.half_life
-        total: Any = 0
-        capped: dict[str, Any] | None = None
-        for kind, at, _ in events:
-            points = table.get(kind)
-            if points is None or at > as_of or at < start:
-                continue
-            if half_life is not None:
-                points = points * 0.5 ** ((as_of - at).total_seconds() / half_life)
-            if kind in caps:
-                if capped is None:
-                    capped = {}
-                capped[kind] = capped.get(kind, 0) + points
-            else:
-                total += points
-        if capped:
-            for kind in self.capped_order:
-                if kind in capped:
-                    points, cap = capped[kind], caps[kind]
-                    total += cap if points > cap else points
-        return total
-
-    def contributions(self, events: list[Any] | None, as_of: datetime) -> list[tuple[str, Any, int]]:
-        """``(event type, points, count)`` per type that scored, in the order of the rule file."""
-        start = _EARLIEST if self.window is None else as_of - self.window
-        sums: dict[str, Any] = {}
-        counts: dict[str, int] = {}
-        for kind, at, _ in events or ():
-            points = self.table.get(kind)
-            if points is None or at > as_of or at < start:
-                continue
-            if self.half_life is not None:
-                points = points * 0.5 ** ((as_of - at).total_seconds() / self.half_life)
-            sums[kind] = sums.get(kind, 0) + points
-            counts[kind] = counts.get(kind, 0) + 1
-        out = []
-        for kind in self.order:
-            if kind in counts:
-                cap = self.caps.get(kind)
-                points = cap if cap is not None and sums[kind] > cap else sums[kind]
-                out.append((kind, points, counts[kind]))
-        return out
-
-
-_EARLIEST = datetime.min.replace(tzinfo=timezone.utc)
+def reads(expr: Expr, events_field: str | None) -> tuple[list[str], list[str]]:
+    """The fields and the scores ``expr`` reads, each once, in the order first read (events for event functions)."""
+    fields: list[str] = []
+    scores: list[str] = []
+    for node in walk(expr):
+        if isinstance(node, Name) and node.id not in fields:
+            fields.append(node.id)
+        elif isinstance(node, Call):
+            function = FUNCTIONS[node.fn]
+            if function.takes == "events" and events_field is not None and events_field not in fields:
+                fields.append(events_field)
+            elif function.takes == "score":
+                name = node.args[0].value  # type: ignore[union-attr]
+                if name not in scores:
+                    scores.append(name)  # type: ignore[arg-type]
+    return fields, scores
 
 
 class _Gen:
-    def __init__(self, plan: Plan) -> None:
+    def __init__(self, plan: Plan, coercers: list[Coercer], file: str) -> None:
         self.plan = plan
+        self.file = file.replace("\n", " ").replace("\r", " ")
         self.ns = Namespace()
         self.ns.globals.update(
             {
-                "_count": fn.count,
-                "_last": fn.last,
-                "_first": fn.first,
-                "_days_since": fn.days_since,
                 "_chain": chain,
                 "_arith": arith,
                 "_all": k_all,
@@ -172,15 +79,14 @@ class _Gen:
                 "_none": k_none,
                 "_at_least": k_at_least,
                 "_failed": failed,
-                "_sink": _Sink(),
+                "_sink": Sink(),
             }
         )
-        for name, func in fn.PLAIN.items():
-            self.ns.globals[f"_fn_{name}"] = func
-        self.coercers = {c.name: c for c in plan.coercers}
-        lists = {name: self.ns.constant(values, f"_L_{name}_") for name, values in plan.lists.items()}
+        self.coercers = {c.name: c for c in coercers}
+        self.field_locations = {f.name: f.location for f in plan.fields if f.location is not None}
+        lists = {named.name: self.ns.constant(named.values, f"_L_{named.name}_") for named in plan.lists}
         list_sets = {}
-        for name, values in plan.lists.items():
+        for name, values in ((named.name, named.values) for named in plan.lists):
             try:
                 list_sets[name] = self.ns.constant(frozenset(values), f"_S_{name}_")
             except TypeError:  # pragma: no cover - lists hold text and numbers only
@@ -194,14 +100,15 @@ class _Gen:
         )
         self.scores = {s.name: s for s in plan.scores}
         self.event_scores = {s.name: EventScore(s) for s in plan.scores if s.events}
+        self.reads = {c.index: reads(c.expr, plan.events_field) for c in plan.criteria if c.expr is not None}
         self.codes: dict[tuple[int, bool], str] = {}  # code of each criterion's truth, by (index, counts precomputed)
         self.size = 0  # characters generated so far, against MAX_SOURCE
 
-    def counted(self, lines: list[str], path: tuple[Any, ...]) -> list[str]:
+    def counted(self, lines: list[str], location: Location | None) -> list[str]:
         """``lines``, after adding their size to what was generated; :class:`TooMuchCode` past :data:`MAX_SOURCE`."""
         self.size += sum(len(line) + 5 for line in lines)  # indentation and newline
         if self.size > MAX_SOURCE:
-            raise TooMuchCode(self.size, path)
+            raise TooMuchCode(self.size, location)
         return lines
 
     # -- pieces ------------------------------------------------------------
@@ -243,21 +150,21 @@ class _Gen:
             lines.append(f"{var} = {cname}.coerce_events({var}, issues)")
         else:
             lines.append(f"{var} = {cname}.coerce({var}, issues)")
-        return self.counted(lines, ("fields", name))
+        return self.counted(lines, self.field_locations.get(name))
 
-    def criterion_lines(self, c: CritPlan, var: str) -> list[str]:
-        assert c.checked is not None
+    def criterion_lines(self, c: Criterion, var: str) -> list[str]:
+        assert c.expr is not None
         key = (c.index, bool(self.env.precomputed))  # evaluate() reads counts computed before; stage() calls _count
         code = self.codes.get(key)
         if code is None:  # the same code in both functions: generated once
-            code = self.codes[key] = compile_truth(c.checked, self.env, self.ns)
-        lines = ["try:", f"    {var} = {code}"]
+            code = self.codes[key] = compile_truth(c.expr, self.env, self.ns)
+        lines = [f"# {c.id} ({self.file}:{c.location.line}:{c.location.column})", "try:", f"    {var} = {code}"]
         if c.missing != "unknown":  # the policy decides a missing value, not an error
             lines.append(f"    if {var} is None: {var} = {c.missing == 'pass'}")
         lines.append(f"except Exception: {var} = _failed(issues, {c.id!r})")
-        return self.counted(lines, c.path)
+        return self.counted(lines, c.location)
 
-    def score_lines(self, s: ScorePlan, outcome: Callable[[CritPlan], str], fused: bool = False) -> list[str]:
+    def score_lines(self, s: ScorePlan, outcome: Callable[[Criterion], str], fused: bool = False) -> list[str]:
         lines: list[str] = []
         terms = []
         if s.events and fused:
@@ -292,11 +199,11 @@ class _Gen:
             body += self.criterion_lines(c, f"o{c.index}")
         stage_vars = []
         for st in plan.stages:
-            for c in walk_criteria(st.cond):
-                if c.checked is not None:
+            for c in st.condition.criteria():
+                if c.expr is not None:
                     body += self.criterion_lines(c, f"o{c.index}")
             var = f"g{st.index}"
-            body.append(f"{var} = {self.group_expr(st.cond)}")
+            body.append(f"{var} = {self.group_expr(st.condition)}")
             stage_vars.append(var)
         self.env.precomputed.clear()  # the fast path calls _count itself
         fields = ", ".join(self.env.fields[n] for n in self.coercers)
@@ -327,13 +234,13 @@ class _Gen:
         events = self.env.events
         counts: dict[tuple[frozenset[str], Any], str] = {}
         for crit in plan.criteria:
-            if crit.checked is None:
+            if crit.expr is None:
                 continue
-            for node in ast.walk(crit.checked.tree):
-                if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "count":
-                    key = crit.checked.event_args[id(node)]
+            for node in walk(crit.expr):
+                if isinstance(node, Call) and FUNCTIONS[node.fn].counts_events:
+                    key = (frozenset(node.events or ()), node.within)
                     var = counts.setdefault(key, f"_n{len(counts)}")
-                    self.env.precomputed[id(node)] = var
+                    self.env.precomputed[node] = var
         scores = [s for s in plan.scores if s.events]
         if events is None or (not counts and not scores):
             return []
@@ -378,8 +285,8 @@ class _Gen:
         lines += ["    " + line for line in after]
         return lines
 
-    def group_expr(self, g: GroupPlan) -> str:
-        parts = [f"o{i.index}" if isinstance(i, CritPlan) else self.group_expr(i) for i in g.items]
+    def group_expr(self, g: Group) -> str:
+        parts = [f"o{i.index}" if isinstance(i, Criterion) else self.group_expr(i) for i in g.items]
         if g.op == "at_least":
             code = f"_at_least({g.n}, ({', '.join(parts)},))"
         elif all(p.isidentifier() for p in parts):  # plain outcomes: Kleene logic written out
@@ -391,8 +298,8 @@ class _Gen:
             code = f"({decisive} if {is_decisive} else (None if {is_unknown} else {other}))"
         else:
             code = f"_{g.op}(({', '.join(parts)},))"
-        if g.crit is not None:
-            return f"(o{g.crit.index} := {code})"
+        if g.criterion is not None:
+            return f"(o{g.criterion.index} := {code})"
         return code
 
     # -- stage: the fast path -------------------------------------------------------
@@ -414,7 +321,7 @@ class _FastPath:
         self.state: dict[str, str] = {}  # variable -> "ready" | "maybe"
         self.late: list[str] = []  # variables that start as _NOT_YET
         self.temps = itertools.count()
-        gen.ns.globals["_NOT_YET"] = _NOT_YET
+        gen.ns.globals["_NOT_YET"] = NOT_YET
 
     def source(self) -> str:
         plan = self.plan
@@ -425,14 +332,14 @@ class _FastPath:
             body.append(f"if {var} is True: return {DISQUALIFIED!r}")
         previous = plan.base.id
         for st in plan.stages:
-            if st.cond.op == "all" and st.cond.crit is None:
-                for item in st.cond.items:  # reached only if every item passes: stop at the first that does not
+            if st.condition.op == "all" and st.condition.criterion is None:
+                for item in st.condition.items:  # reached only if every item passes: stop at the first that does not
                     var = f"_v{next(self.temps)}"
                     body += self.item(item, var, conditional=False)
                     body.append(f"if {var} is not True: return {previous!r}")
             else:
                 var = f"_g{next(self.temps)}"
-                body += self.item(st.cond, var, conditional=False)
+                body += self.item(st.condition, var, conditional=False)
                 body.append(f"if {var} is not True: return {previous!r}")
             previous = st.id
         body.append(f"return {previous!r}")
@@ -440,12 +347,12 @@ class _FastPath:
         return "def _stage(rec, as_of):\n" + "\n".join("    " + line for line in body) + "\n"
 
     # -- values ------------------------------------------------------------------
-    def ensure(self, crit: CritPlan, conditional: bool) -> list[str]:
-        assert crit.checked is not None
+    def ensure(self, crit: Criterion, conditional: bool) -> list[str]:
+        fields, scores = self.gen.reads[crit.index]
         lines: list[str] = []
-        for name in crit.checked.scores:
+        for name in scores:
             lines += self.value(f"s_{name}", self.score_code(name), conditional)
-        for name in crit.checked.fields:
+        for name in fields:
             lines += self.value(f"f_{name}", self.field_code(name), conditional)
         return lines
 
@@ -482,8 +389,8 @@ class _FastPath:
         return lines
 
     # -- criteria and groups ----------------------------------------------------
-    def item(self, item: CritPlan | GroupPlan, var: str, conditional: bool) -> list[str]:
-        if isinstance(item, CritPlan):
+    def item(self, item: Criterion | Group, var: str, conditional: bool) -> list[str]:
+        if isinstance(item, Criterion):
             return self.ensure(item, conditional) + self.gen.criterion_lines(item, var)
         g = item
         lines: list[str] = []
@@ -519,38 +426,40 @@ class _FastPath:
         return lines
 
 
-class _NotYet:
-    __slots__ = ()
-
-    def __repr__(self) -> str:
-        return "_NOT_YET"
-
-
-_NOT_YET = _NotYet()
-
-
 class Compiled:
-    """The generated functions and their source."""
+    """The generated functions and their source.
 
-    def __init__(self, plan: Plan) -> None:
-        gen = _Gen(plan)
+    The source is registered with :mod:`linecache` under its own file name
+    (``<leadspec NAME #N>``), so a traceback through generated code shows
+    the line; each criterion's code starts with a comment naming it and
+    its place in the rule file.
+    """
+
+    _serial = itertools.count(1)
+
+    def __init__(self, plan: Plan, coercers: list[Coercer], file: str = "<rules>") -> None:
+        gen = _Gen(plan, coercers, file)
         body = gen.evaluate_source() + "\n\n" + gen.stage_source()
         self.source = "".join(helper + "\n" for helper in gen.ns.helpers) + body  # helpers of deep expressions first
         if len(self.source) > MAX_SOURCE:  # what the items did not count (groups, stage selection): still before compile()
-            raise TooMuchCode(len(self.source), ())
+            raise TooMuchCode(len(self.source), None)
         namespace = {name: _lowered_once(value) for name, value in gen.ns.globals.items()}
         namespace["__builtins__"] = {"type": type, "int": int, "float": float, "str": str, "bool": bool, "len": len, "Exception": Exception}
-        code = compile(self.source, f"<leadspec:{plan.name}>", "exec")
-        exec(code, namespace)  # noqa: S102 - source generated from a checked tree, see module docstring
+        self.filename = f"<leadspec {plan.name} #{next(Compiled._serial)}>"
+        code = compile(self.source, self.filename, "exec")
+        exec(code, namespace)  # noqa: S102 - source generated from a checked plan, see module docstring
+        linecache.cache[self.filename] = (len(self.source), None, self.source.splitlines(True), self.filename)
+        weakref.finalize(self, linecache.cache.pop, self.filename, None)  # forgotten with the rules
         # evaluate(rec, as_of, issues) -> (stage, fields, outcomes, stage outcomes, scores)
         self.evaluate: Callable[[Any, datetime, Any], tuple[Any, ...]] = namespace["_evaluate"]
         self.stage: Callable[[Any, datetime], str] = namespace["_stage"]
         self.event_scores = gen.event_scores
         windows = [s.window for s in plan.scores if s.window is not None]
         for crit in plan.criteria:
-            if crit.checked is not None:
-                windows += [within for _types, within in crit.checked.event_args.values() if within is not None]
-        self.earliest_as_of = _EARLIEST + max(windows, default=timedelta(0))
+            exprs = [crit.expr] if crit.expr is not None else []
+            exprs += [p for p in (crit.because.parts if crit.because else ()) if not isinstance(p, str)]
+            windows += [n.within for e in exprs for n in walk(e) if isinstance(n, Call) and n.within is not None]
+        self.earliest_as_of = EARLIEST + max(windows, default=timedelta(0))
         """The earliest ``as_of`` whose windows start after the year 1 (``as_of - window`` overflows before)."""
 
 
@@ -561,4 +470,4 @@ def _lowered_once(value: Any) -> Any:
     return value
 
 
-__all__ = ["Compiled", "DISQUALIFIED", "EventScore", "MAX_SOURCE", "TooMuchCode"]
+__all__ = ["Compiled", "DISQUALIFIED", "MAX_SOURCE", "TooMuchCode", "reads"]

@@ -13,7 +13,7 @@ holds the stage transitions with samples and the totals per stage.
 
 from __future__ import annotations
 
-import ast
+import dataclasses
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -22,7 +22,9 @@ from typing import Any, Iterable, Literal, Mapping
 
 from ._check import CritPlan, GroupPlan, walk_criteria
 from ._expr import brief
+from ._functions import FUNCTIONS
 from ._model import number_text
+from .plan import Call, Compare, Const, Expr, In, duration_text, unparse
 from .ruleset import Ruleset, _as_of
 
 __all__ = ["Edit", "RulesDiff", "Sample", "Transition", "diff"]
@@ -218,90 +220,102 @@ class _Different(Exception):
     pass
 
 
-def _constant_changes(old: ast.AST, new: ast.AST, parent: ast.AST | None = None, changes: list[Any] | None = None) -> list[tuple[ast.AST | None, ast.AST, Any, Any]]:
-    """The constants that differ between two trees of the same shape; raises _Different otherwise."""
+def _constant_changes(old: Expr, new: Expr, parent: Expr | None = None, changes: list[Any] | None = None) -> list[tuple[Expr | None, Any, Any, Any]]:
+    """The constants that differ between two expressions of the same shape; raises _Different otherwise.
+
+    Each change is ``(parent, what, old, new)``: ``what`` is the :class:`Const` node, or for an
+    event function the name of the argument that changed (``"within"``, ``"events"``).
+    """
     changes = [] if changes is None else changes
     if type(old) is not type(new):
         raise _Different
-    if isinstance(old, ast.Constant):
-        if old.value != new.value or type(old.value) is not type(new.value):  # type: ignore[attr-defined]
-            changes.append((parent, old, old.value, new.value))  # type: ignore[attr-defined]
+    if isinstance(old, Const):
+        assert isinstance(new, Const)
+        if old.value != new.value or type(old.value) is not type(new.value):
+            changes.append((parent, old, old.value, new.value))
         return changes
-    for name in old._fields:
-        if name in ("ctx", "type_comment", "kind"):
+    for f in dataclasses.fields(old):  # type: ignore[arg-type]
+        if f.name == "type":
             continue
-        a, b = getattr(old, name, None), getattr(new, name, None)
-        if isinstance(a, list):
-            if not isinstance(b, list) or len(a) != len(b):
+        a, b = getattr(old, f.name), getattr(new, f.name)
+        if f.name in ("within", "events") and a != b:
+            changes.append((old, f.name, a, b))
+        elif isinstance(a, tuple) and a and not isinstance(a[0], str):
+            if len(a) != len(b):
                 raise _Different
             for x, y in zip(a, b):
-                if isinstance(x, ast.AST):
-                    _constant_changes(x, y, old, changes)
-                elif x != y:
-                    raise _Different
-        elif isinstance(a, ast.AST):
-            _constant_changes(a, b, old, changes)  # type: ignore[arg-type]
+                _constant_changes(x, y, old, changes)
+        elif f.name in ("left", "right", "operand", "item", "container"):
+            _constant_changes(a, b, old, changes)
         elif a != b:
             raise _Different
     return changes
 
 
-_LOWER = {ast.Lt: "lower", ast.LtE: "lower", ast.Gt: "upper", ast.GtE: "upper"}  # constant on the left of the operator
+_LOWER = {"<": "lower", "<=": "lower", ">": "upper", ">=": "upper"}  # constant on the left of the operator
 
 
-def _subject(node: ast.AST) -> str:
-    text = ast.unparse(node)
-    if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "score" and node.args:
-        return f"{ast.literal_eval(node.args[0])} score"
-    return text
+def _subject(node: Expr) -> str:
+    if isinstance(node, Call) and FUNCTIONS[node.fn].takes == "score" and isinstance(node.args[0], Const):
+        return f"{node.args[0].value} score"
+    return unparse(node)
 
 
-def _describe_constant(parent: ast.AST | None, const: ast.AST, old: Any, new: Any) -> str:
+def _describe_constant(parent: Expr | None, const: Any, old: Any, new: Any) -> str:
+    if const == "within":
+        return f"window {duration_text(old) if old else 'none'} → {duration_text(new) if new else 'none'}"
     if isinstance(old, tuple) and isinstance(new, tuple):  # a list literal: members added or removed
         added, removed = _added_removed(old, new)
-        what = "list"
-        if isinstance(parent, ast.Compare):
-            operands = [parent.left, *parent.comparators]
-            index = next(i for i, o in enumerate(operands) if o is const)
+        what = "list" if const != "events" else "event types"
+        if isinstance(parent, In) and parent.container is const:
+            what = f"{_subject(parent.item)} values"
+        elif isinstance(parent, Compare):
+            index = next(i for i, o in enumerate(parent.operands) if o is const)
             if index > 0:
-                what = f"{_subject(operands[index - 1])} values"
+                what = f"{_subject(parent.operands[index - 1])} values"
         parts = []
         if added:
             parts.append("added " + _listing(added))
         if removed:
             parts.append("removed " + _listing(removed))
         return f"{what}: {'; '.join(parts) or 'reordered'}"
-    if isinstance(parent, ast.Compare):
-        operands = [parent.left, *parent.comparators]
+    if isinstance(parent, Compare):
+        operands = parent.operands
         where = next((i for i, o in enumerate(operands) if o is const), None)
         if where is not None:
             index = where
             if index + 1 < len(operands):  # constant OP subject
                 op, subject = parent.ops[index], operands[index + 1]
-                side = {"lower": "lower bound", "upper": "upper bound"}.get(_LOWER.get(type(op), ""), "value")
+                side = {"lower": "lower bound", "upper": "upper bound"}.get(_LOWER.get(op, ""), "value")
             else:  # subject OP constant
                 op, subject = parent.ops[index - 1], operands[index - 1]
-                side = {"lower": "upper bound", "upper": "lower bound"}.get(_LOWER.get(type(op), ""), "value")
+                side = {"lower": "upper bound", "upper": "lower bound"}.get(_LOWER.get(op, ""), "value")
             name = _subject(subject)
             if name.endswith(" score") and side == "lower bound":
                 return f"{name} threshold {_num(old)} → {_num(new)}"
             return f"{name} {side} {_num(old)} → {_num(new)}"
-    if isinstance(parent, ast.keyword) and parent.arg == "within":
-        return f"window {old} → {new}"
     return f"{_num(old)!s} → {_num(new)!s}"
 
 
 def _expression_change(old: CritPlan, new: CritPlan) -> list[str]:
-    """Sentences for a changed `when` (empty when the trees are equal)."""
+    """Sentences for a changed `when` (empty when the expressions are equal)."""
     if old.checked is None or new.checked is None:
         return []
-    if ast.dump(old.checked.tree) == ast.dump(new.checked.tree):
+    if _same(old.checked.expr, new.checked.expr):
         return []
     try:
-        changes = _constant_changes(old.checked.tree, new.checked.tree)
+        changes = _constant_changes(old.checked.expr, new.checked.expr)
     except _Different:
         return [f"condition {old.checked.text} → {new.checked.text}"]
     return [_describe_constant(parent, const, a, b) for parent, const, a, b in changes]
+
+
+def _same(old: Expr, new: Expr) -> bool:
+    """Equal expressions, constants equal to the last type (``1`` is not ``1.0`` nor ``True``)."""
+    try:
+        return not _constant_changes(old, new)
+    except _Different:
+        return False
 
 
 # -- the edits ----------------------------------------------------------------------------

@@ -25,7 +25,7 @@ from typing import Any
 import simpleeval
 
 from . import plan as _plan
-from ._functions import SIGNATURES
+from ._functions import FUNCTIONS
 from ._interp import Interpreter
 from ._model import MAX_INT_BITS, FieldSpec, parse_duration
 
@@ -232,7 +232,7 @@ def _depth(tree: ast.AST) -> int:
     return deepest
 
 
-_FOLDER = Interpreter(None, {}, {}, {}, None, datetime(2000, 1, 1, tzinfo=timezone.utc))
+_FOLDER = Interpreter({}, {}, {}, None, datetime(2000, 1, 1, tzinfo=timezone.utc))
 """Folds constant sub-expressions with exactly the semantics of evaluation (no names, no events: never used)."""
 
 
@@ -407,7 +407,7 @@ class Checker:
             if id(node) in self.result_event_args():
                 types, within = self.result_event_args()[id(node)]
                 return _plan.Call(name, (), t, events=self.event_types_as_written(node.args[0]), within=within)
-            if name == "score":
+            if FUNCTIONS[name].takes == "score":
                 arg = node.args[0]
                 return _plan.Call(name, (_plan.Const(arg.value, T(STR, nullable=False)),), t)  # type: ignore[attr-defined]
             return _plan.Call(name, tuple(self.lower(a) for a in node.args), t)
@@ -466,7 +466,7 @@ class Checker:
             self.error(node, "too-large", f"{self.source(node)} would have about {bits:,} bits; numbers computed at load are limited to {MAX_INT_BITS:,} bits")
             raise _Fail
         try:
-            value = _FOLDER.run(node)
+            value = _FOLDER.run(self.lower(node))
         except simpleeval.NumberTooHigh as exc:
             self.error(node, "too-large", f"{self.source(node)} is too large to compute: {exc}")
             raise _Fail from None
@@ -529,7 +529,7 @@ class Checker:
             if name not in self.result.lists:
                 self.result.lists.append(name)
             return self.typed(node, T(LIST, nullable=False))
-        if name in SIGNATURES:
+        if name in FUNCTIONS:
             self.error(node, "function-as-name", f"{name} is a function; call it: {name}(...)")
             raise _Fail
         candidates = list(ctx.fields) + list(ctx.lists)
@@ -695,46 +695,41 @@ class Checker:
             self.error(node, "not-allowed", "only the built-in functions can be called")
             raise _Fail
         name = node.func.id
-        sig = SIGNATURES.get(name)
-        if sig is None:
-            self.error(node.func, "unknown-function", f"unknown function {name!r}{suggest(name, list(SIGNATURES))}")
+        function = FUNCTIONS.get(name)
+        if function is None:
+            self.error(node.func, "unknown-function", f"unknown function {name!r}{suggest(name, list(FUNCTIONS))}")
             raise _Fail
         nargs = len(node.args)
-        if nargs < sig.min_args or (sig.max_args is not None and nargs > sig.max_args):
-            if sig.max_args is None:
-                want = f"at least {sig.min_args}"
-            elif sig.min_args == sig.max_args:
-                want = str(sig.min_args)
+        if nargs < function.min_args or (function.max_args is not None and nargs > function.max_args):
+            if function.max_args is None:
+                want = f"at least {function.min_args}"
+            elif function.min_args == function.max_args:
+                want = str(function.min_args)
             else:
-                want = f"{sig.min_args} to {sig.max_args}"
+                want = f"{function.min_args} to {function.max_args}"
             self.error(node, "arity", f"{name}() takes {want} argument{'s' if want != '1' else ''}, got {nargs}")
             raise _Fail
         for kw in node.keywords:
-            if kw.arg not in sig.keywords:
-                allowed = f"; it takes {', '.join(sig.keywords)}=" if sig.keywords else ""
+            if kw.arg not in function.keywords:
+                allowed = f"; it takes {', '.join(function.keywords)}=" if function.keywords else ""
                 self.error(kw.value, "arity", f"{name}() has no argument {kw.arg}={allowed}")
                 raise _Fail
-        if name in ("count", "last", "first"):
+        if function.takes == "events":
             return self.event_call(node, name)
-        if name == "score":
+        if function.takes == "score":
             return self.score_call(node)
         node.args = [self.visit(a) for a in node.args]
         for i, arg in enumerate(node.args):
-            want = sig.params[min(i, len(sig.params) - 1)]
+            want = function.params[min(i, len(function.params) - 1)]
             t = self.types[id(arg)]
             if not _accepts(want, t.kind):
                 self.error(arg, "type-mismatch", f"{name}() cannot take {self.describe(arg, t)}")
                 raise _Fail
-        nullable = sig.nullable and (name in ("domain",) or any(self.types[id(a)].nullable for a in node.args))
-        if name == "days_since":
+        self.typed(node, function.type_of([self.types[id(a)] for a in node.args]))
+        if function.observed:
             assert self.result is not None
             self.result.observed.append((ast.unparse(node), node))
-        arg_types = [self.types[id(a)] for a in node.args]
-        whole = sig.returns == "int" or (
-            name in ("abs", "min", "max", "round") and all(t.integral or t.kind == BOOL for t in arg_types[:1 if name == "round" else None])
-        ) or (name == "round" and len(node.args) == 1)
-        self.typed(node, T(NUM if sig.returns in ("int", "num") else sig.returns, nullable=nullable, integral=whole))
-        if name != "days_since":
+        if function.constant:
             return self.fold(node, node.args)
         return node
 
@@ -787,8 +782,7 @@ class Checker:
         self.result.uses_events = True
         self.result.event_args[id(node)] = (frozenset(types), within)
         self.result.observed.append((ast.unparse(node), node))
-        kind = NUM if name == "count" else DATETIME
-        return self.typed(node, T(kind, nullable=name != "count", integral=name == "count"))
+        return self.typed(node, FUNCTIONS[name].type_of([]))
 
     def score_call(self, node: ast.Call) -> ast.expr:
         ctx = self.ctx
@@ -806,7 +800,7 @@ class Checker:
         if arg.value not in self.result.scores:
             self.result.scores.append(arg.value)
         self.result.observed.append((ast.unparse(node), node))
-        return self.typed(node, T(NUM, nullable=False))
+        return self.typed(node, FUNCTIONS[node.func.id].type_of([]))  # type: ignore[attr-defined]
 
 
 _WHOLE_OPS = (ast.Add, ast.Sub, ast.Mult, ast.FloorDiv, ast.Mod)

@@ -14,9 +14,12 @@ import builtins
 import math
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any, Callable
+from collections.abc import Mapping, Sequence
+from typing import Any, Callable, Literal, Protocol
 
 from simpleeval import NumberTooHigh, safe_add, safe_mult
+
+from .plan import Call, Type
 from simpleeval import safe_power as _simpleeval_power
 
 MAX_POWER_BITS = 4096
@@ -30,22 +33,7 @@ def safe_power(a: Any, b: Any) -> Any:
             raise NumberTooHigh(f"{a} ** {b} would have more than {MAX_POWER_BITS:,} bits")
     return _simpleeval_power(a, b)
 
-__all__ = ["PLAIN", "Parts", "SIGNATURES", "Signature"]
-
-
-@dataclass(frozen=True)
-class Signature:
-    """What the checker knows about a built-in function."""
-
-    name: str
-    min_args: int
-    max_args: int | None
-    params: tuple[str, ...]  # static types of positional params ("any", "str", "num", "time", "types", "score")
-    returns: str
-    keywords: tuple[str, ...] = ()
-    nullable: bool = True  # may return None
-    propagates: bool = True  # None in -> None out
-    doc: str = ""
+__all__ = ["FUNCTIONS", "Function", "Parts", "function_table"]
 
 
 def has(x: Any) -> bool:
@@ -240,49 +228,184 @@ def digits_at_most(x: int) -> int:
     return (abs(x).bit_length() * 30103) // 100000 + 1
 
 
-# score(name) and the event functions are bound by the evaluator; the
-# entries here describe them for the checker.
-SIGNATURES: dict[str, Signature] = {
-    s.name: s
-    for s in (
-        Signature("has", 1, 1, ("any",), "bool", nullable=False, propagates=False, doc="True when the value is there"),
-        Signature("count", 1, 1, ("types",), "int", ("within",), nullable=False, propagates=False, doc="events of a type"),
-        Signature("last", 1, 1, ("types",), "datetime", propagates=False, doc="latest event of a type"),
-        Signature("first", 1, 1, ("types",), "datetime", propagates=False, doc="earliest event of a type"),
-        Signature("days_since", 1, 1, ("time",), "int", doc="whole days to as_of"),
-        Signature("score", 1, 1, ("score",), "num", nullable=False, propagates=False, doc="a score's total"),
-        Signature("domain", 1, 1, ("str",), "str", doc="lower-cased part after @"),
-        Signature("lower", 1, 1, ("str",), "str"),
-        Signature("upper", 1, 1, ("str",), "str"),
-        Signature("len", 1, 1, ("sized",), "int"),
-        Signature("contains", 2, 2, ("str", "str"), "bool"),
-        Signature("contains_any", 2, 2, ("str", "strs"), "bool"),
-        Signature("startswith", 2, 2, ("str", "strs"), "bool"),
-        Signature("endswith", 2, 2, ("str", "strs"), "bool"),
-        Signature("min", 2, None, ("num",), "num"),
-        Signature("max", 2, None, ("num",), "num"),
-        Signature("abs", 1, 1, ("num",), "num"),
-        Signature("round", 1, 2, ("num", "int"), "num"),
+# -- the registry -------------------------------------------------------------------------
+
+
+class EvalEnv(Protocol):
+    """What an interpreter gives a function besides its arguments."""
+
+    as_of: datetime
+    events: list[Any] | None  # the lead's coerced events: (type, at, original) tuples
+    scores: Mapping[str, Any]  # totals of the scores computed so far
+
+
+class CodeEnv(Protocol):
+    """What the Python code generator gives a function to write its call."""
+
+    events: str | None  # the variable holding the coerced events
+
+    def constant(self, value: Any, prefix: str = "_k") -> str:
+        """The name of a global holding ``value``."""
+
+    def function(self, func: Callable[..., Any], name: str) -> str:
+        """The name of a global holding ``func``."""
+
+    def score(self, name: str) -> str:
+        """The variable holding score ``name``'s total."""
+
+
+def _numeric(t: Type) -> bool:
+    return t.integral or t.kind == "bool"
+
+
+@dataclass(frozen=True)
+class Function:
+    """A built-in function: everything every part of leadspec knows about it, in one place.
+
+    The checker reads the signature and the type rule, the code generator
+    :attr:`python`, the interpreters (explanations, folding, the reference)
+    :attr:`evaluate`; the SQL backend fills :attr:`sql`. ``takes`` says
+    what the arguments are: values (``values``), event types with an
+    optional ``within=`` window (``events``), or a score name (``score``).
+    """
+
+    name: str
+    usage: str  # as the docs write it: "count(type, within=None)"
+    doc: str  # what it returns, for the docs' table
+    min_args: int
+    max_args: int | None
+    evaluate: Callable[[Call, list[Any], EvalEnv], Any]
+    python: Callable[[Call, list[str], CodeEnv], str]
+    params: tuple[str, ...] = ("any",)  # static kinds of value arguments: any, str, strs, num, int, time, sized
+    returns: str = "num"  # static kind of the result; "int" is a whole number
+    takes: Literal["values", "events", "score"] = "values"
+    keywords: tuple[str, ...] = ()
+    nullable: Literal["never", "args", "always"] = "args"  # when the result can be missing
+    whole: Callable[[Sequence[Type]], bool] | None = None  # whether a "num" result is always whole, from the argument types
+    constant: bool = True  # computed at load when its arguments are constants (not when it reads as_of)
+    reads_as_of: bool = False
+    observed: bool = False  # explanations show the value of its calls
+    counts_events: bool = False  # evaluate() counts all such calls in one pass over the events
+    sql: Callable[..., Any] | None = None  # filled by the SQL backend
+
+    def type_of(self, args: Sequence[Type]) -> Type:
+        """The static type of a call with arguments of these types."""
+        kind = "num" if self.returns in ("int", "num") else self.returns
+        if self.nullable == "never":
+            nullable = False
+        elif self.nullable == "always":
+            nullable = True
+        else:
+            nullable = any(a.nullable for a in args)
+        whole = self.returns == "int" or (self.whole is not None and self.whole(args))
+        return Type(kind, nullable=nullable, integral=whole)  # type: ignore[arg-type]
+
+
+def _plain(name: str, impl: Callable[..., Any], usage: str, doc: str, min_args: int, max_args: int | None, params: tuple[str, ...], returns: str, **more: Any) -> Function:
+    """A function computed from its arguments' values only."""
+    return Function(
+        name,
+        usage,
+        doc,
+        min_args,
+        max_args,
+        evaluate=lambda call, args, env: impl(*args),
+        python=lambda call, args, env: f"{env.function(impl, name)}({', '.join(args)})",
+        params=params,
+        returns=returns,
+        **more,
+    )
+
+
+def _event_types(call: Call, env: CodeEnv) -> str:
+    assert call.events is not None
+    return env.constant(frozenset(call.events), "_ev")
+
+
+def _count_code(call: Call, args: list[str], env: CodeEnv) -> str:
+    start = "None" if call.within is None else f"as_of - {env.constant(call.within, '_dt')}"
+    return f"{env.function(count, 'count')}({env.events}, {_event_types(call, env)}, {start}, as_of)"
+
+
+def _moment_code(impl: Callable[..., Any], name: str) -> Callable[[Call, list[str], CodeEnv], str]:
+    return lambda call, args, env: f"{env.function(impl, name)}({env.events}, {_event_types(call, env)}, as_of)"
+
+
+def _all_whole(args: Sequence[Type]) -> bool:
+    return all(_numeric(a) for a in args)
+
+
+FUNCTIONS: dict[str, Function] = {
+    f.name: f
+    for f in (
+        Function(
+            "has", "has(x)", "True when `x` has a value (never unknown)", 1, 1,
+            evaluate=lambda call, args, env: args[0] is not None,
+            python=lambda call, args, env: f"({args[0]} is not None)",
+            returns="bool", nullable="never",
+        ),
+        Function(
+            "count", "count(type, within=None)",
+            "the number of events of `type` (text, a list of text, or a list name) at or before `as_of`, inside the window "
+            "if `within` is given (`'30d'`, `'12h'`, `'2w'`); 0 when there are none (never unknown)",
+            1, 1,
+            evaluate=lambda call, args, env: count(env.events, frozenset(call.events or ()), window_start(env.as_of, call.within), env.as_of),
+            python=_count_code,
+            params=("types",), returns="int", takes="events", keywords=("within",), nullable="never",
+            reads_as_of=True, observed=True, counts_events=True,
+        ),
+        Function(
+            "last", "last(type)", "the datetime of the latest such event at or before `as_of`; missing when there is none", 1, 1,
+            evaluate=lambda call, args, env: last(env.events, frozenset(call.events or ()), env.as_of),
+            python=_moment_code(last, "last"),
+            params=("types",), returns="datetime", takes="events", nullable="always", reads_as_of=True, observed=True,
+        ),
+        Function(
+            "first", "first(type)", "the datetime of the earliest such event at or before `as_of`; missing when there is none", 1, 1,
+            evaluate=lambda call, args, env: first(env.events, frozenset(call.events or ()), env.as_of),
+            python=_moment_code(first, "first"),
+            params=("types",), returns="datetime", takes="events", nullable="always", reads_as_of=True, observed=True,
+        ),
+        Function(
+            "days_since", "days_since(d)", "whole days from a date or datetime to `as_of`", 1, 1,
+            evaluate=lambda call, args, env: days_since(args[0], env.as_of),
+            python=lambda call, args, env: f"{env.function(days_since, 'days_since')}({args[0]}, as_of)",
+            params=("time",), returns="int", constant=False, reads_as_of=True, observed=True,
+        ),
+        Function(
+            "score", "score(name)", "the named score's total", 1, 1,
+            evaluate=lambda call, args, env: env.scores[call.args[0].value],  # type: ignore[union-attr,index]
+            python=lambda call, args, env: env.score(call.args[0].value),  # type: ignore[union-attr,arg-type]
+            params=("score",), takes="score", nullable="never", observed=True,
+        ),
+        _plain("domain", domain, "domain(email)", "the part after `@`, lower-cased; missing when there is no `@`", 1, 1, ("str",), "str", nullable="always"),
+        _plain("lower", lower, "lower(s)", "text in lower case", 1, 1, ("str",), "str"),
+        _plain("upper", upper, "upper(s)", "text in upper case", 1, 1, ("str",), "str"),
+        _plain("len", length, "len(x)", "the length of text or a list", 1, 1, ("sized",), "int"),
+        _plain("contains", contains, "contains(s, part)", "True when `part` is in `s`, ignoring case", 2, 2, ("str", "str"), "bool"),
+        _plain(
+            "contains_any", contains_any, "contains_any(s, parts)",
+            "True when any of `parts` (a list, a list name or a `list` field) is in `s`, ignoring case", 2, 2, ("str", "strs"), "bool",
+        ),
+        _plain("startswith", startswith, "startswith(s, p)", "True when `s` starts with `p` (text or a list of text), ignoring case", 2, 2, ("str", "strs"), "bool"),
+        _plain("endswith", endswith, "endswith(s, p)", "True when `s` ends with `p` (text or a list of text), ignoring case", 2, 2, ("str", "strs"), "bool"),
+        _plain("min", minimum, "min(a, b, …)", "the smallest number", 2, None, ("num",), "num", whole=_all_whole),
+        _plain("max", maximum, "max(a, b, …)", "the largest number", 2, None, ("num",), "num", whole=_all_whole),
+        _plain("abs", absolute, "abs(x)", "the absolute value", 1, 1, ("num",), "num", whole=_all_whole),
+        _plain(
+            "round", rounded, "round(x, n=None)", "`x` rounded as in Python (half to even), to `n` digits; a whole number without `n`",
+            1, 2, ("num", "int"), "num", whole=lambda args: len(args) == 1 or _numeric(args[0]),
+        ),
     )
 }
+"""Every built-in function by name: the one place a function is defined (see :class:`Function`)."""
 
-# Plain functions: called with the expression's arguments only.
-PLAIN: dict[str, Callable[..., Any]] = {
-    "has": has,
-    "domain": domain,
-    "lower": lower,
-    "upper": upper,
-    "len": length,
-    "contains": contains,
-    "contains_any": contains_any,
-    "startswith": startswith,
-    "endswith": endswith,
-    "min": minimum,
-    "max": maximum,
-    "abs": absolute,
-    "round": rounded,
-}
 
+def function_table() -> str:
+    """The Markdown table of the built-in functions that docs/expressions.md shows (generated from :data:`FUNCTIONS`)."""
+    rows = ["| function | returns |", "|---|---|"]
+    rows += [f"| `{f.usage}` | {f.doc} |" for f in FUNCTIONS.values()]
+    return "\n".join(rows) + "\n"
 
 
 def window_start(as_of: datetime, within: timedelta | None) -> datetime | None:

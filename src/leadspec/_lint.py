@@ -35,13 +35,13 @@ file must load before it can be linted. The lints and their stable codes:
 
 from __future__ import annotations
 
-import ast
 from typing import TYPE_CHECKING, Any, Union
 
 from ._check import CritPlan, GroupPlan, Plan, _Collector, leaf_criteria
 from ._expr import brief, shorten
 from ._yaml import Positions
 from .errors import Problem
+from .plan import BoolOp, Const, Expr, Not, Type, unparse
 
 if TYPE_CHECKING:
     from .ruleset import Ruleset
@@ -101,15 +101,15 @@ def _unused(plan: Plan, out: _Collector) -> None:
 # -- criteria that are always true or false --------------------------------------
 
 
-def _truth(node: ast.expr) -> Any:
+def _truth(node: Expr) -> Any:
     """The value ``node`` always has (a constant, None for always unknown, or a bool for logic), or ``_DEPENDS``."""
-    if isinstance(node, ast.Constant):
+    if isinstance(node, Const):
         return node.value
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+    if isinstance(node, Not):
         value = _truth(node.operand)
         return value if value is _DEPENDS or value is None else not value
-    if isinstance(node, ast.BoolOp):  # Kleene: `x or True` is True, `x and False` False, even when x is unknown
-        decisive = isinstance(node.op, ast.Or)
+    if isinstance(node, BoolOp):  # Kleene: `x or True` is True, `x and False` False, even when x is unknown
+        decisive = node.op == "or"
         values = [_truth(v) for v in node.values]
         if any(v is not _DEPENDS and v is not None and bool(v) is decisive for v in values):
             return decisive
@@ -124,7 +124,7 @@ def _constant_criteria(plan: Plan, out: _Collector) -> dict[int, bool]:
     for crit in plan.criteria:
         if crit.checked is None:
             continue
-        value = _truth(crit.checked.tree)
+        value = _truth(crit.checked.expr)
         if value is _DEPENDS:
             continue
         text = shorten(crit.checked.text)
@@ -237,7 +237,7 @@ def _duplicates(plan: Plan, fixed: dict[int, bool], out: _Collector) -> None:
     def key(crit: CritPlan) -> str | None:
         if crit.checked is None or crit.index in fixed:
             return None
-        return ast.unparse(crit.checked.tree)  # constants are bounded at load (MAX_CONSTANT), so this stays small
+        return unparse(crit.checked.expr)  # constants are bounded at load (MAX_CONSTANT), so this stays small
 
     def shown(crit: CritPlan, k: str) -> str:
         """The normalized expression, or where it is long (a big constant) the text as written, shortened."""
@@ -273,7 +273,7 @@ def _duplicates(plan: Plan, fixed: dict[int, bool], out: _Collector) -> None:
             k = key(crit)
             if k is not None and k in disqualifiers:
                 assert crit.checked is not None
-                negated = ast.unparse(ast.UnaryOp(op=ast.Not(), operand=crit.checked.tree)) if len(k) <= 120 else f"not ({shown(crit, k)})"
+                negated = unparse(Not(crit.checked.expr, Type("bool"))) if len(k) <= 120 else f"not ({shown(crit, k)})"
                 out.at(
                     crit.path + ("when",),
                     "duplicate-criterion",

@@ -98,12 +98,34 @@ ConstValue = Union[bool, int, float, str, tuple[Any, ...], None]
 """A constant: a boolean, a number, text, a tuple of them (a list), or None (a sub-expression folded to unknown)."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Const:
-    """A constant (written, or computed at load from constants)."""
+    """A constant (written, or computed at load from constants).
+
+    Two constants are equal only when their values are the same to the
+    last type (``1``, ``1.0`` and ``True`` differ; so do ``0.0`` and
+    ``-0.0``), and a NaN equals a NaN: a plan equals its copies.
+    """
 
     value: ConstValue
     type: Type
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Const):
+            return NotImplemented
+        return self.type == other.type and _exact(self.value) == _exact(other.value)
+
+    def __hash__(self) -> int:
+        return hash((_exact(self.value), self.type))
+
+
+def _exact(value: Any) -> Any:
+    """A key equal only for values of exactly the same types all the way down (floats by their repr: NaN is NaN)."""
+    if isinstance(value, tuple):
+        return ("tuple", tuple(_exact(v) for v in value))
+    if isinstance(value, float):
+        return ("float", repr(value))
+    return (type(value).__name__, value)
 
 
 @dataclass(frozen=True)
@@ -259,11 +281,9 @@ def _const_text(value: Any) -> str:
     if isinstance(value, tuple):
         return "[" + ", ".join(_const_text(v) for v in value) + "]"
     if isinstance(value, float) and value != value:
-        return "nan"
-    if value == float("inf"):
-        return "inf"
-    if value == float("-inf"):
-        return "-inf"
+        return "(1e999 - 1e999)"  # NaN has no literal: this computes it at load
+    if isinstance(value, float) and value in (float("inf"), float("-inf")):
+        return "1e999" if value > 0 else "-1e999"  # read back as infinity
     return repr(value)
 
 
@@ -447,6 +467,7 @@ class FieldPlan:
     min: int | float | None
     max: int | float | None
     description: str | None = None
+    location: Location | None = None
 
 
 @dataclass(frozen=True)
@@ -504,12 +525,15 @@ class Plan:
         return _find(self.fields, "name", name, "field")
 
     def list(self, name: str) -> NamedList:
+        """The named list called ``name``; :class:`KeyError` if there is none."""
         return _find(self.lists, "name", name, "list")
 
     def score(self, name: str) -> ScorePlan:
+        """The score called ``name``; :class:`KeyError` if there is none."""
         return _find(self.scores, "name", name, "score")
 
     def stage(self, stage_id: str) -> StagePlan:
+        """The stage with id ``stage_id``; :class:`KeyError` if there is none."""
         return _find(self.stages, "id", stage_id, "stage")
 
     def criterion(self, criterion_id: str) -> Criterion:

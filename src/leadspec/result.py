@@ -16,10 +16,11 @@ from typing import TYPE_CHECKING, Any, Literal, Optional
 
 from pydantic import BaseModel, ConfigDict
 
-from ._check import CritPlan, GroupPlan, Template, leaf_criteria
 from ._compile import DISQUALIFIED
 from ._fields import events_as_dicts
+from ._functions import FUNCTIONS
 from ._interp import Interpreter, truth
+from .plan import Call, Criterion, Expr, Group, Template, unparse, walk
 
 if TYPE_CHECKING:
     from .ruleset import Ruleset
@@ -176,9 +177,9 @@ class Result:
     # -- raw access ---------------------------------------------------------------
     @property
     def _plan(self) -> Any:
-        return self._rs._plan
+        return self._rs.plan
 
-    def _outcome(self, crit: CritPlan) -> bool | None:
+    def _outcome(self, crit: Criterion) -> bool | None:
         return self._raw[1][crit.index]
 
     def _memo(self, key: str, build: Any) -> Any:
@@ -218,7 +219,8 @@ class Result:
     @property
     def sla(self) -> str | None:
         """The response time expected for this stage (stage metadata), e.g. ``15m``."""
-        return self._stage_plan().sla if self._stage_plan() else None
+        stage = self._stage_plan()
+        return None if stage is None else self._rs.model.stages[stage.index].sla
 
     @property
     def description(self) -> str | None:
@@ -244,7 +246,7 @@ class Result:
 
         def build() -> dict[str, Any]:
             out = dict(self._ivalues)
-            for c in self._plan.coercers:
+            for c in self._plan.fields:
                 if c.type == "events":
                     out[c.name] = events_as_dicts(out[c.name])
             return out
@@ -254,7 +256,7 @@ class Result:
     @property
     def _ivalues(self) -> dict[str, Any]:
         """Field values as evaluation sees them (events as tuples)."""
-        return self._memo("ivalues", lambda: {c.name: v for c, v in zip(self._plan.coercers, self._raw[0])})
+        return self._memo("ivalues", lambda: {c.name: v for c, v in zip(self._plan.fields, self._raw[0])})
 
     @property
     def stages(self) -> dict[str, str]:
@@ -289,34 +291,35 @@ class Result:
         return RulesetInfo(name=rs.name, version=rs.version, digest=rs.digest, description=rs.description, owners=list(rs.owners))
 
     # -- builders -----------------------------------------------------------------------
-    def _interp(self, checked: Any, node: Any = None) -> Any:
+    def _interp(self, expr: Expr) -> Any:
         def build() -> Interpreter:
             plan = self._plan
             scores = {s.name: total for s, total in zip(plan.scores, self._raw[3])}
             values = self._ivalues
             events = values.get(plan.events_field) if plan.events_field else None
-            return Interpreter(None, values, plan.lists, scores, events, self._as_of, self._rs._event_args())
+            return Interpreter(values, self._rs._lists(), scores, events, self._as_of)
 
         interpreter = self._memo("interpreter", build)
         try:
-            return interpreter.run(checked.tree if node is None else node)
+            return interpreter.run(expr)
         except Exception:  # the criterion itself reported the error
             return None
 
-    def _criterion_values(self, crit: CritPlan) -> dict[str, Any]:
-        checked = crit.checked
-        if checked is None:
+    def _criterion_values(self, crit: Criterion) -> dict[str, Any]:
+        if crit.expr is None:
             return {}
         values: dict[str, Any] = {}
         events_field = self._plan.events_field
-        for name in checked.fields:
+        fields, _scores = self._rs._reads(crit)
+        for name in fields:
             if name != events_field:
                 values[name] = self._ivalues[name]
-        for text, node in checked.observed:
-            values[text] = self._interp(checked, node)
+        for node in walk(crit.expr):
+            if isinstance(node, Call) and FUNCTIONS[node.fn].observed:
+                values[unparse(node)] = self._interp(node)
         return values
 
-    def _criterion(self, crit: CritPlan) -> CriterionResult:
+    def _criterion(self, crit: Criterion) -> CriterionResult:
         outcome = _OUTCOME[self._outcome(crit)]
         values = self._criterion_values(crit)
         because = self._because(crit, outcome, values)
@@ -334,17 +337,16 @@ class Result:
                 out.append(_show(value))
         return "".join(out)
 
-    def _because(self, crit: CritPlan, outcome: str, values: dict[str, Any]) -> str:
-        if crit.checked is None:  # a nested condition with an id
-            assert crit.group is not None
+    def _because(self, crit: Criterion, outcome: str, values: dict[str, Any]) -> str:
+        if crit.expr is None:  # a nested condition with an id
             if outcome == "pass" and crit.because is not None:
                 text = self._render(crit.because)
                 if text is not None:
                     return text
-            return self._group_text(crit.group, outcome)
-        expr = crit.checked.text
+            return self._group_text(self._rs._group_of(crit), outcome)
+        expr = crit.when or ""
         missing = [k for k, v in values.items() if v is None and k in self._ivalues]
-        if crit.missing != "unknown" and outcome == crit.missing and missing and truth(self._interp(crit.checked)) is None:
+        if crit.missing != "unknown" and outcome == crit.missing and missing and truth(self._interp(crit.expr)) is None:
             # the outcome comes from the criterion's `missing:` policy, not from its condition
             return ", ".join(f"{k} is missing" for k in missing) + f" (counted as {outcome}: {expr})"
         if outcome == "pass" and crit.because is not None:
@@ -362,14 +364,14 @@ class Result:
             return f"{shown} (does not meet {expr})" if shown else f"does not meet {expr}"
         return f"{shown}, needs {expr}" if shown else f"needs {expr}"
 
-    def _group_text(self, group: GroupPlan, outcome: str) -> str:
-        leaves = leaf_criteria(group)
+    def _group_text(self, group: Group, outcome: str) -> str:
+        leaves = _leaves(group)
         passed = sum(1 for c in leaves if self._outcome(c) is True)
         need = {"all": "all", "any": "any", "none": "none", "at_least": f"at least {group.n}"}[group.op]
         text = f"{passed} of {len(leaves)} passed, needs {need}"
         if outcome == "unknown":
             values = self._ivalues
-            names = [n for c in leaves if c.checked is not None and self._outcome(c) is None for n in c.checked.fields]
+            names = [n for c in leaves if c.expr is not None and self._outcome(c) is None for n in self._rs._reads(c)[0]]
             missing = [n for n in dict.fromkeys(names) if values.get(n) is None]
             if missing:
                 text = ", ".join(f"{n} is missing" for n in missing) + f" ({text})"
@@ -405,21 +407,21 @@ class Result:
             return None
         stage = plan.stages[reached]
         blocked = [c.id for c in plan.disqualify if self._outcome(c) is True]
-        blocked += [c.id for c in self._blockers(stage.cond)]
+        blocked += [c.id for c in self._blockers(stage.condition)]
         return NextStep(stage=stage.id, blocked_by=blocked)
 
-    def _blockers(self, group: GroupPlan, negated: bool = False) -> list[CritPlan]:
+    def _blockers(self, group: Group, negated: bool = False) -> list[Criterion]:
         """The criteria that keep ``group`` from passing (under a ``none``: those that pass or may)."""
-        out: list[CritPlan] = []
+        out: list[Criterion] = []
         negated = negated != (group.op == "none")
         bad = (True, None) if negated else (False, None)
         for item in group.items:
-            if isinstance(item, CritPlan):
+            if isinstance(item, Criterion):
                 if self._outcome(item) in bad:
                     out.append(item)
-            elif item.crit is not None:
-                if self._outcome(item.crit) in bad:
-                    out.append(item.crit)
+            elif item.criterion is not None:
+                if self._outcome(item.criterion) in bad:
+                    out.append(item.criterion)
             else:
                 out.extend(self._blockers(item, negated))
         return out
@@ -474,7 +476,7 @@ class Result:
                 lines.append(f"  otherwise: {plan.stages[reached - 1].label}")
         reached = self._reached()
         for st in plan.stages[:reached]:
-            for c, helps in _stage_passes(st.cond):
+            for c, helps in _stage_passes(st.condition):
                 if self._outcome(c) is helps:
                     lines.append(f"  ✓ {c.id}: {by_id[c.id].because}" if helps else f"  ✓ not {c.id}: {by_id[c.id].because}")
         nxt = self.next
@@ -507,7 +509,7 @@ class Result:
             parts.append("otherwise " + (plan.stages[reached - 1].label if reached else plan.base.label))
         elif reached < len(plan.stages):
             stage = plan.stages[reached]
-            blockers = self._blockers(stage.cond)
+            blockers = self._blockers(stage.condition)
             if blockers:
                 parts.append(f"not {stage.label}: " + ", ".join(f"{c.id} {_OUTCOME[outcomes[c.index]]}" for c in blockers))
         missing = self._memo("missing", self._build_missing)
@@ -521,16 +523,24 @@ class Result:
         return self.explain()
 
 
-def _stage_passes(group: GroupPlan, negated: bool = False) -> list[tuple[CritPlan, bool]]:
+def _leaves(group: Group) -> list[Criterion]:
+    """The criteria with an expression under ``group``, in file order."""
+    out: list[Criterion] = []
+    for item in group.items:
+        out.extend(_leaves(item) if isinstance(item, Group) else [item])
+    return out
+
+
+def _stage_passes(group: Group, negated: bool = False) -> list[tuple[Criterion, bool]]:
     """The criteria that explain why a reached stage passed, each with the outcome that helped it
     (True, or False under a ``none``)."""
-    out: list[tuple[CritPlan, bool]] = []
+    out: list[tuple[Criterion, bool]] = []
     negated = negated != (group.op == "none")
     for item in group.items:
-        if isinstance(item, CritPlan):
+        if isinstance(item, Criterion):
             out.append((item, not negated))
-        elif item.crit is not None:
-            out.append((item.crit, not negated))
+        elif item.criterion is not None:
+            out.append((item.criterion, not negated))
         else:
             out.extend(_stage_passes(item, negated))
     return out

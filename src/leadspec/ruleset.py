@@ -21,7 +21,7 @@ from typing import Any
 
 from . import plan as _plan
 from ._check import Plan, check
-from ._compile import DISQUALIFIED, MAX_SOURCE, Compiled, TooMuchCode
+from ._compile import DISQUALIFIED, MAX_SOURCE, Compiled, TooMuchCode, reads
 from ._fields import BadValue, lead_model, parse_datetime
 from ._model import FieldSpec, RuleFile, Stage
 from ._yaml import MAX_BYTES, format_path, load_yaml
@@ -171,23 +171,40 @@ class Ruleset:
         """For each criterion with an expression: its index and the indexes of the fields it reads."""
         table = self._lazy.get("missing_table")
         if table is None:
-            names = [c.name for c in self._plan.coercers]
+            names = [f.name for f in self.plan.fields]
             position = {name: i for i, name in enumerate(names)}
-            rows = [(c.index, tuple(position[n] for n in c.checked.fields)) for c in self._plan.criteria if c.checked is not None]
+            rows = [(c.index, tuple(position[n] for n in self._reads(c)[0])) for c in self.plan.criteria if c.expr is not None]
             table = self._lazy["missing_table"] = (rows, names)
         return table  # type: ignore[no-any-return]
 
-    def _event_args(self) -> dict[int, Any]:
-        """The event-function arguments of every expression and template, by call node (for explanations)."""
-        with self._lock:
-            if "event_args" not in self._lazy:
-                merged: dict[int, Any] = {}
-                for crit in self._plan.criteria:
-                    for checked in [crit.checked] + [p for p in (crit.because.parts if crit.because else ()) if not isinstance(p, str)]:
-                        if checked is not None:
-                            merged.update(checked.event_args)
-                self._lazy["event_args"] = merged
-            return self._lazy["event_args"]  # type: ignore[no-any-return]
+    def _reads(self, crit: _plan.Criterion) -> tuple[list[str], list[str]]:
+        """The fields and scores a criterion's expression reads (see :func:`leadspec._compile.reads`)."""
+        table = self._lazy.get("reads")
+        if table is None:
+            events = self.plan.events_field
+            table = self._lazy["reads"] = {c.index: reads(c.expr, events) for c in self.plan.criteria if c.expr is not None}
+        return table[crit.index]  # type: ignore[no-any-return]
+
+    def _lists(self) -> dict[str, tuple[Any, ...]]:
+        """The named lists by name."""
+        lists = self._lazy.get("lists")
+        if lists is None:
+            lists = self._lazy["lists"] = {named.name: named.values for named in self.plan.lists}
+        return lists  # type: ignore[no-any-return]
+
+    def _group_of(self, crit: _plan.Criterion) -> _plan.Group:
+        """The group whose outcome a criterion without an expression (a group with an id) reports."""
+        groups = self._lazy.get("groups")
+        if groups is None:
+            groups = {}
+            pending = [stage.condition for stage in self.plan.stages]
+            while pending:
+                group = pending.pop()
+                if group.criterion is not None:
+                    groups[group.criterion.index] = group
+                pending += [item for item in group.items if isinstance(item, _plan.Group)]
+            self._lazy["groups"] = groups
+        return groups[crit.index]  # type: ignore[no-any-return]
 
     def input_schema(self) -> dict[str, Any]:
         """JSON Schema of the input record (what an integration must send)."""
@@ -260,9 +277,11 @@ def _is_record(lead: Any) -> bool:
 def _compile(plan: Plan, file: str) -> Compiled:
     """The generated functions; rules Python cannot compile are a :class:`RulesError`, not a crash."""
     try:
-        return Compiled(plan)
+        assert plan.public is not None
+        return Compiled(plan.public, plan.coercers, file)
     except TooMuchCode as exc:
-        line, column = plan.positions.of(exc.path) if plan.positions is not None else (1, 1)
+        where = exc.location
+        line, column = (where.line, where.column) if where is not None else (1, 1)
         raise RulesError(
             [
                 Problem(
@@ -272,7 +291,7 @@ def _compile(plan: Plan, file: str) -> Compiled:
                     "too-large",
                     f"the rules compile to {exc.size / 1e6:.2f} MB of Python by here (generation stopped); the limit is "
                     f"{MAX_SOURCE / 1e6:.1f} MB ({MAX_SOURCE:,} characters): split the rules into several files, or use fewer fields and shorter expressions",
-                    format_path(exc.path),
+                    where.path if where is not None else "",
                 )
             ]
         ) from None

@@ -1,0 +1,176 @@
+"""What generated code calls at run time: Kleene groups, event scores, chains, error reporting.
+
+Everything here is used by the functions generated in ``_compile`` (and
+by explanations for the event-score breakdown); none of it knows about
+rule files.
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime, timezone
+from typing import Any
+
+from .plan import ScorePlan
+
+EARLIEST = datetime.min.replace(tzinfo=timezone.utc)
+
+
+class Sink:
+    """An issues list that forgets: the fast path reports no issues."""
+
+    __slots__ = ()
+
+    def append(self, item: Any) -> None:
+        pass
+
+
+def runtime_issue(criterion: str, exc: BaseException) -> dict[str, Any]:
+    return {"field": None, "value": None, "criterion": criterion, "message": f"could not be evaluated: {type(exc).__name__}: {exc}"}
+
+
+def failed(issues: Any, criterion: str) -> None:
+    """A criterion raised (called in its ``except``): report it; its outcome is unknown.
+
+    The generated ``except Exception:`` does not bind the exception: ``as
+    name`` costs the compiler a hidden ``try/finally`` per criterion.
+    """
+    issues.append(runtime_issue(criterion, sys.exc_info()[1]))  # type: ignore[arg-type]
+
+
+def k_all(values: tuple[Any, ...]) -> bool | None:
+    return False if False in values else (None if None in values else True)
+
+
+def k_any(values: tuple[Any, ...]) -> bool | None:
+    return True if True in values else (None if None in values else False)
+
+
+def k_none(values: tuple[Any, ...]) -> bool | None:
+    return False if True in values else (None if None in values else True)
+
+
+def k_at_least(n: int, values: tuple[Any, ...]) -> bool | None:
+    passed = values.count(True)
+    if passed >= n:
+        return True
+    if passed + values.count(None) < n:
+        return False
+    return None
+
+
+class EventScore:
+    """Points per event inside a window, capped per type, optionally decayed.
+
+    ``total`` runs once per lead and only adds up; ``contributions`` (the
+    breakdown per event type) runs when a result's scores are asked for.
+    """
+
+    def __init__(self, plan: ScorePlan) -> None:
+        self.table = {e.type: e.points for e in plan.events}
+        self.caps = {e.type: e.max for e in plan.events if e.max is not None}
+        self.order = [e.type for e in plan.events]
+        self.capped_order = [kind for kind in self.order if kind in self.caps]
+        self.window = plan.window
+        self.half_life = plan.half_life.total_seconds() if plan.half_life else None
+
+    def total(self, events: list[Any] | None, as_of: datetime) -> Any:
+        if not events:
+            return 0
+        start = EARLIEST if self.window is None else as_of - self.window
+        table, caps, half_life = self.table, self.caps, self.half_life
+        total: Any = 0
+        capped: dict[str, Any] | None = None
+        for kind, at, _ in events:
+            points = table.get(kind)
+            if points is None or at > as_of or at < start:
+                continue
+            if half_life is not None:
+                points = points * 0.5 ** ((as_of - at).total_seconds() / half_life)
+            if kind in caps:
+                if capped is None:
+                    capped = {}
+                capped[kind] = capped.get(kind, 0) + points
+            else:
+                total += points
+        if capped:
+            for kind in self.capped_order:
+                if kind in capped:
+                    points, cap = capped[kind], caps[kind]
+                    total += cap if points > cap else points
+        return total
+
+    def contributions(self, events: list[Any] | None, as_of: datetime) -> list[tuple[str, Any, int]]:
+        """``(event type, points, count)`` per type that scored, in the order of the rule file."""
+        start = EARLIEST if self.window is None else as_of - self.window
+        sums: dict[str, Any] = {}
+        counts: dict[str, int] = {}
+        for kind, at, _ in events or ():
+            points = self.table.get(kind)
+            if points is None or at > as_of or at < start:
+                continue
+            if self.half_life is not None:
+                points = points * 0.5 ** ((as_of - at).total_seconds() / self.half_life)
+            sums[kind] = sums.get(kind, 0) + points
+            counts[kind] = counts.get(kind, 0) + 1
+        out = []
+        for kind in self.order:
+            if kind in counts:
+                cap = self.caps.get(kind)
+                points = cap if cap is not None and sums[kind] > cap else sums[kind]
+                out.append((kind, points, counts[kind]))
+        return out
+
+
+
+class NotYet:
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "_NOT_YET"
+
+
+NOT_YET = NotYet()
+"""A value not computed yet (the fast path computes values where first needed)."""
+
+
+
+def arith(funcs: tuple[Any, ...], values: tuple[Any, ...]) -> Any:
+    """A chain of operators over operands already evaluated, as the interpreter computes it.
+
+    ``values[0] f1 values[1] f2 …`` from the left; once an operand is
+    None the value is None and no operator after it runs (the ones before
+    it have, and may have raised).
+    """
+    result = values[0]
+    for func, value in zip(funcs, values[1:]):
+        if result is None or value is None:
+            return None
+        result = func(result, value)
+    return result
+
+
+def chain(ops: tuple[str, ...], values: tuple[Any, ...]) -> bool | None:
+    """A chained comparison in three-valued logic (all operands evaluated)."""
+    unknown = False
+    for sym, a, b in zip(ops, values, values[1:]):
+        if a is None or b is None:
+            unknown = True
+        elif not _OPS[sym](a, b):
+            return False
+    return None if unknown else True
+
+
+_OPS = {
+    "<": lambda a, b: a < b,
+    "<=": lambda a, b: a <= b,
+    ">": lambda a, b: a > b,
+    ">=": lambda a, b: a >= b,
+    "==": lambda a, b: a == b,
+    "!=": lambda a, b: a != b,
+    "in": lambda a, b: a in b,
+    "not in": lambda a, b: a not in b,
+}
+
+
+__all__ = ["EARLIEST", "EventScore", "NOT_YET", "NotYet", "Sink", "arith", "chain", "failed", "k_all", "k_any", "k_at_least", "k_none", "runtime_issue"]
