@@ -190,7 +190,4 @@ def test_item6_every_path_reads_a_raw_value_the_same_way(field: str, raw: Any) -
 @FUZZ
 @given(LEAD, AS_OF.filter(lambda moment: moment >= datetime(1, 4, 1, tzinfo=timezone.utc)))
 def test_the_whole_result_agrees_with_the_reference_on_hostile_leads(lead: dict[str, Any], as_of: datetime) -> None:
-    raw_e = lead.get("e")
-    if isinstance(raw_e, str) and raw_e.strip() != "no" and raw_e.strip().lower() == "no":
-        assume(False)  # a known bug, left out here: see test_reference.py's xfail test (an enum value that is a marker but for case)
     assert_agree(RULES, lead, as_of)

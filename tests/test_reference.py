@@ -364,7 +364,6 @@ def test_every_real_lead_agrees(export: str) -> None:
 # -- disagreements found by the oracle, each as its smallest case ---------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="leadspec bug (_fields.py): an enum value equal to a missing marker but for case is refused as bad")
 def test_enum_value_that_differs_from_a_marker_only_in_case_is_read_case_insensitively() -> None:
     # Markers are compared exactly ("no" is not "NO"); enums are matched case-insensitively.
     rules = _load(

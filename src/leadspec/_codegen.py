@@ -164,7 +164,7 @@ class ExprCompiler:
                 function = FUNCTIONS[sub.fn]
                 if function.takes == "events" and self.env.events:
                     names.add(self.env.events)
-                if function.takes == "score":
+                if function.takes == "score_name":
                     names.add(self.env.scores[sub.args[0].value])  # type: ignore[union-attr,index]
                 if function.reads_as_of:
                     names.add("as_of")

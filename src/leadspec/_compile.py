@@ -58,7 +58,7 @@ def reads(expr: Expr, events_field: str | None) -> tuple[list[str], list[str]]:
             function = FUNCTIONS[node.fn]
             if function.takes == "events" and events_field is not None and events_field not in fields:
                 fields.append(events_field)
-            elif function.takes == "score":
+            elif function.takes == "score_name":
                 name = node.args[0].value  # type: ignore[union-attr]
                 if name not in scores:
                     scores.append(name)  # type: ignore[arg-type]
@@ -66,7 +66,7 @@ def reads(expr: Expr, events_field: str | None) -> tuple[list[str], list[str]]:
 
 
 class _Gen:
-    def __init__(self, plan: Plan, coercers: list[Coercer], file: str) -> None:
+    def __init__(self, plan: Plan, file: str) -> None:
         self.plan = plan
         self.file = file.replace("\n", " ").replace("\r", " ")
         self.ns = Namespace()
@@ -82,7 +82,7 @@ class _Gen:
                 "_sink": Sink(),
             }
         )
-        self.coercers = {c.name: c for c in coercers}
+        self.coercers = {f.name: Coercer.from_plan(f) for f in plan.fields}
         self.field_locations = {f.name: f.location for f in plan.fields if f.location is not None}
         lists = {named.name: self.ns.constant(named.values, f"_L_{named.name}_") for named in plan.lists}
         list_sets = {}
@@ -113,43 +113,14 @@ class _Gen:
 
     # -- pieces ------------------------------------------------------------
     def field_lines(self, name: str) -> list[str]:
+        """Read a field's raw value and coerce it: the fast paths come from the coercion table (``Coercer.code_lines``)."""
         c = self.coercers[name]
         var = self.env.fields[name]
-        cname = self.ns.constant(c, f"_c_{name}_")
         if c.path is None:
             lines = [f"{var} = rec.get({c.source!r})"]
         else:
-            lines = [f"{var} = {cname}.lookup(rec)"]
-        if c.type in ("integer", "number"):
-            low = self.ns.constant(c.min, "_min")
-            high = self.ns.constant(c.max, "_max")
-            types = f"type({var}) is int" if c.type == "integer" else f"(type({var}) is int or type({var}) is float)"
-            if c.type == "integer":  # CSV text of plain ASCII digits: int() is exact (the rest goes the slow way)
-                # a missing marker made of digits ("0", "9999") is checked first, and only then
-                markers = f" and {var} not in {self.ns.constant(c.digit_markers, '_miss')}" if c.digit_markers else ""
-                lines.append(f"if type({var}) is str and len({var}) < 19 and {var}.isdigit() and {var}.isascii(){markers}: {var} = int({var})")
-            lines.append(f"if not ({types} and {low} <= {var} <= {high}): {var} = {cname}.coerce({var}, issues)")
-        elif c.type == "boolean":
-            table = self.ns.constant(c.booleans, "_bools")  # without the missing markers ("no", "0")
-            lines.append(f"if type({var}) is not bool: {var} = {table}.get({var}) if type({var}) is str and {var} in {table} else {cname}.coerce({var}, issues)")
-        elif c.type == "string":
-            miss = self.ns.constant(c.missing, "_miss")
-            lines += [
-                f"if type({var}) is str:",
-                f"    {var} = {var}.strip()",
-                f"    if {var} in {miss}: {var} = {self.ns.constant(c.default, '_dflt')}",
-                f"else: {var} = {cname}.coerce({var}, issues)",
-            ]
-        elif c.type == "enum":
-            table = self.ns.constant(c.enum, "_enum")
-            lines += [
-                f"_e = {table}.get({var}) if type({var}) is str else None",
-                f"{var} = {cname}.coerce({var}, issues) if _e is None else _e",
-            ]
-        elif c.type == "events":
-            lines.append(f"{var} = {cname}.coerce_events({var}, issues)")
-        else:
-            lines.append(f"{var} = {cname}.coerce({var}, issues)")
+            lines = [f"{var} = {self.ns.constant(c, f'_c_{name}_')}.lookup(rec)"]
+        lines += c.code_lines(var, self.ns.constant)
         return self.counted(lines, self.field_locations.get(name))
 
     def criterion_lines(self, c: Criterion, var: str) -> list[str]:
@@ -437,8 +408,8 @@ class Compiled:
 
     _serial = itertools.count(1)
 
-    def __init__(self, plan: Plan, coercers: list[Coercer], file: str = "<rules>") -> None:
-        gen = _Gen(plan, coercers, file)
+    def __init__(self, plan: Plan, file: str = "<rules>") -> None:
+        gen = _Gen(plan, file)
         body = gen.evaluate_source() + "\n\n" + gen.stage_source()
         self.source = "".join(helper + "\n" for helper in gen.ns.helpers) + body  # helpers of deep expressions first
         if len(self.source) > MAX_SOURCE:  # what the items did not count (groups, stage selection): still before compile()

@@ -256,7 +256,7 @@ _LOWER = {"<": "lower", "<=": "lower", ">": "upper", ">=": "upper"}  # constant 
 
 
 def _subject(node: Expr) -> str:
-    if isinstance(node, Call) and FUNCTIONS[node.fn].takes == "score" and isinstance(node.args[0], Const):
+    if isinstance(node, Call) and FUNCTIONS[node.fn].takes == "score_name" and isinstance(node.args[0], Const):
         return f"{node.args[0].value} score"
     return unparse(node)
 

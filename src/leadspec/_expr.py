@@ -407,7 +407,7 @@ class Checker:
             if id(node) in self.result_event_args():
                 types, within = self.result_event_args()[id(node)]
                 return _plan.Call(name, (), t, events=self.event_types_as_written(node.args[0]), within=within)
-            if FUNCTIONS[name].takes == "score":
+            if FUNCTIONS[name].takes == "score_name":
                 arg = node.args[0]
                 return _plan.Call(name, (_plan.Const(arg.value, T(STR, nullable=False)),), t)  # type: ignore[attr-defined]
             return _plan.Call(name, tuple(self.lower(a) for a in node.args), t)
@@ -716,7 +716,7 @@ class Checker:
                 raise _Fail
         if function.takes == "events":
             return self.event_call(node, name)
-        if function.takes == "score":
+        if function.takes == "score_name":
             return self.score_call(node)
         node.args = [self.visit(a) for a in node.args]
         for i, arg in enumerate(node.args):

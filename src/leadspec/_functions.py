@@ -266,7 +266,7 @@ class Function:
     :attr:`python`, the interpreters (explanations, folding, the reference)
     :attr:`evaluate`; the SQL backend fills :attr:`sql`. ``takes`` says
     what the arguments are: values (``values``), event types with an
-    optional ``within=`` window (``events``), or a score name (``score``).
+    optional ``within=`` window (``events``), or a score name (``score_name``).
     """
 
     name: str
@@ -278,7 +278,7 @@ class Function:
     python: Callable[[Call, list[str], CodeEnv], str]
     params: tuple[str, ...] = ("any",)  # static kinds of value arguments: any, str, strs, num, int, time, sized
     returns: str = "num"  # static kind of the result; "int" is a whole number
-    takes: Literal["values", "events", "score"] = "values"
+    takes: Literal["values", "events", "score_name"] = "values"
     keywords: tuple[str, ...] = ()
     nullable: Literal["never", "args", "always"] = "args"  # when the result can be missing
     whole: Callable[[Sequence[Type]], bool] | None = None  # whether a "num" result is always whole, from the argument types
@@ -376,7 +376,7 @@ FUNCTIONS: dict[str, Function] = {
             "score", "score(name)", "the named score's total", 1, 1,
             evaluate=lambda call, args, env: env.scores[call.args[0].value],  # type: ignore[union-attr,index]
             python=lambda call, args, env: env.score(call.args[0].value),  # type: ignore[union-attr,arg-type]
-            params=("score",), takes="score", nullable="never", observed=True,
+            params=("score",), takes="score_name", nullable="never", observed=True,
         ),
         _plain("domain", domain, "domain(email)", "the part after `@`, lower-cased; missing when there is no `@`", 1, 1, ("str",), "str", nullable="always"),
         _plain("lower", lower, "lower(s)", "text in lower case", 1, 1, ("str",), "str"),

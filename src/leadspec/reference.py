@@ -118,23 +118,12 @@ def _call(call: Call, args: list[Any], env: _Env) -> Any:
     """A built-in function's value, from the function registry's own implementation.
 
     The only use of leadspec's internals in this module: the registry
-    (``leadspec._functions``) holds one implementation of each function
-    for every engine, and this oracle shares only those.
+    (``leadspec._functions.FUNCTIONS``) holds one implementation of each
+    function for every engine, and this oracle shares only those.
     """
-    from . import _functions as registry
+    from ._functions import FUNCTIONS
 
-    functions = getattr(registry, "FUNCTIONS", None)
-    if functions is not None:
-        return functions[call.fn].evaluate(call, args, env)
-    # the registry before issue 9: plain functions by name, the event functions and days_since apart
-    if call.fn == "count":
-        start = None if call.within is None else env.as_of - call.within
-        return registry.count(env.events, frozenset(call.events or ()), start, env.as_of)
-    if call.fn in ("last", "first"):
-        return getattr(registry, call.fn)(env.events, frozenset(call.events or ()), env.as_of)
-    if call.fn == "days_since":
-        return registry.days_since(args[0], env.as_of)
-    return getattr(registry, "PLAIN")[call.fn](*args)
+    return FUNCTIONS[call.fn].evaluate(call, args, env)
 
 
 # -- reading a lead (docs/rule-files.md "Fields", docs/missing-values.md) ---------------------------
@@ -198,6 +187,8 @@ def _read_datetime(raw: Any, fmt: str | None) -> datetime:
 
 def _datetime(raw: Any, fmt: str | None) -> datetime:
     if isinstance(raw, datetime):
+        if type(raw) is not datetime:  # pandas' Timestamp and other subclasses: the plain datetime they hold
+            raw = datetime(raw.year, raw.month, raw.day, raw.hour, raw.minute, raw.second, raw.microsecond, raw.tzinfo)
         return _as_utc(raw)
     if isinstance(raw, date):
         return datetime.combine(raw, time(), tzinfo=timezone.utc)
@@ -517,15 +508,18 @@ def _compare(node: Compare, env: _Env) -> bool | None:
 
 
 def _call_value(node: Call, env: _Env) -> Any:
-    if node.fn == "score":
+    from ._functions import FUNCTIONS
+
+    function = FUNCTIONS[node.fn]
+    if function.takes == "score_name":
         name = node.args[0]
         assert isinstance(name, Const) and isinstance(name.value, str)
         return env.scores[name.value]
     if node.events is not None:
         return _call(node, [], env)
     args = [_value(arg, env) for arg in node.args]
-    if node.fn != "has" and any(arg is None for arg in args):
-        return None  # every function but has and count is unknown when an argument is missing
+    if function.nullable != "never" and any(arg is None for arg in args):
+        return None  # every function but has (and count) is unknown when an argument is missing
     return _sized(_call(node, args, env))
 
 

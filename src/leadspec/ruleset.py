@@ -278,7 +278,7 @@ def _compile(plan: Plan, file: str) -> Compiled:
     """The generated functions; rules Python cannot compile are a :class:`RulesError`, not a crash."""
     try:
         assert plan.public is not None
-        return Compiled(plan.public, plan.coercers, file)
+        return Compiled(plan.public, file)
     except TooMuchCode as exc:
         where = exc.location
         line, column = (where.line, where.column) if where is not None else (1, 1)
