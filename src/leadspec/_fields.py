@@ -1,11 +1,14 @@
-"""Declared fields -> coercion of raw CRM values (FORMAT.md section 3).
+"""Declared fields -> coercion of raw CRM values.
 
 A :class:`Coercer` turns one raw input value into the field's value or
 ``None`` (missing), appending an issue ``{field, value, message}`` when
-the value is there but unusable. The generated evaluators inline a type
-check for values that are already right (typed JSON) and call
-:meth:`Coercer.coerce` for everything else (text from CSV, wrong types,
-missing markers), so the slow path is shared and the fast path is cheap.
+the value is there but unusable. How each field type reads a value is one
+table, :data:`READINGS` (missing markers first, then the types taken as
+they are, then the text fast path, then the type's converter): the
+generated evaluators inline the common cases from it
+(:meth:`Coercer.code_lines`) and call :meth:`Coercer.coerce` for the
+rest, so the slow path is shared, the fast path is cheap, and the two
+cannot drift (tests/test_coercion_laws.py holds them equal).
 
 :func:`lead_model` builds the pydantic model of the *input* record from
 the same coercers, for integrations that want to validate or document
@@ -255,9 +258,6 @@ class Coercer:
         self.fast_spellings = {text: value for text, value in self.spellings.items() if text not in missing}
         self.digit_markers = frozenset(m for m in missing if _is_digits(m))
         """Markers the integer fast path (plain ASCII digits) would otherwise read as numbers: "0", "9999"."""
-        # the names the generated code of leadspec 0.x read (until _compile uses code_lines)
-        self.enum = self.fast_spellings
-        self.booleans = self.fast_spellings
         self._convert = {
             "string": self._string,
             "integer": self._ranged_integer,
