@@ -37,6 +37,7 @@ import json
 import math
 import operator
 import re
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
@@ -271,7 +272,7 @@ def _read_number(raw: Any) -> int | float:
 def _read_boolean(raw: Any) -> bool:
     if isinstance(raw, bool):
         return raw
-    if _is_number(raw) and raw in (0, 1):
+    if isinstance(raw, int) and raw in (0, 1):  # the integers 1 and 0 (not 1.0: "1/0" are written as integers)
         return bool(raw)
     if isinstance(raw, str):
         text = raw.strip().lower()
@@ -282,18 +283,25 @@ def _read_boolean(raw: Any) -> bool:
     raise _Bad("not a boolean")
 
 
+def _number_as_text(number: int | float) -> str:
+    try:
+        return str(number)
+    except ValueError:  # an integer of more than 4,300 digits has no text in Python
+        raise _Bad("a number too long to read as text") from None
+
+
 def _read_text(raw: Any) -> str:
     if isinstance(raw, str):
         return raw.strip()
     if _is_number(raw):
-        return str(raw)
+        return _number_as_text(raw)
     raise _Bad("not text")
 
 
 def _read_enum(raw: Any, values: tuple[str, ...]) -> str:
     if not isinstance(raw, str) and not _is_number(raw):
         raise _Bad("not text")
-    text = raw.strip() if isinstance(raw, str) else str(raw)
+    text = raw.strip() if isinstance(raw, str) else _number_as_text(raw)
     for value in values:
         if value.lower() == text.lower():
             return value
@@ -319,12 +327,17 @@ def _read_list(raw: Any) -> tuple[str, ...]:
         raise _Bad("not a list")
     out = []
     for item in items:
+        item = _python_value(item)
+        if _no_value(item, ()):  # None, NaN, pandas' NA: no item
+            continue
         if isinstance(item, str):
-            out.append(item.strip())
+            text = item.strip()
         elif _is_number(item):
-            out.append(str(item))
+            text = _number_as_text(item)
         else:
             raise _Bad("not a list of text")
+        if text:  # items are trimmed; empty items are dropped
+            out.append(text)
     return tuple(out)
 
 
@@ -351,6 +364,8 @@ def _read(spec: FieldPlan, raw: Any) -> Any:
         return _read_text(raw)
     if kind in ("integer", "number"):
         value = _read_integer(raw) if kind == "integer" else _read_number(raw)
+        if abs(value) > sys.float_info.max:  # "above the largest number leadspec reads" (rule-files.md, Fields)
+            raise _Bad("beyond the largest number")
         if (spec.min is not None and value < spec.min) or (spec.max is not None and value > spec.max):
             raise _Bad("out of bounds")
         return value
