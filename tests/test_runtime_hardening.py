@@ -240,7 +240,7 @@ def test_item16_as_of_too_early_for_the_windows_is_a_clear_value_error() -> None
 
 
 def test_item16_three_thousand_stages_load_and_give_the_right_stage(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("leadspec._check.MAX_CRITERIA", 10_000)  # the code generated for them, past the limit of item 18
+    monkeypatch.setattr("leadspec._validate.MAX_CRITERIA", 10_000)  # the code generated for them, past the limit of item 18
     body = "fields: {a: {type: integer}}\nstages:\n" + "".join(f"  - {{id: s{i}, when: a > {i}}}\n" for i in range(3000))
     rules = load(body)
     for a, stage in ((0, "lead"), (1, "s0"), (1500, "s1499"), (10**6, "s2999")):
@@ -263,7 +263,7 @@ def test_item16_rules_python_cannot_compile_are_a_rules_error(monkeypatch: pytes
 
 
 def test_item18_too_many_criteria_are_refused_where_the_limit_is_crossed() -> None:
-    from leadspec._check import MAX_CRITERIA
+    from leadspec._validate import MAX_CRITERIA
 
     items = "".join(f"      - c{i}: a > {i}\n" for i in range(MAX_CRITERIA + 5))
     problems = problems_of(rules_text(f"fields: {{a: {{type: integer}}}}\nstages:\n  - id: s\n    all:\n{items}"))
@@ -321,7 +321,7 @@ def test_an_event_time_with_spaces_is_read_not_a_crash() -> None:
 
 
 def test_item18_criteria_are_counted_in_every_section_and_nested_group(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("leadspec._check.MAX_CRITERIA", 9)
+    monkeypatch.setattr("leadspec._validate.MAX_CRITERIA", 9)
     body = """
         fields: {a: {type: integer}}
         scores: {fit: {rules: [{id: r1, when: a > 1, points: 1}]}}
@@ -335,7 +335,7 @@ def test_item18_criteria_are_counted_in_every_section_and_nested_group(monkeypat
               - at_least: {n: 1, of: [{z1: a > 6}]}
         """
     assert load(body).stage({"a": 10}, as_of=AS_OF) == "s2"  # 9 items: r1, d1, s1.when, x1, the 2 groups, y1, y2, z1
-    monkeypatch.setattr("leadspec._check.MAX_CRITERIA", 8)
+    monkeypatch.setattr("leadspec._validate.MAX_CRITERIA", 8)
     problems = problems_of(rules_text(body))
     assert [(p.code, p.path) for p in problems] == [("too-large", "stages[0].when")]  # counted last: the one over
     assert "the rules have 9 criteria; leadspec loads at most 8" in problems[0].message

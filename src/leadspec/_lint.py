@@ -37,7 +37,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Union
 
-from ._check import CritPlan, GroupPlan, Plan, _Collector, leaf_criteria
+from ._check import CritPlan, GroupPlan, Plan, leaf_criteria
+from ._problems import Collector
 from ._expr import brief, shorten
 from ._yaml import Positions
 from .errors import Problem
@@ -55,7 +56,7 @@ _DEPENDS = object()
 def lint(rules: Ruleset) -> list[Problem]:
     """Every lint warning of a loaded ruleset, sorted by line and column."""
     plan: Plan = rules._plan
-    out = _Collector(plan.positions or Positions(rules.file), severity="warning")
+    out = Collector(plan.positions or Positions(rules.file), severity="warning")
     _unused(plan, out)
     fixed = _constant_criteria(plan, out)
     _unreachable(plan, fixed, out)
@@ -66,7 +67,7 @@ def lint(rules: Ruleset) -> list[Problem]:
 # -- unused fields and lists ---------------------------------------------------
 
 
-def _unused(plan: Plan, out: _Collector) -> None:
+def _unused(plan: Plan, out: Collector) -> None:
     fields: set[str] = set()
     lists: set[str] = set()
     for crit in plan.criteria:
@@ -118,7 +119,7 @@ def _truth(node: Expr) -> Any:
     return _DEPENDS
 
 
-def _constant_criteria(plan: Plan, out: _Collector) -> dict[int, bool]:
+def _constant_criteria(plan: Plan, out: Collector) -> dict[int, bool]:
     """Warn about every constant criterion; returns their truth by criterion index."""
     fixed: dict[int, bool] = {}
     for crit in plan.criteria:
@@ -209,7 +210,7 @@ def _clause(item: Union[CritPlan, GroupPlan], truth: bool, why: str) -> str:
     return f"{_name(item)} {'always passes' if truth else 'can never pass'} because {why}"
 
 
-def _unreachable(plan: Plan, fixed: dict[int, bool], out: _Collector) -> None:
+def _unreachable(plan: Plan, fixed: dict[int, bool], out: Collector) -> None:
     blocked: str | None = None  # the first stage that can never be reached
     for stage in plan.stages:
         if blocked is not None:
@@ -233,7 +234,7 @@ def _unreachable(plan: Plan, fixed: dict[int, bool], out: _Collector) -> None:
 # -- duplicate criteria --------------------------------------------------------------
 
 
-def _duplicates(plan: Plan, fixed: dict[int, bool], out: _Collector) -> None:
+def _duplicates(plan: Plan, fixed: dict[int, bool], out: Collector) -> None:
     def key(crit: CritPlan) -> str | None:
         if crit.checked is None or crit.index in fixed:
             return None

@@ -18,7 +18,8 @@ from typing import Any, Mapping, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from ._check import _Collector, _pydantic_problems
+from ._problems import Collector
+from ._validate import pydantic_problems
 from ._expr import suggest
 from ._yaml import load_yaml
 from .errors import RulesError
@@ -155,14 +156,14 @@ def load_test_file(path: str | os.PathLike[str]) -> tuple[TestFile, Ruleset, lis
     data, positions, problems = load_yaml(text, name)
     if data is None or problems:
         raise RulesError(problems)
-    out = _Collector(positions)
+    out = Collector(positions)
     if isinstance(data, dict) and "leadspec" in data and "cases" not in data:
         out.at((), "not-a-test-file", "this is a rule file, not a test file; its cases go in a NAME.test.yaml beside it")
         raise RulesError(out.problems)
     try:
         spec = TestFile.model_validate(data)
     except ValidationError as exc:
-        _pydantic_problems(exc, data, out, allowed_keys=_allowed_keys)
+        pydantic_problems(exc, data, out, allowed_keys=_allowed_keys)
         raise RulesError(out.problems) from None
     rules = load(os.path.join(os.path.dirname(name), spec.rules))
     stage_ids = rules.stage_ids
