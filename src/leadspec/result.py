@@ -18,9 +18,8 @@ from pydantic import BaseModel, ConfigDict
 
 from ._compile import DISQUALIFIED
 from ._fields import events_as_dicts
-from ._functions import FUNCTIONS
 from ._interp import Interpreter, truth
-from .plan import Call, Criterion, Expr, Group, Template, unparse, walk
+from .plan import Criterion, Expr, Group, Template
 
 if TYPE_CHECKING:
     from .ruleset import Ruleset
@@ -177,7 +176,7 @@ class Result:
     # -- raw access ---------------------------------------------------------------
     @property
     def _plan(self) -> Any:
-        return self._rs.plan
+        return self._rs._public
 
     def _outcome(self, crit: Criterion) -> bool | None:
         return self._raw[1][crit.index]
@@ -314,9 +313,8 @@ class Result:
         for name in fields:
             if name != events_field:
                 values[name] = self._ivalues[name]
-        for node in walk(crit.expr):
-            if isinstance(node, Call) and FUNCTIONS[node.fn].observed:
-                values[unparse(node)] = self._interp(node)
+        for text, node in self._rs._observed(crit):
+            values[text] = self._interp(node)
         return values
 
     def _criterion(self, crit: Criterion) -> CriterionResult:

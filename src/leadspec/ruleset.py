@@ -23,8 +23,9 @@ from . import plan as _plan
 from ._check import Plan, check
 from ._compile import DISQUALIFIED, MAX_SOURCE, Compiled, TooMuchCode, reads
 from ._fields import BadValue, lead_model, parse_datetime
+from ._functions import FUNCTIONS
 from ._model import FieldSpec, RuleFile, Stage
-from ._yaml import MAX_BYTES, format_path, load_yaml
+from ._yaml import MAX_BYTES, load_yaml
 from .errors import LeadError, Problem, RulesError
 from .result import Result
 
@@ -71,8 +72,9 @@ def _canonical(model: RuleFile) -> str:
 class Ruleset:
     """A compiled rule file. Create it with :func:`load` or :func:`loads`."""
 
-    __slots__ = ("_plan", "_compiled", "_text", "_file", "_digest", "_lazy", "_lock")
+    __slots__ = ("_plan", "_public", "_compiled", "_text", "_file", "_digest", "_lazy", "_lock")
     _plan: Plan
+    _public: _plan.Plan
     _compiled: Compiled
     _text: str
     _file: str
@@ -83,6 +85,8 @@ class Ruleset:
     def __init__(self, plan: Plan, text: str, file: str) -> None:
         set_ = object.__setattr__
         set_(self, "_plan", plan)
+        assert plan.public is not None
+        set_(self, "_public", plan.public)
         set_(self, "_compiled", _compile(plan, file))
         set_(self, "_text", text)
         set_(self, "_file", file)
@@ -136,8 +140,7 @@ class Ruleset:
     @property
     def plan(self) -> _plan.Plan:
         """The checked rules as plain, frozen data: what every engine walks (see :mod:`leadspec.plan`)."""
-        assert self._plan.public is not None
-        return self._plan.public
+        return self._public
 
     @property
     def fields(self) -> Mapping[str, FieldSpec]:
@@ -184,6 +187,19 @@ class Ruleset:
             events = self.plan.events_field
             table = self._lazy["reads"] = {c.index: reads(c.expr, events) for c in self.plan.criteria if c.expr is not None}
         return table[crit.index]  # type: ignore[no-any-return]
+
+    def _observed(self, crit: _plan.Criterion) -> list[tuple[str, _plan.Call]]:
+        """The calls of a criterion whose values explanations show (``days_since``, ``count``, …), with their text."""
+        table = self._lazy.get("observed")
+        if table is None:
+            table = self._lazy["observed"] = {}
+        calls = table.get(crit.index)
+        if calls is None:
+            assert crit.expr is not None
+            calls = table[crit.index] = [
+                (_plan.unparse(node), node) for node in _plan.walk(crit.expr) if isinstance(node, _plan.Call) and FUNCTIONS[node.fn].observed
+            ]
+        return calls  # type: ignore[no-any-return]
 
     def _lists(self) -> dict[str, tuple[Any, ...]]:
         """The named lists by name."""
