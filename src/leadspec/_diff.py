@@ -234,7 +234,7 @@ def _constant_changes(old: Expr, new: Expr, parent: Expr | None = None, changes:
         if old.value != new.value or type(old.value) is not type(new.value):
             changes.append((parent, old, old.value, new.value))
         return changes
-    for f in dataclasses.fields(old):  # type: ignore[arg-type]
+    for f in dataclasses.fields(old):
         if f.name == "type":
             continue
         a, b = getattr(old, f.name), getattr(new, f.name)

@@ -20,7 +20,7 @@ import difflib
 import warnings
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import Any, Final
 
 import simpleeval
 
@@ -51,9 +51,16 @@ in about 2 s.
 
 
 # static kinds of values
-NUM, STR, BOOL, DATE, DATETIME, LIST, EVENTS, ANY = "num", "str", "bool", "date", "datetime", "list", "events", "any"
+NUM: Final = "num"
+STR: Final = "str"
+BOOL: Final = "bool"
+DATE: Final = "date"
+DATETIME: Final = "datetime"
+LIST: Final = "list"
+EVENTS: Final = "events"
+ANY: Final = "any"
 
-FIELD_KINDS = {
+FIELD_KINDS: dict[str, _plan.Kind] = {
     "string": STR,
     "integer": NUM,
     "number": NUM,
@@ -320,7 +327,7 @@ class Checker:
         if lead:
             for node in ast.walk(parsed):
                 if hasattr(node, "col_offset"):
-                    node.col_offset += lead  # type: ignore[attr-defined]
+                    node.col_offset += lead
                     if getattr(node, "end_col_offset", None) is not None:
                         node.end_col_offset += lead  # type: ignore[attr-defined]
         self.result = Checked(text=text.strip(), tree=parsed.body, types=self.types)
@@ -382,7 +389,7 @@ class Checker:
         """The checked, folded ``node`` as a :mod:`leadspec.plan` expression (every node with its type)."""
         t = self.types[id(node)]
         if isinstance(node, ast.Constant):
-            return _plan.Const(node.value, t)
+            return _plan.Const(node.value, t)  # type: ignore[arg-type]  # the checker lets only these constants through
         if isinstance(node, ast.Name):
             if node.id in self.ctx.fields:
                 return _plan.Name(node.id, t)
@@ -436,7 +443,7 @@ class Checker:
 
     def const(self, node: ast.expr, value: Any) -> ast.expr:
         new = ast.copy_location(ast.Constant(value=value), node)
-        new.end_col_offset = getattr(node, "end_col_offset", None)  # type: ignore[attr-defined]
+        new.end_col_offset = getattr(node, "end_col_offset", None)
         if value is None:  # folded to a missing value: unknown, of the type the operation has
             kind = self.types[id(node)].kind if id(node) in self.types else ANY
             return self.typed(new, T(kind, nullable=True))
@@ -499,7 +506,8 @@ class Checker:
                 what = _NOT_ALLOWED.get(type(node), f"{type(node).__name__} is not allowed")
                 self.error(node, "not-allowed", f"{what} in leadspec expressions{_HINTS.get(type(node), '')}")
                 raise _Fail
-            return method(node)
+            result: ast.expr = method(node)
+            return result
         except _Fail:
             return self.typed(node, T(ANY))
 
@@ -545,7 +553,7 @@ class Checker:
         if all(isinstance(e, ast.Constant) for e in elts):
             return self.const(node, tuple(e.value for e in elts))  # type: ignore[attr-defined]
         new = ast.copy_location(ast.Tuple(elts=elts, ctx=ast.Load()), node)
-        new.end_col_offset = getattr(node, "end_col_offset", None)  # type: ignore[attr-defined]
+        new.end_col_offset = getattr(node, "end_col_offset", None)
         return self.typed(new, T(LIST, nullable=False))
 
     visit_Tuple = visit_List
@@ -810,7 +818,7 @@ _CMP_SYMBOLS = {ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=", ast.Eq: 
 _OP_SYMBOLS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.FloorDiv: "//", ast.Mod: "%", ast.Pow: "**"}
 
 
-def _kind_of_value(value: Any) -> str:
+def _kind_of_value(value: Any) -> _plan.Kind:
     if isinstance(value, bool):
         return BOOL
     if isinstance(value, (int, float)):
@@ -822,7 +830,7 @@ def _kind_of_value(value: Any) -> str:
     return ANY
 
 
-def _arith_kind(op: ast.operator, a: str, b: str) -> str | None:
+def _arith_kind(op: ast.operator, a: _plan.Kind, b: _plan.Kind) -> _plan.Kind | None:
     numeric = (NUM, BOOL)
     if a == ANY or b == ANY:
         if isinstance(op, ast.Add) and STR in (a, b):

@@ -234,15 +234,25 @@ def digits_at_most(x: int) -> int:
 class EvalEnv(Protocol):
     """What an interpreter gives a function besides its arguments."""
 
-    as_of: datetime
-    events: list[Any] | None  # the lead's coerced events: (type, at, original) tuples
-    scores: Mapping[str, Any]  # totals of the scores computed so far
+    @property
+    def as_of(self) -> datetime:
+        """The moment of evaluation."""
+
+    @property
+    def events(self) -> list[Any] | None:
+        """The lead's coerced events: ``(type, at, original)`` tuples."""
+
+    @property
+    def scores(self) -> Mapping[str, Any]:
+        """Totals of the scores computed so far."""
 
 
 class CodeEnv(Protocol):
     """What the Python code generator gives a function to write its call."""
 
-    events: str | None  # the variable holding the coerced events
+    @property
+    def events(self) -> str | None:
+        """The variable holding the coerced events."""
 
     def constant(self, value: Any, prefix: str = "_k") -> str:
         """The name of a global holding ``value``."""

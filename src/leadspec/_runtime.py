@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Callable
 
 from .plan import ScorePlan
 
@@ -161,7 +161,7 @@ def chain(ops: tuple[str, ...], values: tuple[Any, ...]) -> bool | None:
     return None if unknown else True
 
 
-_OPS = {
+_OPS: dict[str, Callable[[Any, Any], bool]] = {
     "<": lambda a, b: a < b,
     "<=": lambda a, b: a <= b,
     ">": lambda a, b: a > b,

@@ -216,7 +216,7 @@ class _Builder:
         tag = event.tag
         if tag is None or tag == "!":
             tag = self.resolve(yaml.ScalarNode, event.value, event.implicit)
-        return tag
+        return str(tag)
 
     def scalar(self, event: Any, path: Path) -> Any:
         """The value of a scalar; plain scalars read without a problem are remembered by their text."""
@@ -295,7 +295,7 @@ class _Builder:
         key_path = path + ("<key>",)
         event = next_event()
         while type(event) is not _MapEnd:
-            first = self.target(event.anchor, event) if type(event) is _Alias else event
+            first = self.target(str(event.anchor), event) if type(event) is _Alias else event
             first_kind = type(first)
             if (self.scalar_tag(first) if first_kind is _Scalar else first.tag) == _MERGE:
                 self.problem(path, first.start_mark, "yaml-merge", "merge keys (<<) are not supported; write the keys out")
@@ -354,10 +354,10 @@ def load_yaml(text: str | bytes, file: str) -> tuple[Any, Positions, list[Proble
         if isinstance(loader.get_event(), yaml.StreamEndEvent):  # else the start of the first document
             return None, positions, [Problem(file, 1, 1, "empty", "the file is empty")]
         builder = _Builder(file, loader)
-        root = loader.get_event()
+        root: Any = loader.get_event()
         data = builder.node(root, ())
         loader.get_event()  # document end
-        event = loader.get_event()
+        event: Any = loader.get_event()
         if not isinstance(event, yaml.StreamEndEvent):
             raise yaml.composer.ComposerError(
                 "expected a single document in the stream", root.start_mark, "but found another document", event.start_mark

@@ -40,7 +40,7 @@ import dataclasses
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any, Literal, Union
+from typing import Any, Literal, TypeVar, Union
 
 __all__ = [
     "Arith",
@@ -562,7 +562,10 @@ class Plan:
         return schema()
 
 
-def _find(items: tuple[Any, ...], key: str, value: str, what: str) -> Any:
+_Item = TypeVar("_Item")
+
+
+def _find(items: tuple[_Item, ...], key: str, value: str, what: str) -> _Item:
     for item in items:
         if getattr(item, key) == value:
             return item
@@ -575,7 +578,7 @@ class FrozenDict(dict):  # type: ignore[type-arg]
     def _refuse(self, *args: Any, **kwargs: Any) -> Any:
         raise TypeError("a plan cannot be changed")
 
-    __setitem__ = __delitem__ = clear = pop = popitem = setdefault = update = __ior__ = _refuse  # type: ignore[assignment]
+    __setitem__ = __delitem__ = clear = pop = popitem = setdefault = update = __ior__ = _refuse
 
     def __hash__(self) -> int:  # type: ignore[override]
         return hash(tuple(sorted(self.items(), key=repr)))

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict
 from ._compile import DISQUALIFIED
 from ._fields import events_as_dicts
 from ._interp import Interpreter, truth
-from .plan import Criterion, Expr, Group, Template
+from .plan import Criterion, Expr, Group, Plan, Template
 
 if TYPE_CHECKING:
     from .ruleset import Ruleset
@@ -175,11 +175,12 @@ class Result:
 
     # -- raw access ---------------------------------------------------------------
     @property
-    def _plan(self) -> Any:
+    def _plan(self) -> Plan:
         return self._rs._public
 
     def _outcome(self, crit: Criterion) -> bool | None:
-        return self._raw[1][crit.index]
+        outcome: bool | None = self._raw[1][crit.index]
+        return outcome
 
     def _memo(self, key: str, build: Any) -> Any:
         cache = self._cache
@@ -255,7 +256,8 @@ class Result:
     @property
     def _ivalues(self) -> dict[str, Any]:
         """Field values as evaluation sees them (events as tuples)."""
-        return self._memo("ivalues", lambda: {c.name: v for c, v in zip(self._plan.fields, self._raw[0])})
+        values: dict[str, Any] = self._memo("ivalues", lambda: {c.name: v for c, v in zip(self._plan.fields, self._raw[0])})
+        return values
 
     @property
     def stages(self) -> dict[str, str]:
@@ -273,7 +275,8 @@ class Result:
 
     @property
     def next(self) -> NextStep | None:
-        return self._memo("next", self._build_next)
+        step: NextStep | None = self._memo("next", self._build_next)
+        return step
 
     @property
     def missing(self) -> list[str]:
@@ -483,16 +486,16 @@ class Result:
             blockers = [b for b in nxt.blocked_by if not b.startswith("disqualify.")]
             lines.append(f"Next: {nstage.label} — blocked by:" if blockers else f"Next: {nstage.label}")
             for b in blockers:
-                c = by_id[b]
-                lines.append(f"  {_MARK[c.outcome]} {b}: {c.because}")
+                shown = by_id[b]
+                lines.append(f"  {_MARK[shown.outcome]} {b}: {shown.because}")
         if self.missing:
             lines.append("Missing data: " + ", ".join(self.missing))
         if self.scores:
             lines.append("Scores: " + ", ".join(f"{k} {_show(v.total)}" for k, v in self.scores.items()))
         for issue in self.issues:
             where = issue.field or issue.criterion
-            shown = "" if issue.value is None else f" {issue.value!r}"
-            lines.append(f"Data issue: {where}{shown}: {issue.message}")
+            value = "" if issue.value is None else f" {issue.value!r}"
+            lines.append(f"Data issue: {where}{value}: {issue.message}")
         return "\n".join(lines)
 
     def summary(self) -> str:

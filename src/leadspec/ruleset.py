@@ -19,7 +19,7 @@ from datetime import date, datetime, time, timezone
 from types import MappingProxyType
 from typing import Any
 
-from . import plan as _plan
+from . import plan as _ir
 from ._check import Plan, check
 from ._compile import DISQUALIFIED, MAX_SOURCE, Compiled, TooMuchCode, reads
 from ._fields import BadValue, lead_model, parse_datetime
@@ -74,7 +74,7 @@ class Ruleset:
 
     __slots__ = ("_plan", "_public", "_compiled", "_text", "_file", "_digest", "_lazy", "_lock")
     _plan: Plan
-    _public: _plan.Plan
+    _public: _ir.Plan
     _compiled: Compiled
     _text: str
     _file: str
@@ -138,7 +138,7 @@ class Ruleset:
         return digest
 
     @property
-    def plan(self) -> _plan.Plan:
+    def plan(self) -> _ir.Plan:
         """The checked rules as plain, frozen data: what every engine walks (see :mod:`leadspec.plan`)."""
         return self._public
 
@@ -178,9 +178,9 @@ class Ruleset:
             position = {name: i for i, name in enumerate(names)}
             rows = [(c.index, tuple(position[n] for n in self._reads(c)[0])) for c in self.plan.criteria if c.expr is not None]
             table = self._lazy["missing_table"] = (rows, names)
-        return table  # type: ignore[no-any-return]
+        return table
 
-    def _reads(self, crit: _plan.Criterion) -> tuple[list[str], list[str]]:
+    def _reads(self, crit: _ir.Criterion) -> tuple[list[str], list[str]]:
         """The fields and scores a criterion's expression reads (see :func:`leadspec._compile.reads`)."""
         table = self._lazy.get("reads")
         if table is None:
@@ -188,7 +188,7 @@ class Ruleset:
             table = self._lazy["reads"] = {c.index: reads(c.expr, events) for c in self.plan.criteria if c.expr is not None}
         return table[crit.index]  # type: ignore[no-any-return]
 
-    def _observed(self, crit: _plan.Criterion) -> list[tuple[str, _plan.Call]]:
+    def _observed(self, crit: _ir.Criterion) -> list[tuple[str, _ir.Call]]:
         """The calls of a criterion whose values explanations show (``days_since``, ``count``, …), with their text."""
         table = self._lazy.get("observed")
         if table is None:
@@ -197,18 +197,18 @@ class Ruleset:
         if calls is None:
             assert crit.expr is not None
             calls = table[crit.index] = [
-                (_plan.unparse(node), node) for node in _plan.walk(crit.expr) if isinstance(node, _plan.Call) and FUNCTIONS[node.fn].observed
+                (_ir.unparse(node), node) for node in _ir.walk(crit.expr) if isinstance(node, _ir.Call) and FUNCTIONS[node.fn].observed
             ]
-        return calls  # type: ignore[no-any-return]
+        return calls
 
     def _lists(self) -> dict[str, tuple[Any, ...]]:
         """The named lists by name."""
         lists = self._lazy.get("lists")
         if lists is None:
             lists = self._lazy["lists"] = {named.name: named.values for named in self.plan.lists}
-        return lists  # type: ignore[no-any-return]
+        return lists
 
-    def _group_of(self, crit: _plan.Criterion) -> _plan.Group:
+    def _group_of(self, crit: _ir.Criterion) -> _ir.Group:
         """The group whose outcome a criterion without an expression (a group with an id) reports."""
         groups = self._lazy.get("groups")
         if groups is None:
@@ -218,7 +218,7 @@ class Ruleset:
                 group = pending.pop()
                 if group.criterion is not None:
                     groups[group.criterion.index] = group
-                pending += [item for item in group.items if isinstance(item, _plan.Group)]
+                pending += [item for item in group.items if isinstance(item, _ir.Group)]
             self._lazy["groups"] = groups
         return groups[crit.index]  # type: ignore[no-any-return]
 
