@@ -92,7 +92,7 @@ def test_the_import_check_catches_private_modules_and_names(tmp_path: Path) -> N
     ]
 
 
-UNDOCUMENTED = {"RulesetInfo": "result.py", "ScoreResult": "result.py", "Transition": "_diff.py"}
+UNDOCUMENTED: dict[str, str] = {}
 """Public classes still without a docstring of their own (in files of the lead's): they fail here until they have one."""
 
 

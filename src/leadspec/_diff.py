@@ -61,6 +61,8 @@ class Sample:
 
 @dataclass(frozen=True)
 class Transition:
+    """How many of the sample's leads go from one stage (old rules) to another (new rules), and their share."""
+
     from_stage: str
     to_stage: str
     count: int

@@ -63,6 +63,8 @@ class Contribution(_Frozen):
 
 
 class ScoreResult(_Frozen):
+    """A score of the lead: its total (clamped to the score's min and max) and what made it up."""
+
     total: float | int
     contributions: list[Contribution]
 
@@ -84,6 +86,8 @@ class Issue(_Frozen):
 
 
 class RulesetInfo(_Frozen):
+    """Which rules gave the result: name, version, the digest of their content, description and owners."""
+
     name: str
     version: Optional[str]
     digest: str
