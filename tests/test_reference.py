@@ -31,7 +31,7 @@ from _rulegen import AS_OFS, assert_agree, leads, rule_files
 from conftest import ROOT, SHARED_DATA, rules_text
 from leadspec import reference
 
-EXAMPLES = 2000 if os.environ.get("LEADSPEC_FUZZ") else 300
+EXAMPLES = 2000 if os.environ.get("LEADSPEC_FUZZ") else 500
 LEADS_PER_FILE = 4
 AS_OF = datetime(2026, 11, 1, tzinfo=timezone.utc)
 
