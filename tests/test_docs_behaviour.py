@@ -310,7 +310,6 @@ def test_list_fields_read_json_lists_semicolons_and_lists() -> None:
     assert read("tags", "[not json") == (None, ["not a list: starts with [ but is not a JSON list"])
 
 
-@pytest.mark.xfail(strict=True, reason="engine gap, reported to the lead: a missing item of a list literal is kept as a hole")
 def test_a_list_literal_with_a_missing_item_is_unknown() -> None:
     """`'x' in [title, 'y']` with title missing: title could be 'x', so the outcome is unknown.
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 import leadspec
+from leadspec import reference
 from leadspec._interp import Interpreter, truth
 from conftest import problems_of, rules_text
 
@@ -296,3 +297,24 @@ def test_explain_says_why_a_none_stage_was_reached() -> None:
     assert "  ✓ not clean.spam: spam is no (does not meet spam)" not in text  # stage criteria say "needs"
     assert "  ✓ not clean.spam: spam is no, needs spam" in text
     assert "  ✓ not clean.bounced: bounced is no, needs bounced" in text
+
+
+@pytest.mark.parametrize(
+    ("when", "with_title"),
+    [
+        ("'x' in [title, 'y']", "fail"),
+        ("[title, 'x'] == ['a', 'x']", "pass"),
+        ("len([title, 'x']) == 2", "pass"),
+        ("contains_any('ab', [title, 'b'])", "pass"),
+        ("[title, domain('no-at')] != ['a', 'b']", "unknown"),  # an item that is always missing
+    ],
+)
+def test_a_list_literal_with_a_missing_item_is_unknown(when: str, with_title: str) -> None:
+    """A list literal with a missing item is unknown, not a list with a hole (which decided on a value nobody had)."""
+    rules = load(f'fields: {{title: {{type: string}}}}\nstages: [{{id: s, when: "{when}"}}]\n')
+    result = rules.evaluate({}, as_of=AS_OF)
+    assert result.stages == {"s": "unknown"}
+    assert result.missing == ["title"]
+    assert reference.evaluate(rules.plan, {}, AS_OF).stages == {"s": "unknown"}
+    assert rules.evaluate({"title": "a"}, as_of=AS_OF).stages == {"s": with_title}
+    assert reference.evaluate(rules.plan, {"title": "a"}, AS_OF).stages == {"s": with_title}

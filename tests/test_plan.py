@@ -689,3 +689,12 @@ def test_a_mutated_document_is_a_plan_or_a_located_value_error(data: st.DataObje
         return
     assert not list(_validator().iter_errors(document)), "from_json took a document the schema refuses"
     assert Plan.from_json(plan.to_json()) == plan
+
+
+@pytest.mark.parametrize("tag", [[], {}, 1, None, True])
+def test_a_float_tag_that_is_not_text_is_a_located_value_error(tag: Any) -> None:
+    """Found by the mutation law: ``{"float": []}`` raised TypeError (unhashable) instead of naming the place."""
+    document = json.loads(leadspec.load(ROOT / "rules" / "b2b-saas.yaml").plan.to_json())
+    document["stages"][0]["condition"]["items"][0]["expr"]["operands"][0]["value"] = {"float": tag}
+    with pytest.raises(ValueError, match=r"^stages\[0\]\.condition\.items\[0\]\.expr\.operands\[0\]\.value"):
+        Plan.from_json(json.dumps(document))

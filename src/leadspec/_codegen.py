@@ -206,8 +206,22 @@ class ExprCompiler:
         return self.env.lists[node.id]
 
     def c_ListOf(self, node: ListOf) -> str:
-        items = ", ".join(self.code(e) for e in node.items)
-        return f"({items},)"
+        """A list literal; unknown when an item is (every item is evaluated first, left to right)."""
+        codes = [self.code(e) for e in node.items]
+        if not node.type.nullable:
+            return f"({', '.join(codes)},)"
+        names, binds, checks = [], [], []
+        for item, code in zip(node.items, codes):
+            first, name = (code, code) if isinstance(item, Const) else self.bind(code)
+            if first != name:
+                binds.append(first)
+            names.append(name)
+            if item.type.nullable:
+                checks.append(f"{name} is None")
+        missing = " or ".join(checks)
+        if binds:
+            missing = f"({', '.join(binds)},) and ({missing})"
+        return f"(None if {missing} else ({', '.join(names)},))"
 
     # -- logic -----------------------------------------------------------
     def c_BoolOp(self, node: BoolOp) -> str:

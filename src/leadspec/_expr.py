@@ -551,10 +551,15 @@ class Checker:
                 self.error(e, "type-mismatch", "lists cannot be nested")
                 raise _Fail
         if all(isinstance(e, ast.Constant) for e in elts):
-            return self.const(node, tuple(e.value for e in elts))  # type: ignore[attr-defined]
+            values = tuple(e.value for e in elts)  # type: ignore[attr-defined]
+            if any(v is None for v in values):  # an item folded to a missing value: the list is unknown
+                self.typed(node, T(LIST, nullable=True))
+                return self.const(node, None)
+            return self.const(node, values)
         new = ast.copy_location(ast.Tuple(elts=elts, ctx=ast.Load()), node)
         new.end_col_offset = getattr(node, "end_col_offset", None)
-        return self.typed(new, T(LIST, nullable=False))
+        # a list with a missing item is unknown (not a list with a hole): it can be missing when an item can
+        return self.typed(new, T(LIST, nullable=any(self.types[id(e)].nullable for e in elts)))
 
     visit_Tuple = visit_List
 

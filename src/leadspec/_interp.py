@@ -88,7 +88,8 @@ class Interpreter:
         return self.lists[node.id]
 
     def _list_of(self, node: ListOf) -> Any:
-        return tuple(self.run(e) for e in node.items)
+        items = tuple(self.run(e) for e in node.items)  # every item, left to right
+        return None if None in items else items  # a missing item: the list is unknown
 
     def _bool_op(self, node: BoolOp) -> Any:
         decisive = node.op == "or"  # True decides `or`, False decides `and`

@@ -200,7 +200,8 @@ def _encode_float(value: float) -> Any:
 
 
 def _decode_non_finite(data: dict[str, Any], path: str) -> float:
-    if len(data) != 1 or data.get("float") not in _NON_FINITE:
+    tag = data.get("float")
+    if len(data) != 1 or not isinstance(tag, str) or tag not in _NON_FINITE:  # the tag may be any JSON value
         raise _Bad(path, 'expected a number; a number JSON cannot write is {"float": "inf"}, {"float": "-inf"} or {"float": "nan"}')
     return _NON_FINITE[data["float"]]
 
