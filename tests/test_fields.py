@@ -239,3 +239,24 @@ def test_lead_model_gives_the_value_evaluation_uses() -> None:
     assert events.evaluate({}, as_of=AS_OF).values["x"] == expected
     assert events.lead_model.model_validate({}).model_dump()["f0"] == expected
     assert events.lead_model.model_validate({"x": None}).model_dump()["f0"] == expected
+
+
+def test_list_items_that_are_nan_are_dropped_and_booleans_are_bad() -> None:
+    """A float NaN item is no item (as numpy's and pandas' are; it was the text 'nan'); a boolean item is not text (it was 'True')."""
+    from leadspec import reference
+
+    rules = leadspec.loads("leadspec: 1\nname: t\nfields: {tags: {type: list}}\nstages: [{id: s, when: \"len(tags) >= 1\"}]\n")
+    for raw, value, bad in (([float("nan"), "vp"], ("vp",), False), ([True, "vp"], None, True), ([1, " x "], ("1", "x"), False)):
+        result = rules.evaluate({"tags": raw}, as_of="2026-11-01")
+        assert result.values["tags"] == value and bool(result.issues) is bad, raw
+        expected = reference.evaluate(rules.plan, {"tags": raw}, "2026-11-01")
+        assert expected.values["tags"] == value and bool(expected.bad) is bad, raw
+
+
+def test_an_event_with_an_empty_type_makes_the_events_field_bad_for_the_reference_too() -> None:
+    from leadspec import reference
+
+    rules = leadspec.loads("leadspec: 1\nname: t\nfields: {ev: {type: events}}\nstages: [{id: s, when: \"count('demo') >= 1\"}]\n")
+    lead = {"ev": [{"type": "", "at": "2026-10-01T00:00:00Z"}]}
+    assert rules.evaluate(lead, as_of="2026-11-01").issues[0].message == "event 0 has no type"
+    assert reference.evaluate(rules.plan, lead, "2026-11-01").bad == {"ev"}

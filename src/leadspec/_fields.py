@@ -486,12 +486,14 @@ class Coercer:
             for item in raw:
                 if item is None:
                     continue
-                if type(item) not in _PLAIN:
-                    item = plain(item)
+                if type(item) not in _PLAIN or type(item) is float:
+                    item = plain(item)  # a NaN (pandas' "no value") is no item, as numpy's and pandas' are
                     if item is MISSING:
                         continue
                 if isinstance(item, str):
                     text = item.strip()
+                elif isinstance(item, bool):  # True is not text: "True" was read, a string field refuses it
+                    raise BadValue("not a list of text values (an item is a boolean)")
                 elif isinstance(item, (int, float)):
                     text = _number_text(item)
                 else:

@@ -351,7 +351,7 @@ def _read_events(raw: Any) -> list[Event]:
         raise _Bad("not a list of events")
     events: list[Event] = []
     for item in raw:
-        if not isinstance(item, Mapping) or not isinstance(item.get("type"), str) or "at" not in item:
+        if not isinstance(item, Mapping) or not isinstance(item.get("type"), str) or not item["type"] or "at" not in item:  # a type is non-empty text
             raise _Bad("not an event")
         events.append((item["type"], _read_datetime(item["at"], None), item))
     return events
