@@ -378,3 +378,26 @@ def test_enum_value_that_differs_from_a_marker_only_in_case_is_read_case_insensi
     )
     assert reference.evaluate(rules.plan, {"answer": "NO"}, AS_OF).values["answer"] == "No"
     assert_agree(rules, {"answer": "NO"}, AS_OF)
+
+
+@pytest.mark.parametrize(
+    ("when", "lead", "outcome"),
+    [
+        ("n ** 2 > 0", {"n": 5_000_000}, "unknown"),  # an operand of ** over 4,000,000
+        ("x ** 0.5 > 1", {"x": 5_000_000}, "unknown"),
+        ("2 ** x > 1", {"x": -5_000_000}, "unknown"),
+        ("n ** 2 > 0", {"n": 4_000_000}, "pass"),
+        ("2 ** n > 0", {"n": 5000}, "unknown"),  # an integer power over 4,096 bits
+        ("n * n * n * n * n * n * n * n * n * n * n * n * n * n * n > 0", {"n": 10**307}, "pass"),  # products are not bounded
+        ("lower(s) == 'x'", {"s": "A" * 200_000}, "fail"),  # nor results of functions
+        ("len(s + s) > 0", {"s": "a" * 60_000}, "unknown"),  # joining text into more than 100,000 characters
+        ("len(s * n) > 0", {"s": "ab", "n": 60_000}, "unknown"),  # repeating it
+        ("len(s * n) > 0", {"s": "ab", "n": 50_000}, "pass"),
+    ],
+)
+def test_the_limits_while_evaluating_are_the_documented_ones(when: str, lead: dict[str, Any], outcome: str) -> None:
+    """The bounds of docs/expressions.md ("while a lead is evaluated"), in the engine and the reference alike (a review found 8 cases apart)."""
+    rules = _load(f'fields: {{x: {{type: number}}, n: {{type: integer}}, s: {{type: string}}}}\nstages: [{{id: st, when: "{when}"}}]\n')
+    expected = assert_agree(rules, lead, "2026-01-01")
+    assert expected.criteria["st.when"] == outcome
+    assert bool(expected.errors) is (outcome == "unknown")

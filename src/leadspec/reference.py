@@ -71,11 +71,11 @@ Event = tuple[str, datetime, Mapping[str, Any]]
 
 DISQUALIFIED = "disqualified"
 
-# Limits at evaluation (docs/expressions.md, "Constants are computed at load": the same limits
-# apply at evaluation to values that come from the lead).
-MAX_SIZE = 100_000  # characters of text, items of a list
-MAX_INT_BITS = 14_000
-MAX_POWER_BITS = 4_096
+# Limits at evaluation (docs/expressions.md, "Limits while evaluating"): joining or repeating text or
+# lists, and powers; nothing else is bounded while a lead is evaluated.
+MAX_SIZE = 100_000  # characters of text, items of a list, joined or repeated
+MAX_POWER_OPERAND = 4_000_000  # either side of `**`, in absolute value
+MAX_POWER_BITS = 4_096  # an integer power
 
 
 @dataclass(frozen=True)
@@ -411,15 +411,6 @@ class _Env:
         self.as_of = as_of
 
 
-def _sized(value: Any) -> Any:
-    """``value``, or an error when it breaks a size limit of evaluation."""
-    if isinstance(value, (str, tuple)) and len(value) > MAX_SIZE:
-        raise OverflowError(f"a result longer than {MAX_SIZE:,}")
-    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > MAX_INT_BITS:
-        raise OverflowError(f"an integer over {MAX_INT_BITS:,} bits")
-    return value
-
-
 _ARITH: dict[str, Callable[[Any, Any], Any]] = {
     "+": operator.add,
     "-": operator.sub,
@@ -443,16 +434,19 @@ _COMPARE: dict[str, Callable[[Any, Any], bool]] = {
 
 
 def _arith(op: str, left: Any, right: Any) -> Any:
-    if op == "*" and isinstance(left, (str, tuple)) and isinstance(right, int):
-        if len(left) * right > MAX_SIZE:
-            raise OverflowError(f"a result longer than {MAX_SIZE:,}")
-    if op == "*" and isinstance(right, (str, tuple)) and isinstance(left, int):
-        if len(right) * left > MAX_SIZE:
-            raise OverflowError(f"a result longer than {MAX_SIZE:,}")
-    if op == "**" and isinstance(left, int) and isinstance(right, int) and right > 0 and abs(left) > 1:
-        if right * math.log2(abs(left)) > MAX_POWER_BITS:
+    sequences = (str, tuple)
+    if op == "+" and isinstance(left, sequences) and isinstance(right, sequences) and len(left) + len(right) > MAX_SIZE:
+        raise OverflowError(f"a result longer than {MAX_SIZE:,}")
+    if op == "*" and isinstance(left, sequences) and len(left) * right > MAX_SIZE:
+        raise OverflowError(f"a result longer than {MAX_SIZE:,}")
+    if op == "*" and isinstance(right, sequences) and len(right) * left > MAX_SIZE:
+        raise OverflowError(f"a result longer than {MAX_SIZE:,}")
+    if op == "**":
+        if abs(left) > MAX_POWER_OPERAND or abs(right) > MAX_POWER_OPERAND:
+            raise OverflowError(f"a power of a number over {MAX_POWER_OPERAND:,}")
+        if isinstance(left, int) and isinstance(right, int) and right > 0 and abs(left) > 1 and right * math.log2(abs(left)) > MAX_POWER_BITS:
             raise OverflowError(f"a power over {MAX_POWER_BITS:,} bits")
-    return _sized(_ARITH[op](left, right))
+    return _ARITH[op](left, right)
 
 
 def _value(node: Expr, env: _Env) -> Any:
@@ -535,7 +529,7 @@ def _call_value(node: Call, env: _Env) -> Any:
     args = [_value(arg, env) for arg in node.args]
     if function.nullable != "never" and any(arg is None for arg in args):
         return None  # every function but has (and count) is unknown when an argument is missing
-    return _sized(_call(node, args, env))
+    return _call(node, args, env)
 
 
 # -- criteria, groups, scores, stages ---------------------------------------------------------------
