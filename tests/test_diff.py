@@ -267,3 +267,45 @@ def test_rev_path_may_climb_out_of_the_current_folder(repo: Path) -> None:
     code, out, err = cli("diff", "HEAD:../x.yaml", "../x.yaml")
     assert code == 0, err
     assert "seconds_on_site lower bound 600 → 900" in out
+
+
+OBSERVED = """\
+leadspec: 1
+name: a
+fields: {tags: {type: list}, s: {type: string}, ev: {type: events}}
+lists: {hot: [demo, webinar]}
+stages:
+  - id: a
+    all:
+      - c1: "'vp' in tags"
+      - c2: "'a' not in s"
+      - c3: "count(hot, within='14d') >= 1"
+      - c4: "days_since(last(hot)) < 3"
+      - c5: "count('visit', within='720h') > 0"
+"""
+
+
+def test_a_value_looked_for_with_in_is_named_by_its_container() -> None:
+    """`'vp' in tags` → `'cto' in tags` reads `tags value vp → cto` (the plan-based diff said only `vp → cto`)."""
+    new = OBSERVED.replace("'vp' in tags", "'cto' in tags").replace("'a' not in s", "'b' not in s")
+    assert [e.sentence for e in leadspec.diff(leadspec.loads(OBSERVED), leadspec.loads(new)).edits] == [
+        "a.c1: tags value vp → cto",
+        "a.c2: s value a → b",
+    ]
+
+
+def test_an_edited_list_of_event_types_is_said_once_under_lists() -> None:
+    new = OBSERVED.replace("hot: [demo, webinar]", "hot: [demo, webinar, visit]")
+    assert [e.sentence for e in leadspec.diff(leadspec.loads(OBSERVED), leadspec.loads(new)).edits] == ["list hot: added visit"]
+
+
+def test_explanations_show_calls_as_written_inner_first() -> None:
+    """The values of count/last/days_since are shown under the text of the rule file (list names, windows as written), inner calls first."""
+    rules = leadspec.loads(OBSERVED)
+    result = rules.evaluate({"ev": [{"type": "demo", "at": "2026-10-30T00:00:00Z"}]}, as_of="2026-11-01")
+    values = {c.id: list(c.values) for c in result.criteria}
+    assert values["a.c3"] == ["count(hot, within='14d')"]
+    assert values["a.c4"] == ["last(hot)", "days_since(last(hot))"]
+    assert values["a.c5"] == ["count('visit', within='720h')"]
+    assert result.criteria[2].because == "count(hot, within='14d') is 1 (count(hot, within='14d') >= 1)"
+    assert leadspec.plan.unparse(rules.plan.criterion("a.c3").expr) == "count(hot, within='2w') >= 1"  # type: ignore[arg-type]

@@ -237,9 +237,11 @@ def _constant_changes(old: Expr, new: Expr, parent: Expr | None = None, changes:
             changes.append((parent, old, old.value, new.value))
         return changes
     for f in dataclasses.fields(old):
-        if f.name == "type":
+        if f.name == "type" or not f.compare:  # the type follows the fields; a call's text is how it was written
             continue
         a, b = getattr(old, f.name), getattr(new, f.name)
+        if f.name == "events" and getattr(old, "events_from", None) is not None and old.events_from == new.events_from:  # type: ignore[union-attr]
+            continue  # the types of a named list: its edit is said once, under lists
         if f.name in ("within", "events") and a != b:
             changes.append((old, f.name, a, b))
         elif isinstance(a, tuple) and a and not isinstance(a[0], str):
@@ -281,6 +283,8 @@ def _describe_constant(parent: Expr | None, const: Any, old: Any, new: Any) -> s
         if removed:
             parts.append("removed " + _listing(removed))
         return f"{what}: {'; '.join(parts) or 'reordered'}"
+    if isinstance(parent, In) and parent.item is const:  # 'vp' in tags: the value looked for
+        return f"{_subject(parent.container)} value {_num(old)} → {_num(new)}"
     if isinstance(parent, Compare):
         operands = parent.operands
         where = next((i for i, o in enumerate(operands) if o is const), None)

@@ -411,13 +411,16 @@ class Checker:
             return _plan.Compare(ops, tuple(self.lower(o) for o in [node.left, *node.comparators]), t)  # type: ignore[arg-type]
         if isinstance(node, ast.Call):
             name = node.func.id  # type: ignore[attr-defined]
+            text = ast.unparse(node) if FUNCTIONS[name].observed else None  # explanations show its value under this
             if id(node) in self.result_event_args():
                 types, within = self.result_event_args()[id(node)]
-                return _plan.Call(name, (), t, events=self.event_types_as_written(node.args[0]), within=within)
+                arg = node.args[0]
+                listed = arg.id if isinstance(arg, ast.Name) else None
+                return _plan.Call(name, (), t, events=self.event_types_as_written(arg), within=within, events_from=listed, text=text)
             if FUNCTIONS[name].takes == "score_name":
                 arg = node.args[0]
-                return _plan.Call(name, (_plan.Const(arg.value, T(STR, nullable=False)),), t)  # type: ignore[attr-defined]
-            return _plan.Call(name, tuple(self.lower(a) for a in node.args), t)
+                return _plan.Call(name, (_plan.Const(arg.value, T(STR, nullable=False)),), t, text=text)  # type: ignore[attr-defined]
+            return _plan.Call(name, tuple(self.lower(a) for a in node.args), t, text=text)
         raise TypeError(f"cannot lower {type(node).__name__}")  # pragma: no cover - the checker lets no other node through
 
     def result_event_args(self) -> dict[int, Any]:

@@ -218,8 +218,11 @@ class Call:
     """A call of a built-in function.
 
     Event functions (``count``, ``last``, ``first``) have no ``args``:
-    their event types are in ``events`` and their window in ``within``.
+    their event types are in ``events`` (``events_from``: the named list
+    they were written as, if any) and their window in ``within``.
     ``score('name')`` has the name as its one :class:`Const` argument.
+    ``text`` is the call as written in the rule file, for the calls whose
+    values explanations show; it does not take part in equality.
     """
 
     fn: str
@@ -227,6 +230,8 @@ class Call:
     type: Type
     events: tuple[str, ...] | None = None
     within: timedelta | None = None
+    events_from: str | None = None
+    text: str | None = field(default=None, compare=False)
 
 
 Expr = Union[Const, Name, ListName, ListOf, BoolOp, Not, Negate, Arith, Compare, In, Call]
@@ -302,7 +307,10 @@ def _unparse(node: Expr, outer: int) -> str:
     if isinstance(node, Call):
         args = [_unparse(a, 0) for a in node.args]
         if node.events is not None:
-            args = [repr(node.events[0]) if len(node.events) == 1 else _const_text(node.events)]
+            if node.events_from is not None:
+                args = [node.events_from]
+            else:
+                args = [repr(node.events[0]) if len(node.events) == 1 else _const_text(node.events)]
             if node.within is not None:
                 args.append(f"within={duration_text(node.within)!r}")
         return f"{node.fn}({', '.join(args)})"

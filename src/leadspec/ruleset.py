@@ -197,7 +197,7 @@ class Ruleset:
         if calls is None:
             assert crit.expr is not None
             calls = table[crit.index] = [
-                (_ir.unparse(node), node) for node in _ir.walk(crit.expr) if isinstance(node, _ir.Call) and FUNCTIONS[node.fn].observed
+                (node.text or _ir.unparse(node), node) for node in _inner_first(crit.expr) if isinstance(node, _ir.Call) and FUNCTIONS[node.fn].observed
             ]
         return calls
 
@@ -283,6 +283,20 @@ class Ruleset:
             except LeadError as exc:
                 exc.index = index
                 raise
+
+
+def _inner_first(expr: _ir.Expr) -> list[_ir.Expr]:
+    """The nodes of ``expr``, each after the nodes inside it, left to right (``last(x)`` before ``days_since(last(x))``)."""
+    out: list[_ir.Expr] = []
+    stack: list[tuple[_ir.Expr, bool]] = [(expr, False)]
+    while stack:
+        node, done = stack.pop()
+        if done:
+            out.append(node)
+            continue
+        stack.append((node, True))
+        stack.extend((child, False) for child in reversed(_ir.children(node)))
+    return out
 
 
 def _is_record(lead: Any) -> bool:
