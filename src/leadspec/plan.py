@@ -299,7 +299,9 @@ def unparse(node: Expr) -> str:
 
 def _unparse(node: Expr, outer: int) -> str:
     if isinstance(node, Const):
-        return _const_text(node.value)
+        text = _const_text(node.value)
+        # a negative number is a unary minus when read back: (-2) ** n is not -2 ** n, which is -(2 ** n)
+        return f"({text})" if text.startswith("-") and outer > _PRECEDENCE["**"] else text
     if isinstance(node, (Name, ListName)):
         return node.id
     if isinstance(node, ListOf):
