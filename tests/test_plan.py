@@ -702,3 +702,38 @@ def test_a_float_tag_that_is_not_text_is_a_located_value_error(tag: Any) -> None
     document["stages"][0]["condition"]["items"][0]["expr"]["operands"][0]["value"] = {"float": tag}
     with pytest.raises(ValueError, match=r"^stages\[0\]\.condition\.items\[0\]\.expr\.operands\[0\]\.value"):
         Plan.from_json(json.dumps(document))
+
+
+def _first_call(document: dict[str, Any], fn: str) -> tuple[dict[str, Any], str]:
+    """The first Call node of ``fn`` in ``document`` and its JSON path."""
+    stack: list[tuple[Any, str]] = [(document, "")]
+    while stack:
+        node, path = stack.pop(0)
+        if isinstance(node, dict):
+            if node.get("node") == "Call" and node.get("fn") == fn:
+                return node, path
+            stack += [(v, f"{path}.{k}" if path else k) for k, v in node.items()]
+        elif isinstance(node, list):
+            stack += [(v, f"{path}[{i}]") for i, v in enumerate(node)]
+    raise AssertionError(f"no call of {fn}")
+
+
+@pytest.mark.parametrize(
+    ("fn", "change", "where", "message"),
+    [
+        ("count", {"fn": "nope"}, "fn", "'nope' is not a built-in function"),
+        ("count", {"fn": "upper"}, "events", "`events` is only for the event functions"),
+        ("count", {"events": None}, "events", "count() needs its event types in `events`"),
+        ("count", {"events_from": "nolist"}, "events_from", "'nolist' is not a declared list"),
+        ("days_since", {"args": []}, "args", "days_since() takes 1 arguments, not 0"),
+        ("score", {"args": [{"node": "Const", "value": "nope", "type": {"kind": "str", "nullable": False, "values": None, "integral": False}}]}, "args[0]", "score() takes the name of a score"),
+    ],
+)
+def test_a_call_no_engine_can_run_is_refused(fn: str, change: dict[str, Any], where: str, message: str) -> None:
+    """Found by review: from_json took calls of unknown functions, event functions without event types, wrong arities."""
+    document = json.loads(leadspec.load(ROOT / "rules" / "b2b-saas.yaml").plan.to_json())
+    call, path = _first_call(document, fn)
+    call.update(change)
+    with pytest.raises(ValueError) as info:
+        Plan.from_json(json.dumps(document))
+    assert str(info.value).startswith(f"{path}.{where}: {message}"), str(info.value)

@@ -37,7 +37,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
 
 from . import plan as _plan
-from .plan import Call, Compare, Criterion, FieldPlan, ListName, Name, NamedList, Plan, ScorePlan, StagePlan
+from .plan import Call, Compare, Const, Criterion, FieldPlan, ListName, Name, NamedList, Plan, ScorePlan, StagePlan
 
 __all__ = ["FORMAT", "MARKER", "dumps", "loads", "schema"]
 
@@ -550,8 +550,31 @@ def _check_list_name(node: ListName, path: str, ctx: _Context) -> None:
 
 
 def _check_call(node: Call, path: str, ctx: _Context) -> None:
-    if node.within is not None and node.events is None:
-        raise _Bad(_key(path, "within"), "a window is only for event functions (those with `events`)")
+    """A call of a built-in function with the arguments it takes (what the checker made sure of in a rule file)."""
+    from ._functions import FUNCTIONS
+
+    function = FUNCTIONS.get(node.fn)
+    if function is None:
+        raise _Bad(_key(path, "fn"), f"{node.fn!r} is not a built-in function; they are {', '.join(FUNCTIONS)}")
+    if function.takes == "events":
+        if not node.events:
+            raise _Bad(_key(path, "events"), f"{node.fn}() needs its event types in `events`")
+        if node.args:
+            raise _Bad(_key(path, "args"), f"{node.fn}() takes its event types in `events`, not `args`")
+        if node.events_from is not None and node.events_from not in ctx.lists:
+            raise _Bad(_key(path, "events_from"), f"{node.events_from!r} is not a declared list")
+        return
+    for key in ("events", "events_from", "within"):
+        if getattr(node, key) is not None:
+            raise _Bad(_key(path, key), f"`{key}` is only for the event functions (count, last, first), not {node.fn}()")
+    count, most = len(node.args), function.max_args
+    if count < function.min_args or (most is not None and count > most):
+        want = f"{function.min_args}" if most == function.min_args else f"{function.min_args} to {most if most is not None else 'any'}"
+        raise _Bad(_key(path, "args"), f"{node.fn}() takes {want} arguments, not {count}")
+    if function.takes == "score_name":
+        name = node.args[0]
+        if not (isinstance(name, Const) and isinstance(name.value, str) and name.value in ctx.scores):
+            raise _Bad(f"{_key(path, 'args')}[0]", f"{node.fn}() takes the name of a score declared before it, as text")
 
 
 def _unique(seen: dict[Any, str], key: Any, path: str, what: str) -> None:
