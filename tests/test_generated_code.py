@@ -63,3 +63,13 @@ def test_the_line_cache_forgets_rules_that_are_gone() -> None:
     del rules
     gc.collect()
     assert name not in linecache.cache
+
+
+@pytest.mark.parametrize("file", ["a\u2028b\u2029c\x85d\x0be\x0cf.yaml", "nul\x00.yaml", "tab\there.yaml"])
+def test_any_file_name_loads_and_tracebacks_show_the_right_line(file: str) -> None:
+    """Found by review: a NUL in the name stopped a valid file from loading; other line breaks shifted the lines shown."""
+    rules = leadspec.loads(RULES, file)
+    assert rules.stage({"employees": "60"}, as_of=AS_OF) == "icp"
+    with pytest.raises(RuntimeError) as info:
+        rules.evaluate(Exploding(), as_of=AS_OF)
+    assert "f_employees = rec.get('employees')" in "".join(traceback.format_exception(info.value))

@@ -68,7 +68,8 @@ def reads(expr: Expr, events_field: str | None) -> tuple[list[str], list[str]]:
 class _Gen:
     def __init__(self, plan: Plan, file: str) -> None:
         self.plan = plan
-        self.file = file.replace("\n", " ").replace("\r", " ")
+        # in a comment: every character Python or linecache could read as a line break (or refuse) becomes a space
+        self.file = "".join(ch if ch.isprintable() else " " for ch in file)
         self.ns = Namespace()
         self.ns.globals.update(
             {
@@ -419,7 +420,8 @@ class Compiled:
         self.filename = f"<leadspec {plan.name} #{next(Compiled._serial)}>"
         code = compile(self.source, self.filename, "exec")
         exec(code, namespace)  # noqa: S102 - source generated from a checked plan, see module docstring
-        linecache.cache[self.filename] = (len(self.source), None, self.source.splitlines(True), self.filename)
+        lines = [line + "\n" for line in self.source.split("\n")]  # the lines as compile() counted them (splitlines() breaks at more)
+        linecache.cache[self.filename] = (len(self.source), None, lines, self.filename)
         weakref.finalize(self, linecache.cache.pop, self.filename, None)  # forgotten with the rules
         # evaluate(rec, as_of, issues) -> (stage, fields, outcomes, stage outcomes, scores)
         self.evaluate: Callable[[Any, datetime, Any], tuple[Any, ...]] = namespace["_evaluate"]
