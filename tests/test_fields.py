@@ -260,3 +260,14 @@ def test_an_event_with_an_empty_type_makes_the_events_field_bad_for_the_referenc
     lead = {"ev": [{"type": "", "at": "2026-10-01T00:00:00Z"}]}
     assert rules.evaluate(lead, as_of="2026-11-01").issues[0].message == "event 0 has no type"
     assert reference.evaluate(rules.plan, lead, "2026-11-01").bad == {"ev"}
+
+
+def test_a_default_from_the_plan_gives_plain_values() -> None:
+    """Found by review: an events default's nested objects came out as the plan's frozen mappings and tuples."""
+    rules = leadspec.loads(
+        "leadspec: 1\nname: t\nfields:\n  ev:\n    type: events\n    default: [{type: demo, at: '2026-01-01T00:00:00Z', extra: {k: [1, 2]}}]\n"
+        "stages: [{id: s, when: \"count('demo') >= 1\"}]\n"
+    )
+    event = rules.evaluate({}, as_of="2026-11-01").values["ev"][0]
+    assert type(event["extra"]) is dict and event["extra"]["k"] == [1, 2]
+    assert rules.evaluate({"ev": [{"type": "demo", "at": "2026-01-01T00:00:00Z", "extra": {"k": [1, 2]}}]}, as_of="2026-11-01").values["ev"][0] == event

@@ -191,10 +191,11 @@ class Coercer:
     def from_plan(cls, field: FieldPlan) -> Coercer:
         """The coercer of a :class:`leadspec.plan.FieldPlan`; :class:`BadValue` if its default is unusable."""
         self = cls.__new__(cls)
+        default = _thawed(field.default)  # the plan's frozen containers stay in the plan: values are plain dicts and lists
         self.spec = FieldSpec.model_construct(
             type=field.type,
             source=field.source,
-            default=field.default,
+            default=default,
             min=field.min,
             max=field.max,
             values=list(field.values) if field.values is not None else None,
@@ -205,7 +206,7 @@ class Coercer:
             field.name,
             field.type,
             field.source,
-            field.default,
+            default,
             frozenset(field.missing),
             field.values,
             field.format,
@@ -618,6 +619,15 @@ def plain(raw: Any) -> Any:
     if isinstance(raw, datetime) and kind is not datetime:  # pd.Timestamp and other subclasses
         return datetime(raw.year, raw.month, raw.day, raw.hour, raw.minute, raw.second, raw.microsecond, raw.tzinfo, fold=raw.fold)
     return raw
+
+
+def _thawed(value: Any) -> Any:
+    """A plan value (tuples, frozen mappings) as the plain lists and dicts an input would have."""
+    if isinstance(value, tuple):
+        return [_thawed(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _thawed(v) for k, v in value.items()}
+    return value
 
 
 def _json(text: str, problem: str) -> Any:
