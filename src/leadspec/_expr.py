@@ -1,4 +1,4 @@
-"""Parse and check expressions at load time (FORMAT.md section 4).
+"""Parse and check expressions at load time (docs/expressions.md).
 
 An expression is parsed with :func:`simpleeval.SimpleEval.parse`, then
 walked once: every construct must be one the language allows, every name
@@ -163,7 +163,6 @@ class Checked:
     scores: list[str] = field(default_factory=list)
     uses_events: bool = False
     event_args: dict[int, tuple[frozenset[str], timedelta | None]] = field(default_factory=dict)
-    observed: list[tuple[str, ast.expr]] = field(default_factory=list)  # calls whose values explanations show
     expr: Any = None  # the checked tree as a public plan expression (leadspec.plan)
 
     def type_of(self, node: ast.AST) -> T:
@@ -742,9 +741,6 @@ class Checker:
                 self.error(arg, "type-mismatch", f"{name}() cannot take {self.describe(arg, t)}")
                 raise _Fail
         self.typed(node, function.type_of([self.types[id(a)] for a in node.args]))
-        if function.observed:
-            assert self.result is not None
-            self.result.observed.append((ast.unparse(node), node))
         if function.constant:
             return self.fold(node, node.args)
         return node
@@ -797,7 +793,6 @@ class Checker:
             self.result.fields.append(ctx.events_field)
         self.result.uses_events = True
         self.result.event_args[id(node)] = (frozenset(types), within)
-        self.result.observed.append((ast.unparse(node), node))
         return self.typed(node, FUNCTIONS[name].type_of([]))
 
     def score_call(self, node: ast.Call) -> ast.expr:
@@ -815,7 +810,6 @@ class Checker:
             raise _Fail
         if arg.value not in self.result.scores:
             self.result.scores.append(arg.value)
-        self.result.observed.append((ast.unparse(node), node))
         return self.typed(node, FUNCTIONS[node.func.id].type_of([]))  # type: ignore[attr-defined]
 
 

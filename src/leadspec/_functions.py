@@ -1,4 +1,4 @@
-"""The built-in functions of the expression language (FORMAT.md section 4).
+"""The built-in functions of the expression language (docs/expressions.md, "Functions").
 
 Every function takes ``None`` (a missing value) to ``None`` (unknown),
 except ``has`` and ``count``, which are never unknown. The same

@@ -1,4 +1,4 @@
-"""The rule-file format as pydantic models (FORMAT.md sections 2, 3, 5, 6).
+"""The rule-file format as pydantic models (docs/rule-files.md).
 
 These models validate the *shape* of a rule file: keys, types, id
 patterns. Cross-references and expressions are checked in ``_check``.

@@ -1,4 +1,4 @@
-"""The result of evaluating one lead (FORMAT.md sections 7 and 8).
+"""The result of evaluating one lead (docs/explanations.md).
 
 A :class:`Result` is an immutable value. Evaluation stores only raw
 tuples in it; each part (criteria with their values and explanations,
@@ -96,7 +96,7 @@ class RulesetInfo(_Frozen):
 
 
 class ResultModel(_Frozen):
-    """The JSON contract of a result (FORMAT.md section 8)."""
+    """The JSON contract of a result (docs/explanations.md)."""
 
     stage: str
     label: str
@@ -442,7 +442,7 @@ class Result:
 
     # -- renderings -------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
-        """The result as JSON-ready data (FORMAT.md section 8)."""
+        """The result as JSON-ready data (the contract of :class:`ResultModel`, docs/explanations.md)."""
         nxt = self.next
         return {
             "stage": self.stage,
