@@ -271,3 +271,18 @@ def test_a_default_from_the_plan_gives_plain_values() -> None:
     event = rules.evaluate({}, as_of="2026-11-01").values["ev"][0]
     assert type(event["extra"]) is dict and event["extra"]["k"] == [1, 2]
     assert rules.evaluate({"ev": [{"type": "demo", "at": "2026-01-01T00:00:00Z", "extra": {"k": [1, 2]}}]}, as_of="2026-11-01").values["ev"][0] == event
+
+
+@pytest.mark.parametrize("text", ["2026-10-02+05:00", "2026-10-02x05:00", "2026-10-02_05:00:00Z"])
+def test_a_date_and_time_not_separated_by_t_is_a_bad_value(text: str) -> None:
+    """Python reads any character between date and time: 2026-10-02+05:00 became 5 a.m. (the + as the separator), silently."""
+    from leadspec import reference
+
+    rules = leadspec.loads("leadspec: 1\nname: t\nfields: {d: {type: datetime}, dd: {type: date}, ev: {type: events}}\nstages: [{id: s, when: \"has(d)\"}]\n")
+    lead = {"d": text, "dd": text, "ev": [{"type": "a", "at": text}]}
+    result = rules.evaluate(lead, as_of="2026-11-01")
+    assert result.values == {"d": None, "dd": None, "ev": None}
+    assert {i.field for i in result.issues} == {"d", "dd", "ev"}
+    assert reference.evaluate(rules.plan, lead, "2026-11-01").bad == {"d", "dd", "ev"}
+    for good in ("2026-10-02T05:00:00Z", "2026-10-02 05:00", "2026-10-02t05:00z"):
+        assert rules.evaluate({"d": good}, as_of="2026-11-01").values["d"] is not None, good

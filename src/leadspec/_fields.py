@@ -47,7 +47,19 @@ TEXT_BOOLEANS = {
 """Boolean text as exports write it (exact spellings): what the generated fast path reads without a call."""
 _BIG = sys.float_info.max
 _UTC = timezone.utc
-_fromiso = datetime.fromisoformat
+_isoformat = datetime.fromisoformat
+
+
+def _fromiso(text: str) -> datetime:
+    """``datetime.fromisoformat`` with ISO 8601's separator: ``T`` (or a space, or ``t``) between date and time.
+
+    Python takes any one character there, so ``2026-10-02+05:00`` read as
+    5 a.m. on 2 October (the ``+`` as the separator), not as a date with
+    an offset; such text is not a date and time.
+    """
+    if len(text) > 10 and text[4:5] == "-" and text[10] not in "Tt ":
+        raise ValueError("not ISO 8601: the date and the time are separated by T")
+    return _isoformat(text)
 _ABSENT = object()
 MISSING: Any = object()
 """What :meth:`Coercer.read` returns for a missing value (the caller decides: the default)."""
@@ -72,7 +84,7 @@ def parse_datetime(value: Any, fmt: str | None = None) -> datetime:
     """ISO 8601 text, a datetime or a date -> an aware UTC datetime."""
     if type(value) is str and fmt is None:  # the common case: ISO text with Z or +00:00
         try:
-            parsed = datetime.fromisoformat(value)
+            parsed = _fromiso(value)
         except ValueError:
             pass
         else:
@@ -89,7 +101,7 @@ def parse_datetime(value: Any, fmt: str | None = None) -> datetime:
             return _aware(datetime.strptime(text, fmt))
         if text.endswith(("Z", "z")):
             text = text[:-1] + "+00:00"
-        return _aware(datetime.fromisoformat(text))
+        return _aware(_fromiso(text))
     except ValueError:
         want = f"in the format {fmt!r}" if fmt else "in ISO 8601 (2026-11-01T09:30:00Z)"
         raise BadValue(f"not a datetime {want}") from None

@@ -197,6 +197,8 @@ def _datetime(raw: Any, fmt: str | None) -> datetime:
         raise _Bad("not a datetime")
     text = raw.strip()
     iso = text.upper()  # ISO 8601 as RFC 3339 reads it: `t` and `z` may be written in lower case
+    if fmt is None and len(iso) > 10 and iso[4:5] == "-" and iso[10] not in "T ":  # the date and the time are separated by T
+        raise _Bad("not a datetime")
     try:
         # with a format, text is read in that format only (it is "text written another way than ISO 8601")
         return _as_utc(datetime.fromisoformat(iso) if fmt is None else datetime.strptime(text, fmt))
@@ -226,7 +228,7 @@ def _date(raw: Any, fmt: str | None) -> date:
         try:
             return date.fromisoformat(text)
         except ValueError:
-            return _as_utc(datetime.fromisoformat(text.upper())).date()
+            return _datetime(text, None).date()  # a date and time in ISO 8601: its date in UTC
     except ValueError:
         raise _Bad("not a date") from None
 
