@@ -162,7 +162,7 @@ class Checked:
     lists: list[str] = field(default_factory=list)
     scores: list[str] = field(default_factory=list)
     uses_events: bool = False
-    event_args: dict[int, tuple[frozenset[str], timedelta | None]] = field(default_factory=dict)
+    event_args: dict[int, tuple[tuple[str, ...], timedelta | None, str | None]] = field(default_factory=dict)  # types as written, window, list name
     expr: Any = None  # the checked tree as a public plan expression (leadspec.plan)
 
     def type_of(self, node: ast.AST) -> T:
@@ -411,32 +411,15 @@ class Checker:
         if isinstance(node, ast.Call):
             name = node.func.id  # type: ignore[attr-defined]
             text = ast.unparse(node) if FUNCTIONS[name].observed else None  # explanations show its value under this
-            if id(node) in self.result_event_args():
-                types, within = self.result_event_args()[id(node)]
-                arg = node.args[0]
-                listed = arg.id if isinstance(arg, ast.Name) else None
-                return _plan.Call(name, (), t, events=self.event_types_as_written(arg), within=within, events_from=listed, text=text)
+            assert self.result is not None
+            if id(node) in self.result.event_args:
+                types, within, listed = self.result.event_args[id(node)]
+                return _plan.Call(name, (), t, events=types, within=within, events_from=listed, text=text)
             if FUNCTIONS[name].takes == "score_name":
                 arg = node.args[0]
                 return _plan.Call(name, (_plan.Const(arg.value, T(STR, nullable=False)),), t, text=text)  # type: ignore[attr-defined]
             return _plan.Call(name, tuple(self.lower(a) for a in node.args), t, text=text)
         raise TypeError(f"cannot lower {type(node).__name__}")  # pragma: no cover - the checker lets no other node through
-
-    def result_event_args(self) -> dict[int, Any]:
-        assert self.result is not None
-        return self.result.event_args
-
-    def event_types_as_written(self, arg: ast.expr) -> tuple[str, ...]:
-        """The event types of an event function's argument, in the order written, each once."""
-        if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
-            types: list[Any] = [arg.value]
-        elif isinstance(arg, (ast.List, ast.Tuple)):
-            types = [e.value for e in arg.elts]  # type: ignore[attr-defined]
-        elif isinstance(arg, ast.Constant) and isinstance(arg.value, tuple):
-            types = list(arg.value)
-        else:
-            types = list(self.ctx.lists[arg.id])  # type: ignore[attr-defined]
-        return tuple(dict.fromkeys(types))
 
     # -- helpers ---------------------------------------------------------
     def typed(self, node: ast.expr, t: T) -> ast.expr:
@@ -792,7 +775,8 @@ class Checker:
         if ctx.events_field not in self.result.fields:
             self.result.fields.append(ctx.events_field)
         self.result.uses_events = True
-        self.result.event_args[id(node)] = (frozenset(types), within)
+        listed = arg.id if isinstance(arg, ast.Name) else None
+        self.result.event_args[id(node)] = (tuple(dict.fromkeys(types)), within, listed)  # in the order written, each once
         return self.typed(node, FUNCTIONS[name].type_of([]))
 
     def score_call(self, node: ast.Call) -> ast.expr:
