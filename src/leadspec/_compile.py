@@ -427,6 +427,8 @@ class Compiled:
         self.evaluate: Callable[[Any, datetime, Any], tuple[Any, ...]] = namespace["_evaluate"]
         self.stage: Callable[[Any, datetime], str] = namespace["_stage"]
         self.event_scores = gen.event_scores
+        self.reads = gen.reads
+        """The fields and scores each criterion's expression reads, by criterion index (see :func:`reads`)."""
         windows = [s.window for s in plan.scores if s.window is not None]
         for crit in plan.criteria:
             exprs = [crit.expr] if crit.expr is not None else []

@@ -307,21 +307,13 @@ def _expression_change(old: CritPlan, new: CritPlan) -> list[str]:
     """Sentences for a changed `when` (empty when the expressions are equal)."""
     if old.checked is None or new.checked is None:
         return []
-    if _same(old.checked.expr, new.checked.expr):
+    if old.checked.expr == new.checked.expr:  # plan equality: constants to the last type (1 is not 1.0 nor True)
         return []
     try:
         changes = _constant_changes(old.checked.expr, new.checked.expr)
     except _Different:
         return [f"condition {old.checked.text} → {new.checked.text}"]
     return [_describe_constant(parent, const, a, b) for parent, const, a, b in changes]
-
-
-def _same(old: Expr, new: Expr) -> bool:
-    """Equal expressions, constants equal to the last type (``1`` is not ``1.0`` nor ``True``)."""
-    try:
-        return not _constant_changes(old, new)
-    except _Different:
-        return False
 
 
 # -- the edits ----------------------------------------------------------------------------

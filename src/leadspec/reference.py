@@ -43,6 +43,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any, Callable, Literal, Union
 
+from ._functions import FUNCTIONS
 from .plan import (
     Arith,
     BoolOp,
@@ -122,8 +123,6 @@ def _call(call: Call, args: list[Any], env: _Env) -> Any:
     (``leadspec._functions.FUNCTIONS``) holds one implementation of each
     function for every engine, and this oracle shares only those.
     """
-    from ._functions import FUNCTIONS
-
     return FUNCTIONS[call.fn].evaluate(call, args, env)
 
 
@@ -519,8 +518,6 @@ def _compare(node: Compare, env: _Env) -> bool | None:
 
 
 def _call_value(node: Call, env: _Env) -> Any:
-    from ._functions import FUNCTIONS
-
     function = FUNCTIONS[node.fn]
     if function.takes == "score_name":
         name = node.args[0]

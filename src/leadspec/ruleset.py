@@ -21,7 +21,7 @@ from typing import Any
 
 from . import plan as _ir
 from ._check import Plan, check
-from ._compile import DISQUALIFIED, MAX_SOURCE, Compiled, TooMuchCode, reads
+from ._compile import DISQUALIFIED, MAX_SOURCE, Compiled, TooMuchCode
 from ._fields import BadValue, lead_model, parse_datetime
 from ._functions import FUNCTIONS
 from ._model import FieldSpec, RuleFile, Stage
@@ -181,12 +181,8 @@ class Ruleset:
         return table
 
     def _reads(self, crit: _ir.Criterion) -> tuple[list[str], list[str]]:
-        """The fields and scores a criterion's expression reads (see :func:`leadspec._compile.reads`)."""
-        table = self._lazy.get("reads")
-        if table is None:
-            events = self.plan.events_field
-            table = self._lazy["reads"] = {c.index: reads(c.expr, events) for c in self.plan.criteria if c.expr is not None}
-        return table[crit.index]  # type: ignore[no-any-return]
+        """The fields and scores a criterion's expression reads (found once, by the code generator)."""
+        return self._compiled.reads[crit.index]
 
     def _observed(self, crit: _ir.Criterion) -> list[tuple[str, _ir.Call]]:
         """The calls of a criterion whose values explanations show (``days_since``, ``count``, …), with their text."""
