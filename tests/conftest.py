@@ -16,6 +16,18 @@ ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SHARED_DATA = ROOT.parent / "shared" / "data"
 
+def cli(*argv: Any, stdin: Any = "") -> tuple[int, str, str]:
+    """Run ``leadspec ARGV`` in this process: (exit code, standard output, standard error).
+
+    ``stdin`` is text, or a stream to read as it is (bytes under a text layer, a pipe).
+    """
+    from leadspec.cli import run
+
+    out, err = io.StringIO(), io.StringIO()
+    code = run([str(a) for a in argv], stdout=out, stderr=err, stdin=io.StringIO(stdin) if isinstance(stdin, str) else stdin)
+    return code, out.getvalue(), err.getvalue()
+
+
 HEADER = """\
 leadspec: 1
 name: t

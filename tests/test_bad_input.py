@@ -29,7 +29,7 @@ from typing import Callable
 import pytest
 
 import leadspec
-from conftest import ROOT, ClosedAfter
+from conftest import ROOT, ClosedAfter, cli
 from leadspec.cli import run
 
 PAGE = ROOT / "docs" / "bad-input.md"
@@ -55,12 +55,6 @@ class Seen:
     def __init__(self, code: int | str, *texts: str) -> None:
         self.code = code
         self.text = "\n".join(texts)
-
-
-def cli(*argv: str, stdin: str = "") -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = run([str(a) for a in argv], stdout=out, stderr=err, stdin=io.StringIO(stdin))
-    return code, out.getvalue(), err.getvalue()
 
 
 def files(work: Path, rules: str = RULES, data: str = CSV, name: str = "in.csv") -> tuple[Path, Path]:

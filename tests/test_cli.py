@@ -15,20 +15,13 @@ from pathlib import Path
 import pytest
 
 import leadspec
-from leadspec.cli import run
-from conftest import FIXTURES, ROOT, SHARED_DATA
+from conftest import FIXTURES, ROOT, SHARED_DATA, cli
 
 RULES = str(ROOT / "rules" / "x-education.yaml")
 SAMPLE = str(ROOT / "examples" / "x-education-sample.csv")
 EXPORT = SHARED_DATA / "x-education-leads.csv"
 B2B = str(ROOT / "rules" / "b2b-saas.yaml")
 AS_OF = ["--as-of", "2026-11-01"]
-
-
-def cli(*argv: str, stdin: str = "") -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = run(list(argv), stdout=out, stderr=err, stdin=io.StringIO(stdin))
-    return code, out.getvalue(), err.getvalue()
 
 
 def acme_with_tests(folder: Path, test_yaml: str) -> Path:

@@ -8,20 +8,13 @@ input or ending in a traceback.
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
-from conftest import ROOT
-from leadspec.cli import run
+from conftest import ROOT, cli
 
 RULES = str(ROOT / "rules" / "b2b-saas.yaml")  # windows of up to 90 days
 SAMPLE = str(ROOT / "examples" / "x-education-sample.csv")
 TOO_EARLY = "0001-01-02"
-
-
-def cli(*argv: str, stdin: str = "") -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    return run(list(argv), stdout=out, stderr=err, stdin=io.StringIO(stdin)), out.getvalue(), err.getvalue()
 
 
 def test_qualify_refuses_an_as_of_before_the_windows_reach_and_writes_nothing(tmp_path: Path) -> None:

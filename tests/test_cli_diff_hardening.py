@@ -3,7 +3,6 @@ rule file larger than the limit into memory."""
 
 from __future__ import annotations
 
-import io
 import os
 import shutil
 import subprocess
@@ -11,15 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
-from leadspec.cli import run
+from conftest import ROOT, cli
 
 GIT = ["git", "-c", "user.name=leadspec", "-c", "user.email=leadspec@example.invalid"]
-
-
-def cli(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    return run(list(argv), stdout=out, stderr=err), out.getvalue(), err.getvalue()
 
 
 @pytest.fixture

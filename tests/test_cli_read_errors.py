@@ -7,22 +7,22 @@ used to say "at byte 7380" for a bad byte 1.4 MB into the file.
 from __future__ import annotations
 
 import gzip
-import io
 from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import ROOT
-from leadspec.cli import run
+from conftest import cli as run_cli
 from leadspec.cli._common import _first_bad_utf8
 
 RULES = str(ROOT / "rules" / "x-education.yaml")
 
 
 def cli(*argv: str) -> tuple[int, str]:
-    out, err = io.StringIO(), io.StringIO()
-    return run(list(argv), stdout=out, stderr=err), err.getvalue()
+    """The exit code and standard error (what these tests read)."""
+    code, _out, err = run_cli(*argv)
+    return code, err
 
 
 def test_a_bad_byte_deep_in_a_file_is_named_by_its_offset_and_line(tmp_path: Path) -> None:

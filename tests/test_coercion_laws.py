@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 import os
 from dataclasses import replace
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, timedelta, timezone
 from typing import Any, Callable
 
 import pytest

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import io
 import json
 import os
 import shutil
@@ -14,8 +13,7 @@ from pathlib import Path
 import pytest
 
 import leadspec
-from leadspec.cli import run
-from conftest import FIXTURES, ROOT
+from conftest import FIXTURES, ROOT, cli
 
 ACME = (FIXTURES / "acme-b2b.yaml").read_text()
 AS_OF = "2026-11-01T00:00:00Z"
@@ -160,10 +158,6 @@ def test_json_output_is_the_whole_diff() -> None:
 
 
 # -- the command, with REV:PATH -------------------------------------------------------------
-def cli(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    return run(list(argv), stdout=out, stderr=err), out.getvalue(), err.getvalue()
-
 
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:

@@ -20,7 +20,6 @@ import pickle
 import re
 from datetime import date, datetime, timedelta, timezone
 from functools import lru_cache
-from pathlib import Path
 from typing import Any, Callable, Iterator
 
 import pytest
@@ -581,7 +580,7 @@ BROKEN: list[tuple[str, Callable[[dict[str, Any]], None], str, bool]] = [
     ("criterion index out of range", _set("stages[0].condition.items[1].index", 5), r"stages\[0\]\.condition\.items\[1\]\.index: 5 is out of range: this plan has 2 criteria", False),
     ("duplicate criterion id", _set("stages[0].condition.items[1].id", "icp.big"), r"stages\[0\]\.condition\.items\[1\]\.id: criterion 'icp.big' is also at", False),
     ("stage index", _set("stages[0].index", 1), r"stages\[0\]\.index: 1 is not the position of this stage, 0", False),
-    ("template part", _set(f"stages[0].condition.items[0].because.parts[0]", 5), r"stages\[0\]\.condition\.items\[0\]\.because\.parts\[0\]: expected a string or an expression, got the number 5", True),
+    ("template part", _set("stages[0].condition.items[0].because.parts[0]", 5), r"stages\[0\]\.condition\.items\[0\]\.because\.parts\[0\]: expected a string or an expression, got the number 5", True),
 ]
 
 

@@ -24,7 +24,7 @@ import pytest
 
 import leadspec
 from leadspec.cli import run
-from conftest import ROOT, ClosedAfter
+from conftest import ROOT, ClosedAfter, cli
 
 AS_OF = ["--as-of", "2026-11-01"]
 R_YAML = (
@@ -35,12 +35,6 @@ NESTED_YAML = (
     "leadspec: 1\nname: n\nfields:\n  lead_id: {type: string, source: id}\n  sector: {type: string, source: account.sector}\n"
     "  size: {type: integer, source: account.size}\nstages: [{id: icp, all: [{saas: \"sector == 'saas'\"}, {big: size >= 50}]}]\n"
 )
-
-
-def cli(*argv: str, stdin: Any = "") -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = run(list(argv), stdout=out, stderr=err, stdin=io.StringIO(stdin) if isinstance(stdin, str) else stdin)
-    return code, out.getvalue(), err.getvalue()
 
 
 def byte_stdin(data: bytes) -> io.TextIOWrapper:

@@ -14,7 +14,6 @@ Bounded for the suite; ``LEADSPEC_FUZZ=1`` runs many more examples.
 from __future__ import annotations
 
 import csv
-import math
 import os
 from collections.abc import Mapping
 from datetime import date, datetime, timezone
