@@ -279,7 +279,7 @@ def _read_csv(path: Path) -> list[dict[str, str]]:
 def _maven_rows() -> tuple[dict[str, Any], ...]:
     """Every opportunity with its account joined in as a nested ``company`` object (as a CRM API gives it)."""
     if not (MAVEN / "sales_pipeline.csv").is_file():
-        pytest.skip(f"the Maven CRM export is not at {MAVEN}")
+        pytest.skip(f"the Maven Analytics \"CRM Sales Opportunities\" data set (https://mavenanalytics.io/data-playground/crm-sales-opportunities) is not at {MAVEN}; see examples/README.md")
     accounts = {row["account"]: row for row in _read_csv(MAVEN / "accounts.csv")}
     rows = []
     for row in _read_csv(MAVEN / "sales_pipeline.csv"):
@@ -346,7 +346,7 @@ stages:
 def test_every_real_lead_agrees(export: str) -> None:
     if export == "x-education":
         if not EXPORT.is_file():
-            pytest.skip(f"the real X Education export is not at {EXPORT}")
+            pytest.skip(f"the X Education export (Kaggle's \"Leads Dataset\", Leads.csv: https://www.kaggle.com/datasets/ashydv/leads-dataset) is not at {EXPORT}; see examples/README.md")
         rules = leadspec.load(ROOT / "rules" / "x-education.yaml")
         rows: tuple[Mapping[str, Any], ...] = tuple(_read_csv(EXPORT))
         as_of: str = "2026-11-01"
