@@ -2,7 +2,7 @@
 
 - every ``rules/*.test.yaml`` passes;
 - ``rules/x-education.yaml`` qualifies the full X Education export
-  (``../shared/data/x-education-leads.csv``, 9,240 real leads) without an
+  (Kaggle's "Leads Dataset", ``Leads.csv``, 9,240 real leads; see examples/README.md) without an
   exception or a data issue, and ``stage()`` agrees with ``evaluate()``;
 - a dozen real rows, picked by ``Lead Number``, get the stage and criterion
   outcomes worked out by hand from the row and the rules;
@@ -47,7 +47,7 @@ def _rules() -> leadspec.Ruleset:
 @lru_cache(maxsize=None)
 def _export() -> tuple[dict[str, str], ...]:
     if not EXPORT.is_file():
-        pytest.skip(f"the real X Education export is not at {EXPORT} (it is in CI)")
+        pytest.skip(f"the X Education export (Kaggle's \"Leads Dataset\", Leads.csv: https://www.kaggle.com/datasets/ashydv/leads-dataset) is not at {EXPORT}; see examples/README.md")
     return tuple(_read_csv(EXPORT))
 
 
@@ -192,7 +192,7 @@ def test_real_row_by_hand(lead_number: str) -> None:
 
 def test_sample_is_the_head_of_the_export() -> None:
     if not EXPORT.is_file():
-        pytest.skip(f"the real X Education export is not at {EXPORT} (it is in CI)")
+        pytest.skip(f"the X Education export (Kaggle's \"Leads Dataset\", Leads.csv: https://www.kaggle.com/datasets/ashydv/leads-dataset) is not at {EXPORT}; see examples/README.md")
     sample = SAMPLE.read_bytes()
     assert EXPORT.read_bytes().startswith(sample)
     assert sample.count(b"\n") == 301
