@@ -18,11 +18,11 @@ from typing import Any, Mapping, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from ._expr import suggest
 from ._problems import Collector
 from ._validate import pydantic_problems
-from ._expr import suggest
-from ._yaml import load_yaml
-from .errors import RulesError
+from ._yaml import Positions, load_yaml
+from .errors import Problem, RulesError
 from .result import Result
 from .ruleset import Ruleset, load, read_rules_file
 
@@ -34,26 +34,40 @@ class _Strict(BaseModel):
 
 
 class Expect(_Strict):
-    stage: str
-    passed: list[str] = []
-    failed: list[str] = []
-    unknown: list[str] = []
-    scores: dict[str, float] = {}
-    missing: Optional[list[str]] = None
-    issues: Optional[list[str]] = Field(None, description="Fields expected to have an issue.")
+    """What a case expects of its result: the stage always, each other key only when written."""
+
+    stage: str = Field(description="The stage the lead must reach: disqualified, the base stage (lead unless the rule file names it) or a stage id.")
+    passed: list[str] = Field([], description="Criteria (dotted ids such as icp.size) that must pass.")
+    failed: list[str] = Field([], description="Criteria that must fail.")
+    unknown: list[str] = Field([], description="Criteria that must be unknown (a value they read is missing or bad).")
+    scores: dict[str, float] = Field({}, description="Score name -> the total it must have.")
+    missing: Optional[list[str]] = Field(None, description="Exactly the fields that must be missing (any order); [] for none. Not checked when absent.")
+    issues: Optional[list[str]] = Field(None, description="Exactly the fields (or criteria) that must have an issue, such as a bad value (any order); [] for none. Not checked when absent.")
 
 
 class Case(_Strict):
-    name: str
-    lead: dict[str, Any]
-    as_of: Union[datetime, date, str, None] = None
-    expect: Expect
+    """One case: a lead and what it must come out as."""
+
+    name: str = Field(description="What the case is about; the name a failure prints.")
+    lead: dict[str, Any] = Field(description="The lead, as the rules read it: keys are the fields' sources (a CSV header, or nested objects for dotted sources).")
+    as_of: Union[datetime, date, str, None] = Field(None, description="The moment to evaluate this lead at (ISO 8601); default: the file's as_of.")
+    expect: Expect = Field(description="What the result must be.")
 
 
 class TestFile(_Strict):
-    rules: str
-    as_of: Union[datetime, date, str, None] = None
-    cases: list[Case] = Field(min_length=1)
+    """A rule test file, NAME.test.yaml: cases run against the rule file it names."""
+
+    rules: str = Field(description="The rule file to test, relative to this file (usually NAME.yaml beside it).")
+    as_of: Union[datetime, date, str, None] = Field(None, description="The moment every case is evaluated at (ISO 8601), unless a case sets its own; default: now.")
+    cases: list[Case] = Field(min_length=1, description="The cases, at least one.")
+
+
+def test_file_schema() -> dict[str, Any]:
+    """JSON Schema (2020-12) of the test-file format, from the models the loader validates with."""
+    schema = TestFile.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "leadspec rule test file"
+    return schema
 
 
 @dataclass
@@ -81,7 +95,10 @@ class RuleCase:
     """One case of a rule test file: a ``lead``, the moment to evaluate it (``as_of``) and what to ``expect``.
 
     ``as_of`` is the case's own, else the file's (``None``: now); ``line``
-    is where the case starts in ``file``.
+    is where the case starts in ``file``. ``problems``: what the case names
+    that the rules do not have (a stage, a criterion, a score, a key of the
+    lead), each located in ``file``; a case with problems fails with them,
+    and the other cases of the file still run.
     """
 
     file: str
@@ -90,13 +107,19 @@ class RuleCase:
     lead: Mapping[str, Any]
     as_of: datetime | date | str | None
     expect: Expect
+    problems: tuple[Problem, ...] = ()
 
     def check(self, result: Result) -> list[str]:
         """The differences between ``result`` and what this case expects; empty when it passes."""
         return check_case(result, self.expect)
 
     def run(self, rules: Ruleset) -> CaseOutcome:
-        """Evaluate the lead with ``rules`` and check the result; an exception is a failure, not a crash."""
+        """Evaluate the lead with ``rules`` and check the result; an exception is a failure, not a crash.
+
+        A case with :attr:`problems` fails with them (``FILE:LINE:COL:
+        error[CODE]: message``) instead of the differences, which would
+        only repeat them.
+        """
         outcome = CaseOutcome(self.file, self.line, self.name)
         try:
             result = rules.evaluate(self.lead, as_of=self.as_of)
@@ -105,6 +128,8 @@ class RuleCase:
         else:
             outcome.result = result
             outcome.failures = self.check(result)
+        if self.problems:
+            outcome.failures = [str(p) for p in self.problems] + [f for f in outcome.failures if f.startswith("evaluation raised")]
         return outcome
 
 
@@ -116,23 +141,37 @@ class RuleTests:
     rules: Ruleset
     cases: tuple[RuleCase, ...]
 
+    @property
+    def problems(self) -> list[Problem]:
+        """Every case's :attr:`RuleCase.problems`, in file order (what ``leadspec check`` reports)."""
+        return [p for case in self.cases for p in case.problems]
+
     def run(self) -> list[CaseOutcome]:
         """Run every case, in file order."""
         return [case.run(self.rules) for case in self.cases]
+
+    @staticmethod
+    def json_schema() -> dict[str, Any]:
+        """JSON Schema of the test-file format (``leadspec schema --tests``), made from the models the loader validates with."""
+        return test_file_schema()
 
 
 def load_tests(path: str | os.PathLike[str]) -> RuleTests:
     """Load a rule test file (``NAME.test.yaml``) and the rules it names.
 
     Raises :class:`~leadspec.RulesError` with every problem when the file
-    cannot be read, has the wrong shape, is a rule file, or names a stage,
-    criterion or score the rules do not have (a renamed criterion fails
-    here, not as a failing case); and with the rules' own problems when
-    they do not load.
+    cannot be read, has the wrong shape or is a rule file, and with the
+    rules' own problems when they do not load. A case that names a stage,
+    criterion or score the rules do not have, or whose lead has a key no
+    field reads, loads with those :attr:`RuleCase.problems`: it fails when
+    run, the other cases still run.
     """
-    spec, rules, lines = load_test_file(path)
+    spec, rules, positions = _read(path)
     name = os.fspath(path)
-    cases = tuple(RuleCase(name, line, case.name, case.lead, case.as_of or spec.as_of, case.expect) for case, line in zip(spec.cases, lines))
+    cases = tuple(
+        RuleCase(name, positions.of(("cases", i))[0], case.name, case.lead, case.as_of or spec.as_of, case.expect, tuple(_case_problems(spec, i, rules, positions)))
+        for i, case in enumerate(spec.cases)
+    )
     return RuleTests(name, rules, cases)
 
 
@@ -146,11 +185,20 @@ def run_tests(path: str | os.PathLike[str]) -> list[CaseOutcome]:
 
 
 def load_test_file(path: str | os.PathLike[str]) -> tuple[TestFile, Ruleset, list[int]]:
-    """The test file as read, its rules, and the line of each case; raises RulesError (see :func:`load_tests`).
+    """The test file as read, its rules, and the line of each case; raises RulesError with every problem.
 
-    Besides the file's shape, every stage, criterion and score a case
-    names must exist in the rules, so a renamed criterion fails here.
+    Stricter than :func:`load_tests`: a case naming what the rules do not
+    have is a problem of the file here.
     """
+    spec, rules, positions = _read(path)
+    problems = [p for i in range(len(spec.cases)) for p in _case_problems(spec, i, rules, positions)]
+    if problems:
+        raise RulesError(problems)
+    return spec, rules, [positions.of(("cases", i))[0] for i in range(len(spec.cases))]
+
+
+def _read(path: str | os.PathLike[str]) -> tuple[TestFile, Ruleset, Positions]:
+    """The test file validated, its rules loaded, and the positions of its nodes; raises RulesError."""
     name = os.fspath(path)
     text = read_rules_file(name)  # bounded: a test file is read like a rule file
     data, positions, problems = load_yaml(text, name)
@@ -166,25 +214,60 @@ def load_test_file(path: str | os.PathLike[str]) -> tuple[TestFile, Ruleset, lis
         pydantic_problems(exc, data, out, allowed_keys=_allowed_keys)
         raise RulesError(out.problems) from None
     rules = load(os.path.join(os.path.dirname(name), spec.rules))
-    stage_ids = rules.stage_ids
-    criteria = [c.id for c in rules._plan.criteria]
-    scores = [s.name for s in rules._plan.scores]
-    for i, case in enumerate(spec.cases):
-        where = ("cases", i, "expect")
-        if case.expect.stage not in stage_ids:
-            hint = suggest(case.expect.stage, stage_ids)
-            out.at(where + ("stage",), "unknown-stage", f"no stage {case.expect.stage!r} in {spec.rules}{hint}; stages: {', '.join(stage_ids)}")
-        for key in ("passed", "failed", "unknown"):
-            for j, cid in enumerate(getattr(case.expect, key)):
-                if cid not in criteria:
-                    out.at(where + (key, j), "unknown-criterion", f"no criterion {cid!r} in {spec.rules}{suggest(cid, criteria)}")
-        for score in case.expect.scores:
-            if score not in scores:
-                out.at(where + ("scores", score), "unknown-score", f"no score {score!r} in {spec.rules}{suggest(score, scores)}", key=True)
-    if out.problems:
-        raise RulesError(out.problems)
-    lines = [positions.of(("cases", i))[0] for i in range(len(spec.cases))]
-    return spec, rules, lines
+    return spec, rules, positions
+
+
+def _case_problems(spec: TestFile, i: int, rules: Ruleset, positions: Positions) -> list[Problem]:
+    """What case ``i`` names that ``rules`` do not have: its stage, criteria, scores, the keys of its lead."""
+    out = Collector(positions)
+    case = spec.cases[i]
+    plan = rules.plan
+    stage_ids = list(rules.stage_ids)
+    criteria = [c.id for c in plan.criteria]
+    scores = [s.name for s in plan.scores]
+    where: tuple[Any, ...] = ("cases", i, "expect")
+    if case.expect.stage not in stage_ids:
+        hint = suggest(case.expect.stage, stage_ids)
+        out.at(where + ("stage",), "unknown-stage", f"no stage {case.expect.stage!r} in {spec.rules}{hint}; stages: {', '.join(stage_ids)}")
+    for key in ("passed", "failed", "unknown"):
+        for j, cid in enumerate(getattr(case.expect, key)):
+            if cid not in criteria:
+                out.at(where + (key, j), "unknown-criterion", f"no criterion {cid!r} in {spec.rules}{suggest(cid, criteria)}")
+    for score in case.expect.scores:
+        if score not in scores:
+            out.at(where + ("scores", score), "unknown-score", f"no score {score!r} in {spec.rules}{suggest(score, scores)}", key=True)
+    fields = [f.name for f in plan.fields]
+    for key, names in (("missing", fields), ("issues", fields + criteria)):
+        for j, name in enumerate(getattr(case.expect, key) or ()):
+            if name not in names:
+                what = "field" if key == "missing" else "field or criterion"
+                out.at(where + (key, j), "unknown-name", f"no {what} {name!r} in {spec.rules}{suggest(name, names)}")
+    sources = [f.source for f in plan.fields]
+    for key_path in _unread_keys(case.lead, sources):
+        shown = ".".join(key_path)
+        out.at(
+            ("cases", i, "lead") + key_path,
+            "unknown-key",
+            f"no field of {spec.rules} reads {shown!r}{suggest(shown, sources)}; a lead's keys are the fields' sources: {', '.join(sources)}",
+            key=True,
+        )
+    return out.problems
+
+
+def _unread_keys(lead: Mapping[str, Any], sources: list[str], prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    """The keys of ``lead`` (nested objects too) that no source reads: neither a source nor on a source's dotted path."""
+    unread = []
+    for key, value in lead.items():
+        path = prefix + (str(key),)
+        dotted = ".".join(path)
+        if dotted in sources:
+            continue
+        if any(s.startswith(dotted + ".") for s in sources):
+            if isinstance(value, dict):
+                unread += _unread_keys(value, sources, path)
+            continue
+        unread.append(path)
+    return unread
 
 
 def _allowed_keys(path: tuple[Any, ...], tags: list[str]) -> list[str]:

@@ -3,8 +3,9 @@
 Installed with leadspec (entry point ``pytest11``), so a team that runs
 ``pytest`` sees every case of its rule tests as a test item, named
 ``rules/acme.test.yaml::<case name>``. A test file that does not load
-(broken YAML, unknown criterion, broken rules) is one failing item that
-lists the problems. Turn it off with ``-p no:leadspec``.
+(broken YAML, the wrong shape, broken rules) is one failing item that
+lists the problems; a case naming a criterion, stage or score the rules
+do not have fails alone, with the located problem. Turn it off with ``-p no:leadspec``.
 """
 
 from __future__ import annotations
@@ -50,7 +51,8 @@ class RuleTestCase(pytest.Item):
 
     def runtest(self) -> None:
         result = self.rules.evaluate(self.case.lead, as_of=self.case.as_of)
-        failures = self.case.check(result)
+        # a case naming what the rules do not have fails with those problems, located in the test file
+        failures = [str(p) for p in self.case.problems] or self.case.check(result)
         if failures:
             raise RuleCaseFailed(failures, result)
 

@@ -1,13 +1,18 @@
-"""``leadspec check``: validate and compile rule files, and lint them."""
+"""``leadspec check``: validate and compile rule files, and lint them; folders are searched."""
 
 from __future__ import annotations
 
+import glob
 import os
+import re
 
 import click
 
 from ..errors import Problem, RulesError
 from ._common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, print_problems, streams
+
+TEST_SUFFIXES = (".test.yaml", ".test.yml")
+_RULE_FILE = re.compile(r"^leadspec\s*:", re.MULTILINE)
 
 
 def _test_file_of(path: str) -> str | None:
@@ -16,15 +21,55 @@ def _test_file_of(path: str) -> str | None:
     return candidate if os.path.exists(candidate) else None
 
 
+def is_rule_file(path: str) -> bool:
+    """Whether a YAML file found in a folder is a rule file: it has a top-level ``leadspec:`` key (in its first 64 KiB)."""
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            head = handle.read(1 << 16)
+    except OSError:
+        return True  # reported as unreadable when checked
+    return bool(_RULE_FILE.search(head))
+
+
+def yaml_files(folder: str) -> list[str]:
+    """Every ``*.yaml`` and ``*.yml`` under ``folder``, in sorted order, skipping hidden files and folders (``.git``, ``.github``)."""
+    found = []
+    for pattern in ("*.yaml", "*.yml"):
+        found += glob.glob(os.path.join(folder, "**", pattern), recursive=True)  # glob skips names starting with '.'
+    return sorted(found)
+
+
+def find_files(paths: list[str]) -> tuple[list[str], list[str]]:
+    """The files to check for these arguments, and the YAML files of the folders that were skipped (not rule files).
+
+    A file argument is checked as given. In a folder, every ``*.test.yaml``
+    is a test file and every other YAML file with a top-level ``leadspec:``
+    key is a rule file; other YAML files (CI or pre-commit configurations)
+    are skipped.
+    """
+    files: list[str] = []
+    skipped: list[str] = []
+    for path in paths:
+        if not os.path.isdir(path):
+            files.append(path)
+            continue
+        for found in yaml_files(path):
+            if found.endswith(TEST_SUFFIXES) or is_rule_file(found):
+                files.append(found)
+            else:
+                skipped.append(found)
+    return files, skipped
+
+
 def check_paths(paths: list[str], strict: bool) -> tuple[list[Problem], int]:
-    """Every problem of these rule files (and their test files); the number of files read."""
+    """Every problem of these rule files (and their test files); the number of files read. Folders are searched (:func:`find_files`)."""
     from .. import lint, load, load_tests
 
     problems: list[Problem] = []
     seen: set[str] = set()
     files = 0
-    for path in paths:
-        test_files = [path] if path.endswith((".test.yaml", ".test.yml")) else []
+    for path in find_files(paths)[0]:
+        test_files = [path] if path.endswith(TEST_SUFFIXES) else []
         if not test_files:
             files += 1
             try:
@@ -42,7 +87,7 @@ def check_paths(paths: list[str], strict: bool) -> tuple[list[Problem], int]:
             seen.add(os.path.abspath(test_file))
             files += 1
             try:
-                load_tests(test_file)
+                problems += load_tests(test_file).problems
             except RulesError as exc:
                 # the rules' own problems are reported for the rules file already
                 problems += [p for p in exc.problems if p.file == test_file or path == test_file]
@@ -53,11 +98,16 @@ def check_paths(paths: list[str], strict: bool) -> tuple[list[Problem], int]:
 
 
 @click.command()
-@click.argument("rules", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.argument("rules", nargs=-1, required=True, type=click.Path())
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "github"]), default="text", show_default=True, help="How to print problems.")
 @click.option("--strict", is_flag=True, help="Treat warnings (lints) as errors.")
 def check(rules: tuple[str, ...], fmt: str, strict: bool) -> int:
     """Validate, compile and lint rule files and the NAME.test.yaml beside them.
+
+    RULES are rule files, test files or folders. In a folder (and its
+    subfolders), every *.test.yaml is a test file and every other *.yaml
+    or *.yml with a top-level `leadspec:` key is a rule file; other YAML
+    files are skipped, and hidden folders (.git, .github) are not searched.
 
     Prints every problem as FILE:LINE:COL: error[CODE]: message, with the
     expression and the bad part marked. Lints (unused fields and lists,
@@ -66,12 +116,21 @@ def check(rules: tuple[str, ...], fmt: str, strict: bool) -> int:
 
     \b
     Examples:
+      leadspec check rules/
       leadspec check rules/*.yaml
       leadspec check --format github --strict rules/acme.yaml
 
-    Exit codes: 0 no errors, 1 errors found, 2 a file could not be read.
+    Exit codes: 0 no errors, 1 errors found, 2 a file could not be read or a folder has no rule file.
     """
     io = streams()
+    found, skipped = find_files(list(rules))
+    if not found:
+        io.err.write(
+            f"no rule files in {', '.join(rules)}: a rule file is a *.yaml with a top-level `leadspec:` key, a test file a *.test.yaml"
+            + (f" ({len(skipped)} other YAML file{'s' if len(skipped) != 1 else ''} skipped)" if skipped else "")
+            + "\n"
+        )
+        return EXIT_USAGE
     problems, files = check_paths(list(rules), strict)
     print_problems(problems, fmt, io.out)
     errors = sum(p.severity == "error" for p in problems)

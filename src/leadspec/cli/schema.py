@@ -1,4 +1,4 @@
-"""``leadspec schema``: the JSON Schema of the rule-file format, or with ``--plan`` of the plan export."""
+"""``leadspec schema``: the JSON Schema of the rule-file format, with ``--plan`` of the plan export, with ``--tests`` of rule test files."""
 
 from __future__ import annotations
 
@@ -16,22 +16,32 @@ from ._common import EXIT_OK, streams
     is_flag=True,
     help="Print the JSON Schema of a compiled plan (Plan.to_json(), docs/plan.md) instead of the rule-file format.",
 )
-def schema(plan: bool) -> int:
+@click.option("--tests", "tests", is_flag=True, help="Print the JSON Schema of rule test files (NAME.test.yaml) instead of the rule-file format.")
+def schema(plan: bool, tests: bool) -> int:
     """Print the JSON Schema of the rule-file format.
 
     Point your editor's YAML support at it for completion and inline
-    errors (see docs/command-line.md), or use it with check-jsonschema.
-    With --plan, print the JSON Schema of the plan export instead (the
-    compiled rule file that Plan.to_json() writes for other tools).
+    errors (see the Command line page of the docs), or use it with
+    check-jsonschema. With --tests, print the JSON Schema of rule test
+    files (NAME.test.yaml) instead. With --plan, print the JSON Schema of
+    the plan export (the compiled rule file that Plan.to_json() writes for
+    other tools).
 
     \b
     Example:
       leadspec schema > leadspec.schema.json
+      leadspec schema --tests > leadspec-tests.schema.json
       leadspec schema --plan > leadspec-plan.schema.json
 
-    Exit codes: 0 always.
+    Exit codes: 0 success, 2 --plan and --tests together.
     """
-    if plan:
+    if plan and tests:
+        raise click.UsageError("--plan and --tests print different schemas: give one of them")
+    if tests:
+        from .. import RuleTests
+
+        document = RuleTests.json_schema()
+    elif plan:
         from ..plan import Plan
 
         document = Plan.json_schema()

@@ -11,8 +11,11 @@ from ..errors import RulesError
 from ._common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, print_problems, streams
 
 
+NO_RULES_FOLDER = "no rules/ folder here: run `leadspec test PATH`, or create rules/NAME.yaml with rules/NAME.test.yaml beside it"
+
+
 def find_test_files(paths: list[str]) -> list[str]:
-    """``*.test.yaml`` files: the paths given (files or folders), default everything under rules/."""
+    """``*.test.yaml`` files: the paths given (files as given; in folders and their subfolders, hidden ones skipped), default rules/."""
     out: list[str] = []
     for path in paths or ["rules"]:
         if os.path.isdir(path):
@@ -29,8 +32,11 @@ def find_test_files(paths: list[str]) -> list[str]:
 def test(paths: tuple[str, ...], quiet: bool) -> int:
     """Run the cases of rule test files (default: every *.test.yaml under rules/).
 
-    Prints each failing case with what was expected and what came out,
-    then a line `N passed, N failed`.
+    PATHS are test files or folders (every *.test.yaml in them and their
+    subfolders). Prints each failing case with what was expected and what
+    came out, then a line `N passed, N failed`. A case naming a stage,
+    criterion or score the rules do not have, or whose lead has a key no
+    field reads, fails with a located message; the other cases still run.
 
     \b
     Examples:
@@ -43,6 +49,9 @@ def test(paths: tuple[str, ...], quiet: bool) -> int:
     from .. import run_tests
 
     io = streams()
+    if not paths and not os.path.isdir("rules"):
+        io.err.write(NO_RULES_FOLDER + "\n")
+        return EXIT_USAGE
     files = find_test_files(list(paths))
     if not files:
         io.err.write(f"no *.test.yaml files under {', '.join(paths) or 'rules'}\n")
