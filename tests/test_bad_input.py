@@ -299,6 +299,13 @@ def missing_column(work: Path) -> Seen:
     return Seen(code, out, err)
 
 
+def other_delimiter(work: Path) -> Seen:
+    rules, data = files(work, data="employees;country;tags;signed\n120;DE;a;01/02/2026\n")
+    code, out, err = cli("qualify", rules, data, "-o", work / "out.csv")
+    assert not (work / "out.csv").exists()
+    return Seen(code, out, err)
+
+
 def no_value_anywhere(work: Path) -> Seen:
     rules, data = files(work, data='{"Employees": 60}\n{"Employees": 70}\n', name="in.jsonl")
     code, out, err = cli("qualify", rules, data, "-o", work / "out.jsonl")
@@ -435,6 +442,7 @@ SCENARIOS: dict[str, Callable[[Path], Seen]] = {
     "a bad value with `--strict`": bad_value_strict,
     "an input column that `qualify` adds": stage_column,
     "a CSV column the rules read is missing": missing_column,
+    "a CSV split at `;` read as `,`": other_delimiter,
     "a column the rules read appears twice": duplicated_column,
     "two exports joined": repeated_header,
     "a trailing delimiter": trailing_delimiter,

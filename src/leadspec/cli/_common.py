@@ -150,3 +150,28 @@ as_of_option = click.option(
     default=None,
     help="Evaluate as of this moment (ISO 8601, e.g. 2026-11-01 or 2026-11-01T09:00:00Z). Default: now.",
 )
+
+
+class Delimiter(click.ParamType):  # type: ignore[type-arg]  # generic from click 8.2; 8.1 is allowed
+    """``--delimiter``: what separates the values of a CSV (``,`` ``;`` ``|`` or tab, also written ``\\t`` or ``tab``)."""
+
+    name = "delimiter"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> str:
+        from ._io import delimiter_of
+
+        try:
+            return delimiter_of(str(value))
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+delimiter_option = click.option(
+    "--delimiter",
+    type=Delimiter(),
+    default=",",
+    show_default=True,
+    metavar="CHAR",
+    help="What separates the values of a CSV: ',' ';' '|' or tab (also '\\t'). A CSV written from CSV uses it too.",
+)
+"""``--delimiter`` for every command that reads a CSV export."""

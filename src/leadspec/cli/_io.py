@@ -213,7 +213,9 @@ class _TooLong(Exception):
     """A quoted CSV value runs on past MAX_RECORD_LINES lines or MAX_RECORD_CHARS characters."""
 
 
-def csv_records(stream: IO[str] | Iterator[str], first_line: int = 1, parse_plain: bool = True) -> Iterator[tuple[int, int, str, list[str] | None, str | None, int]]:
+def csv_records(
+    stream: IO[str] | Iterator[str], first_line: int = 1, parse_plain: bool = True, delimiter: str = ","
+) -> Iterator[tuple[int, int, str, list[str] | None, str | None, int]]:
     """The records of CSV text as the csv module reads them: ``(line, lines, text, values, error, reach)``.
 
     ``text`` is the record as the input has it (its line ending included),
@@ -229,6 +231,7 @@ def csv_records(stream: IO[str] | Iterator[str], first_line: int = 1, parse_plai
     broken): a chunk that ends before it would decide differently.
     With ``parse_plain=False`` (finding record ends only), a line without a
     quote is a record of its own and is not parsed: ``values`` is None.
+    ``delimiter`` separates the values (one character: see DELIMITERS).
     """
     source = iter(stream)
     again: deque[str] = deque()  # lines to read again after a broken record
@@ -251,7 +254,7 @@ def csv_records(stream: IO[str] | Iterator[str], first_line: int = 1, parse_plai
                 raise _TooLong
             yield line
 
-    reader = csv.reader(feed(), strict=True)
+    reader = csv.reader(feed(), strict=True, delimiter=delimiter)
     number = first_line
     while True:
         if not parse_plain:
@@ -285,7 +288,7 @@ def csv_records(stream: IO[str] | Iterator[str], first_line: int = 1, parse_plai
             size = 0
             yield number, 1, first, None, error, reach
             number += 1
-            reader = csv.reader(feed(), strict=True)
+            reader = csv.reader(feed(), strict=True, delimiter=delimiter)
             continue
         count = len(pending)
         text = pending[0] if count == 1 else "".join(pending)
@@ -306,7 +309,7 @@ class CsvReader:
     line ``first_line`` of the file (see :func:`chunks`). ``columns``: a lead
     holds only these columns (what the rules read); ``json_columns``: these
     cells are JSON objects (a nested source, ``account.sector``, read from
-    an ``account`` column).
+    an ``account`` column); ``delimiter``: what separates the values.
     """
 
     def __init__(
@@ -316,8 +319,10 @@ class CsvReader:
         first_line: int = 1,
         columns: list[str] | None = None,
         json_columns: list[str] | None = None,
+        delimiter: str = ",",
     ) -> None:
-        self._records = csv_records(stream, first_line)
+        self.delimiter = delimiter
+        self._records = csv_records(stream, first_line, delimiter=delimiter)
         self.header_error: str | None = None
         self.columns = columns
         self.json_columns = json_columns or []
@@ -496,7 +501,7 @@ def lf_lines(stream: IO[str], block: int = 1 << 16) -> Iterator[str]:
         yield "".join(rest)
 
 
-def chunks(stream: IO[str], first_line: int, records: int, csv_format: bool) -> Iterator[tuple[int, str]]:
+def chunks(stream: IO[str], first_line: int, records: int, csv_format: bool, delimiter: str = ",") -> Iterator[tuple[int, str]]:
     """The rest of ``stream`` as ``(first line, text)`` pieces of about ``records`` whole records.
 
     CSV records end where :func:`csv_records` ends them (the csv module
@@ -517,7 +522,7 @@ def chunks(stream: IO[str], first_line: int, records: int, csv_format: bool) -> 
             yield start, "".join(pending)
         return
     count = reach = 0
-    for number, lines, text, _values, _error, last in csv_records(stream, first_line, parse_plain=False):
+    for number, lines, text, _values, _error, last in csv_records(stream, first_line, parse_plain=False, delimiter=delimiter):
         pending.append(text)
         count += 1
         if last > reach:
@@ -720,9 +725,115 @@ class JsonArrayReader:
                 state = "comma"
 
 
-def reader_for(fmt: str, stream: IO[str]) -> CsvReader | JsonlReader | JsonArrayReader:
+# -- the header of a CSV export -------------------------------------------------
+
+DELIMITERS = {",": ",", ";": ";", "|": "|", "\t": "\t", "\\t": "\t", "tab": "\t"}
+"""What ``--delimiter`` accepts, and the character each stands for."""
+
+SHOWN_DELIMITER = {",": "','", ";": "';'", "|": "'|'", "\t": "tab"}
+"""How a delimiter is named in messages (and what to type after ``--delimiter``)."""
+
+
+def delimiter_of(text: str) -> str:
+    """The character ``--delimiter TEXT`` stands for; ValueError when it is none of DELIMITERS."""
+    try:
+        return DELIMITERS[text.lower()]
+    except KeyError:
+        raise ValueError(f"{text!r} is not a delimiter leadspec reads: use ',', ';', '|' or tab (also written '\\t')") from None
+
+
+def looks_delimited(header: list[str], delimiter: str, sources: list[str]) -> str | None:
+    """The delimiter a CSV header line seems to use when it was read with ``delimiter`` and does not fit, else None.
+
+    The rule (on the header line alone, never on the data): the header read
+    with ``delimiter`` lacks every column in ``sources`` (those the rules
+    need), and splitting its line at another of ``;``, tab, ``|``, ``,``
+    gives at least two columns, one of them in ``sources`` -- or, when
+    the line was read as a single column, the other character that occurs
+    in it most often.
+    """
+    present = set(header)
+    if not sources or any(source in present for source in sources):
+        return None
+    line = delimiter.join(header)
+    wanted = set(sources) | {source.split(".")[0] for source in sources}
+    best: tuple[int, int, str] | None = None
+    for candidate in (";", "\t", "|", ","):
+        if candidate == delimiter or candidate not in line:
+            continue
+        try:
+            columns = next(csv.reader([line], delimiter=candidate), [])
+        except csv.Error:
+            continue
+        found = sum(1 for column in columns if column.strip() in wanted)
+        score = (found, line.count(candidate) if len(header) == 1 else 0, candidate)
+        if len(columns) >= 2 and (found or len(header) == 1) and (best is None or score[:2] > best[:2]):
+            best = score
+    return best[2] if best is not None else None
+
+
+def _key(name: str) -> str:
+    """A column name compared without case, spaces or punctuation (``Total Visits`` ~ ``total_visits``)."""
+    return "".join(c for c in name.casefold() if c.isalnum())
+
+
+def _words(name: str) -> list[str]:
+    return re.findall(r"[^\W_]+", re.sub(r"([a-z])([A-Z])", r"\1 \2", name).casefold())
+
+
+CLOSE = 0.8
+"""How alike (difflib's ratio, 0 to 1) a header must be to a missing column to be suggested."""
+
+
+def closest_column(source: str, header: list[str]) -> str | None:
+    """The header that ``source`` was probably meant to be, or None: no suggestion is better than a wrong one.
+
+    Compared without case, spaces and punctuation. In order: the same name
+    so compared (``TotalVisits``, ``Total Visits``); for a dotted source,
+    a column with the same last part (``company.employees`` for
+    ``account.employees``); a name at least CLOSE alike as a whole *and*
+    in its last dotted part (``employes``; never ``account.name`` for
+    ``account.employees``); a name whose words are all words of the other
+    and make up at least half of it (``Quality`` for ``Lead Quality``).
+    """
+    import difflib
+
+    want = _key(source)
+    if not want:
+        return None
+    want_last = _key(source.rsplit(".", 1)[-1])
+    want_words = set(_words(source))
+    best: tuple[float, int, str] | None = None
+    for position, column in enumerate(header[:2000]):
+        key = _key(column)
+        if not key:
+            continue
+        last = _key(column.rsplit(".", 1)[-1])
+        if key == want:
+            score = 4.0
+        elif ("." in source or "." in column) and last == want_last:
+            score = 3.0
+        else:
+            whole = difflib.SequenceMatcher(None, want, key).ratio()
+            part = difflib.SequenceMatcher(None, want_last, last).ratio()
+            if min(whole, part) >= CLOSE:
+                score = 2.0 + min(whole, part)
+            else:
+                words = set(_words(column))
+                shared = "".join(sorted(words & want_words))
+                if words and (words <= want_words or want_words <= words) and 2 * len(shared) >= max(len(key), len(want)):
+                    score = 1.0 + len(shared) / max(len(key), len(want))
+                else:
+                    continue
+        if best is None or (score, -position) > (best[0], -best[1]):
+            best = (score, position, column)
+    return best[2] if best is not None else None
+
+
+def reader_for(fmt: str, stream: IO[str], delimiter: str = ",") -> CsvReader | JsonlReader | JsonArrayReader:
+    """The reader of ``fmt`` (``csv``, ``jsonl``, ``json``) over ``stream``; ``delimiter``: a CSV's separator."""
     if fmt == "csv":
-        return CsvReader(stream)
+        return CsvReader(stream, delimiter=delimiter)
     if fmt == "jsonl":
         return JsonlReader(stream)
     return JsonArrayReader(stream)
@@ -760,11 +871,13 @@ ADDED = ("stage", "reasons", "details")
 class Writer:
     """Renders qualified rows as text in one format (picklable, for worker processes).
 
-    ``names``: what the added columns are called (stage, reasons, details).
+    ``names``: what the added columns are called (stage, reasons, details);
+    ``delimiter``: what separates CSV values (the input's, so a CSV record is written back as it was).
     """
 
-    def __init__(self, fmt: str, header: list[str], details: bool, names: tuple[str, str, str] = ADDED) -> None:
+    def __init__(self, fmt: str, header: list[str], details: bool, names: tuple[str, str, str] = ADDED, delimiter: str = ",") -> None:
         self.fmt = fmt
+        self.delimiter = delimiter
         self.header = header
         self.details = details
         self.names = names
@@ -794,9 +907,10 @@ class Writer:
     def row(self, original: Any, lead: dict[str, Any], stage: str, reasons: str, details: dict[str, Any] | None, text: str | None = None) -> str:
         if self.fmt == "csv":
             if text is not None:  # CSV in, CSV out: the record as it was, and the new cells
-                line = f"{text},{_quote(stage)},{_quote(reasons)}"
+                sep = self.delimiter
+                line = f"{text}{sep}{_quote(stage, sep)}{sep}{_quote(reasons, sep)}"
                 if self.details:
-                    line += "," + _quote(dumps(details))
+                    line += sep + _quote(dumps(details), sep)
                 return line + "\r\n"
             if isinstance(original, list):
                 values = list(original)
@@ -829,7 +943,7 @@ class Writer:
     def _csv_line(self, values: list[Any]) -> str:
         if self._buffer is None:
             self._buffer = io.StringIO()
-            self._csv = csv.writer(self._buffer)
+            self._csv = csv.writer(self._buffer, delimiter=self.delimiter)
         buffer = self._buffer
         buffer.seek(0)
         buffer.truncate()
@@ -837,9 +951,9 @@ class Writer:
         return buffer.getvalue()
 
 
-def _quote(cell: str) -> str:
+def _quote(cell: str, delimiter: str = ",") -> str:
     """One CSV cell as csv.writer writes it (quoted when it has to be)."""
-    if any(c in cell for c in ',"\r\n'):
+    if any(c in cell for c in '"\r\n') or delimiter in cell:
         return '"' + cell.replace('"', '""') + '"'
     return cell
 

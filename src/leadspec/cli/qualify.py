@@ -9,7 +9,6 @@ with ``--strict``), and the closing summary says so.
 
 from __future__ import annotations
 
-import difflib
 import io
 import json
 import os
@@ -24,8 +23,27 @@ from typing import IO, Any, Generator, Iterable, Iterator, NamedTuple
 import click
 
 from ..errors import LeadError
-from ._common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, READ_ERRORS, as_of_option, check_as_of, load_rules, read_error, streams
-from ._io import FORMATS, CsvReader, JsonlReader, Output, OutputError, Row, Unwritable, Writer, chunks, dumps, finite, format_of, open_text, reader_for, sniff
+from ._common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, READ_ERRORS, as_of_option, check_as_of, delimiter_option, load_rules, read_error, streams
+from ._io import (
+    FORMATS,
+    SHOWN_DELIMITER,
+    CsvReader,
+    JsonlReader,
+    Output,
+    OutputError,
+    Row,
+    Unwritable,
+    Writer,
+    chunks,
+    closest_column,
+    dumps,
+    finite,
+    format_of,
+    looks_delimited,
+    open_text,
+    reader_for,
+    sniff,
+)
 from ._pool import STOP_SIGNALS, Pool, WorkerDied
 
 BATCH = 2000  # records per unit of work (fewer hand-offs between processes)
@@ -65,9 +83,17 @@ def _absent(lead: dict[str, Any], source: str, path: tuple[str, ...]) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def _setup(rules: Any, writer: Writer, as_of: datetime, strict: bool, header: list[str], json_columns: list[str]) -> None:
+def _setup(rules: Any, writer: Writer, as_of: datetime, strict: bool, header: list[str], json_columns: list[str], delimiter: str = ",") -> None:
     _state.update(
-        rules=rules, writer=writer, as_of=as_of, strict=strict, header=header, columns=_columns(rules), json_columns=json_columns, watched=_watched(rules)
+        rules=rules,
+        writer=writer,
+        as_of=as_of,
+        strict=strict,
+        header=header,
+        columns=_columns(rules),
+        json_columns=json_columns,
+        watched=_watched(rules),
+        delimiter=delimiter,
     )
 
 
@@ -78,7 +104,12 @@ def _rows_of(unit: tuple[Any, ...]) -> Iterable[Row]:
     first_line, text = unit[1], unit[2]
     if kind == "csv":
         return CsvReader(
-            io.StringIO(text, newline=""), header=_state["header"], first_line=first_line, columns=_state["columns"], json_columns=_state["json_columns"]
+            io.StringIO(text, newline=""),
+            header=_state["header"],
+            first_line=first_line,
+            columns=_state["columns"],
+            json_columns=_state["json_columns"],
+            delimiter=_state["delimiter"],
         )
     return JsonlReader(io.StringIO(text, newline=""), first_line=first_line)
 
@@ -150,7 +181,7 @@ def _units(reader: Any, fmt: str, source: IO[str], rows: Iterator[Row] | None, j
     """
     if rows is None and fmt in ("csv", "jsonl") and jobs > 1:
         first_line = reader.next_line if fmt == "csv" else 1
-        for line, text in chunks(source, first_line, BATCH, csv_format=fmt == "csv"):
+        for line, text in chunks(source, first_line, BATCH, csv_format=fmt == "csv", delimiter=getattr(reader, "delimiter", ",")):
             yield (fmt, line, text)
         return
     batch: list[Row] = []
@@ -218,8 +249,8 @@ def _missing_columns(rules: Any, header: list[str]) -> list[str]:
             continue
         if source in columns or ("." in source and source.split(".")[0] in columns):
             continue
-        close = difflib.get_close_matches(source, header[:2000], n=1, cutoff=0.6)
-        hint = f"; the closest header is {close[0]!r}" if close else ""
+        close = closest_column(source, header)
+        hint = f"; the closest header is {close!r}" if close else ""
         messages.append(f"field {name!r} reads column {source!r}, which the header does not have{hint}")
     return messages
 
@@ -368,6 +399,7 @@ def _is_file(path: str, info: os.stat_result) -> bool:
 @click.argument("input", type=click.Path(dir_okay=False, allow_dash=True))
 @click.option("-o", "--output", default="-", type=click.Path(dir_okay=False, allow_dash=True), help="Where to write (default: standard output); written whole or not at all.")
 @click.option("--input-format", type=click.Choice(FORMATS), help="Format of INPUT (default: from its extension; guessed for standard input).")
+@delimiter_option
 @click.option("--output-format", type=click.Choice(FORMATS), help="Format of the output (default: from its extension, else INPUT's format).")
 @click.option("--details", is_flag=True, help="Add the whole result as JSON (CSV: a details column; JSON: a nested object).")
 @as_of_option
@@ -383,6 +415,7 @@ def qualify(
     input: str,
     output: str,
     input_format: str | None,
+    delimiter: str,
     output_format: str | None,
     details: bool,
     as_of: datetime | None,
@@ -447,7 +480,7 @@ def qualify(
                 previous[signum] = signal.signal(signum, _on_stop)
     tally = _Tally()
     try:
-        return _qualify(ruleset, input, fmt, output, output_format, details, moment, strict, rejects, jobs, allow_missing_columns, names, io, tally)
+        return _qualify(ruleset, input, fmt, delimiter, output, output_format, details, moment, strict, rejects, jobs, allow_missing_columns, names, io, tally)
     except KeyboardInterrupt:
         io.err.write(tally.line() + f"interrupted: {tally.lost()}\n")
         return 130
@@ -464,6 +497,7 @@ def _qualify(
     ruleset: Any,
     input: str,
     fmt: str | None,
+    delimiter: str,
     output: str,
     output_format: str | None,
     details: bool,
@@ -485,12 +519,21 @@ def _qualify(
     try:
         if fmt is None:
             fmt, source = sniff(source)
-        reader = reader_for(fmt, source)
+        reader = reader_for(fmt, source, delimiter)
         if reader.header_error:
             io.err.write(f"{input}: {reader.header_error}\n")
             return EXIT_USAGE
         json_columns: list[str] = []
         if fmt == "csv":  # every header problem at once, before any row is read
+            other = looks_delimited(reader.header, delimiter, [spec.source or name for name, spec in ruleset.fields.items()])
+            if other is not None:  # one message, not a missing column for every field
+                shown = SHOWN_DELIMITER[other]
+                io.err.write(
+                    f"{input}: this looks like a {shown}-separated file: use --delimiter {shown} "
+                    f"(split at {SHOWN_DELIMITER[delimiter]}, its header has none of the columns the rules read)\n"
+                )
+                io.err.write(f"{input}: stopped before reading any row\n")
+                return EXIT_USAGE
             missing = _missing_columns(ruleset, reader.header)
             problems = missing + _duplicated_columns(ruleset, reader.header) + _taken_columns(reader.header, names if details else names[:2], names)
             for message in problems:
@@ -570,7 +613,8 @@ def _run(
             what = f"column {twice[0]!r} appears" if len(twice) == 1 else f"columns {', '.join(map(repr, twice))} appear"
             io.err.write(f"{input}: {what} more than once in the header; JSON needs one key per column (write CSV to keep both)\n")
             return EXIT_USAGE
-    writer = Writer(out_fmt, header, details, names)
+    delimiter = getattr(reader, "delimiter", ",") if in_fmt == "csv" else ","  # CSV in, CSV out: the input's delimiter
+    writer = Writer(out_fmt, header, details, names, delimiter)
     stages: Counter[str] = Counter()
     issues: Counter[tuple[str, str]] = Counter()
     absent: set[str] | None = None
@@ -578,7 +622,7 @@ def _run(
     stopped: tuple[int, int] | None = None
     progress = _Progress(io.err)
     units = _units(reader, in_fmt, source, rows, jobs)
-    results = _results(units, jobs, (ruleset, writer, as_of, strict, header, json_columns))
+    results = _results(units, jobs, (ruleset, writer, as_of, strict, header, json_columns, delimiter))
     try:
         sink.write(writer.start())
         for done in results:
