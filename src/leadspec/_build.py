@@ -54,11 +54,12 @@ def public_plan(plan: Plan, positions: Positions) -> _plan.Plan:
             default=_plan.freeze(c.spec.default),
             missing=markers,
             values=tuple(c.spec.values) if c.spec.values is not None else None,
-            format=c.spec.format,
+            format=c.spec.formats(),
             min=c.spec.min,
             max=c.spec.max,
             description=c.spec.description,
             location=location(("fields", c.name)),
+            role=c.spec.role,
         )
         for c in plan.coercers
     )

@@ -20,11 +20,11 @@ from typing import Any, Union
 from . import plan as _plan
 from ._expr import Budget, Checked, Context, ExprProblem, check_expression, suggest
 from ._fields import BadValue, Coercer
-from ._model import Base, Criterion, FieldSpec, Group, RuleFile, ScoreRule, Stage, number_text, parse_duration
+from ._model import Allow, Base, Criterion, FieldSpec, Group, RuleFile, ScoreRule, Stage, number_text, parse_duration
 from ._problems import Collector
 from ._validate import SKIP, expand_shorthand, huge_numbers, salvage, too_many_criteria, validate
 from ._yaml import Positions
-from .errors import Problem
+from .errors import CODES, Problem
 
 # -- the plan: what the code generator and the results work from ----------
 
@@ -200,8 +200,18 @@ class _Checker:
 
     def field_specs(self) -> list[Coercer]:
         coercers = []
+        id_field: str | None = None
         for name, spec in self.fields.items():
             path = ("fields", name)
+            if spec.role == "id":
+                if id_field is not None:
+                    self.out.at(
+                        path + ("role",),
+                        "duplicate-id",
+                        f"field {name!r} has `role: id`, but {id_field!r} has it already; a rule file has one id field: "
+                        "give this one `role: output`, or none",
+                    )
+                id_field = id_field or name
             if spec.values is not None and len(set(spec.values)) != len(spec.values):
                 self.out.at(path + ("values",), "duplicate-id", "values are listed twice")
             try:
@@ -328,6 +338,31 @@ class _Checker:
                 plan.items.append(self.criterion(item, f"{stage}.{item.id}", ipath + (j,), ctx))
         return plan
 
+    def allows(self, entries: list[Allow]) -> None:
+        """Each ``allow:`` entry names a lint code and, with ``at``, something the file declares."""
+        names = [*self.s["fields"], *self.s["lists"], *self.s["scores"], *self.s.get("flags", {})]
+        names += [stage.id for stage in self.s["stages"] if stage is not None] + [c.id for c in self.criteria]
+        lints = allowable_codes()
+        for i, entry in enumerate(entries):
+            path = ("allow", i)
+            if entry.code not in lints:
+                if entry.code in CODES:
+                    why = f"{entry.code!r} is an error, not a warning: errors cannot be allowed; fix what it reports"
+                    if entry.code == "unused-allow":
+                        why = "an allow entry that silences nothing cannot itself be allowed: remove the entry"
+                else:
+                    why = f"{entry.code!r} is not a warning code{suggest(entry.code, lints)}; the warnings a file can allow: {', '.join(lints)}"
+                self.out.at(path + ("code",), "bad-value", why)
+            if entry.at is not None and entry.at not in names:
+                ends = [n for n in names if n.endswith("." + entry.at)]
+                hint = f" (did you mean {ends[0]!r}?)" if len(ends) == 1 else suggest(entry.at, names)
+                self.out.at(
+                    path + ("at",),
+                    "unknown-name",
+                    f"{entry.at!r} names nothing in this file{hint}; `at` is a field, list, score, stage or flag name, "
+                    "or a criterion's full id (icp.size, disqualify.student, fit.big)",
+                )
+
     def unique(self, cid: str, stage: str, path: tuple[Any, ...], ids: set[str]) -> None:
         if cid in ids:
             self.out.at(path, "duplicate-id", f"criterion id {cid!r} is used twice in stage {stage!r}")
@@ -342,6 +377,7 @@ def check(data: Any, positions: Positions) -> tuple[Plan | None, list[Problem]]:
     if too_many_criteria(data, out):  # refused before checking what would take too long to check
         return None, out.problems
     data = expand_shorthand(data, positions)
+    _allow_reasons(data, out)
     model = validate(data, out)
     if model is None and not isinstance(data, dict):
         return None, out.problems
@@ -365,6 +401,8 @@ def check(data: Any, positions: Positions) -> tuple[Plan | None, list[Problem]]:
     scores = checker.scores()
     disqualify = checker.disqualifiers()
     stages = checker.stages(base)
+    if model is not None:
+        checker.allows(model.allow)
     if out.problems or model is None:
         return None, out.problems
     plan = Plan(
@@ -385,6 +423,27 @@ def check(data: Any, positions: Positions) -> tuple[Plan | None, list[Problem]]:
 
     plan.public = public_plan(plan, positions)
     return plan, []
+
+
+def allowable_codes() -> list[str]:
+    """The codes an ``allow:`` entry may name: every warning but ``unused-allow``."""
+    return [c.code for c in CODES.values() if c.severity == "warning" and c.code != "unused-allow"]
+
+
+def _allow_reasons(data: Any, out: Collector) -> None:
+    """An ``allow:`` entry without ``because`` is refused here, with the hint to say why.
+
+    The entry gets a stand-in reason so that validation does not report
+    the same missing key again in its own words (the file fails anyway).
+    """
+    entries = data.get("allow") if isinstance(data, dict) else None
+    if not isinstance(entries, list):
+        return
+    for i, entry in enumerate(entries):
+        if isinstance(entry, dict) and "because" not in entry:
+            what = f"{entry.get('code')} warning" if isinstance(entry.get("code"), str) else "warning"
+            out.at(("allow", i), "missing-key", f"this allow entry has no `because:`: say why the {what} is accepted, e.g. `because: kept for the CRM sync`")
+            entries[i] = {**entry, "because": "-"}
 
 
 def walk_criteria(group: GroupPlan) -> list[CritPlan]:

@@ -31,11 +31,20 @@ file must load before it can be linted. The lints and their stable codes:
     disqualifiers; and a stage criterion with the expression of a
     disqualifier, which only passes for leads that are disqualified anyway.
     Constant expressions are left to ``always-true``/``always-false``.
+``unused-allow`` (at the ``allow:`` entry)
+    An entry of ``allow:`` that silences no warning.
+
+A field with a ``role`` (``id`` or ``output``) is declared on purpose and
+is never an unused field. The file's ``allow:`` entries silence the
+warnings of their ``code`` about the thing named by ``at`` (a field,
+list, score, stage or flag name, or a criterion's full id; every warning
+of that code without ``at``): :func:`lint` leaves them out and returns
+them apart, in ``allowed``.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Union
+from typing import TYPE_CHECKING, Any, Iterable, Union
 
 from ._check import CritPlan, GroupPlan, Plan, leaf_criteria
 from ._problems import Collector
@@ -47,21 +56,90 @@ from .plan import BoolOp, Const, Expr, Not, Type, unparse
 if TYPE_CHECKING:
     from .ruleset import Ruleset
 
-__all__ = ["lint"]
+__all__ = ["Lints", "lint"]
 
 _DEPENDS = object()
 """The truth of an expression that depends on the lead."""
 
 
-def lint(rules: Ruleset) -> list[Problem]:
-    """Every lint warning of a loaded ruleset, sorted by line and column."""
+class Lints(list[Problem]):
+    """The warnings :func:`lint` reports, as a list; ``allowed``: the warnings the file's ``allow:`` entries silence."""
+
+    def __init__(self, shown: Iterable[Problem] = (), allowed: Iterable[Problem] = ()) -> None:
+        super().__init__(shown)
+        self.allowed: list[Problem] = list(allowed)
+
+
+class _Located(Collector):
+    """A collector that remembers the document path of each problem, to find what it is about."""
+
+    def __init__(self, positions: Positions) -> None:
+        super().__init__(positions, severity="warning")
+        self.paths: dict[int, tuple[Any, ...]] = {}
+
+    def at(self, path: tuple[Any, ...], code: str, message: str, *, key: bool = False) -> None:
+        super().at(path, code, message, key=key)
+        self.paths[id(self.problems[-1])] = tuple(path)
+
+
+def lint(rules: Ruleset) -> Lints:
+    """Every lint warning of a loaded ruleset but those its ``allow:`` entries silence, sorted by line and column."""
     plan: Plan = rules._plan
-    out = Collector(plan.positions or Positions(rules.file), severity="warning")
+    out = _Located(plan.positions or Positions(rules.file))
     _unused(plan, out)
     fixed = _constant_criteria(plan, out)
     _unreachable(plan, fixed, out)
     _duplicates(plan, fixed, out)
-    return sorted(out.problems, key=lambda p: (p.line, p.column, p.code, p.message))
+    return _allowed(plan, out)
+
+
+def _order(p: Problem) -> tuple[int, int, str, str]:
+    return (p.line, p.column, p.code, p.message)
+
+
+# -- allow: entries ------------------------------------------------------------
+
+
+def _subjects(plan: Plan) -> dict[tuple[Any, ...], set[str]]:
+    """The path of everything an ``at`` can name, to its names (criteria by their full id).
+
+    A stage with a single ``when:`` is at the path of its criterion: both
+    ``sql`` and ``sql.when`` name it.
+    """
+    named: dict[tuple[Any, ...], set[str]] = {}
+    for section in ("fields", "lists", "scores", "flags"):
+        for name in getattr(plan.model, section, None) or ():
+            named.setdefault((section, name), set()).add(name)
+    for stage in plan.stages:
+        named.setdefault(stage.path, set()).add(stage.id)
+    for crit in plan.criteria:
+        if crit.path:
+            named.setdefault(crit.path, set()).add(crit.id)
+    return named
+
+
+def _allowed(plan: Plan, out: _Located) -> Lints:
+    """Split the warnings into those shown and those ``allow:`` silences; warn about entries that silence nothing."""
+    entries = plan.model.allow
+    named = _subjects(plan)
+    used = [False] * len(entries)
+    shown: list[Problem] = []
+    allowed: list[Problem] = []
+    for problem in sorted(out.problems, key=_order):
+        path = out.paths.get(id(problem), ())
+        about = next((named[path[:n]] for n in range(len(path), 0, -1) if path[:n] in named), set())
+        match = next((i for i, e in enumerate(entries) if e.code == problem.code and (e.at is None or e.at in about)), None)
+        if match is None:
+            shown.append(problem)
+        else:
+            used[match] = True
+            allowed.append(problem)
+    late = _Located(out.positions)
+    for i, entry in enumerate(entries):
+        if not used[i]:
+            where = f" at {entry.at}" if entry.at is not None else ""
+            late.at(("allow", i), "unused-allow", f"this allow entry silences nothing: the file has no {entry.code} warning{where}; remove the entry")
+    return Lints(sorted(shown + late.problems, key=_order), allowed)
 
 
 # -- unused fields and lists ---------------------------------------------------
@@ -79,8 +157,8 @@ def _unused(plan: Plan, out: Collector) -> None:
             lists.update(checked.lists)
     if plan.events_field is not None and any(score.events for score in plan.scores):
         fields.add(plan.events_field)
-    for name in plan.model.fields:
-        if name not in fields:
+    for name, spec in plan.model.fields.items():
+        if name not in fields and spec.role is None:  # a field with a role is declared on purpose
             how = "no count(), last(), first() or score over events" if name == plan.events_field else "no expression"
             out.at(
                 ("fields", name),

@@ -111,6 +111,21 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
+def _pattern(value: str) -> str:
+    check_format(value)
+    return value
+
+
+def _some_patterns(value: list[str]) -> list[str]:
+    if not value:
+        raise ValueError("an empty list of formats reads nothing but ISO 8601: give at least one strptime pattern, or leave `format` out")
+    return value
+
+
+DatePattern = Annotated[str, AfterValidator(_pattern)]
+"""A ``strptime`` pattern, checked at load (:func:`check_format`)."""
+
+
 class FieldSpec(_Strict):
     """One declared field of the lead model."""
 
@@ -120,15 +135,26 @@ class FieldSpec(_Strict):
     min: Annotated[float, AfterValidator(_finite)] | None = None
     max: Annotated[float, AfterValidator(_finite)] | None = None
     values: list[Label] | None = Field(None, description="Allowed values of an enum; declared event types of events.")
-    format: str | None = Field(None, description="strptime pattern for date and datetime text, e.g. '%m/%d/%Y'.")
+    format: Annotated[
+        Union[Annotated[DatePattern, Tag("one")], Annotated[list[DatePattern], AfterValidator(_some_patterns), Tag("list")]],
+        Discriminator(lambda value: "list" if isinstance(value, list) else "one"),
+    ] | None = Field(
+        None,
+        description="strptime pattern, or a list of them tried in order, for date and datetime text written another way than ISO 8601 "
+        "(always read as well), e.g. '%m/%d/%Y'.",
+    )
     description: str | None = None
+    role: Literal["id", "output"] | None = Field(
+        None,
+        description="`id`: the lead's identifier (one field at most; diff and explain name leads by it); "
+        "`output`: kept for reports, not read by the rules. Neither is an unused field.",
+    )
 
-    @field_validator("format")
-    @classmethod
-    def _strptime_pattern(cls, value: str | None) -> str | None:
-        if value is not None:
-            check_format(value)
-        return value
+    def formats(self) -> tuple[str, ...]:
+        """The ``format`` patterns in the order written (empty: ISO 8601 only)."""
+        if self.format is None:
+            return ()
+        return (self.format,) if isinstance(self.format, str) else tuple(self.format)
 
     @model_validator(mode="after")
     def _consistent(self) -> FieldSpec:
@@ -140,6 +166,8 @@ class FieldSpec(_Strict):
             raise ValueError("`min` and `max` are only for integer and number fields")
         if self.format is not None and self.type not in ("date", "datetime"):
             raise ValueError("`format` is only for date and datetime fields")
+        if self.role == "id" and self.type not in ("string", "integer"):
+            raise ValueError(f"`role: id` is for a string or integer field (the lead's identifier), not a {self.type} field")
         if self.min is not None and self.max is not None and self.min > self.max:
             raise ValueError(f"`min` {self.min:g} is greater than `max` {self.max:g}")
         return self
@@ -299,6 +327,25 @@ class Stage(_Condition):
         return self
 
 
+class Allow(_Strict):
+    """An entry of ``allow:``: a lint warning the file accepts, and why."""
+
+    code: str = Field(description="The warning's code (unused-field, always-true, ...).")
+    at: str | None = Field(
+        None,
+        description="What the warning is about: a field, list, score, stage or flag name, or a criterion's full id (icp.size); "
+        "default: every warning of this code.",
+    )
+    because: str = Field(description="Why the warning is accepted (required).")
+
+    @field_validator("because")
+    @classmethod
+    def _reason(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("say why this warning is allowed (e.g. `because: kept for the CRM sync`); an empty text says nothing")
+        return value
+
+
 class Base(_Strict):
     id: Id = "lead"
     label: str = "Lead"
@@ -321,6 +368,7 @@ class RuleFile(_Strict):
     disqualify: list[Annotated[Union[Annotated[Criterion, Tag("criterion")], Annotated[Shorthand, Tag("shorthand")]], Discriminator(_item_kind)]] = []
     stages: Annotated[list[Stage], Field(min_length=1)]
     base: Base = Base()
+    allow: list[Allow] = Field([], description="Lint warnings the file accepts, each with the reason.")
 
     @field_validator("leadspec")
     @classmethod
@@ -337,5 +385,5 @@ Stage.model_rebuild()
 RuleFile.model_rebuild()
 
 KNOWN_KEYS = sorted(
-    {name for model in (RuleFile, FieldSpec, EventPoints, Criterion, ScoreRule, Score, AtLeast, Group, Stage, Base) for name in model.model_fields}
+    {name for model in (RuleFile, FieldSpec, EventPoints, Criterion, ScoreRule, Score, AtLeast, Group, Stage, Base, Allow) for name in model.model_fields}
 )

@@ -57,13 +57,13 @@ CODES: Mapping[str, ProblemCode] = _codes(
         "error",
         "any other value of the wrong shape: an unknown field type, an enum without `values`, `min` greater than `max`, "
         "a YAML boolean in a list, a bad `default`, a date `format` strptime cannot use, a stage with two conditions, "
-        "an impossible `at_least`, …",
+        "an impossible `at_least`, `role: id` on a field that is not text or an integer, an `allow:` code that is not a warning, …",
     ),
     (
         "duplicate-id",
         "error",
         "an id used twice (stages, criteria in a stage, disqualifiers, score rules, enum values), a list named like a field, "
-        "or a stage named `disqualified` or like the base stage",
+        "a stage named `disqualified` or like the base stage, or a second field with `role: id`",
     ),
     # expressions
     ("syntax", "error", "an expression that is not valid syntax, or is empty"),
@@ -75,7 +75,7 @@ CODES: Mapping[str, ProblemCode] = _codes(
         "`is`, bitwise operators, dict and set literals, calling anything but a built-in",
     ),
     ("none-literal", "error", "`None` in an expression; use `has(field)`"),
-    ("unknown-name", "error", "a name that is not a declared field or list (with a suggestion)"),
+    ("unknown-name", "error", "a name that is not a declared field or list, or an `allow:` entry's `at` that names nothing in the file (with a suggestion)"),
     ("function-as-name", "error", "a function used without calling it (`has` instead of `has(x)`)"),
     ("unknown-function", "error", "a function that is not a built-in (with a suggestion)"),
     ("arity", "error", "a built-in called with the wrong number of arguments or an unknown keyword"),
@@ -111,6 +111,7 @@ CODES: Mapping[str, ProblemCode] = _codes(
     ("always-false", "warning", "a criterion whose expression does not depend on the lead and is always false"),
     ("unreachable-stage", "warning", "a stage whose condition can never pass, or whose earlier stage can never be reached"),
     ("duplicate-criterion", "warning", "the same expression twice in one stage or among the disqualifiers, or a stage criterion repeating a disqualifier"),
+    ("unused-allow", "warning", "an `allow:` entry that silences no warning (it cannot itself be allowed)"),
 )
 """Every problem code, in the order of the pipeline: reading, YAML, the shape of the file, expressions, test files, lints."""
 

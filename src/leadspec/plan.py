@@ -464,7 +464,11 @@ class FieldPlan:
     ``source`` is the input key (a dotted path reads nested objects);
     ``missing`` the markers that mean "no value" (after trimming);
     ``default`` the value as written in the rule file, used when the
-    value is missing (never when it is bad).
+    value is missing (never when it is bad); ``format`` the ``strptime``
+    patterns of a date or datetime field, tried in order before ISO 8601
+    (empty: ISO 8601 only). ``role`` is ``"id"`` for the lead's
+    identifier (:attr:`Plan.id_field`), ``"output"`` for a field kept for
+    reports, else None.
     """
 
     name: str
@@ -473,11 +477,18 @@ class FieldPlan:
     default: Any
     missing: tuple[str, ...]
     values: tuple[str, ...] | None
-    format: str | None
+    format: tuple[str, ...]
     min: int | float | None
     max: int | float | None
     description: str | None = None
     location: Location | None = None
+    role: Literal["id", "output"] | None = None
+
+    def __post_init__(self) -> None:
+        # one pattern or none, as plans built by hand before lists of formats wrote it
+        fmt: Any = self.format
+        if fmt is None or isinstance(fmt, str):
+            object.__setattr__(self, "format", () if fmt is None else (fmt,))
 
 
 @dataclass(frozen=True)
@@ -528,6 +539,11 @@ class Plan:
         for key, value in state.items():
             object.__setattr__(self, key, value)
         self.__post_init__()
+
+    @property
+    def id_field(self) -> str | None:
+        """The name of the field with ``role: id`` (the lead's identifier), or None."""
+        return next((f.name for f in self.fields if f.role == "id"), None)
 
     # -- look-ups ---------------------------------------------------------------
     def field(self, name: str) -> FieldPlan:
