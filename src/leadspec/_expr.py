@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ast
 import difflib
+import re
 import warnings
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -106,6 +107,8 @@ _HINTS = {
     ast.IfExp: "; write two criteria, or use any/all",
     ast.Set: "; write a list [a, b]",
 }
+
+_NULL_WORDS = ("null", "none", "nil", "nan", "undefined")
 
 _ORDER_OPS = (ast.Lt, ast.LtE, ast.Gt, ast.GtE)
 _EQ_OPS = (ast.Eq, ast.NotEq)
@@ -310,8 +313,11 @@ class Checker:
                 warnings.simplefilter("ignore")
                 parsed = ast.parse(text.strip(), mode="eval")
         except SyntaxError as exc:
-            offset = max((exc.offset or 1) - 1, 0) + (len(text) - len(text.lstrip()))
-            self.problems.append(ExprProblem("syntax", f"invalid syntax: {exc.msg}", offset, offset + 1))
+            problem = syntax_problem(text.strip(), exc)
+            lead = len(text) - len(text.lstrip())
+            problem.start += lead
+            problem.end += lead
+            self.problems.append(problem)
             return None
         except (RecursionError, MemoryError, ValueError) as exc:
             self.problems.append(ExprProblem("syntax", f"expression cannot be parsed: {exc}", 0, 1))
@@ -526,6 +532,12 @@ class Checker:
             self.error(node, "function-as-name", f"{name} is a function; call it: {name}(...)")
             raise _Fail
         candidates = list(ctx.fields) + list(ctx.lists)
+        if name.lower() in ("true", "false"):
+            self.error(node, "unknown-name", f"unknown name {name!r}: the booleans are written `True` and `False`")
+            raise _Fail
+        if name.lower() in _NULL_WORDS:
+            self.error(node, "unknown-name", f"`{name}` is not a value in leadspec: a missing value is tested with has(x) or not has(x)")
+            raise _Fail
         self.error(node, "unknown-name", f"unknown name {name!r}{suggest(name, candidates)}; declare it under fields or lists")
         raise _Fail
 
@@ -595,10 +607,27 @@ class Checker:
         self.typed(node, T(kind, nullable=lt.nullable or rt.nullable, integral=kind == NUM and whole))
         return self.fold(node, [node.left, node.right])
 
+    def _is_null(self, node: ast.expr) -> bool:
+        """Whether ``node`` is how another language writes a missing value: ``None``, or ``null``/``NULL``/``nil`` not declared."""
+        if isinstance(node, ast.Constant):
+            return node.value is None
+        return isinstance(node, ast.Name) and node.id.lower() in _NULL_WORDS and node.id not in self.ctx.fields and node.id not in self.ctx.lists
+
     def visit_Compare(self, node: ast.Compare) -> ast.expr:
+        if len(node.ops) == 1 and isinstance(node.ops[0], (ast.Is, ast.IsNot, ast.Eq, ast.NotEq)):
+            (op,), left, right = node.ops, node.left, node.comparators[0]
+            if self._is_null(left) != self._is_null(right):
+                other, null = (right, left) if self._is_null(left) else (left, right)
+                test = f"has({self.source(other)})"
+                negated = isinstance(op, (ast.Is, ast.Eq))
+                fix = f"not {test}" if negated else test
+                word = self.source(null)
+                code = "none-literal" if isinstance(null, ast.Constant) else "unknown-name"
+                self.error(null, code, f"`{word}` is not a value in leadspec: a missing value is tested with has(); write `{fix}`")
+                raise _Fail
         for op in node.ops:
             if not isinstance(op, _ORDER_OPS + _EQ_OPS + _IN_OPS):
-                self.error(node, "not-allowed", "`is` is not allowed; compare with == or use has(field)")
+                self.error(node, "not-allowed", "`is` is not allowed; compare with == (`x == 'a'`), or test for a value with has(x)")
                 raise _Fail
         node.left = self.visit(node.left)
         node.comparators = [self.visit(c) for c in node.comparators]
@@ -842,6 +871,174 @@ def _accepts(want: str, kind: str) -> bool:
         "time": kind in (DATE, DATETIME),
         "sized": kind in (STR, LIST, EVENTS),
     }.get(want, True)
+
+
+# -- syntax errors that teach -------------------------------------------------
+
+_TYPOGRAPHIC = {"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u00b4": "'", "`": "'"}
+_CLOSERS = {"(": ")", "[": "]", "{": "}"}
+
+# operators other languages have, and what leadspec writes instead: (pattern on the text with its
+# quoted text blanked out, what it is, the replacement); each replacement is applied to every occurrence
+_OPERATORS: tuple[tuple[re.Pattern[str], str, str], ...] = (
+    (re.compile(r"&&"), "`&&` is not an operator in leadspec", "and"),
+    (re.compile(r"\|\|"), "`||` is not an operator in leadspec", "or"),
+    (re.compile(r"=<"), "`=<` is not an operator", "<="),
+    (re.compile(r"=>"), "`=>` is not an operator", ">="),
+    (re.compile(r"<>"), "`<>` is not an operator in leadspec", "!="),
+    (re.compile(r"==="), "`===` is not an operator", "=="),
+    (re.compile(r"!(?!=)"), "`!` is not an operator in leadspec", "not "),
+)
+_UPPER_WORDS = re.compile(r"\b(?!(?:and|or|not|in)\b)((?i:and|or|not|in))\b")
+_BETWEEN = re.compile(r"(?i)(\S+)\s+between\s+(\S+)\s+and\s+(\S+)")
+_OPERAND = r"""(?:\w+\([^()]*\)|'[^']*'|"[^"]*"|\[[^\[\]]*\]|[\w.]+)"""
+_INFIX = re.compile(rf"({_OPERAND})\s+(contains_any|contains|startswith|endswith)\s+({_OPERAND})")
+_TRAILING = re.compile(r"(?:(?<![\w.])(?i:and|or|not|in|is)|==|!=|<=|>=|<|>|\+|-|\*\*|\*|//|/|%|,)$")
+
+
+def _blank_quoted(text: str) -> str:
+    """``text`` with the inside of its quoted text replaced by spaces (same length), so patterns see only the code."""
+    out = list(text)
+    quote = ""
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if quote:
+            if ch == "\\":
+                out[i] = " "
+                if i + 1 < len(text):
+                    out[i + 1] = " "
+                i += 2
+                continue
+            if ch == quote:
+                quote = ""
+            else:
+                out[i] = " "
+        elif ch in "'\"":
+            quote = ch
+        i += 1
+    return "".join(out)
+
+
+def _parses(text: str) -> bool:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ast.parse(text, mode="eval")
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    return True
+
+
+def _as_in(fixed: str) -> str:
+    """``, as in `FIXED`'' when the fixed expression can be read (and is short enough to show), else nothing."""
+    shown = " ".join(line.strip() for line in fixed.splitlines())
+    return f", as in `{shown}`" if len(shown) <= 120 and _parses(fixed) else ""
+
+
+def _replace_all(text: str, blanked: str, pattern: re.Pattern[str], new: str) -> str:
+    """``text`` with every match of ``pattern`` outside quoted text replaced by ``new`` (spaces kept as they are)."""
+    out, last = [], 0
+    for m in pattern.finditer(blanked):
+        out.append(text[last : m.start()])
+        out.append(new if not new.endswith(" ") or text[m.end() : m.end() + 1] != " " else new.rstrip())
+        last = m.end()
+    out.append(text[last:])
+    return "".join(out)
+
+
+def syntax_problem(text: str, exc: SyntaxError) -> ExprProblem:
+    """A syntax error of the (stripped) expression ``text`` as a problem that says what is wrong and how to write it.
+
+    The caret is on the offending token, or just after the end of the
+    expression when something is missing there (a trailing ``and``, an
+    unclosed bracket or quote).
+    """
+    lines = text.split("\n")
+    row = min(max((exc.lineno or 1) - 1, 0), len(lines) - 1)
+    at = sum(len(line) + 1 for line in lines[:row]) + max((exc.offset or 1) - 1, 0)
+    at = min(at, max(len(text) - 1, 0))
+    end = len(text)
+    blanked = _blank_quoted(text)
+    msg = exc.msg or "invalid syntax"
+
+    def here(message: str, start: int, stop: int | None = None) -> ExprProblem:
+        return ExprProblem("syntax", message, start, max(stop if stop is not None else start + 1, start + 1))
+
+    for i, ch in enumerate(text):  # typographic quotes (word processors put them in)
+        if ch in _TYPOGRAPHIC and ch != "`" or (ch == "`" and "invalid character" not in msg and blanked[i] == "`"):
+            fixed = "".join(_TYPOGRAPHIC.get(c, c) for c in text)
+            return here(f"{ch} is not a quote leadspec reads: write text in straight quotes ' or \"{_as_in(fixed)}", i)
+    if "\n" in text and (text[at : at + 1] == "\n" or _parses(text.replace("\n", " "))):
+        first = text.index("\n") if text[at : at + 1] != "\n" else at
+        return here(
+            "the expression goes on after a line break, which ends it: fold the lines with `>` instead of `|`, "
+            "or put the whole expression in parentheses",
+            first,
+        )
+    closed = re.match(r"'([(\[{])' was never closed", msg)
+    if closed:
+        opener = closed.group(1)
+        return here(f"the `{opener}` at character {at + 1} is never closed: add the missing `{_CLOSERS[opener]}`", end)
+    if msg.startswith("unterminated string literal") or msg.startswith("unterminated triple-quoted"):
+        quote = text[at] if at < len(text) and text[at] in "'\"" else "'"
+        return here(f"the text opened by `{quote}` at character {at + 1} is never closed: add the closing `{quote}`", end)
+    if msg.startswith("unmatched"):
+        return here(f"{msg.removeprefix('unmatched ')} has no opening bracket to match: remove it, or add the opening one", at)
+    candidates: list[tuple[int, int, str]] = []  # (start, end, message): a mistake found in the text
+    between = _BETWEEN.search(blanked)
+    if between:
+        value, low, high = (text[between.start(i) : between.end(i)] for i in (1, 2, 3))
+        chain = f"{low} <= {value} <= {high}"
+        fixed = text[: between.start()] + chain + text[between.end() :]
+        start = between.end(1) + blanked[between.end(1) :].lower().index("between")
+        candidates.append((start, start + 7, f"`between` is not an operator in leadspec: write `{chain}`{_as_in(fixed) if fixed != chain else ''}"))
+    infix = _INFIX.search(blanked)
+    if infix:
+        left, function, right = text[infix.start(1) : infix.end(1)], infix.group(2), text[infix.start(3) : infix.end(3)]
+        call = f"{function}({left}, {right})"
+        candidates.append((infix.start(2), infix.end(2), f"`{function}` is a function, not an operator: write `{call}`"))
+    for pattern, what, new in _OPERATORS:
+        m = pattern.search(blanked)
+        if m:
+            fixed = _replace_all(text, blanked, pattern, new)
+            candidates.append((m.start(), m.end(), f"{what}: use `{new.strip()}`{_as_in(fixed)}"))
+    upper = _UPPER_WORDS.search(blanked)
+    if upper:
+        fixed = _UPPER_WORDS.sub(lambda w: w.group(1).lower(), blanked)
+        fixed = "".join(f if b != f else t for t, b, f in zip(text, blanked, fixed))
+        word = upper.group(1)
+        candidates.append((upper.start(), upper.end(), f"`{word}` is written in lower case in leadspec: `{word.lower()}`{_as_in(fixed)}"))
+    if msg == "invalid syntax" and at < len(text) and blanked[at] == "=" and blanked[at : at + 2] != "==":
+        prev = blanked[at - 1] if at else ""
+        if prev not in "=!<>":
+            fixed = text[:at] + "==" + text[at + 1 :]
+            candidates.append((at, at + 1, f"a single `=` does not compare: use `==`{_as_in(fixed)}"))
+    if candidates:
+        # the mistake under Python's caret, else the first one in the text
+        hit = [c for c in candidates if c[0] <= at < c[1]] or sorted(candidates)
+        start, stop, message = hit[0]
+        return here(message, start, stop)
+    trailing = _TRAILING.search(blanked.rstrip())
+    if trailing and msg == "invalid syntax" and (at == 0 or at >= len(text.rstrip()) - len(trailing.group(0))):
+        word = trailing.group(0)
+        what = "the condition" if word.lower() in ("and", "or", "not") else "the value"
+        return here(f"the expression ends with `{word}`: write {what} that follows it, or remove `{word}`", end)
+    token = re.match(r"\w+|[^\w\s]+", blanked[at:])
+    shown = text[at : at + len(token.group(0))] if token else text[at : at + 1]
+    if msg == "invalid syntax" or msg.startswith("invalid syntax."):
+        detail = msg.removeprefix("invalid syntax").lstrip(". ")
+        return here(
+            f"unexpected `{shown}`: an expression is values and names joined by operators "
+            f"(==, !=, <, <=, >, >=, in, and, or, not, +, -, *, /){'; ' + detail[0].lower() + detail[1:] if detail else ''}",
+            at,
+            at + len(shown),
+        )
+    if msg.startswith("invalid character"):
+        return here(f"{msg}: only the characters of names, numbers, operators and quoted text may appear outside quotes", at)
+    if msg.startswith("invalid decimal literal") or msg.startswith("invalid digit"):
+        return here(f"`{shown}` is neither a number nor a name: a duration is quoted text ('30d'), a name starts with a letter", at, at + len(shown))
+    return here(msg[0].upper() + msg[1:] if msg else "the expression cannot be read", at)
 
 
 def check_expression(text: str, ctx: Context) -> tuple[Checked | None, list[ExprProblem]]:

@@ -46,6 +46,7 @@ class Positions:
     keys: dict[Path, tuple[int, int]] = field(default_factory=dict)
     styles: dict[Path, str | None] = field(default_factory=dict)
     ends: dict[Path, tuple[int, int]] = field(default_factory=dict)  # where scalars end
+    source: str = field(default="", compare=False, repr=False)  # the text of the document, to place a column inside a scalar
 
     def of(self, path: Path, *, key: bool = False) -> tuple[int, int]:
         """Position of ``path`` (its key with ``key=True``), or of its closest recorded ancestor."""
@@ -376,4 +377,5 @@ def load_yaml(text: str | bytes, file: str) -> tuple[Any, Positions, list[Proble
     finally:
         if loader is not None:
             loader.dispose()
+    builder.positions.source = text
     return data, builder.positions, builder.problems

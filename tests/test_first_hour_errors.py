@@ -1,0 +1,142 @@
+"""Errors that teach (issue 10, items 1, 2, 3 and 5): the first hour of a new user.
+
+Each row of the tables below is a broken rule file as a new user writes
+it, with where ``leadspec check`` must put the problem (``file:line:col``),
+its code and a piece of the hint. The hints are checked by text from the
+command's output. The comment on a row is what the message said before
+(``invalid syntax: invalid syntax``, PyYAML's or pydantic's own words).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import textwrap
+from pathlib import Path
+
+import pytest
+
+import leadspec
+from conftest import cli
+
+HEAD = """\
+leadspec: 1
+name: t
+fields:
+  employees: {type: integer}
+  deal_stage: {type: string}
+  product: {type: enum, values: [GTX Basic, GTX Pro]}
+stages:
+  - id: s
+    all:
+"""
+"""Nine lines: a criterion written after it is on line 10 (``      - r: EXPR`` puts EXPR at column 12)."""
+
+
+def criterion(expression: str) -> str:
+    return HEAD + f"      - r: {expression}\n"
+
+
+# (id, rule file, "line:col", code, hint): one row per mistake
+EXPRESSIONS = [
+    # was "invalid syntax: invalid syntax" at the `=`
+    ("single =", criterion("deal_stage = 'Lost'"), "10:23", "a single `=` does not compare: use `==`, as in `deal_stage == 'Lost'`"),
+    # was "invalid syntax: invalid syntax" at the second `&`
+    ("&&", criterion("employees >= 1 && employees <= 9"), "10:27", "`&&` is not an operator in leadspec: use `and`"),
+    ("||", criterion("employees < 1 || employees > 9"), "10:26", "use `or`, as in `employees < 1 or employees > 9`"),
+    # was "invalid syntax: invalid syntax"
+    ("!", criterion("'!has(deal_stage)'"), "10:13", "use `not`, as in `not has(deal_stage)`"),
+    # was "invalid syntax: invalid syntax" at the `b` of between, no hint
+    ("between", criterion("employees between 250 and 5000"), "10:22", "write `250 <= employees <= 5000`"),
+    # was "invalid syntax: invalid syntax" at column 0 of the expression
+    ("trailing and", criterion("employees > 1 and"), "10:29", "the expression ends with `and`: write the condition that follows it"),
+    ("trailing or", criterion("employees > 1 or"), "10:28", "ends with `or`"),
+    ("trailing ==", criterion("'deal_stage =='"), "10:26", "the expression ends with `==`: write the value that follows it"),
+    # was "invalid syntax: '(' was never closed" at the `(`
+    ("unclosed (", criterion("(employees > 1"), "10:26", "the `(` at character 1 is never closed: add the missing `)`"),
+    ("unclosed [", criterion("product in ['GTX Basic', 'GTX Pro'"), "10:46", "add the missing `]`"),
+    # was "invalid syntax: unterminated string literal (detected at line 1)" at the quote
+    ("unclosed quote", criterion("\"deal_stage == 'Won\""), "10:31", "the text opened by `'` at character 15 is never closed: add the closing `'`"),
+    # was "`is` is not allowed; compare with == or use has(field)" (not-allowed) on the whole expression
+    ("is null", criterion("deal_stage is null"), "10:26", "`null` is not a value in leadspec", "unknown-name"),
+    # was "unknown name 'null'; declare it under fields or lists"
+    ("== null", criterion("deal_stage == null"), "10:26", "write `not has(deal_stage)`", "unknown-name"),
+    ("!= NULL", criterion("deal_stage != NULL"), "10:26", "write `has(deal_stage)`", "unknown-name"),
+    # was "None is not a value here; use has(field) to test whether a field has a value"
+    ("== None", criterion("deal_stage == None"), "10:26", "write `not has(deal_stage)`", "none-literal"),
+    ("is not None", criterion("deal_stage is not None"), "10:30", "write `has(deal_stage)`", "none-literal"),
+    # was "unknown name 'true'; declare it under fields or lists"
+    ("true", criterion("has(deal_stage) == true"), "10:31", "the booleans are written `True` and `False`", "unknown-name"),
+    # was "invalid syntax: invalid syntax"
+    ("=<", criterion("employees =< 5"), "10:22", "use `<=`, as in `employees <= 5`"),
+    ("=>", criterion("employees => 5"), "10:22", "use `>=`, as in `employees >= 5`"),
+    ("<>", criterion("deal_stage <> 'Lost'"), "10:23", "use `!=`, as in `deal_stage != 'Lost'`"),
+    # was "invalid syntax: invalid character '‘' (U+2018)"
+    ("typographic quotes", criterion("deal_stage == \u2018Won\u2019"), "10:26", "straight quotes ' or \", as in `deal_stage == 'Won'`"),
+    # was "invalid syntax: invalid syntax"
+    ("AND", criterion("employees > 1 AND employees < 5"), "10:26", "`AND` is written in lower case in leadspec: `and`"),
+    ("IN", criterion("deal_stage IN ['Won', 'Lost']"), "10:23", "`IN` is written in lower case"),
+    ("infix contains", criterion("deal_stage contains 'Won'"), "10:23", "`contains` is a function, not an operator: write `contains(deal_stage, 'Won')`"),
+    # a block scalar: the position is the token's own line and column, not the `|`/`>` line
+    (
+        "folded block",
+        HEAD + "      - id: r\n        when: >\n          employees > 1 and\n          deal_stage = 'Lost'\n",
+        "13:22",
+        "use `==`, as in `employees > 1 and deal_stage == 'Lost'`",
+    ),
+    # was "invalid syntax: invalid syntax" at the line of `when: |`
+    (
+        "literal block over two lines",
+        HEAD + "      - id: r\n        when: |\n          employees > 1 and\n          deal_stage == 'Lost'\n",
+        "12:28",
+        "the expression goes on after a line break, which ends it: fold the lines with `>` instead of `|`",
+    ),
+    # a plain scalar over two lines: the line and column of the token
+    ("plain over two lines", HEAD + "      - r: employees > 1 and\n          deal_stage = 'Lost'\n", "11:22", "use `==`"),
+]
+
+ROWS = [pytest.param(*row[:4], row[4] if len(row) > 4 else "syntax", id=row[0]) for row in EXPRESSIONS]
+
+
+def check_output(tmp_path: Path, text: str) -> str:
+    path = tmp_path / "r.yaml"
+    path.write_text(text, encoding="utf-8")
+    code, out, err = cli("check", path)
+    assert code == 1, out + err
+    return (out + err).replace(str(path), "r.yaml")
+
+
+@pytest.mark.parametrize(("name", "text", "where", "hint", "code"), ROWS)
+def test_an_expression_mistake_is_said_once_at_its_token_with_the_fix(tmp_path: Path, name: str, text: str, where: str, hint: str, code: str) -> None:
+    out = check_output(tmp_path, text)
+    lines = [line for line in out.splitlines() if line.startswith("r.yaml:")]
+    assert len(lines) == 1, out
+    assert lines[0].startswith(f"r.yaml:{where}: error[{code}]: "), out
+    assert hint in lines[0], out
+    assert "invalid syntax" not in out
+
+
+FIXES = [row for row in EXPRESSIONS if re.search(r"(as in|write) `", row[3])]
+
+
+@pytest.mark.parametrize("row", FIXES, ids=[row[0] for row in FIXES])
+def test_the_fix_an_expression_message_suggests_loads(row: tuple[str, ...]) -> None:
+    """What a message tells the user to write is right in leadspec's language: the file with it loads."""
+    text = row[1]
+    with pytest.raises(leadspec.RulesError) as info:
+        leadspec.loads(text, name="r.yaml")
+    (problem,) = info.value.problems
+    fixed = re.findall(r"`([^`]*)`", problem.message)[-1]
+    lines = text.splitlines()
+    start = 9  # the criterion: its expression runs to the end of the file
+    rules = leadspec.loads("\n".join(lines[:start]) + f"\n      - r: {json.dumps(fixed)}\n", name="r.yaml")
+    assert rules.plan.stages[0].condition.items[0].when == fixed  # type: ignore[union-attr]
+
+
+def test_a_syntax_error_inside_a_block_shows_the_line_it_is_on() -> None:
+    text = HEAD + "      - id: r\n        when: |\n          (employees > 1 and\n          deal_stage = 'Lost')\n"
+    with pytest.raises(leadspec.RulesError) as info:
+        leadspec.loads(text, name="r.yaml")
+    (problem,) = info.value.problems
+    assert (problem.line, problem.column) == (13, 22)
+    assert str(problem).splitlines()[1:] == ["    deal_stage = 'Lost')", "               ^"]
