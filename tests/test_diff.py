@@ -303,3 +303,56 @@ def test_explanations_show_calls_as_written_inner_first() -> None:
     assert values["a.c5"] == ["count('visit', within='720h')"]
     assert result.criteria[2].because == "count(hot, within='14d') is 1 (count(hot, within='14d') >= 1)"
     assert leadspec.plan.unparse(rules.plan.criterion("a.c3").expr) == "count(hot, within='2w') >= 1"  # type: ignore[arg-type]
+
+
+# -- naming the sample leads by the id field ------------------------------------------------
+
+NAMED = """\
+leadspec: 1
+name: n
+fields:
+  key: {type: string, source: account.key, role: id}
+  email: {type: string}
+  account_id: {type: string}
+  size: {type: integer}
+stages:
+  - id: big
+    when: size >= 100
+"""
+NAMED_LEADS = [
+    {"account": {"key": "A-7"}, "email": "a@x.example", "account_id": "acc-1", "size": 150},
+    {"email": "b@x.example", "account_id": "acc-2", "size": 120},  # no id: named by its row
+]
+
+
+def test_samples_are_named_by_the_rules_id_field() -> None:
+    old, new = leadspec.loads(NAMED), leadspec.loads(NAMED.replace("size >= 100", "size >= 200"))
+    [moved] = [t for t in leadspec.diff(old, new, leads=NAMED_LEADS, as_of=AS_OF).transitions if t.from_stage != t.to_stage]
+    assert [s.lead for s in moved.samples] == ["A-7", "row 2"]  # the dotted source reads the nested object
+    # a field named like an id (account_id) is not taken for one: only role: id names the leads
+    unnamed = NAMED.replace(", role: id", "")
+    plain = leadspec.diff(leadspec.loads(unnamed), leadspec.loads(unnamed.replace("size >= 100", "size >= 200")), leads=NAMED_LEADS, as_of=AS_OF)
+    [moved] = [t for t in plain.transitions if t.from_stage != t.to_stage]
+    assert [s.lead for s in moved.samples] == ["row 1", "row 2"]
+
+
+def test_id_field_names_the_samples_by_another_column(tmp_path: Path) -> None:
+    old, new = leadspec.loads(NAMED), leadspec.loads(NAMED.replace("size >= 100", "size >= 200"))
+    [moved] = [t for t in leadspec.diff(old, new, leads=NAMED_LEADS, as_of=AS_OF, id_field="email").transitions if t.from_stage != t.to_stage]
+    assert [s.lead for s in moved.samples] == ["a@x.example", "b@x.example"]
+    (tmp_path / "old.yaml").write_text(NAMED)
+    (tmp_path / "new.yaml").write_text(NAMED.replace("size >= 100", "size >= 200"))
+    (tmp_path / "leads.jsonl").write_text("".join(json.dumps(lead) + "\n" for lead in NAMED_LEADS))
+    base = ["diff", tmp_path / "old.yaml", tmp_path / "new.yaml", "--leads", tmp_path / "leads.jsonl", "--as-of", "2026-11-01"]
+    code, out, err = cli(*base)
+    assert code == 0, err
+    assert "      A-7: big.when pass → fail\n      row 2: big.when pass → fail\n" in out
+    code, out, err = cli(*base, "--id-field", "account_id", "--format", "markdown")
+    assert code == 0, err
+    assert "- big → lead: acc-1 (`big.when` pass → fail)\n- big → lead: acc-2 (`big.when` pass → fail)\n" in out
+
+
+def test_a_changed_role_is_an_edit() -> None:
+    assert edits(NAMED, NAMED.replace(", role: id", "")) == ["field key: role id removed"]
+    assert edits(NAMED, NAMED.replace("role: id", "role: output")) == ["field key: role id → output"]
+    assert edits(NAMED.replace(", role: id", ""), NAMED) == ["field key: role id added"]

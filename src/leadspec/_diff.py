@@ -364,6 +364,9 @@ def _fields(old: Ruleset, new: Ruleset, edits: _Edits) -> None:
         for attr in ("type", "source", "default", "min", "max", "format"):
             if getattr(x, attr) != getattr(y, attr):
                 edits.add("changed", "field", name, attr, getattr(x, attr), getattr(y, attr), f"field {name}: {attr} {getattr(x, attr)} → {getattr(y, attr)}")
+        if x.role != y.role:
+            change = f"role {x.role} → {y.role}" if x.role and y.role else f"role {y.role} added" if y.role else f"role {x.role} removed"
+            edits.add("changed", "field", name, "role", x.role, y.role, f"field {name}: {change}")
         if (x.values or []) != (y.values or []) and set(x.values or []) != set(y.values or []):
             _members("field", f"field {name} values", name, x.values or [], y.values or [], edits)
 
@@ -546,13 +549,24 @@ def _ruleset(old: Ruleset, new: Ruleset, edits: _Edits) -> None:
 # -- impact on leads --------------------------------------------------------------------------
 
 
-def _lead_id(ruleset: Ruleset, id_field: str | None) -> str | None:
-    if id_field is not None:
-        return id_field
+def _lead_id(ruleset: Ruleset) -> str | None:
+    """The input key of the rules' id field (``role: id``), or None."""
     for name, spec in ruleset.fields.items():
-        if name == "id" or name.endswith(("_id", "_number")):
+        if spec.role == "id":
             return spec.source or name
     return None
+
+
+def _read(lead: Mapping[str, Any], key: str) -> Any:
+    """The value of ``key`` in ``lead``: the key itself, else the dotted path through nested objects."""
+    if key in lead:
+        return lead[key]
+    value: Any = lead
+    for part in key.split("."):
+        if not isinstance(value, Mapping) or part not in value:
+            return None
+        value = value[part]
+    return value
 
 
 def diff(
@@ -566,9 +580,10 @@ def diff(
 ) -> RulesDiff:
     """The edits from ``old`` to ``new`` and, with ``leads``, how their stages move.
 
-    Samples name each lead by its id column — ``id_field``, else the source
-    of a field called ``id`` or ending in ``_id`` or ``_number`` — or by its
-    row number.
+    Samples name each lead by its id: the column (or dotted path)
+    ``id_field`` when given, else the rules' id field (``role: id``, of the
+    new rules, else of the old), read where its ``source`` says; a lead
+    without one is named by its row number.
     """
     edits = _Edits()
     _ruleset(old, new, edits)
@@ -585,7 +600,7 @@ def diff(
     if leads is None:
         return result
     moment = _as_of(as_of)
-    key = _lead_id(new, id_field) or _lead_id(old, id_field)
+    key = id_field or _lead_id(new) or _lead_id(old)
     counts: Counter[tuple[str, str]] = Counter()
     picked: dict[tuple[str, str], list[Sample]] = {}
     before: Counter[str] = Counter()
@@ -605,7 +620,8 @@ def diff(
             flipped = tuple((cid, outcome, now[cid]) for cid, outcome in outcomes.items() if cid in now and now[cid] != outcome)
             flipped += tuple((cid, outcome, "removed") for cid, outcome in outcomes.items() if cid not in now)
             flipped += tuple((cid, "new", outcome) for cid, outcome in now.items() if cid not in outcomes)
-            name = str(lead.get(key)) if key and lead.get(key) not in (None, "") else f"row {number}"
+            value = _read(lead, key) if key else None
+            name = str(value) if value not in (None, "") else f"row {number}"
             picked[pair].append(Sample(name, flipped))
     order = {s: i for i, s in enumerate(list(dict.fromkeys(old.stage_ids + new.stage_ids)))}
     transitions = tuple(

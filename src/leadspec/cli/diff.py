@@ -90,8 +90,23 @@ def _leads(path: str, fmt: str | None, io: Any) -> Iterator[dict[str, Any]]:
 @as_of_option
 @click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True, help="markdown is made to paste into a pull request.")
 @click.option("--samples", type=click.IntRange(min=0), default=3, show_default=True, help="Sample leads shown per stage transition.")
+@click.option(
+    "--id-field",
+    metavar="COLUMN",
+    help="Name sample leads by this column (a dotted path reads nested JSON); default: the rules' field with role: id.",
+)
 @click.option("--exit-code", is_flag=True, help="Exit 1 when anything changed, like git diff --exit-code.")
-def diff(old: str, new: str, leads: str | None, leads_format: str | None, as_of: datetime | None, fmt: str, samples: int, exit_code: bool) -> int:
+def diff(
+    old: str,
+    new: str,
+    leads: str | None,
+    leads_format: str | None,
+    as_of: datetime | None,
+    fmt: str,
+    samples: int,
+    id_field: str | None,
+    exit_code: bool,
+) -> int:
     """Show what changed between two versions of a ruleset, in sentences, and which leads it moves.
 
     OLD and NEW are files, or REV:PATH read from git (v2026-Q3:rules/acme.yaml,
@@ -103,6 +118,7 @@ def diff(old: str, new: str, leads: str | None, leads_format: str | None, as_of:
     Examples:
       leadspec diff HEAD~1:rules/acme.yaml rules/acme.yaml
       leadspec diff v2026-Q3:rules/acme.yaml rules/acme.yaml --leads export.csv --format markdown
+      leadspec diff old.yaml new.yaml --leads export.csv --id-field "Prospect ID"
 
     Exit codes: 0 done (with --exit-code: no change), 1 something changed (with --exit-code),
     2 a file or revision cannot be read, or the rules do not load.
@@ -124,7 +140,7 @@ def diff(old: str, new: str, leads: str | None, leads_format: str | None, as_of:
         check_as_of(rulesets, as_of)
     try:
         lead_rows = _leads(leads, leads_format, io) if leads else None
-        result = compute(rulesets[0], rulesets[1], lead_rows, as_of=as_of, samples=samples)
+        result = compute(rulesets[0], rulesets[1], lead_rows, as_of=as_of, samples=samples, id_field=id_field)
     except READ_ERRORS as exc:
         io.err.write(read_error(str(leads), exc) + "\n")
         return EXIT_USAGE
