@@ -40,7 +40,7 @@ WORDS = ("alpha", "Beta", "gamma delta", "0", "N/A")
 SIZES = (0, 3, 50, 500, 2.5)
 ENUM_VALUES = ("saas", "FinTech", "other", "No", "9999")
 MARKERS = ("", "N/A", "-", "none", "0", "9999", "no")
-DATE_FORMATS = ("%m/%d/%Y", "%d.%m.%Y")
+DATE_FORMATS = ("%m/%d/%Y", "%d.%m.%Y", "%d/%m/%Y")  # the first and the last read some text alike: order decides
 DATETIME_FORMATS = ("%m/%d/%Y %H:%M", "%Y/%m/%d %H:%M:%S")
 TYPES = ("integer", "number", "boolean", "string", "enum", "date", "datetime", "list")
 
@@ -53,7 +53,7 @@ class FieldSpec:
     type: str
     source: str
     values: tuple[str, ...] = ()
-    format: str | None = None
+    format: tuple[str, ...] = ()  # strptime patterns, in order (ISO 8601 is read as well)
     min: int | None = None
     max: int | None = None
 
@@ -226,8 +226,10 @@ def _field_line(draw: Any, spec: FieldSpec) -> str:
         parts.append(f"source: {_q(spec.source)}")
     if spec.type == "enum":
         parts.append(f"values: {_q(list(spec.values))}")
-    if spec.format is not None:
-        parts.append(f"format: {_q(spec.format)}")
+    if len(spec.format) == 1 and draw(st.booleans()):
+        parts.append(f"format: {_q(spec.format[0])}")  # one pattern, written alone
+    elif spec.format:
+        parts.append(f"format: {_q(list(spec.format))}")
     if spec.min is not None:
         parts.append(f"min: {spec.min}")
     if spec.max is not None:
@@ -247,10 +249,8 @@ def _fields(draw: Any) -> tuple[list[FieldSpec], str | None]:
         spec = FieldSpec(name, kind, source)
         if kind == "enum":
             spec.values = tuple(draw(st.lists(st.sampled_from(ENUM_VALUES), min_size=1, max_size=4, unique_by=str.lower)))
-        if kind == "date" and draw(st.booleans()):
-            spec.format = draw(st.sampled_from(DATE_FORMATS))
-        if kind == "datetime" and draw(st.booleans()):
-            spec.format = draw(st.sampled_from(DATETIME_FORMATS))
+        if kind in ("date", "datetime") and draw(st.booleans()):
+            spec.format = tuple(draw(st.lists(st.sampled_from(DATE_FORMATS if kind == "date" else DATETIME_FORMATS), min_size=1, max_size=3, unique=True)))
         if kind in ("integer", "number"):
             spec.min = draw(st.sampled_from([None, None, 0, -10]))
             spec.max = draw(st.sampled_from([None, None, 1000, 10**6]))
@@ -391,15 +391,16 @@ def _good_value(spec: FieldSpec) -> st.SearchStrategy[Any]:
         return st.sampled_from(spec.values)
     if spec.type == "date":
         days = st.integers(-800, 30).map(lambda n: (AS_OF + timedelta(days=n)).date())
-        if spec.format:
-            return days.map(lambda d: d.strftime(spec.format or ""))
+        if spec.format:  # in any of its patterns, or ISO 8601 (always read)
+            return st.tuples(days, st.sampled_from(spec.format + ("iso",))).map(lambda p: p[0].isoformat() if p[1] == "iso" else p[0].strftime(p[1]))
         return days.map(date.isoformat)
     if spec.type == "datetime":
         moments = st.integers(-800 * 24, 30 * 24).map(lambda h: AS_OF + timedelta(hours=h, minutes=7))
-        if spec.format:
-            return moments.map(lambda m: m.strftime(spec.format or ""))
-        return st.one_of(moments.map(lambda m: m.isoformat().replace("+00:00", "Z")),
-                         moments.map(lambda m: m.astimezone(timezone(timedelta(hours=2))).isoformat()))
+        iso = st.one_of(moments.map(lambda m: m.isoformat().replace("+00:00", "Z")),
+                        moments.map(lambda m: m.astimezone(timezone(timedelta(hours=2))).isoformat()))
+        if spec.format:  # in any of its patterns, or ISO 8601 (always read)
+            return st.one_of(st.tuples(moments, st.sampled_from(spec.format)).map(lambda p: p[0].strftime(p[1])), iso)
+        return iso
     if spec.type == "list":
         return st.lists(st.sampled_from(WORDS + ("vip",)), max_size=3)
     raise AssertionError(spec.type)

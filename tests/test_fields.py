@@ -94,7 +94,7 @@ def test_text_is_coerced(field: str, raw: Any, expected: Any) -> None:
         ("b", "maybe", "not a boolean"),
         ("e", "crypto", "not one of SaaS, fintech, other"),
         ("d", "yesterday", "not a date"),
-        ("d2", "2026-10-05", "not a date in the format '%m/%d/%Y'"),
+        ("d2", "13/05/2026", "not a date in the format '%m/%d/%Y' or ISO 8601 (2026-11-01)"),
         ("t", "soon", "not a datetime"),
         ("l", "[broken", "not a list"),
         ("ev", "not json", "not a JSON list of events"),

@@ -80,9 +80,22 @@ def _aware(dt: datetime) -> datetime:
         raise BadValue("outside the range of dates in UTC") from None
 
 
-def parse_datetime(value: Any, fmt: str | None = None) -> datetime:
-    """ISO 8601 text, a datetime or a date -> an aware UTC datetime."""
-    if type(value) is str and fmt is None:  # the common case: ISO text with Z or +00:00
+def _formats_text(formats: tuple[str, ...], example: str) -> str:
+    """What a bad date or datetime was not in: ``the format '%m/%d/%Y' or ISO 8601 (…)``."""
+    iso = f"ISO 8601 ({example})"
+    if not formats:
+        return iso
+    listed = ", ".join(repr(f) for f in formats)
+    return f"the format{'s' if len(formats) > 1 else ''} {listed} or {iso}"
+
+
+def parse_datetime(value: Any, formats: tuple[str, ...] = ()) -> datetime:
+    """Text, a datetime or a date -> an aware UTC datetime.
+
+    Text is read with each of ``formats`` (``strptime`` patterns) in
+    order, then as ISO 8601: the first that reads the whole text wins.
+    """
+    if type(value) is str and not formats:  # the common case: ISO text with Z or +00:00
         try:
             parsed = _fromiso(value)
         except ValueError:
@@ -96,18 +109,25 @@ def parse_datetime(value: Any, fmt: str | None = None) -> datetime:
     if not isinstance(value, str):
         raise BadValue(f"not a datetime (got {type(value).__name__})")
     text = value.strip()
-    try:
-        if fmt:
+    for fmt in formats:
+        try:
             return _aware(datetime.strptime(text, fmt))
-        if text.endswith(("Z", "z")):
-            text = text[:-1] + "+00:00"
+        except ValueError:
+            pass
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    try:
         return _aware(_fromiso(text))
     except ValueError:
-        want = f"in the format {fmt!r}" if fmt else "in ISO 8601 (2026-11-01T09:30:00Z)"
-        raise BadValue(f"not a datetime {want}") from None
+        raise BadValue(f"not a datetime in {_formats_text(formats, '2026-11-01T09:30:00Z')}") from None
 
 
-def parse_date(value: Any, fmt: str | None = None) -> date:
+def parse_date(value: Any, formats: tuple[str, ...] = ()) -> date:
+    """Text, a date or a datetime -> a date (an aware datetime gives its date in UTC).
+
+    Text is read with each of ``formats`` in order, then as ISO 8601 (a
+    date, or a date and time: its date in UTC).
+    """
     if isinstance(value, datetime):
         return _aware(value).date() if value.tzinfo else value.date()
     if isinstance(value, date):
@@ -115,19 +135,21 @@ def parse_date(value: Any, fmt: str | None = None) -> date:
     if not isinstance(value, str):
         raise BadValue(f"not a date (got {type(value).__name__})")
     text = value.strip()
+    for fmt in formats:
+        try:
+            parsed = datetime.strptime(text, fmt)
+        except ValueError:
+            continue
+        return _aware(parsed).date() if parsed.tzinfo else parsed.date()  # with %z: its date in UTC, as ISO text gives
     try:
-        if fmt:
-            return datetime.strptime(text, fmt).date()
         return date.fromisoformat(text)
     except ValueError:
         pass
-    if not fmt:
-        try:
-            return parse_datetime(text).date()
-        except BadValue:
-            pass
-    want = f"in the format {fmt!r}" if fmt else "in ISO 8601 (2026-11-01)"
-    raise BadValue(f"not a date {want}")
+    try:
+        return parse_datetime(text).date()
+    except BadValue:
+        pass
+    raise BadValue(f"not a date in {_formats_text(formats, '2026-11-01')}")
 
 
 class Reading(NamedTuple):
@@ -193,7 +215,7 @@ class Coercer:
             spec.default,
             frozenset(missing),
             tuple(spec.values) if spec.values is not None else None,
-            spec.format,
+            spec.formats(),
             spec.min,
             spec.max,
             spec.description,
@@ -211,7 +233,7 @@ class Coercer:
             min=field.min,
             max=field.max,
             values=list(field.values) if field.values is not None else None,
-            format=field.format,
+            format=list(field.format) or None,  # the rule file's spelling: no list, no formats
             description=field.description,
         )
         self._setup(
@@ -236,7 +258,7 @@ class Coercer:
         default: Any,
         missing: frozenset[str],
         values: tuple[str, ...] | None,
-        format: str | None,
+        format: tuple[str, ...],
         min: float | None,
         max: float | None,
         description: str | None,

@@ -585,6 +585,13 @@ def _unique(seen: dict[Any, str], key: Any, path: str, what: str) -> None:
 
 def _check_field(node: FieldPlan, path: str, ctx: _Context) -> None:
     _unique(ctx.fields, node.name, _key(path, "name"), "field")
+    from ._model import check_format
+
+    for i, pattern in enumerate(node.format):  # a pattern strptime cannot use would fail on every lead
+        try:
+            check_format(pattern)
+        except ValueError as exc:
+            raise _Bad(f"{_key(path, 'format')}[{i}]", str(exc)) from None
 
 
 def _check_list(node: NamedList, path: str, ctx: _Context) -> None:

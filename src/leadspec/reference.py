@@ -177,15 +177,25 @@ def _as_utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
 
 
-def _read_datetime(raw: Any, fmt: str | None) -> datetime:
-    """A datetime in UTC: ISO 8601 text (no offset: UTC) or text in ``fmt``; a date is midnight UTC."""
+def _read_datetime(raw: Any, formats: tuple[str, ...]) -> datetime:
+    """A datetime in UTC: text in one of ``formats`` (the first that reads it) or in ISO 8601 (no offset: UTC); a date is midnight UTC."""
     try:
-        return _datetime(raw, fmt)
+        return _datetime(raw, formats)
     except OverflowError:  # the moment in UTC is before the year 1 or after 9999
         raise _Bad("not a datetime") from None
 
 
-def _datetime(raw: Any, fmt: str | None) -> datetime:
+def _strptime(text: str, formats: tuple[str, ...]) -> datetime | None:
+    """``text`` read with the first of ``formats`` that reads all of it; None when none does."""
+    for pattern in formats:
+        try:
+            return datetime.strptime(text, pattern)
+        except ValueError:
+            continue
+    return None
+
+
+def _datetime(raw: Any, formats: tuple[str, ...]) -> datetime:
     if isinstance(raw, datetime):
         if type(raw) is not datetime:  # pandas' Timestamp and other subclasses: the plain datetime they hold
             raw = datetime(raw.year, raw.month, raw.day, raw.hour, raw.minute, raw.second, raw.microsecond, raw.tzinfo)
@@ -195,25 +205,27 @@ def _datetime(raw: Any, fmt: str | None) -> datetime:
     if not isinstance(raw, str):
         raise _Bad("not a datetime")
     text = raw.strip()
+    written = _strptime(text, formats)  # the rule file's formats first, in the order written
+    if written is not None:
+        return _as_utc(written)
     iso = text.upper()  # ISO 8601 as RFC 3339 reads it: `t` and `z` may be written in lower case
-    if fmt is None and len(iso) > 10 and iso[4:5] == "-" and iso[10] not in "T ":  # the date and the time are separated by T
+    if len(iso) > 10 and iso[4:5] == "-" and iso[10] not in "T ":  # the date and the time are separated by T
         raise _Bad("not a datetime")
     try:
-        # with a format, text is read in that format only (it is "text written another way than ISO 8601")
-        return _as_utc(datetime.fromisoformat(iso) if fmt is None else datetime.strptime(text, fmt))
+        return _as_utc(datetime.fromisoformat(iso))
     except ValueError:
         raise _Bad("not a datetime") from None
 
 
-def _read_date(raw: Any, fmt: str | None) -> date:
-    """A date: ISO 8601 text (a datetime gives its date in UTC) or text in ``fmt``."""
+def _read_date(raw: Any, formats: tuple[str, ...]) -> date:
+    """A date: text in one of ``formats`` (the first that reads it) or in ISO 8601 (a datetime gives its date in UTC)."""
     try:
-        return _date(raw, fmt)
+        return _date(raw, formats)
     except OverflowError:  # the day in UTC is before the year 1 or after 9999
         raise _Bad("not a date") from None
 
 
-def _date(raw: Any, fmt: str | None) -> date:
+def _date(raw: Any, formats: tuple[str, ...]) -> date:
     if isinstance(raw, datetime):
         return _as_utc(raw).date()
     if isinstance(raw, date):
@@ -221,15 +233,14 @@ def _date(raw: Any, fmt: str | None) -> date:
     if not isinstance(raw, str):
         raise _Bad("not a date")
     text = raw.strip()
+    written = _strptime(text, formats)
+    if written is not None:
+        return _as_utc(written).date()
     try:
-        if fmt is not None:
-            return _as_utc(datetime.strptime(text, fmt)).date()
-        try:
-            return date.fromisoformat(text)
-        except ValueError:
-            return _datetime(text, None).date()  # a date and time in ISO 8601: its date in UTC
+        return date.fromisoformat(text)
     except ValueError:
-        raise _Bad("not a date") from None
+        pass
+    return _datetime(text, ()).date()  # a date and time in ISO 8601: its date in UTC (or not a date)
 
 
 def _read_integer(raw: Any) -> int:
@@ -354,7 +365,7 @@ def _read_events(raw: Any) -> list[Event]:
     for item in raw:
         if not isinstance(item, Mapping) or not isinstance(item.get("type"), str) or not item["type"] or "at" not in item:  # a type is non-empty text
             raise _Bad("not an event")
-        events.append((item["type"], _read_datetime(item["at"], None), item))
+        events.append((item["type"], _read_datetime(item["at"], ()), item))
     return events
 
 
