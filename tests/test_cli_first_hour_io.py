@@ -181,3 +181,143 @@ def test_the_maven_pipeline_saved_with_semicolons(tmp_path: Path) -> None:
     code, out, err = cli("qualify", rules, source, "--delimiter", ";", *AS_OF)
     assert code == 0, err
     assert err.startswith("200 rows read, 200 written, 0 rejected")
+
+
+# -- item 13: explain one row of an export -----------------------------------------------------
+
+IDS = """\
+leadspec: 1
+name: ids
+fields:
+  lead_number: {type: integer, source: "Lead Number", role: id}
+  employees: {type: integer}
+  sector:    {type: string, source: account.sector}
+stages:
+  - id: icp
+    when: employees >= 50
+  - id: mql
+    when: sector == 'saas'
+"""
+
+NO_ID = IDS.replace(", role: id", "")
+
+EXPORT_CSV = 'Lead Number,employees,account\n101,10,\n102,60,"{""sector"": ""saas""}"\n103,70,\n102,5,\n'
+EXPORT_LEADS = [
+    {"Lead Number": 101, "employees": 10},
+    {"Lead Number": 102, "employees": 60, "account": {"sector": "saas"}},
+    {"Lead Number": 103, "employees": 70},
+    {"Lead Number": 102, "employees": 5},
+]
+
+
+def exports(tmp_path: Path) -> dict[str, Path]:
+    return {
+        "csv": write(tmp_path / "export.csv", EXPORT_CSV),
+        "jsonl": write(tmp_path / "export.jsonl", "".join(json.dumps(lead) + "\n" for lead in EXPORT_LEADS)),
+        "json": write(tmp_path / "export.json", json.dumps(EXPORT_LEADS, indent=1)),
+    }
+
+
+def employees(result: dict | None) -> object:
+    """The employees value the first criterion read."""
+    assert result is not None
+    return result["criteria"][0]["values"]["employees"]
+
+
+def explained(*argv: object, stdin: str = "") -> tuple[int, dict | None, str]:
+    code, out, err = cli("explain", *argv, "--json", *AS_OF, stdin=stdin)
+    return code, (json.loads(out) if out else None), err
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl", "json"])
+def test_explain_picks_a_row_of_an_export_by_number(tmp_path: Path, fmt: str) -> None:
+    rules = write(tmp_path / "r.yaml", IDS)
+    export = exports(tmp_path)[fmt]
+    code, result, err = explained(rules, export, "--row", "2")
+    assert (code, err) == (0, "")
+    assert result is not None and result["stage"] == "mql"  # a CSV's column of JSON objects is read as qualify reads it
+    assert employees(result) == 60
+    code, result, err = explained(rules, export, "--row", "1")
+    assert code == 0 and result is not None and result["stage"] == "lead"
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl", "json"])
+def test_explain_without_row_or_id_says_how_to_pick_one(tmp_path: Path, fmt: str) -> None:
+    rules = write(tmp_path / "r.yaml", IDS)
+    export = exports(tmp_path)[fmt]
+    code, out, err = cli("explain", rules, export, *AS_OF)
+    kind = {"csv": "a CSV export", "jsonl": "a JSON Lines export", "json": "a JSON array"}[fmt]
+    assert (code, out) == (2, "")
+    assert err == f"{export}: this is {kind} with 4 rows: pick one with --row N or --id VALUE\n"
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl", "json"])
+def test_explain_by_id_finds_the_lead_says_how_many_matched_or_that_none_did(tmp_path: Path, fmt: str) -> None:
+    rules = write(tmp_path / "r.yaml", IDS)
+    export = exports(tmp_path)[fmt]
+    code, result, err = explained(rules, export, "--id", "103")
+    assert (code, err) == (0, "")
+    assert result is not None and result["stage"] == "icp" and employees(result) == 70
+    code, result, err = explained(rules, export, "--id", "102")
+    assert code == 0 and employees(result) == 60  # the first of the two
+    assert err == f"{export}: 2 leads have Lead Number = 102 (rows 2 and 4): explained the first, row 2\n"
+    code, result, err = explained(rules, export, "--id", "123")
+    assert (code, result) == (2, None)
+    assert err == f"no lead with Lead Number = 123 in {export} (4 rows read)\n"
+
+
+def test_explain_by_id_uses_id_field_when_the_rules_name_none(tmp_path: Path) -> None:
+    rules = write(tmp_path / "r.yaml", NO_ID)
+    export = exports(tmp_path)["csv"]
+    code, out, err = cli("explain", rules, export, "--id", "103", *AS_OF)
+    assert code == 2
+    assert "--id needs to know which column holds the id: mark a field with `role: id` in the rules, or pass --id-field COLUMN" in err
+    code, result, err = explained(rules, export, "--id", "103", "--id-field", "Lead Number")
+    assert code == 0 and employees(result) == 70
+    code, result, err = explained(rules, export, "--id", "103", "--id-field", "lead_number")  # a field's name stands for its column
+    assert code == 0 and employees(result) == 70
+    code, out, err = cli("explain", rules, export, "--id", "103", "--id-field", "Lead Numbr", *AS_OF)
+    assert (code, out) == (2, "")
+    assert err == f"{export}: --id looks in column 'Lead Numbr', which the header does not have; the closest header is 'Lead Number'\n"
+
+
+def test_explain_row_past_the_end_and_a_broken_row_are_said_plainly(tmp_path: Path) -> None:
+    rules = write(tmp_path / "r.yaml", IDS)
+    export = write(tmp_path / "export.csv", "Lead Number,employees\n1,60\n2,60,extra\n")
+    code, out, err = cli("explain", rules, export, "--row", "3", *AS_OF)
+    assert (code, out, err) == (2, "", f"{export}: no row 3: a CSV export with 2 rows after its header\n")
+    code, out, err = cli("explain", rules, export, "--row", "2", *AS_OF)
+    assert (code, out, err) == (2, "", f"{export}:3: row 2 is not a lead: 3 values but the header has 2 columns\n")
+    code, out, err = cli("explain", rules, export, "--row", "0", *AS_OF)
+    assert code == 2 and "Invalid value for '--row'" in err
+    code, out, err = cli("explain", rules, export, "--row", "1", "--id", "1", *AS_OF)
+    assert code == 2 and "give --row N or --id VALUE, not both" in err
+
+
+def test_explain_of_one_lead_works_as_before(tmp_path: Path) -> None:
+    rules = write(tmp_path / "r.yaml", IDS)
+    pretty = write(tmp_path / "lead.json", json.dumps({"employees": 60}, indent=2))
+    code, result, err = explained(rules, pretty)
+    assert code == 0 and result is not None and result["stage"] == "icp"
+    code, result, err = explained(rules, stdin='{"employees": 60}')
+    assert code == 0 and result is not None and result["stage"] == "icp"
+    one_row = write(tmp_path / "one.csv", "Lead Number,employees\n7,60\n")  # a single lead needs no --row
+    code, result, err = explained(rules, one_row)
+    assert code == 0 and employees(result) == 60
+    code, out, err = cli("explain", rules, "-", "--row", "2", "--input-format", "csv", *AS_OF, stdin="Lead Number,employees\n7,60\n8,10\n")
+    assert code == 0 and out.startswith("Lead\n")
+
+
+def test_explain_a_row_of_the_real_x_education_sample() -> None:
+    from conftest import ROOT
+
+    rules, sample = ROOT / "rules" / "x-education.yaml", ROOT / "examples" / "x-education-sample.csv"
+    with sample.open(encoding="utf-8", newline="") as f:
+        twelfth = list(csv.DictReader(f))[11]
+    import leadspec
+
+    expected = leadspec.load(rules).evaluate(twelfth, as_of="2026-11-01").to_dict()
+    code, result, err = explained(rules, sample, "--row", "12")
+    assert (code, err) == (0, "") and result == expected
+    code, result, err = explained(rules, sample, "--id", twelfth["Lead Number"], "--id-field", "Lead Number")
+    assert (code, err) == (0, "") and result == expected

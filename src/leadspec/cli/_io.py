@@ -830,6 +830,13 @@ def closest_column(source: str, header: list[str]) -> str | None:
     return best[2] if best is not None else None
 
 
+def nested_columns(rules: Any, header: list[str]) -> list[str]:
+    """Columns that hold JSON objects: the first part of a nested source (``account.sector``) with no column of its own."""
+    columns = set(header)
+    heads = {source.split(".")[0] for source in (spec.source or name for name, spec in rules.fields.items()) if "." in source and source not in columns}
+    return sorted(head for head in heads if head in columns)
+
+
 def reader_for(fmt: str, stream: IO[str], delimiter: str = ",") -> CsvReader | JsonlReader | JsonArrayReader:
     """The reader of ``fmt`` (``csv``, ``jsonl``, ``json``) over ``stream``; ``delimiter``: a CSV's separator."""
     if fmt == "csv":

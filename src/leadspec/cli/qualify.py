@@ -40,6 +40,7 @@ from ._io import (
     finite,
     format_of,
     looks_delimited,
+    nested_columns,
     open_text,
     reader_for,
     sniff,
@@ -300,13 +301,6 @@ def _taken_columns(header: list[str], added: tuple[str, ...], names: tuple[str, 
     ]
 
 
-def _json_columns(rules: Any, header: list[str]) -> list[str]:
-    """Columns that hold JSON objects: the first part of a nested source with no column of its own."""
-    columns = set(header)
-    heads = {source.split(".")[0] for source in (spec.source or name for name, spec in rules.fields.items()) if "." in source and source not in columns}
-    return sorted(head for head in heads if head in columns)
-
-
 class _Progress:
     def __init__(self, stream: IO[str]) -> None:
         self.stream = stream
@@ -542,7 +536,7 @@ def _qualify(
                 only_missing = len(problems) == len(missing)
                 io.err.write(f"{input}: stopped before reading any row{' (--allow-missing-columns goes on anyway)' if only_missing else ''}\n")
                 return EXIT_USAGE
-            json_columns = _json_columns(ruleset, reader.header)
+            json_columns = nested_columns(ruleset, reader.header)
             assert isinstance(reader, CsvReader)  # fmt is csv
             reader.columns = _columns(ruleset)
             reader.json_columns = json_columns
