@@ -241,3 +241,29 @@ def test_the_hooks_entries_are_commands_of_the_cli(tmp_path: Path) -> None:
         command = click_cli.commands[words[1]]
         known = {opt for param in command.params for opt in getattr(param, "opts", [])}
         assert all(w in known for w in words[2:] if w.startswith("-")), hook["entry"]
+
+
+# -- the rule-file reference is complete --------------------------------------------------------------
+
+
+def _schema_keys(node: object) -> set[str]:
+    """Every property name anywhere in a JSON Schema."""
+    found: set[str] = set()
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "properties" and isinstance(value, dict):
+                found.update(value)
+            found |= _schema_keys(value)
+    elif isinstance(node, list):
+        for item in node:
+            found |= _schema_keys(item)
+    return found
+
+
+def test_rule_files_page_names_every_key_of_the_format() -> None:
+    """Every key the rule-file schema knows, at every level, is in docs/rule-files.md (as `key`)."""
+    page = (ROOT / "docs" / "rule-files.md").read_text(encoding="utf-8")
+    keys = _schema_keys(leadspec.json_schema())
+    assert {"leadspec", "fields", "type", "at_least", "half_life", "because"} <= keys  # the walk finds them
+    undocumented = sorted(k for k in keys if f"`{k}`" not in page)
+    assert not undocumented, f"docs/rule-files.md does not document {undocumented}"
