@@ -161,7 +161,9 @@ def test_enum_value_from_a_named_list_names_the_list() -> None:
 def test_yaml_syntax_error_is_located() -> None:
     problems = problems_of(rules_text("fields: {a: {type: integer}\nstages: []\n"))
     assert len(problems) == 1 and problems[0].code == "yaml-syntax"
-    assert problems[0].line == 4
+    # where the user must act: the `{` left open (PyYAML gave up on line 4)
+    assert (problems[0].line, problems[0].column) == (3, 9)
+    assert "the `{` that opens this mapping is never closed" in problems[0].message
 
 
 def test_not_a_mapping() -> None:

@@ -15,6 +15,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+import yaml
 
 import leadspec
 from conftest import cli
@@ -140,3 +141,66 @@ def test_a_syntax_error_inside_a_block_shows_the_line_it_is_on() -> None:
     (problem,) = info.value.problems
     assert (problem.line, problem.column) == (13, 22)
     assert str(problem).splitlines()[1:] == ["    deal_stage = 'Lost')", "               ^"]
+
+
+WON = "      - id: won\n        when: deal_stage == 'Won'\n"
+"""A criterion on lines 10 and 11 after HEAD: `-` at column 7, `id` and `when` at column 9."""
+
+# (id, rule file, "line:col", hint); the code is yaml-syntax. The position is where the user must act.
+YAML = [
+    # was "mapping values are not allowed in this context" at the second colon
+    ("`: ` in because", HEAD + WON + "        because: note: the deal is won\n", "12:18", 'quote the whole text: because: "note: the deal is won"'),
+    ("`: ` in description", "leadspec: 1\nname: t\ndescription: Rules: for the sales team\n" + HEAD[20:] + WON, "3:14", 'description: "Rules: for the sales team"'),
+    # was "while parsing a block collection did not find expected '-' indicator"
+    ("when: indented less", HEAD + "      - id: won\n       when: deal_stage == 'Won'\n", "11:8", "`when:` is not aligned with `id:` on line 10: indent it to column 9, under `id`"),
+    # was "mapping values are not allowed in this context"
+    ("when: indented more", HEAD + "      - id: won\n         when: deal_stage == 'Won'\n", "11:10", "`when:` is indented more than `id:` on line 10: align it with `id` (column 9)"),
+    # was "while parsing a block mapping did not find expected key"
+    ("list item out of line", HEAD + "      - r: employees > 1\n     - q: employees < 9\n", "11:6", "this list item is not aligned with the one on line 10: start its `-` at column 7"),
+    # was "while scanning for the next token found character that cannot start any token"
+    ("tab", HEAD + "\t  - r: employees > 1\n", "10:1", "a tab in the indentation: YAML indents with spaces only; replace the tab with spaces"),
+    # was "mapping values are not allowed in this context" on line 11
+    ("no space after -", HEAD + "      -id: won\n        when: deal_stage == 'Won'\n", "10:7", "a list item needs a space after `-`: write `- id: won`"),
+    # was "mapping values are not allowed in this context" on line 2
+    ("no space after :", "leadspec: 1\nname:t\n" + HEAD[20:] + WON, "2:1", "a `:` after a key needs a space: write `name: t`"),
+    # was "while scanning a quoted scalar found unexpected end of stream" at the end of the file
+    ("unclosed quote", HEAD + "      - r: \"deal_stage == 'Won'\n      - q: employees > 1\n", "10:12", 'the quote " that opens this value is never closed'),
+    # was "while parsing a block mapping did not find expected key" after the closing quote
+    ("text after a quoted value", HEAD + "      - r: 'Won' == deal_stage\n", "10:12", "quote the whole text: r: \"'Won' == deal_stage\""),
+    # was "while parsing a flow mapping did not find expected ',' or '}'" on the next line
+    ("unclosed {", HEAD.replace("{type: integer}", "{type: integer") + WON, "4:14", "the `{` that opens this mapping is never closed"),
+]
+
+
+@pytest.mark.parametrize(("name", "text", "where", "hint"), YAML, ids=[row[0] for row in YAML])
+def test_a_yaml_mistake_says_what_to_change_where(tmp_path: Path, name: str, text: str, where: str, hint: str) -> None:
+    out = check_output(tmp_path, text)
+    lines = [line for line in out.splitlines() if line.startswith("r.yaml:")]
+    assert lines == [line for line in lines if line.startswith(f"r.yaml:{where}: error[yaml-syntax]: ")] and len(lines) == 1, out
+    assert hint in lines[0], out
+    for raw in ("mapping values are not allowed", "did not find expected", "while parsing", "while scanning", "<block end>"):
+        assert raw not in out
+
+
+QUOTING = [row for row in YAML if "quote the whole text: " in row[3]]
+
+
+@pytest.mark.parametrize("row", QUOTING, ids=[row[0] for row in QUOTING])
+def test_the_quoting_a_yaml_message_suggests_reads_the_text(row: tuple[str, ...]) -> None:
+    """The line the message writes, put in place of the user's, reads as the text the user meant."""
+    text = row[1]
+    problem = leadspec_problems(text)[0]
+    suggested = problem.message.split("quote the whole text: ", 1)[1]
+    key = suggested.split(":", 1)[0]
+    lines = text.splitlines()
+    original = lines[problem.line - 1]
+    lines[problem.line - 1] = original[: original.index(key + ":")] + suggested
+    data = yaml.safe_load("\n".join(lines))
+    meant = original[problem.column - 1 :]
+    assert meant in json.dumps(data, ensure_ascii=False).replace('\\"', '"')
+
+
+def leadspec_problems(text: str) -> list[leadspec.Problem]:
+    with pytest.raises(leadspec.RulesError) as info:
+        leadspec.loads(text, name="r.yaml")
+    return info.value.problems

@@ -59,6 +59,8 @@ FUZZ = settings.get_profile("yaml-loader")
 #    the same problem each time: PyYAML's constructor remembered the failed
 #    node and said "found unconstructable recursive node", and the value
 #    became the text (test_unreadable_scalar_behind_an_alias_is_the_same_problem_each_time).
+# 3. a YAML syntax error is worded by the loader's translation of PyYAML's error (issue 10: it says what
+#    to change, at the line where the user must act), tested on its own in test_first_hour_errors.py.
 
 _PLAIN_TAGS = ("tag:yaml.org,2002:seq", "tag:yaml.org,2002:map")
 _STR = "tag:yaml.org,2002:str"
@@ -151,11 +153,8 @@ def old_load_yaml(text: str, file: str, loader: Any = _Loader) -> tuple[Any, Pos
         data = builder.build(node, ())
     except _Limit as exc:
         return None, positions, [Problem(file, exc.mark.line + 1, exc.mark.column + 1, exc.code, exc.message)]
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        message = " ".join(part for part in (exc.context, exc.problem) if part) or str(exc)
-        return None, positions, [Problem(file, line, col, "yaml-syntax", message)]
+    except yaml.MarkedYAMLError as exc:  # (change 3: PyYAML's error said as the loader says it, see the top of this section)
+        return None, positions, [_yaml.yaml_syntax_problem(file, text, exc)]
     except yaml.YAMLError as exc:
         return None, positions, [Problem(file, 1, 1, "yaml-syntax", str(exc))]
     except RecursionError:

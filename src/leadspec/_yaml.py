@@ -15,6 +15,7 @@ silently collapses, are reported.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -332,6 +333,176 @@ class _Builder:
         return out
 
 
+# -- YAML syntax errors that teach --------------------------------------------------
+
+_KEY = re.compile(r"^(\s*(?:-\s+)*)([^\s#'\"\[\]{},:-][^:#]*?|-[^\s:#][^:#]*?):(?:\s|$)")
+
+
+def _quoted(text: str) -> str:
+    """``text`` as a YAML quoted scalar: double quotes, or single ones when it has a double quote or a backslash."""
+    if '"' in text or "\\" in text:
+        return "'" + text.replace("'", "''") + "'"
+    return f'"{text}"'
+
+
+def _key_at(lines: list[str], row: int) -> tuple[str, int, int] | None:
+    """(key, its 0-based column, the column of its value) of the mapping key on line ``row``, if it has one."""
+    if not 0 <= row < len(lines):
+        return None
+    m = _KEY.match(lines[row])
+    if not m:
+        return None
+    value = m.end()
+    while value < len(lines[row]) and lines[row][value] == " ":
+        value += 1
+    return m.group(2).strip(), len(m.group(1)), value
+
+
+def _previous(lines: list[str], row: int) -> int:
+    """The line before ``row`` that is neither blank nor a comment (-1 if none)."""
+    row -= 1
+    while row >= 0 and (not lines[row].strip() or lines[row].lstrip().startswith("#")):
+        row -= 1
+    return row
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
+
+
+def _dash_column(lines: list[str], row: int, below: int) -> tuple[int, int] | None:
+    """(line, column) of the nearest list item ``-`` above ``row`` whose column is not ``below``, 0-based; None if none."""
+    for r in range(row - 1, -1, -1):
+        stripped = lines[r].lstrip(" ")
+        if stripped.startswith("- ") or stripped == "-":
+            col = _indent(lines[r])
+            if col != below:
+                return r, col
+            return None
+        if lines[r].strip() and not stripped.startswith("#") and _indent(lines[r]) < below:
+            return None
+    return None
+
+
+def _glued(lines: list[str], row: int) -> tuple[int, int, str] | None:
+    """The problem of line ``row`` when it is a key glued to its value (``name:t``)."""
+    glued = re.match(r"^(\s*(?:-\s+)?)([A-Za-z_][\w-]*):(\S.*)$", lines[row].rstrip()) if 0 <= row < len(lines) else None
+    if glued is None or ": " in lines[row]:
+        return None
+    return row, len(glued.group(1)), f"a `:` after a key needs a space: write `{glued.group(2)}: {glued.group(3)}`"
+
+
+def _teach(lines: list[str], exc: yaml.MarkedYAMLError) -> tuple[int, int, str] | None:
+    """(0-based line, 0-based column, message) for the YAML mistakes a new user makes; None for the others."""
+    problem = exc.problem or ""
+    context = exc.context or ""
+    mark = exc.problem_mark or exc.context_mark
+    if mark is None:
+        return None
+    row, col = mark.line, mark.column
+    line = lines[row] if row < len(lines) else ""
+    if "\t" in line[: _indent(line) + 1] or "tab" in problem or "'\\t'" in problem:
+        tab_row = row if "\t" in line else next((r for r in range(row, -1, -1) if "\t" in lines[r][: _indent(lines[r]) + 1]), row)
+        at = lines[tab_row].find("\t") if tab_row < len(lines) else 0
+        return tab_row, max(at, 0), "a tab in the indentation: YAML indents with spaces only; replace the tab with spaces"
+    if "cannot start any token" in problem and col < len(line) and line[col] in "@`%":
+        return row, col, f"a value cannot start with {line[col]}: quote the whole value"
+    if context.startswith("while scanning a quoted scalar") and exc.context_mark is not None:
+        start = exc.context_mark
+        quote = lines[start.line][start.column] if start.line < len(lines) and start.column < len(lines[start.line]) else "'"
+        if "unknown escape" in problem or "escape" in problem:
+            return row, col, "a `\\` inside double quotes starts an escape sequence: quote the text with single quotes instead, or write `\\\\`"
+        return start.line, start.column, f"the quote {quote} that opens this value is never closed: add the closing {quote} where the text ends"
+    if context.startswith("while parsing a flow") and exc.context_mark is not None:
+        start = exc.context_mark
+        opener = "[" if "sequence" in context else "{"
+        closer = "]" if opener == "[" else "}"
+        return start.line, start.column, f"the `{opener}` that opens this {'list' if opener == '[' else 'mapping'} is never closed, or an item in it lacks its comma: end it with `{closer}`"
+    if context.startswith("while scanning a simple key") and exc.context_mark is not None:
+        start = exc.context_mark
+        glued = _glued(lines, start.line)
+        if glued is not None:
+            return glued
+        return start.line, start.column, "this line is neither a `key: value` nor a list item `- …`: add the `: ` after its key, or quote it as part of the text above"
+    if problem.startswith("mapping values are not allowed"):
+        key = _key_at(lines, row)
+        if key is not None and key[2] <= col:
+            name, _key_col, value_col = key
+            value = line[value_col:].rstrip()
+            return row, value_col, f"this text contains `: `, which YAML reads as the start of a key: quote the whole text: {name}: {_quoted(value)}"
+        for r in (row, _previous(lines, row)):
+            stripped = lines[r].lstrip(" ") if 0 <= r < len(lines) else ""
+            if re.match(r"-[^\s-]", stripped):
+                return r, _indent(lines[r]), f"a list item needs a space after `-`: write `- {stripped[1:].rstrip()}`"
+        prev = _previous(lines, row)
+        if prev >= 0:
+            glued = _glued(lines, prev)
+            if glued is not None:
+                return glued
+            above = _key_at(lines, prev)
+            here = _key_at(lines, row)
+            if above is not None and here is not None and here[1] > above[1]:
+                return row, here[1], (
+                    f"`{here[0]}:` is indented more than `{above[0]}:` on line {prev + 1}: "
+                    f"align it with `{above[0]}` (column {above[1] + 1})"
+                )
+        return row, col, "a `: ` here would start a key where none can be: quote the text if it contains `: `, or check the indentation"
+    block_end = "expected <block end>" in problem
+    if context.startswith("while parsing a block collection") and ("expected '-'" in problem or block_end):
+        start = exc.context_mark or mark
+        here = _key_at(lines, row)
+        stripped = line.lstrip(" ")
+        if stripped.startswith("-"):
+            return row, col, f"this list item is not aligned with the one on line {start.line + 1}: start its `-` at column {start.column + 1}"
+        above = _key_at(lines, _previous(lines, row))
+        if here is not None and above is not None:
+            return row, here[1], (
+                f"`{here[0]}:` is not aligned with `{above[0]}:` on line {_previous(lines, row) + 1}: "
+                f"indent it to column {above[1] + 1}, under `{above[0]}`"
+            )
+        return row, col, f"this line is not aligned with the list item on line {start.line + 1}: indent it under the item's first key"
+    if context.startswith("while parsing a block mapping") and ("expected key" in problem or block_end):
+        start = exc.context_mark or mark
+        before = line[:col].rstrip()
+        key = _key_at(lines, row)
+        if before and before[-1] in "'\"" and key is not None and key[2] < col:
+            name, _key_col, value_col = key
+            value = line[value_col:].rstrip()
+            return row, value_col, (
+                f"a value that starts with a quote ends at the closing quote, and text follows it: "
+                f"quote the whole text: {name}: {_quoted(value)}"
+            )
+        stripped = line.lstrip(" ")
+        if stripped.startswith("-"):
+            dash = _dash_column(lines, row, col)
+            if dash is not None:
+                return row, col, f"this list item is not aligned with the one on line {dash[0] + 1}: start its `-` at column {dash[1] + 1}"
+            return row, col, f"a list item cannot start here: indent its `-` under the key it belongs to"
+        if key is not None and start.column != key[1]:
+            other = _key_at(lines, start.line)
+            name = f"`{other[0]}:`" if other is not None else "the key"
+            return row, key[1], f"`{key[0]}:` is not aligned with {name} on line {start.line + 1}: indent it to column {start.column + 1}"
+    return None
+
+
+def yaml_syntax_problem(file: str, text: str, exc: yaml.MarkedYAMLError) -> Problem:
+    """PyYAML's error as a problem that says what to change, at the line where the user must act.
+
+    The mistakes people make by hand (a `: ` in unquoted text, a key or a
+    list item out of line, a tab, a missing space after `-` or `:`, an
+    unclosed quote or bracket) are said in their own words with the fix;
+    any other error keeps PyYAML's description.
+    """
+    taught = _teach(text.split("\n"), exc)
+    if taught is not None:
+        row, col, message = taught
+        return Problem(file, row + 1, col + 1, "yaml-syntax", message)
+    mark = exc.problem_mark or exc.context_mark
+    line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    message = " ".join(part for part in (exc.context, exc.problem) if part) or str(exc)
+    return Problem(file, line, col, "yaml-syntax", f"this is not valid YAML: {message}")
+
+
 def load_yaml(text: str | bytes, file: str) -> tuple[Any, Positions, list[Problem]]:
     """Parse ``text`` into data, positions and problems (empty when all is well).
 
@@ -366,10 +537,7 @@ def load_yaml(text: str | bytes, file: str) -> tuple[Any, Positions, list[Proble
     except _Limit as exc:
         return None, positions, [Problem(file, exc.mark.line + 1, exc.mark.column + 1, exc.code, exc.message)]
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        message = " ".join(part for part in (exc.context, exc.problem) if part) or str(exc)
-        return None, positions, [Problem(file, line, col, "yaml-syntax", message)]
+        return None, positions, [yaml_syntax_problem(file, text, exc)]
     except yaml.YAMLError as exc:
         return None, positions, [Problem(file, 1, 1, "yaml-syntax", str(exc))]
     except RecursionError:
