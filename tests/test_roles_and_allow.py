@@ -219,3 +219,12 @@ def test_the_docs_ci_command_passes_on_the_shipped_rules() -> None:
     assert (code, out) == (0, ""), out + err
     for name in ("x-education", "b2b-saas"):
         assert leadspec.load(ROOT / "rules" / f"{name}.yaml").plan.id_field is not None
+
+
+def test_a_stage_with_a_single_when_is_named_by_the_stage_or_its_criterion() -> None:
+    body = "fields:\n  a: {type: integer}\nstages:\n  - id: s\n    when: 1 < 2\n  - id: t\n    when: a > 1\nallow:\n  - {code: always-true, at: AT, because: r}\n"
+    for at in ("s", "s.when"):
+        problems = lint(leadspec.loads(rules_text(body.replace("AT", at))))
+        assert problems == [] and [p.code for p in problems.allowed] == ["always-true"]
+    problems = lint(leadspec.loads(rules_text(body.replace("AT", "t"))))
+    assert [p.code for p in problems] == ["always-true", "unused-allow"]
