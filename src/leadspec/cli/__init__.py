@@ -23,6 +23,7 @@ from .check import check
 from .compile import compile_rules
 from .diff import diff
 from .explain import explain
+from .init import init
 from .qualify import qualify
 from .schema import schema
 from .test import test
@@ -46,12 +47,13 @@ def cli() -> None:
       leadspec diff HEAD~1:rules/acme.yaml rules/acme.yaml --leads export.csv
       leadspec schema > leadspec.schema.json
       leadspec compile rules/acme.yaml
+      leadspec init --name acme --from export.csv
 
     Exit codes: 0 success, 1 check or test failed or rows rejected, 2 usage or input error.
     """
 
 
-for command in (check, qualify, explain, test, diff, schema, compile_rules):
+for command in (check, qualify, explain, test, diff, schema, compile_rules, init):
     cli.add_command(command)
 
 
