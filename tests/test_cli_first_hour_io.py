@@ -321,3 +321,78 @@ def test_explain_a_row_of_the_real_x_education_sample() -> None:
     assert (code, err) == (0, "") and result == expected
     code, result, err = explained(rules, sample, "--id", twelfth["Lead Number"], "--id-field", "Lead Number")
     assert (code, err) == (0, "") and result == expected
+
+
+# -- item 15: JSON written as CSV reads back; rejects as CSV ------------------------------------
+
+NESTED_LEADS = [
+    {"id": "1", "account": {"employees": 60, "sector": "saas", "hq": {"city": "Lyon"}}, "tags": ["a", "b"]},
+    {"id": "2", "account": {"employees": "many", "sector": "retail"}},
+    {"id": "3", "account": None, "tags": []},
+    {"id": "4", "account": {"employees": 49}},
+]
+
+
+def test_json_written_as_csv_has_dotted_columns_that_the_same_rules_read_again(tmp_path: Path) -> None:
+    rules = write(tmp_path / "r.yaml", NESTED)
+    source = write(tmp_path / "in.jsonl", "".join(json.dumps(lead) + "\n" for lead in NESTED_LEADS))
+    first = tmp_path / "first.csv"
+    code, out, err = cli("qualify", rules, source, "-o", first, *AS_OF)  # the format follows -o's extension
+    assert code == 0, err
+    rows = csv_rows(first.read_text(encoding="utf-8"))
+    assert rows[0] == ["id", "account.employees", "account.sector", "account.hq.city", "tags", "stage", "reasons"]
+    assert rows[1][:5] == ["1", "60", "saas", "Lyon", '["a", "b"]']
+    assert rows[3][:5] == ["3", "", "", "", "[]"]
+    again = tmp_path / "again.jsonl"
+    code, out, err = cli("qualify", rules, first, "-o", again, "--stage-column", "stage2", "--reasons-column", "reasons2", *AS_OF)
+    assert code == 0, err  # no missing column: account.employees is a column of its own now
+    back = [json.loads(line) for line in again.read_text(encoding="utf-8").splitlines()]
+    assert [lead["stage2"] for lead in back] == [lead["stage"] for lead in back] == ["icp", "lead", "lead", "lead"]
+    assert [lead["reasons2"] for lead in back] == [lead["reasons"] for lead in back]
+
+
+def test_a_later_record_with_a_nested_key_the_first_lacked_is_rejected_by_its_dotted_name(tmp_path: Path) -> None:
+    rules = write(tmp_path / "r.yaml", NESTED)
+    leads = [{"id": "1", "account": {"employees": 60}}, {"id": "2", "account": {"employees": 70, "sector": "saas"}}]
+    source = write(tmp_path / "in.json", json.dumps(leads))
+    code, out, err = cli("qualify", rules, source, "--output-format", "csv", *AS_OF)
+    assert code == 1
+    assert csv_rows(out)[0] == ["id", "account.employees", "stage", "reasons"]
+    assert "row 2 rejected: 'account.sector' is not a column of the CSV output (its columns come from the first record)" in err
+
+
+def test_a_dotted_key_and_the_same_nested_key_cannot_share_a_column(tmp_path: Path) -> None:
+    rules = write(tmp_path / "r.yaml", NESTED)
+    text = '{"id": "1", "account": {"employees": 60}}\n{"id": "2", "account.employees": 1, "account": {"employees": 70}}\n'
+    code, out, err = cli("qualify", rules, "-", "--input-format", "jsonl", "--output-format", "csv", *AS_OF, stdin=text)
+    assert code == 1
+    assert "row 2 rejected: 'account.employees' is both a key and the path of a nested key" in err
+    assert len(csv_rows(out)) == 2
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_csv_rejects_keep_the_input_header_and_text_so_they_can_be_fixed_and_fed_in(tmp_path: Path, jobs: str) -> None:
+    rules = write(tmp_path / "r.yaml", NESTED.replace("source: account.employees", "source: Employees").replace("source: account.sector", "default: ''"))
+    source = write(tmp_path / "in.csv", 'id;Employees;note\n1;60;a\n2;many;"b;c"\n3;70\n4;80;"open\n')
+    rejects = tmp_path / "rejects.csv"
+    code, out, err = cli("qualify", rules, source, "--delimiter", ";", "--strict", "--rejects", rejects, "--jobs", jobs, *AS_OF)
+    assert code == 1, err
+    assert rejects.read_text(encoding="utf-8").splitlines() == [
+        "reject_row;reject_line;reject_reason;id;Employees;note",
+        "2;3;employees: not an integer ('many');2;many;\"b;c\"",
+        "3;4;2 values but the header has 3 columns;3;70",
+        "4;5;malformed CSV (line 5): unexpected end of data;4;80;\"open",
+    ]
+    fixed = write(tmp_path / "fixed.csv", rejects.read_text(encoding="utf-8").replace("many", "90").replace(";3;70", ";3;70;x").replace('"open', '"open"'))
+    code, out, err = cli("qualify", rules, fixed, "--delimiter", ";", "--strict", *AS_OF)
+    assert code == 0, err
+    assert [row[3:5] + row[-2:-1] for row in csv_rows(out, ";")[1:]] == [["2", "90", "icp"], ["3", "70", "icp"], ["4", "80", "icp"]]
+
+
+def test_csv_rejects_need_csv_input(tmp_path: Path) -> None:
+    rules = write(tmp_path / "r.yaml", NESTED)
+    source = write(tmp_path / "in.jsonl", '{"id": "1"}\n')
+    code, out, err = cli("qualify", rules, source, "--rejects", tmp_path / "rejects.csv", *AS_OF)
+    assert (code, out) == (2, "")
+    assert err == f"{tmp_path / 'rejects.csv'}: --rejects writes a CSV only for CSV input (its rows, under the input's header); name it .jsonl for jsonl input\n"
+    assert not (tmp_path / "rejects.csv").exists()

@@ -921,14 +921,15 @@ class Writer:
                 return line + "\r\n"
             if isinstance(original, list):
                 values = list(original)
-            else:  # JSON in, CSV out: the header comes from the first object
-                extra = [k for k in lead if k not in self._columns]
+            else:  # JSON in, CSV out: the header comes from the first object, nested objects as dotted columns
+                flat = flatten(lead)
+                extra = [k for k, v in flat.items() if k not in self._columns and v is not None]  # null is an empty cell: nothing lost
                 if extra:
                     raise Unwritable(
                         f"{', '.join(map(repr, extra))} {'is not a column' if len(extra) == 1 else 'are not columns'} of the CSV output "
                         "(its columns come from the first record); write JSON Lines to keep every key"
                     )
-                values = ["" if lead.get(k) is None else _cell(lead.get(k)) for k in self.header]
+                values = ["" if flat.get(k) is None else _cell(flat.get(k)) for k in self.header]
             values += [stage, reasons]
             if self.details:
                 values.append(dumps(details))
@@ -963,6 +964,31 @@ def _quote(cell: str, delimiter: str = ",") -> str:
     if any(c in cell for c in '"\r\n') or delimiter in cell:
         return '"' + cell.replace('"', '""') + '"'
     return cell
+
+
+FLAT_DEPTH = 32
+"""Objects nested deeper than this are written as JSON text in one column (a.b.c… stops there)."""
+
+
+def flatten(obj: dict[str, Any]) -> dict[str, Any]:
+    """A JSON object as CSV cells: a nested object's keys become dotted columns (``account.sector``).
+
+    What a dotted ``source`` reads again. An empty object, lists and other
+    values are one cell each (lists as JSON text, see :func:`_cell`). A
+    dotted key that a nested object gives too (``{"a.b": 1, "a": {"b": 2}}``)
+    cannot be two columns of one name: :class:`Unwritable`.
+    """
+    flat: dict[str, Any] = {}
+    stack: list[tuple[str, Any, int]] = [(str(key), value, 1) for key, value in reversed(list(obj.items()))]
+    while stack:
+        key, value, depth = stack.pop()
+        if isinstance(value, dict) and value and depth < FLAT_DEPTH:
+            stack.extend((f"{key}.{inner}", item, depth + 1) for inner, item in reversed(list(value.items())))
+            continue
+        if key in flat:
+            raise Unwritable(f"{key!r} is both a key and the path of a nested key: one CSV column cannot hold both; write JSON Lines")
+        flat[key] = value
+    return flat
 
 
 def _cell(value: Any) -> str:

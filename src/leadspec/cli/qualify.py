@@ -38,6 +38,7 @@ from ._io import (
     closest_column,
     dumps,
     finite,
+    flatten,
     format_of,
     looks_delimited,
     nested_columns,
@@ -544,6 +545,9 @@ def _qualify(
         sink = Output(output, io.out)  # validated and created beside the destination before a row is read
         sinks.append(sink)
         tally.outputs.append(output)
+        if rejects and format_of(rejects) == "csv" and fmt != "csv":
+            io.err.write(f"{rejects}: --rejects writes a CSV only for CSV input (its rows, under the input's header); name it .jsonl for {fmt} input\n")
+            return EXIT_USAGE
         reject_sink = Output(rejects, io.out) if rejects else None  # -: standard output (the leads go to -o FILE)
         if reject_sink is not None:
             sinks.append(reject_sink)
@@ -590,6 +594,7 @@ def _run(
 ) -> int:
     rows: Iterator[Row] | None = None
     header = list(reader.header)
+    reject_csv = reject_sink is not None and in_fmt == "csv" and format_of(reject_sink.path) == "csv"
     if out_fmt == "csv" and in_fmt != "csv":  # JSON in, CSV out: columns of the first object
         rows = iter(reader)
         skipped: list[Row] = []
@@ -598,7 +603,10 @@ def _run(
             skipped.append(first)
             first = next(rows, None)
         if first is not None:
-            header = list(first.lead or {})
+            try:
+                header = list(flatten(first.lead or {}))
+            except Unwritable:  # a clash of keys: the row is rejected when it is written; its own keys are the header
+                header = list(first.lead or {})
         rows = _chain(skipped + ([first] if first is not None else []), rows)
     if out_fmt != "csv" and in_fmt == "csv":
         counts = Counter(header)
@@ -619,6 +627,8 @@ def _run(
     results = _results(units, jobs, (ruleset, writer, as_of, strict, header, json_columns, delimiter))
     try:
         sink.write(writer.start())
+        if reject_sink is not None and reject_csv:  # the input's header, after the three columns that say why
+            reject_sink.write(Writer("csv", [], False, delimiter=writer.delimiter)._csv_line(list(REJECT_COLUMNS) + header))
         for done in results:
             tally.read += done.read  # before the writes: a stop while writing says how far the run got
             tally.rejected += len(done.rejects)
@@ -631,7 +641,10 @@ def _run(
                 if stop:
                     stopped = (number, line)
                 if reject_sink is not None:
-                    reject_sink.write(_reject_line(number, line, reason, original, raw, in_fmt))
+                    if reject_csv:
+                        reject_sink.write(_reject_row(number, line, reason, original, raw, writer.delimiter))
+                    else:
+                        reject_sink.write(_reject_line(number, line, reason, original, raw, in_fmt))
                 elif rejected + shown < SHOWN_REJECTS:
                     io.err.write(f"{input}:{line}: row {number} rejected: {reason}\n")
                     shown += 1
@@ -705,6 +718,19 @@ def _summary(
         else:
             lines.append(f"warning: no row has a value for fields {', '.join(named)}; check their sources")
     return "\n".join(lines) + "\n"
+
+
+REJECT_COLUMNS = ("reject_row", "reject_line", "reject_reason")
+"""The columns a CSV of rejects has before the input's: the row number, its first line, why it was rejected."""
+
+
+def _reject_row(number: int, line: int, reason: str, original: Any, raw: str | None, delimiter: str) -> str:
+    """One record of a CSV --rejects file: why, then the record's text as the input has it (fix it, feed the file in again)."""
+    cells = Writer("csv", [], False, delimiter=delimiter)
+    why = cells._csv_line([number, line, reason])[:-2]  # without its \r\n
+    if raw is None:
+        raw = cells._csv_line(original if isinstance(original, list) else [str(original)])[:-2]
+    return f"{why}{delimiter}{raw}\r\n"
 
 
 def _reject_line(number: int, line: int, reason: str, original: Any, raw: str | None, in_fmt: str) -> str:
