@@ -76,6 +76,7 @@ def public_plan(plan: Plan, positions: Positions) -> _plan.Plan:
         )
         for s in plan.scores
     )
+    flags = tuple(criterion(c) for c in plan.flags)
     disqualify = tuple(criterion(c) for c in plan.disqualify)
     stages = tuple(
         _plan.StagePlan(
@@ -103,4 +104,5 @@ def public_plan(plan: Plan, positions: Positions) -> _plan.Plan:
         disqualify=disqualify,
         base=_plan.Base(plan.base.id, plan.base.label),
         stages=stages,
+        flags=flags,
     )

@@ -13,7 +13,8 @@ makes the public plan.
 from __future__ import annotations
 
 import keyword
-from dataclasses import dataclass
+import dataclasses
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Union
 
@@ -96,6 +97,7 @@ class Plan:
     missing: frozenset[str]
     positions: Positions | None = None  # where everything is in the file, for lints
     public: _plan.Plan | None = None  # the same rules as the public plan (leadspec.plan)
+    flags: list[CritPlan] = field(default_factory=list)  # in the order they are evaluated (each after the flags it reads)
 
 
 # -- step 4: semantics and expressions ----------------------------------------------
@@ -117,11 +119,14 @@ class _Checker:
         self.criteria: list[CritPlan] = []
         self.missing = frozenset(m.strip() for m in sections["missing"])
         self.budget = Budget()  # constants computed at load, over the whole file
+        self.flags: dict[str, Any] = dict(sections.get("flags") or {})  # name -> Flag (None: broken, still a known name)
 
     def context(self, scores: list[str]) -> Context:
         fields = dict(self.fields)
         for name in self.broken_fields:  # declared but broken: known, of any type
             fields.setdefault(name, FieldSpec.model_construct(type="string", values=None, default=None))
+        for name in self.flags:  # a flag reads as a boolean; its Name nodes become FlagName (resolve())
+            fields.setdefault(name, FieldSpec.model_construct(type="boolean", values=None, default=None))
         return Context(
             fields=fields,
             lists=self.lists,
@@ -138,12 +143,20 @@ class _Checker:
     def expression(self, text: str, path: tuple[Any, ...], ctx: Context) -> Checked | None:
         checked, problems = check_expression(text, ctx)
         if checked is not None:
+            self.resolve(checked)
             for name in checked.fields:
                 if name in self.broken_fields:  # its type is unknown; don't compile
                     return None
         for p in problems:
             self.out.expr(path, text, p)
         return checked
+
+    def resolve(self, checked: Checked) -> None:
+        """The flags an expression reads are flags, not fields: :class:`~leadspec.plan.FlagName` nodes in its plan tree."""
+        read = [name for name in checked.fields if name in self.flags and name not in self.fields]
+        if read:
+            checked.fields = [name for name in checked.fields if name not in read]
+            checked.expr = _flag_refs(checked.expr, frozenset(read))
 
     def template(self, text: str | None, path: tuple[Any, ...], ctx: Context) -> Template | None:
         if text is None:
@@ -172,6 +185,7 @@ class _Checker:
                 for p in problems:
                     self.out.expr(path, text, p, offset=i + 1)
                 if checked is not None:
+                    self.resolve(checked)
                     parts.append(checked)
                 i = end + 1
                 continue
@@ -197,6 +211,67 @@ class _Checker:
         for name in self.s["lists"]:
             if name in self.s["fields"]:
                 self.out.at(("lists", name), "duplicate-id", f"list {name!r} has the name of a field; names must be unique", key=True)
+        for name in self.flags:
+            if keyword.iskeyword(name):
+                self.out.at(("flags", name), "bad-id", f"{name!r} is a Python keyword and cannot be used as a flag name", key=True)
+            for kind, names in (("field", self.s["fields"]), ("list", self.s["lists"]), ("score", self.s["scores"])):
+                if name in names:
+                    self.out.at(
+                        ("flags", name),
+                        "duplicate-id",
+                        f"flag {name!r} has the name of a {kind}: fields, lists, flags and scores share one namespace "
+                        f"(expressions read them by name); rename the flag, e.g. is_{name}",
+                        key=True,
+                    )
+
+    def flag_section(self) -> list[CritPlan]:
+        """The flags, checked, in the order they are evaluated: each after the flags it reads (a cycle is a problem)."""
+        if self.flags:  # criterion ids flags.x would be ambiguous
+            for i, stage in enumerate(self.s["stages"]):
+                if stage is not None and stage.id == "flags":
+                    self.out.at(("stages", i, "id"), "duplicate-id", "stage id 'flags' is reserved in a file with flags: criterion ids flags.x would be ambiguous")
+            if "flags" in self.s["scores"]:
+                self.out.at(("scores", "flags"), "duplicate-id", "score 'flags' is reserved in a file with flags: criterion ids flags.x would be ambiguous", key=True)
+        ctx = self.context([])  # flags are evaluated before the scores: they cannot read one
+        checked: dict[str, tuple[Any, Checked | None, Template | None]] = {}
+        for name, flag in self.flags.items():
+            if flag is None:
+                continue
+            when, because, missing = (flag, None, "unknown") if isinstance(flag, str) else (flag.when, flag.because, flag.missing)
+            path = ("flags", name) if isinstance(flag, str) else ("flags", name, "when")
+            expr = self.expression(when, path, ctx)
+            if expr is not None and expr.expr is not None and expr.expr.type.kind not in ("bool", "any"):
+                kind = {"num": "a number", "str": "text", "date": "a date", "datetime": "a datetime", "list": "a list", "events": "events"}.get(expr.expr.type.kind, "a value")
+                self.out.at(path, "type-mismatch", f"flag {name!r} is {kind}, not true or false: compare it, e.g. `{when.strip()} == …` or `has({when.strip()})`")
+            tmpl = self.template(because, ("flags", name, "because"), ctx)
+            checked[name] = ((when, missing, path), expr, tmpl)
+        reads = {name: [n.id for n in _plan.walk(c.expr) if isinstance(n, _plan.FlagName)] if c is not None and c.expr is not None else [] for name, (_, c, _) in checked.items()}
+        order: list[str] = []
+        state: dict[str, str] = {}
+
+        def visit(name: str, trail: list[str]) -> None:
+            if state.get(name) == "done" or name not in checked:
+                return
+            if state.get(name) == "visiting":
+                loop = trail[trail.index(name) :] + [name]
+                path = checked[name][0][2]
+                self.out.at(path, "flag-cycle", f"flag {name!r} depends on itself: {' → '.join(loop)}; a flag may read other flags, but not in a circle")
+                return
+            state[name] = "visiting"
+            for dep in reads[name]:
+                visit(dep, trail + [name])
+            state[name] = "done"
+            order.append(name)
+
+        for name in checked:
+            visit(name, [])
+        plans = []
+        for name in order:
+            (when, missing, path), expr, tmpl = checked[name]
+            crit = CritPlan(len(self.criteria), f"{_plan.FLAG_PREFIX}{name}", expr, tmpl, missing, path=("flags", name))
+            self.criteria.append(crit)
+            plans.append(crit)
+        return plans
 
     def field_specs(self) -> list[Coercer]:
         coercers = []
@@ -389,15 +464,18 @@ def check(data: Any, positions: Positions) -> tuple[Plan | None, list[Problem]]:
             "disqualify": list(model.disqualify),
             "stages": list(model.stages),
             "missing": model.missing,
+            "flags": dict(model.flags),
         }
         base = model.base
     else:
         sections = salvage(data)
+        sections["flags"] = _salvage_flags(data)
         base = Base()
     broken = {k for k, v in sections["fields"].items() if v is None}
     checker = _Checker(out, sections, broken)
     checker.names()
     coercers = checker.field_specs()
+    flags = checker.flag_section()
     scores = checker.scores()
     disqualify = checker.disqualifiers()
     stages = checker.stages(base)
@@ -418,11 +496,53 @@ def check(data: Any, positions: Positions) -> tuple[Plan | None, list[Problem]]:
         events_field=checker.events_field,
         missing=checker.missing,
         positions=positions,
+        flags=flags,
     )
     from ._build import public_plan  # _build reads these records
 
     plan.public = public_plan(plan, positions)
     return plan, []
+
+
+def _salvage_flags(data: dict[str, Any]) -> dict[str, Any]:
+    """The flags of a broken file: each that validates on its own, else None (a known name, not checked)."""
+    from pydantic import TypeAdapter, ValidationError
+
+    from ._model import FlagItem
+
+    flags = data.get("flags")
+    if not isinstance(flags, dict):
+        return {}
+    adapter: TypeAdapter[Any] = TypeAdapter(FlagItem)
+    out: dict[str, Any] = {}
+    for name, value in flags.items():
+        if not isinstance(name, str):
+            continue
+        try:
+            out[name] = adapter.validate_python(value)
+        except ValidationError:
+            out[name] = None
+    return out
+
+
+def _flag_refs(node: Any, names: frozenset[str]) -> Any:
+    """``node`` with each :class:`~leadspec.plan.Name` of a flag in ``names`` as a :class:`~leadspec.plan.FlagName`."""
+    if isinstance(node, _plan.Name):
+        return _plan.FlagName(node.id, node.type) if node.id in names else node
+    if not dataclasses.is_dataclass(node) or isinstance(node, (_plan.Const, _plan.ListName, _plan.FlagName)):
+        return node
+    changes: dict[str, Any] = {}
+    for f in dataclasses.fields(node):
+        value = getattr(node, f.name)
+        if isinstance(value, tuple) and value and dataclasses.is_dataclass(value[0]):
+            new = tuple(_flag_refs(v, names) for v in value)
+            if new != value:
+                changes[f.name] = new
+        elif dataclasses.is_dataclass(value) and not isinstance(value, _plan.Type):
+            new_one = _flag_refs(value, names)
+            if new_one is not value:
+                changes[f.name] = new_one
+    return dataclasses.replace(node, **changes) if changes else node  # type: ignore[type-var]  # an expression node
 
 
 def allowable_codes() -> list[str]:

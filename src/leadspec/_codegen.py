@@ -5,7 +5,8 @@ constructs emitted are the ones listed here: constants (as ``repr`` or
 as named globals), locals for fields and scores, three-valued
 operators written out with walrus temporaries, and calls of the
 built-in functions, each written by its entry of the registry
-(:data:`leadspec._functions.FUNCTIONS`). The semantics are those of
+(:data:`leadspec._functions.FUNCTIONS`). A flag read by name is the local
+holding its outcome, computed before (``_compile``). The semantics are those of
 ``_interp.Interpreter``; the tests hold the two to agree.
 """
 
@@ -16,7 +17,7 @@ import operator
 from typing import Any, Callable
 
 from ._functions import FUNCTIONS, SAFE_OPS
-from .plan import Arith, BoolOp, Call, Compare, Const, Expr, In, ListName, ListOf, Name, Negate, Not, walk
+from .plan import Arith, BoolOp, Call, Compare, Const, Expr, FlagName, In, ListName, ListOf, Name, Negate, Not, walk
 
 _LEVEL = {"+": "add", "-": "add", "*": "mult", "/": "mult", "//": "mult", "%": "mult", "**": "pow"}
 _SAFE_BIN = ("+", "*", "**")
@@ -103,8 +104,17 @@ def _hashable(value: Any) -> bool:
 class Env:
     """Where a compiled expression finds its inputs."""
 
-    def __init__(self, fields: dict[str, str], lists: dict[str, str], list_sets: dict[str, str], scores: dict[str, str], events: str | None) -> None:
+    def __init__(
+        self,
+        fields: dict[str, str],
+        lists: dict[str, str],
+        list_sets: dict[str, str],
+        scores: dict[str, str],
+        events: str | None,
+        flags: dict[str, str] | None = None,
+    ) -> None:
         self.fields = fields
+        self.flags = flags or {}  # flag name -> the local holding its outcome (computed before it is read)
         self.lists = lists
         self.list_sets = list_sets
         self.scores = scores
@@ -133,7 +143,7 @@ class ExprCompiler:
 
     # -- the walk --------------------------------------------------------------------
     def code(self, node: Expr) -> str:
-        if self.level >= HOIST_LEVELS and not isinstance(node, (Const, Name, ListName)) and not (isinstance(node, Call) and node in self.env.precomputed):
+        if self.level >= HOIST_LEVELS and not isinstance(node, (Const, Name, ListName, FlagName)) and not (isinstance(node, Call) and node in self.env.precomputed):
             return self.hoist(node)
         self.level += 1
         try:
@@ -157,6 +167,8 @@ class ExprCompiler:
         for sub in walk(node):
             if isinstance(sub, Name):
                 names.add(self.env.fields[sub.id])
+            elif isinstance(sub, FlagName):
+                names.add(self.env.flags[sub.id])
             elif isinstance(sub, Call):
                 if sub in self.env.precomputed:
                     names.add(self.env.precomputed[sub])
@@ -201,6 +213,9 @@ class ExprCompiler:
 
     def c_Name(self, node: Name) -> str:
         return self.env.fields[node.id]
+
+    def c_FlagName(self, node: FlagName) -> str:
+        return self.env.flags[node.id]
 
     def c_ListName(self, node: ListName) -> str:
         return self.env.lists[node.id]
@@ -385,6 +400,7 @@ _WRITERS: dict[type, Callable[[ExprCompiler, Any], str]] = {
     Const: ExprCompiler.c_Const,
     Name: ExprCompiler.c_Name,
     ListName: ExprCompiler.c_ListName,
+    FlagName: ExprCompiler.c_FlagName,
     ListOf: ExprCompiler.c_ListOf,
     BoolOp: ExprCompiler.c_BoolOp,
     Not: ExprCompiler.c_Not,

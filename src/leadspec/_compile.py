@@ -1,7 +1,8 @@
 """A :class:`~leadspec.plan.Plan` -> two generated Python functions.
 
 ``evaluate(rec, as_of, issues)`` coerces every field, computes every
-score and every criterion (file order) and returns raw tuples that
+flag (each once, before anything reads it), every score and every
+criterion (file order) and returns raw tuples that
 :class:`~leadspec.result.Result` turns into readable parts on demand.
 
 ``stage(rec, as_of)`` is the fast path: disqualifiers first, then stage
@@ -25,7 +26,7 @@ from ._codegen import Env, Namespace, compile_truth
 from ._fields import Coercer
 from ._functions import FUNCTIONS, Parts
 from ._runtime import EARLIEST, NOT_YET, EventScore, Sink, arith, chain, failed, k_all, k_any, k_at_least, k_none
-from .plan import Call, Criterion, Expr, Group, Location, Name, Plan, ScorePlan, walk
+from .plan import Call, Criterion, Expr, FlagName, Group, Location, Name, Plan, ScorePlan, flag_name, walk
 
 DISQUALIFIED = "disqualified"
 
@@ -65,6 +66,15 @@ def reads(expr: Expr, events_field: str | None) -> tuple[list[str], list[str]]:
     return fields, scores
 
 
+def flags_read(expr: Expr) -> list[str]:
+    """The flags ``expr`` reads by name, each once, in the order first read."""
+    return list(dict.fromkeys(node.id for node in walk(expr) if isinstance(node, FlagName)))
+
+
+def _flag_var(name: str) -> str:
+    return f"fl_{name}"
+
+
 class _Gen:
     def __init__(self, plan: Plan, file: str) -> None:
         self.plan = plan
@@ -98,7 +108,10 @@ class _Gen:
             list_sets=list_sets,
             scores={s.name: f"s_{s.name}" for s in plan.scores},
             events=f"f_{plan.events_field}" if plan.events_field else None,
+            flags={flag_name(c.id) or c.id: _flag_var(flag_name(c.id) or c.id) for c in plan.flags},
         )
+        self.flags = {flag_name(c.id) or c.id: c for c in plan.flags}
+        self.flag_reads = {c.index: flags_read(c.expr) for c in plan.criteria if c.expr is not None}
         self.scores = {s.name: s for s in plan.scores}
         self.event_scores = {s.name: EventScore(s) for s in plan.scores if s.events}
         self.reads = {c.index: reads(c.expr, plan.events_field) for c in plan.criteria if c.expr is not None}
@@ -165,6 +178,8 @@ class _Gen:
         for name in self.coercers:
             body += self.field_lines(name)
         body += self.event_pass()
+        for name, flag in self.flags.items():  # every flag, once, before anything that may read it
+            body += self.criterion_lines(flag, _flag_var(name))
         for s in plan.scores:
             body += self.score_lines(s, lambda c: f"o{c.index}", fused=True)
         for c in plan.disqualify:
@@ -179,7 +194,8 @@ class _Gen:
             stage_vars.append(var)
         self.env.precomputed.clear()  # the fast path calls _count itself
         fields = ", ".join(self.env.fields[n] for n in self.coercers)
-        outcomes = ", ".join(f"o{c.index}" for c in plan.criteria)
+        outcome_of = {c.index: _flag_var(name) for name, c in self.flags.items()}
+        outcomes = ", ".join(outcome_of.get(c.index, f"o{c.index}") for c in plan.criteria)
         scores = ", ".join(f"s_{s.name}" for s in plan.scores)
         # the stage: disqualified, else the last stage reached in order. Flat ifs, from the last
         # stage back, so the first stage not reached wins: an elif chain nests one level per stage
@@ -322,6 +338,8 @@ class _FastPath:
     def ensure(self, crit: Criterion, conditional: bool) -> list[str]:
         fields, scores = self.gen.reads[crit.index]
         lines: list[str] = []
+        for name in self.gen.flag_reads[crit.index]:  # a flag's own fields and flags are computed under its guard
+            lines += self.value(_flag_var(name), self.flag_code(name), conditional)
         for name in scores:
             lines += self.value(f"s_{name}", self.score_code(name), conditional)
         for name in fields:
@@ -331,6 +349,13 @@ class _FastPath:
     def field_code(self, name: str) -> Callable[[bool], list[str]]:
         def build(conditional: bool) -> list[str]:
             return self.gen.field_lines(name)
+
+        return build
+
+    def flag_code(self, name: str) -> Callable[[bool], list[str]]:
+        def build(conditional: bool) -> list[str]:
+            flag = self.gen.flags[name]
+            return self.ensure(flag, conditional) + self.gen.criterion_lines(flag, _flag_var(name))
 
         return build
 
@@ -429,6 +454,8 @@ class Compiled:
         self.event_scores = gen.event_scores
         self.reads = gen.reads
         """The fields and scores each criterion's expression reads, by criterion index (see :func:`reads`)."""
+        self.flag_reads = gen.flag_reads
+        """The flags each criterion's expression reads by name, by criterion index (see :func:`flags_read`)."""
         windows = [s.window for s in plan.scores if s.window is not None]
         for crit in plan.criteria:
             exprs = [crit.expr] if crit.expr is not None else []
@@ -445,4 +472,4 @@ def _lowered_once(value: Any) -> Any:
     return value
 
 
-__all__ = ["Compiled", "DISQUALIFIED", "MAX_SOURCE", "TooMuchCode", "reads"]
+__all__ = ["Compiled", "DISQUALIFIED", "MAX_SOURCE", "TooMuchCode", "flags_read", "reads"]

@@ -20,7 +20,7 @@ from datetime import datetime
 from typing import Any, Callable
 
 from . import _functions as fn
-from .plan import Arith, BoolOp, Call, Compare, Const, Expr, In, ListName, ListOf, Name, Negate, Not
+from .plan import Arith, BoolOp, Call, Compare, Const, Expr, FlagName, In, ListName, ListOf, Name, Negate, Not
 
 COMPARE: dict[str, Callable[[Any, Any], Any]] = {
     "<": op.lt,
@@ -58,7 +58,7 @@ class Interpreter:
     serve several threads.
     """
 
-    __slots__ = ("values", "lists", "scores", "events", "as_of")
+    __slots__ = ("values", "lists", "scores", "events", "as_of", "flags")
 
     def __init__(
         self,
@@ -67,12 +67,15 @@ class Interpreter:
         scores: Mapping[str, Any],
         events: list[Any] | None,
         as_of: datetime,
+        flags: Mapping[str, bool | None] | None = None,
     ) -> None:
         self.values = values
         self.lists = lists
         self.scores = scores
         self.events = events
         self.as_of = as_of
+        self.flags: Mapping[str, bool | None] = flags or {}
+        """Each flag's outcome (after its ``missing:`` policy), by name: what a :class:`FlagName` reads."""
 
     def run(self, node: Expr) -> Any:
         """The value of ``node``: None when unknown; an exception when the expression fails for this lead."""
@@ -83,6 +86,9 @@ class Interpreter:
 
     def _name(self, node: Name) -> Any:
         return self.values.get(node.id)
+
+    def _flag_name(self, node: FlagName) -> Any:
+        return self.flags.get(node.id)
 
     def _list_name(self, node: ListName) -> Any:
         return self.lists[node.id]
@@ -149,6 +155,7 @@ _EVAL: dict[type, Callable[[Interpreter, Any], Any]] = {
     Const: Interpreter._const,
     Name: Interpreter._name,
     ListName: Interpreter._list_name,
+    FlagName: Interpreter._flag_name,
     ListOf: Interpreter._list_of,
     BoolOp: Interpreter._bool_op,
     Not: Interpreter._not,
@@ -167,6 +174,7 @@ def interpret(
     scores: Mapping[str, Any],
     events: list[Any] | None,
     as_of: datetime,
+    flags: Mapping[str, bool | None] | None = None,
 ) -> Any:
-    """Evaluate ``expr`` for a lead's coerced values."""
-    return Interpreter(values, lists, scores, events, as_of).run(expr)
+    """Evaluate ``expr`` for a lead's coerced values (and its flags' outcomes)."""
+    return Interpreter(values, lists, scores, events, as_of, flags).run(expr)

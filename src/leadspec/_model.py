@@ -221,6 +221,21 @@ class Criterion(_Strict):
     missing: Outcome = "unknown"
 
 
+class Flag(_Strict):
+    """A flag: ``{when, because?, missing?}``; ``id: expression`` is shorthand."""
+
+    when: str
+    because: str | None = None
+    missing: Outcome = "unknown"
+
+
+FlagItem = Annotated[
+    Union[Annotated[str, Tag("shorthand")], Annotated[Flag, Tag("flag")]],
+    Discriminator(lambda value: "shorthand" if isinstance(value, str) else "flag"),
+]
+"""A flag as written: the expression alone, or ``{when, because, missing}``."""
+
+
 class ScoreRule(_Strict):
     id: Id
     when: str
@@ -364,6 +379,9 @@ class RuleFile(_Strict):
     missing: list[str] = Field([""], description="Input strings that mean 'no value' after trimming whitespace.")
     fields: Annotated[dict[Id, FieldSpec], Field(min_length=1)]
     lists: dict[Id, list[ListItem]] = {}
+    flags: dict[Id, FlagItem] = Field(
+        {}, description="Named criteria evaluated for every lead whatever its stage (customer, competitor, …), reported on every result, usable by name as booleans."
+    )
     scores: dict[Id, Score] = {}
     disqualify: list[Annotated[Union[Annotated[Criterion, Tag("criterion")], Annotated[Shorthand, Tag("shorthand")]], Discriminator(_item_kind)]] = []
     stages: Annotated[list[Stage], Field(min_length=1)]
@@ -385,5 +403,5 @@ Stage.model_rebuild()
 RuleFile.model_rebuild()
 
 KNOWN_KEYS = sorted(
-    {name for model in (RuleFile, FieldSpec, EventPoints, Criterion, ScoreRule, Score, AtLeast, Group, Stage, Base, Allow) for name in model.model_fields}
+    {name for model in (RuleFile, FieldSpec, EventPoints, Criterion, Flag, ScoreRule, Score, AtLeast, Group, Stage, Base, Allow) for name in model.model_fields}
 )

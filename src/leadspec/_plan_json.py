@@ -37,7 +37,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
 
 from . import plan as _plan
-from .plan import Call, Compare, Const, Criterion, FieldPlan, ListName, Name, NamedList, Plan, ScorePlan, StagePlan
+from .plan import FLAG_PREFIX, Call, Compare, Const, Criterion, FieldPlan, FlagName, ListName, Name, NamedList, Plan, ScorePlan, StagePlan, walk
 
 __all__ = ["FORMAT", "MARKER", "dumps", "loads", "schema"]
 
@@ -115,6 +115,7 @@ class _Context:
         self.stages: dict[str, str] = {}
         self.criteria: dict[int, str] = {}  # index -> path
         self.criterion_ids: dict[str, str] = {}
+        self.flag_refs: list[tuple[str, str]] = []  # (flag name, path) of every FlagName: checked once the flags are read
 
 
 # -- the shapes of values ------------------------------------------------------------------
@@ -549,6 +550,10 @@ def _check_list_name(node: ListName, path: str, ctx: _Context) -> None:
         raise _Bad(_key(path, "id"), f"{node.id!r} is not a list of this plan; lists: {', '.join(ctx.lists) or 'none'}")
 
 
+def _check_flag_name(node: FlagName, path: str, ctx: _Context) -> None:
+    ctx.flag_refs.append((node.id, _key(path, "id")))
+
+
 def _check_call(node: Call, path: str, ctx: _Context) -> None:
     """A call of a built-in function with the arguments it takes (what the checker made sure of in a rule file)."""
     from ._functions import FUNCTIONS
@@ -618,6 +623,19 @@ def _check_stage(node: StagePlan, path: str, ctx: _Context) -> None:
 
 
 def _check_plan(node: Plan, path: str, ctx: _Context) -> None:
+    flags: dict[str, int] = {}  # name -> position in flags
+    for i, flag in enumerate(node.flags):
+        if not flag.id.startswith(FLAG_PREFIX):
+            raise _Bad(f"flags[{i}].id", f"{flag.id!r} is not the id of a flag; a flag's id is {FLAG_PREFIX}NAME")
+        if flag.expr is None:
+            raise _Bad(f"flags[{i}].expr", "a flag has an expression")
+        flags[flag.id[len(FLAG_PREFIX) :]] = i
+        for sub in walk(flag.expr):  # the engines evaluate the flags in order: each reads only the flags before it
+            if isinstance(sub, FlagName) and flags.get(sub.id, i) >= i:
+                raise _Bad(f"flags[{i}].expr", f"flag {sub.id!r} is read before it is evaluated; flags are in the order they are evaluated")
+    for name, where in ctx.flag_refs:
+        if name not in flags:
+            raise _Bad(where, f"{name!r} is not a flag of this plan; flags: {', '.join(flags) or 'none'}")
     count = len(ctx.criteria)
     for index, where in ctx.criteria.items():
         if index >= count:
@@ -628,6 +646,7 @@ _HOOKS: dict[type, _Hook] = {
     Compare: _check_compare,
     Name: _check_name,
     ListName: _check_list_name,
+    FlagName: _check_flag_name,
     Call: _check_call,
     FieldPlan: _check_field,
     NamedList: _check_list,

@@ -63,7 +63,7 @@ CODES: Mapping[str, ProblemCode] = _codes(
         "duplicate-id",
         "error",
         "an id used twice (stages, criteria in a stage, disqualifiers, score rules, enum values), a list named like a field, "
-        "a stage named `disqualified` or like the base stage, or a second field with `role: id`",
+        "a stage named `disqualified` or like the base stage, a flag named like a field, list or score, or a second field with `role: id`",
     ),
     # expressions
     ("syntax", "error", "an expression that is not valid syntax, or is empty"),
@@ -97,6 +97,7 @@ CODES: Mapping[str, ProblemCode] = _codes(
     ("duration", "error", "a `within=` that is not a duration"),
     ("events-field", "error", "`count`, `last`, `first` or a score's `events:` without exactly one field of type `events`"),
     ("unknown-event", "error", "an event type that the events field's `values` does not declare"),
+    ("flag-cycle", "error", "a flag that reads itself, directly or through other flags"),
     ("unknown-score", "error", "`score('name')` of a score that does not exist, or a test case expecting one"),
     ("score-order", "error", "a score rule using a score declared after it"),
     ("template", "error", "an unmatched `{` or `}` in a `because` text (write `{{` and `}}` for braces)"),

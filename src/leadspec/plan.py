@@ -53,6 +53,7 @@ __all__ = [
     "EventPoints",
     "Expr",
     "FieldPlan",
+    "FlagName",
     "Group",
     "In",
     "ListName",
@@ -139,6 +140,14 @@ class Name:
 @dataclass(frozen=True)
 class ListName:
     """A named list of ``lists:``."""
+
+    id: str
+    type: Type
+
+
+@dataclass(frozen=True)
+class FlagName:
+    """A flag of ``flags:`` read by name: its outcome as a boolean (None: unknown), after its ``missing:`` policy."""
 
     id: str
     type: Type
@@ -234,7 +243,7 @@ class Call:
     text: str | None = field(default=None, compare=False)
 
 
-Expr = Union[Const, Name, ListName, ListOf, BoolOp, Not, Negate, Arith, Compare, In, Call]
+Expr = Union[Const, Name, ListName, FlagName, ListOf, BoolOp, Not, Negate, Arith, Compare, In, Call]
 """Any expression node."""
 
 
@@ -302,7 +311,7 @@ def _unparse(node: Expr, outer: int) -> str:
         text = _const_text(node.value)
         # a negative number is a unary minus when read back: (-2) ** n is not -2 ** n, which is -(2 ** n)
         return f"({text})" if text.startswith("-") and outer > _PRECEDENCE["**"] else text
-    if isinstance(node, (Name, ListName)):
+    if isinstance(node, (Name, ListName, FlagName)):
         return node.id
     if isinstance(node, ListOf):
         return "[" + ", ".join(_unparse(i, 0) for i in node.items) + "]"
@@ -503,10 +512,14 @@ class NamedList:
 class Plan:
     """A checked rule file.
 
-    ``criteria`` holds every criterion in file order (score rules,
+    ``criteria`` holds every criterion in file order (flags, score rules,
     disqualifiers, then the stages' criteria), indexed by
-    :attr:`Criterion.index`; the same objects appear in the scores,
+    :attr:`Criterion.index`; the same objects appear in the flags, scores,
     disqualifiers and stage conditions.
+
+    ``flags`` are the criteria of ``flags:`` (ids ``flags.NAME``), in the
+    order they are evaluated: each after the flags it reads, else in file
+    order. Every flag is evaluated for every lead, before the scores.
     """
 
     name: str
@@ -521,10 +534,11 @@ class Plan:
     disqualify: tuple[Criterion, ...]
     base: Base
     stages: tuple[StagePlan, ...]
+    flags: tuple[Criterion, ...] = ()
     criteria: tuple[Criterion, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        found: list[Criterion] = []
+        found: list[Criterion] = list(self.flags)
         for score in self.scores:
             found.extend(score.rules)
         found.extend(self.disqualify)
@@ -558,6 +572,10 @@ class Plan:
         """The score called ``name``; :class:`KeyError` if there is none."""
         return _find(self.scores, "name", name, "score")
 
+    def flag(self, name: str) -> Criterion:
+        """The flag called ``name`` (its criterion, id ``flags.NAME``); :class:`KeyError` if there is none."""
+        return _find(self.flags, "id", f"{FLAG_PREFIX}{name}", "flag")
+
     def stage(self, stage_id: str) -> StagePlan:
         """The stage with id ``stage_id``; :class:`KeyError` if there is none."""
         return _find(self.stages, "id", stage_id, "stage")
@@ -586,6 +604,15 @@ class Plan:
         from ._plan_json import schema
 
         return schema()
+
+
+FLAG_PREFIX = "flags."
+"""The start of a flag's criterion id: ``flags.customer``."""
+
+
+def flag_name(criterion_id: str) -> str | None:
+    """The flag a criterion id names (``flags.customer`` -> ``customer``); None for any other criterion."""
+    return criterion_id[len(FLAG_PREFIX) :] if criterion_id.startswith(FLAG_PREFIX) else None
 
 
 _Item = TypeVar("_Item")

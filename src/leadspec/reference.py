@@ -39,7 +39,7 @@ import operator
 import re
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any, Callable, Literal, Union
 
@@ -53,6 +53,7 @@ from .plan import (
     Criterion,
     Expr,
     FieldPlan,
+    FlagName,
     Group,
     In,
     ListName,
@@ -99,6 +100,8 @@ class Outcome:
     values: dict[str, Any]
     bad: frozenset[str]
     errors: tuple[str, ...]
+    flags: dict[str, Verdict] = field(default_factory=dict)
+    """Each flag's outcome by name (after its ``missing:`` policy)."""
 
 
 class _Bad(Exception):
@@ -421,6 +424,16 @@ class _Env:
         self.scores: dict[str, Union[int, float]] = {}
         self.events: list[Event] | None = values.get(plan.events_field) if plan.events_field else None
         self.as_of = as_of
+        self.flag_criteria = {crit.id.split(".", 1)[1]: crit for crit in plan.flags}
+        self.flags: dict[str, Verdict] = {}
+        self.outcomes: dict[str, Verdict] = {}
+        self.errors: list[str] = []
+
+    def flag(self, name: str) -> bool | None:
+        """A flag's outcome as a boolean (None: unknown), decided the first time it is read."""
+        if name not in self.flags:
+            self.flags[name] = _decide(self.flag_criteria[name], self, self.outcomes, self.errors)
+        return {"pass": True, "fail": False, "unknown": None}[self.flags[name]]
 
 
 _ARITH: dict[str, Callable[[Any, Any], Any]] = {
@@ -469,6 +482,8 @@ def _value(node: Expr, env: _Env) -> Any:
         return env.values[node.id]
     if isinstance(node, ListName):
         return env.lists[node.id]
+    if isinstance(node, FlagName):
+        return env.flag(node.id)
     if isinstance(node, ListOf):
         items = [_value(item, env) for item in node.items]
         return None if any(item is None for item in items) else tuple(items)
@@ -649,8 +664,10 @@ def evaluate(plan: Plan, lead: Mapping[str, Any], as_of: datetime | date | str) 
         if is_bad:
             bad.add(spec.name)
     env = _Env(plan, values, moment)
-    outcomes: dict[str, Verdict] = {}
-    errors: list[str] = []
+    outcomes, errors = env.outcomes, env.errors
+
+    for name in env.flag_criteria:  # every flag, for every lead (one that another flag read is decided already)
+        env.flag(name)
 
     for score in plan.scores:  # in order: a rule may use the scores declared before it
         env.scores[score.name] = _score(score, env, outcomes, errors)
@@ -679,4 +696,5 @@ def evaluate(plan: Plan, lead: Mapping[str, Any], as_of: datetime | date | str) 
         values=values,
         bad=frozenset(bad),
         errors=tuple(sorted(errors, key=lambda cid: plan.criterion(cid).index)),
+        flags={name: env.flags[name] for name in env.flag_criteria},
     )

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict
 from ._compile import DISQUALIFIED
 from ._fields import events_as_dicts
 from ._interp import Interpreter, truth
-from .plan import Criterion, Expr, Group, Plan, Template
+from .plan import Criterion, Expr, Group, Plan, Template, flag_name
 
 if TYPE_CHECKING:
     from .ruleset import Ruleset
@@ -105,6 +105,7 @@ class ResultModel(_Frozen):
     description: Optional[str] = None
     disqualified: bool
     stages: dict[str, OutcomeText]
+    flags: dict[str, Optional[bool]] = {}
     criteria: list[CriterionResult]
     scores: dict[str, ScoreResult]
     next: Optional[NextStep]
@@ -269,6 +270,11 @@ class Result:
         return dict(self._memo("stages", lambda: {st.id: _OUTCOME[o] for st, o in zip(self._plan.stages, self._raw[2])}))
 
     @property
+    def flags(self) -> dict[str, bool | None]:
+        """Each flag of ``flags:`` by name: True, False or None (unknown), after its ``missing:`` policy; for every lead."""
+        return dict(self._memo("flags", lambda: {flag_name(c.id) or c.id: self._outcome(c) for c in self._plan.flags}))
+
+    @property
     def criteria(self) -> list[CriterionResult]:
         """Every criterion (score rules, disqualifiers, stages) in file order."""
         return list(self._memo("criteria", lambda: [self._criterion(c) for c in self._plan.criteria]))
@@ -303,7 +309,7 @@ class Result:
             scores = {s.name: total for s, total in zip(plan.scores, self._raw[3])}
             values = self._ivalues
             events = values.get(plan.events_field) if plan.events_field else None
-            return Interpreter(values, self._rs._lists(), scores, events, self._as_of)
+            return Interpreter(values, self._rs._lists(), scores, events, self._as_of, self.flags)
 
         interpreter = self._memo("interpreter", build)
         try:
@@ -320,6 +326,8 @@ class Result:
         for name in fields:
             if name != events_field:
                 values[name] = self._ivalues[name]
+        for name in self._rs._compiled.flag_reads.get(crit.index, ()):
+            values[name] = self.flags[name]
         for text, node in self._rs._observed(crit):
             values[text] = self._interp(node)
         return values
@@ -361,6 +369,9 @@ class Result:
         if outcome == "unknown":
             if missing:
                 return ", ".join(f"{k} is missing" for k in missing)
+            unknown_flags = [k for k in self._rs._compiled.flag_reads.get(crit.index, ()) if values.get(k) is None]
+            if unknown_flags:
+                return ", ".join(f"flag {k} is unknown" for k in unknown_flags)
             return f"could not be decided: {expr}"
         shown = ", ".join(f"{k} is {_show(v)}" for k, v in values.items())
         if outcome == "pass":
@@ -452,6 +463,7 @@ class Result:
             "description": self.description,
             "disqualified": self.disqualified,
             "stages": dict(self.stages),
+            "flags": self.flags,
             "criteria": [c.model_dump() for c in self.criteria],
             "scores": {k: v.model_dump(exclude_none=True) for k, v in self.scores.items()},
             "next": None if nxt is None else nxt.model_dump(),
@@ -492,6 +504,8 @@ class Result:
             for b in blockers:
                 shown = by_id[b]
                 lines.append(f"  {_MARK[shown.outcome]} {b}: {shown.because}")
+        if plan.flags:
+            lines.append("Flags: " + "; ".join(self._flag_text(c, by_id[c.id]) for c in plan.flags))
         if self.missing:
             lines.append("Missing data: " + ", ".join(self.missing))
         if self.scores:
@@ -501,6 +515,16 @@ class Result:
             value = "" if issue.value is None else f" {issue.value!r}"
             lines.append(f"Data issue: {where}{value}: {issue.message}")
         return "\n".join(lines)
+
+    def _flag_text(self, crit: Criterion, shown: CriterionResult) -> str:
+        """A flag in the explanation: ``customer (deal_stage is Won (…))``, ``not partner``, ``enriched unknown (… is missing)``."""
+        name = flag_name(crit.id) or crit.id
+        outcome = self._outcome(crit)
+        if outcome is True:
+            return f"{name} ({shown.because})"
+        if outcome is False:
+            return f"not {name}"
+        return f"{name} unknown ({shown.because})"
 
     def summary(self) -> str:
         """The explanation in one line, for a CSV column or a CRM note (cheap: no criterion is rendered
@@ -517,6 +541,9 @@ class Result:
             blockers = self._blockers(stage.condition)
             if blockers:
                 parts.append(f"not {stage.label}: " + ", ".join(f"{c.id} {_OUTCOME[outcomes[c.index]]}" for c in blockers))
+        raised = [flag_name(c.id) or c.id for c in plan.flags if outcomes[c.index] is True]
+        if raised:
+            parts.append("flags " + ", ".join(raised))
         missing = self._memo("missing", self._build_missing)
         if missing:
             parts.append("missing " + ", ".join(missing))
