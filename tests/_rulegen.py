@@ -75,11 +75,12 @@ class RuleFile:
 class _Grammar:
     """Draws expressions of a kind over the fields, lists and scores in scope."""
 
-    def __init__(self, draw: Any, fields: list[FieldSpec], events: bool, scores: list[str]) -> None:
+    def __init__(self, draw: Any, fields: list[FieldSpec], events: bool, scores: list[str], flags: list[str] | None = None) -> None:
         self.draw = draw
         self.fields = fields
         self.events = events
         self.scores = scores
+        self.flags = flags or []  # the flags an expression here may read by name
 
     def of(self, *types: str) -> list[FieldSpec]:
         return [f for f in self.fields if f.type in types]
@@ -166,7 +167,11 @@ class _Grammar:
             options += ["chain", "truth"]
         if depth > 0:
             options += ["and", "or", "not"]
+        if self.flags:
+            options += ["flag", "flag"]
         choice = self.pick(options)
+        if choice == "flag":
+            return str(self.pick(self.flags))
         if choice == "compare":
             op = self.pick(["<", "<=", ">", ">=", "==", "!="])
             return f"{self.num(depth)} {op} {self.num(depth)}"
@@ -320,6 +325,17 @@ def rule_files(draw: Any) -> RuleFile:
         lines.append(line)
     lines.append(f"lists: {{words: {_q(list(WORDS))}, sizes: {_q(list(SIZES))}}}")
 
+    flags: list[str] = []  # each flag reads only flags drawn before it (no circle); written in file order or reversed
+    flag_lines: list[str] = []
+    for index in range(draw(st.integers(0, 3))):
+        grammar = _Grammar(draw, specs, events_field is not None, [], list(flags))  # flags come before scores
+        expr = f"not not ({grammar.boolean(draw(st.integers(0, 2)))})"  # a boolean whatever the grammar drew
+        missing = draw(st.sampled_from([None, None, "pass", "fail", "unknown"]))
+        flag_lines.append(f"  fg{index}: {_q(expr)}" if missing is None else f"  fg{index}: {{when: {_q(expr)}, missing: {missing}}}")
+        flags.append(f"fg{index}")
+    if flag_lines:
+        lines += ["flags:", *(reversed(flag_lines) if draw(st.booleans()) else flag_lines)]
+
     scores: list[str] = []
     score_lines: list[str] = []
     for index in range(draw(st.integers(0, 2))):
@@ -339,7 +355,7 @@ def rule_files(draw: Any) -> RuleFile:
             if half_life:
                 body.append(f"    half_life: {half_life}")
         if not body or draw(st.booleans()):
-            grammar = _Grammar(draw, specs, events_field is not None, list(scores))
+            grammar = _Grammar(draw, specs, events_field is not None, list(scores), flags)
             rules = [_criterion(draw, grammar, f"r{i}", points=True)[0] for i in range(draw(st.integers(1, 3)))]
             body.append("    rules: [" + ", ".join(rules) + "]")
         low = draw(st.sampled_from([None, None, -10, 0]))
@@ -353,7 +369,7 @@ def rule_files(draw: Any) -> RuleFile:
     if score_lines:
         lines += ["scores:", *score_lines]
 
-    grammar = _Grammar(draw, specs, events_field is not None, scores)
+    grammar = _Grammar(draw, specs, events_field is not None, scores, flags)
     disqualifiers = [_criterion(draw, grammar, f"d{i}")[0] for i in range(draw(st.integers(0, 2)))]
     if disqualifiers:
         lines.append("disqualify: [" + ", ".join(disqualifiers) + "]")
@@ -537,6 +553,8 @@ def assert_agree(rules: leadspec.Ruleset, lead: Mapping[str, Any], as_of: dateti
     engine_criteria = {c.id: c.outcome for c in theirs.criteria}
     check("criteria", ours.criteria, engine_criteria, engine_criteria == ours.criteria)
     check("stages", ours.stages, theirs.stages, theirs.stages == ours.stages)
+    engine_flags = {name: {True: "pass", False: "fail", None: "unknown"}[value] for name, value in theirs.flags.items()}
+    check("flags", ours.flags, engine_flags, engine_flags == ours.flags)
     decayed = {s.name for s in plan.scores if s.half_life is not None}
     totals = {name: s.total for name, s in theirs.scores.items()}
     check("score names", list(ours.scores), list(totals), totals.keys() == ours.scores.keys())
