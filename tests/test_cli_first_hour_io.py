@@ -396,3 +396,73 @@ def test_csv_rejects_need_csv_input(tmp_path: Path) -> None:
     assert (code, out) == (2, "")
     assert err == f"{tmp_path / 'rejects.csv'}: --rejects writes a CSV only for CSV input (its rows, under the input's header); name it .jsonl for jsonl input\n"
     assert not (tmp_path / "rejects.csv").exists()
+
+
+# -- the flags of the rules in qualify's output ---------------------------------------------------
+
+FLAGS = """\
+leadspec: 1
+name: flags
+fields:
+  employees: {type: integer}
+  deal_stage: {type: string}
+  partner: {type: boolean}
+flags:
+  customer: deal_stage == 'Won'
+  partner_account: partner
+stages:
+  - id: icp
+    when: employees >= 50 and not customer
+"""
+
+FLAGGED = "employees,deal_stage,partner\n60,Won,true\n70,Lost,false\n10,,\n"
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_qualify_writes_a_column_per_flag_in_csv(tmp_path: Path, jobs: str) -> None:
+    rules = write(tmp_path / "r.yaml", FLAGS)
+    code, out, err = cli("qualify", rules, write(tmp_path / "in.csv", FLAGGED), "--jobs", jobs, *AS_OF)
+    assert code == 0, err
+    rows = csv_rows(out)
+    assert rows[0] == ["employees", "deal_stage", "partner", "stage", "reasons", "flags.customer", "flags.partner_account"]
+    assert [row[3:4] + row[5:] for row in rows[1:]] == [["lead", "true", "true"], ["icp", "false", "false"], ["lead", "", ""]]
+
+
+def test_qualify_writes_the_flags_as_an_object_in_json(tmp_path: Path) -> None:
+    rules = write(tmp_path / "r.yaml", FLAGS)
+    code, out, err = cli("qualify", rules, write(tmp_path / "in.csv", FLAGGED), "--output-format", "jsonl", "--details", *AS_OF)
+    assert code == 0, err
+    leads = [json.loads(line) for line in out.splitlines()]
+    assert [lead["flags"] for lead in leads] == [
+        {"customer": True, "partner_account": True},
+        {"customer": False, "partner_account": False},
+        {"customer": None, "partner_account": None},
+    ]
+    assert [lead["details"]["flags"] for lead in leads] == [lead["flags"] for lead in leads]
+
+
+def test_rules_without_flags_add_no_flags_column(tmp_path: Path) -> None:
+    rules = write(tmp_path / "r.yaml", MAVEN)
+    code, out, err = cli("qualify", rules, write(tmp_path / "in.csv", "opportunity_id,product,account,deal_stage,close_value\nA,B,C,Won,1\n"), *AS_OF)
+    assert code == 0 and csv_rows(out)[0][-2:] == ["stage", "reasons"]
+
+
+def test_flags_of_qualify_s_own_output_need_flags_column_to_be_read_again(tmp_path: Path) -> None:
+    rules = write(tmp_path / "r.yaml", FLAGS)
+    first = tmp_path / "first.csv"
+    code, _, err = cli("qualify", rules, write(tmp_path / "in.csv", FLAGGED), "-o", first, *AS_OF)
+    assert code == 0, err
+    code, out, err = cli("qualify", rules, first, "--stage-column", "s2", "--reasons-column", "r2", *AS_OF)
+    assert (code, out) == (2, "")
+    assert (
+        "the input has columns 'flags.customer', 'flags.partner_account', which qualify adds; it is never overwritten: "
+        "name the added columns with --flags-column NAME (e.g. --flags-column leadspec_flags)"
+    ) in err
+    code, out, err = cli("qualify", rules, first, "--stage-column", "s2", "--reasons-column", "r2", "--flags-column", "f2", *AS_OF)
+    assert code == 0, err
+    header, *rows = csv_rows(out)
+    assert header[-4:] == ["s2", "r2", "f2.customer", "f2.partner_account"]
+    assert [row[5:7] for row in rows] == [row[-2:] for row in rows]  # the same flags again
+    jsonl = "".join(json.dumps({"employees": 60, "flags": "x"}) + "\n" for _ in range(2))
+    code, out, err = cli("qualify", rules, "-", "--input-format", "jsonl", *AS_OF, stdin=jsonl)
+    assert code == 2 and "has a key 'flags', which qualify adds; it is never overwritten: name the added key with --flags-column NAME" in err

@@ -24,7 +24,7 @@ import stat
 import sys
 from collections import deque
 from dataclasses import dataclass
-from typing import IO, Any, Iterator, cast
+from typing import IO, Any, Iterator, Mapping, cast
 
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))  # CRM exports carry long notes; events as JSON
 
@@ -879,12 +879,25 @@ class Writer:
     """Renders qualified rows as text in one format (picklable, for worker processes).
 
     ``names``: what the added columns are called (stage, reasons, details);
-    ``delimiter``: what separates CSV values (the input's, so a CSV record is written back as it was).
+    ``delimiter``: what separates CSV values (the input's, so a CSV record is written back as it was);
+    ``flags``: the names of the rules' flags, written under ``flags_name`` (CSV: a column
+    ``flags.NAME`` each, ``true``/``false``/empty for unknown; JSON: an object NAME -> true/false/null).
     """
 
-    def __init__(self, fmt: str, header: list[str], details: bool, names: tuple[str, str, str] = ADDED, delimiter: str = ",") -> None:
+    def __init__(
+        self,
+        fmt: str,
+        header: list[str],
+        details: bool,
+        names: tuple[str, str, str] = ADDED,
+        delimiter: str = ",",
+        flags: tuple[str, ...] = (),
+        flags_name: str = "flags",
+    ) -> None:
         self.fmt = fmt
         self.delimiter = delimiter
+        self.flags = flags
+        self.flags_name = flags_name
         self.header = header
         self.details = details
         self.names = names
@@ -897,12 +910,18 @@ class Writer:
 
     @property
     def added(self) -> tuple[str, ...]:
-        """The names of the columns this writer adds."""
-        return self.names if self.details else self.names[:2]
+        """The names of the keys this writer adds to a JSON record."""
+        return self.names[:2] + ((self.flags_name,) if self.flags else ()) + (self.names[2:] if self.details else ())
+
+    @property
+    def added_columns(self) -> tuple[str, ...]:
+        """The names of the columns this writer adds to a CSV, in order."""
+        flags = tuple(f"{self.flags_name}.{name}" for name in self.flags)
+        return self.names[:2] + flags + (self.names[2:] if self.details else ())
 
     def start(self) -> str:
         if self.fmt == "csv":
-            return self._csv_line(self.header + list(self.added))
+            return self._csv_line(self.header + list(self.added_columns))
         return "[\n" if self.fmt == "json" else ""
 
     def separator(self, first: bool) -> str:
@@ -911,11 +930,23 @@ class Writer:
     def end(self, wrote_any: bool) -> str:
         return ("\n]\n" if wrote_any else "]\n") if self.fmt == "json" else ""
 
-    def row(self, original: Any, lead: dict[str, Any], stage: str, reasons: str, details: dict[str, Any] | None, text: str | None = None) -> str:
+    def row(
+        self,
+        original: Any,
+        lead: dict[str, Any],
+        stage: str,
+        reasons: str,
+        details: dict[str, Any] | None,
+        text: str | None = None,
+        flags: Mapping[str, bool | None] | None = None,
+    ) -> str:
         if self.fmt == "csv":
+            marks = [_FLAG_CELL[(flags or {}).get(name)] for name in self.flags]
             if text is not None:  # CSV in, CSV out: the record as it was, and the new cells
                 sep = self.delimiter
                 line = f"{text}{sep}{_quote(stage, sep)}{sep}{_quote(reasons, sep)}"
+                for mark in marks:
+                    line += sep + mark
                 if self.details:
                     line += sep + _quote(dumps(details), sep)
                 return line + "\r\n"
@@ -930,7 +961,7 @@ class Writer:
                         "(its columns come from the first record); write JSON Lines to keep every key"
                     )
                 values = ["" if flat.get(k) is None else _cell(flat.get(k)) for k in self.header]
-            values += [stage, reasons]
+            values += [stage, reasons, *marks]
             if self.details:
                 values.append(dumps(details))
             return self._csv_line(values)
@@ -943,6 +974,8 @@ class Writer:
         names = self.names
         obj[names[0]] = stage
         obj[names[1]] = reasons
+        if self.flags:
+            obj[self.flags_name] = {name: (flags or {}).get(name) for name in self.flags}
         if self.details:
             obj[names[2]] = details
         text = dumps(obj)
@@ -957,6 +990,10 @@ class Writer:
         buffer.truncate()
         self._csv.writerow(values)
         return buffer.getvalue()
+
+
+_FLAG_CELL = {True: "true", False: "false", None: ""}
+"""A flag's outcome in a CSV cell: unknown is an empty cell, as a missing value is."""
 
 
 def _quote(cell: str, delimiter: str = ",") -> str:

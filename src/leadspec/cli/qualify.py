@@ -140,6 +140,7 @@ def _work(unit: tuple[Any, ...]) -> Done:
     evaluate, render = rules.evaluate, writer.row
     added = writer.added
     details = writer.details
+    flagged = bool(writer.flags)
     for row in _rows_of(unit):
         read += 1  # rejects are numbered within the unit: the caller knows where it starts
         lead = row.lead
@@ -152,7 +153,7 @@ def _work(unit: tuple[Any, ...]) -> Done:
                     raise NameClash(read, row.line, name)
         try:
             result = evaluate(lead, as_of=as_of, strict=strict)
-            texts.append(render(row.original, lead, result.stage, result.summary(), result.to_dict() if details else None, row.text))
+            texts.append(render(row.original, lead, result.stage, result.summary(), result.to_dict() if details else None, row.text, result.flags if flagged else None))
         except LeadError as exc:
             reason = "; ".join(f"{i.get('field') or i.get('criterion')}: {i['message']} ({i.get('value')!r})" for i in exc.issues)
             rejects.append((read, row.line, reason or str(exc), row.original, row.raw, False))
@@ -287,18 +288,31 @@ def _duplicated_columns(rules: Any, header: list[str]) -> list[str]:
     return messages
 
 
-def _taken_columns(header: list[str], added: tuple[str, ...], names: tuple[str, str, str]) -> list[str]:
+def flag_names(rules: Any) -> tuple[str, ...]:
+    """The names of the rules' flags (``flags:``), in the order the file has them."""
+    plan = rules.plan
+    ids = [c.id for c in getattr(plan, "criteria", ()) if c.id.startswith("flags.")]
+    return tuple(i[len("flags.") :] for i in ids)
+
+
+def _options(names: tuple[str, str, str], flags: tuple[str, ...], flags_name: str) -> dict[str, str]:
+    """The option that names each added column (or JSON key)."""
+    option = {names[0]: "--stage-column", names[1]: "--reasons-column", names[2]: "--details-column", flags_name: "--flags-column"}
+    option.update((f"{flags_name}.{name}", "--flags-column") for name in flags)
+    return option
+
+
+def _taken_columns(header: list[str], added: tuple[str, ...], option: dict[str, str]) -> list[str]:
     """A message when the header has a column named as one qualify adds (it is never overwritten)."""
     columns = set(header)
     taken = [name for name in added if name in columns]
     if not taken:
         return []
-    option = {names[0]: "--stage-column", names[1]: "--reasons-column", names[2]: "--details-column"}
-    hints = ", ".join(f"{option[name]} NAME" for name in taken)
+    hints = ", ".join(dict.fromkeys(f"{option[name]} NAME" for name in taken))
     what = f"a column {taken[0]!r}" if len(taken) == 1 else f"columns {', '.join(map(repr, taken))}"
     return [
         f"the input has {what}, which qualify adds; it is never overwritten: "
-        f"name the added column{'s' if len(taken) > 1 else ''} with {hints} (e.g. {option[taken[0]]} leadspec_{taken[0]})"
+        f"name the added column{'s' if len(taken) > 1 else ''} with {hints} (e.g. {option[taken[0]]} leadspec_{taken[0].split('.')[0]})"
     ]
 
 
@@ -405,6 +419,9 @@ def _is_file(path: str, info: os.stat_result) -> bool:
 @click.option("--stage-column", default="stage", show_default=True, metavar="NAME", help="Name of the added stage column (when the input has its own 'stage').")
 @click.option("--reasons-column", default="reasons", show_default=True, metavar="NAME", help="Name of the added reasons column.")
 @click.option("--details-column", default="details", show_default=True, metavar="NAME", help="Name of the added details column (with --details).")
+@click.option(
+    "--flags-column", default="flags", show_default=True, metavar="NAME", help="Name of the added flags (CSV: a column NAME.FLAG for each flag; JSON: an object)."
+)
 def qualify(
     rules: str,
     input: str,
@@ -421,6 +438,7 @@ def qualify(
     stage_column: str,
     reasons_column: str,
     details_column: str,
+    flags_column: str,
 ) -> int:
     """Evaluate every lead of INPUT (CSV, JSON Lines or a JSON array; .gz too) and write it with its stage.
 
@@ -441,7 +459,7 @@ def qualify(
     """
     io = streams()
     names = (stage_column, reasons_column, details_column)
-    used = names if details else names[:2]
+    used: tuple[str, ...] = (names if details else names[:2]) + (flags_column,)
     if len(set(used)) != len(used) or not all(used):
         raise click.UsageError(f"the added columns need distinct names, not {', '.join(map(repr, used))}")
     # refuse before anything is read or written: an output that is the input (or the other output)
@@ -475,7 +493,9 @@ def qualify(
                 previous[signum] = signal.signal(signum, _on_stop)
     tally = _Tally()
     try:
-        return _qualify(ruleset, input, fmt, delimiter, output, output_format, details, moment, strict, rejects, jobs, allow_missing_columns, names, io, tally)
+        return _qualify(
+            ruleset, input, fmt, delimiter, output, output_format, details, moment, strict, rejects, jobs, allow_missing_columns, names, flags_column, io, tally
+        )
     except KeyboardInterrupt:
         io.err.write(tally.line() + f"interrupted: {tally.lost()}\n")
         return 130
@@ -502,9 +522,11 @@ def _qualify(
     jobs: int,
     allow_missing_columns: bool,
     names: tuple[str, str, str],
+    flags_name: str,
     io: Any,
     tally: _Tally,
 ) -> int:
+    flags = flag_names(ruleset)
     try:
         source = open_text(input, io.inp)
     except OSError as exc:
@@ -530,7 +552,9 @@ def _qualify(
                 io.err.write(f"{input}: stopped before reading any row\n")
                 return EXIT_USAGE
             missing = _missing_columns(ruleset, reader.header)
-            problems = missing + _duplicated_columns(ruleset, reader.header) + _taken_columns(reader.header, names if details else names[:2], names)
+            problems = missing + _duplicated_columns(ruleset, reader.header) + _taken_columns(
+                reader.header, Writer("csv", [], details, names, flags=flags, flags_name=flags_name).added_columns, _options(names, flags, flags_name)
+            )
             for message in problems:
                 io.err.write(f"{input}: {message}\n")
             if len(problems) > len(missing) or (missing and not allow_missing_columns):
@@ -552,7 +576,7 @@ def _qualify(
         if reject_sink is not None:
             sinks.append(reject_sink)
             tally.outputs.append(rejects or "-")
-        code = _run(ruleset, reader, fmt, out_fmt, input, sink, details, moment, strict, reject_sink, jobs, io, source, names, json_columns, tally)
+        code = _run(ruleset, reader, fmt, out_fmt, input, sink, details, moment, strict, reject_sink, jobs, io, source, names, (flags, flags_name), json_columns, tally)
         if code in (EXIT_OK, EXIT_FAILED):  # the run went to the end: only then are the files put in place
             for each in sinks:
                 each.commit()
@@ -589,6 +613,7 @@ def _run(
     io: Any,
     source: IO[str],
     names: tuple[str, str, str],
+    flagging: tuple[tuple[str, ...], str],
     json_columns: list[str],
     tally: _Tally,
 ) -> int:
@@ -616,7 +641,7 @@ def _run(
             io.err.write(f"{input}: {what} more than once in the header; JSON needs one key per column (write CSV to keep both)\n")
             return EXIT_USAGE
     delimiter = getattr(reader, "delimiter", ",") if in_fmt == "csv" else ","  # CSV in, CSV out: the input's delimiter
-    writer = Writer(out_fmt, header, details, names, delimiter)
+    writer = Writer(out_fmt, header, details, names, delimiter, flags=flagging[0], flags_name=flagging[1])
     stages: Counter[str] = Counter()
     issues: Counter[tuple[str, str]] = Counter()
     absent: set[str] | None = None
@@ -663,7 +688,7 @@ def _run(
             reject_sink.flush()
     except NameClash as exc:
         number, line, name = exc.args
-        option = {names[0]: "--stage-column", names[1]: "--reasons-column", names[2]: "--details-column"}[name]
+        option = _options(names, *flagging)[name]
         io.err.write(
             tally.line()
             + f"{input}:{line}: row {read + number} has a key {name!r}, which qualify adds; it is never overwritten: "
