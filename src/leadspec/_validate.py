@@ -11,11 +11,12 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, Callable
 
 from pydantic import TypeAdapter, ValidationError
 
-from ._expr import suggest
+from ._expr import shorten, suggest
 from ._functions import digits_at_most
 from ._model import (
     GROUP_KEYS,
@@ -249,6 +250,157 @@ def _allowed_keys(path: tuple[Any, ...], tags: list[str]) -> list[str]:
     return list(model.model_fields)
 
 
+_FIELD_TYPES = ("string", "integer", "number", "boolean", "enum", "date", "datetime", "list", "events")
+
+_TYPE_WORDS = {
+    "int": "integer", "integer": "integer", "long": "integer", "whole": "integer",
+    "str": "string", "text": "string", "varchar": "string", "char": "string", "email": "string", "url": "string",
+    "bool": "boolean", "flag": "boolean", "checkbox": "boolean",
+    "float": "number", "decimal": "number", "double": "number", "numeric": "number", "real": "number",
+    "money": "number", "currency": "number", "percent": "number",
+    "timestamp": "datetime", "time": "datetime", "datetime64": "datetime",
+    "choice": "enum", "category": "enum", "categorical": "enum", "select": "enum", "picklist": "enum", "option": "enum",
+    "array": "list", "tags": "list", "multiselect": "list",
+    "event": "events", "activity": "events", "activities": "events",
+}
+"""What other tools call a field type, and leadspec's name for it (``type: int`` -> did you mean `integer`?)."""
+
+_KEY_WORDS = {
+    "min_value": "min", "minimum": "min", "max_value": "max", "maximum": "max",
+    "desc": "description", "doc": "description", "note": "description", "notes": "description",
+    "if": "when", "condition": "when", "expr": "when", "expression": "when", "rule": "when", "test": "when",
+    "reason": "because", "why": "because",
+    "options": "values", "choices": "values", "enum": "values", "allowed": "values",
+    "column": "source", "header": "source", "from": "source", "key": "source",
+    "kind": "type", "datatype": "type", "dtype": "type",
+    "criteria": "all", "and": "all", "or": "any", "not": "none",
+    "title": "label", "points_max": "max",
+}
+"""Keys people write for one leadspec has under another name (``min_value`` -> `min`)."""
+
+_REQUIRED = {
+    "leadspec": "the format version: `leadspec: 1`",
+    "name": "the name of the rules, e.g. `name: inbound-leads`",
+    "fields": "the fields a lead has, e.g. `fields: {employees: {type: integer}}`",
+    "stages": "the stages, in order, e.g. `stages: [{id: mql, when: employees >= 50}]`",
+    "when": "the condition it tests, e.g. `when: employees >= 50`",
+    "id": "its id, e.g. `id: size`",
+    "type": "the field's type, e.g. `type: integer`",
+    "n": "how many of `of:` must pass, e.g. `n: 2`",
+    "of": "the criteria to count",
+    "points": "the points it adds, e.g. `points: 10`",
+    "code": "the code of the warning it allows, e.g. `code: unused-field`",
+    "because": "why, e.g. `because: kept for the CRM sync`",
+}
+
+_EXPECTED = {
+    "string_type": "text", "str_type": "text",
+    "int_type": "a whole number", "int_parsing": "a whole number", "int_from_float": "a whole number",
+    "float_type": "a number", "float_parsing": "a number", "finite_number": "a finite number",
+    "bool_type": "true or false", "bool_parsing": "true or false",
+    "list_type": "a list (lines starting with `- `, or [a, b])",
+    "dict_type": "a mapping (`key: value` lines, or {key: value})",
+    "model_type": "a mapping (`key: value` lines, or {key: value})",
+    "model_attributes_type": "a mapping (`key: value` lines, or {key: value})",
+}
+
+_PYDANTIC = ("Input should be", "Field required", "List should have", "Dictionary should have", "Value error, ", "instance of", "valid dictionary")
+
+
+def _found(value: Any) -> str:
+    """How a value the user wrote is named in a message."""
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return f"the boolean {str(value).lower()}"
+    if isinstance(value, (int, float)):
+        return f"the number {value!r}"
+    if isinstance(value, str):
+        return f"the text {shorten(repr(value), 60)}"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return type(value).__name__  # pragma: no cover - YAML builds only the types above
+
+
+def _guess_id(expression: str) -> str:
+    """An id for a criterion written without one: the first name it reads (``100 <= employees`` -> ``employees``)."""
+    words: list[str] = re.findall(r"[A-Za-z_]\w*", expression)
+    for word in words:
+        word = word.lower()
+        if word not in ("and", "or", "not", "in", "true", "false", "none") and re.fullmatch(r"[a-z][a-z0-9_]*", word):
+            return word
+    return "name_it"
+
+
+def _closest_key(name: str, allowed: list[str]) -> str:
+    """`` (did you mean 'min'?)`` from the known synonyms and prefixes, then from spelling; or nothing."""
+    lowered = name.lower()
+    for guess in (_KEY_WORDS.get(lowered), *(key for key in allowed if lowered.startswith(key + "_") or lowered.endswith("_" + key))):
+        if guess is not None and guess in allowed:
+            return f" (did you mean {guess!r}?)"
+    return suggest(name, allowed)
+
+
+def _label(name: str, path: tuple[Any, ...], tags: list[str]) -> str:
+    """The key a message names: the one that has the error (not a branch of a union), else the path."""
+    if name and not name.isdigit() and name not in tags:
+        return name
+    if path and isinstance(path[-1], str):
+        return path[-1]
+    return format_path(path) or "file"
+
+
+def _explain(kind: str, kinds: set[str], err: Any, path: tuple[Any, ...], tags: list[str], name: str) -> tuple[str, str, bool] | None:
+    """(code, message, at the key) in leadspec's words for one of pydantic's errors; None when none of these fits."""
+    value = err.get("input")
+    label = _label(name, path, tags)
+    ctx = err.get("ctx") or {}
+    if path and path[-1] == "type" and kind == "literal_error" and len(path) == 3 and path[0] == "fields":
+        word = str(value).lower() if isinstance(value, (str, int, float)) else ""
+        guess = _TYPE_WORDS.get(word) or (_close_type(word, _FIELD_TYPES) if word else None)
+        hint = f" (did you mean `{guess}`?)" if guess else ""
+        if not isinstance(value, str):
+            return "bad-value", f"type: expected one of {', '.join(_FIELD_TYPES)}, found {_found(value)}", False
+        return "bad-value", f"unknown field type {value!r}{hint}; the types are {', '.join(_FIELD_TYPES)}", False
+    if kind == "model_type" and isinstance(value, str) and "criterion" in tags:
+        return "bad-value", f"this criterion has no id: give it one, as in `- {_guess_id(value)}: {shorten(value, 60)}`", False
+    if kind in ("model_type", "dict_type") and "criterion" in tags:
+        return "bad-value", f"a criterion is `- id: expression`, or `id:` and `when:` lines; found {_found(value)}", False
+    if kind == "too_short" and not value:
+        item = {"stages": "stage", "fields": "field", "of": "criterion"}.get(label, "criterion")
+        if label in ("stages", "fields") and len(path) == 1:
+            return "bad-value", f"`{label}:` is empty: add at least one {item}", True
+        return "bad-value", f"an empty `{label}:` list: add at least one {item}, or remove the key", True
+    if value is None and kind in _EXPECTED:
+        what = _REQUIRED.get(label, "a value")
+        write = "write " + what if label in ("when", "because") else "add " + what
+        return "bad-value", f"`{label}:` is empty: {write.replace('write the condition it tests', 'write the condition')}", True
+    if kind in _EXPECTED:
+        what = "a number" if kinds & {"float_type", "float_parsing"} and kind.startswith("int") else _EXPECTED[kind]
+        hint = "; YAML reads yes/no/on/off (and NO) as booleans: quote the value" if isinstance(value, bool) and kind == "string_type" else ""
+        return "bad-value", f"{label}: expected {what}, found {_found(value)}{hint}", False
+    if kind == "literal_error":
+        expected = str(ctx.get("expected", ""))
+        options = re.findall(r"'([^']*)'", expected)
+        hint = suggest(str(value), options) if isinstance(value, str) else ""
+        if isinstance(value, bool):
+            hint = "; YAML reads yes/no/on/off (and NO) as booleans: quote the value"
+        return "bad-value", f"{label}: {_found(value)} is not one of {expected}{hint}", False
+    bound = {"greater_than_equal": ("at least", "ge"), "greater_than": ("more than", "gt"), "less_than_equal": ("at most", "le"), "less_than": ("less than", "lt")}.get(kind)
+    if bound is not None:
+        return "bad-value", f"{label}: must be {bound[0]} {ctx.get(bound[1])}, found {_found(value)}", False
+    if kind == "too_long":
+        return "bad-value", f"{label}: has {ctx.get('actual_length')} items, at most {ctx.get('max_length')} are allowed", False
+    return None
+
+
+def _close_type(word: str, options: tuple[str, ...]) -> str | None:
+    close = suggest(word, list(options))
+    return close[len(" (did you mean '") : -len("'?)")] if close else None
+
+
 def pydantic_problems(
     exc: ValidationError,
     data: Any,
@@ -256,20 +408,41 @@ def pydantic_problems(
     prefix: tuple[Any, ...] = (),
     allowed_keys: Callable[[tuple[Any, ...], list[str]], list[str]] | None = None,
 ) -> None:
-    """Pydantic's errors as located problems; ``allowed_keys(path, tags)`` names the keys allowed where one is unknown."""
+    """Pydantic's errors as located problems in leadspec's words; ``allowed_keys(path, tags)`` names the keys allowed where one is unknown.
+
+    No message has pydantic's own wording: each error is said as what is
+    wrong in the file and how to write it, once per place (the branches
+    of a union fail together: ``points: high`` is one problem).
+    """
     allowed_keys = allowed_keys or _allowed_keys
-    for err in exc.errors(include_url=False):
+    errors = exc.errors(include_url=False)
+    kinds_at: dict[tuple[Any, ...], set[str]] = {}
+    located = []
+    for err in errors:
         path, tags = _loc_to_path(data, prefix + tuple(err["loc"]))
+        located.append((err, path, tags))
+        kinds_at.setdefault(path, set()).add(err["type"])
+    meant: set[tuple[Any, ...]] = set()  # (mapping, key) an unknown key there probably is: its missing-key goes unsaid
+    for err, path, tags in located:
+        if err["type"] == "extra_forbidden":
+            guess = _closest_key(str(err["loc"][-1]), allowed_keys(path, tags))
+            if guess:
+                meant.add((path[:-1], guess[len(" (did you mean '") : -len("'?)")]))
+    said: set[tuple[Any, ...]] = set()
+    for err, path, tags in located:
         kind = err["type"]
         name = str(err["loc"][-1]) if err["loc"] else ""
         value = err.get("input")
         on_key = "[key]" in tags
         if kind == "extra_forbidden":
             allowed = allowed_keys(path, tags)
-            hint = suggest(name, allowed)
+            hint = _closest_key(name, allowed)
             out.at(path, "unknown-key", f"unknown key {name!r}{hint}; allowed here: {', '.join(allowed)}", key=True)
         elif kind == "missing":
-            out.at(path, "missing-key", f"required key {name!r} is missing")
+            if (path, name) in meant:
+                continue  # `condition:` written for `when:`: the unknown key says it
+            what = _REQUIRED.get(name)
+            out.at(path, "missing-key", f"required key {name!r} is missing" + (f": add {what}" if what else ""))
         elif path and path[-1] in ("window", "half_life", "sla") and kind in ("string_pattern_mismatch", "value_error"):
             message = err["msg"].removeprefix("Value error, ")
             out.at(path, "bad-duration", f"{path[-1]}: {message}" if kind == "value_error" else f"{value!r} is not a duration; write a number and a unit s, m, h, d or w, e.g. '30d'")
@@ -282,13 +455,32 @@ def pydantic_problems(
                 out.at(path, "bad-id", f"{value!r} is not {what}: use {rule} (lower-case letters, digits, _)", key=on_key)
         elif kind == "union_tag_invalid":
             out.at(path, "bad-value", f"{name}: expected a criterion, a nested condition or `id: expression`")
+        elif kind == "value_error" and isinstance(value, dict) and (empty := _empty_condition(value)) is not None:
+            # a stage whose only condition key is empty: said at that key, not "found none" at the stage
+            out.at(path + (empty,), "bad-value", f"`{empty}:` is empty: {'write the condition' if empty == 'when' else 'add at least one criterion'}", key=True)
         else:
-            message = err["msg"].removeprefix("Value error, ")
-            if isinstance(value, bool) and kind in ("string_type",):
-                message += "; YAML reads yes/no/on/off (and NO) as booleans: quote the value"
-            label = name if name and not name.isdigit() and name not in tags else format_path(path) or "file"
             code = "version" if path == ("leadspec",) else "bad-value"
+            explained = _explain(kind, kinds_at[path], err, path, tags, name)
+            if explained is not None:
+                if path in said and kind != "value_error":
+                    continue  # another branch of the same union: said once
+                said.add(path)
+                explained_code, message, at_key = explained
+                out.at(path, code if code == "version" else explained_code, message, key=at_key)
+                continue
+            message = err["msg"].removeprefix("Value error, ")
+            if message.startswith("Input should be "):  # pydantic's wording of a kind not named above
+                message = f"expected {message.removeprefix('Input should be ')}, found {_found(value)}"
+            label = _label(name, path, tags)
             out.at(path, code, f"{label}: {message}")
+
+
+def _empty_condition(stage: dict[Any, Any]) -> str | None:
+    """The condition key of ``stage`` written with nothing after it, when it has no other condition."""
+    present = [k for k in ("all", "any", "none", "at_least", "when") if k in stage]
+    if len(present) == 1 and stage[present[0]] in (None, "", [], {}):
+        return str(present[0])
+    return None
 
 
 def validate(data: Any, out: Collector) -> RuleFile | None:
