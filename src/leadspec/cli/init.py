@@ -125,8 +125,8 @@ def _flatten(record: dict[str, Any], prefix: str = "") -> Iterator[tuple[str, An
             yield f"{prefix}{key}", value
 
 
-def read_sample(path: str, rows: int = SAMPLE_ROWS) -> tuple[list[str], list[list[str]]]:
-    """The header and the first ``rows`` rows (as text) of a CSV or JSON Lines export; raises ValueError or OSError."""
+def read_sample(path: str, rows: int = SAMPLE_ROWS) -> tuple[list[str], list[list[str]], str | None]:
+    """The header, the first ``rows`` rows (as text) and the CSV delimiter (None: JSON Lines) of an export; raises ValueError or OSError."""
     fmt = format_of(path)
     with open_text(path, streams().inp) as handle:
         if fmt in ("jsonl", "json"):
@@ -148,7 +148,7 @@ def read_sample(path: str, rows: int = SAMPLE_ROWS) -> tuple[list[str], list[lis
             if not records:
                 raise ValueError("no record: the file is empty")
             header = list(headers)
-            return header, [[_text(r.get(h)) for h in header] for r in records]
+            return header, [[_text(r.get(h)) for h in header] for r in records], None
         first = handle.readline()
         while first and not first.strip():  # blank lines before the header
             first = handle.readline()
@@ -167,7 +167,7 @@ def read_sample(path: str, rows: int = SAMPLE_ROWS) -> tuple[list[str], list[lis
             out.append((row + [""] * len(header))[: len(header)])
             if len(out) >= rows:
                 break
-    return header, out
+    return header, out, delimiter
 
 
 def _all_read(values: list[str], pattern: str) -> bool:
@@ -252,19 +252,19 @@ def starter(name: str, export: str | None) -> Starter:
     """The starter rule file and test file for ``name``, with the fields of ``export``'s columns when given."""
     if export is None:
         return _default_starter(name)
-    header, rows = read_sample(export)
+    header, rows, delimiter = read_sample(export)
     taken: set[str] = set()
     columns: list[Column] = []
-    skipped: list[str] = []
+    notes: list[str] = []
     repeated = {title for title in header if header.count(title) > 1}
     for i, title in enumerate(header, 1):
         if not title.strip():
-            skipped.append(f"column {i} has no header: a field cannot name it as its source, so it is not declared")
+            notes.append(f"column {i} has no header: a field cannot name it as its source, so it is not declared")
             continue
         if title in repeated:
             if header.index(title) == i - 1:
                 where = ", ".join(str(j + 1) for j, t in enumerate(header) if t == title)
-                skipped.append(f"the header {title!r} is in columns {where}: rename them in the export to read them (not declared)")
+                notes.append(f"the header {title!r} is in columns {where}: rename them in the export to read them (not declared)")
             continue
         columns.append(Column(title, field_id(title, i, taken), [row[i - 1] for row in rows]))
     for column in columns:
@@ -284,6 +284,8 @@ def starter(name: str, export: str | None) -> Starter:
     numeric = [c for c in usable if c.type in ("integer", "number")]
     enums = [c for c in usable if c.type == "enum" and len(c.choices) >= 2]
     booleans = [c for c in usable if c.type == "boolean"]
+    if delimiter not in (None, ","):
+        notes.append(f"the export is separated by {delimiter!r}: qualify it with --delimiter {delimiter!r}")
     if numeric:
         c = numeric[0]
         numbers = sorted(float(v) for v in c.values if v.strip())
@@ -326,7 +328,7 @@ def starter(name: str, export: str | None) -> Starter:
             (f"{c.header} not given does not", {}, "lead", "failed"),
         ]
         criterion = "known"
-    return _write(name, export_name, columns, criterion, crit, cases, extra_fields=tuple(x.id for x in columns if x is not c), skipped=skipped)
+    return _write(name, export_name, columns, criterion, crit, cases, extra_fields=tuple(x.id for x in columns if x is not c), notes=notes)
 
 
 def _field_line(c: Column) -> list[str]:
@@ -358,7 +360,7 @@ def _write(
     expression: str,
     cases: list[tuple[str, dict[str, str], str, str]],
     extra_fields: tuple[str, ...],
-    skipped: list[str] | None = None,
+    notes: list[str] | None = None,
 ) -> Starter:
     rules = [
         f"# {name}: the agreed lead definitions, as a leadspec rule file.",
@@ -383,7 +385,7 @@ def _write(
     rules.append("fields:")
     for c in columns:
         rules += _field_line(c)
-    rules += [f"  # {note}" for note in skipped or ()]
+    rules += [f"  # {note}" for note in notes or ()]
     read = expression
     unread = [f for f in extra_fields if not re.search(rf"\b{re.escape(f)}\b", read) and not any(c.id == f and c.role for c in columns)]
     if unread:
