@@ -3,12 +3,14 @@
 :func:`diff` matches everything by id (fields, lists, scores and their
 rules, disqualifiers, stages, criteria), so reordering is not a change,
 and turns each difference into a frozen :class:`Edit` that reads as one
-sentence (``icp.size: employees lower bound 50 → 100``). Bounds, list
+sentence (``icp.size: employees lower bound 50 → 100``); flags too
+(``flag customer: deal_stage value Won → Closed Won``). Bounds, list
 members and points are read from the checked expression trees, not from
 the text; any other change of an expression shows both expressions.
 
 With leads, both versions evaluate the same leads; :class:`RulesDiff`
-holds the stage transitions with samples and the totals per stage.
+holds the stage transitions with samples and the totals per stage, and
+for each flag how many leads it raises and lowers (:class:`FlagImpact`).
 """
 
 from __future__ import annotations
@@ -24,10 +26,10 @@ from ._check import CritPlan, GroupPlan, walk_criteria
 from ._expr import brief
 from ._functions import FUNCTIONS
 from ._model import number_text
-from .plan import Call, Compare, Const, Expr, In, duration_text, unparse
+from .plan import FLAG_PREFIX, Call, Compare, Const, Expr, In, duration_text, flag_name, unparse
 from .ruleset import Ruleset, _as_of
 
-__all__ = ["Edit", "RulesDiff", "Sample", "Transition", "diff"]
+__all__ = ["Edit", "FlagImpact", "RulesDiff", "Sample", "Transition", "diff"]
 
 Kind = Literal["added", "removed", "changed"]
 
@@ -37,7 +39,7 @@ class Edit:
     """One difference: ``kind`` of ``area`` ``id`` (its ``what``, from ``old`` to ``new``), and the sentence."""
 
     kind: Kind
-    area: str  # ruleset, field, list, score, rule, disqualifier, stage, criterion
+    area: str  # ruleset, field, list, flag, score, rule, disqualifier, stage, criterion
     id: str
     what: str
     old: Any
@@ -71,6 +73,34 @@ class Transition:
 
 
 @dataclass(frozen=True)
+class FlagImpact:
+    """How a flag's outcome changes over the leads: leads flagged (true) ``before`` and ``after``, how many
+    become flagged (true now, not before) and unflagged (true before, not now), how many change at all (false ↔
+    unknown too), and sample leads that change. A flag in one version only is not flagged in the other."""
+
+    flag: str
+    before: int
+    after: int
+    flagged: int
+    unflagged: int
+    changed: int
+    samples: tuple[Sample, ...] = ()
+
+    def sentence(self) -> str:
+        """``customer: 2,330 → 2,450 flagged (+120): 123 become flagged, 3 unflagged``."""
+        text = f"{self.flag}: {self.before:,} → {self.after:,} flagged ({self.after - self.before:+,})"
+        parts = []
+        if self.flagged:
+            parts.append(f"{self.flagged:,} lead{'s' if self.flagged != 1 else ''} become{'s' if self.flagged == 1 else ''} flagged")
+        if self.unflagged:
+            parts.append(f"{self.unflagged:,} unflagged")
+        other = self.changed - self.flagged - self.unflagged
+        if other:
+            parts.append(f"{other:,} between false and unknown")
+        return text + (": " + ", ".join(parts) if parts else ": no lead changes")
+
+
+@dataclass(frozen=True)
 class RulesDiff:
     """The edits between two rulesets and, with leads, their impact."""
 
@@ -81,6 +111,8 @@ class RulesDiff:
     transitions: tuple[Transition, ...] = ()
     totals: tuple[tuple[str, int, int], ...] = ()  # (stage, before, after)
     as_of: datetime | None = field(default=None, compare=False)
+    flags: tuple[FlagImpact, ...] = ()  # with leads: every flag of either version, new rules' order first
+    reflagged: int = 0  # with leads: how many leads have a flag whose outcome changes
 
     @property
     def changed(self) -> bool:
@@ -97,6 +129,8 @@ class RulesDiff:
         text = f"{n} change{'s' if n != 1 else ''} from {_label(self.old)} to {_label(self.new)}"
         if self.leads is not None:
             text += f"; {self.moved:,} of {self.leads:,} leads change stage"
+            if self.flags:
+                text += f", {self.reflagged:,} change flags"
         return text
 
     def to_text(self) -> str:
@@ -112,6 +146,11 @@ class RulesDiff:
                     lines.append(f"      {s.lead}: {flips}")
             lines += ["", "Leads per stage (before → after):"]
             lines += [f"  {stage}: {before:,} → {after:,} ({after - before:+,})" for stage, before, after in self.totals]
+            if self.flags:
+                lines += ["", "Flags (leads flagged before → after):"]
+                for f in self.flags:
+                    lines.append(f"  {f.sentence()}")
+                    lines += [f"      {s.lead}: {_flips(s)}" for s in f.samples]
         return "\n".join(lines) + "\n"
 
     def to_markdown(self) -> str:
@@ -124,12 +163,19 @@ class RulesDiff:
             out += [f"| {t.from_stage} | {t.to_stage} | {t.count:,} | {_share(t.share)} |" for t in self.transitions]
             out += ["", "| stage | before | after | change |", "|---|---:|---:|---:|"]
             out += [f"| {stage} | {before:,} | {after:,} | {after - before:+,} |" for stage, before, after in self.totals]
+            if self.flags:
+                out += ["", "| flag | flagged before | after | change | become flagged | unflagged |", "|---|---:|---:|---:|---:|---:|"]
+                out += [f"| {_md(f.flag)} | {f.before:,} | {f.after:,} | {f.after - f.before:+,} | {f.flagged:,} | {f.unflagged:,} |" for f in self.flags]
             samples = [(t, s) for t in self.transitions if t.from_stage != t.to_stage for s in t.samples]
             if samples:
                 out += ["", "Sample leads that move:", ""]
                 for t, s in samples:
                     flips = ", ".join(f"`{c}` {a} → {b}" for c, a, b in s.flipped) or "no criterion flipped"
                     out.append(f"- {t.from_stage} → {t.to_stage}: {_md(s.lead)} ({flips})")
+            flag_samples = [(f, s) for f in self.flags for s in f.samples]
+            if flag_samples:
+                out += ["", "Sample leads whose flags change:", ""]
+                out += [f"- {_md(f.flag)}: {_md(s.lead)} ({_flips(s, '`')})" for f, s in flag_samples]
             out.append("")
         return "\n".join(out)
 
@@ -152,7 +198,24 @@ class RulesDiff:
                 for t in self.transitions
             ],
             "totals": [{"stage": s, "before": b, "after": a} for s, b, a in self.totals],
+            "flags": [
+                {
+                    "flag": f.flag,
+                    "before": f.before,
+                    "after": f.after,
+                    "flagged": f.flagged,
+                    "unflagged": f.unflagged,
+                    "changed": f.changed,
+                    "samples": [{"lead": s.lead, "flipped": [list(x) for x in s.flipped]} for s in f.samples],
+                }
+                for f in self.flags
+            ],
+            "reflagged": self.reflagged if self.leads is not None else None,
         }
+
+
+def _flips(sample: Sample, quote: str = "") -> str:
+    return ", ".join(f"{quote}{c}{quote} {a} → {b}" for c, a, b in sample.flipped) or "no criterion flipped"
 
 
 def _share(share: float) -> str:
@@ -381,18 +444,19 @@ def _lists(old: Ruleset, new: Ruleset, edits: _Edits) -> None:
 
 def _criterion_changes(x: CritPlan, y: CritPlan, edits: _Edits, area: str) -> None:
     name = _name(y, area)
+    eid = _edit_id(y, area)
     for sentence in _expression_change(x, y):
-        edits.add("changed", area, y.id, "when", x.checked.text if x.checked else None, y.checked.text if y.checked else None, f"{name}: {sentence}")
+        edits.add("changed", area, eid, "when", x.checked.text if x.checked else None, y.checked.text if y.checked else None, f"{name}: {sentence}")
     if x.missing != y.missing:
-        edits.add("changed", area, y.id, "missing", x.missing, y.missing, f"{name}: a missing value now counts as {y.missing} (was {x.missing})")
+        edits.add("changed", area, eid, "missing", x.missing, y.missing, f"{name}: a missing value now counts as {y.missing} (was {x.missing})")
     bx = x.because.text if x.because else None
     by = y.because.text if y.because else None
     if bx != by:
-        edits.add("changed", area, y.id, "because", bx, by, f"{name}: explanation {bx!r} → {by!r}")
+        edits.add("changed", area, eid, "because", bx, by, f"{name}: explanation {bx!r} → {by!r}")
     if x.group is not None and y.group is not None:
         gx, gy = _group_text(x.group), _group_text(y.group)
         if gx != gy:
-            edits.add("changed", area, y.id, "condition", gx, gy, f"{name}: needs {gx} → {gy}")
+            edits.add("changed", area, eid, "condition", gx, gy, f"{name}: needs {gx} → {gy}")
 
 
 def _name(crit: CritPlan, area: str) -> str:
@@ -400,7 +464,29 @@ def _name(crit: CritPlan, area: str) -> str:
     if area == "rule":
         score, rule = crit.id.split(".", 1)
         return f"score {score}: rule {rule}"
+    if area == "flag":
+        return f"flag {flag_name(crit.id)}"
     return crit.id
+
+
+def _edit_id(crit: CritPlan, area: str) -> str:
+    """The ``id`` of an edit of a criterion: its full id, or a flag's name (the area says it is a flag)."""
+    return flag_name(crit.id) or crit.id if area == "flag" else crit.id
+
+
+def _flags(old: Ruleset, new: Ruleset, edits: _Edits) -> None:
+    a = {flag_name(c.id) or c.id: c for c in old._plan.flags}
+    b = {flag_name(c.id) or c.id: c for c in new._plan.flags}
+    for name, c in a.items():
+        if name not in b:
+            text = c.checked.text if c.checked else ""
+            edits.add("removed", "flag", name, "", text, None, f"flag {name} removed (was {text})")
+    for name, c in b.items():
+        if name not in a:
+            text = c.checked.text if c.checked else ""
+            edits.add("added", "flag", name, "", None, text, f"flag {name} added: {text}")
+        else:
+            _criterion_changes(a[name], c, edits, "flag")
 
 
 def _shape(group: GroupPlan, keep: set[str]) -> str:
@@ -589,6 +675,7 @@ def diff(
     _ruleset(old, new, edits)
     _fields(old, new, edits)
     _lists(old, new, edits)
+    _flags(old, new, edits)
     _scores(old, new, edits)
     _disqualifiers(old, new, edits)
     _stages(old, new, edits)
@@ -605,6 +692,10 @@ def diff(
     picked: dict[tuple[str, str], list[Sample]] = {}
     before: Counter[str] = Counter()
     after: Counter[str] = Counter()
+    flag_names = list(dict.fromkeys([flag_name(c.id) or c.id for c in new._plan.flags] + [flag_name(c.id) or c.id for c in old._plan.flags]))
+    flag_counts: dict[str, Counter[str]] = {f: Counter() for f in flag_names}  # before, after, flagged, unflagged, changed
+    flag_samples: dict[str, list[Sample]] = {f: [] for f in flag_names}
+    reflagged = 0
     total = 0
     for number, lead in enumerate(leads, 1):
         total += 1
@@ -614,15 +705,29 @@ def diff(
         counts[pair] += 1
         before[a.stage] += 1
         after[b.stage] += 1
+        name: str | None = None
         if a.stage != b.stage and len(picked.setdefault(pair, [])) < samples:
-            outcomes: dict[str, str] = {c.id: c.outcome for c in a.criteria}
-            now: dict[str, str] = {c.id: c.outcome for c in b.criteria}
-            flipped = tuple((cid, outcome, now[cid]) for cid, outcome in outcomes.items() if cid in now and now[cid] != outcome)
-            flipped += tuple((cid, outcome, "removed") for cid, outcome in outcomes.items() if cid not in now)
-            flipped += tuple((cid, "new", outcome) for cid, outcome in now.items() if cid not in outcomes)
-            value = _read(lead, key) if key else None
-            name = str(value) if value not in (None, "") else f"row {number}"
-            picked[pair].append(Sample(name, flipped))
+            name = _lead_name(lead, key, number)
+            picked[pair].append(Sample(name, _flipped(a.criteria, b.criteria)))
+        if flag_names:
+            fa, fb = a.flags, b.flags
+            changed_any = False
+            for flag in flag_names:
+                was, now = fa.get(flag), fb.get(flag)
+                tally = flag_counts[flag]
+                tally["before"] += was is True
+                tally["after"] += now is True
+                if (was is True) != (now is True):
+                    tally["flagged" if now is True else "unflagged"] += 1
+                # a flag in one version only changes a lead where it is true; false and unknown both mean "not flagged"
+                if was is not now and ((flag in fa and flag in fb) or True in (was, now)):
+                    tally["changed"] += 1
+                    changed_any = True
+                    if len(flag_samples[flag]) < samples:
+                        name = name or _lead_name(lead, key, number)
+                        cid = f"{FLAG_PREFIX}{flag}"
+                        flag_samples[flag].append(Sample(name, ((cid, _FLAG_WORD[was] if flag in fa else "new", _FLAG_WORD[now] if flag in fb else "removed"),)))
+            reflagged += changed_any
     order = {s: i for i, s in enumerate(list(dict.fromkeys(old.stage_ids + new.stage_ids)))}
     transitions = tuple(
         Transition(f, t, n, n / total, tuple(picked.get((f, t), ())))
@@ -630,5 +735,26 @@ def diff(
     )
     stages = list(dict.fromkeys(old.stage_ids + new.stage_ids))
     totals = tuple((s, before[s], after[s]) for s in stages if before[s] or after[s])
-    return RulesDiff(result.old, result.new, result.edits, total, transitions, totals, moment)
+    impacts = tuple(
+        FlagImpact(f, c["before"], c["after"], c["flagged"], c["unflagged"], c["changed"], tuple(flag_samples[f])) for f, c in flag_counts.items()
+    )
+    return RulesDiff(result.old, result.new, result.edits, total, transitions, totals, moment, impacts, reflagged)
+
+
+_FLAG_WORD = {True: "pass", False: "fail", None: "unknown"}  # a flag's outcome as its criterion's (Sample.flipped)
+
+
+def _lead_name(lead: Mapping[str, Any], key: str | None, number: int) -> str:
+    value = _read(lead, key) if key else None
+    return str(value) if value not in (None, "") else f"row {number}"
+
+
+def _flipped(a: Iterable[Any], b: Iterable[Any]) -> tuple[tuple[str, str, str], ...]:
+    """(criterion, old outcome, new outcome) for each criterion whose outcome differs; ``new``/``removed`` for one in one version only."""
+    outcomes: dict[str, str] = {c.id: c.outcome for c in a}
+    now: dict[str, str] = {c.id: c.outcome for c in b}
+    flipped = tuple((cid, outcome, now[cid]) for cid, outcome in outcomes.items() if cid in now and now[cid] != outcome)
+    flipped += tuple((cid, outcome, "removed") for cid, outcome in outcomes.items() if cid not in now)
+    flipped += tuple((cid, "new", outcome) for cid, outcome in now.items() if cid not in outcomes)
+    return flipped
 
