@@ -164,12 +164,14 @@ def test_the_same_criterion_is_decided_by_its_policy_when_a_value_is_missing(pol
 # -- 2. rule-files.md, "Fields": dates and datetimes ------------------------------------------------
 
 
-def test_a_date_format_reads_only_text_in_that_format() -> None:
+def test_a_date_format_reads_text_in_that_format_and_iso_8601() -> None:
     assert read("signed_up", "10/02/2026") == (date(2026, 10, 2), [])
     assert read("signed_up", " 10/02/2026 ") == (date(2026, 10, 2), [])
-    assert read("signed_up", "2026-10-02") == (None, ["not a date in the format '%m/%d/%Y'"])
+    assert read("signed_up", "2026-10-02") == (date(2026, 10, 2), [])  # ISO 8601 is always read too
+    assert read("signed_up", "2026/10/02") == (None, ["not a date in the format '%m/%d/%Y' or ISO 8601 (2026-11-01)"])
     assert read("seen_fmt", "10/02/2026 09:30") == (datetime(2026, 10, 2, 9, 30, tzinfo=UTC), [])  # no %z: UTC
-    assert read("seen_fmt", "2026-10-02T09:30:00Z") == (None, ["not a datetime in the format '%m/%d/%Y %H:%M'"])
+    assert read("seen_fmt", "2026-10-02T09:30:00Z") == (datetime(2026, 10, 2, 9, 30, tzinfo=UTC), [])
+    assert read("seen_fmt", "soon") == (None, ["not a datetime in the format '%m/%d/%Y %H:%M' or ISO 8601 (2026-11-01T09:30:00Z)"])
     assert read("seen_off", "10/02/2026 11:30 +0200") == (datetime(2026, 10, 2, 9, 30, tzinfo=UTC), [])
 
 
