@@ -61,13 +61,17 @@ def find_files(paths: list[str]) -> tuple[list[str], list[str]]:
     return files, skipped
 
 
-def check_paths(paths: list[str], strict: bool) -> tuple[list[Problem], int]:
-    """Every problem of these rule files (and their test files); the number of files read. Folders are searched (:func:`find_files`)."""
+def check_paths(paths: list[str], strict: bool) -> tuple[list[Problem], int, int]:
+    """Every problem of these rule files (and their test files); the number of files read; the number of warnings the files allow.
+
+    Folders are searched (:func:`find_files`). A warning a rule file allows
+    (its ``allow:`` list) is not a problem, only counted.
+    """
     from .. import lint, load, load_tests
 
     problems: list[Problem] = []
     seen: set[str] = set()
-    files = 0
+    files = allowed = 0
     for path in find_files(paths)[0]:
         test_files = [path] if path.endswith(TEST_SUFFIXES) else []
         if not test_files:
@@ -77,7 +81,9 @@ def check_paths(paths: list[str], strict: bool) -> tuple[list[Problem], int]:
             except RulesError as exc:
                 problems += exc.problems
             else:
-                problems += lint(rules)
+                lints = lint(rules)
+                problems += lints
+                allowed += len(lints.allowed)
             test_file = _test_file_of(path)
             if test_file:
                 test_files.append(test_file)
@@ -94,7 +100,7 @@ def check_paths(paths: list[str], strict: bool) -> tuple[list[Problem], int]:
     if strict:
         problems = [Problem(**{**p.to_dict(), "severity": "error"}) if p.severity == "warning" else p for p in problems]
     unique = list(dict.fromkeys(problems))
-    return sorted(unique, key=lambda p: (p.file, p.line, p.column, p.code)), files
+    return sorted(unique, key=lambda p: (p.file, p.line, p.column, p.code)), files, allowed
 
 
 @click.command()
@@ -131,12 +137,13 @@ def check(rules: tuple[str, ...], fmt: str, strict: bool) -> int:
             + "\n"
         )
         return EXIT_USAGE
-    problems, files = check_paths(list(rules), strict)
+    problems, files, allowed = check_paths(list(rules), strict)
     print_problems(problems, fmt, io.out)
     errors = sum(p.severity == "error" for p in problems)
     warnings = len(problems) - errors
     if fmt != "json":
-        io.err.write(f"{files} file{'s' if files != 1 else ''} checked: {errors} error{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}\n")
+        note = f" ({allowed} more allowed by the file{'s' if files != 1 else ''})" if allowed else ""
+        io.err.write(f"{files} file{'s' if files != 1 else ''} checked: {errors} error{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}{note}\n")
     if any(p.code == "unreadable" for p in problems):
         return EXIT_USAGE
     return EXIT_FAILED if errors else EXIT_OK
