@@ -9,6 +9,8 @@ command's output. The comment on a row is what the message said before
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import re
@@ -305,3 +307,59 @@ def test_no_message_has_pydantic_words() -> None:
                 assert not any(phrase.lower() in problem.message.lower() for phrase in PYDANTIC), problem
                 assert problem.line >= 1 and problem.column >= 1
     assert seen > 150
+
+
+# -- item 5: a bad value is not "missing" ------------------------------------------------------------------------
+
+PRODUCTS = """\
+leadspec: 1
+name: t
+fields:
+  product: {type: enum, values: [GTX Basic, GTX Pro, MG Special]}
+  employees: {type: integer}
+  title: {type: string}
+stages:
+  - id: fit
+    all:
+      - pro: product == 'GTX Pro'
+      - big: employees > 10
+      - named: title != 'x'
+      - id: either
+        any: [{small: employees < 5}, {special: product == 'MG Special'}]
+      - id: strict
+        when: employees > 3
+        missing: fail
+"""
+AS_OF = "2026-01-01"
+
+
+def test_a_value_that_cannot_be_read_is_named_with_what_it_was_not_as_missing() -> None:
+    rules = leadspec.loads(PRODUCTS)
+    result = rules.evaluate({"product": "GTXPro", "employees": "abc"}, as_of=AS_OF)
+    because = {c.id: c.because for c in result.criteria}
+    enum = "product 'GTXPro' is not one of GTX Basic, GTX Pro, MG Special"
+    assert because["fit.pro"] == enum  # was "product is missing"
+    assert because["fit.big"] == "employees 'abc' is not an integer"  # was "employees is missing"
+    assert because["fit.named"] == "title is missing"  # truly missing: as before
+    assert because["fit.either"] == f"employees 'abc' is not an integer, {enum} (0 of 2 passed, needs any)"
+    assert because["fit.strict"] == "employees 'abc' is not an integer (counted as fail: employees > 3)"
+    assert [c["because"] for c in result.to_dict()["criteria"]][:2] == [enum, "employees 'abc' is not an integer"]
+    text = result.explain()
+    assert f"  ? fit.pro: {enum}" in text.splitlines()
+    assert "Missing data: title" in text.splitlines()  # was "Missing data: product, employees, title"
+    reasons = result.summary()
+    assert "\n" not in reasons
+    assert reasons.endswith(f"; missing title; {enum}; employees 'abc' is not an integer; 2 data issues")
+    assert result.missing == ["product", "employees", "title"]  # the API still lists every field without a value
+
+
+def test_a_bad_value_in_the_reasons_column_stays_on_one_line(tmp_path: Path) -> None:
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(PRODUCTS, encoding="utf-8")
+    leads = tmp_path / "leads.csv"
+    leads.write_text('product,employees,title\n"GTX\nPro",12,CTO\n', encoding="utf-8")
+    code, out, err = cli("qualify", rules, leads, "--as-of", AS_OF)
+    assert code == 0, err
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert len(rows) == 1
+    assert "product 'GTX\\nPro' is not one of GTX Basic, GTX Pro, MG Special" in rows[0]["reasons"]

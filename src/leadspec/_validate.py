@@ -366,6 +366,11 @@ def _explain(kind: str, kinds: set[str], err: Any, path: tuple[Any, ...], tags: 
         return "bad-value", f"unknown field type {value!r}{hint}; the types are {', '.join(_FIELD_TYPES)}", False
     if kind == "model_type" and isinstance(value, str) and "criterion" in tags:
         return "bad-value", f"this criterion has no id: give it one, as in `- {_guess_id(value)}: {shorten(value, 60)}`", False
+    if kind == "string_type" and "shorthand" in tags and isinstance(value, (dict, list)):
+        return "bad-value", (
+            f"`{label}:` takes an expression, found {_found(value)}: a nested condition is written "
+            f"`- id: {label}` with `all:`, `any:`, `none:` or `at_least:` under it"
+        ), False
     if kind in ("model_type", "dict_type") and "criterion" in tags:
         return "bad-value", f"a criterion is `- id: expression`, or `id:` and `when:` lines; found {_found(value)}", False
     if kind == "too_short" and not value:

@@ -11,12 +11,14 @@ contract.
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime, timezone
 from typing import TYPE_CHECKING, Any, Literal, Optional
 
 from pydantic import BaseModel, ConfigDict
 
 from ._compile import DISQUALIFIED
+from ._expr import shorten
 from ._fields import events_as_dicts
 from ._interp import Interpreter, truth
 from .plan import Criterion, Expr, Group, Plan, Template, flag_name
@@ -361,14 +363,14 @@ class Result:
         missing = [k for k, v in values.items() if v is None and k in self._ivalues]
         if crit.missing != "unknown" and outcome == crit.missing and missing and truth(self._interp(crit.expr)) is None:
             # the outcome comes from the criterion's `missing:` policy, not from its condition
-            return ", ".join(f"{k} is missing" for k in missing) + f" (counted as {outcome}: {expr})"
+            return self._absent(missing) + f" (counted as {outcome}: {expr})"
         if outcome == "pass" and crit.because is not None:
             text = self._render(crit.because)
             if text is not None:
                 return text
         if outcome == "unknown":
             if missing:
-                return ", ".join(f"{k} is missing" for k in missing)
+                return self._absent(missing)
             unknown_flags = [k for k in self._rs._compiled.flag_reads.get(crit.index, ()) if values.get(k) is None]
             if unknown_flags:
                 return ", ".join(f"flag {k} is unknown" for k in unknown_flags)
@@ -380,6 +382,26 @@ class Result:
             return f"{shown} (does not meet {expr})" if shown else f"does not meet {expr}"
         return f"{shown}, needs {expr}" if shown else f"needs {expr}"
 
+    def _bad_values(self) -> dict[str, str]:
+        """Field -> ``product 'GTXPro' is not one of GTX Basic, GTX Pro``: the fields that had a value that could not be read."""
+
+        def build() -> dict[str, str]:
+            out: dict[str, str] = {}
+            for issue in self._issues:
+                name = issue.get("field")
+                if name and not issue.get("criterion") and name not in out:
+                    value = issue.get("value")
+                    shown = shorten(repr(value), 40) if isinstance(value, str) else shorten(json.dumps(value, default=str), 40)
+                    out[name] = f"{name} {shown} is {' '.join(str(issue.get('message', '')).split())}"
+            return out
+
+        return dict(self._memo("bad", build)) if self._issues else {}
+
+    def _absent(self, names: list[str]) -> str:
+        """Why each of ``names`` has no value: ``x is missing``, or the value it had and why it could not be read."""
+        bad = self._bad_values()
+        return ", ".join(bad.get(n, f"{n} is missing") for n in names)
+
     def _group_text(self, group: Group, outcome: str) -> str:
         leaves = _leaves(group)
         passed = sum(1 for c in leaves if self._outcome(c) is True)
@@ -390,7 +412,7 @@ class Result:
             names = [n for c in leaves if c.expr is not None and self._outcome(c) is None for n in self._rs._reads(c)[0]]
             missing = [n for n in dict.fromkeys(names) if values.get(n) is None]
             if missing:
-                text = ", ".join(f"{n} is missing" for n in missing) + f" ({text})"
+                text = self._absent(missing) + f" ({text})"
         return text
 
     def _build_scores(self) -> dict[str, ScoreResult]:
@@ -506,8 +528,9 @@ class Result:
                 lines.append(f"  {_MARK[shown.outcome]} {b}: {shown.because}")
         if plan.flags:
             lines.append("Flags: " + "; ".join(self._flag_text(c, by_id[c.id]) for c in plan.flags))
-        if self.missing:
-            lines.append("Missing data: " + ", ".join(self.missing))
+        absent = [n for n in self.missing if n not in self._bad_values()]  # a bad value is said in its data issue
+        if absent:
+            lines.append("Missing data: " + ", ".join(absent))
         if self.scores:
             lines.append("Scores: " + ", ".join(f"{k} {_show(v.total)}" for k, v in self.scores.items()))
         for issue in self.issues:
@@ -545,8 +568,11 @@ class Result:
         if raised:
             parts.append("flags " + ", ".join(raised))
         missing = self._memo("missing", self._build_missing)
-        if missing:
-            parts.append("missing " + ", ".join(missing))
+        bad = self._bad_values()
+        absent = [n for n in missing if n not in bad]
+        if absent:
+            parts.append("missing " + ", ".join(absent))
+        parts += [bad[n] for n in missing if n in bad]  # the value it had, and why it could not be read
         if self._issues:
             parts.append(f"{len(self._issues)} data issue{'s' if len(self._issues) != 1 else ''}")
         return "; ".join(parts)
