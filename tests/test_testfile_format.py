@@ -90,7 +90,7 @@ def test_the_schema_documents_every_key_the_loader_takes(schema: dict[str, Any])
     assert keys == {
         "": {"rules", "as_of", "cases"},
         "cases[]": {"name", "lead", "as_of", "expect"},
-        "expect": {"stage", "passed", "failed", "unknown", "scores", "missing", "issues"},
+        "expect": {"stage", "passed", "failed", "unknown", "scores", "flags", "missing", "issues"},
     }
     for definition in [schema, schema["$defs"]["Case"], schema["$defs"]["Expect"]]:
         for name, prop in definition["properties"].items():
@@ -220,3 +220,39 @@ def test_test_without_a_rules_folder_says_what_it_expected(tmp_path: Path, monke
     (tmp_path / "rules").mkdir()
     code, out, err = cli("test")
     assert code == 2 and err == "no *.test.yaml files under rules\n"
+
+
+FLAGGED = "leadspec: 1\nname: f\nfields:\n  deal_stage: {type: string}\n  sector: {type: string}\n" \
+    "flags:\n  customer: deal_stage == 'Won'\n  software: sector == 'software'\n" \
+    "stages:\n  - id: won\n    when: customer\n"
+
+
+def test_a_case_expects_each_flag_true_false_or_unknown(tmp_path: Path) -> None:
+    (tmp_path / "f.yaml").write_text(FLAGGED, encoding="utf-8")
+    (tmp_path / "f.test.yaml").write_text(
+        "rules: f.yaml\ncases:\n"
+        "  - {name: right, lead: {deal_stage: Won}, expect: {stage: won, flags: {customer: true, software: null}}}\n"
+        "  - {name: wrong, lead: {deal_stage: Lost, sector: software}, expect: {stage: lead, flags: {customer: true, software: false}}}\n",
+        encoding="utf-8",
+    )
+    outcomes = leadspec.run_tests(tmp_path / "f.test.yaml")
+    assert [o.failures for o in outcomes] == [
+        [],
+        ["flag customer: expected true, got false", "flag software: expected false, got true"],
+    ]
+
+
+def test_a_case_naming_a_flag_the_rules_do_not_have_fails_alone(tmp_path: Path) -> None:
+    (tmp_path / "f.yaml").write_text(FLAGGED, encoding="utf-8")
+    test_file = tmp_path / "f.test.yaml"
+    test_file.write_text(
+        "rules: f.yaml\ncases:\n"
+        "  - {name: typo, lead: {deal_stage: Won}, expect: {stage: won, flags: {custmer: true}}}\n"
+        "  - {name: good, lead: {deal_stage: Won}, expect: {stage: won, flags: {customer: true}}}\n",
+        encoding="utf-8",
+    )
+    outcomes = leadspec.run_tests(test_file)
+    assert [o.passed for o in outcomes] == [False, True]
+    assert outcomes[0].failures == [
+        f"{test_file}:3:72: error[unknown-name]: no flag 'custmer' in f.yaml (did you mean 'customer'?); flags: customer, software"
+    ]

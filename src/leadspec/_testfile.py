@@ -41,6 +41,7 @@ class Expect(_Strict):
     failed: list[str] = Field([], description="Criteria that must fail.")
     unknown: list[str] = Field([], description="Criteria that must be unknown (a value they read is missing or bad).")
     scores: dict[str, float] = Field({}, description="Score name -> the total it must have.")
+    flags: dict[str, Optional[bool]] = Field({}, description="Flag name -> true, false, or null for unknown: what the flag must be.")
     missing: Optional[list[str]] = Field(None, description="Exactly the fields that must be missing (any order); [] for none. Not checked when absent.")
     issues: Optional[list[str]] = Field(None, description="Exactly the fields (or criteria) that must have an issue, such as a bad value (any order); [] for none. Not checked when absent.")
 
@@ -236,6 +237,11 @@ def _case_problems(spec: TestFile, i: int, rules: Ruleset, positions: Positions)
     for score in case.expect.scores:
         if score not in scores:
             out.at(where + ("scores", score), "unknown-score", f"no score {score!r} in {spec.rules}{suggest(score, scores)}", key=True)
+    flags = [f.id.split(".", 1)[1] for f in plan.flags]
+    for flag in case.expect.flags:
+        if flag not in flags:
+            known = f"; flags: {', '.join(flags)}" if flags else f"; {spec.rules} has no flags"
+            out.at(where + ("flags", flag), "unknown-name", f"no flag {flag!r} in {spec.rules}{suggest(flag, flags)}{known}", key=True)
     fields = [f.name for f in plan.fields]
     for key, names in (("missing", fields), ("issues", fields + criteria)):
         for j, name in enumerate(getattr(case.expect, key) or ()):
@@ -299,6 +305,11 @@ def check_case(result: Result, expect: Expect) -> list[str]:
             failures.append(f"score {name}: no such score")
         elif abs(float(score.total) - total) > 1e-9:
             failures.append(f"score {name}: expected {total:g}, got {score.total:g}")
+    for name, want in expect.flags.items():
+        if name not in result.flags:
+            failures.append(f"flag {name}: no such flag")
+        elif result.flags[name] is not want:
+            failures.append(f"flag {name}: expected {_flag_text(want)}, got {_flag_text(result.flags[name])}")
     if expect.missing is not None and sorted(expect.missing) != sorted(result.missing):
         failures.append(f"missing: expected {sorted(expect.missing)}, got {sorted(result.missing)}")
     if expect.issues is not None:
@@ -306,6 +317,10 @@ def check_case(result: Result, expect: Expect) -> list[str]:
         if sorted(expect.issues) != got_issues:
             failures.append(f"issues: expected {sorted(expect.issues)}, got {got_issues}")
     return failures
+
+
+def _flag_text(value: bool | None) -> str:
+    return "unknown" if value is None else str(value).lower()
 
 
 run_file = run_tests
