@@ -34,14 +34,15 @@ MQL_LEAD = {
 }
 
 
-def test_result_has_the_shape_of_section_8() -> None:
+def test_result_has_the_documented_shape() -> None:
     rules = leadspec.load(RULES)
     result = rules.evaluate(MQL_LEAD, as_of="2026-11-01T00:00:00Z")
     data = result.to_dict()
     assert list(data) == [
-        "stage", "label", "owner", "sla", "description", "disqualified", "stages", "criteria", "scores", "next",
+        "stage", "label", "owner", "sla", "description", "disqualified", "stages", "flags", "criteria", "scores", "next",
         "missing", "issues", "ruleset", "as_of",
-    ]  # section 8, plus the stage metadata `sla` and `description` that section 6 carries into results
+    ]  # the stage and its metadata, then the outcomes; `flags` is {} in a file without flags
+    assert data["flags"] == {}
     assert data["stage"] == "mql"
     assert data["label"] == "Marketing qualified lead"
     assert data["owner"] == "marketing"

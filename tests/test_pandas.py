@@ -107,7 +107,7 @@ def test_item13_lead_model_reads_pandas_values_like_evaluation() -> None:
     assert checked["account"] is None and checked["employees"] == 60 and checked["revenue"] is None
 
 
-@pytest.mark.skipif(not (SHARED_DATA / "x-education-leads.csv").exists(), reason="shared CRM export not present")
+@pytest.mark.skipif(not (SHARED_DATA / "x-education-leads.csv").exists(), reason="the full X Education export (Kaggle's \"Leads Dataset\", Leads.csv) is not beside the checkout; see examples/README.md")
 def test_item13_the_real_export_through_pandas_gives_the_csv_stages() -> None:
     rules = leadspec.load(ROOT / "rules" / "x-education.yaml")
     path = SHARED_DATA / "x-education-leads.csv"
