@@ -305,11 +305,11 @@ def check_case(result: Result, expect: Expect) -> list[str]:
             failures.append(f"score {name}: no such score")
         elif abs(float(score.total) - total) > 1e-9:
             failures.append(f"score {name}: expected {total:g}, got {score.total:g}")
-    for name, want in expect.flags.items():
-        if name not in result.flags:
-            failures.append(f"flag {name}: no such flag")
-        elif result.flags[name] is not want:
-            failures.append(f"flag {name}: expected {_flag_text(want)}, got {_flag_text(result.flags[name])}")
+    for flag, expected in expect.flags.items():
+        if flag not in result.flags:
+            failures.append(f"flag {flag}: no such flag")
+        elif result.flags[flag] is not expected:
+            failures.append(f"flag {flag}: expected {_flag_text(expected)}, got {_flag_text(result.flags[flag])}")
     if expect.missing is not None and sorted(expect.missing) != sorted(result.missing):
         failures.append(f"missing: expected {sorted(expect.missing)}, got {sorted(result.missing)}")
     if expect.issues is not None:
