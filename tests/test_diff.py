@@ -356,3 +356,15 @@ def test_a_changed_role_is_an_edit() -> None:
     assert edits(NAMED, NAMED.replace(", role: id", "")) == ["field key: role id removed"]
     assert edits(NAMED, NAMED.replace("role: id", "role: output")) == ["field key: role id → output"]
     assert edits(NAMED.replace(", role: id", ""), NAMED) == ["field key: role id added"]
+
+
+def test_diff_reads_leads_split_at_another_delimiter_with_a_column_of_json_objects(tmp_path: Path) -> None:
+    old = "leadspec: 1\nname: d\nfields:\n  sector: {type: string, source: account.sector}\n  n: {type: integer, source: Employees}\n" \
+        "stages:\n  - id: icp\n    when: n > 10\n"
+    (tmp_path / "old.yaml").write_text(old)
+    (tmp_path / "new.yaml").write_text(old.replace("when: n > 10", "when: n > 10 and sector == 'software'"))
+    (tmp_path / "leads.csv").write_text('Employees;account\n20;"{""sector"": ""software""}"\n30;"{""sector"": ""retail""}"\n')
+    code, out, err = cli("diff", tmp_path / "old.yaml", tmp_path / "new.yaml", "--leads", tmp_path / "leads.csv", "--delimiter", ";", "--format", "json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert (data["leads"], data["moved"]) == (2, 1)  # the software account stays icp: its sector was read from the JSON column

@@ -11,8 +11,8 @@ from typing import Any, Iterator
 import click
 
 from ..errors import Problem, RulesError
-from ._common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, READ_ERRORS, as_of_option, check_as_of, print_problems, read_error, streams
-from ._io import FORMATS, format_of, open_text, reader_for
+from ._common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, READ_ERRORS, as_of_option, check_as_of, delimiter_option, print_problems, read_error, streams
+from ._io import FORMATS, CsvReader, format_of, nested_columns, open_text, reader_for
 
 
 class _SourceError(Exception):
@@ -66,13 +66,17 @@ def _git(*args: str) -> subprocess.CompletedProcess[bytes]:
     return subprocess.run(["git", *args], capture_output=True, timeout=60, stdin=subprocess.DEVNULL)
 
 
-def _leads(path: str, fmt: str | None, io: Any) -> Iterator[dict[str, Any]]:
+def _leads(path: str, fmt: str | None, io: Any, rulesets: list[Any], delimiter: str = ",") -> Iterator[dict[str, Any]]:
+    """The leads of ``path``; a CSV column of JSON objects feeds the dotted sources of either ruleset, as in qualify."""
     fmt = fmt or format_of(path)
     if fmt is None:
         raise click.UsageError(f"cannot tell the format of {path!r} from its name; use --leads-format csv|jsonl|json")
     source = open_text(path, io.inp)
     try:
-        for row in reader_for(fmt, source):
+        reader = reader_for(fmt, source, delimiter)
+        if isinstance(reader, CsvReader):
+            reader.json_columns = sorted({column for rules in rulesets for column in nested_columns(rules, reader.header)})
+        for row in reader:
             if row.lead is not None:
                 yield row.lead
             else:
@@ -87,6 +91,7 @@ def _leads(path: str, fmt: str | None, io: Any) -> Iterator[dict[str, Any]]:
 @click.argument("new")
 @click.option("--leads", type=click.Path(dir_okay=False, allow_dash=True), help="Evaluate both versions on these leads (CSV, JSON Lines, JSON; .gz too).")
 @click.option("--leads-format", type=click.Choice(FORMATS), help="Format of --leads (default: from its extension).")
+@delimiter_option
 @as_of_option
 @click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True, help="markdown is made to paste into a pull request.")
 @click.option("--samples", type=click.IntRange(min=0), default=3, show_default=True, help="Sample leads shown per stage transition.")
@@ -101,6 +106,7 @@ def diff(
     new: str,
     leads: str | None,
     leads_format: str | None,
+    delimiter: str,
     as_of: datetime | None,
     fmt: str,
     samples: int,
@@ -139,7 +145,7 @@ def diff(
     if leads:
         check_as_of(rulesets, as_of)
     try:
-        lead_rows = _leads(leads, leads_format, io) if leads else None
+        lead_rows = _leads(leads, leads_format, io, rulesets, delimiter) if leads else None
         result = compute(rulesets[0], rulesets[1], lead_rows, as_of=as_of, samples=samples, id_field=id_field)
     except READ_ERRORS as exc:
         io.err.write(read_error(str(leads), exc) + "\n")
