@@ -100,7 +100,7 @@ def test_check_unreadable_file_is_a_usage_error(tmp_path: Path) -> None:
 @pytest.fixture(scope="module")
 def export_text() -> str:
     if not EXPORT.exists():
-        pytest.skip(f"{EXPORT} is not here (it is in CI, beside the checkout)")
+        pytest.skip(f"the full X Education export (Kaggle's \"Leads Dataset\", Leads.csv) is not at {EXPORT}; see examples/README.md")
     return EXPORT.read_text(encoding="utf-8")
 
 
