@@ -471,7 +471,7 @@ def test_test_file_typos_get_test_file_suggestions(tmp_path: Path) -> None:
     assert "unknown key 'case' (did you mean 'cases'?); allowed here: rules, as_of, cases" in out
     (tmp_path / "acme.test.yaml").write_text("rules: acme.yaml\ncases:\n  - name: x\n    lead: {}\n    expect: {stage: lead, pased: []}\n")
     code, out, _ = cli("test", str(tmp_path / "acme.test.yaml"))
-    assert "unknown key 'pased' (did you mean 'passed'?); allowed here: stage, passed, failed, unknown, scores, missing, issues" in out
+    assert "unknown key 'pased' (did you mean 'passed'?); allowed here: stage, passed, failed, unknown, scores, flags, missing, issues" in out
 
 
 def test_csv_records_are_written_back_exactly_as_they_were() -> None:
