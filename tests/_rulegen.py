@@ -426,12 +426,20 @@ def _messy(text: str) -> st.SearchStrategy[str]:
     return st.sampled_from([text, f"  {text} ", f"{text}\t", text.upper(), text.lower()])
 
 
+NUMBER_EDGES = ("١٢٣", "１２３", "12３", "1e30", "-2E+2", "1.5e1", "1.23e1", "12345678901234567.0", "120e-1", "1e400", "-1e400", "0e99999999999999999999999", "1e-99999999999999999999999")
+"""Number text the engines must read alike: other scripts' digits (bad), exponents and fractions of zeros (exact integers), beyond every float."""
+DATE_EDGES = ("2026-10-02Z", "2026-10-02z", "2026-10-02+05:00", "2026-10-02-02:00", "2026-10-02T00:00Z", "20261002", "2026-W40-5")
+"""Date text the engines must read alike: a zone without a time (bad), other ISO 8601 forms Python reads."""
+
+
 def _bad_value(spec: FieldSpec) -> st.SearchStrategy[Any]:
     common = ["lots", "1,200.5", "maybe", "2026-13-45", "[1, 2", "nan", "inf", "12abc"]
     if spec.type in ("integer", "number"):
-        return st.sampled_from([*common, 2.5 if spec.type == "integer" else "x", 10**9, -(10**9), float("inf"), True])
+        return st.sampled_from([*common, *NUMBER_EDGES, 2.5 if spec.type == "integer" else "x", 10**9, -(10**9), float("inf"), True])
     if spec.type in ("string", "list"):
         return st.sampled_from([{"a": 1}, [1, [2]], True, "[1, 2"])
+    if spec.type in ("date", "datetime"):
+        return st.sampled_from([*common, *DATE_EDGES, 12, True, 3.5])
     return st.sampled_from(common + [12, True, 3.5])
 
 

@@ -192,6 +192,15 @@ def test_iso_datetimes_take_lower_case_t_and_z_and_are_utc_without_an_offset(tex
     assert read("last_seen", text) == (datetime(2026, 10, 2, 9, 30, tzinfo=UTC), [])
 
 
+@pytest.mark.parametrize("text", ["2026-10-02Z", "2026-10-02z", "2026-10-02+05:00", "2026-10-02-02:00", "2026-10-02 Z"])
+def test_a_zone_without_a_time_is_a_bad_value(text: str) -> None:
+    """rule-files.md, "Fields": a zone (Z or an offset) belongs to a time; a date with one alone is a bad value, on every field."""
+    assert read("created", text) == (None, ["not a date in ISO 8601 (2026-11-01)"])
+    assert read("signed_up", text) == (None, ["not a date in the format '%m/%d/%Y' or ISO 8601 (2026-11-01)"])
+    assert read("last_seen", text) == (None, ["not a datetime in ISO 8601 (2026-11-01T09:30:00Z)"])
+    assert read("created", text[:10] + "T00:00" + text[10:].strip()) == (date(2026, 10, 1) if "+05:00" in text else date(2026, 10, 2), [])  # with a time: read
+
+
 # -- 3. expressions.md, "Missing operands and errors" -----------------------------------------------
 
 
@@ -235,6 +244,28 @@ def test_number_fields_read_text_as_a_float_and_keep_an_integer_an_integer() -> 
     for raw, expected, kind in [("250", 250.0, float), ("1e3", 1000.0, float), (250, 250, int), (2.5, 2.5, float)]:
         value, issues = read("revenue", raw)
         assert (value, type(value), issues) == (expected, kind, []), raw
+
+
+def test_an_integer_with_an_exponent_or_a_fraction_of_zeros_is_read_exactly() -> None:
+    """rule-files.md, "Fields": "1e30" is 10**30 (through a float it was 1000000000000000019884624838656)."""
+    for text, number in [("1e30", 10**30), ("12345678901234567.0", 12345678901234567), ("123456789012345678901", 123456789012345678901),
+                         ("-9007199254740993e0", -9007199254740993), ("0.0001e4", 1), ("120e-1", 12), ("0e999999999999999999999999", 0)]:
+        value, issues = read("employees", text)
+        assert (value, type(value), issues) == (number, int, []), text
+    for text in ["1.23e1", "1e-999999999999999999999999"]:
+        assert read("employees", text) == (None, ["not an integer"]), text
+    assert read("employees", "1e400") == (None, ["a 401-digit number is above the largest number leadspec reads"])
+    assert read("employees", "-1" + "0" * 5000) == (None, ["a 5,001-digit number is below the smallest number leadspec reads"])
+    assert read("employees", "1e9999999999999999999999") == (None, ["a number with a 22-digit exponent is above the largest number leadspec reads"])
+
+
+@pytest.mark.parametrize("text", ["١٢٣", "１２３", "۱۲۳", "12３", "٣.٥"])
+@pytest.mark.parametrize("field", ["employees", "revenue"])
+def test_numbers_are_read_in_the_digits_0_to_9_only(field: str, text: str) -> None:
+    """rule-files.md, "Fields": Python's int() and float() read Arabic-Indic or fullwidth digits; leadspec does not."""
+    kind = "an integer" if field == "employees" else "a number"
+    assert read(field, text) == (None, [f"not {kind} (only the digits 0-9 are read)"])
+    assert read(field, "€5") == (None, [f"not {kind}"])  # no hint when there is no such digit
 
 
 @pytest.mark.parametrize("field", ["employees", "revenue"])

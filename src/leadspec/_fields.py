@@ -28,6 +28,7 @@ from __future__ import annotations
 import json
 import math
 import numbers
+import re
 import sys
 from datetime import date, datetime, time, timezone
 from typing import TYPE_CHECKING, Annotated, Any, Callable, NamedTuple, Optional
@@ -46,6 +47,11 @@ TEXT_BOOLEANS = {
 }
 """Boolean text as exports write it (exact spellings): what the generated fast path reads without a call."""
 _BIG = sys.float_info.max
+_INT_DIGITS = 4300
+"""Digits of the longest integer text read as it is (Python's limit for ``int()`` of text); every such number is beyond the range anyway."""
+_INT_TEXT = re.compile(r"[+-]?[0-9]+")
+_NUMBER_TEXT = re.compile(r"(?P<sign>[+-]?)(?:(?P<whole>[0-9]+)\.?(?P<fraction>[0-9]*)|\.(?P<decimals>[0-9]+))(?:[eE](?P<exponent>[+-]?[0-9]+))?")
+"""Number text as leadspec reads it: ASCII digits (Python's ``int()`` and ``float()`` read other scripts' digits too), an optional exponent."""
 _UTC = timezone.utc
 _isoformat = datetime.fromisoformat
 
@@ -456,18 +462,12 @@ class Coercer:
             raise BadValue("not an integer")
         if isinstance(raw, str):
             text = raw.strip()
-            if "_" not in text:
-                try:
-                    return int(text)
-                except ValueError:
-                    pass
-                try:
-                    number = float(text)
-                except ValueError:
-                    pass
-                else:
-                    if number.is_integer():
-                        return int(number)
+            if len(text) <= _INT_DIGITS and _INT_TEXT.fullmatch(text):
+                return int(text)
+            match = _NUMBER_TEXT.fullmatch(text)
+            if match:
+                return _exact_integer(match)
+            raise BadValue("not an integer" + _script(text))
         raise BadValue("not an integer")
 
     def _number(self, raw: Any) -> float | int:
@@ -476,10 +476,13 @@ class Coercer:
         if isinstance(raw, (int, float)):
             number = raw
         elif isinstance(raw, str) and "_" not in raw and "," not in raw:
+            text = raw.strip()
             try:
-                number = float(raw.strip())
+                if not text.isascii():
+                    raise ValueError(text)
+                number = float(text)
             except ValueError:
-                raise BadValue("not a number") from None
+                raise BadValue("not a number" + _script(text)) from None
         else:
             raise BadValue("not a number" + (" (thousands separators are not guessed)" if isinstance(raw, str) else ""))
         if isinstance(number, float) and not math.isfinite(number):
@@ -672,6 +675,32 @@ def _json(text: str, problem: str) -> Any:
         raise BadValue(f"{problem} (nested too deeply)") from None
     except ValueError:
         raise BadValue(problem) from None
+
+
+def _exact_integer(match: re.Match[str]) -> int:
+    """Number text with a fraction or an exponent (:data:`_NUMBER_TEXT`) as an integer, exactly: ``"1e30"`` is
+    10**30 and ``"12345678901234567.0"`` is 12345678901234567 (a float would round both); a fraction is a bad value."""
+    fraction = match["fraction"] or match["decimals"] or ""
+    significant = ((match["whole"] or "") + fraction).lstrip("0")
+    if not significant:
+        return 0
+    written = match["exponent"] or "0"
+    if len(written.lstrip("+-")) > 20:  # an exponent of more than 20 digits: far beyond any number, or a fraction
+        raise BadValue("not an integer" if written.startswith("-") else f"a number with a {len(written.lstrip('+-')):,}-digit exponent is above the largest number leadspec reads")
+    digits = significant.rstrip("0")
+    exponent = int(written) - len(fraction) + len(significant) - len(digits)  # the value is digits followed by exponent zeros
+    if exponent < 0:
+        raise BadValue("not an integer")
+    if len(digits) + exponent > _INT_DIGITS:  # "1e999999": said without building the integer (the range check words the rest)
+        where = "below the smallest" if match["sign"] == "-" else "above the largest"
+        raise BadValue(f"a {len(digits) + exponent:,}-digit number is {where} number leadspec reads")
+    value = int(digits + "0" * exponent)
+    return -value if match["sign"] == "-" else value
+
+
+def _script(text: str) -> str:
+    """The hint for number text with digits other than 0-9 (Arabic-Indic, fullwidth): leadspec reads ASCII digits only."""
+    return " (only the digits 0-9 are read)" if any(c.isdigit() and not c.isascii() for c in text) else ""
 
 
 def _digits(number: int) -> int:

@@ -38,6 +38,7 @@ import math
 import operator
 import re
 import sys
+from fractions import Fraction
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
@@ -256,13 +257,25 @@ def _read_integer(raw: Any) -> int:
             return int(raw)
         raise _Bad("not an integer")
     if isinstance(raw, str):
+        # digits 0-9 only (not other scripts' digits), read exactly: "1e30" is 10**30, not the float nearest to it
         text = raw.strip()
-        if _INT_TEXT.fullmatch(text):
-            return int(text)
-        if _NUMBER_TEXT.fullmatch(text):
-            number = float(text)
-            if math.isfinite(number) and number.is_integer():
-                return int(number)
+        if not _NUMBER_TEXT.fullmatch(text):
+            raise _Bad("not an integer")
+        mantissa, _, power = text.lower().partition("e")
+        whole, _, fraction = mantissa.lstrip("+-").partition(".")
+        if not (whole + fraction).strip("0"):
+            return 0
+        if len(power.lstrip("+-")) > 20:
+            raise _Bad("not an integer")  # a number of more than 10**20 digits, or a fraction
+        # the power of ten of the first significant digit: above 308 the number is beyond every float
+        first = len(whole.lstrip("0")) - 1 if whole.strip("0") else -(len(fraction) - len(fraction.lstrip("0")) + 1)
+        if first + int(power or "0") > 308:
+            raise _Bad("beyond the largest number")
+        if first + int(power or "0") < 0:
+            raise _Bad("not an integer")  # not zero, and less than 1 in size
+        value = Fraction(text)
+        if value.denominator == 1:
+            return int(value)
     raise _Bad("not an integer")
 
 
