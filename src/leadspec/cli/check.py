@@ -142,7 +142,7 @@ def check(rules: tuple[str, ...], fmt: str, strict: bool) -> int:
     errors = sum(p.severity == "error" for p in problems)
     warnings = len(problems) - errors
     if fmt != "json":
-        note = f" ({allowed} more allowed by the file{'s' if files != 1 else ''})" if allowed else ""
+        note = f" ({allowed} more allowed by `allow:` entries)" if allowed else ""
         io.err.write(f"{files} file{'s' if files != 1 else ''} checked: {errors} error{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}{note}\n")
     if any(p.code == "unreadable" for p in problems):
         return EXIT_USAGE
