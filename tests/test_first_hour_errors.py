@@ -19,9 +19,12 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import leadspec
 from conftest import cli
+from leadspec._yaml import load_yaml
 
 HEAD = """\
 leadspec: 1
@@ -363,3 +366,39 @@ def test_a_bad_value_in_the_reasons_column_stays_on_one_line(tmp_path: Path) -> 
     rows = list(csv.DictReader(io.StringIO(out)))
     assert len(rows) == 1
     assert "product 'GTX\\nPro' is not one of GTX Basic, GTX Pro, MG Special" in rows[0]["reasons"]
+
+
+EXAMPLES = 2000 if os.environ.get("LEADSPEC_FUZZ") else 150
+PIECES = ["a", "- ", "-", ":", ": ", " ", "  ", "\t", "\n", "'", '"', "[", "]", "{", "}", ",", "#", "when", "because: x: y", "&a ", "*a", "!!str ", "|", ">", "\\"]
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.lists(st.sampled_from(PIECES), max_size=40))
+def test_a_yaml_message_is_made_for_any_text_and_located_inside_it(pieces: list[str]) -> None:
+    """Whatever the text, reading it gives data or located problems: the translation of PyYAML's errors never fails."""
+    text = "".join(pieces)
+    _data, _positions, problems = load_yaml(text, "f.yaml")
+    lines = text.split("\n")
+    for problem in problems:
+        assert 1 <= problem.line <= len(lines) and problem.column >= 1, problem
+        if problem.code == "yaml-syntax":
+            assert "while parsing" not in problem.message and "while scanning" not in problem.message or problem.message.startswith("this is not valid YAML: ")
+
+
+TOKENS = ["employees", "deal_stage", " ", "=", "==", "!", "&&", "||", "<>", "=<", "=>", "AND", "and", "or", "not", "between", "contains",
+          "(", ")", "[", "]", "'Won'", "'", '"', "\u2018", "\u2019", "1", "null", "None", "is", "true", ",", "\n", "has(", "in"]
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.lists(st.sampled_from(TOKENS), min_size=1, max_size=12))
+def test_any_expression_loads_or_gets_located_problems(tokens: list[str]) -> None:
+    """The hints never fail and never point outside the expression (one past its end at most)."""
+    expression = "".join(tokens)
+    text = HEAD + f"      - id: r\n        when: {json.dumps(expression)}\n"
+    try:
+        leadspec.loads(text, name="r.yaml")
+    except leadspec.RulesError as exc:
+        for problem in exc.problems:
+            if problem.span is not None and problem.source is not None:
+                assert 0 <= problem.span[0] <= len(problem.source) and problem.span[1] > problem.span[0], problem
+            assert "invalid syntax: invalid syntax" not in problem.message

@@ -184,6 +184,16 @@ def is_limit(problem: Problem) -> bool:
 RECURSIVE = "is inside the node it refers to"
 
 
+def parser_gave_up(text: str) -> tuple[int, int]:
+    """(line, column) where PyYAML stops composing ``text`` with a syntax error."""
+    try:
+        yaml.compose(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        return (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    raise AssertionError("no YAML syntax error")
+
+
 def assert_same(text: str) -> str:
     """The new loader agrees with the old one on ``text``; returns how (``same`` or a deliberate difference)."""
     new = _yaml.load_yaml(text, "f.yaml")
@@ -199,8 +209,9 @@ def assert_same(text: str) -> str:
     if new_data is None and old_data is None and len(new_problems) == len(old_problems) == 1:
         got, want = new_problems[0], old_problems[0]
         if is_limit(got) and want.code == "yaml-syntax":
-            # the limit is met before the YAML error further on: the load stops there now
-            assert (got.line, got.column) <= (want.line, want.column), (got, want)
+            # the limit is met before the YAML error further on: the load stops there now (before the place where
+            # the parser gave up; the problem itself is said where the user must act, which may be earlier)
+            assert (got.line, got.column) <= parser_gave_up(text), (got, want)
             return "limit first"
     if any(p.code == "key-type" and re.search(r"is read as (dict|list)", p.message) for p in old_problems):
         # a key that is a collection (often an alias): it was spelled with PyYAML's node objects, in the
@@ -211,7 +222,11 @@ def assert_same(text: str) -> str:
             return [(p.code, p.line, p.column) for p in problems if p.code == code]
 
         assert located(new_problems, "key-type") == located(old_problems, "key-type")
-        assert set(located(new_problems, "duplicate-key")) <= set(located(old_problems, "duplicate-key"))
+        # the duplicates the old loader found among keys that are not collections are found still; a collection
+        # key it took for a duplicate is not one now, and the value read in its place may have duplicates of its own
+        spelled = {(p.line, p.column) for p in old_problems if p.code == "duplicate-key" and re.search(r"duplicate key '[\[{]", p.message)}
+        kept = {at for at in located(old_problems, "duplicate-key") if at[1:] not in spelled}
+        assert kept <= set(located(new_problems, "duplicate-key"))
         assert any(p.code == "key-type" and re.search(r"is a (mapping|list), keys must be text", p.message) for p in new_problems)
         assert (new_data is None) == (old_data is None)
         return "collection key"

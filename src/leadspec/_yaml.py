@@ -392,6 +392,25 @@ def _glued(lines: list[str], row: int) -> tuple[int, int, str] | None:
     return row, len(glued.group(1)), f"a `:` after a key needs a space: write `{glued.group(2)}: {glued.group(3)}`"
 
 
+def _unclosed(lines: list[str]) -> tuple[int, int] | None:
+    """(line, column), 0-based, of the last `[` or `{` outside quotes that is not closed; None if every one is."""
+    stack: list[tuple[int, int]] = []
+    for r, line in enumerate(lines):
+        quote = ""
+        for c, ch in enumerate(line):
+            if quote:
+                quote = "" if ch == quote else quote
+            elif ch in "'\"" and (c == 0 or line[c - 1] in " [{,:"):
+                quote = ch
+            elif ch == "#" and (c == 0 or line[c - 1] == " "):
+                break
+            elif ch in "[{":
+                stack.append((r, c))
+            elif ch in "]}" and stack:
+                stack.pop()
+    return stack[-1] if stack else None
+
+
 def _teach(lines: list[str], exc: yaml.MarkedYAMLError) -> tuple[int, int, str] | None:
     """(0-based line, 0-based column, message) for the YAML mistakes a new user makes; None for the others."""
     problem = exc.problem or ""
@@ -399,8 +418,8 @@ def _teach(lines: list[str], exc: yaml.MarkedYAMLError) -> tuple[int, int, str] 
     mark = exc.problem_mark or exc.context_mark
     if mark is None:
         return None
-    row, col = mark.line, mark.column
-    line = lines[row] if row < len(lines) else ""
+    row, col = min(mark.line, len(lines) - 1), mark.column
+    line = lines[row]
     if "\t" in line[: _indent(line) + 1] or "tab" in problem or "'\\t'" in problem:
         tab_row = row if "\t" in line else next((r for r in range(row, -1, -1) if "\t" in lines[r][: _indent(lines[r]) + 1]), row)
         at = lines[tab_row].find("\t") if tab_row < len(lines) else 0
@@ -413,7 +432,13 @@ def _teach(lines: list[str], exc: yaml.MarkedYAMLError) -> tuple[int, int, str] 
         if "unknown escape" in problem or "escape" in problem:
             return row, col, "a `\\` inside double quotes starts an escape sequence: quote the text with single quotes instead, or write `\\\\`"
         return start.line, start.column, f"the quote {quote} that opens this value is never closed: add the closing {quote} where the text ends"
-    if context.startswith("while parsing a flow") and exc.context_mark is not None:
+    if context.startswith("while parsing a flow node") and "node content" in problem:
+        opened = _unclosed(lines)
+        if opened is not None:
+            r, c = opened
+            closer = "]" if lines[r][c] == "[" else "}"
+            return r, c, f"the `{lines[r][c]}` that opens this {'list' if closer == ']' else 'mapping'} is never closed: end it with `{closer}`"
+    if (context.startswith("while parsing a flow sequence") or context.startswith("while parsing a flow mapping")) and exc.context_mark is not None:
         start = exc.context_mark
         opener = "[" if "sequence" in context else "{"
         closer = "]" if opener == "[" else "}"
@@ -493,12 +518,15 @@ def yaml_syntax_problem(file: str, text: str, exc: yaml.MarkedYAMLError) -> Prob
     unclosed quote or bracket) are said in their own words with the fix;
     any other error keeps PyYAML's description.
     """
-    taught = _teach(text.split("\n"), exc)
+    lines = text.split("\n")
+    taught = _teach(lines, exc)
     if taught is not None:
         row, col, message = taught
         return Problem(file, row + 1, col + 1, "yaml-syntax", message)
     mark = exc.problem_mark or exc.context_mark
     line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    if line > len(lines):  # the end of the text, past its last line break
+        line, col = len(lines), len(lines[-1]) + 1
     message = " ".join(part for part in (exc.context, exc.problem) if part) or str(exc)
     return Problem(file, line, col, "yaml-syntax", f"this is not valid YAML: {message}")
 
