@@ -74,6 +74,8 @@ EXPRESSIONS = [
     ("is not None", criterion("deal_stage is not None"), "10:30", "write `has(deal_stage)`", "none-literal"),
     # was "unknown name 'true'; declare it under fields or lists"
     ("true", criterion("has(deal_stage) == true"), "10:31", "the booleans are written `True` and `False`", "unknown-name"),
+    # was "unknown name 'Won'; declare it under fields or lists"
+    ("unquoted text", criterion("deal_stage == Won"), "10:26", "or quote it if it is text: 'Won'", "unknown-name"),
     # was "invalid syntax: invalid syntax"
     ("=<", criterion("employees =< 5"), "10:22", "use `<=`, as in `employees <= 5`"),
     ("=>", criterion("employees => 5"), "10:22", "use `>=`, as in `employees >= 5`"),

@@ -538,7 +538,9 @@ class Checker:
         if name.lower() in _NULL_WORDS:
             self.error(node, "unknown-name", f"`{name}` is not a value in leadspec: a missing value is tested with has(x) or not has(x)")
             raise _Fail
-        self.error(node, "unknown-name", f"unknown name {name!r}{suggest(name, candidates)}; declare it under fields or lists")
+        close = suggest(name, candidates)
+        text = "" if close else f", or quote it if it is text: '{name}'"  # `deal_stage == Won`
+        self.error(node, "unknown-name", f"unknown name {name!r}{close}; declare it under fields or lists{text}")
         raise _Fail
 
     def visit_List(self, node: ast.List | ast.Tuple) -> ast.expr:
