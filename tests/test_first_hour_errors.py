@@ -76,6 +76,8 @@ EXPRESSIONS = [
     ("true", criterion("has(deal_stage) == true"), "10:31", "the booleans are written `True` and `False`", "unknown-name"),
     # was "unknown name 'Won'; declare it under fields or lists"
     ("unquoted text", criterion("deal_stage == Won"), "10:26", "or quote it if it is text: 'Won'", "unknown-name"),
+    # was "invalid syntax: invalid syntax" at `Pro`
+    ("unquoted text with a space", criterion("product == GTX Pro"), "10:23", "`GTX Pro` is not one name: if it is text, quote it: 'GTX Pro', as in `product == 'GTX Pro'`"),
     # was "invalid syntax: invalid syntax"
     ("=<", criterion("employees =< 5"), "10:22", "use `<=`, as in `employees <= 5`"),
     ("=>", criterion("employees => 5"), "10:22", "use `>=`, as in `employees >= 5`"),

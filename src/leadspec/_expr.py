@@ -898,6 +898,9 @@ _INFIX = re.compile(rf"({_OPERAND})\s+(contains_any|contains|startswith|endswith
 _TRAILING = re.compile(r"(?:(?<![\w.])(?i:and|or|not|in|is)|==|!=|<=|>=|<|>|\+|-|\*\*|\*|//|/|%|,)$")
 
 
+_KEYWORDS = frozenset({"and", "or", "not", "in", "is", "if", "else", "for", "lambda", "None", "True", "False", "between", "contains", "AND", "OR", "NOT", "IN", "IS"})
+
+
 def _blank_quoted(text: str) -> str:
     """``text`` with the inside of its quoted text replaced by spaces (same length), so patterns see only the code."""
     out = list(text)
@@ -1026,6 +1029,13 @@ def syntax_problem(text: str, exc: SyntaxError) -> ExprProblem:
         word = trailing.group(0)
         what = "the condition" if word.lower() in ("and", "or", "not") else "the value"
         return here(f"the expression ends with `{word}`: write {what} that follows it, or remove `{word}`", end)
+    words = re.compile(r"(?<![\w'\"])([A-Za-z_]\w*(?:[ \t]+[A-Za-z_]\w*)+)(?![\w(])")
+    for run in words.finditer(blanked):  # `product == GTX Pro`: text written without quotes
+        names = run.group(1).split()
+        if run.start() <= at < run.end() and not any(n in _KEYWORDS for n in names):
+            quoted = "'" + " ".join(names) + "'"
+            fixed = text[: run.start()] + quoted + text[run.end() :]
+            return here(f"`{run.group(1)}` is not one name: if it is text, quote it: {quoted}{_as_in(fixed)}", run.start(), run.end())
     token = re.match(r"\w+|[^\w\s]+", blanked[at:])
     shown = text[at : at + len(token.group(0))] if token else text[at : at + 1]
     if msg == "invalid syntax" or msg.startswith("invalid syntax."):
