@@ -293,6 +293,9 @@ _REQUIRED = {
     "because": "why, e.g. `because: kept for the CRM sync`",
 }
 
+_TOP_LEVEL = ("leadspec", "name", "fields", "stages")
+"""Required keys whose meaning above is the rule file's: elsewhere (a test case's `name`) nothing is added."""
+
 _EXPECTED = {
     "string_type": "text", "str_type": "text",
     "int_type": "a whole number", "int_parsing": "a whole number", "int_from_float": "a whole number",
@@ -379,7 +382,7 @@ def _explain(kind: str, kinds: set[str], err: Any, path: tuple[Any, ...], tags: 
             return "bad-value", f"`{label}:` is empty: add at least one {item}", True
         return "bad-value", f"an empty `{label}:` list: add at least one {item}, or remove the key", True
     if value is None and kind in _EXPECTED:
-        what = _REQUIRED.get(label, "a value")
+        what = _REQUIRED.get(label, "a value") if len(path) == 1 or label not in _TOP_LEVEL else "a value"
         write = "write " + what if label in ("when", "because") else "add " + what
         return "bad-value", f"`{label}:` is empty: {write.replace('write the condition it tests', 'write the condition')}", True
     if kind in _EXPECTED:
@@ -446,7 +449,7 @@ def pydantic_problems(
         elif kind == "missing":
             if (path, name) in meant:
                 continue  # `condition:` written for `when:`: the unknown key says it
-            what = _REQUIRED.get(name)
+            what = _REQUIRED.get(name) if path == () or name not in _TOP_LEVEL else None
             out.at(path, "missing-key", f"required key {name!r} is missing" + (f": add {what}" if what else ""))
         elif path and path[-1] in ("window", "half_life", "sla") and kind in ("string_pattern_mismatch", "value_error"):
             message = err["msg"].removeprefix("Value error, ")
