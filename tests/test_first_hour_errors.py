@@ -406,3 +406,13 @@ def test_any_expression_loads_or_gets_located_problems(tokens: list[str]) -> Non
             if problem.span is not None and problem.source is not None:
                 assert 0 <= problem.span[0] <= len(problem.source) and problem.span[1] > problem.span[0], problem
             assert "invalid syntax: invalid syntax" not in problem.message
+
+
+def test_a_test_case_without_a_name_is_not_told_to_name_the_rules(tmp_path: Path) -> None:
+    (tmp_path / "r.yaml").write_text(HEAD + WON, encoding="utf-8")
+    tests = tmp_path / "r.test.yaml"
+    tests.write_text("rules: r.yaml\nas_of: 2026-01-01\ncases:\n  - lead: {deal_stage: Won}\n    expect: {stage: s}\n", encoding="utf-8")
+    code, out, err = cli("test", tests)
+    assert code != 0
+    line = next(line for line in (out + err).splitlines() if "missing-key" in line)
+    assert line.endswith("error[missing-key]: required key 'name' is missing"), line
