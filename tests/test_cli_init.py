@@ -249,3 +249,13 @@ def test_init_is_listed_in_the_help() -> None:
     assert code == 0 and "init" in out
     code, out, _ = cli("init", "--help")
     assert code == 0 and out.startswith("Usage: leadspec init [OPTIONS]")
+
+
+def test_a_second_key_is_kept_for_reports_and_a_threshold_is_on_a_real_quantity(tmp_path: Path) -> None:
+    # the shipped sample: Prospect ID and Lead Number are both unique keys; Converted is 0/1
+    code, _, _ = cli("init", "--from", ROOT / "examples" / "x-education-sample.csv", "--name", "x", "--dir", tmp_path)
+    assert code == 0
+    rules = assert_works(tmp_path, "x", ROOT / "examples" / "x-education-sample.csv")
+    assert rules["fields"]["prospect_id"]["role"] == "id"
+    assert rules["fields"]["lead_number"]["role"] == "output"
+    assert rules["stages"][0]["all"][0]["when"] == "total_visits >= 4"  # not a lead number, not the 0/1 outcome

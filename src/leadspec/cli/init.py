@@ -277,11 +277,12 @@ def starter(name: str, export: str | None) -> Starter:
             and values
             and len(set(values)) == len(values) == len(column.values)
         ):
-            column.role = "id"
-            break
+            # the first is the lead's id; another (a CRM's second key) is kept for reports, never a criterion
+            column.role = "output" if any(c.role == "id" for c in columns) else "id"
     export_name = os.path.basename(export)
     usable = [c for c in columns if c.role is None]
-    numeric = [c for c in usable if c.type in ("integer", "number")]
+    # a number worth a threshold: at least three different values (0/1 is an outcome or a flag, not a size)
+    numeric = [c for c in usable if c.type in ("integer", "number") and len({v.strip() for v in c.values if v.strip()}) >= 3]
     enums = [c for c in usable if c.type == "enum" and len(c.choices) >= 2]
     booleans = [c for c in usable if c.type == "boolean"]
     if delimiter not in (None, ","):
