@@ -6,11 +6,14 @@ import contextlib
 import io
 import os
 import re
+from pathlib import Path
+
+import pytest
 
 from conftest import ROOT
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
-BLOCKS = re.findall(r"```(\w+)\n(.*?)```", README, re.S)
+BLOCKS = [b for b in re.findall(r"```(\w+)\n(.*?)```", README, re.S) if b[0] != "console"]  # console: tested on its own below
 
 
 def test_readme_starts_with_two_sentences_then_exactly_two_commands() -> None:
@@ -44,3 +47,24 @@ def test_python_example_runs_and_prints_what_the_readme_shows() -> None:
     # a consistency check of the docs with the code, not a test of the results
     # (the example's own asserts check those)
     assert out.getvalue() == shown
+
+
+def test_your_own_rules_commands_run_on_an_export(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The 'Your own rules' commands, in order, on the shipped sample saved as export.csv."""
+    import shlex
+    import shutil
+
+    from conftest import cli
+
+    block = README.split("## Your own rules", 1)[1].split("```console\n", 1)[1].split("```", 1)[0]
+    lines = [line[2:].split("  #", 1)[0].strip() for line in block.splitlines() if line.startswith("$ ")]
+    assert [line.split()[1] for line in lines] == ["init", "check", "test", "qualify", "explain"]
+    shutil.copy(ROOT / "examples" / "x-education-sample.csv", os.path.join(tmp_path, "export.csv"))
+    monkeypatch.chdir(tmp_path)
+    for line in lines:
+        argv = shlex.split(line)[1:]
+        if argv[0] in ("qualify", "explain"):
+            argv += ["--as-of", "2026-11-01"]
+        code, out, err = cli(*argv)
+        assert code == 0, f"{line}\n{out}{err}"
+    assert os.path.exists(os.path.join(tmp_path, "qualified.csv"))
