@@ -254,7 +254,7 @@ def field(kind: str, markers: tuple[str, ...] = ("",), **settings: Any) -> Coerc
         (field("integer", ("0", "9999")), "0", None),
         (field("integer", ("0", "9999"), default=-1), "9999", -1),
         (field("integer", ("0",)), "00", 0),
-        (field("integer"), "٣", 3),  # unicode digits: int() reads them (the slow path)
+        (field("integer"), " 3 ", 3),  # trimmed text: the slow path (other scripts' digits are a bad value: tests/test_docs_behaviour.py)
         (field("boolean", ("no", "0")), "no", None),
         (field("boolean", ("no", "0"), default=True), "0", True),
         (field("boolean", ("no",)), "No", False),  # markers are case-sensitive

@@ -21,7 +21,7 @@ if _TYPE_CHECKING:  # pragma: no cover
     from datetime import date as _date
     from datetime import datetime as _datetime
 
-    from ._diff import Edit, RulesDiff, Sample, Transition, diff
+    from ._diff import Edit, FlagImpact, RulesDiff, Sample, Transition, diff
     from ._lint import lint
     from ._testfile import CaseOutcome, RuleCase, RuleTests, load_tests, run_tests
     from ._yaml import MAX_BYTES as MAX_FILE_BYTES
@@ -55,6 +55,7 @@ _LAZY = {  # name -> module (or "module:name" when the public name differs)
     "diff": "_diff",
     "RulesDiff": "_diff",
     "Edit": "_diff",
+    "FlagImpact": "_diff",
     "Transition": "_diff",
     "Sample": "_diff",
     "lint": "_lint",
@@ -72,6 +73,7 @@ __all__ = [
     "Contribution",
     "CriterionResult",
     "Edit",
+    "FlagImpact",
     "Issue",
     "LeadError",
     "LeadspecError",

@@ -69,6 +69,7 @@ __all__ = [
     "Template",
     "Type",
     "duration_text",
+    "flag_name",
     "unparse",
     "walk",
 ]

@@ -94,7 +94,7 @@ def _leads(path: str, fmt: str | None, io: Any, rulesets: list[Any], delimiter: 
 @delimiter_option
 @as_of_option
 @click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True, help="markdown is made to paste into a pull request.")
-@click.option("--samples", type=click.IntRange(min=0), default=3, show_default=True, help="Sample leads shown per stage transition.")
+@click.option("--samples", type=click.IntRange(min=0), default=3, show_default=True, help="Sample leads shown per stage transition and per flag.")
 @click.option(
     "--id-field",
     metavar="COLUMN",
