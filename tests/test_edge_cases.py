@@ -207,7 +207,7 @@ def test_blocked_by_under_a_nested_none_names_what_passed() -> None:
     assert result.next is not None and result.next.blocked_by == ["s1.ca"]
 
 
-def test_problems_in_multi_line_and_escaped_expressions_are_located_at_the_value() -> None:
+def test_problems_in_multi_line_and_escaped_expressions_are_located_at_the_token() -> None:
     text = rules_text(
         "fields: {employees: {type: integer}}\n"
         "stages:\n"
@@ -222,7 +222,7 @@ def test_problems_in_multi_line_and_escaped_expressions_are_located_at_the_value
         "      - {id: c, when: \"'\\t' == 'x' or employes > 1\"}\n"
     )
     got = [(p.line, p.column) for p in problems_of(text)]
-    assert got == [(8, 15), (11, 15), (13, 23)]  # where each value starts: no column past the text
+    assert got == [(9, 11), (12, 11), (13, 23)]  # the token's own line and column in plain and block scalars; the start of an escaped double-quoted value
 
 
 def test_a_misspelt_field_type_does_not_add_a_false_type_error() -> None:

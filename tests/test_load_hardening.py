@@ -224,7 +224,7 @@ def test_item16_deep_nesting_within_the_limit_computes(nots: int, outcome: str) 
 )
 def test_item16_too_deep_expressions_are_located_problems(expression: str) -> None:
     problems = problems_of(rules_text(one(expression)))
-    assert [(p.code, p.line, p.path) for p in problems] == [("too-deep", 14, "stages[0].all[0].when")]
+    assert [(p.code, p.line, p.path) for p in problems] == [("too-deep", 15, "stages[0].all[0].when")]  # the first line of the >- block's text
     assert "the limit is 100" in problems[0].message
 
 
