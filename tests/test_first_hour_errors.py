@@ -416,3 +416,20 @@ def test_a_test_case_without_a_name_is_not_told_to_name_the_rules(tmp_path: Path
     assert code != 0
     line = next(line for line in (out + err).splitlines() if "missing-key" in line)
     assert line.endswith("error[missing-key]: required key 'name' is missing"), line
+
+
+@pytest.mark.parametrize(
+    "spec, value, expected",
+    [
+        ("{type: integer, min: 0}", "-1", "n '-1' is below the minimum 0"),  # was "n '-1' is -1 is below the minimum 0"
+        ("{type: number, max: 10}", "12.5", "n '12.5' is above the maximum 10"),  # was "... is 12.5 is above ..."
+        ("{type: integer}", "lots", "n 'lots' is not an integer"),
+        ("{type: date}", "soon", "n 'soon' is not a date in ISO 8601 (2026-11-01)"),
+    ],
+)
+def test_a_bad_value_is_said_once_in_words(spec: str, value: str, expected: str) -> None:
+    rules = leadspec.loads(f"leadspec: 1\nname: t\nfields:\n  n: {spec}\nstages:\n  - id: s\n    all:\n      - size: n != n\n")
+    result = rules.evaluate({"n": value}, as_of=AS_OF)
+    assert (result.criteria[0].outcome, result.criteria[0].because) == ("unknown", expected)
+    assert f"  ? s.size: {expected}" in result.explain().splitlines()
+    assert expected in result.summary()

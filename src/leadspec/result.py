@@ -12,6 +12,7 @@ contract.
 from __future__ import annotations
 
 import json
+import re
 from datetime import date, datetime, timezone
 from typing import TYPE_CHECKING, Any, Literal, Optional
 
@@ -129,6 +130,19 @@ def _json_value(value: Any) -> Any:
     if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
         return value
     return value
+
+
+_VALUE_IS = re.compile(r"^[-+0-9.,e]+ is (.*)$")
+
+
+def _bad_value_text(name: str, shown: str, message: str) -> str:
+    """``product 'GTXPro' is not one of …``, ``employees '-1' is below the minimum 0``, ``events '…': event 2 has no type``."""
+    if message.startswith(("not ", "outside ", "above ", "below ")):
+        return f"{name} {shown} is {message}"
+    restated = _VALUE_IS.match(message)  # "-1 is below the minimum 0": the value once
+    if restated:
+        return f"{name} {shown} is {restated.group(1)}"
+    return f"{name} {shown}: {message}"
 
 
 def _show(value: Any) -> str:
@@ -392,7 +406,7 @@ class Result:
                 if name and not issue.get("criterion") and name not in out:
                     value = issue.get("value")
                     shown = shorten(repr(value), 40) if isinstance(value, str) else shorten(json.dumps(value, default=str), 40)
-                    out[name] = f"{name} {shown} is {' '.join(str(issue.get('message', '')).split())}"
+                    out[name] = _bad_value_text(name, shown, " ".join(str(issue.get("message", "")).split()))
             return out
 
         return dict(self._memo("bad", build)) if self._issues else {}
