@@ -54,7 +54,7 @@ def test_check_reports_every_problem_with_location_and_marked_expression(tmp_pat
     code, out, err = cli("check", str(path))
     assert code == 1
     lines = out.splitlines()
-    assert lines[0] == f"{path}:8:27: error[unknown-name]: unknown name 'employes' (did you mean 'employees'?); declare it under fields or lists"
+    assert lines[0] == f"{path}:8:27: error[unknown-name]: unknown name 'employes' (did you mean 'employees'?); declare it under fields, lists or flags"
     assert lines[1:] == ["    employes >= 50", "    ^^^^^^^^"]
     assert err == "1 file checked: 1 error, 0 warnings\n"
 

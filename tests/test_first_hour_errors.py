@@ -433,3 +433,25 @@ def test_a_bad_value_is_said_once_in_words(spec: str, value: str, expected: str)
     assert (result.criteria[0].outcome, result.criteria[0].because) == ("unknown", expected)
     assert f"  ? s.size: {expected}" in result.explain().splitlines()
     assert expected in result.summary()
+
+
+def test_an_unknown_key_in_a_flag_or_an_allow_entry_lists_the_keys_of_that_place() -> None:
+    text = (
+        "leadspec: 1\nname: t\nfields:\n  a: {type: integer}\nflags:\n  big:\n    when: a > 1\n    becuase: big\n"
+        "allow:\n  - {code: unused-field, at: a, reason: kept}\nstages:\n  - id: s\n    when: big\n"
+    )
+    with pytest.raises(leadspec.RulesError) as caught:
+        leadspec.loads(text, name="r.yaml")
+    assert [str(p).split("\n")[0] for p in caught.value.problems] == [
+        "r.yaml:8:5: error[unknown-key]: unknown key 'becuase' (did you mean 'because'?); allowed here: when, because, missing",
+        "r.yaml:10:33: error[unknown-key]: unknown key 'reason' (did you mean 'because'?); allowed here: code, at, because",
+    ]  # was every key of the format, and a second problem for the missing because
+
+
+def test_flags_count_towards_the_criteria_limit() -> None:
+    text = "leadspec: 1\nname: t\nfields:\n  a: {type: integer}\nflags:\n" + "".join(f"  f{i}: a > {i}\n" for i in range(1999))
+    text += "stages:\n  - id: s\n    all:\n      - x: a > 1\n      - y: a > 2\n"
+    with pytest.raises(leadspec.RulesError) as caught:
+        leadspec.loads(text)
+    assert [p.code for p in caught.value.problems] == ["too-large"]
+    assert "2,001 criteria" in caught.value.problems[0].message

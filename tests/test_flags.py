@@ -161,7 +161,7 @@ def test_a_file_without_flags_has_none() -> None:
         ("  a: a or n > 1\n", "flag-cycle", 6, 6, "flag 'a' depends on itself: a → a"),
         ("  n: n > 1\n", "duplicate-id", 6, 3, "flag 'n' has the name of a field"),
         ("  big: n + 1\n", "type-mismatch", 6, 8, "flag 'big' is a number, not true or false"),
-        ("  a: score('fit') > 1\n", "score-order", 6, 12, "score 'fit' is not computed yet here"),  # flags come before scores
+        ("  a: score('fit') > 1\n", "score-order", 6, 12, "a flag cannot read score 'fit': flags are evaluated before the scores"),  # flags come before scores
         ("  a: {because: x}\n", "missing-key", 6, 6, "required key 'when' is missing"),
     ],
 )

@@ -233,6 +233,7 @@ class _Checker:
             if "flags" in self.s["scores"]:
                 self.out.at(("scores", "flags"), "duplicate-id", "score 'flags' is reserved in a file with flags: criterion ids flags.x would be ambiguous", key=True)
         ctx = self.context([])  # flags are evaluated before the scores: they cannot read one
+        ctx.in_flag = True
         checked: dict[str, tuple[Any, Checked | None, Template | None]] = {}
         for name, flag in self.flags.items():
             if flag is None:
@@ -561,6 +562,9 @@ def _allow_reasons(data: Any, out: Collector) -> None:
         return
     for i, entry in enumerate(entries):
         if isinstance(entry, dict) and "because" not in entry:
+            if set(entry) - {"code", "at"}:  # an unknown key (`reason:`) is reported with the key to write instead: said once
+                entries[i] = {**entry, "because": "-"}
+                continue
             what = f"{entry.get('code')} warning" if isinstance(entry.get("code"), str) else "warning"
             out.at(("allow", i), "missing-key", f"this allow entry has no `because:`: say why the {what} is accepted, e.g. `because: kept for the CRM sync`")
             entries[i] = {**entry, "because": "-"}

@@ -152,6 +152,7 @@ class Context:
     broken: frozenset[str] = frozenset()  # fields whose spec is broken: known names of any type
     budget: Budget = field(default_factory=Budget)  # shared by the expressions of one file
     fold: bool = True  # False: keep constant sub-expressions as written (the reference of the fuzz tests)
+    in_flag: bool = False  # checking a flag: flags are evaluated before every score
 
 
 @dataclass
@@ -540,7 +541,7 @@ class Checker:
             raise _Fail
         close = suggest(name, candidates)
         text = "" if close else f", or quote it if it is text: '{name}'"  # `deal_stage == Won`
-        self.error(node, "unknown-name", f"unknown name {name!r}{close}; declare it under fields or lists{text}")
+        self.error(node, "unknown-name", f"unknown name {name!r}{close}; declare it under fields, lists or flags{text}")
         raise _Fail
 
     def visit_List(self, node: ast.List | ast.Tuple) -> ast.expr:
@@ -819,7 +820,10 @@ class Checker:
             raise _Fail
         if arg.value not in ctx.scores:
             if arg.value in ctx.all_scores:
-                self.error(arg, "score-order", f"score {arg.value!r} is not computed yet here; a score rule may use only scores declared before it")
+                if ctx.in_flag:
+                    self.error(arg, "score-order", f"a flag cannot read score {arg.value!r}: flags are evaluated before the scores (a score rule may read a flag instead)")
+                else:
+                    self.error(arg, "score-order", f"score {arg.value!r} is not computed yet here; a score rule may use only scores declared before it")
             else:
                 self.error(arg, "unknown-score", f"unknown score {arg.value!r}{suggest(arg.value, ctx.all_scores)}")
             raise _Fail

@@ -23,10 +23,12 @@ from ._model import (
     KNOWN_KEYS,
     MAX_INT_BITS,
     ListItem,
+    Allow,
     AtLeast,
     Base,
     Criterion,
     FieldSpec,
+    Flag,
     Group,
     RuleFile,
     Score,
@@ -152,6 +154,9 @@ def too_many_criteria(data: Any, out: Collector) -> bool:
             rules = score.get("rules") if isinstance(score, dict) else None
             if isinstance(rules, list):
                 listed(("scores", name, "rules"), rules)
+    if isinstance(data.get("flags"), dict):
+        names = list(data["flags"])
+        counted(len(names), lambda i: ("flags", names[i]))
     if isinstance(data.get("disqualify"), list):
         listed(("disqualify",), data["disqualify"])
     pending: list[tuple[tuple[Any, ...], Any]] = []
@@ -219,6 +224,8 @@ _MODEL_KEYS = {
     "criterion": Criterion,
     "at_least": AtLeast,
     "base": Base,
+    "flag": Flag,
+    "allow": Allow,
 }
 
 
@@ -244,6 +251,10 @@ def _allowed_keys(path: tuple[Any, ...], tags: list[str]) -> list[str]:
         kind = "stage"
     elif parent[0] == "base":
         kind = "base"
+    elif parent[0] == "flags" and len(parent) == 2:
+        kind = "flag"
+    elif parent[0] == "allow" and len(parent) == 2:
+        kind = "allow"
     else:
         return KNOWN_KEYS
     model: Any = _MODEL_KEYS[kind]
