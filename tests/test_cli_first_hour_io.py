@@ -284,10 +284,11 @@ def test_explain_by_id_uses_id_field_when_the_rules_name_none(tmp_path: Path) ->
 def test_explain_row_past_the_end_and_a_broken_row_are_said_plainly(tmp_path: Path) -> None:
     rules = write(tmp_path / "r.yaml", IDS)
     export = write(tmp_path / "export.csv", "Lead Number,employees\n1,60\n2,60,extra\n")
+    warning = f"{export}: warning: field 'sector' reads column 'account.sector', which the header does not have\n"  # as qualify says
     code, out, err = cli("explain", rules, export, "--row", "3", *AS_OF)
-    assert (code, out, err) == (2, "", f"{export}: no row 3: a CSV export with 2 rows after its header\n")
+    assert (code, out, err) == (2, "", f"{warning}{export}: no row 3: a CSV export with 2 rows after its header\n")
     code, out, err = cli("explain", rules, export, "--row", "2", *AS_OF)
-    assert (code, out, err) == (2, "", f"{export}:3: row 2 is not a lead: 3 values but the header has 2 columns\n")
+    assert (code, out, err) == (2, "", f"{warning}{export}:3: row 2 is not a lead: 3 values but the header has 2 columns\n")
     code, out, err = cli("explain", rules, export, "--row", "0", *AS_OF)
     assert code == 2 and "Invalid value for '--row'" in err
     code, out, err = cli("explain", rules, export, "--row", "1", "--id", "1", *AS_OF)

@@ -64,6 +64,10 @@ def changed(*replacements: tuple[str, str]) -> str:
         ([("    because: works for a competitor\n", "    because: works for a competitor\n  - {id: tiny, when: employees < 5}\n")], ["disqualify.tiny added: employees < 5"]),
         # fields and ruleset metadata
         ([("source: NumberOfEmployees", "source: Employees")], ["field employees: source NumberOfEmployees → Employees"]),
+        # no source reads the field's name: said so, never "None"; spelling it out is no change
+        ([("  title:      {type: string}\n", "  title:      {type: string, source: Title}\n")], ["field title: source title (the field's name) → Title"]),
+        ([("  title:      {type: string}\n", "  title:      {type: string, source: title}\n")], []),
+        ([("  title:      {type: string}\n", "  title:      {type: string, default: x}\n")], ["field title: default none → x"]),
         ([("  title:      {type: string}\n", "  title:      {type: string}\n  phone:      {type: string}\n")], ["field phone added (string)"]),
         ([("values: [saas, fintech, healthcare, retail, other]", "values: [saas, fintech, healthcare, retail, other, edtech]")], ["field industry values: added edtech"]),
         ([('version: "2026-Q4"', 'version: "2027-Q1"')], ["version 2026-Q4 → 2027-Q1"]),
@@ -368,3 +372,24 @@ def test_diff_reads_leads_split_at_another_delimiter_with_a_column_of_json_objec
     assert code == 0, err
     data = json.loads(out)
     assert (data["leads"], data["moved"]) == (2, 1)  # the software account stays icp: its sector was read from the JSON column
+
+
+def test_diff_and_explain_check_the_header_as_qualify_does(tmp_path: Path) -> None:
+    rules = "leadspec: 1\nname: d\nfields:\n  n: {type: integer, source: Employees}\nstages:\n  - id: icp\n    when: n > 10\n"
+    (tmp_path / "a.yaml").write_text(rules)
+    (tmp_path / "typo.yaml").write_text(rules.replace("source: Employees", "source: Employes"))
+    (tmp_path / "semi.csv").write_text("Employees;Name\n20;Ana\n")
+    (tmp_path / "comma.csv").write_text("Employees,Name\n20,Ana\n")
+    semi = f"{tmp_path / 'semi.csv'}: this looks like a ';'-separated file: use --delimiter ';'"
+    # a file split at ';' read at ',': every lead would be 'missing' and the diff would say nothing moves
+    code, out, err = cli("diff", tmp_path / "a.yaml", tmp_path / "typo.yaml", "--leads", tmp_path / "semi.csv")
+    assert (code, out) == (2, "") and err.startswith(semi), err
+    code, out, err = cli("explain", tmp_path / "a.yaml", tmp_path / "semi.csv", "--row", "1")
+    assert (code, out) == (2, "") and err.startswith(semi), err
+    # a source the header lacks is a warning beside the answer (the lead is explained, the diff is made)
+    typo = "warning: new rules: field 'n' reads column 'Employes', which the header does not have; the closest header is 'Employees'"
+    code, out, err = cli("diff", tmp_path / "a.yaml", tmp_path / "typo.yaml", "--leads", tmp_path / "comma.csv")
+    assert code == 0 and err == f"{tmp_path / 'comma.csv'}: {typo}\n", err
+    assert "1 of 1 leads change stage" in out
+    code, out, err = cli("explain", tmp_path / "typo.yaml", tmp_path / "comma.csv", "--row", "1")
+    assert code == 0 and err == f"{tmp_path / 'comma.csv'}: {typo.replace('new rules: ', '')}\n", err

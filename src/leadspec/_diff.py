@@ -425,13 +425,30 @@ def _fields(old: Ruleset, new: Ruleset, edits: _Edits) -> None:
             continue
         x, y = a[name], b[name]
         for attr in ("type", "source", "default", "min", "max", "format"):
-            if getattr(x, attr) != getattr(y, attr):
-                edits.add("changed", "field", name, attr, getattr(x, attr), getattr(y, attr), f"field {name}: {attr} {getattr(x, attr)} → {getattr(y, attr)}")
+            before, after = getattr(x, attr), getattr(y, attr)
+            if attr == "source":  # no source: the field's own name is read
+                before, after = before or name, after or name
+            if before != after:
+                sentence = f"field {name}: {attr} {_attr_text(attr, before, name)} → {_attr_text(attr, after, name)}"
+                edits.add("changed", "field", name, attr, getattr(x, attr), getattr(y, attr), sentence)
         if x.role != y.role:
             change = f"role {x.role} → {y.role}" if x.role and y.role else f"role {y.role} added" if y.role else f"role {x.role} removed"
             edits.add("changed", "field", name, "role", x.role, y.role, f"field {name}: {change}")
         if (x.values or []) != (y.values or []) and set(x.values or []) != set(y.values or []):
             _members("field", f"field {name} values", name, x.values or [], y.values or [], edits)
+
+
+def _attr_text(attr: str, value: Any, name: str) -> str:
+    """A field option as a sentence shows it: ``none`` for no value, a source that is the field's name said so."""
+    if value is None:
+        return "none"
+    if attr == "source" and value == name:
+        return f"{name} (the field's name)"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(v) for v in value) if value else "none"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
 
 
 def _lists(old: Ruleset, new: Ruleset, edits: _Edits) -> None:

@@ -837,6 +837,36 @@ def nested_columns(rules: Any, header: list[str]) -> list[str]:
     return sorted(head for head in heads if head in columns)
 
 
+def missing_columns(rules: Any, header: list[str]) -> list[str]:
+    """Messages for fields whose source column the CSV header lacks.
+
+    A nested source (``account.sector``) is read from a column with that
+    exact name, or else from the JSON object in an ``account`` column; a
+    field with a default is meant to be absent sometimes.
+    """
+    messages = []
+    columns = set(header)
+    for name, spec in rules.fields.items():
+        source = spec.source or name
+        if spec.default is not None:
+            continue
+        if source in columns or ("." in source and source.split(".")[0] in columns):
+            continue
+        close = closest_column(source, header)
+        hint = f"; the closest header is {close!r}" if close else ""
+        messages.append(f"field {name!r} reads column {source!r}, which the header does not have{hint}")
+    return messages
+
+
+def wrong_delimiter(rules: Any, header: list[str], delimiter: str) -> str | None:
+    """The message for a CSV read at ``delimiter`` whose header line is split at another one, else None."""
+    other = looks_delimited(header, delimiter, [spec.source or name for name, spec in rules.fields.items()])
+    if other is None:
+        return None
+    shown = SHOWN_DELIMITER[other]
+    return f"this looks like a {shown}-separated file: use --delimiter {shown} (split at {SHOWN_DELIMITER[delimiter]}, its header has none of the columns the rules read)"
+
+
 def reader_for(fmt: str, stream: IO[str], delimiter: str = ",") -> CsvReader | JsonlReader | JsonArrayReader:
     """The reader of ``fmt`` (``csv``, ``jsonl``, ``json``) over ``stream``; ``delimiter``: a CSV's separator."""
     if fmt == "csv":

@@ -12,7 +12,7 @@ import click
 
 from ..errors import Problem, RulesError
 from ._common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, READ_ERRORS, as_of_option, check_as_of, delimiter_option, print_problems, read_error, streams
-from ._io import FORMATS, CsvReader, format_of, nested_columns, open_text, reader_for
+from ._io import FORMATS, CsvReader, format_of, missing_columns, nested_columns, open_text, reader_for, wrong_delimiter
 
 
 class _SourceError(Exception):
@@ -75,6 +75,14 @@ def _leads(path: str, fmt: str | None, io: Any, rulesets: list[Any], delimiter: 
     try:
         reader = reader_for(fmt, source, delimiter)
         if isinstance(reader, CsvReader):
+            if reader.header_error:
+                raise _SourceError(f"{path}: {reader.header_error}")
+            wrong = wrong_delimiter(rulesets[-1], reader.header, delimiter)
+            if wrong is not None:
+                raise _SourceError(f"{path}: {wrong}")
+            for which, rules in zip(("old", "new"), rulesets):  # a typo in a source moves leads: say so beside the diff
+                for message in missing_columns(rules, reader.header):
+                    io.err.write(f"{path}: warning: {which} rules: {message}\n")
             reader.json_columns = sorted({column for rules in rulesets for column in nested_columns(rules, reader.header)})
         for row in reader:
             if row.lead is not None:
@@ -147,6 +155,9 @@ def diff(
     try:
         lead_rows = _leads(leads, leads_format, io, rulesets, delimiter) if leads else None
         result = compute(rulesets[0], rulesets[1], lead_rows, as_of=as_of, samples=samples, id_field=id_field)
+    except _SourceError as exc:  # the leads cannot be read as the rules need them
+        io.err.write(f"{exc}\n")
+        return EXIT_USAGE
     except READ_ERRORS as exc:
         io.err.write(read_error(str(leads), exc) + "\n")
         return EXIT_USAGE

@@ -16,7 +16,7 @@ from typing import IO, Any, Iterator
 import click
 
 from ._common import EXIT_OK, EXIT_USAGE, READ_ERRORS, as_of_option, check_as_of, delimiter_option, load_rules, read_error, streams
-from ._io import FORMATS, CsvReader, JsonArrayReader, JsonlReader, Row, closest_column, format_of, nested_columns, open_text, sniff
+from ._io import FORMATS, CsvReader, JsonArrayReader, JsonlReader, Row, closest_column, format_of, missing_columns, nested_columns, open_text, sniff, wrong_delimiter
 
 KINDS = {"csv": "a CSV export", "jsonl": "a JSON Lines export", "json": "a JSON array", "object": "a JSON object"}
 """How each input is named in messages."""
@@ -75,7 +75,7 @@ def explain(
         out.err.write(read_error(lead, exc) + "\n")
         return EXIT_USAGE
     try:
-        kind, rows = _rows(ruleset, lead, source, input_format or (format_of(lead) if lead != "-" else None), delimiter, column)
+        kind, rows = _rows(ruleset, lead, source, input_format or (format_of(lead) if lead != "-" else None), delimiter, column, out.err)
         if lead_id is not None:
             assert column is not None
             record = _by_id(lead, kind, rows, column, lead_id, out.err)
@@ -110,8 +110,12 @@ def _id_column(ruleset: Any, id_field: str | None) -> str:
     return str(spec.source or name) if spec is not None else name
 
 
-def _rows(ruleset: Any, name: str, source: IO[str], fmt: str | None, delimiter: str, column: str | None) -> tuple[str, Iterator[Row]]:
+def _rows(ruleset: Any, name: str, source: IO[str], fmt: str | None, delimiter: str, column: str | None, err: IO[str]) -> tuple[str, Iterator[Row]]:
     """What kind of input ``source`` is, and its rows (a JSON object: one row).
+
+    A CSV split at another delimiter stops here; a column the rules read
+    and the header lacks is a warning on ``err``, as in qualify (the lead
+    is explained: the field is missing).
 
     ``fmt`` (from --input-format or the name) decides CSV; JSON is told
     from its first character: ``{`` one object, or else JSON Lines; ``[``
@@ -127,6 +131,11 @@ def _rows(ruleset: Any, name: str, source: IO[str], fmt: str | None, delimiter: 
     reader = CsvReader(source, delimiter=delimiter)
     if reader.header_error:
         raise _Stop(f"{name}: {reader.header_error}")
+    wrong = wrong_delimiter(ruleset, reader.header, delimiter)
+    if wrong is not None:
+        raise _Stop(f"{name}: {wrong}")
+    for message in missing_columns(ruleset, reader.header):
+        err.write(f"{name}: warning: {message}\n")
     if column is not None and column not in reader.header and column.split(".")[0] not in reader.header:
         close = closest_column(column, reader.header)
         hint = f"; the closest header is {close!r}" if close else ""

@@ -26,7 +26,6 @@ from ..errors import LeadError
 from ._common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, READ_ERRORS, as_of_option, check_as_of, delimiter_option, load_rules, read_error, streams
 from ._io import (
     FORMATS,
-    SHOWN_DELIMITER,
     CsvReader,
     JsonlReader,
     Output,
@@ -35,16 +34,16 @@ from ._io import (
     Unwritable,
     Writer,
     chunks,
-    closest_column,
     dumps,
     finite,
     flatten,
     format_of,
-    looks_delimited,
+    missing_columns,
     nested_columns,
     open_text,
     reader_for,
     sniff,
+    wrong_delimiter,
 )
 from ._pool import STOP_SIGNALS, Pool, WorkerDied
 
@@ -236,26 +235,6 @@ def _outcome(pool: Pool, number: int, unit: tuple[Any, ...], sent: bool) -> Done
 
 
 # -- the command ------------------------------------------------------------------------
-
-
-def _missing_columns(rules: Any, header: list[str]) -> list[str]:
-    """Messages for fields whose source column the CSV header lacks.
-
-    A nested source (``account.sector``) is read from a column with that
-    exact name, or else from the JSON object in an ``account`` column.
-    """
-    messages = []
-    columns = set(header)
-    for name, spec in rules.fields.items():
-        source = spec.source or name
-        if spec.default is not None:  # a field with a default is meant to be absent sometimes
-            continue
-        if source in columns or ("." in source and source.split(".")[0] in columns):
-            continue
-        close = closest_column(source, header)
-        hint = f"; the closest header is {close!r}" if close else ""
-        messages.append(f"field {name!r} reads column {source!r}, which the header does not have{hint}")
-    return messages
 
 
 def _read_columns(rules: Any, header: list[str]) -> set[str]:
@@ -542,16 +521,12 @@ def _qualify(
             return EXIT_USAGE
         json_columns: list[str] = []
         if fmt == "csv":  # every header problem at once, before any row is read
-            other = looks_delimited(reader.header, delimiter, [spec.source or name for name, spec in ruleset.fields.items()])
-            if other is not None:  # one message, not a missing column for every field
-                shown = SHOWN_DELIMITER[other]
-                io.err.write(
-                    f"{input}: this looks like a {shown}-separated file: use --delimiter {shown} "
-                    f"(split at {SHOWN_DELIMITER[delimiter]}, its header has none of the columns the rules read)\n"
-                )
+            wrong = wrong_delimiter(ruleset, reader.header, delimiter)
+            if wrong is not None:  # one message, not a missing column for every field
+                io.err.write(f"{input}: {wrong}\n")
                 io.err.write(f"{input}: stopped before reading any row\n")
                 return EXIT_USAGE
-            missing = _missing_columns(ruleset, reader.header)
+            missing = missing_columns(ruleset, reader.header)
             problems = missing + _duplicated_columns(ruleset, reader.header) + _taken_columns(
                 reader.header, Writer("csv", [], details, names, flags=flags, flags_name=flags_name).added_columns, _options(names, flags, flags_name)
             )
