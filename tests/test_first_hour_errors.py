@@ -455,3 +455,20 @@ def test_flags_count_towards_the_criteria_limit() -> None:
         leadspec.loads(text)
     assert [p.code for p in caught.value.problems] == ["too-large"]
     assert "2,001 criteria" in caught.value.problems[0].message
+
+
+def test_a_date_compared_with_text_says_how_to_compare_its_age(tmp_path: Path) -> None:
+    path = tmp_path / "r.yaml"
+    path.write_text(
+        "leadspec: 1\nname: t\nfields:\n  engage_date: {type: date, format: '%m/%d/%Y'}\n"
+        "stages:\n  - id: s\n    all:\n      - a: engage_date >= '2017-10-01'\n",
+        encoding="utf-8",
+    )
+    code, out, _ = cli("check", path)
+    assert code == 1
+    assert out.splitlines()[0] == (
+        f"{path}:8:27: error[type-mismatch]: cannot compare engage_date (a date) with '2017-10-01' (text); "
+        "compare its age in days instead, e.g. `days_since(engage_date) <= 90` (there are no date literals)"
+    )  # was the first sentence alone
+    suggested = path.read_text(encoding="utf-8").replace("engage_date >= '2017-10-01'", "days_since(engage_date) <= 90")
+    leadspec.loads(suggested)  # the suggestion loads

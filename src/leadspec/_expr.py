@@ -292,6 +292,13 @@ class Checker:
         text = self.source(node)
         return f"{text} ({KIND_WORDS.get(t.kind, t.kind)})" if t.kind != ANY else text
 
+    def date_hint(self, a: ast.AST, ta: T, b: ast.AST, tb: T) -> str:
+        """For a date compared with text: how to say it (there is no date literal)."""
+        for x, tx, ty in ((a, ta, tb), (b, tb, ta)):
+            if tx.kind in (DATE, DATETIME) and ty.kind == STR:
+                return f"; compare its age in days instead, e.g. `days_since({self.source(x)}) <= 90` (there are no date literals)"
+        return ""
+
     def error(self, node: ast.AST, code: str, message: str) -> None:
         start, end = self.span(node)
         self.problems.append(ExprProblem(code, message, start, end))
@@ -669,7 +676,7 @@ class Checker:
                 self.error(
                     b if isinstance(b, ast.Constant) else a,
                     "type-mismatch",
-                    f"cannot compare {self.describe(a, ta)} with {self.describe(b, tb)}",
+                    f"cannot compare {self.describe(a, ta)} with {self.describe(b, tb)}{self.date_hint(a, ta, b, tb)}",
                 )
                 return False
             return True
@@ -680,7 +687,7 @@ class Checker:
             self.error(
                 b if isinstance(b, ast.Constant) else a,
                 "type-mismatch",
-                f"cannot compare {self.describe(a, ta)} with {self.describe(b, tb)}; this is never true",
+                f"cannot compare {self.describe(a, ta)} with {self.describe(b, tb)}; this is never true{self.date_hint(a, ta, b, tb)}",
             )
             return False
         for x, tx, y in ((a, ta, b), (b, tb, a)):

@@ -377,7 +377,7 @@ FUNCTIONS: dict[str, Function] = {
             params=("types",), returns="datetime", takes="events", nullable="always", reads_as_of=True, observed=True,
         ),
         Function(
-            "days_since", "days_since(d)", "whole days from a date or datetime to `as_of`", 1, 1,
+            "days_since", "days_since(d)", "whole days from a date or datetime to `as_of`; negative for one after `as_of`", 1, 1,
             evaluate=lambda call, args, env: days_since(args[0], env.as_of),
             python=lambda call, args, env: f"{env.function(days_since, 'days_since')}({args[0]}, as_of)",
             params=("time",), returns="int", constant=False, reads_as_of=True, observed=True,
