@@ -9,7 +9,9 @@ present, from JSON Lines, and from a header with awkward names.
 from __future__ import annotations
 
 import io
+import os
 import re
+import stat
 from pathlib import Path
 
 import pytest
@@ -259,3 +261,14 @@ def test_a_second_key_is_kept_for_reports_and_a_threshold_is_on_a_real_quantity(
     assert rules["fields"]["prospect_id"]["role"] == "id"
     assert rules["fields"]["lead_number"]["role"] == "output"
     assert rules["stages"][0]["all"][0]["when"] == "total_visits >= 4"  # not a lead number, not the 0/1 outcome
+
+
+def test_the_files_get_the_mode_a_new_file_gets(tmp_path: Path) -> None:
+    old = os.umask(0o022)
+    try:
+        code, _, err = cli("init", "--name", "acme", "--dir", tmp_path)
+    finally:
+        os.umask(old)
+    assert code == 0, err
+    modes = {p: stat.S_IMODE(os.stat(tmp_path / p).st_mode) for p in ("rules/acme.yaml", "rules/acme.test.yaml", ".pre-commit-config.yaml")}
+    assert modes == dict.fromkeys(modes, 0o644)  # was 0o600: a teammate or a CI user could not read them

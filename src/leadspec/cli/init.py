@@ -438,6 +438,9 @@ def _atomic_write(path: str, text: str) -> None:
     os.makedirs(folder, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=folder, prefix=".leadspec-init-", suffix=".tmp")
     try:
+        umask = os.umask(0)  # mkstemp makes the file 0600: give it the mode a new file gets (0666 less the umask)
+        os.umask(umask)
+        os.fchmod(handle, 0o666 & ~umask)
         with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as out:
             out.write(text)
         os.replace(temporary, path)
