@@ -178,8 +178,10 @@ def test_init_from_json_lines_opens_nested_objects(tmp_path: Path) -> None:
 def test_init_from_a_semicolon_separated_export_says_how_to_qualify_it(tmp_path: Path) -> None:
     export = tmp_path / "semi.csv"
     export.write_text("Employees;Country\n12;FR\n250;DE\n", encoding="utf-8")
-    code, _, _ = cli("init", "--from", export, "--dir", tmp_path)
+    code, _, err = cli("init", "--from", export, "--dir", tmp_path)
     assert code == 0
+    rules = tmp_path / "rules" / "semi.yaml"
+    assert err.splitlines()[-1] == f"then: leadspec qualify {rules} {export} -o qualified.csv --delimiter ';'  ({export} is ';'-separated)"
     assert assert_works(tmp_path, "semi")["fields"] == {"employees": {"type": "integer", "source": "Employees"}, "country": {"type": "string", "source": "Country"}}
     assert "# the export is separated by ';': qualify it with --delimiter ';'\n" in (tmp_path / "rules" / "semi.yaml").read_text(encoding="utf-8")
     code, _, err = cli("qualify", tmp_path / "rules" / "semi.yaml", export, "--delimiter", ";", "-o", tmp_path / "out.csv")

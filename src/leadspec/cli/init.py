@@ -234,6 +234,7 @@ class Starter:
 
     rules: str
     tests: str
+    delimiter: str | None = None  # the export's CSV delimiter when it is not a comma: qualify needs --delimiter
 
 
 def _default_starter(name: str) -> Starter:
@@ -329,7 +330,10 @@ def starter(name: str, export: str | None) -> Starter:
             (f"{c.header} not given does not", {}, "lead", "failed"),
         ]
         criterion = "known"
-    return _write(name, export_name, columns, criterion, crit, cases, extra_fields=tuple(x.id for x in columns if x is not c), notes=notes)
+    written = _write(name, export_name, columns, criterion, crit, cases, extra_fields=tuple(x.id for x in columns if x is not c), notes=notes)
+    if delimiter not in (None, ","):
+        written.delimiter = delimiter
+    return written
 
 
 def _field_line(c: Column) -> list[str]:
@@ -525,4 +529,7 @@ def init(name: str | None, export: str | None, folder: str, force: bool) -> int:
         io.err.write(f"wrote {path}\n")
     rules_dir = os.path.join(folder, "rules")
     io.err.write(f"next: leadspec check {rules_dir} && leadspec test {rules_dir}\n")
+    if files.delimiter is not None:
+        shown = "tab" if files.delimiter == "\t" else repr(files.delimiter)
+        io.err.write(f"then: leadspec qualify {targets[0][0]} {export} -o qualified.csv --delimiter {shown}  ({export} is {shown}-separated)\n")
     return EXIT_OK
