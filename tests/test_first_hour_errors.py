@@ -179,6 +179,10 @@ YAML = [
     ("text after a quoted value", HEAD + "      - r: 'Won' == deal_stage\n", "10:12", "quote the whole text: r: \"'Won' == deal_stage\""),
     # was "while parsing a flow mapping did not find expected ',' or '}'" on the next line
     ("unclosed {", HEAD.replace("{type: integer}", "{type: integer") + WON, "4:14", "the `{` that opens this mapping is never closed"),
+    # was "this is not valid YAML: while parsing a block mapping did not find expected key" (found by trying it as a new user)
+    ("because: {placeholder} text", HEAD + WON + "        because: {deal_stage} is won\n", "12:18", 'a value that starts with `{` is a mapping in YAML, and text follows it: quote the whole text: because: "{deal_stage} is won"'),
+    # was "`product:` is not aligned with `leadspec:` on line 1: indent it to column 1" (on the line after the mistake)
+    ("a field out-dented", HEAD.replace("  deal_stage: {type: string}\n", "deal_stage: {type: string}\n") + WON, "5:1", "`deal_stage:` at column 1 ends the `fields:` block, so `product:` on line 6 has nowhere to go: indent `deal_stage:` to column 3, under `fields:`"),
 ]
 
 
@@ -254,6 +258,10 @@ SHAPE = [
     # was "missing: Input should be 'pass', 'fail' or 'unknown'"
     ("missing: yes", HEAD + WON + "        missing: yes\n", "12:18", "bad-value", "YAML reads yes/no/on/off (and NO) as booleans: quote the value"),
     # was "n: Input should be greater than or equal to 1"
+    # was "unknown key 'revenue'; allowed here: ..." with no hint (found by trying it as a new user)
+    ("a field outside fields:", HEAD.replace("stages:", "revenue: {type: number}\nstages:") + WON, "7:1", "unknown-key", "unknown key 'revenue' (it looks like a field: indent it under `fields:`, like the fields there)"),
+    # was "flags: expected a mapping (`key: value` lines, or {key: value}), found a list"
+    ("flags as a list", HEAD.replace("stages:", "flags:\n  - customer: deal_stage == 'Won'\nstages:") + WON, "8:3", "bad-value", "found a list: remove the `- ` in front of each entry, as in `customer: …` under `flags:`"),
     ("at_least n: 0", HEAD[: -len("    all:\n")] + "    at_least:\n      n: 0\n      of: [{won: deal_stage == 'Won'}]\n", "10:10", "bad-value", "n: must be at least 1, found the number 0"),
 ]
 

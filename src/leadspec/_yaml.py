@@ -490,6 +490,14 @@ def _teach(lines: list[str], exc: yaml.MarkedYAMLError) -> tuple[int, int, str] 
         start = exc.context_mark or mark
         before = line[:col].rstrip()
         key = _key_at(lines, row)
+        if before and before[-1] in "}]" and key is not None and key[2] < col and line[key[2]:key[2] + 1] in "{[":
+            name, _key_col, value_col = key
+            value = line[value_col:].rstrip()
+            what = "a mapping" if value.startswith("{") else "a list"
+            return row, value_col, (
+                f"a value that starts with `{value[0]}` is {what} in YAML, and text follows it: "
+                f"quote the whole text: {name}: {_quoted(value)}"
+            )
         if before and before[-1] in "'\"" and key is not None and key[2] < col:
             name, _key_col, value_col = key
             value = line[value_col:].rstrip()
@@ -503,6 +511,18 @@ def _teach(lines: list[str], exc: yaml.MarkedYAMLError) -> tuple[int, int, str] 
             if dash is not None:
                 return row, col, f"this list item is not aligned with the one on line {dash[0] + 1}: start its `-` at column {dash[1] + 1}"
             return row, col, f"a list item cannot start here: indent its `-` under the key it belongs to"
+        prev = _previous(lines, row)
+        above = _key_at(lines, prev) if prev >= 0 else None
+        if key is not None and above is not None and above[1] < key[1] and lines[prev][above[2]:].strip():
+            # `employees: {…}` out-dented to the left ends the block above it; the line below, still indented, has nowhere to go
+            owner = next((r for r in range(prev - 1, -1, -1) if (k := _key_at(lines, r)) is not None and k[1] < key[1] and not lines[r][k[2]:].strip()), None)
+            if owner is not None:
+                block = _key_at(lines, owner)
+                assert block is not None
+                return prev, above[1], (
+                    f"`{above[0]}:` at column {above[1] + 1} ends the `{block[0]}:` block, so `{key[0]}:` on line {row + 1} has nowhere to go: "
+                    f"indent `{above[0]}:` to column {key[1] + 1}, under `{block[0]}:`"
+                )
         if key is not None and start.column != key[1]:
             other = _key_at(lines, start.line)
             name = f"`{other[0]}:`" if other is not None else "the key"
