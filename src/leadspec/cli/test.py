@@ -76,6 +76,8 @@ def test(paths: tuple[str, ...], quiet: bool) -> int:
                 io.out.write(f"FAIL {case.file}:{case.line}: {case.name}\n")
                 for failure in case.failures:
                     io.out.write(f"    {failure}\n")
+                if case.result is not None:  # why the lead came out as it did, in one line (the reasons column)
+                    io.out.write(f"    why: {case.result.summary()}\n")
     io.out.write(f"{passed} passed, {failed} failed\n")
     if unreadable:
         return EXIT_USAGE
