@@ -362,6 +362,17 @@ def test_a_later_record_with_a_nested_key_the_first_lacked_is_rejected_by_its_do
     assert "row 2 rejected: 'account.sector' is not a column of the CSV output (its columns come from the first record)" in err
 
 
+def test_an_empty_nested_object_loses_nothing_and_is_no_column(tmp_path: Path) -> None:
+    rules = write(tmp_path / "r.yaml", NESTED)
+    leads = [{"id": "1", "account": {"employees": 60}}, {"id": "2", "account": {}}, {"id": "3", "account": {"employees": 3}, "meta": {}}]
+    source = write(tmp_path / "in.jsonl", "".join(json.dumps(lead) + "\n" for lead in leads))
+    code, out, err = cli("qualify", rules, source, "--output-format", "csv", *AS_OF)
+    assert code == 0, err  # was "row 2 rejected: 'account' is not a column of the CSV output"
+    rows = csv_rows(out)
+    assert rows[0] == ["id", "account.employees", "stage", "reasons"]
+    assert [row[:2] for row in rows[1:]] == [["1", "60"], ["2", ""], ["3", "3"]]
+
+
 def test_a_dotted_key_and_the_same_nested_key_cannot_share_a_column(tmp_path: Path) -> None:
     rules = write(tmp_path / "r.yaml", NESTED)
     text = '{"id": "1", "account": {"employees": 60}}\n{"id": "2", "account.employees": 1, "account": {"employees": 70}}\n'

@@ -1040,8 +1040,9 @@ FLAT_DEPTH = 32
 def flatten(obj: dict[str, Any]) -> dict[str, Any]:
     """A JSON object as CSV cells: a nested object's keys become dotted columns (``account.sector``).
 
-    What a dotted ``source`` reads again. An empty object, lists and other
-    values are one cell each (lists as JSON text, see :func:`_cell`). A
+    What a dotted ``source`` reads again. An empty object holds nothing and
+    has no cell (as null is an empty one); lists and other values are one
+    cell each (lists as JSON text, see :func:`_cell`). A
     dotted key that a nested object gives too (``{"a.b": 1, "a": {"b": 2}}``)
     cannot be two columns of one name: :class:`Unwritable`.
     """
@@ -1051,6 +1052,8 @@ def flatten(obj: dict[str, Any]) -> dict[str, Any]:
         key, value, depth = stack.pop()
         if isinstance(value, dict) and value and depth < FLAT_DEPTH:
             stack.extend((f"{key}.{inner}", item, depth + 1) for inner, item in reversed(list(value.items())))
+            continue
+        if isinstance(value, dict) and not value:  # {}: no key below it, nothing to write (a later record may fill its columns)
             continue
         if key in flat:
             raise Unwritable(f"{key!r} is both a key and the path of a nested key: one CSV column cannot hold both; write JSON Lines")
