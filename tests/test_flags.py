@@ -9,6 +9,7 @@ reference interpreter agree on them.
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from typing import Any
 
 import pytest
@@ -181,3 +182,14 @@ def test_a_stage_named_flags_is_reserved_only_in_a_file_with_flags() -> None:
     assert leadspec.loads(rules_text("fields: {n: {type: integer}}\nstages: [{id: flags, when: n > 1}]\n")).plan.stage("flags")
     found = problems_of(rules_text("fields: {n: {type: integer}}\nflags: {when: n > 1}\nstages: [{id: flags, when: n > 1}]\n"))
     assert [p.code for p in found] == ["duplicate-id"]
+
+
+def test_a_long_chain_of_flags_written_last_first_loads_and_agrees() -> None:
+    # each flag reads the one below it; the file lists them from the top: the order is found without recursion
+    n = 1500
+    body = "leadspec: 1\nname: t\nfields:\n  a: {type: integer}\nflags:\n" + "".join(f"  f{i}: f{i - 1}\n" for i in range(n, 1, -1))
+    rules = leadspec.loads(body + "  f1: a > 1\nstages:\n  - id: s\n    when: f1500\n")  # was RecursionError
+    assert [c.id for c in rules.plan.flags[:2]] == ["flags.f1", "flags.f2"]
+    as_of = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    for lead, stage in (({"a": 5}, "s"), ({"a": 0}, "lead")):
+        assert rules.stage(lead, as_of=as_of) == rules.evaluate(lead, as_of=as_of).stage == reference.evaluate(rules.plan, lead, as_of).stage == stage

@@ -16,7 +16,7 @@ import keyword
 import dataclasses
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any, Union
+from typing import Any, Iterator, Union
 
 from . import plan as _plan
 from ._expr import Budget, Checked, Context, ExprProblem, check_expression, suggest
@@ -249,23 +249,29 @@ class _Checker:
         reads = {name: [n.id for n in _plan.walk(c.expr) if isinstance(n, _plan.FlagName)] if c is not None and c.expr is not None else [] for name, (_, c, _) in checked.items()}
         order: list[str] = []
         state: dict[str, str] = {}
-
-        def visit(name: str, trail: list[str]) -> None:
-            if state.get(name) == "done" or name not in checked:
-                return
-            if state.get(name) == "visiting":
-                loop = trail[trail.index(name) :] + [name]
-                path = checked[name][0][2]
-                self.out.at(path, "flag-cycle", f"flag {name!r} depends on itself: {' → '.join(loop)}; a flag may read other flags, but not in a circle")
-                return
-            state[name] = "visiting"
-            for dep in reads[name]:
-                visit(dep, trail + [name])
-            state[name] = "done"
-            order.append(name)
-
-        for name in checked:
-            visit(name, [])
+        for root in checked:  # depth first, each flag after the flags it reads; a stack, not recursion (a chain may be long)
+            if state.get(root) == "done":
+                continue
+            trail: list[str] = [root]  # the flags being visited, outermost first
+            pending: list[Iterator[str]] = [iter(reads[root])]
+            state[root] = "visiting"
+            while pending:
+                dep = next(pending[-1], None)
+                if dep is None:
+                    pending.pop()
+                    done = trail.pop()
+                    state[done] = "done"
+                    order.append(done)
+                    continue
+                if state.get(dep) == "done" or dep not in checked:
+                    continue
+                if state.get(dep) == "visiting":
+                    loop = trail[trail.index(dep) :] + [dep]
+                    self.out.at(checked[dep][0][2], "flag-cycle", f"flag {dep!r} depends on itself: {' → '.join(loop)}; a flag may read other flags, but not in a circle")
+                    continue
+                state[dep] = "visiting"
+                trail.append(dep)
+                pending.append(iter(reads[dep]))
         plans = []
         for name in order:
             (when, missing, path), expr, tmpl = checked[name]
