@@ -335,10 +335,13 @@ class _FastPath:
         return "def _stage(rec, as_of):\n" + "\n".join("    " + line for line in body) + "\n"
 
     # -- values ------------------------------------------------------------------
-    def ensure(self, crit: Criterion, conditional: bool) -> list[str]:
+    def ensure(self, crit: Criterion, conditional: bool, own_only: bool = False) -> list[str]:
+        """The lines that compute what ``crit`` reads: the flags it reads directly or through other flags (in
+        evaluation order, each after the flags it reads), its scores and fields. ``own_only``: not the flags (a
+        flag's code, whose flags its reader computed just before it)."""
         fields, scores = self.gen.reads[crit.index]
         lines: list[str] = []
-        for name in self.gen.flag_reads[crit.index]:  # a flag's own fields and flags are computed under its guard
+        for name in () if own_only else self.flags_needed(crit.index):  # a chain of flags is a loop here, not recursion
             lines += self.value(_flag_var(name), self.flag_code(name), conditional)
         for name in scores:
             lines += self.value(f"s_{name}", self.score_code(name), conditional)
@@ -352,10 +355,21 @@ class _FastPath:
 
         return build
 
+    def flags_needed(self, index: int) -> list[str]:
+        """The flags criterion ``index`` reads, directly or through other flags, in evaluation order."""
+        needed: set[str] = set()
+        todo = list(self.gen.flag_reads[index])
+        while todo:
+            name = todo.pop()
+            if name not in needed:
+                needed.add(name)
+                todo.extend(self.gen.flag_reads[self.gen.flags[name].index])
+        return [name for name in self.gen.flags if name in needed]  # plan.flags is in evaluation order
+
     def flag_code(self, name: str) -> Callable[[bool], list[str]]:
         def build(conditional: bool) -> list[str]:
             flag = self.gen.flags[name]
-            return self.ensure(flag, conditional) + self.gen.criterion_lines(flag, _flag_var(name))
+            return self.ensure(flag, conditional, own_only=True) + self.gen.criterion_lines(flag, _flag_var(name))
 
         return build
 
