@@ -426,10 +426,11 @@ def _messy(text: str) -> st.SearchStrategy[str]:
     return st.sampled_from([text, f"  {text} ", f"{text}\t", text.upper(), text.lower()])
 
 
-NUMBER_EDGES = ("١٢٣", "１２３", "12３", "1e30", "-2E+2", "1.5e1", "1.23e1", "12345678901234567.0", "120e-1", "1e400", "-1e400", "0e99999999999999999999999", "1e-99999999999999999999999")
-"""Number text the engines must read alike: other scripts' digits (bad), exponents and fractions of zeros (exact integers), beyond every float."""
-DATE_EDGES = ("2026-10-02Z", "2026-10-02z", "2026-10-02+05:00", "2026-10-02-02:00", "2026-10-02T00:00Z", "20261002", "2026-W40-5")
-"""Date text the engines must read alike: a zone without a time (bad), other ISO 8601 forms Python reads."""
+NUMBER_EDGES = ("١٢٣", "１２３", "12３", "1e30", "-2E+2", "1.5e1", "1.23e1", "12345678901234567.0", "120e-1", "1e400", "-1e400", "0e99999999999999999999999", "1e-99999999999999999999999",
+                "0" * 4300 + "7", "1" + "0" * 5000 + "e-5000", "-0" + "0" * 4400 + ".000")
+"""Number text the engines must read alike: other scripts' digits (bad), exponents and fractions of zeros (exact integers), beyond every float, zeros past int()'s 4,300 digits."""
+DATE_EDGES = ("2026-10-02Z", "2026-10-02z", "2026-10-02+05:00", "2026-10-02-02:00", "2026-10-02T00:00Z", "20261002", "2026-W40-5", "2026-w40-5", "2026w405", "2026-10-02t09:30:00z")
+"""Date text the engines must read alike: a zone without a time (bad), other ISO 8601 forms Python reads, a lower-case week (bad) and a lower-case t and z (read)."""
 
 
 def _bad_value(spec: FieldSpec) -> st.SearchStrategy[Any]:

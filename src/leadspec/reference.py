@@ -38,7 +38,6 @@ import math
 import operator
 import re
 import sys
-from fractions import Fraction
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
@@ -212,13 +211,16 @@ def _datetime(raw: Any, formats: tuple[str, ...]) -> datetime:
     written = _strptime(text, formats)  # the rule file's formats first, in the order written
     if written is not None:
         return _as_utc(written)
-    iso = text.upper()  # ISO 8601 as RFC 3339 reads it: `t` and `z` may be written in lower case
+    iso = text.translate(_RFC3339_CASE)  # ISO 8601 as RFC 3339 reads it: `t` and `z` may be written in lower case (nothing else)
     if len(iso) > 10 and iso[4:5] == "-" and iso[10] not in "T ":  # the date and the time are separated by T
         raise _Bad("not a datetime")
     try:
         return _as_utc(datetime.fromisoformat(iso))
     except ValueError:
         raise _Bad("not a datetime") from None
+
+
+_RFC3339_CASE = {ord("t"): "T", ord("z"): "Z"}
 
 
 def _read_date(raw: Any, formats: tuple[str, ...]) -> date:
@@ -273,9 +275,14 @@ def _read_integer(raw: Any) -> int:
             raise _Bad("beyond the largest number")
         if first + int(power or "0") < 0:
             raise _Bad("not an integer")  # not zero, and less than 1 in size
-        value = Fraction(text)
-        if value.denominator == 1:
-            return int(value)
+        # exactly, from the digits: zeros at either end say nothing (and would make the text too long for int())
+        digits = (whole + fraction).lstrip("0")
+        exponent = int(power or "0") - len(fraction) + (len(digits) - len(digits.rstrip("0")))
+        digits = digits.rstrip("0")
+        if exponent < 0:
+            raise _Bad("not an integer")  # significant digits after the point
+        magnitude = int(digits) * 10**exponent  # at most 309 digits: checked above
+        return -magnitude if mantissa.startswith("-") else magnitude
     raise _Bad("not an integer")
 
 
