@@ -256,3 +256,13 @@ def test_a_case_naming_a_flag_the_rules_do_not_have_fails_alone(tmp_path: Path) 
     assert outcomes[0].failures == [
         f"{test_file}:3:72: error[unknown-name]: no flag 'custmer' in f.yaml (did you mean 'customer'?); flags: customer, software"
     ]
+
+
+def test_check_a_folder_reports_a_rule_file_whose_leadspec_key_is_misspelt(tmp_path: Path) -> None:
+    (tmp_path / "good.yaml").write_text(RULES, encoding="utf-8")
+    (tmp_path / "typo.yaml").write_text(RULES.replace("leadspec: 1", "leadpsec: 1"), encoding="utf-8")
+    (tmp_path / "ci.yaml").write_text("jobs:\n  check: {runs-on: ubuntu-latest}\n", encoding="utf-8")  # not a rule file: skipped
+    code, out, err = cli("check", tmp_path)
+    assert code == 1  # was 0: the misspelt file was skipped as "not a rule file"
+    assert f"{tmp_path / 'typo.yaml'}:1:1: error[unknown-key]: unknown key 'leadpsec' (did you mean 'leadspec'?)" in out
+    assert err.startswith("2 files checked: ")

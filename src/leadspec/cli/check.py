@@ -13,6 +13,7 @@ from ._common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, print_problems, streams
 
 TEST_SUFFIXES = (".test.yaml", ".test.yml")
 _RULE_FILE = re.compile(r"^leadspec\s*:", re.MULTILINE)
+_TOP_KEY = re.compile(r"^(fields|stages)\s*:", re.MULTILINE)
 
 
 def _test_file_of(path: str) -> str | None:
@@ -22,13 +23,17 @@ def _test_file_of(path: str) -> str | None:
 
 
 def is_rule_file(path: str) -> bool:
-    """Whether a YAML file found in a folder is a rule file: it has a top-level ``leadspec:`` key (in its first 64 KiB)."""
+    """Whether a YAML file found in a folder is a rule file: it has a top-level ``leadspec:`` key (in its first 64 KiB).
+
+    A file with top-level ``fields:`` and ``stages:`` keys is one too, so
+    that a misspelt ``leadspec:`` is reported, not skipped.
+    """
     try:
         with open(path, encoding="utf-8", errors="replace") as handle:
             head = handle.read(1 << 16)
     except OSError:
         return True  # reported as unreadable when checked
-    return bool(_RULE_FILE.search(head))
+    return bool(_RULE_FILE.search(head)) or {m.group(1) for m in _TOP_KEY.finditer(head)} == {"fields", "stages"}
 
 
 def yaml_files(folder: str) -> list[str]:
@@ -44,8 +49,8 @@ def find_files(paths: list[str]) -> tuple[list[str], list[str]]:
 
     A file argument is checked as given. In a folder, every ``*.test.yaml``
     is a test file and every other YAML file with a top-level ``leadspec:``
-    key is a rule file; other YAML files (CI or pre-commit configurations)
-    are skipped.
+    key (or ``fields:`` and ``stages:``) is a rule file; other YAML files (CI
+    or pre-commit configurations) are skipped.
     """
     files: list[str] = []
     skipped: list[str] = []
@@ -112,7 +117,8 @@ def check(rules: tuple[str, ...], fmt: str, strict: bool) -> int:
 
     RULES are rule files, test files or folders. In a folder (and its
     subfolders), every *.test.yaml is a test file and every other *.yaml
-    or *.yml with a top-level `leadspec:` key is a rule file; other YAML
+    or *.yml with a top-level `leadspec:` key (or `fields:` and `stages:`,
+    so that a misspelt `leadspec:` is reported) is a rule file; other YAML
     files are skipped, and hidden folders (.git, .github) are not searched.
 
     Prints every problem as FILE:LINE:COL: error[CODE]: message, with the
