@@ -410,6 +410,20 @@ def test_csv_rejects_need_csv_input(tmp_path: Path) -> None:
     assert not (tmp_path / "rejects.csv").exists()
 
 
+def test_csv_rejects_refuse_an_input_column_named_like_theirs(tmp_path: Path) -> None:
+    rules = write(tmp_path / "r.yaml", IDS)
+    source = write(tmp_path / "in.csv", "Lead Number,employees,account.sector,reject_reason\n1,60,saas,\n2,lots,saas,\n")
+    code, out, err = cli("qualify", rules, source, "--strict", "--rejects", tmp_path / "rejects.csv", *AS_OF)
+    assert (code, out) == (2, "")  # was a rejects file with two reject_reason columns, which could not be read again
+    assert err == (
+        f"{source}: the column 'reject_reason' has the name of a column --rejects {tmp_path / 'rejects.csv'} adds before the input's own; "
+        "rename it in the export, or write the rejects as JSON Lines (--rejects NAME.jsonl)\n"
+    )
+    assert not (tmp_path / "rejects.csv").exists()
+    code, _, err = cli("qualify", rules, source, "--strict", "--rejects", tmp_path / "rejects.jsonl", "-o", tmp_path / "out.csv", *AS_OF)
+    assert code == 1 and (tmp_path / "rejects.jsonl").exists()  # JSON Lines rejects keep the row as an object: no clash
+
+
 # -- the flags of the rules in qualify's output ---------------------------------------------------
 
 FLAGS = """\

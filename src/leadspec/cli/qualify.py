@@ -547,6 +547,14 @@ def _qualify(
         if rejects and format_of(rejects) == "csv" and fmt != "csv":
             io.err.write(f"{rejects}: --rejects writes a CSV only for CSV input (its rows, under the input's header); name it .jsonl for {fmt} input\n")
             return EXIT_USAGE
+        if rejects and format_of(rejects) == "csv":
+            taken = [column for column in REJECT_COLUMNS if column in reader.header]
+            if taken:  # the rejects file would have two columns of one name: it could not be fed in again
+                io.err.write(
+                    f"{input}: the column {taken[0]!r} has the name of a column --rejects {rejects} adds before the input's own; "
+                    f"rename it in the export, or write the rejects as JSON Lines (--rejects NAME.jsonl)\n"
+                )
+                return EXIT_USAGE
         reject_sink = Output(rejects, io.out) if rejects else None  # -: standard output (the leads go to -o FILE)
         if reject_sink is not None:
             sinks.append(reject_sink)
