@@ -276,6 +276,8 @@ def test_explain_by_id_uses_id_field_when_the_rules_name_none(tmp_path: Path) ->
     assert code == 0 and employees(result) == 70
     code, result, err = explained(rules, export, "--id", "103", "--id-field", "lead_number")  # a field's name stands for its column
     assert code == 0 and employees(result) == 70
+    code, out, err = cli("explain", rules, export, "--id", " ", "--id-field", "Lead Number", *AS_OF)
+    assert (code, out) == (2, "") and "--id needs a value: the id of the lead to explain" in err  # was a lead without an id
     code, out, err = cli("explain", rules, export, "--id", "103", "--id-field", "Lead Numbr", *AS_OF)
     assert (code, out) == (2, "")
     assert err == f"{export}: --id looks in column 'Lead Numbr', which the header does not have; the closest header is 'Lead Number'\n"

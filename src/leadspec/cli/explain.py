@@ -63,6 +63,8 @@ def explain(
     """
     if row is not None and lead_id is not None:
         raise click.UsageError("give --row N or --id VALUE, not both")
+    if lead_id is not None and not lead_id.strip():  # an empty id is no id: it would find the leads without one
+        raise click.UsageError("--id needs a value: the id of the lead to explain")
     if id_field is not None and lead_id is None:
         raise click.UsageError("--id-field names where --id looks: give --id VALUE too")
     out = streams()
