@@ -9,20 +9,26 @@ files are commented to teach the format; they pass ``leadspec check
 
 from __future__ import annotations
 
+import collections
 import csv
 import itertools
 import json
 import keyword
 import os
 import re
+import math
+import shlex
 import statistics
 import tempfile
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import click
+import yaml
+
+from .._fields import parse_date, parse_datetime
 
 from ._common import EXIT_OK, EXIT_USAGE, READ_ERRORS, read_error, streams
 from ._io import format_of, open_text
@@ -33,6 +39,21 @@ SAMPLE_ROWS = 20_000
 ENUM_MAX = 12
 """A text column with at most this many distinct values (each seen at least twice) becomes an enum."""
 
+MAX_FIELDS = 2_000
+"""The most columns a starter declares (the others are named in a comment): the file stays far within a rule file's limits (100,000 YAML nodes, 1 MiB)."""
+
+MAX_FIELDS_BYTES = 600_000
+"""The most bytes of field declarations a starter writes (long headers): the rest are named in a comment."""
+
+MAX_LISTED_BYTES = 200_000
+"""The most bytes of headers a comment names (the columns not declared), then how many more."""
+
+CELLS = 2_000_000
+"""The most values read from the export: a wide export is sampled on fewer rows (at least 100)."""
+
+ENUM_VALUE_MAX = 200
+"""The longest value an enum is made of, in characters: a longer text is free text, not a category."""
+
 DATE_FORMATS = ("%m/%d/%Y", "%d/%m/%Y", "%d.%m.%Y", "%Y/%m/%d", "%d-%m-%Y", "%m-%d-%Y")
 """The date patterns tried on a column that is not ISO 8601, in this order (the first that reads every value wins)."""
 
@@ -42,10 +63,11 @@ DATETIME_FORMATS = ("%m/%d/%Y %H:%M", "%m/%d/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d
 _YAML_WORDS = {"y", "yes", "n", "no", "true", "false", "on", "off", "null", "none"}
 """Ids a YAML reader would take for a boolean or null as a key."""
 
-_INTEGER = re.compile(r"[+-]?\d+")
-_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_ISO_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([Zz]|[+-]\d{2}:?\d{2})?")
+# ASCII digits only ([0-9], not \d, which matches other scripts' digits too): leadspec reads numbers and dates written with the digits 0-9
+_INTEGER = re.compile(r"[+-]?[0-9]+")
+_NUMBER = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_ISO_DATETIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?([Zz]|[+-][0-9]{2}:?[0-9]{2})?")
 _BOOLEAN = {"yes", "no", "true", "false", "y", "n"}
 
 PRE_COMMIT_CONFIG = """\
@@ -71,6 +93,24 @@ repos:
         pass_filenames: false
 """
 """The pre-commit configuration ``init`` writes: the one the "Keeping rules in git" page documents, with comments."""
+
+HOOKS = PRE_COMMIT_CONFIG[PRE_COMMIT_CONFIG.index("repos:\n") + len("repos:\n") :]
+"""The leadspec entry of :data:`PRE_COMMIT_CONFIG`'s ``repos:``: what to add to a configuration ``init`` keeps."""
+
+
+def _has_hooks(path: str) -> bool:
+    """Whether the pre-commit configuration at ``path`` runs both leadspec hooks (False when it cannot be read)."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            data = yaml.safe_load(handle)
+    except (OSError, ValueError, yaml.YAMLError):
+        return False
+    ids: set[object] = set()
+    repos = data.get("repos") if isinstance(data, dict) else None
+    for repo in repos if isinstance(repos, list) else ():
+        hooks = repo.get("hooks") if isinstance(repo, dict) else None
+        ids.update(h.get("id") for h in (hooks if isinstance(hooks, list) else ()) if isinstance(h, dict))
+    return {"leadspec-check", "leadspec-test"} <= ids
 
 
 @dataclass
@@ -126,7 +166,10 @@ def _flatten(record: dict[str, Any], prefix: str = "") -> Iterator[tuple[str, An
 
 
 def read_sample(path: str, rows: int = SAMPLE_ROWS) -> tuple[list[str], list[list[str]], str | None]:
-    """The header, the first ``rows`` rows (as text) and the CSV delimiter (None: JSON Lines) of an export; raises ValueError or OSError."""
+    """The header, the first ``rows`` rows (as text) and the CSV delimiter (None: JSON Lines) of an export; raises ValueError or OSError.
+
+    A wide export is read on fewer rows: :data:`CELLS` values in all, 100 rows at least.
+    """
     fmt = format_of(path)
     with open_text(path, streams().inp) as handle:
         if fmt in ("jsonl", "json"):
@@ -134,6 +177,7 @@ def read_sample(path: str, rows: int = SAMPLE_ROWS) -> tuple[list[str], list[lis
                 raise ValueError("a JSON array is not read here: give a CSV or JSON Lines (.jsonl) sample")
             headers: dict[str, None] = {}
             records: list[dict[str, Any]] = []
+            cells = 0
             for number, line in enumerate(handle, 1):
                 if not line.strip():
                     continue
@@ -143,7 +187,8 @@ def read_sample(path: str, rows: int = SAMPLE_ROWS) -> tuple[list[str], list[lis
                 flat = dict(_flatten(record))
                 headers.update(dict.fromkeys(flat))
                 records.append(flat)
-                if len(records) >= rows:
+                cells += len(flat)
+                if len(records) >= rows or (cells >= CELLS and len(records) >= 100):
                     break
             if not records:
                 raise ValueError("no record: the file is empty")
@@ -161,6 +206,7 @@ def read_sample(path: str, rows: int = SAMPLE_ROWS) -> tuple[list[str], list[lis
         if not header:
             raise ValueError("the file is empty: no header line")
         out: list[list[str]] = []
+        rows = min(rows, max(100, CELLS // len(header)))
         for row in reader:
             if not row:
                 continue
@@ -171,10 +217,25 @@ def read_sample(path: str, rows: int = SAMPLE_ROWS) -> tuple[list[str], list[lis
 
 
 def _all_read(values: list[str], pattern: str) -> bool:
+    """Whether every value is ``pattern`` written with the digits 0-9 (strptime reads other scripts' digits too)."""
     for value in values:
+        if not value.isascii():
+            return False
         try:
             datetime.strptime(value, pattern)
         except ValueError:
+            return False
+    return True
+
+
+def _all_dates(values: list[str], pattern: re.Pattern[str], parse: Callable[[str], object]) -> bool:
+    """Whether every value is ISO 8601 text of the shape ``pattern`` that leadspec reads (2026-13-45 is the shape, not a date)."""
+    for value in values:
+        if not pattern.fullmatch(value):
+            return False
+        try:
+            parse(value)
+        except ValueError:  # BadValue is a ValueError
             return False
     return True
 
@@ -202,9 +263,9 @@ def guess(column: Column) -> None:
         column.type = "number"
     elif all(v.lower() in _BOOLEAN for v in seen):
         column.type = "boolean"
-    elif all(_ISO_DATE.fullmatch(v) for v in seen):
+    elif _all_dates(seen, _ISO_DATE, parse_date):
         column.type = "date"
-    elif all(_ISO_DATETIME.fullmatch(v) for v in seen):
+    elif _all_dates(seen, _ISO_DATETIME, parse_datetime):
         column.type = "datetime"
     elif all(_json_list(v) for v in seen):
         column.type = "list"
@@ -213,28 +274,75 @@ def guess(column: Column) -> None:
     elif (pattern := next((p for p in DATETIME_FORMATS if _all_read(seen, p)), None)) is not None:
         column.type, column.format = "datetime", pattern
     else:
-        distinct = list(dict.fromkeys(v.casefold() for v in seen))
-        if 2 <= len(distinct) <= ENUM_MAX and len(seen) >= 2 * len(distinct):
+        # spellings that differ in case are one value, as leadspec reads an enum (str.lower, not casefold)
+        counts = collections.Counter(v.lower() for v in seen)
+        if 2 <= len(counts) <= ENUM_MAX and len(seen) >= 2 * len(counts) and all(len(v) <= ENUM_VALUE_MAX for v in counts):
             spelled: dict[str, str] = {}
             for v in seen:
-                spelled.setdefault(v.casefold(), v)
+                spelled.setdefault(v.lower(), v)
             column.type = "enum"
-            counts = {k: sum(1 for v in seen if v.casefold() == k) for k in distinct}
-            column.choices = sorted(spelled.values(), key=lambda v: -counts[v.casefold()])
+            column.choices = sorted(spelled.values(), key=lambda v: -counts[v.lower()])
+
+
+_YAML_BREAKS = frozenset("\x85\u2028\u2029\ufeff")
+"""Printable to Python, but a line break (or a byte order mark) to YAML: escaped."""
+
+_PLAIN_EXPRESSION = re.compile(r"[a-z][a-z0-9_]*( >= [+-]?[0-9.eE+-]+)?|has\([a-z][a-z0-9_]*\)")
+"""The starter expressions written without quotes: a field, a threshold, has(field)."""
+
+
+def _escape(ch: str) -> str:
+    """``ch`` as a YAML double-quoted escape."""
+    code = ord(ch)
+    special = {"\"": '\\"', "\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"}
+    if ch in special:
+        return special[ch]
+    if code < 0x100:
+        return f"\\x{code:02X}"
+    if code < 0x10000:
+        return f"\\u{code:04X}"
+    return f"\\U{code:08X}"
 
 
 def _q(text: str) -> str:
-    """``text`` as a YAML scalar that reads back exactly (a JSON string is a YAML double-quoted one)."""
-    return json.dumps(text, ensure_ascii=False)
+    """``text`` as a YAML double-quoted scalar that reads back exactly, whatever it holds.
+
+    Every value taken from the export (a header, an enum value, a lead
+    value, a case name) is written through this: ``: `` and `` #`` are
+    plain text inside quotes, and every character YAML would refuse
+    (``\\x7f``), fold (a line break, ``\\x85`` NEL) or drop (a byte order
+    mark) is an escape. Printable letters of any script are kept as they are.
+    """
+    out = ['"']
+    for ch in text:
+        if ch in '"\\':
+            out.append(_escape(ch))
+        elif " " <= ch <= "~" or (ch > "\x7f" and ch.isprintable() and ch not in _YAML_BREAKS):
+            out.append(ch)
+        else:
+            out.append(_escape(ch))
+    out.append('"')
+    return "".join(out)
+
+
+def _expression(text: str) -> str:
+    """An expression as a YAML scalar: as written when it is one of the starter's plain shapes, else quoted by :func:`_q`."""
+    return text if _PLAIN_EXPRESSION.fullmatch(text) and text.lower() not in _YAML_WORDS else _q(text)
+
+
+def _shown(text: str, limit: int = 60) -> str:
+    """A header for a comment: Python's repr (one line, every control character escaped), cut at ``limit`` characters."""
+    return repr(text[:limit]) + ("…" if len(text) > limit else "")
 
 
 @dataclass
 class Starter:
-    """The starter files' contents."""
+    """The starter files' contents, and what ``leadspec qualify`` needs to read the export they came from."""
 
     rules: str
     tests: str
-    delimiter: str | None = None  # the export's CSV delimiter when it is not a comma: qualify needs --delimiter
+    options: list[tuple[list[str], str]] = field(default_factory=list)
+    """The qualify options this export needs, each with the reason: ``(["--delimiter", ";"], "… is separated by ';'")``."""
 
 
 def _default_starter(name: str) -> Starter:
@@ -249,27 +357,134 @@ def _default_starter(name: str) -> Starter:
     return _write(name, None, columns, "size", crit, cases, extra_fields=("country",))
 
 
+def _numbers(places: list[int], limit: int = 20) -> str:
+    """``3, 4, 9`` (at most ``limit`` of them, then how many in all)."""
+    shown = ", ".join(map(str, places[:limit]))
+    return shown if len(places) <= limit else f"{shown}, … ({len(places):,} in all)"
+
+
+def _listed(headers: list[str], budget: int = MAX_LISTED_BYTES) -> list[str]:
+    """Lines for a comment naming ``headers`` (as many as fit in ``budget`` bytes, then how many more)."""
+    lines: list[str] = []
+    line: list[str] = []
+    size = 0
+    for i, title in enumerate(headers):
+        shown = _shown(title)
+        size += len(shown.encode("utf-8")) + 2
+        if size > budget:
+            line.append(f"… and {len(headers) - i:,} more")
+            break
+        line.append(shown)
+        if len(line) == 6:
+            lines.append("  " + ", ".join(line))
+            line = []
+    if line:
+        lines.append("  " + ", ".join(line))
+    return lines
+
+
+def _free_name(name: str, header: set[str]) -> str:
+    """``leadspec_NAME``, or ``leadspec_NAME_2``… when the export has that column too."""
+    unique, n = f"leadspec_{name}", 2
+    while unique in header:
+        unique, n = f"leadspec_{name}_{n}", n + 1
+    return unique
+
+
+def qualify_options(export: str, header: list[str], delimiter: str | None) -> list[tuple[list[str], str]]:
+    """The options ``leadspec qualify`` needs to read ``export`` with the starter rules, each with the reason.
+
+    ``--input-format csv`` when the name does not say CSV (``.tsv``,
+    ``.txt``); ``--delimiter`` when the values are not separated by commas;
+    ``--stage-column`` / ``--reasons-column`` when the export has a
+    ``stage`` / ``reasons`` column (qualify adds those and never overwrites
+    a column of the input).
+    """
+    name = os.path.basename(export)
+    columns = set(header)
+    if delimiter is None:  # JSON Lines: a nested object's key is a key of the record too
+        columns.update(h.split(".", 1)[0] for h in header)
+    what = "a column" if delimiter is not None else "a key"
+    options: list[tuple[list[str], str]] = []
+    if delimiter is not None and format_of(export) is None:
+        options.append((["--input-format", "csv"], f"qualify tells the format from the name (.csv, .jsonl); {name} is read as CSV"))
+    if delimiter not in (None, ","):
+        assert delimiter is not None
+        shown = "tab" if delimiter == "\t" else delimiter
+        options.append((["--delimiter", shown], f"{name} is separated by {shown if delimiter == chr(9) else repr(delimiter)}"))
+    for added, option in (("stage", "--stage-column"), ("reasons", "--reasons-column")):
+        if added in columns:
+            options.append(([option, _free_name(added, columns)], f"{name} has {what} {added!r}, which qualify adds (and never overwrites): the added one needs another name"))
+    return options
+
+
+def _later_options(header: list[str]) -> list[str]:
+    """What a later use of qualify needs for this export: ``--details-column`` with --details, ``--flags-column`` once the rules have flags."""
+    columns = set(header)
+    notes = []
+    if "details" in columns:
+        notes.append(f"the export has a column 'details': with --details, qualify needs --details-column {_free_name('details', columns)}")
+    if any(title == "flags" or title.startswith("flags.") for title in header):
+        notes.append(f"the export has columns named flags.…: once the rules have flags:, qualify needs --flags-column {_free_name('flags', columns)}")
+    return notes
+
+
+def _usable_number(c: Column) -> bool:
+    """A number worth a threshold: at least three different values (0/1 is an outcome or a flag, not a size), each short and finite."""
+    values = {v.strip() for v in c.values if v.strip()}
+    return (
+        c.type in ("integer", "number")
+        and len(values) >= 3
+        and all(len(v) <= 30 and math.isfinite(float(v)) for v in values)
+    )
+
+
 def starter(name: str, export: str | None) -> Starter:
-    """The starter rule file and test file for ``name``, with the fields of ``export``'s columns when given."""
+    """The starter rule file and test file for ``name``, with the fields of ``export``'s columns when given.
+
+    Raises ValueError when no column of the export can be declared (every
+    header blank or repeated).
+    """
     if export is None:
         return _default_starter(name)
     header, rows, delimiter = read_sample(export)
     taken: set[str] = set()
     columns: list[Column] = []
     notes: list[str] = []
-    repeated = {title for title in header if header.count(title) > 1}
+    places: dict[str, list[int]] = {}
     for i, title in enumerate(header, 1):
-        if not title.strip():
-            notes.append(f"column {i} has no header: a field cannot name it as its source, so it is not declared")
+        places.setdefault(title, []).append(i)
+    blank = [i for i, title in enumerate(header, 1) if not title.strip()]
+    repeated = [(title, where) for title, where in places.items() if len(where) > 1 and title.strip()]
+    if blank:
+        notes.append(
+            f"column {blank[0]} has no header: a field cannot name it as its source, so it is not declared"
+            if len(blank) == 1
+            else f"columns {_numbers(blank)} have no header: a field cannot name them as their source, so they are not declared"
+        )
+    for title, where in repeated[:20]:
+        notes.append(f"the header {_shown(title)} is in columns {_numbers(where)}: rename them in the export to read them (not declared)")
+    if len(repeated) > 20:
+        notes.append(f"… and {len(repeated) - 20:,} more headers are repeated: not declared")
+    readable = [(i, title) for i, title in enumerate(header, 1) if title.strip() and len(places[title]) == 1]
+    if not readable:
+        raise ValueError(
+            "no column can be declared: every header is blank or repeated (" + "; ".join(notes) + "). Give each column its own header"
+        )
+    size = 0
+    left: list[str] = []
+    for i, title in readable:
+        if left or len(columns) >= MAX_FIELDS:
+            left.append(title)
             continue
-        if title in repeated:
-            if header.index(title) == i - 1:
-                where = ", ".join(str(j + 1) for j, t in enumerate(header) if t == title)
-                notes.append(f"the header {title!r} is in columns {where}: rename them in the export to read them (not declared)")
-            continue
-        columns.append(Column(title, field_id(title, i, taken), [row[i - 1] for row in rows]))
-    for column in columns:
+        column = Column(title, field_id(title, i, taken), [row[i - 1] for row in rows])
         guess(column)
+        size += sum(len(line.encode("utf-8")) + 1 for line in _field_line(column))
+        if size > MAX_FIELDS_BYTES and columns:
+            left.append(title)
+            continue
+        columns.append(column)
+    has_id = False
     for column in columns:  # the lead's identifier: a column named like an id, unique in the sample
         values = [v for v in column.values if v.strip()]
         if (
@@ -279,15 +494,22 @@ def starter(name: str, export: str | None) -> Starter:
             and len(set(values)) == len(values) == len(column.values)
         ):
             # the first is the lead's id; another (a CRM's second key) is kept for reports, never a criterion
-            column.role = "output" if any(c.role == "id" for c in columns) else "id"
+            column.role = "output" if has_id else "id"
+            has_id = True
     export_name = os.path.basename(export)
+    options = qualify_options(export, header, delimiter)
     usable = [c for c in columns if c.role is None]
-    # a number worth a threshold: at least three different values (0/1 is an outcome or a flag, not a size)
-    numeric = [c for c in usable if c.type in ("integer", "number") and len({v.strip() for v in c.values if v.strip()}) >= 3]
-    enums = [c for c in usable if c.type == "enum" and len(c.choices) >= 2]
-    booleans = [c for c in usable if c.type == "boolean"]
-    if delimiter not in (None, ","):
-        notes.append(f"the export is separated by {delimiter!r}: qualify it with --delimiter {delimiter!r}")
+    # the criterion's column is one whose header is short enough to be a key in the test file's `lead:`
+    short = [c for c in usable if len(_q(c.header)) <= 1000] or usable
+    numeric = [c for c in short if _usable_number(c)]
+    enums = [c for c in short if c.type == "enum" and len(c.choices) >= 2]
+    booleans = [c for c in short if c.type == "boolean"]
+    for words, why in options:
+        notes.append(f"qualify it with {shlex.join(words)}: {why}")
+    notes += _later_options(header)
+    if left:
+        what = f"more columns than the {MAX_FIELDS:,} fields" if len(columns) >= MAX_FIELDS else "more column headers than fit"
+        notes.append(f"the export has {what} a starter declares: the other {len(left):,} are not declared:")
     if numeric:
         c = numeric[0]
         numbers = sorted(float(v) for v in c.values if v.strip())
@@ -297,43 +519,62 @@ def starter(name: str, export: str | None) -> Starter:
         low = below[0] if below else str(int(mid) - 1 if c.type == "integer" else mid - 1)
         crit = f"{c.id} >= {at}"
         cases = [
-            (f"{c.header} {at} (the median of the sample) passes", {c.header: at}, "icp", "passed"),
-            (f"{c.header} {low} is below", {c.header: low}, "lead", "failed"),
-            (f"{c.header} not given: the criterion is unknown", {}, "lead", "unknown"),
+            (f"{_cut(c.header)} {at} (the median of the sample) passes", {c.header: at}, "icp", "passed"),
+            (f"{_cut(c.header)} {low} is below", {c.header: low}, "lead", "failed"),
+            (f"{_cut(c.header)} not given: the criterion is unknown", {}, "lead", "unknown"),
         ]
         criterion = "big_enough"
     elif enums:
         c = enums[0]
         top, other = c.choices[0], c.choices[1]
-        crit = f"{c.id} == {_q(top)}"
+        crit = f"{c.id} == {top!r}"  # a Python string literal: the expression language reads it back exactly
         cases = [
-            (f"{c.header} {top} passes", {c.header: top}, "icp", "passed"),
-            (f"{c.header} {other} does not", {c.header: other}, "lead", "failed"),
-            (f"{c.header} not given: the criterion is unknown", {}, "lead", "unknown"),
+            (f"{_cut(c.header)} {_cut(top)} passes", {c.header: top}, "icp", "passed"),
+            (f"{_cut(c.header)} {_cut(other)} does not", {c.header: other}, "lead", "failed"),
+            (f"{_cut(c.header)} not given: the criterion is unknown", {}, "lead", "unknown"),
         ]
         criterion = "right_kind"
     elif booleans:
         c = booleans[0]
         crit = c.id
         cases = [
-            (f"{c.header} yes passes", {c.header: "yes"}, "icp", "passed"),
-            (f"{c.header} no does not", {c.header: "no"}, "lead", "failed"),
-            (f"{c.header} not given: the criterion is unknown", {}, "lead", "unknown"),
+            (f"{_cut(c.header)} yes passes", {c.header: "yes"}, "icp", "passed"),
+            (f"{_cut(c.header)} no does not", {c.header: "no"}, "lead", "failed"),
+            (f"{_cut(c.header)} not given: the criterion is unknown", {}, "lead", "unknown"),
         ]
         criterion = "flagged"
     else:
-        c = usable[0] if usable else columns[0]
-        sample = next((v.strip() for v in c.values if v.strip()), "x")
+        c = short[0] if short else columns[0]
+        sample = min((v.strip() for v in c.values if v.strip()), key=len, default="x")  # a value the sample has: of the field's type
         crit = f"has({c.id})"
         cases = [
-            (f"{c.header} given passes", {c.header: sample}, "icp", "passed"),
-            (f"{c.header} not given does not", {}, "lead", "failed"),
+            (f"{_cut(c.header)} given passes", {c.header: sample}, "icp", "passed"),
+            (f"{_cut(c.header)} not given does not", {}, "lead", "failed"),
         ]
         criterion = "known"
-    written = _write(name, export_name, columns, criterion, crit, cases, extra_fields=tuple(x.id for x in columns if x is not c), notes=notes)
-    if delimiter not in (None, ","):
-        written.delimiter = delimiter
+    written = _write(
+        name,
+        export_name,
+        columns,
+        criterion,
+        crit,
+        cases,
+        extra_fields=tuple(x.id for x in columns if x is not c),
+        notes=notes + _listed(left),
+        command=_command(f"rules/{name}.yaml", export_name, options),
+    )
+    written.options = options
     return written
+
+
+def _cut(text: str, limit: int = 60) -> str:
+    """The start of a header or value, for a case name."""
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def _command(rules: str, export: str, options: list[tuple[list[str], str]]) -> str:
+    """The qualify command for the export, as a shell reads it."""
+    return shlex.join(["leadspec", "qualify", rules, export, "-o", "qualified.csv"] + [w for words, _ in options for w in words])
 
 
 def _field_line(c: Column) -> list[str]:
@@ -366,14 +607,17 @@ def _write(
     cases: list[tuple[str, dict[str, str], str, str]],
     extra_fields: tuple[str, ...],
     notes: list[str] | None = None,
+    command: str | None = None,
 ) -> Starter:
+    """The two files' text; every value taken from the export goes through :func:`_q` (or :func:`_expression`)."""
+    qualify = command if command is not None and command.isprintable() else f"leadspec qualify rules/{name}.yaml EXPORT -o qualified.csv"
     rules = [
         f"# {name}: the agreed lead definitions, as a leadspec rule file.",
         "#",
         "# leadspec reads this file, checks it and gives every lead a stage with the",
         "# reasons. Check it with `leadspec check rules/`, run its cases with",
         "# `leadspec test`, qualify an export with",
-        f"# `leadspec qualify rules/{name}.yaml EXPORT -o qualified.csv`.",
+        f"# `{qualify}`.",
         "# Every key is described in the leadspec documentation, page \"Rule files\";",
         "# the `when:` language in \"Expressions\".",
         "leadspec: 1",
@@ -386,13 +630,14 @@ def _write(
         "# criteria that read it are unknown, never silently false.",
     ]
     if export:
-        rules.append(f"# The fields below are the columns of {export}, typed from its first rows: check them.")
+        rules.append(f"# The fields below are the columns of {export if export.isprintable() else repr(export)}, typed from its first rows: check them.")
     rules.append("fields:")
     for c in columns:
         rules += _field_line(c)
     rules += [f"  # {note}" for note in notes or ()]
-    read = expression
-    unread = [f for f in extra_fields if not re.search(rf"\b{re.escape(f)}\b", read) and not any(c.id == f and c.role for c in columns)]
+    # extra_fields are the fields the expression does not read (a name inside its text literal is not read)
+    with_role = {c.id for c in columns if c.role}
+    unread = [f for f in extra_fields if f not in with_role]
     if unread:
         rules += [
             "",
@@ -414,7 +659,7 @@ def _write(
         "    label: ICP fit",
         "    all:                   # every criterion must pass (also: any, none, at_least)",
         f"      - id: {criterion}",
-        f"        when: {expression}",
+        f"        when: {_expression(expression)}",
     ]
     tests = [
         f"# Cases for rules/{name}.yaml: a lead, and what it must come out as.",
@@ -427,7 +672,8 @@ def _write(
         "cases:",
     ]
     for title, lead, stage, outcome in cases:
-        shown = "{" + ", ".join(f"{_q(k)}: {_q(v)}" for k, v in lead.items()) + "}"
+        # a key of more than 1,024 characters must be written `? KEY : VALUE` in YAML
+        shown = "{" + ", ".join(f"{'? ' if len(_q(k)) > 1000 else ''}{_q(k)}: {_q(v)}" for k, v in lead.items()) + "}"
         tests += [
             f"  - name: {_q(title)}",
             f"    lead: {shown}",
@@ -472,7 +718,7 @@ def _ask(question: str, default: str) -> str:
 @click.option("--name", help="The rules' name, also the file name: rules/NAME.yaml (default: the export's name, else leads).")
 @click.option("--from", "export", type=click.Path(dir_okay=False), help="A sample export (CSV or JSON Lines): one field per column, typed from its first rows.")
 @click.option("--dir", "folder", default=".", show_default=True, type=click.Path(file_okay=False), help="Where to write the files.")
-@click.option("--force", is_flag=True, help="Overwrite files that exist.")
+@click.option("--force", is_flag=True, help="Overwrite the rule and test files that exist (never a .pre-commit-config.yaml).")
 def init(name: str | None, export: str | None, folder: str, force: bool) -> int:
     """Write a starter rule file, its test file and a pre-commit configuration.
 
@@ -481,9 +727,13 @@ def init(name: str | None, export: str | None, folder: str, force: bool) -> int:
     the export's columns (headers become field ids, `source:` keeps the
     exact header) with types guessed from the first rows; the starter
     stage reads one of them and the test file has cases that pass. The
-    files pass `leadspec check --strict` and `leadspec test` as written.
-    A file that exists is not overwritten without --force. When standard
-    input is a terminal and --name or --from is missing, asks for them.
+    files pass `leadspec check --strict` and `leadspec test` as written,
+    and the closing `then:` line is the qualify command that reads the
+    export (with the options it needs). A rule or test file that exists
+    is not overwritten without --force; a .pre-commit-config.yaml that
+    exists is never overwritten: init says the hooks to add to it. When
+    standard input is a terminal and --name or --from is missing, asks
+    for them.
 
     \b
     Examples:
@@ -491,7 +741,7 @@ def init(name: str | None, export: str | None, folder: str, force: bool) -> int:
       leadspec init --name acme --from export.csv
       leadspec init --name acme --dir crm-rules --force
 
-    Exit codes: 0 written, 2 a file exists (without --force) or the export cannot be read.
+    Exit codes: 0 written, 2 a file exists (without --force), the export cannot be read or no column of it can be declared.
     """
     io = streams()
     interactive = bool(getattr(io.inp, "isatty", lambda: False)())
@@ -516,7 +766,6 @@ def init(name: str | None, export: str | None, folder: str, force: bool) -> int:
     targets = [
         (os.path.join(folder, "rules", f"{slug}.yaml"), files.rules),
         (os.path.join(folder, "rules", f"{slug}.test.yaml"), files.tests),
-        (os.path.join(folder, ".pre-commit-config.yaml"), PRE_COMMIT_CONFIG),
     ]
     existing = [path for path, _ in targets if os.path.exists(path)]
     if existing and not force:
@@ -527,9 +776,18 @@ def init(name: str | None, export: str | None, folder: str, force: bool) -> int:
     for path, text in targets:
         _atomic_write(path, text)
         io.err.write(f"wrote {path}\n")
+    config = os.path.join(folder, ".pre-commit-config.yaml")
+    if not os.path.lexists(config):
+        _atomic_write(config, PRE_COMMIT_CONFIG)
+        io.err.write(f"wrote {config}\n")
+    elif _has_hooks(config):
+        io.err.write(f"kept your {config}: it runs the leadspec hooks already\n")
+    else:  # never overwritten, even with --force: it holds the project's other hooks
+        io.err.write(f"kept your {config}: add these hooks to it, under `repos:`:\n{HOOKS}")
     rules_dir = os.path.join(folder, "rules")
     io.err.write(f"next: leadspec check {rules_dir} && leadspec test {rules_dir}\n")
-    if files.delimiter is not None:
-        shown = "tab" if files.delimiter == "\t" else repr(files.delimiter)
-        io.err.write(f"then: leadspec qualify {targets[0][0]} {export} -o qualified.csv --delimiter {shown}  ({export} is {shown}-separated)\n")
+    if export is not None:
+        io.err.write(f"then: {_command(targets[0][0], export, files.options)}\n")
+        for words, why in files.options:
+            io.err.write(f"  {shlex.join(words)}: {why}\n")
     return EXIT_OK
