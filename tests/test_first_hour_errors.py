@@ -352,7 +352,7 @@ def test_a_value_that_cannot_be_read_is_named_with_what_it_was_not_as_missing() 
     rules = leadspec.loads(PRODUCTS)
     result = rules.evaluate({"product": "GTXPro", "employees": "abc"}, as_of=AS_OF)
     because = {c.id: c.because for c in result.criteria}
-    enum = "product 'GTXPro' is not one of GTX Basic, GTX Pro, MG Special"
+    enum = "product 'GTXPro' is not one of GTX Basic, GTX Pro, MG Special (did you mean 'GTX Pro'?)"
     assert because["fit.pro"] == enum  # was "product is missing"
     assert because["fit.big"] == "employees 'abc' is not an integer"  # was "employees is missing"
     assert because["fit.named"] == "title is missing"  # truly missing: as before
@@ -480,3 +480,14 @@ def test_a_date_compared_with_text_says_how_to_compare_its_age(tmp_path: Path) -
     )  # was the first sentence alone
     suggested = path.read_text(encoding="utf-8").replace("engage_date >= '2017-10-01'", "days_since(engage_date) <= 90")
     leadspec.loads(suggested)  # the suggestion loads
+
+
+def test_a_close_or_shortened_enum_value_gets_a_suggestion() -> None:
+    text = "leadspec: 1\nname: t\nfields:\n  sector: {type: enum, values: [technolgy, retail, telecommunications]}\nstages:\n  - id: s\n    when: WHEN\n"
+    with pytest.raises(leadspec.RulesError) as caught:
+        leadspec.loads(text.replace("WHEN", "sector == 'telecom'"))
+    assert "'telecom' is not a value of sector (did you mean 'telecommunications'?)" in caught.value.problems[0].message  # was no suggestion
+    rules = leadspec.loads(text.replace("WHEN", "sector == 'retail'"))
+    result = rules.evaluate({"sector": "technology"}, as_of=AS_OF)  # the export's own misspelling is the value
+    assert result.issues[0].message == "not one of technolgy, retail, telecommunications (did you mean 'technolgy'?)"  # was no suggestion
+    assert "sector 'technology' is not one of technolgy, retail, telecommunications (did you mean 'technolgy'?)" in result.summary()

@@ -180,6 +180,9 @@ def suggest(name: str, candidates: list[str] | tuple[str, ...]) -> str:
         lowered = {c.lower(): c for c in candidates}
         if name.lower() in lowered:
             close = [lowered[name.lower()]]
+    if not close and len(name) >= 3:  # a shortened word: 'telecom' for 'telecommunications', when only one starts so
+        starting = [c for c in candidates if c.lower().startswith(name.lower())]
+        close = starting if len(starting) == 1 else []
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 

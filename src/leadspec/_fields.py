@@ -25,6 +25,8 @@ are recognised by type, so plain values pay nothing for it.
 
 from __future__ import annotations
 
+import difflib
+
 import json
 import math
 import numbers
@@ -430,7 +432,9 @@ class Coercer:
             found = self._spelling(raw)
             if isinstance(found, str):
                 return found
-            raise BadValue(f"not one of {', '.join(self.values or ())}")
+            close = difflib.get_close_matches(raw.strip(), list(self.values or ()), n=1, cutoff=0.75)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise BadValue(f"not one of {', '.join(self.values or ())}{hint}")
         raise BadValue(f"not text (got {type(raw).__name__})")
 
     def _spelling(self, text: str) -> Any:

@@ -281,7 +281,7 @@ def _read_integer(raw: Any) -> int:
         digits = digits.rstrip("0")
         if exponent < 0:
             raise _Bad("not an integer")  # significant digits after the point
-        magnitude = int(digits) * 10**exponent  # at most 309 digits: checked above
+        magnitude = int(digits + "0" * exponent)  # at most 309 digits: checked above
         return -magnitude if mantissa.startswith("-") else magnitude
     raise _Bad("not an integer")
 
