@@ -491,3 +491,13 @@ def test_a_close_or_shortened_enum_value_gets_a_suggestion() -> None:
     result = rules.evaluate({"sector": "technology"}, as_of=AS_OF)  # the export's own misspelling is the value
     assert result.issues[0].message == "not one of technolgy, retail, telecommunications (did you mean 'technolgy'?)"  # was no suggestion
     assert "sector 'technology' is not one of technolgy, retail, telecommunications (did you mean 'technolgy'?)" in result.summary()
+
+
+def test_a_stage_without_an_id_and_a_stage_id_used_twice_say_how_to_fix_them(tmp_path: Path) -> None:
+    text = "leadspec: 1\nname: t\nfields:\n  a: {type: integer}\nstages:\n  - label: ICP\n    when: a > 1\n  - id: mql\n    when: a > 2\n  - id: mql\n    when: a > 3\n"
+    with pytest.raises(leadspec.RulesError) as caught:
+        leadspec.loads(text, name="r.yaml")
+    assert [str(p).split("\n")[0] for p in caught.value.problems] == [
+        "r.yaml:6:5: error[missing-key]: required key 'id' is missing: add the stage's id, e.g. `id: icp` (criteria ids are written `stage.criterion`)",  # was e.g. `id: size`
+        "r.yaml:10:9: error[duplicate-id]: stage id 'mql' is used twice (first on line 8): give this stage another id",  # was "is used twice"
+    ]

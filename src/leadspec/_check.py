@@ -366,15 +366,19 @@ class _Checker:
                 what = "a stage" if name in stage_ids else "the disqualifiers"
                 self.out.at(("scores", name), "duplicate-id", f"score {name!r} has the name of {what}: criterion ids like {name}.x would be ambiguous", key=True)
         plans: list[StagePlan] = []
-        seen: set[str] = set()
+        seen: dict[str, int] = {}  # stage id -> index of its first stage
         for i, stage in enumerate(self.s["stages"]):
             if stage is None:
                 continue
             path = ("stages", i)
             if stage.id in seen or stage.id in ("disqualified", base.id):
-                why = "is used twice" if stage.id in seen else "is reserved (disqualified, or the base stage)"
+                if stage.id in seen:
+                    first, _ = self.out.positions.of(("stages", seen[stage.id], "id"))
+                    why = f"is used twice (first on line {first}): give this stage another id"
+                else:
+                    why = "is reserved (disqualified, or the base stage)"
                 self.out.at(path + ("id",), "duplicate-id", f"stage id {stage.id!r} {why}")
-            seen.add(stage.id)
+            seen.setdefault(stage.id, i)
             ids: set[str] = set()
             for key, unset in (("because", None), ("missing", "unknown")):
                 if stage.when is None and getattr(stage, key) != unset:

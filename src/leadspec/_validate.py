@@ -469,6 +469,8 @@ def pydantic_problems(
             if (path, name) in meant:
                 continue  # `condition:` written for `when:`: the unknown key says it
             what = _REQUIRED.get(name) if path == () or name not in _TOP_LEVEL else None
+            if name == "id" and len(path) == 2 and path[0] == "stages":  # a stage's id names the stage
+                what = "the stage's id, e.g. `id: icp` (criteria ids are written `stage.criterion`)"
             out.at(path, "missing-key", f"required key {name!r} is missing" + (f": add {what}" if what else ""))
         elif path and path[-1] in ("window", "half_life", "sla") and kind in ("string_pattern_mismatch", "value_error"):
             message = err["msg"].removeprefix("Value error, ")
