@@ -578,10 +578,15 @@ class Result:
             blockers = self._blockers(stage.condition)
             if blockers:
                 parts.append(f"not {stage.label}: " + ", ".join(f"{c.id} {_OUTCOME[outcomes[c.index]]}" for c in blockers))
-        raised = [flag_name(c.id) or c.id for c in plan.flags if outcomes[c.index] is True]
-        if raised:
-            parts.append("flags " + ", ".join(raised))
+        if plan.flags:
+            raised = [flag_name(c.id) or c.id for c in plan.flags if outcomes[c.index] is True]
+            if raised:
+                parts.append("flags " + ", ".join(raised))
         missing = self._memo("missing", self._build_missing)
+        if not self._issues:  # the common case: nothing was a bad value
+            if missing:
+                parts.append("missing " + ", ".join(missing))
+            return "; ".join(parts)
         bad = self._bad_values()
         absent = [n for n in missing if n not in bad]
         if absent:
