@@ -22,13 +22,12 @@ import statistics
 import tempfile
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, timezone
 from typing import Any, Callable, Iterator
 
 import click
 import yaml
 
-from .._fields import parse_date, parse_datetime
 
 from ._common import EXIT_OK, EXIT_USAGE, READ_ERRORS, read_error, streams
 from ._io import format_of, open_text
@@ -228,6 +227,20 @@ def _all_read(values: list[str], pattern: str) -> bool:
     return True
 
 
+def _iso_date(text: str) -> object:
+    """``text`` read as leadspec reads an ISO 8601 date (ValueError when it is not one: 2026-13-45)."""
+    return date.fromisoformat(text)
+
+
+def _iso_datetime(text: str) -> object:
+    """``text`` read as leadspec reads an ISO 8601 date and time (ValueError when it is not one: 25:00, or no moment in UTC)."""
+    moment = datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith(("Z", "z")) else text)
+    try:
+        return moment.astimezone(timezone.utc) if moment.tzinfo else moment
+    except OverflowError:  # 0001-01-01T00:00+01:00
+        raise ValueError("outside the range of dates in UTC") from None
+
+
 def _all_dates(values: list[str], pattern: re.Pattern[str], parse: Callable[[str], object]) -> bool:
     """Whether every value is ISO 8601 text of the shape ``pattern`` that leadspec reads (2026-13-45 is the shape, not a date)."""
     for value in values:
@@ -235,7 +248,7 @@ def _all_dates(values: list[str], pattern: re.Pattern[str], parse: Callable[[str
             return False
         try:
             parse(value)
-        except ValueError:  # BadValue is a ValueError
+        except ValueError:
             return False
     return True
 
@@ -263,9 +276,9 @@ def guess(column: Column) -> None:
         column.type = "number"
     elif all(v.lower() in _BOOLEAN for v in seen):
         column.type = "boolean"
-    elif _all_dates(seen, _ISO_DATE, parse_date):
+    elif _all_dates(seen, _ISO_DATE, _iso_date):
         column.type = "date"
-    elif _all_dates(seen, _ISO_DATETIME, parse_datetime):
+    elif _all_dates(seen, _ISO_DATETIME, _iso_datetime):
         column.type = "datetime"
     elif all(_json_list(v) for v in seen):
         column.type = "list"
