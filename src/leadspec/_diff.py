@@ -193,7 +193,7 @@ class RulesDiff:
                     "to": t.to_stage,
                     "count": t.count,
                     "share": t.share,
-                    "samples": [{"lead": s.lead, "flipped": [list(f) for f in s.flipped]} for s in t.samples],
+                    "samples": _samples_dict(t.samples),
                 }
                 for t in self.transitions
             ],
@@ -206,7 +206,7 @@ class RulesDiff:
                     "flagged": f.flagged,
                     "unflagged": f.unflagged,
                     "changed": f.changed,
-                    "samples": [{"lead": s.lead, "flipped": [list(x) for x in s.flipped]} for s in f.samples],
+                    "samples": _samples_dict(f.samples),
                 }
                 for f in self.flags
             ],
@@ -658,6 +658,11 @@ def _lead_id(ruleset: Ruleset) -> str | None:
         if spec.role == "id":
             return spec.source or name
     return None
+
+
+def _samples_dict(samples: Iterable[Sample]) -> list[dict[str, Any]]:
+    """Sample leads as JSON-ready data: the lead's name and the criteria that flipped."""
+    return [{"lead": s.lead, "flipped": [list(f) for f in s.flipped]} for s in samples]
 
 
 def _read(lead: Mapping[str, Any], key: str) -> Any:
