@@ -578,3 +578,14 @@ def test_a_field_named_like_the_criterion_s_text_value_is_still_unread(tmp_path:
     assert code == 0, err
     rules = assert_works(tmp_path, "e", export)
     assert rules["stages"][0]["all"][0]["when"] == "kind == 'size'" and rules["allow"] == [{"code": "unused-field", "because": "starter file: the rules do not read every declared field yet"}]
+
+
+@pytest.mark.parametrize(
+    "line, delimiter",
+    [("a,b,c\n", ","), ("a;b;c\n", ";"), ('"a;b",c\n', ","), ('";\n', ","), ("a\tb\n", "\t"), ("x|y\n", "|"), ("only\n", ","), ('"a,b";c;d\n', ";")],
+)
+def test_the_delimiter_is_guessed_outside_quotes(line: str, delimiter: str) -> None:
+    # a header with ';' and a line break inside its quotes was taken as ';'-separated (found by the round-trip property)
+    from leadspec.cli.init import guess_delimiter
+
+    assert guess_delimiter(line) == delimiter

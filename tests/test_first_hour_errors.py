@@ -262,6 +262,7 @@ SHAPE = [
     ("a field outside fields:", HEAD.replace("stages:", "revenue: {type: number}\nstages:") + WON, "7:1", "unknown-key", "unknown key 'revenue' (it looks like a field: indent it under `fields:`, like the fields there)"),
     # was "flags: expected a mapping (`key: value` lines, or {key: value}), found a list"
     ("flags as a list", HEAD.replace("stages:", "flags:\n  - customer: deal_stage == 'Won'\nstages:") + WON, "8:3", "bad-value", "found a list: remove the `- ` in front of each entry, as in `customer: …` under `flags:`"),
+    ("flags as a list of criteria", HEAD.replace("stages:", "flags:\n  - id: customer\n    when: deal_stage == 'Won'\nstages:") + WON, "8:3", "bad-value", "found a list: write each as `customer: …` (its id as the key) under `flags:`"),
     ("at_least n: 0", HEAD[: -len("    all:\n")] + "    at_least:\n      n: 0\n      of: [{won: deal_stage == 'Won'}]\n", "10:10", "bad-value", "n: must be at least 1, found the number 0"),
 ]
 

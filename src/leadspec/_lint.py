@@ -164,7 +164,7 @@ def _unused(plan: Plan, out: Collector) -> None:
                 ("fields", name),
                 "unused-field",
                 f"field {name!r} is declared but {how} reads it; use it in a criterion, "
-                "a score rule or a because text, or remove it",
+                "a score rule or a because text, mark it `role: output` if it is kept for reports, or remove it",
                 key=True,
             )
     for name in plan.lists:

@@ -396,12 +396,12 @@ def _explain(kind: str, kinds: set[str], err: Any, path: tuple[Any, ...], tags: 
         what = _REQUIRED.get(label, "a value") if len(path) == 1 or label not in _TOP_LEVEL else "a value"
         write = "write " + what if label in ("when", "because") else "add " + what
         return "bad-value", f"`{label}:` is empty: {write.replace('write the condition it tests', 'write the condition')}", True
-    if kind in ("dict_type", "model_type") and isinstance(value, list) and value and all(isinstance(v, dict) and len(v) == 1 for v in value):
-        first = next(iter(value[0]))
-        return "bad-value", (
-            f"{label}: expected {_EXPECTED[kind]}, found a list: remove the `- ` in front of each entry, "
-            f"as in `{first}: …` under `{label}:`"
-        ), False
+    if kind in ("dict_type", "model_type") and isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+        item = value[0]
+        named = item.get("id") if isinstance(item.get("id"), str) else None
+        first = named or next(iter(item), "name")
+        how = f"write each as `{first}: …` (its id as the key)" if named else f"remove the `- ` in front of each entry, as in `{first}: …`"
+        return "bad-value", f"{label}: expected {_EXPECTED[kind]}, found a list: {how} under `{label}:`", False
     if kind in _EXPECTED:
         what = "a number" if kinds & {"float_type", "float_parsing"} and kind.startswith("int") else _EXPECTED[kind]
         hint = "; YAML reads yes/no/on/off (and NO) as booleans: quote the value" if isinstance(value, bool) and kind == "string_type" else ""

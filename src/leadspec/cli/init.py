@@ -164,6 +164,19 @@ def _flatten(record: dict[str, Any], prefix: str = "") -> Iterator[tuple[str, An
             yield f"{prefix}{key}", value
 
 
+def guess_delimiter(line: str) -> str:
+    """The delimiter of a CSV whose first line is ``line``: the commonest of ``,`` ``;`` tab ``|`` outside quotes, else ``,``.
+
+    Quoted text is left out (a header may hold ``;`` or a line break inside
+    its quotes), and so is the rest of a line whose quote does not close on it.
+    """
+    outside = re.sub(r'"[^"]*"', "", line)
+    outside = outside.split('"', 1)[0]  # an open quote: the text after it is quoted
+    counts = {d: outside.count(d) for d in (",", ";", "\t", "|")}
+    best = max(counts, key=lambda d: counts[d])  # ties: the order above, comma first
+    return best if counts[best] else ","
+
+
 def read_sample(path: str, rows: int = SAMPLE_ROWS) -> tuple[list[str], list[list[str]], str | None]:
     """The header, the first ``rows`` rows (as text) and the CSV delimiter (None: JSON Lines) of an export; raises ValueError or OSError.
 
@@ -196,10 +209,7 @@ def read_sample(path: str, rows: int = SAMPLE_ROWS) -> tuple[list[str], list[lis
         first = handle.readline()
         while first and not first.strip():  # blank lines before the header
             first = handle.readline()
-        try:
-            delimiter = csv.Sniffer().sniff(first, delimiters=",;\t|").delimiter
-        except csv.Error:
-            delimiter = ","
+        delimiter = guess_delimiter(first)
         reader = csv.reader(itertools.chain([first], handle), delimiter=delimiter)
         header = next(reader, [])
         if not header:
@@ -678,7 +688,7 @@ def _write(
         f"# Cases for rules/{name}.yaml: a lead, and what it must come out as.",
         "# `leadspec test` runs them (and pytest, through leadspec's plugin). Keys of",
         "# `lead` are the fields' sources (the column headers); `expect` takes stage,",
-        "# passed, failed, unknown, scores, missing and issues. Every key is described",
+        "# passed, failed, unknown, scores, flags, missing and issues. Every key is described",
         "# in the leadspec documentation, page \"Rule test files\".",
         f"rules: {name}.yaml",
         "as_of: 2026-01-01T00:00:00Z     # the moment the cases are evaluated at",
