@@ -263,3 +263,29 @@ def test_duplicate_criteria() -> None:
 )
 def test_example_rulesets(path: object, expected: list[tuple[int, int, str]]) -> None:
     assert where(lint(leadspec.load(str(path)))) == expected
+
+
+def test_an_age_with_only_an_upper_bound_is_a_warning() -> None:
+    # found by a new user's back-test: as of an earlier day, a later engage_date has a negative age and passes `<= 90`
+    text = (
+        "leadspec: 1\nname: t\nfields:\n  engaged: {type: date}\n  signed: {type: date}\n  events: {type: events}\nstages:\n  - id: s\n    all:\n"
+        "      - recent: days_since(engaged) <= 90\n"
+        "      - flipped: 30 >= days_since(signed)\n"
+        "      - both: 0 <= days_since(engaged) <= 90\n"
+        "      - anded: days_since(signed) < 10 and days_since(signed) >= 0\n"
+        "      - events: days_since(last('demo')) <= 7\n"  # an event is never after as_of
+    )
+    problems = lint(leadspec.loads(text, name="r.yaml"))
+    assert [(p.code, p.line, p.message.split(":")[0]) for p in problems] == [
+        ("open-age-window", 10, "s.recent"),
+        ("open-age-window", 11, "s.flipped"),
+    ]
+    assert problems[0].message.endswith("write both ends: `0 <= days_since(engaged) <= …`")
+    assert all(p.severity == "warning" for p in problems)
+
+
+def test_a_date_format_that_reads_iso_text_as_another_date_is_a_warning() -> None:
+    text = "leadspec: 1\nname: t\nfields:\n  d: {type: date, format: ['%m/%d/%Y', '%Y-%d-%m']}\n  e: {type: date, format: '%d.%m.%Y'}\nstages:\n  - {id: s, when: has(d) and has(e)}\n"
+    problems = lint(leadspec.loads(text, name="r.yaml"))
+    assert [(p.code, p.line, p.column) for p in problems] == [("format-reads-iso", 4, 40)]
+    assert "the format '%Y-%d-%m' reads the ISO 8601 date 2026-01-12 as 2026-12-01" in problems[0].message

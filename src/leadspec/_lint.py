@@ -44,6 +44,7 @@ them apart, in ``allowed``.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Iterable, Union
 
 from ._check import CritPlan, GroupPlan, Plan, leaf_criteria
@@ -51,7 +52,7 @@ from ._problems import Collector
 from ._expr import brief, shorten
 from ._yaml import Positions
 from .errors import Problem
-from .plan import BoolOp, Const, Expr, Not, Type, unparse
+from .plan import BoolOp, Call, Compare, Const, Expr, Name, Not, Type, unparse, walk
 
 if TYPE_CHECKING:
     from .ruleset import Ruleset
@@ -90,6 +91,8 @@ def lint(rules: Ruleset) -> Lints:
     fixed = _constant_criteria(plan, out)
     _unreachable(plan, fixed, out)
     _duplicates(plan, fixed, out)
+    _open_age_windows(plan, out)
+    _formats_reading_iso(plan, out)
     return _allowed(plan, out)
 
 
@@ -223,6 +226,69 @@ def _constant_criteria(plan: Plan, out: Collector) -> dict[int, bool]:
             how = f"`{text}` is the constant {brief(value)}, not a boolean, which counts as {word}"
         out.at(crit.path + ("when",), f"always-{word}", f"{crit.id} is always {word}: {how}; {_consequence(crit, truth)}")
     return fixed
+
+
+_UPPER = {"<": "left", "<=": "left", ">": "right", ">=": "right"}  # the side of the pair an upper bound's age is on
+_LOWER = {"<": "right", "<=": "right", ">": "left", ">=": "left"}
+
+
+def _age_of_field(node: Expr) -> str | None:
+    """``days_since(field)`` of a date or datetime field: the field's name (events are never after as_of)."""
+    if isinstance(node, Call) and node.fn == "days_since" and len(node.args) == 1 and isinstance(node.args[0], Name):
+        return node.args[0].id
+    return None
+
+
+def _open_age_windows(plan: Plan, out: Collector) -> None:
+    """Warn about ``days_since(d) <= N`` with no lower bound on the age of ``d`` anywhere in the criterion."""
+    for crit in plan.criteria:
+        if crit.checked is None or crit.checked.expr is None:
+            continue
+        upper: list[str] = []
+        lower: set[str] = set()
+        for node in walk(crit.checked.expr):
+            if not isinstance(node, Compare):
+                continue
+            for op, left, right in zip(node.ops, node.operands, node.operands[1:]):
+                for bounds, side in ((upper, _UPPER.get(op)), (None, _LOWER.get(op))):
+                    field = _age_of_field(left if side == "left" else right) if side else None
+                    if field is None:
+                        continue
+                    if bounds is None:
+                        lower.add(field)
+                    else:
+                        bounds.append(field)
+        for field in dict.fromkeys(f for f in upper if f not in lower):
+            out.at(
+                crit.path + ("when",),
+                "open-age-window",
+                f"{crit.id}: days_since({field}) has an upper bound only, so a {field} later than as_of (a negative age) passes it too, "
+                f"as in a back-test as of an earlier day; write both ends: `0 <= days_since({field}) <= …`",
+            )
+
+
+_ISO_SAMPLES = ("2026-01-12", "2026-11-27", "2026-01-12T09:30:00")
+
+
+def _formats_reading_iso(plan: Plan, out: Collector) -> None:
+    """Warn about a date format that reads ISO 8601 text as another date (the formats are tried before ISO 8601)."""
+    for field in plan.public.fields if plan.public is not None else ():
+        for i, pattern in enumerate(field.format):
+            for sample in _ISO_SAMPLES:
+                try:
+                    read = datetime.strptime(sample, pattern)
+                except ValueError:
+                    continue
+                iso = datetime.fromisoformat(sample)
+                if read.replace(tzinfo=None) != iso:
+                    path = ("fields", field.name, "format") + ((i,) if len(field.format) > 1 or isinstance(plan.model.fields[field.name].format, list) else ())
+                    out.at(
+                        path,
+                        "format-reads-iso",
+                        f"field {field.name!r}: the format {pattern!r} reads the ISO 8601 date {sample} as {read:%Y-%m-%d}; "
+                        "the formats are tried before ISO 8601, so ISO dates read wrong: make the pattern one ISO text cannot match",
+                    )
+                    break
 
 
 def _consequence(crit: CritPlan, truth: bool) -> str:

@@ -112,6 +112,8 @@ CODES: Mapping[str, ProblemCode] = _codes(
     ("always-false", "warning", "a criterion whose expression does not depend on the lead and is always false"),
     ("unreachable-stage", "warning", "a stage whose condition can never pass, or whose earlier stage can never be reached"),
     ("duplicate-criterion", "warning", "the same expression twice in one stage or among the disqualifiers, or a stage criterion repeating a disqualifier"),
+    ("open-age-window", "warning", "`days_since(field) <= N` without a lower bound: a date after `as_of` (a negative age) passes it too"),
+    ("format-reads-iso", "warning", "a date `format:` that reads ISO 8601 text as another date than ISO 8601 does (it is tried first)"),
     ("unused-allow", "warning", "an `allow:` entry that silences no warning (it cannot itself be allowed)"),
 )
 """Every problem code, in the order of the pipeline: reading, YAML, the shape of the file, expressions, test files, lints."""
