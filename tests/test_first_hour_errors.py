@@ -182,6 +182,10 @@ YAML = [
     # was "this is not valid YAML: while parsing a block mapping did not find expected key" (found by trying it as a new user)
     ("because: {placeholder} text", HEAD + WON + "        because: {deal_stage} is won\n", "12:18", 'a value that starts with `{` is a mapping in YAML, and text follows it: quote the whole text: because: "{deal_stage} is won"'),
     # was "`product:` is not aligned with `leadspec:` on line 1: indent it to column 1" (on the line after the mistake)
+    # was "`deal_stage:` at column 3 ends the `fields:` block ...": it blamed the line above (second new-user trial)
+    ("a field indented one more", HEAD.replace("  product: {type: enum", "   product: {type: enum") + WON, "6:4", "`product:` is indented more than `deal_stage:` on line 5: align it with `deal_stage:` (column 3)"),
+    # was "`product:` is not aligned with `leadspec:` on line 1: indent it to column 1", which then said the opposite
+    ("a field indented one less", HEAD.replace("  product: {type: enum", " product: {type: enum") + WON, "6:2", "`product:` is not aligned with `deal_stage:` on line 5: indent it to column 3, like `deal_stage:`"),
     ("a field out-dented", HEAD.replace("  deal_stage: {type: string}\n", "deal_stage: {type: string}\n") + WON, "5:1", "`deal_stage:` at column 1 ends the `fields:` block, so `product:` on line 6 has nowhere to go: indent `deal_stage:` to column 3, under `fields:`"),
 ]
 

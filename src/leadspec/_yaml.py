@@ -345,6 +345,17 @@ def _quoted(text: str) -> str:
     return f'"{text}"'
 
 
+def _next_line(lines: list[str], row: int | None) -> int:
+    """The row of the first line after ``row`` with text that is not a comment; -1 when there is none."""
+    if row is None:
+        return -1
+    for r in range(row + 1, len(lines)):
+        stripped = lines[r].strip()
+        if stripped and not stripped.startswith("#"):
+            return r
+    return -1
+
+
 def _key_at(lines: list[str], row: int) -> tuple[str, int, int] | None:
     """(key, its 0-based column, the column of its value) of the mapping key on line ``row``, if it has one."""
     if not 0 <= row < len(lines):
@@ -516,6 +527,12 @@ def _teach(lines: list[str], exc: yaml.MarkedYAMLError) -> tuple[int, int, str] 
         if key is not None and above is not None and above[1] < key[1] and lines[prev][above[2]:].strip():
             # `employees: {…}` out-dented to the left ends the block above it; the line below, still indented, has nowhere to go
             owner = next((r for r in range(prev - 1, -1, -1) if (k := _key_at(lines, r)) is not None and k[1] < key[1] and not lines[r][k[2]:].strip()), None)
+            first_child = _key_at(lines, _next_line(lines, owner)) if owner is not None else None
+            if first_child is not None and first_child[1] == above[1]:  # the line above sits with its siblings: this one is off
+                return row, key[1], (
+                    f"`{key[0]}:` is indented more than `{above[0]}:` on line {prev + 1}: "
+                    f"align it with `{above[0]}:` (column {above[1] + 1})"
+                )
             if owner is not None:
                 block = _key_at(lines, owner)
                 assert block is not None
@@ -523,6 +540,11 @@ def _teach(lines: list[str], exc: yaml.MarkedYAMLError) -> tuple[int, int, str] 
                     f"`{above[0]}:` at column {above[1] + 1} ends the `{block[0]}:` block, so `{key[0]}:` on line {row + 1} has nowhere to go: "
                     f"indent `{above[0]}:` to column {key[1] + 1}, under `{block[0]}:`"
                 )
+        if key is not None and above is not None and start.column < key[1] < above[1]:
+            # between the block's column and its children's: it is one of the children, out-dented a little
+            return row, key[1], (
+                f"`{key[0]}:` is not aligned with `{above[0]}:` on line {prev + 1}: indent it to column {above[1] + 1}, like `{above[0]}:`"
+            )
         if key is not None and start.column != key[1]:
             other = _key_at(lines, start.line)
             name = f"`{other[0]}:`" if other is not None else "the key"
