@@ -266,3 +266,11 @@ def test_check_a_folder_reports_a_rule_file_whose_leadspec_key_is_misspelt(tmp_p
     assert code == 1  # was 0: the misspelt file was skipped as "not a rule file"
     assert f"{tmp_path / 'typo.yaml'}:1:1: error[unknown-key]: unknown key 'leadpsec' (did you mean 'leadspec'?)" in out
     assert err.startswith("2 files checked: ")
+
+
+def test_a_case_key_that_is_a_field_s_name_asks_whether_the_source_is_misspelt(tmp_path: Path) -> None:
+    # second new-user trial: a typo in `source:` made every case say to copy the typo into the test file
+    (tmp_path / "p.yaml").write_text("leadspec: 1\nname: p\nfields:\n  revenue: {type: number, source: Revenu}\nstages:\n  - id: s\n    when: revenue > 1\n")
+    (tmp_path / "p.test.yaml").write_text("rules: p.yaml\ncases:\n  - {name: big, lead: {revenue: 5}, expect: {stage: s}}\n")
+    (outcome,) = leadspec.run_tests(tmp_path / "p.test.yaml")
+    assert "or is `source: Revenu` of field 'revenue' on line 4 of p.yaml misspelt?" in outcome.failures[0]

@@ -254,10 +254,20 @@ def _case_problems(spec: TestFile, i: int, rules: Ruleset, positions: Positions)
         out.at(
             ("cases", i, "lead") + key_path,
             "unknown-key",
-            f"no field of {spec.rules} reads {shown!r}{suggest(shown, sources)}; a lead's keys are the fields' sources: {', '.join(sources)}",
+            f"no field of {spec.rules} reads {shown!r}{suggest(shown, sources)}{_misspelt_source(shown, plan.fields, spec.rules)}; "
+            f"a lead's keys are the fields' sources: {', '.join(sources)}",
             key=True,
         )
     return out.problems
+
+
+def _misspelt_source(key: str, fields: Any, rules: str) -> str:
+    """When ``key`` is a field's name, or close to its source, that field's ``source:`` may be the typo, not the case."""
+    for f in fields:
+        if f.source != key and (f.name == key or suggest(key, [f.source])):
+            where = f" on line {f.location.line} of {rules}" if f.location is not None else f" in {rules}"
+            return f"; or is `source: {f.source}` of field {f.name!r}{where} misspelt?"
+    return ""
 
 
 def _unread_keys(lead: Mapping[str, Any], sources: list[str], prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
