@@ -262,9 +262,9 @@ def _case_problems(spec: TestFile, i: int, rules: Ruleset, positions: Positions)
 
 
 def _misspelt_source(key: str, fields: Any, rules: str) -> str:
-    """When ``key`` is a field's name, or close to its source, that field's ``source:`` may be the typo, not the case."""
+    """When ``key`` is a field's name but not its source, that field's ``source:`` may be the typo, not the case."""
     for f in fields:
-        if f.source != key and (f.name == key or suggest(key, [f.source])):
+        if f.source != key and f.name.lower() == key.lower():
             where = f" on line {f.location.line} of {rules}" if f.location is not None else f" in {rules}"
             return f"; or is `source: {f.source}` of field {f.name!r}{where} misspelt?"
     return ""
