@@ -3,6 +3,8 @@ impact counts the leads each flag raises and lowers, beside the stage moves (tex
 
 from __future__ import annotations
 
+import re
+
 import csv
 import json
 import os
@@ -127,7 +129,7 @@ def test_the_impact_counts_the_leads_each_flag_raises_and_lowers() -> None:
 def test_the_impact_in_text_markdown_and_json() -> None:
     result = leadspec.diff(leadspec.loads(BASE), leadspec.loads(NEW), LEADS, as_of="2026-11-01")
     text = result.to_text()
-    assert text.startswith("3 changes from maven 1 to maven 1; 1 of 5 leads change stage, 3 change flags\n")
+    assert re.match(r"3 changes from maven 1 \([0-9a-f]{12}\) to maven 1 \([0-9a-f]{12}; bump `version:` to tell them apart\); 1 of 5 leads change stage, 3 change flags\n", text)
     assert text.endswith(
         "Flags (leads flagged before → after):\n"
         "  customer: 2 → 3 flagged (+1): 1 lead becomes flagged\n"
@@ -189,7 +191,7 @@ def test_rules_without_flags_say_nothing_of_flags() -> None:
                     ("  needs_enrichment: {when: not has(employees), missing: pass}\n", ""), ("and not customer", ""))
     result = leadspec.diff(leadspec.loads(plain), leadspec.loads(plain.replace("100 <=", "250 <=")), LEADS, as_of="2026-11-01")
     assert result.flags == () and result.reflagged == 0
-    assert result.summary() == "1 change from maven 1 to maven 1; 2 of 5 leads change stage"
+    assert re.fullmatch(r"1 change from maven 1 \([0-9a-f]{12}\) to maven 1 \([0-9a-f]{12}; bump `version:` to tell them apart\); 2 of 5 leads change stage", result.summary())
     assert "Flags" not in result.to_text() and "flag" not in result.to_markdown()
     assert result.to_dict()["flags"] == [] and result.to_dict()["reflagged"] == 0
 

@@ -126,7 +126,10 @@ class RulesDiff:
 
     def summary(self) -> str:
         n = len(self.edits)
-        text = f"{n} change{'s' if n != 1 else ''} from {_label(self.old)} to {_label(self.new)}"
+        old, new = _label(self.old), _label(self.new)
+        if old == new and self.old[2] != self.new[2]:  # the same name and version, other rules: tell them apart by digest
+            old, new = f"{old} ({self.old[2][7:19]})", f"{new} ({self.new[2][7:19]}; bump `version:` to tell them apart)"
+        text = f"{n} change{'s' if n != 1 else ''} from {old} to {new}"
         if self.leads is not None:
             text += f"; {self.moved:,} of {self.leads:,} leads change stage"
             if self.flags:
