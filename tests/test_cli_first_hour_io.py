@@ -494,3 +494,11 @@ def test_flags_of_qualify_s_own_output_need_flags_column_to_be_read_again(tmp_pa
     jsonl = "".join(json.dumps({"employees": 60, "flags": "x"}) + "\n" for _ in range(2))
     code, out, err = cli("qualify", rules, "-", "--input-format", "jsonl", *AS_OF, stdin=jsonl)
     assert code == 2 and "has a key 'flags', which qualify adds; it is never overwritten: name the added key with --flags-column NAME" in err
+
+
+def test_the_summary_names_every_stage_an_empty_one_too(tmp_path: Path) -> None:
+    rules = write(tmp_path / "r.yaml", "leadspec: 1\nname: s\nfields:\n  n: {type: integer}\nstages:\n  - {id: icp, when: n > 1}\n  - {id: mql, when: n > 100}\n  - {id: sql, when: n > 1000}\n")
+    leads = write(tmp_path / "in.csv", "n\n5\n2000\n0\n")
+    code, _, err = cli("qualify", rules, leads, "-o", tmp_path / "out.csv", *AS_OF)
+    assert code == 0
+    assert err.splitlines()[0] == "3 rows read, 3 written, 0 rejected (lead 1, icp 1, mql 0, sql 1)"  # was "(lead 1, icp 1, sql 1)": mql 0 is news

@@ -435,7 +435,7 @@ def test_item12_a_source_typo_with_json_input_is_warned_about(tmp_path: Path) ->
     text = "".join(json.dumps({"NumberOfEmployees": 100 + i, "note": "x"}) + "\n" for i in range(3))
     code, out, err = cli("qualify", str(rules), "-", *AS_OF, stdin=text)
     assert code == 0
-    assert err == "3 rows read, 3 written, 0 rejected (lead 3)\nwarning: no row has a value for field 'employees' (source 'NumberOfEmployes'); check its source\n"
+    assert err == "3 rows read, 3 written, 0 rejected (lead 3, big 0)\nwarning: no row has a value for field 'employees' (source 'NumberOfEmployes'); check its source\n"
 
 
 def test_item12_the_summary_counts_data_issues_by_field_and_message(r_rules: str) -> None:

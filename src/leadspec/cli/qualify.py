@@ -704,7 +704,9 @@ def _summary(
     ruleset: Any, read: int, written: int, rejected: int, stages: Counter[str], with_issues: int, issues: Counter[tuple[str, str]], absent: set[str] | None
 ) -> str:
     """The closing summary: counts, leads per stage, the commonest data issues, fields no row had."""
-    per_stage = ", ".join(f"{stage} {stages[stage]:,}" for stage in ruleset.stage_ids if stages[stage])
+    # every stage in funnel order, an empty one too: "mql 0" is news for a funnel review
+    shown = [stage for stage in ruleset.stage_ids if stage != "disqualified" or ruleset.plan.disqualify or stages[stage]]
+    per_stage = ", ".join(f"{stage} {stages[stage]:,}" for stage in shown) if read else ""
     lines = [f"{read:,} row{'s' if read != 1 else ''} read, {written:,} written, {rejected:,} rejected"]
     if per_stage:
         lines[0] += f" ({per_stage})"
