@@ -502,3 +502,11 @@ def test_the_summary_names_every_stage_an_empty_one_too(tmp_path: Path) -> None:
     code, _, err = cli("qualify", rules, leads, "-o", tmp_path / "out.csv", *AS_OF)
     assert code == 0
     assert err.splitlines()[0] == "3 rows read, 3 written, 0 rejected (lead 1, icp 1, mql 0, sql 1)"  # was "(lead 1, icp 1, sql 1)": mql 0 is news
+
+
+def test_explain_by_id_names_an_id_that_differs_only_in_case(tmp_path: Path) -> None:
+    rules = write(tmp_path / "r.yaml", "leadspec: 1\nname: o\nfields:\n  opp: {type: string, source: opportunity_id, role: id}\n  n: {type: integer}\nstages:\n  - {id: icp, when: n > 1}\n")
+    export = write(tmp_path / "o.csv", "opportunity_id,n\nUKXRWZ3P,5\n")
+    code, out, err = cli("explain", rules, export, "--id", "ukxrwz3p", *AS_OF)
+    assert (code, out) == (2, "")  # ids are matched exactly, but the message says which one was meant
+    assert err == f"no lead with opportunity_id = ukxrwz3p in {export} (1 row read); did you mean --id UKXRWZ3P? (ids are matched exactly)\n"

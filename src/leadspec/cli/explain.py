@@ -226,15 +226,21 @@ def _by_id(name: str, kind: str, rows: Iterator[Row], column: str, wanted: str, 
     """The first lead whose ``column`` is ``wanted``; several: that one, and standard error says how many matched."""
     found: list[Row] = []
     read = unreadable = 0
+    other_case: str | None = None  # an id that differs only in case, for the message when none matches
     for row in rows:
         read += 1
         if row.lead is None:
             unreadable += 1
-        elif _same(_value_at(row.lead, column), wanted):
+            continue
+        value = _value_at(row.lead, column)
+        if _same(value, wanted):
             found.append(row)
+        elif other_case is None and isinstance(value, str) and value.strip().lower() == wanted.strip().lower():
+            other_case = value.strip()
     if not found:
         extra = f", {unreadable:,} of them unreadable" if unreadable else ""
-        raise _Stop(f"no lead with {column} = {wanted} in {name} ({read:,} row{'s' if read != 1 else ''} read{extra})")
+        hint = f"; did you mean --id {other_case}? (ids are matched exactly)" if other_case is not None else ""
+        raise _Stop(f"no lead with {column} = {wanted} in {name} ({read:,} row{'s' if read != 1 else ''} read{extra}){hint}")
     if len(found) > 1:
         numbers = [str(row.number) for row in found[:10]]
         listed = ", ".join(numbers[:-1]) + " and " + numbers[-1] + (", …" if len(found) > 10 else "")
