@@ -50,6 +50,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Union
 from ._check import CritPlan, GroupPlan, Plan, leaf_criteria
 from ._problems import Collector
 from ._expr import brief, shorten
+from ._functions import FUNCTIONS
 from ._yaml import Positions
 from .errors import Problem
 from .plan import BoolOp, Call, Compare, Const, Expr, Name, Not, Type, unparse, walk
@@ -233,8 +234,12 @@ _LOWER = {"<": "right", "<=": "right", ">": "left", ">=": "left"}
 
 
 def _age_of_field(node: Expr) -> str | None:
-    """``days_since(field)`` of a date or datetime field: the field's name (events are never after as_of)."""
-    if isinstance(node, Call) and node.fn == "days_since" and len(node.args) == 1 and isinstance(node.args[0], Name):
+    """The age of a date or datetime field (``days_since(field)``: a function that counts from a value to as_of): the
+    field's name. Event functions are left out: an event after as_of never counts."""
+    if not (isinstance(node, Call) and len(node.args) == 1 and isinstance(node.args[0], Name)):
+        return None
+    function = FUNCTIONS.get(node.fn)
+    if function is not None and function.reads_as_of and function.takes == "values" and function.returns == "int":
         return node.args[0].id
     return None
 
