@@ -432,10 +432,20 @@ class Coercer:
             found = self._spelling(raw)
             if isinstance(found, str):
                 return found
-            close = difflib.get_close_matches(raw.strip(), list(self.values or ()), n=1, cutoff=0.75)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            raise BadValue(f"not one of {', '.join(self.values or ())}{hint}")
+            raise BadValue(self._not_one_of(raw.strip()))
         raise BadValue(f"not text (got {type(raw).__name__})")
+
+    def _not_one_of(self, text: str) -> str:
+        """The issue of a bad enum value, with the closest allowed value; remembered per text (an export repeats its
+        bad values, and finding the closest costs more than the rest of an evaluation)."""
+        memo: dict[str, str] = self.__dict__.setdefault("_bad_enum_texts", {})
+        message = memo.get(text)
+        if message is None:
+            close = difflib.get_close_matches(text, list(self.values or ()), n=1, cutoff=0.75)
+            message = f"not one of {', '.join(self.values or ())}" + (f" (did you mean {close[0]!r}?)" if close else "")
+            if len(memo) < 4096:  # bounded: a column of unique bad values must not grow it without end
+                memo[text] = message
+        return message
 
     def _spelling(self, text: str) -> Any:
         """The value :attr:`spellings` gives trimmed ``text``, as written or lower-cased; ``None`` if none."""
