@@ -24,6 +24,7 @@ from typing import Any, Iterable, Literal, Mapping
 
 from ._check import CritPlan, GroupPlan, walk_criteria
 from ._expr import brief
+from ._fields import lookup
 from ._functions import FUNCTIONS
 from ._model import number_text
 from .plan import FLAG_PREFIX, Call, Compare, Const, Expr, In, duration_text, flag_name, unparse
@@ -668,18 +669,6 @@ def _samples_dict(samples: Iterable[Sample]) -> list[dict[str, Any]]:
     return [{"lead": s.lead, "flipped": [list(f) for f in s.flipped]} for s in samples]
 
 
-def _read(lead: Mapping[str, Any], key: str) -> Any:
-    """The value of ``key`` in ``lead``: the key itself, else the dotted path through nested objects."""
-    if key in lead:
-        return lead[key]
-    value: Any = lead
-    for part in key.split("."):
-        if not isinstance(value, Mapping) or part not in value:
-            return None
-        value = value[part]
-    return value
-
-
 def diff(
     old: Ruleset,
     new: Ruleset,
@@ -770,7 +759,7 @@ _FLAG_WORD = {True: "pass", False: "fail", None: "unknown"}  # a flag's outcome 
 
 
 def _lead_name(lead: Mapping[str, Any], key: str | None, number: int) -> str:
-    value = _read(lead, key) if key else None
+    value = lookup(lead, key) if key else None
     return str(value) if value not in (None, "") else f"row {number}"
 
 

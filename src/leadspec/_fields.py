@@ -75,6 +75,23 @@ _PLAIN = frozenset({str, int, float, bool, list, tuple, dict, datetime, date})
 _NOT_A_VALUE = frozenset({"NAType", "NaTType"})  # pandas' NA and NaT, by type name: pandas is not imported
 
 
+def lookup(record: Any, source: str, path: tuple[str, ...] | None = None) -> Any:
+    """The raw value at ``source`` in ``record``: the key as written, else the dotted path through nested objects
+    (``path``: ``source`` split at its dots, given when already split); None when absent."""
+    value = record.get(source, _ABSENT)
+    if value is not _ABSENT:
+        return value
+    if path is None:
+        if "." not in source:
+            return None
+        path = tuple(source.split("."))
+    for part in path:
+        if not isinstance(record, dict) or part not in record:
+            return None
+        record = record[part]
+    return record
+
+
 class BadValue(ValueError):
     """A raw value that cannot become the field's value."""
 
@@ -284,6 +301,7 @@ class Coercer:
         self.description = description
         self.min: float | int = -_BIG if min is None else min
         self.max: float | int = _BIG if max is None else max
+        self._bad_enum_texts: dict[str, str] = {}  # bad enum text -> its issue (see _not_one_of)
         self.spellings: dict[str, Any] = {}
         """The spellings a boolean or enum reads, trimmed: exact spellings first, then lower-cased ones.
 
@@ -363,14 +381,7 @@ class Coercer:
     # -- reading ---------------------------------------------------------
     def lookup(self, record: Any) -> Any:
         """The raw value in ``record``: its key, else the dotted path."""
-        value = record.get(self.source, _ABSENT)
-        if value is not _ABSENT or self.path is None:
-            return None if value is _ABSENT else value
-        for part in self.path:
-            if not isinstance(record, dict) or part not in record:
-                return None
-            record = record[part]
-        return record
+        return lookup(record, self.source, self.path)
 
     # -- coercion --------------------------------------------------------
     def read(self, raw: Any) -> Any:
@@ -438,7 +449,7 @@ class Coercer:
     def _not_one_of(self, text: str) -> str:
         """The issue of a bad enum value, with the closest allowed value; remembered per text (an export repeats its
         bad values, and finding the closest costs more than the rest of an evaluation)."""
-        memo: dict[str, str] = self.__dict__.setdefault("_bad_enum_texts", {})
+        memo = self._bad_enum_texts
         message = memo.get(text)
         if message is None:
             close = difflib.get_close_matches(text, list(self.values or ()), n=1, cutoff=0.75)

@@ -286,7 +286,8 @@ def _formats_reading_iso(plan: Plan, out: Collector) -> None:
                     continue
                 iso = datetime.fromisoformat(sample)
                 if read.replace(tzinfo=None) != iso:
-                    path = ("fields", field.name, "format") + ((i,) if len(field.format) > 1 or isinstance(plan.model.fields[field.name].format, list) else ())
+                    written_as_list = isinstance(plan.model.fields[field.name].format, list)  # a list item has a place of its own
+                    path = ("fields", field.name, "format") + ((i,) if written_as_list else ())
                     out.at(
                         path,
                         "format-reads-iso",
