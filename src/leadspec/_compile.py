@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from typing import Any, Callable
 
 from ._codegen import Env, Namespace, compile_truth
-from ._fields import Coercer
+from ._fields import Coercer, lookup
 from ._functions import FUNCTIONS, Parts
 from ._runtime import EARLIEST, NOT_YET, EventScore, Sink, arith, chain, failed, k_all, k_any, k_at_least, k_none
 from .plan import Call, Criterion, Expr, FlagName, Group, Location, Name, Plan, ScorePlan, flag_name, walk
@@ -133,7 +133,7 @@ class _Gen:
         if c.path is None:
             lines = [f"{var} = rec.get({c.source!r})"]
         else:
-            lines = [f"{var} = {self.ns.constant(c, f'_c_{name}_')}.lookup(rec)"]
+            lines = [f"{var} = {self.ns.function(lookup, 'lookup')}(rec, {c.source!r}, {self.ns.constant(c.path)})"]
         lines += c.code_lines(var, self.ns.constant)
         return self.counted(lines, self.field_locations.get(name))
 
