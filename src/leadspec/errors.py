@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Literal, Mapping
 
-__all__ = ["CODES", "LeadError", "LeadspecError", "Problem", "ProblemCode", "RulesError"]
+__all__ = ["CODES", "DialectError", "LeadError", "LeadspecError", "Problem", "ProblemCode", "RulesError"]
 
 Severity = Literal["error", "warning"]
 
@@ -191,3 +191,19 @@ class LeadError(LeadspecError):
         self.issues = list(issues or [])
         self.index = index
         super().__init__(message)
+
+
+class DialectError(LeadspecError, ValueError):
+    """A rule file uses something a SQL dialect cannot compute (raised by :meth:`leadspec.Ruleset.to_sql`).
+
+    ``dialect`` is the dialect asked for, ``what`` the function or construct
+    (``round()``, ``a date format``), ``where`` the criterion id or field
+    name that uses it. Nothing is translated approximately: what cannot be
+    computed exactly as the Python engine does is refused.
+    """
+
+    def __init__(self, message: str, *, dialect: str, what: str, where: str | None = None) -> None:
+        super().__init__(message)
+        self.dialect = dialect
+        self.what = what
+        self.where = where

@@ -14,7 +14,7 @@ import hashlib
 import json
 import os
 import threading
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime, time, timezone
 from types import MappingProxyType
 from typing import Any
@@ -254,6 +254,45 @@ class Ruleset:
         if moment < self._compiled.earliest_as_of:
             self._too_early(moment)
         return self._compiled.stage(lead, moment)
+
+    # -- SQL ------------------------------------------------------------------------------
+    def to_sql(
+        self,
+        dialect: str = "duckdb",
+        table: str = "leads",
+        events_table: str | None = None,
+        key: str | None = None,
+        *,
+        columns: Sequence[str] | None = None,
+        as_of: datetime | date | str | None = None,
+        types: Mapping[str, str] | None = None,
+        pretty: bool = True,
+    ) -> str:
+        """These rules as one SQL SELECT over ``table``, for ``dialect`` (``duckdb``, ``spark``, ``postgres``,
+        ``snowflake``, ``bigquery``); needs the ``sql`` extra (sqlglot).
+
+        The query returns every input column, then ``stage``, ``reasons``
+        (the text of :meth:`Result.summary`), a column per criterion named
+        by its id (``'pass'``, ``'fail'`` or ``'unknown'``), a column per
+        score, ``blocked_by`` and ``missing`` (arrays of text; ``blocked_by``
+        is NULL when every stage is reached), ``issues`` (an array of records
+        ``field, value, message, criterion``) and ``ruleset_digest``.
+
+        ``events_table`` and ``key``: the lead's events are the rows of
+        ``events_table`` (columns ``key``, ``type``, ``at``) with the lead's
+        ``key``, gathered into the events field. ``columns``: the input
+        columns (required by the dialects that cannot write ``SELECT *``
+        without the query's own columns: spark, postgres). ``as_of``: the
+        moment of evaluation (default: the current time when the query runs).
+        ``types``: the input columns' SQL types when they are not all text.
+        Raises :class:`~leadspec.errors.DialectError` naming the function,
+        the criterion and the dialect for anything the dialect cannot
+        compute as the Python engine does.
+        """
+        from ._sql import build, render
+
+        query = build(self, dialect=dialect, table=table, events_table=events_table, key=key, columns=columns, as_of=as_of, types=types)
+        return render(query, dialect, pretty=pretty)
 
     def _too_early(self, moment: datetime) -> None:
         raise ValueError(

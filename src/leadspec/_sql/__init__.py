@@ -1,0 +1,87 @@
+"""The SQL backend: a plan as one SELECT (a sqlglot expression tree), rendered for a dialect.
+
+It walks the same plan as the Python code generator, layer by layer:
+load → validate → plan → **SQL** (fields, flags, scores, disqualifiers,
+stages, the stage reached, its reasons). See docs/warehouse.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime, timezone
+from typing import TYPE_CHECKING
+
+from sqlglot import exp
+
+from ..errors import DialectError
+from . import _events, _fields, _query
+from ._ctx import DIALECTS, PREFIX, Chain, Ctx
+
+if TYPE_CHECKING:
+    from ..ruleset import Ruleset
+
+__all__ = ["DIALECTS", "build", "render"]
+
+
+def as_of_literal(as_of: datetime | date | str | None) -> exp.Expression:
+    """The moment of evaluation as a TIMESTAMP (UTC) literal; the current time in UTC when None."""
+    if as_of is None:
+        return exp.Cast(this=exp.AtTimeZone(this=exp.CurrentTimestamp(), zone=exp.Literal.string("UTC")), to=exp.DataType.build("TIMESTAMP"))
+    from ..ruleset import _as_of
+
+    moment = _as_of(as_of).astimezone(timezone.utc).replace(tzinfo=None)
+    return exp.Cast(this=exp.Literal.string(moment.isoformat(sep=" ")), to=exp.DataType.build("TIMESTAMP"))
+
+
+def build(
+    ruleset: Ruleset,
+    *,
+    dialect: str = "duckdb",
+    table: str = "leads",
+    events_table: str | None = None,
+    key: str | None = None,
+    columns: Sequence[str] | None = None,
+    as_of: datetime | date | str | None = None,
+    types: Mapping[str, str] | None = None,
+) -> exp.Select:
+    """The query of ``ruleset`` over ``table`` as a sqlglot tree (see :meth:`leadspec.Ruleset.to_sql`)."""
+    if dialect not in DIALECTS:
+        raise ValueError(f"unknown dialect {dialect!r}: use one of {', '.join(DIALECTS)}")
+    if (events_table is None) != (key is None):
+        raise ValueError("events_table and key go together: the events table is joined to the leads on key")
+    if events_table is not None and ruleset.plan.events_field is None:
+        raise ValueError("events_table given, but the rule file declares no events field to gather them into")
+    for name in columns or ():
+        if name.startswith(PREFIX):
+            raise ValueError(f"input column {name!r} starts with {PREFIX!r}, which the query keeps for its own columns")
+    source = exp.to_table(table, dialect=dialect)
+    ctx = Ctx(dialect=dialect, ruleset=ruleset, as_of=as_of_literal(as_of), chain=Chain(source), types=dict(types) if types is not None else None)
+    if events_table is not None:
+        ctx.chain.base = _events.base_relation(ctx, source, events_table, key)
+    fields = _fields.add_fields(ctx)
+    for spec, cols in zip(ctx.plan.fields, fields):
+        ctx.fields[spec.name] = cols
+        ctx.env.fields[spec.name] = cols.value
+        if spec.type == "events" and spec.name == ctx.plan.events_field:
+            ctx.env.events = cols.value
+    ctx.chain.next()
+    pipeline = _query.build(ctx, fields)
+    ctes, last = ctx.chain.ctes()
+    select = _query.final_select(ctx, pipeline, last, columns)
+    for name, cte in ctes:
+        select = select.with_(exp.to_identifier(name, quoted=True), as_=cte)
+    return select
+
+
+def render(select: exp.Select, dialect: str, *, pretty: bool = True) -> str:
+    """The query as text in ``dialect``."""
+    return select.sql(dialect=dialect, pretty=pretty, unsupported_level=_raise())
+
+
+def _raise() -> object:
+    from sqlglot.errors import ErrorLevel
+
+    return ErrorLevel.RAISE
+
+
+__all__ += ["DialectError"]

@@ -1,0 +1,274 @@
+"""What every part of the SQL backend shares: the dialects, the compile context, the chain of layers.
+
+The backend turns a :class:`leadspec.plan.Plan` into one SELECT, built as
+a sqlglot expression tree (never by pasting strings) and rendered for a
+dialect. The query is a chain of layers (common table expressions): each
+layer selects everything of the one before and adds columns computed from
+it, so a value computed once (a field's value, a criterion's outcome) is
+read by name afterwards instead of being repeated.
+
+Representation of values in SQL (the contract between the modules):
+
+========  ==============================================================
+kind      SQL value (NULL: missing / unknown)
+========  ==============================================================
+num       DOUBLE (integer fields too: whole numbers as doubles)
+str       VARCHAR
+bool      BOOLEAN (Kleene logic: SQL's own AND, OR, NOT)
+date      DATE
+datetime  TIMESTAMP without time zone, meaning UTC
+list      ARRAY of VARCHAR
+events    ARRAY of STRUCT(type VARCHAR, at TIMESTAMP)
+========  ==============================================================
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from sqlglot import exp
+
+from ..errors import DialectError
+
+if TYPE_CHECKING:
+    from ..plan import Plan
+    from ..ruleset import Ruleset
+
+DIALECTS = ("duckdb", "spark", "postgres", "snowflake", "bigquery")
+"""The dialects :meth:`leadspec.Ruleset.to_sql` renders."""
+
+PREFIX = "__ls_"
+"""The start of every column the query adds between its layers (input columns may not start with it)."""
+
+
+class Val(NamedTuple):
+    """An expression compiled to SQL.
+
+    ``value`` is the SQL value (NULL: missing or unknown). ``error`` is a
+    SQL boolean that is TRUE where the Python engine raises while
+    computing it (a division by zero, …): the criterion is then unknown
+    and an issue, whatever its ``missing:`` policy. ``None``: it can
+    never raise.
+    """
+
+    value: exp.Expression
+    error: exp.Expression | None = None
+
+
+class FieldCols(NamedTuple):
+    """A field's columns once read (references usable from the next layer on).
+
+    ``value``: the field's value in the SQL representation of its kind,
+    NULL when missing or bad (the default applied when missing). ``bad``:
+    VARCHAR, the message of the issue when the raw value could not be read
+    (exactly the Python engine's message), else NULL. ``raw``: VARCHAR, the
+    raw value as the issue's ``value`` shows it (text as it is, anything
+    else as JSON), read only where ``bad`` is not NULL.
+    """
+
+    value: exp.Expression
+    bad: exp.Expression
+    raw: exp.Expression
+
+
+@dataclass
+class Env:
+    """What an expression reads, as columns of the layers before it."""
+
+    fields: dict[str, exp.Expression] = field(default_factory=dict)  # field name -> its value
+    flags: dict[str, exp.Expression] = field(default_factory=dict)  # flag name -> its outcome (BOOLEAN)
+    scores: dict[str, exp.Expression] = field(default_factory=dict)  # score name -> its total (DOUBLE)
+    events: exp.Expression | None = None  # the events field's value (ARRAY of STRUCT(type, at)), if any
+
+
+class Chain:
+    """The layers of the query: each a list of (column name, expression), over the one before."""
+
+    def __init__(self, base: exp.Expression) -> None:
+        self.base = base  # the input relation (a table, or a subquery joining the events table)
+        self.layers: list[list[tuple[str, exp.Expression]]] = [[]]
+        self._names = itertools.count()
+
+    def name(self, hint: str) -> str:
+        """A new column name for an intermediate value: ``__ls_3_icp_size``."""
+        clean = "".join(c if c.isalnum() else "_" for c in hint)[:40]
+        return f"{PREFIX}{next(self._names)}_{clean}"
+
+    def add(self, name: str, expr: exp.Expression) -> exp.Column:
+        """Add a column to the current layer; the returned reference may be used from the next layer on."""
+        self.layers[-1].append((name, expr))
+        return column(name)
+
+    def put(self, hint: str, expr: exp.Expression) -> exp.Column:
+        """Add ``expr`` under a new name (see :meth:`name`); the reference may be used from the next layer on."""
+        return self.add(self.name(hint), expr)
+
+    def next(self) -> None:
+        """Start a new layer: what was added so far can be read from now on."""
+        if self.layers[-1]:
+            self.layers.append([])
+
+    def ctes(self) -> tuple[list[tuple[str, exp.Select]], str]:
+        """The layers as (name, SELECT) pairs, each selecting all of the one before plus its columns; and the last name."""
+        out: list[tuple[str, exp.Select]] = []
+        previous: str | None = None
+        for layer in (l for l in self.layers if l):
+            name = f"{PREFIX}l{len(out)}"
+            if previous is None:
+                select = exp.select(exp.Column(this=exp.Star(), table=exp.to_identifier("t"))).from_(_aliased(self.base, "t"))
+            else:
+                select = exp.select(exp.Column(this=exp.Star(), table=exp.to_identifier(previous, quoted=True))).from_(exp.to_table(exp.to_identifier(previous, quoted=True)))
+            select = select.select(*(exp.alias_(e, n, quoted=True) for n, e in layer), append=True)
+            out.append((name, select))
+            previous = name
+        return out, previous or ""
+
+
+def _aliased(relation: exp.Expression, alias: str) -> exp.Expression:
+    relation = relation.copy()
+    if isinstance(relation, (exp.Table, exp.Subquery)):
+        relation.set("alias", exp.TableAlias(this=exp.to_identifier(alias)))
+        return relation
+    return exp.alias_(relation, alias, table=True)
+
+
+@dataclass
+class Ctx:
+    """Everything a part of the backend needs to compile one rule file for one dialect."""
+
+    dialect: str
+    ruleset: Ruleset
+    as_of: exp.Expression  # TIMESTAMP (UTC) of the evaluation
+    chain: Chain
+    types: dict[str, str] | None = None  # input column -> its SQL type as the engine names it (None: every column is text)
+    env: Env = field(default_factory=Env)
+    fields: dict[str, FieldCols] = field(default_factory=dict)  # field name -> its columns, once read
+
+    @property
+    def plan(self) -> Plan:
+        return self.ruleset.plan
+
+    def column_type(self, source: str) -> str:
+        """The SQL type of input column ``source`` in upper case (``VARCHAR`` when the types are not known)."""
+        if self.types is None:
+            return "VARCHAR"
+        return self.types.get(source, "VARCHAR").upper()
+
+    def unsupported(self, what: str, where: str | None = None) -> DialectError:
+        """The error for something this dialect cannot compute: name the thing, the criterion (or field) and the dialect."""
+        place = f" (in {where})" if where else ""
+        return DialectError(f"{what}{place} has no translation for the {self.dialect} dialect", dialect=self.dialect, what=what, where=where)
+
+    # -- small builders every module uses ------------------------------------------------------
+    def compact(self, items: Sequence[exp.Expression]) -> exp.Expression:
+        """An ARRAY of VARCHAR of the non-NULL ``items``, in order (an empty array when there are none)."""
+        if not items:
+            return self.empty_array()
+        arr = exp.Array(expressions=list(items))
+        d = self.dialect
+        if d in ("duckdb", "spark"):
+            x = exp.to_identifier("x")
+            return exp.ArrayFilter(this=arr, expression=exp.Lambda(this=exp.Not(this=exp.Is(this=exp.column("x"), expression=exp.Null())), expressions=[x]))
+        if d == "postgres":
+            return exp.Anonymous(this="ARRAY_REMOVE", expressions=[exp.Cast(this=arr, to=exp.DataType.build("TEXT[]", dialect="postgres")), exp.Null()])
+        if d == "snowflake":
+            return exp.Anonymous(this="ARRAY_COMPACT", expressions=[arr])
+        # bigquery: ARRAY(SELECT x FROM UNNEST([...]) AS x WHERE x IS NOT NULL)
+        sub = exp.select("x").from_(exp.Unnest(expressions=[arr], alias=exp.TableAlias(columns=[exp.to_identifier("x")]))).where(exp.Not(this=exp.Is(this=exp.column("x"), expression=exp.Null())))
+        return exp.Array(expressions=[sub])
+
+    def empty_array(self, item: str = "VARCHAR") -> exp.Expression:
+        """An empty ARRAY of ``item``."""
+        return exp.Cast(this=exp.Array(expressions=[]), to=exp.DataType.build(f"ARRAY<{item}>"))
+
+    def join_parts(self, parts: Sequence[exp.Expression], sep: str) -> exp.Expression:
+        """The non-NULL ``parts`` (VARCHAR) joined by ``sep``, in order ('' when all are NULL)."""
+        if not parts:
+            return text("")
+        if self.dialect in ("duckdb", "spark", "postgres"):
+            return exp.ConcatWs(expressions=[text(sep), *parts], coalesce=True)  # NULL parts are skipped
+        return exp.ArrayToString(this=self.compact(parts), expression=text(sep))
+
+    def concat(self, *parts: exp.Expression | str) -> exp.Expression:
+        """Text concatenation, NULL when any part is NULL (as ``||``)."""
+        items = [text(p) if isinstance(p, str) else p for p in parts]
+        out = items[0]
+        for item in items[1:]:
+            out = exp.DPipe(this=out, expression=item, safe=False)
+        return out
+
+    def record(self, values: dict[str, exp.Expression]) -> exp.Expression:
+        """A record (struct) with these named fields, in order (Postgres: a jsonb object)."""
+        if self.dialect == "postgres":
+            args: list[exp.Expression] = []
+            for k, v in values.items():
+                args += [text(k), v]
+            return exp.Anonymous(this="JSONB_BUILD_OBJECT", expressions=args)
+        if self.dialect == "snowflake":
+            args = []
+            for k, v in values.items():
+                args += [text(k), v]
+            return exp.Anonymous(this="OBJECT_CONSTRUCT_KEEP_NULL", expressions=args)
+        return exp.Struct(expressions=[exp.PropertyEQ(this=exp.to_identifier(k), expression=v) for k, v in values.items()])
+
+    def compact_records(self, items: Sequence[exp.Expression]) -> exp.Expression:
+        """An ARRAY of the non-NULL records ``items`` (Postgres: jsonb[])."""
+        if not items:
+            return self.empty_array("STRUCT(field VARCHAR, value VARCHAR, message VARCHAR, criterion VARCHAR)")
+        if self.dialect == "postgres":
+            return exp.Anonymous(this="ARRAY_REMOVE", expressions=[exp.Array(expressions=list(items)), exp.Null()])
+        return self.compact(items)
+
+    def star_without_intermediates(self) -> exp.Expression:
+        """``*`` of the last layer without the columns the layers added (where the dialect can say so)."""
+        names = [exp.column(n, quoted=True) for layer in self.chain.layers for n, _ in layer]
+        if self.dialect in ("duckdb", "snowflake", "bigquery"):
+            return exp.Star(except_=names) if names else exp.Star()
+        raise DialectError(
+            f"the {self.dialect} dialect cannot select every input column but the query's own: pass the input columns (columns=[...], or --columns)",
+            dialect=self.dialect,
+            what="SELECT * without the query's own columns",
+        )
+
+
+def column(name: str) -> exp.Column:
+    """A quoted column reference."""
+    return exp.column(name, quoted=True)
+
+
+def text(value: str) -> exp.Literal:
+    return exp.Literal.string(value)
+
+
+def null(sql_type: str | None = None) -> exp.Expression:
+    """NULL, typed when ``sql_type`` is given (``DOUBLE``, ``VARCHAR``, …)."""
+    return exp.Null() if sql_type is None else exp.Cast(this=exp.Null(), to=exp.DataType.build(sql_type))
+
+
+def case(whens: Iterable[tuple[exp.Expression, exp.Expression]], default: exp.Expression | None = None) -> exp.Expression:
+    expr = exp.Case()
+    for cond, value in whens:
+        expr = expr.when(cond, value)
+    return expr.else_(default) if default is not None else expr
+
+
+def any_true(conds: Sequence[exp.Expression | None]) -> exp.Expression | None:
+    """``a OR b OR …`` of the given SQL booleans, each taken as FALSE when NULL; None when none is given."""
+    kept = [exp.func("COALESCE", c, exp.false()) for c in conds if c is not None]
+    if not kept:
+        return None
+    out = kept[0]
+    for c in kept[1:]:
+        out = exp.Or(this=out, expression=c)
+    return out
+
+
+def is_true(expr: exp.Expression) -> exp.Expression:
+    """TRUE when ``expr`` is TRUE, FALSE when it is FALSE or NULL (never NULL)."""
+    return exp.func("COALESCE", expr, exp.false())
+
+
+Any_ = Any

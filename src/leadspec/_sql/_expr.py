@@ -1,0 +1,21 @@
+"""Expressions in SQL: every node of :mod:`leadspec.plan` and every built-in function, with Python's errors.
+
+Owner: the expressions part of the SQL backend.
+"""
+
+from __future__ import annotations
+
+from sqlglot import exp
+
+from ..plan import Expr
+from ._ctx import Ctx, Val
+
+
+def compile_expr(ctx: Ctx, node: Expr, where: str) -> Val:
+    """``node`` as SQL over ``ctx.env``; ``where`` is the criterion id (for :meth:`Ctx.unsupported`)."""
+    raise NotImplementedError("expressions part of the SQL backend")
+
+
+def truth(ctx: Ctx, val: Val, node: Expr) -> Val:
+    """A criterion's value as a SQL BOOLEAN (NULL: unknown), as Python's ``bool()`` of the value reads it."""
+    raise NotImplementedError("expressions part of the SQL backend")
