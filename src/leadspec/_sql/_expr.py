@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-from ..plan import Expr
+from ..plan import Criterion, Expr
 from ._ctx import Ctx, Val
 
 
@@ -18,4 +18,9 @@ def compile_expr(ctx: Ctx, node: Expr, where: str) -> Val:
 
 def truth(ctx: Ctx, val: Val, node: Expr) -> Val:
     """A criterion's value as a SQL BOOLEAN (NULL: unknown), as Python's ``bool()`` of the value reads it."""
+    raise NotImplementedError("expressions part of the SQL backend")
+
+
+def error_message(ctx: Ctx, crit: Criterion) -> exp.Expression:
+    """VARCHAR: the message of the issue of criterion ``crit`` when its expression raised (``_runtime.runtime_issue``)."""
     raise NotImplementedError("expressions part of the SQL backend")

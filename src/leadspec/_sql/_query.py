@@ -247,7 +247,7 @@ def build(ctx: Ctx, fields: list[FieldCols]) -> Pipeline:
         issue_items.append((exp.Not(this=exp.Is(this=cols.bad, expression=exp.Null())), {"field": text(spec.name), "value": cols.raw, "message": cols.bad, "criterion": null("VARCHAR")}))
     for index, err in _evaluation_order(ctx, out):
         crit = plan.criteria[index]
-        issue_items.append((err, {"field": null("VARCHAR"), "value": null("VARCHAR"), "message": _text.error_message(ctx, crit), "criterion": text(crit.id)}))
+        issue_items.append((err, {"field": null("VARCHAR"), "value": null("VARCHAR"), "message": _expr.error_message(ctx, crit), "criterion": text(crit.id)}))
     issues_col = chain.put("issues", _records(ctx, issue_items))
     issue_count = chain.put("issue_count", _count([cond for cond, _ in issue_items]))
     stage_col = chain.put("stage", stage_expr)

@@ -26,7 +26,3 @@ def bad_value_text(ctx: Ctx, name: str, raw: exp.Expression, message: exp.Expres
     """VARCHAR: ``result._bad_value_text(name, shown raw, message)`` as ``Result._bad_values`` builds it."""
     raise NotImplementedError("text part of the SQL backend")
 
-
-def error_message(ctx: Ctx, crit: Criterion) -> exp.Expression:
-    """VARCHAR: the message of the issue of criterion ``crit`` when it raised (``_runtime.runtime_issue``)."""
-    raise NotImplementedError("text part of the SQL backend")
