@@ -23,9 +23,12 @@ if TYPE_CHECKING:
 __all__ = ["DIALECTS", "build", "render"]
 
 
-def as_of_literal(as_of: datetime | date | str | None) -> exp.Expression:
+def as_of_literal(as_of: datetime | date | str | None, dialect: str = "duckdb") -> exp.Expression:
     """The moment of evaluation as a TIMESTAMP (UTC) literal; the current time in UTC when None."""
     if as_of is None:
+        if dialect == "spark":  # the session's time zone shows the moment: move it so that it shows UTC
+            now = exp.Anonymous(this="TO_UTC_TIMESTAMP", expressions=[exp.CurrentTimestamp(), exp.Anonymous(this="CURRENT_TIMEZONE", expressions=[])])
+            return exp.Cast(this=now, to=exp.DataType.build("TIMESTAMP"))
         return exp.Cast(this=exp.AtTimeZone(this=exp.CurrentTimestamp(), zone=exp.Literal.string("UTC")), to=exp.DataType.build("TIMESTAMP"))
     from ..ruleset import _as_of
 
@@ -55,7 +58,7 @@ def build(
         if name.startswith(PREFIX):
             raise ValueError(f"input column {name!r} starts with {PREFIX!r}, which the query keeps for its own columns")
     source = exp.to_table(table, dialect=dialect)
-    ctx = Ctx(dialect=dialect, ruleset=ruleset, as_of=as_of_literal(as_of), chain=Chain(source), types=dict(types) if types is not None else None)
+    ctx = Ctx(dialect=dialect, ruleset=ruleset, as_of=as_of_literal(as_of, dialect), chain=Chain(source), types=dict(types) if types is not None else None)
     if events_table is not None:
         ctx.chain.base = _events.base_relation(ctx, source, events_table, key)
     fields = _fields.add_fields(ctx)
@@ -74,8 +77,21 @@ def build(
 
 
 def render(select: exp.Select, dialect: str, *, pretty: bool = True) -> str:
-    """The query as text in ``dialect``."""
+    """The query as text in ``dialect``.
+
+    Spark's TIMESTAMP is a moment shown in the session's time zone; the
+    query's datetimes are UTC wall-clock values, so in Spark every
+    TIMESTAMP is TIMESTAMP_NTZ (whatever the session's time zone).
+    """
+    if dialect == "spark":
+        select = select.transform(_spark_ntz)
     return select.sql(dialect=dialect, pretty=pretty, unsupported_level=_raise())
+
+
+def _spark_ntz(node: exp.Expression) -> exp.Expression:
+    if isinstance(node, exp.DataType) and node.this == exp.DataType.Type.TIMESTAMP:
+        return exp.DataType.build("TIMESTAMP_NTZ", dialect="spark")
+    return node
 
 
 def _raise() -> object:
