@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 __all__ = ["DIALECTS", "build", "render"]
 
 
-def as_of_literal(as_of: datetime | date | str | None, dialect: str = "duckdb") -> exp.Expression:
+def as_of_literal(as_of: datetime | date | str | None, dialect: str = "duckdb") -> exp.Expr:
     """The moment of evaluation as a TIMESTAMP (UTC) literal; the current time in UTC when None."""
     if as_of is None:
         if dialect == "spark":  # the session's time zone shows the moment: move it so that it shows UTC
@@ -83,21 +83,16 @@ def render(select: exp.Select, dialect: str, *, pretty: bool = True) -> str:
     query's datetimes are UTC wall-clock values, so in Spark every
     TIMESTAMP is TIMESTAMP_NTZ (whatever the session's time zone).
     """
-    if dialect == "spark":
-        select = select.transform(_spark_ntz)
-    return select.sql(dialect=dialect, pretty=pretty, unsupported_level=_raise())
+    from sqlglot.errors import ErrorLevel
+
+    query: exp.Expr = select.transform(_spark_ntz) if dialect == "spark" else select
+    return query.sql(dialect=dialect, pretty=pretty, unsupported_level=ErrorLevel.RAISE)
 
 
-def _spark_ntz(node: exp.Expression) -> exp.Expression:
+def _spark_ntz(node: exp.Expr) -> exp.Expr:
     if isinstance(node, exp.DataType) and node.this == exp.DataType.Type.TIMESTAMP:
         return exp.DataType.build("TIMESTAMP_NTZ", dialect="spark")
     return node
-
-
-def _raise() -> object:
-    from sqlglot.errors import ErrorLevel
-
-    return ErrorLevel.RAISE
 
 
 __all__ += ["DialectError"]

@@ -54,8 +54,8 @@ class Val(NamedTuple):
     never raise.
     """
 
-    value: exp.Expression
-    error: exp.Expression | None = None
+    value: exp.Expr
+    error: exp.Expr | None = None
 
 
 class FieldCols(NamedTuple):
@@ -69,27 +69,27 @@ class FieldCols(NamedTuple):
     else as JSON), read only where ``bad`` is not NULL.
     """
 
-    value: exp.Expression
-    bad: exp.Expression
-    raw: exp.Expression
+    value: exp.Expr
+    bad: exp.Expr
+    raw: exp.Expr
 
 
 @dataclass
 class Env:
     """What an expression reads, as columns of the layers before it."""
 
-    fields: dict[str, exp.Expression] = field(default_factory=dict)  # field name -> its value
-    flags: dict[str, exp.Expression] = field(default_factory=dict)  # flag name -> its outcome (BOOLEAN)
-    scores: dict[str, exp.Expression] = field(default_factory=dict)  # score name -> its total (DOUBLE)
-    events: exp.Expression | None = None  # the events field's value (ARRAY of STRUCT(type, at)), if any
+    fields: dict[str, exp.Expr] = field(default_factory=dict)  # field name -> its value
+    flags: dict[str, exp.Expr] = field(default_factory=dict)  # flag name -> its outcome (BOOLEAN)
+    scores: dict[str, exp.Expr] = field(default_factory=dict)  # score name -> its total (DOUBLE)
+    events: exp.Expr | None = None  # the events field's value (ARRAY of STRUCT(type, at)), if any
 
 
 class Chain:
     """The layers of the query: each a list of (column name, expression), over the one before."""
 
-    def __init__(self, base: exp.Expression) -> None:
+    def __init__(self, base: exp.Expr) -> None:
         self.base = base  # the input relation (a table, or a subquery joining the events table)
-        self.layers: list[list[tuple[str, exp.Expression]]] = [[]]
+        self.layers: list[list[tuple[str, exp.Expr]]] = [[]]
         self._names = itertools.count()
 
     def name(self, hint: str) -> str:
@@ -97,12 +97,12 @@ class Chain:
         clean = "".join(c if c.isalnum() else "_" for c in hint)[:40]
         return f"{PREFIX}{next(self._names)}_{clean}"
 
-    def add(self, name: str, expr: exp.Expression) -> exp.Column:
+    def add(self, name: str, expr: exp.Expr) -> exp.Column:
         """Add a column to the current layer; the returned reference may be used from the next layer on."""
         self.layers[-1].append((name, expr))
         return column(name)
 
-    def put(self, hint: str, expr: exp.Expression) -> exp.Column:
+    def put(self, hint: str, expr: exp.Expr) -> exp.Column:
         """Add ``expr`` under a new name (see :meth:`name`); the reference may be used from the next layer on."""
         return self.add(self.name(hint), expr)
 
@@ -120,14 +120,14 @@ class Chain:
             if previous is None:
                 select = exp.select(exp.Column(this=exp.Star(), table=exp.to_identifier("t"))).from_(_aliased(self.base, "t"))
             else:
-                select = exp.select(exp.Column(this=exp.Star(), table=exp.to_identifier(previous, quoted=True))).from_(exp.to_table(exp.to_identifier(previous, quoted=True)))
+                select = exp.select(exp.Column(this=exp.Star(), table=exp.to_identifier(previous, quoted=True))).from_(exp.Table(this=exp.to_identifier(previous, quoted=True)))
             select = select.select(*(exp.alias_(e, n, quoted=True) for n, e in layer), append=True)
             out.append((name, select))
             previous = name
         return out, previous or ""
 
 
-def _aliased(relation: exp.Expression, alias: str) -> exp.Expression:
+def _aliased(relation: exp.Expr, alias: str) -> exp.Expr:
     relation = relation.copy()
     if isinstance(relation, (exp.Table, exp.Subquery)):
         relation.set("alias", exp.TableAlias(this=exp.to_identifier(alias)))
@@ -141,7 +141,7 @@ class Ctx:
 
     dialect: str
     ruleset: Ruleset
-    as_of: exp.Expression  # TIMESTAMP (UTC) of the evaluation
+    as_of: exp.Expr  # TIMESTAMP (UTC) of the evaluation
     chain: Chain
     types: dict[str, str] | None = None  # input column -> its SQL type as the engine names it (None: every column is text)
     env: Env = field(default_factory=Env)
@@ -163,7 +163,7 @@ class Ctx:
         return DialectError(f"{what}{place} has no translation for the {self.dialect} dialect", dialect=self.dialect, what=what, where=where)
 
     # -- small builders every module uses ------------------------------------------------------
-    def compact(self, items: Sequence[exp.Expression]) -> exp.Expression:
+    def compact(self, items: Sequence[exp.Expr]) -> exp.Expr:
         """An ARRAY of VARCHAR of the non-NULL ``items``, in order (an empty array when there are none)."""
         if not items:
             return self.empty_array()
@@ -180,11 +180,11 @@ class Ctx:
         sub = exp.select("x").from_(exp.Unnest(expressions=[arr], alias=exp.TableAlias(columns=[exp.to_identifier("x")]))).where(exp.Not(this=exp.Is(this=exp.column("x"), expression=exp.Null())))
         return exp.Array(expressions=[sub])
 
-    def empty_array(self, item: str = "VARCHAR") -> exp.Expression:
+    def empty_array(self, item: str = "VARCHAR") -> exp.Expr:
         """An empty ARRAY of ``item``."""
         return exp.Cast(this=exp.Array(expressions=[]), to=exp.DataType.build(f"ARRAY<{item}>"))
 
-    def join_parts(self, parts: Sequence[exp.Expression], sep: str) -> exp.Expression:
+    def join_parts(self, parts: Sequence[exp.Expr], sep: str) -> exp.Expr:
         """The non-NULL ``parts`` (VARCHAR) joined by ``sep``, in order ('' when all are NULL)."""
         if not parts:
             return text("")
@@ -192,7 +192,7 @@ class Ctx:
             return exp.ConcatWs(expressions=[text(sep), *parts], coalesce=True)  # NULL parts are skipped
         return exp.ArrayToString(this=self.compact(parts), expression=text(sep))
 
-    def concat(self, *parts: exp.Expression | str) -> exp.Expression:
+    def concat(self, *parts: exp.Expr | str) -> exp.Expr:
         """Text concatenation, NULL when any part is NULL (as ``||``)."""
         items = [text(p) if isinstance(p, str) else p for p in parts]
         out = items[0]
@@ -200,10 +200,10 @@ class Ctx:
             out = exp.DPipe(this=out, expression=item, safe=False)
         return out
 
-    def record(self, values: dict[str, exp.Expression]) -> exp.Expression:
+    def record(self, values: dict[str, exp.Expr]) -> exp.Expr:
         """A record (struct) with these named fields, in order (Postgres: a jsonb object)."""
         if self.dialect == "postgres":
-            args: list[exp.Expression] = []
+            args: list[exp.Expr] = []
             for k, v in values.items():
                 args += [text(k), v]
             return exp.Anonymous(this="JSONB_BUILD_OBJECT", expressions=args)
@@ -214,7 +214,7 @@ class Ctx:
             return exp.Anonymous(this="OBJECT_CONSTRUCT_KEEP_NULL", expressions=args)
         return exp.Struct(expressions=[exp.PropertyEQ(this=exp.to_identifier(k), expression=v) for k, v in values.items()])
 
-    def compact_records(self, items: Sequence[exp.Expression]) -> exp.Expression:
+    def compact_records(self, items: Sequence[exp.Expr]) -> exp.Expr:
         """An ARRAY of the non-NULL records ``items`` (Postgres: jsonb[])."""
         if not items:
             return self.empty_array("STRUCT(field VARCHAR, value VARCHAR, message VARCHAR, criterion VARCHAR)")
@@ -222,7 +222,7 @@ class Ctx:
             return exp.Anonymous(this="ARRAY_REMOVE", expressions=[exp.Array(expressions=list(items)), exp.Null()])
         return self.compact(items)
 
-    def star_without_intermediates(self) -> exp.Expression:
+    def star_without_intermediates(self) -> exp.Expr:
         """``*`` of the last layer without the columns the layers added (where the dialect can say so)."""
         names = [exp.column(n, quoted=True) for layer in self.chain.layers for n, _ in layer]
         if self.dialect in ("duckdb", "snowflake", "bigquery"):
@@ -243,19 +243,19 @@ def text(value: str) -> exp.Literal:
     return exp.Literal.string(value)
 
 
-def null(sql_type: str | None = None) -> exp.Expression:
+def null(sql_type: str | None = None) -> exp.Expr:
     """NULL, typed when ``sql_type`` is given (``DOUBLE``, ``VARCHAR``, …)."""
     return exp.Null() if sql_type is None else exp.Cast(this=exp.Null(), to=exp.DataType.build(sql_type))
 
 
-def case(whens: Iterable[tuple[exp.Expression, exp.Expression]], default: exp.Expression | None = None) -> exp.Expression:
+def case(whens: Iterable[tuple[exp.Expr, exp.Expr]], default: exp.Expr | None = None) -> exp.Expr:
     expr = exp.Case()
     for cond, value in whens:
         expr = expr.when(cond, value)
     return expr.else_(default) if default is not None else expr
 
 
-def any_true(conds: Sequence[exp.Expression | None]) -> exp.Expression | None:
+def any_true(conds: Sequence[exp.Expr | None]) -> exp.Expr | None:
     """``a OR b OR …`` of the given SQL booleans, each taken as FALSE when NULL; None when none is given."""
     kept = [exp.func("COALESCE", c, exp.false()) for c in conds if c is not None]
     if not kept:
@@ -266,7 +266,7 @@ def any_true(conds: Sequence[exp.Expression | None]) -> exp.Expression | None:
     return out
 
 
-def is_true(expr: exp.Expression) -> exp.Expression:
+def is_true(expr: exp.Expr) -> exp.Expr:
     """TRUE when ``expr`` is TRUE, FALSE when it is FALSE or NULL (never NULL)."""
     return exp.func("COALESCE", expr, exp.false())
 

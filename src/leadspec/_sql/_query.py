@@ -24,12 +24,12 @@ DISQUALIFIED = "disqualified"
 class Outcomes:
     """The columns of the criteria: outcome after the policy (BOOLEAN), whether it raised, its value before the policy."""
 
-    outcome: dict[int, exp.Expression] = field(default_factory=dict)  # criterion index -> BOOLEAN after the policy (NULL on error)
-    error: dict[int, exp.Expression] = field(default_factory=dict)  # criterion index -> BOOLEAN: it raised (only criteria that can)
-    raw: dict[int, exp.Expression] = field(default_factory=dict)  # criterion index -> BOOLEAN before the policy (disqualifiers with a policy)
+    outcome: dict[int, exp.Expr] = field(default_factory=dict)  # criterion index -> BOOLEAN after the policy (NULL on error)
+    error: dict[int, exp.Expr] = field(default_factory=dict)  # criterion index -> BOOLEAN: it raised (only criteria that can)
+    raw: dict[int, exp.Expr] = field(default_factory=dict)  # criterion index -> BOOLEAN before the policy (disqualifiers with a policy)
 
 
-def _policy(value: exp.Expression, missing: str) -> exp.Expression:
+def _policy(value: exp.Expr, missing: str) -> exp.Expr:
     if missing == "unknown":
         return value
     return exp.func("COALESCE", value, exp.true() if missing == "pass" else exp.false())
@@ -88,7 +88,7 @@ def add_scores(ctx: Ctx, out: Outcomes) -> None:
         for rule in score.rules:
             add_criterion(ctx, rule, out)
         ctx.chain.next()
-        total: exp.Expression = _events.event_points(ctx, score, ctx.env.events) if score.events else exp.Literal.number(0)
+        total: exp.Expr = _events.event_points(ctx, score, ctx.env.events) if score.events else exp.Literal.number(0)
         total = exp.Cast(this=total, to=exp.DataType.build("DOUBLE"))
         for rule in score.rules:
             total = exp.Add(this=total, expression=case([(is_true(out.outcome[rule.index]), exp.Literal.number(repr(float(rule.points))))], exp.Literal.number(0)))
@@ -97,7 +97,7 @@ def add_scores(ctx: Ctx, out: Outcomes) -> None:
         ctx.chain.next()
 
 
-def _clamp(total: exp.Expression, score: ScorePlan) -> exp.Expression:
+def _clamp(total: exp.Expr, score: ScorePlan) -> exp.Expr:
     if score.min is not None:
         low = exp.Literal.number(repr(float(score.min)))
         total = case([(exp.LT(this=total, expression=low), low)], total)
@@ -107,7 +107,7 @@ def _clamp(total: exp.Expression, score: ScorePlan) -> exp.Expression:
     return total
 
 
-def group_expr(group: Group, out: Outcomes) -> exp.Expression:
+def group_expr(group: Group, out: Outcomes) -> exp.Expr:
     """A group's outcome (BOOLEAN) from its items' columns: Kleene AND / OR / NOT, or a count for ``at_least``."""
     items = [_item_expr(item, out) for item in group.items]
     if group.op in ("all", "any", "none"):
@@ -128,14 +128,14 @@ def group_expr(group: Group, out: Outcomes) -> exp.Expression:
     )
 
 
-def _sum(items: Sequence[exp.Expression]) -> exp.Expression:
+def _sum(items: Sequence[exp.Expr]) -> exp.Expr:
     total = items[0]
     for item in items[1:]:
         total = exp.Add(this=total, expression=item)
     return exp.Paren(this=total)
 
 
-def _item_expr(item: Criterion | Group, out: Outcomes) -> exp.Expression:
+def _item_expr(item: Criterion | Group, out: Outcomes) -> exp.Expr:
     if isinstance(item, Criterion):
         return out.outcome[item.index]
     if item.criterion is not None:
@@ -152,9 +152,9 @@ def add_group_criteria(ctx: Ctx, group: Group, out: Outcomes) -> None:
             add_group_criteria(ctx, item, out)
 
 
-def blockers(group: Group, out: Outcomes, negated: bool = False) -> list[tuple[Criterion, exp.Expression]]:
+def blockers(group: Group, out: Outcomes, negated: bool = False) -> list[tuple[Criterion, exp.Expr]]:
     """The criteria that keep ``group`` from passing, each with the SQL condition that it does (``Result._blockers``)."""
-    found: list[tuple[Criterion, exp.Expression]] = []
+    found: list[tuple[Criterion, exp.Expr]] = []
     negated = negated != (group.op == "none")
     for item in group.items:
         crit = item if isinstance(item, Criterion) else item.criterion
@@ -168,7 +168,7 @@ def blockers(group: Group, out: Outcomes, negated: bool = False) -> list[tuple[C
     return found
 
 
-def outcome_word(outcome: exp.Expression) -> exp.Expression:
+def outcome_word(outcome: exp.Expr) -> exp.Expr:
     """'pass', 'fail' or 'unknown'."""
     return case([(is_true(outcome), text("pass")), (is_true(exp.Not(this=outcome)), text("fail"))], text("unknown"))
 
@@ -177,13 +177,13 @@ def outcome_word(outcome: exp.Expression) -> exp.Expression:
 class Pipeline:
     """The columns the final SELECT reads."""
 
-    stage: exp.Expression
-    reasons: exp.Expression
-    blocked_by: exp.Expression
-    missing: exp.Expression
-    issues: exp.Expression
-    criteria: list[tuple[str, exp.Expression]]
-    scores: list[tuple[str, exp.Expression]]
+    stage: exp.Expr
+    reasons: exp.Expr
+    blocked_by: exp.Expr
+    missing: exp.Expr
+    issues: exp.Expr
+    criteria: list[tuple[str, exp.Expr]]
+    scores: list[tuple[str, exp.Expr]]
 
 
 def build(ctx: Ctx, fields: list[FieldCols]) -> Pipeline:
@@ -207,7 +207,7 @@ def build(ctx: Ctx, fields: list[FieldCols]) -> Pipeline:
     chain.next()
 
     # the stage reached: the last of the leading stages that pass; disqualified when a disqualifier passes
-    reached: exp.Expression = exp.Literal.number(0)
+    reached: exp.Expr = exp.Literal.number(0)
     for i in reversed(range(len(stage_cols))):
         reached = case([(exp.And(this=is_true(stage_cols[i]), expression=_all_true(stage_cols[:i])), exp.Literal.number(i + 1))], reached)
     reached_col = chain.put("reached", reached)
@@ -232,7 +232,7 @@ def build(ctx: Ctx, fields: list[FieldCols]) -> Pipeline:
     for index, field_indexes in table:
         for i in field_indexes:
             readers.setdefault(i, []).append(index)
-    missing_conds: list[exp.Expression | None] = []
+    missing_conds: list[exp.Expr | None] = []
     for i, name in enumerate(names):
         if i not in readers:
             missing_conds.append(None)
@@ -242,7 +242,7 @@ def build(ctx: Ctx, fields: list[FieldCols]) -> Pipeline:
     missing_col = chain.put("missing", ctx.compact([case([(cond, text(name))]) for cond, name in zip(missing_conds, names) if cond is not None]))
 
     # issues: the fields with bad values in field order, then the criteria that raised in evaluation order
-    issue_items: list[tuple[exp.Expression, dict[str, exp.Expression]]] = []
+    issue_items: list[tuple[exp.Expr, dict[str, exp.Expr]]] = []
     for spec, cols in zip(plan.fields, fields):
         issue_items.append((exp.Not(this=exp.Is(this=cols.bad, expression=exp.Null())), {"field": text(spec.name), "value": cols.raw, "message": cols.bad, "criterion": null("VARCHAR")}))
     for index, err in _evaluation_order(ctx, out):
@@ -262,7 +262,7 @@ def build(ctx: Ctx, fields: list[FieldCols]) -> Pipeline:
     return Pipeline(stage_col, reasons_col, blocked_by, missing_col, issues_col, criteria, scores)
 
 
-def _evaluation_order(ctx: Ctx, out: Outcomes) -> list[tuple[int, exp.Expression]]:
+def _evaluation_order(ctx: Ctx, out: Outcomes) -> list[tuple[int, exp.Expr]]:
     """The criteria that can raise, in the order the Python engine evaluates them: flags, score rules, disqualifiers, stages."""
     plan = ctx.plan
     order = [c.index for c in plan.flags]
@@ -272,27 +272,27 @@ def _evaluation_order(ctx: Ctx, out: Outcomes) -> list[tuple[int, exp.Expression
     return [(i, out.error[i]) for i in order if i in out.error]
 
 
-def _all_true(cols: Sequence[exp.Expression]) -> exp.Expression:
-    out: exp.Expression = exp.true()
+def _all_true(cols: Sequence[exp.Expr]) -> exp.Expr:
+    out: exp.Expr = exp.true()
     for c in cols:
         out = exp.And(this=out, expression=is_true(c))
     return out
 
 
-def _any_true(cols: Sequence[exp.Expression]) -> exp.Expression:
-    out: exp.Expression = exp.false()
+def _any_true(cols: Sequence[exp.Expr]) -> exp.Expr:
+    out: exp.Expr = exp.false()
     for c in cols:
         out = exp.Or(this=out, expression=is_true(c))
     return exp.Paren(this=out)
 
 
-def _count(conds: Sequence[exp.Expression]) -> exp.Expression:
+def _count(conds: Sequence[exp.Expr]) -> exp.Expr:
     if not conds:
         return exp.Literal.number(0)
     return _sum([case([(is_true(c), exp.Literal.number(1))], exp.Literal.number(0)) for c in conds])
 
 
-def _records(ctx: Ctx, items: list[tuple[exp.Expression, dict[str, exp.Expression]]]) -> exp.Expression:
+def _records(ctx: Ctx, items: list[tuple[exp.Expr, dict[str, exp.Expr]]]) -> exp.Expr:
     """An ARRAY of records (field, value, message, criterion) of the items whose condition holds."""
     return ctx.compact_records([case([(is_true(cond), ctx.record(values))]) for cond, values in items])
 
@@ -301,16 +301,16 @@ def _reasons(
     ctx: Ctx,
     out: Outcomes,
     fields: list[FieldCols],
-    reached: exp.Expression,
-    disqualified: exp.Expression,
-    missing: list[exp.Expression | None],
-    issue_count: exp.Expression,
-) -> exp.Expression:
+    reached: exp.Expr,
+    disqualified: exp.Expr,
+    missing: list[exp.Expr | None],
+    issue_count: exp.Expr,
+) -> exp.Expr:
     """``Result.summary()``: the parts joined by '; ' (see its definition in ``leadspec.result``)."""
     plan = ctx.plan
     labels = [text(s.label) for s in plan.stages]
     reached_label = case([(exp.EQ(this=reached, expression=exp.Literal.number(i + 1)), labels[i]) for i in range(len(labels))], text(plan.base.label))
-    parts: list[exp.Expression] = [case([(disqualified, text("Disqualified"))], reached_label)]
+    parts: list[exp.Expr] = [case([(disqualified, text("Disqualified"))], reached_label)]
 
     # disqualified: the because of each disqualifier that passes, then what the lead would otherwise be
     for crit in plan.disqualify:
@@ -373,4 +373,4 @@ def final_select(ctx: Ctx, pipeline: Pipeline, last: str, columns: Sequence[str]
         exp.alias_(text(ctx.ruleset.digest), "ruleset_digest", quoted=True),
         append=True,
     )
-    return select.from_(exp.to_table(exp.to_identifier(last, quoted=True)))
+    return select.from_(exp.Table(this=exp.to_identifier(last, quoted=True)))
