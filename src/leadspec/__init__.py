@@ -65,6 +65,7 @@ _LAZY = {  # name -> module (or "module:name" when the public name differs)
     "load_tests": "_testfile",
     "run_tests": "_testfile",
     "MAX_FILE_BYTES": "_yaml:MAX_BYTES",
+    "qualify_frame": "duckdb",
 }
 
 __all__ = [
@@ -98,6 +99,7 @@ __all__ = [
     "load_tests",
     "loads",
     "parse_as_of",
+    "qualify_frame",
     "run_tests",
 ]
 

@@ -26,6 +26,7 @@ from .explain import explain
 from .init import init
 from .qualify import qualify
 from .schema import schema
+from .sql import sql
 from .test import test
 
 __all__ = ["cli", "main", "run"]
@@ -48,12 +49,13 @@ def cli() -> None:
       leadspec schema > leadspec.schema.json
       leadspec compile rules/acme.yaml
       leadspec init --name acme --from export.csv
+      leadspec sql rules/acme.yaml --dialect snowflake --table leads
 
     Exit codes: 0 success, 1 check or test failed or rows rejected, 2 usage or input error.
     """
 
 
-for command in (check, qualify, explain, test, diff, schema, compile_rules, init):
+for command in (check, qualify, explain, test, diff, schema, compile_rules, init, sql):
     cli.add_command(command)
 
 

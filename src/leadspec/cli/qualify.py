@@ -9,6 +9,7 @@ with ``--strict``), and the closing summary says so.
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import json
 import os
@@ -22,7 +23,7 @@ from typing import IO, Any, Generator, Iterable, Iterator, NamedTuple
 
 import click
 
-from ..errors import LeadError
+from ..errors import LeadError, LeadspecError
 from ._common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, READ_ERRORS, as_of_option, check_as_of, delimiter_option, load_rules, read_error, streams
 from ._io import (
     FORMATS,
@@ -48,6 +49,10 @@ from ._io import (
 from ._pool import STOP_SIGNALS, Pool, WorkerDied
 
 BATCH = 2000  # records per unit of work (fewer hand-offs between processes)
+DUCKDB_BATCH = 20_000  # records per DuckDB query (--engine duckdb: a query costs a few milliseconds to plan)
+AUTO_BYTES = 8 << 20
+"""--engine auto: inputs of at least this many bytes go to DuckDB (when installed); smaller ones to Python (see docs/cli.md)."""
+ENGINES = ("python", "duckdb", "auto")
 IN_FLIGHT = 4  # batches per worker queued ahead (bounds memory)
 TOP_ISSUES = 10  # data issues listed in the summary
 SHOWN_REJECTS = 20  # rejects listed on standard error without --rejects
@@ -84,8 +89,12 @@ def _absent(lead: dict[str, Any], source: str, path: tuple[str, ...]) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def _setup(rules: Any, writer: Writer, as_of: datetime, strict: bool, header: list[str], json_columns: list[str], delimiter: str = ",") -> None:
+def _setup(
+    rules: Any, writer: Writer, as_of: datetime, strict: bool, header: list[str], json_columns: list[str], delimiter: str = ",", engine: str = "python"
+) -> None:
+    _state.pop("qualifier", None)  # a DuckDB connection is never carried over a fork: each process opens its own
     _state.update(
+        engine=engine,
         rules=rules,
         writer=writer,
         as_of=as_of,
@@ -129,6 +138,8 @@ class Done(NamedTuple):
 
 def _work(unit: tuple[Any, ...]) -> Done:
     """Parse, evaluate and render one unit of input; a record is the unit of failure."""
+    if _state.get("engine") == "duckdb":
+        return _work_duckdb(unit)
     rules, writer, as_of, strict = _state["rules"], _state["writer"], _state["as_of"], _state["strict"]
     watched = _state["watched"]
     texts: list[str] = []
@@ -175,7 +186,82 @@ def _work(unit: tuple[Any, ...]) -> Done:
     return Done(joiner.join(texts), dict(stages), with_issues, rejects, read, dict(issues), [w[0] for w in watched] if evaluated else None)
 
 
-def _units(reader: Any, fmt: str, source: IO[str], rows: Iterator[Row] | None, jobs: int) -> Iterator[tuple[Any, ...]]:
+def _qualifier() -> Any:
+    """This process's DuckDB engine (opened on first use: after a fork, never the parent's connection)."""
+    held = _state.get("qualifier")
+    if held is None or held[0] != os.getpid():
+        from leadspec.duckdb import Qualifier
+
+        rules = _state["rules"]
+        flags = tuple(f"flags.{name}" for name in _state["writer"].flags)
+        held = (os.getpid(), Qualifier(rules, _state["as_of"], threads=1, criteria=flags))
+        _state["qualifier"] = held
+    return held[1]
+
+
+_FLAG = {"pass": True, "fail": False}
+
+
+def _work_duckdb(unit: tuple[Any, ...]) -> Done:
+    """:func:`_work` with DuckDB: the unit's records read as the Python engine reads them, evaluated by one query, written the same way."""
+    rules, writer, strict = _state["rules"], _state["writer"], _state["strict"]
+    watched = _state["watched"]
+    added = writer.added
+    names = writer.flags
+    keys = [f"flags.{name}" for name in names]
+    rows = list(_rows_of(unit))
+    leads = []
+    for number, row in enumerate(rows, 1):
+        if row.error is None and row.lead is not None:
+            if type(row.original) is dict:
+                for name in added:
+                    if name in row.original:
+                        raise NameClash(number, row.line, name)
+            leads.append(row.lead)
+    outcomes = iter(_qualifier().outcomes(leads))
+    texts: list[str] = []
+    stages: Counter[str] = Counter()
+    issues: Counter[tuple[str, str]] = Counter()
+    rejects: list[tuple[Any, ...]] = []
+    with_issues = read = evaluated = 0
+    render = writer.row
+    for row in rows:
+        read += 1
+        lead = row.lead
+        if row.error is not None or lead is None:
+            rejects.append((read, row.line, row.error, row.original, row.raw, row.stop))
+            continue
+        outcome = next(outcomes)
+        if strict and outcome.issues:  # the Python engine says why, word for word (it agrees on which leads have issues)
+            try:
+                rules.evaluate(lead, as_of=_state["as_of"], strict=True)
+                reason = "; ".join(f"{i.get('field') or i.get('criterion')}: {i['message']} ({i.get('value')!r})" for i in outcome.issues)
+            except LeadError as exc:
+                reason = "; ".join(f"{i.get('field') or i.get('criterion')}: {i['message']} ({i.get('value')!r})" for i in exc.issues) or str(exc)
+            rejects.append((read, row.line, reason, row.original, row.raw, False))
+            continue
+        flags = {name: _FLAG.get(outcome.criteria[key]) for name, key in zip(names, keys)} if names else None
+        try:
+            texts.append(render(row.original, lead, outcome.stage, outcome.reasons, None, row.text, flags))
+        except Unwritable as exc:
+            rejects.append((read, row.line, str(exc), row.original, row.raw, False))
+            continue
+        except Exception as exc:  # as the Python engine: one record's failure rejects that record, never the run
+            rejects.append((read, row.line, f"cannot qualify this record: {type(exc).__name__}: {str(exc)[:200]}", row.original, row.raw, False))
+            continue
+        evaluated += 1
+        if watched:
+            watched = [w for w in watched if _absent(lead, w[1], w[2])]
+        stages[outcome.stage] += 1
+        if outcome.issues:
+            with_issues += 1
+            for issue in outcome.issues:
+                issues[(str(issue.get("field") or issue.get("criterion")), str(issue.get("message")))] += 1
+    joiner = ",\n" if writer.fmt == "json" else ""
+    return Done(joiner.join(texts), dict(stages), with_issues, rejects, read, dict(issues), [w[0] for w in watched] if evaluated else None)
+
+
+def _units(reader: Any, fmt: str, source: IO[str], rows: Iterator[Row] | None, jobs: int, size: int = BATCH) -> Iterator[tuple[Any, ...]]:
     """The input in units of about BATCH records.
 
     With worker processes, CSV and JSON Lines go as text, cut at record
@@ -183,13 +269,13 @@ def _units(reader: Any, fmt: str, source: IO[str], rows: Iterator[Row] | None, j
     """
     if rows is None and fmt in ("csv", "jsonl") and jobs > 1:
         first_line = reader.next_line if fmt == "csv" else 1
-        for line, text in chunks(source, first_line, BATCH, csv_format=fmt == "csv", delimiter=getattr(reader, "delimiter", ",")):
+        for line, text in chunks(source, first_line, size, csv_format=fmt == "csv", delimiter=getattr(reader, "delimiter", ",")):
             yield (fmt, line, text)
         return
     batch: list[Row] = []
     for row in rows if rows is not None else iter(reader):
         batch.append(row)
-        if len(batch) >= BATCH:
+        if len(batch) >= size:
             yield ("rows", batch)
             batch = []
     if batch:
@@ -357,6 +443,33 @@ class _Tally:
         return f"stopped after {read} read ({self.written:,} qualified, {self.rejected:,} rejected)\n"
 
 
+def _engine(engine: str, input: str, details: bool, ruleset: Any, moment: datetime, io: Any) -> str | None:
+    """The engine that runs: ``python`` or ``duckdb`` (``auto`` decided by the input's size); None after an error was said."""
+    if engine == "auto":
+        try:
+            big = input != "-" and os.path.getsize(input) >= AUTO_BYTES
+        except OSError:
+            big = False
+        if not big or details or importlib.util.find_spec("duckdb") is None or importlib.util.find_spec("sqlglot") is None:
+            return "python"
+        engine = "duckdb"
+    if engine == "python":
+        return engine
+    if details:
+        raise click.UsageError("--details needs --engine python: the DuckDB engine writes the stage, the reasons and the flags")
+    from leadspec.duckdb import INSTALL
+
+    if importlib.util.find_spec("duckdb") is None or importlib.util.find_spec("sqlglot") is None or importlib.util.find_spec("pyarrow") is None:
+        io.err.write(f"--engine duckdb needs DuckDB: {INSTALL}\n")
+        return None
+    try:
+        ruleset.to_sql("duckdb", as_of=moment)
+    except LeadspecError as exc:  # a DialectError: something these rules use that DuckDB cannot compute as Python does
+        io.err.write(f"--engine duckdb: {exc}; use --engine python\n")
+        return None
+    return engine
+
+
 def _same_file(a: str, b: str) -> bool:
     """Whether two paths name the same file (through symbolic links too; also when it does not exist yet)."""
     try:
@@ -394,6 +507,13 @@ def _is_file(path: str, info: os.stat_result) -> bool:
 @click.option("--strict", is_flag=True, help="Reject leads with a bad value instead of evaluating them with that field missing.")
 @click.option("--rejects", type=click.Path(dir_okay=False), help="Write rejected rows here (JSON Lines: row, line, reason, record) instead of listing them on stderr.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=1, show_default=True, help="Worker processes; the output keeps the input order.")
+@click.option(
+    "--engine",
+    type=click.Choice(ENGINES),
+    default="python",
+    show_default=True,
+    help="What evaluates the leads: the Python engine, DuckDB (the rules' SQL; pip install 'leadspec[duckdb]'), or auto (DuckDB for inputs of 8 MB and more when installed).",
+)
 @click.option("--allow-missing-columns", is_flag=True, help="Go on when the CSV header lacks a column a field reads (that field is then always missing).")
 @click.option("--stage-column", default="stage", show_default=True, metavar="NAME", help="Name of the added stage column (when the input has its own 'stage').")
 @click.option("--reasons-column", default="reasons", show_default=True, metavar="NAME", help="Name of the added reasons column.")
@@ -413,6 +533,7 @@ def qualify(
     strict: bool,
     rejects: str | None,
     jobs: int,
+    engine: str,
     allow_missing_columns: bool,
     stage_column: str,
     reasons_column: str,
@@ -461,6 +582,10 @@ def qualify(
     ruleset = load_rules(rules)
     moment = as_of or datetime.now(timezone.utc)
     check_as_of([ruleset], moment)
+    chosen = _engine(engine, input, details, ruleset, moment, io)
+    if chosen is None:
+        return EXIT_USAGE
+    engine = chosen
     fmt = input_format or (format_of(input) if input != "-" else None)
     if input != "-" and fmt is None:
         raise click.UsageError(f"cannot tell the format of {input!r} from its name; use --input-format csv|jsonl|json")
@@ -473,7 +598,7 @@ def qualify(
     tally = _Tally()
     try:
         return _qualify(
-            ruleset, input, fmt, delimiter, output, output_format, details, moment, strict, rejects, jobs, allow_missing_columns, names, flags_column, io, tally
+            ruleset, input, fmt, delimiter, output, output_format, details, moment, strict, rejects, jobs, allow_missing_columns, names, flags_column, io, tally, engine
         )
     except KeyboardInterrupt:
         io.err.write(tally.line() + f"interrupted: {tally.lost()}\n")
@@ -504,6 +629,7 @@ def _qualify(
     flags_name: str,
     io: Any,
     tally: _Tally,
+    engine: str = "python",
 ) -> int:
     flags = flag_names(ruleset)
     try:
@@ -559,7 +685,7 @@ def _qualify(
         if reject_sink is not None:
             sinks.append(reject_sink)
             tally.outputs.append(rejects or "-")
-        code = _run(ruleset, reader, fmt, out_fmt, input, sink, details, moment, strict, reject_sink, jobs, io, source, names, (flags, flags_name), json_columns, tally)
+        code = _run(ruleset, reader, fmt, out_fmt, input, sink, details, moment, strict, reject_sink, jobs, io, source, names, (flags, flags_name), json_columns, tally, engine)
         if code in (EXIT_OK, EXIT_FAILED):  # the run went to the end: only then are the files put in place
             for each in sinks:
                 each.commit()
@@ -599,6 +725,7 @@ def _run(
     flagging: tuple[tuple[str, ...], str],
     json_columns: list[str],
     tally: _Tally,
+    engine: str = "python",
 ) -> int:
     rows: Iterator[Row] | None = None
     header = list(reader.header)
@@ -631,8 +758,8 @@ def _run(
     read = written = rejected = with_issues = 0
     stopped: tuple[int, int] | None = None
     progress = _Progress(io.err)
-    units = _units(reader, in_fmt, source, rows, jobs)
-    results = _results(units, jobs, (ruleset, writer, as_of, strict, header, json_columns, delimiter))
+    units = _units(reader, in_fmt, source, rows, jobs, DUCKDB_BATCH if engine == "duckdb" else BATCH)
+    results = _results(units, jobs, (ruleset, writer, as_of, strict, header, json_columns, delimiter, engine))
     try:
         sink.write(writer.start())
         if reject_sink is not None and reject_csv:  # the input's header, after the three columns that say why
