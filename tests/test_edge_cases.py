@@ -164,7 +164,7 @@ def test_a_huge_power_at_evaluation_is_refused_not_computed() -> None:
     started = time.perf_counter()
     result = rules.evaluate({"x": 3_000_000}, as_of=AS_OF)
     assert time.perf_counter() - started < 2
-    assert result.stages == {"a": "unknown"} and "NumberTooHigh" in result.issues[0].message
+    assert result.stages == {"a": "unknown"} and result.issues[0].message == "could not be evaluated: a number too large"
 
 
 @pytest.mark.parametrize("raw", ["0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00"])

@@ -11,6 +11,8 @@ import sys
 from datetime import datetime, timezone
 from typing import Any, Callable
 
+from simpleeval import MAX_STRING_LENGTH, IterableTooLong, NumberTooHigh
+
 from .plan import ScorePlan
 
 EARLIEST = datetime.min.replace(tzinfo=timezone.utc)
@@ -25,8 +27,35 @@ class Sink:
         pass
 
 
+ERROR_PREFIX = "could not be evaluated: "
+DIVISION_BY_ZERO = "division by zero"
+NUMBER_TOO_LARGE = "a number too large"
+TOO_LONG = f"a result longer than {MAX_STRING_LENGTH:,}"
+INVALID = "an operation its values do not allow"
+
+
+def error_text(exc: BaseException) -> str:
+    """What went wrong, in words that depend on neither the Python version nor the engine (the SQL backend writes the same).
+
+    A rule can fail on a lead's values in three ways: a division (``/``,
+    ``//``, ``%``, or zero to a negative power) by zero, a number too large
+    (``**`` beyond its limits or beyond the largest float, ``round()`` of
+    infinity), and text or a list joined or repeated beyond
+    :data:`MAX_STRING_LENGTH`. Anything else is an operation its values do
+    not allow.
+    """
+    if isinstance(exc, ZeroDivisionError):
+        return DIVISION_BY_ZERO
+    if isinstance(exc, IterableTooLong):
+        return TOO_LONG
+    if isinstance(exc, (NumberTooHigh, OverflowError)):
+        return NUMBER_TOO_LARGE
+    return INVALID
+
+
 def runtime_issue(criterion: str, exc: BaseException) -> dict[str, Any]:
-    return {"field": None, "value": None, "criterion": criterion, "message": f"could not be evaluated: {type(exc).__name__}: {exc}"}
+    """The issue of a criterion whose expression raised ``exc`` on a lead's values."""
+    return {"field": None, "value": None, "criterion": criterion, "message": ERROR_PREFIX + error_text(exc)}
 
 
 def failed(issues: Any, criterion: str) -> None:
@@ -173,4 +202,4 @@ _OPS: dict[str, Callable[[Any, Any], bool]] = {
 }
 
 
-__all__ = ["EARLIEST", "EventScore", "NOT_YET", "NotYet", "Sink", "arith", "chain", "failed", "k_all", "k_any", "k_at_least", "k_none", "runtime_issue"]
+__all__ = ["EARLIEST", "EventScore", "NOT_YET", "NotYet", "Sink", "arith", "chain", "error_text", "failed", "k_all", "k_any", "k_at_least", "k_none", "runtime_issue"]
