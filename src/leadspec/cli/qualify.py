@@ -9,7 +9,6 @@ with ``--strict``), and the closing summary says so.
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import json
 import os
@@ -443,6 +442,17 @@ class _Tally:
         return f"stopped after {read} read ({self.written:,} qualified, {self.rejected:,} rejected)\n"
 
 
+def _has_duckdb() -> bool:
+    """Whether the DuckDB engine's packages import (duckdb, sqlglot, pyarrow)."""
+    try:
+        import duckdb  # noqa: F401
+        import pyarrow  # noqa: F401
+        import sqlglot  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
 def _engine(engine: str, input: str, details: bool, ruleset: Any, moment: datetime, io: Any) -> str | None:
     """The engine that runs: ``python`` or ``duckdb`` (``auto`` decided by the input's size); None after an error was said."""
     if engine == "auto":
@@ -450,7 +460,7 @@ def _engine(engine: str, input: str, details: bool, ruleset: Any, moment: dateti
             big = input != "-" and os.path.getsize(input) >= AUTO_BYTES
         except OSError:
             big = False
-        if not big or details or importlib.util.find_spec("duckdb") is None or importlib.util.find_spec("sqlglot") is None:
+        if not big or details or not _has_duckdb():
             return "python"
         engine = "duckdb"
     if engine == "python":
@@ -459,7 +469,7 @@ def _engine(engine: str, input: str, details: bool, ruleset: Any, moment: dateti
         raise click.UsageError("--details needs --engine python: the DuckDB engine writes the stage, the reasons and the flags")
     from leadspec.duckdb import INSTALL
 
-    if importlib.util.find_spec("duckdb") is None or importlib.util.find_spec("sqlglot") is None or importlib.util.find_spec("pyarrow") is None:
+    if not _has_duckdb():
         io.err.write(f"--engine duckdb needs DuckDB: {INSTALL}\n")
         return None
     try:
@@ -512,7 +522,7 @@ def _is_file(path: str, info: os.stat_result) -> bool:
     type=click.Choice(ENGINES),
     default="python",
     show_default=True,
-    help="What evaluates the leads: the Python engine, DuckDB (the rules' SQL; pip install 'leadspec[duckdb]'), or auto (DuckDB for inputs of 8 MB and more when installed).",
+    help="What evaluates the leads: the Python engine, DuckDB (the rules' SQL; pip install 'leadspec[duckdb]'), or auto (DuckDB for input files of 8 MiB and more when installed).",
 )
 @click.option("--allow-missing-columns", is_flag=True, help="Go on when the CSV header lacks a column a field reads (that field is then always missing).")
 @click.option("--stage-column", default="stage", show_default=True, metavar="NAME", help="Name of the added stage column (when the input has its own 'stage').")

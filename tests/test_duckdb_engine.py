@@ -1,0 +1,325 @@
+"""``leadspec qualify --engine duckdb``: the same output file as the Python engine, byte for byte.
+
+The DuckDB engine reads the input with the Python engine's readers (the
+same header checks, values and rejects) and writes with its writer; the
+leads are evaluated by the rules' SQL in DuckDB. So every output here is
+compared with ``--engine python``'s, the oracle: on both real exports, on
+messy generated CSVs (quoting, line breaks in values, blank cells, missing
+markers, bad values, ragged rows and broken quoting, which are rejects),
+and on JSON Lines with typed values.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import FIXTURES, ROOT, SHARED_DATA, cli
+
+pytest.importorskip("duckdb")
+pytest.importorskip("pyarrow")
+
+EXAMPLES = 2000 if os.environ.get("LEADSPEC_FUZZ") else 12
+AS_OF = ("--as-of", "2026-11-01")
+X_EDUCATION = SHARED_DATA / "x-education-leads.csv"
+MAVEN = SHARED_DATA / "maven-crm" / "sales_pipeline.csv"
+
+
+def both(tmp_path: Path, rules: Path | str, source: Path | str, *extra: str, out: str = "out.csv") -> tuple[bytes, tuple[int, str], tuple[int, str]]:
+    """Run qualify with each engine; the Python engine's output bytes, and (exit code, stderr) of each engine."""
+    outputs = {}
+    results = {}
+    for engine in ("python", "duckdb"):
+        target = tmp_path / f"{engine}-{out}"
+        code, _out, err = cli("qualify", str(rules), str(source), "-o", str(target), *AS_OF, "--engine", engine, *extra)
+        outputs[engine] = target.read_bytes() if target.exists() else b""
+        results[engine] = (code, err)
+    assert outputs["duckdb"] == outputs["python"], _first_difference(outputs["python"], outputs["duckdb"])
+    return outputs["python"], results["python"], results["duckdb"]
+
+
+def _first_difference(a: bytes, b: bytes) -> str:
+    lines_a, lines_b = a.splitlines(keepends=True), b.splitlines(keepends=True)
+    for i, (x, y) in enumerate(zip(lines_a, lines_b), 1):
+        if x != y:
+            return f"line {i}:\n python {x!r}\n duckdb {y!r}"
+    return f"python wrote {len(lines_a)} lines, duckdb {len(lines_b)}"
+
+
+# -- the real exports ---------------------------------------------------------------------------
+
+
+def _need(path: Path) -> None:
+    if not path.is_file():
+        pytest.skip(f"the real export {path} is not there (see /work/shared/data/README.md)")
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_the_x_education_export_is_written_byte_for_byte_as_the_python_engine_writes_it(tmp_path: Path, jobs: str) -> None:
+    _need(X_EDUCATION)
+    written, python, duckdb = both(tmp_path, ROOT / "rules" / "x-education.yaml", X_EDUCATION, "--jobs", jobs)
+    assert python == duckdb
+    assert python[0] == 0, python[1]
+    assert written.count(b"\r\n") == 9241  # the header and every lead
+    assert "9,240 rows read, 9,240 written, 0 rejected" in duckdb[1]
+
+
+def test_the_x_education_export_as_json_lines_is_the_python_engines(tmp_path: Path) -> None:
+    _need(X_EDUCATION)
+    written, python, duckdb = both(tmp_path, ROOT / "rules" / "x-education.yaml", X_EDUCATION, out="out.jsonl")
+    assert python == duckdb
+    assert len(written.splitlines()) == 9240
+
+
+def test_the_maven_pipeline_export_is_written_byte_for_byte_as_the_python_engine_writes_it(tmp_path: Path) -> None:
+    _need(MAVEN)
+    written, python, duckdb = both(tmp_path, FIXTURES / "maven-pipeline.yaml", MAVEN)
+    assert python == duckdb
+    assert python[0] == 0
+    assert written.splitlines()[0].endswith(b",stage,reasons,flags.gtx,flags.big_deal")
+
+
+def test_strict_rejects_the_same_maven_leads_with_the_same_reasons(tmp_path: Path) -> None:
+    _need(MAVEN)
+    source = tmp_path / "pipeline.csv"
+    text = MAVEN.read_text(encoding="utf-8").splitlines(keepends=True)
+    source.write_text("".join(text[:200] + [text[5].replace("Won", "Wonn", 1), text[6].replace("/", "-", 1)]), encoding="utf-8", newline="")
+    rejects = {}
+    for engine in ("python", "duckdb"):
+        target = tmp_path / f"{engine}.jsonl"
+        code, _out, err = cli("qualify", str(FIXTURES / "maven-pipeline.yaml"), str(source), "-o", str(tmp_path / f"{engine}.csv"), *AS_OF,
+                              "--engine", engine, "--strict", "--rejects", str(target))
+        assert code == 1, err
+        rejects[engine] = target.read_bytes()
+    assert rejects["duckdb"] == rejects["python"]
+    assert len(rejects["python"].splitlines()) >= 2
+    assert (tmp_path / "duckdb.csv").read_bytes() == (tmp_path / "python.csv").read_bytes()
+
+
+# -- messy generated CSVs ------------------------------------------------------------------------
+
+MESSY_RULES = """\
+leadspec: 1
+name: messy
+missing: ["", "n/a", "Select"]
+fields:
+  size:    {type: integer, source: Employees}
+  spend:   {type: number, source: "Spend, USD"}
+  active:  {type: boolean}
+  tier:    {type: enum, values: [Gold, Silver, Bronze]}
+  since:   {type: date, format: "%m/%d/%Y"}
+  country: {type: string}
+flags:
+  rich: spend >= 1000
+  gold: tier == 'Gold'
+disqualify:
+  - inactive: active == False
+stages:
+  - id: icp
+    all:
+      - big: size >= 50
+      - where: country in ['US', 'UK']
+  - id: mql
+    any:
+      - spender: spend > 500
+      - recent: 0 <= days_since(since) <= 365
+"""
+
+HEADER = ["Id", "Employees", "Spend, USD", "active", "tier", "since", "country", "Notes"]
+
+CELL = st.one_of(
+    st.sampled_from(["", " ", "n/a", "Select", "N/A", "0", "12", "50", "1e3", "1.5", "-7", "١٢", "abc", "1,000", "999.99", "1500", "nan", "inf"]),
+    st.sampled_from(["yes", "No", "TRUE", "0", "1", "maybe", "gold", "Silver", " Bronze ", "Platinum", "10/02/2026", "2026-02-30", "2026-10-02", "13/01/2026"]),
+    st.sampled_from(["US", "UK", "us", "Germany", 'say "hi"', "line\nbreak", "cr\r\nlf", "a,b", "ünïcödé", "\t"]),
+    st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=8),
+)
+
+
+def _cell(value: str, quote: bool) -> str:
+    if quote or any(c in value for c in ',"\r\n'):
+        return '"' + value.replace('"', '""') + '"'
+    return value
+
+
+@st.composite
+def messy_csv(draw: Any) -> str:
+    eol = draw(st.sampled_from(["\n", "\r\n"]))
+    lines = [",".join(_cell(h, False) for h in HEADER)]
+    for number in range(draw(st.integers(0, 25))):
+        shape = draw(st.sampled_from(["row"] * 8 + ["short", "long", "blank", "broken", "header"]))
+        cells = [str(number)] + [draw(CELL) for _ in HEADER[1:]]
+        if shape == "short":
+            cells = cells[:3]
+        elif shape == "long":
+            cells = cells + ["extra"]
+        if shape == "blank":
+            lines.append("")
+        elif shape == "broken":
+            lines.append(",".join(cells[:2]) + ',"unclosed' + eol + "next,line")
+        elif shape == "header":
+            lines.append(",".join(_cell(h, False) for h in HEADER))
+        else:
+            lines.append(",".join(_cell(c, draw(st.booleans())) for c in cells))
+    return eol.join(lines) + (eol if draw(st.booleans()) else "")
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(text=messy_csv(), strict=st.booleans())
+def test_messy_csvs_are_written_and_rejected_as_the_python_engine_does(tmp_path: Path, text: str, strict: bool) -> None:
+    rules = tmp_path / "messy.yaml"
+    rules.write_text(MESSY_RULES, encoding="utf-8")
+    source = tmp_path / "leads.csv"
+    source.write_bytes(text.encode("utf-8"))
+    extra = ["--strict"] if strict else []
+    runs = {}
+    for engine in ("python", "duckdb"):
+        code, _out, err = cli("qualify", str(rules), str(source), "-o", str(tmp_path / f"{engine}.csv"), *AS_OF, "--engine", engine, *extra,
+                              "--rejects", str(tmp_path / f"{engine}-rejects.jsonl"))
+        written = (tmp_path / f"{engine}.csv").read_bytes()
+        rejected = (tmp_path / f"{engine}-rejects.jsonl").read_bytes()
+        runs[engine] = (code, err, written, rejected)
+    assert runs["duckdb"][2] == runs["python"][2], _first_difference(runs["python"][2], runs["duckdb"][2])
+    assert runs["duckdb"] == runs["python"]
+
+
+# -- JSON Lines: values of every JSON type ---------------------------------------------------------
+
+TYPED_RULES = """\
+leadspec: 1
+name: typed
+fields:
+  size:    {type: integer, source: account.employees}
+  sector:  {type: string, source: account.sector}
+  spend:   {type: number}
+  active:  {type: boolean}
+  tags:    {type: list}
+  name:    {type: string}
+flags:
+  tagged: "'vip' in tags"
+stages:
+  - id: icp
+    all:
+      - big: size >= 50
+      - tech: sector == 'software'
+  - id: mql
+    any:
+      - spender: spend > 500
+      - switched_on: active
+"""
+
+TYPED_LEADS = [
+    {"name": "a", "account": {"employees": 120, "sector": "software"}, "spend": 900, "active": True, "tags": ["vip", "x"]},
+    {"name": "b", "account": {"employees": "75", "sector": "software"}, "spend": "12.5", "active": "yes", "tags": "vip; y"},
+    {"name": 7, "account": {"employees": 10.0}, "spend": 1e3, "active": False, "tags": []},
+    {"name": None, "account": None, "spend": None, "active": None},
+    {"name": "c", "account": {"employees": True, "sector": 5}, "spend": True, "active": 1, "tags": [1, "vip"]},
+    {"name": "d", "account.employees": 60, "account": {"sector": "software"}, "spend": -1, "active": "maybe"},
+    {"name": "e", "account": {"employees": 2**70}, "spend": 2.5},
+    {"name": "f", "account": "not an object", "spend": [1], "active": {"x": 1}},
+    {"name": "g", "extra": {"deep": [1, {"x": None}]}, "spend": 501, "active": "true"},
+]
+
+
+@pytest.mark.parametrize("out", ["out.jsonl", "out.csv", "out.json"])
+def test_json_lines_of_every_json_type_are_qualified_as_the_python_engine_qualifies_them(tmp_path: Path, out: str) -> None:
+    rules = tmp_path / "typed.yaml"
+    rules.write_text(TYPED_RULES, encoding="utf-8")
+    source = tmp_path / "leads.jsonl"
+    lines = [json.dumps(lead) for lead in TYPED_LEADS]
+    lines.insert(3, '{"name": broken')
+    lines.insert(5, "[1, 2]")
+    source.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    written, python, duckdb = both(tmp_path, rules, source, out=out)
+    assert python == duckdb
+    assert python[0] == 1  # the broken line and the array are rejects
+    assert "11 rows read" in python[1]
+    if out == "out.jsonl":
+        stages = [json.loads(line)["stage"] for line in written.decode().splitlines()]
+        assert len(stages) == len(TYPED_LEADS)
+
+
+# -- the output file is written whole or not at all ---------------------------------------------------
+
+
+def test_a_failing_duckdb_run_leaves_the_destination_as_it_was(tmp_path: Path) -> None:
+    rules = tmp_path / "typed.yaml"
+    rules.write_text(TYPED_RULES, encoding="utf-8")
+    source = tmp_path / "leads.jsonl"
+    leads = [{"name": f"n{i}", "spend": i} for i in range(30_000)]
+    leads[25_000]["stage"] = "theirs"  # a key qualify would overwrite: the run stops, in the second batch
+    source.write_text("".join(json.dumps(lead) + "\n" for lead in leads), encoding="utf-8")
+    target = tmp_path / "out.jsonl"
+    target.write_text("what was there\n", encoding="utf-8")
+    code, _out, err = cli("qualify", str(rules), str(source), "-o", str(target), *AS_OF, "--engine", "duckdb")
+    assert code == 2
+    assert "has a key 'stage', which qualify adds" in err
+    assert target.read_text(encoding="utf-8") == "what was there\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["leads.jsonl", "out.jsonl", "typed.yaml"]  # no temporary file left
+
+
+def _qualify_module() -> Any:
+    """The module of the qualify command (the package's attribute of that name is the command)."""
+    import leadspec.cli  # noqa: F401
+
+    return sys.modules["leadspec.cli.qualify"]
+
+
+# -- options --------------------------------------------------------------------------------------
+
+
+def test_details_are_refused_with_the_duckdb_engine(tmp_path: Path) -> None:
+    code, _out, err = cli("qualify", str(ROOT / "rules" / "x-education.yaml"), str(ROOT / "examples" / "x-education-sample.csv"), "--engine", "duckdb", "--details")
+    assert code == 2
+    assert "--details needs --engine python" in err
+
+
+def test_without_duckdb_the_engine_says_what_to_install_and_auto_uses_python(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "duckdb", None)  # import duckdb raises ImportError
+    sample = ROOT / "examples" / "x-education-sample.csv"
+    rules = ROOT / "rules" / "x-education.yaml"
+    code, out, err = cli("qualify", str(rules), str(sample), "--engine", "duckdb", *AS_OF)
+    assert code == 2
+    assert "pip install 'leadspec[duckdb]'" in err
+    assert out == ""
+    monkeypatch.setattr(_qualify_module(), "AUTO_BYTES", 1)
+    code, out_auto, err = cli("qualify", str(rules), str(sample), "--engine", "auto", *AS_OF)
+    code_python, out_python, _err = cli("qualify", str(rules), str(sample), "--engine", "python", *AS_OF)
+    assert (code, out_auto) == (code_python, out_python)
+    assert out_auto
+
+
+def test_auto_uses_duckdb_from_the_documented_size(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import leadspec.duckdb
+
+    calls: list[int] = []
+    original = leadspec.duckdb.Qualifier.outcomes
+
+    def counting(self: Any, leads: Any) -> Any:
+        calls.append(len(leads))
+        return original(self, leads)
+
+    monkeypatch.setattr(leadspec.duckdb.Qualifier, "outcomes", counting)
+    sample = ROOT / "examples" / "x-education-sample.csv"
+    rules = ROOT / "rules" / "x-education.yaml"
+    size = sample.stat().st_size
+    monkeypatch.setattr(_qualify_module(), "AUTO_BYTES", size + 1)
+    assert cli("qualify", str(rules), str(sample), "--engine", "auto", *AS_OF)[0] == 0
+    assert calls == []  # smaller than the threshold: Python
+    monkeypatch.setattr(_qualify_module(), "AUTO_BYTES", size)
+    code, _out, err = cli("qualify", str(rules), str(sample), "--engine", "auto", *AS_OF)
+    assert code == 0, err
+    assert sum(calls) > 0  # as large as the threshold: DuckDB
+
+
+def test_the_documented_auto_size_is_the_one_used() -> None:
+    AUTO_BYTES = _qualify_module().AUTO_BYTES
+    page = (ROOT / "docs" / "command-line.md").read_text(encoding="utf-8")
+    assert AUTO_BYTES == 8 * 1024 * 1024
+    assert "8 MiB" in page
