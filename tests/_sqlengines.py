@@ -175,11 +175,15 @@ def _outputs(names: list[str], records: list[dict[str, Any]]) -> list[dict[str, 
 def _duckdb(rules: leadspec.Ruleset, names: list[str], table: list[list[Any]], as_of: Any, to_sql: dict[str, Any]) -> list[dict[str, Any]]:
     import duckdb
 
+    import pyarrow as pa
+
     con = duckdb.connect()
-    cols = ", ".join(f'"{c}" VARCHAR' for c in [_ROW, *names])
-    con.execute(f"CREATE TABLE leads ({cols})")
-    if table:
-        con.executemany(f"INSERT INTO leads VALUES ({', '.join('?' for _ in range(len(names) + 1))})", [[str(i), *r] for i, r in enumerate(table)])
+    header = [_ROW, *names]
+    columns = [[str(i) for i in range(len(table))]] + [[r[j] for r in table] for j in range(len(names))]
+    rows = pa.table({c: pa.array(values, pa.string()) for c, values in zip(header, columns)})
+    con.register("__rows", rows)
+    con.execute("CREATE TABLE leads AS SELECT * FROM __rows")
+    con.unregister("__rows")
     cursor = con.execute(_query(rules, "duckdb", names, as_of, to_sql))
     header = [d[0] for d in cursor.description]
     return _outputs(names, [dict(zip(header, r)) for r in cursor.fetchall()])

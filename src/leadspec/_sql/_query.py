@@ -239,6 +239,7 @@ def build(ctx: Ctx, fields: list[FieldCols]) -> Pipeline:
             continue
         unknown = _any_true([exp.Is(this=out.outcome[c], expression=exp.Null()) for c in readers[i]])
         missing_conds.append(chain.put(f"missing_{name}", exp.And(this=exp.Is(this=fields[i].value, expression=exp.Null()), expression=unknown)))
+    chain.next()  # PostgreSQL and BigQuery read no column of the layer that defines it
     missing_col = chain.put("missing", ctx.compact([case([(cond, text(name))]) for cond, name in zip(missing_conds, names) if cond is not None]))
 
     # issues: the fields with bad values in field order, then the criteria that raised in evaluation order
