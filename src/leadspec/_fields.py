@@ -25,14 +25,13 @@ are recognised by type, so plain values pay nothing for it.
 
 from __future__ import annotations
 
-import difflib
-
 import json
 import math
 import numbers
 import re
 import sys
 from datetime import date, datetime, time, timezone
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Annotated, Any, Callable, NamedTuple, Optional
 
 from pydantic import ConfigDict, Field, WrapValidator, create_model
@@ -447,13 +446,13 @@ class Coercer:
         raise BadValue(f"not text (got {type(raw).__name__})")
 
     def _not_one_of(self, text: str) -> str:
-        """The issue of a bad enum value, with the closest allowed value; remembered per text (an export repeats its
-        bad values, and finding the closest costs more than the rest of an evaluation)."""
+        """The issue of a bad enum value, with the closest allowed value (:func:`closest_value`); remembered per text
+        (an export repeats its bad values)."""
         memo = self._bad_enum_texts
         message = memo.get(text)
         if message is None:
-            close = difflib.get_close_matches(text, list(self.values or ()), n=1, cutoff=0.75)
-            message = f"not one of {', '.join(self.values or ())}" + (f" (did you mean {close[0]!r}?)" if close else "")
+            close = closest_value(text, self.values or ())
+            message = f"not one of {', '.join(self.values or ())}" + (f" (did you mean {close!r}?)" if close is not None else "")
             if len(memo) < 4096:  # bounded: a column of unique bad values must not grow it without end
                 memo[text] = message
         return message
@@ -721,6 +720,48 @@ def _exact_integer(match: re.Match[str]) -> int:
         raise BadValue(f"a {len(digits) + exponent:,}-digit number is {where} number leadspec reads")
     value = int(digits + "0" * exponent)
     return -value if match["sign"] == "-" else value
+
+
+CLOSEST_LENGTH = 64
+"""The longest bad enum text for which the closest allowed value is looked for."""
+
+
+def closest_value(text: str, values: Sequence[str]) -> str | None:
+    """The allowed value a bad enum text was probably meant to be, or None.
+
+    The value at the smallest edit distance (Levenshtein: insertions,
+    deletions and substitutions of characters, ignoring case), when that
+    distance is at most a quarter of the text's length (at least 1); on a
+    tie, the first declared. Text longer than :data:`CLOSEST_LENGTH`
+    characters gets no suggestion. The rule is the same in SQL (each
+    engine's ``levenshtein``), so both engines suggest the same value.
+    """
+    if len(text) > CLOSEST_LENGTH:
+        return None
+    limit = max(1, len(text) // 4)
+    low = text.lower()
+    best: str | None = None
+    best_distance = limit + 1
+    for value in values:
+        distance = _edit_distance(low, value.lower(), best_distance)
+        if distance < best_distance:
+            best, best_distance = value, distance
+    return best
+
+
+def _edit_distance(a: str, b: str, bound: int) -> int:
+    """The Levenshtein distance of ``a`` and ``b``, or ``bound`` when it is ``bound`` or more (stops early)."""
+    if abs(len(a) - len(b)) >= bound:
+        return bound
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i]
+        for j, cb in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        if min(current) >= bound:
+            return bound
+        previous = current
+    return min(previous[-1], bound)
 
 
 def _script(text: str) -> str:
