@@ -568,6 +568,8 @@ class _Compiler:
     def parts(self, o: _Out, kind: str) -> tuple[list[exp.Expr] | None, exp.Expr | None]:
         """The lowered parts of a text-or-list argument: a list of SQL texts (known items), or an ARRAY to test item by item."""
         if kind == "str":
+            if isinstance(o.value, exp.Literal) and o.value.is_string:
+                return [text(o.value.this.lower())], None  # a constant: lowered by Python itself
             return [self.lower(o.value)], None
         if o.items is not None:
             found: list[exp.Expr] = []
