@@ -72,7 +72,7 @@ def build(
     ctes, last = ctx.chain.ctes()
     select = _query.final_select(ctx, pipeline, last, columns)
     for name, cte in ctes:
-        select = select.with_(exp.to_identifier(name, quoted=True), as_=cte)
+        select = select.with_(exp.to_identifier(name, quoted=True), as_=cte, copy=False)  # copying the query per CTE was quadratic
     return select
 
 

@@ -121,7 +121,7 @@ class Chain:
                 select = exp.select(exp.Column(this=exp.Star(), table=exp.to_identifier("t"))).from_(_aliased(self.base, "t"))
             else:
                 select = exp.select(exp.Column(this=exp.Star(), table=exp.to_identifier(previous, quoted=True))).from_(exp.Table(this=exp.to_identifier(previous, quoted=True)))
-            select = select.select(*(exp.alias_(e, n, quoted=True) for n, e in layer), append=True)
+            select = select.select(*(exp.alias_(e, n, quoted=True, copy=False) for n, e in layer), append=True, copy=False)
             out.append((name, select))
             previous = name
         return out, previous or ""
@@ -249,15 +249,13 @@ def null(sql_type: str | None = None) -> exp.Expr:
 
 
 def case(whens: Iterable[tuple[exp.Expr, exp.Expr]], default: exp.Expr | None = None) -> exp.Expr:
-    expr = exp.Case()
-    for cond, value in whens:
-        expr = expr.when(cond, value)
-    return expr.else_(default) if default is not None else expr
+    # built in one step: Case.when() copies the whole CASE built so far at every WHEN
+    return exp.Case(ifs=[exp.If(this=cond, true=value) for cond, value in whens], default=default)
 
 
 def any_true(conds: Sequence[exp.Expr | None]) -> exp.Expr | None:
     """``a OR b OR …`` of the given SQL booleans, each taken as FALSE when NULL; None when none is given."""
-    kept = [exp.func("COALESCE", c, exp.false()) for c in conds if c is not None]
+    kept = [exp.Coalesce(this=c, expressions=[exp.false()]) for c in conds if c is not None]
     if not kept:
         return None
     out = kept[0]
@@ -268,7 +266,7 @@ def any_true(conds: Sequence[exp.Expr | None]) -> exp.Expr | None:
 
 def is_true(expr: exp.Expr) -> exp.Expr:
     """TRUE when ``expr`` is TRUE, FALSE when it is FALSE or NULL (never NULL)."""
-    return exp.func("COALESCE", expr, exp.false())
+    return exp.Coalesce(this=expr, expressions=[exp.false()])
 
 
 Any_ = Any

@@ -32,7 +32,7 @@ class Outcomes:
 def _policy(value: exp.Expr, missing: str) -> exp.Expr:
     if missing == "unknown":
         return value
-    return exp.func("COALESCE", value, exp.true() if missing == "pass" else exp.false())
+    return exp.Coalesce(this=value, expressions=[exp.true() if missing == "pass" else exp.false()])
 
 
 def add_criterion(ctx: Ctx, crit: Criterion, out: Outcomes, *, keep_raw: bool = False) -> None:
@@ -208,7 +208,7 @@ def build(ctx: Ctx, fields: list[FieldCols]) -> Pipeline:
 
     # the stage reached: the last of the leading stages that pass; disqualified when a disqualifier passes
     reached: exp.Expr = exp.Literal.number(0)
-    for i in reversed(range(len(stage_cols))):
+    for i in range(len(stage_cols)):  # the last CASE built is the outermost: the furthest stage is tried first
         reached = case([(exp.And(this=is_true(stage_cols[i]), expression=_all_true(stage_cols[:i])), exp.Literal.number(i + 1))], reached)
     reached_col = chain.put("reached", reached)
     disqualified = _any_true([out.outcome[c.index] for c in plan.disqualify])
@@ -324,7 +324,7 @@ def _reasons(
         found = blockers(stage.condition, out)
         words = [case([(cond, ctx.concat(text(c.id + " "), outcome_word(out.outcome[c.index])))]) for c, cond in found]
         any_blocker = _any_true([cond for _, cond in found])
-        when = exp.and_(exp.Not(this=disqualified), exp.EQ(this=reached, expression=exp.Literal.number(i)), any_blocker)
+        when = exp.And(this=exp.And(this=exp.Not(this=disqualified), expression=exp.EQ(this=reached, expression=exp.Literal.number(i))), expression=any_blocker)
         parts.append(case([(when, ctx.concat(text(f"not {stage.label}: "), ctx.join_parts(words, ", ")))]))
 
     if plan.flags:
