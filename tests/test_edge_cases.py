@@ -318,3 +318,28 @@ def test_a_list_literal_with_a_missing_item_is_unknown(when: str, with_title: st
     assert reference.evaluate(rules.plan, {}, AS_OF).stages == {"s": "unknown"}
     assert rules.evaluate({"title": "a"}, as_of=AS_OF).stages == {"s": with_title}
     assert reference.evaluate(rules.plan, {"title": "a"}, AS_OF).stages == {"s": with_title}
+
+
+def test_a_negative_number_to_a_fractional_power_is_an_error_not_a_complex_number() -> None:
+    """Python's ``(-8) ** 0.5`` is a complex number, which no comparison can read and no SQL engine has:
+    the criterion is unknown with an issue, in the engine and the reference alike; as a constant it is refused at load."""
+    from leadspec import reference
+
+    rules = leadspec.loads(rules_text(
+        """
+        fields:
+          a: {type: number}
+          b: {type: number}
+        stages:
+          - id: s
+            when: a ** b != 0
+        """
+    ))
+    result = rules.evaluate({"a": "-8", "b": "0.5"}, "2026-01-01")
+    assert result.stages["s"] == "unknown"
+    assert [i.message for i in result.issues] == ["could not be evaluated: an operation its values do not allow"]
+    assert reference.evaluate(rules.plan, {"a": "-8", "b": "0.5"}, "2026-01-01").criteria == {"s.when": "unknown"}
+    assert rules.evaluate({"a": "8", "b": "0.5"}, "2026-01-01").stages["s"] == "pass"
+    problems = problems_of(rules_text("fields:\n  a: {type: number}\nstages:\n  - id: s\n    when: a > (-8) ** 0.5\n"))
+    assert [p.code for p in problems] == ["type-mismatch"]
+    assert "not a real number" in problems[0].message

@@ -31,7 +31,10 @@ def safe_power(a: Any, b: Any) -> Any:
     if isinstance(a, int) and isinstance(b, int) and b > 0 and abs(a) > 1:
         if b * math.log2(abs(a)) > MAX_POWER_BITS:
             raise NumberTooHigh(f"{a} ** {b} would have more than {MAX_POWER_BITS:,} bits")
-    return _simpleeval_power(a, b)
+    result = _simpleeval_power(a, b)
+    if isinstance(result, complex):  # a negative number to a fractional power: no real number
+        raise ValueError("a negative number to a fractional power is not a real number")
+    return result
 
 __all__ = ["FUNCTIONS", "Function", "Parts", "function_table"]
 

@@ -491,7 +491,10 @@ def _arith(op: str, left: Any, right: Any) -> Any:
             raise OverflowError(f"a power of a number over {MAX_POWER_OPERAND:,}")
         if isinstance(left, int) and isinstance(right, int) and right > 0 and abs(left) > 1 and right * math.log2(abs(left)) > MAX_POWER_BITS:
             raise OverflowError(f"a power over {MAX_POWER_BITS:,} bits")
-    return _ARITH[op](left, right)
+    result = _ARITH[op](left, right)
+    if isinstance(result, complex):  # "a negative number to a fractional power is an error" (expressions.md)
+        raise ValueError("not a real number")
+    return result
 
 
 def _value(node: Expr, env: _Env) -> Any:
