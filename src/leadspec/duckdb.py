@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 if TYPE_CHECKING:
     from .ruleset import Ruleset
 
-__all__ = ["INSTALL", "Outcome", "Qualifier", "qualify_frame"]
+__all__ = ["INSTALL", "Outcome", "Qualifier", "qualify_frame", "read_type"]
 
 INSTALL = "pip install 'leadspec[duckdb]'"
 """What to run when the DuckDB engine's packages are missing."""
@@ -95,6 +95,22 @@ def _connect(threads: int | None) -> Any:
     return con
 
 
+def read_type(kind: str) -> str:
+    """The DuckDB type the rules' query reads a column of DuckDB type ``kind`` as: the same Python value, in a type the fields part reads.
+
+    Every smaller integer is BIGINT, FLOAT and DECIMAL are DOUBLE, a timestamp of any
+    precision is TIMESTAMP, an ENUM (and a column of NULLs) is VARCHAR; any other type is
+    read as it is (``kind`` itself).
+    """
+    upper = kind.upper()
+    target = _SAME.get(upper)
+    if target is None and (upper.startswith("ENUM(") or upper == '"NULL"' or upper == "NULL"):
+        target = "VARCHAR"
+    if target is None and upper.startswith("DECIMAL"):
+        target = "DOUBLE"
+    return kind if target is None else target
+
+
 def _typed_view(con: Any, source: str, view: str, read: set[str], number: bool) -> dict[str, str]:
     """Create ``view`` over relation ``source``: the columns the rules read as the fields part reads them; return their types.
 
@@ -108,13 +124,8 @@ def _typed_view(con: Any, source: str, view: str, read: set[str], number: bool) 
         if name not in read:
             types[name] = kind
             continue
-        upper = kind.upper()
-        target = _SAME.get(upper)
-        if target is None and (upper.startswith("ENUM(") or upper == '"NULL"' or upper == "NULL"):
-            target = "VARCHAR"
-        if target is None and upper.startswith("DECIMAL"):
-            target = "DOUBLE"
-        if target is not None:
+        target = read_type(kind)
+        if target != kind:
             replace.append(f"CAST({_quoted(name)} AS {target}) AS {_quoted(name)}")
             kind = target
         types[name] = kind

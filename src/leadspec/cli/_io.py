@@ -20,6 +20,7 @@ import math
 import os
 import re
 import secrets
+import shutil
 import stat
 import sys
 from collections import deque
@@ -1151,6 +1152,24 @@ class Output:
     def flush(self) -> None:
         try:
             self._stream.flush()
+        except OSError as exc:
+            self._failed(exc)
+
+    def append_file(self, path: str) -> None:
+        """Append the bytes of the file at ``path`` (what DuckDB's COPY wrote) after what was written; a file destination only, not .gz."""
+        if self.path == "-" or len(self._layers) != 2:
+            raise ValueError("append_file needs an uncompressed file destination")
+        try:
+            self._stream.flush()
+            raw = self._layers[0]
+            raw.flush()
+            with open(path, "rb") as part:
+                try:  # in the kernel where it can (Linux)
+                    while os.sendfile(raw.fileno(), part.fileno(), None, 1 << 30):
+                        pass
+                except (AttributeError, OSError):  # elsewhere (macOS sends only to sockets): through a buffer, from where it stopped
+                    part.seek(os.lseek(part.fileno(), 0, os.SEEK_CUR))
+                    shutil.copyfileobj(part, raw, 1 << 20)
         except OSError as exc:
             self._failed(exc)
 

@@ -45,6 +45,7 @@ from ._io import (
     sniff,
     wrong_delimiter,
 )
+from ._native import OUTPUTS, TABLE, Native, Redo
 from ._pool import STOP_SIGNALS, Pool, WorkerDied
 
 BATCH = 2000  # records per unit of work (fewer hand-offs between processes)
@@ -453,17 +454,28 @@ def _has_duckdb() -> bool:
     return True
 
 
-def _engine(engine: str, input: str, details: bool, ruleset: Any, moment: datetime, io: Any) -> str | None:
-    """The engine that runs: ``python`` or ``duckdb`` (``auto`` decided by the input's size); None after an error was said."""
+_TEXT_QUERY: dict[tuple[int, datetime], str] = {}
+"""The rules' query over text columns, made when the engine is chosen (to_sql takes a while on a large rule file): reused by the native path."""
+
+
+def _engine(engine: str, input: str, details: bool, ruleset: Any, moment: datetime, io: Any, parquet: bool = False) -> str | None:
+    """The engine that runs: ``python`` or ``duckdb`` (``auto`` decided by the input's size); None after an error was said.
+
+    ``parquet``: the input or the output is Parquet, which only DuckDB reads and writes.
+    """
     if engine == "auto":
         try:
             big = input != "-" and os.path.getsize(input) >= AUTO_BYTES
         except OSError:
             big = False
-        if not big or details or not _has_duckdb():
+        if (not big and not parquet) or details or not _has_duckdb():
+            if parquet:
+                raise click.UsageError(f"Parquet needs the DuckDB engine: {_install()}")
             return "python"
         engine = "duckdb"
     if engine == "python":
+        if parquet:
+            raise click.UsageError("Parquet is read and written by DuckDB: use --engine duckdb (or auto)")
         return engine
     if details:
         raise click.UsageError("--details needs --engine python: the DuckDB engine writes the stage, the reasons and the flags")
@@ -473,11 +485,23 @@ def _engine(engine: str, input: str, details: bool, ruleset: Any, moment: dateti
         io.err.write(f"--engine duckdb needs DuckDB: {INSTALL}\n")
         return None
     try:
-        ruleset.to_sql("duckdb", as_of=moment)
+        _TEXT_QUERY.clear()
+        _TEXT_QUERY[(id(ruleset), moment)] = ruleset.to_sql("duckdb", table=TABLE, as_of=moment, pretty=False)
     except LeadspecError as exc:  # a DialectError: something these rules use that DuckDB cannot compute as Python does
         io.err.write(f"--engine duckdb: {exc}; use --engine python\n")
         return None
     return engine
+
+
+def _format_of(path: str) -> str | None:
+    """The format of a file from its name: ``parquet`` for .parquet, else as :func:`format_of`."""
+    return "parquet" if path.lower().endswith(".parquet") else format_of(path)
+
+
+def _install() -> str:
+    from leadspec.duckdb import INSTALL
+
+    return INSTALL
 
 
 def _same_file(a: str, b: str) -> bool:
@@ -509,9 +533,13 @@ def _is_file(path: str, info: os.stat_result) -> bool:
 @click.argument("rules", type=click.Path(dir_okay=False))
 @click.argument("input", type=click.Path(dir_okay=False, allow_dash=True))
 @click.option("-o", "--output", default="-", type=click.Path(dir_okay=False, allow_dash=True), help="Where to write (default: standard output); written whole or not at all.")
-@click.option("--input-format", type=click.Choice(FORMATS), help="Format of INPUT (default: from its extension; guessed for standard input).")
+@click.option(
+    "--input-format", type=click.Choice(FORMATS + ("parquet",)), help="Format of INPUT (default: from its extension; guessed for standard input). Parquet: --engine duckdb."
+)
 @delimiter_option
-@click.option("--output-format", type=click.Choice(FORMATS), help="Format of the output (default: from its extension, else INPUT's format).")
+@click.option(
+    "--output-format", type=click.Choice(FORMATS + ("parquet",)), help="Format of the output (default: from its extension, else INPUT's format). Parquet: --engine duckdb."
+)
 @click.option("--details", is_flag=True, help="Add the whole result as JSON (CSV: a details column; JSON: a nested object).")
 @as_of_option
 @click.option("--strict", is_flag=True, help="Reject leads with a bad value instead of evaluating them with that field missing.")
@@ -592,13 +620,16 @@ def qualify(
     ruleset = load_rules(rules)
     moment = as_of or datetime.now(timezone.utc)
     check_as_of([ruleset], moment)
-    chosen = _engine(engine, input, details, ruleset, moment, io)
+    fmt = input_format or (_format_of(input) if input != "-" else None)
+    if input != "-" and fmt is None:
+        raise click.UsageError(f"cannot tell the format of {input!r} from its name; use --input-format csv|jsonl|json|parquet")
+    parquet = "parquet" in (fmt, output_format or (_format_of(output) if output != "-" else None))
+    if parquet and input == "-":
+        raise click.UsageError("Parquet is read from a file, not from standard input")
+    chosen = _engine(engine, input, details, ruleset, moment, io, parquet)
     if chosen is None:
         return EXIT_USAGE
     engine = chosen
-    fmt = input_format or (format_of(input) if input != "-" else None)
-    if input != "-" and fmt is None:
-        raise click.UsageError(f"cannot tell the format of {input!r} from its name; use --input-format csv|jsonl|json")
     previous: dict[int, Any] = {}
     if threading.current_thread() is threading.main_thread():  # a signal ignored when qualify starts (nohup) stays ignored
         for signum in STOP_SIGNALS + [signal.SIGINT]:
@@ -642,29 +673,37 @@ def _qualify(
     engine: str = "python",
 ) -> int:
     flags = flag_names(ruleset)
-    try:
-        source = open_text(input, io.inp)
-    except OSError as exc:
-        io.err.write(read_error(input, exc) + "\n")
-        return EXIT_USAGE
+    native: Native | None = None
+    source: IO[str] | None = None
     sinks: list[Output] = []
     try:
-        if fmt is None:
-            fmt, source = sniff(source)
-        reader = reader_for(fmt, source, delimiter)
-        if reader.header_error:
-            io.err.write(f"{input}: {reader.header_error}\n")
-            return EXIT_USAGE
+        if fmt == "parquet":  # DuckDB reads it: its column names are the header
+            native = Native(ruleset, moment, jobs, flags, _watched(ruleset))
+            header = native.read_parquet(input)
+            reader: Any = None
+        else:
+            try:
+                source = open_text(input, io.inp)
+            except OSError as exc:
+                io.err.write(read_error(input, exc) + "\n")
+                return EXIT_USAGE
+            if fmt is None:
+                fmt, source = sniff(source)
+            reader = reader_for(fmt, source, delimiter)
+            if reader.header_error:
+                io.err.write(f"{input}: {reader.header_error}\n")
+                return EXIT_USAGE
+            header = list(reader.header)
         json_columns: list[str] = []
-        if fmt == "csv":  # every header problem at once, before any row is read
-            wrong = wrong_delimiter(ruleset, reader.header, delimiter)
+        if fmt in ("csv", "parquet"):  # every header problem at once, before any row is read
+            wrong = wrong_delimiter(ruleset, header, delimiter) if fmt == "csv" else None
             if wrong is not None:  # one message, not a missing column for every field
                 io.err.write(f"{input}: {wrong}\n")
                 io.err.write(f"{input}: stopped before reading any row\n")
                 return EXIT_USAGE
-            missing = missing_columns(ruleset, reader.header)
-            problems = missing + _duplicated_columns(ruleset, reader.header) + _taken_columns(
-                reader.header, Writer("csv", [], details, names, flags=flags, flags_name=flags_name).added_columns, _options(names, flags, flags_name)
+            missing = missing_columns(ruleset, header)
+            problems = missing + _duplicated_columns(ruleset, header) + _taken_columns(
+                header, Writer("csv", [], details, names, flags=flags, flags_name=flags_name).added_columns, _options(names, flags, flags_name)
             )
             for message in problems:
                 io.err.write(f"{input}: {message}\n")
@@ -672,11 +711,23 @@ def _qualify(
                 only_missing = len(problems) == len(missing)
                 io.err.write(f"{input}: stopped before reading any row{' (--allow-missing-columns goes on anyway)' if only_missing else ''}\n")
                 return EXIT_USAGE
-            json_columns = nested_columns(ruleset, reader.header)
+        if fmt == "csv":
+            json_columns = nested_columns(ruleset, header)
             assert isinstance(reader, CsvReader)  # fmt is csv
             reader.columns = _columns(ruleset)
             reader.json_columns = json_columns
-        out_fmt = output_format or (format_of(output) if output != "-" else None) or fmt
+        out_fmt = output_format or (_format_of(output) if output != "-" else None) or fmt
+        if engine == "duckdb" and native is None and fmt == "csv":
+            why = _not_native(input, output, out_fmt, strict, json_columns, header)
+            if why is None:
+                native = Native(ruleset, moment, jobs, flags, _watched(ruleset))
+                native.read_csv(input, header, reader.next_line - 1, reader.delimiter)
+            elif out_fmt == "parquet":
+                io.err.write(f"{output}: DuckDB writes Parquet only from a CSV or Parquet file it reads itself, and {why}\n")
+                return EXIT_USAGE
+        if native is not None and out_fmt not in OUTPUTS:
+            io.err.write(f"{output}: Parquet input is written as CSV or Parquet, not {out_fmt}\n")
+            return EXIT_USAGE
         sink = Output(output, io.out)  # validated and created beside the destination before a row is read
         sinks.append(sink)
         tally.outputs.append(output)
@@ -684,7 +735,7 @@ def _qualify(
             io.err.write(f"{rejects}: --rejects writes a CSV only for CSV input (its rows, under the input's header); name it .jsonl for {fmt} input\n")
             return EXIT_USAGE
         if rejects and format_of(rejects) == "csv":
-            taken = [column for column in REJECT_COLUMNS if column in reader.header]
+            taken = [column for column in REJECT_COLUMNS if column in header]
             if taken:  # the rejects file would have two columns of one name: it could not be fed in again
                 io.err.write(
                     f"{input}: the column {taken[0]!r} has the name of a column --rejects {rejects} adds before the input's own; "
@@ -695,7 +746,13 @@ def _qualify(
         if reject_sink is not None:
             sinks.append(reject_sink)
             tally.outputs.append(rejects or "-")
-        code = _run(ruleset, reader, fmt, out_fmt, input, sink, details, moment, strict, reject_sink, jobs, io, source, names, (flags, flags_name), json_columns, tally, engine)
+        code: int | None = None
+        if native is not None:
+            code = _run_native(ruleset, native, header, fmt, out_fmt, input, sink, reject_sink, io, names, (flags, flags_name), tally,
+                               getattr(reader, "delimiter", ","))
+        if code is None:  # the batch path: the Python engine's readers and writer
+            assert source is not None
+            code = _run(ruleset, reader, fmt, out_fmt, input, sink, details, moment, strict, reject_sink, jobs, io, source, names, (flags, flags_name), json_columns, tally, engine)
         if code in (EXIT_OK, EXIT_FAILED):  # the run went to the end: only then are the files put in place
             for each in sinks:
                 each.commit()
@@ -713,8 +770,76 @@ def _qualify(
     finally:
         for each in sinks:  # not committed: the destination keeps what it had
             each.discard()
-        if source is not io.inp:
+        if source is not None and source is not io.inp:
             source.close()
+        if native is not None:
+            native.close()
+
+
+def _not_native(input: str, output: str, out_fmt: str, strict: bool, json_columns: list[str], header: list[str]) -> str | None:
+    """Why DuckDB cannot read and write this CSV run itself (the batch path runs it), or None when it can."""
+    if input == "-":
+        return "the input is standard input"
+    if output == "-" or output.endswith(".gz"):
+        return "the output is standard output" if output == "-" else "the output is compressed"
+    if out_fmt not in OUTPUTS:
+        return f"the output is {out_fmt}"
+    if strict:
+        return "--strict is given"
+    if json_columns:
+        return "the rules read JSON objects inside CSV cells"
+    if any("\n" in name or "\r" in name for name in header):
+        return "the header has a line break inside a name"
+    return None
+
+
+def _run_native(
+    ruleset: Any,
+    native: Native,
+    header: list[str],
+    in_fmt: str,
+    out_fmt: str,
+    input: str,
+    sink: Output,
+    reject_sink: Output | None,
+    io: Any,
+    names: tuple[str, str, str],
+    flagging: tuple[tuple[str, ...], str],
+    tally: _Tally,
+    delimiter: str,
+) -> int | None:
+    """DuckDB reads, qualifies and writes (see _native); None when the batch path must run instead (nothing written yet)."""
+    if out_fmt == "csv" and in_fmt != "csv":
+        delimiter = ","
+    writer = Writer(out_fmt, header, False, names, delimiter, flags=flagging[0], flags_name=flagging[1])
+    try:
+        native.prepare(_TEXT_QUERY.get((id(ruleset), native.as_of)))
+    except Redo:
+        if in_fmt == "parquet":
+            raise
+        return None
+    counts = native.counts()
+    rejected = len(counts.rejects)
+    tally.read, tally.rejected, tally.written = counts.read, rejected, counts.read - rejected
+    native.write(out_fmt, sink, writer)
+    reject_csv = reject_sink is not None and in_fmt == "csv" and format_of(reject_sink.path) == "csv"
+    if reject_sink is not None and reject_csv:
+        reject_sink.write(Writer("csv", [], False, delimiter=delimiter)._csv_line(list(REJECT_COLUMNS) + header))
+    for shown, (number, line, reason, original, raw, _stop) in enumerate(counts.rejects):
+        if reject_sink is not None:
+            reject_sink.write(_reject_row(number, line, reason, original, raw, delimiter) if reject_csv else _reject_line(number, line, reason, original, raw, in_fmt))
+        elif shown < SHOWN_REJECTS:
+            io.err.write(f"{input}:{line}: row {number} rejected: {reason}\n")
+    sink.flush()
+    if reject_sink is not None:
+        reject_sink.flush()
+    if reject_sink is None and rejected > SHOWN_REJECTS:
+        io.err.write(f"... and {rejected - SHOWN_REJECTS:,} more rejected row{'s' if rejected - SHOWN_REJECTS != 1 else ''}: pass --rejects FILE to keep them all\n")
+    stages: Counter[str] = Counter(counts.stages)
+    issues: Counter[tuple[str, str]] = Counter(counts.issues)
+    absent = set(counts.absent) if counts.absent is not None else None
+    io.err.write(_summary(ruleset, counts.read, counts.read - rejected, rejected, stages, counts.with_issues, issues, absent))
+    return EXIT_FAILED if rejected else EXIT_OK
 
 
 def _run(
