@@ -1,16 +1,20 @@
-"""``leadspec qualify --engine duckdb``: the same output file as the Python engine, byte for byte.
+"""``leadspec qualify --engine duckdb``: the Python engine's output file, read and written by DuckDB itself.
 
-The DuckDB engine reads the input with the Python engine's readers (the
-same header checks, values and rejects) and writes with its writer; the
-leads are evaluated by the rules' SQL in DuckDB. So every output here is
-compared with ``--engine python``'s, the oracle: on both real exports, on
-messy generated CSVs (quoting, line breaks in values, blank cells, missing
-markers, bad values, ragged rows and broken quoting, which are rejects),
-and on JSON Lines with typed values.
+On a CSV or Parquet file written to a CSV or Parquet file, DuckDB reads the
+input, runs the rules' query and writes the output (the native path); what it
+would read otherwise than the Python engine's reader (broken quoting, a row
+repeating the header, extra empty values at a row's end), standard input,
+JSON, ``--strict`` go through the batch path (the Python engine's readers and
+writer, DuckDB evaluating batch by batch). Every output here is compared with
+``--engine python``'s, the oracle: byte for byte on both real exports, row
+for row on messy generated CSVs (the native path quotes a value only where
+it must), and the rejects, summaries and exit codes as they are.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import sys
@@ -30,6 +34,22 @@ EXAMPLES = 2000 if os.environ.get("LEADSPEC_FUZZ") else 12
 AS_OF = ("--as-of", "2026-11-01")
 X_EDUCATION = SHARED_DATA / "x-education-leads.csv"
 MAVEN = SHARED_DATA / "maven-crm" / "sales_pipeline.csv"
+
+
+@pytest.fixture
+def native(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The formats the native path wrote, one per run that went through it (a run through the batch path adds nothing)."""
+    from leadspec.cli import _native
+
+    runs: list[str] = []
+    original = _native.Native.write
+
+    def spy(self: Any, fmt: str, sink: Any, writer: Any) -> None:
+        runs.append(fmt)
+        original(self, fmt, sink, writer)
+
+    monkeypatch.setattr(_native.Native, "write", spy)
+    return runs
 
 
 def both(tmp_path: Path, rules: Path | str, source: Path | str, *extra: str, out: str = "out.csv") -> tuple[bytes, tuple[int, str], tuple[int, str]]:
@@ -62,9 +82,10 @@ def _need(path: Path) -> None:
 
 
 @pytest.mark.parametrize("jobs", ["1", "2"])
-def test_the_x_education_export_is_written_byte_for_byte_as_the_python_engine_writes_it(tmp_path: Path, jobs: str) -> None:
-    _need(X_EDUCATION)
+def test_the_x_education_export_is_written_byte_for_byte_as_the_python_engine_writes_it(tmp_path: Path, jobs: str, native: list[str]) -> None:
+    _need(X_EDUCATION)  # CRLF line ends, an empty last header name (DuckDB would call it column37)
     written, python, duckdb = both(tmp_path, ROOT / "rules" / "x-education.yaml", X_EDUCATION, "--jobs", jobs)
+    assert native == ["csv"]  # DuckDB read and wrote it
     assert python == duckdb
     assert python[0] == 0, python[1]
     assert written.count(b"\r\n") == 9241  # the header and every lead
@@ -78,9 +99,10 @@ def test_the_x_education_export_as_json_lines_is_the_python_engines(tmp_path: Pa
     assert len(written.splitlines()) == 9240
 
 
-def test_the_maven_pipeline_export_is_written_byte_for_byte_as_the_python_engine_writes_it(tmp_path: Path) -> None:
+def test_the_maven_pipeline_export_is_written_byte_for_byte_as_the_python_engine_writes_it(tmp_path: Path, native: list[str]) -> None:
     _need(MAVEN)
     written, python, duckdb = both(tmp_path, FIXTURES / "maven-pipeline.yaml", MAVEN)
+    assert native == ["csv"]
     assert python == duckdb
     assert python[0] == 0
     assert written.splitlines()[0].endswith(b",stage,reasons,flags.gtx,flags.big_deal")
@@ -184,9 +206,13 @@ def test_messy_csvs_are_written_and_rejected_as_the_python_engine_does(tmp_path:
                               "--rejects", str(tmp_path / f"{engine}-rejects.jsonl"))
         written = (tmp_path / f"{engine}.csv").read_bytes()
         rejected = (tmp_path / f"{engine}-rejects.jsonl").read_bytes()
-        runs[engine] = (code, err, written, rejected)
-    assert runs["duckdb"][2] == runs["python"][2], _first_difference(runs["python"][2], runs["duckdb"][2])
+        runs[engine] = (code, err, _records(written), rejected)
+    assert runs["duckdb"][2] == runs["python"][2]  # the same values (the native path quotes only where it must)
     assert runs["duckdb"] == runs["python"]
+
+
+def _records(written: bytes) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(written.decode("utf-8"), newline="")))
 
 
 # -- JSON Lines: values of every JSON type ---------------------------------------------------------
@@ -323,3 +349,153 @@ def test_the_documented_auto_size_is_the_one_used() -> None:
     page = (ROOT / "docs" / "command-line.md").read_text(encoding="utf-8")
     assert AUTO_BYTES == 8 * 1024 * 1024
     assert "8 MiB" in page
+
+
+# -- the native path: rejects, Parquet, order, atomic output ---------------------------------------
+
+SMALL_RULES = """\
+leadspec: 1
+name: small
+fields:
+  size: {type: integer, source: Employees}
+  country: {type: string}
+flags:
+  home: country == 'US'
+stages:
+  - id: icp
+    all:
+      - big: size >= 50
+      - where: country in ['US', 'UK']
+"""
+
+RAGGED = (
+    "Id,Employees,country\r\n"
+    "1,60,US\r\n"
+    "\r\n"  # a blank line: no record
+    '2,"a ""b""",UK\r\n'
+    "3,short\r\n"
+    '4,"multi\r\nline",US,extra\r\n'
+    '5,70,"U\r\nS"\r\n'
+    "7,9,US\r\n"
+)
+
+
+def test_rows_duckdb_cannot_read_are_the_python_engines_rejects_with_their_lines_and_text(tmp_path: Path, native: list[str]) -> None:
+    rules = tmp_path / "small.yaml"
+    rules.write_text(SMALL_RULES, encoding="utf-8")
+    source = tmp_path / "ragged.csv"
+    source.write_bytes(RAGGED.encode("utf-8"))
+    code, _out, err = cli("qualify", rules, source, "-o", tmp_path / "out.csv", *AS_OF, "--engine", "duckdb", "--rejects", tmp_path / "rejects.jsonl")
+    assert native == ["csv"]
+    assert code == 1
+    assert [json.loads(line) for line in (tmp_path / "rejects.jsonl").read_text(encoding="utf-8").splitlines()] == [
+        {"row": 3, "line": 5, "reason": "2 values but the header has 3 columns", "record": ["3", "short"], "text": "3,short"},
+        {"row": 4, "line": 6, "reason": "4 values but the header has 3 columns", "record": ["4", "multi\r\nline", "US", "extra"],
+         "text": '4,"multi\r\nline",US,extra'},
+    ]
+    assert err.startswith("6 rows read, 4 written, 2 rejected (lead 3, icp 1); 1 with data issues\n")
+    assert (tmp_path / "out.csv").read_bytes() == (
+        b"Id,Employees,country,stage,reasons,flags.home\r\n"
+        b"1,60,US,icp,ICP,true\r\n"
+        b'2,"a ""b""",UK,lead,"Lead; not ICP: icp.big unknown; size \'a ""b""\' is not an integer; 1 data issue",false\r\n'
+        b'5,70,"U\r\nS",lead,Lead; not ICP: icp.where fail,false\r\n'
+        b"7,9,US,lead,Lead; not ICP: icp.big fail,true\r\n"
+    )
+    python = tmp_path / "python-rejects.jsonl"
+    assert cli("qualify", rules, source, "-o", tmp_path / "python.csv", *AS_OF, "--rejects", python)[0] == 1
+    assert python.read_bytes() == (tmp_path / "rejects.jsonl").read_bytes()
+    assert (tmp_path / "python.csv").read_bytes() == (tmp_path / "out.csv").read_bytes()
+
+
+@pytest.mark.parametrize(
+    "line, why",
+    [
+        ("6,80,US,,\r\n", "extra empty values at the end: DuckDB drops them, the Python reader rejects the row"),
+        ('6,"unclosed,US\r\n', "a broken quote"),
+        ("Id,Employees,country\r\n", "a row repeating the header"),
+    ],
+)
+def test_rows_duckdb_reads_otherwise_than_the_python_reader_send_the_run_through_the_batch_path(tmp_path: Path, native: list[str], line: str, why: str) -> None:
+    rules = tmp_path / "small.yaml"
+    rules.write_text(SMALL_RULES, encoding="utf-8")
+    source = tmp_path / "ragged.csv"
+    source.write_bytes((RAGGED + line + "8,90,UK\r\n").encode("utf-8"))
+    written, python, duckdb = both(tmp_path, rules, source, "--rejects", str(tmp_path / "rejects.jsonl"))
+    assert native == [], why
+    assert python == duckdb
+    assert python[0] == 1
+
+
+def test_a_parquet_input_is_qualified_as_the_python_engine_qualifies_the_same_csv(tmp_path: Path, native: list[str]) -> None:
+    import duckdb
+
+    source = ROOT / "examples" / "x-education-sample.csv"
+    parquet = tmp_path / "leads.parquet"
+    duckdb.sql(f"COPY (SELECT * FROM read_csv('{source}', all_varchar = true, header = true)) TO '{parquet}' (FORMAT parquet)")
+    rules = ROOT / "rules" / "x-education.yaml"
+    code, _out, err = cli("qualify", rules, parquet, "-o", tmp_path / "duckdb.csv", *AS_OF, "--engine", "auto")  # Parquet: DuckDB, whatever its size
+    assert code == 0, err
+    assert native == ["csv"]
+    assert cli("qualify", rules, source, "-o", tmp_path / "python.csv", *AS_OF)[0] == 0
+    python = _records((tmp_path / "python.csv").read_bytes())
+    got = _records((tmp_path / "duckdb.csv").read_bytes())
+    assert got[0][:-2] == [name or f"column{len(python[0]) - 3}" for name in python[0][:-2]]  # Parquet has no empty column name
+    assert got[1:] == python[1:]
+    assert err.split("\n")[0] == cli("qualify", rules, source, "-o", tmp_path / "python.csv", *AS_OF)[2].split("\n")[0]
+
+
+def test_a_csv_written_as_parquet_holds_the_python_engines_rows(tmp_path: Path, native: list[str]) -> None:
+    import duckdb
+
+    rules = ROOT / "rules" / "x-education.yaml"
+    source = ROOT / "examples" / "x-education-sample.csv"
+    code, _out, err = cli("qualify", rules, source, "-o", tmp_path / "out.parquet", *AS_OF, "--engine", "duckdb")
+    assert code == 0, err
+    assert native == ["parquet"]
+    assert cli("qualify", rules, source, "-o", tmp_path / "python.csv", *AS_OF)[0] == 0
+    python = _records((tmp_path / "python.csv").read_bytes())
+    table = duckdb.sql(f"SELECT * FROM read_parquet('{tmp_path / 'out.parquet'}')")
+    assert table.columns == [name or f"column{i}" for i, name in enumerate(python[0])]  # Parquet has no empty name: DuckDB's
+    assert [["" if v is None else v for v in row] for row in table.fetchall()] == python[1:]
+
+
+def test_parquet_needs_the_duckdb_engine(tmp_path: Path) -> None:
+    code, _out, err = cli("qualify", ROOT / "rules" / "x-education.yaml", ROOT / "examples" / "x-education-sample.csv", "-o", tmp_path / "o.parquet",
+                          "--engine", "python")
+    assert code == 2
+    assert "Parquet is read and written by DuckDB: use --engine duckdb" in err
+    assert not (tmp_path / "o.parquet").exists()
+
+
+def test_rows_stay_in_input_order_when_duckdb_reads_a_large_file_in_parallel(tmp_path: Path, native: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    from leadspec.cli import _native
+
+    monkeypatch.setattr(_native, "BUFFER_SIZE", 1 << 16)  # 64 KiB pieces: a few hundred, read by 2 threads
+    rules = tmp_path / "small.yaml"
+    rules.write_text(SMALL_RULES, encoding="utf-8")
+    source = tmp_path / "leads.csv"
+    with open(source, "w", encoding="utf-8", newline="") as handle:
+        handle.write("Id,Employees,country\r\n")
+        handle.writelines(f'{i},{i % 97},"{"US" if i % 3 else "U, K"}"\r\n' for i in range(200_000))
+    code, _out, err = cli("qualify", rules, source, "-o", tmp_path / "out.csv", *AS_OF, "--engine", "duckdb", "--jobs", "2")
+    assert code == 0, err
+    assert native == ["csv"]
+    ids = [row[0] for row in _records((tmp_path / "out.csv").read_bytes())[1:]]
+    assert ids == [str(i) for i in range(200_000)]
+
+
+def test_a_failing_native_run_leaves_the_destination_as_it_was(tmp_path: Path, native: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    from leadspec.cli import _io
+
+    def full_disk(self: Any, path: str) -> None:
+        raise _io.OutputError(self.path, "No space left on device")
+
+    monkeypatch.setattr(_io.Output, "append_file", full_disk)
+    target = tmp_path / "out.csv"
+    target.write_text("what was there\n", encoding="utf-8")
+    code, _out, err = cli("qualify", ROOT / "rules" / "x-education.yaml", ROOT / "examples" / "x-education-sample.csv", "-o", target, *AS_OF, "--engine", "duckdb")
+    assert code == 2
+    assert native == ["csv"]
+    assert "out.csv: cannot write: No space left on device; nothing written" in err
+    assert target.read_text(encoding="utf-8") == "what was there\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.csv"]  # no temporary file left

@@ -41,8 +41,9 @@ PYTHON_SPACE = "".join(chr(c) for c in range(0x110000) if chr(c).isspace())
 TABLE = "__leadspec_input"
 """The view of the input the rules' query reads."""
 
-MAX_LINE = 64 << 20
-"""DuckDB's longest record (the Python reader's MAX_RECORD_CHARS)."""
+BUFFER_SIZE: int | None = None
+"""DuckDB's CSV buffer in bytes (None: DuckDB's own, 16 times its 2 MB longest line: a longer record is read by the batch path).
+Pieces of that size are read in parallel; a small one reads a small file in many pieces (tests)."""
 
 
 class Redo(Exception):
@@ -125,8 +126,9 @@ class Native:
         columns = ", ".join(f"{literal(f'__leadspec_c{i}')}: 'VARCHAR'" for i in range(len(header)))
         options = (
             f"header = false, skip = {skip}, columns = {{{columns}}}, delim = {literal(delimiter)}, quote = '\"', escape = '\"', "
-            f"strict_mode = true, store_rejects = true, auto_detect = false, null_padding = false, max_line_size = {MAX_LINE}, "
+            f"strict_mode = true, store_rejects = true, auto_detect = false, null_padding = false, "
             f"compression = {literal('gzip' if is_gzip(path) else 'none')}"
+            + (f", buffer_size = {BUFFER_SIZE}, max_line_size = {BUFFER_SIZE}" if BUFFER_SIZE else "")
         )
         picked = ", ".join(f"__leadspec_c{i} AS {quoted(name)}" for i, name in enumerate(self.names))
         self.con.execute(f"CREATE TEMP VIEW {TABLE} AS SELECT {picked} FROM read_csv({literal(path)}, {options})")
@@ -176,6 +178,7 @@ class Native:
         repeat = f", COALESCE({self.repeat}, FALSE) AS __leadspec_repeat" if self.repeat else ", FALSE AS __leadspec_repeat"
         self.con.execute(f"CREATE TEMP TABLE __leadspec_out AS SELECT {own}, stage, reasons{flags}, issues{repeat}{present} FROM ({query}) AS q")
         if self.repeat:
+            self._trailing_values()
             self._rejects()
         self.read = self.con.execute("SELECT count(*) FROM __leadspec_out").fetchall()[0][0] + len(self.rejects)
 
@@ -204,6 +207,30 @@ class Native:
                 reason += "; the extra values are empty: a trailing delimiter?"
             self.rejects.append((numbers[line], line, reason, values, raw, False))
         self.rejects.sort()
+
+    def _trailing_values(self) -> None:
+        """:class:`Redo` when a line may hold a row with extra empty values at its end: DuckDB drops them, the Python reader rejects the row.
+
+        Read as plain lines: the delimiters outside quotes count the values; a line with an
+        odd number of quotes (part of a value over several lines) that ends with the
+        delimiter cannot be counted, and is taken for one.
+        """
+        d = literal(self._delimiter)
+        lines = (
+            f"read_csv({literal(self.path)}, header = false, columns = {{'l': 'VARCHAR'}}, delim = '\0', quote = '', escape = '', "
+            f"auto_detect = false, strict_mode = false, skip = {self.skip}, "
+            f"compression = {literal('gzip' if is_gzip(self.path) else 'none')})"
+        )
+        outside = "regexp_replace(l, '\"[^\"]*\"', '', 'g')"
+        quotes = "length(l) - length(replace(l, '\"', ''))"
+        values = f"length({outside}) - length(replace({outside}, {d}, '')) + 1"
+        check = f"SELECT count(*) FROM {lines} WHERE suffix(l, {d}) AND ({quotes} % 2 = 1 OR {values} > {len(self.header)})"
+        try:
+            found = self.con.execute(check).fetchall()[0][0]
+        except Exception as exc:  # a line DuckDB cannot read even as plain text (a NUL byte): the Python reader decides
+            raise Redo(f"the input's lines cannot be read as text by DuckDB ({exc})") from None
+        if found:
+            raise Redo("a row may end with extra empty values")
 
     def _record_numbers(self, lines: set[int]) -> dict[int, int]:
         """The record number of each line that starts a record, up to the last of ``lines`` (the Python reader's counting)."""
@@ -267,7 +294,8 @@ class Native:
             options = f"FORMAT csv, HEADER false, DELIMITER {literal(writer.delimiter)}, QUOTE '\"', ESCAPE '\"', NEW_LINE '\\r\\n'"
         else:
             flags = [f"CASE {quoted('flags.' + name)} WHEN 'pass' THEN TRUE WHEN 'fail' THEN FALSE END" for name in self.flags]
-            names = [*self.header, stage, reasons, *flag_columns]
+            columns = [name or f"column{i}" for i, name in enumerate(self.header)]  # Parquet has no empty name: DuckDB's for it
+            names = [*columns, stage, reasons, *flag_columns]
             picked = ", ".join(f"{value} AS {quoted(name)}" for value, name in zip([*own, "stage", "reasons", *flags], names))
             options = "FORMAT parquet"
         self.con.execute(f"COPY (SELECT {picked} FROM __leadspec_out WHERE NOT __leadspec_repeat) TO {literal(side)} ({options})")

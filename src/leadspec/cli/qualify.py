@@ -811,6 +811,11 @@ def _run_native(
     """DuckDB reads, qualifies and writes (see _native); None when the batch path must run instead (nothing written yet)."""
     if out_fmt == "csv" and in_fmt != "csv":
         delimiter = ","
+    twice = sorted(name for name, n in Counter(name or f"column{i}" for i, name in enumerate(header)).items() if n > 1)
+    if out_fmt == "parquet" and twice:
+        what = f"column {twice[0]!r} appears" if len(twice) == 1 else f"columns {', '.join(map(repr, twice))} appear"
+        io.err.write(f"{input}: {what} more than once in the header; Parquet needs one name per column (write CSV to keep both)\n")
+        return EXIT_USAGE
     writer = Writer(out_fmt, header, False, names, delimiter, flags=flagging[0], flags_name=flagging[1])
     try:
         native.prepare(_TEXT_QUERY.get((id(ruleset), native.as_of)))
