@@ -221,3 +221,60 @@ def test_the_hand_written_baseline_agrees_with_python_on_every_row_of_the_export
             wrong.append(f"python {result.stage!r} {result.summary()!r}, baseline {out['stage']!r} {out['reasons']!r}")
     assert not wrong, f"{len(wrong)} rows differ; the first: " + "\n".join(wrong[:3])
     assert stages == {"disqualified", "lead", "icp", "mql", "sql"}
+
+
+# -- divergences found while the backend was written, each reduced to its smallest case -----------------
+# (/work's divergences list named the part each belonged to; every case runs on every engine)
+
+
+def _agree_on(text: str, rows: list[dict[str, Any]], engine: str, as_of: str = "2026-11-01") -> None:
+    rules = leadspec.loads(rules_text(text), name="case.yaml")
+    columns = list(dict.fromkeys([*(f.source for f in rules.plan.fields), *(k for row in rows for k in row)]))
+    assert_rows_agree(engine, rules, rows, as_of, columns)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_divergence_d0_the_stage_reached_is_the_last_of_the_leading_stages_that_pass(engine: str) -> None:
+    # The query said 'icp' for X Education leads that reach 'sql' (its CASE tried the first stage first).
+    _agree_on(
+        """
+        fields:
+          x: {type: integer}
+        stages:
+          - {id: one, when: x > 0}
+          - {id: two, when: x > 1}
+          - {id: three, when: x > 2}
+        """,
+        [{"x": "5"}, {"x": "2"}, {"x": "1"}, {"x": "0"}, {"x": ""}],
+        engine,
+    )
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_divergence_d1_the_missing_list_reads_columns_of_an_earlier_layer(engine: str) -> None:
+    # PostgreSQL refused every query: the missing list read its per-field columns from the layer defining them.
+    _agree_on(
+        """
+        fields:
+          a: {type: integer}
+        stages:
+          - {id: s, when: a > 1}
+        """,
+        [{"a": "5"}, {"a": ""}, {}],
+        engine,
+    )
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_divergence_d2_an_events_field_reads_on_every_engine(engine: str) -> None:
+    # DuckDB refused every rule file with an events field: a missing events value was a NULL of type text.
+    _agree_on(
+        """
+        fields:
+          events: {type: events}
+        stages:
+          - {id: s, when: "count('demo') > 0"}
+        """,
+        [{"events": "[]"}, {"events": '[{"type": "demo", "at": "2026-10-30T10:00:00Z"}]'}, {"events": ""}, {}],
+        engine,
+    )
