@@ -447,10 +447,17 @@ def bad_value_text(ctx: Ctx, name: str, raw: exp.Expr, message: exp.Expr) -> exp
     holds it: the text read (quoted by :func:`quoted`) when the input
     column is text, else JSON (shown as it is).
     """
-    shown = _quoted_sql(ctx, raw) if _is_text_column(ctx, name) else raw
-    shown = _shorten(ctx, _collapse_spaces(shown))
-    msg = _collapse_whitespace(message)
+    quoted_raw = _quoted_sql(ctx, raw) if _is_text_column(ctx, name) else raw
     head = text(name + " ")
+
+    def with_shown(shown: exp.Expr) -> exp.Expr:
+        return _let(ctx, _collapse_whitespace(message), lambda msg: _bad_text(ctx, head, shown, msg))
+
+    return _let(ctx, _let(ctx, _collapse_spaces(quoted_raw), lambda q: _shorten(ctx, q)), with_shown)
+
+
+def _bad_text(ctx: Ctx, head: exp.Expr, shown: exp.Expr, msg: exp.Expr) -> exp.Expr:
+    """``result._bad_value_text``: the value, then the message (the value said once when the message starts with it)."""
     # "-1 is below the minimum 0": the value once (result._VALUE_IS: ^[-+0-9.,e]+ is (.*)$)
     at = exp.StrPosition(this=msg, substr=text(" is "))
     token = exp.Substring(this=msg, start=_num(1), length=_sub(at, _num(1)))
