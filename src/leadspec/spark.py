@@ -35,9 +35,9 @@ __all__ = ["output_columns", "qualify"]
 _INSTALL = "pip install 'leadspec[spark]'"
 
 # The session settings the query is read under (it is parsed and analysed with them; the DataFrame
-# keeps them afterwards): TIMESTAMP is an instant (Spark's default) and time zone conversions are UTC,
-# as every moment of the rule file and as_of are.
-_SETTINGS = {"spark.sql.session.timeZone": "UTC", "spark.sql.timestampType": "TIMESTAMP_LTZ"}
+# keeps them afterwards): time zone conversions (a `timestamp` column, a moment, to the query's UTC
+# wall-clock TIMESTAMP_NTZ) are UTC, as every moment of the rule file and as_of are.
+_SETTINGS = {"spark.sql.session.timeZone": "UTC"}
 
 
 def qualify(
@@ -147,10 +147,13 @@ def _check_names(columns: Sequence[str], outputs: Sequence[str], *, case_sensiti
     clashes = [(seen[norm(o)], o) for o in outputs if norm(o) in seen]
     if clashes:
         said = ", ".join(f"{i!r}" if i == o else f"{i!r} (as {o!r})" for i, o in clashes)
+        if len(clashes) == 1:
+            what, them, one = f"input column {said} would have the name of an output column", "it", "it"
+        else:
+            what, them, one = f"input columns {said} would have the names of output columns", "them", "one"
         raise ValueError(
-            f"input column{'s' if len(clashes) > 1 else ''} {said} would have the name of "
-            f"{'output columns' if len(clashes) > 1 else 'an output column'} of qualify: "
-            "rename or drop it first (df.withColumnRenamed(...)); a field that reads it takes the new name as its source"
+            f"{what} of qualify: rename or drop {them} first (df.withColumnRenamed(...)); "
+            f"a field that reads {one} then takes the new name as its source"
         )
 
 
