@@ -499,3 +499,25 @@ def test_a_failing_native_run_leaves_the_destination_as_it_was(tmp_path: Path, n
     assert "out.csv: cannot write: No space left on device; nothing written" in err
     assert target.read_text(encoding="utf-8") == "what was there\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.csv"]  # no temporary file left
+
+
+def test_a_column_the_header_lacks_is_missing_on_the_native_path_too(tmp_path: Path, native: list[str]) -> None:
+    rules = tmp_path / "small.yaml"
+    rules.write_text(SMALL_RULES, encoding="utf-8")
+    source = tmp_path / "leads.csv"
+    source.write_bytes(b"Id,country\r\n1,US\r\n2,UK\r\n")
+    written, python, duckdb = both(tmp_path, rules, source, "--allow-missing-columns")
+    assert native == ["csv"]
+    assert python == duckdb
+    assert "warning: no row has a value for field 'size' (source 'Employees'); check its source" in duckdb[1]
+    assert written.splitlines()[1] == b"1,US,lead,Lead; not ICP: icp.big unknown; flags home; missing size,true"
+
+
+def test_a_csv_duckdbs_strict_reader_stops_on_goes_through_the_batch_path(tmp_path: Path, native: list[str]) -> None:
+    rules = tmp_path / "small.yaml"
+    rules.write_text(SMALL_RULES, encoding="utf-8")
+    source = tmp_path / "leads.csv"
+    source.write_bytes(b'Id,country\r\n1,US\r\n2,"a ""b""\r\n3,UK\r\n')  # a quote left open to the end: DuckDB stops reading
+    written, python, duckdb = both(tmp_path, rules, source, "--allow-missing-columns")
+    assert native == []
+    assert python == duckdb

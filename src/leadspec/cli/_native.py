@@ -118,6 +118,12 @@ class Native:
                 names.append(f"__leadspec_c{i}")
         return names
 
+    def _absent_columns(self) -> list[str]:
+        """A NULL text column for each source the input has no column for (--allow-missing-columns: the field is missing)."""
+        have = set(self.names)
+        sources = dict.fromkeys(spec.source or name for name, spec in self.rules.fields.items())
+        return [f"CAST(NULL AS VARCHAR) AS {quoted(s)}" for s in sources if s not in have and s.split(".")[0] not in have]
+
     def read_csv(self, path: str, header: list[str], skip: int, delimiter: str) -> None:
         """Read a CSV (every value as text) whose header, on line ``skip``, the Python reader read as ``header``."""
         self.header = header
@@ -130,7 +136,7 @@ class Native:
             f"compression = {literal('gzip' if is_gzip(path) else 'none')}"
             + (f", buffer_size = {BUFFER_SIZE}, max_line_size = {BUFFER_SIZE}" if BUFFER_SIZE else "")
         )
-        picked = ", ".join(f"__leadspec_c{i} AS {quoted(name)}" for i, name in enumerate(self.names))
+        picked = ", ".join([*(f"__leadspec_c{i} AS {quoted(name)}" for i, name in enumerate(self.names)), *self._absent_columns()])
         self.con.execute(f"CREATE TEMP VIEW {TABLE} AS SELECT {picked} FROM read_csv({literal(path)}, {options})")
         self.repeat = " AND ".join(f"COALESCE({quoted(name)}, '') = {literal(text)}" for name, text in zip(self.names, header))
         self.path = path
@@ -149,6 +155,7 @@ class Native:
             cast = quoted(column) if target == kind else f"CAST({quoted(column)} AS {target})"
             picked.append(f"{cast} AS {quoted(name)}")
             self.types.append(target)
+        picked += self._absent_columns()
         self.con.execute(f"CREATE TEMP VIEW {TABLE} AS SELECT {', '.join(picked)} FROM read_parquet({literal(path)})")
         self.repeat = ""
         return self.header
@@ -176,7 +183,12 @@ class Native:
             for i, (_name, source, _path) in enumerate(self.watched)
         )
         repeat = f", COALESCE({self.repeat}, FALSE) AS __leadspec_repeat" if self.repeat else ", FALSE AS __leadspec_repeat"
-        self.con.execute(f"CREATE TEMP TABLE __leadspec_out AS SELECT {own}, stage, reasons{flags}, issues{repeat}{present} FROM ({query}) AS q")
+        import duckdb
+
+        try:
+            self.con.execute(f"CREATE TEMP TABLE __leadspec_out AS SELECT {own}, stage, reasons{flags}, issues{repeat}{present} FROM ({query}) AS q")
+        except duckdb.Error as exc:  # the reader stopped (a state its strict mode refuses): the Python reader decides
+            raise Redo(f"DuckDB cannot read the input: {str(exc).splitlines()[0]}") from None
         if self.repeat:
             self._trailing_values()
             self._rejects()

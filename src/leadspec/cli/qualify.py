@@ -819,9 +819,10 @@ def _run_native(
     writer = Writer(out_fmt, header, False, names, delimiter, flags=flagging[0], flags_name=flagging[1])
     try:
         native.prepare(_TEXT_QUERY.get((id(ruleset), native.as_of)))
-    except Redo:
-        if in_fmt == "parquet":
-            raise
+    except Redo as exc:
+        if in_fmt == "parquet":  # no other reader: said, nothing written
+            io.err.write(f"{input}: {exc.args[0]}\n")
+            return EXIT_USAGE
         return None
     counts = native.counts()
     rejected = len(counts.rejects)
