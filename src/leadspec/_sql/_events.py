@@ -25,13 +25,14 @@ datetime (got int)``, …).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import timezone
 
 from sqlglot import exp
 
 from ..plan import Call, FieldPlan, ScorePlan
 from ._ctx import Ctx, case, column, null, text
 
-__all__ = ["base_relation", "event_call", "event_points", "read_events"]
+__all__ = ["base_relation", "default_events", "event_call", "event_points", "events_type", "read_events"]
 
 _ISO_EXAMPLE = "not a datetime in ISO 8601 (2026-11-01T09:30:00Z)"
 _OUT_OF_RANGE = "outside the range of dates in UTC"
@@ -233,7 +234,8 @@ class _Steps:
         select = exp.select("*").from_(source)
         for k, step in enumerate(self.steps):
             alias = f"__ls_s{k}"
-            sub = exp.select(*(exp.alias_(v.transform(resolve), n) for n, v in step.items()))
+            # OFFSET 0 keeps each step a step: flattened, Postgres would paste every value into each reader of it
+            sub = exp.select(*(exp.alias_(v.transform(resolve), n) for n, v in step.items())).offset(0)
             select = select.join(exp.Lateral(this=exp.Subquery(this=sub), alias=exp.TableAlias(this=exp.to_identifier(alias))), join_type="CROSS")
             for n in step:
                 where[n] = exp.column(n, table=alias)
@@ -339,10 +341,10 @@ def _from_list(ctx: Ctx, items: exp.Expr, first: dict[str, exp.Expr]) -> tuple[e
     records = _item_steps(ctx, first).as_list(ctx, items)
     p = exp.column("__ls_p")
     if ctx.dialect == "duckdb":
-        problems = exp.Transform(this=records, expression=_lambda(_field(p, "problem"), "__ls_p"))
-        kept = exp.ArrayFilter(this=problems, expression=_lambda(_not_null(p.copy()), "__ls_p"))
+        problems: exp.Expr = exp.Transform(this=records, expression=_lambda(_field(p, "problem"), "__ls_p"))
+        kept: exp.Expr = exp.ArrayFilter(this=problems, expression=_lambda(_not_null(p.copy()), "__ls_p"))
         bad: exp.Expr = _fn("LIST_EXTRACT", kept, _int(1))
-        events = exp.Transform(this=records.copy(), expression=_lambda(_record(ctx, {"type": _field(p, "kind"), "at": _field(p, "at")}), "__ls_p"))
+        events: exp.Expr = exp.Transform(this=records.copy(), expression=_lambda(_record(ctx, {"type": _field(p, "kind"), "at": _field(p, "at")}), "__ls_p"))
     else:
         problems = _fn("TRANSFORM", records, _lambda(_field(p, "problem"), "__ls_p"))
         kept = _fn("FILTER", problems, _lambda(_not_null(p.copy()), "__ls_p"))
@@ -483,7 +485,7 @@ def _from_structs(ctx: Ctx, raw: exp.Expr, struct: exp.DataType, where: str) -> 
     texts = (T.TEXT, T.VARCHAR, T.CHAR, T.NVARCHAR)
     moments = (T.TIMESTAMP, T.TIMESTAMPNTZ, T.DATETIME, T.TIMESTAMP_S, T.TIMESTAMP_MS, T.TIMESTAMP_NS, T.DATE)
     aware = (T.TIMESTAMPTZ, T.TIMESTAMPLTZ)
-    ints = (T.INT, T.BIGINT, T.SMALLINT, T.TINYINT, T.UBIGINT, T.UINT, T.USMALLINT, T.UTINYINT, T.HUGEINT)
+    ints = (T.INT, T.BIGINT, T.SMALLINT, T.TINYINT, T.UBIGINT, T.UINT, T.USMALLINT, T.UTINYINT, T.INT128)
     floats = (T.DOUBLE, T.FLOAT, T.DECIMAL)
     e = exp.column(_ITEM)
     kind: exp.Expr = _field(e, "type") if type_kind is not None and type_kind.this in texts else null("VARCHAR")
@@ -586,6 +588,40 @@ def _from_jsonb(ctx: Ctx, raw: exp.Expr, *, checked: bool) -> tuple[exp.Expr, ex
     gathered = exp.func("COALESCE", _fn("JSONB_AGG", exp.Order(this=record, expressions=[exp.Ordered(this=n.copy())])), _cast(text("[]"), "JSONB"))
     as_json = exp.Subquery(this=select.copy().select(gathered, append=False))
     return _finish(ctx, raw, valid, is_list, not_list, as_json, first_problem, "JSONB")
+
+
+def events_type(ctx: Ctx) -> str:
+    """The SQL type of an events value in ``ctx.dialect`` (for a typed NULL: ``null(events_type(ctx))``)."""
+    if ctx.dialect == "postgres":
+        return "JSONB"
+    if ctx.dialect == "snowflake":
+        return "ARRAY"
+    return _events_type(ctx)
+
+
+def default_events(ctx: Ctx, spec: FieldPlan) -> exp.Expr:
+    """The events field's ``default:`` as an events value (a typed NULL without one), for the fields part."""
+    from .._fields import Coercer
+
+    value = Coercer.from_plan(spec).default if spec.default is not None else None
+    if value is None:
+        return null(events_type(ctx))
+    items = []
+    for kind, at, _ in value:
+        moment = _cast(text(at.astimezone(timezone.utc).replace(tzinfo=None).isoformat(sep=" ")), "TIMESTAMP")
+        if ctx.dialect == "postgres":
+            items.append(_fn("JSONB_BUILD_OBJECT", text("type"), text(kind), text("at"), moment))
+        elif ctx.dialect == "snowflake":
+            items.append(_fn("OBJECT_CONSTRUCT_KEEP_NULL", text("type"), text(kind), text("at"), moment))
+        else:
+            items.append(_record(ctx, {"type": text(kind), "at": moment}))
+    if ctx.dialect == "postgres":
+        return _fn("JSONB_BUILD_ARRAY", *items)
+    if ctx.dialect == "snowflake":
+        return _fn("ARRAY_CONSTRUCT", *items)
+    if not items:
+        return _cast(exp.Array(expressions=[]), events_type(ctx))
+    return exp.Array(expressions=items)
 
 
 # -- the events table -------------------------------------------------------------------------------------------
@@ -692,9 +728,9 @@ def _events_list(ctx: Ctx, events: exp.Expr, where: Callable[[exp.Expr, exp.Expr
     ``select(at)`` (``count``: DOUBLE, never NULL; ``sum``: DOUBLE, 0 for none; ``max``/``min``: NULL for none)."""
     d = ctx.dialect
     if d in ("duckdb", "spark", "snowflake"):
-        e = column("__ls_ev")
+        e = exp.column("__ls_ev")
         if d == "snowflake":
-            at, kind = _cast(exp.JSONExtract(this=e, expression=text("at")), "TIMESTAMP"), _cast(exp.JSONExtract(this=e.copy(), expression=text("type")), "VARCHAR")
+            at, kind = _cast(_fn("GET_PATH", e, text("at")), "TIMESTAMP"), _cast(_fn("GET_PATH", e.copy(), text("type")), "VARCHAR")
         else:
             at, kind = _field(e, "at"), _field(e, "type")
         kept = _fn("FILTER" if d != "duckdb" else "LIST_FILTER", events.copy(), _lambda(where(at, kind), "__ls_ev"))
@@ -706,7 +742,7 @@ def _events_list(ctx: Ctx, events: exp.Expr, where: Callable[[exp.Expr, exp.Expr
         if aggregate == "sum":
             if d == "duckdb":
                 return exp.func("COALESCE", _fn("LIST_SUM", values), _num(0.0))
-            acc, x = column("__ls_acc"), column("__ls_x")
+            acc, x = exp.column("__ls_acc"), exp.column("__ls_x")
             total = _fn("REDUCE" if d == "snowflake" else "AGGREGATE", values, _cast(_num(0.0), "DOUBLE"), _lambda(exp.Add(this=acc, expression=x), "__ls_acc", "__ls_x"))
             return exp.func("COALESCE", total, _num(0.0))
         if d == "duckdb":
@@ -721,8 +757,8 @@ def _events_list(ctx: Ctx, events: exp.Expr, where: Callable[[exp.Expr, exp.Expr
             alias=exp.TableAlias(this=exp.to_identifier("__ls_ev"), columns=[exp.ColumnDef(this=exp.to_identifier("type", quoted=True), kind=exp.DataType.build("TEXT")), exp.ColumnDef(this=exp.to_identifier("at", quoted=True), kind=exp.DataType.build("TIMESTAMP"))]),
         )
     else:
-        source = exp.Unnest(expressions=[events.copy()], alias=exp.TableAlias(this=exp.to_identifier("__ls_ev")))
-    at, kind = exp.column("at", table="__ls_ev", quoted=True), exp.column("type", table="__ls_ev", quoted=True)
+        source = exp.Unnest(expressions=[events.copy()], alias=exp.TableAlias(columns=[exp.to_identifier("__ls_ev")]))  # the element: a STRUCT
+    at, kind = exp.column("at", table="__ls_ev"), exp.column("type", table="__ls_ev")
     if aggregate == "count":
         agg: exp.Expr = exp.Count(this=exp.Star())
     else:
@@ -762,10 +798,15 @@ def event_points(ctx: Ctx, score: ScorePlan, events: exp.Expr | None) -> exp.Exp
     start = _start(ctx, score.window.total_seconds() if score.window is not None else None)
     half_life = score.half_life.total_seconds() if score.half_life is not None else None
     total: exp.Expr | None = None
+
+    def of_type(kind_name: str) -> Callable[[exp.Expr, exp.Expr], exp.Expr]:
+        return lambda at, kind: _in_window(ctx, at, kind, (kind_name,), start)
+
     for entry in score.events:
         points = _num(float(entry.points))
+        part: exp.Expr
         if half_life is None:
-            part = exp.Mul(this=_events_list(ctx, events, lambda at, kind, t=entry.type: _in_window(ctx, at, kind, (t,), start), None, "count"), expression=points)
+            part = exp.Mul(this=_events_list(ctx, events, of_type(entry.type), None, "count"), expression=points)
         else:
             def decayed(at: exp.Expr, p: exp.Expr = points) -> exp.Expr:
                 exponent = exp.Div(this=_age_seconds(ctx, at), expression=_num(float(half_life)))
@@ -774,7 +815,7 @@ def event_points(ctx: Ctx, score: ScorePlan, events: exp.Expr | None) -> exp.Exp
                     power = case([(exp.GT(this=exponent.copy(), expression=_int(1100)), _num(0.0))], power)
                 return exp.Mul(this=p.copy(), expression=power)
 
-            part = _events_list(ctx, events, lambda at, kind, t=entry.type: _in_window(ctx, at, kind, (t,), start), decayed, "sum")
+            part = _events_list(ctx, events, of_type(entry.type), decayed, "sum")
         if entry.max is not None:
             cap = _num(float(entry.max))
             part = case([(exp.GT(this=part, expression=cap), cap)], part.copy())
