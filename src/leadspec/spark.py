@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
     from .ruleset import Ruleset
 
-__all__ = ["output_columns", "qualify"]
+__all__ = ["qualify"]
 
 _INSTALL = "pip install 'leadspec[spark]'"
 
@@ -89,7 +89,7 @@ def qualify(
         raise ValueError("events and key go together: the events DataFrame is joined to the leads on key")
     session = df.sparkSession
     columns = list(df.columns)
-    _check_names(columns, output_columns(ruleset), case_sensitive=_conf(session, "spark.sql.caseSensitive", "false").lower() == "true")
+    _check_names(columns, _output_columns(ruleset), case_sensitive=_conf(session, "spark.sql.caseSensitive", "false").lower() == "true")
     if events is not None and key is not None:
         if key not in columns:
             raise ValueError(f"key {key!r} is not a column of the leads DataFrame (its columns: {', '.join(columns)})")
@@ -118,7 +118,7 @@ def qualify(
     return out
 
 
-def output_columns(rules: Ruleset) -> list[str]:
+def _output_columns(rules: Ruleset) -> list[str]:
     """The names of the columns :func:`qualify` adds, in order."""
     plan = rules.plan
     return [
