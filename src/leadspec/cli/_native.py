@@ -38,6 +38,9 @@ MEMORY_LIMIT = "1GB"
 PYTHON_SPACE = "".join(chr(c) for c in range(0x110000) if chr(c).isspace())
 """The characters str.strip() removes: a value of only these is no value (the summary's fields no row had)."""
 
+ROW = "row_number() OVER () AS __leadspec_row"
+"""The input's order: the query may reorder rows (DuckDB runs a long IN list as a join, which does not keep the order), the output is sorted by it."""
+
 TABLE = "__leadspec_input"
 """The view of the input the rules' query reads."""
 
@@ -136,7 +139,7 @@ class Native:
             f"compression = {literal('gzip' if is_gzip(path) else 'none')}"
             + (f", buffer_size = {BUFFER_SIZE}, max_line_size = {BUFFER_SIZE}" if BUFFER_SIZE else "")
         )
-        picked = ", ".join([*(f"__leadspec_c{i} AS {quoted(name)}" for i, name in enumerate(self.names)), *self._absent_columns()])
+        picked = ", ".join([*(f"__leadspec_c{i} AS {quoted(name)}" for i, name in enumerate(self.names)), *self._absent_columns(), ROW])
         self.con.execute(f"CREATE TEMP VIEW {TABLE} AS SELECT {picked} FROM read_csv({literal(path)}, {options})")
         self.repeat = " AND ".join(f"COALESCE({quoted(name)}, '') = {literal(text)}" for name, text in zip(self.names, header))
         self.path = path
@@ -155,7 +158,7 @@ class Native:
             cast = quoted(column) if target == kind else f"CAST({quoted(column)} AS {target})"
             picked.append(f"{cast} AS {quoted(name)}")
             self.types.append(target)
-        picked += self._absent_columns()
+        picked += [*self._absent_columns(), ROW]
         self.con.execute(f"CREATE TEMP VIEW {TABLE} AS SELECT {', '.join(picked)} FROM read_parquet({literal(path)})")
         self.repeat = ""
         return self.header
@@ -186,7 +189,7 @@ class Native:
         import duckdb
 
         try:
-            self.con.execute(f"CREATE TEMP TABLE __leadspec_out AS SELECT {own}, stage, reasons{flags}, issues{repeat}{present} FROM ({query}) AS q")
+            self.con.execute(f"CREATE TEMP TABLE __leadspec_out AS SELECT {own}, stage, reasons{flags}, issues{repeat}{present}, __leadspec_row FROM ({query}) AS q")
         except duckdb.Error as exc:  # the reader stopped (a state its strict mode refuses): the Python reader decides
             raise Redo(f"DuckDB cannot read the input: {str(exc).splitlines()[0]}") from None
         if self.repeat:
@@ -310,7 +313,7 @@ class Native:
             names = [*columns, stage, reasons, *flag_columns]
             picked = ", ".join(f"{value} AS {quoted(name)}" for value, name in zip([*own, "stage", "reasons", *flags], names))
             options = "FORMAT parquet"
-        self.con.execute(f"COPY (SELECT {picked} FROM __leadspec_out WHERE NOT __leadspec_repeat) TO {literal(side)} ({options})")
+        self.con.execute(f"COPY (SELECT {picked} FROM __leadspec_out WHERE NOT __leadspec_repeat ORDER BY __leadspec_row) TO {literal(side)} ({options})")
         if fmt == "csv":
             sink.write(writer.start())
         sink.append_file(side)
