@@ -347,8 +347,8 @@ def test_auto_uses_duckdb_from_the_documented_size(tmp_path: Path, monkeypatch: 
 def test_the_documented_auto_size_is_the_one_used() -> None:
     AUTO_BYTES = _qualify_module().AUTO_BYTES
     page = (ROOT / "docs" / "command-line.md").read_text(encoding="utf-8")
-    assert AUTO_BYTES == 8 * 1024 * 1024
-    assert "8 MiB" in page
+    assert AUTO_BYTES is None  # measured: the DuckDB engine is slower than the Python engine at every size (see the page)
+    assert "`--engine auto` uses DuckDB for Parquet and the Python engine for CSV and JSON" in page
 
 
 # -- the native path: rejects, Parquet, order, atomic output ---------------------------------------
