@@ -278,3 +278,21 @@ def test_divergence_d2_an_events_field_reads_on_every_engine(engine: str) -> Non
         [{"events": "[]"}, {"events": '[{"type": "demo", "at": "2026-10-30T10:00:00Z"}]'}, {"events": ""}, {}],
         engine,
     )
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_divergence_d4_a_number_in_a_disqualifier_text(engine: str) -> None:
+    # PostgreSQL's planner substituted each bound value into every place reading it (nested scalar subqueries
+    # pulled up): the server grew until it was killed, for one lead.
+    _agree_on(
+        """
+        fields:
+          x: {type: number}
+        disqualify:
+          - {id: d0, when: "x > 1"}
+        stages:
+          - {id: s, when: "x > 0"}
+        """,
+        [{"x": "2.5"}, {"x": "12345.678"}, {"x": "1e-7"}, {"x": "-3"}, {"x": ""}],
+        engine,
+    )
