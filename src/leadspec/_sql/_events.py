@@ -24,7 +24,9 @@ datetime (got int)``, …).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import timezone
 
 from sqlglot import exp
@@ -175,6 +177,33 @@ def _add_minutes(ctx: Ctx, moment: exp.Expr, minutes: exp.Expr) -> exp.Expr:
     return _fn("DATETIME_ADD", moment, exp.Interval(this=minutes, unit=exp.var("MINUTE")))
 
 
+# -- layers -----------------------------------------------------------------------------------------------------
+
+_LAYERED: ContextVar[Ctx | None] = ContextVar("_LAYERED", default=None)
+"""The context whose chain takes the intermediate values of the events reading (None: one expression)."""
+
+
+@contextmanager
+def _layered(ctx: Ctx | None) -> Iterator[None]:
+    token = _LAYERED.set(ctx)
+    try:
+        yield
+    finally:
+        _LAYERED.reset(token)
+
+
+def _put(hint: str, value: exp.Expr) -> exp.Expr:
+    """``value`` as a column of the current layer when reading in layers (then :func:`_next` before reading it)."""
+    ctx = _LAYERED.get()
+    return ctx.chain.put(hint, value) if ctx is not None else value
+
+
+def _next() -> None:
+    ctx = _LAYERED.get()
+    if ctx is not None:
+        ctx.chain.next()
+
+
 # -- per item, in steps ----------------------------------------------------------------------------------------
 
 _ITEM = "__ls_e"  # the item (DuckDB, Spark: the lambda's variable)
@@ -215,6 +244,8 @@ class _Steps:
             if k == 0 and ctx.dialect == "duckdb":  # DuckDB counts from 1
                 body = body.transform(lambda node: exp.Paren(this=exp.Sub(this=exp.column(_INDEX), expression=_int(1))) if isinstance(node, exp.Column) and node.name == _INDEX and not node.table else node)
             out = exp.Transform(this=out, expression=_lambda(body, *params)) if ctx.dialect == "duckdb" else _fn("TRANSFORM", out, _lambda(body, *params))
+            out = _put(f"events_step{k}", out)
+            _next()
             names += list(step)
         return out
 
@@ -369,16 +400,26 @@ def _root_problem(ctx: Ctx, stripped: exp.Expr) -> exp.Expr:
 
 
 def _finish(ctx: Ctx, raw: exp.Expr, valid: exp.Expr, is_list: exp.Expr, not_list: exp.Expr, value: exp.Expr, bad: exp.Expr, events_type: str) -> tuple[exp.Expr, exp.Expr]:
-    bad = case([(_is_null(raw.copy()), null("VARCHAR")), (_not(valid), text(_NOT_JSON)), (_not(is_list), not_list)], bad)
+    bad = _put("events_bad", case([(_is_null(raw.copy()), null("VARCHAR")), (_not(valid), text(_NOT_JSON)), (_not(is_list), not_list)], bad))
+    _next()
     return case([(_is_null(raw.copy()), null(events_type)), (_is_null(bad.copy()), value)], null(events_type)), bad
 
 
-def read_events(ctx: Ctx, spec: FieldPlan, raw: exp.Expr) -> tuple[exp.Expr, exp.Expr]:
+def read_events(ctx: Ctx, spec: FieldPlan, raw: exp.Expr, *, layered: bool = False) -> tuple[exp.Expr, exp.Expr]:
     """(value, bad message) of an events field from its raw column (list of struct, or JSON text).
 
     ``raw`` is not a missing value (the fields part applies markers and the default first); NULL gives
     (NULL, NULL). The column's type comes from ``ctx.types`` (text when unknown).
+
+    ``layered``: put the intermediate values in layers of ``ctx.chain`` (starting new layers as it goes), so
+    that each is computed once; the expressions returned may then be used from the next layer on. Without
+    it, one expression each (larger: Spark takes tens of seconds to analyse it).
     """
+    with _layered(ctx if layered else None):
+        return _read_events(ctx, spec, raw)
+
+
+def _read_events(ctx: Ctx, spec: FieldPlan, raw: exp.Expr) -> tuple[exp.Expr, exp.Expr]:
     sql_type = ctx.column_type(spec.source)
     d = ctx.dialect
     if sql_type in ("VARCHAR", "TEXT", "STRING", "JSON", "CHARACTER VARYING"):
@@ -415,6 +456,8 @@ def _duckdb_json(ctx: Ctx, raw: exp.Expr) -> tuple[exp.Expr, exp.Expr]:
     )
     stripped = _replace(ctx, raw.copy(), "^[ \t\n\r]+", "")
     is_list = _like(ctx, stripped.copy(), r"^\[")
+    valid, is_list = _put("events_valid", valid), _put("events_list", is_list)
+    _next()
     items = case([(_and(valid.copy(), is_list.copy()), _cast(_fn("JSON_EXTRACT", raw.copy(), text("$[*]")), "JSON[]"))], null("JSON[]"))
     e = exp.column(_ITEM)
     at_type = _fn("JSON_TYPE", e.copy(), text("$.at"))
@@ -452,6 +495,8 @@ def _spark_json(ctx: Ctx, raw: exp.Expr) -> tuple[exp.Expr, exp.Expr]:
     )
     valid = _and(_not_null(parsed), exp.func("COALESCE", whole, exp.false()))
     is_list = _like(ctx, compact.copy(), r"^\[")
+    valid, is_list = _put("events_valid", valid), _put("events_list", is_list)
+    _next()
     items = case([(_and(valid.copy(), is_list.copy()), _fn("TRY_VARIANT_GET", parsed.copy(), text("$"), text("array<variant>")))], null("ARRAY<VARIANT>"))
     e = exp.column(_ITEM)
     at = _fn("TRY_VARIANT_GET", e.copy(), text("$.at"), text("variant"))
@@ -557,7 +602,8 @@ def _from_jsonb(ctx: Ctx, raw: exp.Expr, *, checked: bool) -> tuple[exp.Expr, ex
         )
         is_list: exp.Expr = exp.func("COALESCE", root.copy().eq(text("array")), exp.false())
     else:
-        valid = _pg_valid_json(ctx, raw)
+        valid = _put("events_valid", _pg_valid_json(ctx, raw))
+        _next()
         doc = case([(valid.copy(), _cast(raw.copy(), "JSONB"))], null("JSONB"))
         stripped = _replace(ctx, raw.copy(), "^[ \t\n\r]+", "")
         is_list = _like(ctx, stripped.copy(), r"^\[")
