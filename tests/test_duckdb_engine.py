@@ -396,10 +396,10 @@ def test_rows_duckdb_cannot_read_are_the_python_engines_rejects_with_their_lines
     assert err.startswith("6 rows read, 4 written, 2 rejected (lead 3, icp 1); 1 with data issues\n")
     assert (tmp_path / "out.csv").read_bytes() == (
         b"Id,Employees,country,stage,reasons,flags.home\r\n"
-        b"1,60,US,icp,ICP,true\r\n"
+        b"1,60,US,icp,ICP; flags home,true\r\n"
         b'2,"a ""b""",UK,lead,"Lead; not ICP: icp.big unknown; size \'a ""b""\' is not an integer; 1 data issue",false\r\n'
         b'5,70,"U\r\nS",lead,Lead; not ICP: icp.where fail,false\r\n'
-        b"7,9,US,lead,Lead; not ICP: icp.big fail,true\r\n"
+        b"7,9,US,lead,Lead; not ICP: icp.big fail; flags home,true\r\n"
     )
     python = tmp_path / "python-rejects.jsonl"
     assert cli("qualify", rules, source, "-o", tmp_path / "python.csv", *AS_OF, "--rejects", python)[0] == 1
