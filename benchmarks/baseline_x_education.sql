@@ -15,6 +15,7 @@
 --   none. The bounds (`min: 0`) and whole numbers for integer fields are kept;
 -- * the `fit` score, the criterion columns, `blocked_by`, `missing`, `issues`: not computed.
 -- So it is a lower bound of the work: the 1.5x target is measured against the leanest query.
+-- Like leadspec, it writes the rows in input order (row_number() over the input, ORDER BY).
 --
 -- Reading a cell, as leadspec does: trimmed; '', 'Select' and 'unknown' (the rule file's
 -- `missing:` markers, compared exactly once trimmed) are missing (NULL); enum values are
@@ -24,6 +25,7 @@
 WITH cells AS (
     SELECT
         *,
+        row_number() OVER () AS f_row,  -- the input order (DuckDB may run an IN list as a join, which reorders)
         CASE WHEN trim("Lead Origin") IN ('', 'Select', 'unknown') THEN NULL ELSE lower(trim("Lead Origin")) END AS f_origin,
         CASE WHEN trim("Lead Source") IN ('', 'Select', 'unknown') THEN NULL ELSE lower(trim("Lead Source")) END AS f_lead_source,
         CASE WHEN trim("Do Not Email") IN ('', 'Select', 'unknown') THEN NULL ELSE lower(trim("Do Not Email")) END AS f_do_not_email_text,
@@ -100,7 +102,7 @@ reached AS (
     FROM stages
 )
 SELECT
-    * EXCLUDE (f_origin, f_lead_source, f_do_not_email_text, f_visits_read, f_seconds_read, f_pages_read, f_last_activity, f_country,
+    * EXCLUDE (f_row, f_origin, f_lead_source, f_do_not_email_text, f_visits_read, f_seconds_read, f_pages_read, f_last_activity, f_country,
                f_occupation, f_tags, f_lead_quality, f_city, f_do_not_email, f_visits, f_seconds_on_site, f_pages_per_visit, f_engagement,
                dq_no_contact, dq_ineligible, dq_lost, dq_worst_quality, icp_occupation, icp_market, icp_wants_our_courses,
                mql_form, mql_time_on_site, mql_engaged, sql_intent, sql_quality, disqualified, icp, mql, sql_, reached),
@@ -148,3 +150,4 @@ SELECT
             CASE WHEN f_city IS NULL THEN 'city' END), '')
     ) AS reasons
 FROM reached
+ORDER BY f_row
