@@ -109,6 +109,11 @@ def _pattern(pattern: str, keep: str | None, dialect: str) -> tuple[str, int]:
 
     def swap(m: re.Match[str]) -> str:
         nonlocal index, number
+        if dialect == "postgres" and m.group(1) is not None:  # every named group captures: one pattern (PostgreSQL caches 32)
+            index += 1
+            if m.group(1) == keep:
+                number = index
+            return "("
         if dialect == "snowflake":  # POSIX: every group captures
             index += 1
             if m.group(1) == keep:
@@ -133,7 +138,7 @@ def rx_group(ctx: Ctx, value: exp.Expression, pattern: str, name: str) -> exp.Ex
     pat, number = _pattern(pattern, name, ctx.dialect)
     d = ctx.dialect
     if d == "postgres":
-        found: exp.Expression = exp.Bracket(this=exp.Anonymous(this="REGEXP_MATCH", expressions=[value, text(pat)]), expressions=[exp.Literal.number(1)])
+        found: exp.Expression = exp.Bracket(this=exp.Paren(this=exp.Anonymous(this="REGEXP_MATCH", expressions=[value, text(pat)])), expressions=[exp.Literal.number(number)], offset=1)
     elif d == "snowflake":
         found = exp.Anonymous(this="REGEXP_SUBSTR", expressions=[value, text(pat), exp.Literal.number(1), exp.Literal.number(1), text("e"), exp.Literal.number(number)])
     elif d == "bigquery":
@@ -181,14 +186,14 @@ def octets(ctx: Ctx, value: exp.Expression) -> exp.Expression:
 
 
 def substr(value: exp.Expression, start: int | exp.Expression, count: int | exp.Expression | None = None) -> exp.Expression:
-    s = exp.Literal.number(start) if isinstance(start, int) else start
+    s = exp.Literal.number(start) if isinstance(start, int) else cast(start, "INT")  # PostgreSQL takes INT, not BIGINT
     if count is None:
         return exp.Substring(this=value, start=s)
-    return exp.Substring(this=value, start=s, length=exp.Literal.number(count) if isinstance(count, int) else count)
+    return exp.Substring(this=value, start=s, length=exp.Literal.number(count) if isinstance(count, int) else cast(count, "INT"))
 
 
 def repeat(chars: str, times: exp.Expression) -> exp.Expression:
-    return exp.Repeat(this=text(chars), times=times)
+    return exp.Repeat(this=text(chars), times=cast(times, "INT"))
 
 
 def eq(a: exp.Expression, b: exp.Expression) -> exp.Expression:
@@ -322,7 +327,7 @@ def py_repr_parts(ctx: Ctx, put: Callable[[str, exp.Expression], exp.Expression]
     fixed_mid = cat(substr(dig, 1, add(e10, 1)), ".", substr(dig, add(e10, 2)))
     fixed_small = cat("0.", repeat("0", sub(exp.Neg(this=e10), 1)), dig)
     mantissa = case([(exp.GT(this=n, expression=exp.Literal.number(1)), cat(substr(dig, 1, 1), ".", substr(dig, 2)))], substr(dig, 1, 1))
-    power_text = exp.Anonymous(this="LPAD", expressions=[int_text(exp.Abs(this=e10)), exp.Literal.number(2), text("0")])
+    power_text = cat(case([(exp.LT(this=exp.Abs(this=e10), expression=num(10)), text("0"))], text("")), int_text(exp.Abs(this=e10)))  # LPAD would cut
     sci = cat(mantissa, "e", case([(exp.LT(this=e10, expression=exp.Literal.number(0)), text("-"))], text("+")), power_text)
     return case(
         [
@@ -641,7 +646,7 @@ def _json_strings(ctx: Ctx, t: exp.Expression) -> exp.Expression:
         return exp.Anonymous(this="FILTER", expressions=[mapped, exp.Lambda(this=exp.NEQ(this=x, expression=text("")), expressions=[exp.to_identifier("x")])])
     if d == "postgres":
         rows = exp.Anonymous(this="REGEXP_MATCHES", expressions=[t, text(f"({pat})"), text("g")])
-        inner = exp.select(exp.alias_(exp.Bracket(this=exp.Paren(this=rows), expressions=[exp.Literal.number(1)]), "x"))
+        inner = exp.select(exp.alias_(exp.Bracket(this=exp.Paren(this=rows), expressions=[exp.Literal.number(1)], offset=1), "x"))
         sub_ = exp.select(item).from_(exp.Subquery(this=inner, alias=exp.TableAlias(this=exp.to_identifier("m")))).where(exp.NEQ(this=item, expression=text("")))
         return exp.Cast(this=exp.Array(expressions=[sub_]), to=exp.DataType.build("TEXT[]", dialect="postgres"))
     found = exp.Anonymous(this="REGEXP_EXTRACT_ALL", expressions=[t, text(pat)])
@@ -693,6 +698,7 @@ def _decimal_parts(ctx: Ctx, t: exp.Expression, put: Put) -> Generator[None, Non
     }
     yield
     parts["tz"] = put("tz", sub(length(parts["sig"]), length(parts["digits"])))
+    yield
     return parts
 
 
@@ -1061,10 +1067,29 @@ def _strptime_moment(ctx: Ctx, fmt: str, where: str, t: exp.Expression, put: Put
 
 
 _NN = "[0-9][0-9]"
-_TIME_RX = (
-    rf"^(?P<h>{_NN})(?:(?P<ext>:)(?P<m>{_NN})(?::(?P<s>{_NN}))?|(?P<bm>{_NN})(?P<bs>{_NN})?)?(?:[.,](?P<f>[0-9]+))?"
-    rf"(?:(?P<zz>Z)|(?P<zsign>[+-])(?P<zh>{_NN})(?:(?P<zext>:)(?P<zm>{_NN})(?::(?P<zs>{_NN}))?|(?P<zbm>{_NN})(?P<zbs>{_NN})?)?(?:[.,](?P<zf>[0-9]+))?)?$"
-)
+def _hh_mm_ss_ff(p: str, before_zone: bool) -> str:
+    """``parse_hh_mm_ss_ff`` of Python 3.11 as a regex (groups prefixed ``p``): ``HH[:MM[:SS]]`` or ``HH[MM[SS]]``, then a
+    fraction after ``.`` or ``,`` (after the seconds also after ``:``, or straight after them without separators: two
+    digits at least). Before a time zone, Python ignores what it calls trailing data: one more character after a
+    component, anything after six digits of a fraction."""
+    if before_zone:
+        junk = "|[^Z+-]"
+        f = "[0-9]{1,5}|[0-9]{6}[^Z+-]*"
+        f2 = "[0-9]{2,5}|[0-9]{6}[^Z+-]*"
+    else:
+        junk = ""
+        f = "[0-9]+"
+        f2 = "[0-9]{2,}"
+    return (
+        rf"(?P<{p}h>{_NN})(?:"
+        rf":(?P<{p}m>{_NN})(?::(?P<{p}s>{_NN})(?:[.,:](?P<{p}f1>{f}){junk})?|[.,](?P<{p}f2>{f}){junk})?"
+        rf"|(?P<{p}bm>{_NN})(?:(?P<{p}bs>{_NN})(?:[.,](?P<{p}f3>{f})|(?P<{p}f6>{f2}){junk})?|[.,](?P<{p}f4>{f}){junk})?"
+        rf"|[.,](?P<{p}f5>{f}){junk})?"
+    )
+
+
+_FRACTIONS = ("f1", "f2", "f3", "f4", "f5", "f6")
+_TIME_RX = "^(?:" + _hh_mm_ss_ff("", False) + "|" + _hh_mm_ss_ff("", True).replace("(?P<", "(?P<y") + "(?:(?P<zz>Z)|(?P<zsign>[+-])" + _hh_mm_ss_ff("z", False) + "))$"
 """The time after the date in ISO 8601 as Python 3.11 reads it: ``HH[:MM[:SS]]`` or ``HH[MM[SS]]``, a fraction, ``Z`` or an offset."""
 
 
@@ -1161,24 +1186,31 @@ def _iso_time(ctx: Ctx, s: exp.Expression, put: Put) -> Generator[None, None, _M
     """``parse_isoformat_time`` of ``s``: the microseconds of the day and the offset (NULL: none)."""
     rx = _TIME_RX
     ok = put("tok", rx_like(ctx, s, rx))
-    g = {name: put(f"t{name}", rx_group(ctx, s, rx, name)) for name in ("h", "m", "s", "bm", "bs", "f", "zz", "zsign", "zh", "zm", "zs", "zbm", "zbs", "zf")}
+    own = ["h", "m", "s", "bm", "bs", *_FRACTIONS]
+    names = [*own, *(f"y{n}" for n in own), "zz", "zsign", "zh", "zm", "zs", "zbm", "zbs", *(f"z{f}" for f in _FRACTIONS)]
+    g = {name: put(f"t{name}", rx_group(ctx, s, rx, name)) for name in names}
     yield
 
     def two(*names: str) -> exp.Expression:
         whens = [(exp.NEQ(this=g[nm], expression=text("")), cast(g[nm], "BIGINT")) for nm in names]
         return case(whens, num(0))
 
-    def micro(name: str) -> exp.Expression:
-        return case([(exp.NEQ(this=g[name], expression=text("")), cast(exp.Anonymous(this="RPAD", expressions=[substr(g[name], 1, 6), exp.Literal.number(6), text("0")]), "BIGINT"))], num(0))
+    def micro(*prefixes: str) -> exp.Expression:
+        whens = [
+            (exp.NEQ(this=g[p + f], expression=text("")), cast(exp.Anonymous(this="RPAD", expressions=[substr(g[p + f], 1, 6), exp.Literal.number(6), text("0")]), "BIGINT"))
+            for p in prefixes
+            for f in _FRACTIONS
+        ]
+        return case(whens, num(0))
 
-    h, m, sec = two("h"), two("m", "bm"), two("s", "bs")
+    h, m, sec = two("h", "yh"), two("m", "bm", "ym", "ybm"), two("s", "bs", "ys", "ybs")
     zh, zm, zs = two("zh"), two("zm", "zbm"), two("zs", "zbs")
-    total = add(mul(add(mul(zh, 3600), mul(zm, 60), zs), 1_000_000), micro("zf"))
+    total = add(mul(add(mul(zh, 3600), mul(zm, 60), zs), 1_000_000), micro("z"))
     has_tz = exp.NEQ(this=g["zsign"], expression=text(""))
     offset = case([(has_tz, case([(eq(g["zsign"], text("-")), exp.Neg(this=total))], total)), (eq(g["zz"], text("Z")), num(0))], null("BIGINT"))
     valid = and_(ok, exp.LTE(this=h, expression=num(23)), exp.LTE(this=m, expression=num(59)), exp.LTE(this=sec, expression=num(59)), or_(not_(has_tz), exp.LT(this=total, expression=num(_DAY_US))))
     okc = put("tvalid", case([(is_null(s), exp.false())], valid))
-    micros = put("tmicros", case([(ok, add(mul(add(mul(h, 3600), mul(m, 60), sec), 1_000_000), micro("f")))], num(0)))
+    micros = put("tmicros", case([(ok, add(mul(add(mul(h, 3600), mul(m, 60), sec), 1_000_000), micro("", "y")))], num(0)))
     off = put("toff", case([(ok, offset)], null("BIGINT")))
     yield
     return _Moment(okc, num(0), micros, off)
