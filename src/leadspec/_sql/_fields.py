@@ -127,18 +127,18 @@ def _pattern(pattern: str, keep: str | None, dialect: str) -> tuple[str, int]:
     return _OPEN.sub(swap, pattern), number
 
 
-def rx_like(ctx: Ctx, value: exp.Expression, pattern: str) -> exp.Expression:
+def rx_like(ctx: Ctx, value: exp.Expr, pattern: str) -> exp.Expr:
     """TRUE when ``pattern`` (anchored as written) matches ``value``; NULL for NULL."""
     pat, _ = _pattern(pattern, None, ctx.dialect)
     return exp.RegexpLike(this=value, expression=text(pat))
 
 
-def rx_group(ctx: Ctx, value: exp.Expression, pattern: str, name: str) -> exp.Expression:
+def rx_group(ctx: Ctx, value: exp.Expr, pattern: str, name: str) -> exp.Expr:
     """The text of group ``name`` of the first match of ``pattern`` in ``value`` ('' when the group took no part)."""
     pat, number = _pattern(pattern, name, ctx.dialect)
     d = ctx.dialect
     if d == "postgres":
-        found: exp.Expression = exp.Bracket(this=exp.Paren(this=exp.Anonymous(this="REGEXP_MATCH", expressions=[value, text(pat)])), expressions=[exp.Literal.number(number)], offset=1)
+        found: exp.Expr = exp.Bracket(this=exp.Paren(this=exp.Anonymous(this="REGEXP_MATCH", expressions=[value, text(pat)])), expressions=[exp.Literal.number(number)], offset=1)
     elif d == "snowflake":
         found = exp.Anonymous(this="REGEXP_SUBSTR", expressions=[value, text(pat), exp.Literal.number(1), exp.Literal.number(1), text("e"), exp.Literal.number(number)])
     elif d == "bigquery":
@@ -153,80 +153,80 @@ def rx_group(ctx: Ctx, value: exp.Expression, pattern: str, name: str) -> exp.Ex
 # -- small SQL builders ------------------------------------------------------------------------
 
 
-def num(value: int | float) -> exp.Expression:
+def num(value: int | float) -> exp.Expr:
     return exp.Literal.number(value) if value >= 0 else exp.Neg(this=exp.Literal.number(-value))
 
 
-def cast(value: exp.Expression, to: str) -> exp.Expression:
+def cast(value: exp.Expr, to: str) -> exp.Expr:
     """A cast that cannot fail: only used on text the patterns checked."""
     return exp.Cast(this=value, to=exp.DataType.build(to))
 
 
-def py_strip(value: exp.Expression) -> exp.Expression:
+def py_strip(value: exp.Expr) -> exp.Expr:
     """``str.strip()``: every Unicode whitespace character at either end."""
     return exp.Trim(this=value, expression=text(WHITESPACE))
 
 
-def ltrim(value: exp.Expression, chars: str) -> exp.Expression:
+def ltrim(value: exp.Expr, chars: str) -> exp.Expr:
     return exp.Trim(this=value, expression=text(chars), position="LEADING")
 
 
-def rtrim(value: exp.Expression, chars: str) -> exp.Expression:
+def rtrim(value: exp.Expr, chars: str) -> exp.Expr:
     return exp.Trim(this=value, expression=text(chars), position="TRAILING")
 
 
-def length(value: exp.Expression) -> exp.Expression:
+def length(value: exp.Expr) -> exp.Expr:
     return exp.Length(this=value)
 
 
-def octets(ctx: Ctx, value: exp.Expression) -> exp.Expression:
+def octets(ctx: Ctx, value: exp.Expr) -> exp.Expr:
     """The length of ``value`` in UTF-8 bytes."""
     name = {"duckdb": "STRLEN", "bigquery": "BYTE_LENGTH"}.get(ctx.dialect, "OCTET_LENGTH")
     return exp.Anonymous(this=name, expressions=[value])
 
 
-def substr(value: exp.Expression, start: int | exp.Expression, count: int | exp.Expression | None = None) -> exp.Expression:
+def substr(value: exp.Expr, start: int | exp.Expr, count: int | exp.Expr | None = None) -> exp.Expr:
     s = exp.Literal.number(start) if isinstance(start, int) else cast(start, "INT")  # PostgreSQL takes INT, not BIGINT
     if count is None:
         return exp.Substring(this=value, start=s)
     return exp.Substring(this=value, start=s, length=exp.Literal.number(count) if isinstance(count, int) else cast(count, "INT"))
 
 
-def repeat(chars: str, times: exp.Expression) -> exp.Expression:
+def repeat(chars: str, times: exp.Expr) -> exp.Expr:
     return exp.Repeat(this=text(chars), times=cast(times, "INT"))
 
 
-def eq(a: exp.Expression, b: exp.Expression) -> exp.Expression:
+def eq(a: exp.Expr, b: exp.Expr) -> exp.Expr:
     return exp.EQ(this=a, expression=b)
 
 
-def and_(*conds: exp.Expression) -> exp.Expression:
+def and_(*conds: exp.Expr) -> exp.Expr:
     out = conds[0]
     for c in conds[1:]:
         out = exp.And(this=exp.Paren(this=out), expression=exp.Paren(this=c))
     return out
 
 
-def or_(*conds: exp.Expression) -> exp.Expression:
+def or_(*conds: exp.Expr) -> exp.Expr:
     out = conds[0]
     for c in conds[1:]:
         out = exp.Or(this=exp.Paren(this=out), expression=exp.Paren(this=c))
     return out
 
 
-def not_(cond: exp.Expression) -> exp.Expression:
+def not_(cond: exp.Expr) -> exp.Expr:
     return exp.Not(this=exp.Paren(this=cond))
 
 
-def is_null(value: exp.Expression) -> exp.Expression:
+def is_null(value: exp.Expr) -> exp.Expr:
     return exp.Is(this=value, expression=exp.Null())
 
 
-def not_null(value: exp.Expression) -> exp.Expression:
+def not_null(value: exp.Expr) -> exp.Expr:
     return exp.Not(this=exp.Is(this=value, expression=exp.Null()))
 
 
-def add(*parts: exp.Expression | int) -> exp.Expression:
+def add(*parts: exp.Expr | int) -> exp.Expr:
     items = [num(p) if isinstance(p, int) else p for p in parts]
     out = items[0]
     for p in items[1:]:
@@ -234,39 +234,39 @@ def add(*parts: exp.Expression | int) -> exp.Expression:
     return exp.Paren(this=out)
 
 
-def sub(a: exp.Expression | int, b: exp.Expression | int) -> exp.Expression:
+def sub(a: exp.Expr | int, b: exp.Expr | int) -> exp.Expr:
     return exp.Paren(this=exp.Sub(this=num(a) if isinstance(a, int) else a, expression=num(b) if isinstance(b, int) else b))
 
 
-def mul(a: exp.Expression | int, b: exp.Expression | int) -> exp.Expression:
+def mul(a: exp.Expr | int, b: exp.Expr | int) -> exp.Expr:
     return exp.Paren(this=exp.Mul(this=num(a) if isinstance(a, int) else a, expression=num(b) if isinstance(b, int) else b))
 
 
-def idiv(a: exp.Expression, b: int) -> exp.Expression:
+def idiv(a: exp.Expr, b: int) -> exp.Expr:
     """``a // b`` for ``a >= 0`` (BIGINT)."""
     return cast(exp.Floor(this=exp.Div(this=cast(a, "DOUBLE"), expression=exp.Literal.number(b))), "BIGINT")
 
 
-def mod(a: exp.Expression, b: int) -> exp.Expression:
+def mod(a: exp.Expr, b: int) -> exp.Expr:
     """``a % b`` as Python computes it (never negative), for BIGINT ``a``."""
     m = exp.Paren(this=exp.Mod(this=a, expression=exp.Literal.number(b)))
     return exp.Paren(this=exp.Mod(this=exp.Paren(this=exp.Add(this=m, expression=exp.Literal.number(b))), expression=exp.Literal.number(b)))
 
 
-def in_(value: exp.Expression, items: Sequence[str]) -> exp.Expression:
+def in_(value: exp.Expr, items: Sequence[str]) -> exp.Expr:
     return exp.In(this=value, expressions=[text(i) for i in items])
 
 
-def to_text(value: exp.Expression) -> exp.Expression:
+def to_text(value: exp.Expr) -> exp.Expr:
     return cast(value, "VARCHAR")
 
 
-def int_text(value: exp.Expression) -> exp.Expression:
+def int_text(value: exp.Expr) -> exp.Expr:
     """A BIGINT (or whole DECIMAL) as its digits."""
     return to_text(value)
 
 
-def commas(digits: exp.Expression) -> exp.Expression:
+def commas(digits: exp.Expr) -> exp.Expr:
     """Digits (at most 24, no sign) with thousands separators, as ``f"{n:,}"`` writes them."""
     padded = exp.Anonymous(this="LPAD", expressions=[digits, exp.Literal.number(24), text("0")])
     groups = [substr(padded, i, 3) for i in range(1, 25, 3)]
@@ -276,7 +276,7 @@ def commas(digits: exp.Expression) -> exp.Expression:
     return ltrim(joined, "0,")
 
 
-def cat(*parts: exp.Expression | str) -> exp.Expression:
+def cat(*parts: exp.Expr | str) -> exp.Expr:
     items = [text(p) if isinstance(p, str) else p for p in parts]
     out = items[0]
     for p in items[1:]:
@@ -284,13 +284,13 @@ def cat(*parts: exp.Expression | str) -> exp.Expression:
     return out
 
 
-def digits_value(ctx: Ctx, digits: exp.Expression) -> exp.Expression:
+def digits_value(ctx: Ctx, digits: exp.Expr) -> exp.Expr:
     """Text of Python ``\\d`` digits (at most 18, possibly with spaces around) as a BIGINT."""
     ascii_digits = exp.Anonymous(this="TRANSLATE", expressions=[digits, text("".join(_ND)), text(_ND_ASCII)])
     return cast(exp.Trim(this=ascii_digits, expression=text(" ")), "BIGINT")
 
 
-def log10(ctx: Ctx, value: exp.Expression) -> exp.Expression:
+def log10(ctx: Ctx, value: exp.Expr) -> exp.Expr:
     if ctx.dialect == "postgres":
         return exp.Anonymous(this="LOG", expressions=[value])
     if ctx.dialect == "bigquery":
@@ -298,7 +298,7 @@ def log10(ctx: Ctx, value: exp.Expression) -> exp.Expression:
     return exp.Anonymous(this="LOG10", expressions=[value])
 
 
-def levenshtein(ctx: Ctx, a: exp.Expression, b: exp.Expression) -> exp.Expression:
+def levenshtein(ctx: Ctx, a: exp.Expr, b: exp.Expr) -> exp.Expr:
     return exp.Levenshtein(this=a, expression=b)
 
 
@@ -307,7 +307,7 @@ def levenshtein(ctx: Ctx, a: exp.Expression, b: exp.Expression) -> exp.Expressio
 _ENGINE_FLOAT = r"^(?P<int>[0-9]*)(?:[.](?P<frac>[0-9]*))?(?:[eE](?P<exp>[+-]?[0-9]+))?$"
 
 
-def py_repr_parts(ctx: Ctx, put: Callable[[str, exp.Expression], exp.Expression], magnitude: exp.Expression) -> Generator[None, None, exp.Expression]:
+def py_repr_parts(ctx: Ctx, put: Callable[[str, exp.Expr], exp.Expr], magnitude: exp.Expr) -> Generator[None, None, exp.Expr]:
     """``repr()`` of a finite, non-negative DOUBLE as Python writes it (``1e+20``, ``1500.5``, ``1e-05``), over two layers."""
     t = put("reprt", to_text(magnitude))
     yield
@@ -342,19 +342,19 @@ def py_repr_parts(ctx: Ctx, put: Callable[[str, exp.Expression], exp.Expression]
 
 # -- the plan of reading: generators that yield where a new layer starts ----------------------
 
-Put = Callable[[str, exp.Expression], exp.Expression]
-Step = Generator[None, None, tuple[exp.Expression, exp.Expression]]
+Put = Callable[[str, exp.Expr], exp.Expr]
+Step = Generator[None, None, tuple[exp.Expr, exp.Expr]]
 
 
 def add_fields(ctx: Ctx) -> list[FieldCols]:
     """Add every field of ``ctx.plan`` to the chain (as many layers as needed); one :class:`FieldCols` per field, in plan order."""
     readers: list[Step] = []
-    raws: list[exp.Expression] = []
+    raws: list[exp.Expr] = []
     for spec in ctx.plan.fields:
         raw, sql_type = _source(ctx, spec)
         raws.append(_raw_text(ctx, raw, sql_type))
-        readers.append(_reader(ctx, spec, raw, sql_type, lambda hint, e, _n=spec.name: ctx.chain.put(f"{_n}_{hint}", e)))
-    results: list[tuple[exp.Expression, exp.Expression] | None] = [None] * len(readers)
+        readers.append(_reader(ctx, spec, raw, sql_type, _chain_put(ctx, spec.name)))
+    results: list[tuple[exp.Expr, exp.Expr] | None] = [None] * len(readers)
     live = list(range(len(readers)))
     while live:
         still = []
@@ -378,7 +378,16 @@ def add_fields(ctx: Ctx) -> list[FieldCols]:
     return out
 
 
-def read_field(ctx: Ctx, spec: FieldPlan, raw: exp.Expression, sql_type: str = "VARCHAR") -> tuple[exp.Expression, exp.Expression]:
+def _chain_put(ctx: Ctx, name: str) -> Put:
+    """Columns of the field ``name`` in the chain, named after it."""
+
+    def put(hint: str, expr: exp.Expr) -> exp.Expr:
+        return ctx.chain.put(f"{name}_{hint}", expr)
+
+    return put
+
+
+def read_field(ctx: Ctx, spec: FieldPlan, raw: exp.Expr, sql_type: str = "VARCHAR") -> tuple[exp.Expr, exp.Expr]:
     """(value, bad message) expressions of one field from its raw input expression (for the events table and tests).
 
     One expression each, without layers (larger than what :func:`add_fields` builds).
@@ -388,11 +397,11 @@ def read_field(ctx: Ctx, spec: FieldPlan, raw: exp.Expression, sql_type: str = "
         try:
             next(reader)
         except StopIteration as done:
-            result: tuple[exp.Expression, exp.Expression] = done.value
+            result: tuple[exp.Expr, exp.Expr] = done.value
             return result
 
 
-def _source(ctx: Ctx, spec: FieldPlan) -> tuple[exp.Expression, str]:
+def _source(ctx: Ctx, spec: FieldPlan) -> tuple[exp.Expr, str]:
     """The raw column of a field and its SQL type: the column named ``source``, else a struct path (typed input only)."""
     if ctx.types is None or spec.source in ctx.types or "." not in spec.source:
         return column(spec.source), ctx.column_type(spec.source)
@@ -400,7 +409,7 @@ def _source(ctx: Ctx, spec: FieldPlan) -> tuple[exp.Expression, str]:
     for cut in range(len(parts) - 1, 0, -1):
         head = ".".join(parts[:cut])
         if head in ctx.types:
-            node: exp.Expression = column(head)
+            node: exp.Expr = column(head)
             sql_type = ctx.types[head].upper()
             for part in parts[cut:]:
                 inner = _struct_field_type(sql_type, part)
@@ -445,7 +454,7 @@ def _struct_field_type(sql_type: str, name: str) -> str | None:
 # -- the raw value as an issue shows it --------------------------------------------------------
 
 
-def _raw_text(ctx: Ctx, raw: exp.Expression, sql_type: str) -> exp.Expression:
+def _raw_text(ctx: Ctx, raw: exp.Expr, sql_type: str) -> exp.Expr:
     """The raw value as the issue's ``value`` shows it: text as it is, anything else as JSON text."""
     if sql_type in ("VARCHAR", "TEXT", "STRING") or sql_type.startswith("VARCHAR"):
         return raw
@@ -472,7 +481,7 @@ def _is_float(t: str) -> bool:
 # -- the reader of one field -------------------------------------------------------------------
 
 
-def _default(ctx: Ctx, spec: FieldPlan) -> exp.Expression:
+def _default(ctx: Ctx, spec: FieldPlan) -> exp.Expr:
     """The field's default as the field's type reads it (NULL without one)."""
     kind = _KIND[spec.type]
     if spec.default is None or spec.type == "events":
@@ -494,7 +503,7 @@ _KIND = {
 }
 
 
-def literal(ctx: Ctx, type_: str, value: Any) -> exp.Expression:
+def literal(ctx: Ctx, type_: str, value: Any) -> exp.Expr:
     """A Python value of a field type as a SQL literal of its representation."""
     if value is None:
         return null(_KIND[type_])
@@ -517,11 +526,11 @@ def literal(ctx: Ctx, type_: str, value: Any) -> exp.Expression:
     raise ValueError(type_)
 
 
-def _reader(ctx: Ctx, spec: FieldPlan, raw: exp.Expression, sql_type: str, put: Put) -> Step:
+def _reader(ctx: Ctx, spec: FieldPlan, raw: exp.Expr, sql_type: str, put: Put) -> Step:
     """The value and the message of a field, over as many layers as it needs."""
     if spec.type == "events":
         value, bad = _events.read_events(ctx, spec, raw)
-        missing: exp.Expression = is_null(raw)
+        missing: exp.Expr = is_null(raw)
         if sql_type in ("VARCHAR", "TEXT", "STRING"):
             missing = or_(missing, in_(py_strip(raw), list(spec.missing)) if spec.missing else exp.false())
         return case([(missing, _default(ctx, spec))], value), case([(missing, null("VARCHAR"))], bad)
@@ -540,7 +549,7 @@ def _reader(ctx: Ctx, spec: FieldPlan, raw: exp.Expression, sql_type: str, put: 
 # string ------------------------------------------------------------------------------------
 
 
-def _string(ctx: Ctx, spec: FieldPlan, t: exp.Expression, raw: exp.Expression, put: Put) -> Step:
+def _string(ctx: Ctx, spec: FieldPlan, t: exp.Expr, raw: exp.Expr, put: Put) -> Step:
     return t, null("VARCHAR")
     yield  # a generator
 
@@ -550,7 +559,7 @@ def _string(ctx: Ctx, spec: FieldPlan, t: exp.Expression, raw: exp.Expression, p
 _BOOL_MESSAGE = "not a boolean (use true/false, yes/no, y/n or 1/0)"
 
 
-def _boolean(ctx: Ctx, spec: FieldPlan, t: exp.Expression, raw: exp.Expression, put: Put) -> Step:
+def _boolean(ctx: Ctx, spec: FieldPlan, t: exp.Expr, raw: exp.Expr, put: Put) -> Step:
     low = exp.Lower(this=t)
     value = case([(in_(low, sorted(TRUE)), exp.true()), (in_(low, sorted(FALSE)), exp.false())], null("BOOLEAN"))
     v = put("bool", value)
@@ -561,7 +570,7 @@ def _boolean(ctx: Ctx, spec: FieldPlan, t: exp.Expression, raw: exp.Expression, 
 # enum --------------------------------------------------------------------------------------
 
 
-def _enum(ctx: Ctx, spec: FieldPlan, t: exp.Expression, raw: exp.Expression, put: Put) -> Step:
+def _enum(ctx: Ctx, spec: FieldPlan, t: exp.Expr, raw: exp.Expr, put: Put) -> Step:
     coercer = Coercer.from_plan(spec)
     spellings = coercer.spellings
     whens = [(eq(t, text(k)), text(v)) for k, v in spellings.items()]
@@ -594,7 +603,7 @@ _JSON_FLAT = f"^\\[{_JSON_WS}(?:{_JSON_ITEM}(?:{_JSON_WS},{_JSON_WS}{_JSON_ITEM}
 """A JSON list of strings (without escapes) and nulls: what the SQL reader takes from JSON text."""
 
 
-def _list(ctx: Ctx, spec: FieldPlan, t: exp.Expression, raw: exp.Expression, put: Put) -> Step:
+def _list(ctx: Ctx, spec: FieldPlan, t: exp.Expr, raw: exp.Expr, put: Put) -> Step:
     is_json = put("json", exp.Like(this=t, expression=text("[%")))
     flat = put("flat", rx_like(ctx, t, _JSON_FLAT))
     yield
@@ -605,7 +614,7 @@ def _list(ctx: Ctx, spec: FieldPlan, t: exp.Expression, raw: exp.Expression, put
     return value, bad
 
 
-def _split_items(ctx: Ctx, t: exp.Expression) -> exp.Expression:
+def _split_items(ctx: Ctx, t: exp.Expr) -> exp.Expr:
     """``a; b`` -> the trimmed, non-empty items, in order."""
     x = exp.column("x")
     trimmed = py_strip(x)
@@ -630,7 +639,7 @@ def _split_items(ctx: Ctx, t: exp.Expression) -> exp.Expression:
     return exp.Array(expressions=[sub_])
 
 
-def _json_strings(ctx: Ctx, t: exp.Expression) -> exp.Expression:
+def _json_strings(ctx: Ctx, t: exp.Expr) -> exp.Expr:
     """The strings of a flat JSON list (:data:`_JSON_FLAT`), unquoted and trimmed, non-empty, in order."""
     pat = _JSON_STRING
     d = ctx.dialect
@@ -664,7 +673,7 @@ NUMBER_RX = r"^(?P<sign>[+-]?)(?:(?P<whole>[0-9]+)[.]?(?P<fraction>[0-9]*)|[.](?
 _NOT_FINITE_RX = "^[+-]?(?:" + "".join(_ci(c) for c in "inf") + "(?:" + "".join(_ci(c) for c in "inity") + ")?|" + "".join(_ci(c) for c in "nan") + ")$"
 
 
-def _decimal_parts(ctx: Ctx, t: exp.Expression, put: Put) -> Generator[None, None, dict[str, exp.Expression]]:
+def _decimal_parts(ctx: Ctx, t: exp.Expr, put: Put) -> Generator[None, None, dict[str, exp.Expr]]:
     """Number text split into its sign, significant digits and powers of ten (over two layers).
 
     ``ok``: the text is number text; ``neg``; ``digits``: the significant digits without zeros at
@@ -702,7 +711,7 @@ def _decimal_parts(ctx: Ctx, t: exp.Expression, put: Put) -> Generator[None, Non
     return parts
 
 
-def _integer(ctx: Ctx, spec: FieldPlan, t: exp.Expression, raw: exp.Expression, put: Put) -> Step:
+def _integer(ctx: Ctx, spec: FieldPlan, t: exp.Expr, raw: exp.Expr, put: Put) -> Step:
     p = yield from _decimal_parts(ctx, t, put)
     ok, neg, digits = p["ok"], p["neg"], p["digits"]
     zero = eq(p["sig"], text(""))
@@ -752,7 +761,7 @@ def _integer(ctx: Ctx, spec: FieldPlan, t: exp.Expression, raw: exp.Expression, 
     return value, b
 
 
-def _int_gt(neg: exp.Expression, mag: exp.Expression, k: int) -> exp.Expression:
+def _int_gt(neg: exp.Expr, mag: exp.Expr, k: int) -> exp.Expr:
     """The integer (``neg``, digits ``mag``) is greater than ``k``, exactly."""
     ks = text(str(abs(k)))
     kl = exp.Literal.number(len(str(abs(k))))
@@ -762,7 +771,7 @@ def _int_gt(neg: exp.Expression, mag: exp.Expression, k: int) -> exp.Expression:
     return or_(not_(neg), exp.LT(this=n, expression=kl), and_(eq(n, kl), exp.LT(this=mag, expression=ks)))
 
 
-def _int_lt(neg: exp.Expression, mag: exp.Expression, k: int) -> exp.Expression:
+def _int_lt(neg: exp.Expr, mag: exp.Expr, k: int) -> exp.Expr:
     """The integer (``neg``, digits ``mag``) is less than ``k``, exactly."""
     ks = text(str(abs(k)))
     kl = exp.Literal.number(len(str(abs(k))))
@@ -786,7 +795,7 @@ with localcontext() as _c:
     _UNDERFLOW_E10 = (Decimal(2) ** -1075).adjusted()
 
 
-def _number(ctx: Ctx, spec: FieldPlan, t: exp.Expression, raw: exp.Expression, put: Put) -> Step:
+def _number(ctx: Ctx, spec: FieldPlan, t: exp.Expr, raw: exp.Expr, put: Put) -> Step:
     p = yield from _decimal_parts(ctx, t, put)
     ok, neg, digits = p["ok"], p["neg"], p["digits"]
     zero = eq(p["sig"], text(""))
@@ -843,7 +852,7 @@ _MIN_DAY = (date(1, 1, 1) - date(1970, 1, 1)).days
 _MAX_DAY = (date(9999, 12, 31) - date(1970, 1, 1)).days
 
 
-def day_number(y: exp.Expression, m: exp.Expression, d: exp.Expression) -> exp.Expression:
+def day_number(y: exp.Expr, m: exp.Expr, d: exp.Expr) -> exp.Expr:
     """Days since 1970-01-01 of a valid date (year >= 1), with integer arithmetic only."""
     yy = sub(y, case([(exp.LTE(this=m, expression=num(2)), num(1))], num(0)))
     era = idiv(yy, 400)
@@ -854,7 +863,7 @@ def day_number(y: exp.Expression, m: exp.Expression, d: exp.Expression) -> exp.E
     return add(mul(era, 146097), doe, num(-719468))
 
 
-def valid_date(y: exp.Expression, m: exp.Expression, d: exp.Expression) -> exp.Expression:
+def valid_date(y: exp.Expr, m: exp.Expr, d: exp.Expr) -> exp.Expr:
     """The year, month and day make a date of the proleptic Gregorian calendar, years 1 to 9999."""
     leap = or_(and_(eq(mod(y, 4), num(0)), exp.NEQ(this=mod(y, 100), expression=num(0))), eq(mod(y, 400), num(0)))
     dim = case(
@@ -868,16 +877,16 @@ def valid_date(y: exp.Expression, m: exp.Expression, d: exp.Expression) -> exp.E
     )
 
 
-def in_num(value: exp.Expression, items: Sequence[int]) -> exp.Expression:
+def in_num(value: exp.Expr, items: Sequence[int]) -> exp.Expr:
     return exp.In(this=value, expressions=[num(i) for i in items])
 
 
-def weekday(days: exp.Expression) -> exp.Expression:
+def weekday(days: exp.Expr) -> exp.Expr:
     """Monday = 0 of a day number."""
     return mod(add(days, 3), 7)
 
 
-def date_of(ctx: Ctx, days: exp.Expression) -> exp.Expression:
+def date_of(ctx: Ctx, days: exp.Expr) -> exp.Expr:
     """A DATE from days since 1970-01-01."""
     d = ctx.dialect
     epoch = cast(text("1970-01-01"), "DATE")
@@ -890,7 +899,7 @@ def date_of(ctx: Ctx, days: exp.Expression) -> exp.Expression:
     return exp.Add(this=epoch, expression=cast(days, "INT"))
 
 
-def timestamp_of(ctx: Ctx, micros: exp.Expression) -> exp.Expression:
+def timestamp_of(ctx: Ctx, micros: exp.Expr) -> exp.Expr:
     """A TIMESTAMP (UTC) from microseconds since 1970-01-01."""
     d = ctx.dialect
     if d == "duckdb":
@@ -907,7 +916,7 @@ def timestamp_of(ctx: Ctx, micros: exp.Expression) -> exp.Expression:
 class _Moment:
     """A date and time read from text: validity, day number, microseconds of the day, offset (microseconds)."""
 
-    def __init__(self, ok: exp.Expression, days: exp.Expression, micros: exp.Expression, offset: exp.Expression | None) -> None:
+    def __init__(self, ok: exp.Expr, days: exp.Expr, micros: exp.Expr, offset: exp.Expr | None) -> None:
         self.ok = ok
         self.days = days
         self.micros = micros
@@ -977,22 +986,22 @@ def strptime_pattern(fmt: str, where: str, ctx: Ctx) -> tuple[str, list[str]]:
     return "^" + "".join(out).replace("\x00", D) + "$", found
 
 
-def _strptime_moment(ctx: Ctx, fmt: str, where: str, t: exp.Expression, put: Put) -> Generator[None, None, _Moment]:
+def _strptime_moment(ctx: Ctx, fmt: str, where: str, t: exp.Expr, put: Put) -> Generator[None, None, _Moment]:
     """What ``datetime.strptime(t, fmt)`` reads, as a moment (validity, day number, microseconds, offset)."""
     pattern, found = strptime_pattern(fmt, where, ctx)
     ok = put("fmt", rx_like(ctx, t, pattern))
-    g: dict[str, exp.Expression] = {}
+    g: dict[str, exp.Expr] = {}
     for key in found:
         for name in ([key] if key != "z" else ["zsign", "zh", "zc1", "zm", "zc2", "zs", "zf", "zz"]):
             g[name] = put(f"g{name}", rx_group(ctx, t, pattern, name))
     yield
 
-    def number(key: str) -> exp.Expression:
+    def number(key: str) -> exp.Expr:
         return case([(and_(ok, exp.NEQ(this=g[key], expression=text(""))), digits_value(ctx, g[key]))], num(0))
 
-    comp: dict[str, exp.Expression] = {"year": num(1900), "month": num(1), "day": num(1), "hour": num(0), "minute": num(0), "second": num(0), "micro": num(0)}
-    valid: list[exp.Expression] = []
-    julian: exp.Expression | None = None
+    comp: dict[str, exp.Expr] = {"year": num(1900), "month": num(1), "day": num(1), "hour": num(0), "minute": num(0), "second": num(0), "micro": num(0)}
+    valid: list[exp.Expr] = []
+    julian: exp.Expr | None = None
     for key in found:
         if key == "y":
             y = number("y")
@@ -1033,7 +1042,7 @@ def _strptime_moment(ctx: Ctx, fmt: str, where: str, t: exp.Expression, put: Put
             julian = number("j")
         elif key == "p":
             valid.append(in_(exp.Lower(this=g["p"]), ["am", "pm"]))
-    offset: exp.Expression | None = None
+    offset: exp.Expr | None = None
     if "z" in found:
         zh, zm = number("zh"), number("zm")
         zs = case([(and_(ok, exp.NEQ(this=g["zs"], expression=text(""))), digits_value(ctx, g["zs"]))], num(0))
@@ -1093,7 +1102,7 @@ _TIME_RX = "^(?:" + _hh_mm_ss_ff("", False) + "|" + _hh_mm_ss_ff("", True).repla
 """The time after the date in ISO 8601 as Python 3.11 reads it: ``HH[:MM[:SS]]`` or ``HH[MM[SS]]``, a fraction, ``Z`` or an offset."""
 
 
-def _iso_moment(ctx: Ctx, s: exp.Expression, put: Put) -> Generator[None, None, _Moment]:
+def _iso_moment(ctx: Ctx, s: exp.Expr, put: Put) -> Generator[None, None, _Moment]:
     """What ``datetime.fromisoformat`` (Python 3.11, with leadspec's T-or-space rule) reads from ``s``."""
     n = length(s)
     c5 = substr(s, 5, 1)
@@ -1131,7 +1140,7 @@ def _iso_moment(ctx: Ctx, s: exp.Expression, put: Put) -> Generator[None, None, 
     return _Moment(ok, date_m.days, micros, offset)
 
 
-def _iso_date(ctx: Ctx, s: exp.Expression, put: Put, *, loose: bool = False) -> Generator[None, None, _Moment]:
+def _iso_date(ctx: Ctx, s: exp.Expr, put: Put, *, loose: bool = False) -> Generator[None, None, _Moment]:
     """``parse_isoformat_date`` of exactly ``s`` (``YYYY-MM-DD``, ``YYYYMMDD``, ``YYYY-Www[-D]``, ``YYYYWww[D]``)."""
     forms = {
         "ext": r"^(?P<y>[0-9]{4})-(?P<mo>[0-9]{2})-(?P<d>[0-9]{2})$",
@@ -1150,10 +1159,10 @@ def _iso_date(ctx: Ctx, s: exp.Expression, put: Put, *, loose: bool = False) -> 
     w = put("form", which)
     yield
 
-    def grp(name: str) -> exp.Expression:
+    def grp(name: str) -> exp.Expr:
         return case([(eq(w, text(f)), rx_group(ctx, s, rx, name)) for f, rx in forms.items() if f"<{name}>" in rx], text(""))
 
-    def as_int(e: exp.Expression) -> exp.Expression:
+    def as_int(e: exp.Expr) -> exp.Expr:
         return case([(exp.NEQ(this=e, expression=text("")), cast(e, "BIGINT"))], num(0))
 
     y = put("y", as_int(grp("y")))
@@ -1182,7 +1191,7 @@ def _iso_date(ctx: Ctx, s: exp.Expression, put: Put, *, loose: bool = False) -> 
     return _Moment(ok_c, days, num(0), None)
 
 
-def _iso_time(ctx: Ctx, s: exp.Expression, put: Put) -> Generator[None, None, _Moment]:
+def _iso_time(ctx: Ctx, s: exp.Expr, put: Put) -> Generator[None, None, _Moment]:
     """``parse_isoformat_time`` of ``s``: the microseconds of the day and the offset (NULL: none)."""
     rx = _TIME_RX
     ok = put("tok", rx_like(ctx, s, rx))
@@ -1191,11 +1200,11 @@ def _iso_time(ctx: Ctx, s: exp.Expression, put: Put) -> Generator[None, None, _M
     g = {name: put(f"t{name}", rx_group(ctx, s, rx, name)) for name in names}
     yield
 
-    def two(*names: str) -> exp.Expression:
+    def two(*names: str) -> exp.Expr:
         whens = [(exp.NEQ(this=g[nm], expression=text("")), cast(g[nm], "BIGINT")) for nm in names]
         return case(whens, num(0))
 
-    def micro(*prefixes: str) -> exp.Expression:
+    def micro(*prefixes: str) -> exp.Expr:
         whens = [
             (exp.NEQ(this=g[p + f], expression=text("")), cast(exp.Anonymous(this="RPAD", expressions=[substr(g[p + f], 1, 6), exp.Literal.number(6), text("0")]), "BIGINT"))
             for p in prefixes
@@ -1216,7 +1225,7 @@ def _iso_time(ctx: Ctx, s: exp.Expression, put: Put) -> Generator[None, None, _M
     return _Moment(okc, num(0), micros, off)
 
 
-def _utc(m: _Moment) -> tuple[exp.Expression, exp.Expression]:
+def _utc(m: _Moment) -> tuple[exp.Expr, exp.Expr]:
     """(in range, microseconds since 1970 in UTC) of a moment."""
     local = add(mul(cast(m.days, "BIGINT"), _DAY_US), m.micros)
     utc = local if m.offset is None else sub(local, exp.func("COALESCE", m.offset, num(0)))
@@ -1224,28 +1233,28 @@ def _utc(m: _Moment) -> tuple[exp.Expression, exp.Expression]:
     return in_range, utc
 
 
-def _utc_days(utc: exp.Expression) -> exp.Expression:
+def _utc_days(utc: exp.Expr) -> exp.Expr:
     """The day number of microseconds since 1970 (floor division, for negative moments too)."""
     shifted = add(utc, num(-_MIN_DAY * _DAY_US))  # never negative within the range
     return add(idiv_big(shifted, _DAY_US), num(_MIN_DAY))
 
 
-def idiv_big(a: exp.Expression, b: int) -> exp.Expression:
+def idiv_big(a: exp.Expr, b: int) -> exp.Expr:
     """``a // b`` for BIGINT ``a >= 0`` without a float (exact beyond 2**53)."""
     return exp.Paren(this=exp.IntDiv(this=a, expression=exp.Literal.number(b)))
 
 
-def _datetime(ctx: Ctx, spec: FieldPlan, t: exp.Expression, raw: exp.Expression, put: Put) -> Step:
+def _datetime(ctx: Ctx, spec: FieldPlan, t: exp.Expr, raw: exp.Expr, put: Put) -> Step:
     result = yield from _dates(ctx, spec, t, raw, put, as_date=False)
     return result
 
 
-def _date(ctx: Ctx, spec: FieldPlan, t: exp.Expression, raw: exp.Expression, put: Put) -> Step:
+def _date(ctx: Ctx, spec: FieldPlan, t: exp.Expr, raw: exp.Expr, put: Put) -> Step:
     result = yield from _dates(ctx, spec, t, raw, put, as_date=True)
     return result
 
 
-def _dates(ctx: Ctx, spec: FieldPlan, t: exp.Expression, raw: exp.Expression, put: Put, *, as_date: bool) -> Step:
+def _dates(ctx: Ctx, spec: FieldPlan, t: exp.Expr, raw: exp.Expr, put: Put, *, as_date: bool) -> Step:
     formats = spec.format
     where = f"field {spec.name}"
     moments: list[tuple[str, _Moment]] = []
@@ -1268,8 +1277,8 @@ def _dates(ctx: Ctx, spec: FieldPlan, t: exp.Expression, raw: exp.Expression, pu
         live = nxt
         if live:
             yield
-    whens: list[tuple[exp.Expression, exp.Expression]] = []
-    values: list[tuple[exp.Expression, exp.Expression]] = []
+    whens: list[tuple[exp.Expr, exp.Expr]] = []
+    values: list[tuple[exp.Expr, exp.Expr]] = []
     kind = "date" if as_date else "datetime"
     generic = f"not a {kind} in {_formats_text(formats, '2026-11-01' if as_date else '2026-11-01T09:30:00Z')}"
     out_of_range = text("outside the range of dates in UTC")
@@ -1292,7 +1301,7 @@ def _dates(ctx: Ctx, spec: FieldPlan, t: exp.Expression, raw: exp.Expression, pu
         if not formats:  # the fast path of parse_datetime: text as it is, read, then out of range in UTC
             whens.append((and_(iso.ok, not_(in_range), eq(raw, t)), out_of_range))
     # the first format that reads the text wins; an out-of-range moment of a date format stops there
-    ordered: list[tuple[exp.Expression, exp.Expression, bool]] = []  # (condition, value or message, is a message)
+    ordered: list[tuple[exp.Expr, exp.Expr, bool]] = []  # (condition, value or message, is a message)
     vi = wi = 0
     for i in range(len(formats)):
         if as_date and results[f"f{i}"].offset is not None:
@@ -1315,7 +1324,7 @@ def _prefixed(put: Put, prefix: str) -> Put:
     return lambda hint, e: put(f"{prefix}{hint}", e)
 
 
-_TEXT_READERS: dict[str, Callable[[Ctx, FieldPlan, exp.Expression, exp.Expression, Put], Step]] = {
+_TEXT_READERS: dict[str, Callable[[Ctx, FieldPlan, exp.Expr, exp.Expr, Put], Step]] = {
     "string": _string,
     "boolean": _boolean,
     "enum": _enum,
@@ -1330,6 +1339,6 @@ _TEXT_READERS: dict[str, Callable[[Ctx, FieldPlan, exp.Expression, exp.Expressio
 # -- typed input columns -----------------------------------------------------------------------
 
 
-def _typed(ctx: Ctx, spec: FieldPlan, raw: exp.Expression, sql_type: str, put: Put) -> Step:
+def _typed(ctx: Ctx, spec: FieldPlan, raw: exp.Expr, sql_type: str, put: Put) -> Step:
     raise ctx.unsupported(f"reading a {sql_type} column", f"field {spec.name}")
     yield
