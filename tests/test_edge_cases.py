@@ -343,3 +343,21 @@ def test_a_negative_number_to_a_fractional_power_is_an_error_not_a_complex_numbe
     problems = problems_of(rules_text("fields:\n  a: {type: number}\nstages:\n  - id: s\n    when: a > (-8) ** 0.5\n"))
     assert [p.code for p in problems] == ["type-mismatch"]
     assert "not a real number" in problems[0].message
+
+
+def test_a_bad_text_value_is_quoted_with_only_control_characters_and_spaces_escaped() -> None:
+    """Reasons quote a bad value like repr, but a format character (U+200B) is written as it is: repr's choice
+    depends on the Unicode version, which no SQL engine can follow (the SQL reasons write the same text)."""
+    rules = leadspec.loads(rules_text(
+        """
+        fields:
+          product: {type: enum, values: [GTX Pro, MG]}
+        stages:
+          - id: s
+            when: product == "MG"
+        """
+    ))
+    summary = rules.evaluate({"product": "GTX\u200bPro\t"}, "2026-01-01").summary()
+    assert "product 'GTX\u200bPro\\t' is not one of GTX Pro, MG" in summary
+    summary = rules.evaluate({"product": "a\x07b"}, "2026-01-01").summary()
+    assert "product 'a\\x07b' is not one of GTX Pro, MG" in summary

@@ -186,6 +186,40 @@ def suggest(name: str, candidates: list[str] | tuple[str, ...]) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
+CONTROLS = [*range(0x00, 0x20), *range(0x7F, 0xA1), 0x1680, *range(0x2000, 0x200B), 0x2028, 0x2029, 0x202F, 0x205F, 0x3000]
+"""The characters :func:`quoted` writes as escapes: control characters, and the Unicode spaces and separators
+(Python's ``str.split`` whitespace but the space)."""
+CONTROL_SET = frozenset(CONTROLS)
+SHORT_ESCAPES = {0x09: "\\t", 0x0A: "\\n", 0x0D: "\\r"}
+
+
+def quoted(value: str) -> str:
+    """Text in quotes as ``repr`` writes it, with a rule every engine can compute: only control characters and
+    Unicode spaces are escaped.
+
+    ``repr`` escapes every character ``str.isprintable`` rejects, which
+    depends on the Unicode version (unassigned code points, format and
+    private-use characters): no SQL engine can tell those apart. This keeps
+    ``repr``'s quotes and its escapes of backslashes, quotes, tabs, line
+    breaks and control characters, and writes other characters as they
+    are. Results show a bad text value with it; the SQL backend computes
+    the same text.
+    """
+    quote = '"' if "'" in value and '"' not in value else "'"
+    out = []
+    for ch in value:
+        code = ord(ch)
+        if ch == "\\" or ch == quote:
+            out.append("\\" + ch)
+        elif code in SHORT_ESCAPES:
+            out.append(SHORT_ESCAPES[code])
+        elif code in CONTROL_SET:
+            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+        else:
+            out.append(ch)
+    return quote + "".join(out) + quote
+
+
 def shorten(text: str, limit: int = 80) -> str:
     """``text`` on one line, cut to about ``limit`` characters with an ellipsis."""
     text = " ".join(text.split())

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Literal, Optional
 from pydantic import BaseModel, ConfigDict
 
 from ._compile import DISQUALIFIED
-from ._expr import shorten
+from ._expr import quoted, shorten
 from ._fields import events_as_dicts
 from ._interp import Interpreter, truth
 from .plan import Criterion, Expr, Group, Plan, Template, flag_name
@@ -405,7 +405,7 @@ class Result:
                 name = issue.get("field")
                 if name and not issue.get("criterion") and name not in out:
                     value = issue.get("value")
-                    shown = shorten(repr(value), 40) if isinstance(value, str) else shorten(json.dumps(value, default=str), 40)
+                    shown = shorten(quoted(value), 40) if isinstance(value, str) else shorten(json.dumps(value, default=str), 40)
                     out[name] = _bad_value_text(name, shown, " ".join(str(issue.get("message", "")).split()))
             return out
 

@@ -25,6 +25,10 @@ from collections.abc import Callable, Sequence
 
 from sqlglot import exp
 
+from .._expr import CONTROL_SET as _CONTROL_SET
+from .._expr import CONTROLS as _CONTROLS
+from .._expr import SHORT_ESCAPES as _SHORT_ESCAPES
+from .._expr import quoted
 from ..plan import Criterion, Template, Type
 from ._ctx import Ctx, case, is_true, null, text
 
@@ -362,43 +366,10 @@ def _huge(ctx: Ctx, a: exp.Expr) -> exp.Expr:
 
 # -- bad values ----------------------------------------------------------------------------------
 
-_CONTROLS = [*range(0x00, 0x20), *range(0x7F, 0xA1), 0x1680, *range(0x2000, 0x200B), 0x2028, 0x2029, 0x202F, 0x205F, 0x3000]
-"""The characters :func:`quoted` writes as escapes: control characters, and the Unicode spaces and separators
-(Python's ``str.split`` whitespace but the space): what ``repr`` escapes of them, as SQL can compute it."""
-
-_SHORT_ESCAPES = {0x09: "\\t", 0x0A: "\\n", 0x0D: "\\r"}
-
 _WHITESPACE = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680" + "".join(chr(c) for c in range(0x2000, 0x200B)) + "\u2028\u2029\u202f\u205f\u3000"
 """What Python's ``str.split()`` splits on."""
 
 
-def quoted(value: str) -> str:
-    """``repr(value)`` with a rule SQL can compute: only control characters and Unicode spaces are escaped.
-
-    Python's ``repr`` escapes every character ``str.isprintable`` rejects,
-    which depends on the Unicode version (unassigned code points, format
-    and private-use characters): no SQL engine can tell those apart. This
-    rule keeps ``repr``'s quotes and its escapes of backslashes, quotes,
-    tabs, line breaks and control characters, and writes other characters
-    as they are. (The SQL backend's :func:`bad_value_text` computes it;
-    the Python engine's ``Result._bad_values`` is asked to use it.)
-    """
-    quote = '"' if "'" in value and '"' not in value else "'"
-    out = []
-    for ch in value:
-        code = ord(ch)
-        if ch == "\\" or ch == quote:
-            out.append("\\" + ch)
-        elif code in _SHORT_ESCAPES:
-            out.append(_SHORT_ESCAPES[code])
-        elif code in _CONTROL_SET:
-            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
-        else:
-            out.append(ch)
-    return quote + "".join(out) + quote
-
-
-_CONTROL_SET = frozenset(_CONTROLS)
 
 
 def _quoted_sql(ctx: Ctx, raw: exp.Expr) -> exp.Expr:
