@@ -72,7 +72,9 @@ def build(
     ctes, last = ctx.chain.ctes()
     select = _query.final_select(ctx, pipeline, last, columns)
     for name, cte in ctes:
-        select = select.with_(exp.to_identifier(name, quoted=True), as_=cte, copy=False)  # copying the query per CTE was quadratic
+        # copying the query per CTE was quadratic; PostgreSQL folds the layers into one expression, repeating each
+        # column wherever it is read (minutes to plan, or the server killed): there each layer is computed once
+        select = select.with_(exp.to_identifier(name, quoted=True), as_=cte, copy=False, materialized=True if dialect == "postgres" else None)
     return select
 
 

@@ -529,11 +529,11 @@ def literal(ctx: Ctx, type_: str, value: Any) -> exp.Expr:
 def _reader(ctx: Ctx, spec: FieldPlan, raw: exp.Expr, sql_type: str, put: Put) -> Step:
     """The value and the message of a field, over as many layers as it needs."""
     if spec.type == "events":
-        value, bad = _events.read_events(ctx, spec, raw)
+        value, bad = _events.read_events(ctx, spec, raw, layered=True)
         missing: exp.Expr = is_null(raw)
         if sql_type in ("VARCHAR", "TEXT", "STRING"):
             missing = or_(missing, in_(py_strip(raw), list(spec.missing)) if spec.missing else exp.false())
-        return case([(missing, _default(ctx, spec))], value), case([(missing, null("VARCHAR"))], bad)
+        return case([(missing, _events.default_events(ctx, spec))], value), case([(missing, null("VARCHAR"))], bad)
     if sql_type not in ("VARCHAR", "TEXT", "STRING") and not sql_type.startswith("VARCHAR"):
         result = yield from _typed(ctx, spec, raw, sql_type, put)
         return result
