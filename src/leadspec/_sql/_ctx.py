@@ -258,15 +258,13 @@ def any_true(conds: Sequence[exp.Expr | None]) -> exp.Expr | None:
     kept = [exp.Coalesce(this=c, expressions=[exp.false()]) for c in conds if c is not None]
     if not kept:
         return None
-    out = kept[0]
+    out: exp.Expr = kept[0]
     for c in kept[1:]:
         out = exp.Or(this=out, expression=c)
-    return out
+    return exp.Paren(this=out) if len(kept) > 1 else out  # sqlglot adds no parentheses by precedence
 
 
 def is_true(expr: exp.Expr) -> exp.Expr:
     """TRUE when ``expr`` is TRUE, FALSE when it is FALSE or NULL (never NULL)."""
     return exp.Coalesce(this=expr, expressions=[exp.false()])
 
-
-Any_ = Any

@@ -55,25 +55,12 @@ def _reads_flags(crit: Criterion) -> set[str]:
     return {node.id for node in walk(crit.expr) if isinstance(node, FlagName)} if crit.expr is not None else set()
 
 
-def _reads_scores(crit: Criterion) -> set[str]:
-    from ..plan import Call, Const
-
-    found = set()
-    if crit.expr is not None:
-        for node in walk(crit.expr):
-            if isinstance(node, Call) and node.fn == "score" and node.args and isinstance(node.args[0], Const):
-                found.add(str(node.args[0].value))
-    return found
-
-
 def add_flags(ctx: Ctx, out: Outcomes) -> None:
     """Every flag, in the plan's order (each after the flags it reads: a new layer when it reads one not yet visible)."""
-    visible: set[str] = set()
-    pending: set[str] = set()
+    pending: set[str] = set()  # flags of the current layer
     for crit in ctx.plan.flags:
         if _reads_flags(crit) & pending:
             ctx.chain.next()
-            visible |= pending
             pending = set()
         add_criterion(ctx, crit, out)
         name = flag_name(crit.id) or crit.id
