@@ -137,3 +137,14 @@ def test_bad_arguments_are_clear_errors(rules: leadspec.Ruleset) -> None:
         rules.to_sql("duckdb", events_table="events")
     with pytest.raises(ValueError, match="declares no events field"):
         rules.to_sql("duckdb", events_table="events", key="id")
+
+
+def test_any_true_keeps_its_or_together_under_an_and() -> None:
+    """sqlglot adds no parentheses by precedence: ``x AND any_true([a, b])`` must not read as ``(x AND a) OR b``."""
+    duckdb = pytest.importorskip("duckdb")
+    from sqlglot import exp
+
+    from leadspec._sql._ctx import any_true
+
+    cond = exp.And(this=exp.false(), expression=any_true([exp.true(), exp.true()]))
+    assert duckdb.sql(f"SELECT {cond.sql('duckdb')}").fetchone() == (False,)
