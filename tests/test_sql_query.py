@@ -147,4 +147,4 @@ def test_any_true_keeps_its_or_together_under_an_and() -> None:
     from leadspec._sql._ctx import any_true
 
     cond = exp.And(this=exp.false(), expression=any_true([exp.true(), exp.true()]))
-    assert duckdb.sql(f"SELECT {cond.sql('duckdb')}").fetchone() == (False,)
+    assert duckdb.connect().execute(f"SELECT {cond.sql('duckdb')}").fetchall() == [(False,)]
