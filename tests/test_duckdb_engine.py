@@ -86,7 +86,7 @@ def _first_difference(a: bytes, b: bytes) -> str:
 
 def _need(path: Path) -> None:
     if not path.is_file():
-        pytest.skip(f"the real export {path} is not there (see /work/shared/data/README.md)")
+        pytest.skip(f"the real export {path} is not there (see ../shared/data/README.md beside the checkout)")
 
 
 @pytest.mark.parametrize("jobs", ["1", "2"])

@@ -180,10 +180,7 @@ def _work(unit: tuple[Any, ...]) -> Done:
         if watched:
             watched = [w for w in watched if _absent(lead, w[1], w[2])]
         stages[result.stage] += 1
-        if result._issues:
-            with_issues += 1
-            for issue in result._issues:
-                issues[(str(issue.get("field") or issue.get("criterion")), str(issue.get("message")))] += 1
+        with_issues += _count_issues(result._issues, issues)
     joiner = ",\n" if writer.fmt == "json" else ""
     return Done(joiner.join(texts), dict(stages), with_issues, rejects, read, dict(issues), [w[0] for w in watched] if evaluated else None)
 
@@ -255,12 +252,16 @@ def _work_duckdb(unit: tuple[Any, ...]) -> Done:
         if watched:
             watched = [w for w in watched if _absent(lead, w[1], w[2])]
         stages[outcome.stage] += 1
-        if outcome.issues:
-            with_issues += 1
-            for issue in outcome.issues:
-                issues[(str(issue.get("field") or issue.get("criterion")), str(issue.get("message")))] += 1
+        with_issues += _count_issues(outcome.issues, issues)
     joiner = ",\n" if writer.fmt == "json" else ""
     return Done(joiner.join(texts), dict(stages), with_issues, rejects, read, dict(issues), [w[0] for w in watched] if evaluated else None)
+
+
+def _count_issues(found: list[dict[str, Any]], issues: Counter[tuple[str, str]]) -> int:
+    """Count a lead's issues by (field or criterion, message); 1 when it had any (a lead with issues), else 0."""
+    for issue in found:
+        issues[(str(issue.get("field") or issue.get("criterion")), str(issue.get("message")))] += 1
+    return 1 if found else 0
 
 
 def _units(reader: Any, fmt: str, source: IO[str], rows: Iterator[Row] | None, jobs: int, size: int = BATCH) -> Iterator[tuple[Any, ...]]:
