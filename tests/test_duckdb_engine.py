@@ -26,7 +26,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import FIXTURES, ROOT, SHARED_DATA, cli
-from leadspec.errors import DialectError
 
 pytest.importorskip("duckdb")
 pytest.importorskip("pyarrow")
@@ -37,11 +36,6 @@ X_EDUCATION = SHARED_DATA / "x-education-leads.csv"
 MAVEN = SHARED_DATA / "maven-crm" / "sales_pipeline.csv"
 
 
-TYPED_COLUMNS_NOT_READ_YET = pytest.mark.xfail(
-    raises=DialectError,
-    strict=True,
-    reason="typed input columns (BIGINT, DOUBLE, BOOLEAN, ...) are not read by the SQL fields part yet (issue 11 is open)",
-)
 
 
 @pytest.fixture
@@ -261,7 +255,6 @@ TYPED_LEADS = [
 ]
 
 
-@TYPED_COLUMNS_NOT_READ_YET
 @pytest.mark.parametrize("out", ["out.jsonl", "out.csv", "out.json"])
 def test_json_lines_of_every_json_type_are_qualified_as_the_python_engine_qualifies_them(tmp_path: Path, out: str) -> None:
     rules = tmp_path / "typed.yaml"
@@ -283,7 +276,6 @@ def test_json_lines_of_every_json_type_are_qualified_as_the_python_engine_qualif
 # -- the output file is written whole or not at all ---------------------------------------------------
 
 
-@TYPED_COLUMNS_NOT_READ_YET
 def test_a_failing_duckdb_run_leaves_the_destination_as_it_was(tmp_path: Path) -> None:
     rules = tmp_path / "typed.yaml"
     rules.write_text(TYPED_RULES, encoding="utf-8")

@@ -11,7 +11,6 @@ import pytest
 
 import leadspec
 from _sqlengines import assert_same, python_row, sql_row
-from leadspec.errors import DialectError
 
 pa = pytest.importorskip("pyarrow")
 pytest.importorskip("duckdb")
@@ -62,11 +61,6 @@ TYPED_ROWS = [
 ]
 
 
-TYPED_COLUMNS_NOT_READ_YET = pytest.mark.xfail(
-    raises=DialectError,
-    strict=True,
-    reason="typed input columns (BIGINT, DOUBLE, BOOLEAN, ...) are not read by the SQL fields part yet (issue 11 is open)",
-)
 
 
 def _agree(rows: list[dict[str, Any]], out_rows: list[dict[str, Any]]) -> None:
@@ -86,7 +80,6 @@ def test_an_arrow_table_of_text_comes_back_with_the_answers_of_evaluate() -> Non
     _agree(TEXT_ROWS, out.to_pylist())
 
 
-@TYPED_COLUMNS_NOT_READ_YET
 def test_typed_arrow_columns_are_read_as_evaluate_reads_the_same_python_values() -> None:
     table = pa.Table.from_pylist(TYPED_ROWS)
     out = leadspec.qualify_frame(RULES, table, as_of=AS_OF)
@@ -138,7 +131,6 @@ def test_without_duckdb_the_error_says_what_to_install(monkeypatch: pytest.Monke
         leadspec.qualify_frame(RULES, pa.Table.from_pylist(TEXT_ROWS), as_of=AS_OF)
 
 
-@TYPED_COLUMNS_NOT_READ_YET
 def test_the_qualifier_gives_evaluate_s_answers_for_leads_of_mixed_types() -> None:
     from leadspec.duckdb import Qualifier
 

@@ -152,10 +152,12 @@ class Ctx:
         return self.ruleset.plan
 
     def column_type(self, source: str) -> str:
-        """The SQL type of input column ``source`` in upper case (``VARCHAR`` when the types are not known)."""
+        """The SQL type of input column ``source`` in upper case (``VARCHAR`` when the types are not known); a type with a
+        struct in it as the engine names it (its field names are case-sensitive)."""
         if self.types is None:
             return "VARCHAR"
-        return self.types.get(source, "VARCHAR").upper()
+        kind = self.types.get(source, "VARCHAR")
+        return kind if "STRUCT" in kind.upper() else kind.upper()
 
     def unsupported(self, what: str, where: str | None = None) -> DialectError:
         """The error for something this dialect cannot compute: name the thing, the criterion (or field) and the dialect."""

@@ -403,79 +403,56 @@ def read_field(ctx: Ctx, spec: FieldPlan, raw: exp.Expr, sql_type: str = "VARCHA
 
 def _source(ctx: Ctx, spec: FieldPlan) -> tuple[exp.Expr, str]:
     """The raw column of a field and its SQL type: the column named ``source``, else a struct path (typed input only)."""
-    if ctx.types is None or spec.source in ctx.types or "." not in spec.source:
-        return column(spec.source), ctx.column_type(spec.source)
-    parts = spec.source.split(".")
+    from ._typed import either, type_name
+
+    if ctx.types is None or "." not in spec.source:
+        return column(spec.source), type_name(ctx, ctx.column_type(spec.source))
+    if spec.source in ctx.types:  # a column named so, and maybe a struct path too: the column where it has a value, else the path
+        path, path_type = _struct_path(ctx, spec.source)
+        if path_type == "NULL":
+            return column(spec.source), type_name(ctx, ctx.column_type(spec.source))
+        return either(column(spec.source), type_name(ctx, ctx.column_type(spec.source)), path, path_type)
+    return _struct_path(ctx, spec.source)
+
+
+def _struct_path(ctx: Ctx, source: str) -> tuple[exp.Expr, str]:
+    """The struct path of a dotted source through the typed input columns, and its type (NULL, "NULL" when there is none)."""
+    assert ctx.types is not None
+    parts = source.split(".")
     for cut in range(len(parts) - 1, 0, -1):
         head = ".".join(parts[:cut])
         if head in ctx.types:
             node: exp.Expr = column(head)
-            sql_type = ctx.types[head].upper()
+            sql_type = ctx.types[head]  # as the engine names it: a struct's field names keep their case
             for part in parts[cut:]:
-                inner = _struct_field_type(sql_type, part)
+                inner = _struct_field_type(ctx, sql_type, part)
                 if inner is None:
                     return null("VARCHAR"), "NULL"
                 node = exp.Dot(this=node, expression=exp.to_identifier(part, quoted=True)) if ctx.dialect != "duckdb" else exp.Anonymous(this="STRUCT_EXTRACT", expressions=[node, text(part)])
                 sql_type = inner
-            return node, sql_type
+            from ._typed import type_name
+
+            return node, type_name(ctx, sql_type)
     return null("VARCHAR"), "NULL"
 
 
-def _struct_field_type(sql_type: str, name: str) -> str | None:
-    """The type of field ``name`` of a ``STRUCT(...)`` type as DuckDB names it; None when it has none."""
-    t = sql_type.strip()
-    if not t.upper().startswith("STRUCT(") or not t.endswith(")"):
-        return None
-    body = t[len("STRUCT(") : -1]
-    depth = 0
-    start = 0
-    items = []
-    for i, c in enumerate(body):
-        if c in "(<[":
-            depth += 1
-        elif c in ")>]":
-            depth -= 1
-        elif c == "," and depth == 0:
-            items.append(body[start:i])
-            start = i + 1
-    items.append(body[start:])
-    for item in items:
-        item = item.strip()
-        if item.startswith('"'):
-            end = item.index('"', 1)
-            key, rest = item[1:end], item[end + 1 :]
-        else:
-            key, _, rest = item.partition(" ")
-        if key == name:
-            return rest.strip().upper()
-    return None
+def _struct_field_type(ctx: Ctx, sql_type: str, name: str) -> str | None:
+    """The type of field ``name`` of a struct type (``_typed.struct_field_type``); None when it has none."""
+    from ._typed import struct_field_type
+
+    return struct_field_type(ctx, sql_type, name)
 
 
 # -- the raw value as an issue shows it --------------------------------------------------------
 
 
 def _raw_text(ctx: Ctx, raw: exp.Expr, sql_type: str) -> exp.Expr:
-    """The raw value as the issue's ``value`` shows it: text as it is, anything else as JSON text."""
+    """The raw value as the issue's ``value`` shows it: text as it is, anything else as the Python engine shows it (``_typed.raw_text``)."""
     if sql_type in ("VARCHAR", "TEXT", "STRING") or sql_type.startswith("VARCHAR"):
         return raw
-    if sql_type == "NULL":
-        return null("VARCHAR")
-    if _is_float(sql_type):
-        t = to_text(raw)
-        return case([(exp.Anonymous(this="ISNAN", expressions=[raw]), null("VARCHAR"))], t)  # refined in _typed_raw
-    if sql_type == "BOOLEAN":
-        return case([(raw, text("true"))], text("false"))
-    if _is_int(sql_type):
-        return to_text(raw)
-    return exp.Anonymous(this="TO_JSON", expressions=[raw]) if ctx.dialect == "duckdb" else to_text(raw)
+    from ._typed import raw_text
 
-
-def _is_int(t: str) -> bool:
-    return t in ("TINYINT", "SMALLINT", "INTEGER", "INT", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT", "LONG", "SHORT", "BYTE")
-
-
-def _is_float(t: str) -> bool:
-    return t in ("DOUBLE", "FLOAT", "REAL", "FLOAT4", "FLOAT8", "DOUBLE PRECISION")
+    return raw_text(ctx, raw, sql_type)
 
 
 # -- the reader of one field -------------------------------------------------------------------
@@ -541,9 +518,67 @@ def _reader(ctx: Ctx, spec: FieldPlan, raw: exp.Expr, sql_type: str, put: Put) -
     missing = put("missing", or_(is_null(raw), in_(py_strip(raw), list(spec.missing))) if spec.missing else is_null(raw))
     yield
     reader = _TEXT_READERS[spec.type]
-    value, bad = yield from reader(ctx, spec, t, raw, put)
+    if spec.type in _FAST_NUMBER:
+        value, bad = yield from _fast_number(ctx, spec, t, raw, missing, put, reader)
+    else:
+        value, bad = yield from reader(ctx, spec, t, raw, put)
     default = _default(ctx, spec)
     return case([(missing, default)], value), case([(missing, null("VARCHAR"))], bad)
+
+
+# the short way for plain numbers -------------------------------------------------------------
+
+_FAST_NUMBER = {
+    "integer": "^(?:0|-?[1-9][0-9]{0,14})$",
+    "number": "^-?[0-9]{1,15}(?:[.][0-9]{1,15})?$",
+}
+"""Number text every engine's cast reads as Python does (at most 15 digits each side, ASCII, no
+exponent; an integer without leading zeros or ``-0``): the value is the cast of the text itself."""
+
+_FAST = "fast"
+"""The hint of the column that is TRUE where a field's value took the short way."""
+
+
+def _guarded(put: Put, long_way: exp.Expr) -> Put:
+    """``put`` for the columns of the long way of reading a number: each is computed only where
+    ``long_way`` holds (NULL elsewhere, at no cost: the engines evaluate a CASE branch only for
+    the rows that take it)."""
+
+    def guarded(hint: str, expr: exp.Expr) -> exp.Expr:
+        return put(hint, exp.Case(ifs=[exp.If(this=long_way.copy(), true=expr)]))
+
+    return guarded
+
+
+def _fast_number(ctx: Ctx, spec: FieldPlan, t: exp.Expr, raw: exp.Expr, missing: exp.Expr, put: Put, reader: Callable[[Ctx, FieldPlan, exp.Expr, exp.Expr, Put], Step]) -> Step:
+    """An integer or number field read the short way where its text is plain and within the
+    bounds (:data:`_FAST_NUMBER`), the long way (``reader``, whose columns are computed only
+    where the short way is not taken and the value is not missing) elsewhere: the same value
+    and message, without the long way's pattern matching on every row.
+
+    Python's ``int()`` and ``float()`` and every engine's cast read such text to the same double
+    (correctly rounded); the bounds are compared on that double (an integer's bounds rounded
+    inwards, as the long way does).
+    """
+    value = cast(t, "DOUBLE")
+    if spec.type == "integer":
+        low_e = num(math.ceil(spec.min)) if spec.min is not None else None
+        high_e = num(math.floor(spec.max)) if spec.max is not None else None
+    else:
+        low_e = literal(ctx, "number", spec.min) if spec.min is not None else None
+        high_e = literal(ctx, "number", spec.max) if spec.max is not None else None
+    checks: list[exp.Expr] = []
+    if low_e is not None:
+        checks.append(exp.GTE(this=value, expression=low_e))
+    if high_e is not None:
+        checks.append(exp.LTE(this=value.copy(), expression=high_e))
+    plain = rx_like(ctx, t, _FAST_NUMBER[spec.type])
+    short = case([(plain, and_(*checks))], exp.false()) if checks else plain  # the cast only where the text is plain
+    fast = put(_FAST, exp.func("COALESCE", short, exp.false()))
+    yield
+    fast_value = put("fastv", case([(fast, value.copy())], null("DOUBLE")))
+    slow_value, slow_bad = yield from reader(ctx, spec, t, raw, _guarded(put, and_(not_(fast), not_(missing))))
+    return case([(fast, fast_value)], slow_value), case([(fast, null("VARCHAR"))], slow_bad)
 
 
 # string ------------------------------------------------------------------------------------
@@ -1340,5 +1375,8 @@ _TEXT_READERS: dict[str, Callable[[Ctx, FieldPlan, exp.Expr, exp.Expr, Put], Ste
 
 
 def _typed(ctx: Ctx, spec: FieldPlan, raw: exp.Expr, sql_type: str, put: Put) -> Step:
-    raise ctx.unsupported(f"reading a {sql_type} column", f"field {spec.name}")
-    yield
+    """A typed input column, read as the Python engine reads the Python value it holds (``_typed.read_typed``)."""
+    from ._typed import read_typed
+
+    result = yield from read_typed(ctx, spec, raw, sql_type, put)
+    return result
