@@ -206,6 +206,21 @@ def test_every_type_reads_text_as_python_on_spark_and_postgres(name: str) -> Non
         assert_reads_as_python(name, rules_of(field, ["", "N/A"]), raws)
 
 
+# the short way of plain number text (_fields._FAST_NUMBER) and its edges: the same values and messages
+PLAIN_EDGES = ["0", "7", "-7", "-0", "00", "05", "-05", "0.0", "-0.0", "1.5", "-1.5", ".5", "5.", "+5", "9" * 15, "9" * 16, "-" + "9" * 15,
+               "1" * 15 + "." + "1" * 15, "1" * 15 + "." + "1" * 16, "0." + "0" * 14 + "1", "100", "101", "-1", "99.999999999999999", "100.000000000000001",
+               "2.5", "-2.5", "-3", "1e3", "12345678901234.5", "N/A", "", None]
+PLAIN_FIELDS = ["{type: integer}", "{type: integer, min: 0, max: 100}", "{type: integer, min: -2.5, max: 2.5}", "{type: number}",
+                "{type: number, min: 0, max: 100}", "{type: number, min: -2.5, max: 2.5, default: 1}"]
+
+
+@pytest.mark.parametrize("name", ENGINES)
+def test_plain_number_text_and_its_edges_read_as_python(name: str) -> None:
+    engine(name)
+    for field in PLAIN_FIELDS:
+        assert_reads_as_python(name, rules_of(field, ["", "N/A"]), PLAIN_EDGES)
+
+
 def test_a_bad_value_is_never_given_the_default() -> None:
     rules = rules_of("{type: integer, default: 5}")
     assert sql_read("duckdb", rules, [None, "", "x", "7"]) == [(5.0, None, None), (5.0, None, ""), (None, "not an integer", "x"), (7.0, None, "7")]
