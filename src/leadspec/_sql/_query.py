@@ -239,6 +239,7 @@ def build(ctx: Ctx, fields: list[FieldCols]) -> Pipeline:
     issues_col = chain.put("issues", _records(ctx, issue_items))
     issue_count = chain.put("issue_count", _count([cond for cond, _ in issue_items]))
     stage_col = chain.put("stage", stage_expr)
+    _text.prepare(ctx, fields)  # each field's bad-value text, once, for the reasons to read
     chain.next()
 
     reasons = _reasons(ctx, out, fields, reached_col, disq_col, missing_conds, issue_count)

@@ -21,6 +21,7 @@ docs/warehouse.md.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Sequence
 
 from sqlglot import exp
@@ -30,9 +31,9 @@ from .._expr import CONTROLS as _CONTROLS
 from .._expr import SHORT_ESCAPES as _SHORT_ESCAPES
 from .._expr import quoted
 from ..plan import Criterion, Template, Type
-from ._ctx import Ctx, case, is_true, null, text
+from ._ctx import Chain, Ctx, FieldCols, case, is_true, null, text
 
-__all__ = ["bad_value_text", "passing_because", "quoted", "show"]
+__all__ = ["bad_value_text", "passing_because", "prepare", "quoted", "show"]
 
 _FIELD_TYPES: dict[str, Type] = {
     "string": Type("str"),
@@ -372,18 +373,103 @@ _WHITESPACE = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680" + "".join(chr(c) f
 
 
 
-def _quoted_sql(ctx: Ctx, raw: exp.Expr) -> exp.Expr:
-    """VARCHAR: :func:`quoted` of ``raw``."""
-    body: exp.Expr = exp.func("REPLACE", raw, text("\\"), text("\\\\"))
+def _escape_class(ctx: Ctx, quotes: bool = True) -> str:
+    """The regular expression (a character class) of the characters :func:`quoted` escapes or that choose its quote.
+
+    A backslash and the single quote (unless not ``quotes``), and every
+    control character or Unicode space: written as ``\\xNN`` below U+0100
+    (the same in RE2, Java's and PostgreSQL's regular expressions), as
+    themselves above.
+    """
+    codes = [c for c in _CONTROLS if not (c == 0 and ctx.dialect == "postgres")]  # Postgres text cannot hold NUL
+    runs: list[tuple[int, int]] = []
+    for c in codes:
+        if runs and runs[-1][1] == c - 1:
+            runs[-1] = (runs[-1][0], c)
+        else:
+            runs.append((c, c))
+
+    def one(c: int) -> str:
+        return f"\\x{c:02x}" if c < 0x100 else chr(c)
+
+    parts = ["\\\\", "'"] if quotes else []
+    for first, last in runs:
+        parts.append(one(first) if first == last else f"{one(first)}-{one(last)}")
+    return "[" + "".join(parts) + "]"
+
+
+def _needs_escapes(ctx: Ctx, raw: exp.Expr) -> exp.Expr | None:
+    """BOOLEAN: ``raw`` holds a character :func:`quoted` escapes or a single quote; None where it is not worth asking.
+
+    Snowflake's ``REGEXP_LIKE`` matches the whole text (it would need a
+    pattern of its own): it takes the long path for every value.
+    """
+    if ctx.dialect == "snowflake":
+        return None
+    return exp.RegexpLike(this=raw, expression=text(_escape_class(ctx)))
+
+
+def _escape_char(ctx: Ctx, c: exp.Expr, quote: exp.Expr) -> exp.Expr:
+    """VARCHAR: one character ``c`` as :func:`quoted` writes it between the quotes ``quote``."""
+    code = exp.Anonymous(this="UNICODE" if ctx.dialect == "duckdb" else "ASCII", expressions=[c])
+    hex_ = exp.Lower(this=exp.Hex(this=code))
+    short = [(_eq(c, text(chr(k))), text(v)) for k, v in _SHORT_ESCAPES.items()]
+    control = exp.RegexpLike(this=c, expression=text(_escape_class(ctx, quotes=False)))
+    escape = _if(
+        exp.LT(this=code, expression=_num(0x100)),
+        _concat(ctx, "\\x", exp.Pad(this=hex_, expression=_num(2), fill_pattern=text("0"), is_left=True)),
+        _concat(ctx, "\\u", hex_),  # the Unicode spaces escaped are all above U+0FFF: four digits
+    )
+    return case([(exp.or_(_eq(c, text("\\")), _eq(c, quote)), _concat(ctx, "\\", c)), *short, (control, escape)], c)
+
+
+def _escaped(ctx: Ctx, raw: exp.Expr, quote: exp.Expr) -> exp.Expr:
+    """VARCHAR: what :func:`quoted` writes between the quotes ``quote`` for ``raw``.
+
+    DuckDB and Spark map each character (a lambda over the characters:
+    one expression, whatever the number of characters escaped); the other
+    dialects replace each escaped character in turn.
+    """
+    d = ctx.dialect
+    if d in ("duckdb", "spark"):
+        name = ctx.chain.name("c")
+        lam = exp.Lambda(this=_escape_char(ctx, exp.column(name), quote), expressions=[exp.to_identifier(name)])
+        if d == "duckdb":
+            chars: exp.Expr = exp.Anonymous(this="STRING_SPLIT", expressions=[raw, text("")])
+            return exp.ArrayToString(this=exp.Anonymous(this="LIST_TRANSFORM", expressions=[chars, lam]), expression=text(""))
+        chars = exp.Anonymous(this="SPLIT", expressions=[raw, text("")])
+        return exp.ArrayToString(this=exp.Anonymous(this="TRANSFORM", expressions=[chars, lam]), expression=text(""))
+    body: exp.Expr = exp.Anonymous(this="REPLACE", expressions=[raw, text("\\"), text("\\\\")])
     for code in _CONTROLS:
-        if code == 0 and ctx.dialect == "postgres":
+        if code == 0 and d == "postgres":
             continue  # Postgres text cannot hold NUL
         escape = _SHORT_ESCAPES.get(code) or (f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
-        body = exp.func("REPLACE", body, text(chr(code)), text(escape))
+        body = exp.Anonymous(this="REPLACE", expressions=[body, text(chr(code)), text(escape)])
+    return exp.Anonymous(this="REPLACE", expressions=[body, quote, _concat(ctx, "\\", quote)])
+
+
+def _quote_choice(raw: exp.Expr) -> exp.Expr:
+    """VARCHAR: the quote :func:`quoted` puts around ``raw``: ``"`` when it holds a ``'`` and no ``"``, else ``'``."""
     double = exp.and_(_contains(raw, "'"), exp.Not(this=_contains(raw, '"')))
-    quote = _if(double, text('"'), text("'"))
-    body = exp.func("REPLACE", body, quote, _if(double, text('"'), text("\\'")))
-    return _concat(ctx, quote, body, quote)
+    return _if(double, text('"'), text("'"))
+
+
+def _quoted_sql(ctx: Ctx, raw: exp.Expr) -> exp.Expr:
+    """VARCHAR: :func:`quoted` of ``raw``.
+
+    Text without a backslash, a single quote or a character to escape (a
+    regular expression asks) is ``'raw'`` as it is; only other text is
+    escaped character by character.
+    """
+
+    def full(q: exp.Expr) -> exp.Expr:
+        return _concat(ctx, q, _escaped(ctx, raw, q), q)
+
+    escaped = _let(ctx, _quote_choice(raw), full)
+    needs = _needs_escapes(ctx, raw)
+    if needs is None:
+        return escaped
+    return _if(needs, escaped, _concat(ctx, "'", raw, "'"))
 
 
 def _collapse_spaces(text_: exp.Expr) -> exp.Expr:
@@ -411,13 +497,71 @@ def _is_text_column(ctx: Ctx, name: str) -> bool:
     return kind in ("VARCHAR", "TEXT", "STRING") or kind.startswith(("VARCHAR", "CHAR", "STRING", "TEXT"))
 
 
+_PREPARED: weakref.WeakKeyDictionary[Chain, dict[str, tuple[exp.Expr, exp.Expr, exp.Expr]]] = weakref.WeakKeyDictionary()
+"""Per query (its chain): field name -> (raw, message, the column holding its bad-value text), see :func:`prepare`."""
+
+
+def _can_be_bad(message: exp.Expr) -> bool:
+    """False when a field's issue message is a NULL literal (a field that is never bad)."""
+    inner = message.this if isinstance(message, exp.Cast) else message
+    return not isinstance(inner, exp.Null)
+
+
+def prepare(ctx: Ctx, fields: Sequence[FieldCols]) -> None:
+    """Compute the :func:`bad_value_text` of each field that can have a bad value once, in columns of the chain:
+    from the layer after the current one on, :func:`bad_value_text` of that field reads its column.
+
+    The reasons name a field's bad value in several places (what is
+    missing, the because of a ``missing: pass`` disqualifier): each place
+    reads the text computed once instead of repeating it. Its steps are
+    columns of three layers (the current one and two new ones), each step
+    computed only for a lead whose value is bad: the message on one line
+    and the quote to use (only for text that needs escapes), then the
+    value quoted, then the text.
+    """
+    chain = ctx.chain
+    items = [(spec.name, cols) for spec, cols in zip(ctx.plan.fields, fields) if _can_be_bad(cols.bad)]
+    messages: dict[str, exp.Expr] = {}
+    quotes: dict[str, exp.Expr] = {}
+    for name, cols in items:
+        bad = _not_null(cols.bad)
+        messages[name] = chain.put(f"bad_msg_{name}", _if(bad, _collapse_whitespace(cols.bad), null("VARCHAR")))
+        if _is_text_column(ctx, name):
+            needs = _needs_escapes(ctx, cols.raw)
+            quotes[name] = chain.put(f"bad_quote_{name}", _if(bad if needs is None else exp.and_(bad, needs), _quote_choice(cols.raw), null("VARCHAR")))
+    chain.next()
+    shown: dict[str, exp.Expr] = {}
+    for name, cols in items:
+        value = cols.raw
+        if name in quotes:
+            q = quotes[name]
+            value = _if(_is_null(q), _concat(ctx, "'", cols.raw, "'"), _concat(ctx, q, _escaped(ctx, cols.raw, q), q))
+        shown[name] = chain.put(f"bad_shown_{name}", _if(_not_null(messages[name]), _collapse_spaces(value), null("VARCHAR")))
+    chain.next()
+    prepared: dict[str, tuple[exp.Expr, exp.Expr, exp.Expr]] = {}
+    for name, cols in items:
+        msg = messages[name]
+        value = _if(_not_null(msg), _bad_text(ctx, text(name + " "), _shorten(ctx, shown[name]), msg), null("VARCHAR"))
+        prepared[name] = (cols.raw, cols.bad, chain.put(f"bad_text_{name}", value))
+    _PREPARED[chain] = prepared
+
+
 def bad_value_text(ctx: Ctx, name: str, raw: exp.Expr, message: exp.Expr) -> exp.Expr:
     """VARCHAR: ``result._bad_value_text(name, shown raw, message)`` as ``Result._bad_values`` builds it.
 
     ``raw`` is the issue's value as :class:`leadspec._sql._ctx.FieldCols`
     holds it: the text read (quoted by :func:`quoted`) when the input
-    column is text, else JSON (shown as it is).
+    column is text, else JSON (shown as it is). After :func:`prepare`, the
+    field's own raw value and message give the column it computed.
     """
+    found = _PREPARED.get(ctx.chain, {}).get(name)
+    if found is not None and found[0] == raw and found[1] == message:
+        return found[2]
+    return _bad_value_text(ctx, name, raw, message)
+
+
+def _bad_value_text(ctx: Ctx, name: str, raw: exp.Expr, message: exp.Expr) -> exp.Expr:
+    """:func:`bad_value_text` as one expression."""
     quoted_raw = _quoted_sql(ctx, raw) if _is_text_column(ctx, name) else raw
     head = text(name + " ")
 
@@ -434,13 +578,14 @@ def _bad_text(ctx: Ctx, head: exp.Expr, shown: exp.Expr, msg: exp.Expr) -> exp.E
     token = exp.Substring(this=msg, start=_num(1), length=_sub(at, _num(1)))
     restated = exp.and_(exp.GT(this=at, expression=_num(1)), _eq(exp.func("TRANSLATE", token, text("-+0123456789.,e"), text("")), text("")))
     starts = [_eq(exp.Substring(this=msg, start=_num(1), length=_num(len(w))), text(w)) for w in ("not ", "outside ", "above ", "below ")]
-    return case(
+    tail = case(
         [
-            (exp.or_(*starts), _concat(ctx, head, shown, " is ", msg)),
-            (restated, _concat(ctx, head, shown, " is ", exp.Substring(this=msg, start=_add(at, _num(4))))),
+            (exp.or_(*starts), _concat(ctx, " is ", msg)),
+            (restated, _concat(ctx, " is ", exp.Substring(this=msg, start=_add(at, _num(4))))),
         ],
-        _concat(ctx, head, shown, ": ", msg),
+        _concat(ctx, ": ", msg),
     )
+    return _concat(ctx, head, shown, tail)
 
 
 # -- because -------------------------------------------------------------------------------------
