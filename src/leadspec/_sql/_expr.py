@@ -298,7 +298,7 @@ class _Compiler:
     def fmod(self, a: exp.Expr, b: exp.Expr) -> exp.Expr:
         """C's fmod (the remainder with the sign of ``a``), exactly, where the dialect has it."""
         if self.d == "duckdb":
-            return exp.func("FMOD", a, b)
+            return exp.func("FMOD", a, b, copy=False)
         if self.d == "spark":
             return exp.Mod(this=_p(a), expression=_p(b))  # Java's % on doubles: IEEE fmod
         raise self.unsupported("`//` and `%` of numbers that may have a fraction")
@@ -391,14 +391,14 @@ class _Compiler:
         count = exp.Cast(this=times, to=exp.DataType.build("INT"))
         if kind == "str":
             empty: exp.Expr = text("")
-            repeated: exp.Expr = exp.func("REPEAT", seq, count)
+            repeated: exp.Expr = exp.func("REPEAT", seq, count, copy=False)
         else:
             empty = self.ctx.empty_array()
             if self.d == "duckdb":
                 i = exp.to_identifier("i")
-                repeated = exp.func("FLATTEN", exp.func("LIST_TRANSFORM", exp.func("RANGE", count), exp.Lambda(this=seq, expressions=[i])))
+                repeated = exp.func("FLATTEN", exp.func("LIST_TRANSFORM", exp.func("RANGE", count), exp.Lambda(this=seq, expressions=[i])), copy=False)
             elif self.d == "spark":
-                repeated = exp.func("FLATTEN", exp.func("ARRAY_REPEAT", seq, count))
+                repeated = exp.func("FLATTEN", exp.func("ARRAY_REPEAT", seq, count), copy=False)
             else:
                 raise self.unsupported("a list repeated with `*`")
         value = case([(too_long, null("VARCHAR" if kind == "str" else "ARRAY<VARCHAR>")), (_or(exp.LTE(this=times, expression=num(0.0)), _eq(size, exp.Literal.number(0))), empty)], repeated)
@@ -468,7 +468,7 @@ class _Compiler:
 
     def array_size(self, arr: exp.Expr) -> exp.Expr:
         if self.d == "postgres":
-            return exp.func("CARDINALITY", arr)
+            return exp.func("CARDINALITY", arr, copy=False)
         return exp.ArraySize(this=arr)
 
     # -- calls ----------------------------------------------------------------------------------------
@@ -599,9 +599,9 @@ class _Compiler:
         """Whether ``test`` holds for an item of ``array``."""
         p = exp.to_identifier("p")
         if self.d == "duckdb":
-            return exp.GT(this=exp.func("LEN", exp.ArrayFilter(this=array, expression=exp.Lambda(this=test(exp.column("p")), expressions=[p]))), expression=exp.Literal.number(0))
+            return exp.GT(this=exp.func("LEN", exp.ArrayFilter(this=array, expression=exp.Lambda(this=test(exp.column("p")), expressions=[p])), copy=False), expression=exp.Literal.number(0))
         if self.d == "spark":
-            return exp.func("EXISTS", array, exp.Lambda(this=test(exp.column("p")), expressions=[p]))
+            return exp.func("EXISTS", array, exp.Lambda(this=test(exp.column("p")), expressions=[p]), copy=False)
         if self.d in ("postgres", "bigquery"):
             sub = exp.select("1").from_(exp.Unnest(expressions=[array], alias=exp.TableAlias(this=exp.to_identifier("u"), columns=[p]))).where(test(exp.column("p", table="u")))
             return exp.Exists(this=sub)
@@ -665,7 +665,7 @@ class _Compiler:
         """``x`` less its whole part (exact)."""
         if self.d in ("duckdb", "spark"):
             return self.fmod(x, num(1.0))
-        return _bin(exp.Sub, x, exp.func("TRUNC", x))
+        return _bin(exp.Sub, x, exp.func("TRUNC", x, copy=False))
 
     def round_digits(self, x: exp.Expr, n: int) -> exp.Expr:
         """Python's ``round(x, n)`` of a float for 1 <= n <= 11: the exact value of ``x`` rounded half to even.
@@ -691,7 +691,7 @@ class _Compiler:
 
     def is_nan(self, x: exp.Expr) -> exp.Expr:
         if self.d == "bigquery":
-            return exp.func("IS_NAN", x)
+            return exp.func("IS_NAN", x, copy=False)
         return _eq(x, num(math.nan))  # NaN equals NaN in DuckDB, Spark, PostgreSQL and Snowflake
 
     # -- conversions ------------------------------------------------------------------------------

@@ -28,6 +28,7 @@ import math
 import re
 import sys
 import unicodedata
+from array import array
 from collections.abc import Callable, Generator, Sequence
 from datetime import date, datetime, timezone
 from decimal import Decimal, localcontext
@@ -45,14 +46,14 @@ __all__ = ["add_fields", "read_field"]
 
 # -- Python's character classes, as bracket classes of literal characters -----------------------
 
-_ALL = "".join(chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF)
-WHITESPACE = "".join(c for c in _ALL if c.isspace())
+_ALL = (array("I", range(0xD800)).tobytes() + array("I", range(0xE000, 0x110000)).tobytes()).decode("utf-32-le" if sys.byteorder == "little" else "utf-32-be")
+"""Every character (no surrogates), built without a million ``chr()`` calls (import time)."""
+WHITESPACE = "".join(re.findall(r"\s", _ALL))
 """What ``str.strip()`` removes (and what ``\\s`` matches in Python's ``re``)."""
-_ND = [c for c in _ALL if unicodedata.category(c) == "Nd"]
-"""What ``\\d`` matches in Python's ``re`` (and ``int()`` reads): every Unicode decimal digit."""
+_ND = re.findall(r"\d", _ALL)
+"""What ``\\d`` matches in Python's ``re`` (and ``int()`` reads): every Unicode decimal digit (category Nd)."""
 _ND_ASCII = "".join(str(unicodedata.decimal(c)) for c in _ND)
-_OTHER_DIGITS = [c for c in _ALL if c.isdigit() and not c.isascii()]
-"""The digits ``_fields._script`` names: ``str.isdigit()`` and not ASCII."""
+
 _BIG = sys.float_info.max
 _BIG_INT = int(_BIG)
 
@@ -75,7 +76,14 @@ D = "[" + _ranges(_ND) + "]"
 """``\\d`` of Python's ``re``."""
 S = "[" + _ranges(WHITESPACE) + "]"
 """``\\s`` of Python's ``re``."""
-_SCRIPT = "[" + _ranges(_OTHER_DIGITS) + "]"
+
+
+@lru_cache(maxsize=None)
+def _script() -> str:
+    """The digits ``_fields._script`` names (``str.isdigit()`` and not ASCII), as a class (computed when first needed)."""
+    return "[" + _ranges([c for c in filter(str.isdigit, _ALL) if not c.isascii()]) + "]"
+
+
 _NON_ASCII = "[" + chr(0x80) + "-" + chr(0x10FFFF) + "]"
 
 
@@ -147,7 +155,7 @@ def rx_group(ctx: Ctx, value: exp.Expr, pattern: str, name: str) -> exp.Expr:
         found = exp.Anonymous(this="REGEXP_EXTRACT", expressions=[value, text(pat), exp.Literal.number(1)])
     else:
         found = exp.RegexpExtract(this=value, expression=text(pat), group=exp.Literal.number(1))
-    return exp.func("COALESCE", found, text(""))
+    return exp.func("COALESCE", found, text(""), copy=False)
 
 
 # -- small SQL builders ------------------------------------------------------------------------
@@ -318,7 +326,7 @@ def py_repr_parts(ctx: Ctx, put: Callable[[str, exp.Expr], exp.Expr], magnitude:
     mant = cat(whole, frac)
     sig = ltrim(mant, "0")
     zeros = sub(length(mant), length(sig))
-    written = cast(exp.func("COALESCE", exp.Nullif(this=ltrim(power, "+"), expression=text("")), text("0")), "BIGINT")
+    written = cast(exp.func("COALESCE", exp.Nullif(this=ltrim(power, "+"), expression=text("")), text("0"), copy=False), "BIGINT")
     e10 = put("repre", add(written, sub(length(whole), 1), exp.Neg(this=zeros)))
     dig = put("reprd", rtrim(sig, "0"))
     yield
@@ -574,7 +582,7 @@ def _fast_number(ctx: Ctx, spec: FieldPlan, t: exp.Expr, raw: exp.Expr, missing:
         checks.append(exp.LTE(this=value.copy(), expression=high_e))
     plain = rx_like(ctx, t, _FAST_NUMBER[spec.type])
     short = case([(plain, and_(*checks))], exp.false()) if checks else plain  # the cast only where the text is plain
-    fast = put(_FAST, exp.func("COALESCE", short, exp.false()))
+    fast = put(_FAST, exp.func("COALESCE", short, exp.false(), copy=False))
     yield
     fast_value = put("fastv", case([(fast, value.copy())], null("DOUBLE")))
     slow_value, slow_bad = yield from reader(ctx, spec, t, raw, _guarded(put, and_(not_(fast), not_(missing))))
@@ -624,7 +632,7 @@ def _enum(ctx: Ctx, spec: FieldPlan, t: exp.Expr, raw: exp.Expr, put: Put) -> St
     limit = exp.Greatest(this=num(1), expressions=[idiv(length(t), 4)])
     pick = case([(eq(d, best), text(f" (did you mean {value!r}?)")) for d, value in zip(dists, values)], null("VARCHAR"))
     hint = case([(exp.LTE(this=best, expression=limit), pick)], text(""))
-    bad = case([(is_null(v), cat(message, exp.func("COALESCE", hint, text(""))))], null("VARCHAR"))
+    bad = case([(is_null(v), cat(message, exp.func("COALESCE", hint, text(""), copy=False)))], null("VARCHAR"))
     return v, bad
 
 
@@ -705,7 +713,10 @@ def _json_strings(ctx: Ctx, t: exp.Expr) -> exp.Expr:
 
 NUMBER_RX = r"^(?P<sign>[+-]?)(?:(?P<whole>[0-9]+)[.]?(?P<fraction>[0-9]*)|[.](?P<decimals>[0-9]+))(?:[eE](?P<exponent>[+-]?[0-9]+))?$"
 """``_fields._NUMBER_TEXT``, anchored."""
-_NOT_FINITE_RX = "^[+-]?(?:" + "".join(_ci(c) for c in "inf") + "(?:" + "".join(_ci(c) for c in "inity") + ")?|" + "".join(_ci(c) for c in "nan") + ")$"
+@lru_cache(maxsize=None)
+def _not_finite_rx() -> str:
+    """``inf``, ``infinity`` and ``nan`` in any case, signed, as Python's ``float()`` reads them (computed when first needed)."""
+    return "^[+-]?(?:" + "".join(_ci(c) for c in "inf") + "(?:" + "".join(_ci(c) for c in "inity") + ")?|" + "".join(_ci(c) for c in "nan") + ")$"
 
 
 def _decimal_parts(ctx: Ctx, t: exp.Expr, put: Put) -> Generator[None, None, dict[str, exp.Expr]]:
@@ -719,7 +730,7 @@ def _decimal_parts(ctx: Ctx, t: exp.Expr, put: Put) -> Generator[None, None, dic
     ok = put("isnum", rx_like(ctx, t, NUMBER_RX))
     sign = put("sign", rx_group(ctx, t, NUMBER_RX, "sign"))
     whole = put("whole", rx_group(ctx, t, NUMBER_RX, "whole"))
-    fraction = put("frac", exp.func("CONCAT", rx_group(ctx, t, NUMBER_RX, "fraction"), rx_group(ctx, t, NUMBER_RX, "decimals")))
+    fraction = put("frac", exp.func("CONCAT", rx_group(ctx, t, NUMBER_RX, "fraction"), rx_group(ctx, t, NUMBER_RX, "decimals"), copy=False))
     written = put("exp", rx_group(ctx, t, NUMBER_RX, "exponent"))
     yield
     mant = cat(whole, fraction)
@@ -766,7 +777,7 @@ def _integer(ctx: Ctx, spec: FieldPlan, t: exp.Expr, raw: exp.Expr, put: Put) ->
     where = case([(neg, text("below the smallest"))], text("above the largest"))
     n_text = case([(p["xbig"], int_text(cast(n_big, "DECIMAL(38,0)")))], int_text(n_small))
     huge_msg = cat("a ", commas(n_text), "-digit number is ", where, " number leadspec reads")
-    script = case([(rx_like(ctx, t, _SCRIPT), text(" (only the digits 0-9 are read)"))], text(""))
+    script = case([(rx_like(ctx, t, _script()), text(" (only the digits 0-9 are read)"))], text(""))
     first = case(
         [
             (not_(ok), cat("not an integer", script)),
@@ -836,8 +847,8 @@ def _number(ctx: Ctx, spec: FieldPlan, t: exp.Expr, raw: exp.Expr, put: Put) -> 
     zero = eq(p["sig"], text(""))
     e10 = put("e10", add(p["x"], length(p["whole"]), num(-1), exp.Neg(this=p["z"])))
     separators = put("seps", rx_like(ctx, t, "[_,]"))
-    not_finite = put("nonfin", rx_like(ctx, t, _NOT_FINITE_RX))
-    script = put("script", case([(rx_like(ctx, t, _SCRIPT), text(" (only the digits 0-9 are read)"))], text("")))
+    not_finite = put("nonfin", rx_like(ctx, t, _not_finite_rx()))
+    script = put("script", case([(rx_like(ctx, t, _script()), text(" (only the digits 0-9 are read)"))], text("")))
     yield
     inf = and_(
         not_(zero),
@@ -1171,7 +1182,7 @@ def _iso_moment(ctx: Ctx, s: exp.Expr, put: Put) -> Generator[None, None, _Momen
     tm = yield from _iso_time(ctx, tp, put)
     ok = and_(okp, date_m.ok, or_(is_null(tp), tm.ok))
     micros = case([(is_null(tp), num(0))], tm.micros)
-    offset = case([(is_null(tp), num(0))], exp.func("COALESCE", tm.offset, num(0)))
+    offset = case([(is_null(tp), num(0))], exp.func("COALESCE", tm.offset, num(0), copy=False))
     return _Moment(ok, date_m.days, micros, offset)
 
 
@@ -1263,7 +1274,7 @@ def _iso_time(ctx: Ctx, s: exp.Expr, put: Put) -> Generator[None, None, _Moment]
 def _utc(m: _Moment) -> tuple[exp.Expr, exp.Expr]:
     """(in range, microseconds since 1970 in UTC) of a moment."""
     local = add(mul(cast(m.days, "BIGINT"), _DAY_US), m.micros)
-    utc = local if m.offset is None else sub(local, exp.func("COALESCE", m.offset, num(0)))
+    utc = local if m.offset is None else sub(local, exp.func("COALESCE", m.offset, num(0), copy=False))
     in_range = exp.Between(this=utc, low=num(_MIN_DAY * _DAY_US), high=num((_MAX_DAY + 1) * _DAY_US - 1))
     return in_range, utc
 
