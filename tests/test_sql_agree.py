@@ -29,6 +29,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from functools import lru_cache
@@ -69,8 +70,25 @@ def assert_rows_agree(engine: str, rules: leadspec.Ruleset, rows: Sequence[Mappi
             kept = {c: out[c] for c in columns}
             assert kept == {c: None if row.get(c) is None else str(row[c]) for c in columns}, f"input columns changed: {kept}"
         except AssertionError as error:
+            if _json_list_beyond_sql(rules, row):
+                continue  # docs/warehouse.md, "Differences that remain": JSON list text SQL does not read
             wrong.append(f"row {index}: {dict(row)!r}\n  " + str(error).replace("\n", "\n  "))
     assert not wrong, f"{engine}: {len(wrong)} of {len(rows)} rows disagree with the Python engine; the first:\n" + "\n".join(wrong[:3])
+
+
+_FLAT_STRINGS = re.compile(r'\[[ \t\n\r]*(?:(?:"[^"\\\x00-\x1f]*"|null)(?:[ \t\n\r]*,[ \t\n\r]*(?:"[^"\\\x00-\x1f]*"|null))*)?[ \t\n\r]*\]')
+
+
+def _json_list_beyond_sql(rules: leadspec.Ruleset, row: Mapping[str, Any]) -> bool:
+    """Whether a list field of ``row`` is JSON text other than a list of strings without escapes and nulls:
+    the one difference of reading the docs name (the SQL engines take such text for a bad value)."""
+    for spec in rules.plan.fields:
+        value = row.get(spec.source)
+        if spec.type == "list" and isinstance(value, str):
+            text = value.strip()
+            if text.startswith("[") and not _FLAT_STRINGS.fullmatch(text):
+                return True
+    return False
 
 
 # -- the real exports ----------------------------------------------------------------------------------
