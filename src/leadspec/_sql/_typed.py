@@ -31,7 +31,7 @@ from .._fields import BadValue, Coercer
 from ..plan import FieldPlan
 from ._ctx import Ctx, case, null, text
 
-__all__ = ["either", "type_name", "parse_type", "kind_of", "read_typed", "raw_text", "struct_field_type", "shown_in_reasons"]
+__all__ = ["either", "is_text_type", "json_shown", "kind_of", "parse_type", "raw_text", "read_typed", "struct_field_type", "type_name"]
 
 Put = Callable[[str, exp.Expr], exp.Expr]
 Step = Generator[None, None, tuple[exp.Expr, exp.Expr]]
@@ -356,7 +356,7 @@ def _float_repr(ctx: Ctx, v: exp.Expr, put: Put | None = None) -> Generator[None
     mag = p("fmag", exp.Abs(this=v))
     if layered:
         yield
-    parts = py_repr_parts(ctx, p, case([(_is_inf(mag), _num(0))], mag))
+    parts = py_repr_parts(ctx, p, case([(_or(_is_inf(mag), is_nan(ctx, mag)), _double(_num(0)))], mag))  # no cast may fail on NaN
     while True:
         try:
             next(parts)
@@ -399,9 +399,9 @@ def _json(ctx: Ctx, v: exp.Expr, dtype: exp.DataType, depth: int = 0) -> exp.Exp
         return _text_of(v)
     if kind in ("float", "decimal"):
         d = _double(v)
-        return case([(is_nan(ctx, d), text("NaN")), (_is_inf(d), case([(exp.LT(this=d, expression=_num(0)), text("-Infinity"))], text("Infinity")))], _run(_float_repr(ctx, d)))
+        return case([(_is_null(d), null("VARCHAR")), (is_nan(ctx, d), text("NaN")), (_is_inf(d), case([(exp.LT(this=d, expression=_num(0)), text("-Infinity"))], text("Infinity")))], _run(_float_repr(ctx, d)))
     if kind == "bool":
-        return case([(v, text("true"))], text("false"))
+        return case([(v, text("true")), (exp.Not(this=v), text("false"))], null("VARCHAR"))
     if kind == "null":
         return text("null")
     if kind == "list":
@@ -505,19 +505,26 @@ def raw_text(ctx: Ctx, raw: exp.Expr, sql_type: str) -> exp.Expr:
         lists = _Lists(ctx)
         var = "__ls_r"
         shown = exp.func("COALESCE", _json(ctx, _utc(ctx, exp.column(var), kind_of(item)) if kind_of(item) != "date" else exp.column(var), item, 1), text("None"))
-        return _cat("[", lists.join(lists.map(raw, var, shown), ", "), "]")  # repr of the list: json.dumps refuses a date
+        nulls = lists.map(raw, var, text("null"))
+        dated = exp.GT(this=lists.size(lists.filter(raw, var, exp.Not(this=_is_null(exp.column(var))))), expression=_num(0))
+        # repr of the list where json.dumps refuses a date in it; JSON of a list of None
+        return case([(dated, _cat("[", lists.join(lists.map(raw, var, shown), ", "), "]"))], _cat("[", lists.join(nulls, ", "), "]"))
     return _json(ctx, raw, dtype)
 
 
-def shown_in_reasons(ctx: Ctx, raw: exp.Expr) -> exp.Expr:
-    """The issue's value (of a typed column) as the reasons show it: JSON as it is, text (``inf``, a date's repr) quoted.
+def is_text_type(ctx: Ctx, sql_type: str) -> bool:
+    """A column of this type holds text (its issue value is text, which the reasons quote); ``VARCHAR[]`` does not."""
+    return type_name(ctx, sql_type) == "VARCHAR"
 
-    For ``_text.bad_value_text``: ``Result._bad_values`` quotes the value when ``_jsonable`` made it text.
-    """
-    from ._text import _quoted_sql
 
-    is_json = exp.RegexpLike(this=raw, expression=text(r'^(-?[0-9]|true$|false$|null$|NaN$|-?Infinity$|\[ *(\]|[-"0-9tfnNI\[{])|\{ *(\}|"))'))
-    return case([(is_json, raw)], _quoted_sql(ctx, raw))
+_JSON_SHOWN = r'^(-?[0-9]|true$|false$|null$|\[(\]|[-"0-9tfn\[{]|NaN|Infinity)|\{(\}|"))'
+
+
+def json_shown(raw: exp.Expr) -> exp.Expr:
+    """SQL boolean: the issue value of a typed column (:func:`raw_text`) is JSON, which the reasons show as it is; FALSE
+    when it is the text Python made of the value (``inf``, ``datetime.date(2026, 5, 1)``, ``a 31-digit number``), which
+    ``Result._bad_values`` quotes as it quotes text."""
+    return exp.RegexpLike(this=raw, expression=text(_JSON_SHOWN))
 
 
 # -- values ------------------------------------------------------------------------------------
@@ -624,11 +631,15 @@ def read_typed(ctx: Ctx, spec: FieldPlan, raw: exp.Expr, sql_type: str, put: Put
             return finish(missing, value, case([(_is_null(value), text(F._BOOL_MESSAGE))], nothing))
         # integer and number
         if kind == "int":
-            return finish(missing, _double(raw), _int_range(ctx, spec, raw, dtype))
+            if spec.min is None and spec.max is None:  # every integer is within the largest number
+                return finish(missing, _double(raw), nothing)
+            b = put("bad", _int_range(ctx, spec, raw, dtype))
+            yield
+            return finish(missing, case([(_is_null(b), _double(raw))], null("DOUBLE")), b)
         v = put("num", number)
         m = put("missing", missing)
         yield
-        whole = _whole(v)
+        whole = _whole(ctx, v)
         if ft == "integer":
             first = case([(_not(whole), text("not an integer"))], nothing)
         else:
@@ -669,17 +680,17 @@ def read_typed(ctx: Ctx, spec: FieldPlan, raw: exp.Expr, sql_type: str, put: Put
     return refuse(missing)
 
 
-def _whole(v: exp.Expr) -> exp.Expr:
+def _whole(ctx: Ctx, v: exp.Expr) -> exp.Expr:
     """A finite DOUBLE with no fraction (NaN and infinities are not)."""
     big = exp.GTE(this=exp.Abs(this=v), expression=_num(2**52))
-    return case([(_is_inf(v), exp.false()), (big, exp.true())], _eq(_double(_cast(v, "BIGINT")), v))
+    return case([(_or(_is_inf(v), is_nan(ctx, v)), exp.false()), (big, exp.true())], _eq(_double(_cast(v, "BIGINT")), v))
 
 
 def _whole_short(ctx: Ctx, v: exp.Expr) -> exp.Expr:
     """``_short(int(v))`` of a whole finite DOUBLE: its exact digits below 10**30, else ``a 31-digit number``."""
     from ._fields import commas, log10
 
-    a = exp.Abs(this=v)
+    a = case([(_whole(ctx, v), exp.Abs(this=v))], _double(_num(0)))  # computed for every row: no cast may fail on NaN or a fraction
     sign = case([(exp.LT(this=v, expression=_num(0)), text("-"))], text(""))
     small = _bigint_text(a)
     # 2**63 <= |v| < 10**30: v = m * 2**k exactly, m and 2**k below 2**63
