@@ -616,9 +616,12 @@ def _boolean(ctx: Ctx, spec: FieldPlan, t: exp.Expr, raw: exp.Expr, put: Put) ->
 def _enum(ctx: Ctx, spec: FieldPlan, t: exp.Expr, raw: exp.Expr, put: Put) -> Step:
     coercer = Coercer.from_plan(spec)
     spellings = coercer.spellings
-    whens = [(eq(t, text(k)), text(v)) for k, v in spellings.items()]
+    # Coercer._spelling: the text as written, else lower-cased. A spelling in lower case is found by the
+    # second look whenever the first finds it (lower() leaves it as it is), and only a spelling in lower
+    # case can equal lower-cased text: each spelling is looked up once.
+    whens = [(eq(t, text(k)), text(v)) for k, v in spellings.items() if k != k.lower()]
     low = exp.Lower(this=t)
-    whens += [(eq(low, text(k)), text(v)) for k, v in spellings.items()]
+    whens += [(eq(low, text(k)), text(v)) for k, v in spellings.items() if k == k.lower()]
     v = put("enum", case(whens, null("VARCHAR")))
     values = list(spec.values or ())
     yield
