@@ -27,6 +27,7 @@ from hypothesis import strategies as st
 
 import _sqlengines as engines
 import leadspec
+import leadspec._fields
 
 EXAMPLES = 2000 if os.environ.get("LEADSPEC_FUZZ") else 8
 AS_OF = "2026-11-01"
@@ -299,8 +300,14 @@ def _spark_leads() -> list[dict[str, Any]]:
 
 
 def _reasons_need_quoting(rules: leadspec.Ruleset, lead: dict[str, Any]) -> bool:
-    """Python shows one of the lead's bad values as text (a date's repr): the reasons quote it (see the xfail above)."""
-    return any(isinstance(i.value, str) and not isinstance(lead.get(str(i.field)), str) for i in rules.evaluate(lead, AS_OF).issues)
+    """The reasons wait for the change of the xfail test above: Python shows one of the lead's bad values as text (a
+    date's repr), which the reasons quote, or a bad value is a list of text, whose JSON they must not quote."""
+    sources = {f.name: f.source for f in rules.plan.fields}
+
+    def raw(name: str) -> Any:
+        return leadspec._fields.lookup(lead, sources[name])
+
+    return any(isinstance(i.value, str) and not isinstance(raw(str(i.field)), str) or isinstance(raw(str(i.field)), list) for i in rules.evaluate(lead, AS_OF).issues)
 
 
 def test_spark_reads_typed_columns_as_python(tmp_path: Any) -> None:
@@ -321,7 +328,8 @@ def test_spark_reads_typed_columns_as_python(tmp_path: Any) -> None:
 
 def test_postgres_reads_typed_columns_as_python() -> None:
     pg = engines.postgres()
-    rules = leadspec.loads(SPARK_RULES.replace("s:  {type: string, source: s.City}\n", "").replace("sb: {type: boolean, source: s}\n", "").replace("      - c13: s == 'Berlin'\n      - c14: sb\n", ""))
+    without_structs = [line for line in SPARK_RULES.splitlines(keepends=True) if "source: s" not in line and "c13" not in line and "c14" not in line]
+    rules = leadspec.loads("".join(without_structs))
     leads = [{k: v for k, v in lead.items() if k != "s"} for lead in _spark_leads()]
     types = {"i": "bigint", "n": "bigint", "x": "double precision", "b": "boolean", "d": "date", "t": "timestamp with time zone", "l": "text[]"}
     sql = rules.to_sql("postgres", table="leads", as_of=AS_OF, types=types, columns=list(types), pretty=False)

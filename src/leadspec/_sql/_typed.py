@@ -335,7 +335,7 @@ def _json_string(ctx: Ctx, s: exp.Expr, var: str) -> exp.Expr:
         _cat(high, low),
     )
     escaped = _cat('"', lists.join(lists.map(lists.chars(s), var, each), ""), '"')
-    return case([(exp.RegexpLike(this=s, expression=text(_ASCII_PRINTABLE)), simple)], escaped)
+    return case([(_is_null(s), null("VARCHAR")), (exp.RegexpLike(this=s, expression=text(_ASCII_PRINTABLE)), simple)], escaped)
 
 
 def _idiv(a: exp.Expr, b: int) -> exp.Expr:
@@ -378,6 +378,39 @@ def _run(gen: Generator[None, None, exp.Expr]) -> exp.Expr:
             return result
 
 
+def _bound(ctx: Ctx, build: Callable[[Put], Generator[None, None, exp.Expr]]) -> exp.Expr:
+    """One expression of a layered computation: each value it puts bound to a name once (not repeated where it is read)."""
+    bindings: list[tuple[str, exp.Expr]] = []
+
+    def put(hint: str, e: exp.Expr) -> exp.Expr:
+        name = ctx.chain.name(hint)
+        bindings.append((name, e))
+        return exp.column(name)
+
+    result = _run(build(put))
+    for name, e in reversed(bindings):
+        result = _let(ctx, name, e, result)
+    return result
+
+
+def _let(ctx: Ctx, name: str, value: exp.Expr, body: exp.Expr) -> exp.Expr:
+    """``body`` with ``name`` bound to ``value`` (a lambda over a one-item array; PostgreSQL: a scalar subquery)."""
+    lam = exp.Lambda(this=body, expressions=[exp.to_identifier(name)])
+    d = ctx.dialect
+    if d == "duckdb":
+        return exp.Anonymous(this="LIST_EXTRACT", expressions=[exp.Anonymous(this="LIST_TRANSFORM", expressions=[exp.Array(expressions=[value]), lam]), _num(1)])
+    if d == "spark":
+        return exp.Anonymous(this="ELEMENT_AT", expressions=[exp.Anonymous(this="TRANSFORM", expressions=[exp.Anonymous(this="ARRAY", expressions=[value]), lam]), _num(1)])
+    if d == "postgres":
+        return exp.Subquery(this=exp.select(body).from_(exp.select(exp.alias_(value, name)).subquery(f"{name}_t")))
+    raise ctx.unsupported("showing a DOUBLE as Python does")
+
+
+def _float_text(ctx: Ctx, v: exp.Expr) -> exp.Expr:
+    """``repr(v)`` of a DOUBLE that is not NaN, as one expression."""
+    return _bound(ctx, lambda put: _float_repr(ctx, v, put))
+
+
 def _int_short(ctx: Ctx, v: exp.Expr, dtype: exp.DataType) -> exp.Expr:
     """``_short(v)`` of an integer column: its digits, or ``a 31-digit number`` from 10**30 on."""
     t = _text_of(v)
@@ -399,7 +432,7 @@ def _json(ctx: Ctx, v: exp.Expr, dtype: exp.DataType, depth: int = 0) -> exp.Exp
         return _text_of(v)
     if kind in ("float", "decimal"):
         d = _double(v)
-        return case([(_is_null(d), null("VARCHAR")), (is_nan(ctx, d), text("NaN")), (_is_inf(d), case([(exp.LT(this=d, expression=_num(0)), text("-Infinity"))], text("Infinity")))], _run(_float_repr(ctx, d)))
+        return case([(_is_null(d), null("VARCHAR")), (is_nan(ctx, d), text("NaN")), (_is_inf(d), case([(exp.LT(this=d, expression=_num(0)), text("-Infinity"))], text("Infinity")))], _float_text(ctx, d))
     if kind == "bool":
         return case([(v, text("true")), (exp.Not(this=v), text("false"))], null("VARCHAR"))
     if kind == "null":
@@ -495,7 +528,7 @@ def raw_text(ctx: Ctx, raw: exp.Expr, sql_type: str) -> exp.Expr:
         return _int_short(ctx, raw, dtype)
     if kind in ("float", "decimal"):
         d = _double(raw)
-        return case([(is_nan(ctx, d), null("VARCHAR"))], _run(_float_repr(ctx, d)))
+        return case([(is_nan(ctx, d), null("VARCHAR"))], _float_text(ctx, d))
     if kind == "date":
         return _date_repr(raw)
     if kind in ("naive", "moment"):
@@ -755,7 +788,7 @@ def _list_items(ctx: Ctx, raw: exp.Expr, item: exp.DataType) -> tuple[exp.Expr, 
         return lists.map(lists.filter(raw, x, exp.Not(this=_is_null(col))), x, _text_of(col)), nothing
     if kind in ("float", "decimal"):
         kept = lists.filter(raw, x, _and(exp.Not(this=_is_null(col)), _not(is_nan(ctx, _double(col)))))
-        return lists.map(kept, x, _run(_float_repr(ctx, _double(col)))), nothing
+        return lists.map(kept, x, _float_text(ctx, _double(col))), nothing
     present = exp.GT(this=lists.size(lists.filter(raw, x, exp.Not(this=_is_null(col)))), expression=_num(0))
     message = "not a list of text values (an item is a boolean)" if kind == "bool" else "not a list of text values"
     return case([(present, null("ARRAY<VARCHAR>"))], empty), case([(present, text(message))], nothing)
