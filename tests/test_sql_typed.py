@@ -150,7 +150,7 @@ def test_law_duckdb_reads_typed_columns_as_python_reads_their_values(column: str
 
 FIXED: list[tuple[str, Any, list[Any]]] = [
     ("int64", pa.int64(), [0, 1, 2, -3, 5, 2**62, None]),
-    ("float64", pa.float64(), [0.0, -0.0, 1.0, 5.0, 1e16, 1e-05, 2.5, math.inf, -math.inf, math.nan, None]),
+    ("float64", pa.float64(), [0.0, -0.0, 1.0, 5.0, 1e16, 1e-05, 2.5, 1e20, 1e23, -2.5e25, 9.999999999999999e29, 1e30, 1.5e300, math.inf, -math.inf, math.nan, None]),
     ("bool", pa.bool_(), [True, False, None]),
     ("date", pa.date32(), [date(2026, 5, 1), date(1, 1, 1), None]),
     ("timestamp", pa.timestamp("us"), [datetime(2026, 5, 1, 9, 30), datetime(2026, 5, 1, 9, 30, 5), datetime(2026, 5, 1, 0, 0, 0, 7), None]),
@@ -256,6 +256,7 @@ fields:
   x:  {type: number, source: x, max: 100}
   xt: {type: enum, source: x, values: ['5.0', '1e+16', inf]}
   xi: {type: integer, source: x}
+  xb: {type: integer, source: x, max: 10}
   b:  {type: boolean, source: b}
   bs: {type: string, source: b}
   d:  {type: datetime, source: d}
@@ -273,6 +274,7 @@ stages:
       - c3: x > 1
       - c4: xt == '5.0'
       - c5: xi > 1
+      - c5b: xb > 1
       - c6: b
       - c7: bs == 'x'
       - c8: days_since(d) > 1
@@ -296,6 +298,11 @@ def _spark_leads() -> list[dict[str, Any]]:
         {"n": None, "x": 1e-05, "b": False, "d": None, "t": None, "l": ["x"], "s": None},
         {"n": 1, "x": math.nan, "b": None, "d": None, "t": None, "l": None, "s": None},
         {"n": 2, "x": 123456789.125, "b": None, "d": None, "t": None, "l": None, "s": None},
+        {"n": 3, "x": 1.2345678901234567e22, "b": None, "d": None, "t": None, "l": None, "s": None},
+        {"n": 4, "x": -2.5e25, "b": None, "d": None, "t": None, "l": None, "s": None},
+        {"n": 5, "x": 2.0**63, "b": None, "d": None, "t": None, "l": None, "s": None},
+        {"n": 6, "x": 1e30, "b": None, "d": None, "t": None, "l": None, "s": None},
+        {"n": 7, "x": math.inf, "b": None, "d": None, "t": None, "l": None, "s": None},
     ]
 
 

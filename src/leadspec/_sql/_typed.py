@@ -727,7 +727,9 @@ def _whole_short(ctx: Ctx, v: exp.Expr) -> exp.Expr:
     sign = case([(exp.LT(this=v, expression=_num(0)), text("-"))], text(""))
     small = _bigint_text(a)
     # 2**63 <= |v| < 10**30: v = m * 2**k exactly, m and 2**k below 2**63
-    k = exp.Greatest(this=_num(0), expressions=[exp.Sub(this=_cast(exp.Floor(this=exp.Anonymous(this="LOG2", expressions=[a])), "BIGINT"), expression=_num(53))])
+    log2 = exp.Div(this=exp.Ln(this=a), expression=exp.Ln(this=_num(2.0))) if ctx.dialect == "postgres" else exp.Anonymous(this="LOG2", expressions=[a])
+    # k is at most one off log2's floor either way: v / 2**k stays a whole number below 2**63
+    k = exp.Greatest(this=_num(0), expressions=[exp.Sub(this=_cast(exp.Floor(this=log2), "BIGINT"), expression=_num(53))])
     p2 = exp.Pow(this=_num(2.0), expression=k)
     m = _cast(exp.Div(this=a, expression=p2), "BIGINT")
     big = _text_of(exp.Mul(this=_cast(m, "DECIMAL(38,0)"), expression=_cast(_cast(p2, "BIGINT"), "DECIMAL(38,0)")))
