@@ -362,20 +362,26 @@ BIGQUERY_WS = "\\t\\n\\v\\f\\r\\x1c\\x1d\\x1e\\x1f " + WS_TAIL
 
 
 def test_snowflake_reads_a_boolean_with_trim_lower_and_in() -> None:
-    # Snowflake: TRIM(<expr>, '<characters>') trims both ends; LOWER; IN; CASE (docs.snowflake.com, string functions)
-    trim = f"TRIM(\"X\", '{SNOWFLAKE_WS}')"
+    # Snowflake: TRIM(<expr>, '<characters>') trims both ends; ASCII(<expr>) is the code of the first character,
+    # RIGHT(<expr>, 1) the last character; LOWER; IN; CASE (docs.snowflake.com, string functions). Text that starts
+    # and ends with a printable ASCII character is not trimmed (nothing to trim).
+    printable = "(ASCII(\"X\") BETWEEN 33 AND 126) AND (ASCII(RIGHT(\"X\", 1)) BETWEEN 33 AND 126)"
+    trim = f"CASE WHEN {printable} THEN \"X\" ELSE TRIM(\"X\", '{SNOWFLAKE_WS}') END"
     value, bad = _field_sql("{type: boolean}", "snowflake")
     boolean = f"(CASE WHEN LOWER(({trim})) IN ('1', 'on', 't', 'true', 'y', 'yes') THEN TRUE WHEN LOWER(({trim})) IN ('0', 'f', 'false', 'n', 'no', 'off') THEN FALSE ELSE CAST(NULL AS BOOLEAN) END)"
-    missing = f"((\"X\" IS NULL) OR ({trim} IN ('', 'N/A')))"
+    missing = f"((\"X\" IS NULL) OR (({trim}) IN ('', 'N/A')))"
     assert value == f"CASE WHEN {missing} THEN CAST(NULL AS BOOLEAN) ELSE {boolean} END"
     message = "'not a boolean (use true/false, yes/no, y/n or 1/0)'"
     assert bad == f"CASE WHEN {missing} THEN CAST(NULL AS VARCHAR) ELSE CASE WHEN {boolean} IS NULL THEN {message} ELSE CAST(NULL AS VARCHAR) END END"
 
 
 def test_bigquery_reads_a_string_with_trim_and_in() -> None:
-    # BigQuery: TRIM(value, set_of_characters_to_remove); STRING is the text type (cloud.google.com/bigquery/docs/reference/standard-sql)
-    trim = f"TRIM(`X`, '{BIGQUERY_WS}')"
+    # BigQuery: TRIM(value, set_of_characters_to_remove); LEFT/RIGHT(value, 1) the first and last character, compared
+    # as bytes with '!' and '~' (printable ASCII: nothing to trim); STRING is the text type
+    # (cloud.google.com/bigquery/docs/reference/standard-sql)
+    printable = "(LEFT(`X`, 1) BETWEEN '!' AND '~') AND (RIGHT(`X`, 1) BETWEEN '!' AND '~')"
+    trim = f"CASE WHEN {printable} THEN `X` ELSE TRIM(`X`, '{BIGQUERY_WS}') END"
     value, bad = _field_sql("{type: string}", "bigquery")
-    missing = f"((`X` IS NULL) OR ({trim} IN ('', 'N/A')))"
+    missing = f"((`X` IS NULL) OR (({trim}) IN ('', 'N/A')))"
     assert value == f"CASE WHEN {missing} THEN CAST(NULL AS STRING) ELSE ({trim}) END"
     assert bad == f"CASE WHEN {missing} THEN CAST(NULL AS STRING) ELSE CAST(NULL AS STRING) END"

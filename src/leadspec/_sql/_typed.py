@@ -78,6 +78,11 @@ def _split_either(raw: exp.Expr, sql_type: str) -> tuple[exp.Expr, str, exp.Expr
     return flat, flat_type, path, path_type
 
 
+_CHECKED = ("duckdb", "spark", "postgres")
+"""The dialects whose reading of every column type is run against the Python engine; the others read integers, booleans
+and dates (exact in any SQL) and refuse the rest."""
+
+
 # -- types -------------------------------------------------------------------------------------
 
 
@@ -522,8 +527,8 @@ def raw_text(ctx: Ctx, raw: exp.Expr, sql_type: str) -> exp.Expr:
     kind = kind_of(dtype)
     if kind == "text":
         return _text_of(raw)
-    if kind == "null":
-        return null("VARCHAR")
+    if kind == "null" or kind == "other" or (ctx.dialect not in _CHECKED and kind not in ("int", "bool", "date")):
+        return null("VARCHAR")  # read_typed refuses the column, naming the field
     if kind == "int":
         return _int_short(ctx, raw, dtype)
     if kind in ("float", "decimal"):
@@ -618,13 +623,13 @@ def read_typed(ctx: Ctx, spec: FieldPlan, raw: exp.Expr, sql_type: str, put: Put
     vtype = F._KIND[ft]
     nothing = null("VARCHAR")
 
-    if kind == "other":
+    if kind == "other" or (ctx.dialect not in _CHECKED and kind not in ("int", "bool", "date", "null", "text")):
         raise ctx.unsupported(f"reading a {sql_type} column", where)
     if kind == "null":
         return default, nothing
     if kind == "text":  # JSON, ENUM, CHAR: read as text, as an untyped column
-        t = put("t", F.py_strip(_text_of(raw)))
-        missing = put("missing", _or(_is_null(raw), F.in_(F.py_strip(_text_of(raw)), list(spec.missing))) if spec.missing else _is_null(raw))
+        t = put("t", F.py_strip(_text_of(raw), ctx.dialect))
+        missing = put("missing", _or(_is_null(raw), F.in_(F.py_strip(_text_of(raw), ctx.dialect), list(spec.missing))) if spec.missing else _is_null(raw))
         yield
         value, bad = yield from F._TEXT_READERS[ft](ctx, spec, t, raw, put)
         return case([(missing, default)], value), case([(missing, nothing)], bad)
@@ -784,7 +789,7 @@ def _list_items(ctx: Ctx, raw: exp.Expr, item: exp.DataType) -> tuple[exp.Expr, 
     if kind == "null":
         return empty, nothing
     if kind == "text":
-        items = lists.filter(lists.map(raw, x, py_strip(_text_of(col))), x, exp.NEQ(this=col, expression=text("")))
+        items = lists.filter(lists.map(raw, x, py_strip(_text_of(col), ctx.dialect)), x, exp.NEQ(this=col, expression=text("")))
         return items, nothing
     if kind == "int":
         return lists.map(lists.filter(raw, x, exp.Not(this=_is_null(col))), x, _text_of(col)), nothing
