@@ -539,7 +539,9 @@ def _reader(ctx: Ctx, spec: FieldPlan, raw: exp.Expr, sql_type: str, put: Put) -
     yield
     missing = put("missing", or_(is_null(raw), in_(t, list(spec.missing))) if spec.missing else is_null(raw))
     reader = _TEXT_READERS[spec.type]
-    if spec.type in _FAST_NUMBER:
+    if spec.type == "enum":
+        value, bad = yield from _enum(ctx, spec, t, raw, put, missing)
+    elif spec.type in _FAST_NUMBER:
         value, bad = yield from _fast_number(ctx, spec, t, raw, missing, put, reader)
     else:
         value, bad = yield from reader(ctx, spec, t, raw, put)
@@ -626,7 +628,7 @@ def _boolean(ctx: Ctx, spec: FieldPlan, t: exp.Expr, raw: exp.Expr, put: Put) ->
 # enum --------------------------------------------------------------------------------------
 
 
-def _enum(ctx: Ctx, spec: FieldPlan, t: exp.Expr, raw: exp.Expr, put: Put) -> Step:
+def _enum(ctx: Ctx, spec: FieldPlan, t: exp.Expr, raw: exp.Expr, put: Put, missing: exp.Expr | None = None) -> Step:
     coercer = Coercer.from_plan(spec)
     spellings = coercer.spellings
     # Coercer._spelling: the text as written, else lower-cased. A spelling in lower case is found by the
@@ -638,8 +640,9 @@ def _enum(ctx: Ctx, spec: FieldPlan, t: exp.Expr, raw: exp.Expr, put: Put) -> St
     v = put("enum", case(whens, null("VARCHAR")))
     values = list(spec.values or ())
     yield
-    # the distances, only for bad text of at most 64 characters (PostgreSQL's levenshtein stops at 255)
-    short = and_(exp.LTE(this=length(t), expression=num(64)), is_null(v))
+    # the distances, only for bad text of at most 64 characters (PostgreSQL's levenshtein stops at 255), not for a
+    # missing value (a marker such as 'Select' is not a bad value: its distances would be computed for nothing)
+    short = and_(exp.LTE(this=length(t), expression=num(64)), is_null(v), *([not_(missing)] if missing is not None else []))
     dists = [put(f"lev{i}", case([(short, levenshtein(ctx, exp.Lower(this=t), text(value.lower())))], null("BIGINT"))) for i, value in enumerate(values)]
     yield
     best = put("best", exp.Least(this=dists[0], expressions=dists[1:]) if len(dists) > 1 else dists[0])
