@@ -409,6 +409,25 @@ def test_rows_duckdb_cannot_read_are_the_python_engines_rejects_with_their_lines
     assert (tmp_path / "python.csv").read_bytes() == (tmp_path / "out.csv").read_bytes()
 
 
+def test_a_reject_after_a_value_with_a_line_break_has_the_python_engines_row_and_line(tmp_path: Path, native: list[str]) -> None:
+    """DuckDB numbers its rejects' lines without a quoted value's line breaks: the numbers are the Python reader's."""
+    rules = tmp_path / "small.yaml"
+    rules.write_text(SMALL_RULES, encoding="utf-8")
+    source = tmp_path / "broken-lines.csv"
+    source.write_bytes(b'Id,Employees,country\r\n1,"cr\r\nlf",US\r\n2,3\r\n3,"a\nb\nc",UK\r\n4,5,UK,x\r\n')
+    code, _out, _err = cli("qualify", rules, source, "-o", tmp_path / "out.csv", *AS_OF, "--engine", "duckdb", "--rejects", tmp_path / "rejects.jsonl")
+    assert native == ["csv"]
+    assert code == 1
+    assert [(r["row"], r["line"], r["text"]) for r in map(json.loads, (tmp_path / "rejects.jsonl").read_text(encoding="utf-8").splitlines())] == [
+        (2, 4, "2,3"),
+        (4, 8, "4,5,UK,x"),
+    ]
+    python = tmp_path / "python-rejects.jsonl"
+    assert cli("qualify", rules, source, "-o", tmp_path / "python.csv", *AS_OF, "--rejects", python)[0] == 1
+    assert python.read_bytes() == (tmp_path / "rejects.jsonl").read_bytes()
+    assert (tmp_path / "python.csv").read_bytes() == (tmp_path / "out.csv").read_bytes()
+
+
 @pytest.mark.parametrize(
     "line, why",
     [

@@ -208,19 +208,20 @@ class Native:
             return
         if any(kind not in ("MISSING COLUMNS", "TOO MANY COLUMNS") for _line, kind, _text in errors):
             raise Redo("DuckDB cannot read a row (broken quoting, encoding or length)")
-        lines = {int(line): text for line, _kind, text in errors}
         width = len(self.header)
         delimiter = self._delimiter
-        numbers = self._record_numbers(set(lines))
-        for line, text in lines.items():
-            raw = text.strip("\r\n")
+        # DuckDB's line numbers count a value's line breaks otherwise than the Python reader: the rejects are
+        # the Python reader's records of the wrong width, matched with DuckDB's by their text, in order
+        theirs = [str(text).strip("\r\n") for _line, _kind, text in errors]
+        ours = self._wrong_widths(width)
+        if [raw for _number, _line, raw in ours] != theirs:
+            raise Redo("DuckDB's rejects are not the Python reader's records of the wrong width")
+        for number, line, raw in ours:
             values = next(csv.reader([raw], delimiter=delimiter, strict=True), [])
-            if line not in numbers or len(values) == width:
-                raise Redo(f"DuckDB's reject on line {line} is not a record of the Python reader")
             reason = f"{len(values)} values but the header has {width} columns"
             if len(values) > width and not any(values[width:]):
                 reason += "; the extra values are empty: a trailing delimiter?"
-            self.rejects.append((numbers[line], line, reason, values, raw, False))
+            self.rejects.append((number, line, reason, values, raw, False))
         self.rejects.sort()
 
     def _trailing_values(self) -> None:
@@ -247,10 +248,10 @@ class Native:
         if found:
             raise Redo("a row may end with extra empty values")
 
-    def _record_numbers(self, lines: set[int]) -> dict[int, int]:
-        """The record number of each line that starts a record, up to the last of ``lines`` (the Python reader's counting)."""
-        numbers: dict[int, int] = {}
-        last = max(lines)
+    def _wrong_widths(self, width: int) -> list[tuple[int, int, str]]:
+        """(record number, line, text) of each record of the input whose number of values is not ``width``, as the
+        Python reader reads and numbers them; :class:`Redo` when it finds a record it cannot read at all."""
+        found: list[tuple[int, int, str]] = []
         number = 0
         with open(self.path, "rb") as raw:
             binary: Any = raw
@@ -261,15 +262,15 @@ class Native:
             import io
 
             text = io.TextIOWrapper(binary, encoding="utf-8-sig", newline="", errors="replace")
-            for line, _count, record, values, _error, _reach in csv_records(text, 1, parse_plain=False, delimiter=self._delimiter):
-                if line > last:
-                    break
+            for line, _count, record, values, error, _reach in csv_records(text, 1, parse_plain=True, delimiter=self._delimiter):
                 if line <= self.skip or (values is not None and not values) or not record.strip("\r\n"):
                     continue  # the header, or a blank line (no record)
+                if error is not None:
+                    raise Redo(f"the Python reader cannot read the record on line {line}")
                 number += 1
-                if line in lines:
-                    numbers[line] = number
-        return numbers
+                if values is not None and len(values) != width:
+                    found.append((number, line, record.strip("\r\n")))
+        return found
 
     _delimiter = ","
 
