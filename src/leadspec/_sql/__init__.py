@@ -88,7 +88,9 @@ def render(select: exp.Select, dialect: str, *, pretty: bool = True) -> str:
     from sqlglot.errors import ErrorLevel
 
     query: exp.Expr = select.transform(_spark_ntz) if dialect == "spark" else select
-    return query.sql(dialect=dialect, pretty=pretty, unsupported_level=ErrorLevel.RAISE)
+    # the tree is built for this one rendering: sqlglot need not copy it first (a large rule file's tree
+    # takes a second to copy)
+    return query.sql(dialect=dialect, pretty=pretty, unsupported_level=ErrorLevel.RAISE, copy=False)
 
 
 def _spark_ntz(node: exp.Expr) -> exp.Expr:
