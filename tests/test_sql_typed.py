@@ -326,7 +326,7 @@ def _spark_leads() -> list[dict[str, Any]]:
         {"n": 5, "x": 5.0, "b": True, "d": date(2026, 5, 1), "t": datetime(2026, 10, 31, 23, 30, tzinfo=UTC), "l": ["x", " y ", None, ""], "s": {"City": "Berlin", "size": 3}},
         {"n": -2, "x": 1e16, "b": False, "d": date(1, 1, 1), "t": datetime(2026, 5, 1, 9, 30, 5, 120, tzinfo=UTC), "l": [], "s": {"City": None, "size": None}},
         {"n": 2**40, "x": -0.0, "b": None, "d": None, "t": None, "l": None, "s": None},
-        {"n": 0, "x": 2.5, "b": True, "d": date(2026, 10, 30), "t": datetime(2026, 11, 1, tzinfo=UTC), "l": ["é\n"], "s": {"City": "x", "size": 1}},
+        {"n": 0, "x": 2.5, "b": True, "d": date(2026, 10, 30), "t": datetime(2026, 11, 1, tzinfo=UTC), "l": ["é\n😀", 'q"\\'], "s": {"City": "x", "size": 1}},
         {"n": None, "x": 1e-05, "b": False, "d": None, "t": None, "l": ["x"], "s": None},
         {"n": 1, "x": math.nan, "b": None, "d": None, "t": None, "l": None, "s": None},
         {"n": 2, "x": 123456789.125, "b": None, "d": None, "t": None, "l": None, "s": None},
@@ -335,6 +335,8 @@ def _spark_leads() -> list[dict[str, Any]]:
         {"n": 5, "x": 2.0**63, "b": None, "d": None, "t": None, "l": None, "s": None},
         {"n": 6, "x": 1e30, "b": None, "d": None, "t": None, "l": None, "s": None},
         {"n": 7, "x": math.inf, "b": None, "d": None, "t": None, "l": None, "s": None},
+        *({"n": 8, "x": x, "b": None, "d": None, "t": None, "l": None, "s": None} for x in (1e23, 5e-324, 2.2842986685365885e17, 7.706201355813225e18)),
+        # ^ the engines' own text of these has more digits than Python's repr
     ]
 
 

@@ -361,7 +361,15 @@ def _float_repr(ctx: Ctx, v: exp.Expr, put: Put | None = None) -> Generator[None
     mag = p("fmag", exp.Abs(this=v))
     if layered:
         yield
-    parts = py_repr_parts(ctx, p, case([(_or(_is_inf(mag), is_nan(ctx, mag)), _double(_num(0)))], mag))  # no cast may fail on NaN
+    finite_mag = case([(_or(_is_inf(mag), is_nan(ctx, mag)), _double(_num(0)))], mag)  # no cast may fail on NaN
+    inner = p
+    if ctx.dialect in ("spark", "postgres"):  # py_repr_parts reads the engine's text of the number ("reprt"): made shortest
+        shortest = _spark_shortest if ctx.dialect == "spark" else _pg_shortest
+
+        def inner(hint: str, e: exp.Expr) -> exp.Expr:
+            return p(hint, shortest(finite_mag) if hint == "reprt" else e)
+
+    parts = py_repr_parts(ctx, inner, finite_mag)
     while True:
         try:
             next(parts)
@@ -372,6 +380,37 @@ def _float_repr(ctx: Ctx, v: exp.Expr, put: Put | None = None) -> Generator[None
             yield
     finite = _cat(case([(neg, text("-"))], text("")), shown)
     return case([(_is_inf(mag), case([(neg, text("-inf"))], text("inf")))], finite)
+
+
+def _spark_shortest(m: exp.Expr) -> exp.Expr:
+    """The shortest text of a finite, non-negative DOUBLE that reads back as it (what Python's ``repr`` writes).
+
+    Spark writes a double as Java 17's ``Double.toString`` does, sometimes with a few digits more than needed
+    (``4.9E-324`` for ``5e-324``, ``2.28429866853658848E17``): the same number rounded to three, two or one digits fewer
+    (``format_string('%.Ne')``) is taken when it reads back as the same double.
+    """
+    t = _text_of(m)
+    digits = exp.RegexpReplace(this=exp.RegexpReplace(this=t, expression=text("[eE].*$"), replacement=text("")), expression=text("[^0-9]"), replacement=text(""))
+    n = exp.Length(this=exp.Trim(this=digits, expression=text("0")))
+
+    def rounded(fewer: int) -> exp.Expr:
+        fmt = exp.func("CONCAT", text("%."), _text_of(exp.Sub(this=n, expression=_num(fewer + 1))), text("e"))
+        return exp.Anonymous(this="FORMAT_STRING", expressions=[fmt, m])
+
+    return case([(_and(exp.GTE(this=n, expression=_num(fewer + 1)), _eq(_double(rounded(fewer)), m)), rounded(fewer)) for fewer in (3, 2, 1)], t)
+
+
+def _pg_shortest(m: exp.Expr) -> exp.Expr:
+    """:func:`_spark_shortest` for PostgreSQL, whose shortest text leaves out a decimal exactly halfway between two doubles
+    (``9.999999999999999e+22`` for ``1e+23``, which reads back as the same double): one digit fewer, rounded by
+    ``to_char`` (C's ``printf``), when it reads back as the same double (its zeros at the end are dropped after)."""
+    t = _text_of(m)
+    digits = exp.RegexpReplace(this=exp.RegexpReplace(this=t, expression=text("[eE].*$"), replacement=text("")), expression=text("[^0-9]"), replacement=text(""))
+    n = exp.Length(this=exp.Trim(this=digits, expression=text("0")))
+    fmt = _cat("9.", exp.Repeat(this=text("9"), times=_cast(exp.Sub(this=n, expression=_num(2)), "INT")), "EEEE")
+    fewer = exp.Trim(this=exp.Anonymous(this="TO_CHAR", expressions=[m, fmt]))
+    below_max = exp.LT(this=m, expression=_double(text("1e308")))  # rounded, the largest doubles would not read back (an error)
+    return case([(_and(exp.GTE(this=n, expression=_num(3)), below_max), case([(_eq(_double(fewer), m), fewer)], t))], t)
 
 
 def _run(gen: Generator[None, None, exp.Expr]) -> exp.Expr:
