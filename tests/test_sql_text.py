@@ -317,3 +317,18 @@ def test_snowflake_and_bigquery_number_pieces() -> None:
     assert _text._let(ctx, n, lambda v: exp.Add(this=v, expression=v)).sql("snowflake") == "GET(TRANSFORM([n], __ls_0_v -> __ls_0_v + __ls_0_v), 0)"
     ctx = _ctx("bigquery")
     assert _text._let(ctx, n, lambda v: exp.Add(this=v, expression=v)).sql("bigquery") == "(SELECT __ls_0_v + __ls_0_v FROM UNNEST([n]) AS __ls_0_v)"
+
+
+def test_quoting_pieces_in_bigquery_and_snowflake() -> None:
+    r = exp.column("r")
+    spaces = "\u1680\u2000-\u200a\u2028-\u2029\u202f\u205f\u3000"  # Unicode spaces: written as themselves
+    # BigQuery: a string literal writes a backslash as \\ and a quote as \'; REGEXP_CONTAINS (RE2) finds the
+    # class anywhere in the text, \xNN is a code point
+    expected = r"REGEXP_CONTAINS(r, '[\\\\\'\\x00-\\x1f\\x7f-\\xa0" + spaces + "]')"
+    assert _text._needs_escapes(_ctx("bigquery"), r).sql("bigquery") == expected  # type: ignore[union-attr]
+    # Snowflake's REGEXP_LIKE matches the whole text: no guard, every value takes the replacements, the first of
+    # which doubles the backslashes (a backslash in a Snowflake string literal is written \\)
+    assert _text._needs_escapes(_ctx("snowflake"), r) is None
+    escaped = _text._escaped(_ctx("snowflake"), r, exp.Literal.string("'")).sql("snowflake")
+    assert escaped.startswith("REPLACE(" * (len(_text._CONTROLS) + 2) + r"r, '\\', '\\\\'), '\x00', '\\x00'), '\x01', '\\x01'), ")  # \xNN: a hex escape
+    assert escaped.endswith("'\u3000" + r"', '\\u3000'), '\'', '\\' || '\'')")  # the quote last: \'

@@ -473,13 +473,23 @@ def _quoted_sql(ctx: Ctx, raw: exp.Expr) -> exp.Expr:
 
 
 def _collapse_spaces(text_: exp.Expr) -> exp.Expr:
-    """Runs of spaces as one space, none at the ends (``" ".join(s.split())`` of a text whose only whitespace is spaces)."""
-    return exp.Trim(this=exp.RegexpReplace(this=text_, expression=text(" +"), replacement=text(" ")))
+    """Runs of spaces as one space, none at the ends (``" ".join(s.split())`` of a text whose only whitespace is spaces).
+
+    Only runs of two or more are replaced: text with single spaces (most
+    text) has nothing to replace, and the engines replace nothing quickly.
+    """
+    return exp.Trim(this=exp.RegexpReplace(this=text_, expression=text(" {2,}"), replacement=text(" ")))
 
 
 def _collapse_whitespace(text_: exp.Expr) -> exp.Expr:
-    """``" ".join(s.split())``: runs of Python's whitespace as one space, none at the ends."""
-    return exp.Trim(this=exp.RegexpReplace(this=text_, expression=text("[" + _WHITESPACE + "]+"), replacement=text(" ")))
+    """``" ".join(s.split())``: runs of Python's whitespace as one space, none at the ends.
+
+    What is replaced is a run of two or more, or one character other than
+    the space (a single space is already what the run becomes).
+    """
+    others = _WHITESPACE.replace(" ", "")
+    pattern = f"[{_WHITESPACE}]{{2,}}|[{others}]"
+    return exp.Trim(this=exp.RegexpReplace(this=text_, expression=text(pattern), replacement=text(" ")))
 
 
 def _shorten(ctx: Ctx, shown: exp.Expr, limit: int = 40) -> exp.Expr:
