@@ -308,10 +308,56 @@ def test_events_dataframe_is_gathered_per_key(spark: Any) -> None:
     frame = spark.createDataFrame([(i,) for i in ids], "id string")
     events = spark.createDataFrame(EVENTS, "id string, type string, at string")
     out = qualify(frame, rules, as_of=AS_OF, events=events, key="id")
-    assert out.columns[0] == "id" and "events" not in out.columns[:1]
+    assert out.columns[0] == "id" and "events" not in out.columns  # the gathered events are not an output column
     rows = sorted(out.collect(), key=lambda r: r["id"])
     agree(rules, leads, rows)
     assert [r["mql.demo"] for r in rows] == ["pass", "fail", "fail", "fail", "fail"]  # by hand: only a's demo is inside 14 days
+    # by hand: d's events as the Python engine shows the list of {type, at} records it is given (JSON, type first)
+    assert [(i["field"], i["value"]) for i in rows[3]["issues"]] == [("events", '[{"type": "demo_request", "at": "yesterday"}]')]
+
+
+ACTIVITY_RULES = rules_text(
+    """
+    fields:
+      revenue: {type: number, source: "company.revenue", default: "0.5"}
+      founded: {type: date, source: "Founded on", format: "%m/%d/%Y", default: "10/06/2024"}
+      opted_in: {type: boolean}
+      seen: {type: datetime, format: ["%m/%d/%Y %H:%M", "%Y/%m/%d %H:%M:%S"]}
+      events: {type: events, source: "Activity", values: [demo, visit, open, call]}
+    disqualify:
+      - {id: cold, when: "days_since(first(['call', 'visit'])) < count('visit')", missing: fail}
+    stages:
+      - id: icp
+        when: "days_since(first('open')) != revenue"
+    """
+)
+
+ACTIVITY_LEADS = [
+    {"company.revenue": "  1.9 ", "Founded on": "", "opted_in": "", "seen": "2026-11-01T09:07:00+02:00", "Activity": '[{"type": 3, "at": "2026-10-01"}]'},
+    {"company.revenue": "\t", "Founded on": "", "seen": "", "Activity": '[{"type": "visit", "at": "2026-10-31T18:00:00Z", "title": "launch"}, {"type": "visit", "at": "2026-10-31T12:00:00Z"}]'},
+    {"company.revenue": "", "Founded on": "", "Activity": "[]"},
+    {"company.revenue": "349\t", "Founded on": "10/16/2026", "opted_in": "", "seen": "2026-11-06T03:07:00+02:00", "Activity": '[{"at": "2026-10-28", "type": "open"}, {"at": "2026-11-01", "type": "other"}]'},
+    {"company.revenue": "-1000000.0", "Founded on": "07/10/2025", "opted_in": "1", "Activity": '[{"type": "open", "at": "2026-10-31T00:00:00Z"}, {"type": "visit", "at": "2026-10-30"}]'},
+    {"company.revenue": "True", "opted_in": "yes", "seen": "2026-11-12T17:07:00Z", "Activity": '[{"type": "demo"}]'},
+    {"Activity": "not json"},
+]
+
+
+def test_an_events_column_of_json_text_is_analysed_with_enough_passes(spark: Any) -> None:
+    """The query of an events field read from JSON text needs more than Spark's default 100 analyzer passes."""
+    rules = leadspec.loads(ACTIVITY_RULES)
+    names = ["company.revenue", "Founded on", "opted_in", "seen", "Activity"]
+    leads = [{n: lead.get(n) for n in names} for lead in ACTIVITY_LEADS]
+    frame = spark.createDataFrame([[lead[n] for n in names] for lead in leads], ", ".join(f"`{n}` string" for n in names))
+    with session_settings(spark, {"spark.sql.analyzer.maxIterations": "100"}):  # Spark's default
+        out = qualify(frame, rules, as_of=AS_OF)
+        assert spark.conf.get("spark.sql.analyzer.maxIterations") == "100"  # the session's own setting is back
+    rows = out.collect()
+    agree(rules, leads, rows)
+    # by hand: lead 1's first visit is 0 whole days before as_of and it has 2 visits (0 < 2: cold); lead 4's
+    # first visit is 2 days before, its only one (2 < 1 is false), and its first open 1 day before (1 != -1000000)
+    # lead 6's events are not JSON: no visit, and the disqualifier's missing: fail
+    assert [(rows[i]["stage"], rows[i]["disqualify.cold"]) for i in (1, 4, 6)] == [("disqualified", "pass"), ("icp", "fail"), ("lead", "fail")]
 
 
 def test_events_and_key_go_together(spark: Any) -> None:

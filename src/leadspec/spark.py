@@ -39,6 +39,12 @@ _INSTALL = "pip install 'leadspec[spark]'"
 # wall-clock TIMESTAMP_NTZ) are UTC, as every moment of the rule file and as_of are.
 _SETTINGS = {"spark.sql.session.timeZone": "UTC"}
 
+# Settings the query needs at least while it is analysed. The query is a chain of layers (CTEs), each
+# reading the one before: Spark's analyzer resolves about one layer per few passes, and a rule file with
+# an events field read from JSON text needs more than its default limit of 100 passes ("Max iterations
+# (100) reached for batch Resolution"). A higher limit costs nothing when fewer passes are needed.
+_AT_LEAST = {"spark.sql.analyzer.maxIterations": 1000}
+
 
 def qualify(
     df: DataFrame,
@@ -69,6 +75,13 @@ def qualify(
     ``events`` and ``key``: the leads' events as a DataFrame (columns
     ``key``, ``type``, ``at``; one row per event), gathered into the rule
     file's events field for the lead with the same ``key``.
+
+    The query is analysed (when ``qualify`` returns) with the session time
+    zone UTC and ``spark.sql.analyzer.maxIterations`` at least 1000 (the
+    query is a chain of layers; Spark's default of 100 passes is too few
+    for some rule files, e.g. an events field read from JSON text); the
+    session's own settings are back afterwards. On Spark Connect the query
+    is analysed later, under the session's settings: set both there.
 
     Raises :class:`ValueError` when a column of ``df`` has the name of an
     output column (``stage``, a criterion id, …; compared as Spark compares
@@ -186,13 +199,17 @@ def _check_remote_settings(session: SparkSession) -> None:
 
 @contextmanager
 def _settings(session: SparkSession, *, apply: bool) -> Iterator[None]:
-    """The settings of :data:`_SETTINGS` while the query is parsed and analysed, the session's own ones again after."""
+    """The settings of :data:`_SETTINGS` (and :data:`_AT_LEAST`) while the query is parsed and analysed, the session's own ones again after."""
     if not apply:
         yield
         return
-    before: Mapping[str, str | None] = {k: session.conf.get(k, None) for k in _SETTINGS}
+    wanted = dict(_SETTINGS)
+    for k, least in _AT_LEAST.items():
+        have = _conf(session, k, "0")
+        wanted[k] = str(max(least, int(have))) if have.strip().isdigit() else str(least)
+    before: Mapping[str, str | None] = {k: session.conf.get(k, None) for k in wanted}
     try:
-        for k, v in _SETTINGS.items():
+        for k, v in wanted.items():
             session.conf.set(k, v)
         yield
     finally:

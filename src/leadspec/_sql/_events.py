@@ -700,8 +700,11 @@ def base_relation(ctx: Ctx, table: exp.Expr, events_table: str | None, key: str 
         order_at, order_kind = at_text.copy(), kind_text.copy()
     order = [exp.Ordered(this=order_at, nulls_first=True), exp.Ordered(this=order_kind, nulls_first=True)]
     if d == "spark":
-        gathered: exp.Expr = _fn("SORT_ARRAY", _fn("COLLECT_LIST", _fn("NAMED_STRUCT", text("at"), at_text, text("type"), kind_text)))
-        column_type = "array<struct<at:string,type:string>>"
+        # sorted as (at, type) structs, then each made a (type, at) struct: the field order of a lead's events in JSON
+        ordered = _fn("SORT_ARRAY", _fn("COLLECT_LIST", _fn("NAMED_STRUCT", text("at"), at_text, text("type"), kind_text)))
+        item = exp.column("__ls_ev")
+        gathered: exp.Expr = _fn("TRANSFORM", ordered, _lambda(_fn("NAMED_STRUCT", text("type"), _field(item, "type"), text("at"), _field(item, "at")), "__ls_ev"))
+        column_type = "array<struct<type:string,at:string>>"
     elif d == "postgres":
         gathered = _fn("JSONB_AGG", exp.Order(this=_fn("JSONB_BUILD_OBJECT", text("type"), kind_text, text("at"), at_text), expressions=order))
         column_type = "JSONB"
