@@ -59,11 +59,12 @@ def fields(draw: Any, kinds: tuple[str, ...] = tuple(sorted(CRITERIA))) -> tuple
         parts.append("values: " + json.dumps(values))
     bounded = False
     if kind in ("integer", "number"):
+        low, high = sorted(draw(st.lists(st.sampled_from([0, -1.5, 10, -1000000, 100, 2.5, 1e12]), min_size=2, max_size=2)))
         if draw(st.booleans()):
-            parts.append(f"min: {draw(st.sampled_from([0, -1.5, 10, -1000000]))}")
+            parts.append(f"min: {low}")
             bounded = True
         if draw(st.booleans()):
-            parts.append(f"max: {draw(st.sampled_from([0, 100, 2.5, 1e12]))}")
+            parts.append(f"max: {high}")
             bounded = True
     if not bounded and draw(st.booleans()):
         parts.append(f"default: {json.dumps(DEFAULTS[kind])}")
@@ -329,6 +330,7 @@ def _spark_leads() -> list[dict[str, Any]]:
         {"n": 0, "x": 2.5, "b": True, "d": date(2026, 10, 30), "t": datetime(2026, 11, 1, tzinfo=UTC), "l": ["é\n😀", 'q"\\'], "s": {"City": "x", "size": 1}},
         {"n": None, "x": 1e-05, "b": False, "d": None, "t": None, "l": ["x"], "s": None},
         {"n": 1, "x": math.nan, "b": None, "d": None, "t": None, "l": None, "s": None},
+        {"n": 1, "x": None, "b": None, "d": None, "t": None, "l": None, "s": None},
         {"n": 2, "x": 123456789.125, "b": None, "d": None, "t": None, "l": None, "s": None},
         {"n": 3, "x": 1.2345678901234567e22, "b": None, "d": None, "t": None, "l": None, "s": None},
         {"n": 4, "x": -2.5e25, "b": None, "d": None, "t": None, "l": None, "s": None},

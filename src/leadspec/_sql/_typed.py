@@ -31,7 +31,7 @@ from .._fields import BadValue, Coercer
 from ..plan import FieldPlan
 from ._ctx import Ctx, case, null, text
 
-__all__ = ["either", "is_text_type", "json_shown", "kind_of", "parse_type", "raw_text", "read_typed", "struct_field_type", "type_name"]
+__all__ = ["either", "is_text_type", "json_shown", "kind_of", "parse_type", "raw_text", "read_typed", "shortest_text", "struct_field_type", "type_name"]
 
 Put = Callable[[str, exp.Expr], exp.Expr]
 Step = Generator[None, None, tuple[exp.Expr, exp.Expr]]
@@ -364,10 +364,9 @@ def _float_repr(ctx: Ctx, v: exp.Expr, put: Put | None = None) -> Generator[None
     finite_mag = case([(_or(_is_inf(mag), is_nan(ctx, mag)), _double(_num(0)))], mag)  # no cast may fail on NaN
     inner = p
     if ctx.dialect in ("spark", "postgres"):  # py_repr_parts reads the engine's text of the number ("reprt"): made shortest
-        shortest = _spark_shortest if ctx.dialect == "spark" else _pg_shortest
 
         def inner(hint: str, e: exp.Expr) -> exp.Expr:
-            return p(hint, shortest(finite_mag) if hint == "reprt" else e)
+            return p(hint, shortest_text(ctx, finite_mag) if hint == "reprt" else e)
 
     parts = py_repr_parts(ctx, inner, finite_mag)
     while True:
@@ -386,18 +385,43 @@ def _spark_shortest(m: exp.Expr) -> exp.Expr:
     """The shortest text of a finite, non-negative DOUBLE that reads back as it (what Python's ``repr`` writes).
 
     Spark writes a double as Java 17's ``Double.toString`` does, sometimes with a few digits more than needed
-    (``4.9E-324`` for ``5e-324``, ``2.28429866853658848E17``): the same number rounded to three, two or one digits fewer
-    (``format_string('%.Ne')``) is taken when it reads back as the same double.
+    (``4.9E-324`` for ``5e-324``, ``2.28429866853658848E17``): the same number with three, two or one digits fewer
+    (Java's digits rounded half up by ``format_string('%.Ne')``, else cut) is taken when it reads back as the same double.
     """
     t = _text_of(m)
     digits = exp.RegexpReplace(this=exp.RegexpReplace(this=t, expression=text("[eE].*$"), replacement=text("")), expression=text("[^0-9]"), replacement=text(""))
     n = exp.Length(this=exp.Trim(this=digits, expression=text("0")))
 
-    def rounded(fewer: int) -> exp.Expr:
-        fmt = exp.func("CONCAT", text("%."), _text_of(exp.Sub(this=n, expression=_num(fewer + 1))), text("e"))
-        return exp.Anonymous(this="FORMAT_STRING", expressions=[fmt, m])
+    def fmt(digits: exp.Expr) -> exp.Expr:
+        precision = exp.Greatest(this=exp.Sub(this=digits, expression=_num(1)), expressions=[_num(0)])  # never '%.-1e' (an error)
+        return exp.func("CONCAT", text("%."), _text_of(precision), text("e"))
 
-    return case([(_and(exp.GTE(this=n, expression=_num(fewer + 1)), _eq(_double(rounded(fewer)), m)), rounded(fewer)) for fewer in (3, 2, 1)], t)
+    full = exp.Anonymous(this="FORMAT_STRING", expressions=[fmt(n), m])  # Java's own digits, as d.ddde+XX
+    mantissa = exp.Anonymous(this="SUBSTRING_INDEX", expressions=[full, text("e"), _num(1)])
+    power = exp.Substring(this=full, start=exp.Anonymous(this="INSTR", expressions=[full, text("e")]))
+
+    def rounded(fewer: int) -> exp.Expr:  # Java rounds its own digits half up (...2255 -> ...226)
+        return exp.Anonymous(this="FORMAT_STRING", expressions=[fmt(exp.Sub(this=n, expression=_num(fewer))), m])
+
+    def cut(fewer: int) -> exp.Expr:  # ... and the other neighbour (...225)
+        return _cat(exp.Anonymous(this="LEFT", expressions=[mantissa, exp.Sub(this=n, expression=_num(fewer - 1))]), power)
+
+    whens = [
+        (_and(exp.GTE(this=n, expression=_num(fewer + 1)), _eq(exp.TryCast(this=candidate, to=exp.DataType.build("DOUBLE"), safe=True), m)), candidate)
+        for fewer in (3, 2, 1)  # TRY_CAST: of a NULL number, FORMAT_STRING gives '' (ANSI mode's CAST fails on it)
+        for candidate in (rounded(fewer), cut(fewer))
+    ]
+    return case(whens, t)
+
+
+def shortest_text(ctx: Ctx, m: exp.Expr) -> exp.Expr:
+    """The engine's text of a finite, non-negative DOUBLE with Python's digits (what ``py_repr_parts`` should read):
+    DuckDB's own; Spark's and PostgreSQL's made shortest (:func:`_spark_shortest`, :func:`_pg_shortest`)."""
+    if ctx.dialect == "spark":
+        return _spark_shortest(m)
+    if ctx.dialect == "postgres":
+        return _pg_shortest(m)
+    return _text_of(m)
 
 
 def _pg_shortest(m: exp.Expr) -> exp.Expr:
