@@ -32,6 +32,7 @@ from .._expr import SHORT_ESCAPES as _SHORT_ESCAPES
 from .._expr import quoted
 from ..plan import Criterion, Template, Type
 from ._ctx import Chain, Ctx, FieldCols, case, is_true, null, text
+from ._typed import json_shown
 
 __all__ = ["bad_value_text", "passing_because", "prepare", "quoted", "show"]
 
@@ -502,9 +503,11 @@ def _shorten(ctx: Ctx, shown: exp.Expr, limit: int = 40) -> exp.Expr:
 
 
 def _is_text_column(ctx: Ctx, name: str) -> bool:
+    """The field's input column holds text (its issue value is that text, always quoted); ``VARCHAR[]`` does not."""
+    from ._typed import is_text_type
+
     source = next((f.source for f in ctx.plan.fields if f.name == name), name)
-    kind = ctx.column_type(source)
-    return kind in ("VARCHAR", "TEXT", "STRING") or kind.startswith(("VARCHAR", "CHAR", "STRING", "TEXT"))
+    return is_text_type(ctx, ctx.column_type(source))
 
 
 _PREPARED: weakref.WeakKeyDictionary[Chain, dict[str, tuple[exp.Expr, exp.Expr, exp.Expr]]] = weakref.WeakKeyDictionary()
@@ -533,19 +536,25 @@ def prepare(ctx: Ctx, fields: Sequence[FieldCols]) -> None:
     items = [(spec.name, cols) for spec, cols in zip(ctx.plan.fields, fields) if _can_be_bad(cols.bad)]
     messages: dict[str, exp.Expr] = {}
     quotes: dict[str, exp.Expr] = {}
+    texts: dict[str, exp.Expr] = {}
     for name, cols in items:
         bad = _not_null(cols.bad)
         messages[name] = chain.put(f"bad_msg_{name}", _if(bad, _collapse_whitespace(cols.bad), null("VARCHAR")))
-        if _is_text_column(ctx, name):
-            needs = _needs_escapes(ctx, cols.raw)
-            quotes[name] = chain.put(f"bad_quote_{name}", _if(bad if needs is None else exp.and_(bad, needs), _quote_choice(cols.raw), null("VARCHAR")))
+        # a typed column's issue value is JSON (shown as it is) or the text Python made of the value (quoted as text)
+        as_text = None if _is_text_column(ctx, name) else exp.Not(this=exp.Paren(this=json_shown(cols.raw)))
+        if as_text is not None:
+            bad = exp.and_(bad, as_text)
+        needs = _needs_escapes(ctx, cols.raw)
+        quotes[name] = chain.put(f"bad_quote_{name}", _if(bad if needs is None else exp.and_(bad, needs), _quote_choice(cols.raw), null("VARCHAR")))
+        if as_text is not None:
+            texts[name] = chain.put(f"bad_astext_{name}", as_text)
     chain.next()
     shown: dict[str, exp.Expr] = {}
     for name, cols in items:
-        value = cols.raw
-        if name in quotes:
-            q = quotes[name]
-            value = _if(_is_null(q), _concat(ctx, "'", cols.raw, "'"), _concat(ctx, q, _escaped(ctx, cols.raw, q), q))
+        q = quotes[name]
+        value = _if(_is_null(q), _concat(ctx, "'", cols.raw, "'"), _concat(ctx, q, _escaped(ctx, cols.raw, q), q))
+        if name in texts:
+            value = _if(texts[name], value, cols.raw)
         shown[name] = chain.put(f"bad_shown_{name}", _if(_not_null(messages[name]), _collapse_spaces(value), null("VARCHAR")))
     chain.next()
     prepared: dict[str, tuple[exp.Expr, exp.Expr, exp.Expr]] = {}
@@ -572,7 +581,7 @@ def bad_value_text(ctx: Ctx, name: str, raw: exp.Expr, message: exp.Expr) -> exp
 
 def _bad_value_text(ctx: Ctx, name: str, raw: exp.Expr, message: exp.Expr) -> exp.Expr:
     """:func:`bad_value_text` as one expression."""
-    quoted_raw = _quoted_sql(ctx, raw) if _is_text_column(ctx, name) else raw
+    quoted_raw = _quoted_sql(ctx, raw) if _is_text_column(ctx, name) else _if(json_shown(raw), raw, _quoted_sql(ctx, raw))
     head = text(name + " ")
 
     def with_shown(shown: exp.Expr) -> exp.Expr:
