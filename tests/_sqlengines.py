@@ -69,6 +69,7 @@ def spark_session() -> Any:
         .config("spark.driver.bindAddress", "127.0.0.1")
         .config("spark.sql.shuffle.partitions", "2")
         .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.sql.analyzer.maxIterations", "1000")  # the query is a chain of layers: Spark's default of 100 passes is too few for some rule files (leadspec.spark.qualify sets it too)
         .config("spark.ui.showConsoleProgress", "false")
         .getOrCreate()
     )
