@@ -30,6 +30,14 @@ from sqlglot import exp
 from .._fields import BadValue, Coercer
 from ..plan import FieldPlan
 from ._ctx import Ctx, case, null, text
+from ._fields import and_ as _and
+from ._fields import cast as _cast
+from ._fields import cat as _cat
+from ._fields import eq as _eq
+from ._fields import is_null as _is_null
+from ._fields import not_ as _not
+from ._fields import num as _num
+from ._fields import or_ as _or
 
 __all__ = ["either", "is_text_type", "json_shown", "kind_of", "parse_type", "raw_text", "read_typed", "shortest_text", "struct_field_type", "type_name"]
 
@@ -174,50 +182,8 @@ def _struct_fields(dtype: exp.DataType) -> list[tuple[str, exp.DataType]]:
 # -- small builders ----------------------------------------------------------------------------
 
 
-def _num(value: int | float) -> exp.Expr:
-    return exp.Literal.number(value) if value >= 0 else exp.Neg(this=exp.Literal.number(-value))
-
-
-def _cast(value: exp.Expr, to: str) -> exp.Expr:
-    return exp.Cast(this=value, to=exp.DataType.build(to))
-
-
 def _text_of(value: exp.Expr) -> exp.Expr:
     return _cast(value, "VARCHAR")
-
-
-def _cat(*parts: exp.Expr | str) -> exp.Expr:
-    items = [text(p) if isinstance(p, str) else p for p in parts]
-    out = items[0]
-    for p in items[1:]:
-        out = exp.DPipe(this=out, expression=p, safe=False)
-    return out
-
-
-def _and(*conds: exp.Expr) -> exp.Expr:
-    out = conds[0]
-    for c in conds[1:]:
-        out = exp.And(this=exp.Paren(this=out), expression=exp.Paren(this=c))
-    return out
-
-
-def _or(*conds: exp.Expr) -> exp.Expr:
-    out = conds[0]
-    for c in conds[1:]:
-        out = exp.Or(this=exp.Paren(this=out), expression=exp.Paren(this=c))
-    return out
-
-
-def _not(cond: exp.Expr) -> exp.Expr:
-    return exp.Not(this=exp.Paren(this=cond))
-
-
-def _is_null(value: exp.Expr) -> exp.Expr:
-    return exp.Is(this=value, expression=exp.Null())
-
-
-def _eq(a: exp.Expr, b: exp.Expr) -> exp.Expr:
-    return exp.EQ(this=a, expression=b)
 
 
 def _double(value: exp.Expr) -> exp.Expr:
