@@ -119,32 +119,19 @@ def type_name(ctx: Ctx, sql_type: str) -> str:
     return name if "STRUCT" in name.upper() else name.upper()
 
 
+_KIND_OF = ((_TEXTS, "text"), (_INTS, "int"), (_FLOATS, "float"), (_DECIMALS, "decimal"), (_DATES, "date"), (_NAIVE, "naive"),
+            (_MOMENTS, "moment"), (_LISTS, "list"), (_DICTS, "dict"))
+"""The Python value a column holds, by its type (:func:`kind_of`)."""
+
+
 def kind_of(dtype: exp.DataType) -> str:
     """The Python value a column of ``dtype`` holds: int, float, decimal, bool, date, naive, moment, list, dict, null, text or other."""
     t = dtype.this
-    if t in _TEXTS:
-        return "text"
-    if t in _INTS:
-        return "int"
-    if t in _FLOATS:
-        return "float"
-    if t in _DECIMALS:
-        return "decimal"
     if t == T.BOOLEAN:
         return "bool"
-    if t in _DATES:
-        return "date"
-    if t in _NAIVE:
-        return "naive"
-    if t in _MOMENTS:
-        return "moment"
-    if t in _LISTS:
-        return "list"
-    if t in _DICTS:
-        return "dict"
     if t == T.NULL:
         return "null"
-    return "other"
+    return next((kind for types, kind in _KIND_OF if t in types), "other")
 
 
 def _python_kind(kind: str) -> str:
