@@ -28,6 +28,17 @@ def cli(*argv: Any, stdin: Any = "") -> tuple[int, str, str]:
     return code, out.getvalue(), err.getvalue()
 
 
+def default_stop_signals() -> None:
+    """``preexec_fn`` of a child that a test stops with a signal: SIGHUP and SIGINT as a terminal would deliver them.
+
+    A test run under ``nohup``, or in the background of a shell without job control, starts with them ignored,
+    and a child keeps an ignored signal ignored (as ``qualify`` itself does, on purpose)."""
+    import signal
+
+    for number in (signal.SIGHUP, signal.SIGINT):
+        signal.signal(number, signal.SIG_DFL)
+
+
 HEADER = """\
 leadspec: 1
 name: t

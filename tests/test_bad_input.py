@@ -29,7 +29,7 @@ from typing import Callable
 import pytest
 
 import leadspec
-from conftest import ROOT, ClosedAfter, cli
+from conftest import ROOT, ClosedAfter, cli, default_stop_signals
 from leadspec.cli import run
 
 PAGE = ROOT / "docs" / "bad-input.md"
@@ -129,7 +129,7 @@ def terminated(work: Path, sig: int = signal.SIGTERM) -> Seen:
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
     proc = subprocess.Popen(
         [sys.executable, "-m", "leadspec", "qualify", str(rules), str(fifo), "-o", str(work / "out.csv")],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, preexec_fn=default_stop_signals,
     )
     with open(fifo, "w", encoding="utf-8") as writer:
         writer.write(CSV)

@@ -24,7 +24,7 @@ import pytest
 
 import leadspec
 from leadspec.cli import run
-from conftest import ROOT, ClosedAfter, cli
+from conftest import ROOT, ClosedAfter, cli, default_stop_signals
 
 AS_OF = ["--as-of", "2026-11-01"]
 R_YAML = (
@@ -198,7 +198,7 @@ def _kill_while_writing(tmp_path: Path, rules: str, sig: int, jobs: str) -> tupl
     out.write_text("previous\n")
     proc = subprocess.Popen(
         [sys.executable, "-m", "leadspec", "qualify", rules, str(source), "-o", str(out), "--jobs", jobs, *AS_OF],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=default_stop_signals,
     )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and proc.poll() is None:  # until it has written something
@@ -765,7 +765,7 @@ def test_finding1_a_stopped_jobs_2_run_always_ends_cleanly(r_rules: str, tmp_pat
         sig, code = (signal.SIGINT, 130) if attempt % 2 else (signal.SIGTERM, 143)
         proc = subprocess.Popen(
             [sys.executable, "-m", "leadspec", "qualify", r_rules, str(source), "-o", str(out), "--jobs", "2", "--details", *AS_OF],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True,
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True, preexec_fn=default_stop_signals,
         )
         wanted = 1 + 400_000 * (attempt % 5)  # stopped at different points of the run
         deadline = time.monotonic() + 60

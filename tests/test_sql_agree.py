@@ -70,8 +70,8 @@ def assert_rows_agree(engine: str, rules: leadspec.Ruleset, rows: Sequence[Mappi
             kept = {c: out[c] for c in columns}
             assert kept == {c: None if row.get(c) is None else str(row[c]) for c in columns}, f"input columns changed: {kept}"
         except AssertionError as error:
-            if _json_list_beyond_sql(rules, row):
-                continue  # docs/warehouse.md, "Differences that remain": JSON list text SQL does not read
+            if _json_list_beyond_sql(rules, row) or _integer_beyond_doubles(rules, row):
+                continue  # docs/warehouse.md, "Differences that remain": JSON list text SQL does not read; very large numbers
             wrong.append(f"row {index}: {dict(row)!r}\n  " + str(error).replace("\n", "\n  "))
     assert not wrong, f"{engine}: {len(wrong)} of {len(rows)} rows disagree with the Python engine; the first:\n" + "\n".join(wrong[:3])
 
@@ -87,6 +87,22 @@ def _json_list_beyond_sql(rules: leadspec.Ruleset, row: Mapping[str, Any]) -> bo
         if spec.type == "list" and isinstance(value, str):
             text = value.strip()
             if text.startswith("[") and not _FLAT_STRINGS.fullmatch(text):
+                return True
+    return False
+
+
+def _integer_beyond_doubles(rules: leadspec.Ruleset, row: Mapping[str, Any]) -> bool:
+    """Whether a number field of ``row`` reads as a whole number of 2**53 or more (the docs' "very large numbers": SQL holds
+    a 64-bit float, rounded, and shows it as the engine writes a float; Python keeps the integer and its digits)."""
+    from leadspec._fields import Coercer
+
+    for spec in rules.plan.fields:
+        if spec.type in ("integer", "number") and row.get(spec.source) is not None:
+            try:
+                value = Coercer.from_plan(spec).read(row[spec.source])
+            except ValueError:  # a bad value: no number
+                continue
+            if isinstance(value, int) and abs(value) >= 2**53:
                 return True
     return False
 
@@ -312,5 +328,30 @@ def test_divergence_d4_a_number_in_a_disqualifier_text(engine: str) -> None:
           - {id: s, when: "x > 0"}
         """,
         [{"x": "2.5"}, {"x": "12345.678"}, {"x": "1e-7"}, {"x": "-3"}, {"x": ""}],
+        engine,
+    )
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_divergence_d5_an_unknown_none_group_counts_as_unknown_in_at_least(engine: str) -> None:
+    # `at_least` counted its unknown items with `item IS NULL`; for a `none` group the item is `NOT (...)`, and
+    # `NOT (c) IS NULL` reads NOT ((c) IS NULL): the unknown group was not counted, and at_least said fail.
+    # Found by the generated rule files in CI.
+    _agree_on(
+        """
+        fields:
+          n: {type: integer}
+        stages:
+          - id: s
+            all:
+              - id: g
+                at_least:
+                  n: 2
+                  of:
+                    - {id: a, when: "n < 0", missing: pass}
+                    - {id: b, when: "0 < 0"}
+                    - {id: h, none: [{id: c, when: "n < 0"}]}
+        """,
+        [{"n": ""}, {"n": "-1"}, {"n": "5"}],
         engine,
     )

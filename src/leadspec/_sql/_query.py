@@ -103,8 +103,9 @@ def group_expr(group: Group, out: Outcomes) -> exp.Expr:
             joined = exp.And(this=joined, expression=item) if group.op == "all" else exp.Or(this=joined, expression=item)
         joined = exp.Paren(this=joined)
         return exp.Not(this=joined) if group.op == "none" else joined
+    items = [exp.Paren(this=i) for i in items]  # an item may be `NOT x` (a none group): `NOT x IS NULL` would read NOT (x IS NULL)
     passed = _sum([case([(is_true(i), exp.Literal.number(1))], exp.Literal.number(0)) for i in items])
-    unknown = _sum([case([(exp.Is(this=i, expression=exp.Null()), exp.Literal.number(1))], exp.Literal.number(0)) for i in items])
+    unknown = _sum([case([(exp.Is(this=i.copy(), expression=exp.Null()), exp.Literal.number(1))], exp.Literal.number(0)) for i in items])
     n = exp.Literal.number(group.n)
     return case(
         [
