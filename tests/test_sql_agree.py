@@ -170,9 +170,11 @@ def test_every_opportunity_of_the_maven_crm_export_agrees(engine: str) -> None:
 
 # -- generated rule files x generated leads ------------------------------------------------------------
 
-REFUSED: dict[str, tuple[str, ...]] = {}
-"""Per engine, the constructs the docs say it cannot compute (a ``DialectError`` naming one of them is
-allowed for a generated file); any other refusal fails the test."""
+REFUSED: dict[str, tuple[str, ...]] = {
+    "postgres": ("`//` and `%` of numbers that may have a fraction", "a list repeated with `*`"),
+}
+"""Per engine, the constructs docs/warehouse.md says it cannot compute (a ``DialectError`` naming one of them
+is allowed for a generated file); any other refusal fails the test."""
 
 
 def _csv_row(lead: Mapping[str, Any], sources: set[str]) -> dict[str, str]:
@@ -228,7 +230,8 @@ def test_generated_rule_files_and_leads_agree(engine: str) -> None:
         _check_generated(engine, data, refused)
 
     check()
-    assert len(refused) <= examples // 10, f"{engine} refused {len(refused)} of {examples} generated rule files:\n" + "\n".join(refused[:5])
+    # only the documented refusals pass _check_generated; most generated files must still be run and compared
+    assert len(refused) <= examples // 4, f"{engine} refused {len(refused)} of {examples} generated rule files:\n" + "\n".join(refused[:5])
 
 
 # -- the hand-written baseline of benchmarks/bench_sql.py -------------------------------------------------
@@ -353,5 +356,31 @@ def test_divergence_d5_an_unknown_none_group_counts_as_unknown_in_at_least(engin
                     - {id: h, none: [{id: c, when: "n < 0"}]}
         """,
         [{"n": ""}, {"n": "-1"}, {"n": "5"}],
+        engine,
+    )
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_divergence_d6_a_count_in_a_disqualifier_text_is_computed_once(engine: str) -> None:
+    # The text showing a number binds it once (a scalar subquery over one row) and reads it many times;
+    # PostgreSQL's planner pulled those subqueries up and put the count's own subquery in each place that
+    # read it, thousands of copies: one lead ran past the 300 s statement timeout. Found by the generated
+    # rule files in CI.
+    _agree_on(
+        """
+        fields:
+          events: {type: events}
+          n: {type: integer}
+        disqualify:
+          - {id: d0, when: "count('demo', within='12h') <= n"}
+        stages:
+          - {id: s, when: "n > 0"}
+        """,
+        [
+            {"events": '[{"type": "demo", "at": "2026-10-31T20:00:00Z"}]', "n": "3"},
+            {"events": '[{"type": "demo", "at": "2026-10-31T20:00:00Z"}, {"type": "demo", "at": "2026-10-31T21:00:00Z"}]', "n": "1"},
+            {"events": "[]", "n": "0"},
+            {"n": "2"},
+        ],
         engine,
     )

@@ -270,3 +270,30 @@ def is_true(expr: exp.Expr) -> exp.Expr:
     """TRUE when ``expr`` is TRUE, FALSE when it is FALSE or NULL (never NULL)."""
     return exp.Coalesce(this=expr, expressions=[exp.false()])
 
+
+
+def let(dialect: str, name: str, value: exp.Expr, body: exp.Expr) -> exp.Expr:
+    """``body`` reading the column ``name`` bound to ``value``, which is computed once per row.
+
+    The texts read their intermediate values many times; repeating an
+    expression in each place would grow the query exponentially. DuckDB,
+    Spark and Snowflake bind the name as the parameter of a lambda over a
+    one-item array; BigQuery as the column of a one-item UNNEST; PostgreSQL
+    in a scalar subquery over a one-row subquery with ``OFFSET 0``, which
+    keeps the planner from pulling the subquery up (pulled up, each place
+    reading the name gets its own copy of ``value``: thousands of copies of
+    a count over the events for one nested number text).
+    """
+    lam = exp.Lambda(this=body, expressions=[exp.to_identifier(name)])
+    one = exp.Array(expressions=[value])
+    if dialect == "duckdb":
+        return exp.Anonymous(this="LIST_EXTRACT", expressions=[exp.Anonymous(this="LIST_TRANSFORM", expressions=[one, lam]), exp.Literal.number(1)])
+    if dialect == "spark":
+        return exp.Anonymous(this="ELEMENT_AT", expressions=[exp.Anonymous(this="TRANSFORM", expressions=[exp.Anonymous(this="ARRAY", expressions=[value]), lam]), exp.Literal.number(1)])
+    if dialect == "snowflake":
+        return exp.Anonymous(this="GET", expressions=[exp.Anonymous(this="TRANSFORM", expressions=[one, lam]), exp.Literal.number(0)])
+    if dialect == "bigquery":
+        source: exp.Expr = exp.Unnest(expressions=[one], alias=exp.TableAlias(columns=[exp.to_identifier(name)]))
+        return exp.Subquery(this=exp.select(body).from_(source))
+    bound = exp.select(exp.alias_(value, name)).offset(0).subquery(f"{name}_t")
+    return exp.Subquery(this=exp.select(body).from_(bound))

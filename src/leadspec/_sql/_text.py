@@ -31,7 +31,7 @@ from .._expr import CONTROLS as _CONTROLS
 from .._expr import SHORT_ESCAPES as _SHORT_ESCAPES
 from .._expr import quoted
 from ..plan import Criterion, Template, Type
-from ._ctx import Chain, Ctx, FieldCols, case, is_true, null, text
+from ._ctx import Chain, Ctx, FieldCols, case, is_true, let, null, text
 from ._typed import json_shown
 
 __all__ = ["bad_value_text", "passing_because", "prepare", "quoted", "show"]
@@ -218,26 +218,9 @@ def _number(ctx: Ctx, value: exp.Expr, integral: bool) -> exp.Expr:
 
 
 def _let(ctx: Ctx, value: exp.Expr, body: Callable[[exp.Expr], exp.Expr]) -> exp.Expr:
-    """``body`` of a name bound to ``value``, computed once: the texts read their intermediate values many
-    times, and repeating an expression in each place would grow the query exponentially.
-
-    DuckDB, Spark and Snowflake bind it as the parameter of a lambda over a
-    one-item array; Postgres and BigQuery in a scalar subquery.
-    """
+    """``body`` of a fresh name bound to ``value``, computed once (see ``_ctx.let``)."""
     name = ctx.chain.name("v")
-    inner = body(exp.column(name))
-    d = ctx.dialect
-    if d in ("duckdb", "spark", "snowflake"):
-        lam = exp.Lambda(this=inner, expressions=[exp.to_identifier(name)])
-        if d == "duckdb":
-            return exp.Anonymous(this="LIST_EXTRACT", expressions=[exp.Anonymous(this="LIST_TRANSFORM", expressions=[exp.Array(expressions=[value]), lam]), _num(1)])
-        if d == "spark":
-            return exp.Anonymous(this="ELEMENT_AT", expressions=[exp.Anonymous(this="TRANSFORM", expressions=[exp.Anonymous(this="ARRAY", expressions=[value]), lam]), _num(1)])
-        return exp.Anonymous(this="GET", expressions=[exp.Anonymous(this="TRANSFORM", expressions=[exp.Array(expressions=[value]), lam]), _num(0)])
-    if d == "bigquery":
-        source: exp.Expr = exp.Unnest(expressions=[exp.Array(expressions=[value])], alias=exp.TableAlias(columns=[exp.to_identifier(name)]))
-        return exp.Subquery(this=exp.select(inner).from_(source))
-    return exp.Subquery(this=exp.select(inner).from_(exp.select(exp.alias_(value, name)).subquery(f"{name}_t")))
+    return let(ctx.dialect, name, value, body(exp.column(name)))
 
 
 def _fixed(ctx: Ctx, a: exp.Expr) -> exp.Expr:

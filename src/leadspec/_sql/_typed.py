@@ -29,7 +29,7 @@ from sqlglot import exp
 
 from .._fields import BadValue, Coercer
 from ..plan import FieldPlan
-from ._ctx import Ctx, case, null, text
+from ._ctx import Ctx, case, let, null, text
 from ._fields import and_ as _and
 from ._fields import cast as _cast
 from ._fields import cat as _cat
@@ -415,16 +415,10 @@ def _bound(ctx: Ctx, build: Callable[[Put], Generator[None, None, exp.Expr]]) ->
 
 
 def _let(ctx: Ctx, name: str, value: exp.Expr, body: exp.Expr) -> exp.Expr:
-    """``body`` with ``name`` bound to ``value`` (a lambda over a one-item array; PostgreSQL: a scalar subquery)."""
-    lam = exp.Lambda(this=body, expressions=[exp.to_identifier(name)])
-    d = ctx.dialect
-    if d == "duckdb":
-        return exp.Anonymous(this="LIST_EXTRACT", expressions=[exp.Anonymous(this="LIST_TRANSFORM", expressions=[exp.Array(expressions=[value]), lam]), _num(1)])
-    if d == "spark":
-        return exp.Anonymous(this="ELEMENT_AT", expressions=[exp.Anonymous(this="TRANSFORM", expressions=[exp.Anonymous(this="ARRAY", expressions=[value]), lam]), _num(1)])
-    if d == "postgres":
-        return exp.Subquery(this=exp.select(body).from_(exp.select(exp.alias_(value, name)).subquery(f"{name}_t")))
-    raise ctx.unsupported("showing a DOUBLE as Python does")
+    """``body`` with ``name`` bound to ``value`` (see ``_ctx.let``); DuckDB, Spark and PostgreSQL only."""
+    if ctx.dialect not in ("duckdb", "spark", "postgres"):
+        raise ctx.unsupported("showing a DOUBLE as Python does")
+    return let(ctx.dialect, name, value, body)
 
 
 def _float_text(ctx: Ctx, v: exp.Expr) -> exp.Expr:
