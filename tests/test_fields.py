@@ -286,3 +286,30 @@ def test_a_date_and_time_not_separated_by_t_is_a_bad_value(text: str) -> None:
     assert reference.evaluate(rules.plan, lead, "2026-11-01").bad == {"d", "dd", "ev"}
     for good in ("2026-10-02T05:00:00Z", "2026-10-02 05:00", "2026-10-02t05:00z"):
         assert rules.evaluate({"d": good}, as_of="2026-11-01").values["d"] is not None, good
+
+
+def test_a_decimal_is_the_float_nearest_to_it_for_the_engine_the_reference_and_the_lead_model() -> None:
+    """A database driver gives NUMERIC columns as decimal.Decimal (psycopg, the warehouses' connectors); it was
+    refused as 'not a number', where the SQL engines read a DECIMAL column as the nearest DOUBLE."""
+    from decimal import Decimal
+
+    from leadspec import reference
+
+    rules = leadspec.loads(
+        "leadspec: 1\nname: t\nfields:\n  n: {type: number, min: 0}\n  i: {type: integer}\n  s: {type: string}\n  l: {type: list}\n"
+        "stages: [{id: s, when: \"n > 1 and i > 1\"}]\n"
+    )
+    cases = [
+        ({"n": Decimal("1.5"), "i": Decimal("3"), "s": Decimal("2.50"), "l": [Decimal("0.1"), "x"]}, {"n": 1.5, "i": 3, "s": "2.5", "l": ("0.1", "x")}, []),
+        ({"n": Decimal("NaN"), "i": Decimal("sNaN")}, {"n": None, "i": None, "s": None, "l": None}, []),  # NaN: no value, as a float NaN
+        ({"n": Decimal("-Infinity"), "i": Decimal("3.5")}, {"n": None, "i": None, "s": None, "l": None}, [("n", "-inf", "not a finite number"), ("i", 3.5, "not an integer")]),
+        ({"n": Decimal("-2")}, {"n": None, "i": None, "s": None, "l": None}, [("n", -2.0, "-2.0 is below the minimum 0")]),
+    ]
+    for lead, read, issues in cases:
+        result = rules.evaluate(lead, as_of=AS_OF)
+        assert result.values == read, lead
+        assert sorted((i.field, i.value, i.message) for i in result.issues) == sorted(issues), lead
+        expected = reference.evaluate(rules.plan, lead, AS_OF)
+        assert expected.values == read and expected.bad == {field for field, _value, _message in issues}, lead
+    assert rules.lead_model.model_validate({"n": Decimal("1.5"), "i": Decimal("3")}).model_dump(by_alias=True)["n"] == 1.5
+    assert type(rules.evaluate({"n": Decimal("2")}, as_of=AS_OF).values["n"]) is float  # 2.0, as SQL's DOUBLE: the reasons say 2.0

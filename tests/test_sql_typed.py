@@ -14,6 +14,7 @@ import json
 import math
 import os
 from datetime import date, datetime, timezone
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -98,6 +99,7 @@ COLUMNS: dict[str, tuple[Any, Any]] = {
     "list_double": (pa.list_(pa.float64()), st.lists(st.one_of(st.none(), _FLOATS, st.just(math.inf)), max_size=3)),
     "list_boolean": (pa.list_(pa.bool_()), st.lists(st.one_of(st.none(), st.booleans()), max_size=3)),
     "struct": (pa.struct([("a", pa.int64()), ("B c", pa.string())]), st.fixed_dictionaries({"a": st.one_of(st.none(), st.integers(-5, 5)), "B c": st.one_of(st.none(), _TEXT)})),
+    "decimal": (pa.decimal128(38, 6), st.decimals(min_value=-(10**31), max_value=10**31, places=6, allow_nan=False, allow_infinity=False)),
 }
 """Column kinds of the law. Not here: infinite DOUBLEs (Python shows them as text, which the reasons quote)."""
 
@@ -165,6 +167,8 @@ FIXED: list[tuple[str, Any, list[Any]]] = [
     ("list_bool", pa.list_(pa.bool_()), [[True], [None, False], [None], []]),
     ("list_date", pa.list_(pa.date32()), [[date(2026, 1, 1)], [None], [None, date(2026, 1, 2)], []]),
     ("struct", pa.struct([("Sector", pa.string()), ("n", pa.int64())]), [{"Sector": "software", "n": 3}, {"Sector": None, "n": None}, None]),
+    # a DECIMAL (psycopg's NUMERIC, a warehouse's money) is the float nearest to it, in Python as in SQL
+    ("decimal", pa.decimal128(20, 4), [Decimal("0"), Decimal("1.5"), Decimal("-3"), Decimal("5"), Decimal("12345.6789"), Decimal("0.1000"), Decimal("-0.0001"), None]),
 ]
 
 FIELD_KINDS: dict[str, str] = {

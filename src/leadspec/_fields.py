@@ -654,8 +654,11 @@ def plain(raw: Any) -> Any:
     Recognised by type, without importing either library: pandas' ``NA``
     and ``NaT``; numpy scalars (``.item()``; ``datetime64`` as a
     ``datetime``, its NaT missing); any float NaN; other
-    :class:`numbers.Integral` and :class:`numbers.Real`; ``datetime``
-    subclasses such as ``pd.Timestamp``. Anything else is returned as is.
+    :class:`numbers.Integral` and :class:`numbers.Real`; a
+    ``decimal.Decimal`` (a database driver's NUMERIC) as the float nearest
+    to it, as the SQL engines read a DECIMAL column, its NaN missing;
+    ``datetime`` subclasses such as ``pd.Timestamp``. Anything else is
+    returned as is.
     """
     kind = type(raw)
     if kind.__name__ in _NOT_A_VALUE:
@@ -677,6 +680,8 @@ def plain(raw: Any) -> Any:
     if isinstance(raw, numbers.Real):
         number = float(raw)
         return MISSING if number != number else number
+    if isinstance(raw, numbers.Number) and callable(getattr(raw, "is_nan", None)):  # decimal.Decimal, not imported
+        return MISSING if raw.is_nan() else float(raw)
     if isinstance(raw, datetime) and kind is not datetime:  # pd.Timestamp and other subclasses
         return datetime(raw.year, raw.month, raw.day, raw.hour, raw.minute, raw.second, raw.microsecond, raw.tzinfo, fold=raw.fold)
     return raw

@@ -41,6 +41,7 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
+from decimal import Decimal
 from typing import Any, Callable, Literal, Union
 
 from ._functions import FUNCTIONS
@@ -152,12 +153,15 @@ def _lookup(lead: Mapping[str, Any], source: str) -> Any:
 
 
 def _python_value(raw: Any) -> Any:
-    """A numpy scalar as the Python value it holds (numpy's NaT: None); anything else as it is."""
+    """A numpy scalar as the Python value it holds (numpy's NaT: None); a ``decimal.Decimal`` as the nearest float
+    (its NaN: None); anything else as it is."""
     if type(raw).__module__ == "numpy" and callable(getattr(raw, "item", None)):
         value = raw.item()
         if type(raw).__name__ == "datetime64" and isinstance(value, int):  # nanoseconds since 1970
             value = datetime(1970, 1, 1) + timedelta(microseconds=value // 1000)
         return value
+    if isinstance(raw, Decimal):
+        return None if raw.is_nan() else float(raw)
     return raw
 
 
