@@ -387,3 +387,25 @@ def test_postgres_reads_typed_columns_as_python() -> None:
         expected = engines.python_row(rules.evaluate(lead, AS_OF))
         got = engines.sql_row(row, rules)
         engines.assert_same(expected, got, what=repr(lead))
+
+
+@pytest.mark.parametrize("kind", ["number", "integer", "string", "enum"])
+def test_a_postgres_numeric_column_and_the_decimals_psycopg_gives_for_it_read_alike(kind: str) -> None:
+    """A warehouse row read by a driver holds decimal.Decimal for NUMERIC: the Python engine given those rows and the
+    query given the table agree (the nearest float on both sides)."""
+    pg = engines.postgres()
+    rules = rules_of(kind, FIELD_KINDS[kind])
+    con = pg.connection
+    with con.cursor() as cur:
+        cur.execute("DROP TABLE IF EXISTS leads")
+        cur.execute("CREATE TEMP TABLE leads (i bigint, v numeric(20, 4))")
+        for i, text in enumerate(["0", "1.5", "-3", "5", "12345.6789", "0.1", "-0.0001", None, "NaN"]):
+            cur.execute("INSERT INTO leads VALUES (%s, CAST(%s AS numeric(20, 4)))", (i, text))
+        cur.execute("SELECT v FROM leads ORDER BY i")
+        values = [r[0] for r in cur.fetchall()]
+        sql = rules.to_sql("postgres", table="leads", as_of=AS_OF, types={"i": "bigint", "v": "numeric(20, 4)"}, columns=["i", "v"], pretty=False)
+        cur.execute(f"SELECT * FROM ({sql}) AS q ORDER BY i")
+        names = [d[0] for d in cur.description]
+        rows = [dict(zip(names, r)) for r in cur.fetchall()]
+    assert any(type(v).__name__ == "Decimal" for v in values)
+    agree(rules, values, rows)
