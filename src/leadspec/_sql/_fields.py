@@ -328,9 +328,15 @@ def levenshtein(ctx: Ctx, a: exp.Expr, b: exp.Expr) -> exp.Expr:
 _ENGINE_FLOAT = r"^(?P<int>[0-9]*)(?:[.](?P<frac>[0-9]*))?(?:[eE](?P<exp>[+-]?[0-9]+))?$"
 
 
-def py_repr_parts(ctx: Ctx, put: Callable[[str, exp.Expr], exp.Expr], magnitude: exp.Expr) -> Generator[None, None, exp.Expr]:
-    """``repr()`` of a finite, non-negative DOUBLE as Python writes it (``1e+20``, ``1500.5``, ``1e-05``), over two layers."""
-    t = put("reprt", to_text(magnitude))
+def py_repr_parts(
+    ctx: Ctx, put: Callable[[str, exp.Expr], exp.Expr], magnitude: exp.Expr, shortest: exp.Expr | None = None
+) -> Generator[None, None, exp.Expr]:
+    """``repr()`` of a finite, non-negative DOUBLE as Python writes it (``1e+20``, ``1500.5``, ``1e-05``), over two layers.
+
+    ``shortest``: the shortest text of ``magnitude`` that reads back as it, where the engine's own text
+    (``CAST(… AS VARCHAR)``) is not that (Spark, PostgreSQL); the digits are taken from it.
+    """
+    t = put("reprt", to_text(magnitude) if shortest is None else shortest)
     yield
     whole = put("reprw", rx_group(ctx, t, _ENGINE_FLOAT, "int"))
     frac = put("reprf", rx_group(ctx, t, _ENGINE_FLOAT, "frac"))

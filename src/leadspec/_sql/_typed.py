@@ -315,13 +315,8 @@ def _float_repr(ctx: Ctx, v: exp.Expr, put: Put | None = None) -> Generator[None
     if layered:
         yield
     finite_mag = case([(_or(_is_inf(mag), is_nan(ctx, mag)), _double(_num(0)))], mag)  # no cast may fail on NaN
-    inner = p
-    if ctx.dialect in ("spark", "postgres"):  # py_repr_parts reads the engine's text of the number ("reprt"): made shortest
-
-        def inner(hint: str, e: exp.Expr) -> exp.Expr:
-            return p(hint, shortest_text(ctx, finite_mag) if hint == "reprt" else e)
-
-    parts = py_repr_parts(ctx, inner, finite_mag)
+    shortest = shortest_text(ctx, finite_mag) if ctx.dialect in ("spark", "postgres") else None  # their own text has digits more
+    parts = py_repr_parts(ctx, p, finite_mag, shortest)
     while True:
         try:
             next(parts)
