@@ -681,7 +681,8 @@ def plain(raw: Any) -> Any:
         number = float(raw)
         return MISSING if number != number else number
     if isinstance(raw, numbers.Number) and callable(getattr(raw, "is_nan", None)):  # decimal.Decimal, not imported
-        return MISSING if raw.is_nan() else float(raw)
+        decimal: Any = raw
+        return MISSING if decimal.is_nan() else float(decimal)
     if isinstance(raw, datetime) and kind is not datetime:  # pd.Timestamp and other subclasses
         return datetime(raw.year, raw.month, raw.day, raw.hour, raw.minute, raw.second, raw.microsecond, raw.tzinfo, fold=raw.fold)
     return raw
