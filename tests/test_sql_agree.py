@@ -384,3 +384,62 @@ def test_divergence_d6_a_count_in_a_disqualifier_text_is_computed_once(engine: s
         ],
         engine,
     )
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_divergence_d7_an_events_table_leaves_dotted_sources_read(engine: str) -> None:
+    # With events_table, every field with a dotted source ('company.employees') was NULL: joining the events
+    # made the query think its input columns typed, and a dotted source then named a struct path. Found by a
+    # new user following docs/warehouse.md's dbt example.
+    import _sqlengines
+
+    rules = leadspec.loads(
+        rules_text(
+            """
+            fields:
+              lead_id: {type: string}
+              employees: {type: integer, source: company.employees}
+              events: {type: events}
+            stages:
+              - {id: icp, when: employees >= 50}
+              - {id: mql, when: "count('demo') >= 1"}
+            """
+        ),
+        name="case.yaml",
+    )
+    leads = [("k1", "250"), ("k2", "10"), ("k3", "x")]
+    events = [("k1", "demo", "2026-10-30T10:00:00Z"), ("k3", "demo", "2026-10-01T00:00:00Z")]
+    columns = ["lead_id", "company.employees"]
+    sql = rules.to_sql(engine, table="leads", events_table="lead_events", key="lead_id", columns=columns, as_of="2026-11-01")
+    if engine == "duckdb":
+        import duckdb
+
+        con = duckdb.connect()
+        con.execute('CREATE TABLE leads (lead_id VARCHAR, "company.employees" VARCHAR)')
+        con.executemany("INSERT INTO leads VALUES (?, ?)", leads)
+        con.execute('CREATE TABLE lead_events (lead_id VARCHAR, "type" VARCHAR, "at" VARCHAR)')
+        con.executemany("INSERT INTO lead_events VALUES (?, ?, ?)", events)
+        cursor = con.execute(sql)
+        got = [dict(zip([d[0] for d in cursor.description], r)) for r in cursor.fetchall()]
+    elif engine == "spark":
+        session = _sqlengines.spark_session()
+        session.createDataFrame(leads, "lead_id STRING, `company.employees` STRING").createOrReplaceTempView("leads")
+        session.createDataFrame(events, "lead_id STRING, type STRING, at STRING").createOrReplaceTempView("lead_events")
+        got = [_sqlengines._plain(r.asDict(recursive=True)) for r in session.sql(sql).collect()]
+    else:
+        con = _sqlengines.postgres().connection
+        con.execute("DROP TABLE IF EXISTS leads")
+        con.execute("DROP TABLE IF EXISTS lead_events")
+        con.execute('CREATE TEMP TABLE leads (lead_id TEXT, "company.employees" TEXT)')
+        con.execute('CREATE TEMP TABLE lead_events (lead_id TEXT, "type" TEXT, "at" TEXT)')
+        with con.cursor() as cur:
+            cur.executemany("INSERT INTO leads VALUES (%s, %s)", leads)
+            cur.executemany("INSERT INTO lead_events VALUES (%s, %s, %s)", events)
+            cur.execute(sql)
+            got = [dict(zip([d.name for d in cur.description], r)) for r in cur.fetchall()]
+    by_id = {row["lead_id"]: row for row in got}
+    assert sorted(by_id) == ["k1", "k2", "k3"]
+    for key, employees in leads:
+        lead = {"lead_id": key, "company.employees": employees, "events": [{"type": t, "at": a} for k, t, a in events if k == key] or None}
+        assert_same(python_row(rules.evaluate(lead, as_of="2026-11-01")), sql_row(by_id[key], rules), what=key)
+    assert by_id["k1"]["stage"] == "mql"  # written by hand: 250 employees and a demo

@@ -79,7 +79,7 @@ SCORES = RULES.plan.scores
 def part_query(dialect: str, *, types: dict[str, str] | None = None, table: str = "leads", events_table: str | None = None, key: str | None = None, layered: bool = False) -> str:
     """``SELECT i, ev, bad, call..., score...`` over ``table`` (columns ``i`` and ``events``), built as the backend
     builds a query: a chain of layers (``layered``: the reading's own intermediate values in layers too)."""
-    ctx = Ctx(dialect=dialect, ruleset=RULES, as_of=as_of_literal(AS_OF, dialect), chain=Chain(exp.to_table(table)), types=types)
+    ctx = Ctx(dialect=dialect, ruleset=RULES, as_of=as_of_literal(AS_OF, dialect), chain=Chain(exp.to_table(table)), types=types, typed=types is not None)
     if events_table is not None:
         ctx.chain.base = _events.base_relation(ctx, ctx.chain.base, events_table, key)
     value, bad = _events.read_events(ctx, FIELD, exp.column("events", quoted=True), layered=layered)

@@ -58,7 +58,7 @@ def build(
         if name.startswith(PREFIX):
             raise ValueError(f"input column {name!r} starts with {PREFIX!r}, which the query keeps for its own columns")
     source = exp.to_table(table, dialect=dialect)
-    ctx = Ctx(dialect=dialect, ruleset=ruleset, as_of=as_of_literal(as_of, dialect), chain=Chain(source), types=dict(types) if types is not None else None)
+    ctx = Ctx(dialect=dialect, ruleset=ruleset, as_of=as_of_literal(as_of, dialect), chain=Chain(source), types=dict(types) if types is not None else None, typed=types is not None)
     if events_table is not None:
         ctx.chain.base = _events.base_relation(ctx, source, events_table, key)
     fields = _fields.add_fields(ctx)

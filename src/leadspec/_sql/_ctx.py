@@ -144,6 +144,7 @@ class Ctx:
     as_of: exp.Expr  # TIMESTAMP (UTC) of the evaluation
     chain: Chain
     types: dict[str, str] | None = None  # input column -> its SQL type as the engine names it (None: every column is text)
+    typed: bool = False  # the caller gave the input's types: a dotted source may be a struct path (not so for the events column alone)
     env: Env = field(default_factory=Env)
     fields: dict[str, FieldCols] = field(default_factory=dict)  # field name -> its columns, once read
 

@@ -432,7 +432,7 @@ def _source(ctx: Ctx, spec: FieldPlan) -> tuple[exp.Expr, str]:
     """The raw column of a field and its SQL type: the column named ``source``, else a struct path (typed input only)."""
     from ._typed import either, type_name
 
-    if ctx.types is None or "." not in spec.source:
+    if not ctx.typed or ctx.types is None or "." not in spec.source:  # text columns (an events table's column typed alone)
         return column(spec.source), type_name(ctx, ctx.column_type(spec.source))
     if spec.source in ctx.types:  # a column named so, and maybe a struct path too: the column where it has a value, else the path
         path, path_type = _struct_path(ctx, spec.source)
