@@ -443,3 +443,39 @@ def test_divergence_d7_an_events_table_leaves_dotted_sources_read(engine: str) -
         lead = {"lead_id": key, "company.employees": employees, "events": [{"type": t, "at": a} for k, t, a in events if k == key] or None}
         assert_same(python_row(rules.evaluate(lead, as_of="2026-11-01")), sql_row(by_id[key], rules), what=key)
     assert by_id["k1"]["stage"] == "mql"  # written by hand: 250 employees and a demo
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_divergence_d8_nested_arithmetic_reads_each_operand_once(engine: str) -> None:
+    # PostgreSQL, Snowflake and BigQuery raise on a floating-point overflow, so their arithmetic guards read
+    # each operand several times; nested arithmetic pasted its operands into every guard: a sum of nine terms
+    # was 13 MB of SQL, and `(count('demo') * 2 + n) / 3 - n` copied the count 952 times and ran past the
+    # statement timeout. Found by review.
+    _agree_on(
+        """
+        fields:
+          n: {type: number}
+          events: {type: events}
+        disqualify:
+          - {id: d0, when: "round(count('demo') / 3, 2) + round(n * count('demo', within='1d'), 1) > n + n + n + n + n + n + n + n + n"}
+        stages:
+          - {id: s, when: "(count('demo') * 2 + n) / 3 - n <= n"}
+        """,
+        [
+            {"n": "2.5", "events": '[{"type": "demo", "at": "2026-10-31T20:00:00Z"}]'},
+            {"n": "-1", "events": '[{"type": "demo", "at": "2026-10-31T20:00:00Z"}, {"type": "demo", "at": "2026-10-01T00:00:00Z"}]'},
+            {"n": "1e308", "events": "[]"},
+            {"n": ""},
+        ],
+        engine,
+    )
+
+
+def test_nested_arithmetic_grows_the_query_linearly_in_every_dialect() -> None:
+    def size(dialect: str, terms: int) -> int:
+        rules = leadspec.loads(rules_text(f"fields:\n  n: {{type: number}}\nstages:\n  - {{id: s, when: \"{' + '.join(['n'] * terms)} > 0\"}}\n"))
+        return len(rules.to_sql(dialect, table="leads", columns=["n"], pretty=False))
+
+    for dialect in ("duckdb", "spark", "postgres", "snowflake", "bigquery"):
+        small, large = size(dialect, 4), size(dialect, 8)
+        assert large - small < 4 * 2_000, f"{dialect}: 4 terms {small:,} characters, 8 terms {large:,}"  # about 650 a term; it doubled with each
