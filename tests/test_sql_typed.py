@@ -409,3 +409,17 @@ def test_a_postgres_numeric_column_and_the_decimals_psycopg_gives_for_it_read_al
         rows = [dict(zip(names, r)) for r in cur.fetchall()]
     assert any(type(v).__name__ == "Decimal" for v in values)
     agree(rules, values, rows)
+
+
+def test_a_list_of_decimals_is_read_as_python_reads_its_items() -> None:
+    """DuckDB was asked to cast DECIMAL(20,4)[] to DOUBLE and refused: qualify_frame and Qualifier failed. Found by review."""
+    from leadspec.duckdb import read_type
+
+    assert read_type("DECIMAL(20,4)[]") == "DOUBLE[]" and read_type("DECIMAL(20,4)") == "DOUBLE"
+    rules = rules_of("list", FIELD_KINDS["list"])
+    values = held(pa.list_(pa.decimal128(20, 4)), [[Decimal("1.5"), None, Decimal("2")], [], None])
+    table = pa.table({"v": pa.array(values, pa.list_(pa.decimal128(20, 4)))})
+    rows = leadspec.qualify_frame(rules, table, as_of=AS_OF).to_pylist()
+    for value, row in zip(values, rows):
+        expected = rules.evaluate({"v": value}, AS_OF)
+        assert (row["stage"], row["reasons"]) == (expected.stage, expected.summary()), value

@@ -682,7 +682,7 @@ def plain(raw: Any) -> Any:
         return MISSING if number != number else number
     if isinstance(raw, numbers.Number) and callable(getattr(raw, "is_nan", None)):  # decimal.Decimal, not imported
         decimal: Any = raw
-        return MISSING if decimal.is_nan() else float(decimal)
+        return MISSING if decimal.is_nan() else float(decimal) or 0.0  # no DECIMAL column holds -0: 0.0, as SQL reads it
     if isinstance(raw, datetime) and kind is not datetime:  # pd.Timestamp and other subclasses
         return datetime(raw.year, raw.month, raw.day, raw.hour, raw.minute, raw.second, raw.microsecond, raw.tzinfo, fold=raw.fold)
     return raw

@@ -106,8 +106,8 @@ def read_type(kind: str) -> str:
     target = _SAME.get(upper)
     if target is None and (upper.startswith("ENUM(") or upper == '"NULL"' or upper == "NULL"):
         target = "VARCHAR"
-    if target is None and upper.startswith("DECIMAL"):
-        target = "DOUBLE"
+    if target is None and upper.startswith("DECIMAL"):  # a list of DECIMALs: a list of the nearest DOUBLEs
+        target = read_type(kind[:-2]) + "[]" if upper.endswith("[]") else "DOUBLE"
     return kind if target is None else target
 
 

@@ -161,7 +161,7 @@ def _python_value(raw: Any) -> Any:
             value = datetime(1970, 1, 1) + timedelta(microseconds=value // 1000)
         return value
     if isinstance(raw, Decimal):
-        return None if raw.is_nan() else float(raw)
+        return None if raw.is_nan() else float(raw) or 0.0  # Decimal('-0') too: 0.0
     return raw
 
 
