@@ -553,3 +553,36 @@ def test_a_csv_duckdbs_strict_reader_stops_on_goes_through_the_batch_path(tmp_pa
     written, python, duckdb = both(tmp_path, rules, source, "--allow-missing-columns")
     assert native == []
     assert python == duckdb
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        '6,"80" ,US\r\n',  # a space after the closing quote: the Python reader rejects the row, DuckDB read 80
+        '6, "80",US\r\n',  # a space before the opening quote: the Python reader reads ' "80"' (a bad integer), DuckDB read 80
+        '6,80,"US"\t\r\n',
+        '6,"" ,US\r\n',
+    ],
+)
+def test_a_space_beside_a_quote_sends_the_run_through_the_batch_path(tmp_path: Path, native: list[str], line: str) -> None:
+    # Found by a new user: the two engines gave different stages (or one rejected the row) with exit 0 both.
+    rules = tmp_path / "small.yaml"
+    rules.write_text(SMALL_RULES, encoding="utf-8")
+    source = tmp_path / "spaced.csv"
+    source.write_bytes((RAGGED + line + "8,90,UK\r\n").encode("utf-8"))
+    _written, python, duckdb = both(tmp_path, rules, source, "--rejects", str(tmp_path / "rejects.jsonl"))
+    assert native == []
+    assert python == duckdb
+
+
+def test_a_value_holding_a_hash_is_written_as_the_python_engine_writes_it(tmp_path: Path, native: list[str]) -> None:
+    # DuckDB quoted every value holding '#' (its comment character): '"C#"' where the Python engine wrote 'C#'.
+    # Found by a new user.
+    rules = tmp_path / "small.yaml"
+    rules.write_text(SMALL_RULES, encoding="utf-8")
+    source = tmp_path / "hash.csv"
+    source.write_bytes(b"Id,Employees,country\r\n1,60,C#\r\n#2,70,US\r\n3,#,UK\r\n")
+    written, python, duckdb = both(tmp_path, rules, source)
+    assert native == ["csv"]
+    assert python == duckdb
+    assert b"\r\n1,60,C#," in written and b"\r\n#2,70,US," in written

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 import shutil
 import tempfile
 from collections import Counter
@@ -242,13 +243,19 @@ class Native:
         outside = "regexp_replace(l, '\"[^\"]*\"', '', 'g')"
         quotes = "length(l) - length(replace(l, '\"', ''))"
         values = f"length({outside}) - length(replace({outside}, {d}, '')) + 1"
-        check = f"SELECT count(*) FROM {lines} WHERE suffix(l, {d}) AND ({quotes} % 2 = 1 OR {values} > {len(self.header)})"
+        trailing = f"suffix(l, {d}) AND ({quotes} % 2 = 1 OR {values} > {len(self.header)})"
+        # a space or tab before a value's opening quote: the Python reader keeps the quote as text, DuckDB reads a quoted value
+        opening = literal("(^|" + re.escape(self._delimiter) + ")[ \t]+\"")
+        spaced = f"contains(l, '\"') AND regexp_matches(l, {opening})"
+        check = f"SELECT count(*) FILTER ({trailing}), count(*) FILTER ({spaced}) FROM {lines}"
         try:
-            found = self.con.execute(check).fetchall()[0][0]
+            found, spaces = self.con.execute(check).fetchall()[0]
         except Exception as exc:  # a line DuckDB cannot read even as plain text (a NUL byte): the Python reader decides
             raise Redo(f"the input's lines cannot be read as text by DuckDB ({exc})") from None
         if found:
             raise Redo("a row may end with extra empty values")
+        if spaces:
+            raise Redo("a quote may follow a space at the start of a value")
 
     def _wrong_widths(self, width: int) -> list[tuple[int, int, str]]:
         """(record number, line, text) of each record of the input whose number of values is not ``width``, as the
@@ -309,7 +316,8 @@ class Native:
         if fmt == "csv":
             flags = [f"CASE {quoted('flags.' + name)} WHEN 'pass' THEN 'true' WHEN 'fail' THEN 'false' END" for name in self.flags]
             picked = ", ".join([*own, "stage", "reasons", *flags])
-            options = f"FORMAT csv, HEADER false, DELIMITER {literal(writer.delimiter)}, QUOTE '\"', ESCAPE '\"', NEW_LINE '\\r\\n'"
+            # COMMENT '': DuckDB quotes every value holding its comment character (#) otherwise
+            options = f"FORMAT csv, HEADER false, DELIMITER {literal(writer.delimiter)}, QUOTE '\"', ESCAPE '\"', NEW_LINE '\\r\\n', COMMENT ''"
         else:
             flags = [f"CASE {quoted('flags.' + name)} WHEN 'pass' THEN TRUE WHEN 'fail' THEN FALSE END" for name in self.flags]
             columns = [name or f"column{i}" for i, name in enumerate(self.header)]  # Parquet has no empty name: DuckDB's for it
