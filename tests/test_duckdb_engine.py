@@ -586,3 +586,25 @@ def test_a_value_holding_a_hash_is_written_as_the_python_engine_writes_it(tmp_pa
     assert native == ["csv"]
     assert python == duckdb
     assert b"\r\n1,60,C#," in written and b"\r\n#2,70,US," in written
+
+
+@pytest.mark.parametrize("destination", ["-", "out.csv.gz"])
+def test_a_parquet_input_written_to_standard_output_or_gzip_is_the_python_engines_csv(tmp_path: Path, native: list[str], destination: str) -> None:
+    # It crashed with a traceback ("append_file needs an uncompressed file destination"). Found by a new user.
+    import gzip
+
+    import duckdb
+
+    source = ROOT / "examples" / "x-education-sample.csv"
+    parquet = tmp_path / "leads.parquet"
+    duckdb.sql(f"COPY (SELECT * FROM read_csv('{source}', all_varchar = true, header = true)) TO '{parquet}' (FORMAT parquet)")
+    rules = ROOT / "rules" / "x-education.yaml"
+    target = "-" if destination == "-" else str(tmp_path / destination)
+    code, out, err = cli("qualify", rules, parquet, "-o", target, "--output-format", "csv", *AS_OF, "--engine", "duckdb")
+    assert code == 0, err
+    assert native == ["csv"]
+    got = out if destination == "-" else gzip.decompress((tmp_path / destination).read_bytes()).decode("utf-8")
+    assert cli("qualify", rules, source, "-o", tmp_path / "python.csv", *AS_OF)[0] == 0
+    python = _records((tmp_path / "python.csv").read_bytes())
+    records = _records(got.encode("utf-8"))
+    assert records[1:] == python[1:] and len(records) == len(python) > 1

@@ -1156,9 +1156,16 @@ class Output:
             self._failed(exc)
 
     def append_file(self, path: str) -> None:
-        """Append the bytes of the file at ``path`` (what DuckDB's COPY wrote) after what was written; a file destination only, not .gz."""
+        """Append the file at ``path`` (the CSV DuckDB's COPY wrote) after what was written: by the kernel into a plain file,
+        else (standard output, .gz) as text through the same stream as everything written before."""
         if self.path == "-" or len(self._layers) != 2:
-            raise ValueError("append_file needs an uncompressed file destination")
+            try:
+                with open(path, encoding="utf-8", newline="") as part:
+                    while chunk := part.read(1 << 20):
+                        self.write(chunk)
+            except OSError as exc:
+                self._failed(exc)
+            return
         try:
             self._stream.flush()
             raw = self._layers[0]
