@@ -398,12 +398,15 @@ def test_a_postgres_numeric_column_and_the_decimals_psycopg_gives_for_it_read_al
     con = pg.connection
     with con.cursor() as cur:
         cur.execute("DROP TABLE IF EXISTS leads")
-        cur.execute("CREATE TEMP TABLE leads (i bigint, v numeric(20, 4))")
-        for i, text in enumerate(["0", "1.5", "-3", "5", "12345.6789", "0.1", "-0.0001", None, "NaN"]):
-            cur.execute("INSERT INTO leads VALUES (%s, CAST(%s AS numeric(20, 4)))", (i, text))
+        cur.execute("CREATE TEMP TABLE leads (i bigint, v numeric)")
+        values_text = ["0", "1.5", "-3", "5", "12345.6789", "0.1", "-0.0001", None, "NaN", "Infinity", "-Infinity"]
+        # beyond the doubles (the cast failed and took the whole query with it; found by review) and at their edges
+        values_text += ["1e400", "-1e400", "1e-400", "-1e-400", "1.7976931348623157e308", "1.7976931348623159e308", "2.4703282292062327e-324", "2.4703282292062328e-324", "5e-324"]
+        for i, text in enumerate(values_text):
+            cur.execute("INSERT INTO leads VALUES (%s, CAST(%s AS numeric))", (i, text))
         cur.execute("SELECT v FROM leads ORDER BY i")
         values = [r[0] for r in cur.fetchall()]
-        sql = rules.to_sql("postgres", table="leads", as_of=AS_OF, types={"i": "bigint", "v": "numeric(20, 4)"}, columns=["i", "v"], pretty=False)
+        sql = rules.to_sql("postgres", table="leads", as_of=AS_OF, types={"i": "bigint", "v": "numeric"}, columns=["i", "v"], pretty=False)
         cur.execute(f"SELECT * FROM ({sql}) AS q ORDER BY i")
         names = [d[0] for d in cur.description]
         rows = [dict(zip(names, r)) for r in cur.fetchall()]

@@ -177,6 +177,29 @@ def _double(value: exp.Expr) -> exp.Expr:
     return _cast(value, "DOUBLE")
 
 
+_ROUNDS_TO_INFINITY = str(2**1024 - 2**970)  # from this magnitude on, a decimal's nearest double is infinity
+_ROUNDS_TO_ZERO = "0." + str(5**1075).rjust(1075, "0")  # 2**-1075: up to this magnitude, the nearest double is 0
+
+
+def _decimal_double(ctx: Ctx, v: exp.Expr) -> exp.Expr:
+    """The DOUBLE nearest to a DECIMAL, as ``float(Decimal)`` gives it. PostgreSQL's NUMERIC reaches far beyond the
+    doubles and its cast fails there (``1e400``, ``1e-400``): infinity and 0 are given instead, as Python gives them
+    (0.0 for a negative value too, as Python's engine reads ``Decimal('-0')``); NaN stays NaN. DuckDB's and Spark's
+    DECIMALs (38 digits) always cast."""
+    if ctx.dialect != "postgres":
+        return _double(v)
+    size = exp.Abs(this=v)
+    nan = exp.EQ(this=v, expression=_cast(text("NaN"), "DECIMAL"))
+    return case(
+        [
+            (nan, _double(text("NaN"))),
+            (exp.GTE(this=size, expression=_cast(exp.Literal.number(_ROUNDS_TO_INFINITY), "DECIMAL")), case([(exp.GT(this=v, expression=_num(0)), _infinity())], exp.Neg(this=_infinity()))),
+            (exp.LTE(this=size, expression=_cast(exp.Literal.number(_ROUNDS_TO_ZERO), "DECIMAL")), _double(_num(0))),
+        ],
+        _double(v),
+    )
+
+
 def _infinity() -> exp.Expr:
     return _double(text("Infinity"))
 
@@ -441,7 +464,7 @@ def _json(ctx: Ctx, v: exp.Expr, dtype: exp.DataType, depth: int = 0) -> exp.Exp
     if kind == "int":
         return _text_of(v)
     if kind in ("float", "decimal"):
-        d = _double(v)
+        d = _decimal_double(ctx, v) if kind == "decimal" else _double(v)
         return case([(_is_null(d), null("VARCHAR")), (is_nan(ctx, d), text("NaN")), (_is_inf(d), case([(exp.LT(this=d, expression=_num(0)), text("-Infinity"))], text("Infinity")))], _float_text(ctx, d))
     if kind == "bool":
         return case([(v, text("true")), (exp.Not(this=v), text("false"))], null("VARCHAR"))
@@ -537,7 +560,7 @@ def raw_text(ctx: Ctx, raw: exp.Expr, sql_type: str) -> exp.Expr:
     if kind == "int":
         return _int_short(ctx, raw, dtype)
     if kind in ("float", "decimal"):
-        d = _double(raw)
+        d = _decimal_double(ctx, raw) if kind == "decimal" else _double(raw)
         return case([(is_nan(ctx, d), null("VARCHAR"))], _float_text(ctx, d))
     if kind == "date":
         return _date_repr(raw)
@@ -646,7 +669,7 @@ def read_typed(ctx: Ctx, spec: FieldPlan, raw: exp.Expr, sql_type: str, put: Put
         return finish(missing, null(vtype), text(_refusal(coercer, _python_kind(kind))))
 
     if kind in ("int", "float", "decimal"):
-        number = raw if kind == "int" else _double(raw)
+        number = raw if kind == "int" else _decimal_double(ctx, raw) if kind == "decimal" else _double(raw)
         missing = _is_null(raw) if kind == "int" else _or(_is_null(raw), is_nan(ctx, number))
         if ft in ("date", "datetime", "list"):
             return refuse(missing)
@@ -799,8 +822,9 @@ def _list_items(ctx: Ctx, raw: exp.Expr, item: exp.DataType) -> tuple[exp.Expr, 
     if kind == "int":
         return lists.map(lists.filter(raw, x, exp.Not(this=_is_null(col))), x, _text_of(col)), nothing
     if kind in ("float", "decimal"):
-        kept = lists.filter(raw, x, _and(exp.Not(this=_is_null(col)), _not(is_nan(ctx, _double(col)))))
-        return lists.map(kept, x, _float_text(ctx, _double(col))), nothing
+        number = _decimal_double(ctx, col) if kind == "decimal" else _double(col)
+        kept = lists.filter(raw, x, _and(exp.Not(this=_is_null(col)), _not(is_nan(ctx, number))))
+        return lists.map(kept, x, _float_text(ctx, number)), nothing
     present = exp.GT(this=lists.size(lists.filter(raw, x, exp.Not(this=_is_null(col)))), expression=_num(0))
     message = "not a list of text values (an item is a boolean)" if kind == "bool" else "not a list of text values"
     return case([(present, null("ARRAY<VARCHAR>"))], empty), case([(present, text(message))], nothing)
