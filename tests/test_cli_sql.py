@@ -75,3 +75,18 @@ def test_an_output_in_a_missing_directory_is_an_error_and_nothing_is_printed(tmp
     assert code == 2
     assert out == ""
     assert "does not exist" in err
+
+
+def test_a_dbt_model_s_table_is_a_template_kept_as_written_and_runs_once_dbt_renders_it(tmp_path: Path) -> None:
+    # The table "{{ ref('stg_leads') }}" was quoted as one identifier: dbt renders ref() as "db"."schema"."table",
+    # and the model failed to parse. Found by a new user following docs/warehouse.md.
+    duckdb = pytest.importorskip("duckdb")
+    code, out, err = cli("sql", str(RULES), "-d", "duckdb", "--table", "{{ ref('stg_leads') }}", "--as-of", "2026-11-01")
+    assert code == 0, err
+    assert "FROM {{ ref('stg_leads') }} AS t" in out
+    con = duckdb.connect()
+    con.execute("CREATE SCHEMA staging")
+    con.execute(f"CREATE TABLE staging.stg_leads AS SELECT * FROM read_csv('{SAMPLE}', all_varchar = true, header = true)")
+    rendered = out.replace("{{ ref('stg_leads') }}", '"memory"."staging"."stg_leads"')  # what dbt puts there
+    stages = [stage for (stage,) in con.execute(f"SELECT stage FROM ({rendered})").fetchall()]
+    assert len(stages) > 0 and None not in stages

@@ -57,7 +57,10 @@ def build(
     for name in columns or ():
         if name.startswith(PREFIX):
             raise ValueError(f"input column {name!r} starts with {PREFIX!r}, which the query keeps for its own columns")
-    source = exp.to_table(table, dialect=dialect)
+    if "{{" in table:  # a template (dbt's {{ ref('stg_leads') }}): written as it is, for the template engine to fill in
+        source = exp.Table(this=exp.Var(this=table))
+    else:
+        source = exp.to_table(table, dialect=dialect)
     ctx = Ctx(dialect=dialect, ruleset=ruleset, as_of=as_of_literal(as_of, dialect), chain=Chain(source), types=dict(types) if types is not None else None, typed=types is not None)
     if events_table is not None:
         ctx.chain.base = _events.base_relation(ctx, source, events_table, key)
