@@ -216,6 +216,42 @@ def _postgres(rules: leadspec.Ruleset, names: list[str], table: list[list[Any]],
         return _outputs(names, [dict(zip(header, r)) for r in cur.fetchall()])
 
 
+_TYPES = {"text": {"duckdb": "VARCHAR", "spark": "STRING", "postgres": "TEXT"}, "int": {"duckdb": "INTEGER", "spark": "INT", "postgres": "INTEGER"}}
+"""The column types ``run_tables`` takes, by engine."""
+
+
+def run_tables(engine: str, query: str, tables: Mapping[str, tuple[Sequence[tuple[str, str]], Sequence[Sequence[Any]]]]) -> list[dict[str, Any]]:
+    """The rows of ``query`` run on ``engine`` over ``tables``: name -> ((column, "text" | "int"), ...), rows.
+
+    For queries over more than one table (an events table beside the leads); ``run`` covers one table of text.
+    """
+    if engine == "spark":
+        session = spark_session()
+        for name, (columns, rows) in tables.items():
+            schema = ", ".join(f"`{c}` {_TYPES[kind]['spark']}" for c, kind in columns)
+            session.createDataFrame([tuple(r) for r in rows], schema).createOrReplaceTempView(name)
+        return [_plain(r.asDict(recursive=True)) for r in session.sql(query).collect()]
+    if engine == "duckdb":
+        import duckdb
+
+        cursor: Any = duckdb.connect()
+        marker, temp = "?", ""
+    elif engine == "postgres":
+        cursor = postgres().connection.cursor()
+        marker, temp = "%s", "TEMP "
+    else:
+        raise ValueError(engine)
+    for name, (columns, rows) in tables.items():
+        cols = ", ".join(f'"{c}" {_TYPES[kind][engine]}' for c, kind in columns)
+        cursor.execute(f"DROP TABLE IF EXISTS {name}")
+        cursor.execute(f"CREATE {temp}TABLE {name} ({cols})")
+        if rows:
+            cursor.executemany(f"INSERT INTO {name} VALUES ({', '.join(marker for _ in columns)})", [tuple(r) for r in rows])
+    cursor.execute(query)
+    header = [d[0] for d in cursor.description]
+    return [dict(zip(header, r)) for r in cursor.fetchall()]
+
+
 def _plain(value: Any) -> Any:
     """Spark's Rows and lists as plain dicts and lists."""
     if hasattr(value, "asDict"):

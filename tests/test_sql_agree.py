@@ -411,32 +411,11 @@ def test_divergence_d7_an_events_table_leaves_dotted_sources_read(engine: str) -
     events = [("k1", "demo", "2026-10-30T10:00:00Z"), ("k3", "demo", "2026-10-01T00:00:00Z")]
     columns = ["lead_id", "company.employees"]
     sql = rules.to_sql(engine, table="leads", events_table="lead_events", key="lead_id", columns=columns, as_of="2026-11-01")
-    if engine == "duckdb":
-        import duckdb
-
-        con = duckdb.connect()
-        con.execute('CREATE TABLE leads (lead_id VARCHAR, "company.employees" VARCHAR)')
-        con.executemany("INSERT INTO leads VALUES (?, ?)", leads)
-        con.execute('CREATE TABLE lead_events (lead_id VARCHAR, "type" VARCHAR, "at" VARCHAR)')
-        con.executemany("INSERT INTO lead_events VALUES (?, ?, ?)", events)
-        cursor = con.execute(sql)
-        got = [dict(zip([d[0] for d in cursor.description], r)) for r in cursor.fetchall()]
-    elif engine == "spark":
-        session = _sqlengines.spark_session()
-        session.createDataFrame(leads, "lead_id STRING, `company.employees` STRING").createOrReplaceTempView("leads")
-        session.createDataFrame(events, "lead_id STRING, type STRING, at STRING").createOrReplaceTempView("lead_events")
-        got = [_sqlengines._plain(r.asDict(recursive=True)) for r in session.sql(sql).collect()]
-    else:
-        con = _sqlengines.postgres().connection
-        con.execute("DROP TABLE IF EXISTS leads")
-        con.execute("DROP TABLE IF EXISTS lead_events")
-        con.execute('CREATE TEMP TABLE leads (lead_id TEXT, "company.employees" TEXT)')
-        con.execute('CREATE TEMP TABLE lead_events (lead_id TEXT, "type" TEXT, "at" TEXT)')
-        with con.cursor() as cur:
-            cur.executemany("INSERT INTO leads VALUES (%s, %s)", leads)
-            cur.executemany("INSERT INTO lead_events VALUES (%s, %s, %s)", events)
-            cur.execute(sql)
-            got = [dict(zip([d.name for d in cur.description], r)) for r in cur.fetchall()]
+    got = _sqlengines.run_tables(
+        engine,
+        sql,
+        {"leads": ([("lead_id", "text"), ("company.employees", "text")], leads), "lead_events": ([("lead_id", "text"), ("type", "text"), ("at", "text")], events)},
+    )
     by_id = {row["lead_id"]: row for row in got}
     assert sorted(by_id) == ["k1", "k2", "k3"]
     for key, employees in leads:

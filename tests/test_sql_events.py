@@ -412,34 +412,9 @@ def _python_events_of(key: str | None) -> list[dict[str, Any]] | None:
 def test_the_events_table_gathered_per_key(engine: str) -> None:
     query = part_query(engine, table="leads", events_table="lead_events", key="k", layered=True)
     leads = [(i, k) for i, k in enumerate(LEAD_KEYS)]
-    if engine == "duckdb":
-        import duckdb
-
-        con = duckdb.connect()
-        con.execute("CREATE TABLE leads (i INTEGER, k VARCHAR)")
-        con.executemany("INSERT INTO leads VALUES (?, ?)", leads)
-        con.execute('CREATE TABLE lead_events (k VARCHAR, "type" VARCHAR, "at" VARCHAR)')
-        con.executemany("INSERT INTO lead_events VALUES (?, ?, ?)", EVENT_ROWS)
-        cursor = con.execute(query)
-        header = [d[0] for d in cursor.description]
-        rows = [dict(zip(header, r)) for r in cursor.fetchall()]
-    elif engine == "spark":
-        session = _sqlengines.spark_session()
-        session.createDataFrame(leads, "i INT, k STRING").createOrReplaceTempView("leads")
-        session.createDataFrame(EVENT_ROWS, "k STRING, type STRING, at STRING").createOrReplaceTempView("lead_events")
-        rows = [_sqlengines._plain(r.asDict(recursive=True)) for r in session.sql(query).collect()]
-    else:
-        con = _sqlengines.postgres().connection
-        con.execute("DROP TABLE IF EXISTS leads")
-        con.execute("DROP TABLE IF EXISTS lead_events")
-        con.execute("CREATE TEMP TABLE leads (i INTEGER, k TEXT)")
-        con.execute('CREATE TEMP TABLE lead_events (k TEXT, "type" TEXT, "at" TEXT)')
-        with con.cursor() as cur:
-            cur.executemany("INSERT INTO leads VALUES (%s, %s)", leads)
-            cur.executemany("INSERT INTO lead_events VALUES (%s, %s, %s)", EVENT_ROWS)
-            cur.execute(query)
-            header = [d.name for d in cur.description]
-            rows = [dict(zip(header, r)) for r in cur.fetchall()]
+    rows = _sqlengines.run_tables(
+        engine, query, {"leads": ([("i", "int"), ("k", "text")], leads), "lead_events": ([("k", "text"), ("type", "text"), ("at", "text")], EVENT_ROWS)}
+    )
     rows.sort(key=lambda r: r["i"])
     assert len(rows) == len(LEAD_KEYS)
     for key, row in zip(LEAD_KEYS, rows):

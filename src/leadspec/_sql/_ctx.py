@@ -272,7 +272,6 @@ def is_true(expr: exp.Expr) -> exp.Expr:
     return exp.Coalesce(this=expr, expressions=[exp.false()])
 
 
-
 def let(dialect: str, name: str, value: exp.Expr, body: exp.Expr) -> exp.Expr:
     """``body`` reading the column ``name`` bound to ``value``, which is computed once per row.
 

@@ -200,6 +200,11 @@ def _decimal_double(ctx: Ctx, v: exp.Expr) -> exp.Expr:
     )
 
 
+def _as_double(ctx: Ctx, v: exp.Expr, kind: str) -> exp.Expr:
+    """A numeric column's value as DOUBLE: a DECIMAL (``kind == "decimal"``) as :func:`_decimal_double` reads it."""
+    return _decimal_double(ctx, v) if kind == "decimal" else _double(v)
+
+
 def _infinity() -> exp.Expr:
     return _double(text("Infinity"))
 
@@ -464,7 +469,7 @@ def _json(ctx: Ctx, v: exp.Expr, dtype: exp.DataType, depth: int = 0) -> exp.Exp
     if kind == "int":
         return _text_of(v)
     if kind in ("float", "decimal"):
-        d = _decimal_double(ctx, v) if kind == "decimal" else _double(v)
+        d = _as_double(ctx, v, kind)
         return case([(_is_null(d), null("VARCHAR")), (is_nan(ctx, d), text("NaN")), (_is_inf(d), case([(exp.LT(this=d, expression=_num(0)), text("-Infinity"))], text("Infinity")))], _float_text(ctx, d))
     if kind == "bool":
         return case([(v, text("true")), (exp.Not(this=v), text("false"))], null("VARCHAR"))
@@ -560,7 +565,7 @@ def raw_text(ctx: Ctx, raw: exp.Expr, sql_type: str) -> exp.Expr:
     if kind == "int":
         return _int_short(ctx, raw, dtype)
     if kind in ("float", "decimal"):
-        d = _decimal_double(ctx, raw) if kind == "decimal" else _double(raw)
+        d = _as_double(ctx, raw, kind)
         return case([(is_nan(ctx, d), null("VARCHAR"))], _float_text(ctx, d))
     if kind == "date":
         return _date_repr(raw)
@@ -669,7 +674,7 @@ def read_typed(ctx: Ctx, spec: FieldPlan, raw: exp.Expr, sql_type: str, put: Put
         return finish(missing, null(vtype), text(_refusal(coercer, _python_kind(kind))))
 
     if kind in ("int", "float", "decimal"):
-        number = raw if kind == "int" else _decimal_double(ctx, raw) if kind == "decimal" else _double(raw)
+        number = raw if kind == "int" else _as_double(ctx, raw, kind)
         missing = _is_null(raw) if kind == "int" else _or(_is_null(raw), is_nan(ctx, number))
         if ft in ("date", "datetime", "list"):
             return refuse(missing)
@@ -822,7 +827,7 @@ def _list_items(ctx: Ctx, raw: exp.Expr, item: exp.DataType) -> tuple[exp.Expr, 
     if kind == "int":
         return lists.map(lists.filter(raw, x, exp.Not(this=_is_null(col))), x, _text_of(col)), nothing
     if kind in ("float", "decimal"):
-        number = _decimal_double(ctx, col) if kind == "decimal" else _double(col)
+        number = _as_double(ctx, col, kind)
         kept = lists.filter(raw, x, _and(exp.Not(this=_is_null(col)), _not(is_nan(ctx, number))))
         return lists.map(kept, x, _float_text(ctx, number)), nothing
     present = exp.GT(this=lists.size(lists.filter(raw, x, exp.Not(this=_is_null(col)))), expression=_num(0))
