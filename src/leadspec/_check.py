@@ -283,6 +283,7 @@ class _Checker:
     def field_specs(self) -> list[Coercer]:
         coercers = []
         id_field: str | None = None
+        touched: str | None = None
         for name, spec in self.fields.items():
             path = ("fields", name)
             if spec.role == "id":
@@ -294,6 +295,15 @@ class _Checker:
                         "give this one `role: output`, or none",
                     )
                 id_field = id_field or name
+            if spec.role == "touched":
+                if touched is not None:
+                    self.out.at(
+                        path + ("role",),
+                        "duplicate-id",
+                        f"field {name!r} has `role: touched`, but {touched!r} has it already; the SLA clock stops at one "
+                        "field's moment: give this one `role: output`, or none",
+                    )
+                touched = touched or name
             if spec.values is not None and len(set(spec.values)) != len(spec.values):
                 self.out.at(path + ("values",), "duplicate-id", "values are listed twice")
             try:

@@ -144,10 +144,12 @@ class FieldSpec(_Strict):
         "(always read as well), e.g. '%m/%d/%Y'.",
     )
     description: str | None = None
-    role: Literal["id", "output"] | None = Field(
+    role: Literal["id", "output", "touched"] | None = Field(
         None,
         description="`id`: the lead's identifier (one field at most; diff and explain name leads by it); "
-        "`output`: kept for reports, not read by the rules. Neither is an unused field.",
+        "`output`: kept for reports, not read by the rules; "
+        "`touched`: a datetime field, when the stage's owner first acted on the lead (one field at most; it stops the SLA clock). "
+        "None is an unused field.",
     )
 
     def formats(self) -> tuple[str, ...]:
@@ -168,6 +170,8 @@ class FieldSpec(_Strict):
             raise ValueError("`format` is only for date and datetime fields")
         if self.role == "id" and self.type not in ("string", "integer"):
             raise ValueError(f"`role: id` is for a string or integer field (the lead's identifier), not a {self.type} field")
+        if self.role == "touched" and self.type != "datetime":
+            raise ValueError(f"`role: touched` is for a datetime field (when the stage's owner first acted on the lead), not a {self.type} field")
         if self.min is not None and self.max is not None and self.min > self.max:
             raise ValueError(f"`min` {self.min:g} is greater than `max` {self.max:g}")
         return self

@@ -478,7 +478,9 @@ class FieldPlan:
     patterns of a date or datetime field, tried in order before ISO 8601
     (empty: ISO 8601 only). ``role`` is ``"id"`` for the lead's
     identifier (:attr:`Plan.id_field`), ``"output"`` for a field kept for
-    reports, else None.
+    reports, ``"touched"`` for the moment the stage's owner first acted on
+    the lead (:attr:`Plan.touched_field`: it stops the SLA clock of a
+    hand-off), else None.
     """
 
     name: str
@@ -492,7 +494,7 @@ class FieldPlan:
     max: int | float | None
     description: str | None = None
     location: Location | None = None
-    role: Literal["id", "output"] | None = None
+    role: Literal["id", "output", "touched"] | None = None
 
     def __post_init__(self) -> None:
         # one pattern or none, as plans built by hand before lists of formats wrote it
@@ -559,6 +561,11 @@ class Plan:
     def id_field(self) -> str | None:
         """The name of the field with ``role: id`` (the lead's identifier), or None."""
         return next((f.name for f in self.fields if f.role == "id"), None)
+
+    @property
+    def touched_field(self) -> str | None:
+        """The name of the field with ``role: touched`` (the first touch, which stops the SLA clock), or None."""
+        return next((f.name for f in self.fields if f.role == "touched"), None)
 
     # -- look-ups ---------------------------------------------------------------
     def field(self, name: str) -> FieldPlan:

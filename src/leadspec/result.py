@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from typing import TYPE_CHECKING, Any, Literal, Optional
 
@@ -30,12 +31,15 @@ if TYPE_CHECKING:
 __all__ = [
     "Contribution",
     "CriterionResult",
+    "Handoff",
     "Issue",
     "NextStep",
+    "Previous",
     "Result",
     "ResultModel",
     "RulesetInfo",
     "ScoreResult",
+    "StageInfo",
 ]
 
 OutcomeText = Literal["pass", "fail", "unknown"]
@@ -98,6 +102,56 @@ class RulesetInfo(_Frozen):
     owners: list[str] = []
 
 
+class StageInfo(_Frozen):
+    """What the agreement says of one stage: its label, owner and SLA (:meth:`Ruleset.stage_info`)."""
+
+    id: str
+    label: str
+    owner: Optional[str] = None
+    sla: Optional[str] = None
+    """The response time expected once a lead enters the stage, as written (``15m``, ``4h``, ``2d``)."""
+    description: Optional[str] = None
+    rank: int
+    """The stage's place in the funnel: 0 for ``disqualified``, 1 for the base stage, then 2, 3, … in file order."""
+
+
+@dataclass(frozen=True)
+class Previous:
+    """Where a lead stood before this evaluation: its stage (None: the lead was not seen before) and since when.
+
+    ``since`` is when the lead entered ``stage``: an aware datetime, a date (midnight UTC), ISO 8601 text, or None
+    when it is not known. Naive datetimes are UTC, as ``as_of`` is.
+    """
+
+    stage: Optional[str] = None
+    since: datetime | date | str | None = None
+
+
+Direction = Literal["up", "down", "same", "new"]
+
+
+class Handoff(_Frozen):
+    """Whose desk a lead is on after this evaluation and by when its owner must act (docs/handoff.md).
+
+    Times are aware datetimes in UTC. ``since`` is when the lead entered its stage: ``as_of`` when the stage changed
+    or the lead is new, the previous ``since`` when it stayed (None when that is not known). ``due`` is ``since`` plus
+    the stage's ``sla`` (None without an SLA or without ``since``). ``touched`` is the lead's first touch (the field
+    with ``role: touched``) when it falls inside the stage's time (from ``since`` to ``as_of``): it stops the clock.
+    ``overdue``: the clock (``touched``, else ``as_of``) has passed ``due``.
+    """
+
+    previous_stage: Optional[str]
+    stage: str
+    direction: Direction
+    since: Optional[datetime]
+    owner: Optional[str]
+    previous_owner: Optional[str]
+    sla: Optional[str]
+    due: Optional[datetime]
+    touched: Optional[datetime] = None
+    overdue: bool
+
+
 class ResultModel(_Frozen):
     """The JSON contract of a result (docs/explanations.md)."""
 
@@ -116,6 +170,8 @@ class ResultModel(_Frozen):
     issues: list[Issue]
     ruleset: RulesetInfo
     as_of: datetime
+    handoff: Optional[Handoff] = None
+    """Only when the lead was evaluated with ``previous=`` (a :class:`Previous`)."""
 
 
 def _json_value(value: Any) -> Any:
@@ -171,18 +227,21 @@ class Result:
     """The stage of one lead and why. Immutable; parts are built on first access."""
 
     # Read-only: the public parts are properties, and __slots__ allows no new attributes.
-    __slots__ = ("_rs", "_raw", "_issues", "_as_of", "_stage", "_cache", "__weakref__")
+    __slots__ = ("_rs", "_raw", "_issues", "_as_of", "_stage", "_previous", "_cache", "__weakref__")
 
-    def __init__(self, ruleset: Ruleset, raw: Any, issues: list[dict[str, Any]], as_of: datetime, stage: str) -> None:
+    def __init__(
+        self, ruleset: Ruleset, raw: Any, issues: list[dict[str, Any]], as_of: datetime, stage: str, previous: tuple[str | None, datetime | None] | None = None
+    ) -> None:
         self._rs = ruleset
         self._raw = raw
         self._issues = issues
         self._as_of = as_of
         self._stage = stage
+        self._previous = previous  # (stage, since) as checked by Ruleset.evaluate, or None: no hand-off asked for
         self._cache: dict[str, Any] | None = None
 
     def __reduce__(self) -> Any:
-        return (Result, (self._rs, self._raw, self._issues, self._as_of, self._stage))
+        return (Result, (self._rs, self._raw, self._issues, self._as_of, self._stage, self._previous))
 
     def __repr__(self) -> str:
         return f"<Result stage={self._stage!r} ruleset={self._rs.name!r}>"
@@ -242,6 +301,23 @@ class Result:
         """The response time expected for this stage (stage metadata), e.g. ``15m``."""
         stage = self._stage_plan()
         return None if stage is None else self._rs.model.stages[stage.index].sla
+
+    @property
+    def handoff(self) -> Handoff | None:
+        """Where the lead moved and by when its new owner must act; None unless evaluated with ``previous=``."""
+        if self._previous is None:
+            return None
+        from ._handoff import handoff
+
+        built: Handoff = self._memo("handoff", lambda: handoff(self._rs, self._stage, self._previous, self._as_of, self._touched()))
+        return built
+
+    def _touched(self) -> datetime | None:
+        name = self._plan.touched_field
+        if name is None:
+            return None
+        value = self._ivalues.get(name)
+        return value if isinstance(value, datetime) else None
 
     @property
     def description(self) -> str | None:
@@ -491,7 +567,7 @@ class Result:
     def to_dict(self) -> dict[str, Any]:
         """The result as JSON-ready data (the contract of :class:`ResultModel`, docs/explanations.md)."""
         nxt = self.next
-        return {
+        out = {
             "stage": self.stage,
             "label": self.label,
             "owner": self.owner,
@@ -508,6 +584,9 @@ class Result:
             "ruleset": self.ruleset.model_dump(),
             "as_of": _json_value(self._as_of),
         }
+        if self._previous is not None:
+            out["handoff"] = {k: _json_value(v) for k, v in self.handoff.model_dump().items()}  # type: ignore[union-attr]
+        return out
 
     def to_model(self) -> ResultModel:
         """The result as the validated pydantic model :class:`ResultModel`."""
@@ -518,7 +597,13 @@ class Result:
         plan = self._plan
         lines = []
         title = self.label if self.label.lower() == self.stage.lower() else f"{self.stage.upper()} — {self.label}"
-        lines.append(title + (f" (owner: {self.owner})" if self.owner else ""))
+        meta = [f"owner: {self.owner}"] if self.owner else []
+        meta += [f"SLA {self.sla}"] if self.sla else []
+        lines.append(title + (f" ({', '.join(meta)})" if meta else ""))
+        if self._previous is not None:
+            from ._handoff import handoff_line
+
+            lines.append(str(handoff_line(self)))
         by_id = {c.id: c for c in self.criteria}
         if self.disqualified:
             for c in plan.disqualify:

@@ -27,7 +27,8 @@ from ._functions import FUNCTIONS
 from ._model import FieldSpec, RuleFile, Stage
 from ._yaml import MAX_BYTES, load_yaml
 from .errors import LeadError, Problem, RulesError
-from .result import Result
+from ._handoff import checked_previous, stage_info
+from .result import Previous, Result, StageInfo
 
 __all__ = ["Ruleset", "json_schema", "load", "loads"]
 
@@ -152,6 +153,13 @@ class Ruleset:
         """The stages in funnel order (read-only models)."""
         return tuple(self._plan.model.stages)
 
+    def stage_info(self, stage: str) -> StageInfo:
+        """What the rules say of a stage (any of :attr:`stage_ids`): label, owner, SLA, description and rank.
+
+        :class:`KeyError` names the stages when ``stage`` is not one of them.
+        """
+        return stage_info(self, stage)
+
     @property
     def stage_ids(self) -> tuple[str, ...]:
         """Every stage a lead can have: ``disqualified``, the base stage, then the stages in order."""
@@ -227,13 +235,22 @@ class Ruleset:
         return self._compiled.source
 
     # -- evaluation -----------------------------------------------------------------
-    def evaluate(self, lead: Mapping[str, Any], as_of: datetime | date | str | None = None, *, strict: bool = False) -> Result:
+    def evaluate(
+        self, lead: Mapping[str, Any], as_of: datetime | date | str | None = None, *, strict: bool = False, previous: Previous | None = None
+    ) -> Result:
         """Evaluate one lead (a mapping: a dict, a CSV row, a parsed JSON line).
 
         A value that cannot be used becomes an issue on the result and the
         field counts as missing; with ``strict=True`` the lead is rejected
         with :class:`~leadspec.LeadError` instead.
+
+        ``previous``: where the lead stood before (:class:`~leadspec.Previous`:
+        its stage, None for a lead not seen before, and since when); the
+        result's ``handoff`` then says where it moved, whose desk it is on and
+        by when its owner must act. A previous stage these rules do not have
+        is a :class:`ValueError`.
         """
+        checked = None if previous is None else checked_previous(self, previous)
         if type(lead) is not dict and not _is_record(lead):
             raise LeadError(f"a lead is a mapping of field values, not {type(lead).__name__}")
         moment = as_of if type(as_of) is datetime and as_of.tzinfo is timezone.utc else _as_of(as_of)
@@ -244,7 +261,7 @@ class Ruleset:
         if strict and issues:
             first = issues[0]
             raise LeadError(f"lead rejected: {first['field'] or first.get('criterion')}: {first['message']}", issues)
-        return Result(self, raw, issues, moment, stage)
+        return Result(self, raw, issues, moment, stage, checked)
 
     def stage(self, lead: Mapping[str, Any], as_of: datetime | date | str | None = None) -> str:
         """The lead's stage only: lazy and fast, always equal to ``evaluate(lead).stage``."""
