@@ -25,7 +25,7 @@ import stat
 import sys
 from collections import deque
 from dataclasses import dataclass
-from typing import IO, Any, Iterator, Mapping, cast
+from typing import IO, Any, Iterator, Mapping, Sequence, cast
 
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))  # CRM exports carry long notes; events as JSON
 
@@ -77,7 +77,7 @@ def open_text(path: str, stdin: IO[str]) -> IO[str]:
         if binary is not None:
             return _decoded(binary)
         first = stdin.read(1)  # a text stream without bytes (a StringIO): drop a byte order mark
-        return _Prefixed("" if first == "\ufeff" else first, stdin)  # type: ignore[return-value]
+        return Prefixed("" if first == "\ufeff" else first, stdin)  # type: ignore[return-value]
     return _decoded(open_binary(path))
 
 
@@ -157,10 +157,10 @@ def sniff(stream: IO[str], block: int = 1 << 16) -> tuple[str, IO[str]]:
                 pass
             else:
                 fmt = "jsonl"
-    return fmt, _Prefixed(head, stream)  # type: ignore[return-value]
+    return fmt, Prefixed(head, stream)  # type: ignore[return-value]
 
 
-class _Prefixed:
+class Prefixed:
     """A text stream with some already-read text put back in front (whole lines, as newline='' splits them)."""
 
     def __init__(self, prefix: str, stream: IO[str]) -> None:
@@ -924,11 +924,13 @@ class Writer:
         delimiter: str = ",",
         flags: tuple[str, ...] = (),
         flags_name: str = "flags",
+        handoff: tuple[str, ...] = (),
     ) -> None:
         self.fmt = fmt
         self.delimiter = delimiter
         self.flags = flags
         self.flags_name = flags_name
+        self.handoff = handoff  # the names of the hand-off columns (qualify --previous), after the flags
         self.header = header
         self.details = details
         self.names = names
@@ -942,13 +944,13 @@ class Writer:
     @property
     def added(self) -> tuple[str, ...]:
         """The names of the keys this writer adds to a JSON record."""
-        return self.names[:2] + ((self.flags_name,) if self.flags else ()) + (self.names[2:] if self.details else ())
+        return self.names[:2] + ((self.flags_name,) if self.flags else ()) + self.handoff + (self.names[2:] if self.details else ())
 
     @property
     def added_columns(self) -> tuple[str, ...]:
         """The names of the columns this writer adds to a CSV, in order."""
         flags = tuple(f"{self.flags_name}.{name}" for name in self.flags)
-        return self.names[:2] + flags + (self.names[2:] if self.details else ())
+        return self.names[:2] + flags + self.handoff + (self.names[2:] if self.details else ())
 
     def start(self) -> str:
         if self.fmt == "csv":
@@ -970,9 +972,12 @@ class Writer:
         details: dict[str, Any] | None,
         text: str | None = None,
         flags: Mapping[str, bool | None] | None = None,
+        handoff: Sequence[str | None] = (),
     ) -> str:
+        """One qualified row; ``handoff``: the values of the hand-off columns (None: no value)."""
         if self.fmt == "csv":
             marks = [_FLAG_CELL[(flags or {}).get(name)] for name in self.flags]
+            marks += ["" if value is None else value for value in handoff]
             if text is not None:  # CSV in, CSV out: the record as it was, and the new cells
                 sep = self.delimiter
                 line = f"{text}{sep}{_quote(stage, sep)}{sep}{_quote(reasons, sep)}"
@@ -1007,6 +1012,8 @@ class Writer:
         obj[names[1]] = reasons
         if self.flags:
             obj[self.flags_name] = {name: (flags or {}).get(name) for name in self.flags}
+        for name, value in zip(self.handoff, handoff):
+            obj[name] = value
         if self.details:
             obj[names[2]] = details
         text = dumps(obj)

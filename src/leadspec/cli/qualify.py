@@ -9,6 +9,7 @@ with ``--strict``), and the closing summary says so.
 
 from __future__ import annotations
 
+import difflib
 import io
 import json
 import os
@@ -22,6 +23,7 @@ from typing import IO, Any, Generator, Iterable, Iterator, NamedTuple
 
 import click
 
+from .. import Previous
 from ..errors import LeadError, LeadspecError
 from ._common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, READ_ERRORS, as_of_option, check_as_of, delimiter_option, load_rules, read_error, streams
 from ._io import (
@@ -46,6 +48,7 @@ from ._io import (
     wrong_delimiter,
 )
 from ._native import OUTPUTS, TABLE, Native, Redo
+from ._previous import HANDOFF_COLUMNS, PreviousError, PreviousIndex, key_text
 from ._pool import STOP_SIGNALS, Pool, WorkerDied
 
 BATCH = 2000  # records per unit of work (fewer hand-offs between processes)
@@ -91,10 +94,35 @@ def _absent(lead: dict[str, Any], source: str, path: tuple[str, ...]) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
+class Tracking(NamedTuple):
+    """--previous: the previous output's index, the key column, and whether unchanged rows are left out."""
+
+    store: PreviousIndex
+    key: str
+    only_changed: bool
+    previous_name: str
+
+
+def _moment_text(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+
+
 def _setup(
-    rules: Any, writer: Writer, as_of: datetime, strict: bool, header: list[str], json_columns: list[str], delimiter: str = ",", engine: str = "python"
+    rules: Any,
+    writer: Writer,
+    as_of: datetime,
+    strict: bool,
+    header: list[str],
+    json_columns: list[str],
+    delimiter: str = ",",
+    engine: str = "python",
+    tracking: Tracking | None = None,
 ) -> None:
     _state.pop("qualifier", None)  # a DuckDB connection is never carried over a fork: each process opens its own
+    _state.update(
+        tracking=tracking,
+        key_at=header.index(tracking.key) if tracking is not None and tracking.key in header else None,
+    )
     _state.update(
         engine=engine,
         rules=rules,
@@ -136,6 +164,10 @@ class Done(NamedTuple):
     read: int
     issues: dict[tuple[str, str], int]  # (field, message): rows
     absent: list[str] | None  # fields no evaluated row had a value for (None: no row evaluated)
+    keys: list[str] = []  # --previous: the key of every row read (for the leads removed since, and the duplicates)
+    transitions: dict[str, int] = {}  # --previous: "new", "same", "mql → sql": rows
+    waiting: dict[str, tuple[int, int]] = {}  # --previous: owner -> (leads due and not touched, of them overdue)
+    skipped: int = 0  # --only-changed: rows whose stage did not change, not written
 
 
 def _work(unit: tuple[Any, ...]) -> Done:
@@ -153,6 +185,12 @@ def _work(unit: tuple[Any, ...]) -> Done:
     added = writer.added
     details = writer.details
     flagged = bool(writer.flags)
+    tracking: Tracking | None = _state.get("tracking")
+    key_at: int | None = _state.get("key_at")
+    keys: list[str] = []
+    transitions: Counter[str] = Counter()
+    waiting: dict[str, tuple[int, int]] = {}
+    skipped = 0
     for row in _rows_of(unit):
         read += 1  # rejects are numbered within the unit: the caller knows where it starts
         lead = row.lead
@@ -163,15 +201,49 @@ def _work(unit: tuple[Any, ...]) -> Done:
             for name in added:
                 if name in row.original:
                     raise NameClash(read, row.line, name)
+        previous: Previous | None = None
+        if tracking is not None:
+            original = row.original
+            cell = (original[key_at] if key_at < len(original) else None) if key_at is not None and isinstance(original, list) else (
+                original.get(tracking.key) if isinstance(original, dict) else None
+            )
+            key = key_text(cell)
+            if key is None:
+                rejects.append((read, row.line, f"no value in the key column {tracking.key!r}: the lead cannot be matched with the previous run", row.original, row.raw, False))
+                continue
+            keys.append(key)
+            found = tracking.store.lookup(key)
+            if found is not None and found[2] > 1:
+                reason = f"key {key!r} is on {found[2]} rows of the previous output {tracking.previous_name}: its previous stage is ambiguous"
+                rejects.append((read, row.line, reason, row.original, row.raw, False))
+                continue
+            previous = Previous() if found is None else Previous(found[0] or None, found[1])
         try:
-            result = evaluate(lead, as_of=as_of, strict=strict)
-            texts.append(render(row.original, lead, result.stage, result.summary(), result.to_dict() if details else None, row.text, result.flags if flagged else None))
+            result = evaluate(lead, as_of=as_of, strict=strict, previous=previous)
+            moved: tuple[str | None, ...] = ()
+            if previous is not None:
+                h = result.handoff
+                moved = (h.previous_stage, _moment_text(h.since), h.owner, _moment_text(h.due), h.direction)
+                transitions["new" if h.direction == "new" else "same" if h.direction == "same" else f"{h.previous_stage} → {h.stage}"] += 1
+                if h.due is not None and h.touched is None:
+                    due, late = waiting.get(h.owner or "", (0, 0))
+                    waiting[h.owner or ""] = (due + 1, late + int(h.overdue))
+            if tracking is not None and tracking.only_changed and moved and moved[-1] == "same":
+                skipped += 1
+            else:
+                texts.append(
+                    render(row.original, lead, result.stage, result.summary(), result.to_dict() if details else None, row.text, result.flags if flagged else None, moved)
+                )
         except LeadError as exc:
             reason = "; ".join(f"{i.get('field') or i.get('criterion')}: {i['message']} ({i.get('value')!r})" for i in exc.issues)
             rejects.append((read, row.line, reason or str(exc), row.original, row.raw, False))
             continue
         except Unwritable as exc:
             rejects.append((read, row.line, str(exc), row.original, row.raw, False))
+            continue
+        except ValueError as exc:  # with --previous: evaluate refuses a previous state these rules cannot have (a stage renamed since)
+            why = f"{exc} (from the previous output {tracking.previous_name})" if tracking is not None else f"cannot qualify this record: ValueError: {str(exc)[:200]}"
+            rejects.append((read, row.line, why, row.original, row.raw, False))
             continue
         except Exception as exc:  # anything else wrong with one record rejects that record, never the run
             rejects.append((read, row.line, f"cannot qualify this record: {type(exc).__name__}: {str(exc)[:200]}", row.original, row.raw, False))
@@ -182,7 +254,9 @@ def _work(unit: tuple[Any, ...]) -> Done:
         stages[result.stage] += 1
         with_issues += _count_issues(result._issues, issues)
     joiner = ",\n" if writer.fmt == "json" else ""
-    return Done(joiner.join(texts), dict(stages), with_issues, rejects, read, dict(issues), [w[0] for w in watched] if evaluated else None)
+    return Done(
+        joiner.join(texts), dict(stages), with_issues, rejects, read, dict(issues), [w[0] for w in watched] if evaluated else None, keys, dict(transitions), waiting, skipped
+    )
 
 
 def _qualifier() -> Any:
@@ -426,8 +500,8 @@ class _Tally:
     """Rows read, written and rejected so far: said when a run stops before its end."""
 
     def __init__(self) -> None:
-        self.read = self.written = self.rejected = 0
-        self.outputs: list[str] = []  # -o's path, then --rejects' (``-``: standard output)
+        self.read = self.written = self.rejected = self.skipped = 0
+        self.outputs: list[str] = []  # -o's path, then --rejects' (``-``: standard output), then --removed's
 
     def lost(self) -> str:
         """What a stopped run leaves: files are not written; standard output has part of the run (it cannot be taken back)."""
@@ -443,7 +517,8 @@ class _Tally:
         if not self.read:
             return ""
         read = f"{self.read:,} row{'s' if self.read != 1 else ''}"
-        return f"stopped after {read} read ({self.written:,} qualified, {self.rejected:,} rejected)\n"
+        unchanged = f", {self.skipped:,} unchanged" if self.skipped else ""
+        return f"stopped after {read} read ({self.written:,} qualified, {self.rejected:,} rejected{unchanged})\n"
 
 
 def _has_duckdb() -> bool:
@@ -562,6 +637,17 @@ def _is_file(path: str, info: os.stat_result) -> bool:
 @click.option(
     "--flags-column", default="flags", show_default=True, metavar="NAME", help="Name of the added flags (CSV: a column NAME.FLAG for each flag; JSON: an object)."
 )
+@click.option(
+    "--previous",
+    "previous_output",
+    type=click.Path(dir_okay=False),
+    help="A previous output of qualify (CSV or JSON Lines): add previous_stage, stage_since, owner, due_by and handoff (new, up, down, same) to every lead. Needs --key.",
+)
+@click.option("--key", metavar="COLUMN", help="With --previous: the column that identifies a lead in INPUT and in the previous output (e.g. 'Prospect ID').")
+@click.option("--only-changed", is_flag=True, help="With --previous: write only the leads that are new or changed stage (the work queue).")
+@click.option(
+    "--removed", type=click.Path(dir_okay=False), help="With --previous: write the leads of the previous output that INPUT no longer has here (key, previous_stage, stage_since)."
+)
 def qualify(
     rules: str,
     input: str,
@@ -580,6 +666,10 @@ def qualify(
     reasons_column: str,
     details_column: str,
     flags_column: str,
+    previous_output: str | None = None,
+    key: str | None = None,
+    only_changed: bool = False,
+    removed: str | None = None,
 ) -> int:
     """Evaluate every lead of INPUT (CSV, JSON Lines or a JSON array; .gz too) and write it with its stage.
 
@@ -596,9 +686,22 @@ def qualify(
       leadspec qualify rules/b2b-saas.yaml - --input-format jsonl < leads.jsonl > out.jsonl
       leadspec qualify rules/b2b-saas.yaml leads.csv.gz -o out.csv --strict --rejects rejects.jsonl --jobs 2
 
+    With --previous LAST_OUTPUT --key COLUMN, each lead is matched by its
+    key with the previous run's output: the added columns say where it
+    moved, whose desk it is on and when the call is due (see the docs on
+    the hand-off).
+
     Exit codes: 0 every row written, 1 rows were rejected, 2 usage or input error (no file written).
     """
     io = streams()
+    if previous_output is None:
+        for given, option in ((key, "--key"), (only_changed, "--only-changed"), (removed, "--removed")):
+            if given:
+                raise click.UsageError(f"{option} goes with --previous LAST_OUTPUT: the leads are matched with a previous run's output")
+    elif not key:
+        raise click.UsageError("--previous needs --key COLUMN: the column that identifies a lead in both files (e.g. --key 'Prospect ID')")
+    elif engine == "duckdb":
+        raise click.UsageError("--previous runs on the Python engine: leave out --engine duckdb")
     names = (stage_column, reasons_column, details_column)
     used: tuple[str, ...] = (names if details else names[:2]) + (flags_column,)
     if len(set(used)) != len(used) or not all(used):
@@ -607,19 +710,31 @@ def qualify(
     paths = [("-o/--output", output)] if output != "-" else []
     if rejects:
         paths.append(("--rejects", rejects))
+    if removed:
+        paths.append(("--removed", removed))
     stdin_file = _stdin_file(io.inp) if input == "-" else None
     for option, path in paths:
         if (input != "-" and _same_file(input, path)) or (stdin_file is not None and _is_file(path, stdin_file)):
             what = "the input file (standard input)" if input == "-" else "the input file"
             io.err.write(f"{path}: {option} is {what}; it would be overwritten while it is read. Write somewhere else\n")
             return EXIT_USAGE
+        if previous_output is not None and _same_file(previous_output, path):
+            io.err.write(
+                f"{path}: {option} is the --previous file; an input is never overwritten. Write the new output beside it "
+                "(e.g. a dated name) and keep the previous one until the new one is checked\n"
+            )
+            return EXIT_USAGE
+    if removed == "-":
+        raise click.UsageError("--removed writes to a file, not to standard output")
     if rejects == "-":  # standard output: only when the leads go elsewhere
         if output == "-":
             raise click.UsageError("--rejects -: standard output already carries the leads; give -o FILE for them, or --rejects FILE")
-        paths.pop()
-    if len(paths) == 2 and _same_file(output, rejects or ""):
-        io.err.write(f"{rejects}: --rejects is the output file too; give them different paths\n")
-        return EXIT_USAGE
+        paths = [(option, path) for option, path in paths if option != "--rejects"]
+    for i, (option, path) in enumerate(paths):
+        for other_option, other in paths[i + 1 :]:
+            if _same_file(path, other):
+                io.err.write(f"{other}: {other_option} is the {'output' if option == '-o/--output' else option} file too; give them different paths\n")
+                return EXIT_USAGE
     ruleset = load_rules(rules)
     moment = as_of or datetime.now(timezone.utc)
     check_as_of([ruleset], moment)
@@ -629,7 +744,7 @@ def qualify(
     parquet = "parquet" in (fmt, output_format or (_format_of(output) if output != "-" else None))
     if parquet and input == "-":
         raise click.UsageError("Parquet is read from a file, not from standard input")
-    chosen = _engine(engine, input, details, ruleset, moment, io, parquet)
+    chosen = "python" if previous_output is not None else _engine(engine, input, details, ruleset, moment, io, parquet)
     if chosen is None:
         return EXIT_USAGE
     engine = chosen
@@ -642,7 +757,8 @@ def qualify(
     tally = _Tally()
     try:
         return _qualify(
-            ruleset, input, fmt, delimiter, output, output_format, details, moment, strict, rejects, jobs, allow_missing_columns, names, flags_column, io, tally, engine
+            ruleset, input, fmt, delimiter, output, output_format, details, moment, strict, rejects, jobs, allow_missing_columns, names, flags_column, io, tally, engine,
+            (previous_output, key or "", only_changed, removed) if previous_output is not None else None,
         )
     except KeyboardInterrupt:
         io.err.write(tally.line() + f"interrupted: {tally.lost()}\n")
@@ -674,11 +790,13 @@ def _qualify(
     io: Any,
     tally: _Tally,
     engine: str = "python",
+    handing: tuple[str, str, bool, str | None] | None = None,
 ) -> int:
     flags = flag_names(ruleset)
     native: Native | None = None
     source: IO[str] | None = None
     sinks: list[Output] = []
+    tracking: Tracking | None = None
     try:
         if fmt == "parquet":  # DuckDB reads it: its column names are the header
             native = Native(ruleset, moment, jobs, flags, _watched(ruleset))
@@ -713,6 +831,10 @@ def _qualify(
             if len(problems) > len(missing) or (missing and not allow_missing_columns):
                 only_missing = len(problems) == len(missing)
                 io.err.write(f"{input}: stopped before reading any row{' (--allow-missing-columns goes on anyway)' if only_missing else ''}\n")
+                return EXIT_USAGE
+        if handing is not None:
+            tracking = _tracking(handing, input, fmt, header, delimiter, names[0], io)
+            if tracking is None:
                 return EXIT_USAGE
         if fmt == "csv":
             json_columns = nested_columns(ruleset, header)
@@ -749,13 +871,20 @@ def _qualify(
         if reject_sink is not None:
             sinks.append(reject_sink)
             tally.outputs.append(rejects or "-")
+        removed_sink = Output(handing[3], io.out) if handing is not None and handing[3] else None
+        if removed_sink is not None:
+            sinks.append(removed_sink)
+            tally.outputs.append(removed_sink.path)
         code: int | None = None
         if native is not None:
             code = _run_native(ruleset, native, header, fmt, out_fmt, input, sink, reject_sink, io, names, (flags, flags_name), tally,
                                getattr(reader, "delimiter", ","))
         if code is None:  # the batch path: the Python engine's readers and writer
             assert source is not None
-            code = _run(ruleset, reader, fmt, out_fmt, input, sink, details, moment, strict, reject_sink, jobs, io, source, names, (flags, flags_name), json_columns, tally, engine)
+            code = _run(
+                ruleset, reader, fmt, out_fmt, input, sink, details, moment, strict, reject_sink, jobs, io, source, names, (flags, flags_name), json_columns, tally, engine,
+                tracking, removed_sink,
+            )
         if code in (EXIT_OK, EXIT_FAILED):  # the run went to the end: only then are the files put in place
             for each in sinks:
                 each.commit()
@@ -777,6 +906,34 @@ def _qualify(
             source.close()
         if native is not None:
             native.close()
+        if tracking is not None:
+            tracking.store.remove()
+
+
+def _tracking(handing: tuple[str, str, bool, str | None], input: str, fmt: str, header: list[str], delimiter: str, stage_column: str, io: Any) -> Tracking | None:
+    """--previous: the previous output read into its index (None: a problem, said on standard error)."""
+    previous, key, only_changed, _removed = handing
+    if fmt == "csv" and key not in header:
+        close = difflib.get_close_matches(key, header, 1)
+        io.err.write(f"{input}: --key {key!r} is not a column of the input" + (f" (did you mean {close[0]!r}?)" if close else "") + "\n")
+        return None
+    kind = format_of(previous)
+    if kind not in ("csv", "jsonl", "json"):
+        io.err.write(f"{previous}: --previous reads an output of qualify written as CSV or JSON Lines (.csv, .jsonl, .json; .gz too)\n")
+        return None
+    index = PreviousIndex()
+    try:
+        with open_text(previous, io.inp) as stream:
+            index.build(stream, kind, previous, key, stage_column, delimiter if kind == "csv" else ",")
+    except PreviousError as exc:
+        index.remove()
+        io.err.write(f"{exc}\n")
+        return None
+    except READ_ERRORS as exc:
+        index.remove()
+        io.err.write(read_error(previous, exc) + "\n")
+        return None
+    return Tracking(index, key, only_changed, previous)
 
 
 def _not_native(input: str, output: str, out_fmt: str, strict: bool, json_columns: list[str], header: list[str]) -> str | None:
@@ -870,6 +1027,8 @@ def _run(
     json_columns: list[str],
     tally: _Tally,
     engine: str = "python",
+    tracking: Tracking | None = None,
+    removed_sink: Output | None = None,
 ) -> int:
     rows: Iterator[Row] | None = None
     header = list(reader.header)
@@ -895,7 +1054,18 @@ def _run(
             io.err.write(f"{input}: {what} more than once in the header; JSON needs one key per column (write CSV to keep both)\n")
             return EXIT_USAGE
     delimiter = getattr(reader, "delimiter", ",") if in_fmt == "csv" else ","  # CSV in, CSV out: the input's delimiter
-    writer = Writer(out_fmt, header, details, names, delimiter, flags=flagging[0], flags_name=flagging[1])
+    writer = Writer(out_fmt, header, details, names, delimiter, flags=flagging[0], flags_name=flagging[1], handoff=HANDOFF_COLUMNS if tracking else ())
+    if tracking is not None and in_fmt == "csv":
+        taken = [name for name in HANDOFF_COLUMNS if name in header]
+        if taken:
+            io.err.write(
+                f"{input}: the input has {'a column' if len(taken) == 1 else 'columns'} {', '.join(map(repr, taken))}, which --previous adds; "
+                "it is never overwritten: rename it in the export\n"
+            )
+            return EXIT_USAGE
+    transitions: Counter[str] = Counter()
+    waiting: dict[str, tuple[int, int]] = {}
+    unchanged = 0
     stages: Counter[str] = Counter()
     issues: Counter[tuple[str, str]] = Counter()
     absent: set[str] | None = None
@@ -903,7 +1073,7 @@ def _run(
     stopped: tuple[int, int] | None = None
     progress = _Progress(io.err)
     units = _units(reader, in_fmt, source, rows, jobs, DUCKDB_BATCH if engine == "duckdb" else BATCH)
-    results = _results(units, jobs, (ruleset, writer, as_of, strict, header, json_columns, delimiter, engine))
+    results = _results(units, jobs, (ruleset, writer, as_of, strict, header, json_columns, delimiter, engine, tracking))
     try:
         sink.write(writer.start())
         if reject_sink is not None and reject_csv:  # the input's header, after the three columns that say why
@@ -911,7 +1081,8 @@ def _run(
         for done in results:
             tally.read += done.read  # before the writes: a stop while writing says how far the run got
             tally.rejected += len(done.rejects)
-            tally.written += done.read - len(done.rejects)
+            tally.written += done.read - len(done.rejects) - done.skipped
+            tally.skipped += done.skipped
             if done.text:
                 sink.write(writer.separator(written == 0) + done.text)
             shown = 0  # of this unit's rejects, listed on standard error
@@ -929,7 +1100,14 @@ def _run(
                     shown += 1
             read += done.read
             rejected += len(done.rejects)
-            written += done.read - len(done.rejects)
+            written += done.read - len(done.rejects) - done.skipped
+            unchanged += done.skipped
+            if tracking is not None:
+                tracking.store.see(done.keys)
+                transitions.update(done.transitions)
+                for owner, (due, late) in done.waiting.items():
+                    had = waiting.get(owner, (0, 0))
+                    waiting[owner] = (had[0] + due, had[1] + late)
             stages.update(done.stages)
             issues.update(done.issues)
             with_issues += done.with_issues
@@ -940,13 +1118,14 @@ def _run(
         sink.flush()
         if reject_sink is not None:
             reject_sink.flush()
+        if removed_sink is not None and tracking is not None:
+            _write_removed(removed_sink, tracking)
     except NameClash as exc:
         number, line, name = exc.args
-        option = _options(names, *flagging)[name]
+        option = _options(names, *flagging).get(name)
+        rename = f"name the added key with {option} NAME (e.g. {option} leadspec_{name})" if option else "rename that key in the input"
         io.err.write(
-            tally.line()
-            + f"{input}:{line}: row {read + number} has a key {name!r}, which qualify adds; it is never overwritten: "
-            f"name the added key with {option} NAME (e.g. {option} leadspec_{name}); {tally.lost()}\n"
+            tally.line() + f"{input}:{line}: row {read + number} has a key {name!r}, which qualify adds; it is never overwritten: {rename}; {tally.lost()}\n"
         )
         return EXIT_USAGE
     except OutputError as exc:
@@ -965,20 +1144,74 @@ def _run(
         progress.done()
     if reject_sink is None and rejected > SHOWN_REJECTS:
         io.err.write(f"... and {rejected - SHOWN_REJECTS:,} more rejected row{'s' if rejected - SHOWN_REJECTS != 1 else ''}: pass --rejects FILE to keep them all\n")
-    io.err.write(_summary(ruleset, read, written, rejected, stages, with_issues, issues, absent))
+    io.err.write(_summary(ruleset, read, written, rejected, stages, with_issues, issues, absent, unchanged))
+    if tracking is not None:
+        io.err.write(_handoff_summary(tracking, transitions, waiting, removed_sink))
     if stopped is not None:
         io.err.write(f"{input}:{stopped[1]}: stopped reading: the rest of the input from row {stopped[0]} cannot be read (it is one rejected row)\n")
     return EXIT_FAILED if rejected else EXIT_OK
 
 
+def _write_removed(sink: Output, tracking: Tracking) -> None:
+    """--removed: the leads of the previous output that the input no longer has, as CSV or JSON Lines (by the file's name)."""
+    kind = format_of(sink.path) or "csv"
+    columns = [tracking.key, "previous_stage", "stage_since"]
+    if kind == "csv":
+        writer = Writer("csv", [], False)
+        sink.write(writer._csv_line(columns))
+        for row in tracking.store.removed():
+            sink.write(writer._csv_line(["" if v is None else v for v in row]))
+    else:
+        lines = (json.dumps(dict(zip(columns, row)), ensure_ascii=False) for row in tracking.store.removed())
+        sink.write("[\n" + ",\n".join(lines) + "\n]\n" if kind == "json" else "".join(line + "\n" for line in lines))
+    sink.flush()
+
+
+def _handoff_summary(tracking: Tracking, transitions: Counter[str], waiting: dict[str, tuple[int, int]], removed_sink: Output | None) -> str:
+    """--previous: the stage changes of the run, what each owner has due and overdue, the leads gone, the duplicate keys."""
+    moves = sorted(((k, n) for k, n in transitions.items() if k not in ("new", "same")), key=lambda kn: (-kn[1], kn[0]))
+    parts = [f"new {transitions['new']:,}"] + [f"{k} {n:,}" for k, n in moves] + [f"unchanged {transitions['same']:,}"]
+    lines = ["hand-off: " + ", ".join(parts)]
+    if waiting:
+        owners = sorted(waiting.items(), key=lambda item: (-item[1][0], item[0]))
+        lines.append("  due, not yet touched: " + ", ".join(f"{owner or '(no owner)'} {due:,} ({late:,} overdue)" for owner, (due, late) in owners))
+    if not tracking.store.since_known:
+        lines.append(
+            f"  warning: the previous output {tracking.previous_name} has no stage_since column (it was written without --previous): "
+            "a lead that stayed in its stage has no known since, nor a due time. To start tracking, run once with --previous "
+            "on an empty file: every lead is then new, its clock starting at --as-of"
+        )
+    gone = tracking.store.removed_count()
+    if gone:
+        where = f" (written to {removed_sink.path})" if removed_sink is not None else " (--removed FILE lists them)"
+        lines.append(f"  {gone:,} lead{'s' if gone != 1 else ''} of the previous output {'are' if gone != 1 else 'is'} not in this input{where}")
+    for table, what in (("seen", "the input"), ("previous", f"the previous output {tracking.previous_name}")):
+        count, first = tracking.store.duplicates(table)
+        if count:
+            shown = ", ".join(map(repr, first)) + (", …" if count > len(first) else "")
+            rows = "each is written with its own stage" if table == "seen" else "their leads are rejected: the previous stage is ambiguous"
+            lines.append(f"  warning: {count:,} key{'s' if count != 1 else ''} of {what} {'are' if count != 1 else 'is'} on more than one row ({shown}); {rows}")
+    return "\n".join(lines) + "\n"
+
+
 def _summary(
-    ruleset: Any, read: int, written: int, rejected: int, stages: Counter[str], with_issues: int, issues: Counter[tuple[str, str]], absent: set[str] | None
+    ruleset: Any,
+    read: int,
+    written: int,
+    rejected: int,
+    stages: Counter[str],
+    with_issues: int,
+    issues: Counter[tuple[str, str]],
+    absent: set[str] | None,
+    skipped: int = 0,
 ) -> str:
     """The closing summary: counts, leads per stage, the commonest data issues, fields no row had."""
     # every stage in funnel order, an empty one too: "mql 0" is news for a funnel review
     shown = [stage for stage in ruleset.stage_ids if stage != "disqualified" or ruleset.plan.disqualify or stages[stage]]
     per_stage = ", ".join(f"{stage} {stages[stage]:,}" for stage in shown) if read else ""
     lines = [f"{read:,} row{'s' if read != 1 else ''} read, {written:,} written, {rejected:,} rejected"]
+    if skipped:
+        lines[0] += f", {skipped:,} unchanged (not written: --only-changed)"
     if per_stage:
         lines[0] += f" ({per_stage})"
     if with_issues:

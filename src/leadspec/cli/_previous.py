@@ -1,0 +1,180 @@
+"""``qualify --previous LAST_OUTPUT --key COLUMN``: the previous run's stages, indexed by key on disk.
+
+The previous output (CSV or JSON Lines, as ``qualify`` writes it) is read
+once into a SQLite file in a temporary directory: its key, stage and
+``stage_since`` per row, and how often each key occurs. Lookups while
+qualifying, the keys the new input has (for the leads removed since) and
+the duplicates are all in that file, so memory stays flat whatever the
+size of either file. Each worker process opens the file itself.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sqlite3
+import tempfile
+from collections.abc import Iterable, Iterator
+from typing import IO, Any, cast
+
+from ._io import Prefixed, reader_for
+
+__all__ = ["HANDOFF_COLUMNS", "PreviousIndex", "PreviousError", "key_text"]
+
+HANDOFF_COLUMNS = ("previous_stage", "stage_since", "owner", "due_by", "handoff")
+"""The columns ``--previous`` adds after ``stage`` and ``reasons`` (and the flags)."""
+
+SINCE_COLUMN = "stage_since"
+BATCH = 10_000
+
+
+class PreviousError(Exception):
+    """The previous output cannot be used (no such column, unreadable): a usage error, before any row is read."""
+
+
+def key_text(value: Any) -> str | None:
+    """A key cell as text, the same for a CSV cell and a JSON value (``660737`` and ``"660737"``); None: no key."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value.strip() or None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() and abs(value) < 2**53 else repr(value)
+    return json.dumps(value, sort_keys=True, ensure_ascii=False)
+
+
+class PreviousIndex:
+    """The previous output's (stage, since) by key, in a SQLite file; and the keys of the new input, as they are seen."""
+
+    def __init__(self, directory: str | None = None) -> None:
+        self.directory = directory or tempfile.mkdtemp(prefix="leadspec-previous-")
+        self.path = os.path.join(self.directory, "previous.sqlite")
+        self._con: sqlite3.Connection | None = None
+        self._seen: sqlite3.Connection | None = None
+        self.rows = 0
+        self.without_key = 0
+        self.since_known = True  # False: the previous output has no stage_since (it was written without --previous)
+
+    # -- building (the main process) ----------------------------------------------------------
+
+    def build(self, source: IO[str], fmt: str, name: str, key: str, stage_column: str, delimiter: str = ",") -> None:
+        """Read the previous output ``source`` (``fmt``: csv or jsonl; ``name`` for messages) into the index."""
+        con = self._connect(write=True)
+        con.execute("CREATE TABLE previous (key TEXT PRIMARY KEY, stage TEXT, since TEXT, line INTEGER, n INTEGER NOT NULL)")
+        first = source.read(1)
+        if not first:  # an empty file: no lead was seen before (how a nightly job starts tracking)
+            self.since_known = True
+            con.commit()
+            return
+        reader = reader_for(fmt, cast(IO[str], Prefixed(first, source)), delimiter)
+        if reader.header_error:
+            raise PreviousError(f"{name}: {reader.header_error}")
+        header = list(reader.header)
+        self.since_known = fmt != "csv" or SINCE_COLUMN in header
+        if fmt == "csv":
+            for column in (key, stage_column):
+                if column not in header:
+                    raise PreviousError(f"{name}: the previous output has no column {column!r} (its columns: {', '.join(header)})")
+        batch: list[tuple[str, str | None, str | None, int]] = []
+        for row in reader:
+            if row.error is not None:
+                raise PreviousError(f"{name}:{row.line}: the previous output cannot be read: {row.error}")
+            record = dict(zip(header, row.original)) if isinstance(row.original, list) else row.original
+            if not isinstance(record, dict):
+                raise PreviousError(f"{name}:{row.line}: a record of the previous output is not an object")
+            if fmt != "csv" and stage_column not in record:
+                raise PreviousError(f"{name}:{row.line}: this record of the previous output has no {stage_column!r}: is it an output of leadspec qualify?")
+            self.rows += 1
+            found = key_text(record.get(key))
+            if found is None:
+                self.without_key += 1
+                continue
+            stage = record.get(stage_column)
+            since = record.get(SINCE_COLUMN)
+            if SINCE_COLUMN not in record:
+                self.since_known = False
+            batch.append((found, None if stage is None else str(stage), None if since in (None, "") else str(since), row.line))
+            if len(batch) >= BATCH:
+                self._insert(batch)
+                batch = []
+        self._insert(batch)
+        con.commit()
+
+    def _insert(self, batch: list[tuple[str, str | None, str | None, int]]) -> None:
+        self._connect(write=True).executemany(
+            "INSERT INTO previous VALUES (?, ?, ?, ?, 1) ON CONFLICT(key) DO UPDATE SET n = n + 1", batch
+        )
+
+    def see(self, keys: Iterable[str]) -> None:
+        """Count ``keys`` as keys of the new input (the main process, as batches come back).
+
+        They go to a file of their own: the workers read the previous output's file meanwhile, and never wait for a write.
+        """
+        self._seen_db().executemany("INSERT INTO seen VALUES (?, 1) ON CONFLICT(key) DO UPDATE SET n = n + 1", ((k,) for k in keys))
+
+    def _seen_db(self) -> sqlite3.Connection:
+        if self._seen is None:
+            self._seen = _writable("file:" + os.path.join(self.directory, "seen.sqlite"))
+            self._seen.execute("CREATE TABLE seen (key TEXT PRIMARY KEY, n INTEGER NOT NULL)")
+            self._seen.execute("ATTACH DATABASE ? AS p", (f"file:{self.path}?mode=ro",))
+        return self._seen
+
+    # -- reading (any process) ------------------------------------------------------------------
+
+    def lookup(self, key: str) -> tuple[str | None, str | None, int] | None:
+        """(stage, since, how many rows of the previous output have this key) or None: a lead not seen before."""
+        found = self._connect().execute("SELECT stage, since, n FROM previous WHERE key = ?", (key,)).fetchone()
+        return None if found is None else (found[0], found[1], int(found[2]))
+
+    def removed(self) -> Iterator[tuple[str, str | None, str | None]]:
+        """(key, stage, since) of each lead of the previous output the new input does not have, in the previous file's order."""
+        yield from self._seen_db().execute(
+            "SELECT key, stage, since FROM p.previous WHERE key NOT IN (SELECT key FROM seen) ORDER BY line"
+        )
+
+    def removed_count(self) -> int:
+        return int(self._seen_db().execute("SELECT count(*) FROM p.previous WHERE key NOT IN (SELECT key FROM seen)").fetchone()[0])
+
+    def duplicates(self, table: str, shown: int = 3) -> tuple[int, list[str]]:
+        """How many keys occur more than once in ``previous`` or ``seen`` (the new input), and the first few of them."""
+        con = {"previous": self._connect(), "seen": self._seen_db()}[table]
+        count = int(con.execute(f"SELECT count(*) FROM {table} WHERE n > 1").fetchone()[0])
+        first = [str(k) for (k,) in con.execute(f"SELECT key FROM {table} WHERE n > 1 ORDER BY key LIMIT ?", (shown,))]
+        return count, first
+
+    # -- the connection -------------------------------------------------------------------------
+
+    def _connect(self, write: bool = False) -> sqlite3.Connection:
+        if self._con is None:
+            if write:
+                self._con = _writable(self.path)
+            else:
+                self._con = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
+        return self._con
+
+    def __getstate__(self) -> dict[str, Any]:  # a worker process opens the file itself
+        return {**self.__dict__, "_con": None, "_seen": None}
+
+    def close(self) -> None:
+        for con in (self._con, self._seen):
+            if con is not None:
+                con.close()
+        self._con = self._seen = None
+
+    def remove(self) -> None:
+        self.close()
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+
+def _writable(path: str) -> sqlite3.Connection:
+    """A connection that writes ``path`` fast: the file is scratch, removed at the end of the run (no journal, no sync)."""
+    con = sqlite3.connect(path, check_same_thread=False, uri=path.startswith("file:"))
+    con.execute("PRAGMA journal_mode = OFF")
+    con.execute("PRAGMA synchronous = OFF")
+    return con
+
