@@ -914,7 +914,7 @@ def _tracking(handing: tuple[str, str, bool, str | None], input: str, fmt: str, 
     """--previous: the previous output read into its index (None: a problem, said on standard error)."""
     previous, key, only_changed, _removed = handing
     if fmt == "csv" and key not in header:
-        close = difflib.get_close_matches(key, header, 1)
+        close = [h for h in header if h.casefold() == key.casefold()] or difflib.get_close_matches(key, header, 1)
         io.err.write(f"{input}: --key {key!r} is not a column of the input" + (f" (did you mean {close[0]!r}?)" if close else "") + "\n")
         return None
     kind = format_of(previous)
@@ -1210,10 +1210,10 @@ def _summary(
     shown = [stage for stage in ruleset.stage_ids if stage != "disqualified" or ruleset.plan.disqualify or stages[stage]]
     per_stage = ", ".join(f"{stage} {stages[stage]:,}" for stage in shown) if read else ""
     lines = [f"{read:,} row{'s' if read != 1 else ''} read, {written:,} written, {rejected:,} rejected"]
-    if skipped:
-        lines[0] += f", {skipped:,} unchanged (not written: --only-changed)"
     if per_stage:
         lines[0] += f" ({per_stage})"
+    if skipped:
+        lines[0] += f"; {skipped:,} unchanged, not written (--only-changed)"
     if with_issues:
         lines[0] += f"; {with_issues:,} with data issues"
         top = sorted(issues.items(), key=lambda item: (-item[1], item[0]))
