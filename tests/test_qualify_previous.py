@@ -204,7 +204,7 @@ def test_usage_errors(rules: Path, tmp_path: Path) -> None:
     assert code == 2 and "the previous output has no column 'stage'" in err
     taken = write_csv(tmp_path / "owner.csv", [["a", "100", "x"]], ["id", "employees", "owner"])
     code, _, err = cli("qualify", rules, taken, "--previous", previous, "--key", "id", "--allow-missing-columns")
-    assert code == 2 and "the input has a column 'owner', which --previous adds; it is never overwritten" in err
+    assert code == 2 and "the input has a column 'owner', which qualify adds; it is never overwritten: rename it in the export\n" in err
 
 
 def test_a_previous_output_without_stage_since_is_said(rules: Path, tmp_path: Path) -> None:
@@ -291,3 +291,56 @@ def test_the_nightly_job_of_the_docs_says_what_the_page_shows(tmp_path: Path) ->
     got = [(row["Prospect ID"][:8] + "-…", row["previous_stage"], row["stage"], row["owner"], row["due_by"], row["handoff"]) for row in read_csv(queue)]
     assert got == table
     assert read_csv(removed) == [{"Prospect ID": "149ea70e-6f74-4c23-8102-ff16b27d6b13", "previous_stage": "sql", "stage_since": "2026-11-01T09:00:00Z"}]
+
+
+# -- --columns ----------------------------------------------------------------------------------------------------------
+
+
+def test_columns_chooses_the_result_columns_without_previous(rules: Path, tmp_path: Path) -> None:
+    source = write_csv(tmp_path / "in.csv", [["a", "100", "yes", "yes", "", ""], ["b", "10", "", "", "", ""]])
+    code, out, err = cli("qualify", rules, source, "--as-of", "2026-11-01", "--columns", "owner, stage,sla,label")
+    assert code == 0, err
+    assert list(csv.reader(io.StringIO(out))) == [
+        HEADER + ["owner", "stage", "sla", "label"],
+        ["a", "100", "yes", "yes", "", "", "ae", "sql", "4h", "SQL"],
+        ["b", "10", "", "", "", "", "", "lead", "", "Lead"],
+    ]
+
+
+def test_columns_with_previous_and_json_lines(rules: Path, tmp_path: Path) -> None:
+    previous = write_csv(tmp_path / "prev.csv", [["a", "", "", "", "", "", "mql", "", "", "2026-11-01T08:00:00Z", "sdr", "", "new"]], HEADER + ADDED)
+    source = tmp_path / "in.jsonl"
+    source.write_text(json.dumps({"id": "a", "employees": 100, "demo": True, "budget": True}) + "\n")
+    out = tmp_path / "out.jsonl"
+    code, _, err = cli("qualify", rules, source, "-o", out, "--as-of", "2026-11-01T09:00:00Z", "--previous", previous, "--key", "id",
+                       "--columns", "stage,owner,due_by,reasons")
+    assert code == 0, err
+    record = json.loads(out.read_text())
+    assert list(record) == ["id", "employees", "demo", "budget", "stage", "owner", "due_by", "reasons"]
+    assert (record["stage"], record["owner"], record["due_by"]) == ("sql", "ae", "2026-11-01T13:00:00Z")
+    as_csv = tmp_path / "out.csv"
+    code, _, err = cli("qualify", rules, source, "-o", as_csv, "--as-of", "2026-11-01T09:00:00Z", "--previous", previous, "--key", "id",
+                       "--columns", "handoff,previous_stage", "--details")
+    assert code == 0, err
+    (row,) = read_csv(as_csv)
+    assert list(row) == ["id", "employees", "demo", "budget", "handoff", "previous_stage", "details"]
+    assert (row["handoff"], row["previous_stage"], json.loads(row["details"])["stage"]) == ("up", "mql", "sql")
+
+
+def test_columns_usage_errors(rules: Path, tmp_path: Path) -> None:
+    source = write_csv(tmp_path / "in.csv", [["a", "100", "", "", "", ""]])
+    for columns, message in [
+        ("stage,ownr", "--columns: 'ownr' is not a result column (did you mean 'owner'?)"),
+        ("stage,due_by", "--columns: 'due_by' comes from the previous run: give --previous LAST_OUTPUT --key COLUMN"),
+        ("stage,stage", "--columns names 'stage' twice"),
+        (" , ", "--columns needs at least one of stage, reasons"),
+    ]:
+        code, _, err = cli("qualify", rules, source, "--columns", columns)
+        assert code == 2 and message in err, (columns, err)
+    code, _, err = cli("qualify", rules, source, "--columns", "stage", "--engine", "duckdb")
+    assert code == 2 and "--columns runs on the Python engine" in err
+    code, _, err = cli("qualify", rules, source, "--columns", "stage,owner", "--stage-column", "owner")
+    assert code == 2 and "the result columns need distinct names, not 'owner', 'owner'" in err
+    taken = write_csv(tmp_path / "owner.csv", [["a", "100", "x"]], ["id", "employees", "label"])
+    code, _, err = cli("qualify", rules, taken, "--columns", "stage,label", "--allow-missing-columns")
+    assert code == 2 and "the input has a column 'label', which qualify adds; it is never overwritten: rename it in the export, or leave it out of --columns" in err

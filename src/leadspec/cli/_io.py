@@ -925,8 +925,10 @@ class Writer:
         flags: tuple[str, ...] = (),
         flags_name: str = "flags",
         handoff: tuple[str, ...] = (),
+        layout: tuple[str, ...] | None = None,
     ) -> None:
         self.fmt = fmt
+        self.layout = layout  # qualify --columns: the result columns to write, in order (None: stage, reasons, flags, hand-off, details)
         self.delimiter = delimiter
         self.flags = flags
         self.flags_name = flags_name
@@ -941,15 +943,23 @@ class Writer:
     def __getstate__(self) -> dict[str, Any]:
         return {**self.__dict__, "_buffer": None, "_csv": None}
 
+    def _name(self, key: str) -> str:
+        """The name a result column of ``layout`` is written under (stage, reasons and details as the options name them)."""
+        return {"stage": self.names[0], "reasons": self.names[1], "details": self.names[2], "flags": self.flags_name}.get(key, key)
+
     @property
     def added(self) -> tuple[str, ...]:
         """The names of the keys this writer adds to a JSON record."""
+        if self.layout is not None:
+            return tuple(self._name(key) for key in self.layout if key != "flags" or self.flags)
         return self.names[:2] + ((self.flags_name,) if self.flags else ()) + self.handoff + (self.names[2:] if self.details else ())
 
     @property
     def added_columns(self) -> tuple[str, ...]:
         """The names of the columns this writer adds to a CSV, in order."""
         flags = tuple(f"{self.flags_name}.{name}" for name in self.flags)
+        if self.layout is not None:
+            return tuple(column for key in self.layout for column in (flags if key == "flags" else (self._name(key),)))
         return self.names[:2] + flags + self.handoff + (self.names[2:] if self.details else ())
 
     def start(self) -> str:
@@ -973,8 +983,12 @@ class Writer:
         text: str | None = None,
         flags: Mapping[str, bool | None] | None = None,
         handoff: Sequence[str | None] = (),
+        more: Mapping[str, Any] | None = None,
     ) -> str:
-        """One qualified row; ``handoff``: the values of the hand-off columns (None: no value)."""
+        """One qualified row; ``handoff``: the values of the hand-off columns (None: no value); ``more``: the other
+        result columns ``layout`` may name (label, owner, sla, the hand-off's), by name."""
+        if self.layout is not None:
+            return self._laid_out(original, lead, stage, reasons, details, text, flags, more or {})
         if self.fmt == "csv":
             marks = [_FLAG_CELL[(flags or {}).get(name)] for name in self.flags]
             marks += ["" if value is None else value for value in handoff]
@@ -986,17 +1000,7 @@ class Writer:
                 if self.details:
                     line += sep + _quote(dumps(details), sep)
                 return line + "\r\n"
-            if isinstance(original, list):
-                values = list(original)
-            else:  # JSON in, CSV out: the header comes from the first object, nested objects as dotted columns
-                flat = flatten(lead)
-                extra = [k for k, v in flat.items() if k not in self._columns and v is not None]  # null is an empty cell: nothing lost
-                if extra:
-                    raise Unwritable(
-                        f"{', '.join(map(repr, extra))} {'is not a column' if len(extra) == 1 else 'are not columns'} of the CSV output "
-                        "(its columns come from the first record); write JSON Lines to keep every key"
-                    )
-                values = ["" if flat.get(k) is None else _cell(flat.get(k)) for k in self.header]
+            values = self._input_cells(original, lead)  # JSON in, CSV out: the header comes from the first object, nested objects as dotted columns
             values += [stage, reasons, *marks]
             if self.details:
                 values.append(dumps(details))
@@ -1018,6 +1022,47 @@ class Writer:
             obj[names[2]] = details
         text = dumps(obj)
         return text + "\n" if self.fmt == "jsonl" else text
+
+    def _laid_out(
+        self, original: Any, lead: dict[str, Any], stage: str, reasons: str, details: Any, text: str | None, flags: Mapping[str, bool | None] | None, values: Mapping[str, Any]
+    ) -> str:
+        """A row with the result columns of ``layout`` (qualify --columns)."""
+        given = {**values, "stage": stage, "reasons": reasons}
+        if self.fmt == "csv":
+            cells: list[str] = []
+            for key in self.layout or ():
+                if key == "flags":
+                    cells += [_FLAG_CELL[(flags or {}).get(name)] for name in self.flags]
+                elif key == "details":
+                    cells.append(dumps(details))
+                else:
+                    cells.append("" if given.get(key) is None else str(given[key]))
+            if text is not None:
+                sep = self.delimiter
+                return text + "".join(sep + _quote(cell, sep) for cell in cells) + "\r\n"
+            return self._csv_line(self._input_cells(original, lead) + cells)
+        obj = dict(original) if isinstance(original, dict) else dict(zip(self.header, original)) if isinstance(original, list) else dict(lead)
+        for key in self.layout or ():
+            if key == "flags":
+                if self.flags:
+                    obj[self.flags_name] = {name: (flags or {}).get(name) for name in self.flags}
+            else:
+                obj[self._name(key)] = details if key == "details" else given.get(key)
+        dumped = dumps(obj)
+        return dumped + "\n" if self.fmt == "jsonl" else dumped
+
+    def _input_cells(self, original: Any, lead: dict[str, Any]) -> list[str]:
+        """The input's cells of a CSV row: the CSV record's values, or a JSON record flattened under the header."""
+        if isinstance(original, list):
+            return list(original)
+        flat = flatten(lead)
+        extra = [k for k, v in flat.items() if k not in self._columns and v is not None]  # null is an empty cell: nothing lost
+        if extra:
+            raise Unwritable(
+                f"{', '.join(map(repr, extra))} {'is not a column' if len(extra) == 1 else 'are not columns'} of the CSV output "
+                "(its columns come from the first record); write JSON Lines to keep every key"
+            )
+        return ["" if flat.get(k) is None else _cell(flat.get(k)) for k in self.header]
 
     def _csv_line(self, values: list[Any]) -> str:
         if self._buffer is None:

@@ -185,6 +185,7 @@ def _work(unit: tuple[Any, ...]) -> Done:
     added = writer.added
     details = writer.details
     flagged = bool(writer.flags)
+    laid_out = writer.layout is not None
     tracking: Tracking | None = _state.get("tracking")
     key_at: int | None = _state.get("key_at")
     keys: list[str] = []
@@ -231,8 +232,11 @@ def _work(unit: tuple[Any, ...]) -> Done:
             if tracking is not None and tracking.only_changed and moved and moved[-1] == "same":
                 skipped += 1
             else:
+                more = None
+                if laid_out:
+                    more = {"label": result.label, "owner": result.owner, "sla": result.sla, **dict(zip(HANDOFF_COLUMNS, moved))}
                 texts.append(
-                    render(row.original, lead, result.stage, result.summary(), result.to_dict() if details else None, row.text, result.flags if flagged else None, moved)
+                    render(row.original, lead, result.stage, result.summary(), result.to_dict() if details else None, row.text, result.flags if flagged else None, moved, more)
                 )
         except LeadError as exc:
             reason = "; ".join(f"{i.get('field') or i.get('criterion')}: {i['message']} ({i.get('value')!r})" for i in exc.issues)
@@ -447,7 +451,7 @@ def _options(names: tuple[str, str, str], flags: tuple[str, ...], flags_name: st
 def _taken_columns(header: list[str], added: tuple[str, ...], option: dict[str, str]) -> list[str]:
     """A message when the header has a column named as one qualify adds (it is never overwritten)."""
     columns = set(header)
-    taken = [name for name in added if name in columns]
+    taken = [name for name in added if name in columns and name in option]  # the others no option renames: see _run
     if not taken:
         return []
     hints = ", ".join(dict.fromkeys(f"{option[name]} NAME" for name in taken))
@@ -648,6 +652,13 @@ def _is_file(path: str, info: os.stat_result) -> bool:
 @click.option(
     "--removed", type=click.Path(dir_okay=False), help="With --previous: write the leads of the previous output that INPUT no longer has here (key, previous_stage, stage_since)."
 )
+@click.option(
+    "--columns",
+    "result_columns",
+    metavar="LIST",
+    help="The result columns to write after the input's, in this order, separated by commas: "
+    "stage, reasons, label, owner, sla, flags, details; with --previous also previous_stage, stage_since, due_by, handoff.",
+)
 def qualify(
     rules: str,
     input: str,
@@ -670,6 +681,7 @@ def qualify(
     key: str | None = None,
     only_changed: bool = False,
     removed: str | None = None,
+    result_columns: str | None = None,
 ) -> int:
     """Evaluate every lead of INPUT (CSV, JSON Lines or a JSON array; .gz too) and write it with its stage.
 
@@ -702,6 +714,14 @@ def qualify(
         raise click.UsageError("--previous needs --key COLUMN: the column that identifies a lead in both files (e.g. --key 'Prospect ID')")
     elif engine == "duckdb":
         raise click.UsageError("--previous runs on the Python engine: leave out --engine duckdb")
+    layout = _layout(result_columns, previous_output is not None, details)
+    if layout is not None:
+        details = "details" in layout
+        written = [{"stage": stage_column, "reasons": reasons_column, "details": details_column, "flags": flags_column}.get(k, k) for k in layout]
+        if len(set(written)) != len(written):
+            raise click.UsageError(f"the result columns need distinct names, not {', '.join(map(repr, written))}")
+        if engine == "duckdb":
+            raise click.UsageError("--columns runs on the Python engine: leave out --engine duckdb")
     names = (stage_column, reasons_column, details_column)
     used: tuple[str, ...] = (names if details else names[:2]) + (flags_column,)
     if len(set(used)) != len(used) or not all(used):
@@ -744,7 +764,7 @@ def qualify(
     parquet = "parquet" in (fmt, output_format or (_format_of(output) if output != "-" else None))
     if parquet and input == "-":
         raise click.UsageError("Parquet is read from a file, not from standard input")
-    chosen = "python" if previous_output is not None else _engine(engine, input, details, ruleset, moment, io, parquet)
+    chosen = "python" if previous_output is not None or layout is not None else _engine(engine, input, details, ruleset, moment, io, parquet)
     if chosen is None:
         return EXIT_USAGE
     engine = chosen
@@ -758,7 +778,7 @@ def qualify(
     try:
         return _qualify(
             ruleset, input, fmt, delimiter, output, output_format, details, moment, strict, rejects, jobs, allow_missing_columns, names, flags_column, io, tally, engine,
-            (previous_output, key or "", only_changed, removed) if previous_output is not None else None,
+            (previous_output, key or "", only_changed, removed) if previous_output is not None else None, layout,
         )
     except KeyboardInterrupt:
         io.err.write(tally.line() + f"interrupted: {tally.lost()}\n")
@@ -791,6 +811,7 @@ def _qualify(
     tally: _Tally,
     engine: str = "python",
     handing: tuple[str, str, bool, str | None] | None = None,
+    layout: tuple[str, ...] | None = None,
 ) -> int:
     flags = flag_names(ruleset)
     native: Native | None = None
@@ -824,7 +845,9 @@ def _qualify(
                 return EXIT_USAGE
             missing = missing_columns(ruleset, header)
             problems = missing + _duplicated_columns(ruleset, header) + _taken_columns(
-                header, Writer("csv", [], details, names, flags=flags, flags_name=flags_name).added_columns, _options(names, flags, flags_name)
+                header,
+                Writer("csv", [], details, names, flags=flags, flags_name=flags_name, handoff=HANDOFF_COLUMNS if handing else (), layout=layout).added_columns,
+                _options(names, flags, flags_name),
             )
             for message in problems:
                 io.err.write(f"{input}: {message}\n")
@@ -883,7 +906,7 @@ def _qualify(
             assert source is not None
             code = _run(
                 ruleset, reader, fmt, out_fmt, input, sink, details, moment, strict, reject_sink, jobs, io, source, names, (flags, flags_name), json_columns, tally, engine,
-                tracking, removed_sink,
+                tracking, removed_sink, layout,
             )
         if code in (EXIT_OK, EXIT_FAILED):  # the run went to the end: only then are the files put in place
             for each in sinks:
@@ -908,6 +931,33 @@ def _qualify(
             native.close()
         if tracking is not None:
             tracking.store.remove()
+
+
+RESULT_COLUMNS = ("stage", "reasons", "label", "owner", "sla", "flags", "details")
+"""What --columns may name, and with --previous also HANDOFF_COLUMNS."""
+
+
+def _layout(text: str | None, previous: bool, details: bool) -> tuple[str, ...] | None:
+    """--columns as the result columns to write, in order (None: not given); a usage error names what is wrong."""
+    if text is None:
+        return None
+    keys = [part.strip() for part in text.split(",") if part.strip()]
+    allowed = RESULT_COLUMNS + tuple(c for c in HANDOFF_COLUMNS if c not in RESULT_COLUMNS)
+    if not keys:
+        raise click.UsageError(f"--columns needs at least one of {', '.join(allowed)}")
+    for key in keys:
+        if key not in allowed:
+            close = difflib.get_close_matches(key, allowed, 1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise click.UsageError(f"--columns: {key!r} is not a result column{hint}; the columns: {', '.join(allowed)}")
+        if key in HANDOFF_COLUMNS and key not in RESULT_COLUMNS and not previous:
+            raise click.UsageError(f"--columns: {key!r} comes from the previous run: give --previous LAST_OUTPUT --key COLUMN")
+    twice = sorted({key for key in keys if keys.count(key) > 1})
+    if twice:
+        raise click.UsageError(f"--columns names {', '.join(map(repr, twice))} twice")
+    if details and "details" not in keys:
+        keys.append("details")
+    return tuple(keys)
 
 
 def _tracking(handing: tuple[str, str, bool, str | None], input: str, fmt: str, header: list[str], delimiter: str, stage_column: str, io: Any) -> Tracking | None:
@@ -1029,6 +1079,7 @@ def _run(
     engine: str = "python",
     tracking: Tracking | None = None,
     removed_sink: Output | None = None,
+    layout: tuple[str, ...] | None = None,
 ) -> int:
     rows: Iterator[Row] | None = None
     header = list(reader.header)
@@ -1054,13 +1105,16 @@ def _run(
             io.err.write(f"{input}: {what} more than once in the header; JSON needs one key per column (write CSV to keep both)\n")
             return EXIT_USAGE
     delimiter = getattr(reader, "delimiter", ",") if in_fmt == "csv" else ","  # CSV in, CSV out: the input's delimiter
-    writer = Writer(out_fmt, header, details, names, delimiter, flags=flagging[0], flags_name=flagging[1], handoff=HANDOFF_COLUMNS if tracking else ())
-    if tracking is not None and in_fmt == "csv":
-        taken = [name for name in HANDOFF_COLUMNS if name in header]
+    writer = Writer(out_fmt, header, details, names, delimiter, flags=flagging[0], flags_name=flagging[1], handoff=HANDOFF_COLUMNS if tracking else (), layout=layout)
+    options = _options(names, *flagging)
+    if in_fmt == "csv":  # the added columns that no option renames (those are checked before: _taken_columns)
+        taken = [name for name in writer.added_columns if name in header and name not in options]
         if taken:
             io.err.write(
-                f"{input}: the input has {'a column' if len(taken) == 1 else 'columns'} {', '.join(map(repr, taken))}, which --previous adds; "
-                "it is never overwritten: rename it in the export\n"
+                f"{input}: the input has {'a column' if len(taken) == 1 else 'columns'} {', '.join(map(repr, taken))}, which qualify adds; "
+                "it is never overwritten: rename it in the export"
+                + (", or leave it out of --columns" if layout is not None else "")
+                + "\n"
             )
             return EXIT_USAGE
     transitions: Counter[str] = Counter()
