@@ -233,3 +233,32 @@ def test_role_touched_is_checked_where_it_is_written() -> None:
     assert "field 'b' has `role: touched`, but 'a' has it already" in problem.message
     assert RULES.plan.touched_field == "touched_at"
     assert [p.code for p in leadspec.lint(RULES)] == []  # the touch field is declared on purpose, not unused
+
+
+def test_found_by_review_the_model_dump_without_a_handoff_is_the_json_as_before() -> None:
+    # ResultModel.handoff defaulted to None, so every to_model() dump got "handoff": null
+    result = RULES.evaluate(SQL, as_of="2026-11-01T10:00:00Z")
+    assert result.to_model().model_dump(mode="json") == result.to_dict()
+    with_handoff = RULES.evaluate(SQL, as_of="2026-11-01T10:00:00Z", previous=Previous("mql", "2026-11-01T08:00:00Z"))
+    assert with_handoff.to_model().model_dump(mode="json") == with_handoff.to_dict()
+
+
+def test_found_by_review_nan_and_nat_are_no_value_in_a_previous_state() -> None:
+    pd = pytest.importorskip("pandas")
+    h = handoff(SQL, "2026-11-01T13:00:00Z", Previous("sql", pd.NaT))  # was accepted as a datetime, and to_dict() then failed
+    assert (h.direction, h.since, h.due) == ("same", None, None)
+    assert RULES.evaluate(SQL, as_of="2026-11-01T13:00:00Z", previous=Previous("sql", pd.NaT)).to_dict()["handoff"]["since"] is None
+    assert handoff(SQL, "2026-11-01T13:00:00Z", Previous(float("nan"))).direction == "new"  # a DataFrame's empty cell
+
+
+def test_found_by_review_a_since_after_as_of_is_refused() -> None:
+    with pytest.raises(ValueError, match=r"previous.since 2026-11-05 00:00 UTC is after as_of 2026-11-01 10:00 UTC"):
+        RULES.evaluate(SQL, as_of="2026-11-01T10:00:00Z", previous=Previous("sql", "2026-11-05T00:00:00Z"))
+    with pytest.raises(TypeError, match=r"previous.stage is a stage id \(text\), or None for a lead not seen before, not list"):
+        RULES.evaluate(SQL, as_of="2026-11-01T10:00:00Z", previous=Previous(["sql"]))  # type: ignore[arg-type]
+
+
+def test_a_deadline_beyond_the_calendar_is_none() -> None:
+    h = handoff(SQL, "9999-12-31T22:00:00Z", Previous())  # due 4 hours later: past the year 9999
+    assert (h.since, h.due, h.overdue) == (at("9999-12-31T22:00:00Z"), None, False)
+    assert RULES.evaluate(SQL, as_of="9999-12-31T22:00:00Z", previous=Previous()).to_dict()["handoff"]["due"] is None

@@ -24,7 +24,17 @@ __all__ = ["checked_previous", "handoff", "handoff_line", "stage_info", "stage_i
 
 
 def stage_infos(rs: Ruleset) -> dict[str, StageInfo]:
-    """Every stage a lead can have, in funnel order: ``disqualified``, the base stage, then the file's stages."""
+    """Every stage a lead can have, in funnel order: ``disqualified``, the base stage, then the file's stages.
+
+    Built once per ruleset (a hand-off is made for every lead of a nightly run).
+    """
+    known: dict[str, StageInfo] | None = rs._lazy.get("stage_infos")
+    if known is None:
+        known = rs._lazy["stage_infos"] = _build_infos(rs)
+    return known
+
+
+def _build_infos(rs: Ruleset) -> dict[str, StageInfo]:
     model = rs.model
     infos = [
         StageInfo(id=DISQUALIFIED, label="Disqualified", rank=0),
@@ -51,11 +61,19 @@ def _moment(value: datetime | date | str, what: str) -> datetime:
         raise ValueError(f"{what}: {str(exc).replace('as_of ', '')}") from None
 
 
-def checked_previous(rs: Ruleset, previous: Any) -> tuple[str | None, datetime | None]:
+def _absent(value: Any) -> bool:
+    """None, NaN or pandas' NaT: no value (as a field's value reads them)."""
+    return value is None or value != value  # NaN and NaT are not equal to themselves
+
+
+def checked_previous(rs: Ruleset, previous: Any, as_of: datetime) -> tuple[str | None, datetime | None]:
     """``previous`` (a :class:`Previous`) as (stage, since in UTC); :class:`ValueError` naming what is wrong."""
     if not isinstance(previous, Previous):
         raise TypeError(f"previous is a leadspec.Previous(stage, since), not {type(previous).__name__}")
-    stage, since = previous.stage, previous.since
+    stage = None if _absent(previous.stage) else previous.stage
+    since = None if _absent(previous.since) else previous.since
+    if stage is not None and not isinstance(stage, str):
+        raise TypeError(f"previous.stage is a stage id (text), or None for a lead not seen before, not {type(stage).__name__}")
     if stage is not None:
         infos = stage_infos(rs)
         if stage not in infos:
@@ -65,7 +83,13 @@ def checked_previous(rs: Ruleset, previous: Any) -> tuple[str | None, datetime |
             )
     if stage is None and since is not None:
         raise ValueError("previous.since is given without previous.stage: a lead not seen before has no stage to have entered")
-    return stage, None if since is None else _moment(since, "previous.since")
+    moment = None if since is None else _moment(since, "previous.since")
+    if moment is not None and moment > as_of:
+        raise ValueError(
+            f"previous.since {_when(moment)} is after as_of {_when(as_of)}: a lead cannot have entered its stage after the moment "
+            "it is evaluated at (a previous run with a later --as-of?)"
+        )
+    return stage, moment
 
 
 def handoff(rs: Ruleset, stage: str, previous: tuple[str | None, datetime | None], as_of: datetime, touched: datetime | None) -> Handoff:
@@ -79,7 +103,12 @@ def handoff(rs: Ruleset, stage: str, previous: tuple[str | None, datetime | None
         rank = infos[before].rank
         direction = "same" if before == stage else "up" if now.rank > rank else "down"
     since = before_since if direction == "same" else as_of
-    due = None if since is None or now.sla is None else since + parse_duration(now.sla)
+    due = None
+    if since is not None and now.sla is not None:
+        try:
+            due = since + parse_duration(now.sla)
+        except OverflowError:  # a deadline past the year 9999: none a calendar can hold
+            due = None
     counted = touched if touched is not None and since is not None and since <= touched <= as_of else None
     overdue = due is not None and (counted or as_of) > due
     return Handoff(

@@ -34,7 +34,7 @@ file must load before it can be linted. The lints and their stable codes:
 ``unused-allow`` (at the ``allow:`` entry)
     An entry of ``allow:`` that silences no warning.
 
-A field with a ``role`` (``id`` or ``output``) is declared on purpose and
+A field with a ``role`` (``id``, ``output`` or ``touched``) is declared on purpose and
 is never an unused field. The file's ``allow:`` entries silence the
 warnings of their ``code`` about the thing named by ``at`` (a field,
 list, score, stage or flag name, or a criterion's full id; every warning

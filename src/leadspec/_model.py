@@ -149,7 +149,7 @@ class FieldSpec(_Strict):
         description="`id`: the lead's identifier (one field at most; diff and explain name leads by it); "
         "`output`: kept for reports, not read by the rules; "
         "`touched`: a datetime field, when the stage's owner first acted on the lead (one field at most; it stops the SLA clock). "
-        "None is an unused field.",
+        "A field with a role is never reported as unused.",
     )
 
     def formats(self) -> tuple[str, ...]:

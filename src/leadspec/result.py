@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from typing import TYPE_CHECKING, Any, Literal, Optional
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, model_serializer
 
 from ._compile import DISQUALIFIED
 from ._expr import quoted, shorten
@@ -172,6 +172,14 @@ class ResultModel(_Frozen):
     as_of: datetime
     handoff: Optional[Handoff] = None
     """Only when the lead was evaluated with ``previous=`` (a :class:`Previous`)."""
+
+    @model_serializer(mode="wrap")
+    def _without_absent_handoff(self, handler: Any) -> Any:
+        """No ``handoff`` key without a hand-off: the dump is ``Result.to_dict()``, as it was before hand-offs."""
+        data = handler(self)
+        if isinstance(data, dict) and data.get("handoff") is None:
+            data.pop("handoff", None)
+        return data
 
 
 def _json_value(value: Any) -> Any:

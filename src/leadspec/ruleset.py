@@ -250,12 +250,13 @@ class Ruleset:
         by when its owner must act. A previous stage these rules do not have
         is a :class:`ValueError`.
         """
-        checked = None if previous is None else checked_previous(self, previous)
+        checked = None
         if type(lead) is not dict and not _is_record(lead):
             raise LeadError(f"a lead is a mapping of field values, not {type(lead).__name__}")
         moment = as_of if type(as_of) is datetime and as_of.tzinfo is timezone.utc else _as_of(as_of)
         if moment < self._compiled.earliest_as_of:
             self._too_early(moment)
+        checked = None if previous is None else checked_previous(self, previous, moment)
         issues: list[dict[str, Any]] = []
         stage, raw = self._compiled.evaluate(lead, moment, issues)
         if strict and issues:

@@ -27,6 +27,7 @@ HANDOFF_COLUMNS = ("previous_stage", "stage_since", "owner", "due_by", "handoff"
 
 SINCE_COLUMN = "stage_since"
 BATCH = 10_000
+LOOKUP = 500  # keys a query looks up at once (SQLite's limit of parameters is 999 in old builds)
 
 
 class PreviousError(Exception):
@@ -126,10 +127,18 @@ class PreviousIndex:
 
     # -- reading (any process) ------------------------------------------------------------------
 
-    def lookup(self, key: str) -> tuple[str | None, str | None, int] | None:
-        """(stage, since, how many rows of the previous output have this key) or None: a lead not seen before."""
-        found = self._connect().execute("SELECT stage, since, n FROM previous WHERE key = ?", (key,)).fetchone()
-        return None if found is None else (found[0], found[1], int(found[2]))
+    def lookup_many(self, keys: Iterable[str]) -> dict[str, tuple[str | None, str | None, int]]:
+        """(stage, since, how many rows of the previous output have the key) of each of ``keys`` the previous output has
+        (a key it lacks: a lead not seen before); asked a batch of rows at a time."""
+        wanted = list(dict.fromkeys(keys))
+        found: dict[str, tuple[str | None, str | None, int]] = {}
+        con = self._connect()
+        for start in range(0, len(wanted), LOOKUP):
+            part = wanted[start : start + LOOKUP]
+            marks = ", ".join("?" for _ in part)
+            for key, stage, since, n in con.execute(f"SELECT key, stage, since, n FROM previous WHERE key IN ({marks})", part):
+                found[key] = (stage, since, int(n))
+        return found
 
     def removed(self) -> Iterator[tuple[str, str | None, str | None]]:
         """(key, stage, since) of each lead of the previous output the new input does not have, in the previous file's order."""

@@ -103,6 +103,14 @@ class Tracking(NamedTuple):
     previous_name: str
 
 
+def _key_of(row: Row, key: str, at: int | None) -> str | None:
+    """The lead's key (--key): its cell in a CSV row (at ``at``), or its value in a JSON record."""
+    original = row.original
+    if isinstance(original, list):
+        return key_text(original[at]) if at is not None and at < len(original) else None
+    return key_text(original.get(key)) if isinstance(original, dict) else None
+
+
 def _moment_text(moment: datetime | None) -> str | None:
     return None if moment is None else moment.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
 
@@ -192,7 +200,12 @@ def _work(unit: tuple[Any, ...]) -> Done:
     transitions: Counter[str] = Counter()
     waiting: dict[str, tuple[int, int]] = {}
     skipped = 0
-    for row in _rows_of(unit):
+    rows: Iterable[Row] = _rows_of(unit)
+    known: dict[str, tuple[str | None, str | None, int]] = {}
+    if tracking is not None:  # the unit's rows at once (a batch): their previous states in a few queries
+        rows = list(rows)
+        known = tracking.store.lookup_many(k for k in (_key_of(r, tracking.key, key_at) for r in rows if r.lead is not None) if k is not None)
+    for row in rows:
         read += 1  # rejects are numbered within the unit: the caller knows where it starts
         lead = row.lead
         if row.error is not None or lead is None:
@@ -204,16 +217,12 @@ def _work(unit: tuple[Any, ...]) -> Done:
                     raise NameClash(read, row.line, name)
         previous: Previous | None = None
         if tracking is not None:
-            original = row.original
-            cell = (original[key_at] if key_at < len(original) else None) if key_at is not None and isinstance(original, list) else (
-                original.get(tracking.key) if isinstance(original, dict) else None
-            )
-            key = key_text(cell)
+            key = _key_of(row, tracking.key, key_at)
             if key is None:
                 rejects.append((read, row.line, f"no value in the key column {tracking.key!r}: the lead cannot be matched with the previous run", row.original, row.raw, False))
                 continue
             keys.append(key)
-            found = tracking.store.lookup(key)
+            found = known.get(key)
             if found is not None and found[2] > 1:
                 reason = f"key {key!r} is on {found[2]} rows of the previous output {tracking.previous_name}: its previous stage is ambiguous"
                 rejects.append((read, row.line, reason, row.original, row.raw, False))
