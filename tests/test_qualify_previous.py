@@ -199,6 +199,12 @@ def test_usage_errors(rules: Path, tmp_path: Path) -> None:
     assert read_csv(previous)[0]["stage"] == "icp"  # untouched
     code, _, err = cli("qualify", rules, source, "--previous", previous, "--key", "id", "--engine", "duckdb")
     assert code == 2 and "--previous runs on the Python engine" in err
+    parquet = tmp_path / "in.parquet"
+    parquet.write_bytes(b"PAR1")  # refused before it is read: the Python engine reads no Parquet (it ran on DuckDB, without the hand-off)
+    code, _, err = cli("qualify", rules, parquet, "--previous", previous, "--key", "id")
+    assert code == 2 and "--previous runs on the Python engine, which reads and writes CSV and JSON, not Parquet" in err
+    code, _, err = cli("qualify", rules, source, "-o", tmp_path / "out.parquet", "--columns", "stage")
+    assert code == 2 and "--columns runs on the Python engine, which reads and writes CSV and JSON, not Parquet" in err
     no_stage = write_csv(tmp_path / "plain.csv", [["a"]], ["id"])
     code, _, err = cli("qualify", rules, source, "--previous", no_stage, "--key", "id")
     assert code == 2 and "the previous output has no column 'stage'" in err

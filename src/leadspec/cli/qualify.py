@@ -773,6 +773,8 @@ def qualify(
     parquet = "parquet" in (fmt, output_format or (_format_of(output) if output != "-" else None))
     if parquet and input == "-":
         raise click.UsageError("Parquet is read from a file, not from standard input")
+    if parquet and (previous_output is not None or layout is not None):
+        raise click.UsageError(f"{'--previous' if previous_output is not None else '--columns'} runs on the Python engine, which reads and writes CSV and JSON, not Parquet")
     chosen = "python" if previous_output is not None or layout is not None else _engine(engine, input, details, ruleset, moment, io, parquet)
     if chosen is None:
         return EXIT_USAGE
