@@ -350,3 +350,17 @@ def test_columns_usage_errors(rules: Path, tmp_path: Path) -> None:
     taken = write_csv(tmp_path / "owner.csv", [["a", "100", "x"]], ["id", "employees", "label"])
     code, _, err = cli("qualify", rules, taken, "--columns", "stage,label", "--allow-missing-columns")
     assert code == 2 and "the input has a column 'label', which qualify adds; it is never overwritten: rename it in the export, or leave it out of --columns" in err
+
+
+def test_as_of_with_a_zone_across_midnight(rules: Path, tmp_path: Path) -> None:
+    empty = tmp_path / "empty.csv"
+    empty.write_text("")
+    # 22:30 in New York is 03:30 UTC the next day; an SQL is due 4 hours later, an MQL 15 minutes later
+    code, out, err = day(tmp_path, rules, "ny", [["a", "100", "yes", "yes", "", ""], ["b", "100", "yes", "", "", ""]], "2026-11-01T22:30:00-05:00", empty)
+    assert code == 0, err
+    assert [(r["stage_since"], r["due_by"]) for r in out] == [("2026-11-02T03:30:00Z", "2026-11-02T07:30:00Z"), ("2026-11-02T03:30:00Z", "2026-11-02T03:45:00Z")]
+    # the next night, at 00:10 in Tokyo (15:10 UTC): both still waiting and overdue
+    code, again, err = day(tmp_path, rules, "tokyo", [["a", "100", "yes", "yes", "", ""], ["b", "100", "yes", "", "", ""]], "2026-11-03T00:10:00+09:00", tmp_path / "ny.csv")
+    assert code == 0, err
+    assert [(r["handoff"], r["stage_since"]) for r in again] == [("same", "2026-11-02T03:30:00Z"), ("same", "2026-11-02T03:30:00Z")]
+    assert "due, not yet touched: ae 1 (1 overdue), sdr 1 (1 overdue)" in err
