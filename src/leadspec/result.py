@@ -321,10 +321,11 @@ class Result:
         return built
 
     def _touched(self) -> datetime | None:
-        name = self._plan.touched_field
-        if name is None:
-            return None
-        value = self._ivalues.get(name)
+        at: int | None = self._rs._lazy.get("touched_at", -1)
+        if at == -1:
+            name = self._plan.touched_field
+            at = self._rs._lazy["touched_at"] = None if name is None else [c.name for c in self._plan.fields].index(name)
+        value = None if at is None else self._raw[0][at]
         return value if isinstance(value, datetime) else None
 
     @property

@@ -202,9 +202,11 @@ def _work(unit: tuple[Any, ...]) -> Done:
     skipped = 0
     rows: Iterable[Row] = _rows_of(unit)
     known: dict[str, tuple[str | None, str | None, int]] = {}
+    row_keys: list[str | None] = []
     if tracking is not None:  # the unit's rows at once (a batch): their previous states in a few queries
         rows = list(rows)
-        known = tracking.store.lookup_many(k for k in (_key_of(r, tracking.key, key_at) for r in rows if r.lead is not None) if k is not None)
+        row_keys = [_key_of(r, tracking.key, key_at) if r.lead is not None else None for r in rows]
+        known = tracking.store.lookup_many(k for k in row_keys if k is not None)
     for row in rows:
         read += 1  # rejects are numbered within the unit: the caller knows where it starts
         lead = row.lead
@@ -217,7 +219,7 @@ def _work(unit: tuple[Any, ...]) -> Done:
                     raise NameClash(read, row.line, name)
         previous: Previous | None = None
         if tracking is not None:
-            key = _key_of(row, tracking.key, key_at)
+            key = row_keys[read - 1]
             if key is None:
                 rejects.append((read, row.line, f"no value in the key column {tracking.key!r}: the lead cannot be matched with the previous run", row.original, row.raw, False))
                 continue
