@@ -10,6 +10,8 @@ import csv
 import io
 import json
 import random
+import sqlite3
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -149,7 +151,8 @@ def test_duplicate_keys_are_reported_not_merged(rules: Path, tmp_path: Path) -> 
     assert [(r["id"], r["stage"], r["handoff"]) for r in out] == [("b", "icp", "same"), ("b", "mql", "up")]
     assert "row 1 rejected: key 'a' is on 2 rows of the previous output" in err and "its previous stage is ambiguous" in err
     assert "warning: 1 key of the input is on more than one row ('b'); each is written with its own stage" in err
-    assert "is on more than one row ('a'); their leads are rejected" in err
+    assert "is on more than one row ('a'); a lead of the input with one of them is rejected: its previous stage is ambiguous" in err
+    assert "(first on line 2)" in err
     assert "3 rows read, 2 written, 1 rejected" in err
 
 
@@ -162,7 +165,7 @@ def test_a_row_without_a_key_and_a_previous_stage_the_rules_lack_are_rejected(ru
     assert [r["id"] for r in out] == ["c"]
     reasons = [json.loads(line)["reason"] for line in rejects.read_text().splitlines()]
     assert reasons[0].startswith("previous stage 'opportunity' is not a stage of p (its stages: disqualified, lead, icp, mql, sql)")
-    assert reasons[0].endswith(f"(from the previous output {previous})")
+    assert reasons[0].endswith(f"(from line 2 of the previous output {previous})")
     assert reasons[1] == "no value in the key column 'id': the lead cannot be matched with the previous run"
 
 
@@ -364,3 +367,83 @@ def test_as_of_with_a_zone_across_midnight(rules: Path, tmp_path: Path) -> None:
     assert code == 0, err
     assert [(r["handoff"], r["stage_since"]) for r in again] == [("same", "2026-11-02T03:30:00Z"), ("same", "2026-11-02T03:30:00Z")]
     assert "due, not yet touched: ae 1 (1 overdue), sdr 1 (1 overdue)" in err
+
+
+
+# -- found by review -------------------------------------------------------------------------------------------------------
+
+
+def test_found_by_review_a_previous_output_without_the_key_is_refused(rules: Path, tmp_path: Path) -> None:
+    # a JSON previous output keyed "ID" read with --key id: every lead became new, without a word
+    previous = tmp_path / "prev.jsonl"
+    previous.write_text(json.dumps({"ID": "a", "stage": "mql", "stage_since": "2026-11-01T08:00:00Z"}) + "\n")
+    source = write_csv(tmp_path / "in.csv", [["a", "100", "yes", "", "", ""]])
+    code, _, err = cli("qualify", rules, source, "--as-of", "2026-11-02", "--previous", previous, "--key", "id")
+    assert code == 2 and f"{previous}: no record of the previous output has a value for the key 'id'" in err
+    some = tmp_path / "some.jsonl"
+    some.write_text(previous.read_text() + json.dumps({"id": "a", "stage": "mql", "stage_since": "2026-11-01T08:00:00Z"}) + "\n")
+    code, out, err = cli("qualify", rules, source, "--as-of", "2026-11-02", "--previous", some, "--key", "id")
+    assert code == 0 and "warning: 1 of the 2 records of the previous output have no value for the key 'id': they match no lead" in err
+
+
+def test_found_by_review_an_added_column_named_like_a_handoff_column_is_refused(rules: Path, tmp_path: Path) -> None:
+    # --stage-column owner: the JSON record lost its stage under the owner's name
+    source = write_csv(tmp_path / "in.csv", [["a", "100", "", "", "", ""]])
+    empty = tmp_path / "empty.csv"
+    empty.write_text("")
+    code, _, err = cli("qualify", rules, source, "--previous", empty, "--key", "id", "--stage-column", "owner")
+    assert code == 2 and "'owner': --previous adds a column of that name" in err
+
+
+def test_found_by_review_a_rejected_row_is_not_a_removed_lead_and_its_history_loss_is_said(rules: Path, tmp_path: Path) -> None:
+    previous = write_csv(
+        tmp_path / "prev.csv",
+        [["a", "", "", "", "", "", "icp", "", "", "2026-11-01T08:00:00Z", "marketing", "", "new"],
+         ["b", "", "", "", "", "", "icp", "", "", "2026-11-01T08:00:00Z", "marketing", "", "new"]],
+        HEADER + ADDED,
+    )
+    source = tmp_path / "in.csv"
+    source.write_text(",".join(HEADER) + "\na,100,,,,\nb,100,,,,,extra\n")  # b has a value too many: a rejected row
+    removed = tmp_path / "removed.csv"
+    code, out, err = cli("qualify", rules, source, "--as-of", "2026-11-02", "--previous", previous, "--key", "id", "--removed", removed)
+    assert code == 1
+    assert read_csv(removed) == []  # b is in the input: it was reported as removed
+    assert "not in this input" not in err
+    assert "warning: 1 rejected row had a previous state: not in the output, it is new to the next run" in err
+
+
+def test_found_by_review_an_empty_stage_in_the_previous_output_is_located(rules: Path, tmp_path: Path) -> None:
+    previous = write_csv(tmp_path / "prev.csv", [["a", "", "", "", "", "", "", "", "", "2026-11-01T08:00:00Z", "", "", ""]], HEADER + ADDED)
+    rejects = tmp_path / "rejects.jsonl"
+    source = write_csv(tmp_path / "in.csv", [["a", "100", "", "", "", ""]])
+    code, _, err = cli("qualify", rules, source, "-o", tmp_path / "o.csv", "--as-of", "2026-11-02", "--previous", previous, "--key", "id", "--rejects", rejects)
+    assert code == 1
+    assert json.loads(rejects.read_text())["reason"] == f"line 2 of the previous output {previous} has no stage for key 'a'"
+
+
+def test_found_by_review_removed_leads_use_the_runs_delimiter_and_json(rules: Path, tmp_path: Path) -> None:
+    previous = tmp_path / "prev.csv"
+    previous.write_text(";".join(HEADER + ADDED) + "\r\n" + "x;;;;;;icp;;;2026-11-01T08:00:00Z;marketing;;new\r\n")
+    source = tmp_path / "in.csv"
+    source.write_text(";".join(HEADER) + "\na;100;;;;\n")
+    for name, expected in (("removed.csv", "id;previous_stage;stage_since\r\nx;icp;2026-11-01T08:00:00Z\r\n"),
+                           ("removed.json", '[\n{"id": "x", "previous_stage": "icp", "stage_since": "2026-11-01T08:00:00Z"}\n]\n')):
+        code, _, err = cli("qualify", rules, source, "-o", tmp_path / "o.csv", "--delimiter", ";", "--as-of", "2026-11-02",
+                           "--previous", previous, "--key", "id", "--removed", tmp_path / name)
+        assert code == 0, err
+        assert (tmp_path / name).read_bytes().decode() == expected
+
+
+def test_found_by_review_a_full_temporary_directory_is_a_clear_error(rules: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import leadspec.cli._previous as previous_module
+
+    def full(*args: object, **kwargs: object) -> None:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(previous_module.PreviousIndex, "_insert", full)
+    previous = write_csv(tmp_path / "prev.csv", [["a", "", "", "", "", "", "icp", "", "", "", "", "", "new"]], HEADER + ADDED)
+    source = write_csv(tmp_path / "in.csv", [["a", "100", "", "", "", ""]])
+    before = set(Path(tempfile.gettempdir()).glob("leadspec-previous-*"))
+    code, _, err = cli("qualify", rules, source, "-o", tmp_path / "o.csv", "--previous", previous, "--key", "id")
+    assert code == 2 and "cannot index the previous output in" in err and "database or disk is full" in err
+    assert set(Path(tempfile.gettempdir()).glob("leadspec-previous-*")) == before  # nothing left behind

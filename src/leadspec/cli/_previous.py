@@ -28,6 +28,7 @@ HANDOFF_COLUMNS = ("previous_stage", "stage_since", "owner", "due_by", "handoff"
 
 SINCE_COLUMN = "stage_since"
 BATCH = 10_000
+CACHE_KIB = 32 * 1024  # SQLite's page cache per connection: a fixed 32 MiB, whatever the size of the files
 LOOKUP = 500  # keys a query looks up at once (SQLite's limit of parameters is 999 in old builds)
 
 
@@ -58,6 +59,8 @@ class PreviousIndex:
         self.path = os.path.join(self.directory, "previous.sqlite")
         self._con: sqlite3.Connection | None = None
         self._seen: sqlite3.Connection | None = None
+        self._pid = os.getpid()
+        self._indexed = False
         self.rows = 0
         self.without_key = 0
         self.since_known = True  # False: the previous output has no stage_since (it was written without --previous)
@@ -67,18 +70,27 @@ class PreviousIndex:
     def build(self, source: IO[str], fmt: str, name: str, key: str, stage_column: str, delimiter: str = ",") -> None:
         """Read the previous output ``source`` (``fmt``: csv, jsonl or json; ``name`` for messages) into the index."""
         con = self._connect(write=True)
-        con.execute("CREATE TABLE previous (key TEXT PRIMARY KEY, stage TEXT, since TEXT, line INTEGER, n INTEGER NOT NULL)")
+        # appended as read, then grouped by key into the indexed table: sorted inserts, not a random one per row
+        con.execute("CREATE TABLE raw (key TEXT, stage TEXT, since TEXT, line INTEGER)")
         first = source.read(1)
-        if not first:  # an empty file: no lead was seen before (how a nightly job starts tracking)
-            self.since_known = True
-            con.commit()
-            return
-        stream = cast(IO[str], Prefixed(first, source))
-        if fmt == "csv":
-            self._build_csv(stream, name, key, stage_column, delimiter)
-            con.commit()
-            return
-        reader = reader_for(fmt, stream, delimiter)
+        if first:  # else an empty file: no lead was seen before (how a nightly job starts tracking)
+            stream = cast(IO[str], Prefixed(first, source))
+            if fmt == "csv":
+                self._build_csv(stream, name, key, stage_column, delimiter)
+            else:
+                self._build_json(stream, fmt, name, key, stage_column)
+        if self.rows and self.without_key == self.rows:
+            raise PreviousError(f"{name}: no record of the previous output has a value for the key {key!r}: is it the key column of that file?")
+        con.execute(
+            "CREATE TABLE previous (key TEXT PRIMARY KEY, stage TEXT, since TEXT, line INTEGER, n INTEGER NOT NULL) WITHOUT ROWID"
+        )
+        con.execute("INSERT INTO previous SELECT key, min(stage), min(since), min(line), count(*) FROM raw GROUP BY key ORDER BY key")
+        con.execute("DROP TABLE raw")
+        con.commit()
+
+    def _build_json(self, stream: IO[str], fmt: str, name: str, key: str, stage_column: str) -> None:
+        """A JSON Lines (or JSON array) previous output, read with the Python engine's readers."""
+        reader = reader_for(fmt, stream)
         if reader.header_error:
             raise PreviousError(f"{name}: {reader.header_error}")
         batch: list[tuple[str, str | None, str | None, int]] = []
@@ -104,7 +116,6 @@ class PreviousIndex:
                 self._insert(batch)
                 batch = []
         self._insert(batch)
-        con.commit()
 
     def _build_csv(self, stream: IO[str], name: str, key: str, stage_column: str, delimiter: str) -> None:
         """A CSV previous output, read with the csv module: it is an output of qualify, plain CSV (and read fast)."""
@@ -132,7 +143,7 @@ class PreviousIndex:
                     self.without_key += 1
                     continue
                 since = values[at_since] if at_since is not None else ""
-                batch.append((found, values[at_stage], since or None, self.rows))
+                batch.append((found, values[at_stage], since or None, records.line_num))
                 if len(batch) >= BATCH:
                     self._insert(batch)
                     batch = []
@@ -141,59 +152,71 @@ class PreviousIndex:
             raise PreviousError(f"{name}:{records.line_num}: the previous output cannot be read: {exc}") from None
 
     def _insert(self, batch: list[tuple[str, str | None, str | None, int]]) -> None:
-        self._connect(write=True).executemany(
-            "INSERT INTO previous VALUES (?, ?, ?, ?, 1) ON CONFLICT(key) DO UPDATE SET n = n + 1", batch
-        )
+        self._connect(write=True).executemany("INSERT INTO raw VALUES (?, ?, ?, ?)", batch)
 
     def see(self, keys: Iterable[str]) -> None:
-        """Count ``keys`` as keys of the new input (the main process, as batches come back).
+        """Record ``keys`` as keys of the new input (the main process, as batches come back): appended, indexed at the end.
 
         They go to a file of their own: the workers read the previous output's file meanwhile, and never wait for a write.
         """
-        self._seen_db().executemany("INSERT INTO seen VALUES (?, 1) ON CONFLICT(key) DO UPDATE SET n = n + 1", ((k,) for k in keys))
+        self._seen_db().executemany("INSERT INTO seen VALUES (?)", ((k,) for k in keys))
 
     def _seen_db(self) -> sqlite3.Connection:
         if self._seen is None:
             self._seen = _writable("file:" + os.path.join(self.directory, "seen.sqlite"))
-            self._seen.execute("CREATE TABLE seen (key TEXT PRIMARY KEY, n INTEGER NOT NULL)")
+            self._seen.execute("CREATE TABLE seen (key TEXT)")
             self._seen.execute("ATTACH DATABASE ? AS p", (f"file:{self.path}?mode=ro",))
         return self._seen
 
+    def _seen_indexed(self) -> sqlite3.Connection:
+        """The keys of the input, indexed (once, when the run has read them all): for the removed leads and the duplicates."""
+        con = self._seen_db()
+        if not self._indexed:
+            con.execute("CREATE INDEX seen_key ON seen (key)")
+            self._indexed = True
+        return con
+
     # -- reading (any process) ------------------------------------------------------------------
 
-    def lookup_many(self, keys: Iterable[str]) -> dict[str, tuple[str | None, str | None, int]]:
-        """(stage, since, how many rows of the previous output have the key) of each of ``keys`` the previous output has
-        (a key it lacks: a lead not seen before); asked a batch of rows at a time."""
+    def lookup_many(self, keys: Iterable[str]) -> dict[str, tuple[str | None, str | None, int, int]]:
+        """(stage, since, how many rows of the previous output have the key, the line of its first) of each of ``keys``
+        the previous output has (a key it lacks: a lead not seen before); asked a batch of rows at a time."""
         wanted = list(dict.fromkeys(keys))
-        found: dict[str, tuple[str | None, str | None, int]] = {}
+        found: dict[str, tuple[str | None, str | None, int, int]] = {}
         con = self._connect()
         for start in range(0, len(wanted), LOOKUP):
             part = wanted[start : start + LOOKUP]
             marks = ", ".join("?" for _ in part)
-            for key, stage, since, n in con.execute(f"SELECT key, stage, since, n FROM previous WHERE key IN ({marks})", part):
-                found[key] = (stage, since, int(n))
+            for key, stage, since, n, line in con.execute(f"SELECT key, stage, since, n, line FROM previous WHERE key IN ({marks})", part):
+                found[key] = (stage, since, int(n), int(line))
         return found
 
     def removed(self) -> Iterator[tuple[str, str | None, str | None]]:
         """(key, stage, since) of each lead of the previous output the new input does not have, in the previous file's order."""
-        yield from self._seen_db().execute(
+        yield from self._seen_indexed().execute(
             "SELECT key, stage, since FROM p.previous WHERE key NOT IN (SELECT key FROM seen) ORDER BY line"
         )
 
     def removed_count(self) -> int:
-        return int(self._seen_db().execute("SELECT count(*) FROM p.previous WHERE key NOT IN (SELECT key FROM seen)").fetchone()[0])
+        return int(self._seen_indexed().execute("SELECT count(*) FROM p.previous WHERE key NOT IN (SELECT key FROM seen)").fetchone()[0])
 
     def duplicates(self, table: str, shown: int = 3) -> tuple[int, list[str]]:
-        """How many keys occur more than once in ``previous`` or ``seen`` (the new input), and the first few of them."""
-        con = {"previous": self._connect(), "seen": self._seen_db()}[table]
-        count = int(con.execute(f"SELECT count(*) FROM {table} WHERE n > 1").fetchone()[0])
-        first = [str(k) for (k,) in con.execute(f"SELECT key FROM {table} WHERE n > 1 ORDER BY key LIMIT ?", (shown,))]
+        """How many keys occur more than once in the previous output (``previous``) or the new input (``seen``), and the first few."""
+        if table == "previous":
+            con, query = self._connect(), "SELECT key FROM previous WHERE n > 1 ORDER BY key"
+        else:
+            con, query = self._seen_indexed(), "SELECT key FROM seen GROUP BY key HAVING count(*) > 1 ORDER BY key"
+        count = int(con.execute(f"SELECT count(*) FROM ({query})").fetchone()[0])
+        first = [str(k) for (k,) in con.execute(f"{query} LIMIT ?", (shown,))]
         return count, first
 
     # -- the connection -------------------------------------------------------------------------
 
     def _connect(self, write: bool = False) -> sqlite3.Connection:
+        if self._con is not None and self._pid != os.getpid():
+            self._con = None  # a worker forked from the process that opened it: SQLite's connections do not cross a fork
         if self._con is None:
+            self._pid = os.getpid()
             if write:
                 self._con = _writable(self.path)
             else:
@@ -219,5 +242,6 @@ def _writable(path: str) -> sqlite3.Connection:
     con = sqlite3.connect(path, check_same_thread=False, uri=path.startswith("file:"))
     con.execute("PRAGMA journal_mode = OFF")
     con.execute("PRAGMA synchronous = OFF")
+    con.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
     return con
 

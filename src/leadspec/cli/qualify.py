@@ -14,6 +14,7 @@ import io
 import json
 import os
 import signal
+import sqlite3
 import stat
 import threading
 import time
@@ -176,6 +177,7 @@ class Done(NamedTuple):
     transitions: dict[str, int] = {}  # --previous: "new", "same", "mql → sql": rows
     waiting: dict[str, tuple[int, int]] = {}  # --previous: owner -> (leads due and not touched, of them overdue)
     skipped: int = 0  # --only-changed: rows whose stage did not change, not written
+    dropped: int = 0  # --previous: rejected rows whose lead the previous output has
 
 
 def _work(unit: tuple[Any, ...]) -> Done:
@@ -201,15 +203,20 @@ def _work(unit: tuple[Any, ...]) -> Done:
     waiting: dict[str, tuple[int, int]] = {}
     skipped = 0
     rows: Iterable[Row] = _rows_of(unit)
-    known: dict[str, tuple[str | None, str | None, int]] = {}
+    known: dict[str, tuple[str | None, str | None, int, int]] = {}
     row_keys: list[str | None] = []
     if tracking is not None:  # the unit's rows at once (a batch): their previous states in a few queries
         rows = list(rows)
-        row_keys = [_key_of(r, tracking.key, key_at) if r.lead is not None else None for r in rows]
+        row_keys = [_key_of(r, tracking.key, key_at) for r in rows]
         known = tracking.store.lookup_many(k for k in row_keys if k is not None)
+    dropped = 0  # --previous: rows rejected whose lead the previous output has (the next run sees them as new)
     for row in rows:
         read += 1  # rejects are numbered within the unit: the caller knows where it starts
         lead = row.lead
+        key = row_keys[read - 1] if tracking is not None else None
+        if key is not None:  # in the input, whatever becomes of the row: not a lead removed since the previous run
+            keys.append(key)
+            dropped += key in known  # undone below when the row is written
         if row.error is not None or lead is None:
             rejects.append((read, row.line, row.error, row.original, row.raw, row.stop))
             continue
@@ -219,17 +226,19 @@ def _work(unit: tuple[Any, ...]) -> Done:
                     raise NameClash(read, row.line, name)
         previous: Previous | None = None
         if tracking is not None:
-            key = row_keys[read - 1]
             if key is None:
                 rejects.append((read, row.line, f"no value in the key column {tracking.key!r}: the lead cannot be matched with the previous run", row.original, row.raw, False))
                 continue
-            keys.append(key)
             found = known.get(key)
+            where = "" if found is None else f"line {found[3]} of the previous output {tracking.previous_name}"
             if found is not None and found[2] > 1:
-                reason = f"key {key!r} is on {found[2]} rows of the previous output {tracking.previous_name}: its previous stage is ambiguous"
+                reason = f"key {key!r} is on {found[2]} rows of the previous output {tracking.previous_name} (first on line {found[3]}): its previous stage is ambiguous"
                 rejects.append((read, row.line, reason, row.original, row.raw, False))
                 continue
-            previous = Previous() if found is None else Previous(found[0] or None, found[1])
+            if found is not None and not (found[0] or "").strip():
+                rejects.append((read, row.line, f"{where} has no stage for key {key!r}", row.original, row.raw, False))
+                continue
+            previous = Previous() if found is None else Previous(found[0], found[1])
         try:
             result = evaluate(lead, as_of=as_of, strict=strict, previous=previous)
             moved: tuple[str | None, ...] = ()
@@ -257,20 +266,23 @@ def _work(unit: tuple[Any, ...]) -> Done:
             rejects.append((read, row.line, str(exc), row.original, row.raw, False))
             continue
         except ValueError as exc:  # with --previous: evaluate refuses a previous state these rules cannot have (a stage renamed since)
-            why = f"{exc} (from the previous output {tracking.previous_name})" if tracking is not None else f"cannot qualify this record: ValueError: {str(exc)[:200]}"
+            why = f"{exc} (from {where})" if tracking is not None and where else f"cannot qualify this record: ValueError: {str(exc)[:200]}"
             rejects.append((read, row.line, why, row.original, row.raw, False))
             continue
         except Exception as exc:  # anything else wrong with one record rejects that record, never the run
             rejects.append((read, row.line, f"cannot qualify this record: {type(exc).__name__}: {str(exc)[:200]}", row.original, row.raw, False))
             continue
         evaluated += 1
+        if key is not None:
+            dropped -= key in known
         if watched:
             watched = [w for w in watched if _absent(lead, w[1], w[2])]
         stages[result.stage] += 1
         with_issues += _count_issues(result._issues, issues)
     joiner = ",\n" if writer.fmt == "json" else ""
     return Done(
-        joiner.join(texts), dict(stages), with_issues, rejects, read, dict(issues), [w[0] for w in watched] if evaluated else None, keys, dict(transitions), waiting, skipped
+        joiner.join(texts), dict(stages), with_issues, rejects, read, dict(issues), [w[0] for w in watched] if evaluated else None, keys, dict(transitions), waiting, skipped,
+        dropped,
     )
 
 
@@ -737,6 +749,10 @@ def qualify(
     used: tuple[str, ...] = (names if details else names[:2]) + (flags_column,)
     if len(set(used)) != len(used) or not all(used):
         raise click.UsageError(f"the added columns need distinct names, not {', '.join(map(repr, used))}")
+    if previous_output is not None and result_columns is None:
+        clash = [name for name in used if name in HANDOFF_COLUMNS]
+        if clash:
+            raise click.UsageError(f"{', '.join(map(repr, clash))}: --previous adds a column of that name; name the added column otherwise")
     # refuse before anything is read or written: an output that is the input (or the other output)
     paths = [("-o/--output", output)] if output != "-" else []
     if rejects:
@@ -996,6 +1012,13 @@ def _tracking(handing: tuple[str, str, bool, str | None], input: str, fmt: str, 
         index.remove()
         io.err.write(read_error(previous, exc) + "\n")
         return None
+    except sqlite3.Error as exc:  # the temporary directory is full, or cannot be written
+        index.remove()
+        io.err.write(f"{previous}: cannot index the previous output in {index.directory}: {exc}; set TMPDIR to a directory with room\n")
+        return None
+    except BaseException:  # a stop signal while indexing: no temporary file is left behind
+        index.remove()
+        raise
     return Tracking(index, key, only_changed, previous)
 
 
@@ -1132,7 +1155,7 @@ def _run(
             return EXIT_USAGE
     transitions: Counter[str] = Counter()
     waiting: dict[str, tuple[int, int]] = {}
-    unchanged = 0
+    unchanged = dropped = 0
     stages: Counter[str] = Counter()
     issues: Counter[tuple[str, str]] = Counter()
     absent: set[str] | None = None
@@ -1170,7 +1193,11 @@ def _run(
             written += done.read - len(done.rejects) - done.skipped
             unchanged += done.skipped
             if tracking is not None:
-                tracking.store.see(done.keys)
+                try:
+                    tracking.store.see(done.keys)
+                except sqlite3.Error as exc:  # the temporary directory is full, or gone
+                    raise OutputError(tracking.store.directory, f"the index of the input's keys: {exc}") from None
+                dropped += done.dropped
                 transitions.update(done.transitions)
                 for owner, (due, late) in done.waiting.items():
                     had = waiting.get(owner, (0, 0))
@@ -1186,7 +1213,7 @@ def _run(
         if reject_sink is not None:
             reject_sink.flush()
         if removed_sink is not None and tracking is not None:
-            _write_removed(removed_sink, tracking)
+            _write_removed(removed_sink, tracking, writer.delimiter if in_fmt == "csv" else ",")
     except NameClash as exc:
         number, line, name = exc.args
         option = _options(names, *flagging).get(name)
@@ -1213,28 +1240,33 @@ def _run(
         io.err.write(f"... and {rejected - SHOWN_REJECTS:,} more rejected row{'s' if rejected - SHOWN_REJECTS != 1 else ''}: pass --rejects FILE to keep them all\n")
     io.err.write(_summary(ruleset, read, written, rejected, stages, with_issues, issues, absent, unchanged))
     if tracking is not None:
-        io.err.write(_handoff_summary(tracking, transitions, waiting, removed_sink))
+        io.err.write(_handoff_summary(tracking, transitions, waiting, removed_sink, dropped))
     if stopped is not None:
         io.err.write(f"{input}:{stopped[1]}: stopped reading: the rest of the input from row {stopped[0]} cannot be read (it is one rejected row)\n")
     return EXIT_FAILED if rejected else EXIT_OK
 
 
-def _write_removed(sink: Output, tracking: Tracking) -> None:
-    """--removed: the leads of the previous output that the input no longer has, as CSV or JSON Lines (by the file's name)."""
+def _write_removed(sink: Output, tracking: Tracking, delimiter: str) -> None:
+    """--removed: the leads of the previous output that the input no longer has: CSV (the run's delimiter), JSON Lines or a JSON array, by the file's name."""
     kind = format_of(sink.path) or "csv"
     columns = [tracking.key, "previous_stage", "stage_since"]
     if kind == "csv":
-        writer = Writer("csv", [], False)
+        writer = Writer("csv", [], False, delimiter=delimiter)
         sink.write(writer._csv_line(columns))
         for row in tracking.store.removed():
             sink.write(writer._csv_line(["" if v is None else v for v in row]))
     else:
-        lines = (json.dumps(dict(zip(columns, row)), ensure_ascii=False) for row in tracking.store.removed())
-        sink.write("[\n" + ",\n".join(lines) + "\n]\n" if kind == "json" else "".join(line + "\n" for line in lines))
+        first = True
+        sink.write("[\n" if kind == "json" else "")
+        for row in tracking.store.removed():  # one at a time: as many as the previous output had, in flat memory
+            text = json.dumps(dict(zip(columns, row)), ensure_ascii=False)
+            sink.write((text if first else ",\n" + text) if kind == "json" else text + "\n")
+            first = False
+        sink.write(("]\n" if first else "\n]\n") if kind == "json" else "")
     sink.flush()
 
 
-def _handoff_summary(tracking: Tracking, transitions: Counter[str], waiting: dict[str, tuple[int, int]], removed_sink: Output | None) -> str:
+def _handoff_summary(tracking: Tracking, transitions: Counter[str], waiting: dict[str, tuple[int, int]], removed_sink: Output | None, dropped: int) -> str:
     """--previous: the stage changes of the run, what each owner has due and overdue, the leads gone, the duplicate keys."""
     moves = sorted(((k, n) for k, n in transitions.items() if k not in ("new", "same")), key=lambda kn: (-kn[1], kn[0]))
     parts = [f"new {transitions['new']:,}"] + [f"{k} {n:,}" for k, n in moves] + [f"unchanged {transitions['same']:,}"]
@@ -1248,6 +1280,14 @@ def _handoff_summary(tracking: Tracking, transitions: Counter[str], waiting: dic
             "a lead that stayed in its stage has no known since, nor a due time. To start tracking, run once with --previous "
             "on an empty file: every lead is then new, its clock starting at --as-of"
         )
+    store = tracking.store
+    if store.without_key:
+        lines.append(f"  warning: {store.without_key:,} of the {store.rows:,} records of the previous output have no value for the key {tracking.key!r}: they match no lead")
+    if dropped:
+        lines.append(
+            f"  warning: {dropped:,} rejected row{'s' if dropped != 1 else ''} had a previous state: not in the output, "
+            f"{'they are' if dropped != 1 else 'it is'} new to the next run (its clock restarts); fix {'them' if dropped != 1 else 'it'} and run this night again"
+        )
     gone = tracking.store.removed_count()
     if gone:
         where = f" (written to {removed_sink.path})" if removed_sink is not None else " (--removed FILE lists them)"
@@ -1256,7 +1296,7 @@ def _handoff_summary(tracking: Tracking, transitions: Counter[str], waiting: dic
         count, first = tracking.store.duplicates(table)
         if count:
             shown = ", ".join(map(repr, first)) + (", …" if count > len(first) else "")
-            rows = "each is written with its own stage" if table == "seen" else "their leads are rejected: the previous stage is ambiguous"
+            rows = "each is written with its own stage" if table == "seen" else "a lead of the input with one of them is rejected: its previous stage is ambiguous"
             lines.append(f"  warning: {count:,} key{'s' if count != 1 else ''} of {what} {'are' if count != 1 else 'is'} on more than one row ({shown}); {rows}")
     return "\n".join(lines) + "\n"
 
