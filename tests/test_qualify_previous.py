@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import random
 import sqlite3
 import tempfile
@@ -447,3 +448,23 @@ def test_found_by_review_a_full_temporary_directory_is_a_clear_error(rules: Path
     code, _, err = cli("qualify", rules, source, "-o", tmp_path / "o.csv", "--previous", previous, "--key", "id")
     assert code == 2 and "cannot index the previous output in" in err and "database or disk is full" in err
     assert set(Path(tempfile.gettempdir()).glob("leadspec-previous-*")) == before  # nothing left behind
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="fork: the start method of worker processes on Linux")
+def test_found_by_review_a_forked_worker_opens_its_own_sqlite_connection(tmp_path: Path) -> None:
+    from leadspec.cli._previous import PreviousIndex
+
+    store = PreviousIndex(str(tmp_path / "index"))
+    os.makedirs(store.directory)
+    store.build(io.StringIO("id,stage,stage_since\na,icp,2026-11-01T00:00:00Z\n"), "csv", "prev.csv", "id", "stage")
+    assert store.lookup_many(["a"]) == {"a": ("icp", "2026-11-01T00:00:00Z", 1, 2)}
+    inherited = store._con
+    reader, writer = os.pipe()
+    child = os.fork()
+    if child == 0:  # the worker: SQLite's connections must not cross a fork
+        found = store.lookup_many(["a"])
+        os.write(writer, b"1" if store._con is not inherited and found["a"][0] == "icp" else b"0")
+        os._exit(0)
+    os.waitpid(child, 0)
+    assert os.read(reader, 1) == b"1"
+    store.remove()
