@@ -7,8 +7,8 @@ memory, so ``leadspec qualify --previous LAST --key COLUMN`` keeps a flat
 peak RSS whatever the size of LAST. The input is the real X Education
 export (``../shared/data/x-education-leads.csv`` beside the checkout),
 repeated to N rows (default 1,000,000) as ``bench_qualify.py`` repeats it
-(a new ``Prospect ID`` in every later copy), and to 10,000 rows. For each
-size, three runs of ``rules/x-education.yaml`` with ``--key "Prospect ID"``:
+(a new ``Prospect ID`` in every later copy), to N/10 and to 10,000 rows. For
+each size, three runs of ``rules/x-education.yaml`` with ``--key "Prospect ID"``:
 
 - night 1: ``--previous`` an empty file (every lead new), ``--as-of`` 2026-11-01T09:00:00Z;
 - night 2: ``--previous`` night 1's output (N rows), ``--as-of`` 2026-11-02T09:00:00Z:
@@ -102,7 +102,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         empty = work / "empty.csv"
         empty.write_text("")
-        for n in (SMALL, args.rows):
+        sizes = sorted({SMALL, max(SMALL, args.rows // 10), args.rows})  # a middle size too: flat is a plateau, not two points
+        for n in sizes:
             source = work / f"in-{n}.csv"
             print(f"writing {source.name} ({n:,} rows) ...", file=sys.stderr, flush=True)
             with open(source, "w", encoding="utf-8", newline="") as handle:

@@ -28,7 +28,7 @@ HANDOFF_COLUMNS = ("previous_stage", "stage_since", "owner", "due_by", "handoff"
 
 SINCE_COLUMN = "stage_since"
 BATCH = 10_000
-CACHE_KIB = 32 * 1024  # SQLite's page cache per connection: a fixed 32 MiB, whatever the size of the files
+CACHE_KIB = 2 * 1024  # SQLite's page cache per connection (and its sorter's memory): a fixed 2 MiB (SQLite's default), whatever the size of the files
 LOOKUP = 500  # keys a query looks up at once (SQLite's limit of parameters is 999 in old builds)
 
 
