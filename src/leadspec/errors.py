@@ -57,13 +57,15 @@ CODES: Mapping[str, ProblemCode] = _codes(
         "error",
         "any other value of the wrong shape: an unknown field type, an enum without `values`, `min` greater than `max`, "
         "a YAML boolean in a list, a bad `default`, a date `format` strptime cannot use, a stage with two conditions, "
-        "an impossible `at_least`, `role: id` on a field that is not text or an integer, an `allow:` code that is not a warning, …",
+        "an impossible `at_least`, `role: id` on a field that is not text or an integer, `role: touched` on a field that is not a datetime, "
+        "an `allow:` code that is not a warning, …",
     ),
     (
         "duplicate-id",
         "error",
         "an id used twice (stages, criteria in a stage, disqualifiers, score rules, enum values), a list named like a field, "
-        "a stage named `disqualified` or like the base stage, a flag named like a field, list or score, or a second field with `role: id`",
+        "a stage named `disqualified` or like the base stage, a flag named like a field, list or score, or a second field with `role: id` "
+        "or with `role: touched`",
     ),
     # expressions
     ("syntax", "error", "an expression that is not valid syntax, or is empty"),
