@@ -468,3 +468,15 @@ def test_found_by_review_a_forked_worker_opens_its_own_sqlite_connection(tmp_pat
     os.waitpid(child, 0)
     assert os.read(reader, 1) == b"1"
     store.remove()
+
+
+
+def test_an_owner_with_the_delimiter_and_quotes_is_quoted(tmp_path: Path) -> None:
+    # the hand-off's cells were pasted after the record unquoted: an owner "Sales, EMEA" split the row
+    rules = tmp_path / "o.yaml"
+    rules.write_text(RULES.replace("owner: ae", "owner: 'Sales, EMEA \"AE\"'"))
+    empty = tmp_path / "empty.csv"
+    empty.write_text("")
+    code, out, err = day(tmp_path, rules, "q", [["a", "100", "yes", "yes", "", ""]], "2026-11-01T09:00:00Z", empty)
+    assert code == 0, err
+    assert out[0]["owner"] == 'Sales, EMEA "AE"' and out[0]["handoff"] == "new" and out[0]["due_by"] == "2026-11-01T13:00:00Z"

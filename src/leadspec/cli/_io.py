@@ -995,8 +995,8 @@ class Writer:
             if text is not None:  # CSV in, CSV out: the record as it was, and the new cells
                 sep = self.delimiter
                 line = f"{text}{sep}{_quote(stage, sep)}{sep}{_quote(reasons, sep)}"
-                for mark in marks:
-                    line += sep + mark
+                for mark in marks:  # a flag's cell, or a hand-off's (an owner is free text: quoted when it has to be)
+                    line += sep + _quote(mark, sep)
                 if self.details:
                     line += sep + _quote(dumps(details), sep)
                 return line + "\r\n"
