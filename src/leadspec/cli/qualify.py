@@ -10,6 +10,7 @@ with ``--strict``), and the closing summary says so.
 from __future__ import annotations
 
 import difflib
+import functools
 import io
 import json
 import os
@@ -112,7 +113,9 @@ def _key_of(row: Row, key: str, at: int | None) -> str | None:
     return key_text(original.get(key)) if isinstance(original, dict) else None
 
 
+@functools.lru_cache(maxsize=1024)
 def _moment_text(moment: datetime | None) -> str | None:
+    """A moment as ISO 8601 text in UTC; remembered: the leads of one nightly run share a few ``since`` and due times."""
     return None if moment is None else moment.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
 
 
