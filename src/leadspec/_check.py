@@ -103,6 +103,9 @@ class Plan:
 # -- step 4: semantics and expressions ----------------------------------------------
 
 
+ONE_FIELD_ROLES = {"id": "a rule file has one id field", "touched": "the SLA clock stops at one field's moment"}
+"""The field roles a rule file gives one field at most, and why (said when a second field has one)."""
+
 class _Checker:
     def __init__(self, out: Collector, sections: dict[str, Any], broken_fields: set[str]) -> None:
         self.out = out
@@ -282,28 +285,18 @@ class _Checker:
 
     def field_specs(self) -> list[Coercer]:
         coercers = []
-        id_field: str | None = None
-        touched: str | None = None
+        holders: dict[str, str] = {}  # a role one field at most may have -> the first field with it
         for name, spec in self.fields.items():
             path = ("fields", name)
-            if spec.role == "id":
-                if id_field is not None:
+            if spec.role in ONE_FIELD_ROLES:
+                first = holders.setdefault(spec.role, name)
+                if first != name:
                     self.out.at(
                         path + ("role",),
                         "duplicate-id",
-                        f"field {name!r} has `role: id`, but {id_field!r} has it already; a rule file has one id field: "
+                        f"field {name!r} has `role: {spec.role}`, but {first!r} has it already; {ONE_FIELD_ROLES[spec.role]}: "
                         "give this one `role: output`, or none",
                     )
-                id_field = id_field or name
-            if spec.role == "touched":
-                if touched is not None:
-                    self.out.at(
-                        path + ("role",),
-                        "duplicate-id",
-                        f"field {name!r} has `role: touched`, but {touched!r} has it already; the SLA clock stops at one "
-                        "field's moment: give this one `role: output`, or none",
-                    )
-                touched = touched or name
             if spec.values is not None and len(set(spec.values)) != len(spec.values):
                 self.out.at(path + ("values",), "duplicate-id", "values are listed twice")
             try:
