@@ -46,6 +46,12 @@ def write_csv(path: Path, rows: list[list[str]], header: list[str] = HEADER) -> 
     return path
 
 
+def previous_output(path: Path, *leads: tuple[str, str, str, str, str, str]) -> Path:
+    """A previous output of qualify, a lead a row: (id, stage, stage_since, owner, due_by, handoff); the input's cells and
+    the reasons empty (--previous reads only the key, the stage and stage_since)."""
+    return write_csv(path, [[key, "", "", "", "", "", stage, "", "", *rest] for key, stage, *rest in leads], HEADER + ADDED)
+
+
 def read_csv(path: Path) -> list[dict[str, str]]:
     with open(path, newline="", encoding="utf-8") as handle:
         return list(csv.DictReader(handle))
@@ -116,14 +122,11 @@ def test_two_days_every_direction(rules: Path, tmp_path: Path) -> None:
 
 
 def test_overdue_and_the_work_queue(rules: Path, tmp_path: Path) -> None:
-    previous = write_csv(
+    previous = previous_output(
         tmp_path / "prev.csv",
-        [
-            ["a", "100", "yes", "yes", "", "", "sql", "", "", "2026-11-01T08:00:00Z", "ae", "2026-11-01T12:00:00Z", "new"],
-            ["b", "100", "yes", "", "", "", "mql", "", "", "2026-11-01T08:00:00Z", "sdr", "2026-11-01T08:15:00Z", "new"],
-            ["x", "100", "", "", "", "", "icp", "", "", "2026-10-01T00:00:00Z", "marketing", "", "new"],
-        ],
-        HEADER + ADDED,
+        ("a", "sql", "2026-11-01T08:00:00Z", "ae", "2026-11-01T12:00:00Z", "new"),
+        ("b", "mql", "2026-11-01T08:00:00Z", "sdr", "2026-11-01T08:15:00Z", "new"),
+        ("x", "icp", "2026-10-01T00:00:00Z", "marketing", "", "new"),
     )
     rows = [["a", "100", "yes", "yes", "", ""], ["b", "100", "yes", "yes", "", ""], ["n", "10", "", "", "", ""]]
     removed = tmp_path / "removed.csv"
@@ -137,14 +140,11 @@ def test_overdue_and_the_work_queue(rules: Path, tmp_path: Path) -> None:
 
 
 def test_duplicate_keys_are_reported_not_merged(rules: Path, tmp_path: Path) -> None:
-    previous = write_csv(
+    previous = previous_output(
         tmp_path / "prev.csv",
-        [
-            ["a", "", "", "", "", "", "sql", "", "", "2026-11-01T08:00:00Z", "ae", "", "new"],
-            ["a", "", "", "", "", "", "mql", "", "", "2026-11-01T08:00:00Z", "sdr", "", "new"],
-            ["b", "", "", "", "", "", "icp", "", "", "2026-11-01T08:00:00Z", "marketing", "", "new"],
-        ],
-        HEADER + ADDED,
+        ("a", "sql", "2026-11-01T08:00:00Z", "ae", "", "new"),
+        ("a", "mql", "2026-11-01T08:00:00Z", "sdr", "", "new"),
+        ("b", "icp", "2026-11-01T08:00:00Z", "marketing", "", "new"),
     )
     rows = [["a", "100", "", "", "", ""], ["b", "100", "", "", "", ""], ["b", "100", "yes", "", "", ""]]
     code, out, err = day(tmp_path, rules, "dup", rows, "2026-11-02T00:00:00Z", previous)
@@ -158,7 +158,7 @@ def test_duplicate_keys_are_reported_not_merged(rules: Path, tmp_path: Path) -> 
 
 
 def test_a_row_without_a_key_and_a_previous_stage_the_rules_lack_are_rejected(rules: Path, tmp_path: Path) -> None:
-    previous = write_csv(tmp_path / "prev.csv", [["a", "", "", "", "", "", "opportunity", "", "", "", "", "", "new"]], HEADER + ADDED)
+    previous = previous_output(tmp_path / "prev.csv", ("a", "opportunity", "", "", "", "new"))
     rows = [["a", "100", "", "", "", ""], ["", "100", "", "", "", ""], ["c", "100", "", "", "", ""]]
     rejects = tmp_path / "rejects.jsonl"
     code, out, err = day(tmp_path, rules, "bad", rows, "2026-11-02T00:00:00Z", previous, "--rejects", rejects)
@@ -318,7 +318,7 @@ def test_columns_chooses_the_result_columns_without_previous(rules: Path, tmp_pa
 
 
 def test_columns_with_previous_and_json_lines(rules: Path, tmp_path: Path) -> None:
-    previous = write_csv(tmp_path / "prev.csv", [["a", "", "", "", "", "", "mql", "", "", "2026-11-01T08:00:00Z", "sdr", "", "new"]], HEADER + ADDED)
+    previous = previous_output(tmp_path / "prev.csv", ("a", "mql", "2026-11-01T08:00:00Z", "sdr", "", "new"))
     source = tmp_path / "in.jsonl"
     source.write_text(json.dumps({"id": "a", "employees": 100, "demo": True, "budget": True}) + "\n")
     out = tmp_path / "out.jsonl"
@@ -397,11 +397,8 @@ def test_found_by_review_an_added_column_named_like_a_handoff_column_is_refused(
 
 
 def test_found_by_review_a_rejected_row_is_not_a_removed_lead_and_its_history_loss_is_said(rules: Path, tmp_path: Path) -> None:
-    previous = write_csv(
-        tmp_path / "prev.csv",
-        [["a", "", "", "", "", "", "icp", "", "", "2026-11-01T08:00:00Z", "marketing", "", "new"],
-         ["b", "", "", "", "", "", "icp", "", "", "2026-11-01T08:00:00Z", "marketing", "", "new"]],
-        HEADER + ADDED,
+    previous = previous_output(
+        tmp_path / "prev.csv", ("a", "icp", "2026-11-01T08:00:00Z", "marketing", "", "new"), ("b", "icp", "2026-11-01T08:00:00Z", "marketing", "", "new")
     )
     source = tmp_path / "in.csv"
     source.write_text(",".join(HEADER) + "\na,100,,,,\nb,100,,,,,extra\n")  # b has a value too many: a rejected row
@@ -414,7 +411,7 @@ def test_found_by_review_a_rejected_row_is_not_a_removed_lead_and_its_history_lo
 
 
 def test_found_by_review_an_empty_stage_in_the_previous_output_is_located(rules: Path, tmp_path: Path) -> None:
-    previous = write_csv(tmp_path / "prev.csv", [["a", "", "", "", "", "", "", "", "", "2026-11-01T08:00:00Z", "", "", ""]], HEADER + ADDED)
+    previous = previous_output(tmp_path / "prev.csv", ("a", "", "2026-11-01T08:00:00Z", "", "", ""))
     rejects = tmp_path / "rejects.jsonl"
     source = write_csv(tmp_path / "in.csv", [["a", "100", "", "", "", ""]])
     code, _, err = cli("qualify", rules, source, "-o", tmp_path / "o.csv", "--as-of", "2026-11-02", "--previous", previous, "--key", "id", "--rejects", rejects)
@@ -442,7 +439,7 @@ def test_found_by_review_a_full_temporary_directory_is_a_clear_error(rules: Path
         raise sqlite3.OperationalError("database or disk is full")
 
     monkeypatch.setattr(previous_module.PreviousIndex, "_insert", full)
-    previous = write_csv(tmp_path / "prev.csv", [["a", "", "", "", "", "", "icp", "", "", "", "", "", "new"]], HEADER + ADDED)
+    previous = previous_output(tmp_path / "prev.csv", ("a", "icp", "", "", "", "new"))
     source = write_csv(tmp_path / "in.csv", [["a", "100", "", "", "", ""]])
     before = set(Path(tempfile.gettempdir()).glob("leadspec-previous-*"))
     code, _, err = cli("qualify", rules, source, "-o", tmp_path / "o.csv", "--previous", previous, "--key", "id")
