@@ -608,3 +608,122 @@ def test_a_parquet_input_written_to_standard_output_or_gzip_is_the_python_engine
     python = _records((tmp_path / "python.csv").read_bytes())
     records = _records(got.encode("utf-8"))
     assert records[1:] == python[1:] and len(records) == len(python) > 1
+
+
+# -- one pass: the checks beside DuckDB's read, the order, the summary ------------------------------
+
+
+def test_a_row_with_extra_empty_values_beside_a_short_row_goes_through_the_batch_path(tmp_path: Path, native: list[str]) -> None:
+    # The lines without a quote are counted a block at a time: a line with a delimiter too many and one with a delimiter too
+    # few hold as many as two rows do. DuckDB rejects the short row and drops the other's empty value; the Python reader
+    # rejects both, and the difference between the rejects sends the run through the batch path.
+    rules = tmp_path / "small.yaml"
+    rules.write_text(SMALL_RULES, encoding="utf-8")
+    source = tmp_path / "balanced.csv"
+    source.write_bytes(b"Id,Employees,country\r\n1,60,US\r\n6,80,US,\r\n7,80\r\n8,90,UK\r\n")
+    _written, python, duckdb = both(tmp_path, rules, source, "--rejects", str(tmp_path / "rejects.jsonl"))
+    assert native == []
+    assert python == duckdb
+    assert python[0] == 1
+    assert "2 rejected" in python[1]
+
+
+@pytest.mark.parametrize("eol", ["\n", "\r\n", "\r"])
+@pytest.mark.parametrize("block", [None, 7])
+def test_extra_empty_values_are_found_whatever_the_line_breaks_and_wherever_a_block_ends(
+    tmp_path: Path, native: list[str], monkeypatch: pytest.MonkeyPatch, eol: str, block: int | None
+) -> None:
+    from leadspec.cli import _native
+
+    if block is not None:  # blocks of 7 bytes: a line, the header, a \r\n are cut in pieces
+        monkeypatch.setattr(_native, "LINES_BLOCK", block)
+    rules = tmp_path / "small.yaml"
+    rules.write_text(SMALL_RULES, encoding="utf-8")
+    lines = ["Id,Employees,country", "1,60,US", '2,"7,0",UK', "3,80,US", "4,90,UK"]
+    clean = tmp_path / "clean.csv"
+    clean.write_bytes(eol.join(lines).encode("utf-8") + eol.encode("utf-8"))
+    _written, python, duckdb = both(tmp_path, rules, clean)
+    assert python == duckdb
+    read_natively = native == ["csv"]
+    native.clear()
+    lines[3] = "3,80,US,,"  # two empty values too many (not balanced by a short row)
+    extra = tmp_path / "extra.csv"
+    extra.write_bytes(eol.join(lines).encode("utf-8") + eol.encode("utf-8"))
+    _written, python, duckdb = both(tmp_path, rules, extra, "--rejects", str(tmp_path / "rejects.jsonl"))
+    assert native == []
+    assert python == duckdb
+    assert python[0] == 1
+    if eol != "\r":  # (a file of \r line breaks: whichever path DuckDB's reader takes)
+        assert read_natively
+
+
+@pytest.mark.parametrize("values, sorted_back", [(6, False), (200, True)])
+def test_rows_keep_their_order_when_duckdb_runs_a_long_list_as_a_join(
+    tmp_path: Path, native: list[str], monkeypatch: pytest.MonkeyPatch, values: int, sorted_back: bool
+) -> None:
+    # DuckDB runs an IN list as a join, which may reorder rows. A query whose lists are short has them compared value by
+    # value: its plan keeps the input's order and the rows are written as they come. With a long list the join stays:
+    # the plan says so, and the rows are sorted back. (No rule file makes a long list DuckDB joins: one is added.)
+    from leadspec.cli import _native
+
+    import leadspec
+
+    monkeypatch.setattr(_native, "BUFFER_SIZE", 1 << 16)  # 64 KiB pieces read by 2 threads
+    orders: list[bool] = []
+    keeps_order = _native.Native._keeps_order
+
+    def spy(self: Any, select: str) -> bool:
+        orders.append(keeps_order(self, select))
+        return orders[-1]
+
+    monkeypatch.setattr(_native.Native, "_keeps_order", spy)
+    to_sql = leadspec.Ruleset.to_sql
+    listed = ", ".join(f"'C{i}'" for i in range(values))
+
+    def with_a_list(self: Any, *args: Any, **kwargs: Any) -> str:
+        return f"SELECT *, country IN ({listed}) AS listed FROM ({to_sql(self, *args, **kwargs)}) AS q"
+
+    monkeypatch.setattr(leadspec.Ruleset, "to_sql", with_a_list)
+    rules = tmp_path / "small.yaml"
+    rules.write_text(SMALL_RULES, encoding="utf-8")
+    source = tmp_path / "leads.csv"
+    with open(source, "w", encoding="utf-8", newline="") as handle:
+        handle.write("Id,Employees,country\r\n")
+        handle.writelines(f"{i},{i % 97},{'US' if i % 3 else 'C1'}\r\n" for i in range(100_000))
+    code, _out, err = cli("qualify", rules, source, "-o", tmp_path / "out.csv", *AS_OF, "--engine", "duckdb", "--jobs", "2")
+    assert code == 0, err
+    assert native == ["csv"]
+    assert orders == [not sorted_back]
+    ids = [row[0] for row in _records((tmp_path / "out.csv").read_bytes())[1:]]
+    assert ids == [str(i) for i in range(100_000)]
+
+
+@pytest.mark.parametrize(
+    "query, longest",
+    [
+        ("SELECT 1", 0),
+        ("SELECT a IN ('x', 'y, z', 'it''s') FROM t", 3),
+        ("SELECT a IN (1, 2) OR b IN ('(', ')', 'x, y', 'z') FROM t", 4),
+        ("SELECT a IN (CAST(1 AS INT), 2) FROM t", None),  # a list holding parentheses: not counted
+    ],
+)
+def test_the_longest_in_list_of_a_query_is_counted(query: str, longest: int | None) -> None:
+    from leadspec.cli._native import longest_in_list
+
+    assert longest_in_list(query) == longest
+
+
+def test_a_mistake_in_counting_the_summary_is_raised_not_taken_for_an_unreadable_input(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # DuckDB says only that a function failed: the native path must not take its own mistake for an input DuckDB cannot
+    # read (and quietly run the batch path); the error is raised as it is, and the destination stays as it was.
+    import pyarrow.compute as pc
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise ZeroDivisionError("a mistake in the tap")
+
+    monkeypatch.setattr(pc, "value_counts", broken)
+    target = tmp_path / "out.csv"
+    target.write_text("what was there\n", encoding="utf-8")
+    with pytest.raises(ZeroDivisionError, match="a mistake in the tap"):
+        cli("qualify", ROOT / "rules" / "x-education.yaml", ROOT / "examples" / "x-education-sample.csv", "-o", target, *AS_OF, "--engine", "duckdb")
+    assert target.read_text(encoding="utf-8") == "what was there\n"

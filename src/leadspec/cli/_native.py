@@ -1,13 +1,14 @@
 """``qualify --engine duckdb`` on a file: DuckDB reads it, runs the rules' query and writes the output itself.
 
-No record passes through Python: DuckDB reads the CSV (``read_csv``, every
+Python reads and writes no record: DuckDB reads the CSV (``read_csv``, every
 value as text, strict quoting, unreadable rows stored as rejects) or
 Parquet (``read_parquet``) input, runs :meth:`leadspec.Ruleset.to_sql`
-over it into a temporary table (spilled to disk when it outgrows memory),
-and writes the output with ``COPY``: a CSV with the header the Python
-engine writes (the input's header names and the added columns) and the
-values quoted only where needed, or a Parquet file. The summary (leads
-per stage, data issues, fields no row had) is read from the same table.
+over it and writes the rows with ``COPY`` in one pass, in input order: a CSV
+with the values quoted only where needed (the caller writes the header the
+Python engine writes: the input's header names and the added columns), or a
+Parquet file. The summary (leads per stage, data issues, fields no row had)
+is counted on the way, chunk by chunk, by a vectorised function over the
+rows DuckDB writes (:class:`Tap`).
 
 What the Python engine's reader would read otherwise than DuckDB — a
 broken quote, a row that repeats the header, a reject DuckDB cannot place
@@ -18,12 +19,16 @@ reading is the Python engine's own.
 from __future__ import annotations
 
 import csv
+import json
 import os
 import re
 import shutil
 import tempfile
+import threading
 from collections import Counter
 from datetime import datetime
+from itertools import compress, repeat
+from operator import le
 from typing import Any, NamedTuple
 
 from leadspec.duckdb import read_type
@@ -34,13 +39,13 @@ OUTPUTS = ("csv", "parquet")
 """Output formats DuckDB writes itself."""
 
 MEMORY_LIMIT = "1GB"
-"""DuckDB's memory: the qualified rows beyond it go to a temporary directory (memory stays flat)."""
+"""DuckDB's memory: what a sort of the rows needs beyond it goes to a temporary directory (memory stays flat)."""
 
 PYTHON_SPACE = "".join(chr(c) for c in range(0x110000) if chr(c).isspace())
 """The characters str.strip() removes: a value of only these is no value (the summary's fields no row had)."""
 
 ROW = "row_number() OVER () AS __leadspec_row"
-"""The input's order: the query may reorder rows (DuckDB runs a long IN list as a join, which does not keep the order), the output is sorted by it."""
+"""The input's order: a plan that may reorder rows (a join, say) has its output sorted by it (see Native._keeps_order)."""
 
 TABLE = "__leadspec_input"
 """The view of the input the rules' query reads."""
@@ -48,6 +53,86 @@ TABLE = "__leadspec_input"
 BUFFER_SIZE: int | None = None
 """DuckDB's CSV buffer in bytes (None: DuckDB's own, 16 times its 2 MB longest line: a longer record is read by the batch path).
 Pieces of that size are read in parallel; a small one reads a small file in many pieces (tests)."""
+
+
+TAP = "__leadspec_tap"
+"""The function of :class:`Tap` in the output's query."""
+
+ISSUES = "STRUCT(field VARCHAR, \"value\" VARCHAR, message VARCHAR, criterion VARCHAR)[]"
+"""The type of the rules' query's ``issues`` column."""
+
+ORDERED_OPERATORS = frozenset({"READ_CSV", "READ_PARQUET", "TABLE_SCAN", "PROJECTION", "FILTER", "STREAMING_WINDOW"})
+"""DuckDB's operators that keep their rows in input order (DuckDB documents the order kept by a scan, SELECT, WHERE and
+``row_number() OVER ()``): a plan of only these writes the rows in input order without sorting them."""
+
+SHORT_IN_LISTS = 64
+"""The longest IN list of constants compared value by value rather than run as a join (a join costs more for a few
+values, and does not keep the rows' order; comparing is linear in the list's length)."""
+
+IN_LIST = re.compile(r"\bIN \(((?:'(?:[^']|'')*'|[^()'])*)\)")
+"""An IN list of constants in the rules' query (strings as sqlglot writes them, numbers)."""
+
+STRING = re.compile(r"'(?:[^']|'')*'")
+
+LINES_BLOCK = 1 << 22
+"""Bytes of the input read at a time by the check for extra values at a row's end."""
+
+QUOTED = re.compile(b'"[^"]*"')
+"""A quoted piece of a line (the delimiters in it are not between values)."""
+
+BARE_CR = re.compile(b"\r(?!\n)")
+"""A carriage return that is a line break by itself."""
+
+
+def longest_in_list(query: str) -> int | None:
+    """The most values an ``IN (...)`` list of ``query`` holds (0: none); None when one cannot be counted."""
+    found = [len(STRING.sub("x", m.group(1)).split(",")) for m in IN_LIST.finditer(query)]
+    if len(found) != query.count(" IN ("):  # a list holding parentheses (or the words inside a text): not counted
+        return None
+    return max(found, default=0)
+
+
+class Tap:
+    """Counts what the summary needs while DuckDB writes the output: the query calls it with each chunk of rows
+    (a vectorised function over Arrow arrays: stage, issues, whether the row repeats the header, whether each
+    watched source has a value) and writes the stages it returns, unchanged."""
+
+    def __init__(self, watched: int) -> None:
+        self.lock = threading.Lock()  # DuckDB's threads call it at once: each call's counts are added under the lock
+        self.rows = 0
+        self.stages: Counter[str] = Counter()
+        self.with_issues = 0
+        self.issues: Counter[tuple[str, str]] = Counter()
+        self.repeats = 0
+        self.has = [False] * watched
+        self.error: BaseException | None = None
+
+    def __call__(self, stage: Any, issues: Any, repeat: Any, has: Any) -> Any:
+        import pyarrow.compute as pc
+
+        try:
+            stages = pc.value_counts(stage).to_pylist()
+            with_issues = pc.sum(pc.greater(pc.list_value_length(issues), 0)).as_py() or 0
+            found: list[tuple[str, str]] = []
+            if with_issues:
+                flat = pc.list_flatten(issues)
+                names = pc.coalesce(pc.struct_field(flat, "field"), pc.struct_field(flat, "criterion")).to_pylist()
+                found = list(zip(map(str, names), map(str, pc.struct_field(flat, "message").to_pylist())))
+            repeats = pc.sum(repeat).as_py() or 0
+            seen = [i for i, known in enumerate(self.has) if not known and pc.any(pc.list_element(has, i)).as_py()]
+            with self.lock:
+                self.rows += len(stage)
+                for each in stages:
+                    self.stages[str(each["values"])] += int(each["counts"])
+                self.with_issues += with_issues
+                self.issues.update(found)
+                self.repeats += repeats
+                for i in seen:
+                    self.has[i] = True
+        except BaseException as exc:  # DuckDB says only that the function failed: the error is kept to be raised as it is
+            self.error = exc
+            raise
+        return stage
 
 
 class Redo(Exception):
@@ -102,6 +187,8 @@ class Native:
         self.types: list[str] = []
         self.read = 0
         self.rejects: list[tuple[Any, ...]] = []
+        self.side = ""  # the output DuckDB wrote, beside the destination's temporary file
+        self.tap = Tap(0)
 
     def close(self) -> None:
         self.con.close()
@@ -166,44 +253,96 @@ class Native:
 
     # -- qualifying -----------------------------------------------------------------------
 
-    def prepare(self, text_query: str | None = None) -> None:
-        """Run the rules' query into the table the output and the summary are read from.
+    def prepare(self, fmt: str, writer: Writer, text_query: str | None = None) -> None:
+        """Run the rules' query and write its rows, in input order, to a file beside the output (``fmt``: csv or parquet).
+
+        One pass: DuckDB reads the input, qualifies it and writes the rows with ``COPY``;
+        what the summary needs (leads per stage, data issues, the fields no row had) is
+        counted on the way by :class:`Tap`. Then the checks that can send the run through
+        the batch path (:class:`Redo`) look at the input: nothing is in the output yet.
 
         ``text_query``: the rules' query over ``__leadspec_input`` with every column text, when
         already made (``to_sql`` takes a while on a large rule file); used for a CSV.
+        ``writer``: the output's column names and CSV delimiter (the Python engine's writer's).
         """
         types = {name: kind for name, kind in zip(self.names, self.types) if not name.startswith("__leadspec_c")}
         if text_query is not None and all(kind == "VARCHAR" for kind in types.values()):
             query = text_query
         else:
             query = self.rules.to_sql("duckdb", table=TABLE, as_of=self.as_of, types=types or None, pretty=False)
-        own = ", ".join(quoted(name) for name in self.names)
-        flags = "".join(f", {quoted('flags.' + name)}" for name in self.flags)
+        longest = longest_in_list(query)
+        # DuckDB runs an IN list of constants as a join, which costs more than comparing a few values and does not keep
+        # the rows' order (the output would need sorting): short lists are compared
+        self.con.execute(f"SET disabled_optimizers = {literal('in_clause' if longest is not None and longest <= SHORT_IN_LISTS else '')}")
         columns = set(self.names)
-        present = "".join(  # as _absent: no value is NULL or blank text (a source no column has: no value either); text
+        present = [  # as _absent: no value is NULL or blank text (a source no column has: no value either); text
             # starting with a printable ASCII character has a value without the (costly) trim of every Unicode space
-            f", CASE WHEN {quoted(source)} IS NULL THEN FALSE WHEN ascii(CAST({quoted(source)} AS VARCHAR)) BETWEEN 33 AND 126 THEN TRUE"
-            f" ELSE length(trim(CAST({quoted(source)} AS VARCHAR), {literal(PYTHON_SPACE)})) > 0 END AS __leadspec_has{i}"
+            f"CASE WHEN {quoted(source)} IS NULL THEN FALSE WHEN ascii(CAST({quoted(source)} AS VARCHAR)) BETWEEN 33 AND 126 THEN TRUE"
+            f" ELSE length(trim(CAST({quoted(source)} AS VARCHAR), {literal(PYTHON_SPACE)})) > 0 END"
             if source in columns
-            else f", {'TRUE' if source.split('.')[0] in columns else 'FALSE'} AS __leadspec_has{i}"  # inside a struct: not told apart
-            for i, (_name, source, _path) in enumerate(self.watched)
-        )
-        repeat = f", COALESCE({self.repeat}, FALSE) AS __leadspec_repeat" if self.repeat else ", FALSE AS __leadspec_repeat"
+            else ("TRUE" if source.split(".")[0] in columns else "FALSE")  # inside a struct: not told apart
+            for _name, source, _path in self.watched
+        ]
+        repeat = f"COALESCE({self.repeat}, FALSE)" if self.repeat else "FALSE"
+        stage = f"{TAP}(stage, issues, {repeat}, {'[' + ', '.join(present) + ']' if present else 'CAST([] AS BOOLEAN[])'})"
+        picked, options = self._output(fmt, writer, stage)
+        select = f"SELECT {picked} FROM ({query}) AS q"
         import duckdb
 
+        tap = Tap(len(self.watched))
+        create: Any = self.con.create_function  # (duckdb's stubs want its enums, and know no callable object)
+        create(TAP, tap, ["VARCHAR", ISSUES, "BOOLEAN", "BOOLEAN[]"], "VARCHAR",
+               type="arrow", null_handling="special", side_effects=True)
+        self.side = os.path.join(self.spill, "out." + fmt)
         try:
-            self.con.execute(f"CREATE TEMP TABLE __leadspec_out AS SELECT {own}, stage, reasons{flags}, issues{repeat}{present}, __leadspec_row FROM ({query}) AS q")
+            if not self._keeps_order(select):
+                select += " ORDER BY __leadspec_row"
+            written = self.con.execute(f"COPY ({select}) TO {literal(self.side)} ({options})").fetchall()[0][0]
         except duckdb.Error as exc:  # the reader stopped (a state its strict mode refuses): the Python reader decides
+            if tap.error is not None:  # not the input: leadspec's own mistake, said as it is
+                raise tap.error from None
             raise Redo(f"DuckDB cannot read the input: {str(exc).splitlines()[0]}") from None
+        finally:
+            self.con.remove_function(TAP)
+        if written != tap.rows:  # every row written went through the tap once: otherwise the summary would not be the output's
+            raise RuntimeError(f"leadspec counted {tap.rows:,} rows of DuckDB's output, which has {written:,}")
         if self.repeat:
+            if tap.repeats:
+                raise Redo("a row repeats the header")
             self._trailing_values()
             self._rejects()
-        self.read = self.con.execute("SELECT count(*) FROM __leadspec_out").fetchall()[0][0] + len(self.rejects)
+        self.tap = tap
+        self.read = tap.rows + len(self.rejects)
+
+    def _output(self, fmt: str, writer: Writer, stage: str) -> tuple[str, str]:
+        """The output's columns as a SELECT list over the rules' query, and COPY's options for ``fmt``."""
+        own = [quoted(name) for name in self.names]
+        if fmt == "csv":
+            flags = [f"CASE {quoted('flags.' + name)} WHEN 'pass' THEN 'true' WHEN 'fail' THEN 'false' END" for name in self.flags]
+            picked = ", ".join([*own, stage, "reasons", *flags])
+            # COMMENT '': DuckDB quotes every value holding its comment character (#) otherwise
+            options = f"FORMAT csv, HEADER false, DELIMITER {literal(writer.delimiter)}, QUOTE '\"', ESCAPE '\"', NEW_LINE '\\r\\n', COMMENT ''"
+            return picked, options
+        flags = [f"CASE {quoted('flags.' + name)} WHEN 'pass' THEN TRUE WHEN 'fail' THEN FALSE END" for name in self.flags]
+        columns = [name or f"column{i}" for i, name in enumerate(self.header)]  # Parquet has no empty name: DuckDB's for it
+        names = [*columns, writer.names[0], writer.names[1], *(f"{writer.flags_name}.{name}" for name in self.flags)]
+        picked = ", ".join(f"{value} AS {quoted(name)}" for value, name in zip([*own, stage, "reasons", *flags], names))
+        return picked, "FORMAT parquet"
+
+    def _keeps_order(self, select: str) -> bool:
+        """Whether DuckDB runs ``select`` through operators that keep the input's order (its documented ones): a scan,
+        projections, filters and ``row_number() OVER ()``. Otherwise (a join, an aggregate, a union) the output is sorted."""
+        rows = self.con.execute(f"EXPLAIN (FORMAT json) {select}").fetchall()
+        found: set[str] = set()
+        todo = [node for _key, value in rows for node in json.loads(value)]
+        while todo:
+            node = todo.pop()
+            found.add(str(node.get("name")))
+            todo.extend(node.get("children", ()))
+        return bool(found) and found <= ORDERED_OPERATORS
 
     def _rejects(self) -> None:
         """The rows DuckDB could not read, as the Python engine's rejects; :class:`Redo` when they are not the Python reader's."""
-        if self.con.execute("SELECT count(*) FROM __leadspec_out WHERE __leadspec_repeat").fetchall()[0][0]:
-            raise Redo("a row repeats the header")
         errors = self.con.execute(
             "SELECT line, any_value(CAST(error_type AS VARCHAR)), any_value(csv_line) FROM reject_errors GROUP BY line ORDER BY line"
         ).fetchall()
@@ -230,32 +369,85 @@ class Native:
     def _trailing_values(self) -> None:
         """:class:`Redo` when a line may hold a row with extra empty values at its end: DuckDB drops them, the Python reader rejects the row.
 
-        Read as plain lines: the delimiters outside quotes count the values; a line with an
-        odd number of quotes (part of a value over several lines) that ends with the
-        delimiter cannot be counted, and is taken for one.
+        Read as plain lines (a line break is ``\\n``, ``\\r\\n`` or ``\\r``): the delimiters outside quotes
+        count the values; a line with an odd number of quotes (part of a value over several
+        lines) that ends with the delimiter cannot be counted, and is taken for one. Every line
+        with a quote is looked at (:meth:`_one_line`); the others a block at a time (:meth:`_block`).
         """
-        d = literal(self._delimiter)
-        lines = (
-            f"read_csv({literal(self.path)}, header = false, columns = {{'l': 'VARCHAR'}}, delim = '\0', quote = '', escape = '', "
-            f"auto_detect = false, strict_mode = false, skip = {self.skip}, "
-            f"compression = {literal('gzip' if is_gzip(self.path) else 'none')})"
-        )
-        outside = "regexp_replace(l, '\"[^\"]*\"', '', 'g')"
-        quotes = "length(l) - length(replace(l, '\"', ''))"
-        values = f"length({outside}) - length(replace({outside}, {d}, '')) + 1"
-        trailing = f"suffix(l, {d}) AND ({quotes} % 2 = 1 OR {values} > {len(self.header)})"
+        d = self._delimiter.encode("utf-8")
+        width = len(self.header)
         # a space or tab before a value's opening quote: the Python reader keeps the quote as text, DuckDB reads a quoted value
-        opening = literal("(^|" + re.escape(self._delimiter) + ")[ \t]+\"")
-        spaced = f"contains(l, '\"') AND regexp_matches(l, {opening})"
-        check = f"SELECT count(*) FILTER ({trailing}), count(*) FILTER ({spaced}) FROM {lines}"
-        try:
-            found, spaces = self.con.execute(check).fetchall()[0]
-        except Exception as exc:  # a line DuckDB cannot read even as plain text (a NUL byte): the Python reader decides
-            raise Redo(f"the input's lines cannot be read as text by DuckDB ({exc})") from None
-        if found:
-            raise Redo("a row may end with extra empty values")
-        if spaces:
+        opening = re.compile(b"(?:^|" + re.escape(d) + b')[ \t]+"')
+        skip = self.skip
+        with open_binary(self.path) as raw:
+            binary: Any = raw
+            if is_gzip(self.path):
+                import gzip
+
+                binary = gzip.GzipFile(fileobj=raw)
+            rest = b""
+            while True:
+                block = binary.read(LINES_BLOCK)
+                data = rest + block
+                if block:
+                    # after the last line break (a \r at the end may be the first half of a \r\n)
+                    cut = data.rfind(b"\n") + 1 or data.rfind(b"\r", 0, len(data) - 1) + 1
+                    data, rest = data[:cut], data[cut:]
+                if b"\0" in data:  # DuckDB reads no NUL byte as the Python reader does: the Python reader decides
+                    raise Redo("the input holds a NUL byte")
+                if b"\r" in data and BARE_CR.search(data):  # a line break of \r alone (of \r\n: the \r stays at the line's end)
+                    data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+                if skip:  # the lines before the first record
+                    parts = data.split(b"\n", skip)
+                    data, skip = (parts[skip], 0) if len(parts) > skip else (b"", skip - len(parts) + 1)
+                self._block(data, d, width, opening)
+                if not block:
+                    return
+
+    def _block(self, data: bytes, d: bytes, width: int, opening: re.Pattern[bytes]) -> None:
+        """Check the whole lines of ``data`` (lines end with ``\\n``; the last one may not).
+
+        The lines with a quote one by one. The others are counted together: a row has
+        ``width - 1`` delimiters, so when they hold ``width - 1`` per line, either each line
+        has that many or one has fewer. A line with fewer is a row DuckDB
+        rejects (missing columns), and :meth:`_rejects` then compares DuckDB's rejects with
+        the Python reader's records of the wrong width, which hold any line with more: a
+        difference sends the run through the batch path. Otherwise (the counts differ, or a
+        value goes over several lines) each line with ``width`` delimiters is looked at.
+        """
+        lines = data.count(b"\n") + (bool(data) and not data.endswith(b"\n"))
+        delimiters = data.count(d)
+        over_lines = False
+        at = data.find(b'"')
+        while at >= 0:  # a line with a quote
+            end = data.find(b"\n", at)
+            end = len(data) if end < 0 else end
+            line = data[data.rfind(b"\n", 0, at) + 1 : end]
+            self._one_line(line, d, width, opening)
+            over_lines = over_lines or line.count(b'"') % 2 == 1
+            lines -= 1
+            delimiters -= line.count(d)
+            at = data.find(b'"', end)
+        if not over_lines and delimiters == (width - 1) * lines:  # (a blank line: looked at line by line)
+            return
+        each = data.split(b"\n")
+        for line in compress(each, map(le, repeat(width), map(bytes.count, each, repeat(d)))):
+            self._one_line(line, d, width, opening)
+
+    @staticmethod
+    def _one_line(line: bytes, d: bytes, width: int, opening: re.Pattern[bytes]) -> None:
+        """:class:`Redo` when ``line`` (a line of the input, without its line break) may end with extra empty values or
+        hold a quote after a space."""
+        if line.endswith(b"\r"):
+            line = line[:-1]
+        if b'"' not in line:
+            if line.count(d) >= width and line.endswith(d):
+                raise Redo("a row may end with extra empty values")
+            return
+        if (b' "' in line or b'\t"' in line) and opening.search(line):
             raise Redo("a quote may follow a space at the start of a value")
+        if line.endswith(d) and (line.count(b'"') % 2 or QUOTED.sub(b"", line).count(d) >= width):
+            raise Redo("a row may end with extra empty values")
 
     def _wrong_widths(self, width: int) -> list[tuple[int, int, str]]:
         """(record number, line, text) of each record of the input whose number of values is not ``width``, as the
@@ -286,46 +478,16 @@ class Native:
     # -- the summary ----------------------------------------------------------------------
 
     def counts(self) -> Counts:
-        con = self.con
-        stages = {str(s): int(n) for s, n in con.execute("SELECT stage, count(*) FROM __leadspec_out GROUP BY stage").fetchall()}
-        with_issues = con.execute("SELECT count(*) FROM __leadspec_out WHERE len(issues) > 0").fetchall()[0][0]
-        issues: Counter[tuple[str, str]] = Counter()
-        if with_issues:
-            for field, message, n in con.execute(
-                "SELECT COALESCE(i.field, i.criterion), i.message, count(*) FROM (SELECT unnest(issues) AS i FROM __leadspec_out) GROUP BY ALL"
-            ).fetchall():
-                issues[(str(field), str(message))] += int(n)
-        absent: list[str] | None = None
-        evaluated = sum(stages.values())
-        if evaluated:
-            absent = []
-            if self.watched:
-                has = ", ".join(f"bool_or(__leadspec_has{i})" for i in range(len(self.watched)))
-                seen = con.execute(f"SELECT {has} FROM __leadspec_out").fetchall()[0]
-                absent = [w[0] for w, any_value in zip(self.watched, seen) if not any_value]
-        return Counts(self.read, stages, int(with_issues), self.rejects, dict(issues), absent)
+        """What the run gave, for the summary (after :meth:`prepare`)."""
+        tap = self.tap
+        absent = [w[0] for w, seen in zip(self.watched, tap.has) if not seen] if tap.rows else None
+        return Counts(self.read, dict(tap.stages), tap.with_issues, self.rejects, dict(tap.issues), absent)
 
     # -- writing --------------------------------------------------------------------------
 
     def write(self, fmt: str, sink: Output, writer: Writer) -> None:
         """Write the qualified rows to ``sink`` (an Output file): CSV after the header line the Python engine writes, or Parquet."""
-        own = [quoted(name) for name in self.names]
-        stage, reasons = writer.names[0], writer.names[1]
-        flag_columns = [f"{writer.flags_name}.{name}" for name in self.flags]
-        side = os.path.join(self.spill, "out." + fmt)
-        if fmt == "csv":
-            flags = [f"CASE {quoted('flags.' + name)} WHEN 'pass' THEN 'true' WHEN 'fail' THEN 'false' END" for name in self.flags]
-            picked = ", ".join([*own, "stage", "reasons", *flags])
-            # COMMENT '': DuckDB quotes every value holding its comment character (#) otherwise
-            options = f"FORMAT csv, HEADER false, DELIMITER {literal(writer.delimiter)}, QUOTE '\"', ESCAPE '\"', NEW_LINE '\\r\\n', COMMENT ''"
-        else:
-            flags = [f"CASE {quoted('flags.' + name)} WHEN 'pass' THEN TRUE WHEN 'fail' THEN FALSE END" for name in self.flags]
-            columns = [name or f"column{i}" for i, name in enumerate(self.header)]  # Parquet has no empty name: DuckDB's for it
-            names = [*columns, stage, reasons, *flag_columns]
-            picked = ", ".join(f"{value} AS {quoted(name)}" for value, name in zip([*own, "stage", "reasons", *flags], names))
-            options = "FORMAT parquet"
-        self.con.execute(f"COPY (SELECT {picked} FROM __leadspec_out WHERE NOT __leadspec_repeat ORDER BY __leadspec_row) TO {literal(side)} ({options})")
         if fmt == "csv":
             sink.write(writer.start())
-        sink.append_file(side)
-        os.unlink(side)
+        sink.append_file(self.side)
+        os.unlink(self.side)

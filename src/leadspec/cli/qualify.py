@@ -1067,7 +1067,7 @@ def _run_native(
         return EXIT_USAGE
     writer = Writer(out_fmt, header, False, names, delimiter, flags=flagging[0], flags_name=flagging[1])
     try:
-        native.prepare(_TEXT_QUERY.get((id(ruleset), native.as_of)))
+        native.prepare(out_fmt, writer, _TEXT_QUERY.get((id(ruleset), native.as_of)))
     except Redo as exc:
         if in_fmt == "parquet":  # no other reader: said, nothing written
             io.err.write(f"{input}: {exc.args[0]}\n")
