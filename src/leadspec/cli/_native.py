@@ -27,8 +27,9 @@ import tempfile
 import threading
 from collections import Counter
 from datetime import datetime
+from functools import reduce
 from itertools import compress, repeat
-from operator import le
+from operator import le, or_
 from typing import Any, NamedTuple
 
 from leadspec.duckdb import read_type
@@ -45,7 +46,7 @@ PYTHON_SPACE = "".join(chr(c) for c in range(0x110000) if chr(c).isspace())
 """The characters str.strip() removes: a value of only these is no value (the summary's fields no row had)."""
 
 ROW = "row_number() OVER () AS __leadspec_row"
-"""The input's order: a plan that may reorder rows (a join, say) has its output sorted by it (see Native._keeps_order)."""
+"""The input's order: a plan that may reorder rows (a join, say) has its output sorted by it (see Native.prepare)."""
 
 TABLE = "__leadspec_input"
 """The view of the input the rules' query reads."""
@@ -61,9 +62,16 @@ TAP = "__leadspec_tap"
 ISSUES = "STRUCT(field VARCHAR, \"value\" VARCHAR, message VARCHAR, criterion VARCHAR)[]"
 """The type of the rules' query's ``issues`` column."""
 
-ORDERED_OPERATORS = frozenset({"READ_CSV", "READ_PARQUET", "TABLE_SCAN", "PROJECTION", "FILTER", "STREAMING_WINDOW"})
-"""DuckDB's operators that keep their rows in input order (DuckDB documents the order kept by a scan, SELECT, WHERE and
-``row_number() OVER ()``): a plan of only these writes the rows in input order without sorting them."""
+ORDERED_OPERATORS = frozenset(
+    {"READ_CSV", "READ_PARQUET", "TABLE_SCAN", "PROJECTION", "FILTER", "STREAMING_WINDOW", "COPY_TO_FILE", "BATCH_COPY_TO_FILE", "RESULT_COLLECTOR"}
+)
+"""DuckDB's operators that keep their rows in input order (DuckDB documents the order kept by a scan, SELECT, WHERE,
+``row_number() OVER ()`` and COPY): a plan of only these writes the rows in input order without sorting them."""
+
+REORDERING = re.compile(r"(?<!AS )\(\s*SELECT\b|\bJOIN\b|\bUNION\b|\bINTERSECT\b|\bEXCEPT\b|\bGROUP\s+BY\b|\bOVER\b|\bDISTINCT\b")
+"""What in a query (its texts left out) may give DuckDB's plan an operator that does not keep the input's order: a
+subquery other than a WITH layer's, a join, a set operation, a grouping, a window. A query without any is run unsorted
+(and the plan DuckDB ran is checked after the run)."""
 
 SHORT_IN_LISTS = 64
 """The longest IN list of constants compared value by value rather than run as a join (a join costs more for a few
@@ -73,6 +81,9 @@ IN_LIST = re.compile(r"\bIN \(((?:'(?:[^']|'')*'|[^()'])*)\)")
 """An IN list of constants in the rules' query (strings as sqlglot writes them, numbers)."""
 
 STRING = re.compile(r"'(?:[^']|'')*'")
+
+MASK_BITS = 62
+"""Watched sources to a BIGINT mask of :class:`Tap` (a bit each)."""
 
 LINES_BLOCK = 1 << 22
 """Bytes of the input read at a time by the check for extra values at a row's end."""
@@ -94,8 +105,10 @@ def longest_in_list(query: str) -> int | None:
 
 class Tap:
     """Counts what the summary needs while DuckDB writes the output: the query calls it with each chunk of rows
-    (a vectorised function over Arrow arrays: stage, issues, whether the row repeats the header, whether each
-    watched source has a value) and writes the stages it returns, unchanged."""
+    (a vectorised function over Arrow arrays: stage, issues, whether the row repeats the header, and bit masks of the
+    watched sources that have a value, :data:`MASK_BITS` to a mask) and writes the stages it returns, unchanged.
+
+    Only Arrow's arrays and Python are used: a first call of ``pyarrow.compute`` imports pandas (most of a second)."""
 
     def __init__(self, watched: int) -> None:
         self.lock = threading.Lock()  # DuckDB's threads call it at once: each call's counts are added under the lock
@@ -105,30 +118,38 @@ class Tap:
         self.issues: Counter[tuple[str, str]] = Counter()
         self.repeats = 0
         self.has = [False] * watched
+        self.masks = -(-watched // MASK_BITS)
         self.error: BaseException | None = None
 
     def __call__(self, stage: Any, issues: Any, repeat: Any, has: Any) -> Any:
-        import pyarrow.compute as pc
-
         try:
-            stages = pc.value_counts(stage).to_pylist()
-            with_issues = pc.sum(pc.greater(pc.list_value_length(issues), 0)).as_py() or 0
+            stages = Counter(stage.to_pylist())
+            with_issues = 0
             found: list[tuple[str, str]] = []
-            if with_issues:
-                flat = pc.list_flatten(issues)
-                names = pc.coalesce(pc.struct_field(flat, "field"), pc.struct_field(flat, "criterion")).to_pylist()
-                found = list(zip(map(str, names), map(str, pc.struct_field(flat, "message").to_pylist())))
-            repeats = pc.sum(repeat).as_py() or 0
-            seen = [i for i, known in enumerate(self.has) if not known and pc.any(pc.list_element(has, i)).as_py()]
+            for chunk in issues.chunks:
+                flat = chunk.flatten()
+                if len(flat):  # a row has an issue
+                    offsets = chunk.offsets.to_pylist()
+                    with_issues += sum(end > start for start, end in zip(offsets, offsets[1:]))
+                    fields, criteria = flat.field("field").to_pylist(), flat.field("criterion").to_pylist()
+                    names = [criterion if field is None else field for field, criterion in zip(fields, criteria)]
+                    found += zip(map(str, names), map(str, flat.field("message").to_pylist()))
+            repeats = sum(chunk.true_count for chunk in repeat.chunks)
+            seen = 0
+            if not all(self.has):
+                for chunk in has.chunks:
+                    masks = chunk.flatten().to_pylist()
+                    for j in range(self.masks):
+                        seen |= reduce(or_, masks[j :: self.masks], 0) << (j * MASK_BITS)
             with self.lock:
                 self.rows += len(stage)
-                for each in stages:
-                    self.stages[str(each["values"])] += int(each["counts"])
+                self.stages.update(stages)
                 self.with_issues += with_issues
                 self.issues.update(found)
                 self.repeats += repeats
-                for i in seen:
-                    self.has[i] = True
+                for i in range(len(self.has)):
+                    if seen >> i & 1:
+                        self.has[i] = True
         except BaseException as exc:  # DuckDB says only that the function failed: the error is kept to be raised as it is
             self.error = exc
             raise
@@ -188,6 +209,7 @@ class Native:
         self.read = 0
         self.rejects: list[tuple[Any, ...]] = []
         self.side = ""  # the output DuckDB wrote, beside the destination's temporary file
+        self.sorted = False  # whether the rows were sorted back into input order
         self.tap = Tap(0)
 
     def close(self) -> None:
@@ -284,26 +306,21 @@ class Native:
             for _name, source, _path in self.watched
         ]
         repeat = f"COALESCE({self.repeat}, FALSE)" if self.repeat else "FALSE"
-        stage = f"{TAP}(stage, issues, {repeat}, {'[' + ', '.join(present) + ']' if present else 'CAST([] AS BOOLEAN[])'})"
+        masks = [
+            " + ".join(f"CASE WHEN {p} THEN {1 << bit} ELSE 0 END" for bit, p in enumerate(present[i : i + MASK_BITS]))
+            for i in range(0, len(present), MASK_BITS)
+        ]
+        stage = f"{TAP}(stage, issues, {repeat}, CAST([{', '.join(masks)}] AS BIGINT[]))"
         picked, options = self._output(fmt, writer, stage)
         select = f"SELECT {picked} FROM ({query}) AS q"
-        import duckdb
-
-        tap = Tap(len(self.watched))
-        create: Any = self.con.create_function  # (duckdb's stubs want its enums, and know no callable object)
-        create(TAP, tap, ["VARCHAR", ISSUES, "BOOLEAN", "BOOLEAN[]"], "VARCHAR",
-               type="arrow", null_handling="special", side_effects=True)
         self.side = os.path.join(self.spill, "out." + fmt)
-        try:
-            if not self._keeps_order(select):
-                select += " ORDER BY __leadspec_row"
-            written = self.con.execute(f"COPY ({select}) TO {literal(self.side)} ({options})").fetchall()[0][0]
-        except duckdb.Error as exc:  # the reader stopped (a state its strict mode refuses): the Python reader decides
-            if tap.error is not None:  # not the input: leadspec's own mistake, said as it is
-                raise tap.error from None
-            raise Redo(f"DuckDB cannot read the input: {str(exc).splitlines()[0]}") from None
-        finally:
-            self.con.remove_function(TAP)
+        # rows are sorted back into input order only when the plan may reorder them; a query of projections is run as it
+        # is, and the plan DuckDB ran is checked afterwards: one that reordered rows after all is run again, sorted
+        self.sorted = longest is None or longest > SHORT_IN_LISTS or REORDERING.search(STRING.sub("''", query)) is not None
+        written, tap = self._copy(select, options, sort=self.sorted)
+        if not self.sorted and not self._kept_order():
+            self.sorted = True
+            written, tap = self._copy(select, options, sort=True)
         if written != tap.rows:  # every row written went through the tap once: otherwise the summary would not be the output's
             raise RuntimeError(f"leadspec counted {tap.rows:,} rows of DuckDB's output, which has {written:,}")
         if self.repeat:
@@ -329,12 +346,34 @@ class Native:
         picked = ", ".join(f"{value} AS {quoted(name)}" for value, name in zip([*own, stage, "reasons", *flags], names))
         return picked, "FORMAT parquet"
 
-    def _keeps_order(self, select: str) -> bool:
-        """Whether DuckDB runs ``select`` through operators that keep the input's order (its documented ones): a scan,
-        projections, filters and ``row_number() OVER ()``. Otherwise (a join, an aggregate, a union) the output is sorted."""
-        rows = self.con.execute(f"EXPLAIN (FORMAT json) {select}").fetchall()
+    def _copy(self, select: str, options: str, sort: bool) -> tuple[int, Tap]:
+        """Write ``select``'s rows to the side file (sorted by input order when ``sort``): the rows written and the tap's counts.
+
+        Unsorted, the run is profiled, for :meth:`_kept_order`."""
+        import duckdb
+
+        tap = Tap(len(self.watched))
+        create: Any = self.con.create_function  # (duckdb's stubs want its enums, and know no callable object)
+        create(TAP, tap, ["VARCHAR", ISSUES, "BOOLEAN", "BIGINT[]"], "VARCHAR", type="arrow", null_handling="special", side_effects=True)
+        if not sort:
+            self.con.execute("PRAGMA enable_profiling = 'no_output'")
+        try:
+            statement = f"COPY ({select}{' ORDER BY __leadspec_row' if sort else ''}) TO {literal(self.side)} ({options})"
+            written = int(self.con.execute(statement).fetchall()[0][0])
+        except duckdb.Error as exc:  # the reader stopped (a state its strict mode refuses): the Python reader decides
+            if tap.error is not None:  # not the input: leadspec's own mistake, said as it is
+                raise tap.error from None
+            raise Redo(f"DuckDB cannot read the input: {str(exc).splitlines()[0]}") from None
+        finally:
+            self.con.remove_function(TAP)
+        return written, tap
+
+    def _kept_order(self) -> bool:
+        """Whether the plan of the last (profiled) COPY kept the input's order: only :data:`ORDERED_OPERATORS` in it."""
+        profile = json.loads(self.con.get_profiling_information(format="json"))
+        self.con.execute("PRAGMA disable_profiling")
         found: set[str] = set()
-        todo = [node for _key, value in rows for node in json.loads(value)]
+        todo = list(profile.get("operator", ()))
         while todo:
             node = todo.pop()
             found.add(str(node.get("name")))
