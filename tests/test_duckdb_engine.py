@@ -771,3 +771,82 @@ def test_a_mistake_in_counting_the_summary_is_raised_not_taken_for_an_unreadable
     with pytest.raises(ZeroDivisionError, match="a mistake in the tap"):
         cli("qualify", ROOT / "rules" / "x-education.yaml", ROOT / "examples" / "x-education-sample.csv", "-o", target, *AS_OF, "--engine", "duckdb")
     assert target.read_text(encoding="utf-8") == "what was there\n"
+
+
+ONE_FIELD_RULES = """\
+leadspec: 1
+name: one
+fields:
+  country: {type: string}
+stages:
+  - id: us
+    all:
+      - home: country == 'US'
+"""
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Id,country\n1,US\n2,UK,\n\n",  # a blank line holds no delimiter: the extra one above went unseen in the count
+        "Id,country\r\n1,US\r\n\r\n2,UK,\r\n",
+        "Id,country\r1,US\r2,UK,\r\r",
+        'Id,country\n1,US\n2,UK,""\n',  # a quoted empty value too many: DuckDB drops it as well
+        'Id,country\n1,US\n2,UK,"",""\n',
+        "country\nUS\n\nUK\n",  # one column: DuckDB reads the blank line as a row, the Python reader skips it
+    ],
+)
+def test_what_duckdb_reads_otherwise_found_by_review_goes_through_the_batch_path(tmp_path: Path, native: list[str], text: str) -> None:
+    # Found by review: the first five wrote a row the Python engine rejects (exit 0 instead of 1), the last one a lead more.
+    rules = tmp_path / "one.yaml"
+    rules.write_text(ONE_FIELD_RULES, encoding="utf-8")
+    source = tmp_path / "leads.csv"
+    source.write_bytes(text.encode("utf-8"))
+    _written, python, duckdb = both(tmp_path, rules, source, "--rejects", str(tmp_path / "rejects.jsonl"))
+    assert native == []
+    assert python == duckdb
+
+
+def test_a_csv_the_native_path_cannot_read_as_the_python_engine_is_not_written_as_parquet(tmp_path: Path, native: list[str]) -> None:
+    # Found by review: the batch path, which writes no Parquet, wrote JSON into out.parquet and exited 0 or 1.
+    rules = tmp_path / "one.yaml"
+    rules.write_text(ONE_FIELD_RULES, encoding="utf-8")
+    source = tmp_path / "leads.csv"
+    source.write_bytes(b"Id,country\n1,US\n2,UK,\n")
+    target = tmp_path / "out.parquet"
+    code, _out, err = cli("qualify", rules, source, "-o", target, *AS_OF, "--engine", "duckdb")
+    assert code == 2
+    assert native == []
+    assert f"{target}: DuckDB writes Parquet only from a CSV or Parquet file it reads itself, and it reads {source} otherwise" in err
+    assert "write a CSV output" in err
+    assert not target.exists()
+
+
+def test_a_gzip_csv_is_read_by_duckdb_itself(tmp_path: Path, native: list[str]) -> None:
+    # Found by review: the gzip check read the file decompressed, so DuckDB read a .csv.gz as plain text, found it
+    # unreadable, and every .csv.gz went through the batch path (the docs say DuckDB reads it).
+    import gzip
+
+    source = tmp_path / "leads.csv.gz"
+    source.write_bytes(gzip.compress((ROOT / "examples" / "x-education-sample.csv").read_bytes()))
+    _written, python, duckdb = both(tmp_path, ROOT / "rules" / "x-education.yaml", source)
+    assert native == ["csv"]
+    assert python == duckdb
+    native.clear()
+    ragged = tmp_path / "ragged.csv.gz"
+    ragged.write_bytes(gzip.compress(b"Id,country\r\n1,US\r\n2,UK,,\r\n"))  # the check for extra values reads it decompressed
+    rules = tmp_path / "one.yaml"
+    rules.write_text(ONE_FIELD_RULES, encoding="utf-8")
+    _written, python, duckdb = both(tmp_path, rules, ragged, "--rejects", str(tmp_path / "rejects.jsonl"))
+    assert native == []
+    assert python == duckdb
+
+
+def test_an_in_list_of_texts_with_quotes_is_counted_without_trying_every_split() -> None:
+    # Found by review: each '' inside a text could end it or not, and a list that did not match tried every split
+    # (twice the time for each text more: hours for 30). A rule file made one: country in ["O'B0", ..., lower(country)].
+    from leadspec.cli._native import longest_in_list
+
+    texts = ", ".join(f"'O''B{i}'" for i in range(40))
+    assert longest_in_list(f"SELECT a IN ({texts}) FROM t") == 40
+    assert longest_in_list(f"SELECT a IN ({texts}, LOWER(a)) FROM t") is None

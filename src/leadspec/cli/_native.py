@@ -77,10 +77,11 @@ SHORT_IN_LISTS = 64
 """The longest IN list of constants compared value by value rather than run as a join (a join costs more for a few
 values, and does not keep the rows' order; comparing is linear in the list's length)."""
 
-IN_LIST = re.compile(r"\bIN \(((?:'(?:[^']|'')*'|[^()'])*)\)")
+IN_LIST = re.compile(r"\bIN \(((?:'(?:[^']|'')*'(?!')|[^()'])*)\)")
 """An IN list of constants in the rules' query (strings as sqlglot writes them, numbers)."""
 
-STRING = re.compile(r"'(?:[^']|'')*'")
+STRING = re.compile(r"'(?:[^']|'')*'(?!')")
+"""A text in SQL (a quote inside doubled; the lookahead ends it at its last quote: no split of ``''`` to try again)."""
 
 MASK_BITS = 62
 """Watched sources to a BIGINT mask of :class:`Tap` (a bit each)."""
@@ -183,12 +184,12 @@ def literal(text: str) -> str:
 
 def is_gzip(path: str) -> bool:
     """Whether the file starts as a gzip stream does (the Python engine's readers know it by its first bytes too)."""
-    with open_binary(path) as raw:
+    with open(path, "rb") as raw:  # (not open_binary: it reads a gzip stream decompressed)
         return raw.read(len(GZIP_MAGIC)) == GZIP_MAGIC
 
 
 class Native:
-    """One native run: ``prepare`` reads and qualifies into a table, ``write`` writes the output, ``counts`` the summary."""
+    """One native run: ``prepare`` reads, qualifies and writes the rows to a file of its own, ``write`` puts them in the output, ``counts`` gives the summary."""
 
     def __init__(self, rules: Any, as_of: datetime, threads: int, flags: tuple[str, ...], watched: list[tuple[str, str, tuple[str, ...]]]) -> None:
         import duckdb
@@ -208,7 +209,7 @@ class Native:
         self.types: list[str] = []
         self.read = 0
         self.rejects: list[tuple[Any, ...]] = []
-        self.side = ""  # the output DuckDB wrote, beside the destination's temporary file
+        self.side = ""  # the rows DuckDB wrote, in the run's temporary directory (copied into the output by write)
         self.sorted = False  # whether the rows were sorted back into input order
         self.tap = Tap(0)
 
@@ -276,7 +277,7 @@ class Native:
     # -- qualifying -----------------------------------------------------------------------
 
     def prepare(self, fmt: str, writer: Writer, text_query: str | None = None) -> None:
-        """Run the rules' query and write its rows, in input order, to a file beside the output (``fmt``: csv or parquet).
+        """Run the rules' query and write its rows, in input order, to a file in the run's temporary directory (``fmt``: csv or parquet).
 
         One pass: DuckDB reads the input, qualifies it and writes the rows with ``COPY``;
         what the summary needs (leads per stage, data issues, the fields no row had) is
@@ -418,12 +419,7 @@ class Native:
         # a space or tab before a value's opening quote: the Python reader keeps the quote as text, DuckDB reads a quoted value
         opening = re.compile(b"(?:^|" + re.escape(d) + b')[ \t]+"')
         skip = self.skip
-        with open_binary(self.path) as raw:
-            binary: Any = raw
-            if is_gzip(self.path):
-                import gzip
-
-                binary = gzip.GzipFile(fileobj=raw)
+        with open_binary(self.path) as binary:  # decompressed
             rest = b""
             while True:
                 block = binary.read(LINES_BLOCK)
@@ -447,12 +443,13 @@ class Native:
         """Check the whole lines of ``data`` (lines end with ``\\n``; the last one may not).
 
         The lines with a quote one by one. The others are counted together: a row has
-        ``width - 1`` delimiters, so when they hold ``width - 1`` per line, either each line
-        has that many or one has fewer. A line with fewer is a row DuckDB
-        rejects (missing columns), and :meth:`_rejects` then compares DuckDB's rejects with
-        the Python reader's records of the wrong width, which hold any line with more: a
-        difference sends the run through the batch path. Otherwise (the counts differ, or a
-        value goes over several lines) each line with ``width`` delimiters is looked at.
+        ``width - 1`` delimiters, so when they hold ``width - 1`` per line and no line is
+        blank, either each line has that many or one has fewer. A line with fewer (not
+        blank) is a row DuckDB rejects (missing columns), and :meth:`_rejects` then compares
+        DuckDB's rejects with the Python reader's records of the wrong width, which hold any
+        line with more: a difference sends the run through the batch path. Otherwise (the
+        counts differ, a line is blank, or a value goes over several lines) each line with
+        ``width`` delimiters is looked at.
         """
         lines = data.count(b"\n") + (bool(data) and not data.endswith(b"\n"))
         delimiters = data.count(d)
@@ -467,7 +464,11 @@ class Native:
             lines -= 1
             delimiters -= line.count(d)
             at = data.find(b'"', end)
-        if not over_lines and delimiters == (width - 1) * lines:  # (a blank line: looked at line by line)
+        # a blank line is no record to either reader: it holds no delimiter, and is not a row DuckDB rejects
+        blank = data.startswith((b"\n", b"\r\n")) or b"\n\n" in data or b"\n\r\n" in data or data.endswith(b"\n\r") or data == b"\r"
+        if blank and width == 1:  # DuckDB reads a blank line of a file of one column as a row: the Python reader does not
+            raise Redo("a blank line in a file of one column")
+        if not over_lines and not blank and delimiters == (width - 1) * lines:
             return
         each = data.split(b"\n")
         for line in compress(each, map(le, repeat(width), map(bytes.count, each, repeat(d)))):
@@ -485,7 +486,9 @@ class Native:
             return
         if (b' "' in line or b'\t"' in line) and opening.search(line):
             raise Redo("a quote may follow a space at the start of a value")
-        if line.endswith(d) and (line.count(b'"') % 2 or QUOTED.sub(b"", line).count(d) >= width):
+        if line.endswith(d) and line.count(b'"') % 2:
+            raise Redo("a row may end with extra empty values")
+        if QUOTED.sub(b"", line).count(d) >= width:  # more values than columns, the last ones maybe empty ("" too)
             raise Redo("a row may end with extra empty values")
 
     def _wrong_widths(self, width: int) -> list[tuple[int, int, str]]:
@@ -493,12 +496,7 @@ class Native:
         Python reader reads and numbers them; :class:`Redo` when it finds a record it cannot read at all."""
         found: list[tuple[int, int, str]] = []
         number = 0
-        with open(self.path, "rb") as raw:
-            binary: Any = raw
-            if is_gzip(self.path):
-                import gzip
-
-                binary = gzip.GzipFile(fileobj=raw)
+        with open_binary(self.path) as binary:  # decompressed
             import io
 
             text = io.TextIOWrapper(binary, encoding="utf-8-sig", newline="", errors="replace")

@@ -1072,6 +1072,12 @@ def _run_native(
         if in_fmt == "parquet":  # no other reader: said, nothing written
             io.err.write(f"{input}: {exc.args[0]}\n")
             return EXIT_USAGE
+        if out_fmt == "parquet":  # the batch path writes no Parquet
+            io.err.write(
+                f"{sink.path}: DuckDB writes Parquet only from a CSV or Parquet file it reads itself, and it reads {input} otherwise than "
+                f"the Python engine ({exc.args[0]}); write a CSV output\n"
+            )
+            return EXIT_USAGE
         return None
     counts = native.counts()
     rejected = len(counts.rejects)
