@@ -300,28 +300,31 @@ def _reasons(
     plan = ctx.plan
     labels = [text(s.label) for s in plan.stages]
     reached_label = case([(exp.EQ(this=reached, expression=exp.Literal.number(i + 1)), labels[i]) for i in range(len(labels))], text(plan.base.label))
-    parts: list[exp.Expr] = [case([(disqualified, text("Disqualified"))], reached_label)]
 
-    # disqualified: the because of each disqualifier that passes, then what the lead would otherwise be
-    for crit in plan.disqualify:
-        because = _text.passing_because(ctx, crit, out.raw.get(crit.index))
-        parts.append(case([(exp.And(this=disqualified, expression=is_true(out.outcome[crit.index])), because)]))
-    parts.append(case([(disqualified, ctx.concat("otherwise ", reached_label))]))
-
-    # otherwise, when a stage is next: what keeps it from passing
+    # the stage's parts, as one CASE on the stage (a row computes only its own): disqualified, the because of each
+    # disqualifier that passes, then what the lead would otherwise be; otherwise the stage, and when a stage is next,
+    # what keeps it from passing
+    because = [
+        case([(is_true(out.outcome[crit.index]), _text.passing_because(ctx, crit, out.raw.get(crit.index)))]) for crit in plan.disqualify
+    ]
+    whens = [(disqualified, ctx.join_parts([text("Disqualified"), *because, ctx.concat("otherwise ", reached_label)], "; "))]
     for i, stage in enumerate(plan.stages):
         found = blockers(stage.condition, out)
         words = [case([(cond, ctx.concat(text(c.id + " "), outcome_word(out.outcome[c.index])))]) for c, cond in found]
-        any_blocker = _any_true([cond for _, cond in found])
-        when = exp.And(this=exp.And(this=exp.Not(this=disqualified), expression=exp.EQ(this=reached, expression=exp.Literal.number(i))), expression=any_blocker)
-        parts.append(case([(when, ctx.concat(text(f"not {stage.label}: "), ctx.join_parts(words, ", ")))]))
+        next_one = case([(_any_true([cond for _, cond in found]), ctx.concat(text(f"not {stage.label}: "), ctx.join_parts(words, ", ")))])
+        here = labels[i - 1] if i else text(plan.base.label)
+        whens.append((exp.EQ(this=reached, expression=exp.Literal.number(i)), ctx.join_parts([here, next_one], "; ")))
+    if labels:
+        whens.append((exp.EQ(this=reached, expression=exp.Literal.number(len(labels))), labels[-1]))
+    parts: list[exp.Expr] = [case(whens, text(plan.base.label))]
 
     if plan.flags:
         raised = [is_true(out.outcome[c.index]) for c in plan.flags]
         words = [case([(cond, text(flag_name(c.id) or c.id))]) for cond, c in zip(raised, plan.flags)]
         parts.append(case([(_any_true(raised), ctx.concat("flags ", ctx.join_parts(words, ", ")))]))
 
-    # missing: the names without a bad value; then, for those with one, the value it had and why it was bad
+    # missing: the names without a bad value; then, for those with one, the value it had and why it was bad (a bad
+    # value is an issue: only a row with issues looks for them)
     names = [f.name for f in plan.fields]
     absent = [
         (exp.And(this=cond, expression=exp.Is(this=cols.bad, expression=exp.Null())), name)
@@ -330,10 +333,14 @@ def _reasons(
     ]
     if absent:
         parts.append(case([(_any_true([c for c, _ in absent]), ctx.concat("missing ", ctx.join_parts([case([(c, text(n))]) for c, n in absent], ", ")))]))
-    for cond, cols, name in zip(missing, fields, names):
-        if cond is not None:
-            is_bad = exp.And(this=cond, expression=exp.Not(this=exp.Is(this=cols.bad, expression=exp.Null())))
-            parts.append(case([(is_bad, _text.bad_value_text(ctx, name, cols.raw, cols.bad))]))
+    bad = [
+        case([(exp.And(this=cond, expression=exp.Not(this=exp.Is(this=cols.bad, expression=exp.Null()))), _text.bad_value_text(ctx, name, cols.raw, cols.bad))])
+        for cond, cols, name in zip(missing, fields, names)
+        if cond is not None
+    ]
+    if bad:
+        found_bad = exp.Nullif(this=ctx.join_parts(bad, "; "), expression=text(""))
+        parts.append(case([(exp.GT(this=issue_count, expression=exp.Literal.number(0)), found_bad)]))
     parts.append(
         case(
             [
