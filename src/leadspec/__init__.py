@@ -23,6 +23,7 @@ if _TYPE_CHECKING:  # pragma: no cover
 
     from ._diff import Edit, FlagImpact, RulesDiff, Sample, Transition, diff
     from ._lint import lint
+    from ._report import CriterionOutcomes, FeedbackCount, Report, StageOutcomes, report
     from ._testfile import CaseOutcome, RuleCase, RuleTests, load_tests, run_tests
     from ._yaml import MAX_BYTES as MAX_FILE_BYTES
     from .result import (
@@ -72,14 +73,21 @@ _LAZY = {  # name -> module (or "module:name" when the public name differs)
     "run_tests": "_testfile",
     "MAX_FILE_BYTES": "_yaml:MAX_BYTES",
     "qualify_frame": "duckdb",
+    "report": "_report",
+    "Report": "_report",
+    "StageOutcomes": "_report",
+    "CriterionOutcomes": "_report",
+    "FeedbackCount": "_report",
 }
 
 __all__ = [
     "MAX_FILE_BYTES",
     "CaseOutcome",
     "Contribution",
+    "CriterionOutcomes",
     "CriterionResult",
     "Edit",
+    "FeedbackCount",
     "FlagImpact",
     "Handoff",
     "Issue",
@@ -88,6 +96,7 @@ __all__ = [
     "NextStep",
     "Previous",
     "Problem",
+    "Report",
     "Result",
     "ResultModel",
     "RuleCase",
@@ -99,6 +108,7 @@ __all__ = [
     "Sample",
     "ScoreResult",
     "StageInfo",
+    "StageOutcomes",
     "Transition",
     "__version__",
     "diff",
@@ -109,6 +119,7 @@ __all__ = [
     "loads",
     "parse_as_of",
     "qualify_frame",
+    "report",
     "run_tests",
 ]
 

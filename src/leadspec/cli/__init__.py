@@ -25,6 +25,7 @@ from .diff import diff
 from .explain import explain
 from .init import init
 from .qualify import qualify
+from .report import report
 from .schema import schema
 from .sql import sql
 from .test import test
@@ -46,6 +47,7 @@ def cli() -> None:
       leadspec explain rules/b2b-saas.yaml lead.json
       leadspec test
       leadspec diff HEAD~1:rules/acme.yaml rules/acme.yaml --leads export.csv
+      leadspec report rules/x-education.yaml export.csv --outcome Converted --feedback Tags
       leadspec schema > leadspec.schema.json
       leadspec compile rules/acme.yaml
       leadspec init --name acme --from export.csv
@@ -55,7 +57,7 @@ def cli() -> None:
     """
 
 
-for command in (check, qualify, explain, test, diff, schema, compile_rules, init, sql):
+for command in (check, qualify, explain, test, diff, report, schema, compile_rules, init, sql):
     cli.add_command(command)
 
 

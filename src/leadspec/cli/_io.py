@@ -27,6 +27,8 @@ from collections import deque
 from dataclasses import dataclass
 from typing import IO, Any, Iterator, Mapping, Sequence, cast
 
+import click
+
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))  # CRM exports carry long notes; events as JSON
 
 FORMATS = ("csv", "jsonl", "json")
@@ -1288,3 +1290,37 @@ def _drop_stdout(stream: IO[str]) -> None:
         os.close(devnull)
     except (OSError, ValueError, io.UnsupportedOperation):
         pass
+
+
+class SourceError(Exception):
+    """A file or revision that cannot be read as the command needs it (the message says which and why)."""
+
+
+def read_leads(path: str, fmt: str | None, io: Any, rulesets: list[Any], delimiter: str = ",", labels: Sequence[str] = ("",)) -> Iterator[dict[str, Any]]:
+    """The leads of ``path`` for ``leadspec diff --leads`` and ``leadspec report``: a CSV column of JSON objects feeds the dotted
+    sources of every ruleset, as in qualify; a column a ruleset lacks is a warning, after its label. A row that cannot be
+    read is skipped, said with its line; a file the rules cannot read raises :class:`SourceError`."""
+    fmt = fmt or format_of(path)
+    if fmt is None:
+        raise click.UsageError(f"cannot tell the format of {path!r} from its name; use --leads-format csv|jsonl|json")
+    source = open_text(path, io.inp)
+    try:
+        reader = reader_for(fmt, source, delimiter)
+        if isinstance(reader, CsvReader):
+            if reader.header_error:
+                raise SourceError(f"{path}: {reader.header_error}")
+            wrong = wrong_delimiter(rulesets[-1], reader.header, delimiter)
+            if wrong is not None:
+                raise SourceError(f"{path}: {wrong}")
+            for which, rules in zip(labels, rulesets):  # a typo in a source moves leads: say so beside the results
+                for message in missing_columns(rules, reader.header):
+                    io.err.write(f"{path}: warning: {which + ': ' if which else ''}{message}\n")
+            reader.json_columns = sorted({column for rules in rulesets for column in nested_columns(rules, reader.header)})
+        for row in reader:
+            if row.lead is not None:
+                yield row.lead
+            else:
+                io.err.write(f"{path}:{row.line}: row {row.number} skipped: {row.error}\n")
+    finally:
+        if source is not io.inp:
+            source.close()

@@ -12,11 +12,8 @@ import click
 
 from ..errors import Problem, RulesError
 from ._common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, READ_ERRORS, as_of_option, check_as_of, delimiter_option, print_problems, read_error, streams
-from ._io import FORMATS, CsvReader, format_of, missing_columns, nested_columns, open_text, reader_for, wrong_delimiter
+from ._io import FORMATS, SourceError, read_leads
 
-
-class _SourceError(Exception):
-    pass
 
 
 def read_rules(spec: str) -> Any:
@@ -24,7 +21,7 @@ def read_rules(spec: str) -> Any:
 
     A file that cannot be read, is too large or does not load is a
     :class:`RulesError` as for ``leadspec.load``; a revision that cannot be
-    read is a ``_SourceError``.
+    read is a ``SourceError``.
 
     Neither is read when it is larger than a rule file may be (``loads``
     refuses it anyway; this keeps a stray multi-gigabyte file out of
@@ -38,13 +35,13 @@ def read_rules(spec: str) -> Any:
         return load(spec)
     rev, _, path = spec.partition(":")
     if rev.startswith("-"):
-        raise _SourceError(f"{spec}: a revision cannot start with '-' (write REV:PATH, e.g. HEAD~1:rules/acme.yaml)")
+        raise SourceError(f"{spec}: a revision cannot start with '-' (write REV:PATH, e.g. HEAD~1:rules/acme.yaml)")
     try:
         inside = _git("rev-parse", "--is-inside-work-tree")
     except OSError:
-        raise _SourceError(f"{spec}: REV:PATH needs git, which is not installed") from None
+        raise SourceError(f"{spec}: REV:PATH needs git, which is not installed") from None
     if inside.returncode != 0:
-        raise _SourceError(f"{spec}: not in a git repository (REV:PATH is read with git show)")
+        raise SourceError(f"{spec}: not in a git repository (REV:PATH is read with git show)")
     if path and not path.startswith(("/", "./")):
         prefix = _git("rev-parse", "--show-prefix").stdout.decode("utf-8", "replace").strip()
         path = os.path.normpath(prefix + path).replace(os.sep, "/")  # like a path on the command line: relative to where you are
@@ -54,7 +51,7 @@ def read_rules(spec: str) -> Any:
         shown = _git("show", "--end-of-options", f"{rev}:{path}")  # for git's own words on what is wrong
         stderr = shown.stderr.decode("utf-8", "replace").strip()
         message = stderr.splitlines()[-1] if stderr else f"no file {path!r} in {rev!r}"
-        raise _SourceError(f"{spec}: {message.removeprefix('fatal: ')}")
+        raise SourceError(f"{spec}: {message.removeprefix('fatal: ')}")
     size_text = _git("cat-file", "-s", blob).stdout.strip()
     if size_text.isdigit() and int(size_text) > MAX_FILE_BYTES:
         size = int(size_text)
@@ -64,34 +61,6 @@ def read_rules(spec: str) -> Any:
 
 def _git(*args: str) -> subprocess.CompletedProcess[bytes]:
     return subprocess.run(["git", *args], capture_output=True, timeout=60, stdin=subprocess.DEVNULL)
-
-
-def _leads(path: str, fmt: str | None, io: Any, rulesets: list[Any], delimiter: str = ",") -> Iterator[dict[str, Any]]:
-    """The leads of ``path``; a CSV column of JSON objects feeds the dotted sources of either ruleset, as in qualify."""
-    fmt = fmt or format_of(path)
-    if fmt is None:
-        raise click.UsageError(f"cannot tell the format of {path!r} from its name; use --leads-format csv|jsonl|json")
-    source = open_text(path, io.inp)
-    try:
-        reader = reader_for(fmt, source, delimiter)
-        if isinstance(reader, CsvReader):
-            if reader.header_error:
-                raise _SourceError(f"{path}: {reader.header_error}")
-            wrong = wrong_delimiter(rulesets[-1], reader.header, delimiter)
-            if wrong is not None:
-                raise _SourceError(f"{path}: {wrong}")
-            for which, rules in zip(("old", "new"), rulesets):  # a typo in a source moves leads: say so beside the diff
-                for message in missing_columns(rules, reader.header):
-                    io.err.write(f"{path}: warning: {which} rules: {message}\n")
-            reader.json_columns = sorted({column for rules in rulesets for column in nested_columns(rules, reader.header)})
-        for row in reader:
-            if row.lead is not None:
-                yield row.lead
-            else:
-                io.err.write(f"{path}:{row.line}: row {row.number} skipped: {row.error}\n")
-    finally:
-        if source is not io.inp:
-            source.close()
 
 
 @click.command()
@@ -144,7 +113,7 @@ def diff(
     for spec in (old, new):
         try:
             rulesets.append(read_rules(spec))
-        except _SourceError as exc:
+        except SourceError as exc:
             io.err.write(f"{exc}\n")
             return EXIT_USAGE
         except RulesError as exc:
@@ -153,9 +122,9 @@ def diff(
     if leads:
         check_as_of(rulesets, as_of)
     try:
-        lead_rows = _leads(leads, leads_format, io, rulesets, delimiter) if leads else None
+        lead_rows = read_leads(leads, leads_format, io, rulesets, delimiter, ("old rules", "new rules")) if leads else None
         result = compute(rulesets[0], rulesets[1], lead_rows, as_of=as_of, samples=samples, id_field=id_field)
-    except _SourceError as exc:  # the leads cannot be read as the rules need them
+    except SourceError as exc:  # the leads cannot be read as the rules need them
         io.err.write(f"{exc}\n")
         return EXIT_USAGE
     except READ_ERRORS as exc:

@@ -1,0 +1,83 @@
+"""``leadspec report``: do the rules' stages and criteria separate the leads that converted from those that did not?"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+import click
+
+from ._common import EXIT_OK, EXIT_USAGE, READ_ERRORS, as_of_option, check_as_of, delimiter_option, load_rules, read_error, streams
+from ._io import FORMATS, Output, OutputError, SourceError, read_leads
+
+
+@click.command()
+@click.argument("rules", type=click.Path(dir_okay=False))
+@click.argument("leads", type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("--outcome", required=True, metavar="COLUMN", help="The column that says what happened to each lead (e.g. Converted).")
+@click.option(
+    "--positive",
+    multiple=True,
+    metavar="VALUE",
+    help="A value of --outcome that means success; repeat for several (default: 1, true, yes, y, t, won, converted; any case).",
+)
+@click.option("--feedback", metavar="COLUMN", help="A column of sales' feedback (e.g. rejection reasons), counted per stage.")
+@click.option("--value", metavar="COLUMN", help="A column of amounts (deal value), summed and averaged per stage.")
+@click.option("--leads-format", type=click.Choice(FORMATS), help="Format of LEADS (default: from its extension).")
+@delimiter_option
+@as_of_option
+@click.option("--format", "fmt", type=click.Choice(["markdown", "json"]), default="markdown", show_default=True, help="markdown for the review's pull request, json for dashboards.")
+@click.option("-o", "--output", default="-", show_default=True, help="Write the report to this file (written whole or not at all).")
+def report(
+    rules: str,
+    leads: str,
+    outcome: str,
+    positive: tuple[str, ...],
+    feedback: str | None,
+    value: str | None,
+    leads_format: str | None,
+    delimiter: str,
+    as_of: datetime | None,
+    fmt: str,
+    output: str,
+) -> int:
+    """Compare the stages and criteria of RULES with what happened to the LEADS (CSV, JSON Lines, JSON; .gz too).
+
+    \b
+    Examples:
+      leadspec report rules/x-education.yaml export.csv --outcome Converted --feedback Tags
+      leadspec report rules/acme.yaml deals.csv --outcome deal_stage --positive Won --value close_value --format json -o report.json
+
+    Exit codes: 0 done, 2 the rules do not load or the leads cannot be read.
+    """
+    from .. import report as compute
+
+    io = streams()
+    ruleset = load_rules(rules)
+    check_as_of([ruleset], as_of)
+    sink = Output(output, io.out)
+    try:
+        rows = read_leads(leads, leads_format, io, [ruleset], delimiter)
+        result = compute(ruleset, rows, outcome=outcome, positive=positive or None, feedback=feedback, value=value, as_of=as_of)
+        for option, column, seen in (("--outcome", outcome, result.with_outcome), ("--feedback", feedback, len(result.feedback)), ("--value", value, _valued(result))):
+            if column is not None and result.leads and not seen:
+                io.err.write(f"{leads}: warning: no lead has a value in the column {option} {column!r} names; check its spelling\n")
+        text = json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n" if fmt == "json" else result.to_markdown()
+        sink.write(text)
+        sink.commit()
+    except SourceError as exc:  # the leads cannot be read as the rules need them
+        io.err.write(f"{exc}\n")
+        return EXIT_USAGE
+    except READ_ERRORS as exc:
+        io.err.write(read_error(str(leads), exc) + "\n")
+        return EXIT_USAGE
+    except OutputError as exc:
+        io.err.write(f"{exc}; nothing written\n")
+        return EXIT_USAGE
+    finally:
+        sink.discard()
+    return EXIT_OK
+
+
+def _valued(result: object) -> int:
+    """How many stages have a value sum (0: no lead had a number in --value)."""
+    return sum(stage.value_sum is not None for stage in getattr(result, "stages", ()))

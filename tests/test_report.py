@@ -1,0 +1,224 @@
+"""``leadspec.report`` and ``leadspec report``: every number against an independent computation.
+
+The oracle evaluates the same leads through the public API (``Result.criteria``,
+``Result.next``, ``Result.missing``: not the report's shortcuts) and counts with
+pandas; the Wilson interval is solved from its quadratic, not from the
+closed form the report uses.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import leadspec
+from conftest import FIXTURES, ROOT, SHARED_DATA, cli
+
+pd = pytest.importorskip("pandas")
+
+X_EDUCATION = SHARED_DATA / "x-education-leads.csv"
+MAVEN = SHARED_DATA / "maven-crm" / "sales_pipeline.csv"
+SAMPLE = ROOT / "examples" / "x-education-sample.csv"
+AS_OF = "2026-11-01"
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _wilson_by_quadratic(k: int, n: int, z: float = 1.959963984540054) -> tuple[float, float]:
+    """The p with (k/n - p)^2 = z^2 p (1 - p) / n: the roots of (1 + z^2/n) p^2 - (2 k/n + z^2/n) p + (k/n)^2 = 0."""
+    phat = k / n
+    a = 1 + z * z / n
+    b = -(2 * phat + z * z / n)
+    c = phat * phat
+    root = math.sqrt(b * b - 4 * a * c)
+    return ((-b - root) / (2 * a), (-b + root) / (2 * a))
+
+
+def _oracle(rules: Any, rows: list[dict[str, str]], outcome: str, positive: set[str], feedback: str | None, value: str | None) -> dict[str, Any]:
+    records = []
+    for row in rows:
+        result = rules.evaluate(row, as_of=AS_OF)
+        cell = (row.get(outcome) or "").strip()
+        record: dict[str, Any] = {
+            "stage": result.stage,
+            "has": bool(cell),
+            "hit": bool(cell) and cell.lower() in positive,
+            "blocked": list(result.next.blocked_by) if result.next is not None else [],
+            "missing": list(result.missing),
+            "feedback": (row.get(feedback) or "").strip() if feedback else "",
+            "value": pd.to_numeric((row.get(value) or "").strip(), errors="coerce") if value else float("nan"),
+        }
+        for crit in result.criteria:
+            record["c:" + crit.id] = crit.outcome
+        records.append(record)
+    return {"frame": pd.DataFrame(records)}
+
+
+def _check(report: Any, rules: Any, frame: Any, feedback: str | None, value: str | None) -> None:
+    n = len(frame)
+    assert report.leads == n
+    assert report.with_outcome == int(frame["has"].sum())
+    assert report.positive == int(frame["hit"].sum())
+    plan = rules.plan
+    assert [s.id for s in report.stages] == [plan.base.id, *(s.id for s in plan.stages), "disqualified"]
+    rates = []
+    for stage in report.stages:
+        part = frame[frame["stage"] == stage.id]
+        assert stage.count == len(part)
+        assert stage.share == pytest.approx(len(part) / n, abs=1e-12)
+        known, hits = int(part["has"].sum()), int(part["hit"].sum())
+        assert (stage.with_outcome, stage.positive) == (known, hits)
+        if known:
+            assert stage.outcome_rate == pytest.approx(hits / known, abs=1e-12)
+            low, high = _wilson_by_quadratic(hits, known)
+            assert stage.interval is not None
+            assert stage.interval[0] == pytest.approx(max(0.0, low), abs=1e-9)
+            assert stage.interval[1] == pytest.approx(min(1.0, high), abs=1e-9)
+            if stage.id != "disqualified":
+                rates.append(hits / known)
+        else:
+            assert stage.outcome_rate is None and stage.interval is None
+        counted = pd.Series([c for cs in part["blocked"] for c in cs], dtype=object).value_counts()
+        expected = sorted(counted.items(), key=lambda kv: (-kv[1], kv[0]))[:5]
+        assert stage.blocked_by == [(str(k), int(v)) for k, v in expected]
+        if value is not None:
+            values = part["value"].dropna()
+            if len(values):
+                assert stage.value_sum == pytest.approx(float(values.sum()), rel=1e-12)
+                assert stage.value_mean == pytest.approx(float(values.mean()), rel=1e-12)
+            else:
+                assert stage.value_sum is None and stage.value_mean is None
+    assert report.rate_rises_with_stage == (all(a <= b for a, b in zip(rates, rates[1:])) if len(rates) >= 2 else None)
+    for crit in report.criteria:
+        column = frame["c:" + crit.id]
+        assert (crit.passed, crit.failed, crit.unknown) == tuple(int((column == o).sum()) for o in ("pass", "fail", "unknown"))
+        rate = {}
+        for word in ("pass", "fail", "unknown"):
+            group = frame[(column == word) & frame["has"]]
+            rate[word] = group["hit"].mean() if len(group) else None
+        for got, word in ((crit.rate_pass, "pass"), (crit.rate_fail, "fail"), (crit.rate_unknown, "unknown")):
+            assert got == (None if rate[word] is None else pytest.approx(rate[word], abs=1e-12))
+        if rate["pass"] is not None and rate["fail"]:
+            assert crit.lift == pytest.approx(rate["pass"] / rate["fail"], rel=1e-12)
+        else:
+            assert crit.lift is None
+    counted = pd.Series([m for ms in frame["missing"] for m in ms], dtype=object).value_counts()
+    assert report.missing == sorted(((str(k), int(v)) for k, v in counted.items()), key=lambda kv: (-kv[1], kv[0]))
+    if feedback is not None:
+        said = frame[frame["feedback"] != ""]
+        expected_notes = []
+        for stage in report.stages:
+            notes = said[said["stage"] == stage.id]["feedback"].value_counts()
+            for note, count in sorted(notes.items(), key=lambda kv: (-kv[1], kv[0])):
+                expected_notes.append((stage.id, note, int(count), count / notes.sum()))
+        assert [(f.stage, f.value, f.count) for f in report.feedback] == [e[:3] for e in expected_notes]
+        assert [f.share for f in report.feedback] == pytest.approx([e[3] for e in expected_notes], abs=1e-12)
+
+
+def test_the_x_education_report_equals_an_independent_count() -> None:
+    if not X_EDUCATION.is_file():
+        pytest.skip(f"the real export {X_EDUCATION} is not there")
+    rules = leadspec.load(ROOT / "rules" / "x-education.yaml")
+    rows = _rows(X_EDUCATION)
+    report = leadspec.report(rules, iter(rows), outcome="Converted", feedback="Tags", as_of=AS_OF)
+    oracle = _oracle(rules, rows, "Converted", {"1", "true", "yes", "y", "t", "won", "converted"}, "Tags", None)
+    _check(report, rules, oracle["frame"], "Tags", None)
+    assert report.leads == 9240
+    assert report.rate_rises_with_stage is True  # lead < icp < mql < sql on the real export
+
+
+def test_the_maven_report_with_won_deals_and_their_value_equals_an_independent_count() -> None:
+    if not MAVEN.is_file():
+        pytest.skip(f"the real export {MAVEN} is not there")
+    rules = leadspec.load(FIXTURES / "maven-pipeline.yaml")
+    rows = _rows(MAVEN)
+    report = leadspec.report(rules, rows, outcome="deal_stage", positive=["Won"], value="close_value", as_of=AS_OF)
+    oracle = _oracle(rules, rows, "deal_stage", {"won"}, None, "close_value")
+    _check(report, rules, oracle["frame"], None, "close_value")
+    assert report.positive == sum(row["deal_stage"] == "Won" for row in rows)
+    assert report.positive_values == ["won"]
+
+
+def test_the_report_of_the_shipped_sample_equals_an_independent_count() -> None:
+    rules = leadspec.load(ROOT / "rules" / "x-education.yaml")
+    rows = _rows(SAMPLE)
+    report = leadspec.report(rules, rows, outcome="Converted", feedback="Tags", value="TotalVisits", as_of=AS_OF)
+    oracle = _oracle(rules, rows, "Converted", {"1", "true", "yes", "y", "t", "won", "converted"}, "Tags", "TotalVisits")
+    _check(report, rules, oracle["frame"], "Tags", "TotalVisits")
+
+
+def test_a_lead_without_an_outcome_counts_in_the_funnel_but_in_no_rate() -> None:
+    rules = leadspec.loads(
+        "leadspec: 1\nname: t\nfields:\n  size: {type: integer}\nstages:\n  - id: big\n    all:\n      - sized: size >= 10\n"
+    )
+    leads = [{"size": "20", "won": "yes"}, {"size": "30", "won": ""}, {"size": "40", "won": "no"}, {"size": "1", "won": "YES"}, {"size": "2"}]
+    report = leadspec.report(rules, leads, outcome="won", as_of=AS_OF)
+    big = report.stages[1]
+    assert (big.id, big.count, big.with_outcome, big.positive, big.outcome_rate) == ("big", 3, 2, 1, 0.5)
+    base = report.stages[0]
+    assert (base.count, base.with_outcome, base.positive, base.outcome_rate) == (2, 1, 1, 1.0)
+    assert (report.leads, report.with_outcome, report.positive) == (5, 3, 2)
+    assert report.stages[2].id == "disqualified" and report.stages[2].count == 0 and report.stages[2].outcome_rate is None
+    assert report.rate_rises_with_stage is False  # 100% in the base stage, 50% in big
+
+
+def test_the_json_has_the_documented_keys() -> None:
+    rules = leadspec.load(ROOT / "rules" / "x-education.yaml")
+    data = json.loads(json.dumps(leadspec.report(rules, _rows(SAMPLE), outcome="Converted", as_of=AS_OF).to_dict()))
+    for stage in data["stages"]:
+        assert {"id", "count", "outcome_rate", "interval", "share", "positive", "with_outcome"} <= set(stage)
+    for crit in data["criteria"]:
+        assert list(crit) == ["id", "pass", "fail", "unknown", "rate_pass", "rate_fail", "rate_unknown", "lift"]
+
+
+def test_the_command_writes_markdown_or_json_whole(tmp_path: Path) -> None:
+    rules = ROOT / "rules" / "x-education.yaml"
+    code, out, err = cli("report", rules, SAMPLE, "--outcome", "Converted", "--feedback", "Tags", "--as-of", AS_OF)
+    assert code == 0, err
+    expected = leadspec.report(leadspec.load(rules), _rows(SAMPLE), outcome="Converted", feedback="Tags", as_of=AS_OF)
+    assert out == expected.to_markdown()
+    assert "| Sales qualified lead (`sql`) |" in out
+    target = tmp_path / "report.json"
+    code, out, err = cli("report", rules, SAMPLE, "--outcome", "Converted", "--as-of", AS_OF, "--format", "json", "-o", target)
+    assert (code, out, err) == (0, "", "")
+    assert json.loads(target.read_text(encoding="utf-8"))["leads"] == len(_rows(SAMPLE))
+
+
+def test_a_column_no_lead_has_is_named_in_a_warning(tmp_path: Path) -> None:
+    code, _out, err = cli("report", ROOT / "rules" / "x-education.yaml", SAMPLE, "--outcome", "Convertd", "--feedback", "Tag", "--as-of", AS_OF)
+    assert code == 0
+    assert "warning: no lead has a value in the column --outcome 'Convertd' names; check its spelling" in err
+    assert "warning: no lead has a value in the column --feedback 'Tag' names" in err
+
+
+def test_unreadable_leads_leave_the_output_as_it_was(tmp_path: Path) -> None:
+    target = tmp_path / "report.md"
+    target.write_text("what was there\n", encoding="utf-8")
+    broken = tmp_path / "leads.csv.gz"
+    broken.write_bytes(b"\x1f\x8b\x08\x00broken")
+    code, _out, err = cli("report", ROOT / "rules" / "x-education.yaml", broken, "--outcome", "Converted", "-o", target)
+    assert code == 2
+    assert "cannot read" in err
+    assert target.read_text(encoding="utf-8") == "what was there\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["leads.csv.gz", "report.md"]
+
+
+def test_the_docs_show_the_report_of_the_real_export_as_it_is() -> None:
+    if not X_EDUCATION.is_file():
+        pytest.skip(f"the real export {X_EDUCATION} is not there")
+    rules = leadspec.load(ROOT / "rules" / "x-education.yaml")
+    made = leadspec.report(rules, _rows(X_EDUCATION), outcome="Converted", feedback="Tags", as_of=AS_OF).to_markdown().splitlines()
+    page = (ROOT / "docs" / "outcome-report.md").read_text(encoding="utf-8")
+    shown = page[page.index("## The report of `rules/x-education.yaml` on the real export") : page.index("## The JSON")]
+    rows = [line for line in shown.splitlines() if line.startswith(("| ", "- "))]
+    assert len(rows) > 15
+    for line in rows:
+        assert line in made, line
