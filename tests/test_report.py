@@ -58,6 +58,8 @@ def _oracle(rules: Any, rows: list[dict[str, str]], outcome: str, positive: set[
         }
         for crit in result.criteria:
             record["c:" + crit.id] = crit.outcome
+        for name, score in result.scores.items():
+            record["s:" + name] = round(float(score.total), 6)
         records.append(record)
     return {"frame": pd.DataFrame(records)}
 
@@ -110,6 +112,32 @@ def _check(report: Any, rules: Any, frame: Any, feedback: str | None, value: str
             assert crit.lift == pytest.approx(rate["pass"] / rate["fail"], rel=1e-12)
         else:
             assert crit.lift is None
+    assert [s.name for s in report.scores] == [s.name for s in rules.plan.scores]
+    for score in report.scores:
+        column = frame["s:" + score.name]
+        distinct = sorted(column.unique())
+        if len(distinct) <= 12:
+            assert [(b.low, b.high) for b in score.bands] == [(v, v) for v in distinct]
+            groups = [frame[column == v] for v in distinct]
+        else:
+            low, high = distinct[0], distinct[-1]
+            edges = [low + (high - low) * i / 10 for i in range(11)]
+            edges[-1] = math.nextafter(high, math.inf)  # the last band holds the highest score
+            cut = pd.cut(column, bins=edges, right=False, labels=False)
+            groups = [frame[cut == i] for i in range(10)]
+            assert [b.low for b in score.bands] == pytest.approx(edges[:-1], abs=1e-9)
+        assert [(b.count, b.with_outcome, b.positive) for b in score.bands] == [(len(g), int(g["has"].sum()), int(g["hit"].sum())) for g in groups]
+        for band, g in zip(score.bands, groups):
+            known = int(g["has"].sum())
+            assert band.outcome_rate == (None if not known else pytest.approx(g["hit"].sum() / known, abs=1e-12))
+        assert {t.value for t in score.thresholds} <= {c.threshold for c in score.sweep}
+        assert len(score.sweep) <= 40 + len(score.thresholds)
+        for c in score.sweep:
+            above = frame[column >= c.threshold]
+            known = int(above["has"].sum())
+            assert (c.count, c.with_outcome, c.positive) == (len(above), known, int(above["hit"].sum()))
+            assert c.share == pytest.approx(len(above) / n, abs=1e-12)
+            assert c.outcome_rate == (None if not known else pytest.approx(above["hit"].sum() / known, abs=1e-12))
     counted = pd.Series([m for ms in frame["missing"] for m in ms], dtype=object).value_counts()
     assert report.missing == sorted(((str(k), int(v)) for k, v in counted.items()), key=lambda kv: (-kv[1], kv[0]))
     if feedback is not None:
@@ -133,6 +161,8 @@ def test_the_x_education_report_equals_an_independent_count() -> None:
     _check(report, rules, oracle["frame"], "Tags", None)
     assert report.leads == 9240
     assert report.rate_rises_with_stage is True  # lead < icp < mql < sql on the real export
+    engagement = next(s for s in report.scores if s.name == "engagement")
+    assert [(t.criterion, t.op, t.value) for t in engagement.thresholds] == [("mql.engaged", ">=", 30.0)]
 
 
 def test_the_maven_report_with_won_deals_and_their_value_equals_an_independent_count() -> None:
@@ -168,6 +198,27 @@ def test_a_lead_without_an_outcome_counts_in_the_funnel_but_in_no_rate() -> None
     assert (report.leads, report.with_outcome, report.positive) == (5, 3, 2)
     assert report.stages[2].id == "disqualified" and report.stages[2].count == 0 and report.stages[2].outcome_rate is None
     assert report.rate_rises_with_stage is False  # 100% in the base stage, 50% in big
+
+
+@pytest.mark.parametrize(
+    "condition, expected",
+    [
+        ("score('fit') >= 40", [(">=", 40.0)]),
+        ("40 < score('fit')", [(">", 40.0)]),
+        ("10 <= score('fit') < 50", [(">=", 10.0), ("<", 50.0)]),
+        ("score('fit') == 40 or score('other') > 3", []),
+    ],
+)
+def test_the_thresholds_the_rules_compare_a_score_with_are_found(condition: str, expected: list[tuple[str, float]]) -> None:
+    rules = leadspec.loads(
+        "leadspec: 1\nname: t\nfields:\n  size: {type: integer}\nscores:\n  fit:\n    rules:\n      - {id: big, when: size > 10, points: 50}\n"
+        "  other:\n    rules:\n      - {id: small, when: size < 10, points: 5}\n"
+        f"stages:\n  - id: good\n    all:\n      - fit_enough: \"{condition}\"\n"
+    )
+    report = leadspec.report(rules, [{"size": "20", "won": "1"}, {"size": "5", "won": "0"}], outcome="won", as_of=AS_OF)
+    fit = next(s for s in report.scores if s.name == "fit")
+    assert [(t.op, t.value) for t in fit.thresholds] == expected
+    assert all(t.criterion == "good.fit_enough" for t in fit.thresholds)
 
 
 def test_the_json_has_the_documented_keys() -> None:

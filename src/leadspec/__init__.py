@@ -23,7 +23,7 @@ if _TYPE_CHECKING:  # pragma: no cover
 
     from ._diff import Edit, FlagImpact, RulesDiff, Sample, Transition, diff
     from ._lint import lint
-    from ._report import CriterionOutcomes, FeedbackCount, Report, StageOutcomes, report
+    from ._report import Band, CriterionOutcomes, Cut, FeedbackCount, Report, RuleThreshold, ScoreOutcomes, StageOutcomes, report
     from ._testfile import CaseOutcome, RuleCase, RuleTests, load_tests, run_tests
     from ._yaml import MAX_BYTES as MAX_FILE_BYTES
     from .result import (
@@ -78,14 +78,20 @@ _LAZY = {  # name -> module (or "module:name" when the public name differs)
     "StageOutcomes": "_report",
     "CriterionOutcomes": "_report",
     "FeedbackCount": "_report",
+    "ScoreOutcomes": "_report",
+    "Band": "_report",
+    "Cut": "_report",
+    "RuleThreshold": "_report",
 }
 
 __all__ = [
     "MAX_FILE_BYTES",
+    "Band",
     "CaseOutcome",
     "Contribution",
     "CriterionOutcomes",
     "CriterionResult",
+    "Cut",
     "Edit",
     "FeedbackCount",
     "FlagImpact",
@@ -104,8 +110,10 @@ __all__ = [
     "RulesDiff",
     "Ruleset",
     "RulesError",
+    "RuleThreshold",
     "RulesetInfo",
     "Sample",
+    "ScoreOutcomes",
     "ScoreResult",
     "StageInfo",
     "StageOutcomes",

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 if TYPE_CHECKING:
     from .ruleset import Ruleset
 
-__all__ = ["CriterionOutcomes", "FeedbackCount", "Report", "StageOutcomes", "report"]
+__all__ = ["Band", "CriterionOutcomes", "Cut", "FeedbackCount", "Report", "RuleThreshold", "ScoreOutcomes", "StageOutcomes", "report"]
 
 Z95 = 1.959963984540054
 """The normal quantile of a two-sided 95% interval."""
@@ -29,6 +29,18 @@ POSITIVE = ("1", "true", "yes", "y", "t", "won", "converted")
 
 TOP = 5
 """Blocking criteria shown per stage."""
+
+BANDS = 10
+"""Score bands of equal width (when the leads have more than ``EACH`` different scores)."""
+
+EACH = 12
+"""At most this many different scores: a band each."""
+
+SWEEP = 40
+"""Candidate thresholds of a sweep, at most (besides the rules' own)."""
+
+SCORE_DIGITS = 6
+"""Scores are counted rounded to this many decimals (a decayed score is continuous: the count stays bounded)."""
 
 
 class _Frozen(BaseModel):
@@ -76,6 +88,48 @@ class CriterionOutcomes(_Frozen):
     or ``rate_fail`` is 0)."""
 
 
+class Band(_Frozen):
+    """Leads whose score lies in ``[low, high)`` (the last band includes ``high``), and their outcome."""
+
+    low: float
+    high: float
+    count: int
+    with_outcome: int
+    positive: int
+    outcome_rate: float | None
+
+
+class Cut(_Frozen):
+    """The leads whose score is at least ``threshold``: how many, and their outcome rate."""
+
+    threshold: float
+    count: int
+    share: float
+    with_outcome: int
+    positive: int
+    outcome_rate: float | None
+
+
+class RuleThreshold(_Frozen):
+    """A comparison of the score with a number in a criterion of the rules (``score('fit') >= 40``)."""
+
+    criterion: str
+    op: str
+    value: float
+
+
+class ScoreOutcomes(_Frozen):
+    """One score: the outcome rate by score band, the thresholds the rules compare it with, and a sweep of thresholds."""
+
+    name: str
+    bands: list[Band]
+    """Every score the leads had when there are at most 12 of them, else 10 bands of equal width."""
+    thresholds: list[RuleThreshold]
+    sweep: list[Cut]
+    """For each candidate threshold (the scores the leads had, at most 40 of them, and the rules' thresholds): the leads at
+    or above it and their outcome rate — where conversion changes, and what moving a threshold would do."""
+
+
 class FeedbackCount(_Frozen):
     """How often one feedback value (sales' reason) came with the leads of one stage."""
 
@@ -105,6 +159,7 @@ class Report(_Frozen):
     """Whether the outcome rate never falls from one funnel stage to the next (``disqualified`` left out; stages
     without an outcome skipped; None with fewer than two)."""
     criteria: list[CriterionOutcomes]
+    scores: list[ScoreOutcomes]
     missing: list[tuple[str, int]]
     """Fields whose absence made a criterion unknown, with how many leads lacked each, most often first."""
     feedback: list[FeedbackCount]
@@ -193,6 +248,7 @@ def report(
     outcomes = [{True: [0, 0, 0], False: [0, 0, 0], None: [0, 0, 0]} for _ in criteria]  # leads, with outcome, positive
     missing: Counter[str] = Counter()
     said: defaultdict[str, Counter[str]] = defaultdict(Counter)
+    scored: list[defaultdict[float, list[int]]] = [defaultdict(lambda: [0, 0, 0]) for _ in plan.scores]  # value: leads, with outcome, positive
     total = 0
     for lead in leads:
         total += 1
@@ -217,6 +273,11 @@ def report(
             row[0] += 1
             row[1] += has
             row[2] += hit
+        for tally_of, score in zip(scored, result._score_totals()):
+            cell_of = tally_of[round(float(score), SCORE_DIGITS)]
+            cell_of[0] += 1
+            cell_of[1] += has
+            cell_of[2] += hit
         missing.update(result.missing)
         if feedback is not None:
             note = _text(lead.get(feedback))
@@ -257,6 +318,7 @@ def report(
                 lift=rp / rf if rp is not None and rf else None,
             )
         )
+    scores = [_score(sp.name, tally_of, _thresholds(plan, sp.name), total) for sp, tally_of in zip(plan.scores, scored)]
     notes = []
     for sid in order:
         heard = sum(said[sid].values())
@@ -277,6 +339,7 @@ def report(
         stages=stages,
         rate_rises_with_stage=rising,
         criteria=crits,
+        scores=scores,
         missing=sorted(missing.items(), key=lambda kv: (-kv[1], kv[0])),
         feedback=notes,
         value=value,
@@ -284,8 +347,68 @@ def report(
     )
 
 
+def _thresholds(plan: Any, name: str) -> list[RuleThreshold]:
+    """The numbers the rules' criteria compare ``score(name)`` with."""
+    from .plan import Call, Compare, Const, walk
+
+    def is_score(node: Any) -> bool:
+        return isinstance(node, Call) and node.fn == "score" and len(node.args) == 1 and isinstance(node.args[0], Const) and node.args[0].value == name
+
+    flip = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}
+    found = []
+    for crit in plan.criteria:
+        if crit.expr is None:
+            continue
+        for node in walk(crit.expr):
+            if not isinstance(node, Compare):
+                continue
+            for op, left, right in zip(node.ops, node.operands, node.operands[1:]):
+                if op not in flip:
+                    continue
+                if is_score(left) and isinstance(right, Const) and isinstance(right.value, (int, float)) and not isinstance(right.value, bool):
+                    found.append(RuleThreshold(criterion=crit.id, op=op, value=float(right.value)))
+                elif is_score(right) and isinstance(left, Const) and isinstance(left.value, (int, float)) and not isinstance(left.value, bool):
+                    found.append(RuleThreshold(criterion=crit.id, op=flip[op], value=float(left.value)))
+    return found
+
+
+def _score(name: str, tally: Mapping[float, list[int]], thresholds: list[RuleThreshold], total: int) -> ScoreOutcomes:
+    values = sorted(tally)
+    bands: list[Band] = []
+    if values and len(values) <= EACH:
+        for v in values:
+            n, k, hit = tally[v]
+            bands.append(Band(low=v, high=v, count=n, with_outcome=k, positive=hit, outcome_rate=_rate(hit, k)))
+    elif values:
+        low, high = values[0], values[-1]
+        width = (high - low) / BANDS
+        sums = [[0, 0, 0] for _ in range(BANDS)]
+        for v in values:
+            i = min(BANDS - 1, int((v - low) / width))
+            for j in range(3):
+                sums[i][j] += tally[v][j]
+        for i, (n, k, hit) in enumerate(sums):
+            bands.append(Band(low=low + i * width, high=high if i == BANDS - 1 else low + (i + 1) * width, count=n, with_outcome=k, positive=hit, outcome_rate=_rate(hit, k)))
+    step = max(1, math.ceil(len(values) / SWEEP))
+    candidates = sorted(set(values[::step]) | {t.value for t in thresholds})
+    sweep = []
+    for t in candidates:
+        n = k = hit = 0
+        for v in values:
+            if v >= t:
+                n += tally[v][0]
+                k += tally[v][1]
+                hit += tally[v][2]
+        sweep.append(Cut(threshold=t, count=n, share=n / total if total else 0.0, with_outcome=k, positive=hit, outcome_rate=_rate(hit, k)))
+    return ScoreOutcomes(name=name, bands=bands, thresholds=thresholds, sweep=sweep)
+
+
 def _pct(rate: float | None) -> str:
     return "–" if rate is None else f"{rate:.1%}"
+
+
+def _num(value: float) -> str:
+    return f"{value:,.0f}" if value == int(value) else f"{value:,.2f}"
 
 
 def _md(text: str) -> str:
@@ -316,6 +439,20 @@ def _markdown(r: Report) -> str:
     for c in r.criteria:
         lift = "–" if c.lift is None else f"{c.lift:.2f}"
         lines.append(f"| `{c.id}` | {c.passed:,} | {c.failed:,} | {c.unknown:,} | {_pct(c.rate_pass)} | {_pct(c.rate_fail)} | {_pct(c.rate_unknown)} | {lift} |")
+    for score in r.scores:
+        lines += ["", f"## Score `{_md(score.name)}`", ""]
+        if score.thresholds:
+            lines.append("The rules compare it with: " + ", ".join(f"`{t.criterion}` ({t.op} {_num(t.value)})" for t in score.thresholds) + ".")
+            lines.append("")
+        lines += ["| score | leads | with outcome | outcome rate |", "|---|---:|---:|---:|"]
+        for band in score.bands:
+            where = _num(band.low) if band.low == band.high else f"{_num(band.low)} – {_num(band.high)}"
+            lines.append(f"| {where} | {band.count:,} | {band.with_outcome:,} | {_pct(band.outcome_rate)} |")
+        lines += ["", "| threshold (score at least) | leads | share | outcome rate | |", "|---:|---:|---:|---:|---|"]
+        marks = {t.value: ", ".join(f"`{x.criterion}`" for x in score.thresholds if x.value == t.value) for t in score.thresholds}
+        for cut in score.sweep:
+            mark = f"the rules: {marks[cut.threshold]}" if cut.threshold in marks else ""
+            lines.append(f"| {_num(cut.threshold)} | {cut.count:,} | {cut.share:.1%} | {_pct(cut.outcome_rate)} | {mark} |")
     lines += ["", "## What keeps leads from the next stage", ""]
     shown = False
     for s in r.stages:

@@ -270,6 +270,10 @@ class Result:
         outcome: bool | None = self._raw[1][crit.index]
         return outcome
 
+    def _score_totals(self) -> tuple[float, ...]:
+        """Each score's total, in the plan's order (what ``scores`` builds its results from)."""
+        return tuple(self._raw[3])
+
     def _memo(self, key: str, build: Any) -> Any:
         cache = self._cache
         if cache is None:
