@@ -273,3 +273,58 @@ def test_the_docs_show_the_report_of_the_real_export_as_it_is() -> None:
     assert len(rows) > 15
     for line in rows:
         assert line in made, line
+
+
+def test_a_comparison_with_another_version_equals_an_independent_count(tmp_path: Path) -> None:
+    new = leadspec.load(ROOT / "rules" / "x-education.yaml")
+    text = (ROOT / "rules" / "x-education.yaml").read_text(encoding="utf-8")
+    assert "score('engagement') >= 30" in text
+    old = leadspec.loads(text.replace("score('engagement') >= 30", "score('engagement') >= 20"))
+    rows = _rows(SAMPLE)
+    report = leadspec.report(new, rows, outcome="Converted", as_of=AS_OF, compare=old)
+    frame = pd.DataFrame(
+        {
+            "old": [old.evaluate(row, as_of=AS_OF).stage for row in rows],
+            "new": [new.evaluate(row, as_of=AS_OF).stage for row in rows],
+            "has": [bool(row["Converted"].strip()) for row in rows],
+            "hit": [row["Converted"].strip() == "1" for row in rows],
+        }
+    )
+    compared = report.compared
+    assert compared is not None and compared.digest == old.digest
+    for stage in compared.stages:
+        part = frame[frame["old"] == stage.id]
+        assert (stage.count, stage.with_outcome, stage.positive) == (len(part), int(part["has"].sum()), int(part["hit"].sum()))
+    moved = frame[frame["old"] != frame["new"]].groupby(["old", "new"])
+    expected = sorted(((int(len(g)), a, b, int(g["hit"].sum())) for (a, b), g in moved), key=lambda t: (-t[0], t[1], t[2]))
+    assert [(m.count, m.from_stage, m.to_stage, m.positive) for m in compared.moves] == expected
+    assert expected  # the lower threshold moves some leads of the sample
+    assert [s.count for s in report.stages] == [int((frame["new"] == s.id).sum()) for s in report.stages]
+    same = leadspec.report(new, rows, outcome="Converted", as_of=AS_OF, compare=new)
+    assert same.compared is not None and same.compared.moves == []
+    assert "None: every lead keeps its stage." in same.to_markdown()
+
+
+def test_the_command_compares_with_a_file_and_refuses_one_it_cannot_read(tmp_path: Path) -> None:
+    old = tmp_path / "old.yaml"
+    old.write_text((ROOT / "rules" / "x-education.yaml").read_text(encoding="utf-8").replace("score('engagement') >= 30", "score('engagement') >= 20"), encoding="utf-8")
+    code, out, err = cli("report", ROOT / "rules" / "x-education.yaml", SAMPLE, "--outcome", "Converted", "--as-of", AS_OF, "--compare", old)
+    assert code == 0, err
+    assert "## Compared with x-education 2026-11" in out
+    assert "Leads that change stage:" in out and "→" in out
+    code, _out, err = cli("report", ROOT / "rules" / "x-education.yaml", SAMPLE, "--outcome", "Converted", "--compare", tmp_path / "nope.yaml")
+    assert code == 2
+    assert "nope.yaml" in err
+
+
+def test_the_docs_show_the_comparison_on_the_real_export_as_it_is() -> None:
+    if not X_EDUCATION.is_file():
+        pytest.skip(f"the real export {X_EDUCATION} is not there")
+    text = (ROOT / "rules" / "x-education.yaml").read_text(encoding="utf-8")
+    old = leadspec.loads(text.replace("score('engagement') >= 30", "score('engagement') >= 40"))
+    made = leadspec.report(leadspec.loads(text), _rows(X_EDUCATION), outcome="Converted", as_of=AS_OF, compare=old).to_markdown().splitlines()
+    page = (ROOT / "docs" / "outcome-report.md").read_text(encoding="utf-8")
+    rows = [line for line in page[page.index("## Comparing two versions") :].splitlines() if line.startswith("| ")]
+    assert len(rows) >= 9
+    for line in rows:
+        assert line in made, line

@@ -23,7 +23,7 @@ if _TYPE_CHECKING:  # pragma: no cover
 
     from ._diff import Edit, FlagImpact, RulesDiff, Sample, Transition, diff
     from ._lint import lint
-    from ._report import Band, CriterionOutcomes, Cut, FeedbackCount, Report, RuleThreshold, ScoreOutcomes, StageOutcomes, report
+    from ._report import Band, Comparison, CriterionOutcomes, Cut, FeedbackCount, Move, Report, RuleThreshold, ScoreOutcomes, StageOutcomes, report
     from ._testfile import CaseOutcome, RuleCase, RuleTests, load_tests, run_tests
     from ._yaml import MAX_BYTES as MAX_FILE_BYTES
     from .result import (
@@ -82,12 +82,15 @@ _LAZY = {  # name -> module (or "module:name" when the public name differs)
     "Band": "_report",
     "Cut": "_report",
     "RuleThreshold": "_report",
+    "Comparison": "_report",
+    "Move": "_report",
 }
 
 __all__ = [
     "MAX_FILE_BYTES",
     "Band",
     "CaseOutcome",
+    "Comparison",
     "Contribution",
     "CriterionOutcomes",
     "CriterionResult",
@@ -99,6 +102,7 @@ __all__ = [
     "Issue",
     "LeadError",
     "LeadspecError",
+    "Move",
     "NextStep",
     "Previous",
     "Problem",

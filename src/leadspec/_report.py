@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 if TYPE_CHECKING:
     from .ruleset import Ruleset
 
-__all__ = ["Band", "CriterionOutcomes", "Cut", "FeedbackCount", "Report", "RuleThreshold", "ScoreOutcomes", "StageOutcomes", "report"]
+__all__ = ["Band", "Comparison", "CriterionOutcomes", "Cut", "FeedbackCount", "Move", "Report", "RuleThreshold", "ScoreOutcomes", "StageOutcomes", "report"]
 
 Z95 = 1.959963984540054
 """The normal quantile of a two-sided 95% interval."""
@@ -140,6 +140,29 @@ class FeedbackCount(_Frozen):
     """``count`` / the stage's leads with a feedback value."""
 
 
+class Move(_Frozen):
+    """The leads one version of the rules puts in ``from_stage`` and the other in ``to_stage``, and their outcome."""
+
+    from_stage: str
+    to_stage: str
+    count: int
+    with_outcome: int
+    positive: int
+    outcome_rate: float | None
+
+
+class Comparison(_Frozen):
+    """The report's leads under another version of the rules (``compare``): its funnel, and the leads that change stage."""
+
+    ruleset: str
+    version: str | None
+    digest: str
+    stages: list[StageOutcomes]
+    """The other version's funnel, as :attr:`Report.stages` (without ``blocked_by`` and values)."""
+    moves: list[Move]
+    """From the other version's stage to this one's, for the leads whose stage differs, most leads first."""
+
+
 class Report(_Frozen):
     """The numbers of the outcome report (see :func:`report`)."""
 
@@ -165,6 +188,8 @@ class Report(_Frozen):
     feedback: list[FeedbackCount]
     value: str | None = None
     feedback_column: str | None = None
+    compared: Comparison | None = None
+    """With ``compare``: the same leads under the other version of the rules."""
 
     def to_dict(self) -> dict[str, Any]:
         """The report as JSON-ready data (its schema: ``Report.model_json_schema(mode="serialization")``)."""
@@ -220,6 +245,7 @@ def report(
     feedback: str | None = None,
     value: str | None = None,
     as_of: datetime | date | str | None = None,
+    compare: Ruleset | None = None,
 ) -> Report:
     """Evaluate ``leads`` with ``rules`` and compare the stages and criteria with what actually happened.
 
@@ -229,7 +255,10 @@ def report(
     1, true, yes, y, t, won, converted). ``feedback``: a column of sales' feedback (e.g.
     rejection reasons), counted per stage. ``value``: a column of amounts (deal value),
     summed and averaged per stage. ``as_of``: the moment of evaluation, as in
-    :meth:`Ruleset.evaluate` (default: now, the same for every lead).
+    :meth:`Ruleset.evaluate` (default: now, the same for every lead). ``compare``: another
+    version of the rules (the one before a change): each lead is evaluated with it too, and
+    the report holds its funnel and the outcome rate of the leads the two versions place
+    in different stages.
     """
     from .ruleset import _as_of
 
@@ -248,6 +277,10 @@ def report(
     outcomes = [{True: [0, 0, 0], False: [0, 0, 0], None: [0, 0, 0]} for _ in criteria]  # leads, with outcome, positive
     missing: Counter[str] = Counter()
     said: defaultdict[str, Counter[str]] = defaultdict(Counter)
+    before: Counter[str] = Counter()
+    before_known: Counter[str] = Counter()
+    before_good: Counter[str] = Counter()
+    moved: defaultdict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
     scored: list[defaultdict[float, list[int]]] = [defaultdict(lambda: [0, 0, 0]) for _ in plan.scores]  # value: leads, with outcome, positive
     total = 0
     for lead in leads:
@@ -260,6 +293,16 @@ def report(
         hit = has and str(cell).lower() in wanted
         known[stage] += has
         good[stage] += hit
+        if compare is not None:
+            old = compare.evaluate(lead, as_of=moment).stage
+            before[old] += 1
+            before_known[old] += has
+            before_good[old] += hit
+            if old != stage:
+                move = moved[(old, stage)]
+                move[0] += 1
+                move[1] += has
+                move[2] += hit
         if value is not None:
             amount = _number(lead.get(value))
             if amount is not None:
@@ -325,6 +368,33 @@ def report(
         for note, n in sorted(said[sid].items(), key=lambda kv: (-kv[1], kv[0])):
             notes.append(FeedbackCount(stage=sid, value=note, count=n, share=n / heard))
     with_outcome, positives = sum(known.values()), sum(good.values())
+    compared = None
+    if compare is not None:
+        other = compare.plan
+        other_order = [other.base.id, *(st.id for st in other.stages), "disqualified"]
+        other_labels = {other.base.id: other.base.label, **{st.id: st.label for st in other.stages}, "disqualified": "Disqualified"}
+        compared = Comparison(
+            ruleset=compare.name,
+            version=compare.version,
+            digest=compare.digest,
+            stages=[
+                StageOutcomes(
+                    id=sid,
+                    label=other_labels[sid],
+                    count=before[sid],
+                    share=before[sid] / total if total else 0.0,
+                    with_outcome=before_known[sid],
+                    positive=before_good[sid],
+                    outcome_rate=_rate(before_good[sid], before_known[sid]),
+                    interval=wilson(before_good[sid], before_known[sid]),
+                )
+                for sid in other_order
+            ],
+            moves=[
+                Move(from_stage=a, to_stage=b, count=n, with_outcome=k, positive=hit, outcome_rate=_rate(hit, k))
+                for (a, b), (n, k, hit) in sorted(moved.items(), key=lambda kv: (-kv[1][0], kv[0]))
+            ],
+        )
     return Report(
         ruleset=rules.name,
         version=rules.version,
@@ -344,6 +414,7 @@ def report(
         feedback=notes,
         value=value,
         feedback_column=feedback,
+        compared=compared,
     )
 
 
@@ -453,6 +524,24 @@ def _markdown(r: Report) -> str:
         for cut in score.sweep:
             mark = f"the rules: {marks[cut.threshold]}" if cut.threshold in marks else ""
             lines.append(f"| {_num(cut.threshold)} | {cut.count:,} | {cut.share:.1%} | {_pct(cut.outcome_rate)} | {mark} |")
+    if r.compared is not None:
+        other = r.compared
+        lines += ["", f"## Compared with {_md(other.ruleset)}" + (f" {_md(other.version)}" if other.version else "") + f" (`{other.digest[:12]}`)", ""]
+        lines += ["| stage | leads before | outcome rate before | leads now | outcome rate now |", "|---|---:|---:|---:|---:|"]
+        now = {st.id: st for st in r.stages}
+        then = {st.id: st for st in other.stages}
+        for sid in list(now) + [sid for sid in then if sid not in now]:
+            a, b = then.get(sid), now.get(sid)
+            lines.append(
+                f"| `{sid}` | {'–' if a is None else f'{a.count:,}'} | {_pct(None if a is None else a.outcome_rate)} | "
+                f"{'–' if b is None else f'{b.count:,}'} | {_pct(None if b is None else b.outcome_rate)} |"
+            )
+        lines += ["", "Leads that change stage:", ""]
+        if other.moves:
+            lines += ["| before → now | leads | with outcome | outcome rate |", "|---|---:|---:|---:|"]
+            lines += [f"| `{m.from_stage}` → `{m.to_stage}` | {m.count:,} | {m.with_outcome:,} | {_pct(m.outcome_rate)} |" for m in other.moves]
+        else:
+            lines.append("None: every lead keeps its stage.")
     lines += ["", "## What keeps leads from the next stage", ""]
     shown = False
     for s in r.stages:

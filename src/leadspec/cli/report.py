@@ -6,8 +6,10 @@ import json
 from datetime import datetime
 import click
 
-from ._common import EXIT_OK, EXIT_USAGE, READ_ERRORS, as_of_option, check_as_of, delimiter_option, load_rules, read_error, streams
+from ..errors import RulesError
+from ._common import EXIT_OK, EXIT_USAGE, READ_ERRORS, as_of_option, check_as_of, delimiter_option, load_rules, print_problems, read_error, streams
 from ._io import FORMATS, Output, OutputError, SourceError, read_leads
+from .diff import read_rules
 
 
 @click.command()
@@ -22,6 +24,7 @@ from ._io import FORMATS, Output, OutputError, SourceError, read_leads
 )
 @click.option("--feedback", metavar="COLUMN", help="A column of sales' feedback (e.g. rejection reasons), counted per stage.")
 @click.option("--value", metavar="COLUMN", help="A column of amounts (deal value), summed and averaged per stage.")
+@click.option("--compare", metavar="OLD_RULES", help="Another version of the rules, a file or REV:PATH in git (e.g. HEAD~1:rules/acme.yaml): both side by side.")
 @click.option("--leads-format", type=click.Choice(FORMATS), help="Format of LEADS (default: from its extension).")
 @delimiter_option
 @as_of_option
@@ -34,6 +37,7 @@ def report(
     positive: tuple[str, ...],
     feedback: str | None,
     value: str | None,
+    compare: str | None,
     leads_format: str | None,
     delimiter: str,
     as_of: datetime | None,
@@ -46,6 +50,7 @@ def report(
     Examples:
       leadspec report rules/x-education.yaml export.csv --outcome Converted --feedback Tags
       leadspec report rules/acme.yaml deals.csv --outcome deal_stage --positive Won --value close_value --format json -o report.json
+      leadspec report rules/acme.yaml export.csv --outcome Converted --compare HEAD~1:rules/acme.yaml
 
     Exit codes: 0 done, 2 the rules do not load or the leads cannot be read.
     """
@@ -53,11 +58,22 @@ def report(
 
     io = streams()
     ruleset = load_rules(rules)
-    check_as_of([ruleset], as_of)
+    old = None
+    if compare is not None:
+        try:
+            old = read_rules(compare)
+        except SourceError as exc:
+            io.err.write(f"{exc}\n")
+            return EXIT_USAGE
+        except RulesError as exc:
+            print_problems(exc.problems, "text", io.err)
+            return EXIT_USAGE
+    check_as_of([ruleset] if old is None else [old, ruleset], as_of)
     sink = Output(output, io.out)
     try:
-        rows = read_leads(leads, leads_format, io, [ruleset], delimiter)
-        result = compute(ruleset, rows, outcome=outcome, positive=positive or None, feedback=feedback, value=value, as_of=as_of)
+        rulesets = [ruleset] if old is None else [old, ruleset]
+        rows = read_leads(leads, leads_format, io, rulesets, delimiter, ("",) if old is None else ("old rules", "new rules"))
+        result = compute(ruleset, rows, outcome=outcome, positive=positive or None, feedback=feedback, value=value, as_of=as_of, compare=old)
         for option, column, seen in (("--outcome", outcome, result.with_outcome), ("--feedback", feedback, len(result.feedback)), ("--value", value, _valued(result))):
             if column is not None and result.leads and not seen:
                 io.err.write(f"{leads}: warning: no lead has a value in the column {option} {column!r} names; check its spelling\n")
