@@ -198,6 +198,14 @@ class Report(_Frozen):
     def to_markdown(self) -> str:
         return _markdown(self)
 
+    def to_html(self) -> str:
+        """One self-contained HTML page (charts by plotly, its JavaScript inline: it opens with no network access).
+
+        Needs plotly: ``pip install 'leadspec[report]'``."""
+        from ._report_html import page
+
+        return page(self)
+
 
 def wilson(positive: int, total: int, z: float = Z95) -> tuple[float, float] | None:
     """The Wilson score interval of ``positive`` / ``total`` (None when ``total`` is 0)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from datetime import datetime
 import click
 
@@ -28,7 +29,13 @@ from .diff import read_rules
 @click.option("--leads-format", type=click.Choice(FORMATS), help="Format of LEADS (default: from its extension).")
 @delimiter_option
 @as_of_option
-@click.option("--format", "fmt", type=click.Choice(["markdown", "json"]), default="markdown", show_default=True, help="markdown for the review's pull request, json for dashboards.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["markdown", "json", "html"]),
+    help="markdown for the review's pull request, json for dashboards, html (one file with charts; pip install 'leadspec[report]'). "
+    "Default: from -o's extension (.html, .json), else markdown.",
+)
 @click.option("-o", "--output", default="-", show_default=True, help="Write the report to this file (written whole or not at all).")
 def report(
     rules: str,
@@ -41,7 +48,7 @@ def report(
     leads_format: str | None,
     delimiter: str,
     as_of: datetime | None,
-    fmt: str,
+    fmt: str | None,
     output: str,
 ) -> int:
     """Compare the stages and criteria of RULES with what happened to the LEADS (CSV, JSON Lines, JSON; .gz too).
@@ -51,6 +58,7 @@ def report(
       leadspec report rules/x-education.yaml export.csv --outcome Converted --feedback Tags
       leadspec report rules/acme.yaml deals.csv --outcome deal_stage --positive Won --value close_value --format json -o report.json
       leadspec report rules/acme.yaml export.csv --outcome Converted --compare HEAD~1:rules/acme.yaml
+      leadspec report rules/acme.yaml export.csv --outcome Converted -o report.html
 
     Exit codes: 0 done, 2 the rules do not load or the leads cannot be read.
     """
@@ -69,6 +77,13 @@ def report(
             print_problems(exc.problems, "text", io.err)
             return EXIT_USAGE
     check_as_of([ruleset] if old is None else [old, ruleset], as_of)
+    fmt = fmt or {".html": "html", ".htm": "html", ".json": "json"}.get(os.path.splitext(output)[1].lower(), "markdown")
+    if fmt == "html":
+        try:
+            import plotly  # noqa: F401
+        except ImportError:
+            io.err.write("--format html draws its charts with plotly: pip install 'leadspec[report]'\n")
+            return EXIT_USAGE
     sink = Output(output, io.out)
     try:
         rulesets = [ruleset] if old is None else [old, ruleset]
@@ -77,7 +92,10 @@ def report(
         for option, column, seen in (("--outcome", outcome, result.with_outcome), ("--feedback", feedback, len(result.feedback)), ("--value", value, _valued(result))):
             if column is not None and result.leads and not seen:
                 io.err.write(f"{leads}: warning: no lead has a value in the column {option} {column!r} names; check its spelling\n")
-        text = json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n" if fmt == "json" else result.to_markdown()
+        if fmt == "json":
+            text = json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n"
+        else:
+            text = result.to_html() if fmt == "html" else result.to_markdown()
         sink.write(text)
         sink.commit()
     except SourceError as exc:  # the leads cannot be read as the rules need them
