@@ -328,3 +328,21 @@ def test_the_docs_show_the_comparison_on_the_real_export_as_it_is() -> None:
     assert len(rows) >= 9
     for line in rows:
         assert line in made, line
+
+
+def test_the_json_validates_against_the_committed_schema(tmp_path: Path) -> None:
+    jsonschema = pytest.importorskip("jsonschema")
+    committed = json.loads((ROOT / "docs" / "report.schema.json").read_text(encoding="utf-8"))
+    assert committed == leadspec.Report.json_schema(), "docs/report.schema.json is out of date: leadspec schema --report > docs/report.schema.json"
+    code, out, _err = cli("schema", "--report")
+    assert code == 0 and json.loads(out) == committed
+    jsonschema.Draft202012Validator.check_schema(committed)
+    validator = jsonschema.Draft202012Validator(committed)
+    old = leadspec.loads((ROOT / "rules" / "x-education.yaml").read_text(encoding="utf-8").replace("score('engagement') >= 30", "score('engagement') >= 20"))
+    report = leadspec.report(leadspec.load(ROOT / "rules" / "x-education.yaml"), _rows(SAMPLE), outcome="Converted", feedback="Tags", value="TotalVisits", as_of=AS_OF, compare=old)
+    data = json.loads(json.dumps(report.to_dict()))
+    assert list(validator.iter_errors(data)) == []
+    broken = dict(data, stages=[{"id": "x"}])
+    assert list(validator.iter_errors(broken))  # the schema holds the required keys
+    code, _out, err = cli("schema", "--report", "--plan")
+    assert code == 2 and "give one of them" in err

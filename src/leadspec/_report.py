@@ -192,8 +192,16 @@ class Report(_Frozen):
     """With ``compare``: the same leads under the other version of the rules."""
 
     def to_dict(self) -> dict[str, Any]:
-        """The report as JSON-ready data (its schema: ``Report.model_json_schema(mode="serialization")``)."""
+        """The report as JSON-ready data (its schema: :meth:`json_schema`)."""
         return self.model_dump(mode="json", by_alias=True)
+
+    @classmethod
+    def json_schema(cls) -> dict[str, Any]:
+        """The JSON Schema of :meth:`to_dict` (``leadspec schema --report``; a copy in docs/report.schema.json)."""
+        out: dict[str, Any] = {"$schema": "https://json-schema.org/draft/2020-12/schema"}
+        out.update(cls.model_json_schema(mode="serialization"))
+        out["title"] = "leadspec outcome report"
+        return out
 
     def to_markdown(self) -> str:
         return _markdown(self)

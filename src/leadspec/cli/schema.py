@@ -1,4 +1,5 @@
-"""``leadspec schema``: the JSON Schema of the rule-file format, with ``--plan`` of the plan export, with ``--tests`` of rule test files."""
+"""``leadspec schema``: the JSON Schema of the rule-file format, with ``--plan`` of the plan export, with ``--tests`` of rule test files,
+with ``--report`` of the outcome report's JSON."""
 
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ from ._common import EXIT_OK, streams
     help="Print the JSON Schema of a compiled plan (Plan.to_json(), docs/plan.md) instead of the rule-file format.",
 )
 @click.option("--tests", "tests", is_flag=True, help="Print the JSON Schema of rule test files (NAME.test.yaml) instead of the rule-file format.")
-def schema(plan: bool, tests: bool) -> int:
+@click.option("--report", "report", is_flag=True, help="Print the JSON Schema of leadspec report --format json instead of the rule-file format.")
+def schema(plan: bool, tests: bool, report: bool) -> int:
     """Print the JSON Schema of the rule-file format.
 
     Point your editor's YAML support at it for completion and inline
@@ -32,12 +34,17 @@ def schema(plan: bool, tests: bool) -> int:
       leadspec schema > leadspec.schema.json
       leadspec schema --tests > leadspec-tests.schema.json
       leadspec schema --plan > leadspec-plan.schema.json
+      leadspec schema --report > leadspec-report.schema.json
 
-    Exit codes: 0 success, 2 --plan and --tests together.
+    Exit codes: 0 success, 2 more than one of --plan, --tests and --report.
     """
-    if plan and tests:
-        raise click.UsageError("--plan and --tests print different schemas: give one of them")
-    if tests:
+    if plan + tests + report > 1:
+        raise click.UsageError("--plan, --tests and --report print different schemas: give one of them")
+    if report:
+        from .. import Report
+
+        document = Report.json_schema()
+    elif tests:
         from .. import RuleTests
 
         document = RuleTests.json_schema()
