@@ -268,7 +268,7 @@ def test_the_docs_show_the_report_of_the_real_export_as_it_is() -> None:
     rules = leadspec.load(ROOT / "rules" / "x-education.yaml")
     made = leadspec.report(rules, _rows(X_EDUCATION), outcome="Converted", feedback="Tags", as_of=AS_OF).to_markdown().splitlines()
     page = (ROOT / "docs" / "outcome-report.md").read_text(encoding="utf-8")
-    shown = page[page.index("## The report of `rules/x-education.yaml` on the real export") : page.index("## The JSON")]
+    shown = page[page.index("## The report of `rules/x-education.yaml` on the real export") : page.index("## The Maven CRM opportunities")]
     rows = [line for line in shown.splitlines() if line.startswith(("| ", "- "))]
     assert len(rows) > 15
     for line in rows:
@@ -346,3 +346,18 @@ def test_the_json_validates_against_the_committed_schema(tmp_path: Path) -> None
     assert list(validator.iter_errors(broken))  # the schema holds the required keys
     code, _out, err = cli("schema", "--report", "--plan")
     assert code == 2 and "give one of them" in err
+
+
+def test_the_docs_show_the_report_of_the_maven_export_as_it_is() -> None:
+    if not MAVEN.is_file():
+        pytest.skip(f"the real export {MAVEN} is not there")
+    rules = leadspec.load(ROOT / "examples" / "maven-deals.yaml")
+    report = leadspec.report(rules, _rows(MAVEN), outcome="deal_stage", positive=["Won"], value="close_value", as_of=AS_OF)
+    made = report.to_markdown().splitlines()
+    page = (ROOT / "docs" / "outcome-report.md").read_text(encoding="utf-8")
+    rows = [line for line in page[page.index("## The Maven CRM opportunities") : page.index("## The JSON")].splitlines() if line.startswith("| ")]
+    assert len(rows) == 10  # the funnel's 5 stages and the 3 criteria, under their headers
+    for line in rows:
+        assert line in made, line
+    oracle = _oracle(rules, _rows(MAVEN), "deal_stage", {"won"}, None, "close_value")
+    _check(report, rules, oracle["frame"], None, "close_value")
