@@ -361,3 +361,17 @@ def test_the_docs_show_the_report_of_the_maven_export_as_it_is() -> None:
         assert line in made, line
     oracle = _oracle(rules, _rows(MAVEN), "deal_stage", {"won"}, None, "close_value")
     _check(report, rules, oracle["frame"], None, "close_value")
+
+
+@pytest.mark.parametrize("which", ["leads", "rules"])
+def test_the_report_is_never_written_over_a_file_it_reads(tmp_path: Path, which: str) -> None:
+    leads = tmp_path / "leads.csv"
+    leads.write_bytes(SAMPLE.read_bytes())
+    rules = tmp_path / "rules.yaml"
+    rules.write_bytes((ROOT / "rules" / "x-education.yaml").read_bytes())
+    target = leads if which == "leads" else rules
+    before = target.read_bytes()
+    code, _out, err = cli("report", rules, leads, "--outcome", "Converted", "-o", target)
+    assert code == 2
+    assert "it would be overwritten. Write somewhere else" in err
+    assert target.read_bytes() == before

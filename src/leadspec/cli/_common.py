@@ -175,3 +175,11 @@ delimiter_option = click.option(
     help="What separates the values of a CSV: ',' ';' '|' or tab (also '\\t'). A CSV written from CSV uses it too.",
 )
 """``--delimiter`` for every command that reads a CSV export."""
+
+
+def same_file(a: str, b: str) -> bool:
+    """Whether two paths name the same file (through symbolic links too; also when it does not exist yet)."""
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return os.path.realpath(a) == os.path.realpath(b)

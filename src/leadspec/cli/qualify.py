@@ -27,7 +27,7 @@ import click
 
 from .. import Previous
 from ..errors import LeadError, LeadspecError
-from ._common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, READ_ERRORS, as_of_option, check_as_of, delimiter_option, load_rules, read_error, streams
+from ._common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, READ_ERRORS, as_of_option, check_as_of, delimiter_option, load_rules, read_error, same_file, streams
 from ._io import (
     FORMATS,
     CsvReader,
@@ -612,14 +612,6 @@ def _install() -> str:
     return INSTALL
 
 
-def _same_file(a: str, b: str) -> bool:
-    """Whether two paths name the same file (through symbolic links too; also when it does not exist yet)."""
-    try:
-        return os.path.samefile(a, b)
-    except OSError:
-        return os.path.realpath(a) == os.path.realpath(b)
-
-
 def _stdin_file(stdin: Any) -> os.stat_result | None:
     """What standard input is when it is a regular file (``< in.csv``), else None (a pipe, a terminal, a stream without a descriptor)."""
     try:
@@ -764,11 +756,11 @@ def qualify(
         paths.append(("--removed", removed))
     stdin_file = _stdin_file(io.inp) if input == "-" else None
     for option, path in paths:
-        if (input != "-" and _same_file(input, path)) or (stdin_file is not None and _is_file(path, stdin_file)):
+        if (input != "-" and same_file(input, path)) or (stdin_file is not None and _is_file(path, stdin_file)):
             what = "the input file (standard input)" if input == "-" else "the input file"
             io.err.write(f"{path}: {option} is {what}; it would be overwritten while it is read. Write somewhere else\n")
             return EXIT_USAGE
-        if previous_output is not None and _same_file(previous_output, path):
+        if previous_output is not None and same_file(previous_output, path):
             io.err.write(
                 f"{path}: {option} is the --previous file; an input is never overwritten. Write the new output beside it "
                 "(e.g. a dated name) and keep the previous one until the new one is checked\n"
@@ -782,7 +774,7 @@ def qualify(
         paths = [(option, path) for option, path in paths if option != "--rejects"]
     for i, (option, path) in enumerate(paths):
         for other_option, other in paths[i + 1 :]:
-            if _same_file(path, other):
+            if same_file(path, other):
                 io.err.write(f"{other}: {other_option} is the {'output' if option == '-o/--output' else option} file too; give them different paths\n")
                 return EXIT_USAGE
     ruleset = load_rules(rules)

@@ -8,7 +8,7 @@ from datetime import datetime
 import click
 
 from ..errors import RulesError
-from ._common import EXIT_OK, EXIT_USAGE, READ_ERRORS, as_of_option, check_as_of, delimiter_option, load_rules, print_problems, read_error, streams
+from ._common import EXIT_OK, EXIT_USAGE, READ_ERRORS, as_of_option, check_as_of, delimiter_option, load_rules, print_problems, read_error, same_file, streams
 from ._io import FORMATS, Output, OutputError, SourceError, read_leads
 from .diff import read_rules
 
@@ -77,6 +77,11 @@ def report(
             print_problems(exc.problems, "text", io.err)
             return EXIT_USAGE
     check_as_of([ruleset] if old is None else [old, ruleset], as_of)
+    if output != "-":  # refuse before anything is read or written: the report must not land on a file it reads
+        for option, path in (("LEADS", leads), ("RULES", rules), ("--compare", compare)):
+            if path is not None and path != "-" and same_file(path, output):
+                io.err.write(f"{output}: -o/--output is the {option} file; it would be overwritten. Write somewhere else\n")
+                return EXIT_USAGE
     fmt = fmt or {".html": "html", ".htm": "html", ".json": "json"}.get(os.path.splitext(output)[1].lower(), "markdown")
     if fmt == "html":
         try:
