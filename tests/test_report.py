@@ -375,3 +375,24 @@ def test_the_report_is_never_written_over_a_file_it_reads(tmp_path: Path, which:
     assert code == 2
     assert "it would be overwritten. Write somewhere else" in err
     assert target.read_bytes() == before
+
+
+def test_a_parquet_file_is_reported_as_the_same_csv(tmp_path: Path) -> None:
+    pa_csv = pytest.importorskip("pyarrow.csv")
+    pq = pytest.importorskip("pyarrow.parquet")
+    typed = pa_csv.read_csv(SAMPLE, convert_options=pa_csv.ConvertOptions(strings_can_be_null=False))  # Converted: int64
+    assert str(typed.schema.field("Converted").type) == "int64"
+    source = tmp_path / "leads.parquet"
+    pq.write_table(typed, source)
+    as_float = tmp_path / "float.parquet"
+    pq.write_table(typed.set_column(typed.schema.get_field_index("Converted"), "Converted", typed["Converted"].cast("float64")), as_float)
+    args = ("--outcome", "Converted", "--feedback", "Tags", "--as-of", AS_OF, "--format", "json")
+    _code, from_csv, _err = cli("report", ROOT / "rules" / "x-education.yaml", SAMPLE, *args)
+    for path in (source, as_float):
+        code, out, err = cli("report", ROOT / "rules" / "x-education.yaml", path, *args)
+        assert code == 0, err
+        assert json.loads(out) == json.loads(from_csv)  # an outcome of 1.0 is positive as 1 is
+    broken = tmp_path / "broken.parquet"
+    broken.write_bytes(b"not parquet at all")
+    code, _out, err = cli("report", ROOT / "rules" / "x-education.yaml", broken, "--outcome", "Converted")
+    assert code == 2 and "broken.parquet: not a Parquet file" in err

@@ -245,9 +245,11 @@ def _number(value: Any) -> float | None:
 
 
 def _text(value: Any) -> str | None:
-    """A cell as trimmed text (None for no value)."""
+    """A cell as trimmed text (None for no value); a whole number stored as a float is written as an integer (1.0: "1")."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
     text = str(value).strip()
     return text or None
 

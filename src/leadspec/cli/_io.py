@@ -1299,10 +1299,14 @@ class SourceError(Exception):
 def read_leads(path: str, fmt: str | None, io: Any, rulesets: list[Any], delimiter: str = ",", labels: Sequence[str] = ("",)) -> Iterator[dict[str, Any]]:
     """The leads of ``path`` for ``leadspec diff --leads`` and ``leadspec report``: a CSV column of JSON objects feeds the dotted
     sources of every ruleset, as in qualify; a column a ruleset lacks is a warning, after its label. A row that cannot be
-    read is skipped, said with its line; a file the rules cannot read raises :class:`SourceError`."""
-    fmt = fmt or format_of(path)
+    read is skipped, said with its line; a file the rules cannot read raises :class:`SourceError`. A Parquet file (``.parquet``,
+    or ``fmt`` parquet) is read with pyarrow, a batch of rows at a time, its values typed as the file stores them."""
+    fmt = fmt or ("parquet" if path.lower().endswith(".parquet") else format_of(path))
     if fmt is None:
-        raise click.UsageError(f"cannot tell the format of {path!r} from its name; use --leads-format csv|jsonl|json")
+        raise click.UsageError(f"cannot tell the format of {path!r} from its name; use --leads-format csv|jsonl|json|parquet")
+    if fmt == "parquet":
+        yield from _parquet_leads(path, rulesets, labels, io)
+        return
     source = open_text(path, io.inp)
     try:
         reader = reader_for(fmt, source, delimiter)
@@ -1324,3 +1328,28 @@ def read_leads(path: str, fmt: str | None, io: Any, rulesets: list[Any], delimit
     finally:
         if source is not io.inp:
             source.close()
+
+
+PARQUET_BATCH = 10_000
+"""Rows of a Parquet file read at a time."""
+
+
+def _parquet_leads(path: str, rulesets: list[Any], labels: Sequence[str], io: Any) -> Iterator[dict[str, Any]]:
+    if path == "-":
+        raise SourceError("-: Parquet is read from a file, not from standard input")
+    try:
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise SourceError(f"{path}: Parquet is read with pyarrow: pip install 'leadspec[duckdb]'") from None
+    try:
+        parquet = pq.ParquetFile(path)
+    except Exception as exc:  # pyarrow's errors for a file that is not Parquet (ArrowInvalid) and the like
+        if isinstance(exc, OSError) and not type(exc).__module__.startswith("pyarrow"):
+            raise
+        raise SourceError(f"{path}: not a Parquet file ({exc})") from None
+    header = list(parquet.schema_arrow.names)
+    for which, rules in zip(labels, rulesets):  # a typo in a source moves leads: say so beside the results
+        for message in missing_columns(rules, header):
+            io.err.write(f"{path}: warning: {which + ': ' if which else ''}{message}\n")
+    for batch in parquet.iter_batches(batch_size=PARQUET_BATCH):
+        yield from batch.to_pylist()

@@ -26,7 +26,7 @@ from .diff import read_rules
 @click.option("--feedback", metavar="COLUMN", help="A column of sales' feedback (e.g. rejection reasons), counted per stage.")
 @click.option("--value", metavar="COLUMN", help="A column of amounts (deal value), summed and averaged per stage.")
 @click.option("--compare", metavar="OLD_RULES", help="Another version of the rules, a file or REV:PATH in git (e.g. HEAD~1:rules/acme.yaml): both side by side.")
-@click.option("--leads-format", type=click.Choice(FORMATS), help="Format of LEADS (default: from its extension).")
+@click.option("--leads-format", type=click.Choice((*FORMATS, "parquet")), help="Format of LEADS (default: from its extension); parquet needs pyarrow (the duckdb extra).")
 @delimiter_option
 @as_of_option
 @click.option(
@@ -51,7 +51,7 @@ def report(
     fmt: str | None,
     output: str,
 ) -> int:
-    """Compare the stages and criteria of RULES with what happened to the LEADS (CSV, JSON Lines, JSON; .gz too).
+    """Compare the stages and criteria of RULES with what happened to the LEADS (CSV, JSON Lines, JSON, .gz too; Parquet).
 
     \b
     Examples:
