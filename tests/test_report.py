@@ -396,3 +396,101 @@ def test_a_parquet_file_is_reported_as_the_same_csv(tmp_path: Path) -> None:
     broken.write_bytes(b"not parquet at all")
     code, _out, err = cli("report", ROOT / "rules" / "x-education.yaml", broken, "--outcome", "Converted")
     assert code == 2 and "broken.parquet: not a Parquet file" in err
+
+
+# -- found by review ------------------------------------------------------------------------------
+
+SMALL = "leadspec: 1\nname: t\nfields:\n  size: {type: integer}\n  tag: {type: string}\nstages:\n  - id: big\n    all:\n      - sized: size >= 10\n"
+
+
+def test_an_output_that_cannot_be_written_is_said_not_raised(tmp_path: Path) -> None:
+    code, _out, err = cli("report", ROOT / "rules" / "x-education.yaml", SAMPLE, "--outcome", "Converted", "-o", tmp_path / "no" / "such" / "dir.md")
+    assert code == 2
+    assert "cannot write" in err and "nothing written" in err
+
+
+def test_outcomes_written_as_numbers_count_as_the_number_they_are() -> None:
+    rules = leadspec.loads(SMALL)
+    leads = [{"size": "20", "won": "1.0"}, {"size": "20", "won": 1.0}, {"size": "20", "won": "0.0"}, {"size": "20", "won": 1}]
+    report = leadspec.report(rules, leads, outcome="won", as_of=AS_OF)
+    assert (report.with_outcome, report.positive) == (4, 3)
+    report = leadspec.report(rules, [{"size": "20", "won": "Won"}, {"size": "1", "won": "Lost"}], outcome="won", positive="Won", as_of=AS_OF)
+    assert report.positive_values == ["won"] and report.positive == 1  # a text is one value, not its letters
+
+
+def test_an_outcome_none_of_whose_values_is_positive_is_warned_with_the_values_it_holds(tmp_path: Path) -> None:
+    leads = tmp_path / "leads.csv"
+    leads.write_text("size,won\n20,Closed Won\n5,Closed Lost\n", encoding="utf-8")
+    rules = tmp_path / "r.yaml"
+    rules.write_text(SMALL, encoding="utf-8")
+    code, _out, err = cli("report", rules, leads, "--outcome", "won", "--as-of", AS_OF)
+    assert code == 0
+    assert "warning: no lead's 'won' is one of the positive values" in err
+    assert "'Closed Lost'" in err and "'Closed Won'" in err and "give --positive VALUE" in err
+
+
+def test_texts_cannot_break_a_markdown_row_or_add_html() -> None:
+    rules = leadspec.loads(SMALL)
+    report = leadspec.report(rules, [{"size": "20", "won": "1", "tag": "one\rtwo|three <script>x</script>"}], outcome="won", feedback="tag", as_of=AS_OF)
+    row = next(line for line in report.to_markdown().splitlines() if "two" in line)
+    assert row == "| `big` | one two\\|three &lt;script>x&lt;/script> | 1 | 100.0% |"
+
+
+def test_values_are_numbers_or_are_counted_as_unread() -> None:
+    rules = leadspec.loads(SMALL)
+    cells = ["1,234.5", "1,5", "$300", "1.234,56", "10", "", "1e3", "-2", str(10**400), "1e308", "1e308"]
+    report = leadspec.report(rules, [{"size": "20", "won": "1", "v": c} for c in cells], outcome="won", value="v", as_of=AS_OF)
+    big = report.stages[1]
+    assert report.values_unread == 4  # 1,5  $300  1.234,56  and 10**400 (beyond a float)
+    assert big.value_sum is None  # 1e308 twice: beyond a float, not a number to show
+    numbers = [1234.5, 10.0, 1000.0, -2.0, 1e308, 1e308]
+    assert big.value_mean == pytest.approx(sum(n / len(numbers) for n in numbers), rel=1e-12)
+    json.dumps(report.to_dict(), allow_nan=False)  # no Infinity or NaN in the JSON
+
+
+def test_a_score_too_large_for_a_float_is_in_no_band() -> None:
+    big = 10**400
+    rules = leadspec.loads(
+        "leadspec: 1\nname: t\nfields:\n  size: {type: integer}\nscores:\n  fit:\n    rules:\n"
+        f"      - {{id: huge, when: size > 10, points: {big}}}\nstages:\n  - id: good\n    all:\n      - fits: \"score('fit') >= 1\"\n"
+    )
+    report = leadspec.report(rules, [{"size": "20", "won": "1"}, {"size": "5", "won": "0"}], outcome="won", as_of=AS_OF)
+    fit = report.scores[0]
+    assert [(b.low, b.count) for b in fit.bands] == [(0.0, 1)]
+    assert report.to_markdown()
+
+
+def test_band_edges_do_not_drift() -> None:
+    from leadspec._report import _score
+
+    tally = {round(i / 10, 2): [1, 1, 0] for i in range(21)}  # 0.0, 0.1, ..., 2.0
+    bands = _score("s", tally, [], 21).bands
+    assert [b.count for b in bands] == [2, 2, 2, 2, 2, 2, 2, 2, 2, 3]  # 0.6 opens the fourth band, 2.0 closes the last
+    assert bands[3].low == pytest.approx(0.6) and bands[3].count == 2
+
+
+def test_the_wilson_interval_is_exactly_0_and_1_at_its_ends() -> None:
+    from leadspec._report import wilson
+
+    for n in range(1, 300):
+        assert wilson(0, n)[0] == 0.0
+        assert wilson(n, n)[1] == 1.0
+
+
+def test_a_compressed_json_report_and_a_report_read_back(tmp_path: Path) -> None:
+    import gzip
+
+    target = tmp_path / "report.json.gz"
+    code, _out, err = cli("report", ROOT / "rules" / "x-education.yaml", SAMPLE, "--outcome", "Converted", "--as-of", AS_OF, "-o", target)
+    assert code == 0, err
+    data = json.loads(gzip.decompress(target.read_bytes()))
+    assert leadspec.Report.model_validate(data).to_dict() == data
+
+
+def test_the_html_comparison_has_the_stages_of_both_versions(tmp_path: Path) -> None:
+    pytest.importorskip("plotly")
+    new = leadspec.loads(SMALL)
+    old = leadspec.loads(SMALL.replace("id: big", "id: large"))
+    html = leadspec.report(new, [{"size": "20", "won": "1"}], outcome="won", as_of=AS_OF, compare=old).to_html()
+    table = html[html.index("Compared with") :]
+    assert "<td>large</td>" in table and "<td>big</td>" in table

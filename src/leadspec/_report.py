@@ -9,12 +9,14 @@ feedback value. See docs/outcome-report.md.
 from __future__ import annotations
 
 import math
+import re
+from bisect import bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
 if TYPE_CHECKING:
     from .ruleset import Ruleset
@@ -39,8 +41,12 @@ EACH = 12
 SWEEP = 40
 """Candidate thresholds of a sweep, at most (besides the rules' own)."""
 
-SCORE_DIGITS = 6
-"""Scores are counted rounded to this many decimals (a decayed score is continuous: the count stays bounded)."""
+SCORE_DIGITS = 2
+"""Scores are counted rounded down to this many decimals (a decayed score is continuous: the count stays bounded, and a
+score below a threshold stays below it)."""
+
+OUTCOME_VALUES = 20
+"""Different values of the outcome column counted (to say which there are when none is positive)."""
 
 
 class _Frozen(BaseModel):
@@ -75,9 +81,9 @@ class CriterionOutcomes(_Frozen):
     """One criterion: how often it passed, failed or was unknown, and the outcome rate of each group."""
 
     id: str
-    passed: int = Field(serialization_alias="pass")
+    passed: int = Field(serialization_alias="pass", validation_alias=AliasChoices("pass", "passed"))
     """Leads it passed for (``pass`` in JSON: a Python keyword)."""
-    failed: int = Field(serialization_alias="fail")
+    failed: int = Field(serialization_alias="fail", validation_alias=AliasChoices("fail", "failed"))
     unknown: int
     rate_pass: float | None
     """The outcome rate of the leads it passed for (None without any outcome among them)."""
@@ -176,6 +182,10 @@ class Report(_Frozen):
     with_outcome: int
     positive: int
     outcome_rate: float | None
+    outcome_values: list[tuple[str, int]] = []
+    """The outcome column's values and how many leads had each, most first (the first 20 different values met)."""
+    values_unread: int = 0
+    """With ``value``: leads whose value cell holds text that is not a number (``$300``, ``1.234,56``): in no sum."""
     stages: list[StageOutcomes]
     """The funnel: the base stage, then the stages in file order, then ``disqualified``."""
     rate_rises_with_stage: bool | None
@@ -223,24 +233,38 @@ def wilson(positive: int, total: int, z: float = Z95) -> tuple[float, float] | N
     denominator = 1 + z * z / total
     center = (p + z * z / (2 * total)) / denominator
     half = z * math.sqrt(p * (1 - p) / total + z * z / (4 * total * total)) / denominator
-    return (max(0.0, center - half), min(1.0, center + half))
+    low = 0.0 if positive == 0 else max(0.0, center - half)  # exactly 0 and 1 at the ends (not 5.6e-17 and 0.9999999999999999)
+    high = 1.0 if positive == total else min(1.0, center + half)
+    return (low, high)
 
 
 def _rate(positive: int, total: int) -> float | None:
     return positive / total if total else None
 
 
+NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+"""A number as text: digits, a decimal point, an exponent (no thousands separators but the grouped form below)."""
+
+GROUPED = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?")
+"""A number with commas between groups of three digits (1,234,567.89): the commas are dropped."""
+
+
 def _number(value: Any) -> float | None:
-    """A finite number from a cell (text or number), else None."""
+    """A finite number from a cell (a number, or text that is one: ``1234.5``, ``1,234.5``, ``1e3``), else None."""
     if isinstance(value, bool) or value is None:
         return None
-    if isinstance(value, (int, float)):
-        number = float(value)
-    else:
-        try:
-            number = float(str(value).strip().replace(",", ""))
-        except ValueError:
-            return None
+    try:
+        if isinstance(value, (int, float)):
+            number = float(value)
+        else:
+            text = str(value).strip()
+            if GROUPED.fullmatch(text):
+                text = text.replace(",", "")
+            elif not NUMBER.fullmatch(text):
+                return None
+            number = float(text)
+    except (OverflowError, ValueError):  # an integer too large for a float
+        return None
     return number if math.isfinite(number) else None
 
 
@@ -282,7 +306,10 @@ def report(
 
     moment = _as_of(as_of)
     plan = rules.plan
+    if isinstance(positive, str):  # one value, not its letters
+        positive = [positive]
     wanted = {str(v).strip().lower() for v in (positive if positive is not None else POSITIVE)}
+    wanted_numbers = {n for n in map(_number, wanted) if n is not None}  # "1" is 1.0 and 1 too
     order = [plan.base.id, *(s.id for s in plan.stages), "disqualified"]
     labels = {plan.base.id: plan.base.label, **{s.id: s.label for s in plan.stages}, "disqualified": "Disqualified"}
     count: Counter[str] = Counter()
@@ -290,11 +317,14 @@ def report(
     good: Counter[str] = Counter()
     value_sum: defaultdict[str, float] = defaultdict(float)
     value_n: Counter[str] = Counter()
+    value_mean: defaultdict[str, float] = defaultdict(float)
     blocked: defaultdict[str, Counter[str]] = defaultdict(Counter)
     criteria = list(plan.criteria)
     outcomes = [{True: [0, 0, 0], False: [0, 0, 0], None: [0, 0, 0]} for _ in criteria]  # leads, with outcome, positive
     missing: Counter[str] = Counter()
     said: defaultdict[str, Counter[str]] = defaultdict(Counter)
+    seen_outcomes: Counter[str] = Counter()  # the outcome column's values (the first OUTCOME_VALUES different ones)
+    unread_values = 0
     before: Counter[str] = Counter()
     before_known: Counter[str] = Counter()
     before_good: Counter[str] = Counter()
@@ -308,7 +338,9 @@ def report(
         count[stage] += 1
         cell = _text(lead.get(outcome))
         has = cell is not None
-        hit = has and str(cell).lower() in wanted
+        hit = has and (str(cell).lower() in wanted or _number(cell) in wanted_numbers)
+        if has and (cell in seen_outcomes or len(seen_outcomes) < OUTCOME_VALUES):
+            seen_outcomes[str(cell)] += 1
         known[stage] += has
         good[stage] += hit
         if compare is not None:
@@ -322,10 +354,14 @@ def report(
                 move[1] += has
                 move[2] += hit
         if value is not None:
-            amount = _number(lead.get(value))
+            raw = lead.get(value)
+            amount = _number(raw)
             if amount is not None:
-                value_sum[stage] += amount
                 value_n[stage] += 1
+                value_sum[stage] += amount
+                value_mean[stage] += (amount - value_mean[stage]) / value_n[stage]  # a running mean: no overflow
+            elif _text(raw) is not None:
+                unread_values += 1
         step = result.next
         if step is not None:
             blocked[stage].update(step.blocked_by)
@@ -335,7 +371,13 @@ def report(
             row[1] += has
             row[2] += hit
         for tally_of, score in zip(scored, result._score_totals()):
-            cell_of = tally_of[round(float(score), SCORE_DIGITS)]
+            try:
+                point = math.floor(round(float(score) * 10**SCORE_DIGITS, 6)) / 10**SCORE_DIGITS
+            except (OverflowError, ValueError):  # a score beyond a float, or not a number: in no band
+                continue
+            if not math.isfinite(point):
+                continue
+            cell_of = tally_of[point]
             cell_of[0] += 1
             cell_of[1] += has
             cell_of[2] += hit
@@ -357,8 +399,8 @@ def report(
                 positive=good[sid],
                 outcome_rate=_rate(good[sid], known[sid]),
                 interval=wilson(good[sid], known[sid]),
-                value_sum=value_sum[sid] if value is not None and value_n[sid] else None,
-                value_mean=value_sum[sid] / value_n[sid] if value is not None and value_n[sid] else None,
+                value_sum=value_sum[sid] if value is not None and value_n[sid] and math.isfinite(value_sum[sid]) else None,
+                value_mean=value_mean[sid] if value is not None and value_n[sid] else None,
                 blocked_by=sorted(blocked[sid].items(), key=lambda kv: (-kv[1], kv[0]))[:TOP],
             )
         )
@@ -424,6 +466,8 @@ def report(
         with_outcome=with_outcome,
         positive=positives,
         outcome_rate=_rate(positives, with_outcome),
+        outcome_values=sorted(seen_outcomes.items(), key=lambda kv: (-kv[1], kv[0])),
+        values_unread=unread_values,
         stages=stages,
         rate_rises_with_stage=rising,
         criteria=crits,
@@ -470,14 +514,14 @@ def _score(name: str, tally: Mapping[float, list[int]], thresholds: list[RuleThr
             bands.append(Band(low=v, high=v, count=n, with_outcome=k, positive=hit, outcome_rate=_rate(hit, k)))
     elif values:
         low, high = values[0], values[-1]
-        width = (high - low) / BANDS
+        edges = [low + (high - low) * i / BANDS for i in range(BANDS)] + [high]
         sums = [[0, 0, 0] for _ in range(BANDS)]
         for v in values:
-            i = min(BANDS - 1, int((v - low) / width))
+            i = min(BANDS - 1, bisect_right(edges, v) - 1)  # [edge i, edge i+1); the last band holds the highest score
             for j in range(3):
                 sums[i][j] += tally[v][j]
         for i, (n, k, hit) in enumerate(sums):
-            bands.append(Band(low=low + i * width, high=high if i == BANDS - 1 else low + (i + 1) * width, count=n, with_outcome=k, positive=hit, outcome_rate=_rate(hit, k)))
+            bands.append(Band(low=edges[i], high=edges[i + 1], count=n, with_outcome=k, positive=hit, outcome_rate=_rate(hit, k)))
     step = max(1, math.ceil(len(values) / SWEEP))
     candidates = sorted(set(values[::step]) | {t.value for t in thresholds})
     sweep = []
@@ -497,11 +541,14 @@ def _pct(rate: float | None) -> str:
 
 
 def _num(value: float) -> str:
+    if not math.isfinite(value):
+        return str(value)
     return f"{value:,.0f}" if value == int(value) else f"{value:,.2f}"
 
 
 def _md(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    """Text for a Markdown table cell or line: no line break (CommonMark ends a line at \\r too), no pipe, no raw HTML."""
+    return re.sub(r"[\r\n\u2028\u2029\x85]+", " ", text).replace("|", "\\|").replace("<", "&lt;")
 
 
 def _markdown(r: Report) -> str:
@@ -509,7 +556,7 @@ def _markdown(r: Report) -> str:
         f"# Outcome report: {_md(r.ruleset)}" + (f" {_md(r.version)}" if r.version else ""),
         "",
         f"{r.leads:,} leads evaluated as of {r.as_of}; outcome `{_md(r.outcome)}` known for {r.with_outcome:,}, "
-        f"positive ({', '.join(r.positive_values)}) for {r.positive:,}: {_pct(r.outcome_rate)}. Rules digest `{r.digest[:12]}`.",
+        f"positive ({', '.join(r.positive_values)}) for {r.positive:,}: {_pct(r.outcome_rate)}. Rules digest `{r.digest[:19]}`.",
         "",
         "## The funnel",
         "",
@@ -538,13 +585,13 @@ def _markdown(r: Report) -> str:
             where = _num(band.low) if band.low == band.high else f"{_num(band.low)} – {_num(band.high)}"
             lines.append(f"| {where} | {band.count:,} | {band.with_outcome:,} | {_pct(band.outcome_rate)} |")
         lines += ["", "| threshold (score at least) | leads | share | outcome rate | |", "|---:|---:|---:|---:|---|"]
-        marks = {t.value: ", ".join(f"`{x.criterion}`" for x in score.thresholds if x.value == t.value) for t in score.thresholds}
+        marks = {t.value: ", ".join(f"`{x.criterion}` ({x.op} {_num(x.value)})" for x in score.thresholds if x.value == t.value) for t in score.thresholds}
         for cut in score.sweep:
             mark = f"the rules: {marks[cut.threshold]}" if cut.threshold in marks else ""
             lines.append(f"| {_num(cut.threshold)} | {cut.count:,} | {cut.share:.1%} | {_pct(cut.outcome_rate)} | {mark} |")
     if r.compared is not None:
         other = r.compared
-        lines += ["", f"## Compared with {_md(other.ruleset)}" + (f" {_md(other.version)}" if other.version else "") + f" (`{other.digest[:12]}`)", ""]
+        lines += ["", f"## Compared with {_md(other.ruleset)}" + (f" {_md(other.version)}" if other.version else "") + f" (`{other.digest[:19]}`)", ""]
         lines += ["| stage | leads before | outcome rate before | leads now | outcome rate now |", "|---|---:|---:|---:|---:|"]
         now = {st.id: st for st in r.stages}
         then = {st.id: st for st in other.stages}

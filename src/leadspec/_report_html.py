@@ -118,7 +118,11 @@ def _charts(report: Report, go: Any) -> list[tuple[str, Any, str]]:
         other = report.compared
         moves = [[f"{m.from_stage} → {m.to_stage}", f"{m.count:,}", f"{m.with_outcome:,}", _pct(m.outcome_rate)] for m in other.moves]
         then = {s.id: s for s in other.stages}
-        side = [[s.id, f"{then[s.id].count:,}" if s.id in then else "–", _pct(then[s.id].outcome_rate if s.id in then else None), f"{s.count:,}", _pct(s.outcome_rate)] for s in stages]
+        now = {s.id: s for s in stages}
+        side = []
+        for sid in [s.id for s in stages] + [s.id for s in other.stages if s.id not in now]:  # the stages of both versions
+            a, b = then.get(sid), now.get(sid)
+            side.append([sid, "–" if a is None else f"{a.count:,}", _pct(None if a is None else a.outcome_rate), "–" if b is None else f"{b.count:,}", _pct(None if b is None else b.outcome_rate)])
         out.append(
             (
                 f"Compared with {other.ruleset} {other.version or ''}",

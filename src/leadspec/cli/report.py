@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 from datetime import datetime
+from typing import Any
 import click
 
 from ..errors import RulesError
@@ -82,23 +83,24 @@ def report(
             if path is not None and path != "-" and same_file(path, output):
                 io.err.write(f"{output}: -o/--output is the {option} file; it would be overwritten. Write somewhere else\n")
                 return EXIT_USAGE
-    fmt = fmt or {".html": "html", ".htm": "html", ".json": "json"}.get(os.path.splitext(output)[1].lower(), "markdown")
+    stem = output[:-3] if output.lower().endswith(".gz") else output  # report.json.gz: JSON, compressed
+    fmt = fmt or {".html": "html", ".htm": "html", ".json": "json"}.get(os.path.splitext(stem)[1].lower(), "markdown")
     if fmt == "html":
         try:
             import plotly  # noqa: F401
         except ImportError:
             io.err.write("--format html draws its charts with plotly: pip install 'leadspec[report]'\n")
             return EXIT_USAGE
-    sink = Output(output, io.out)
+    sink: Output | None = None
     try:
+        sink = Output(output, io.out)  # validated and made beside the destination before a lead is read
         rulesets = [ruleset] if old is None else [old, ruleset]
         rows = read_leads(leads, leads_format, io, rulesets, delimiter, ("",) if old is None else ("old rules", "new rules"))
         result = compute(ruleset, rows, outcome=outcome, positive=positive or None, feedback=feedback, value=value, as_of=as_of, compare=old)
-        for option, column, seen in (("--outcome", outcome, result.with_outcome), ("--feedback", feedback, len(result.feedback)), ("--value", value, _valued(result))):
-            if column is not None and result.leads and not seen:
-                io.err.write(f"{leads}: warning: no lead has a value in the column {option} {column!r} names; check its spelling\n")
+        for line in _warnings(result, outcome, feedback, value):
+            io.err.write(f"{leads}: warning: {line}\n")
         if fmt == "json":
-            text = json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n"
+            text = json.dumps(result.to_dict(), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
         else:
             text = result.to_html() if fmt == "html" else result.to_markdown()
         sink.write(text)
@@ -113,8 +115,25 @@ def report(
         io.err.write(f"{exc}; nothing written\n")
         return EXIT_USAGE
     finally:
-        sink.discard()
+        if sink is not None:
+            sink.discard()
     return EXIT_OK
+
+
+def _warnings(result: Any, outcome: str, feedback: str | None, value: str | None) -> list[str]:
+    """What in the report suggests a misspelled column or a --positive that matches nothing."""
+    out: list[str] = []
+    if not result.leads:
+        return out
+    for option, column, seen in (("--outcome", outcome, result.with_outcome), ("--feedback", feedback, len(result.feedback)), ("--value", value, _valued(result))):
+        if column is not None and not seen:
+            out.append(f"no lead has a value in the column {option} {column!r} names; check its spelling")
+    if result.with_outcome and not result.positive:
+        found = ", ".join(repr(v) for v, _n in result.outcome_values[:5])
+        out.append(f"no lead's {outcome!r} is one of the positive values ({', '.join(result.positive_values)}); it holds {found}: give --positive VALUE")
+    if value is not None and result.values_unread:
+        out.append(f"{result.values_unread:,} leads have a --value {value!r} that is not a number (in no sum)")
+    return out
 
 
 def _valued(result: object) -> int:
