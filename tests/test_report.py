@@ -494,3 +494,14 @@ def test_the_html_comparison_has_the_stages_of_both_versions(tmp_path: Path) -> 
     html = leadspec.report(new, [{"size": "20", "won": "1"}], outcome="won", as_of=AS_OF, compare=old).to_html()
     table = html[html.index("Compared with") :]
     assert "<td>large</td>" in table and "<td>big</td>" in table
+
+
+def test_diff_reads_a_parquet_file_of_leads_too(tmp_path: Path) -> None:
+    pq = pytest.importorskip("pyarrow.parquet")
+    pa_csv = pytest.importorskip("pyarrow.csv")
+    source = tmp_path / "leads.parquet"
+    pq.write_table(pa_csv.read_csv(SAMPLE), source)
+    rules = ROOT / "rules" / "x-education.yaml"
+    code, out, err = cli("diff", rules, rules, "--leads", source, "--as-of", AS_OF, "--format", "json")
+    assert code == 0, err
+    assert json.loads(out)["leads"] == len(_rows(SAMPLE))
