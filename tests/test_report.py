@@ -505,3 +505,12 @@ def test_diff_reads_a_parquet_file_of_leads_too(tmp_path: Path) -> None:
     code, out, err = cli("diff", rules, rules, "--leads", source, "--as-of", AS_OF, "--format", "json")
     assert code == 0, err
     assert json.loads(out)["leads"] == len(_rows(SAMPLE))
+
+
+def test_free_text_feedback_is_counted_in_bounded_memory() -> None:
+    rules = leadspec.loads(SMALL)
+    leads = [{"size": "20", "won": "1", "tag": f"note {i}"} for i in range(250)] + [{"size": "20", "won": "1", "tag": "note 3"}]
+    report = leadspec.report(rules, leads, outcome="won", feedback="tag", as_of=AS_OF)
+    heard = {f.value: f.count for f in report.feedback}
+    assert len(heard) == 201 and heard["(other values)"] == 50 and heard["note 3"] == 2
+    assert sum(heard.values()) == 251

@@ -45,6 +45,11 @@ SCORE_DIGITS = 2
 """Scores are counted rounded down to this many decimals (a decayed score is continuous: the count stays bounded, and a
 score below a threshold stays below it)."""
 
+FEEDBACK_VALUES = 200
+"""Different feedback values counted per stage: the others are counted together as :data:`OTHER` (free text stays bounded)."""
+
+OTHER = "(other values)"
+
 OUTCOME_VALUES = 20
 """Different values of the outcome column counted (to say which there are when none is positive)."""
 
@@ -385,7 +390,8 @@ def report(
         if feedback is not None:
             note = _text(lead.get(feedback))
             if note is not None:
-                said[stage][note] += 1
+                heard = said[stage]
+                heard[note if note in heard or len(heard) < FEEDBACK_VALUES else OTHER] += 1
     stages = []
     for sid in order:
         n = count[sid]
@@ -424,9 +430,10 @@ def report(
     scores = [_score(sp.name, tally_of, _thresholds(plan, sp.name), total) for sp, tally_of in zip(plan.scores, scored)]
     notes = []
     for sid in order:
-        heard = sum(said[sid].values())
-        for note, n in sorted(said[sid].items(), key=lambda kv: (-kv[1], kv[0])):
-            notes.append(FeedbackCount(stage=sid, value=note, count=n, share=n / heard))
+        notes_of = said[sid]
+        total_heard = sum(notes_of.values())
+        for note, n in sorted(notes_of.items(), key=lambda kv: (kv[0] == OTHER, -kv[1], kv[0])):  # the other values last
+            notes.append(FeedbackCount(stage=sid, value=note, count=n, share=n / total_heard))
     with_outcome, positives = sum(known.values()), sum(good.values())
     compared = None
     if compare is not None:
