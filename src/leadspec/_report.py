@@ -489,10 +489,12 @@ def report(
 
 def _thresholds(plan: Any, name: str) -> list[RuleThreshold]:
     """The numbers the rules' criteria compare ``score(name)`` with."""
+    from ._functions import FUNCTIONS
     from .plan import Call, Compare, Const, walk
 
-    def is_score(node: Any) -> bool:
-        return isinstance(node, Call) and node.fn == "score" and len(node.args) == 1 and isinstance(node.args[0], Const) and node.args[0].value == name
+    def is_score(node: Any) -> bool:  # a call of the function that reads a score by its name (the registry says which)
+        function = FUNCTIONS.get(node.fn) if isinstance(node, Call) else None
+        return function is not None and function.takes == "score_name" and len(node.args) == 1 and isinstance(node.args[0], Const) and node.args[0].value == name
 
     flip = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}
     found = []
