@@ -11,6 +11,8 @@ from __future__ import annotations
 import html
 from typing import TYPE_CHECKING, Any
 
+from ._report import _pct
+
 if TYPE_CHECKING:
     from ._report import Report
 
@@ -165,10 +167,6 @@ def _table(head: list[str], rows: list[list[str]]) -> str:
     cells = "".join(f"<th>{_e(h)}</th>" for h in head)
     body = "".join("<tr>" + "".join(f"<td>{_e(v)}</td>" for v in row) + "</tr>" for row in rows)
     return f"<table><thead><tr>{cells}</tr></thead><tbody>{body}</tbody></table>"
-
-
-def _pct(rate: float | None) -> str:
-    return "–" if rate is None else f"{rate:.1%}"
 
 
 def _e(text: str) -> str:

@@ -59,6 +59,17 @@ def read_rules(spec: str) -> Any:
     return loads(_git("cat-file", "blob", blob).stdout, name=spec)
 
 
+def read_rules_or_say(spec: str, io: Any) -> Any | None:
+    """:func:`read_rules`, or None after saying on standard error why the rules cannot be read (exit 2 follows)."""
+    try:
+        return read_rules(spec)
+    except SourceError as exc:
+        io.err.write(f"{exc}\n")
+    except RulesError as exc:
+        print_problems(exc.problems, "text", io.err)
+    return None
+
+
 def _git(*args: str) -> subprocess.CompletedProcess[bytes]:
     return subprocess.run(["git", *args], capture_output=True, timeout=60, stdin=subprocess.DEVNULL)
 
@@ -111,14 +122,10 @@ def diff(
     io = streams()
     rulesets = []
     for spec in (old, new):
-        try:
-            rulesets.append(read_rules(spec))
-        except SourceError as exc:
-            io.err.write(f"{exc}\n")
+        ruleset = read_rules_or_say(spec, io)
+        if ruleset is None:
             return EXIT_USAGE
-        except RulesError as exc:
-            print_problems(exc.problems, "text", io.err)
-            return EXIT_USAGE
+        rulesets.append(ruleset)
     if leads:
         check_as_of(rulesets, as_of)
     try:

@@ -8,10 +8,9 @@ from datetime import datetime
 from typing import Any
 import click
 
-from ..errors import RulesError
-from ._common import EXIT_OK, EXIT_USAGE, READ_ERRORS, as_of_option, check_as_of, delimiter_option, load_rules, print_problems, read_error, same_file, streams
+from ._common import EXIT_OK, EXIT_USAGE, READ_ERRORS, as_of_option, check_as_of, delimiter_option, load_rules, read_error, same_file, streams
 from ._io import FORMATS, Output, OutputError, SourceError, read_leads
-from .diff import read_rules
+from .diff import read_rules_or_say
 
 
 @click.command()
@@ -69,13 +68,8 @@ def report(
     ruleset = load_rules(rules)
     old = None
     if compare is not None:
-        try:
-            old = read_rules(compare)
-        except SourceError as exc:
-            io.err.write(f"{exc}\n")
-            return EXIT_USAGE
-        except RulesError as exc:
-            print_problems(exc.problems, "text", io.err)
+        old = read_rules_or_say(compare, io)
+        if old is None:
             return EXIT_USAGE
     check_as_of([ruleset] if old is None else [old, ruleset], as_of)
     if output != "-":  # refuse before anything is read or written: the report must not land on a file it reads
