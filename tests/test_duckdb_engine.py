@@ -488,32 +488,47 @@ def test_parquet_needs_the_duckdb_engine(tmp_path: Path) -> None:
     assert not (tmp_path / "o.parquet").exists()
 
 
-def test_rows_stay_in_input_order_when_duckdb_reads_a_large_file_in_parallel(tmp_path: Path, native: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
-    from leadspec.cli import _native
+def _reordered(query: str) -> str:
+    """The rules' query in a plan that does not keep the order of its rows (DuckDB keeps it only through operators that
+    preserve it: not through an aggregate, a UNION or some joins, which a query may come to hold)."""
+    return f"SELECT * FROM ({query}) WHERE stage = 'icp' UNION ALL SELECT * FROM ({query}) WHERE stage <> 'icp'"
 
+
+def _wrap_query(monkeypatch: pytest.MonkeyPatch, wrap: Any) -> None:
+    """Make ``Ruleset.to_sql`` return ``wrap`` of the rules' query."""
     import leadspec
 
-    monkeypatch.setattr(_native, "BUFFER_SIZE", 1 << 16)  # 64 KiB pieces: a few hundred, read by 2 threads
     to_sql = leadspec.Ruleset.to_sql
 
-    def reordering(self: Any, *args: Any, **kwargs: Any) -> str:
-        """The rules' query in a plan that does not keep the order of its rows (DuckDB keeps it only through operators that
-        preserve it: not through an aggregate, a UNION or some joins, which a query may come to hold)."""
-        query = to_sql(self, *args, **kwargs)
-        return f"SELECT * FROM ({query}) WHERE stage = 'icp' UNION ALL SELECT * FROM ({query}) WHERE stage <> 'icp'"
+    def wrapped(self: Any, *args: Any, **kwargs: Any) -> str:
+        return str(wrap(to_sql(self, *args, **kwargs)))
 
-    monkeypatch.setattr(leadspec.Ruleset, "to_sql", reordering)
+    monkeypatch.setattr(leadspec.Ruleset, "to_sql", wrapped)
+
+
+def _qualified_in_order(tmp_path: Path, rows: int, country: Any, *extra: str) -> str:
+    """Qualify ``rows`` leads (Id, Employees, ``country(i)``) with the small rules through DuckDB; the output must hold
+    them in input order. Standard error."""
     rules = tmp_path / "small.yaml"
     rules.write_text(SMALL_RULES, encoding="utf-8")
     source = tmp_path / "leads.csv"
     with open(source, "w", encoding="utf-8", newline="") as handle:
         handle.write("Id,Employees,country\r\n")
-        handle.writelines(f'{i},{i % 97},"{"US" if i % 3 else "U, K"}"\r\n' for i in range(200_000))
-    code, _out, err = cli("qualify", rules, source, "-o", tmp_path / "out.csv", *AS_OF, "--engine", "duckdb", "--jobs", "2")
+        handle.writelines(f"{i},{i % 97},{country(i)}\r\n" for i in range(rows))
+    code, _out, err = cli("qualify", rules, source, "-o", tmp_path / "out.csv", *AS_OF, "--engine", "duckdb", *extra)
     assert code == 0, err
-    assert native == ["csv"]
     ids = [row[0] for row in _records((tmp_path / "out.csv").read_bytes())[1:]]
-    assert ids == [str(i) for i in range(200_000)]
+    assert ids == [str(i) for i in range(rows)]
+    return err
+
+
+def test_rows_stay_in_input_order_when_duckdb_reads_a_large_file_in_parallel(tmp_path: Path, native: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    from leadspec.cli import _native
+
+    monkeypatch.setattr(_native, "BUFFER_SIZE", 1 << 16)  # 64 KiB pieces: a few hundred, read by 2 threads
+    _wrap_query(monkeypatch, _reordered)
+    _qualified_in_order(tmp_path, 200_000, lambda i: '"US"' if i % 3 else '"U, K"', "--jobs", "2")
+    assert native == ["csv"]
 
 
 def test_a_failing_native_run_leaves_the_destination_as_it_was(tmp_path: Path, native: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
@@ -679,28 +694,11 @@ def test_a_plan_that_reorders_rows_unforeseen_is_run_again_sorted(tmp_path: Path
     # misses the UNION ALL that reorders its rows, and the plan's check catches it.
     from leadspec.cli import _native
 
-    import leadspec
-
     monkeypatch.setattr(_native, "REORDERING", _native.re.compile("(?!)"))  # finds nothing
     orders = _sorted(monkeypatch)
-    to_sql = leadspec.Ruleset.to_sql
-
-    def reordering(self: Any, *args: Any, **kwargs: Any) -> str:
-        query = to_sql(self, *args, **kwargs)
-        return f"SELECT * FROM ({query}) WHERE stage = 'icp' UNION ALL SELECT * FROM ({query}) WHERE stage <> 'icp'"
-
-    monkeypatch.setattr(leadspec.Ruleset, "to_sql", reordering)
-    rules = tmp_path / "small.yaml"
-    rules.write_text(SMALL_RULES, encoding="utf-8")
-    source = tmp_path / "leads.csv"
-    with open(source, "w", encoding="utf-8", newline="") as handle:
-        handle.write("Id,Employees,country\r\n")
-        handle.writelines(f"{i},{i % 97},US\r\n" for i in range(5_000))
-    code, _out, err = cli("qualify", rules, source, "-o", tmp_path / "out.csv", *AS_OF, "--engine", "duckdb")
-    assert code == 0, err
+    _wrap_query(monkeypatch, _reordered)
+    err = _qualified_in_order(tmp_path, 5_000, lambda i: "US")
     assert orders == [True]
-    ids = [row[0] for row in _records((tmp_path / "out.csv").read_bytes())[1:]]
-    assert ids == [str(i) for i in range(5_000)]
     assert "5,000 rows read, 5,000 written" in err  # the first run's counts are not added to the second's
 
 
@@ -713,29 +711,13 @@ def test_rows_keep_their_order_when_duckdb_runs_a_long_list_as_a_join(
     # the plan says so, and the rows are sorted back. (No rule file makes a long list DuckDB joins: one is added.)
     from leadspec.cli import _native
 
-    import leadspec
-
     monkeypatch.setattr(_native, "BUFFER_SIZE", 1 << 16)  # 64 KiB pieces read by 2 threads
     orders = _sorted(monkeypatch)
-    to_sql = leadspec.Ruleset.to_sql
     listed = ", ".join(f"'C{i}'" for i in range(values))
-
-    def with_a_list(self: Any, *args: Any, **kwargs: Any) -> str:
-        return f"SELECT *, country IN ({listed}) AS listed FROM ({to_sql(self, *args, **kwargs)}) AS q"
-
-    monkeypatch.setattr(leadspec.Ruleset, "to_sql", with_a_list)
-    rules = tmp_path / "small.yaml"
-    rules.write_text(SMALL_RULES, encoding="utf-8")
-    source = tmp_path / "leads.csv"
-    with open(source, "w", encoding="utf-8", newline="") as handle:
-        handle.write("Id,Employees,country\r\n")
-        handle.writelines(f"{i},{i % 97},{'US' if i % 3 else 'C1'}\r\n" for i in range(100_000))
-    code, _out, err = cli("qualify", rules, source, "-o", tmp_path / "out.csv", *AS_OF, "--engine", "duckdb", "--jobs", "2")
-    assert code == 0, err
+    _wrap_query(monkeypatch, lambda query: f"SELECT *, country IN ({listed}) AS listed FROM ({query}) AS q")
+    _qualified_in_order(tmp_path, 100_000, lambda i: "US" if i % 3 else "C1", "--jobs", "2")
     assert native == ["csv"]
     assert orders == [sorted_back]
-    ids = [row[0] for row in _records((tmp_path / "out.csv").read_bytes())[1:]]
-    assert ids == [str(i) for i in range(100_000)]
 
 
 @pytest.mark.parametrize(
