@@ -40,7 +40,7 @@ from sqlglot import exp
 from .._fields import FALSE, TRUE, BadValue, Coercer, _formats_text
 from ..plan import FieldPlan
 from . import _events
-from ._ctx import Ctx, FieldCols, case, column, null, text
+from ._ctx import Ctx, FieldCols, case, column, is_true, null, text
 
 __all__ = ["add_fields", "read_field"]
 
@@ -547,10 +547,11 @@ def _reader(ctx: Ctx, spec: FieldPlan, raw: exp.Expr, sql_type: str, put: Put) -
         return result
     t = put("t", py_strip(raw, ctx.dialect))
     yield
-    missing = put("missing", or_(is_null(raw), in_(t, list(spec.missing))) if spec.missing else is_null(raw))
+    missing_when = or_(is_null(raw), in_(t, list(spec.missing))) if spec.missing else is_null(raw)
+    missing = put("missing", missing_when)
     reader = _TEXT_READERS[spec.type]
     if spec.type == "enum":
-        value, bad = yield from _enum(ctx, spec, t, raw, put, missing)
+        value, bad = yield from _enum(ctx, spec, t, raw, put, missing, missing_when.copy())
     elif spec.type in _FAST_NUMBER:
         value, bad = yield from _fast_number(ctx, spec, t, raw, missing, put, reader)
     else:
@@ -638,24 +639,33 @@ def _boolean(ctx: Ctx, spec: FieldPlan, t: exp.Expr, raw: exp.Expr, put: Put) ->
 # enum --------------------------------------------------------------------------------------
 
 
-def _enum(ctx: Ctx, spec: FieldPlan, t: exp.Expr, raw: exp.Expr, put: Put, missing: exp.Expr | None = None) -> Step:
+def _enum(
+    ctx: Ctx, spec: FieldPlan, t: exp.Expr, raw: exp.Expr, put: Put, missing: exp.Expr | None = None, missing_when: exp.Expr | None = None
+) -> Step:
+    """``missing``: the column that is TRUE where the value is missing; ``missing_when``: its condition, over the columns
+    of the layer before (the lookup is skipped where it holds: the value of a missing field is not read)."""
     coercer = Coercer.from_plan(spec)
     spellings = coercer.spellings
     # Coercer._spelling: the text as written, else lower-cased. A spelling in lower case is found by the
     # second look whenever the first finds it (lower() leaves it as it is), and only a spelling in lower
-    # case can equal lower-cased text: each spelling is looked up once.
-    whens = [(eq(t, text(k)), text(v)) for k, v in spellings.items() if k != k.lower()]
+    # case can equal lower-cased text: each spelling is looked up once. A missing value first: the engines
+    # compare the rows that a WHEN leaves with the next one only (a missing value would go through them all)
+    whens = [(missing_when, null("VARCHAR"))] if missing_when is not None else []
+    whens += [(eq(t, text(k)), text(v)) for k, v in spellings.items() if k != k.lower()]
     low = exp.Lower(this=t)
     whens += [(eq(low, text(k)), text(v)) for k, v in spellings.items() if k == k.lower()]
     v = put("enum", case(whens, null("VARCHAR")))
     values = list(spec.values or ())
     yield
     # the distances, only for bad text of at most 64 characters (PostgreSQL's levenshtein stops at 255), not for a
-    # missing value (a marker such as 'Select' is not a bad value: its distances would be computed for nothing)
-    short = and_(exp.LTE(this=length(t), expression=num(64)), is_null(v), *([not_(missing)] if missing is not None else []))
+    # missing value (a marker such as 'Select' is not a bad value: its distances would be computed for nothing).
+    # Whether to compute them is a column of its own: each distance's CASE reads it (not its length of the text again)
+    short = put("short", is_true(and_(exp.LTE(this=length(t), expression=num(64)), is_null(v), *([not_(missing)] if missing is not None else []))))
+    yield
     dists = [put(f"lev{i}", case([(short, levenshtein(ctx, exp.Lower(this=t), text(value.lower())))], null("BIGINT"))) for i, value in enumerate(values)]
     yield
-    best = put("best", exp.Least(this=dists[0], expressions=dists[1:]) if len(dists) > 1 else dists[0])
+    nearest = exp.Least(this=dists[0], expressions=dists[1:]) if len(dists) > 1 else dists[0]
+    best = put("best", case([(short, nearest)], null("BIGINT")))
     yield
     message = text(f"not one of {', '.join(values)}")
     limit = exp.Greatest(this=num(1), expressions=[idiv(length(t), 4)])
