@@ -130,6 +130,9 @@ def test_evaluate_never_raises_and_stage_agrees(lead: dict[str, Any], as_of: dat
     assert RULES.stage(lead, as_of=as_of) == result.stage
     data = result.to_dict()
     json.dumps(data, allow_nan=False)
+    # to_dict() builds its parts without the pydantic models: they must be what the models dump
+    assert data["criteria"] == [c.model_dump() for c in result.criteria]
+    assert data["next"] == (None if result.next is None else result.next.model_dump())
     result.explain()
     result.summary()
     if result.issues:

@@ -15,7 +15,7 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
-from typing import TYPE_CHECKING, Any, Literal, Optional
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, Optional
 
 from pydantic import BaseModel, ConfigDict, model_serializer
 
@@ -382,7 +382,13 @@ class Result:
     @property
     def criteria(self) -> list[CriterionResult]:
         """Every criterion (score rules, disqualifiers, stages) in file order."""
-        return list(self._memo("criteria", lambda: [self._criterion(c) for c in self._plan.criteria]))
+        return list(self._memo("criteria", lambda: [CriterionResult(id=i, outcome=o, because=b, values=v) for i, o, b, v in self._rows()]))
+
+    def _rows(self) -> list[_Row]:
+        """Every criterion as (id, outcome, because, values), in file order: the data of :attr:`criteria` without the
+        models (``to_dict()`` and ``explain()`` read it; validating a model per criterion cost as much as the text)."""
+        rows: list[_Row] = self._memo("rows", lambda: [self._criterion(c) for c in self._plan.criteria])
+        return rows
 
     @property
     def scores(self) -> dict[str, ScoreResult]:
@@ -437,11 +443,11 @@ class Result:
             values[text] = self._interp(node)
         return values
 
-    def _criterion(self, crit: Criterion) -> CriterionResult:
+    def _criterion(self, crit: Criterion) -> _Row:
         outcome = _OUTCOME[self._outcome(crit)]
         values = self._criterion_values(crit)
         because = self._because(crit, outcome, values)
-        return CriterionResult(id=crit.id, outcome=outcome, because=because, values={k: _json_value(v) for k, v in values.items()})
+        return _Row(crit.id, outcome, because, {k: _json_value(v) for k, v in values.items()})
 
     def _render(self, template: Template) -> str | None:
         out = []
@@ -589,9 +595,9 @@ class Result:
             "disqualified": self.disqualified,
             "stages": dict(self.stages),
             "flags": self.flags,
-            "criteria": [c.model_dump() for c in self.criteria],
+            "criteria": [{"id": i, "outcome": o, "because": b, "values": _copied(v)} for i, o, b, v in self._rows()],
             "scores": {k: v.model_dump(exclude_none=True) for k, v in self.scores.items()},
-            "next": None if nxt is None else nxt.model_dump(),
+            "next": None if nxt is None else {"stage": nxt.stage, "blocked_by": list(nxt.blocked_by)},
             "missing": list(self.missing),
             "issues": [{k: v for k, v in i.model_dump().items() if v is not None or k in ("field", "value")} for i in self.issues],
             "ruleset": self.ruleset.model_dump(),
@@ -617,7 +623,7 @@ class Result:
             from ._handoff import handoff_line
 
             lines.append(str(handoff_line(self)))
-        by_id = {c.id: c for c in self.criteria}
+        by_id = {row.id: row for row in self._rows()}
         if self.disqualified:
             for c in plan.disqualify:
                 if self._outcome(c) is True:
@@ -651,7 +657,7 @@ class Result:
             lines.append(f"Data issue: {where}{value}: {issue.message}")
         return "\n".join(lines)
 
-    def _flag_text(self, crit: Criterion, shown: CriterionResult) -> str:
+    def _flag_text(self, crit: Criterion, shown: _Row) -> str:
         """A flag in the explanation: ``customer (deal_stage is Won (…))``, ``not partner``, ``enriched unknown (… is missing)``."""
         name = flag_name(crit.id) or crit.id
         outcome = self._outcome(crit)
@@ -696,6 +702,24 @@ class Result:
 
     def __str__(self) -> str:
         return self.explain()
+
+
+class _Row(NamedTuple):
+    """A criterion's part of a result, as :class:`CriterionResult` holds it (without validation)."""
+
+    id: str
+    outcome: OutcomeText
+    because: str
+    values: dict[str, Any]
+
+
+def _copied(value: Any) -> Any:
+    """A copy of JSON-ready data, new lists and dicts (as ``model_dump()`` gives them)."""
+    if isinstance(value, list):
+        return [_copied(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _copied(v) for k, v in value.items()}
+    return value
 
 
 def _leaves(group: Group) -> list[Criterion]:
