@@ -387,7 +387,12 @@ class Result:
     def _rows(self) -> list[_Row]:
         """Every criterion as (id, outcome, because, values), in file order: the data of :attr:`criteria` without the
         models (``to_dict()`` and ``explain()`` read it; validating a model per criterion cost as much as the text)."""
-        rows: list[_Row] = self._memo("rows", lambda: [self._criterion(c) for c in self._plan.criteria])
+
+        def build() -> list[_Row]:
+            rs, outcomes, values = self._rs, self._raw[1], self._ivalues
+            return [self._criterion_slow(c) if c.expr is None else rs._renderer(c)(self, outcomes[c.index], values) for c in self._plan.criteria]
+
+        rows: list[_Row] = self._memo("rows", build)
         return rows
 
     @property
@@ -444,6 +449,14 @@ class Result:
         return values
 
     def _criterion(self, crit: Criterion) -> _Row:
+        """The criterion's row, from the code generated for it (:mod:`leadspec._render`); a nested condition with an
+        id by :meth:`_criterion_slow`."""
+        if crit.expr is None:
+            return self._criterion_slow(crit)
+        return self._rs._renderer(crit)(self, self._raw[1][crit.index], self._ivalues)
+
+    def _criterion_slow(self, crit: Criterion) -> _Row:
+        """The criterion's row, found by walking the plan (the oracle of the generated renderers)."""
         outcome = _OUTCOME[self._outcome(crit)]
         values = self._criterion_values(crit)
         because = self._because(crit, outcome, values)
@@ -595,7 +608,9 @@ class Result:
             "disqualified": self.disqualified,
             "stages": dict(self.stages),
             "flags": self.flags,
-            "criteria": [{"id": i, "outcome": o, "because": b, "values": _copied(v)} for i, o, b, v in self._rows()],
+            "criteria": [
+                {"id": i, "outcome": o, "because": b, "values": {k: x if type(x) in _PLAIN else _copied(x) for k, x in v.items()}} for i, o, b, v in self._rows()
+            ],
             "scores": {k: v.model_dump(exclude_none=True) for k, v in self.scores.items()},
             "next": None if nxt is None else {"stage": nxt.stage, "blocked_by": list(nxt.blocked_by)},
             "missing": list(self.missing),
@@ -702,6 +717,10 @@ class Result:
 
     def __str__(self) -> str:
         return self.explain()
+
+
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+"""Types whose JSON form is the value itself (:func:`_json_value` returns it; nothing to copy)."""
 
 
 class _Row(NamedTuple):

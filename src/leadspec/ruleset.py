@@ -28,6 +28,7 @@ from ._model import FieldSpec, RuleFile, Stage
 from ._yaml import MAX_BYTES, load_yaml
 from .errors import LeadError, Problem, RulesError
 from ._handoff import checked_previous, stage_info
+from ._render import Renderer, renderer
 from .result import Previous, Result, StageInfo
 
 __all__ = ["Ruleset", "json_schema", "load", "loads"]
@@ -204,6 +205,19 @@ class Ruleset:
                 (node.text or _ir.unparse(node), node) for node in _inner_first(crit.expr) if isinstance(node, _ir.Call) and FUNCTIONS[node.fn].observed
             ]
         return calls
+
+    def _renderer(self, crit: _ir.Criterion) -> Renderer:
+        """The generated renderer of a criterion with an expression (written on its first use; see :mod:`leadspec._render`)."""
+        table = self._lazy.get("renderers")
+        if table is None:
+            table = self._lazy["renderers"] = {}
+        found = table.get(crit.index)
+        if found is None:
+            with self._lock:
+                found = table.get(crit.index)
+                if found is None:
+                    found = table[crit.index] = renderer(self, crit)
+        return found
 
     def _lists(self) -> dict[str, tuple[Any, ...]]:
         """The named lists by name."""

@@ -1,0 +1,100 @@
+"""The generated renderers of criteria (``leadspec._render``) against the slow renderer they replace, which walks
+the plan for every lead (``Result._criterion_slow``, kept as the oracle): the same outcome, explanation and values
+on random rule files and leads, on the real export, and for each way a text is chosen.
+
+Bounded for the suite; ``LEADSPEC_FUZZ=1`` runs many more examples.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, Phase, assume, given, settings
+from hypothesis import strategies as st
+
+import leadspec
+from _rulegen import AS_OFS, leads, rule_files
+from conftest import rules_text
+
+ROOT = Path(__file__).resolve().parent.parent
+EXPORT = ROOT.parent / "shared" / "data" / "x-education-leads.csv"
+AS_OF = datetime(2026, 11, 1, tzinfo=timezone.utc)
+EXAMPLES = 2000 if os.environ.get("LEADSPEC_FUZZ") else 150
+LEADS_PER_FILE = 4
+
+
+def assert_rendered_alike(result: leadspec.Result) -> None:
+    """Every criterion's row from its generated renderer equals the slow renderer's, and so do the public parts."""
+    for crit in result._plan.criteria:
+        assert result._criterion(crit) == result._criterion_slow(crit), crit.id
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), phases=[Phase.explicit, Phase.reuse, Phase.generate])
+@given(st.data())
+def test_generated_renderers_agree_with_the_slow_renderer_on_random_rules_and_leads(data: st.DataObject) -> None:
+    rule_file = data.draw(rule_files(), label="rules")
+    try:
+        rules = leadspec.loads(rule_file.text, name="generated.yaml")
+    except leadspec.RulesError:
+        assume(False)  # the grammar aims at valid files; the few refused ones are skipped
+        raise
+    for _ in range(LEADS_PER_FILE):
+        lead = data.draw(leads(rule_file), label="lead")
+        as_of = data.draw(AS_OFS, label="as_of")
+        assert_rendered_alike(rules.evaluate(lead, as_of=as_of))
+
+
+@pytest.mark.skipif(not EXPORT.exists(), reason="the shared data is not beside the checkout")
+def test_generated_renderers_agree_on_every_lead_of_the_export() -> None:
+    rules = leadspec.load(ROOT / "rules" / "x-education.yaml")
+    with open(EXPORT, encoding="utf-8", newline="") as handle:
+        for lead in csv.DictReader(handle):
+            assert_rendered_alike(rules.evaluate(lead, as_of=AS_OF))
+
+
+RULES = rules_text(
+    """
+    fields:
+      employees: {type: integer}
+      country: {type: string}
+      plan: {type: enum, values: [free, pro]}
+      signed: {type: date}
+    flags:
+      big: {when: "employees >= 100", missing: fail}
+    disqualify:
+      - id: student
+        when: "plan == 'free' and employees < 2"
+    stages:
+      - id: icp
+        label: ICP fit
+        all:
+          - {id: size, when: "employees >= 50", because: "{employees} people", missing: pass}
+          - {id: market, when: "country in ['US', 'UK']", missing: fail}
+          - {id: flagged, when: "big or country == 'US'"}
+          - {id: recent, when: "days_since(signed) < 30"}
+          - {id: constant, when: "1 < 2"}
+    """
+)
+
+
+@pytest.mark.parametrize(
+    "lead",
+    [
+        {"employees": 120, "country": "US", "plan": "pro", "signed": "2026-10-20"},  # passes, a because template
+        {"employees": 10, "country": "FR", "plan": "pro", "signed": "2026-01-01"},  # fails
+        {"country": "US"},  # missing: the size's policy says pass, the market's value is there
+        {"employees": "many", "country": None, "plan": "gold"},  # bad values: issues, texts of the missing
+        {"employees": 1, "plan": "free"},  # disqualified
+        {},  # every policy, unknown flags
+    ],
+)
+def test_each_way_a_text_is_chosen_agrees(lead: dict[str, Any]) -> None:
+    rules = leadspec.loads(RULES)
+    result = rules.evaluate(lead, as_of=AS_OF)
+    assert_rendered_alike(result)
+    result.to_dict()  # (and renders through them)
