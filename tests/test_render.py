@@ -76,8 +76,10 @@ RULES = rules_text(
           - {id: size, when: "employees >= 50", because: "{employees} people", missing: pass}
           - {id: market, when: "country in ['US', 'UK']", missing: fail}
           - {id: flagged, when: "big or country == 'US'"}
-          - {id: recent, when: "days_since(signed) < 30"}
-          - {id: constant, when: "1 < 2"}
+          - {id: recent, when: "days_since(signed) < 30", because: "signed {days_since(signed)} days ago ({signed}, big: {big})"}
+          - {id: constant, when: "1 < 2", because: "always ({1 + 1} is {'two'})"}
+          - {id: plain, when: "country != 'DE'", because: "not in Germany"}
+          - {id: either, when: "country == 'US' or plan == 'pro'", because: "{plan} plan"}
     """
 )
 
@@ -98,3 +100,22 @@ def test_each_way_a_text_is_chosen_agrees(lead: dict[str, Any]) -> None:
     result = rules.evaluate(lead, as_of=AS_OF)
     assert_rendered_alike(result)
     result.to_dict()  # (and renders through them)
+
+
+def test_a_because_template_of_names_flags_calls_and_constants_is_filled_or_left() -> None:
+    rules = leadspec.loads(RULES)
+    filled = rules.evaluate({"employees": 120, "country": "US", "plan": "pro", "signed": "2026-10-20"}, as_of=AS_OF)
+    texts = {c.id: c.because for c in filled.criteria}
+    assert texts["icp.recent"] == "signed 12 days ago (2026-10-20, big: yes)"
+    assert texts["icp.constant"] == "always (2 is two)"
+    assert texts["icp.plain"] == "not in Germany"
+    assert texts["icp.size"] == "120 people"
+    assert_rendered_alike(filled)
+    # a value of the template missing: the generated text instead
+    left = rules.evaluate({"employees": 120, "country": "US", "plan": "pro"}, as_of=AS_OF)
+    assert {c.id: c.because for c in left.criteria}["icp.recent"] == "signed is missing"
+    passed = rules.evaluate({"employees": 120, "country": "US"}, as_of=AS_OF)  # passes; the template's plan is missing
+    either = next(c for c in passed.criteria if c.id == "icp.either")
+    assert (either.outcome, either.because) == ("pass", "country is US, plan is missing (country == 'US' or plan == 'pro')")
+    assert_rendered_alike(passed)
+    assert_rendered_alike(left)

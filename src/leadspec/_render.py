@@ -18,13 +18,13 @@ counts the outcomes of the group's criteria).
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ._interp import truth
 
 if TYPE_CHECKING:
-    from .plan import Criterion
+    from .plan import Criterion, Expr
     from .result import Result, _Row
     from .ruleset import Ruleset
 
@@ -45,6 +45,37 @@ class _Source:
         name = f"_k{len(self.constants)}"
         self.constants[name] = value
         return name
+
+
+def _template(src: _Source, parts: Sequence[str | Expr], ident: str, word_k: str) -> list[tuple[int, str]]:
+    """Lines returning the row with the ``because`` template's text when none of its values is None
+    (``Result._render``): a name read as the interpreter reads it (``values.get``), any other part by the interpreter."""
+    from .plan import Const, FlagName, Name
+
+    lines: list[tuple[int, str]] = []
+    pieces: list[str] = []
+    checks: list[str] = []
+    for i, part in enumerate(parts):
+        if isinstance(part, str):
+            pieces.append(src.constant(part))
+            continue
+        if isinstance(part, Name):
+            code = f"iv.get({src.constant(part.id)})"
+        elif isinstance(part, FlagName):
+            code = f"r.flags.get({src.constant(part.id)})"
+        elif isinstance(part, Const):
+            code = src.constant(part.value)
+        else:
+            code = f"r._interp({src.constant(part)})"
+        lines.append((0, f"t{i} = {code}"))
+        checks.append(f"t{i} is not None")
+        pieces.append(f"(t{i} if type(t{i}) is str else _show(t{i}))")
+    text = " + ".join(pieces) or src.constant("")
+    if checks:
+        lines += [(0, f"if {' and '.join(checks)}:"), (1, f"return _Row({ident}, {word_k}, {text}, values)")]
+    else:
+        lines.append((0, f"return _Row({ident}, {word_k}, {text}, values)"))
+    return lines
 
 
 def renderer(ruleset: Ruleset, crit: Criterion) -> Renderer:
@@ -96,11 +127,7 @@ def renderer(ruleset: Ruleset, crit: Criterion) -> Renderer:
                 (1, f"return _Row({ident}, {word_k}, r._absent(missing) + {src.constant(f' (counted as {word}: {expr})')}, values)"),
             ]
         if word == "pass" and crit.because is not None:
-            lines += [
-                (0, f"text = r._render({src.constant(crit.because)})"),
-                (0, "if text is not None:"),
-                (1, f"return _Row({ident}, {word_k}, text, values)"),
-            ]
+            lines += _template(src, crit.because.parts, ident, word_k)
         if word == "unknown":
             if missing_keys:
                 lines += [(0, f"missing = {missing_list}"), (0, "if missing:"), (1, f"return _Row({ident}, {word_k}, r._absent(missing), values)")]
