@@ -119,3 +119,20 @@ def test_a_because_template_of_names_flags_calls_and_constants_is_filled_or_left
     assert (either.outcome, either.because) == ("pass", "country is US, plan is missing (country == 'US' or plan == 'pro')")
     assert_rendered_alike(passed)
     assert_rendered_alike(left)
+
+
+@pytest.mark.parametrize("template", ["{employees} " * 1500, "{employees}" * 3000])
+def test_a_very_long_because_template_is_rendered(template: str) -> None:
+    # Found by review: the pieces were joined with +, and Python's compiler refuses a chain of ~3,000 (RecursionError at
+    # the first explanation, for every lead). The loader sets no length limit on because.
+    rules = leadspec.loads(rules_text(f"""
+        fields:
+          employees: {{type: integer}}
+        stages:
+          - id: s
+            when: employees > 0
+            because: "{template}"
+        """))
+    result = rules.evaluate({"employees": 1}, as_of=AS_OF)
+    assert result.to_dict()["criteria"][0]["because"] == template.replace("{employees}", "1")
+    assert_rendered_alike(result)

@@ -70,7 +70,7 @@ def _template(src: _Source, parts: Sequence[str | Expr], ident: str, word_k: str
         lines.append((0, f"t{i} = {code}"))
         checks.append(f"t{i} is not None")
         pieces.append(f"(t{i} if type(t{i}) is str else _show(t{i}))")
-    text = " + ".join(pieces) or src.constant("")
+    text = f"''.join(({', '.join(pieces)},))" if pieces else src.constant("")  # (a flat tuple: a chain of + deeper than ~3,000 does not compile)
     if checks:
         lines += [(0, f"if {' and '.join(checks)}:"), (1, f"return _Row({ident}, {word_k}, {text}, values)")]
     else:
@@ -109,8 +109,8 @@ def renderer(ruleset: Ruleset, crit: Criterion) -> Renderer:
     ident = src.constant(crit.id)
     expr = crit.when or ""
     # "k is <shown value>, ..." in the values' order: text as it is, anything else as _show() says it
-    shown = " + ".join(
-        f"{src.constant(('' if i == 0 else ', ') + k + ' is ')} + ({v} if type({v}) is str else _show({v}))" for i, (k, v) in enumerate(variables.items())
+    shown = ", ".join(
+        f"{src.constant(('' if i == 0 else ', ') + k + ' is ')}, ({v} if type({v}) is str else _show({v}))" for i, (k, v) in enumerate(variables.items())
     )
     missing_keys = [k for k in variables if k in fields]  # what _because counts as missing: a value that is None and a field's
     missing_list = "[" + ", ".join(f"*(({src.constant(k)},) if {variables[k]} is None else ())" for k in missing_keys) + "]"
@@ -141,7 +141,7 @@ def renderer(ruleset: Ruleset, crit: Criterion) -> Renderer:
                 lines.append((0, f"return _Row({ident}, {word_k}, {src.constant(text)}, values)"))
             else:
                 tail = f" ({expr})" if word == "pass" else (f" (does not meet {expr})" if crit.id.startswith("disqualify.") else f", needs {expr}")
-                lines.append((0, f"return _Row({ident}, {word_k}, {shown} + {src.constant(tail)}, values)"))
+                lines.append((0, f"return _Row({ident}, {word_k}, ''.join(({shown}, {src.constant(tail)})), values)"))
         if word != "unknown":
             body.append(f"if w == {word_k}:")
         body += ["    " * (depth + d) + line for d, line in lines]
@@ -150,7 +150,11 @@ def renderer(ruleset: Ruleset, crit: Criterion) -> Renderer:
     namespace: dict[str, Any] = dict(src.constants)
     namespace.update({"_Row": _Row, "_OUTCOME": _OUTCOME, "_json_value": _json_value, "_show": _show, "_PLAIN": _PLAIN, "_truth": truth, "__builtins__": {"type": type, "str": str}})
     filename = f"<leadspec {plan.name} render {crit.id} #{next(_serial)}>"
-    exec(compile(source, filename, "exec"), namespace)  # noqa: S102 - written from a checked plan, every text a bound constant
+    try:
+        compiled = compile(source, filename, "exec")
+    except (RecursionError, MemoryError, SyntaxError):  # too deep or large for Python's compiler: the slow renderer
+        return lambda r, o, iv: r._criterion_slow(crit)
+    exec(compiled, namespace)  # noqa: S102 - written from a checked plan, every text a bound constant
     function: Renderer = namespace[name]
     return function
 
