@@ -12,6 +12,7 @@ from typing import IO, Any, Iterable
 import click
 
 from ..errors import Problem, RulesError
+from ._io import SourceError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -50,6 +51,15 @@ def read_error(name: str, exc: BaseException) -> str:
     if isinstance(exc, zlib.error):
         return f"{name}: cannot read: the compressed data is corrupt ({exc})"
     return f"{name}: cannot read: {getattr(exc, 'strerror', None) or exc}"
+
+
+LEADS_ERRORS = (SourceError, *READ_ERRORS)
+"""What reading leads with ``_io.read_leads`` (``diff --leads``, ``report``) can raise: said by :func:`leads_error`."""
+
+
+def leads_error(name: str, exc: BaseException) -> str:
+    """One line saying why the leads of ``name`` could not be read (a :data:`LEADS_ERRORS` exception)."""
+    return str(exc) if isinstance(exc, SourceError) else read_error(name, exc)
 
 
 def _first_bad_utf8(path: str, block: int = 1 << 20) -> tuple[int, int] | None:

@@ -11,7 +11,7 @@ from typing import Any, Iterator
 import click
 
 from ..errors import Problem, RulesError
-from ._common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, READ_ERRORS, as_of_option, check_as_of, delimiter_option, print_problems, read_error, streams
+from ._common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, LEADS_ERRORS, as_of_option, check_as_of, delimiter_option, leads_error, print_problems, streams
 from ._io import FORMATS, SourceError, read_leads
 
 
@@ -131,11 +131,8 @@ def diff(
     try:
         lead_rows = read_leads(leads, leads_format, io, rulesets, delimiter, ("old rules", "new rules")) if leads else None
         result = compute(rulesets[0], rulesets[1], lead_rows, as_of=as_of, samples=samples, id_field=id_field)
-    except SourceError as exc:  # the leads cannot be read as the rules need them
-        io.err.write(f"{exc}\n")
-        return EXIT_USAGE
-    except READ_ERRORS as exc:
-        io.err.write(read_error(str(leads), exc) + "\n")
+    except LEADS_ERRORS as exc:  # the leads cannot be read, or not as the rules need them
+        io.err.write(leads_error(str(leads), exc) + "\n")
         return EXIT_USAGE
     if fmt == "json":
         io.out.write(json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n")

@@ -8,8 +8,8 @@ from datetime import datetime
 from typing import Any
 import click
 
-from ._common import EXIT_OK, EXIT_USAGE, READ_ERRORS, as_of_option, check_as_of, delimiter_option, load_rules, read_error, same_file, streams
-from ._io import FORMATS, Output, OutputError, SourceError, read_leads
+from ._common import EXIT_OK, EXIT_USAGE, LEADS_ERRORS, as_of_option, check_as_of, delimiter_option, leads_error, load_rules, same_file, streams
+from ._io import FORMATS, Output, OutputError, read_leads
 from .diff import read_rules_or_say
 
 
@@ -99,11 +99,8 @@ def report(
             text = result.to_html() if fmt == "html" else result.to_markdown()
         sink.write(text)
         sink.commit()
-    except SourceError as exc:  # the leads cannot be read as the rules need them
-        io.err.write(f"{exc}\n")
-        return EXIT_USAGE
-    except READ_ERRORS as exc:
-        io.err.write(read_error(str(leads), exc) + "\n")
+    except LEADS_ERRORS as exc:  # the leads cannot be read, or not as the rules need them
+        io.err.write(leads_error(str(leads), exc) + "\n")
         return EXIT_USAGE
     except OutputError as exc:
         io.err.write(f"{exc}; nothing written\n")
