@@ -76,3 +76,24 @@ def test_to_dict_explain_and_summary_build_no_criterion_model(rules: leadspec.Ru
         result.summary()
     with pytest.raises(AssertionError, match="was built"):
         rules.evaluate(_leads()[0], as_of=AS_OF).criteria
+
+
+def test_explanations_compute_no_value_with_the_interpreter(rules: leadspec.Ruleset, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The values a text shows (``{seconds_on_site // 60}``, ``score('engagement')``) come from generated code, not from
+    walking the plan per lead; the slow renderer, which does, still gives the same rows."""
+    from leadspec import _interp
+
+    leads = _leads()[:50]
+    expected = [rules.evaluate(lead, as_of=AS_OF) for lead in leads]
+    slow = [[r._criterion_slow(c) for c in r._plan.criteria] for r in expected]
+    assert any("minutes on the website" in row["because"] for rows in slow for row in rows)  # a template with a computed part ran
+
+    def refused(self: object, node: object) -> None:
+        raise AssertionError("the interpreter ran")
+
+    monkeypatch.setattr(_interp.Interpreter, "run", refused)
+    for lead, rows in zip(leads, slow):
+        result = rules.evaluate(lead, as_of=AS_OF)
+        assert result.to_dict()["criteria"] == rows
+        result.explain()
+        result.summary()

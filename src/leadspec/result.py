@@ -15,7 +15,8 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
-from typing import TYPE_CHECKING, Any, Literal, NamedTuple, Optional
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, model_serializer
 
@@ -382,18 +383,14 @@ class Result:
     @property
     def criteria(self) -> list[CriterionResult]:
         """Every criterion (score rules, disqualifiers, stages) in file order."""
-        return list(self._memo("criteria", lambda: [CriterionResult(id=i, outcome=o, because=b, values=v) for i, o, b, v in self._rows()]))
+        return list(self._memo("criteria", lambda: [CriterionResult(**row) for row in self._rows()]))
 
     def _rows(self) -> list[_Row]:
-        """Every criterion as (id, outcome, because, values), in file order: the data of :attr:`criteria` without the
-        models (``to_dict()`` and ``explain()`` read it; validating a model per criterion cost as much as the text)."""
-
-        def build() -> list[_Row]:
-            rs, outcomes, values = self._rs, self._raw[1], self._ivalues
-            return [self._criterion_slow(c) if c.expr is None else rs._renderer(c)(self, outcomes[c.index], values) for c in self._plan.criteria]
-
-        rows: list[_Row] = self._memo("rows", build)
-        return rows
+        """Every criterion's row (``{"id", "outcome", "because", "values"}``), in file order, new each call: what
+        :attr:`criteria` holds, as ``to_dict()`` gives it (building and validating a model per criterion cost as much as
+        its text). The rows are the caller's: their values are new lists and dicts."""
+        outcomes, values = self._raw[1], self._ivalues
+        return [render(self, outcomes[index], values) for render, index in self._rs._renderers()]
 
     @property
     def scores(self) -> dict[str, ScoreResult]:
@@ -455,12 +452,24 @@ class Result:
             return self._criterion_slow(crit)
         return self._rs._renderer(crit)(self, self._raw[1][crit.index], self._ivalues)
 
+    def _shown(self) -> Callable[[Criterion], _Row]:
+        """A function giving a criterion's row, each rendered once (the rows a text shows, not all of them)."""
+        done: dict[int, _Row] = {}
+
+        def row(crit: Criterion) -> _Row:
+            found = done.get(crit.index)
+            if found is None:
+                found = done[crit.index] = self._criterion(crit)
+            return found
+
+        return row
+
     def _criterion_slow(self, crit: Criterion) -> _Row:
         """The criterion's row, found by walking the plan (the oracle of the generated renderers)."""
         outcome = _OUTCOME[self._outcome(crit)]
         values = self._criterion_values(crit)
         because = self._because(crit, outcome, values)
-        return _Row(crit.id, outcome, because, {k: _json_value(v) for k, v in values.items()})
+        return {"id": crit.id, "outcome": outcome, "because": because, "values": {k: _json_value(v) for k, v in values.items()}}
 
     def _render(self, template: Template) -> str | None:
         out = []
@@ -521,8 +530,10 @@ class Result:
 
     def _absent(self, names: list[str]) -> str:
         """Why each of ``names`` has no value: ``x is missing``, or the value it had and why it could not be read."""
+        if not self._issues:  # the common case: no value was bad, each is missing
+            return ", ".join([n + " is missing" for n in names])
         bad = self._bad_values()
-        return ", ".join(bad.get(n, f"{n} is missing") for n in names)
+        return ", ".join([bad.get(n, f"{n} is missing") for n in names])
 
     def _group_text(self, group: Group, outcome: str) -> str:
         leaves = _leaves(group)
@@ -538,18 +549,26 @@ class Result:
         return text
 
     def _build_scores(self) -> dict[str, ScoreResult]:
+        return {name: ScoreResult(**score) for name, score in self._score_dicts().items()}
+
+    def _score_dicts(self) -> dict[str, dict[str, Any]]:
+        """Each score as ``to_dict()`` gives it (new dicts): its total and contributions, a contribution without the
+        ``count`` or ``outcome`` it does not have."""
         out = {}
         plan = self._plan
+        outcomes = self._raw[1]
         event_scores = self._rs._compiled.event_scores
         events = self._ivalues.get(plan.events_field) if plan.events_field else None
         for s, total in zip(plan.scores, self._raw[3]):
             contribs = event_scores[s.name].contributions(events, self._as_of) if s.name in event_scores else ()
-            parts = [Contribution(id=kind, points=points, count=count) for kind, points, count in contribs]
+            parts: list[dict[str, Any]] = [{"id": kind, "points": points, "count": count} for kind, points, count in contribs]
             for rule in s.rules:
-                o = self._outcome(rule)
-                if o is not False:
-                    parts.append(Contribution(id=rule.id.split(".", 1)[1], points=rule.points if o else 0, outcome=_OUTCOME[o]))
-            out[s.name] = ScoreResult(total=total, contributions=parts)
+                o = outcomes[rule.index]
+                if o is True:
+                    parts.append({"id": rule.id.split(".", 1)[1], "points": rule.points, "outcome": "pass"})
+                elif o is None:
+                    parts.append({"id": rule.id.split(".", 1)[1], "points": 0, "outcome": "unknown"})
+            out[s.name] = {"total": total, "contributions": parts}
         return out
 
     def _reached(self) -> int:
@@ -561,14 +580,20 @@ class Result:
         return n
 
     def _build_next(self) -> NextStep | None:
+        step = self._next_step()
+        return None if step is None else NextStep(stage=step[0], blocked_by=step[1])
+
+    def _next_step(self) -> tuple[str, list[str]] | None:
+        """The first stage not reached and the ids of the criteria blocking it (new list), or None: the data of :attr:`next`."""
         plan = self._plan
         reached = self._reached()
         if reached >= len(plan.stages):
             return None
         stage = plan.stages[reached]
-        blocked = [c.id for c in plan.disqualify if self._outcome(c) is True]
+        outcomes = self._raw[1]
+        blocked = [c.id for c in plan.disqualify if outcomes[c.index] is True]
         blocked += [c.id for c in self._blockers(stage.condition)]
-        return NextStep(stage=stage.id, blocked_by=blocked)
+        return stage.id, blocked
 
     def _blockers(self, group: Group, negated: bool = False) -> list[Criterion]:
         """The criteria that keep ``group`` from passing (under a ``none``: those that pass or may)."""
@@ -598,7 +623,7 @@ class Result:
     # -- renderings -------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
         """The result as JSON-ready data (the contract of :class:`ResultModel`, docs/explanations.md)."""
-        nxt = self.next
+        nxt = self._next_step()
         out = {
             "stage": self.stage,
             "label": self.label,
@@ -608,14 +633,12 @@ class Result:
             "disqualified": self.disqualified,
             "stages": dict(self.stages),
             "flags": self.flags,
-            "criteria": [
-                {"id": i, "outcome": o, "because": b, "values": {k: x if type(x) in _PLAIN else _copied(x) for k, x in v.items()}} for i, o, b, v in self._rows()
-            ],
-            "scores": {k: v.model_dump(exclude_none=True) for k, v in self.scores.items()},
-            "next": None if nxt is None else {"stage": nxt.stage, "blocked_by": list(nxt.blocked_by)},
-            "missing": list(self.missing),
-            "issues": [{k: v for k, v in i.model_dump().items() if v is not None or k in ("field", "value")} for i in self.issues],
-            "ruleset": self.ruleset.model_dump(),
+            "criteria": self._rows(),
+            "scores": self._score_dicts(),
+            "next": None if nxt is None else {"stage": nxt[0], "blocked_by": nxt[1]},
+            "missing": list(self._memo("missing", self._build_missing)),
+            "issues": [{k: v for k, v in i.model_dump().items() if v is not None or k in ("field", "value")} for i in self.issues] if self._issues else [],
+            "ruleset": self._rs._info_dict(),
             "as_of": _json_value(self._as_of),
         }
         if self._previous is not None:
@@ -638,49 +661,50 @@ class Result:
             from ._handoff import handoff_line
 
             lines.append(str(handoff_line(self)))
-        by_id = {row.id: row for row in self._rows()}
+        row = self._shown()  # only the criteria the text shows are rendered
+        outcomes = self._raw[1]
         if self.disqualified:
             for c in plan.disqualify:
-                if self._outcome(c) is True:
-                    lines.append(f"  ✗ {by_id[c.id].because} ({c.id})")
+                if outcomes[c.index] is True:
+                    lines.append(f"  ✗ {row(c)['because']} ({c.id})")
             reached = self._reached()
             if reached:
                 lines.append(f"  otherwise: {plan.stages[reached - 1].label}")
         reached = self._reached()
         for st in plan.stages[:reached]:
             for c, helps in _stage_passes(st.condition):
-                if self._outcome(c) is helps:
-                    lines.append(f"  ✓ {c.id}: {by_id[c.id].because}" if helps else f"  ✓ not {c.id}: {by_id[c.id].because}")
-        nxt = self.next
-        if nxt is not None:
-            nstage = next(s for s in plan.stages if s.id == nxt.stage)
-            blockers = [b for b in nxt.blocked_by if not b.startswith("disqualify.")]
+                if outcomes[c.index] is helps:
+                    lines.append(f"  ✓ {c.id}: {row(c)['because']}" if helps else f"  ✓ not {c.id}: {row(c)['because']}")
+        if reached < len(plan.stages):
+            nstage = plan.stages[reached]
+            blockers = self._blockers(nstage.condition)
             lines.append(f"Next: {nstage.label} — blocked by:" if blockers else f"Next: {nstage.label}")
-            for b in blockers:
-                shown = by_id[b]
-                lines.append(f"  {_MARK[shown.outcome]} {b}: {shown.because}")
+            for c in blockers:
+                shown = row(c)
+                lines.append(f"  {_MARK[shown['outcome']]} {c.id}: {shown['because']}")
         if plan.flags:
-            lines.append("Flags: " + "; ".join(self._flag_text(c, by_id[c.id]) for c in plan.flags))
-        absent = [n for n in self.missing if n not in self._bad_values()]  # a bad value is said in its data issue
+            lines.append("Flags: " + "; ".join(self._flag_text(c, row) for c in plan.flags))
+        missing = self._memo("missing", self._build_missing)
+        absent = [n for n in missing if n not in self._bad_values()] if self._issues else missing  # a bad value is said in its data issue
         if absent:
             lines.append("Missing data: " + ", ".join(absent))
-        if self.scores:
-            lines.append("Scores: " + ", ".join(f"{k} {_show(v.total)}" for k, v in self.scores.items()))
-        for issue in self.issues:
+        if plan.scores:
+            lines.append("Scores: " + ", ".join(f"{s.name} {_show(total)}" for s, total in zip(plan.scores, self._raw[3])))
+        for issue in self.issues if self._issues else ():
             where = issue.field or issue.criterion
             value = "" if issue.value is None else f" {issue.value!r}"
             lines.append(f"Data issue: {where}{value}: {issue.message}")
         return "\n".join(lines)
 
-    def _flag_text(self, crit: Criterion, shown: _Row) -> str:
+    def _flag_text(self, crit: Criterion, row: Callable[[Criterion], _Row]) -> str:
         """A flag in the explanation: ``customer (deal_stage is Won (…))``, ``not partner``, ``enriched unknown (… is missing)``."""
         name = flag_name(crit.id) or crit.id
         outcome = self._outcome(crit)
         if outcome is True:
-            return f"{name} ({shown.because})"
+            return f"{name} ({row(crit)['because']})"
         if outcome is False:
             return f"not {name}"
-        return f"{name} unknown ({shown.because})"
+        return f"{name} unknown ({row(crit)['because']})"
 
     def summary(self) -> str:
         """The explanation in one line, for a CSV column or a CRM note (cheap: no criterion is rendered
@@ -690,7 +714,7 @@ class Result:
         outcomes = self._raw[1]
         reached = self._reached()
         if self._stage == DISQUALIFIED:
-            parts += [self._criterion(c).because for c in plan.disqualify if outcomes[c.index] is True]
+            parts += [self._criterion(c)["because"] for c in plan.disqualify if outcomes[c.index] is True]
             parts.append("otherwise " + (plan.stages[reached - 1].label if reached else plan.base.label))
         elif reached < len(plan.stages):
             stage = plan.stages[reached]
@@ -723,22 +747,9 @@ _PLAIN = frozenset({str, int, float, bool, type(None)})
 """Types whose JSON form is the value itself (:func:`_json_value` returns it; nothing to copy)."""
 
 
-class _Row(NamedTuple):
-    """A criterion's part of a result, as :class:`CriterionResult` holds it (without validation)."""
-
-    id: str
-    outcome: OutcomeText
-    because: str
-    values: dict[str, Any]
-
-
-def _copied(value: Any) -> Any:
-    """A copy of JSON-ready data, new lists and dicts (as ``model_dump()`` gives them)."""
-    if isinstance(value, list):
-        return [_copied(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _copied(v) for k, v in value.items()}
-    return value
+_Row = dict[str, Any]
+"""A criterion's part of a result, as :class:`CriterionResult` holds it (without validation): ``id``, ``outcome``,
+``because``, ``values`` (JSON-ready)."""
 
 
 def _leaves(group: Group) -> list[Criterion]:

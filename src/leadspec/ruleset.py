@@ -28,7 +28,7 @@ from ._model import FieldSpec, RuleFile, Stage
 from ._yaml import MAX_BYTES, load_yaml
 from .errors import LeadError, Problem, RulesError
 from ._handoff import checked_previous, stage_info
-from ._render import Renderer, renderer
+from ._render import Renderer, renderer, slow_renderer
 from .result import Previous, Result, StageInfo
 
 __all__ = ["Ruleset", "json_schema", "load", "loads"]
@@ -218,6 +218,18 @@ class Ruleset:
                 if found is None:
                     found = table[crit.index] = renderer(self, crit)
         return found
+
+    def _renderers(self) -> list[tuple[Renderer, int]]:
+        """Every criterion's renderer with its index, in file order (a nested condition with an id: the slow renderer)."""
+        table: list[tuple[Renderer, int]] | None = self._lazy.get("renderer_list")
+        if table is None:
+            table = [(self._renderer(c) if c.expr is not None else slow_renderer(c), c.index) for c in self._public.criteria]
+            self._lazy["renderer_list"] = table
+        return table
+
+    def _info_dict(self) -> dict[str, Any]:
+        """``Result.ruleset`` as ``to_dict()`` gives it (a new dict each call)."""
+        return {"name": self.name, "version": self.version, "digest": self.digest, "description": self.description, "owners": list(self.owners)}
 
     def _lists(self) -> dict[str, tuple[Any, ...]]:
         """The named lists by name."""
