@@ -32,6 +32,7 @@ def assert_rendered_alike(result: leadspec.Result) -> None:
     """Every criterion's row from its generated renderer equals the slow renderer's, and so do the public parts."""
     for crit in result._plan.criteria:
         assert result._criterion(crit) == result._criterion_slow(crit), crit.id
+    assert result.summary() == result._summary_slow()
 
 
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), phases=[Phase.explicit, Phase.reuse, Phase.generate])

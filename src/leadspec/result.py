@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Literal, Optional
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, Optional
 
 from pydantic import BaseModel, ConfigDict, model_serializer
 
@@ -709,6 +709,31 @@ class Result:
     def summary(self) -> str:
         """The explanation in one line, for a CSV column or a CRM note (cheap: no criterion is rendered
         except the disqualifiers that apply)."""
+        outline = self._rs._outline()
+        outcomes = self._raw[1]
+        parts = [outline.labels[self._stage]]
+        reached = self._reached()
+        if self._stage == DISQUALIFIED:
+            parts += [self._criterion(c)["because"] for c in outline.disqualify if outcomes[c.index] is True]
+            parts.append(outline.otherwise[reached])
+        elif reached < len(outline.blockers):
+            head, table = outline.blockers[reached]
+            blockers = [text for index, texts in table if (text := texts.get(outcomes[index])) is not None]
+            if blockers:
+                parts.append(head + ", ".join(blockers))
+        if outline.flags:
+            raised = [name for index, name in outline.flags if outcomes[index] is True]
+            if raised:
+                parts.append("flags " + ", ".join(raised))
+        missing = self._memo("missing", self._build_missing)
+        if not self._issues:  # the common case: nothing was a bad value
+            if missing:
+                parts.append("missing " + ", ".join(missing))
+            return "; ".join(parts)
+        return self._summary_tail(parts, missing)
+
+    def _summary_slow(self) -> str:
+        """:meth:`summary` found by walking the plan (the oracle of its tables in the tests)."""
         plan = self._plan
         parts = [self.label]
         outcomes = self._raw[1]
@@ -725,11 +750,15 @@ class Result:
             raised = [flag_name(c.id) or c.id for c in plan.flags if outcomes[c.index] is True]
             if raised:
                 parts.append("flags " + ", ".join(raised))
-        missing = self._memo("missing", self._build_missing)
-        if not self._issues:  # the common case: nothing was a bad value
+        missing = self._build_missing()
+        if not self._issues:
             if missing:
                 parts.append("missing " + ", ".join(missing))
             return "; ".join(parts)
+        return self._summary_tail(parts, missing)
+
+    def _summary_tail(self, parts: list[str], missing: list[str]) -> str:
+        """The summary's end for a lead with data issues: what is missing, each bad value and why, how many issues."""
         bad = self._bad_values()
         absent = [n for n in missing if n not in bad]
         if absent:
@@ -745,6 +774,36 @@ class Result:
 
 _PLAIN = frozenset({str, int, float, bool, type(None)})
 """Types whose JSON form is the value itself (:func:`_json_value` returns it; nothing to copy)."""
+
+
+class _Outline(NamedTuple):
+    """What :meth:`Result.summary` reads of the plan, found once per ruleset (``Ruleset._outline``)."""
+
+    labels: dict[str, str]
+    """Each stage's label by id (``disqualified`` and the base stage too)."""
+    otherwise: list[str]
+    """``otherwise <label>`` of the stage reached, by the number of stages reached."""
+    blockers: list[tuple[str, list[tuple[int, dict[bool | None, str]]]]]
+    """By stage: ``not <label>: `` and each criterion that may block it, as its index and the text for each outcome
+    that blocks (``<id> fail``, ``<id> unknown``; under a ``none``, ``<id> pass`` and ``<id> unknown``), in order."""
+    flags: list[tuple[int, str]]
+    """Each flag's index and name."""
+    disqualify: list[Criterion]
+
+
+def _outline_of(plan: Plan) -> _Outline:
+    """The tables of :class:`_Outline` for ``plan``."""
+    labels = {plan.base.id: plan.base.label, **{st.id: st.label for st in plan.stages}, DISQUALIFIED: "Disqualified"}
+    otherwise = ["otherwise " + plan.base.label] + ["otherwise " + st.label for st in plan.stages]
+    blockers = []
+    for st in plan.stages:
+        table = []
+        for crit, helps in _stage_passes(st.condition):  # each criterion with the outcome that helps the stage
+            bad: tuple[bool | None, ...] = (False, None) if helps else (True, None)
+            table.append((crit.index, {o: f"{crit.id} {_OUTCOME[o]}" for o in bad}))
+        blockers.append((f"not {st.label}: ", table))
+    flags = [(c.index, flag_name(c.id) or c.id) for c in plan.flags]
+    return _Outline(labels, otherwise, blockers, flags, list(plan.disqualify))
 
 
 _Row = dict[str, Any]

@@ -29,7 +29,7 @@ from ._yaml import MAX_BYTES, load_yaml
 from .errors import LeadError, Problem, RulesError
 from ._handoff import checked_previous, stage_info
 from ._render import Renderer, renderer, slow_renderer
-from .result import Previous, Result, StageInfo
+from .result import Previous, Result, StageInfo, _Outline, _outline_of
 
 __all__ = ["Ruleset", "json_schema", "load", "loads"]
 
@@ -226,6 +226,13 @@ class Ruleset:
             table = [(self._renderer(c) if c.expr is not None else slow_renderer(c), c.index) for c in self._public.criteria]
             self._lazy["renderer_list"] = table
         return table
+
+    def _outline(self) -> _Outline:
+        """What ``Result.summary()`` reads of the plan (labels, the criteria that may block each stage, the flags)."""
+        found: _Outline | None = self._lazy.get("outline")
+        if found is None:
+            found = self._lazy["outline"] = _outline_of(self._public)
+        return found
 
     def _info_dict(self) -> dict[str, Any]:
         """``Result.ruleset`` as ``to_dict()`` gives it (a new dict each call)."""
