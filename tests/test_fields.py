@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -133,6 +133,24 @@ def test_events_from_a_json_string_keep_extra_keys() -> None:
     got, issues = values({"ev": '[{"type": "demo", "at": "2026-10-01T00:00:00Z", "source": "web"}]'})
     assert issues == []
     assert got["ev"] == [{"type": "demo", "at": datetime(2026, 10, 1, tzinfo=timezone.utc), "source": "web"}]
+
+
+@pytest.mark.parametrize(
+    "at",
+    [
+        datetime(2026, 10, 1, 8, 30, tzinfo=timezone.utc),  # aware UTC: taken as it is
+        datetime(2026, 10, 1, 8, 30),  # naive: UTC
+        datetime(2026, 10, 1, 10, 30, tzinfo=timezone(timedelta(hours=2))),  # another offset: converted
+    ],
+)
+def test_events_with_datetimes_read_as_the_same_events_given_as_text(at: datetime) -> None:
+    second = [{"type": "call", "at": "2026-10-02T00:00:00Z"}, {"type": "call", "at": datetime(2026, 10, 2, tzinfo=timezone.utc)}]
+    for later in second:  # the second event as text or as a datetime: the lists are read alike
+        typed, issues = values({"ev": [{"type": "demo", "at": at}, later]})
+        assert issues == []
+        as_text, _ = values({"ev": [{"type": "demo", "at": "2026-10-01T08:30:00Z"}, {"type": "call", "at": "2026-10-02T00:00:00Z"}]})
+        assert typed["ev"] == as_text["ev"]
+        assert all(e["at"].tzinfo is timezone.utc for e in typed["ev"])
 
 
 def test_strict_mode_rejects_a_lead_with_a_bad_value() -> None:

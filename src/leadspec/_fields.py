@@ -584,13 +584,16 @@ class Coercer:
             raw = _json(raw, "not a JSON list of events")
         if not isinstance(raw, (list, tuple)):
             raise BadValue(f"not a list of events (got {type(raw).__name__})")
-        try:  # the common case, typed JSON with ISO text in UTC, in one comprehension
-            fast = [(event["type"], _fromiso(event["at"]), event) for event in raw]
+        try:  # the common cases in one comprehension: ISO text in UTC (JSON), or aware datetimes (a driver, a DataFrame)
+            if raw and type(raw[0]["at"]) is datetime:
+                fast = [(event["type"], event["at"], event) for event in raw]
+            else:
+                fast = [(event["type"], _fromiso(event["at"]), event) for event in raw]
         except Exception:  # noqa: BLE001 - anything odd takes the careful loop below
             pass
         else:
             for kind, at, _ in fast:
-                if type(kind) is not str or not kind or at.tzinfo is not _UTC:
+                if type(kind) is not str or not kind or type(at) is not datetime or at.tzinfo is not _UTC:
                     break
             else:
                 return fast
