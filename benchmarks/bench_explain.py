@@ -98,23 +98,44 @@ def export_table(repeats: int, limit: int | None) -> list[str]:
         leads = list(csv.DictReader(handle))[:limit]
     for lead in leads[:50]:  # the renderers are written on first use: not timed
         rules.evaluate(lead, as_of=AS_OF).to_dict()
+    load = os.getloadavg()[0]
     stage = per_lead(lambda lead: rules.stage(lead, as_of=AS_OF), leads, repeats)
+    rows = [("`stage()`", stage, None, "", load)]
+    load = os.getloadavg()[0]
     evaluate = per_lead(lambda lead: rules.evaluate(lead, as_of=AS_OF), leads, repeats)
-    rows = [("`stage()`", stage, None, ""), ("`evaluate()`", evaluate, None, "")]
+    rows.append(("`evaluate()`", evaluate, None, "", load))
     targets = {"summary()": 1.0, "explain()": 3.0, "to_dict()": 3.0}
     for name, target in targets.items():
         method = name[:-2]
+        load = os.getloadavg()[0]
         both = per_lead(lambda lead, m=method: getattr(rules.evaluate(lead, as_of=AS_OF), m)(), leads, repeats)
         own = max(both - evaluate, 0.0)
-        rows.append((f"`evaluate()` + `{name}`", both, own, f"own cost ≤ {target:g}× `evaluate()`: {own / evaluate:.2f}× {verdict(own <= target * evaluate)}"))
+        rows.append((f"`evaluate()` + `{name}`", both, own, f"own cost ≤ {target:g}× `evaluate()`: {own / evaluate:.2f}× {verdict(own <= target * evaluate)}", load))
     out = [
         f"## Per lead: {len(leads):,} leads of {EXPORT.name}, rules {RULES.relative_to(ROOT)} (26 criteria)",
         "",
-        "| step | µs/lead (CPU) | the rendering's own µs | target |",
-        "|---|---:|---:|---|",
+        "| step | µs/lead (CPU) | the rendering's own µs | target | load average (1 min) |",
+        "|---|---:|---:|---|---:|",
     ]
-    out += [f"| {name} | {total:.1f} | {'' if own is None else f'{own:.1f}'} | {target} |" for name, total, own, target in rows]
+    out += [f"| {name} | {total:.1f} | {'' if own is None else f'{own:.1f}'} | {target} | {load:.2f} |" for name, total, own, target, load in rows]
     return out
+
+
+# -- 3. the datetime-typed baseline ------------------------------------------------------------------------------
+
+
+def typed_table(n: int, repeats: int) -> tuple[list[str], list[str]]:
+    """``stage()`` and ``evaluate()`` against the hand-written function on bench_evaluate.py's leads with datetime-typed
+    event times (targets 0.5x and 0.25x): (problems, lines)."""
+    import bench_evaluate
+
+    rules = leadspec.load(bench_evaluate.RULES_FILE)
+    leads = bench_evaluate.generate_leads(n, 1)
+    reference = [rules.evaluate(lead, bench_evaluate.AS_OF).stage for lead in leads]
+    load = os.getloadavg()[0]
+    problems, lines = bench_evaluate.typed_comparison(rules, leads, reference, repeats)
+    head = [f"## The datetime-typed baseline: {n:,} leads of bench_evaluate.py (rules {bench_evaluate.RULES_FILE.name}), load average {load:.2f}", ""]
+    return problems, head + lines
 
 
 # -- 2. scaling -----------------------------------------------------------------------------------------------
@@ -211,6 +232,7 @@ def scale_table(sizes: Iterable[int], n_leads: int, repeats: int) -> list[str]:
         held_rendered = tracemalloc.get_traced_memory()[0]
         tracemalloc.stop()
         results[size] = {
+            "average": os.getloadavg()[0],
             "load_ms": load * 1e3,
             "stage": per_lead(lambda lead: rules.stage(lead, as_of=AS_OF), some, repeats),
             "evaluate": per_lead(lambda lead: rules.evaluate(lead, as_of=AS_OF), some, repeats),
@@ -224,13 +246,13 @@ def scale_table(sizes: Iterable[int], n_leads: int, repeats: int) -> list[str]:
     out = [
         f"## Scaling: generated rule files, {n_leads:,} generated leads (fewer for the large files: column `leads`)",
         "",
-        "| criteria | leads | load ms | load ms/criterion | `stage()` µs | `evaluate()` µs | + `summary()` µs | + `to_dict()` µs | `to_dict()` µs/criterion | Ruleset MiB | after rendering MiB |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| criteria | leads | load ms | load ms/criterion | `stage()` µs | `evaluate()` µs | + `summary()` µs | + `to_dict()` µs | `to_dict()` µs/criterion | Ruleset MiB | after rendering MiB | load average (1 min) |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for size, r in results.items():
         out.append(
             f"| {size:,} | {int(r['leads']):,} | {r['load_ms']:.1f} | {r['load_ms'] / size:.3f} | {r['stage']:.1f} | {r['evaluate']:.1f} | {r['summary']:.1f} | "
-            f"{r['to_dict']:.1f} | {r['to_dict'] / size:.2f} | {r['mib']:.1f} | {r['mib_rendered']:.1f} |"
+            f"{r['to_dict']:.1f} | {r['to_dict'] / size:.2f} | {r['mib']:.1f} | {r['mib_rendered']:.1f} | {r['average']:.2f} |"
         )
     out += ["", "| target | measured | |", "|---|---:|---|"]
     worst_load = max(r["load_ms"] / size for size, r in results.items())
@@ -255,22 +277,40 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="1,000 export leads, 500 generated ones, up to 1,000 criteria")
     parser.add_argument("--repeats", type=int, default=3, help="timed runs of each figure; the best counts")
-    parser.add_argument("--part", choices=("export", "scaling", "both"), default="both")
+    parser.add_argument(
+        "--part",
+        choices=("export", "scaling", "typed", "qualify", "both", "all"),
+        default="both",
+        help="both: export and scaling; all: also the datetime-typed baseline (bench_evaluate.py) and qualify on a million rows (bench_qualify.py)",
+    )
+    parser.add_argument("--rows", type=int, default=1_000_000, help="rows of the qualify part (default 1000000)")
     args = parser.parse_args()
     load = os.getloadavg()[0]
     lines = [f"# Explanations beside the evaluation (issue 14), {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC", ""]
-    if args.part in ("export", "both"):
+    if args.part in ("export", "both", "all"):
         lines += export_table(args.repeats, 1_000 if args.quick else None) + [""]
-    if args.part in ("scaling", "both"):
+    if args.part in ("scaling", "both", "all"):
         sizes = SIZES[:3] if args.quick else SIZES
         lines += scale_table(sizes, 500 if args.quick else 2_000, args.repeats) + [""]
+    failed = False
+    if args.part in ("typed", "all"):
+        problems, typed = typed_table(5_000 if args.quick else 100_000, args.repeats)
+        lines += typed + [""]
+        failed = failed or bool(problems)
+    if args.part in ("qualify", "all"):
+        print("\n".join(lines), flush=True)  # what came before, while qualify runs (it prints its own report)
+        lines = []
+        import bench_qualify
+
+        failed = bench_qualify.main(["--rows", str(100_000 if args.quick else args.rows)]) != 0 or failed
+        lines.append("")
     lines += [
         f"Python {platform.python_version()} ({platform.python_implementation()}), {usable_cores()} cores ({platform.system()} {platform.machine()}, {cpu_name()})",
         f"leadspec {leadspec.__version__}, {_commit()}",
         f"load average (1 min): {load:.2f} before, {os.getloadavg()[0]:.2f} after",
     ]
     print("\n".join(lines))
-    return 0
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

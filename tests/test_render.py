@@ -33,6 +33,12 @@ def assert_rendered_alike(result: leadspec.Result) -> None:
     for crit in result._plan.criteria:
         assert result._criterion(crit) == result._criterion_slow(crit), crit.id
     assert result.summary() == result._summary_slow()
+    data = result.to_dict()  # its parts read from the per-ruleset tables, not from the properties that walk the plan
+    assert (data["stage"], data["label"], data["owner"], data["sla"], data["description"]) == (result.stage, result.label, result.owner, result.sla, result.description)
+    assert data["disqualified"] is result.disqualified and data["stages"] == result.stages and data["flags"] == result.flags
+    assert data["next"] == (None if result.next is None else result.next.model_dump())
+    assert data["as_of"] == result.as_of.isoformat().replace("+00:00", "Z")
+    assert leadspec.ResultModel.model_validate(data).model_dump(exclude_none=False)["scores"] == {k: v.model_dump() for k, v in result.scores.items()}
 
 
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), phases=[Phase.explicit, Phase.reuse, Phase.generate])

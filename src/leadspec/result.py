@@ -624,22 +624,24 @@ class Result:
     def to_dict(self) -> dict[str, Any]:
         """The result as JSON-ready data (the contract of :class:`ResultModel`, docs/explanations.md)."""
         nxt = self._next_step()
+        outline, outcomes = self._rs._outline(), self._raw[1]
+        label, owner, sla, description = outline.meta[self._stage]
         out = {
-            "stage": self.stage,
-            "label": self.label,
-            "owner": self.owner,
-            "sla": self.sla,
-            "description": self.description,
-            "disqualified": self.disqualified,
-            "stages": dict(self.stages),
-            "flags": self.flags,
+            "stage": self._stage,
+            "label": label,
+            "owner": owner,
+            "sla": sla,
+            "description": description,
+            "disqualified": self._stage == DISQUALIFIED,
+            "stages": {sid: _OUTCOME[o] for sid, o in zip(outline.stage_ids, self._raw[2])},
+            "flags": {name: outcomes[index] for index, name in outline.flags},
             "criteria": self._rows(),
             "scores": self._score_dicts(),
             "next": None if nxt is None else {"stage": nxt[0], "blocked_by": nxt[1]},
             "missing": list(self._memo("missing", self._build_missing)),
             "issues": [{k: v for k, v in i.model_dump().items() if v is not None or k in ("field", "value")} for i in self.issues] if self._issues else [],
             "ruleset": self._rs._info_dict(),
-            "as_of": _json_value(self._as_of),
+            "as_of": self._rs._time_text(self._as_of),
         }
         if self._previous is not None:
             out["handoff"] = {k: _json_value(v) for k, v in self.handoff.model_dump().items()}  # type: ignore[union-attr]
@@ -789,10 +791,14 @@ class _Outline(NamedTuple):
     flags: list[tuple[int, str]]
     """Each flag's index and name."""
     disqualify: list[Criterion]
+    meta: dict[str, tuple[str, str | None, str | None, str | None]]
+    """Each stage's label, owner, SLA and description by id (as :attr:`Result.label` and the others give them)."""
+    stage_ids: list[str]
 
 
-def _outline_of(plan: Plan) -> _Outline:
-    """The tables of :class:`_Outline` for ``plan``."""
+def _outline_of(ruleset: Ruleset) -> _Outline:
+    """The tables of :class:`_Outline` for the ruleset's plan."""
+    plan = ruleset._public
     labels = {plan.base.id: plan.base.label, **{st.id: st.label for st in plan.stages}, DISQUALIFIED: "Disqualified"}
     otherwise = ["otherwise " + plan.base.label] + ["otherwise " + st.label for st in plan.stages]
     blockers = []
@@ -803,7 +809,10 @@ def _outline_of(plan: Plan) -> _Outline:
             table.append((crit.index, {o: f"{crit.id} {_OUTCOME[o]}" for o in bad}))
         blockers.append((f"not {st.label}: ", table))
     flags = [(c.index, flag_name(c.id) or c.id) for c in plan.flags]
-    return _Outline(labels, otherwise, blockers, flags, list(plan.disqualify))
+    meta: dict[str, tuple[str, str | None, str | None, str | None]] = {plan.base.id: (plan.base.label, None, None, None)}
+    meta.update({st.id: (st.label, st.owner, ruleset.model.stages[st.index].sla, st.description) for st in plan.stages})
+    meta[DISQUALIFIED] = ("Disqualified", None, None, None)
+    return _Outline(labels, otherwise, blockers, flags, list(plan.disqualify), meta, [st.id for st in plan.stages])
 
 
 _Row = dict[str, Any]

@@ -231,8 +231,16 @@ class Ruleset:
         """What ``Result.summary()`` reads of the plan (labels, the criteria that may block each stage, the flags)."""
         found: _Outline | None = self._lazy.get("outline")
         if found is None:
-            found = self._lazy["outline"] = _outline_of(self._public)
+            found = self._lazy["outline"] = _outline_of(self)
         return found
+
+    def _time_text(self, moment: datetime) -> str:
+        """``moment`` as ``to_dict()`` writes it (``2026-11-01T00:00:00Z``); the last one is kept: a batch has one ``as_of``."""
+        last = self._lazy.get("time_text")
+        if last is None or last[0] != moment:
+            last = self._lazy["time_text"] = (moment, moment.astimezone(timezone.utc).isoformat().replace("+00:00", "Z"))
+        text: str = last[1]
+        return text
 
     def _info_dict(self) -> dict[str, Any]:
         """``Result.ruleset`` as ``to_dict()`` gives it (a new dict each call)."""
