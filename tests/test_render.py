@@ -30,8 +30,10 @@ LEADS_PER_FILE = 4
 
 def assert_rendered_alike(result: leadspec.Result) -> None:
     """Every criterion's row from its generated renderer equals the slow renderer's, and so do the public parts."""
-    for crit in result._plan.criteria:
-        assert result._criterion(crit) == result._criterion_slow(crit), crit.id
+    slow = [result._criterion_slow(crit) for crit in result._plan.criteria]
+    for crit, row in zip(result._plan.criteria, slow):
+        assert result._criterion(crit) == row, crit.id
+    assert result._rows() == slow  # the whole rule file's rows from one generated function
     assert result.summary() == result._summary_slow()
     data = result.to_dict()  # its parts read from the per-ruleset tables, not from the properties that walk the plan
     assert (data["stage"], data["label"], data["owner"], data["sla"], data["description"]) == (result.stage, result.label, result.owner, result.sla, result.description)
@@ -137,4 +139,34 @@ def test_a_very_long_because_template_is_rendered(template: str) -> None:
         """))
     result = rules.evaluate({"employees": 1}, as_of=AS_OF)
     assert result.to_dict()["criteria"][0]["because"] == template.replace("{employees}", "1")
+    assert_rendered_alike(result)
+
+
+def test_the_rows_come_from_the_renderers_one_by_one_when_the_rule_files_function_does_not_compile(monkeypatch: pytest.MonkeyPatch) -> None:
+    from leadspec import _render
+
+    compiled = _render._compiled
+    monkeypatch.setattr(_render, "_compiled", lambda ruleset, src, source, name, what: None if what == "rows" else compiled(ruleset, src, source, name, what))
+    rules = leadspec.loads(RULES)
+    result = rules.evaluate({"employees": 120, "country": "US", "plan": "pro", "signed": "2026-10-20"}, as_of=AS_OF)
+    assert result.to_dict()["criteria"] == [result._criterion_slow(c) for c in result._plan.criteria]
+
+
+def test_a_rule_file_of_more_criteria_than_one_function_holds_gives_every_row_in_order() -> None:
+    from leadspec._render import ROWS_PER_FUNCTION
+
+    n = ROWS_PER_FUNCTION * 2 + 3
+    items = "\n".join(f"              - {{id: c{i}, when: \"employees > {i}\", because: \"{{employees}} over {i}\"}}" for i in range(n))
+    rules = leadspec.loads(rules_text(f"""
+        fields:
+          employees: {{type: integer}}
+        stages:
+          - id: s
+            all:
+{items}
+        """))
+    result = rules.evaluate({"employees": 60}, as_of=AS_OF)
+    rows = result.to_dict()["criteria"]
+    assert [r["id"] for r in rows] == [f"s.c{i}" for i in range(n)]
+    assert rows[0]["because"] == "60 over 0" and rows[-1]["because"] == f"employees is 60, needs employees > {n - 1}"
     assert_rendered_alike(result)

@@ -85,6 +85,11 @@ class _Source:
         self.locals.update(dict.fromkeys(compiler.free_names(node)))
         return code
 
+    def local(self, name: str) -> str:
+        """A local the function binds from the result (``f_<field>``, ``fl_<flag>``, …), noted."""
+        self.locals[name] = None
+        return name
+
     def bindings(self) -> list[str]:
         return [f"{name} = {self.sources[name]}" for name in self.locals]
 
@@ -98,12 +103,9 @@ def _runtime_globals() -> dict[str, Any]:
 
 def _guarded(var: str, code: str) -> list[tuple[int, str]]:
     """``var = code``, None when it raises (the interpreter's way: the criterion itself reported the error)."""
+    if code.isidentifier():  # a local or a constant: nothing to fail
+        return [(0, f"{var} = {code}")]
     return [(0, "try:"), (1, f"{var} = {code}"), (0, "except Exception:"), (1, f"{var} = None")]
-
-
-def _returned(ident: str, word_k: str, text: str) -> str:
-    """The line returning the criterion's row (as ``Result._criterion_slow`` builds it): id, outcome, text, values."""
-    return f"return {{'id': {ident}, 'outcome': {word_k}, 'because': {text}, 'values': values}}"
 
 
 def _shown(var: str) -> str:
@@ -111,12 +113,33 @@ def _shown(var: str) -> str:
     return f"({var} if type({var}) is str else str({var}) if type({var}) is int and -10000 < {var} < 10000 else _show({var}))"
 
 
-def _template(src: _Source, parts: Sequence[str | Expr], ident: str, word_k: str) -> list[tuple[int, str]]:
-    """Lines returning the row with the ``because`` template's text when none of its values is None
-    (``Result._render``): every part computed by its generated expression code."""
+Choice = tuple[list[tuple[int, str]], "str | None", str]
+"""One way to write a criterion's text: the lines that prepare it, the condition under which it is the text (None:
+always), and the code of the text."""
+
+
+def _chosen(choices: list[Choice], final: str) -> list[tuple[int, str]]:
+    """Lines setting ``b`` to the text of the first choice whose condition holds, else to ``final``: the early returns
+    of ``Result._because`` as nested if/else (one criterion's code must not return: a whole rule file's rows are one function)."""
+    lines: list[tuple[int, str]] = []
+    depth = 0
+    for setup, condition, text in choices:
+        lines += [(depth + d, line) for d, line in setup]
+        if condition is None:
+            lines.append((depth, f"b = {text}"))
+            return lines
+        lines += [(depth, f"if {condition}:"), (depth + 1, f"b = {text}"), (depth, "else:")]
+        depth += 1
+    lines.append((depth, f"b = {final}"))
+    return lines
+
+
+def _template(src: _Source, parts: Sequence[str | Expr], prefix: str) -> Choice:
+    """The ``because`` template as a choice: its text when none of its values is None (``Result._render``), every part
+    computed by its generated expression code."""
     from .plan import Const
 
-    lines: list[tuple[int, str]] = []
+    setup: list[tuple[int, str]] = []
     pieces: list[str] = []
     checks: list[str] = []
     for i, part in enumerate(parts):
@@ -124,97 +147,130 @@ def _template(src: _Source, parts: Sequence[str | Expr], ident: str, word_k: str
             pieces.append(src.constant(part))
             continue
         code = src.constant(part.value) if isinstance(part, Const) else src.value(part)
-        lines += [(0, f"t{i} = {code}")] if code.isidentifier() else _guarded(f"t{i}", code)  # a constant or a local: nothing to fail
-        checks.append(f"t{i} is not None")
-        pieces.append(_shown(f"t{i}"))
+        setup += _guarded(f"{prefix}t{i}", code)
+        checks.append(f"{prefix}t{i} is not None")
+        pieces.append(_shown(f"{prefix}t{i}"))
     text = f"''.join(({', '.join(pieces)},))" if pieces else src.constant("")  # (a flat tuple: a chain of + deeper than ~3,000 does not compile)
-    if checks:
-        lines += [(0, f"if {' and '.join(checks)}:"), (1, _returned(ident, word_k, f"{text}"))]
-    else:
-        lines.append((0, _returned(ident, word_k, f"{text}")))
-    return lines
+    return setup, " and ".join(checks) or None, text
 
 
-def renderer(ruleset: Ruleset, crit: Criterion) -> Renderer:
-    """The generated renderer of ``crit`` (which has an expression): what ``Result._criterion_slow(crit)`` gives."""
-    from .result import _PLAIN, _json_value, _show
-
+def _block(ruleset: Ruleset, src: _Source, crit: Criterion, prefix: str) -> list[str]:
+    """Lines setting ``row`` to the row of ``crit`` (which has an expression) from ``o``, its raw outcome: what
+    ``Result._criterion_slow(crit)`` gives. Its own variables start with ``prefix``; the locals its values come from
+    (``f_<field>``, ``fl_<flag>``, ``s_<score>``, ``as_of``) are noted in ``src.locals`` for the function to bind."""
     assert crit.expr is not None
     plan = ruleset._public
-    src = _Source(ruleset)
     fields = {f.name for f in plan.fields}
     # the values as _criterion_values assigns them: fields read (not the events field), flags read, the calls shown;
     # a name assigned twice keeps its first place and its last value (a dict's own rule)
     assigned: dict[str, str] = {}
     reads_flags = list(ruleset._compiled.flag_reads.get(crit.index, ()))
-    body: list[str] = []
     for name in ruleset._reads(crit)[0]:
         if name != plan.events_field:
-            assigned[name] = f"iv[{src.constant(name)}]"
-    if reads_flags:
-        body.append("flags = r.flags")
-        for name in reads_flags:
-            assigned[name] = f"flags[{src.constant(name)}]"
+            assigned[name] = src.local(f"f_{name}")
+    for name in reads_flags:
+        assigned[name] = src.local(f"fl_{name}")
     for text, node in ruleset._observed(crit):
         assigned[text] = src.value(node)
+    body: list[tuple[int, str]] = []
     variables: dict[str, str] = {}
     for i, (key, code) in enumerate(assigned.items()):
-        variables[key] = f"v{i}"
-        body += [f"v{i} = {code}"] if code.startswith(("iv[", "flags[")) or code.isidentifier() else ["    " * d + line for d, line in _guarded(f"v{i}", code)]
+        if code.isidentifier():
+            variables[key] = code
+        else:
+            variables[key] = f"{prefix}v{i}"
+            body += _guarded(f"{prefix}v{i}", code)
     json = ", ".join(f"{src.constant(k)}: ({v} if type({v}) in _PLAIN else _json_value({v}))" for k, v in variables.items())
-    body.append(f"values = {{{json}}}")
-    ident = src.constant(crit.id)
+    body.append((0, f"values = {{{json}}}"))
     expr = crit.when or ""
     # "k is <shown value>, ..." in the values' order: text as it is, anything else as _show() says it
-    shown = ", ".join(
-        f"{src.constant(('' if i == 0 else ', ') + k + ' is ')}, {_shown(v)}" for i, (k, v) in enumerate(variables.items())
-    )
+    shown = ", ".join(f"{src.constant(('' if i == 0 else ', ') + k + ' is ')}, {_shown(v)}" for i, (k, v) in enumerate(variables.items()))
     missing_keys = [k for k in variables if k in fields]  # what _because counts as missing: a value that is None and a field's
     missing_list = "[" + ", ".join(f"*(({src.constant(k)},) if {variables[k]} is None else ())" for k in missing_keys) + "]"
     for word in ("pass", "fail", "unknown"):
-        depth = 1 if word != "unknown" else 0
-        word_k = src.constant(word)
-        lines: list[tuple[int, str]] = []
+        choices: list[Choice] = []
         if crit.missing != "unknown" and word == crit.missing and missing_keys:
             # the outcome may come from the criterion's `missing:` policy, not from its condition
-            lines += [
-                (0, f"missing = {missing_list}"),
-                *_guarded("decided", src.value(crit.expr, truth=True)),
-                (0, "if missing and decided is None:"),
-                (1, _returned(ident, word_k, f"r._absent(missing) + {src.constant(f' (counted as {word}: {expr})')}")),
-            ]
+            setup = [(0, f"missing = {missing_list}"), *_guarded("decided", src.value(crit.expr, truth=True))]
+            choices.append((setup, "missing and decided is None", f"r._absent(missing) + {src.constant(f' (counted as {word}: {expr})')}"))
         if word == "pass" and crit.because is not None:
-            lines += _template(src, crit.because.parts, ident, word_k)
+            choices.append(_template(src, crit.because.parts, prefix))
         if word == "unknown":
             if missing_keys:
-                lines += [(0, f"missing = {missing_list}"), (0, "if missing:"), (1, _returned(ident, word_k, f"r._absent(missing)"))]
+                choices.append(([(0, f"missing = {missing_list}")], "missing", "r._absent(missing)"))
             if reads_flags:  # each flag read whose value (or what overwrote it) is None
                 unknown = "[" + ", ".join(f"*(({src.constant(f'flag {k} is unknown')},) if values.get({src.constant(k)}) is None else ())" for k in reads_flags) + "]"
-                lines += [(0, f"unknown = {unknown}"), (0, "if unknown:"), (1, _returned(ident, word_k, f"', '.join(unknown)"))]
-            lines.append((0, _returned(ident, word_k, f"{src.constant('could not be decided: ' + expr)}")))
+                choices.append(([(0, f"unknown = {unknown}")], "unknown", "', '.join(unknown)"))
+            final = src.constant("could not be decided: " + expr)
+        elif not variables:
+            final = src.constant(expr if word == "pass" else (f"does not meet {expr}" if crit.id.startswith("disqualify.") else f"needs {expr}"))
         else:
-            if not variables:
-                text = expr if word == "pass" else (f"does not meet {expr}" if crit.id.startswith("disqualify.") else f"needs {expr}")
-                lines.append((0, _returned(ident, word_k, f"{src.constant(text)}")))
-            else:
-                tail = f" ({expr})" if word == "pass" else (f" (does not meet {expr})" if crit.id.startswith("disqualify.") else f", needs {expr}")
-                lines.append((0, _returned(ident, word_k, f"''.join(({shown}, {src.constant(tail)}))")))
-        if word != "unknown":
-            body.append(f"if o is {word == 'pass'}:")
-        body += ["    " * (depth + d) + line for d, line in lines]
-    name = f"_render_{crit.index}"
-    body = src.bindings() + body
-    source = "".join(helper + "\n" for helper in src.ns.helpers) + f"def {name}(r, o, iv):\n" + "".join(f"    {line}\n" for line in body)
-    namespace: dict[str, Any] = {name: _lowered_once(value) for name, value in src.constants.items()}
+            tail = f" ({expr})" if word == "pass" else (f" (does not meet {expr})" if crit.id.startswith("disqualify.") else f", needs {expr}")
+            final = f"''.join(({shown}, {src.constant(tail)}))"
+        body.append((0, {"pass": "if o is True:", "fail": "elif o is False:", "unknown": "else:"}[word]))
+        body += [(1 + d, line) for d, line in [(0, f"w = {src.constant(word)}"), *_chosen(choices, final)]]
+    body.append((0, f"row = {{'id': {src.constant(crit.id)}, 'outcome': w, 'because': b, 'values': values}}"))
+    return ["    " * d + line for d, line in body]
+
+
+def _compiled(ruleset: Ruleset, src: _Source, source: str, name: str, what: str) -> Any:
+    """The function ``name`` of ``source``, or None when Python cannot compile it (too deep or too large)."""
+    from .result import _PLAIN, _json_value, _show
+
+    source = "".join(helper + "\n" for helper in src.ns.helpers) + source
+    namespace: dict[str, Any] = {k: _lowered_once(value) for k, value in src.constants.items()}
     namespace.update({"_json_value": _json_value, "_show": _show, "_PLAIN": _PLAIN})
     namespace["__builtins__"] = {"type": type, "int": int, "float": float, "str": str, "bool": bool, "len": len, "Exception": Exception}
-    filename = f"<leadspec {plan.name} render {crit.id} #{next(_serial)}>"
     try:
-        compiled = compile(source, filename, "exec")
-    except (RecursionError, MemoryError, SyntaxError):  # too deep or large for Python's compiler: the slow renderer
-        return slow_renderer(crit)
+        compiled = compile(source, f"<leadspec {ruleset._public.name} {what} #{next(_serial)}>", "exec")
+    except (RecursionError, MemoryError, SyntaxError):
+        return None
     exec(compiled, namespace)  # noqa: S102 - written from a checked plan, every text a bound constant
-    function: Renderer = namespace[name]
+    return namespace[name]
+
+
+def renderer(ruleset: Ruleset, crit: Criterion) -> Renderer:
+    """The generated renderer of ``crit`` (which has an expression): what ``Result._criterion_slow(crit)`` gives."""
+    src = _Source(ruleset)
+    block = _block(ruleset, src, crit, "")
+    name = f"_render_{crit.index}"
+    source = f"def {name}(r, o, iv):\n" + "".join(f"    {line}\n" for line in src.bindings() + block + ["return row"])
+    function: Renderer | None = _compiled(ruleset, src, source, name, f"render {crit.id}")
+    return slow_renderer(crit) if function is None else function
+
+
+ROWS_PER_FUNCTION = 50
+"""Criteria written into one function of :func:`rows_renderer` (a function of thousands would take long to compile
+and bind every field for each one)."""
+
+RowsRenderer = Callable[["Result", "tuple[bool | None, ...]", "dict[str, Any]"], "list[_Row]"]
+"""``rows(result, outcomes, values)``: every criterion's row, in file order (``Result._rows``)."""
+
+
+def rows_renderer(ruleset: Ruleset) -> RowsRenderer:
+    """One generated function giving every criterion's row in file order: the blocks of :func:`renderer` one after the
+    other (no call per criterion, each field read once per chunk of :data:`ROWS_PER_FUNCTION`); a nested condition with
+    an id by the slow renderer. When Python cannot compile it, the renderers of the criteria one by one."""
+    src = _Source(ruleset)
+    criteria = ruleset._public.criteria
+    parts: list[str] = []
+    chunks: list[str] = []
+    for start in range(0, len(criteria), ROWS_PER_FUNCTION):
+        src.locals = {}
+        lines: list[str] = []
+        for crit in criteria[start : start + ROWS_PER_FUNCTION]:
+            if crit.expr is None:
+                lines.append(f"out.append({src.constant(slow_renderer(crit))}(r, None, iv))")
+                continue
+            lines += [f"o = outs[{crit.index}]", *_block(ruleset, src, crit, f"c{crit.index}_"), "out.append(row)"]
+        name = f"_rows_{len(chunks)}"
+        chunks.append(name)
+        parts.append(f"def {name}(r, outs, iv, out):\n" + "".join(f"    {line}\n" for line in src.bindings() + lines))
+    calls = "".join(f"    {name}(r, outs, iv, out)\n" for name in chunks)
+    source = "\n".join(parts) + f"\ndef _rows(r, outs, iv):\n    out = []\n{calls}    return out\n"
+    function: RowsRenderer | None = _compiled(ruleset, src, source, "_rows", "rows")
+    if function is None:  # (the table is found when called: this runs under the ruleset's lock, which _renderers takes)
+        return lambda r, outs, iv: [render(r, outs[index], iv) for render, index in ruleset._renderers()]
     return function
 
 
@@ -224,4 +280,4 @@ def slow_renderer(crit: Criterion) -> Renderer:
     return lambda r, o, iv: r._criterion_slow(crit)
 
 
-__all__ = ["Renderer", "renderer", "slow_renderer"]
+__all__ = ["ROWS_PER_FUNCTION", "Renderer", "RowsRenderer", "renderer", "rows_renderer", "slow_renderer"]

@@ -389,8 +389,7 @@ class Result:
         """Every criterion's row (``{"id", "outcome", "because", "values"}``), in file order, new each call: what
         :attr:`criteria` holds, as ``to_dict()`` gives it (building and validating a model per criterion cost as much as
         its text). The rows are the caller's: their values are new lists and dicts."""
-        outcomes, values = self._raw[1], self._ivalues
-        return [render(self, outcomes[index], values) for render, index in self._rs._renderers()]
+        return self._rs._rows_renderer()(self, self._raw[1], self._ivalues)
 
     @property
     def scores(self) -> dict[str, ScoreResult]:

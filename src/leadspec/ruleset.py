@@ -28,7 +28,7 @@ from ._model import FieldSpec, RuleFile, Stage
 from ._yaml import MAX_BYTES, load_yaml
 from .errors import LeadError, Problem, RulesError
 from ._handoff import checked_previous, stage_info
-from ._render import Renderer, renderer, slow_renderer
+from ._render import Renderer, RowsRenderer, renderer, rows_renderer, slow_renderer
 from .result import Previous, Result, StageInfo, _Outline, _outline_of
 
 __all__ = ["Ruleset", "json_schema", "load", "loads"]
@@ -217,6 +217,16 @@ class Ruleset:
                 found = table.get(crit.index)
                 if found is None:
                     found = table[crit.index] = renderer(self, crit)
+        return found
+
+    def _rows_renderer(self) -> RowsRenderer:
+        """The generated function giving every criterion's row (written on the first ``to_dict()``; see :mod:`leadspec._render`)."""
+        found: RowsRenderer | None = self._lazy.get("rows_renderer")
+        if found is None:
+            with self._lock:
+                found = self._lazy.get("rows_renderer")
+                if found is None:
+                    found = self._lazy["rows_renderer"] = rows_renderer(self)
         return found
 
     def _renderers(self) -> list[tuple[Renderer, int]]:
