@@ -35,6 +35,7 @@ def assert_rendered_alike(result: leadspec.Result) -> None:
         assert result._criterion(crit) == row, crit.id
     assert result._rows() == slow  # the whole rule file's rows from one generated function
     assert result.summary() == result._summary_slow()
+    assert result.explain() == result._explain_slow()
     data = result.to_dict()  # its parts read from the per-ruleset tables, not from the properties that walk the plan
     assert (data["stage"], data["label"], data["owner"], data["sla"], data["description"]) == (result.stage, result.label, result.owner, result.sla, result.description)
     assert data["disqualified"] is result.disqualified and data["stages"] == result.stages and data["flags"] == result.flags

@@ -454,11 +454,12 @@ class Result:
     def _shown(self) -> Callable[[Criterion], _Row]:
         """A function giving a criterion's row, each rendered once (the rows a text shows, not all of them)."""
         done: dict[int, _Row] = {}
+        rs, outcomes, values = self._rs, self._raw[1], self._ivalues
 
         def row(crit: Criterion) -> _Row:
             found = done.get(crit.index)
             if found is None:
-                found = done[crit.index] = self._criterion(crit)
+                found = done[crit.index] = self._criterion_slow(crit) if crit.expr is None else rs._renderer(crit)(self, outcomes[crit.index], values)
             return found
 
         return row
@@ -652,6 +653,53 @@ class Result:
 
     def explain(self) -> str:
         """A short readable explanation: the stage, why, what blocks the next stage, what is missing."""
+        outline, outcomes = self._rs._outline(), self._raw[1]
+        lines = [outline.titles[self._stage]]
+        if self._previous is not None:
+            from ._handoff import handoff_line
+
+            lines.append(str(handoff_line(self)))
+        row = self._shown()  # only the criteria the text shows are rendered
+        reached = self._reached()
+        if self._stage == DISQUALIFIED:
+            for c in outline.disqualify:
+                if outcomes[c.index] is True:
+                    lines.append(f"  ✗ {row(c)['because']} ({c.id})")
+            if reached:
+                lines.append(f"  otherwise: {outline.meta[outline.stage_ids[reached - 1]][0]}")
+        for passes in outline.passes[:reached]:
+            for c, helps in passes:
+                if outcomes[c.index] is helps:
+                    lines.append(f"  ✓ {c.id}: {row(c)['because']}" if helps else f"  ✓ not {c.id}: {row(c)['because']}")
+        if reached < len(outline.passes):
+            label = outline.meta[outline.stage_ids[reached]][0]
+            blockers = [c for c, helps in outline.passes[reached] if outcomes[c.index] is not helps]
+            lines.append(f"Next: {label} — blocked by:" if blockers else f"Next: {label}")
+            for c in blockers:
+                shown = row(c)
+                lines.append(f"  {_MARK[shown['outcome']]} {c.id}: {shown['because']}")
+        if outline.flag_criteria:
+            lines.append("Flags: " + "; ".join(self._flag_text(c, row) for c in outline.flag_criteria))
+        missing = self._memo("missing", self._build_missing)
+        absent = [n for n in missing if n not in self._bad_values()] if self._issues else missing  # a bad value is said in its data issue
+        if absent:
+            lines.append("Missing data: " + ", ".join(absent))
+        if outline.score_names:
+            lines.append("Scores: " + ", ".join(f"{name} {_show(total)}" for name, total in zip(outline.score_names, self._raw[3])))
+        if self._issues:
+            lines += self._issue_lines()
+        return "\n".join(lines)
+
+    def _issue_lines(self) -> list[str]:
+        out = []
+        for issue in self.issues:
+            where = issue.field or issue.criterion
+            value = "" if issue.value is None else f" {issue.value!r}"
+            out.append(f"Data issue: {where}{value}: {issue.message}")
+        return out
+
+    def _explain_slow(self) -> str:
+        """:meth:`explain` found by walking the plan and every criterion's row (the oracle of its tables in the tests)."""
         plan = self._plan
         lines = []
         title = self.label if self.label.lower() == self.stage.lower() else f"{self.stage.upper()} — {self.label}"
@@ -662,39 +710,35 @@ class Result:
             from ._handoff import handoff_line
 
             lines.append(str(handoff_line(self)))
-        row = self._shown()  # only the criteria the text shows are rendered
-        outcomes = self._raw[1]
+        by_id = {c.id: self._criterion_slow(c) for c in plan.criteria}
         if self.disqualified:
             for c in plan.disqualify:
-                if outcomes[c.index] is True:
-                    lines.append(f"  ✗ {row(c)['because']} ({c.id})")
+                if self._outcome(c) is True:
+                    lines.append(f"  ✗ {by_id[c.id]['because']} ({c.id})")
             reached = self._reached()
             if reached:
                 lines.append(f"  otherwise: {plan.stages[reached - 1].label}")
         reached = self._reached()
         for st in plan.stages[:reached]:
             for c, helps in _stage_passes(st.condition):
-                if outcomes[c.index] is helps:
-                    lines.append(f"  ✓ {c.id}: {row(c)['because']}" if helps else f"  ✓ not {c.id}: {row(c)['because']}")
-        if reached < len(plan.stages):
-            nstage = plan.stages[reached]
-            blockers = self._blockers(nstage.condition)
+                if self._outcome(c) is helps:
+                    lines.append(f"  ✓ {c.id}: {by_id[c.id]['because']}" if helps else f"  ✓ not {c.id}: {by_id[c.id]['because']}")
+        nxt = self.next
+        if nxt is not None:
+            nstage = next(s for s in plan.stages if s.id == nxt.stage)
+            blockers = [b for b in nxt.blocked_by if not b.startswith("disqualify.")]
             lines.append(f"Next: {nstage.label} — blocked by:" if blockers else f"Next: {nstage.label}")
-            for c in blockers:
-                shown = row(c)
-                lines.append(f"  {_MARK[shown['outcome']]} {c.id}: {shown['because']}")
+            for b in blockers:
+                shown = by_id[b]
+                lines.append(f"  {_MARK[shown['outcome']]} {b}: {shown['because']}")
         if plan.flags:
-            lines.append("Flags: " + "; ".join(self._flag_text(c, row) for c in plan.flags))
-        missing = self._memo("missing", self._build_missing)
-        absent = [n for n in missing if n not in self._bad_values()] if self._issues else missing  # a bad value is said in its data issue
+            lines.append("Flags: " + "; ".join(self._flag_text(c, lambda crit: by_id[crit.id]) for c in plan.flags))
+        absent = [n for n in self.missing if n not in self._bad_values()]
         if absent:
             lines.append("Missing data: " + ", ".join(absent))
-        if plan.scores:
-            lines.append("Scores: " + ", ".join(f"{s.name} {_show(total)}" for s, total in zip(plan.scores, self._raw[3])))
-        for issue in self.issues if self._issues else ():
-            where = issue.field or issue.criterion
-            value = "" if issue.value is None else f" {issue.value!r}"
-            lines.append(f"Data issue: {where}{value}: {issue.message}")
+        if self.scores:
+            lines.append("Scores: " + ", ".join(f"{k} {_show(v.total)}" for k, v in self.scores.items()))
+        lines += self._issue_lines()
         return "\n".join(lines)
 
     def _flag_text(self, crit: Criterion, row: Callable[[Criterion], _Row]) -> str:
@@ -793,6 +837,12 @@ class _Outline(NamedTuple):
     meta: dict[str, tuple[str, str | None, str | None, str | None]]
     """Each stage's label, owner, SLA and description by id (as :attr:`Result.label` and the others give them)."""
     stage_ids: list[str]
+    titles: dict[str, str]
+    """The first line of ``explain()`` by stage id: ``MQL — Marketing qualified lead (owner: marketing, SLA 4h)``."""
+    passes: list[list[tuple[Criterion, bool]]]
+    """By stage: each criterion of its condition with the outcome that helps it (False under a ``none``)."""
+    flag_criteria: list[Criterion]
+    score_names: list[str]
 
 
 def _outline_of(ruleset: Ruleset) -> _Outline:
@@ -811,7 +861,15 @@ def _outline_of(ruleset: Ruleset) -> _Outline:
     meta: dict[str, tuple[str, str | None, str | None, str | None]] = {plan.base.id: (plan.base.label, None, None, None)}
     meta.update({st.id: (st.label, st.owner, ruleset.model.stages[st.index].sla, st.description) for st in plan.stages})
     meta[DISQUALIFIED] = ("Disqualified", None, None, None)
-    return _Outline(labels, otherwise, blockers, flags, list(plan.disqualify), meta, [st.id for st in plan.stages])
+    titles = {}
+    for sid, (label, owner, sla, _) in meta.items():
+        title = label if label.lower() == sid.lower() else f"{sid.upper()} — {label}"
+        extra = ([f"owner: {owner}"] if owner else []) + ([f"SLA {sla}"] if sla else [])
+        titles[sid] = title + (f" ({', '.join(extra)})" if extra else "")
+    passes = [_stage_passes(st.condition) for st in plan.stages]
+    return _Outline(
+        labels, otherwise, blockers, flags, list(plan.disqualify), meta, [st.id for st in plan.stages], titles, passes, list(plan.flags), [sc.name for sc in plan.scores]
+    )
 
 
 _Row = dict[str, Any]
