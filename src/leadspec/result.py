@@ -452,15 +452,11 @@ class Result:
         return self._rs._renderer(crit)(self, self._raw[1][crit.index], self._ivalues)
 
     def _shown(self) -> Callable[[Criterion], _Row]:
-        """A function giving a criterion's row, each rendered once (the rows a text shows, not all of them)."""
-        done: dict[int, _Row] = {}
+        """A function giving a criterion's row (for the rows a text shows, not all of them; each once in ``explain()``)."""
         rs, outcomes, values = self._rs, self._raw[1], self._ivalues
 
         def row(crit: Criterion) -> _Row:
-            found = done.get(crit.index)
-            if found is None:
-                found = done[crit.index] = self._criterion_slow(crit) if crit.expr is None else rs._renderer(crit)(self, outcomes[crit.index], values)
-            return found
+            return self._criterion_slow(crit) if crit.expr is None else rs._renderer(crit)(self, outcomes[crit.index], values)
 
         return row
 
