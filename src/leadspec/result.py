@@ -766,7 +766,7 @@ class Result:
             raised = [name for index, name in outline.flags if outcomes[index] is True]
             if raised:
                 parts.append("flags " + ", ".join(raised))
-        missing = self._memo("missing", self._build_missing)
+        missing = self._build_missing()
         if not self._issues:  # the common case: nothing was a bad value
             if missing:
                 parts.append("missing " + ", ".join(missing))

@@ -1083,7 +1083,7 @@ _FLAG_CELL = {True: "true", False: "false", None: ""}
 
 def _quote(cell: str, delimiter: str = ",") -> str:
     """One CSV cell as csv.writer writes it (quoted when it has to be)."""
-    if any(c in cell for c in '"\r\n') or delimiter in cell:
+    if '"' in cell or "\n" in cell or "\r" in cell or delimiter in cell:  # (four `in`: any() over a generator cost 2 µs a row)
         return '"' + cell.replace('"', '""') + '"'
     return cell
 
