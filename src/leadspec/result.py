@@ -752,7 +752,7 @@ class Result:
         except the disqualifiers that apply)."""
         outline = self._rs._outline()
         outcomes = self._raw[1]
-        parts = [outline.labels[self._stage]]
+        parts = [outline.meta[self._stage][0]]
         reached = self._reached()
         if self._stage == DISQUALIFIED:
             parts += [self._criterion(c)["because"] for c in outline.disqualify if outcomes[c.index] is True]
@@ -818,10 +818,9 @@ _PLAIN = frozenset({str, int, float, bool, type(None)})
 
 
 class _Outline(NamedTuple):
-    """What :meth:`Result.summary` reads of the plan, found once per ruleset (``Ruleset._outline``)."""
+    """What :meth:`Result.summary`, :meth:`Result.explain` and :meth:`Result.to_dict` read of the plan besides the
+    criteria's rows, found once per ruleset (``Ruleset._outline``)."""
 
-    labels: dict[str, str]
-    """Each stage's label by id (``disqualified`` and the base stage too)."""
     otherwise: list[str]
     """``otherwise <label>`` of the stage reached, by the number of stages reached."""
     blockers: list[tuple[str, list[tuple[int, dict[bool | None, str]]]]]
@@ -831,7 +830,8 @@ class _Outline(NamedTuple):
     """Each flag's index and name."""
     disqualify: list[Criterion]
     meta: dict[str, tuple[str, str | None, str | None, str | None]]
-    """Each stage's label, owner, SLA and description by id (as :attr:`Result.label` and the others give them)."""
+    """Each stage's label, owner, SLA and description by id, ``disqualified`` and the base stage too (as
+    :attr:`Result.label` and the others give them)."""
     stage_ids: list[str]
     titles: dict[str, str]
     """The first line of ``explain()`` by stage id: ``MQL — Marketing qualified lead (owner: marketing, SLA 4h)``."""
@@ -844,7 +844,6 @@ class _Outline(NamedTuple):
 def _outline_of(ruleset: Ruleset) -> _Outline:
     """The tables of :class:`_Outline` for the ruleset's plan."""
     plan = ruleset._public
-    labels = {plan.base.id: plan.base.label, **{st.id: st.label for st in plan.stages}, DISQUALIFIED: "Disqualified"}
     otherwise = ["otherwise " + plan.base.label] + ["otherwise " + st.label for st in plan.stages]
     blockers = []
     for st in plan.stages:
@@ -864,7 +863,7 @@ def _outline_of(ruleset: Ruleset) -> _Outline:
         titles[sid] = title + (f" ({', '.join(extra)})" if extra else "")
     passes = [_stage_passes(st.condition) for st in plan.stages]
     return _Outline(
-        labels, otherwise, blockers, flags, list(plan.disqualify), meta, [st.id for st in plan.stages], titles, passes, list(plan.flags), [sc.name for sc in plan.scores]
+        otherwise, blockers, flags, list(plan.disqualify), meta, [st.id for st in plan.stages], titles, passes, list(plan.flags), [sc.name for sc in plan.scores]
     )
 
 
