@@ -89,6 +89,8 @@ def test_problem_text_shows_the_expression_with_the_bad_part_underlined() -> Non
         ),
         # reserved stage id
         ("fields: {a: {type: integer}}\nstages: [{id: lead, when: a > 1}]\n", [(4, 15, "duplicate-id")]),
+        # a stage called disqualify: its criteria's ids (disqualify.x) would be taken for disqualifiers'
+        ("fields: {a: {type: integer}}\nstages: [{id: disqualify, when: a > 1}]\n", [(4, 15, "duplicate-id")]),
         # syntax error: something is missing after `>`, so the caret is just after the expression (at the closing quote)
         ("fields: {a: {type: integer}}\nstages: [{id: s, when: 'a >'}]\n", [(4, 28, "syntax")]),
         # a comparison with None

@@ -374,10 +374,12 @@ class _Checker:
             if stage is None:
                 continue
             path = ("stages", i)
-            if stage.id in seen or stage.id in ("disqualified", base.id):
+            if stage.id in seen or stage.id in ("disqualified", "disqualify", base.id):
                 if stage.id in seen:
                     first, _ = self.out.positions.of(("stages", seen[stage.id], "id"))
                     why = f"is used twice (first on line {first}): give this stage another id"
+                elif stage.id == "disqualify":
+                    why = "is reserved: its criteria's ids (disqualify.x) would be taken for the disqualifiers'; give this stage another id"
                 else:
                     why = "is reserved (disqualified, or the base stage)"
                 self.out.at(path + ("id",), "duplicate-id", f"stage id {stage.id!r} {why}")
