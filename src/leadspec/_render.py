@@ -248,30 +248,44 @@ RowsRenderer = Callable[["Result", "tuple[bool | None, ...]", "dict[str, Any]"],
 
 
 def rows_renderer(ruleset: Ruleset) -> RowsRenderer:
-    """One generated function giving every criterion's row in file order: the blocks of :func:`renderer` one after the
-    other (no call per criterion, each field read once per chunk of :data:`ROWS_PER_FUNCTION`); a nested condition with
-    an id by the slow renderer. When Python cannot compile it, the renderers of the criteria one by one."""
-    src = _Source(ruleset)
+    """Every criterion's row in file order from generated functions of :data:`ROWS_PER_FUNCTION` criteria each: the
+    blocks of :func:`renderer` one after the other (no call per criterion, each field read once per function), each
+    function compiled on its own (one module of thousands of criteria took several times the memory to compile); a
+    nested condition with an id by the slow renderer. A function Python cannot compile gives its criteria's rows
+    from their renderers one by one."""
     criteria = ruleset._public.criteria
-    parts: list[str] = []
-    chunks: list[str] = []
+    functions: list[Callable[..., None]] = []
     for start in range(0, len(criteria), ROWS_PER_FUNCTION):
-        src.locals = {}
+        chunk = criteria[start : start + ROWS_PER_FUNCTION]
+        src = _Source(ruleset)
         lines: list[str] = []
-        for crit in criteria[start : start + ROWS_PER_FUNCTION]:
+        for crit in chunk:
             if crit.expr is None:
                 lines.append(f"out.append({src.constant(slow_renderer(crit))}(r, None, iv))")
                 continue
             lines += [f"o = outs[{crit.index}]", *_block(ruleset, src, crit, f"c{crit.index}_"), "out.append(row)"]
-        name = f"_rows_{len(chunks)}"
-        chunks.append(name)
-        parts.append(f"def {name}(r, outs, iv, out):\n" + "".join(f"    {line}\n" for line in src.bindings() + lines))
-    calls = "".join(f"    {name}(r, outs, iv, out)\n" for name in chunks)
-    source = "\n".join(parts) + f"\ndef _rows(r, outs, iv):\n    out = []\n{calls}    return out\n"
-    function: RowsRenderer | None = _compiled(ruleset, src, source, "_rows", "rows")
-    if function is None:  # (the table is found when called: this runs under the ruleset's lock, which _renderers takes)
-        return lambda r, outs, iv: [render(r, outs[index], iv) for render, index in ruleset._renderers()]
-    return function
+        source = "def _rows(r, outs, iv, out):\n" + "".join(f"    {line}\n" for line in src.bindings() + lines)
+        function = _compiled(ruleset, src, source, "_rows", f"rows {start + 1}-{start + len(chunk)}")
+        functions.append(function if function is not None else _one_by_one(ruleset, chunk))
+
+    def rows(r: Result, outs: tuple[bool | None, ...], iv: dict[str, Any]) -> list[_Row]:
+        out: list[_Row] = []
+        for function in functions:
+            function(r, outs, iv, out)
+        return out
+
+    return rows
+
+
+def _one_by_one(ruleset: Ruleset, chunk: Sequence[Criterion]) -> Callable[..., None]:
+    """Append the rows of ``chunk`` from each criterion's renderer (found when called: :func:`rows_renderer` runs under
+    the ruleset's lock, which ``Ruleset._renderer`` takes)."""
+
+    def append(r: Result, outs: tuple[bool | None, ...], iv: dict[str, Any], out: list[_Row]) -> None:
+        for crit in chunk:
+            out.append(r._criterion_slow(crit) if crit.expr is None else ruleset._renderer(crit)(r, outs[crit.index], iv))
+
+    return append
 
 
 def slow_renderer(crit: Criterion) -> Renderer:
