@@ -64,11 +64,12 @@ class _Source:
             events=f"f_{plan.events_field}" if plan.events_field else None,
             flags={name: f"fl_{name}" for name in flags},
         )
-        # how each local the expression code may read gets its value, from the result
-        self.sources: dict[str, str] = {f"f_{f.name}": f"iv[{self.constant(f.name)}]" for f in plan.fields}
-        self.sources.update({f"s_{s.name}": f"r._raw[3][{i}]" for i, s in enumerate(plan.scores)})
-        self.sources.update({f"fl_{name}": f"r._raw[1][{index}]" for name, index in flags.items()})
-        self.sources["as_of"] = "r._as_of"
+        # how each local the expression code may read gets its value, from the result (a field's name becomes a
+        # constant only when a function reads the field)
+        self.sources: dict[str, tuple[str | None, str]] = {f"f_{f.name}": (f.name, "") for f in plan.fields}  # (field, code)
+        self.sources.update({f"s_{s.name}": (None, f"r._raw[3][{i}]") for i, s in enumerate(plan.scores)})
+        self.sources.update({f"fl_{name}": (None, f"r._raw[1][{index}]") for name, index in flags.items()})
+        self.sources["as_of"] = (None, "r._as_of")
         self.locals: dict[str, None] = {}  # the locals the function's code reads, in the order first needed
 
     @property
@@ -91,7 +92,11 @@ class _Source:
         return name
 
     def bindings(self) -> list[str]:
-        return [f"{name} = {self.sources[name]}" for name in self.locals]
+        out = []
+        for name in self.locals:
+            field, code = self.sources[name]
+            out.append(f"{name} = {code if field is None else f'iv[{self.constant(field)}]'}")
+        return out
 
 
 def _runtime_globals() -> dict[str, Any]:
