@@ -77,8 +77,9 @@ class RuleFile:
 class _Grammar:
     """Draws expressions of a kind over the fields, lists and scores in scope."""
 
-    def __init__(self, draw: Any, fields: list[FieldSpec], events: bool, scores: list[str], flags: list[str] | None = None) -> None:
+    def __init__(self, draw: Any, fields: list[FieldSpec], events: bool, scores: list[str], flags: list[str] | None = None, templates: bool = False) -> None:
         self.draw = draw
+        self.templates = templates  # criteria may get a `because:` template of drawn expressions
         self.fields = fields
         self.events = events
         self.scores = scores
@@ -279,10 +280,31 @@ def _criterion(draw: Any, grammar: _Grammar, cid: str, *, points: bool = False) 
         value = draw(st.sampled_from([5, 10, -20, 2.5, 0]))
         extra = f", missing: {missing}" if missing else ""
         return [f"{{id: {cid}, when: {_q(expr)}, points: {value}{extra}}}"]
-    if missing is None and draw(st.booleans()):
+    if missing is None and not grammar.templates and draw(st.booleans()):
         return [f"{{{cid}: {_q(expr)}}}"]
     extra = f", missing: {missing}" if missing else ""
+    if grammar.templates and draw(st.integers(0, 2)) > 0:
+        extra += f", because: {_q(_because(draw, grammar))}"
     return [f"{{id: {cid}, when: {_q(expr)}{extra}}}"]
+
+
+def _because(draw: Any, grammar: _Grammar) -> str:
+    """A `because:` template: literal text and placeholders of numbers, text, truths and times."""
+    parts = []
+    for _ in range(draw(st.integers(1, 3))):
+        kind = draw(st.sampled_from(["num", "text", "bool", "time", "literal"]))
+        depth = draw(st.integers(0, 2))
+        if kind == "num":
+            parts.append("{" + grammar.num(depth) + "}")
+        elif kind == "text":
+            parts.append("{" + grammar.text(depth) + "}")
+        elif kind == "bool":
+            parts.append("{" + grammar.boolean(depth) + "}")
+        elif kind == "time" and (grammar.of("date", "datetime") or grammar.events):
+            parts.append("{" + grammar.time() + "}")
+        else:
+            parts.append("because of it")
+    return " ".join(parts)
 
 
 def _group(draw: Any, grammar: _Grammar, ids: list[int], depth: int) -> str:
@@ -310,8 +332,8 @@ def _group_body(draw: Any, grammar: _Grammar, ids: list[int], depth: int) -> str
 
 
 @st.composite
-def rule_files(draw: Any) -> RuleFile:
-    """A random rule file that the checker should accept."""
+def rule_files(draw: Any, templates: bool = False) -> RuleFile:
+    """A random rule file that the checker should accept (``templates``: criteria may have a ``because:`` template)."""
     specs, events_field = draw(_fields())
     markers = tuple(draw(st.sampled_from([None, MARKERS[:1], MARKERS[:3], MARKERS, MARKERS[1:4]])) or ("",))
     lines = ["leadspec: 1", "name: generated"]
@@ -330,7 +352,7 @@ def rule_files(draw: Any) -> RuleFile:
     flags: list[str] = []  # each flag reads only flags drawn before it (no circle); written in file order or reversed
     flag_lines: list[str] = []
     for index in range(draw(st.integers(0, 3))):
-        grammar = _Grammar(draw, specs, events_field is not None, [], list(flags))  # flags come before scores
+        grammar = _Grammar(draw, specs, events_field is not None, [], list(flags), templates=templates)  # flags come before scores
         expr = f"not not ({grammar.boolean(draw(st.integers(0, 2)))})"  # a boolean whatever the grammar drew
         missing = draw(st.sampled_from([None, None, "pass", "fail", "unknown"]))
         flag_lines.append(f"  fg{index}: {_q(expr)}" if missing is None else f"  fg{index}: {{when: {_q(expr)}, missing: {missing}}}")
@@ -357,7 +379,7 @@ def rule_files(draw: Any) -> RuleFile:
             if half_life:
                 body.append(f"    half_life: {half_life}")
         if not body or draw(st.booleans()):
-            grammar = _Grammar(draw, specs, events_field is not None, list(scores), flags)
+            grammar = _Grammar(draw, specs, events_field is not None, list(scores), flags, templates=templates)
             rules = [_criterion(draw, grammar, f"r{i}", points=True)[0] for i in range(draw(st.integers(1, 3)))]
             body.append("    rules: [" + ", ".join(rules) + "]")
         low = draw(st.sampled_from([None, None, -10, 0]))
@@ -371,7 +393,7 @@ def rule_files(draw: Any) -> RuleFile:
     if score_lines:
         lines += ["scores:", *score_lines]
 
-    grammar = _Grammar(draw, specs, events_field is not None, scores, flags)
+    grammar = _Grammar(draw, specs, events_field is not None, scores, flags, templates=templates)
     disqualifiers = [_criterion(draw, grammar, f"d{i}")[0] for i in range(draw(st.integers(0, 2)))]
     if disqualifiers:
         lines.append("disqualify: [" + ", ".join(disqualifiers) + "]")
@@ -514,9 +536,9 @@ AS_OFS = st.one_of(
 )
 
 
-def loaded_rule_file(data: st.DataObject) -> tuple[RuleFile, leadspec.Ruleset]:
+def loaded_rule_file(data: st.DataObject, templates: bool = False) -> tuple[RuleFile, leadspec.Ruleset]:
     """Draw a rule file and load it; the few the checker refuses are skipped (``assume``): the grammar aims at valid files."""
-    rule_file = data.draw(rule_files(), label="rules")
+    rule_file = data.draw(rule_files(templates), label="rules")
     try:
         return rule_file, leadspec.loads(rule_file.text, name="generated.yaml")
     except leadspec.RulesError:

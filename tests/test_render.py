@@ -47,7 +47,7 @@ def assert_rendered_alike(result: leadspec.Result) -> None:
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), phases=[Phase.explicit, Phase.reuse, Phase.generate])
 @given(st.data())
 def test_generated_renderers_agree_with_the_slow_renderer_on_random_rules_and_leads(data: st.DataObject) -> None:
-    rule_file, rules = loaded_rule_file(data)
+    rule_file, rules = loaded_rule_file(data, templates=True)  # with because templates of drawn expressions
     for _ in range(LEADS_PER_FILE):
         lead = data.draw(leads(rule_file), label="lead")
         as_of = data.draw(AS_OFS, label="as_of")
