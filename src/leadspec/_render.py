@@ -10,7 +10,9 @@ it reads the criterion's values, computes what its text shows (the calls
 of its values, the placeholders of ``because``) with the same expression
 code as the evaluation (:mod:`leadspec._codegen`, no interpreter), picks
 the text of the outcome and joins it into the row ``Result.to_dict()``
-gives. The slow renderer stays the oracle the tests compare it with
+gives. :func:`rows_renderer` writes the same blocks one after the other,
+50 criteria to a function, for ``to_dict()``'s rows of the whole rule
+file. The slow renderer stays the oracle the tests compare them with
 (``tests/test_render.py``).
 
 Generated for a criterion with an expression only; a nested condition
