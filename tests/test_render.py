@@ -39,7 +39,17 @@ def assert_rendered_alike(result: leadspec.Result) -> None:
     data = result.to_dict()  # its parts read from the per-ruleset tables, not from the properties that walk the plan
     assert (data["stage"], data["label"], data["owner"], data["sla"], data["description"]) == (result.stage, result.label, result.owner, result.sla, result.description)
     assert data["disqualified"] is result.disqualified and data["stages"] == result.stages and data["flags"] == result.flags
-    assert data["next"] == (None if result.next is None else result.next.model_dump())
+    plan, outcomes = result._plan, result._raw[1]
+    reached = result._reached()  # next and the scores' rules, found here by walking the plan
+    if reached == len(plan.stages):
+        assert data["next"] is None
+    else:
+        blocked = [c.id for c in plan.disqualify if outcomes[c.index] is True] + [c.id for c in result._blockers(plan.stages[reached].condition)]
+        assert data["next"] == {"stage": plan.stages[reached].id, "blocked_by": blocked}
+    for score, total in zip(plan.scores, result._raw[3]):
+        got = data["scores"][score.name]
+        rules = [{"id": r.id.split(".", 1)[1], "points": r.points if outcomes[r.index] else 0, "outcome": "pass" if outcomes[r.index] else "unknown"} for r in score.rules if outcomes[r.index] is not False]
+        assert got["total"] == total and [c for c in got["contributions"] if "outcome" in c] == rules
     assert data["as_of"] == result.as_of.isoformat().replace("+00:00", "Z")
     assert leadspec.ResultModel.model_validate(data).model_dump(exclude_none=False)["scores"] == {k: v.model_dump() for k, v in result.scores.items()}
 

@@ -115,6 +115,10 @@ def _guarded(var: str, code: str) -> list[tuple[int, str]]:
     return [(0, "try:"), (1, f"{var} = {code}"), (0, "except Exception:"), (1, f"{var} = None")]
 
 
+_PLAIN_FIELDS = frozenset({"string", "integer", "number", "boolean", "enum"})
+"""Field types whose values are text, numbers or truths (or None): written into a row's values as they are."""
+
+
 def _shown(var: str) -> str:
     """Code for ``_show(var)`` (as a sales rep reads the value), text and small integers written inline."""
     return f"({var} if type({var}) is str else str({var}) if type({var}) is int and -10000 < {var} < 10000 else _show({var}))"
@@ -171,14 +175,19 @@ def _block(ruleset: Ruleset, src: _Source, crit: Criterion, prefix: str) -> list
     # the values as _criterion_values assigns them: fields read (not the events field), flags read, the calls shown;
     # a name assigned twice keeps its first place and its last value (a dict's own rule)
     assigned: dict[str, str] = {}
+    plain: dict[str, bool] = {}  # values that are text, numbers, truths or None (their JSON form is themselves), by key
+    types = {f.name: f.type for f in plan.fields}
     reads_flags = list(ruleset._compiled.flag_reads.get(crit.index, ()))
     for name in ruleset._reads(crit)[0]:
         if name != plan.events_field:
             assigned[name] = src.local(f"f_{name}")
+            plain[name] = types[name] in _PLAIN_FIELDS
     for name in reads_flags:
         assigned[name] = src.local(f"fl_{name}")
+        plain[name] = True
     for text, node in ruleset._observed(crit):
         assigned[text] = src.value(node)
+        plain[text] = node.type.kind in ("num", "str", "bool")
     body: list[tuple[int, str]] = []
     variables: dict[str, str] = {}
     for i, (key, code) in enumerate(assigned.items()):
@@ -187,7 +196,7 @@ def _block(ruleset: Ruleset, src: _Source, crit: Criterion, prefix: str) -> list
         else:
             variables[key] = f"{prefix}v{i}"
             body += _guarded(f"{prefix}v{i}", code)
-    json = ", ".join(f"{src.constant(k)}: ({v} if type({v}) in _PLAIN else _json_value({v}))" for k, v in variables.items())
+    json = ", ".join(f"{src.constant(k)}: {v if plain[k] else f'({v} if type({v}) in _PLAIN else _json_value({v}))'}" for k, v in variables.items())
     body.append((0, f"values = {{{json}}}"))
     expr = crit.when or ""
     # "k is <shown value>, ..." in the values' order: text as it is, anything else as _show() says it

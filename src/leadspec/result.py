@@ -367,7 +367,12 @@ class Result:
     @property
     def _ivalues(self) -> dict[str, Any]:
         """Field values as evaluation sees them (events as tuples)."""
-        values: dict[str, Any] = self._memo("ivalues", lambda: {c.name: v for c, v in zip(self._plan.fields, self._raw[0])})
+        cache = self._cache
+        if cache is None:
+            cache = self._cache = {}
+        values: dict[str, Any] | None = cache.get("ivalues")
+        if values is None:
+            values = cache["ivalues"] = dict(zip(self._rs._outline().field_names, self._raw[0]))
         return values
 
     @property
@@ -551,20 +556,19 @@ class Result:
         """Each score as ``to_dict()`` gives it (new dicts): its total and contributions, a contribution without the
         ``count`` or ``outcome`` it does not have."""
         out = {}
-        plan = self._plan
         outcomes = self._raw[1]
-        event_scores = self._rs._compiled.event_scores
-        events = self._ivalues.get(plan.events_field) if plan.events_field else None
-        for s, total in zip(plan.scores, self._raw[3]):
-            contribs = event_scores[s.name].contributions(events, self._as_of) if s.name in event_scores else ()
+        outline = self._rs._outline()
+        events = self._raw[0][outline.events_at] if outline.events_at is not None else None
+        for (name, counted, rules), total in zip(outline.scores, self._raw[3]):
+            contribs = counted.contributions(events, self._as_of) if counted is not None else ()
             parts: list[dict[str, Any]] = [{"id": kind, "points": points, "count": count} for kind, points, count in contribs]
-            for rule in s.rules:
-                o = outcomes[rule.index]
+            for index, short, points in rules:
+                o = outcomes[index]
                 if o is True:
-                    parts.append({"id": rule.id.split(".", 1)[1], "points": rule.points, "outcome": "pass"})
+                    parts.append({"id": short, "points": points, "outcome": "pass"})
                 elif o is None:
-                    parts.append({"id": rule.id.split(".", 1)[1], "points": 0, "outcome": "unknown"})
-            out[s.name] = {"total": total, "contributions": parts}
+                    parts.append({"id": short, "points": 0, "outcome": "unknown"})
+            out[name] = {"total": total, "contributions": parts}
         return out
 
     def _reached(self) -> int:
@@ -581,15 +585,14 @@ class Result:
 
     def _next_step(self) -> tuple[str, list[str]] | None:
         """The first stage not reached and the ids of the criteria blocking it (new list), or None: the data of :attr:`next`."""
-        plan = self._plan
+        outline = self._rs._outline()
         reached = self._reached()
-        if reached >= len(plan.stages):
+        if reached >= len(outline.passes):
             return None
-        stage = plan.stages[reached]
         outcomes = self._raw[1]
-        blocked = [c.id for c in plan.disqualify if outcomes[c.index] is True]
-        blocked += [c.id for c in self._blockers(stage.condition)]
-        return stage.id, blocked
+        blocked = [c.id for c in outline.disqualify if outcomes[c.index] is True]
+        blocked += [c.id for c, helps in outline.passes[reached] if outcomes[c.index] is not helps]  # (Result._blockers)
+        return outline.stage_ids[reached], blocked
 
     def _blockers(self, group: Group, negated: bool = False) -> list[Criterion]:
         """The criteria that keep ``group`` from passing (under a ``none``: those that pass or may)."""
@@ -839,6 +842,11 @@ class _Outline(NamedTuple):
     """By stage: each criterion of its condition with the outcome that helps it (False under a ``none``)."""
     flag_criteria: list[Criterion]
     score_names: list[str]
+    field_names: tuple[str, ...]
+    events_at: int | None
+    """The place of the events field among the fields (None: the file has none)."""
+    scores: list[tuple[str, Any, list[tuple[int, str, float | int]]]]
+    """Each score's name, its event scoring (``EventScore``, None without events) and its rules' index, short id and points."""
 
 
 def _outline_of(ruleset: Ruleset) -> _Outline:
@@ -862,8 +870,22 @@ def _outline_of(ruleset: Ruleset) -> _Outline:
         extra = ([f"owner: {owner}"] if owner else []) + ([f"SLA {sla}"] if sla else [])
         titles[sid] = title + (f" ({', '.join(extra)})" if extra else "")
     passes = [_stage_passes(st.condition) for st in plan.stages]
+    field_names = tuple(f.name for f in plan.fields)
+    event_scores = ruleset._compiled.event_scores
     return _Outline(
-        otherwise, blockers, flags, list(plan.disqualify), meta, [st.id for st in plan.stages], titles, passes, list(plan.flags), [sc.name for sc in plan.scores]
+        otherwise,
+        blockers,
+        flags,
+        list(plan.disqualify),
+        meta,
+        [st.id for st in plan.stages],
+        titles,
+        passes,
+        list(plan.flags),
+        [sc.name for sc in plan.scores],
+        field_names,
+        field_names.index(plan.events_field) if plan.events_field else None,
+        [(sc.name, event_scores.get(sc.name), [(r.index, r.id.split(".", 1)[1], r.points) for r in sc.rules]) for sc in plan.scores],
     )
 
 
