@@ -212,7 +212,11 @@ def _block(ruleset: Ruleset, src: _Source, crit: Criterion, prefix: str) -> list
         if word == "pass" and crit.because is not None:
             choices.append(_template(src, crit.because.parts, prefix))
         if word == "unknown":
-            if missing_keys:
+            if len(missing_keys) == 1:  # the common case: one field, missing or bad (Result._absent says which)
+                key = missing_keys[0]
+                text = f"({src.constant(key + ' is missing')} if not r._issues else r._absent([{src.constant(key)}]))"
+                choices.append(([], f"{variables[key]} is None", text))
+            elif missing_keys:
                 choices.append(([(0, f"missing = {missing_list}")], "missing", "r._absent(missing)"))
             if reads_flags:  # each flag read whose value (or what overwrote it) is None
                 unknown = "[" + ", ".join(f"*(({src.constant(f'flag {k} is unknown')},) if values.get({src.constant(k)}) is None else ())" for k in reads_flags) + "]"
