@@ -459,9 +459,12 @@ class Result:
     def _shown(self) -> Callable[[Criterion], _Row]:
         """A function giving a criterion's row (for the rows a text shows, not all of them; each once in ``explain()``)."""
         rs, outcomes, values = self._rs, self._raw[1], self._ivalues
+        written = rs._lazy.get("renderers") or {}  # the renderers written so far, by index
 
         def row(crit: Criterion) -> _Row:
-            return self._criterion_slow(crit) if crit.expr is None else rs._renderer(crit)(self, outcomes[crit.index], values)
+            if crit.expr is None:
+                return self._criterion_slow(crit)
+            return (written.get(crit.index) or rs._renderer(crit))(self, outcomes[crit.index], values)
 
         return row
 
@@ -666,10 +669,10 @@ class Result:
                     lines.append(f"  ✗ {row(c)['because']} ({c.id})")
             if reached:
                 lines.append(f"  otherwise: {outline.meta[outline.stage_ids[reached - 1]][0]}")
-        for passes in outline.passes[:reached]:
-            for c, helps in passes:
+        for stage in range(reached):
+            for c, helps, prefix in outline.shown[stage]:
                 if outcomes[c.index] is helps:
-                    lines.append(f"  ✓ {c.id}: {row(c)['because']}" if helps else f"  ✓ not {c.id}: {row(c)['because']}")
+                    lines.append(prefix + row(c)["because"])
         if reached < len(outline.passes):
             label = outline.meta[outline.stage_ids[reached]][0]
             blockers = [c for c, helps in outline.passes[reached] if outcomes[c.index] is not helps]
@@ -684,7 +687,7 @@ class Result:
         if absent:
             lines.append("Missing data: " + ", ".join(absent))
         if outline.score_names:
-            lines.append("Scores: " + ", ".join(f"{name} {_show(total)}" for name, total in zip(outline.score_names, self._raw[3])))
+            lines.append("Scores: " + ", ".join([f"{name} {total if type(total) is int and -10000 < total < 10000 else _show(total)}" for name, total in zip(outline.score_names, self._raw[3])]))
         if self._issues:
             lines += self._issue_lines()
         return "\n".join(lines)
@@ -839,6 +842,8 @@ class _Outline(NamedTuple):
     titles: dict[str, str]
     """The first line of ``explain()`` by stage id: ``MQL — Marketing qualified lead (owner: marketing, SLA 4h)``."""
     passes: list[list[tuple[Criterion, bool]]]
+    shown: list[list[tuple[Criterion, bool, str]]]
+    """:attr:`passes` with the start of the line ``explain()`` writes when the criterion helped: ``  ✓ <id>: ``, ``  ✓ not <id>: ``."""
     """By stage: each criterion of its condition with the outcome that helps it (False under a ``none``)."""
     flag_criteria: list[Criterion]
     score_names: list[str]
@@ -881,6 +886,7 @@ def _outline_of(ruleset: Ruleset) -> _Outline:
         [st.id for st in plan.stages],
         titles,
         passes,
+        [[(c, helps, f"  ✓ {c.id}: " if helps else f"  ✓ not {c.id}: ") for c, helps in stage] for stage in passes],
         list(plan.flags),
         [sc.name for sc in plan.scores],
         field_names,
