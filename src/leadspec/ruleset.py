@@ -34,6 +34,9 @@ from .result import Previous, Result, StageInfo, _Outline, _outline_of
 __all__ = ["Ruleset", "json_schema", "load", "loads"]
 
 
+_UTC = timezone.utc
+
+
 def _as_of(value: datetime | date | str | None) -> datetime:
     if value is None:
         return datetime.now(timezone.utc)
@@ -74,7 +77,7 @@ def _canonical(model: RuleFile) -> str:
 class Ruleset:
     """A compiled rule file. Create it with :func:`load` or :func:`loads`."""
 
-    __slots__ = ("_plan", "_public", "_compiled", "_text", "_file", "_digest", "_lazy", "_lock")
+    __slots__ = ("_plan", "_public", "_compiled", "_text", "_file", "_digest", "_lazy", "_lock", "_stage_fn", "_earliest")
     _plan: Plan
     _public: _ir.Plan
     _compiled: Compiled
@@ -83,6 +86,8 @@ class Ruleset:
     _digest: str | None
     _lazy: dict[str, Any]
     _lock: threading.Lock
+    _stage_fn: Any  # the generated stage function and the earliest as_of, read by stage() without going through _compiled
+    _earliest: datetime
 
     def __init__(self, plan: Plan, text: str, file: str) -> None:
         set_ = object.__setattr__
@@ -90,6 +95,8 @@ class Ruleset:
         assert plan.public is not None
         set_(self, "_public", plan.public)
         set_(self, "_compiled", _compile(plan, file))
+        set_(self, "_stage_fn", self._compiled.stage)
+        set_(self, "_earliest", self._compiled.earliest_as_of)
         set_(self, "_text", text)
         set_(self, "_file", file)
         set_(self, "_digest", None)  # computed when first asked for: it re-reads every expression
@@ -319,10 +326,11 @@ class Ruleset:
         """The lead's stage only: lazy and fast, always equal to ``evaluate(lead).stage``."""
         if type(lead) is not dict and not _is_record(lead):
             raise LeadError(f"a lead is a mapping of field values, not {type(lead).__name__}")
-        moment = as_of if type(as_of) is datetime and as_of.tzinfo is timezone.utc else _as_of(as_of)
-        if moment < self._compiled.earliest_as_of:
+        moment = as_of if type(as_of) is datetime and as_of.tzinfo is _UTC else _as_of(as_of)
+        if moment < self._earliest:
             self._too_early(moment)
-        return self._compiled.stage(lead, moment)
+        stage: str = self._stage_fn(lead, moment)
+        return stage
 
     # -- SQL ------------------------------------------------------------------------------
     def to_sql(
