@@ -28,7 +28,7 @@ from ._model import FieldSpec, RuleFile, Stage
 from ._yaml import MAX_BYTES, load_yaml
 from .errors import LeadError, Problem, RulesError
 from ._handoff import checked_previous, stage_info
-from ._render import Renderer, RowsRenderer, renderer, rows_renderer, slow_renderer
+from ._render import Renderer, RowsRenderer, renderer, rows_renderer
 from .result import Previous, Result, StageInfo, _Outline, _outline_of
 
 __all__ = ["Ruleset", "json_schema", "load", "loads"]
@@ -236,16 +236,8 @@ class Ruleset:
                     found = self._lazy["rows_renderer"] = rows_renderer(self)
         return found
 
-    def _renderers(self) -> list[tuple[Renderer, int]]:
-        """Every criterion's renderer with its index, in file order (a nested condition with an id: the slow renderer)."""
-        table: list[tuple[Renderer, int]] | None = self._lazy.get("renderer_list")
-        if table is None:
-            table = [(self._renderer(c) if c.expr is not None else slow_renderer(c), c.index) for c in self._public.criteria]
-            self._lazy["renderer_list"] = table
-        return table
-
     def _outline(self) -> _Outline:
-        """What ``Result.summary()`` reads of the plan (labels, the criteria that may block each stage, the flags)."""
+        """What ``summary()``, ``explain()`` and ``to_dict()`` read of the plan besides the rows (see ``result._Outline``)."""
         found: _Outline | None = self._lazy.get("outline")
         if found is None:
             found = self._lazy["outline"] = _outline_of(self)
