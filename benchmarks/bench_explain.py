@@ -23,9 +23,13 @@ What it measures
    2,000 criteria per rule file, a documented limit, so 2,000 is the top.)
 
 Every figure is CPU time (``time.process_time``) of a plain loop, best of
-``--repeats`` runs (3 by default), garbage collector on; the 1-minute load
-average is printed beside the tables (the machines are shared: read the
-ratios). Nothing is asserted; targets are printed as PASS/MISS.
+``--repeats`` runs (5 by default), garbage collector on. The export's steps
+are timed interleaved: each round times every step in turn, so that a slow
+spell of the shared machine falls on all of them, and the spread of each
+ratio over the rounds is printed. The 1-minute load average is printed
+beside every figure (read the ratios). Nothing is asserted; targets are
+printed as PASS/MISS. ``--part all`` also runs the datetime-typed baseline
+of ``bench_evaluate.py`` and ``bench_qualify.py`` (a million rows).
 
 How to run it
 -------------
