@@ -64,7 +64,7 @@ CODES: Mapping[str, ProblemCode] = _codes(
         "duplicate-id",
         "error",
         "an id used twice (stages, criteria in a stage, disqualifiers, score rules, enum values), a list named like a field, "
-        "a stage named `disqualified` or like the base stage, a flag named like a field, list or score, or a second field with `role: id` "
+        "a stage named `disqualified`, `disqualify` or like the base stage, a flag named like a field, list or score, or a second field with `role: id` "
         "or with `role: touched`",
     ),
     # expressions
