@@ -73,6 +73,7 @@ class _Source:
         self.sources.update({f"fl_{name}": (None, f"r._raw[1][{index}]") for name, index in flags.items()})
         self.sources["as_of"] = (None, "r._as_of")
         self.locals: dict[str, None] = {}  # the locals the function's code reads, in the order first needed
+        self.types = {f.name: f.type for f in plan.fields}  # each field's type, by name
 
     @property
     def constants(self) -> dict[str, Any]:
@@ -171,12 +172,11 @@ def _block(ruleset: Ruleset, src: _Source, crit: Criterion, prefix: str) -> list
     (``f_<field>``, ``fl_<flag>``, ``s_<score>``, ``as_of``) are noted in ``src.locals`` for the function to bind."""
     assert crit.expr is not None
     plan = ruleset._public
-    fields = {f.name for f in plan.fields}
+    types = src.types
     # the values as _criterion_values assigns them: fields read (not the events field), flags read, the calls shown;
     # a name assigned twice keeps its first place and its last value (a dict's own rule)
     assigned: dict[str, str] = {}
     plain: dict[str, bool] = {}  # values that are text, numbers, truths or None (their JSON form is themselves), by key
-    types = {f.name: f.type for f in plan.fields}
     reads_flags = list(ruleset._compiled.flag_reads.get(crit.index, ()))
     for name in ruleset._reads(crit)[0]:
         if name != plan.events_field:
@@ -201,7 +201,7 @@ def _block(ruleset: Ruleset, src: _Source, crit: Criterion, prefix: str) -> list
     expr = crit.when or ""
     # "k is <shown value>, ..." in the values' order: text as it is, anything else as _show() says it
     shown = ", ".join(f"{src.constant(('' if i == 0 else ', ') + k + ' is ')}, {_shown(v)}" for i, (k, v) in enumerate(variables.items()))
-    missing_keys = [k for k in variables if k in fields]  # what _because counts as missing: a value that is None and a field's
+    missing_keys = [k for k in variables if k in types]  # what _because counts as missing: a value that is None and a field's
     missing_list = "[" + ", ".join(f"*(({src.constant(k)},) if {variables[k]} is None else ())" for k in missing_keys) + "]"
     for word in ("pass", "fail", "unknown"):
         choices: list[Choice] = []

@@ -416,8 +416,7 @@ class Result:
 
     @property
     def ruleset(self) -> RulesetInfo:
-        rs = self._rs
-        return RulesetInfo(name=rs.name, version=rs.version, digest=rs.digest, description=rs.description, owners=list(rs.owners))
+        return RulesetInfo(**self._rs._info_dict())
 
     # -- builders -----------------------------------------------------------------------
     def _interp(self, expr: Expr) -> Any:
@@ -455,18 +454,6 @@ class Result:
         if crit.expr is None:
             return self._criterion_slow(crit)
         return self._rs._renderer(crit)(self, self._raw[1][crit.index], self._ivalues)
-
-    def _shown(self) -> Callable[[Criterion], _Row]:
-        """A function giving a criterion's row (for the rows a text shows, not all of them; each once in ``explain()``)."""
-        rs, outcomes, values = self._rs, self._raw[1], self._ivalues
-        written = rs._lazy.get("renderers") or {}  # the renderers written so far, by index
-
-        def row(crit: Criterion) -> _Row:
-            if crit.expr is None:
-                return self._criterion_slow(crit)
-            return (written.get(crit.index) or rs._renderer(crit))(self, outcomes[crit.index], values)
-
-        return row
 
     def _criterion_slow(self, crit: Criterion) -> _Row:
         """The criterion's row, found by walking the plan (the oracle of the generated renderers)."""
@@ -594,7 +581,7 @@ class Result:
             return None
         outcomes = self._raw[1]
         blocked = [c.id for c in outline.disqualify if outcomes[c.index] is True]
-        blocked += [c.id for c, helps in outline.passes[reached] if outcomes[c.index] is not helps]  # (Result._blockers)
+        blocked += [c.id for c, helps, _ in outline.passes[reached] if outcomes[c.index] is not helps]  # (Result._blockers)
         return outline.stage_ids[reached], blocked
 
     def _blockers(self, group: Group, negated: bool = False) -> list[Criterion]:
@@ -661,7 +648,7 @@ class Result:
             from ._handoff import handoff_line
 
             lines.append(str(handoff_line(self)))
-        row = self._shown()  # only the criteria the text shows are rendered
+        row = self._criterion  # only the criteria the text shows are rendered, each once
         reached = self._reached()
         if self._stage == DISQUALIFIED:
             for c in outline.disqualify:
@@ -670,12 +657,12 @@ class Result:
             if reached:
                 lines.append(f"  otherwise: {outline.meta[outline.stage_ids[reached - 1]][0]}")
         for stage in range(reached):
-            for c, helps, prefix in outline.shown[stage]:
+            for c, helps, prefix in outline.passes[stage]:
                 if outcomes[c.index] is helps:
                     lines.append(prefix + row(c)["because"])
         if reached < len(outline.passes):
             label = outline.meta[outline.stage_ids[reached]][0]
-            blockers = [c for c, helps in outline.passes[reached] if outcomes[c.index] is not helps]
+            blockers = [c for c, helps, _ in outline.passes[reached] if outcomes[c.index] is not helps]
             lines.append(f"Next: {label} — blocked by:" if blockers else f"Next: {label}")
             for c in blockers:
                 shown = row(c)
@@ -841,10 +828,9 @@ class _Outline(NamedTuple):
     stage_ids: list[str]
     titles: dict[str, str]
     """The first line of ``explain()`` by stage id: ``MQL — Marketing qualified lead (owner: marketing, SLA 4h)``."""
-    passes: list[list[tuple[Criterion, bool]]]
-    shown: list[list[tuple[Criterion, bool, str]]]
-    """:attr:`passes` with the start of the line ``explain()`` writes when the criterion helped: ``  ✓ <id>: ``, ``  ✓ not <id>: ``."""
-    """By stage: each criterion of its condition with the outcome that helps it (False under a ``none``)."""
+    passes: list[list[tuple[Criterion, bool, str]]]
+    """By stage: each criterion of its condition with the outcome that helps it (False under a ``none``) and the start of
+    the line ``explain()`` writes when it helped: ``  ✓ <id>: ``, ``  ✓ not <id>: ``."""
     flag_criteria: list[Criterion]
     score_names: list[str]
     field_names: tuple[str, ...]
@@ -858,10 +844,11 @@ def _outline_of(ruleset: Ruleset) -> _Outline:
     """The tables of :class:`_Outline` for the ruleset's plan."""
     plan = ruleset._public
     otherwise = ["otherwise " + plan.base.label] + ["otherwise " + st.label for st in plan.stages]
+    passes = [_stage_passes(st.condition) for st in plan.stages]  # each stage's criteria with the outcome that helps it
     blockers = []
-    for st in plan.stages:
+    for st, stage_passes in zip(plan.stages, passes):
         table = []
-        for crit, helps in _stage_passes(st.condition):  # each criterion with the outcome that helps the stage
+        for crit, helps in stage_passes:
             bad: tuple[bool | None, ...] = (False, None) if helps else (True, None)
             table.append((crit.index, {o: f"{crit.id} {_OUTCOME[o]}" for o in bad}))
         blockers.append((f"not {st.label}: ", table))
@@ -874,7 +861,6 @@ def _outline_of(ruleset: Ruleset) -> _Outline:
         title = label if label.lower() == sid.lower() else f"{sid.upper()} — {label}"
         extra = ([f"owner: {owner}"] if owner else []) + ([f"SLA {sla}"] if sla else [])
         titles[sid] = title + (f" ({', '.join(extra)})" if extra else "")
-    passes = [_stage_passes(st.condition) for st in plan.stages]
     field_names = tuple(f.name for f in plan.fields)
     event_scores = ruleset._compiled.event_scores
     return _Outline(
@@ -885,7 +871,6 @@ def _outline_of(ruleset: Ruleset) -> _Outline:
         meta,
         [st.id for st in plan.stages],
         titles,
-        passes,
         [[(c, helps, f"  ✓ {c.id}: " if helps else f"  ✓ not {c.id}: ") for c, helps in stage] for stage in passes],
         list(plan.flags),
         [sc.name for sc in plan.scores],

@@ -29,7 +29,7 @@ from ._yaml import MAX_BYTES, load_yaml
 from .errors import LeadError, Problem, RulesError
 from ._handoff import checked_previous, stage_info
 from ._render import Renderer, RowsRenderer, renderer, rows_renderer
-from .result import Previous, Result, StageInfo, _Outline, _outline_of
+from .result import Previous, Result, StageInfo, _json_value, _Outline, _outline_of
 
 __all__ = ["Ruleset", "json_schema", "load", "loads"]
 
@@ -247,7 +247,7 @@ class Ruleset:
         """``moment`` as ``to_dict()`` writes it (``2026-11-01T00:00:00Z``); the last one is kept: a batch has one ``as_of``."""
         last = self._lazy.get("time_text")
         if last is None or last[0] != moment:
-            last = self._lazy["time_text"] = (moment, moment.astimezone(timezone.utc).isoformat().replace("+00:00", "Z"))
+            last = self._lazy["time_text"] = (moment, _json_value(moment))
         text: str = last[1]
         return text
 
