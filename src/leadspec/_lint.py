@@ -97,6 +97,10 @@ def lint(rules: Ruleset) -> Lints:
     return _allowed(plan, out)
 
 
+DEEP_CODES = frozenset({"stage-never-reached", "never-passes", "never-fails", "contradiction", "redundant-criterion", "score-gap", "score-overlap"})
+"""The warnings of ``check --deep``: an ``allow:`` entry for one is not unused when a plain check does not see it."""
+
+
 def _order(p: Problem) -> tuple[int, int, str, str]:
     return (p.line, p.column, p.code, p.message)
 
@@ -140,7 +144,7 @@ def _allowed(plan: Plan, out: _Located) -> Lints:
             allowed.append(problem)
     late = _Located(out.positions)
     for i, entry in enumerate(entries):
-        if not used[i]:
+        if not used[i] and entry.code not in DEEP_CODES:  # deep warnings are only known to `check --deep`
             where = f" at {entry.at}" if entry.at is not None else ""
             late.at(("allow", i), "unused-allow", f"this allow entry silences nothing: the file has no {entry.code} warning{where}; remove the entry")
     return Lints(sorted(shown + late.problems, key=_order), allowed)

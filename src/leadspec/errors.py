@@ -117,6 +117,14 @@ CODES: Mapping[str, ProblemCode] = _codes(
     ("open-age-window", "warning", "`days_since(field) <= N` without a lower bound: a date after `as_of` (a negative age) passes it too"),
     ("format-reads-iso", "warning", "a date `format:` that reads ISO 8601 text as another date than ISO 8601 does (it is tried first)"),
     ("unused-allow", "warning", "an `allow:` entry that silences no warning (it cannot itself be allowed)"),
+    # deep checks (`leadspec check --deep`): proved with the z3 solver, each with a witness lead or a proof
+    ("stage-never-reached", "warning", "a stage no lead ends at: its condition cannot pass, or not with the stages before it, or every lead that passes it goes on or is disqualified"),
+    ("never-passes", "warning", "a criterion no lead passes, given the fields' types, ranges and values"),
+    ("never-fails", "warning", "a criterion no lead fails (or a disqualifier that disqualifies every lead)"),
+    ("contradiction", "warning", "items of an `all:` (or `none:`) group that cannot pass (fail) together, though each can alone"),
+    ("redundant-criterion", "warning", "a criterion whose group decides every lead the same way without it (implied by the others)"),
+    ("score-gap", "warning", "score rules over one number that give no points to values between values they score"),
+    ("score-overlap", "warning", "two score rules over one number that both give points to some value, neither band containing the other"),
 )
 """Every problem code, in the order of the pipeline: reading, YAML, the shape of the file, expressions, test files, lints."""
 

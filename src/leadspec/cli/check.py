@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import glob
+import json
 import os
 import re
+from datetime import datetime
+from typing import Any
 
 import click
 
 from ..errors import Problem, RulesError
-from ._common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, print_problems, streams
+from ._common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, as_of_option, print_problems, streams
 
 TEST_SUFFIXES = (".test.yaml", ".test.yml")
 _RULE_FILE = re.compile(r"^leadspec\s*:", re.MULTILINE)
@@ -66,11 +69,13 @@ def find_files(paths: list[str]) -> tuple[list[str], list[str]]:
     return files, skipped
 
 
-def check_paths(paths: list[str], strict: bool) -> tuple[list[Problem], int, int]:
+def check_paths(paths: list[str], strict: bool, deep: list[Any] | None = None, as_of: datetime | None = None, timeout: float = 5.0) -> tuple[list[Problem], int, int]:
     """Every problem of these rule files (and their test files); the number of files read; the number of warnings the files allow.
 
     Folders are searched (:func:`find_files`). A warning a rule file allows
-    (its ``allow:`` list) is not a problem, only counted.
+    (its ``allow:`` list) is not a problem, only counted. With ``deep`` (a
+    list), each rule file that loads is analysed too (:func:`leadspec.analysis.analyze`):
+    its findings are problems and its analysis is appended to ``deep``.
     """
     from .. import lint, load, load_tests
 
@@ -89,6 +94,13 @@ def check_paths(paths: list[str], strict: bool) -> tuple[list[Problem], int, int
                 lints = lint(rules)
                 problems += lints
                 allowed += len(lints.allowed)
+                if deep is not None:
+                    from ..analysis import analyze
+
+                    analysis = analyze(rules, as_of=as_of, timeout=timeout)
+                    deep.append(analysis)
+                    problems += analysis.findings
+                    allowed += len(analysis.allowed)
             test_file = _test_file_of(path)
             if test_file:
                 test_files.append(test_file)
@@ -112,7 +124,10 @@ def check_paths(paths: list[str], strict: bool) -> tuple[list[Problem], int, int
 @click.argument("rules", nargs=-1, required=True, type=click.Path())
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "github"]), default="text", show_default=True, help="How to print problems.")
 @click.option("--strict", is_flag=True, help="Treat warnings (lints) as errors.")
-def check(rules: tuple[str, ...], fmt: str, strict: bool) -> int:
+@click.option("--deep", is_flag=True, help="Also prove which stages and outcomes some lead can reach, with witness leads (needs leadspec[analysis]).")
+@as_of_option
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=5.0, show_default=True, help="With --deep: seconds the solver may spend on one question before it is left undecided.")
+def check(rules: tuple[str, ...], fmt: str, strict: bool, deep: bool, as_of: datetime | None, timeout: float) -> int:
     """Validate, compile and lint rule files and the NAME.test.yaml beside them.
 
     RULES are rule files, test files or folders. In a folder (and its
@@ -126,11 +141,20 @@ def check(rules: tuple[str, ...], fmt: str, strict: bool) -> int:
     stages that can never be reached, criteria that are always true or
     false, duplicate criteria) are warnings; --strict makes them errors.
 
+    --deep proves, with the z3 solver, where some lead can end (each stage,
+    with a witness lead the engine confirmed) and which outcomes each
+    criterion can have, and warns about stages no lead reaches, criteria
+    that never pass or never fail, contradictions and redundant items in
+    groups, and gaps or overlaps between score rules over one number. It
+    prints those tables before the problems (text), or {"problems": [...],
+    "analyses": [...]} (json). --as-of sets the moment it reasons at.
+
     \b
     Examples:
       leadspec check rules/
       leadspec check rules/*.yaml
       leadspec check --format github --strict rules/acme.yaml
+      leadspec check --deep rules/acme.yaml
 
     Exit codes: 0 no errors, 1 errors found, 2 a file could not be read or a folder has no rule file.
     """
@@ -143,8 +167,20 @@ def check(rules: tuple[str, ...], fmt: str, strict: bool) -> int:
             + "\n"
         )
         return EXIT_USAGE
-    problems, files, allowed = check_paths(list(rules), strict)
-    print_problems(problems, fmt, io.out)
+    analyses: list[Any] | None = [] if deep else None
+    if deep:
+        try:
+            import z3  # noqa: F401
+        except ImportError:
+            io.err.write("--deep needs the z3 solver: pip install 'leadspec[analysis]'\n")
+            return EXIT_USAGE
+    problems, files, allowed = check_paths(list(rules), strict, analyses, as_of, timeout)
+    if analyses is not None and fmt == "json":
+        io.out.write(json.dumps({"problems": [p.to_dict() for p in problems], "analyses": [a.to_dict() for a in analyses]}, indent=2) + "\n")
+    else:
+        for analysis in analyses or ():
+            io.out.write(analysis.text() + "\n")
+        print_problems(problems, fmt, io.out)
     errors = sum(p.severity == "error" for p in problems)
     warnings = len(problems) - errors
     if fmt != "json":
