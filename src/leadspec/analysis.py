@@ -59,7 +59,7 @@ from .plan import Criterion, Group, Plan
 if TYPE_CHECKING:
     from .ruleset import Ruleset
 
-__all__ = ["Analysis", "Comparison", "CriterionReach", "StageReach", "Transition", "analyze", "compare"]
+__all__ = ["Analysis", "Comparison", "CriterionReach", "StageReach", "Transition", "analyze", "compare", "generate_tests"]
 
 Answer = Union[bool, None]
 """True: some lead does (a witness shows it); False: no lead does (proved); None: undecided."""
@@ -565,3 +565,18 @@ def compare(old: Ruleset, new: Ruleset, *, as_of: datetime | date | str | None =
 
     return transitions(old, new, _moment(as_of), timeout)
 
+
+
+def generate_tests(rules: Ruleset, *, rules_path: str, as_of: datetime | date | str | None = None, timeout: float = DEFAULT_TIMEOUT) -> str:
+    """A starting rule test file (YAML text) for ``rules``: witness cases for every reachable stage and every
+    criterion outcome, and leads on both sides of each number threshold, with ``expect`` filled in by
+    evaluating them and a comment on each asking for review.
+
+    ``rules_path`` is what the file's ``rules:`` says (the rule file relative to where the test file
+    will be). ``as_of`` defaults to today at midnight UTC, and is written in the file.
+    """
+    from ._generate import generate
+
+    if as_of is None:
+        as_of = _moment(None).date()
+    return generate(rules, analyze(rules, as_of=as_of, timeout=timeout), rules_path)

@@ -89,6 +89,7 @@ def _git(*args: str) -> subprocess.CompletedProcess[bytes]:
     help="Name sample leads by this column (a dotted path reads nested JSON); default: the rules' field with role: id.",
 )
 @click.option("--exit-code", is_flag=True, help="Exit 1 when anything changed, like git diff --exit-code.")
+@click.option("--prove", is_flag=True, help="Also prove the versions equivalent, or show each stage change any lead can make with a witness lead (needs leadspec[analysis]).")
 def diff(
     old: str,
     new: str,
@@ -100,6 +101,7 @@ def diff(
     samples: int,
     id_field: str | None,
     exit_code: bool,
+    prove: bool,
 ) -> int:
     """Show what changed between two versions of a ruleset, in sentences, and which leads it moves.
 
@@ -113,6 +115,13 @@ def diff(
       leadspec diff HEAD~1:rules/acme.yaml rules/acme.yaml
       leadspec diff v2026-Q3:rules/acme.yaml rules/acme.yaml --leads export.csv --format markdown
       leadspec diff old.yaml new.yaml --leads export.csv --id-field "Prospect ID"
+      leadspec diff HEAD~1:rules/acme.yaml rules/acme.yaml --prove
+
+    --prove reasons over every possible lead, not only --leads: it says
+    "the two versions are equivalent" when no lead can change stage (a
+    proof), else lists each change of stage some lead can make (old -> new)
+    with one witness lead and what every lead making it has in common
+    (e.g. 50 ≤ employees ≤ 99). It reasons as of --as-of (default now).
 
     Exit codes: 0 done (with --exit-code: no change), 1 something changed (with --exit-code),
     2 a file or revision cannot be read, or the rules do not load.
@@ -134,10 +143,29 @@ def diff(
     except LEADS_ERRORS as exc:  # the leads cannot be read, or not as the rules need them
         io.err.write(leads_error(str(leads), exc) + "\n")
         return EXIT_USAGE
+    proof = None
+    if prove:
+        try:
+            from ..analysis import compare
+        except ImportError:  # pragma: no cover - analysis itself imports z3 lazily
+            raise
+        try:
+            proof = compare(rulesets[0], rulesets[1], as_of=as_of)
+        except ImportError as exc:
+            io.err.write(f"--prove: {exc}\n")
+            return EXIT_USAGE
     if fmt == "json":
-        io.out.write(json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n")
+        data = result.to_dict()
+        if proof is not None:
+            data["proof"] = proof.to_dict()
+        io.out.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
     elif fmt == "markdown":
         io.out.write(result.to_markdown())
+        if proof is not None:
+            io.out.write("\n### Proof over every possible lead\n\n```\n" + proof.text() + "```\n")
     else:
         io.out.write(result.to_text())
-    return EXIT_FAILED if exit_code and result.changed else EXIT_OK
+        if proof is not None:
+            io.out.write("\nProof over every possible lead:\n" + "".join(f"  {line}\n" for line in proof.text().splitlines()))
+    changed = result.changed or (proof is not None and proof.equivalent is False)
+    return EXIT_FAILED if exit_code and changed else EXIT_OK
