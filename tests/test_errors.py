@@ -246,7 +246,7 @@ def test_not_allowed_messages_are_sentences() -> None:
 # -- the registry of codes ------------------------------------------------------
 
 SOURCE = ROOT / "src" / "leadspec"
-CODE_ARGUMENT = {"Problem": 3, "ExprProblem": 0, "at": 1, "error": 1, "problem": 2, "_Limit": 0}
+CODE_ARGUMENT = {"Problem": 3, "ExprProblem": 0, "at": 1, "error": 1, "problem": 2, "_Limit": 0, "_located": 2}
 """Where the code is among the positional arguments of what makes a problem (``code=`` also counts)."""
 
 
@@ -255,7 +255,7 @@ def codes_in_source() -> dict[str, list[str]]:
 
     A code is the code argument of a call making a problem (``Problem``,
     ``ExprProblem``, a collector's ``at``, the checker's ``error``, the YAML
-    loader's ``problem`` and ``_Limit``), or a text assigned to a variable
+    loader's ``problem`` and ``_Limit``, the deep check's ``_located``), or a text assigned to a variable
     named ``code`` (``code = "version" if ... else "bad-value"``; not an
     f-string there: the code generator's ``code`` is Python source). An
     f-string argument is kept as a pattern (``always-*``).

@@ -338,6 +338,10 @@ def _describe(session: _Session, before: Encoder, after: Encoder, change: Any) -
         text = ""
         if spec.type in ("integer", "number"):
             low, high = _range(session, z3.And(change, known), value)
+            if low is not None and spec.min is not None and low <= spec.min:
+                low = None  # the field's own bound says nothing about these leads
+            if high is not None and spec.max is not None and high >= spec.max:
+                high = None
             if low is not None and high is not None:
                 text = f"{name} = {low}" if low == high else f"{low} ≤ {name} ≤ {high}"
             elif low is not None:
