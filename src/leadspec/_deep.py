@@ -197,7 +197,7 @@ def _score_bands(an: _Analyzer, score: str, rules: tuple[Criterion, ...]) -> lis
         if len(bands) < 2:
             continue
         spec = an.plan.field(name)
-        known, value = an.enc.fields[name]
+        known, value = an.enc.raw[name]  # substituted below: a number is given, and it is the point
         var = _var(value)
         make = z3.Int if spec.type == "integer" else z3.Real
 
@@ -312,6 +312,12 @@ def _changed_fields(before: Encoder, after: Encoder) -> list[str]:
                 names |= {"@events" for n in walk(crit.expr) if getattr(n, "events", None) is not None}
     if before.plan.scores != after.plan.scores:
         names.add("@events")
+    for name, spec in after.field_specs.items():  # a field read another way (bounds, source, default, …)
+        other = before.field_specs.get(name)
+        if other is not None and (other.type, other.source, other.default, other.missing, other.values, other.format, other.min, other.max) != (
+            spec.type, spec.source, spec.default, spec.missing, spec.values, spec.format, spec.min, spec.max
+        ):
+            names.add(name)
     order = [f.name for f in after.plan.fields] + [f.name for f in before.plan.fields if f.name not in {g.name for g in after.plan.fields}]
     return [n for n in order if n in names] + (["@events"] if "@events" in names else [])
 
@@ -331,16 +337,17 @@ def _describe(session: _Session, before: Encoder, after: Encoder, change: Any) -
             continue
         enc = after if name in after.fields else before
         spec = enc.field_specs[name]
-        known, value = enc.fields[name]
+        known, value = enc.raw.get(name) or enc.fields[name]  # a number as given, even where a version's bounds refuse it
         if session.ask(change, known)[0] is False:
             out.append(f"no {name}")
             continue
         text = ""
         if spec.type in ("integer", "number"):
             low, high = _range(session, z3.And(change, known), value)
-            if low is not None and spec.min is not None and low <= spec.min:
+            bounds = [f for f in (before.field_specs.get(name), after.field_specs.get(name)) if f is not None]
+            if low is not None and all(f.min is not None and low <= f.min for f in bounds):
                 low = None  # the field's own bound says nothing about these leads
-            if high is not None and spec.max is not None and high >= spec.max:
+            if high is not None and all(f.max is not None and high >= f.max for f in bounds):
                 high = None
             if low is not None and high is not None:
                 text = f"{name} = {low}" if low == high else f"{low} ≤ {name} ≤ {high}"

@@ -141,10 +141,17 @@ class Encoder:
         self.domain: list[Any] = []  # facts true of every lead (sound)
         self.approximated: dict[str, set[str]] = {}  # criterion id -> expressions replaced by fresh values
         self.fields: dict[str, tuple[Any, Any]] = {}  # name -> (known, value)
+        self.raw: dict[str, tuple[Any, Any]] = {}  # number fields: name -> (a number was given, that number)
         self.field_specs: dict[str, FieldPlan] = {f.name: f for f in plan.fields}
-        self._shared_fields: dict[str, tuple[Any, Any]] = share.fields if share is not None else {}
         self._share = share
-        self.counters: dict[tuple[str, timedelta | None], Any] = share.counters if share is not None else {}
+        events_here = next((f for f in plan.fields if f.type == "events"), None)
+        events_there = next((f for f in share.plan.fields if f.type == "events"), None) if share is not None else None
+        if share is not None and events_here is not None and events_there is not None and _same_reading(events_here, events_there):
+            self.counters: dict[tuple[str, timedelta | None], Any] = share.counters  # the same events, read the same way
+            self._counter_prefix: str = share._counter_prefix
+        else:
+            self.counters = {}
+            self._counter_prefix = prefix
         self._opaque: dict[tuple[str, str], Sym] = {}
         self._flags: dict[str, Trit] = {}
         self._flag_crit = {c.id.split(".", 1)[1]: c for c in plan.flags}
@@ -173,19 +180,37 @@ class Encoder:
         return f"{self.prefix}{what}!{self._fresh}"
 
     def _field(self, spec: FieldPlan) -> None:
-        other = self._share.field_specs.get(spec.name) if self._share is not None else None
-        if other is not None and _same_reading(other, spec) and spec.name in self._shared_fields:
-            self.fields[spec.name] = self._shared_fields[spec.name]
-            return
-        name = spec.name if other is None else f"{self.prefix}{spec.name}"
-        known = z3.Bool(f"has:{name}")
         kind = spec.type
+        same_markers = self._share is not None and self._share.plan.missing == self.plan.missing
+        if self._share is not None and same_markers:
+            twin = next((f for f in self._share.plan.fields if f.source == spec.source and _same_reading(f, spec)), None)
+            if twin is not None:  # the other version reads this raw value the same way: one value for both
+                self.fields[spec.name] = self._share.fields[twin.name]
+                if twin.name in self._share.raw:
+                    self.raw[spec.name] = self._share.raw[twin.name]
+                return
+        name = f"{self.prefix}{spec.name}"
+        if kind in ("integer", "number"):
+            # the raw number and whether there is one; it is the value when inside the field's bounds
+            raw: tuple[Any, Any] | None = None
+            if self._share is not None and same_markers:
+                twin = next((f for f in self._share.plan.fields if f.source == spec.source and _same_number(f, spec)), None)
+                raw = self._share.raw.get(twin.name) if twin is not None else None
+            if raw is None:
+                var = z3.Int(f"int:{name}") if kind == "integer" else z3.Real(f"num:{name}")
+                raw = (z3.Bool(f"raw:{name}"), z3.ToReal(var) if kind == "integer" else var)
+            present, number = raw
+            inside = [present]
+            if spec.min is not None:
+                inside.append(number >= _const_term(spec.min, "num"))
+            if spec.max is not None:
+                inside.append(number <= _const_term(spec.max, "num"))
+            self.raw[spec.name] = raw
+            self.fields[spec.name] = (z3.And(inside), number)
+            return
+        known = z3.Bool(f"has:{name}")
         value: Any
-        if kind == "integer":
-            value = z3.ToReal(z3.Int(f"int:{name}"))
-        elif kind == "number":
-            value = z3.Real(f"num:{name}")
-        elif kind in ("string", "enum"):
+        if kind in ("string", "enum"):
             value = z3.String(f"str:{name}")
         elif kind == "boolean":
             value = z3.Bool(f"bool:{name}")
@@ -195,25 +220,18 @@ class Encoder:
             value = z3.Int(f"datetime:{name}")  # whole seconds from as_of
         else:  # list, events: read only through functions (events: the counters)
             value = None
-        if kind in ("integer", "number"):
-            if spec.min is not None:
-                self.domain.append(z3.Implies(known, value >= _const_term(spec.min, "num")))
-            if spec.max is not None:
-                self.domain.append(z3.Implies(known, value <= _const_term(spec.max, "num")))
         if kind == "enum":
             self.domain.append(z3.Implies(known, z3.Or([value == z3.StringVal(v) for v in spec.values or ()])))
         if kind == "string":
             for marker in self.plan.missing:  # a marker (once trimmed) is no value
                 self.domain.append(z3.Implies(known, value != z3.StringVal(marker)))
         self.fields[spec.name] = (known, value)
-        if other is None or spec.name not in self._shared_fields:
-            self._shared_fields.setdefault(spec.name, (known, value))
 
     def counter(self, kind: str, within: timedelta | None) -> Any:
         """The number of events of ``kind`` at or before as_of, inside ``within`` (None: ever)."""
         key = (kind, within)
         if key not in self.counters:
-            var = z3.Int(f"events:{kind}:{within.total_seconds() if within else 'all'}")
+            var = z3.Int(f"{self._counter_prefix}events:{kind}:{within.total_seconds() if within else 'all'}")
             self.counters[key] = var
         return self.counters[key]
 
@@ -245,13 +263,25 @@ class Encoder:
         text = unparse(node)
         self.approximated.setdefault(self._current, set()).add(text)
         key = (text, kind)
-        if self._share is not None and key in self._share._opaque:
+        if self._share is not None and key in self._share._opaque and self._shareable(node):
             return self._share._opaque[key]
         if key not in self._opaque:
             name = self._name("opaque")
             sort_value = {"num": z3.Real, "str": z3.String, "bool": z3.Bool, "date": z3.Int, "datetime": z3.Int}[kind](name)
             self._opaque[key] = Sym(z3.Bool(name + ":known"), sort_value, z3.Bool(name + ":err"), kind)
         return self._opaque[key]
+
+    def _shareable(self, node: Expr) -> bool:
+        """Whether ``node`` has the same value in the other version for every lead (what it reads is read the same way)."""
+        assert self._share is not None
+        for part in walk(node):
+            if isinstance(part, FlagName) or (isinstance(part, Call) and part.fn == "score"):
+                return False
+            if isinstance(part, Name) and self.fields.get(part.id) is not self._share.fields.get(part.id):
+                return False
+            if isinstance(part, Call) and part.events is not None and self.counters is not self._share.counters:
+                return False
+        return True
 
     def _expr(self, node: Expr) -> Sym:
         true, false = z3.BoolVal(True), z3.BoolVal(False)
@@ -619,6 +649,11 @@ def combine(op: str, n: int, items: list[Trit]) -> Trit:
     return Trit(P, F, z3.And(z3.Not(P), z3.Not(F)))
 
 
+def _same_number(a: FieldPlan, b: FieldPlan) -> bool:
+    """Two versions of a number field that read the same raw number, perhaps with other bounds."""
+    return (a.type, a.source, a.default, a.missing, a.format) == (b.type, b.source, b.default, b.missing, b.format)
+
+
 def _same_reading(a: FieldPlan, b: FieldPlan) -> bool:
     """Two versions of a field read every raw value the same way (so one variable serves both)."""
     return (a.type, a.source, a.default, a.missing, a.values, a.format, a.min, a.max) == (b.type, b.source, b.default, b.missing, b.values, b.format, b.min, b.max)
@@ -649,7 +684,7 @@ def lead_of(model: Any, encoders: Iterable[Encoder], as_of: datetime) -> dict[st
         for spec in enc.plan.fields:
             if spec.source in seen:
                 continue
-            known, value = enc.fields[spec.name]
+            known, value = enc.raw.get(spec.name) or enc.fields[spec.name]
             if spec.type == "events":
                 seen.add(spec.source)
                 events[spec.source] = _events(model, enc, as_of)
