@@ -238,6 +238,10 @@ class Encoder:
     def counter_facts(self) -> list[Any]:
         """Counts are whole, not negative, and grow with the window (a window inside another counts fewer)."""
         facts: list[Any] = []
+        events = next((f for f in self.plan.fields if f.type == "events"), None)
+        if events is not None:  # no events (missing or bad): every count is 0
+            has_events, _ = self.fields[events.name]
+            facts += [z3.Implies(z3.Not(has_events), var == 0) for var in self.counters.values()]
         kinds = sorted({k for k, _ in self.counters})
         for kind in kinds:
             windows = sorted((w for k, w in self.counters if k == kind and w is not None), key=lambda w: w.total_seconds())
@@ -676,32 +680,33 @@ def _number(term: Any, whole: bool) -> int | float:
 
 
 def lead_of(model: Any, encoders: Iterable[Encoder], as_of: datetime) -> dict[str, Any]:
-    """The lead a z3 model describes, as raw values (a dict like a JSON record); fields the model leaves free are left out."""
+    """The lead a z3 model describes, as raw values (a dict like a JSON record).
+
+    Every field gets the model's value (free variables their default
+    completion): a field with a ``default:`` left out would read as the
+    default, which the model may not mean. Witnesses are shrunk afterwards.
+    """
     lead: dict[str, Any] = {}
     seen: set[str] = set()
-    events: dict[str, list[dict[str, str]]] = {}
     for enc in encoders:
         for spec in enc.plan.fields:
             if spec.source in seen:
                 continue
-            known, value = enc.raw.get(spec.name) or enc.fields[spec.name]
-            if spec.type == "events":
-                seen.add(spec.source)
-                events[spec.source] = _events(model, enc, as_of)
-                continue
-            has = model.eval(known, model_completion=False)
-            if z3.is_true(has) and value is not None:
-                raw = _raw(model.eval(value, model_completion=True), spec, as_of)
-            elif z3.is_false(has):
-                raw = _BAD.get(spec.type, {"not": "a value"}) if spec.default is not None else _MISSING
-            else:
-                continue  # the model does not care: leave it out
             seen.add(spec.source)
+            known, value = enc.raw.get(spec.name) or enc.fields[spec.name]
+            has = z3.is_true(model.eval(known, model_completion=True))
+            raw: Any
+            if spec.type == "events":
+                items = _events(model, enc, as_of)
+                raw = items if has else (_BAD["events"] if spec.default is not None else _MISSING)
+            elif not has:
+                raw = _BAD.get(spec.type, {"not": "a value"}) if spec.default is not None else _MISSING
+            elif spec.type == "list":
+                raw = []  # what is asked of a list's items is not modelled: an empty list has a value
+            else:
+                raw = _raw(model.eval(value, model_completion=True), spec, as_of)
             if raw is not _MISSING:
                 _put(lead, spec.source, raw)
-    for source, items in events.items():
-        if items:
-            _put(lead, source, items)
     return lead
 
 
