@@ -332,15 +332,17 @@ def _variables(z3: Any, formula: Any) -> set[str]:
 def _nice(enc: Any, z3: Any) -> list[Any]:
     """Restrictions that make witnesses readable (printable text, few events, modest numbers); never used for proofs."""
     out: list[Any] = []
-    printable = z3.Range(" ", "~")
-    edge = z3.Range("!", "~")
-    readable = z3.Union(edge, z3.Concat(edge, z3.Star(printable), edge))
-    lowercase = z3.Star(z3.Union(z3.Range(" ", "@"), z3.Range("[", "~")))
+    def words(*ranges: Any) -> Any:  # letters, digits and . _ - @, with inner spaces
+        edge = z3.Union(*ranges, z3.Range("0", "9"), z3.Re("."), z3.Re("_"), z3.Re("-"), z3.Re("@"))
+        return z3.Union(edge, z3.Concat(edge, z3.Star(z3.Union(edge, z3.Re(" "))), edge))
+
+    readable = words(z3.Range("a", "z"), z3.Range("A", "Z"))
+    lowercase = words(z3.Range("a", "z"))
     for name, (known, value) in enc.fields.items():
         kind = enc.field_specs[name].type
         if kind == "string":
             # text functions are modelled exactly on text without capitals
-            out.append(z3.InRe(value, z3.Intersect(readable, lowercase) if name in enc.text_fields else readable))
+            out.append(z3.InRe(value, lowercase if name in enc.text_fields else readable))
             out.append(z3.Length(value) <= 40)
         elif kind in ("integer", "number"):
             out.append(z3.And(value >= -10**9, value <= 10**9))
