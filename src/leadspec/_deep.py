@@ -224,7 +224,7 @@ def _score_bands(an: _Analyzer, score: str, rules: tuple[Criterion, ...]) -> lis
                 listed = ", ".join(f"{b.id} (`{b.when}`)" for b in bands)
                 first = bands[0]
                 out.append(
-                    _located(an.file, first, "score-gap", f"score {score}: a lead with {name} = {point} gets the points of none of {listed}, while {name} = {below} and {name} = {above} do: a gap between the bands")
+                    _located(an.file, first, "score-gap", f"score {score}: a lead with {name} = {point} gets the points of none of {listed}, while lower and higher values do (e.g. {below} and {above}): a gap between the bands")
                 )
             else:
                 an.undecided.append(f"score {score}: a gap over {name} at {point} the engine does not confirm")
