@@ -66,11 +66,11 @@ def findings(an: _Analyzer, stages: list[StageReach], criteria: list[CriterionRe
             what = "every lead is disqualified by it" if crit.id.startswith("disqualify.") else "it passes for every lead, or is decided by its `missing:` policy"
             out.append(_located(an.file, crit, "never-fails", f"no lead fails {crit.id} ({_text(crit)}): {what}"))
             flagged.add(crit.id)
-    conditions = [stage.condition for stage in an.plan.stages]
-    for condition in conditions:
-        for group in _groups(condition):
-            out += _contradiction(an, group, reach)
-            out += _redundant(an, group, flagged)
+    samples = _samples(an, stages, criteria)
+    for stage in an.plan.stages:
+        for group in _groups(stage.condition):
+            out += _contradiction(an, group, samples)
+            out += _redundant(an, group, flagged, samples)
     for stage, answer in zip(an.plan.stages, [s for s in stages if s.stage in {st.id for st in an.plan.stages}]):
         if answer.reachable is False and (stage.location.line, "unreachable-stage") not in shown:
             out.append(Problem(an.file, stage.location.line, stage.location.column, "stage-never-reached", f"no lead ends at stage {stage.id}: {answer.why}", stage.location.path, severity="warning"))
@@ -102,9 +102,40 @@ def allowed(rules: Ruleset, problems: list[Problem]) -> tuple[list[Problem], lis
 # -- contradictions and redundancy inside groups ---------------------------------------------------------
 
 
-def _contradiction(an: _Analyzer, group: Group, reach: dict[str, CriterionReach]) -> list[Problem]:
+Outcomes = dict[str, str]
+
+
+def _samples(an: _Analyzer, stages: list[StageReach], criteria: list[CriterionReach]) -> list[Outcomes]:
+    """Every criterion's outcome for each witness lead found so far: leads that settle many questions without the solver."""
+    leads = [s.witness for s in stages if s.witness is not None] + [w for c in criteria for w in c.witnesses.values()]
+    return [{c.id: str(c.outcome) for c in an.evaluate(lead).criteria} for lead in leads]
+
+
+def _verdict(item: Union[Criterion, Group], outcomes: Outcomes) -> str:
+    if isinstance(item, Criterion):
+        return outcomes[item.id]
+    if item.criterion is not None:
+        return outcomes[item.criterion.id]
+    return _combined(item.op, item.n, [_verdict(i, outcomes) for i in item.items])
+
+
+def _combined(op: str, n: int, verdicts: list[str]) -> str:
+    """A group's outcome from its items' (as the reference interpreter's ``_combine``)."""
+    passed, failed, unknown, total = verdicts.count("pass"), verdicts.count("fail"), verdicts.count("unknown"), len(verdicts)
+    if op == "all":
+        return "pass" if passed == total else "fail" if failed else "unknown"
+    if op == "any":
+        return "pass" if passed else "fail" if failed == total else "unknown"
+    if op == "none":
+        return "pass" if failed == total else "fail" if passed else "unknown"
+    return "pass" if passed >= n else "fail" if passed + unknown < n else "unknown"
+
+
+def _contradiction(an: _Analyzer, group: Group, samples: list[Outcomes]) -> list[Problem]:
     if group.op not in ("all", "none") or len(group.items) < 2:
         return []
+    if any(_combined(group.op, group.n, [_verdict(i, o) for i in group.items]) == "pass" for o in samples):
+        return []  # a lead passes it
     wanted = "pass" if group.op == "all" else "fail"
     raw = _raw_trit(an.enc, group)
     answer, _ = an.session.ask(raw.P)
@@ -128,7 +159,7 @@ def _contradiction(an: _Analyzer, group: Group, reach: dict[str, CriterionReach]
     return [_located(an.file, last, "contradiction", f"{_text(last)} cannot {verb} together with {others}: no lead {verb}{'es' if verb == 'pass' else 's'} {every}")]
 
 
-def _redundant(an: _Analyzer, group: Group, flagged: set[str]) -> list[Problem]:
+def _redundant(an: _Analyzer, group: Group, flagged: set[str], samples: list[Outcomes]) -> list[Problem]:
     items = list(group.items)
     if len(items) < 2 or len(items) > MAX_GROUP:
         return []
@@ -141,6 +172,8 @@ def _redundant(an: _Analyzer, group: Group, flagged: set[str]) -> list[Problem]:
         others = items[:j] + items[j + 1 :]
         if group.op == "at_least" and len(others) < group.n:
             continue
+        if any(_combined(group.op, group.n, [_verdict(i, o) for i in items]) != _combined(group.op, group.n, [_verdict(i, o) for i in others]) for o in samples):
+            continue  # a lead the group decides otherwise without it
         without = combine(group.op, group.n, [_trit(an.enc, i) for i in others])
         answer, _ = an.session.ask(z3.Or(whole.P != without.P, whole.F != without.F))
         if answer is not False:
@@ -149,6 +182,8 @@ def _redundant(an: _Analyzer, group: Group, flagged: set[str]) -> list[Problem]:
         because = ""
         if group.op != "at_least":
             for other in others:
+                if any(_combined(group.op, 1, [_verdict(other, o), _verdict(item, o)]) != _combined(group.op, 1, [_verdict(other, o)]) for o in samples):
+                    continue
                 theirs = _trit(an.enc, other)
                 pair, single = combine(group.op, 1, [theirs, mine]), combine(group.op, 1, [theirs])
                 found, _ = an.session.ask(z3.Or(pair.P != single.P, pair.F != single.F))
@@ -276,22 +311,27 @@ def transitions(old: Ruleset, new: Ruleset, as_of: datetime, timeout: float) -> 
             if a == b:
                 continue
             change = z3.And(before.stage_is(a), after.stage_is(b))
-            answer, model = session.ask(change)
+
+            def moves(candidate: dict[str, Any], a: str = a, b: str = b) -> bool:
+                return bool(old.evaluate(candidate, as_of=as_of).stage == a and new.evaluate(candidate, as_of=as_of).stage == b)
+
+            witness: dict[str, Any] | None = None
+            answer: Answer = False
+            for answer, model in session.models(change):  # the most readable model first, the plain one last
+                if answer is True:
+                    lead = lead_of(model, [before, after], as_of)
+                    if moves(lead):
+                        witness = shrink(lead, moves)
+                        break
             if answer is False:
                 continue
             proved = False
             if answer is None:
                 undecided.append(f"{a} -> {b}: the solver gave no answer in time")
-                continue
-            lead = lead_of(model, [before, after], as_of)
-            def moves(candidate: dict[str, Any], a: str = a, b: str = b) -> bool:
-                return bool(old.evaluate(candidate, as_of=as_of).stage == a and new.evaluate(candidate, as_of=as_of).stage == b)
-
-            if moves(lead):
-                lead = shrink(lead, moves)
-                found.append(Transition(a, new=b, possible=True, witness=lead, description=_describe(session, before, after, change)))
+            elif witness is None:
+                undecided.append(f"{a} -> {b}: the leads the solver found do not confirm it (they depend on what it does not model)")
             else:
-                undecided.append(f"{a} -> {b}: the solver found a lead but the engine disagrees (it uses what the solver does not model)")
+                found.append(Transition(a, new=b, possible=True, witness=witness, description=_describe(session, before, after, change)))
     equivalent: Answer = True if proved else (False if found else None)
     return Comparison(equivalent, tuple(found), tuple(undecided))
 

@@ -66,6 +66,7 @@ Answer = Union[bool, None]
 
 OUTCOMES = ("pass", "fail", "unknown")
 DEFAULT_TIMEOUT = 5.0
+PREFERENCE_TIMEOUT_MS = 500  # looking for a more readable witness once one exists
 
 
 def _z3() -> Any:
@@ -239,13 +240,23 @@ class _Session:
         self.nice = z3.Bool("nice!")
         self.exact = z3.Bool("exact!")
         self._n = 0
+        self._memo: dict[int, frozenset[str]] = {}
+        self._kept: list[Any] = []  # the formulas of the memo, kept alive so that their ids stay theirs
+
+    def remember(self, formulas: Iterable[Any]) -> None:
+        """Work out once the variables of formulas that many questions are made of (the criteria's outcomes)."""
+        for formula in formulas:
+            ident = formula.get_id()
+            if ident not in self._memo:
+                self._memo[ident] = frozenset(_variables(self.z3, formula, self._memo))
+                self._kept.append(formula)
 
     def solver(self, formulas: Iterable[Any]) -> Any:
         """A solver with the facts the formulas depend on, and the readable and exact preferences under ``nice``/``exact``."""
         z3 = self.z3
         wanted: set[str] = set()
         for f in formulas:
-            wanted |= _variables(z3, f)
+            wanted |= _variables(z3, f, self._memo)
         chosen: list[Any] = []
         rest = list(self._facts)
         grew = True
@@ -273,22 +284,40 @@ class _Session:
 
     def ask(self, *formulas: Any) -> tuple[Answer, Any]:
         """(True, model) when some lead satisfies every formula, (False, None) when none does, (None, None) when undecided."""
-        for answer, model in self.models(*formulas):
-            return answer, model
-        raise AssertionError("models() yields at least once")  # pragma: no cover
-
-    def models(self, *formulas: Any) -> Iterator[tuple[Answer, Any]]:
-        """Models of the formulas, the most readable first (text functions exact, readable values), then any;
-        the last item says (False, None) when there is none (proved), (None, None) when undecided."""
         z3 = self.z3
         solver = self.solver(formulas)
         solver.add(*formulas)
-        for assumptions in ([self.nice, self.exact], [self.nice], []):
-            found = solver.check(*assumptions)
-            if found == z3.sat:
+        found = solver.check()
+        if found == z3.sat:
+            return True, solver.model()
+        return (False, None) if found == z3.unsat else (None, None)
+
+    def models(self, *formulas: Any) -> Iterator[tuple[Answer, Any]]:
+        """Whether some lead satisfies the formulas, and its models, the most readable first.
+
+        The plain question is asked first, with the full time limit: it
+        decides (False, None: proved impossible; None, None: undecided).
+        When there is a model, more readable ones are looked for briefly
+        (text functions exact, readable values), and the plain one comes last.
+        """
+        z3 = self.z3
+        solver = self.solver(formulas)
+        solver.add(*formulas)
+        found = solver.check()
+        if found != z3.sat:
+            yield (False, None) if found == z3.unsat else (None, None)
+            return
+        plain = solver.model()
+        solver.set("timeout", min(self.timeout, PREFERENCE_TIMEOUT_MS))
+        quick = solver.check(self.nice, self.exact)
+        if quick == z3.sat:
+            yield True, solver.model()
+        yield True, plain
+        # neither was confirmed: the exact text functions with the full time, readable or not
+        solver.set("timeout", self.timeout)
+        for assumptions in ([self.nice, self.exact], [self.exact]) if quick == z3.unknown else ([self.exact],):
+            if solver.check(*assumptions) == z3.sat:
                 yield True, solver.model()
-            elif not assumptions:
-                yield (False, None) if found == z3.unsat else (None, None)
 
     def core(self, named: Mapping[str, Any]) -> list[str] | None:
         """The names of a small set of formulas that cannot hold together (None when they can, or undecided)."""
@@ -311,8 +340,8 @@ class _Session:
         return [lits[lit] for lit in keep]
 
 
-def _variables(z3: Any, formula: Any) -> set[str]:
-    """The names of the solver variables a formula reads."""
+def _variables(z3: Any, formula: Any, memo: dict[int, frozenset[str]] | None = None) -> set[str]:
+    """The names of the solver variables a formula reads (``memo``: those of sub-formulas already known, by id)."""
     out: set[str] = set()
     seen: set[int] = set()
     stack = [formula]
@@ -322,7 +351,9 @@ def _variables(z3: Any, formula: Any) -> set[str]:
         if ident in seen:
             continue
         seen.add(ident)
-        if z3.is_const(node) and node.decl().kind() == z3.Z3_OP_UNINTERPRETED:
+        if memo is not None and ident in memo:
+            out |= memo[ident]
+        elif z3.is_const(node) and node.decl().kind() == z3.Z3_OP_UNINTERPRETED:
             out.add(node.decl().name())
         else:
             stack.extend(node.children())
@@ -444,6 +475,7 @@ class _Analyzer:
         self.as_of = as_of
         self.enc = Encoder(self.plan, as_of)
         self.session = _Session(self.enc.facts(), _nice(self.enc, self.z3), timeout, self.enc.exact)
+        self.session.remember(part for crit in self.plan.criteria if crit.id in self.enc.trits for part in (self.enc.trits[crit.id].P, self.enc.trits[crit.id].F))
         self.findings: list[Problem] = []
         self.undecided: list[str] = []
 
