@@ -363,9 +363,10 @@ def _variables(z3: Any, formula: Any, memo: dict[int, frozenset[str]] | None = N
 def _nice(enc: Any, z3: Any) -> list[Any]:
     """Restrictions that make witnesses readable (printable text, few events, modest numbers); never used for proofs."""
     out: list[Any] = []
-    def words(*ranges: Any) -> Any:  # letters, digits and . _ - @, with inner spaces
-        edge = z3.Union(*ranges, z3.Range("0", "9"), z3.Re("."), z3.Re("_"), z3.Re("-"), z3.Re("@"))
-        return z3.Union(edge, z3.Concat(edge, z3.Star(z3.Union(edge, z3.Re(" "))), edge))
+    def words(*ranges: Any) -> Any:  # starts and ends with a letter or digit; . _ - @ and spaces inside
+        edge = z3.Union(*ranges, z3.Range("0", "9"))
+        inner = z3.Union(edge, z3.Re("."), z3.Re("_"), z3.Re("-"), z3.Re("@"), z3.Re(" "))
+        return z3.Union(edge, z3.Concat(edge, z3.Star(inner), edge))
 
     readable = words(z3.Range("a", "z"), z3.Range("A", "Z"))
     lowercase = words(z3.Range("a", "z"))
