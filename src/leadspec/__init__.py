@@ -21,6 +21,7 @@ if _TYPE_CHECKING:  # pragma: no cover
     from datetime import date as _date
     from datetime import datetime as _datetime
 
+    from ._coverage import Coverage, CriterionCoverage, StageCoverage
     from ._diff import Edit, FlagImpact, RulesDiff, Sample, Transition, diff
     from ._lint import lint
     from ._report import Band, Comparison, CriterionOutcomes, Cut, FeedbackCount, Move, Report, RuleThreshold, ScoreOutcomes, StageOutcomes, report
@@ -59,6 +60,9 @@ _LAZY = {  # name -> module (or "module:name" when the public name differs)
     "json_schema": "ruleset",
     "load": "ruleset",
     "loads": "ruleset",
+    "Coverage": "_coverage",
+    "CriterionCoverage": "_coverage",
+    "StageCoverage": "_coverage",
     "diff": "_diff",
     "RulesDiff": "_diff",
     "Edit": "_diff",
@@ -92,6 +96,8 @@ __all__ = [
     "CaseOutcome",
     "Comparison",
     "Contribution",
+    "Coverage",
+    "CriterionCoverage",
     "CriterionOutcomes",
     "CriterionResult",
     "Cut",
@@ -119,6 +125,7 @@ __all__ = [
     "Sample",
     "ScoreOutcomes",
     "ScoreResult",
+    "StageCoverage",
     "StageInfo",
     "StageOutcomes",
     "Transition",

@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Mapping, Optional, Union
+from typing import TYPE_CHECKING, Any, Iterable, Mapping, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -25,6 +25,9 @@ from ._yaml import Positions, load_yaml
 from .errors import Problem, RulesError
 from .result import Result
 from .ruleset import Ruleset, load, read_rules_file
+
+if TYPE_CHECKING:
+    from ._coverage import Coverage
 
 __all__ = ["CaseOutcome", "RuleCase", "RuleTests", "load_test_file", "load_tests", "run_file", "run_tests"]
 
@@ -150,6 +153,19 @@ class RuleTests:
     def run(self) -> list[CaseOutcome]:
         """Run every case, in file order."""
         return [case.run(self.rules) for case in self.cases]
+
+    def coverage(self, outcomes: Iterable[CaseOutcome | Result] | None = None) -> Coverage:
+        """Which outcomes the cases exercised: per criterion and per stage, pass, fail and unknown.
+
+        ``outcomes`` are what :meth:`run` returned (or the cases' results);
+        ``None`` runs the cases. Every case that was evaluated counts,
+        passed or failed; one whose evaluation raised has no result and
+        does not. A result of other rules is a :class:`ValueError`. See
+        :class:`~leadspec.Coverage`.
+        """
+        from ._coverage import coverage
+
+        return coverage(self.file, self.rules, self.run() if outcomes is None else outcomes)
 
     @staticmethod
     def json_schema() -> dict[str, Any]:

@@ -6,6 +6,15 @@ Installed with leadspec (entry point ``pytest11``), so a team that runs
 (broken YAML, the wrong shape, broken rules) is one failing item that
 lists the problems; a case naming a criterion, stage or score the rules
 do not have fails alone, with the located problem. Turn it off with ``-p no:leadspec``.
+
+After the run, a section "leadspec rule coverage" of the terminal summary
+gives each test file's coverage: the share of the outcomes (pass, fail,
+unknown) its criteria and stage conditions can have that the cases which
+ran gave them, and, unless ``-q``, the outcomes no case gave. It is
+printed only when some rule case ran (``--leadspec-coverage=no`` leaves
+it out); it never changes the exit status (``leadspec test --coverage
+--fail-under PCT`` is the gate). Under pytest-xdist the cases run in
+other processes and the section is left out.
 """
 
 from __future__ import annotations
@@ -18,7 +27,24 @@ import pytest
 from .errors import RulesError
 
 if TYPE_CHECKING:
-    from . import Result, RuleCase, Ruleset
+    from . import Result, RuleCase, RuleTests
+
+_RESULTS = pytest.StashKey[dict[str, tuple["RuleTests", list["Result"]]]]()
+"""Per test file that ran a case (by node id): its loaded tests and the results of the cases that evaluated (for the coverage section)."""
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("leadspec", "leadspec rule tests")
+    group.addoption(
+        "--leadspec-coverage",
+        choices=("yes", "no"),
+        default="yes",
+        help="Print the 'leadspec rule coverage' section after a run that ran rule cases (default: yes).",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.stash[_RESULTS] = {}
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
@@ -39,18 +65,20 @@ class RuleTestFile(pytest.File):
             yield BrokenRuleTestFile.from_parent(self, name="<load>", problems=[str(p) for p in exc.problems])
             return
         for case in tests.cases:
-            yield RuleTestCase.from_parent(self, name=case.name, case=case, rules=tests.rules)
+            yield RuleTestCase.from_parent(self, name=case.name, case=case, tests=tests)
 
 
 class RuleTestCase(pytest.Item):
     """One case: evaluated as it is written; an exception while evaluating fails it with its traceback."""
 
-    def __init__(self, *, case: RuleCase, rules: Ruleset, **kwargs: Any) -> None:
+    def __init__(self, *, case: RuleCase, tests: RuleTests, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.case, self.rules, self.line = case, rules, case.line
+        self.case, self.tests, self.rules, self.line = case, tests, tests.rules, case.line
 
     def runtest(self) -> None:
         result = self.rules.evaluate(self.case.lead, as_of=self.case.as_of)
+        ran = self.config.stash.setdefault(_RESULTS, {})
+        ran.setdefault(self.parent.nodeid if self.parent is not None else self.tests.file, (self.tests, []))[1].append(result)
         # a case naming what the rules do not have fails with those problems, located in the test file
         failures = [str(p) for p in self.case.problems] or self.case.check(result)
         if failures:
@@ -92,3 +120,38 @@ class RuleCaseFailed(AssertionError):
         super().__init__("; ".join(failures))
         self.failures = failures
         self.result = result
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    """The "leadspec rule coverage" section: each test file's coverage by the cases that ran, and what no case exercised."""
+    ran = config.stash.get(_RESULTS, {})
+    if not ran or config.getoption("leadspec_coverage") == "no":
+        return
+    terminalreporter.section("leadspec rule coverage")
+    quiet = config.getoption("verbose") < 0
+    for name, (tests, results) in ran.items():
+        cov = tests.coverage(results)
+        cases = f"{cov.cases} case{'s' if cov.cases != 1 else ''}"
+        terminalreporter.line(f"{name}: {cov.percent:.1f}% of {cov.possible} outcomes exercised by {cases}")
+        if quiet:
+            continue
+        stages = {stage.id for stage in cov.stages}
+        missed: dict[str, list[str]] = {}
+        for where, outcome in cov.missed:
+            missed.setdefault(f"stage {where}" if where in stages else where, []).append(outcome)
+        if missed:
+            for line in _packed([f"{where} {'/'.join(outcomes)}" for where, outcomes in missed.items()], "  not exercised: "):
+                terminalreporter.line(line)
+
+
+def _packed(items: list[str], first: str, width: int = 88) -> list[str]:
+    """``items`` joined with ", " in lines of at most ``width`` characters where they fit (an item is never split); the first line starts with ``first``."""
+    lines, line = [], first
+    for i, item in enumerate(items):
+        text = item + ("," if i < len(items) - 1 else "")
+        if line != first and len(line) + 1 + len(text) > width:
+            lines.append(line)
+            line = "    " + text
+        else:
+            line += text if line == first else " " + text
+    return lines + [line]
