@@ -242,3 +242,31 @@ def test_generated_cases_sit_on_both_sides_of_a_threshold() -> None:
             assert case["lead"]["employees"] == value
             assert ("(pass)" in case["name"]) == (50 <= value <= 5000)
     assert data["rules"] == "pair.yaml" and str(data["as_of"]) == "2026-12-01 00:00:00+00:00"
+
+
+def test_test_generate_on_the_command_line(tmp_path: Path) -> None:
+    rules = tmp_path / "rules" / "pair.yaml"
+    rules.parent.mkdir()
+    rules.write_text(BASE, encoding="utf-8")
+    code, out, err = cli("test", "--generate", rules, "--as-of", AS_OF)
+    assert code == 0, err
+    assert yaml.safe_load(out)["rules"] == "pair.yaml"  # printed: for a file beside the rules
+    beside = rules.parent / "pair.test.yaml"
+    beside.write_text(out, encoding="utf-8")
+    code, out, err = cli("test", beside)
+    assert code == 0 and " 0 failed" in out, out + err
+    elsewhere = tmp_path / "tests" / "pair.test.yaml"
+    elsewhere.parent.mkdir()
+    code, _, err = cli("test", "--generate", rules, "--as-of", AS_OF, "-o", elsewhere)
+    assert code == 0 and "review every case" in err
+    assert yaml.safe_load(elsewhere.read_text(encoding="utf-8"))["rules"] == "../rules/pair.yaml"
+    assert cli("test", elsewhere)[0] == 0
+    before = elsewhere.read_text(encoding="utf-8")
+    code, _, err = cli("test", "--generate", rules, "-o", elsewhere)  # never over an existing file
+    assert code == 2 and "never replaces" in err and elsewhere.read_text(encoding="utf-8") == before
+    code, _, err = cli("test", "--generate", rules, "-o", tmp_path / "missing" / "x.test.yaml")
+    assert code == 2 and "cannot write" in err
+    assert sorted(p.name for p in elsewhere.parent.iterdir()) == ["pair.test.yaml"]  # no temporary file left
+    assert cli("test", "--generate", "--coverage", rules)[0] == 2
+    assert cli("test", "--generate", rules, beside)[0] == 2
+    assert cli("test", "--as-of", AS_OF, beside)[0] == 2  # --as-of goes with --generate

@@ -5,12 +5,13 @@ from __future__ import annotations
 import glob
 import json
 import os
+from datetime import datetime
 from typing import IO, TYPE_CHECKING
 
 import click
 
 from ..errors import RulesError
-from ._common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, print_problems, streams
+from ._common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, as_of_option, load_rules, print_problems, streams
 
 if TYPE_CHECKING:
     from .. import Coverage
@@ -37,7 +38,10 @@ def find_test_files(paths: list[str]) -> list[str]:
 @click.option("--coverage", "show_coverage", is_flag=True, help="Also print, per test file, which outcomes of each criterion and stage the cases exercised.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default=None, help="With --coverage: a table per file (text, the default) or one JSON document on standard output.")
 @click.option("--fail-under", type=click.FloatRange(0, 100), metavar="PCT", default=None, help="With --coverage: exit 1 when the total coverage is below PCT percent.")
-def test(paths: tuple[str, ...], quiet: bool, show_coverage: bool, fmt: str | None, fail_under: float | None) -> int:
+@click.option("--generate", "generate", is_flag=True, help="Print a starting test file for the rule file PATH: witness leads for every stage and outcome, and at each threshold, for review (needs leadspec[analysis]).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None, help="With --generate: write the test file here (never over an existing file) instead of standard output.")
+@as_of_option
+def test(paths: tuple[str, ...], quiet: bool, show_coverage: bool, fmt: str | None, fail_under: float | None, generate: bool, output: str | None, as_of: datetime | None) -> int:
     """Run the cases of rule test files (default: every *.test.yaml under rules/).
 
     PATHS are test files or folders (every *.test.yaml in them and their
@@ -58,10 +62,26 @@ def test(paths: tuple[str, ...], quiet: bool, show_coverage: bool, fmt: str | No
       leadspec test
       leadspec test rules/acme.test.yaml
       leadspec test --coverage --fail-under 80
+      leadspec test --generate rules/acme.yaml > rules/acme.test.yaml
+
+    With --generate, PATH is one rule file: prints a starting test file
+    (witness leads for every stage and criterion outcome, and on both sides
+    of each number threshold, found with the z3 solver of leadspec[analysis]),
+    each case's expect filled in by evaluating the rules as they are and
+    marked for review; --as-of pins the moment (default: today), -o writes
+    a new file instead of standard output.
 
     Exit codes: 0 every case passed, 1 a case failed, a test file is invalid or the coverage is under
     --fail-under, 2 a file could not be read or there is nothing to run.
     """
+    if generate:
+        if show_coverage or fmt is not None or fail_under is not None:
+            raise click.UsageError("--generate writes a test file; run --coverage on it afterwards")
+        if len(paths) != 1:
+            raise click.UsageError("--generate takes one rule file: leadspec test --generate rules/acme.yaml > rules/acme.test.yaml")
+        return generate_file(paths[0], output, as_of)
+    if output is not None or as_of is not None:
+        raise click.UsageError("-o/--output and --as-of go with --generate")
     if not show_coverage:
         refuse_coverage_options(fmt, fail_under)
     io = streams()
@@ -88,6 +108,45 @@ def test(paths: tuple[str, ...], quiet: bool, show_coverage: bool, fmt: str | No
         if not enough_coverage(coverages, fail_under, io.err):
             code = EXIT_FAILED
     return code
+
+
+def generate_file(rules_path: str, output: str | None, as_of: datetime | None) -> int:
+    """``--generate``: the starting test file of ``rules_path`` on standard output, or in ``output`` (created, never replaced)."""
+    from ..analysis import generate_tests
+
+    io = streams()
+    rules = load_rules(rules_path)
+    try:
+        import z3  # noqa: F401
+    except ImportError:
+        io.err.write("--generate needs the z3 solver: pip install 'leadspec[analysis]'\n")
+        return EXIT_USAGE
+    # the test file names its rules relative to where it is (beside them, when printed)
+    where = os.path.dirname(os.path.abspath(output)) if output else os.path.dirname(os.path.abspath(rules_path))
+    relative = os.path.relpath(os.path.abspath(rules_path), where).replace(os.sep, "/")
+    text = generate_tests(rules, rules_path=relative, as_of=as_of)
+    if output is None:
+        io.out.write(text)
+        return EXIT_OK
+    if os.path.exists(output):
+        io.err.write(f"{output} exists: --generate never replaces a test file (write to a new name and compare)\n")
+        return EXIT_USAGE
+    temporary = f"{output}.{os.getpid()}.tmp"
+    try:
+        with open(temporary, "x", encoding="utf-8") as handle:
+            handle.write(text)
+    except OSError as exc:
+        io.err.write(f"cannot write {output}: {exc.strerror or exc}\n")
+        return EXIT_USAGE
+    try:
+        os.link(temporary, output)  # whole or not at all, and never over a file that appeared meanwhile
+    except FileExistsError:
+        io.err.write(f"{output} exists: --generate never replaces a test file (write to a new name and compare)\n")
+        return EXIT_USAGE
+    finally:
+        os.unlink(temporary)
+    io.err.write(f"wrote {output}: review every case before you keep it\n")
+    return EXIT_OK
 
 
 def refuse_coverage_options(fmt: str | None, fail_under: float | None) -> None:
