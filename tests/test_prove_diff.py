@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import leadspec
-from leadspec.analysis import Comparison, compare, generate_tests
+from leadspec.analysis import Equivalence, compare, generate_tests
 
 from _rulegen import AS_OFS, leads, loaded_rule_file
 from conftest import ROOT, cli
@@ -54,7 +54,7 @@ stages:
 """
 
 
-def checked(old: leadspec.Ruleset, new: leadspec.Ruleset, proof: Comparison) -> Comparison:
+def checked(old: leadspec.Ruleset, new: leadspec.Ruleset, proof: Equivalence) -> Equivalence:
     """Every transition's witness changes stage as it says, under both versions."""
     for t in proof.transitions:
         assert t.witness is not None
@@ -63,7 +63,7 @@ def checked(old: leadspec.Ruleset, new: leadspec.Ruleset, proof: Comparison) -> 
     return proof
 
 
-def pair(new_text: str) -> tuple[leadspec.Ruleset, leadspec.Ruleset, Comparison]:
+def pair(new_text: str) -> tuple[leadspec.Ruleset, leadspec.Ruleset, Equivalence]:
     old, new = leadspec.loads(BASE), leadspec.loads(new_text)
     return old, new, checked(old, new, compare(old, new, as_of=AS_OF))
 

@@ -10,10 +10,10 @@ import z3
 from ._prove import Encoder, Trit, combine, lead_of
 from .analysis import (
     Answer,
-    Comparison,
+    Equivalence,
     CriterionReach,
     StageReach,
-    Transition,
+    StageChange,
     _Analyzer,
     _anchor,
     _groups,
@@ -299,11 +299,11 @@ def _lead(source: str, value: Any) -> dict[str, Any]:
 # -- two versions --------------------------------------------------------------------------------------
 
 
-def transitions(old: Ruleset, new: Ruleset, as_of: datetime, timeout: float) -> Comparison:
+def transitions(old: Ruleset, new: Ruleset, as_of: datetime, timeout: float) -> Equivalence:
     before = Encoder(old.plan, as_of, prefix="old:")
     after = Encoder(new.plan, as_of, prefix="new:", share=before)
     session = _Session(before.facts() + after.facts(), _nice(before, z3) + _nice(after, z3), timeout, before.exact + after.exact)
-    found: list[Transition] = []
+    found: list[StageChange] = []
     undecided: list[str] = []
     proved = True
     for a in before.stage_ids():
@@ -331,9 +331,9 @@ def transitions(old: Ruleset, new: Ruleset, as_of: datetime, timeout: float) -> 
             elif witness is None:
                 undecided.append(f"{a} -> {b}: the leads the solver found do not confirm it (they depend on what it does not model)")
             else:
-                found.append(Transition(a, new=b, possible=True, witness=witness, description=_describe(session, before, after, change)))
+                found.append(StageChange(a, new=b, possible=True, witness=witness, description=_describe(session, before, after, change)))
     equivalent: Answer = True if proved else (False if found else None)
-    return Comparison(equivalent, tuple(found), tuple(undecided))
+    return Equivalence(equivalent, tuple(found), tuple(undecided))
 
 
 def _changed_fields(before: Encoder, after: Encoder) -> list[str]:

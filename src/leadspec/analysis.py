@@ -59,7 +59,7 @@ from .plan import Criterion, Group, Plan
 if TYPE_CHECKING:
     from .ruleset import Ruleset
 
-__all__ = ["Analysis", "Comparison", "CriterionReach", "StageReach", "Transition", "analyze", "compare", "generate_tests"]
+__all__ = ["Analysis", "CriterionReach", "Equivalence", "StageChange", "StageReach", "analyze", "compare", "generate_tests"]
 
 Answer = Union[bool, None]
 """True: some lead does (a witness shows it); False: no lead does (proved); None: undecided."""
@@ -167,7 +167,7 @@ class Analysis:
 
 
 @dataclass(frozen=True)
-class Transition:
+class StageChange:
     """Leads that go from ``old`` to ``new`` stage: ``possible`` (:data:`Answer`), a ``witness`` and what all of them share (``description``)."""
 
     old: str
@@ -178,14 +178,15 @@ class Transition:
 
 
 @dataclass(frozen=True)
-class Comparison:
+class Equivalence:
     """:func:`compare`'s answer: ``equivalent`` (:data:`Answer`) and every stage change some lead makes."""
 
     equivalent: Answer
-    transitions: tuple[Transition, ...]
+    transitions: tuple[StageChange, ...]
     undecided: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
+        """JSON-ready data: ``equivalent``, ``transitions`` (``old``, ``new``, ``witness``, ``leads``), ``undecided``."""
         return {
             "equivalent": self.equivalent,
             "transitions": [{"old": t.old, "new": t.new, "witness": t.witness, "leads": list(t.description)} for t in self.transitions],
@@ -193,6 +194,7 @@ class Comparison:
         }
 
     def text(self) -> str:
+        """The proof for people: "the two versions are equivalent", or a line per stage change with its witness."""
         if self.equivalent:
             return "the two versions are equivalent: every lead gets the same stage (proved)\n"
         lines = []
@@ -589,7 +591,7 @@ def analyze(rules: Ruleset, *, as_of: datetime | date | str | None = None, timeo
     return Analysis(an.file, moment, tuple(stages), tuple(criteria), tuple(shown), approximated, tuple(dict.fromkeys(an.undecided)), tuple(silenced))
 
 
-def compare(old: Ruleset, new: Ruleset, *, as_of: datetime | date | str | None = None, timeout: float = DEFAULT_TIMEOUT) -> Comparison:
+def compare(old: Ruleset, new: Ruleset, *, as_of: datetime | date | str | None = None, timeout: float = DEFAULT_TIMEOUT) -> Equivalence:
     """Prove two versions of a rule file equivalent, or find every stage change with a witness lead.
 
     Fields read the same way in both versions are one value; a field whose
