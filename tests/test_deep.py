@@ -766,7 +766,7 @@ MARKER_AS_VALUE = [
 @pytest.mark.parametrize("fields, lead", MARKER_AS_VALUE, ids=["json-number", "default"])
 @pytest.mark.xfail(
     strict=True,
-    reason="_prove.Encoder._field assumes a present string value is never a missing marker, but a raw number read as text "
+    reason="_proof._encode.Encoder._field assumes a present string value is never a missing marker, but a raw number read as text "
     "(JSON 0 -> '0') or a default: equal to a marker is one: never-passes and stage-never-reached are claimed for a criterion a real lead passes",
 )
 def test_a_string_field_can_hold_text_equal_to_a_missing_marker(fields: str, lead: dict[str, Any]) -> None:

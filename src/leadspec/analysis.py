@@ -208,7 +208,7 @@ class Equivalence:
 
 
 def _iso(moment: datetime) -> str:
-    from ._prove import _iso as iso
+    from ._proof._encode import _iso as iso
 
     return iso(moment)
 
@@ -469,7 +469,7 @@ def _name(item: Union[Criterion, Group]) -> str:
 
 class _Analyzer:
     def __init__(self, rules: Ruleset, as_of: datetime, timeout: float) -> None:
-        from ._prove import Encoder
+        from ._proof._encode import Encoder
 
         self.z3 = _z3()
         self.rules = rules
@@ -484,7 +484,7 @@ class _Analyzer:
 
     # -- witnesses ---------------------------------------------------------------------------------
     def witness(self, model: Any) -> dict[str, Any]:
-        from ._prove import lead_of
+        from ._proof._encode import lead_of
 
         return lead_of(model, [self.enc], self.as_of)
 
@@ -580,7 +580,7 @@ def analyze(rules: Ruleset, *, as_of: datetime | date | str | None = None, timeo
     question not answered in time is undecided. Needs the
     ``leadspec[analysis]`` extra (the z3 solver).
     """
-    from ._deep import allowed, findings
+    from ._proof._findings import allowed, findings
 
     moment = _moment(as_of)
     an = _Analyzer(rules, moment, timeout)
@@ -598,7 +598,7 @@ def compare(old: Ruleset, new: Ruleset, *, as_of: datetime | date | str | None =
     reading changed (type, source, bounds, default, markers) is read
     separately in each. Needs the ``leadspec[analysis]`` extra.
     """
-    from ._deep import transitions
+    from ._proof._findings import transitions
 
     return transitions(old, new, _moment(as_of), timeout)
 
@@ -612,7 +612,7 @@ def generate_tests(rules: Ruleset, *, rules_path: str, as_of: datetime | date | 
     ``rules_path`` is what the file's ``rules:`` says (the rule file relative to where the test file
     will be). ``as_of`` defaults to today at midnight UTC, and is written in the file.
     """
-    from ._generate import generate
+    from ._proof._generate import generate
 
     if as_of is None:
         as_of = _moment(None).date()

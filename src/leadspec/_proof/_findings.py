@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Any, Union
 
 import z3
 
-from ._prove import Encoder, Trit, combine, lead_of
-from .analysis import (
+from ._encode import Encoder, Trit, combine, lead_of
+from ..analysis import (
     Answer,
     Equivalence,
     CriterionReach,
@@ -24,11 +24,11 @@ from .analysis import (
     _text,
     shrink,
 )
-from .errors import Problem
-from .plan import Arith, BoolOp, Compare, Const, Criterion, Group, In, Name, Negate, Not, Plan, unparse, walk
+from ..errors import Problem
+from ..plan import Arith, BoolOp, Compare, Const, Criterion, Group, In, Name, Negate, Not, Plan, unparse, walk
 
 if TYPE_CHECKING:
-    from .ruleset import Ruleset
+    from ..ruleset import Ruleset
 
 __all__ = ["allowed", "findings", "transitions"]
 
@@ -49,7 +49,7 @@ def _raw_trit(enc: Encoder, group: Group) -> Trit:
 
 
 def findings(an: _Analyzer, stages: list[StageReach], criteria: list[CriterionReach]) -> list[Problem]:
-    from ._lint import lint
+    from .._lint import lint
 
     shown = {(p.line, p.code) for p in lint(an.rules)} | {(p.line, p.code) for p in lint(an.rules).allowed}
     out: list[Problem] = []
@@ -283,13 +283,13 @@ def _score_bands(an: _Analyzer, score: str, rules: tuple[Criterion, ...]) -> lis
 
 
 def _number(term: Any) -> int | float:
-    from ._prove import _number as number
+    from ._encode import _number as number
 
     return number(term, False)
 
 
 def _lead(source: str, value: Any) -> dict[str, Any]:
-    from ._prove import _put
+    from ._encode import _put
 
     lead: dict[str, Any] = {}
     _put(lead, source, value)
@@ -408,16 +408,16 @@ def _describe(session: _Session, before: Encoder, after: Encoder, change: Any) -
 def _range(session: _Session, where: Any, term: Any) -> tuple[Any, Any]:
     """The least and greatest value of ``term`` over the leads in ``where`` (None: unbounded or not found)."""
     found: list[Any] = []
-    for goal in ("min", "max"):
+    for goal in ("least", "greatest"):
         opt = z3.Optimize()
         opt.set("timeout", 2000)
         opt.add(*session.solver([where, term]).assertions())
         opt.add(where)
-        handle = opt.minimize(term) if goal == "min" else opt.maximize(term)
+        handle = opt.minimize(term) if goal == "least" else opt.maximize(term)
         if opt.check() != z3.sat:
             found.append(None)
             continue
-        bound = opt.lower(handle) if goal == "min" else opt.upper(handle)
+        bound = opt.lower(handle) if goal == "least" else opt.upper(handle)
         if z3.is_int_value(bound) or z3.is_rational_value(bound):
             found.append(_number(bound))
         else:
@@ -426,6 +426,6 @@ def _range(session: _Session, where: Any, term: Any) -> tuple[Any, Any]:
 
 
 def _window(window: Any) -> str:
-    from .plan import duration_text
+    from ..plan import duration_text
 
     return duration_text(window)

@@ -7,12 +7,12 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from ._prove import _iso, _put
-from .plan import Compare, Const, Name, walk
+from ._encode import _iso, _put
+from ..plan import Compare, Const, Name, walk
 
 if TYPE_CHECKING:
-    from .analysis import Analysis
-    from .ruleset import Ruleset
+    from ..analysis import Analysis
+    from ..ruleset import Ruleset
 
 __all__ = ["generate"]
 

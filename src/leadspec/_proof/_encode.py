@@ -28,7 +28,7 @@ from typing import Any, Iterable, Mapping
 
 import z3
 
-from .plan import (
+from ..plan import (
     Arith,
     BoolOp,
     Call,
