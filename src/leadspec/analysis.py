@@ -372,6 +372,7 @@ def _nice(enc: Any, z3: Any) -> list[Any]:
 
     readable = words(z3.Range("a", "z"), z3.Range("A", "Z"))
     lowercase = words(z3.Range("a", "z"))
+    out += enc.preferred
     for name, (known, value) in enc.fields.items():
         kind = enc.field_specs[name].type
         if kind == "string":
@@ -438,6 +439,11 @@ def _text(crit: Criterion) -> str:
     return f"`{crit.when}`" if crit.when else crit.id
 
 
+def _called(crit: Criterion) -> str:
+    """A criterion as messages name it: ``icp.size (`50 <= employees`)``, or ``the group icp.fit``."""
+    return f"{crit.id} ({_text(crit)})" if crit.when else f"the group {crit.id}"
+
+
 def _groups(group: Group) -> list[Group]:
     out = [group]
     for item in group.items:
@@ -491,8 +497,19 @@ class _Analyzer:
     def evaluate(self, lead: Mapping[str, Any]) -> Any:
         return self.rules.evaluate(lead, as_of=self.as_of)
 
-    def find(self, what: str, check: Any, *formulas: Any) -> tuple[Answer, dict[str, Any] | None]:
-        """Ask; a model becomes a lead that ``check(result)`` must confirm, else the question is undecided."""
+    def rounding(self, criterion: Criterion | None = None) -> str | None:
+        """Why a "no" about ``criterion`` (None: about stages) is no proof: arithmetic that floating point rounds."""
+        inexact = self.enc.inexact
+        if not inexact or (criterion is not None and criterion.id not in inexact):
+            return None
+        names = ", ".join(sorted(i for i in inexact if i))
+        return f"proved only for exact numbers ({names}: arithmetic with fractions, which floating point rounds)"
+
+    def find(self, what: str, check: Any, *formulas: Any, criterion: Criterion | None = None) -> tuple[Answer, dict[str, Any] | None]:
+        """Ask; a model becomes a lead that ``check(result)`` must confirm, else the question is undecided.
+
+        A "no" is a proof unless rounding could make it wrong (:meth:`rounding`): then it is undecided.
+        """
         modelled = False
         for answer, model in self.session.models(*formulas):
             if answer is True:
@@ -504,7 +521,11 @@ class _Analyzer:
             if answer is None:
                 self.undecided.append(f"{what}: the solver gave no answer in time")
             if answer is False:
-                return False, None
+                doubt = self.rounding(criterion) if criterion is not None or what.startswith("stage ") else None
+                if doubt is None:
+                    return False, None
+                self.undecided.append(f"{what}: {doubt}")
+                return None, None
         if modelled:
             self.undecided.append(f"{what}: the leads the solver found do not confirm it (they depend on what it does not model)")
         return None, None
@@ -524,7 +545,15 @@ class _Analyzer:
             return "no disqualifier can pass"
         ids = [s.id for s in plan.stages]
         if stage_id == plan.base.id:
-            return f"every lead passes the condition of {ids[0]}" if ids else "every lead is disqualified"
+            if not ids:
+                return "every lead is disqualified"
+            named = {"disqualified": self.z3.Not(enc.disqualified), "first": self.z3.Not(enc.stages[ids[0]].P)}
+            base_core = self.session.core(named) or ["disqualified", "first"]
+            if base_core == ["disqualified"]:
+                return "every lead is disqualified"
+            if base_core == ["first"]:
+                return f"every lead passes the condition of {ids[0]}"
+            return f"every lead is disqualified or passes the condition of {ids[0]}"
         i = ids.index(stage_id)
         named = {"not disqualified": self.z3.Not(enc.disqualified)}
         for sid in ids[: i + 1]:
@@ -544,7 +573,9 @@ class _Analyzer:
             return f"{core[0]}, a stage before it, can never pass"
         if "not disqualified" in parts and len(parts) == 1:
             return "every lead that passes its condition is disqualified"
-        return "no lead passes its condition together with " + " and ".join(p.replace("the condition of ", "the condition of ") for p in parts)
+        if own not in core:  # what is impossible lies before this stage
+            return "no lead gets this far: " + " and ".join(core) + " cannot hold together"
+        return "no lead passes its condition together with " + " and ".join(parts)
 
     def criteria(self) -> list[CriterionReach]:
         out = []
@@ -558,7 +589,7 @@ class _Analyzer:
                 if outcome == "unknown" and crit.missing != "unknown" and crit.expr is None:
                     outcomes[outcome] = False  # a group with a policy is never unknown
                     continue
-                answer, lead = self.find(f"{crit.id} {outcome}", lambda r, c=crit.id, o=outcome: _outcome(r, c) == o, trit.outcome(outcome))
+                answer, lead = self.find(f"{crit.id} {outcome}", lambda r, c=crit.id, o=outcome: _outcome(r, c) == o, trit.outcome(outcome), criterion=crit)
                 outcomes[outcome] = answer
                 if lead is not None:
                     witnesses[outcome] = lead

@@ -157,6 +157,8 @@ class Encoder:
         self._flag_crit = {c.id.split(".", 1)[1]: c for c in plan.flags}
         self.scores: dict[str, Sym] = {}
         self.exact: list[Any] = []  # conditions under which the text functions are modelled exactly
+        self.preferred: list[Any] = []  # what witnesses should rather be (not facts)
+        self.inexact: set[str] = set()  # criteria whose arithmetic floating point may round
         self.text_fields: set[str] = set()  # fields read by text functions (witnesses prefer them without capitals)
         self.trits: dict[str, Trit] = {}  # criterion id -> outcome
         self.stages: dict[str, Trit] = {}
@@ -223,8 +225,9 @@ class Encoder:
         if kind == "enum":
             self.domain.append(z3.Implies(known, z3.Or([value == z3.StringVal(v) for v in spec.values or ()])))
         if kind == "string":
-            for marker in self.plan.missing:  # a marker (once trimmed) is no value
-                self.domain.append(z3.Implies(known, value != z3.StringVal(marker)))
+            # text is rarely a marker (it can be: a default that is one, a number read as text): only preferred
+            for marker in self.plan.missing:
+                self.preferred.append(z3.Implies(known, value != z3.StringVal(marker)))
         self.fields[spec.name] = (known, value)
 
     def counter(self, kind: str, within: timedelta | None) -> Any:
@@ -303,6 +306,8 @@ class Encoder:
             return Sym(known, value, false, field_kind)
         if isinstance(node, FlagName):
             trit = self.flag(node.id)
+            if self._flag_crit[node.id].id in self.inexact:  # rounding in the flag reaches what reads it
+                self.inexact.add(self._current)
             return Sym(z3.Not(trit.U), trit.P, false, "bool")
         if isinstance(node, Not):
             s = self.expr(node.operand)
@@ -349,6 +354,8 @@ class Encoder:
             return Sym(both, value, err, "str")
         if left.kind != "num" or right.kind != "num":
             raise Unmodeled("arithmetic on other values")
+        if not node.type.integral:  # floating point rounds what the formulas compute exactly
+            self.inexact.add(self._current)
         a, b = left.value, right.value
         if node.op == "+":
             return Sym(both, a + b, err, "num")
@@ -436,6 +443,8 @@ class Encoder:
         if fn == "score":
             name = node.args[0]
             assert isinstance(name, Const) and isinstance(name.value, str)
+            if f"score {name.value}" in self.inexact:  # rounding in the score reaches what reads it
+                self.inexact.add(self._current)
             return self.scores[name.value]
         if fn == "has":
             s = self.expr(node.args[0]) if node.args[0].type.kind in _MODELED_KINDS else self._field_presence(node.args[0])
@@ -552,6 +561,8 @@ class Encoder:
     def group(self, group: Group) -> Trit:
         items = [self.group(i) if isinstance(i, Group) else self.criterion(i) for i in group.items]
         trit = combine(group.op, group.n, items)
+        if group.criterion is not None and any(c.id in self.inexact for c in group.criteria()[1:]):
+            self.inexact.add(group.criterion.id)
         if group.criterion is not None:
             policy = group.criterion.missing
             if policy != "unknown":
@@ -579,6 +590,9 @@ class Encoder:
                     total = total + points
         for rule in score.rules:
             total = total + z3.If(self.criterion(rule).P, _const_term(rule.points, "num"), z3.RealVal(0))
+        fractions = any(not float(e.points).is_integer() for e in score.events) or any(not float(r.points).is_integer() for r in score.rules)
+        if fractions or any(rule.id in self.inexact for rule in score.rules):
+            self.inexact.add(f"score {score.name}")  # a sum of fractions rounds too
         if score.min is not None:
             low = _const_term(score.min, "num")
             total = z3.If(total < low, low, total)

@@ -16,6 +16,7 @@ from ..analysis import (
     StageChange,
     _Analyzer,
     _anchor,
+    _called,
     _groups,
     _located,
     _name,
@@ -60,11 +61,11 @@ def findings(an: _Analyzer, stages: list[StageReach], criteria: list[CriterionRe
         if r is None:
             continue
         if r.outcomes["pass"] is False and (crit.location.line, "always-false") not in shown:
-            out.append(_located(an.file, crit, "never-passes", f"no lead passes {crit.id} ({_text(crit)}), given the fields' types, ranges and values"))
+            out.append(_located(an.file, crit, "never-passes", f"no lead passes {_called(crit)}, given the fields' types, ranges and values"))
             flagged.add(crit.id)
         if r.outcomes["fail"] is False and (crit.location.line, "always-true") not in shown:
             what = "every lead is disqualified by it" if crit.id.startswith("disqualify.") else "it passes for every lead, or is decided by its `missing:` policy"
-            out.append(_located(an.file, crit, "never-fails", f"no lead fails {crit.id} ({_text(crit)}): {what}"))
+            out.append(_located(an.file, crit, "never-fails", f"no lead fails {_called(crit)}: {what}"))
             flagged.add(crit.id)
     samples = _samples(an, stages, criteria)
     for stage in an.plan.stages:
@@ -132,8 +133,8 @@ def _combined(op: str, n: int, verdicts: list[str]) -> str:
 
 
 def _contradiction(an: _Analyzer, group: Group, samples: list[Outcomes]) -> list[Problem]:
-    if group.op not in ("all", "none") or len(group.items) < 2:
-        return []
+    if group.op not in ("all", "none") or len(group.items) < 2 or any(c.id in an.enc.inexact for c in group.criteria()):
+        return []  # (rounding: a "no" about these items would be no proof)
     if any(_combined(group.op, group.n, [_verdict(i, o) for i in group.items]) == "pass" for o in samples):
         return []  # a lead passes it
     wanted = "pass" if group.op == "all" else "fail"
@@ -161,7 +162,7 @@ def _contradiction(an: _Analyzer, group: Group, samples: list[Outcomes]) -> list
 
 def _redundant(an: _Analyzer, group: Group, flagged: set[str], samples: list[Outcomes]) -> list[Problem]:
     items = list(group.items)
-    if len(items) < 2 or len(items) > MAX_GROUP:
+    if len(items) < 2 or len(items) > MAX_GROUP or any(c.id in an.enc.inexact for c in group.criteria()):
         return []
     out: list[Problem] = []
     whole = _raw_trit(an.enc, group)
@@ -190,7 +191,7 @@ def _redundant(an: _Analyzer, group: Group, flagged: set[str], samples: list[Out
                 if found is False:
                     because = f" (it is implied by {_name(other)})"
                     break
-        out.append(_located(an.file, item, "redundant-criterion", f"{item.id} ({_text(item)}) changes no lead's outcome of its group: the group decides every lead the same way without it{because}"))
+        out.append(_located(an.file, item, "redundant-criterion", f"{_called(item)} changes no lead's outcome of its group: the group decides every lead the same way without it{because}"))
     return out
 
 
@@ -323,9 +324,12 @@ def transitions(old: Ruleset, new: Ruleset, as_of: datetime, timeout: float) -> 
                     if moves(lead):
                         witness = shrink(lead, moves)
                         break
-            if answer is False:
+            if answer is False and not (before.inexact or after.inexact):
                 continue
             proved = False
+            if answer is False:  # no lead makes this change, with exact numbers; floating point may differ
+                undecided.append(f"{a} -> {b}: proved only for exact numbers ({', '.join(sorted(before.inexact | after.inexact))}: arithmetic with fractions, which floating point rounds)")
+                continue
             if answer is None:
                 undecided.append(f"{a} -> {b}: the solver gave no answer in time")
             elif witness is None:
