@@ -330,7 +330,10 @@ def _raw(draw: st.DrawFn) -> str | None:
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture])
 @given(raws=st.lists(_raw(), min_size=1, max_size=25))
 def test_generated_events_agree_with_python(engine: str, raws: list[str | None]) -> None:
-    check(engine, raws, layered=True)
+    # the events part reads what the fields part leaves: a missing marker ('' once trimmed) is NULL by then
+    # (on Postgres '' reached the part as text, and was "not a JSON list of events" there, though never in a query)
+    markers = set(RULES.plan.missing)
+    check(engine, [None if raw is not None and raw.strip() in markers else raw for raw in raws], layered=True)
 
 
 # -- native lists of structs (DuckDB, Spark) ------------------------------------------------------------------
