@@ -744,6 +744,17 @@ def test_an_allow_entry_silences_a_deep_warning_and_plain_check_does_not_call_it
     assert "warning[unused-allow]" in out
 
 
+def test_deep_check_reports_an_allow_entry_for_a_deep_warning_it_does_not_find(tmp_path: Path) -> None:
+    path = tmp_path / "committee.yaml"
+    path.write_text(CLI_RULES + "allow:\n  - {code: score-gap, because: no score here}\n  - {code: contradiction, at: icp.small_team, because: still deciding}\n", encoding="utf-8")
+    code, out, err = cli("check", "--deep", "--as-of", AS_OF, path)
+    assert code == 0
+    unused = [line for line in out.splitlines() if "unused-allow" in line]
+    assert len(unused) == 1 and "check --deep finds no score-gap warning" in unused[0]
+    assert err.endswith("(1 more allowed by `allow:` entries)\n")
+    assert cli("check", path)[1] == ""  # a plain check cannot tell: it says nothing
+
+
 def test_allow_without_at_silences_every_warning_of_its_code(tmp_path: Path) -> None:
     path = tmp_path / "committee.yaml"
     path.write_text(CLI_RULES + "allow:\n  - {code: stage-never-reached, because: being rebuilt}\n", encoding="utf-8")

@@ -91,13 +91,25 @@ def allowed(rules: Ruleset, problems: list[Problem]) -> tuple[list[Problem], lis
         subjects.setdefault((stage.location.line, stage.location.column), set()).add(stage.id)
     shown: list[Problem] = []
     silenced: list[Problem] = []
+    used = [False] * len(entries)
     for problem in problems:
         about = subjects.get((problem.line, problem.column), set())
-        if any(e.code == problem.code and (e.at is None or e.at in about or any(a.startswith(e.at + ".") for a in about)) for e in entries):
-            silenced.append(problem)
-        else:
+        match = next((i for i, e in enumerate(entries) if e.code == problem.code and (e.at is None or e.at in about or any(a.startswith(e.at + ".") for a in about))), None)
+        if match is None:
             shown.append(problem)
-    return shown, silenced
+        else:
+            used[match] = True
+            silenced.append(problem)
+    # an entry for a deep warning that silences nothing: only the deep check can tell (a plain check leaves it alone)
+    from .._lint import DEEP_CODES, _Located
+    from .._yaml import Positions
+
+    late = _Located(rules._plan.positions or Positions(rules.file))
+    for i, entry in enumerate(entries):
+        if entry.code in DEEP_CODES and not used[i]:
+            where = f" at {entry.at}" if entry.at is not None else ""
+            late.at(("allow", i), "unused-allow", f"this allow entry silences nothing: check --deep finds no {entry.code} warning{where}; remove the entry")
+    return shown + late.problems, silenced
 
 
 # -- contradictions and redundancy inside groups ---------------------------------------------------------
