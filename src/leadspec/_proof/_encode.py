@@ -22,9 +22,9 @@ way are recorded (:attr:`Encoder.approximated`) for the report.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from fractions import Fraction
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable
 
 import z3
 
@@ -773,10 +773,3 @@ def _events(model: Any, enc: Encoder, as_of: datetime) -> list[dict[str, str]]:
             inner = key if key is not None else inner
     return out
 
-
-def midnight(day: Any) -> datetime:
-    return datetime.combine(day, time(), tzinfo=timezone.utc)
-
-
-def as_dict(model: Any, terms: Mapping[str, Any]) -> dict[str, Any]:
-    return {name: model.eval(term, model_completion=True) for name, term in terms.items()}
