@@ -272,3 +272,12 @@ def test_test_generate_on_the_command_line(tmp_path: Path) -> None:
     assert cli("test", "--generate", "--coverage", rules)[0] == 2
     assert cli("test", "--generate", rules, beside)[0] == 2
     assert cli("test", "--as-of", AS_OF, beside)[0] == 2  # --as-of goes with --generate
+
+
+def test_the_module_docstring_example_runs() -> None:
+    import doctest
+
+    import leadspec.analysis
+
+    failures, tried = doctest.testmod(leadspec.analysis, verbose=False)
+    assert tried > 0 and failures == 0

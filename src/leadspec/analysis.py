@@ -42,8 +42,10 @@ and what every lead that makes that change has in common.
 >>> report = analyze(rules, as_of="2026-12-01")
 >>> report.stage("icp").reachable
 False
->>> [f"{p.code}: {p.message}" for p in report.findings][0]
-'contradiction: `employees < 200` cannot pass together with icp.big (`employees >= 500`, line 8): no lead passes both'
+>>> [p.code for p in report.findings]
+['stage-never-reached', 'contradiction']
+>>> report.findings[1].message
+'`employees < 200` cannot pass together with icp.big (`employees >= 500`, line 8): no lead passes both'
 """
 
 from __future__ import annotations
