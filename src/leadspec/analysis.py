@@ -45,7 +45,7 @@ False
 >>> [p.code for p in report.findings]
 ['stage-never-reached', 'contradiction']
 >>> report.findings[1].message
-'`employees < 200` cannot pass together with icp.big (`employees >= 500`, line 8): no lead passes both'
+'`employees < 200` cannot pass together with icp.big (`employees >= 500`, line 9): no lead passes both'
 """
 
 from __future__ import annotations
