@@ -549,11 +549,11 @@ class _Analyzer:
         if stage_id == plan.base.id:
             if not ids:
                 return "every lead is disqualified"
-            named = {"disqualified": self.z3.Not(enc.disqualified), "first": self.z3.Not(enc.stages[ids[0]].P)}
-            base_core = self.session.core(named) or ["disqualified", "first"]
+            named = {"disqualified": self.z3.Not(enc.disqualified), "stage one": self.z3.Not(enc.stages[ids[0]].P)}
+            base_core = self.session.core(named) or ["disqualified", "stage one"]
             if base_core == ["disqualified"]:
                 return "every lead is disqualified"
-            if base_core == ["first"]:
+            if base_core == ["stage one"]:
                 return f"every lead passes the condition of {ids[0]}"
             return f"every lead is disqualified or passes the condition of {ids[0]}"
         i = ids.index(stage_id)
