@@ -17,15 +17,6 @@ if TYPE_CHECKING:
 __all__ = ["generate"]
 
 
-def _lookup(lead: dict[str, Any], source: str) -> Any:
-    node: Any = lead
-    for part in source.split("."):
-        if not isinstance(node, dict) or part not in node:
-            return None
-        node = node[part]
-    return node
-
-
 def _boundaries(rules: Ruleset) -> list[tuple[str, str, int | float, str]]:
     """(criterion id, field, constant, expression) for each comparison of a number field with a number, in file order."""
     plan = rules.plan
