@@ -286,7 +286,7 @@ def test_test_command_reports_failures_and_ends_with_the_plain_summary(tmp_path:
     assert code == 1
     assert f"FAIL {tmp_path / 'acme.test.yaml'}:7: wrong expectation" in out
     assert "    stage: expected mql, got lead" in out
-    assert "    icp.size: expected pass, got fail (employees is 12, needs 50 <= employees <= 5000)" in out
+    assert "    icp.size: expected pass, got fail (employees is 12, needs employees from 50 to 5,000)" in out
     assert any(line.startswith("    why: Lead; not ICP fit: icp.size fail") for line in out.splitlines())  # the reasons line says why at once
     assert out.splitlines()[-1] == "1 passed, 1 failed"
     code, out, _ = cli("test", str(ROOT / "rules"))

@@ -45,7 +45,7 @@ def changed(*replacements: tuple[str, str]) -> str:
         ([("['manager', 'director', 'vp', 'c_level']", "['director', 'vp', 'c_level']")], ["icp.buyer: seniority values: removed manager"]),
         ([("target_industries: [saas, fintech, healthcare]", "target_industries: [saas, fintech, healthcare, retail]")], ["list target_industries: added retail"]),
         # any other change of an expression shows both
-        ([("when: budget_confirmed", "when: budget_confirmed or decision_maker")], ["sql.budget: condition budget_confirmed → budget_confirmed or decision_maker"]),
+        ([("when: budget_confirmed", "when: budget_confirmed or decision_maker")], ["sql.budget: condition budget_confirmed true → budget_confirmed true or decision_maker true"]),
         # score rules and event points
         ([("points: -50}", "points: -40}")], ["score fit: rule student points -50 → -40"]),
         ([("      - {id: student, when: \"contains_any(title, ['student', 'intern'])\", points: -50}\n", "")], ["score fit: rule student removed (was -50 points)"]),
@@ -57,12 +57,12 @@ def changed(*replacements: tuple[str, str]) -> str:
         ([("sla: 15m", "sla: 30m")], ["stage sql: sla 15m → 30m"]),
         ([("label: ICP fit", "label: Ideal customer")], ["stage icp: label ICP fit → Ideal customer"]),
         ([("    owner: marketing\n    any:", "    owner: marketing\n    all:")], ["stage mql: needs any of its criteria → all"]),
-        ([("      - {id: timeline, when: timeline_days <= 90}\n", "")], ["sql.timeline removed (was timeline_days <= 90)"]),
-        ([("      - {id: timeline, when: timeline_days <= 90}\n", "      - {id: timeline, when: timeline_days <= 90}\n      - {id: champion, when: decision_maker}\n")], ["sql.champion added: decision_maker"]),
+        ([("      - {id: timeline, when: timeline_days <= 90}\n", "")], ["sql.timeline removed (was timeline_days at most 90)"]),
+        ([("      - {id: timeline, when: timeline_days <= 90}\n", "      - {id: timeline, when: timeline_days <= 90}\n      - {id: champion, when: decision_maker}\n")], ["sql.champion added: decision_maker true"]),
         ([("{id: timeline, when: timeline_days <= 90}", "{id: timeline, when: timeline_days <= 90, missing: fail}")], ["sql.timeline: a missing value now counts as fail (was unknown)"]),
         ([("because: budget confirmed", "because: budget signed off")], ["sql.budget: explanation 'budget confirmed' → 'budget signed off'"]),
         # disqualifiers
-        ([("    because: works for a competitor\n", "    because: works for a competitor\n  - {id: tiny, when: employees < 5}\n")], ["disqualify.tiny added: employees < 5"]),
+        ([("    because: works for a competitor\n", "    because: works for a competitor\n  - {id: tiny, when: employees < 5}\n")], ["disqualify.tiny added: employees below 5"]),
         # fields and ruleset metadata
         ([("source: NumberOfEmployees", "source: Employees")], ["field employees: source NumberOfEmployees → Employees"]),
         # no source reads the field's name: said so, never "None"; spelling it out is no change
@@ -95,8 +95,8 @@ def test_reordering_comments_and_formatting_are_not_changes() -> None:
 
 def test_a_renamed_criterion_is_removed_and_added() -> None:
     assert edits(ACME, changed(("id: size", "id: headcount"))) == [
-        "icp.size removed (was 50 <= employees <= 5000)",
-        "icp.headcount added: 50 <= employees <= 5000",
+        "icp.size removed (was employees from 50 to 5,000)",
+        "icp.headcount added: employees from 50 to 5,000",
     ]
 
 
@@ -306,7 +306,7 @@ def test_explanations_show_calls_as_written_inner_first() -> None:
     assert values["a.c3"] == ["count(hot, within='14d')"]
     assert values["a.c4"] == ["last(hot)", "days_since(last(hot))"]
     assert values["a.c5"] == ["count('visit', within='720h')"]
-    assert result.criteria[2].because == "count(hot, within='14d') is 1 (count(hot, within='14d') >= 1)"
+    assert result.criteria[2].because == "count(hot, within='14d') is 1 (at least one hot (demo or webinar) event in the last 2 weeks)"
     assert leadspec.plan.unparse(rules.plan.criterion("a.c3").expr) == "count(hot, within='2w') >= 1"  # type: ignore[arg-type]
 
 

@@ -59,7 +59,7 @@ def sentences(old: str, new: str) -> list[str]:
     [
         # the value compared, read from the expression tree as for criteria
         ([("customer: deal_stage == 'Won'", "customer: deal_stage == 'Lost'")], ["flag customer: deal_stage value Won → Lost"]),
-        ([("customer: deal_stage == 'Won'", "customer: deal_stage in ['Won', 'Engaging']")], ["flag customer: condition deal_stage == 'Won' → deal_stage in ['Won', 'Engaging']"]),
+        ([("customer: deal_stage == 'Won'", "customer: deal_stage in ['Won', 'Engaging']")], ["flag customer: condition deal_stage equal to Won → deal_stage one of Won, Engaging"]),
         # because and missing
         (
             [('because: "{sector} sells what we sell"', 'because: "{sector} competes with us"')],
@@ -68,11 +68,15 @@ def sentences(old: str, new: str) -> list[str]:
         ([("missing: pass}", "missing: fail}")], ["flag needs_enrichment: a missing value now counts as fail (was pass)"]),
         ([("customer: deal_stage == 'Won'", "customer: {when: deal_stage == 'Won', missing: fail}")], ["flag customer: a missing value now counts as fail (was unknown)"]),
         # added, removed, renamed (one removed, one added)
-        ([("  customer: deal_stage == 'Won'\n", "  customer: deal_stage == 'Won'\n  partner: sector == 'partner'\n")], ["flag partner added: sector == 'partner'"]),
-        ([("  needs_enrichment: {when: not has(employees), missing: pass}\n", "")], ["flag needs_enrichment removed (was not has(employees))"]),
+        ([("  customer: deal_stage == 'Won'\n", "  customer: deal_stage == 'Won'\n  partner: sector == 'partner'\n")], ["flag partner added: sector equal to partner"]),
+        ([("  needs_enrichment: {when: not has(employees), missing: pass}\n", "")], ["flag needs_enrichment removed (was employees missing)"]),
         (
             [("  customer: deal_stage == 'Won'\n", "  won: deal_stage == 'Won'\n"), ("and not customer", "and not won")],
-            ["flag customer removed (was deal_stage == 'Won')", "flag won added: deal_stage == 'Won'", "icp.when: condition 100 <= employees <= 5000 and not customer → 100 <= employees <= 5000 and not won"],
+            [
+                "flag customer removed (was deal_stage equal to Won)",
+                "flag won added: deal_stage equal to Won",
+                "icp.when: condition employees from 100 to 5,000 and flag customer not raised → employees from 100 to 5,000 and flag won not raised",
+            ],
         ),
         # no change: the shorthand and its mapping, the order of the flags
         ([("customer: deal_stage == 'Won'", "customer: {when: deal_stage == 'Won'}")], []),
@@ -91,7 +95,7 @@ def test_flag_edits_are_in_the_model_and_the_json() -> None:
     result = leadspec.diff(leadspec.loads(BASE), leadspec.loads(new))
     assert [(e.kind, e.area, e.id, e.what) for e in result.edits] == [("removed", "flag", "needs_enrichment", ""), ("changed", "flag", "customer", "when")]
     assert result.edits[1].old == "deal_stage == 'Won'" and result.edits[1].new == "deal_stage == 'Lost'"
-    assert [e["sentence"] for e in result.to_dict()["edits"]] == ["flag needs_enrichment removed (was not has(employees))", "flag customer: deal_stage value Won → Lost"]
+    assert [e["sentence"] for e in result.to_dict()["edits"]] == ["flag needs_enrichment removed (was employees missing)", "flag customer: deal_stage value Won → Lost"]
 
 
 LEADS: list[dict[str, Any]] = [

@@ -362,7 +362,7 @@ def test_a_value_that_cannot_be_read_is_named_with_what_it_was_not_as_missing() 
     assert because["fit.big"] == "employees 'abc' is not an integer"  # was "employees is missing"
     assert because["fit.named"] == "title is missing"  # truly missing: as before
     assert because["fit.either"] == f"employees 'abc' is not an integer, {enum} (0 of 2 passed, needs any)"
-    assert because["fit.strict"] == "employees 'abc' is not an integer (counted as fail: employees > 3)"
+    assert because["fit.strict"] == "employees 'abc' is not an integer (counted as fail: employees above 3)"
     assert [c["because"] for c in result.to_dict()["criteria"]][:2] == [enum, "employees 'abc' is not an integer"]
     text = result.explain()
     assert f"  ? fit.pro: {enum}" in text.splitlines()

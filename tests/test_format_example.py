@@ -114,7 +114,7 @@ def test_failed_criterion_names_the_values_it_used() -> None:
     result = rules.evaluate({**MQL_LEAD, "NumberOfEmployees": "12"}, as_of="2026-11-01T00:00:00Z")
     size = next(c for c in result.criteria if c.id == "icp.size")
     assert size.outcome == "fail"
-    assert size.because == "employees is 12, needs 50 <= employees <= 5000"
+    assert size.because == "employees is 12, needs employees from 50 to 5,000"
     assert result.next is not None and result.next.blocked_by == ["icp.size"]
     assert result.summary() == "Lead; not ICP fit: icp.size fail; missing title, budget_confirmed, decision_maker, timeline_days"
 
@@ -124,7 +124,7 @@ def test_a_disqualifier_that_does_not_apply_says_so() -> None:
     result = rules.evaluate(MQL_LEAD, as_of="2026-11-01T00:00:00Z")
     competitor = next(c for c in result.criteria if c.id == "disqualify.competitor")
     assert competitor.outcome == "fail"
-    assert competitor.because == "is_competitor is no (does not meet is_competitor)"
+    assert competitor.because == "is_competitor is no (does not meet is_competitor true)"
 
 
 def test_outcome_from_a_missing_policy_is_explained_as_such() -> None:
@@ -146,12 +146,12 @@ def test_outcome_from_a_missing_policy_is_explained_as_such() -> None:
     result = rules.evaluate({"ok": True}, as_of="2026-11-01")
     by_id = {c.id: c for c in result.criteria}
     assert by_id["s.market"].outcome == "pass"
-    assert by_id["s.market"].because == "country is missing (counted as pass: country in served)"
+    assert by_id["s.market"].because == "country is missing (counted as pass: country one of served (US, DE))"
     # `ok or ...` passes on its own: the policy did not decide it, so it is not blamed on the missing value
     assert by_id["s.either"].outcome == "pass"
-    assert by_id["s.either"].because == "ok is yes, country is missing (ok or country in served)"
+    assert by_id["s.either"].because == "ok is yes, country is missing (ok true or country one of served (US, DE))"
     result = rules.evaluate({"ok": False}, as_of="2026-11-01")
-    assert {c.id: c.because for c in result.criteria}["s.either"] == "country is missing (counted as fail: ok or country in served)"
+    assert {c.id: c.because for c in result.criteria}["s.either"] == "country is missing (counted as fail: ok true or country one of served (US, DE))"
 
 
 def test_stage_metadata_is_carried_into_results() -> None:

@@ -16,18 +16,18 @@ for each flag how many leads it raises and lowers (:class:`FlagImpact`).
 from __future__ import annotations
 
 import dataclasses
-import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Iterable, Literal, Mapping
 
 from ._check import CritPlan, GroupPlan, walk_criteria
-from ._expr import brief
 from ._fields import lookup
 from ._functions import FUNCTIONS
-from ._model import number_text
-from .plan import FLAG_PREFIX, Call, Compare, Const, Expr, In, duration_text, flag_name, unparse
+from ._words import Words
+from ._words import listing as _listing
+from ._words import number as _num
+from .plan import FLAG_PREFIX, Call, Compare, Const, Expr, In, ListName, duration_text, flag_name
 from .ruleset import Ruleset, _as_of
 
 __all__ = ["Edit", "FlagImpact", "RulesDiff", "Sample", "Transition", "diff"]
@@ -245,13 +245,6 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
-def _value(value: Any) -> str:
-    """A list member as people read it: plain words as they are, anything else quoted; long text shortened."""
-    if isinstance(value, str) and (len(value) > 80 or not re.fullmatch(r"[\w.@+/-]+", value)):
-        return brief(value)
-    return _num(value) if isinstance(value, (int, float)) else str(value)
-
-
 def _added_removed(old: Iterable[Any], new: Iterable[Any]) -> tuple[list[Any], list[Any]]:
     """Members of ``new`` not in ``old`` and of ``old`` not in ``new``, in order (sets: lists of 100,000 items stay linear)."""
     old, new = list(old), list(new)
@@ -260,26 +253,6 @@ def _added_removed(old: Iterable[Any], new: Iterable[Any]) -> tuple[list[Any], l
     except TypeError:  # pragma: no cover - members are text and numbers
         return [v for v in new if v not in old], [v for v in old if v not in new]
     return [v for v in new if v not in old_set], [v for v in old if v not in new_set]
-
-
-_SHOWN = 20
-"""Members named in one sentence; the rest are counted."""
-
-
-def _listing(values: list[Any]) -> str:
-    """``a, b, c`` — at most :data:`_SHOWN` of them, then how many more."""
-    text = ", ".join(map(_value, values[:_SHOWN]))
-    return text + (f" and {len(values) - _SHOWN:,} more" if len(values) > _SHOWN else "")
-
-
-def _num(value: Any) -> str:
-    """A number for a message: thousands separated; never raises (an integer too long to print shows its size)."""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    try:
-        return f"{value:,}" if isinstance(value, int) and abs(value) >= 1000 else str(value)
-    except ValueError:
-        return number_text(value)
 
 
 # -- expression changes ---------------------------------------------------------------
@@ -326,24 +299,27 @@ def _constant_changes(old: Expr, new: Expr, parent: Expr | None = None, changes:
 _LOWER = {"<": "lower", "<=": "lower", ">": "upper", ">=": "upper"}  # constant on the left of the operator
 
 
-def _subject(node: Expr) -> str:
+def _subject(node: Expr, words: Words) -> str:
+    """What a changed constant is compared with, in words (a score by its name: ``engagement score threshold``)."""
     if isinstance(node, Call) and FUNCTIONS[node.fn].takes == "score_name" and isinstance(node.args[0], Const):
         return f"{node.args[0].value} score"
-    return unparse(node)
+    if isinstance(node, ListName):
+        return node.id
+    return words.value(node)
 
 
-def _describe_constant(parent: Expr | None, const: Any, old: Any, new: Any) -> str:
+def _describe_constant(parent: Expr | None, const: Any, old: Any, new: Any, words: Words) -> str:
     if const == "within":
         return f"window {duration_text(old) if old else 'none'} → {duration_text(new) if new else 'none'}"
     if isinstance(old, tuple) and isinstance(new, tuple):  # a list literal: members added or removed
         added, removed = _added_removed(old, new)
         what = "list" if const != "events" else "event types"
         if isinstance(parent, In) and parent.container is const:
-            what = f"{_subject(parent.item)} values"
+            what = f"{_subject(parent.item, words)} values"
         elif isinstance(parent, Compare):
             index = next(i for i, o in enumerate(parent.operands) if o is const)
             if index > 0:
-                what = f"{_subject(parent.operands[index - 1])} values"
+                what = f"{_subject(parent.operands[index - 1], words)} values"
         parts = []
         if added:
             parts.append("added " + _listing(added))
@@ -351,7 +327,7 @@ def _describe_constant(parent: Expr | None, const: Any, old: Any, new: Any) -> s
             parts.append("removed " + _listing(removed))
         return f"{what}: {'; '.join(parts) or 'reordered'}"
     if isinstance(parent, In) and parent.item is const:  # 'vp' in tags: the value looked for
-        return f"{_subject(parent.container)} value {_num(old)} → {_num(new)}"
+        return f"{_subject(parent.container, words)} value {_num(old)} → {_num(new)}"
     if isinstance(parent, Compare):
         operands = parent.operands
         where = next((i for i, o in enumerate(operands) if o is const), None)
@@ -363,14 +339,14 @@ def _describe_constant(parent: Expr | None, const: Any, old: Any, new: Any) -> s
             else:  # subject OP constant
                 op, subject = parent.ops[index - 1], operands[index - 1]
                 side = {"lower": "upper bound", "upper": "lower bound"}.get(_LOWER.get(op, ""), "value")
-            name = _subject(subject)
+            name = _subject(subject, words)
             if name.endswith(" score") and side == "lower bound":
                 return f"{name} threshold {_num(old)} → {_num(new)}"
             return f"{name} {side} {_num(old)} → {_num(new)}"
     return f"{_num(old)!s} → {_num(new)!s}"
 
 
-def _expression_change(old: CritPlan, new: CritPlan) -> list[str]:
+def _expression_change(old: CritPlan, new: CritPlan, rules: tuple[Ruleset, Ruleset]) -> list[str]:
     """Sentences for a changed `when` (empty when the expressions are equal)."""
     if old.checked is None or new.checked is None:
         return []
@@ -379,8 +355,17 @@ def _expression_change(old: CritPlan, new: CritPlan) -> list[str]:
     try:
         changes = _constant_changes(old.checked.expr, new.checked.expr)
     except _Different:
-        return [f"condition {old.checked.text} → {new.checked.text}"]
-    return [_describe_constant(parent, const, a, b) for parent, const, a, b in changes]
+        return [f"condition {_said(rules[0], old)} → {_said(rules[1], new)}"]
+    words = Words.of(rules[1].plan)
+    return [_describe_constant(parent, const, a, b, words) for parent, const, a, b in changes]
+
+
+def _said(rules: Ruleset, crit: CritPlan) -> str:
+    """A criterion's condition in words (:mod:`leadspec._words`, as explanations and ``render`` say it); a nested
+    condition by its kind of group."""
+    if crit.checked is None:
+        return _group_text(crit.group) if crit.group else ""
+    return rules._sentence(rules.plan.criterion(crit.id))
 
 
 # -- the edits ----------------------------------------------------------------------------
@@ -463,10 +448,10 @@ def _lists(old: Ruleset, new: Ruleset, edits: _Edits) -> None:
             _members("list", f"list {name}", name, a[name], b[name], edits)
 
 
-def _criterion_changes(x: CritPlan, y: CritPlan, edits: _Edits, area: str) -> None:
+def _criterion_changes(x: CritPlan, y: CritPlan, edits: _Edits, area: str, rules: tuple[Ruleset, Ruleset]) -> None:
     name = _name(y, area)
     eid = _edit_id(y, area)
-    for sentence in _expression_change(x, y):
+    for sentence in _expression_change(x, y, rules):
         edits.add("changed", area, eid, "when", x.checked.text if x.checked else None, y.checked.text if y.checked else None, f"{name}: {sentence}")
     if x.missing != y.missing:
         edits.add("changed", area, eid, "missing", x.missing, y.missing, f"{name}: a missing value now counts as {y.missing} (was {x.missing})")
@@ -501,13 +486,13 @@ def _flags(old: Ruleset, new: Ruleset, edits: _Edits) -> None:
     for name, c in a.items():
         if name not in b:
             text = c.checked.text if c.checked else ""
-            edits.add("removed", "flag", name, "", text, None, f"flag {name} removed (was {text})")
+            edits.add("removed", "flag", name, "", text, None, f"flag {name} removed (was {_said(old, c)})")
     for name, c in b.items():
         if name not in a:
             text = c.checked.text if c.checked else ""
-            edits.add("added", "flag", name, "", None, text, f"flag {name} added: {text}")
+            edits.add("added", "flag", name, "", None, text, f"flag {name} added: {_said(new, c)}")
         else:
-            _criterion_changes(a[name], c, edits, "flag")
+            _criterion_changes(a[name], c, edits, "flag", (old, new))
 
 
 def _shape(group: GroupPlan, keep: set[str]) -> str:
@@ -561,13 +546,12 @@ def _scores(old: Ruleset, new: Ruleset, edits: _Edits) -> None:
                 edits.add("removed", "rule", rule.id, "", rule.points, None, f"score {name}: rule {rid} removed (was {_points(rule.points)} points)")
         for rid, rule in ry.items():
             if rid not in rx:
-                when = rule.checked.text if rule.checked else ""
-                edits.add("added", "rule", rule.id, "", None, rule.points, f"score {name}: rule {rid} added ({_points(rule.points)} points when {when})")
+                edits.add("added", "rule", rule.id, "", None, rule.points, f"score {name}: rule {rid} added ({_points(rule.points)} points with {_said(new, rule)})")
                 continue
             old_rule = rx[rid]
             if old_rule.points != rule.points:
                 edits.add("changed", "rule", rule.id, "points", old_rule.points, rule.points, f"score {name}: rule {rid} points {_points(old_rule.points)} → {_points(rule.points)}")
-            _criterion_changes(old_rule, rule, edits, "rule")
+            _criterion_changes(old_rule, rule, edits, "rule", (old, new))
 
 
 def _points(value: Any) -> str:
@@ -592,12 +576,12 @@ def _disqualifiers(old: Ruleset, new: Ruleset, edits: _Edits) -> None:
     b = {c.id: c for c in new._plan.disqualify}
     for cid, c in a.items():
         if cid not in b:
-            edits.add("removed", "disqualifier", cid, "", c.checked.text if c.checked else None, None, f"{cid} removed (was {c.checked.text if c.checked else ''})")
+            edits.add("removed", "disqualifier", cid, "", c.checked.text if c.checked else None, None, f"{cid} removed (was {_said(old, c)})")
     for cid, c in b.items():
         if cid not in a:
-            edits.add("added", "disqualifier", cid, "", None, c.checked.text if c.checked else None, f"{cid} added: {c.checked.text if c.checked else ''}")
+            edits.add("added", "disqualifier", cid, "", None, c.checked.text if c.checked else None, f"{cid} added: {_said(new, c)}")
         else:
-            _criterion_changes(a[cid], c, edits, "disqualifier")
+            _criterion_changes(a[cid], c, edits, "disqualifier", (old, new))
 
 
 def _stages(old: Ruleset, new: Ruleset, edits: _Edits) -> None:
@@ -629,13 +613,13 @@ def _stages(old: Ruleset, new: Ruleset, edits: _Edits) -> None:
         for cid, c in cx.items():
             if cid not in cy:
                 text = c.checked.text if c.checked else _group_text(c.group) if c.group else ""
-                edits.add("removed", "criterion", cid, "", text, None, f"{cid} removed (was {text})")
+                edits.add("removed", "criterion", cid, "", text, None, f"{cid} removed (was {_said(old, c)})")
         for cid, c in cy.items():
             if cid not in cx:
                 text = c.checked.text if c.checked else _group_text(c.group) if c.group else ""
-                edits.add("added", "criterion", cid, "", None, text, f"{cid} added: {text}")
+                edits.add("added", "criterion", cid, "", None, text, f"{cid} added: {_said(new, c)}")
             else:
-                _criterion_changes(cx[cid], c, edits, "criterion")
+                _criterion_changes(cx[cid], c, edits, "criterion", (old, new))
 
 
 def _ruleset(old: Ruleset, new: Ruleset, edits: _Edits) -> None:

@@ -300,6 +300,10 @@ class Function:
     observed: bool = False  # explanations show the value of its calls
     counts_events: bool = False  # evaluate() counts all such calls in one pass over the events
     sql: Callable[..., Any] | None = None  # filled by the SQL backend
+    words: str = ""  # the value in words (leadspec._words): {0}, {1}: the arguments, {all}: every one, {events}, {window};
+    # "[a|b]": a when every argument it names was given, else b
+    truth: tuple[str, str] | None = None  # a boolean function as a condition in words, and its negation
+    unit: str | None = None  # compared with a number, the number's unit after it (days_since: "days ago", read of {0})
 
     def type_of(self, args: Sequence[Type]) -> Type:
         """The static type of a call with arguments of these types."""
@@ -355,7 +359,7 @@ FUNCTIONS: dict[str, Function] = {
             "has", "has(x)", "True when `x` has a value (never unknown)", 1, 1,
             evaluate=lambda call, args, env: args[0] is not None,
             python=lambda call, args, env: f"({args[0]} is not None)",
-            returns="bool", nullable="never",
+            returns="bool", nullable="never", words="whether {0} is known", truth=("{0} known", "{0} missing"),
         ),
         Function(
             "count", "count(type, within=None)",
@@ -365,49 +369,57 @@ FUNCTIONS: dict[str, Function] = {
             evaluate=lambda call, args, env: count(env.events, frozenset(call.events or ()), window_start(env.as_of, call.within), env.as_of),
             python=_count_code,
             params=("types",), returns="int", takes="events", keywords=("within",), nullable="never",
-            reads_as_of=True, observed=True, counts_events=True,
+            reads_as_of=True, observed=True, counts_events=True, words="the number of {events} events{window}",
         ),
         Function(
             "last", "last(type)", "the datetime of the latest such event at or before `as_of`; missing when there is none", 1, 1,
             evaluate=lambda call, args, env: last(env.events, frozenset(call.events or ()), env.as_of),
             python=_moment_code(last, "last"),
-            params=("types",), returns="datetime", takes="events", nullable="always", reads_as_of=True, observed=True,
+            params=("types",), returns="datetime", takes="events", nullable="always", reads_as_of=True, observed=True, words="the last {events} event",
         ),
         Function(
             "first", "first(type)", "the datetime of the earliest such event at or before `as_of`; missing when there is none", 1, 1,
             evaluate=lambda call, args, env: first(env.events, frozenset(call.events or ()), env.as_of),
             python=_moment_code(first, "first"),
-            params=("types",), returns="datetime", takes="events", nullable="always", reads_as_of=True, observed=True,
+            params=("types",), returns="datetime", takes="events", nullable="always", reads_as_of=True, observed=True, words="the first {events} event",
         ),
         Function(
             "days_since", "days_since(d)", "whole days from a date or datetime to `as_of`; negative for one after `as_of`", 1, 1,
             evaluate=lambda call, args, env: days_since(args[0], env.as_of),
             python=lambda call, args, env: f"{env.function(days_since, 'days_since')}({args[0]}, as_of)",
-            params=("time",), returns="int", constant=False, reads_as_of=True, observed=True,
+            params=("time",), returns="int", constant=False, reads_as_of=True, observed=True, words="the days since {0}", unit="days ago",
         ),
         Function(
             "score", "score(name)", "the named score's total", 1, 1,
             evaluate=lambda call, args, env: env.scores[call.args[0].value],  # type: ignore[union-attr,index]
             python=lambda call, args, env: env.score(call.args[0].value),  # type: ignore[union-attr,arg-type]
-            params=("score",), takes="score_name", nullable="never", observed=True,
+            params=("score",), takes="score_name", nullable="never", observed=True, words="the {0} score",
         ),
-        _plain("domain", domain, "domain(email)", "the part after `@`, lower-cased; missing when there is no `@`", 1, 1, ("str",), "str", nullable="always"),
-        _plain("lower", lower, "lower(s)", "text in lower case", 1, 1, ("str",), "str"),
-        _plain("upper", upper, "upper(s)", "text in upper case", 1, 1, ("str",), "str"),
-        _plain("len", length, "len(x)", "the length of text or a list", 1, 1, ("sized",), "int"),
-        _plain("contains", contains, "contains(s, part)", "True when `part` is in `s`, ignoring case", 2, 2, ("str", "str"), "bool"),
+        _plain("domain", domain, "domain(email)", "the part after `@`, lower-cased; missing when there is no `@`", 1, 1, ("str",), "str", nullable="always", words="the domain of {0}"),
+        _plain("lower", lower, "lower(s)", "text in lower case", 1, 1, ("str",), "str", words="{0} in lower case"),
+        _plain("upper", upper, "upper(s)", "text in upper case", 1, 1, ("str",), "str", words="{0} in upper case"),
+        _plain("len", length, "len(x)", "the length of text or a list", 1, 1, ("sized",), "int", words="the length of {0}"),
+        _plain("contains", contains, "contains(s, part)", "True when `part` is in `s`, ignoring case", 2, 2, ("str", "str"), "bool",
+            words="whether {0} contains {1}", truth=("{0} containing {1} (any case)", "{0} not containing {1} (any case)"),
+        ),
         _plain(
             "contains_any", contains_any, "contains_any(s, parts)",
             "True when any of `parts` (a list, a list name or a `list` field) is in `s`, ignoring case", 2, 2, ("str", "strs"), "bool",
+            words="whether {0} contains {1}", truth=("{0} containing {1} (any case)", "{0} not containing {1} (any case)"),
         ),
-        _plain("startswith", startswith, "startswith(s, p)", "True when `s` starts with `p` (text or a list of text), ignoring case", 2, 2, ("str", "strs"), "bool"),
-        _plain("endswith", endswith, "endswith(s, p)", "True when `s` ends with `p` (text or a list of text), ignoring case", 2, 2, ("str", "strs"), "bool"),
-        _plain("min", minimum, "min(a, b, …)", "the smallest number", 2, None, ("num",), "num", whole=_all_whole),
-        _plain("max", maximum, "max(a, b, …)", "the largest number", 2, None, ("num",), "num", whole=_all_whole),
-        _plain("abs", absolute, "abs(x)", "the absolute value", 1, 1, ("num",), "num", whole=_all_whole),
+        _plain("startswith", startswith, "startswith(s, p)", "True when `s` starts with `p` (text or a list of text), ignoring case", 2, 2, ("str", "strs"), "bool",
+            words="whether {0} starts with {1}", truth=("{0} starting with {1} (any case)", "{0} not starting with {1} (any case)"),
+        ),
+        _plain("endswith", endswith, "endswith(s, p)", "True when `s` ends with `p` (text or a list of text), ignoring case", 2, 2, ("str", "strs"), "bool",
+            words="whether {0} ends with {1}", truth=("{0} ending with {1} (any case)", "{0} not ending with {1} (any case)"),
+        ),
+        _plain("min", minimum, "min(a, b, …)", "the smallest number", 2, None, ("num",), "num", whole=_all_whole, words="the smallest of {all}"),
+        _plain("max", maximum, "max(a, b, …)", "the largest number", 2, None, ("num",), "num", whole=_all_whole, words="the largest of {all}"),
+        _plain("abs", absolute, "abs(x)", "the absolute value", 1, 1, ("num",), "num", whole=_all_whole, words="the absolute value of {0}"),
         _plain(
             "round", rounded, "round(x, n=None)", "`x` rounded as in Python (half to even), to `n` digits; a whole number without `n`",
             1, 2, ("num", "int"), "num", whole=lambda args: len(args) == 1 or _numeric(args[0]),
+            words="{0} rounded [to {1} decimal places|to a whole number]",
         ),
     )
 }

@@ -198,7 +198,7 @@ def _block(ruleset: Ruleset, src: _Source, crit: Criterion, prefix: str) -> list
             body += _guarded(f"{prefix}v{i}", code)
     json = ", ".join(f"{src.constant(k)}: {v if plain[k] else f'({v} if type({v}) in _PLAIN else _json_value({v}))'}" for k, v in variables.items())
     body.append((0, f"values = {{{json}}}"))
-    expr = crit.when or ""
+    expr = ruleset._sentence(crit)
     # "k is <shown value>, ..." in the values' order: text as it is, anything else as _show() says it
     shown = ", ".join(f"{src.constant(('' if i == 0 else ', ') + k + ' is ')}, {_shown(v)}" for i, (k, v) in enumerate(variables.items()))
     missing_keys = [k for k in variables if k in types]  # what _because counts as missing: a value that is None and a field's

@@ -481,7 +481,7 @@ class Result:
                 if text is not None:
                     return text
             return self._group_text(self._rs._group_of(crit), outcome)
-        expr = crit.when or ""
+        expr = self._rs._sentence(crit)
         missing = [k for k, v in values.items() if v is None and k in self._ivalues]
         if crit.missing != "unknown" and outcome == crit.missing and missing and truth(self._interp(crit.expr)) is None:
             # the outcome comes from the criterion's `missing:` policy, not from its condition

@@ -200,6 +200,19 @@ class Ruleset:
         """The fields and scores a criterion's expression reads (found once, by the code generator)."""
         return self._compiled.reads[crit.index]
 
+    def _sentence(self, crit: _ir.Criterion) -> str:
+        """What a criterion with an expression needs, in words (:mod:`leadspec._words`): the one wording explanations,
+        ``diff`` and ``render`` share."""
+        table = self._lazy.get("sentences")
+        if table is None:
+            from ._words import Words
+
+            table = self._lazy["sentences"] = {"": Words.of(self._public)}
+        text = table.get(crit.index)
+        if text is None:
+            text = table[crit.index] = table[""].sentence(crit)
+        return str(text)
+
     def _observed(self, crit: _ir.Criterion) -> list[tuple[str, _ir.Call]]:
         """The calls of a criterion whose values explanations show (``days_since``, ``count``, …), with their text."""
         table = self._lazy.get("observed")

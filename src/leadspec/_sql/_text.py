@@ -658,7 +658,7 @@ def passing_because(ctx: Ctx, crit: Criterion, outcome_raw: exp.Expr | None) -> 
     """
     if crit.expr is None:
         raise ValueError(f"{crit.id}: passing_because is for criteria with an expression")
-    when = crit.when or ""
+    when = ctx.ruleset._sentence(crit)
     values = _values(ctx, crit)
     shown = [_concat(ctx, text(f"{name} is "), show(ctx, value, type_)) for name, value, type_, _field in values]
     default: exp.Expr = _concat(ctx, ctx.join_parts(shown, ", "), f" ({when})") if shown else text(when)
