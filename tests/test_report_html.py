@@ -15,15 +15,13 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import re
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
 import leadspec
+from _browser import GUARD, chromium as _chromium, run_chromium
 from conftest import ROOT, cli
 
 pytest.importorskip("plotly")
@@ -34,54 +32,6 @@ AS_OF = "2026-11-01"
 WIDTH = 1200
 
 
-def _chromium() -> str:
-    found = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
-    if found is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("CI=true: .ci/run installs chromium; it is not on PATH")
-        pytest.skip("no chromium on PATH (apt-get install chromium)")
-    return found
-
-
-def _run(browser: str, page: Path, *args: str, height: int = 3000) -> subprocess.CompletedProcess[str]:
-    command = [
-        browser,
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--hide-scrollbars",
-        "--force-device-scale-factor=1",
-        f"--window-size={WIDTH},{height}",
-        "--proxy-server=http://127.0.0.1:9",  # a closed port: nothing reaches the network whatever asks
-        "--no-first-run",
-        "--no-default-browser-check",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--disable-default-apps",
-        "--disable-extensions",
-        "--disable-domain-reliability",
-        "--disable-client-side-phishing-detection",
-        "--disable-breakpad",
-        "--no-pings",
-        "--metrics-recording-only",
-        "--disable-field-trial-config",
-        "--disable-features=NetworkTimeServiceQuerying,OptimizationHints,Translate,MediaRouter,DialMediaRouteProvider,"
-        "AutofillServerCommunication,CertificateTransparencyComponentUpdater,SafeBrowsing,InterestFeedContentSuggestions",
-        f"--user-data-dir={page.parent / 'chromium-profile'}",
-        "--virtual-time-budget=5000",
-        *args,
-        page.as_uri(),
-    ]
-    return subprocess.run(command, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
-
-
-GUARD = """<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline' 'unsafe-eval'; style-src 'unsafe-inline'; img-src data: blob:; font-src data:">
-<script>
-window.__blocked = [];
-document.addEventListener("securitypolicyviolation", function (e) { window.__blocked.push(e.blockedURI + " (" + e.violatedDirective + ")"); });
-</script>
-"""
 
 PROBE = """
 <script>
@@ -106,7 +56,7 @@ def _probe(browser: str, text: str, where: Path) -> tuple[dict, Path]:
     """Open ``text`` guarded and probed: what the probe wrote, and the probed page."""
     page = where / "probe.html"
     page.write_text(text.replace("<head>", "<head>" + GUARD, 1).replace("</body>", PROBE + "</body>"), encoding="utf-8")
-    dom = _run(browser, page, "--dump-dom")
+    dom = run_chromium(browser, page, "--dump-dom", width=WIDTH)
     found = re.search(r'<pre id="probe">(.*?)</pre>', dom.stdout, re.S)
     assert found, f"the page did not finish loading in Chromium: {dom.stderr[-2000:]}"
     return json.loads(found.group(1).replace("&quot;", '"').replace("&amp;", "&")), page
@@ -144,7 +94,7 @@ def test_the_page_opens_in_chromium_with_its_charts_drawn_and_no_request(report_
     assert len(boxes) == 5  # funnel, outcome rate, criteria, two scores
     assert all(box["svg"] >= 1 and box["h"] > 300 for box in boxes), boxes
     shot = tmp_path / "shot.png"
-    done = _run(browser, probe, f"--screenshot={shot}", height=int(found["height"]) + 10)
+    done = run_chromium(browser, probe, f"--screenshot={shot}", width=WIDTH, height=int(found["height"]) + 10)
     assert shot.exists(), done.stderr[-2000:]
     image = Image.open(shot).convert("RGB")
     assert image.size[0] == WIDTH

@@ -15,12 +15,13 @@ import re
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import leadspec
 from leadspec._words import duration, listing
 from leadspec.plan import Not
+from _rulegen import loaded_rule_file
 from conftest import ROOT
 
 RUNS = 2000 if os.environ.get("LEADSPEC_FUZZ") else 60
@@ -168,3 +169,24 @@ def test_not_is_a_plan_node() -> None:  # the code form of a negated date names 
     rs = ruleset("not signed_up")
     assert isinstance(rs.plan.criterion("check.when").expr, Not)
 
+
+QUOTED = re.compile(r"'(?:[^'\\]|\\.)*'" + r'|"(?:[^"\\]|\\.)*"')
+"""A text value as words quote it (``repr``: single quotes, or double quotes around a single quote)."""
+
+
+def _without_code_and_values(text: str) -> str:
+    return QUOTED.sub("", re.sub(r"`[^`]*`", "", text))
+
+
+@settings(max_examples=RUNS, deadline=None, suppress_health_check=list(HealthCheck))
+@given(data=st.data())
+def test_every_criterion_of_a_generated_rule_file_reads_in_words(data: st.DataObject) -> None:
+    """Over generated rule files (every field type, function, group and score the grammar makes): every condition has
+    words without the expression language outside code spans, and the whole agreement renders in both formats."""
+    _, rules = loaded_rule_file(data, templates=True)
+    for crit in rules.plan.criteria:
+        if crit.expr is not None:
+            text = rules._sentence(crit)
+            assert text and not LEAK.search(_without_code_and_values(text)), (crit.when, text)
+    assert leadspec.render(rules, "markdown", date="2026-12-01").startswith("# Lead agreement: ")
+    assert leadspec.render(rules, "html", date="2026-12-01").startswith("<!DOCTYPE html>")

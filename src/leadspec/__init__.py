@@ -23,6 +23,7 @@ if _TYPE_CHECKING:  # pragma: no cover
 
     from ._coverage import Coverage, CriterionCoverage, StageCoverage
     from ._diff import Edit, FlagImpact, RulesDiff, Sample, Transition, diff
+    from ._agreement import render
     from ._lint import lint
     from ._report import Band, Comparison, CriterionOutcomes, Cut, FeedbackCount, Move, Report, RuleThreshold, ScoreOutcomes, StageOutcomes, report
     from ._testfile import CaseOutcome, RuleCase, RuleTests, load_tests, run_tests
@@ -70,6 +71,7 @@ _LAZY = {  # name -> module (or "module:name" when the public name differs)
     "Transition": "_diff",
     "Sample": "_diff",
     "lint": "_lint",
+    "render": "_agreement",
     "CaseOutcome": "_testfile",
     "RuleCase": "_testfile",
     "RuleTests": "_testfile",
@@ -138,6 +140,7 @@ __all__ = [
     "loads",
     "parse_as_of",
     "qualify_frame",
+    "render",
     "report",
     "run_tests",
 ]

@@ -114,6 +114,7 @@ class RulesDiff:
     as_of: datetime | None = field(default=None, compare=False)
     flags: tuple[FlagImpact, ...] = ()  # with leads: every flag of either version, new rules' order first
     reflagged: int = 0  # with leads: how many leads have a flag whose outcome changes
+    rules: tuple[Any, Any] | None = field(default=None, compare=False, repr=False)  # (old, new): for to_html()
 
     @property
     def changed(self) -> bool:
@@ -182,6 +183,16 @@ class RulesDiff:
                 out += [f"- {_md(f.flag)}: {_md(s.lead)} ({_flips(s, '`')})" for f, s in flag_samples]
             out.append("")
         return "\n".join(out)
+
+    def to_html(self, *, date: date | datetime | str | None = None, proof: str | None = None) -> str:
+        """One self-contained HTML page in the style of ``leadspec.render``: the changes, their impact on the leads,
+        then the old and the new agreement side by side with the changed criteria marked. ``date``: the day the
+        agreements show (default today); ``proof``: the text of ``leadspec.analysis.compare(...).text()``, shown too."""
+        from ._agreement import diff_page
+
+        if self.rules is None:
+            raise ValueError("to_html() needs the two rulesets: use the RulesDiff that leadspec.diff() returns")
+        return diff_page(self, self.rules[0], self.rules[1], date, proof)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -681,6 +692,7 @@ def diff(
         old=(old.name, old.version, old.digest),
         new=(new.name, new.version, new.digest),
         edits=tuple(edits.items),
+        rules=(old, new),
     )
     if leads is None:
         return result
@@ -736,7 +748,7 @@ def diff(
     impacts = tuple(
         FlagImpact(f, c["before"], c["after"], c["flagged"], c["unflagged"], c["changed"], tuple(flag_samples[f])) for f, c in flag_counts.items()
     )
-    return RulesDiff(result.old, result.new, result.edits, total, transitions, totals, moment, impacts, reflagged)
+    return RulesDiff(result.old, result.new, result.edits, total, transitions, totals, moment, impacts, reflagged, (old, new))
 
 
 _FLAG_WORD = {True: "pass", False: "fail", None: "unknown"}  # a flag's outcome as its criterion's (Sample.flipped)

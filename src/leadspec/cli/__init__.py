@@ -25,6 +25,7 @@ from .diff import diff
 from .explain import explain
 from .init import init
 from .qualify import qualify
+from .render import render
 from .report import report
 from .schema import schema
 from .sql import sql
@@ -52,12 +53,13 @@ def cli() -> None:
       leadspec compile rules/acme.yaml
       leadspec init --name acme --from export.csv
       leadspec sql rules/acme.yaml --dialect snowflake --table leads
+      leadspec render rules/acme.yaml -o agreement.html
 
     Exit codes: 0 success, 1 check or test failed or rows rejected, 2 usage or input error.
     """
 
 
-for command in (check, qualify, explain, test, diff, report, schema, compile_rules, init, sql):
+for command in (check, qualify, explain, test, diff, report, render, schema, compile_rules, init, sql):
     cli.add_command(command)
 
 

@@ -81,7 +81,11 @@ def _git(*args: str) -> subprocess.CompletedProcess[bytes]:
 @click.option("--leads-format", type=click.Choice(FORMATS), help="Format of --leads (default: from its extension).")
 @delimiter_option
 @as_of_option
-@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True, help="markdown is made to paste into a pull request.")
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json", "html"]),
+    default="text",
+    show_default=True,
+    help="markdown is made to paste into a pull request; html is one page for the quarterly review: the changes, then the old and new agreement side by side.",
+)
 @click.option("--samples", type=click.IntRange(min=0), default=3, show_default=True, help="Sample leads shown per stage transition and per flag.")
 @click.option(
     "--id-field",
@@ -116,6 +120,7 @@ def diff(
       leadspec diff v2026-Q3:rules/acme.yaml rules/acme.yaml --leads export.csv --format markdown
       leadspec diff old.yaml new.yaml --leads export.csv --id-field "Prospect ID"
       leadspec diff HEAD~1:rules/acme.yaml rules/acme.yaml --prove
+      leadspec diff v2026-Q3:rules/acme.yaml rules/acme.yaml --leads export.csv --format html > review.html
 
     --prove reasons over every possible lead, not only --leads: it says
     "the two versions are equivalent" when no lead can change stage (a
@@ -157,6 +162,8 @@ def diff(
         if proof is not None:
             data["proof"] = proof.to_dict()
         io.out.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    elif fmt == "html":
+        io.out.write(result.to_html(proof=proof.text() if proof is not None else None))
     elif fmt == "markdown":
         io.out.write(result.to_markdown())
         if proof is not None:

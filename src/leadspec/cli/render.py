@@ -1,0 +1,70 @@
+"""``leadspec render``: the rule file as the agreement both teams sign, in plain words."""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+
+import click
+
+from ._common import EXIT_OK, EXIT_USAGE, same_file, streams
+from ._io import Output, OutputError
+
+
+def _day(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a day as YYYY-MM-DD (e.g. 2026-12-01)") from None
+
+
+@click.command()
+@click.argument("rules")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["markdown", "html"]),
+    help="markdown for a wiki or a pull request; html for one self-contained page that prints (default: from -o's extension, else markdown).",
+)
+@click.option("-o", "--output", default="-", show_default=True, help="Write the page to this file (written whole or not at all).")
+@click.option("--date", "on", metavar="YYYY-MM-DD", callback=_day, help="The date the page shows (default: today, UTC).")
+def render(rules: str, fmt: str | None, output: str, on: date | None) -> int:
+    """Write the rule file as the agreement marketing and sales sign: every stage, owner and SLA,
+    and every criterion in plain words, with its `because` beside it.
+
+    RULES is a file, or REV:PATH read from git (v2026-Q3:rules/acme.yaml).
+    The words are the ones explanations and `leadspec diff` use.
+
+    \b
+    Examples:
+      leadspec render rules/b2b-saas.yaml
+      leadspec render rules/b2b-saas.yaml -o agreement.html
+      leadspec render rules/b2b-saas.yaml --format markdown -o docs/agreement.md
+
+    Exit codes: 0 written, 2 the rules do not load or the page cannot be written.
+    """
+    from .. import render as compute
+    from .diff import read_rules_or_say
+
+    io = streams()
+    if output != "-" and os.path.exists(rules) and same_file(rules, output):
+        io.err.write(f"{output}: -o/--output is the RULES file; it would be overwritten. Write somewhere else\n")
+        return EXIT_USAGE
+    ruleset = read_rules_or_say(rules, io)
+    if ruleset is None:
+        return EXIT_USAGE
+    fmt = fmt or ("html" if os.path.splitext(output)[1].lower() in (".html", ".htm") else "markdown")
+    sink: Output | None = None
+    try:
+        sink = Output(output, io.out)
+        sink.write(compute(ruleset, "html" if fmt == "html" else "markdown", date=on))
+        sink.commit()
+    except OutputError as exc:
+        io.err.write(f"{exc}; nothing written\n")
+        return EXIT_USAGE
+    finally:
+        if sink is not None:
+            sink.discard()
+    return EXIT_OK
