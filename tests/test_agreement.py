@@ -105,14 +105,14 @@ stages:
     text = leadspec.render(rules, date=DAY)
     assert "- **size**: employees from 50 to 5,000 — explained as “«employees» employees”; when unknown: counts as failed" in text
     assert "- **role**: none of these:" in text
-    assert "  - **student**: title containing student (any case)" in text
+    assert "  - **student**: title containing 'student' (any case)" in text
     assert "- at least 2 of these:" in text
-    assert "  - **c**: flag customer not raised" in text
+    assert "  - **c**: flag customer false" in text
     assert "Owner: **sales**, who calls within 4 hours of a lead reaching this stage." in text
     assert "A lead reaches this stage with employees at least 100." in text
     assert "The right company." in text
-    assert "- **customer**: deal_stage equal to Won — explained as “a customer («deal_stage»)”" in text  # `_` inside a word: no escape
-    assert "**big** (26 values): a, b, c" in text and "and 6 more" in text
+    assert "- **customer**: deal_stage equal to 'Won' — explained as “a customer («deal_stage»)”" in text  # `_` inside a word: no escape
+    assert "**big** (26 values): 'a', 'b', 'c'" in text and "and 6 more" in text
     assert "<details>" in text and "All 26 values of big" in text  # a long list collapses, the whole list is one click away
 
 
@@ -352,3 +352,121 @@ stages:
     assert "| **tiny** | employees below 10 — when unknown: counts as failed | -15 |" in text
     assert "The total is at most 50." in text
     assert "A lead reaches this stage with the recency score plus the fit score at least 40." in text
+
+
+# -- found by review --------------------------------------------------------------------------------
+
+
+def test_a_none_stage_of_one_criterion_is_not_read_as_a_when_stage() -> None:
+    """Review: `none: [{id: when, ...}]` was shown as "A lead reaches this stage with employees above 5", the opposite."""
+    rules = leadspec.loads("leadspec: 1\nname: n\nfields:\n  employees: {type: integer}\nstages:\n  - id: icp\n    none:\n      - {id: when, when: employees > 5}\n")
+    text = leadspec.render(rules, date=DAY)
+    assert "A lead reaches this stage with **none of**:\n\n- **when**: employees above 5" in text
+    assert rules.evaluate({"employees": 1}, as_of=DAY).stage == "icp"
+
+
+HOSTILE = """
+leadspec: 1
+name: hostile
+description: "# not a heading\\n\\n- not a list <script>alert(1)</script>"
+fields:
+  title: {type: string, description: "a `code` | pipe\\nand a new line <b>x</b>"}
+  odd: {type: string, source: "x|y"}
+  n: {type: integer, default: 100}
+lists:
+  marks: ['a**b', 'c**d', 'f`g', '<i>']
+stages:
+  - id: s
+    label: "Two\\nlines"
+    owner: "sales\\nteam"
+    description: "1. not a list"
+    all:
+      - {id: a, when: title in marks, because: "line one\\nline two `tick` «x»"}
+      - {id: b, when: 50 <= n <= 500}
+"""
+
+
+def test_text_from_the_rule_file_is_never_markup() -> None:
+    rules = leadspec.loads(HOSTILE)
+    text = leadspec.render(rules, date=DAY)
+    assert not re.search(r"(?<!\\)<(?!/?(details|summary)>)", text)  # Markdown passes raw HTML through: every < escaped
+    assert "\\<script\\>" in text
+    assert "\n\\# not a heading - not a list \\<script\\>" in text  # one line, and no heading
+    assert "'a\\*\\*b', 'c\\*\\*d', 'f\\`g', '\\<i\\>'" in text  # values, not emphasis or code
+    assert "| **odd** | string | `x\\|y` |" in text  # a `|` in a code span of a table is escaped too
+    assert "a \\`code\\` \\| pipe and a new line \\<b\\>x\\</b\\>" in text  # the description stays in its cell, on one line
+    assert "### 1. Two lines (`s`)" in text and "Owner: **sales team**." in text
+    assert "\n1\\. not a list.\n" in text
+    assert "explained as “line one line two \\`tick\\` «x»”" in text
+    rows = [line for line in text.splitlines() if line.startswith("| ") and "|---" not in line]
+    assert all(line.count(" | ") - line.count("\\|") >= 1 for line in rows)
+    assert [line for line in text.split("## Signed")[1].splitlines() if line.startswith("| ")][1:] == ["| sales team |  |  |  |"]
+    page = leadspec.render(rules, "html", date=DAY)
+    assert "<script" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "'a**b', 'c**d', 'f`g', '&lt;i&gt;'" in page.replace("&#x27;", "'") and "a<strong>b" not in page
+
+
+def test_what_decides_a_value_is_on_the_page_defaults_markers_bounds_all_values() -> None:
+    """Review: a default (a missing employees counting as 100) changes outcomes and was not shown; so were markers."""
+    rules = leadspec.loads(HOSTILE)
+    text = leadspec.render(rules, date=DAY)
+    assert "| **n** | integer |  | a missing value counts as 100 |  |" in text
+    assert [c.outcome for c in rules.evaluate({}, as_of=DAY).criteria if c.id == "s.b"] == ["pass"]  # n missing: 100, in range
+    long = leadspec.loads(
+        "leadspec: 1\nname: l\nfields:\n  c: {type: string}\nstages:\n  - id: s\n    when: c in [" + ", ".join(f"'v{i}'" for i in range(25)) + "]\n"
+    )
+    page = leadspec.render(long, date=DAY)
+    assert "'v24'" in page and "more" not in page  # a literal list is named whole on the page (explanations count the rest)
+    assert "and 5 more" in long._sentence(long.plan.criterion("s.when"))
+
+
+def test_the_disqualifier_rule_says_a_pass_policy_disqualifies_when_unknown() -> None:
+    rules = leadspec.loads(
+        "leadspec: 1\nname: d\nfields:\n  title: {type: string}\ndisqualify:\n  - {id: spam, when: \"title == 'spam'\", missing: pass}\nstages:\n  - {id: s, when: has(title)}\n"
+    )
+    text = leadspec.render(rules, date=DAY)
+    assert "unless it says it counts as passed when unknown" in text and "when unknown: counts as passed" in text
+    assert rules.evaluate({}, as_of=DAY).stage == "disqualified"
+
+
+def test_diff_html_marks_a_changed_when_stage_and_a_changed_score_rule(tmp_path: Path) -> None:
+    text = (ROOT / "rules" / "x-education.yaml").read_text(encoding="utf-8")
+    old = leadspec.loads(text)
+    new = leadspec.loads(text.replace("when: seconds_on_site >= 600\n", "when: seconds_on_site >= 900\n", 1))
+    page = leadspec.diff(old, new).to_html(date=DAY)
+    assert '<tr class="old"><td><strong>long_visit</strong></td><td>seconds_on_site at least 600' in page
+    assert '<tr class="new"><td><strong>long_visit</strong></td><td>seconds_on_site at least 900' in page
+    simple = "leadspec: 1\nname: w\nfields:\n  employees: {type: integer}\nstages:\n  - {id: big, when: employees > N}\n"
+    page = leadspec.diff(leadspec.loads(simple.replace("N", "5")), leadspec.loads(simple.replace("N", "50"))).to_html(date=DAY)
+    assert '<p class="old">A lead reaches this stage with employees above 5.</p>' in page
+    assert '<p class="new">A lead reaches this stage with employees above 50.</p>' in page
+
+
+def test_diff_html_names_the_sample_leads(tmp_path: Path) -> None:
+    old, new = _versions(tmp_path)
+    leads = [{"id": "lead-7", "company": {"employees": 80, "industry": "saas", "country": "US"}, "seniority": "vp"}]
+    result = leadspec.diff(leadspec.load(old), leadspec.load(new), leads, as_of=DAY)
+    assert "<li>icp → lead: lead-7 (icp.size pass → fail)</li>" in result.to_html(date=DAY)
+
+
+def test_render_refuses_the_working_file_of_a_rev_path_an_empty_output_and_other_date_forms(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import subprocess
+
+    (tmp_path / "rules").mkdir()
+    target = tmp_path / "rules" / "acme.yaml"
+    target.write_text((ROOT / "rules" / "b2b-saas.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    for command in (["init", "-q"], ["add", "."], ["-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "rules"]):
+        subprocess.run(["git", *command], cwd=tmp_path, check=True, capture_output=True)
+    monkeypatch.chdir(tmp_path)
+    before = target.read_bytes()
+    code, _, err = cli("render", "HEAD:rules/acme.yaml", "-o", "rules/acme.yaml")
+    assert code == 2 and "would be overwritten" in err and target.read_bytes() == before
+    code, out, _ = cli("render", "HEAD:rules/acme.yaml", "--date", DAY)
+    assert code == 0 and out.startswith("# Lead agreement: b2b-saas")
+    code, _, err = cli("render", "rules/acme.yaml", "-o", "")
+    assert code == 2 and "needs a file name" in err
+    for day in ("20261201", "2026-W48-1"):
+        code, _, err = cli("render", "rules/acme.yaml", "--date", day)
+        assert code == 2 and "YYYY-MM-DD" in err, day
+        with pytest.raises(ValueError, match="YYYY-MM-DD"):
+            leadspec.render(leadspec.load(target), date=day)

@@ -42,8 +42,8 @@ def changed(*replacements: tuple[str, str]) -> str:
         ([("score('engagement') >= 40", "score('engagement') >= 35")], ["mql.engaged: engagement score threshold 40 → 35"]),
         ([("within='30d'", "within='45d'")], ["mql.demo_request: window 30d → 45d"]),
         # list members, in a literal and in a named list
-        ([("['manager', 'director', 'vp', 'c_level']", "['director', 'vp', 'c_level']")], ["icp.buyer: seniority values: removed manager"]),
-        ([("target_industries: [saas, fintech, healthcare]", "target_industries: [saas, fintech, healthcare, retail]")], ["list target_industries: added retail"]),
+        ([("['manager', 'director', 'vp', 'c_level']", "['director', 'vp', 'c_level']")], ["icp.buyer: seniority values: removed 'manager'"]),
+        ([("target_industries: [saas, fintech, healthcare]", "target_industries: [saas, fintech, healthcare, retail]")], ["list target_industries: added 'retail'"]),
         # any other change of an expression shows both
         ([("when: budget_confirmed", "when: budget_confirmed or decision_maker")], ["sql.budget: condition budget_confirmed true → budget_confirmed true or decision_maker true"]),
         # score rules and event points
@@ -70,9 +70,9 @@ def changed(*replacements: tuple[str, str]) -> str:
         ([("  title:      {type: string}\n", "  title:      {type: string, source: title}\n")], []),
         ([("  title:      {type: string}\n", "  title:      {type: string, default: x}\n")], ["field title: default none → x"]),
         ([("  title:      {type: string}\n", "  title:      {type: string}\n  phone:      {type: string}\n")], ["field phone added (string)"]),
-        ([("values: [saas, fintech, healthcare, retail, other]", "values: [saas, fintech, healthcare, retail, other, edtech]")], ["field industry values: added edtech"]),
+        ([("values: [saas, fintech, healthcare, retail, other]", "values: [saas, fintech, healthcare, retail, other, edtech]")], ["field industry values: added 'edtech'"]),
         ([('version: "2026-Q4"', 'version: "2027-Q1"')], ["version 2026-Q4 → 2027-Q1"]),
-        ([('"Select", "null"]', '"Select", "null", "none"]')], ["missing markers: added none"]),
+        ([('"Select", "null"]', '"Select", "null", "none"]')], ["missing markers: added 'none'"]),
     ],
 )
 def test_each_kind_of_edit_reads_as_one_sentence(replacements: list[tuple[str, str]], expected: list[str]) -> None:
@@ -295,7 +295,7 @@ def test_a_value_looked_for_with_in_is_named_by_its_container() -> None:
 
 def test_an_edited_list_of_event_types_is_said_once_under_lists() -> None:
     new = OBSERVED.replace("hot: [demo, webinar]", "hot: [demo, webinar, visit]")
-    assert [e.sentence for e in leadspec.diff(leadspec.loads(OBSERVED), leadspec.loads(new)).edits] == ["list hot: added visit"]
+    assert [e.sentence for e in leadspec.diff(leadspec.loads(OBSERVED), leadspec.loads(new)).edits] == ["list hot: added 'visit'"]
 
 
 def test_explanations_show_calls_as_written_inner_first() -> None:

@@ -59,7 +59,7 @@ def sentences(old: str, new: str) -> list[str]:
     [
         # the value compared, read from the expression tree as for criteria
         ([("customer: deal_stage == 'Won'", "customer: deal_stage == 'Lost'")], ["flag customer: deal_stage value Won → Lost"]),
-        ([("customer: deal_stage == 'Won'", "customer: deal_stage in ['Won', 'Engaging']")], ["flag customer: condition deal_stage equal to Won → deal_stage one of Won, Engaging"]),
+        ([("customer: deal_stage == 'Won'", "customer: deal_stage in ['Won', 'Engaging']")], ["flag customer: condition deal_stage equal to 'Won' → deal_stage one of ('Won', 'Engaging')"]),
         # because and missing
         (
             [('because: "{sector} sells what we sell"', 'because: "{sector} competes with us"')],
@@ -68,14 +68,14 @@ def sentences(old: str, new: str) -> list[str]:
         ([("missing: pass}", "missing: fail}")], ["flag needs_enrichment: a missing value now counts as fail (was pass)"]),
         ([("customer: deal_stage == 'Won'", "customer: {when: deal_stage == 'Won', missing: fail}")], ["flag customer: a missing value now counts as fail (was unknown)"]),
         # added, removed, renamed (one removed, one added)
-        ([("  customer: deal_stage == 'Won'\n", "  customer: deal_stage == 'Won'\n  partner: sector == 'partner'\n")], ["flag partner added: sector equal to partner"]),
+        ([("  customer: deal_stage == 'Won'\n", "  customer: deal_stage == 'Won'\n  partner: sector == 'partner'\n")], ["flag partner added: sector equal to 'partner'"]),
         ([("  needs_enrichment: {when: not has(employees), missing: pass}\n", "")], ["flag needs_enrichment removed (was employees missing)"]),
         (
             [("  customer: deal_stage == 'Won'\n", "  won: deal_stage == 'Won'\n"), ("and not customer", "and not won")],
             [
-                "flag customer removed (was deal_stage equal to Won)",
-                "flag won added: deal_stage equal to Won",
-                "icp.when: condition employees from 100 to 5,000 and flag customer not raised → employees from 100 to 5,000 and flag won not raised",
+                "flag customer removed (was deal_stage equal to 'Won')",
+                "flag won added: deal_stage equal to 'Won'",
+                "icp.when: condition employees from 100 to 5,000 and flag customer false → employees from 100 to 5,000 and flag won false",
             ],
         ),
         # no change: the shorthand and its mapping, the order of the flags

@@ -132,7 +132,7 @@ def test_the_plan_round_trips_through_json_and_refuses_flags_out_of_order() -> N
 def test_explain_lists_the_flags_and_summary_names_the_true_ones() -> None:
     result = RULES.evaluate({**LEADS[2], "sector": "competitor"}, as_of=AS_OF)
     text = result.explain()
-    assert "Flags: customer (deal_stage is Won (deal_stage equal to Won)); competitor (competitor sells what we sell); big_customer (" in text
+    assert "Flags: customer (deal_stage is Won (deal_stage equal to 'Won')); competitor (competitor sells what we sell); big_customer (" in text
     assert "not needs_enrichment" in text
     assert result.summary().endswith("flags customer, competitor, big_customer")
     unknown = RULES.evaluate({"deal_stage": "Won"}, as_of=AS_OF)

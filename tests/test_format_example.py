@@ -146,12 +146,12 @@ def test_outcome_from_a_missing_policy_is_explained_as_such() -> None:
     result = rules.evaluate({"ok": True}, as_of="2026-11-01")
     by_id = {c.id: c for c in result.criteria}
     assert by_id["s.market"].outcome == "pass"
-    assert by_id["s.market"].because == "country is missing (counted as pass: country one of served (US, DE))"
+    assert by_id["s.market"].because == "country is missing (counted as pass: country one of served ('US', 'DE'))"
     # `ok or ...` passes on its own: the policy did not decide it, so it is not blamed on the missing value
     assert by_id["s.either"].outcome == "pass"
-    assert by_id["s.either"].because == "ok is yes, country is missing (ok true or country one of served (US, DE))"
+    assert by_id["s.either"].because == "ok is yes, country is missing (ok true or country one of served ('US', 'DE'))"
     result = rules.evaluate({"ok": False}, as_of="2026-11-01")
-    assert {c.id: c.because for c in result.criteria}["s.either"] == "country is missing (counted as fail: ok true or country one of served (US, DE))"
+    assert {c.id: c.because for c in result.criteria}["s.either"] == "country is missing (counted as fail: ok true or country one of served ('US', 'DE'))"
 
 
 def test_stage_metadata_is_carried_into_results() -> None:

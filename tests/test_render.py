@@ -131,7 +131,7 @@ def test_a_because_template_of_names_flags_calls_and_constants_is_filled_or_left
     assert {c.id: c.because for c in left.criteria}["icp.recent"] == "signed is missing"
     passed = rules.evaluate({"employees": 120, "country": "US"}, as_of=AS_OF)  # passes; the template's plan is missing
     either = next(c for c in passed.criteria if c.id == "icp.either")
-    assert (either.outcome, either.because) == ("pass", "country is US, plan is missing (country equal to US or plan equal to pro)")
+    assert (either.outcome, either.because) == ("pass", "country is US, plan is missing (country equal to 'US' or plan equal to 'pro')")
     assert_rendered_alike(passed)
     assert_rendered_alike(left)
 

@@ -81,26 +81,35 @@ def test_every_form_of_the_reference_reads_as_a_sentence(expression: str) -> Non
         ("count('demo_request')", "at least one demo_request event"),
         ("not count('demo_request')", "no demo_request events"),
         ("score('engagement') >= 40", "the engagement score at least 40"),
-        ("country in target_countries", "country one of target_countries (US, CA, GB)"),
-        ("country not in ['US', 'CA']", "country not one of US, CA"),
-        ("not (country in ['US', 'CA'])", "country not one of US, CA"),
-        ("'partner' in tags", "tags including partner"),
-        ("'Sales' in title", "title containing Sales (matching case)"),
+        ("country in target_countries", "country one of target_countries ('US', 'CA', 'GB')"),
+        ("country not in ['US', 'CA']", "country not one of ('US', 'CA')"),
+        ("not (country in ['US', 'CA'])", "country not one of ('US', 'CA')"),
+        ("'partner' in tags", "tags including 'partner'"),
+        ("'Sales' in title", "title containing 'Sales' (matching case)"),
         ("has(title)", "title known"),
         ("not has(title)", "title missing"),
-        ("has(title) and (employees > 10 or has(email))", "title known and either employees above 10 or email known"),
-        ("has(title) or employees > 10 and has(email)", "title known or both employees above 10 and email known"),
+        ("has(title) and (employees > 10 or has(email))", "title known, and either employees above 10 or email known"),
+        ("has(title) or employees > 10 and has(email)", "title known, or both employees above 10 and email known"),
         ("not (has(title) and has(email))", "title missing or email missing"),
         ("not (has(title) or has(email))", "title missing and email missing"),
         ("0 <= days_since(signed_up) <= 90", "signed_up from 0 to 90 days ago"),
         ("days_since(last('demo_request')) <= 7", "the last demo_request event at most 7 days ago"),
-        ("contains_any(title, ['student', 'intern'])", "title containing any of student, intern (any case)"),
-        ("not startswith(title, 'vp')", "title not starting with vp (any case)"),
+        ("contains_any(title, ['student', 'intern'])", "title containing any of ('student', 'intern') (any case)"),
+        ("not startswith(title, 'vp')", "title not starting with 'vp' (any case)"),
         ("lower(title) == 'vp of sales'", "title in lower case equal to 'vp of sales'"),
         ("(revenue + 1) / employees > 2", "(revenue plus 1) divided by employees above 2"),
         ("revenue + 1000 / employees > 0", "revenue plus (1,000 divided by employees) above 0"),
         ("title", "title not empty"),
-        ("not title", "title empty"),
+        ("title == country", "title equal to country"),  # a field
+        ("title == 'country'", "title equal to 'country'"),  # text
+        ("2 * title == 'abab'", "title repeated 2 times equal to 'abab'"),
+        ("not (50 <= employees <= 5000) and revenue > 5", "either employees below 50 or above 5,000, and revenue above 5"),
+        ("50 < employees < 5000 or revenue > 5", "both employees above 50 and below 5,000, or revenue above 5"),
+        ("has(email) or (country in ['US', 'CA'] and revenue > 5)", "email known, or both country one of ('US', 'CA') and revenue above 5"),
+        ("days_since(signed_up) < 7", "signed_up less than 7 days ago"),
+        ("employees // 3 > 1", "employees divided by 3 rounded down above 1"),
+        ("round(revenue, 1) > 2", "revenue rounded to 1 digits after the decimal point above 2"),
+        ("revenue > 1234.5", "revenue above 1,234.5"),
         ("True", "always"),
     ],
 )
@@ -111,6 +120,9 @@ def test_words(expression: str, words: str) -> None:
 def test_a_form_without_words_is_code_on_purpose() -> None:
     assert sentence("signed_up") == "`signed_up`"  # the truth of a date: true whenever it has a value
     assert sentence("not signed_up") == "`not signed_up`"
+    # empty text is a missing value (unknown), so `not title` never passes: "title empty" would promise it can
+    assert sentence("not title") == "`not title`"
+    assert _outcome("not title", {"title": ""}) == "unknown" and _outcome("not title", {"title": "x"}) == "fail"
 
 
 def test_durations_and_listings() -> None:
@@ -118,8 +130,9 @@ def test_durations_and_listings() -> None:
     assert duration(timedelta(days=14)) == "2 weeks"
     assert duration(timedelta(minutes=15)) == "15 minutes"
     assert duration(timedelta(hours=1)) == "1 hour"
-    assert listing(["a", "b", "c"], " or ") == "a, b or c"
+    assert listing(["a", "b", "c"], " or ") == "'a', 'b' or 'c'"
     assert listing(list(range(25))) == ", ".join(map(str, range(20))) + " and 5 more"
+    assert listing(list(range(25)), shown=None) == ", ".join(map(str, range(25)))
 
 
 # -- the words mean what the expression means ------------------------------------------------------
@@ -190,3 +203,10 @@ def test_every_criterion_of_a_generated_rule_file_reads_in_words(data: st.DataOb
             assert text and not LEAK.search(_without_code_and_values(text)), (crit.when, text)
     assert leadspec.render(rules, "markdown", date="2026-12-01").startswith("# Lead agreement: ")
     assert leadspec.render(rules, "html", date="2026-12-01").startswith("<!DOCTYPE html>")
+
+
+def test_a_flag_reads_true_or_false_unknown_being_neither() -> None:
+    rules = leadspec.loads(FIELDS + "flags:\n  big: employees > 1000\nstages:\n  - id: check\n    when: not big\n")
+    assert rules._sentence(rules.plan.criterion("check.when")) == "flag big false"
+    outcomes = [c.outcome for c in rules.evaluate({}, as_of=AS_OF).criteria if c.id == "check.when"]
+    assert outcomes == ["unknown"]  # big is unknown without employees: `not big` is not "not raised"

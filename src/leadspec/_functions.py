@@ -419,7 +419,7 @@ FUNCTIONS: dict[str, Function] = {
         _plain(
             "round", rounded, "round(x, n=None)", "`x` rounded as in Python (half to even), to `n` digits; a whole number without `n`",
             1, 2, ("num", "int"), "num", whole=lambda args: len(args) == 1 or _numeric(args[0]),
-            words="{0} rounded [to {1} decimal places|to a whole number]",
+            words="{0} rounded [to {1} digits after the decimal point|to a whole number]",
         ),
     )
 }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from datetime import date
 
 import click
@@ -15,6 +16,8 @@ def _day(ctx: click.Context, param: click.Parameter, value: str | None) -> date 
     if value is None:
         return None
     try:
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):  # fromisoformat also reads 20261201 and 2026-W48-1
+            raise ValueError(value)
         return date.fromisoformat(value)
     except ValueError:
         raise click.BadParameter(f"{value!r} is not a day as YYYY-MM-DD (e.g. 2026-12-01)") from None
@@ -49,7 +52,12 @@ def render(rules: str, fmt: str | None, output: str, on: date | None) -> int:
     from .diff import read_rules_or_say
 
     io = streams()
-    if output != "-" and os.path.exists(rules) and same_file(rules, output):
+    if not output:
+        io.err.write("-o/--output needs a file name (or - for standard output)\n")
+        return EXIT_USAGE
+    # REV:PATH names a file of the working tree too: the page must not land on it either
+    source = rules if os.path.exists(rules) or ":" not in rules else rules.partition(":")[2]
+    if output != "-" and source and same_file(source, output):
         io.err.write(f"{output}: -o/--output is the RULES file; it would be overwritten. Write somewhere else\n")
         return EXIT_USAGE
     ruleset = read_rules_or_say(rules, io)
