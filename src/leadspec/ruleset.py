@@ -203,15 +203,16 @@ class Ruleset:
     def _sentence(self, crit: _ir.Criterion) -> str:
         """What a criterion with an expression needs, in words (:mod:`leadspec._words`): the one wording explanations,
         ``diff`` and ``render`` share."""
-        table = self._lazy.get("sentences")
+        table: dict[int, str] | None = self._lazy.get("sentences")
         if table is None:
             from ._words import Words
 
-            table = self._lazy["sentences"] = {"": Words.of(self._public)}
+            self._lazy["words"] = Words.of(self._public)
+            table = self._lazy["sentences"] = {}
         text = table.get(crit.index)
         if text is None:
-            text = table[crit.index] = table[""].sentence(crit)
-        return str(text)
+            text = table[crit.index] = self._lazy["words"].sentence(crit)
+        return text
 
     def _observed(self, crit: _ir.Criterion) -> list[tuple[str, _ir.Call]]:
         """The calls of a criterion whose values explanations show (``days_since``, ``count``, …), with their text."""

@@ -1353,3 +1353,13 @@ def _parquet_leads(path: str, rulesets: list[Any], labels: Sequence[str], io: An
             io.err.write(f"{path}: warning: {which + ': ' if which else ''}{message}\n")
     for batch in parquet.iter_batches(batch_size=PARQUET_BATCH):
         yield from batch.to_pylist()
+
+
+def write_text(path: str, text: str, stdout: IO[str]) -> None:
+    """Write ``text`` to ``path`` whole or not at all (``-``: ``stdout``); :class:`OutputError` when it cannot be."""
+    sink = Output(path, stdout)
+    try:
+        sink.write(text)
+        sink.commit()
+    finally:
+        sink.discard()

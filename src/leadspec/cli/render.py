@@ -3,24 +3,11 @@
 from __future__ import annotations
 
 import os
-import re
-from datetime import date
 
 import click
 
 from ._common import EXIT_OK, EXIT_USAGE, same_file, streams
-from ._io import Output, OutputError
-
-
-def _day(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
-    if value is None:
-        return None
-    try:
-        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):  # fromisoformat also reads 20261201 and 2026-W48-1
-            raise ValueError(value)
-        return date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a day as YYYY-MM-DD (e.g. 2026-12-01)") from None
+from ._io import OutputError, write_text
 
 
 @click.command()
@@ -32,8 +19,8 @@ def _day(ctx: click.Context, param: click.Parameter, value: str | None) -> date 
     help="markdown for a wiki or a pull request; html for one self-contained page that prints (default: from -o's extension, else markdown).",
 )
 @click.option("-o", "--output", default="-", show_default=True, help="Write the page to this file (written whole or not at all).")
-@click.option("--date", "on", metavar="YYYY-MM-DD", callback=_day, help="The date the page shows (default: today, UTC).")
-def render(rules: str, fmt: str | None, output: str, on: date | None) -> int:
+@click.option("--date", "on", metavar="YYYY-MM-DD", help="The date the page shows (default: today, UTC).")
+def render(rules: str, fmt: str | None, output: str, on: str | None) -> int:
     """Write the rule file as the agreement marketing and sales sign: every stage, owner and SLA,
     and every criterion in plain words, with its `because` beside it.
 
@@ -46,7 +33,7 @@ def render(rules: str, fmt: str | None, output: str, on: date | None) -> int:
       leadspec render rules/b2b-saas.yaml -o agreement.html
       leadspec render rules/b2b-saas.yaml --format markdown -o docs/agreement.md
 
-    Exit codes: 0 written, 2 the rules do not load or the page cannot be written.
+    Exit codes: 0 written, 2 the rules do not load, --date is not a day, or the page cannot be written.
     """
     from .. import render as compute
     from .diff import read_rules_or_say
@@ -64,15 +51,14 @@ def render(rules: str, fmt: str | None, output: str, on: date | None) -> int:
     if ruleset is None:
         return EXIT_USAGE
     fmt = fmt or ("html" if os.path.splitext(output)[1].lower() in (".html", ".htm") else "markdown")
-    sink: Output | None = None
     try:
-        sink = Output(output, io.out)
-        sink.write(compute(ruleset, "html" if fmt == "html" else "markdown", date=on))
-        sink.commit()
+        page = compute(ruleset, "html" if fmt == "html" else "markdown", date=on)
+    except ValueError as exc:  # --date is not a day (render() reads it as YYYY-MM-DD only)
+        io.err.write(f"--date: {exc}\n")
+        return EXIT_USAGE
+    try:
+        write_text(output, page, io.out)
     except OutputError as exc:
         io.err.write(f"{exc}; nothing written\n")
         return EXIT_USAGE
-    finally:
-        if sink is not None:
-            sink.discard()
     return EXIT_OK

@@ -8,7 +8,7 @@ import click
 
 from ..errors import DialectError
 from ._common import EXIT_OK, EXIT_USAGE, as_of_option, check_as_of, load_rules, streams
-from ._io import Output, OutputError
+from ._io import OutputError, write_text
 
 DIALECTS = ("duckdb", "spark", "postgres", "snowflake", "bigquery")
 """The dialects :meth:`leadspec.Ruleset.to_sql` renders (kept here so --help lists them without importing sqlglot)."""
@@ -68,12 +68,7 @@ def sql(
         io.err.write(f"{rules}: {exc}\n")
         return EXIT_USAGE
     try:
-        sink = Output(output, io.out)
-        try:
-            sink.write(text if text.endswith("\n") else text + "\n")
-            sink.commit()
-        finally:
-            sink.discard()
+        write_text(output, text if text.endswith("\n") else text + "\n", io.out)
     except OutputError as exc:
         io.err.write(f"{exc}\n")
         return EXIT_USAGE
