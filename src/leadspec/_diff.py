@@ -367,8 +367,7 @@ def _expression_change(old: CritPlan, new: CritPlan, rules: tuple[Ruleset, Rules
         changes = _constant_changes(old.checked.expr, new.checked.expr)
     except _Different:
         return [f"condition {_said(rules[0], old)} → {_said(rules[1], new)}"]
-    words = Words.of(rules[1].plan)
-    return [_describe_constant(parent, const, a, b, words) for parent, const, a, b in changes]
+    return [_describe_constant(parent, const, a, b, rules[1]._words()) for parent, const, a, b in changes]
 
 
 def _said(rules: Ruleset, crit: CritPlan) -> str:

@@ -17,7 +17,7 @@ import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime, time, timezone
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import plan as _ir
 from ._check import Plan, check
@@ -30,6 +30,9 @@ from .errors import LeadError, Problem, RulesError
 from ._handoff import checked_previous, stage_info
 from ._render import Renderer, RowsRenderer, renderer, rows_renderer
 from .result import Previous, Result, StageInfo, _json_value, _Outline, _outline_of
+
+if TYPE_CHECKING:
+    from ._words import Words
 
 __all__ = ["Ruleset", "json_schema", "load", "loads"]
 
@@ -203,16 +206,20 @@ class Ruleset:
     def _sentence(self, crit: _ir.Criterion) -> str:
         """What a criterion with an expression needs, in words (:mod:`leadspec._words`): the one wording explanations,
         ``diff`` and ``render`` share."""
-        table: dict[int, str] | None = self._lazy.get("sentences")
-        if table is None:
-            from ._words import Words
-
-            self._lazy["words"] = Words.of(self._public)
-            table = self._lazy["sentences"] = {}
+        table: dict[int, str] = self._lazy.setdefault("sentences", {})
         text = table.get(crit.index)
         if text is None:
-            text = table[crit.index] = self._lazy["words"].sentence(crit)
+            text = table[crit.index] = self._words().sentence(crit)
         return text
+
+    def _words(self) -> Words:
+        """The words of this rule file's expressions (:mod:`leadspec._words`), made once."""
+        found: Words | None = self._lazy.get("words")
+        if found is None:
+            from ._words import Words
+
+            found = self._lazy["words"] = Words.of(self._public)
+        return found
 
     def _observed(self, crit: _ir.Criterion) -> list[tuple[str, _ir.Call]]:
         """The calls of a criterion whose values explanations show (``days_since``, ``count``, …), with their text."""
