@@ -560,6 +560,38 @@ def test_a_column_the_header_lacks_is_missing_on_the_native_path_too(tmp_path: P
     assert written.splitlines()[1] == b"1,US,lead,Lead; not ICP: icp.big unknown; flags home; missing size,true"
 
 
+@pytest.mark.parametrize("late", [0, 2047, 2048, 4999])
+def test_the_fields_no_row_had_are_found_as_the_python_engine_finds_them(tmp_path: Path, native: list[str], late: int) -> None:
+    # The native path asks the input for them after the run: the first 2,048 rows, then all the rows for a field still
+    # without a value. Here Employees has one value only, on row ``late``; country has only blank text (spaces Python's
+    # str.strip() removes, an ideographic space among them), which is no value.
+    rules = tmp_path / "small.yaml"
+    rules.write_text(SMALL_RULES, encoding="utf-8")
+    source = tmp_path / "leads.csv"
+    lines = ["Id,Employees,country"]
+    blanks = [" ", "\t", "\u3000", "\u00a0 ", ""]
+    for i in range(5000):
+        lines.append(f"{i},{'60' if i == late else ''},{blanks[i % len(blanks)]}")
+    source.write_text("\r\n".join(lines) + "\r\n", encoding="utf-8")
+    _written, python, duckdb = both(tmp_path, rules, source)
+    assert native == ["csv"]
+    assert python == duckdb
+    assert "no row has a value for field 'country'" in duckdb[1]
+    assert "field 'size'" not in duckdb[1]
+
+
+def test_a_value_starting_with_a_letter_outside_ascii_is_a_value_for_the_fields_no_row_had(tmp_path: Path, native: list[str]) -> None:
+    rules = tmp_path / "small.yaml"
+    rules.write_text(SMALL_RULES, encoding="utf-8")
+    source = tmp_path / "leads.csv"
+    source.write_text("Id,Employees,country\r\n1,,\u3000Über\r\n2,,\r\n", encoding="utf-8")
+    _written, python, duckdb = both(tmp_path, rules, source)
+    assert native == ["csv"]
+    assert python == duckdb
+    assert "field 'country'" not in duckdb[1]
+    assert "no row has a value for field 'size' (source 'Employees')" in duckdb[1]
+
+
 def test_a_csv_duckdbs_strict_reader_stops_on_goes_through_the_batch_path(tmp_path: Path, native: list[str]) -> None:
     rules = tmp_path / "small.yaml"
     rules.write_text(SMALL_RULES, encoding="utf-8")

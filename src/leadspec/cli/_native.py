@@ -6,9 +6,10 @@ Parquet (``read_parquet``) input, runs :meth:`leadspec.Ruleset.to_sql`
 over it and writes the rows with ``COPY`` in one pass, in input order: a CSV
 with the values quoted only where needed (the caller writes the header the
 Python engine writes: the input's header names and the added columns), or a
-Parquet file. The summary (leads per stage, data issues, fields no row had)
-is counted on the way, chunk by chunk, by a vectorised function over the
-rows DuckDB writes (:class:`Tap`).
+Parquet file. The summary (leads per stage, data issues) is counted on the
+way, chunk by chunk, by a vectorised function over the rows DuckDB writes
+(:class:`Tap`); the fields no row had a value for are asked of the input
+afterwards (:meth:`Native._present`).
 
 What the Python engine's reader would read otherwise than DuckDB — a
 broken quote, a row that repeats the header, a reject DuckDB cannot place
@@ -19,17 +20,18 @@ reading is the Python engine's own.
 from __future__ import annotations
 
 import csv
+import functools
 import json
 import os
 import re
 import shutil
+import sys
 import tempfile
 import threading
 from collections import Counter
 from datetime import datetime
-from functools import reduce
 from itertools import compress, repeat
-from operator import le, or_
+from operator import le
 from typing import Any, NamedTuple
 
 from leadspec.duckdb import read_type
@@ -42,8 +44,12 @@ OUTPUTS = ("csv", "parquet")
 MEMORY_LIMIT = "1GB"
 """DuckDB's memory: what a sort of the rows needs beyond it goes to a temporary directory (memory stays flat)."""
 
-PYTHON_SPACE = "".join(chr(c) for c in range(0x110000) if chr(c).isspace())
-"""The characters str.strip() removes: a value of only these is no value (the summary's fields no row had)."""
+@functools.cache
+def python_space() -> str:
+    """The characters str.strip() removes: a value of only these is no value (the summary's fields no row had).
+
+    Computed when first needed (a loop over every code point: a tenth of a second)."""
+    return "".join(chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace())
 
 ROW = "row_number() OVER () AS __leadspec_row"
 """The input's order: a plan that may reorder rows (a join, say) has its output sorted by it (see Native.prepare)."""
@@ -83,8 +89,8 @@ IN_LIST = re.compile(r"\bIN \(((?:'(?:[^']|'')*'(?!')|[^()'])*)\)")
 STRING = re.compile(r"'(?:[^']|'')*'(?!')")
 """A text in SQL (a quote inside doubled; the lookahead ends it at its last quote: no split of ``''`` to try again)."""
 
-MASK_BITS = 62
-"""Watched sources to a BIGINT mask of :class:`Tap` (a bit each)."""
+FIRST_ROWS = 2048
+"""The rows :meth:`Native._present` looks at first for a value of each watched source (one chunk of DuckDB's)."""
 
 LINES_BLOCK = 1 << 22
 """Bytes of the input read at a time by the check for extra values at a row's end."""
@@ -106,23 +112,22 @@ def longest_in_list(query: str) -> int | None:
 
 class Tap:
     """Counts what the summary needs while DuckDB writes the output: the query calls it with each chunk of rows
-    (a vectorised function over Arrow arrays: stage, issues, whether the row repeats the header, and bit masks of the
-    watched sources that have a value, :data:`MASK_BITS` to a mask) and writes the stages it returns, unchanged.
+    (a vectorised function over Arrow arrays: stage, issues and whether the row repeats the header) and writes the
+    stages it returns, unchanged. (Whether each watched field has a value in some row is asked afterwards, by
+    :meth:`Native._present`: a row-by-row test of every value in the output's query cost a tenth of the run.)
 
     Only Arrow's arrays and Python are used: a first call of ``pyarrow.compute`` imports pandas (most of a second)."""
 
-    def __init__(self, watched: int) -> None:
+    def __init__(self) -> None:
         self.lock = threading.Lock()  # DuckDB's threads call it at once: each call's counts are added under the lock
         self.rows = 0
         self.stages: Counter[str] = Counter()
         self.with_issues = 0
         self.issues: Counter[tuple[str, str]] = Counter()
         self.repeats = 0
-        self.has = [False] * watched
-        self.masks = -(-watched // MASK_BITS)
         self.error: BaseException | None = None
 
-    def __call__(self, stage: Any, issues: Any, repeat: Any, has: Any) -> Any:
+    def __call__(self, stage: Any, issues: Any, repeat: Any) -> Any:
         try:
             stages = Counter(stage.to_pylist())
             with_issues = 0
@@ -136,21 +141,12 @@ class Tap:
                     names = [criterion if field is None else field for field, criterion in zip(fields, criteria)]
                     found += zip(map(str, names), map(str, flat.field("message").to_pylist()))
             repeats = sum(chunk.true_count for chunk in repeat.chunks)
-            seen = 0
-            if not all(self.has):
-                for chunk in has.chunks:
-                    masks = chunk.flatten().to_pylist()
-                    for j in range(self.masks):
-                        seen |= reduce(or_, masks[j :: self.masks], 0) << (j * MASK_BITS)
             with self.lock:
                 self.rows += len(stage)
                 self.stages.update(stages)
                 self.with_issues += with_issues
                 self.issues.update(found)
                 self.repeats += repeats
-                for i in range(len(self.has)):
-                    if seen >> i & 1:
-                        self.has[i] = True
         except BaseException as exc:  # DuckDB says only that the function failed: the error is kept to be raised as it is
             self.error = exc
             raise
@@ -211,7 +207,8 @@ class Native:
         self.rejects: list[tuple[Any, ...]] = []
         self.side = ""  # the rows DuckDB wrote, in the run's temporary directory (copied into the output by write)
         self.sorted = False  # whether the rows were sorted back into input order
-        self.tap = Tap(0)
+        self.tap = Tap()
+        self.present: list[bool] = []  # whether each watched source has a value in some row (see _present)
 
     def close(self) -> None:
         self.con.close()
@@ -252,7 +249,9 @@ class Native:
         )
         picked = ", ".join([*(f"__leadspec_c{i} AS {quoted(name)}" for i, name in enumerate(self.names)), *self._absent_columns(), ROW])
         self.con.execute(f"CREATE TEMP VIEW {TABLE} AS SELECT {picked} FROM read_csv({literal(path)}, {options})")
-        self.repeat = " AND ".join(f"COALESCE({quoted(name)}, '') = {literal(text)}" for name, text in zip(self.names, header))
+        same = [f"COALESCE({quoted(name)}, '') = {literal(text)}" for name, text in zip(self.names, header)]
+        # the other values are compared only on the rows whose first value is the header's (CASE runs THEN on those rows)
+        self.repeat = f"CASE WHEN {same[0]} THEN {' AND '.join(same[1:]) or 'TRUE'} ELSE FALSE END" if same else ""
         self.path = path
         self.skip = skip
         self._delimiter = delimiter
@@ -280,9 +279,10 @@ class Native:
         """Run the rules' query and write its rows, in input order, to a file in the run's temporary directory (``fmt``: csv or parquet).
 
         One pass: DuckDB reads the input, qualifies it and writes the rows with ``COPY``;
-        what the summary needs (leads per stage, data issues, the fields no row had) is
-        counted on the way by :class:`Tap`. Then the checks that can send the run through
-        the batch path (:class:`Redo`) look at the input: nothing is in the output yet.
+        what the summary needs (leads per stage, data issues) is counted on the way by
+        :class:`Tap`. Then the checks that can send the run through the batch path
+        (:class:`Redo`) look at the input: nothing is in the output yet. Last, the fields
+        no row had a value for (:meth:`_present`).
 
         ``text_query``: the rules' query over ``__leadspec_input`` with every column text, when
         already made (``to_sql`` takes a while on a large rule file); used for a CSV.
@@ -297,21 +297,8 @@ class Native:
         # DuckDB runs an IN list of constants as a join, which costs more than comparing a few values and does not keep
         # the rows' order (the output would need sorting): short lists are compared
         self.con.execute(f"SET disabled_optimizers = {literal('in_clause' if longest is not None and longest <= SHORT_IN_LISTS else '')}")
-        columns = set(self.names)
-        present = [  # as _absent: no value is NULL or blank text (a source no column has: no value either); text
-            # starting with a printable ASCII character has a value without the (costly) trim of every Unicode space
-            f"CASE WHEN {quoted(source)} IS NULL THEN FALSE WHEN ascii(CAST({quoted(source)} AS VARCHAR)) BETWEEN 33 AND 126 THEN TRUE"
-            f" ELSE length(trim(CAST({quoted(source)} AS VARCHAR), {literal(PYTHON_SPACE)})) > 0 END"
-            if source in columns
-            else ("TRUE" if source.split(".")[0] in columns else "FALSE")  # inside a struct: not told apart
-            for _name, source, _path in self.watched
-        ]
-        repeat = f"COALESCE({self.repeat}, FALSE)" if self.repeat else "FALSE"
-        masks = [
-            " + ".join(f"CASE WHEN {p} THEN {1 << bit} ELSE 0 END" for bit, p in enumerate(present[i : i + MASK_BITS]))
-            for i in range(0, len(present), MASK_BITS)
-        ]
-        stage = f"{TAP}(stage, issues, {repeat}, CAST([{', '.join(masks)}] AS BIGINT[]))"
+        repeat = self.repeat or "FALSE"
+        stage = f"{TAP}(stage, issues, {repeat})"
         picked, options = self._output(fmt, writer, stage)
         select = f"SELECT {picked} FROM ({query}) AS q"
         self.side = os.path.join(self.spill, "out." + fmt)
@@ -331,6 +318,7 @@ class Native:
             self._rejects()
         self.tap = tap
         self.read = tap.rows + len(self.rejects)
+        self.present = self._present() if tap.rows else []  # (after _rejects: a query reading the CSV again clears DuckDB's rejects)
 
     def _output(self, fmt: str, writer: Writer, stage: str) -> tuple[str, str]:
         """The output's columns as a SELECT list over the rules' query, and COPY's options for ``fmt``."""
@@ -353,9 +341,9 @@ class Native:
         Unsorted, the run is profiled, for :meth:`_kept_order`."""
         import duckdb
 
-        tap = Tap(len(self.watched))
+        tap = Tap()
         create: Any = self.con.create_function  # (duckdb's stubs want its enums, and know no callable object)
-        create(TAP, tap, ["VARCHAR", ISSUES, "BOOLEAN", "BIGINT[]"], "VARCHAR", type="arrow", null_handling="special", side_effects=True)
+        create(TAP, tap, ["VARCHAR", ISSUES, "BOOLEAN"], "VARCHAR", type="arrow", null_handling="special", side_effects=True)
         if not sort:
             self.con.execute("PRAGMA enable_profiling = 'no_output'")
         try:
@@ -512,12 +500,36 @@ class Native:
 
     _delimiter = ","
 
+    def _present(self) -> list[bool]:
+        """Whether each watched source has a value in some row DuckDB read (as qualify's ``_absent``: a value is
+        neither NULL nor blank text; a source no column has has none; one inside a struct column: not told apart).
+
+        Asked of the input after the run: the first rows (:data:`FIRST_ROWS`) answer for most sources; the ones
+        still without a value are looked for in all the rows (one more scan of the input, when a field has no value
+        in the first rows: a sparse or an absent column)."""
+        columns = set(self.names)
+        present = [source not in columns and source.split(".")[0] in columns for _name, source, _path in self.watched]
+        tests = {  # text starting with a printable ASCII character has a value without the (costly) trim of every Unicode space
+            i: f"CASE WHEN {quoted(source)} IS NULL THEN FALSE WHEN ascii(CAST({quoted(source)} AS VARCHAR)) BETWEEN 33 AND 126 THEN TRUE"
+            f" ELSE length(trim(CAST({quoted(source)} AS VARCHAR), {literal(python_space())})) > 0 END"
+            for i, (_name, source, _path) in enumerate(self.watched)
+            if source in columns
+        }
+        for rows in (f"(SELECT * FROM {TABLE} LIMIT {FIRST_ROWS})", TABLE):
+            todo = [i for i in tests if not present[i]]
+            if not todo:
+                break
+            found = self.con.execute(f"SELECT {', '.join(f'bool_or({tests[i]})' for i in todo)} FROM {rows}").fetchone() or ()
+            for i, has in zip(todo, found):
+                present[i] = bool(has)
+        return present
+
     # -- the summary ----------------------------------------------------------------------
 
     def counts(self) -> Counts:
         """What the run gave, for the summary (after :meth:`prepare`)."""
         tap = self.tap
-        absent = [w[0] for w, seen in zip(self.watched, tap.has) if not seen] if tap.rows else None
+        absent = [w[0] for w, seen in zip(self.watched, self.present) if not seen] if tap.rows else None
         return Counts(self.read, dict(tap.stages), tap.with_issues, self.rejects, dict(tap.issues), absent)
 
     # -- writing --------------------------------------------------------------------------
