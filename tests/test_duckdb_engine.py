@@ -213,6 +213,64 @@ def test_messy_csvs_are_written_and_rejected_as_the_python_engine_does(tmp_path:
     assert runs["duckdb"] == runs["python"]
 
 
+VALUE_TEXT = st.text(alphabet=st.sampled_from([",", '"', "\n", " ", "a", "b"]), max_size=5)
+
+
+@st.composite
+def csv_lines(draw: Any) -> tuple[str, int]:
+    """Records of 2-4 values (a value quoted, bare, or with a space before its quote), some with a value more or
+    fewer than the width, blank lines, "\\n" or "\\r\\n" line ends: whole lines, as the check reads a block."""
+    width = draw(st.integers(1, 4))
+    eol = draw(st.sampled_from(["\n", "\r\n"]))
+    lines = []
+    for _ in range(draw(st.integers(1, 8))):
+        if draw(st.integers(0, 9)) == 0:
+            lines.append("")
+            continue
+        count = width + draw(st.sampled_from([0, 0, 0, -1, 1, 2]))
+        values = [draw(VALUE_TEXT) for _ in range(max(count, 1))]
+        shown = []
+        for value in values:
+            how = draw(st.sampled_from(["quoted", "bare", "spaced"]))
+            quoted = '"' + value.replace('"', '""') + '"'
+            shown.append(quoted if how == "quoted" else " " + quoted if how == "spaced" else value)
+        lines.append(",".join(shown))
+    return eol.join(lines) + eol, width
+
+
+@settings(max_examples=EXAMPLES * 20, deadline=None)
+@given(case=csv_lines())
+def test_counting_a_block_at_once_never_misses_a_record_with_more_values_than_columns(case: tuple[str, int]) -> None:
+    # The law the check for extra values rests on: when the whole-block count says every record has width - 1
+    # delimiters (or one has fewer), the Python reader finds no record with more values than columns, or it finds one
+    # with fewer (a row DuckDB rejects: the rejects are then compared record by record).
+    from leadspec.cli._native import counted
+
+    text, width = case
+    if not counted(text.encode("utf-8"), b",", width):
+        return
+    try:
+        records = [r for r in csv.reader(io.StringIO(text, newline=""), strict=True) if r]
+    except csv.Error:
+        return  # a record neither reader reads as a row of values
+    assert all(len(r) <= width for r in records) or any(len(r) < width for r in records), (text, width, records)
+
+
+def test_counting_a_block_at_once_takes_out_only_quoted_values_that_start_and_end_a_value() -> None:
+    from leadspec.cli._native import bare, counted
+
+    assert bare(b'1,"a,""b""",c\n"x\ny",2,3\n', b",") == b"1,,c\n,2,3\n"
+    assert bare(b'1, "a,b",c\n', b",") == b'1, "a,b",c\n'  # after a space: the Python reader keeps the quotes as text
+    assert bare(b'1,a"b,c"d,e\n', b",") == b'1,a"b,c"d,e\n'  # inside a value
+    assert counted(b'1,"a,b",c\n2,x,y\n', b",", 3)
+    assert counted(b'1,"a,b",c,\n2,x\n', b",", 3)  # totals equal: the row with fewer is a reject, compared record by record
+    assert not counted(b'1,"a,b",c,\n2,x,y\n', b",", 3)  # a delimiter more: counted line by line
+    assert not counted(b'1,"a,b",c,\n\n2,x,y\n', b",", 3)  # a blank line: counted line by line
+    assert not counted(b'1, "a,b",c\n', b",", 3)  # a quote after a space
+    assert not counted(b'1,60,US\n6, "80",US\n', b",", 3)  # the same count, but the readers read ' "80"' and '80'
+    assert not counted(b'1,2,3\n', "§".encode(), 3)  # a delimiter of two bytes
+
+
 def _records(written: bytes) -> list[list[str]]:
     return list(csv.reader(io.StringIO(written.decode("utf-8"), newline="")))
 
@@ -618,6 +676,18 @@ def test_a_space_beside_a_quote_sends_the_run_through_the_batch_path(tmp_path: P
     source = tmp_path / "spaced.csv"
     source.write_bytes((RAGGED + line + "8,90,UK\r\n").encode("utf-8"))
     _written, python, duckdb = both(tmp_path, rules, source, "--rejects", str(tmp_path / "rejects.jsonl"))
+    assert native == []
+    assert python == duckdb
+
+
+@pytest.mark.parametrize("line", ['6, "80",US\r\n', '6,80,\t"US"\r\n'])
+def test_a_space_before_a_quote_in_a_file_of_regular_rows_sends_the_run_through_the_batch_path(tmp_path: Path, native: list[str], line: str) -> None:
+    # The same number of values to both readers, but not the same values: the whole-block count alone would let it by.
+    rules = tmp_path / "small.yaml"
+    rules.write_text(SMALL_RULES, encoding="utf-8")
+    source = tmp_path / "spaced.csv"
+    source.write_bytes(("Id,Employees,country\r\n1,60,US\r\n" + line + '8,"9,0",UK\r\n').encode("utf-8"))
+    _written, python, duckdb = both(tmp_path, rules, source)
     assert native == []
     assert python == duckdb
 
