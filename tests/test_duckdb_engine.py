@@ -934,3 +934,9 @@ def test_an_in_list_of_texts_with_quotes_is_counted_without_trying_every_split()
     texts = ", ".join(f"'O''B{i}'" for i in range(40))
     assert longest_in_list(f"SELECT a IN ({texts}) FROM t") == 40
     assert longest_in_list(f"SELECT a IN ({texts}, LOWER(a)) FROM t") is None
+
+
+def test_the_spaces_a_value_of_only_which_is_no_value_are_what_str_strip_removes() -> None:
+    from leadspec.cli._native import python_space
+
+    assert python_space() == "".join(chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace())

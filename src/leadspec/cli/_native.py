@@ -28,6 +28,7 @@ import shutil
 import sys
 import tempfile
 import threading
+from array import array
 from collections import Counter
 from datetime import datetime
 from itertools import compress, repeat
@@ -48,8 +49,10 @@ MEMORY_LIMIT = "1GB"
 def python_space() -> str:
     """The characters str.strip() removes: a value of only these is no value (the summary's fields no row had).
 
-    Computed when first needed (a loop over every code point: a tenth of a second)."""
-    return "".join(chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace())
+    Computed when first needed: ``\\s`` of a str pattern is ``str.isspace()``; every code point (surrogates left out)
+    is decoded at once from UTF-32 and searched by one regular expression (a loop of ``chr()`` calls took 0.1 s)."""
+    points = array("I", range(0xD800)).tobytes() + array("I", range(0xE000, sys.maxunicode + 1)).tobytes()
+    return "".join(re.findall(r"\s", points.decode("utf-32-le" if sys.byteorder == "little" else "utf-32-be")))
 
 ROW = "row_number() OVER () AS __leadspec_row"
 """The input's order: a plan that may reorder rows (a join, say) has its output sorted by it (see Native.prepare)."""
