@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import math
 import re
+import string
 import sys
 import unicodedata
 from array import array
@@ -90,10 +91,19 @@ _NON_ASCII = "[" + chr(0x80) + "-" + chr(0x10FFFF) + "]"
 @lru_cache(maxsize=None)
 def _ci(char: str) -> str:
     """``char`` as ``re.IGNORECASE`` matches it in Python (``k`` is also the Kelvin sign), as a regex piece."""
-    found = [m.group() for m in re.finditer(re.escape(char), _ALL, re.IGNORECASE)]
+    folds = _ascii_folds()
+    found = folds[char] if char in folds else [m.group() for m in re.finditer(re.escape(char), _ALL, re.IGNORECASE)]
     if len(found) == 1:
         return _literal(char)
     return "[" + "".join(found) + "]"
+
+
+@lru_cache(maxsize=None)
+def _ascii_folds() -> dict[str, list[str]]:
+    """For each ASCII letter, the characters ``re.IGNORECASE`` matches it with (in code point order), found by one search
+    of every character for any ASCII letter (a search per letter took 16 ms each)."""
+    found = re.findall("[a-z]", _ALL, re.IGNORECASE)
+    return {c: [f for f in found if re.fullmatch(re.escape(c), f, re.IGNORECASE)] for c in string.ascii_letters}
 
 
 def _literal(char: str) -> str:
