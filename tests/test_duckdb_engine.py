@@ -195,8 +195,20 @@ def messy_csv(draw: Any) -> str:
 
 
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-@given(text=messy_csv(), strict=st.booleans())
-def test_messy_csvs_are_written_and_rejected_as_the_python_engine_does(tmp_path: Path, text: str, strict: bool) -> None:
+@given(text=messy_csv(), strict=st.booleans(), block=st.sampled_from([None, None, 8, 25, 64]))
+def test_messy_csvs_are_written_and_rejected_as_the_python_engine_does(tmp_path: Path, text: str, strict: bool, block: int | None) -> None:
+    # block: the bytes the check for extra values reads at a time (small: blocks end inside lines and quoted values)
+    from leadspec.cli import _native
+
+    kept = _native.LINES_BLOCK
+    _native.LINES_BLOCK = block or kept
+    try:
+        _messy(tmp_path, text, strict)
+    finally:
+        _native.LINES_BLOCK = kept
+
+
+def _messy(tmp_path: Path, text: str, strict: bool) -> None:
     rules = tmp_path / "messy.yaml"
     rules.write_text(MESSY_RULES, encoding="utf-8")
     source = tmp_path / "leads.csv"
@@ -743,6 +755,36 @@ def test_a_row_with_extra_empty_values_beside_a_short_row_goes_through_the_batch
     assert python == duckdb
     assert python[0] == 1
     assert "2 rejected" in python[1]
+
+
+@pytest.mark.parametrize(
+    "text, block",
+    [
+        # found by review: a block ending inside a value over several lines; the next block, counted at once, read the
+        # closing quote as an opening one and took the rows between for one quoted value
+        ('Employees,country\n1,"ppp\n,"\n2,3,\n44444444444444,"\nz"\n', 25),  # '2,3,': one empty value too many
+        ('Employees,country\n1,"ppp\n,"\n60, ""\n444444444444,"\nUS"\n', 25),  # a space before a quote
+        ('h0,h1\n,x\n"a\r\n", ",\r\n"', 8),
+    ],
+)
+def test_a_block_that_starts_inside_a_quoted_value_is_looked_at_line_by_line(
+    tmp_path: Path, native: list[str], monkeypatch: pytest.MonkeyPatch, text: str, block: int
+) -> None:
+    from leadspec.cli import _native
+
+    monkeypatch.setattr(_native, "LINES_BLOCK", block)
+    rules = tmp_path / "small.yaml"
+    first, second = text.split("\n")[0].split(",")  # the header's names: the rules read both columns
+    rules.write_text(
+        SMALL_RULES.replace("source: Employees", f"source: {first}").replace("country: {type: string}", f"country: {{type: string, source: {second}}}"),
+        encoding="utf-8",
+    )
+    source = tmp_path / "leads.csv"
+    source.write_bytes(text.encode("utf-8"))
+    _written, python, duckdb = both(tmp_path, rules, source, "--rejects", str(tmp_path / "rejects.jsonl"))
+    assert python[0] in (0, 1)  # qualified (a reject: 1), not refused
+    assert native == []
+    assert python == duckdb
 
 
 @pytest.mark.parametrize("eol", ["\n", "\r\n", "\r"])

@@ -435,6 +435,10 @@ class Native:
         # a space or tab before a value's opening quote: the Python reader keeps the quote as text, DuckDB reads a quoted value
         opening = re.compile(b"(?:^|" + re.escape(d) + b')[ \t]+"')
         skip = self.skip
+        # whether the block starts at a record (not inside a quoted value over several lines, which a block may end in):
+        # the first does; a block counted() accepts holds only whole quoted values, so the next one does too; after any
+        # other block it is not known, and every later block is looked at line by line
+        aligned = True
         with open_binary(self.path) as binary:  # decompressed
             rest = b""
             while True:
@@ -451,11 +455,11 @@ class Native:
                 if skip:  # the lines before the first record
                     parts = data.split(b"\n", skip)
                     data, skip = (parts[skip], 0) if len(parts) > skip else (b"", skip - len(parts) + 1)
-                self._block(data, d, width, opening)
+                aligned = self._block(data, d, width, opening, aligned)
                 if not block:
                     return
 
-    def _block(self, data: bytes, d: bytes, width: int, opening: re.Pattern[bytes]) -> None:
+    def _block(self, data: bytes, d: bytes, width: int, opening: re.Pattern[bytes], aligned: bool = True) -> bool:
         """Check the whole lines of ``data`` (lines end with ``\\n``; the last one may not).
 
         The lines with a quote one by one. The others are counted together: a row has
@@ -470,10 +474,13 @@ class Native:
         First, the same count over the whole block with its quoted values taken out
         (:func:`bare`): when no quote is left, no line is blank and the delimiters are
         ``width - 1`` per record, the block holds no row with extra values (the records
-        with fewer are rejects, as above), and the line-by-line look is not needed.
+        with fewer are rejects, as above), and the line-by-line look is not needed. Only
+        for a block that starts at a record (``aligned``): one that starts inside a quoted
+        value would be read with its quotes the wrong way round. Returns whether the count
+        decided (the next block then starts at a record).
         """
-        if counted(data, d, width):
-            return
+        if aligned and counted(data, d, width):
+            return True
         lines = _lines(data)
         delimiters = data.count(d)
         over_lines = False
@@ -492,10 +499,11 @@ class Native:
         if blank and width == 1:  # DuckDB reads a blank line of a file of one column as a row: the Python reader does not
             raise Redo("a blank line in a file of one column")
         if not over_lines and not blank and delimiters == (width - 1) * lines:
-            return
+            return False
         each = data.split(b"\n")
         for line in compress(each, map(le, repeat(width), map(bytes.count, each, repeat(d)))):
             self._one_line(line, d, width, opening)
+        return False
 
     @staticmethod
     def _one_line(line: bytes, d: bytes, width: int, opening: re.Pattern[bytes]) -> None:
