@@ -650,6 +650,20 @@ def test_the_fields_no_row_had_are_found_as_the_python_engine_finds_them(tmp_pat
     assert "field 'size'" not in duckdb[1]
 
 
+def test_an_empty_value_is_read_as_the_python_engine_reads_it_when_the_missing_markers_leave_it_out(tmp_path: Path, native: list[str]) -> None:
+    # Found by review: DuckDB reads an empty CSV value as NULL (missing); the Python reader reads '' (here a bad integer,
+    # the rule file's missing markers holding only 'n/a'). The output still writes the value as it was read.
+    rules = tmp_path / "small.yaml"
+    rules.write_text(SMALL_RULES.replace("fields:", 'missing: ["n/a"]\nfields:'), encoding="utf-8")
+    source = tmp_path / "leads.csv"
+    source.write_bytes(b'Id,Employees,country\r\n1,,US\r\n2,70,\r\n3,n/a,UK\r\n')
+    written, python, duckdb = both(tmp_path, rules, source)
+    assert native == ["csv"]
+    assert python == duckdb
+    assert b"size '' is not an integer" in written.splitlines()[1]
+    assert written.splitlines()[1].startswith(b"1,,US,")
+
+
 def test_a_value_starting_with_a_letter_outside_ascii_is_a_value_for_the_fields_no_row_had(tmp_path: Path, native: list[str]) -> None:
     rules = tmp_path / "small.yaml"
     rules.write_text(SMALL_RULES, encoding="utf-8")

@@ -230,6 +230,7 @@ class Native:
         self.con.execute(f"SET memory_limit = {literal(MEMORY_LIMIT)}")
         self.header: list[str] = []
         self.names: list[str] = []  # the input's columns in the query (a column no field reads: by position)
+        self.raw: list[str] = []  # the input's columns as read, for the output (a CSV's empty value: NULL, written empty)
         self.types: list[str] = []
         self.read = 0
         self.rejects: list[tuple[Any, ...]] = []
@@ -275,7 +276,11 @@ class Native:
             f"compression = {literal('gzip' if is_gzip(path) else 'none')}"
             + (f", buffer_size = {BUFFER_SIZE}, max_line_size = {BUFFER_SIZE}" if BUFFER_SIZE else "")
         )
-        picked = ", ".join([*(f"__leadspec_c{i} AS {quoted(name)}" for i, name in enumerate(self.names)), *self._absent_columns(), ROW])
+        # DuckDB reads an empty value as NULL; the Python reader reads '' (a bad value, or a missing one when the rule
+        # file's missing markers hold ''): the rules read '' (COALESCE), and the output writes the value as read
+        self.raw = [f"__leadspec_c{i}" for i in range(len(header))]
+        read = [raw if name == raw else f"{raw}, COALESCE({raw}, '') AS {quoted(name)}" for raw, name in zip(self.raw, self.names)]
+        picked = ", ".join([*read, *self._absent_columns(), ROW])
         self.con.execute(f"CREATE TEMP VIEW {TABLE} AS SELECT {picked} FROM read_csv({literal(path)}, {options})")
         same = [f"COALESCE({quoted(name)}, '') = {literal(text)}" for name, text in zip(self.names, header)]
         # the other values are compared only on the rows whose first value is the header's (CASE runs THEN on those rows)
@@ -297,6 +302,7 @@ class Native:
             picked.append(f"{cast} AS {quoted(name)}")
             self.types.append(target)
         picked += [*self._absent_columns(), ROW]
+        self.raw = self.names  # (a NULL of Parquet is no value, as in a JSON record)
         self.con.execute(f"CREATE TEMP VIEW {TABLE} AS SELECT {', '.join(picked)} FROM read_parquet({literal(path)})")
         self.repeat = ""
         return self.header
@@ -350,7 +356,7 @@ class Native:
 
     def _output(self, fmt: str, writer: Writer, stage: str) -> tuple[str, str]:
         """The output's columns as a SELECT list over the rules' query, and COPY's options for ``fmt``."""
-        own = [quoted(name) for name in self.names]
+        own = [quoted(name) for name in self.raw]
         if fmt == "csv":
             flags = [f"CASE {quoted('flags.' + name)} WHEN 'pass' THEN 'true' WHEN 'fail' THEN 'false' END" for name in self.flags]
             picked = ", ".join([*own, stage, "reasons", *flags])
