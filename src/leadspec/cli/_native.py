@@ -277,9 +277,15 @@ class Native:
             + (f", buffer_size = {BUFFER_SIZE}, max_line_size = {BUFFER_SIZE}" if BUFFER_SIZE else "")
         )
         # DuckDB reads an empty value as NULL; the Python reader reads '' (a bad value, or a missing one when the rule
-        # file's missing markers hold ''): the rules read '' (COALESCE), and the output writes the value as read
+        # file's missing markers hold ''): where a field reading the column does not take '' for missing, the rules read
+        # '' (COALESCE; elsewhere NULL is the same, and cheaper: a function is not called on NULL), and the output writes
+        # the value as read
         self.raw = [f"__leadspec_c{i}" for i in range(len(header))]
-        read = [raw if name == raw else f"{raw}, COALESCE({raw}, '') AS {quoted(name)}" for raw, name in zip(self.raw, self.names)]
+        empty = {spec.source for spec in self.rules.plan.fields if "" not in spec.missing}
+        read = [
+            f"{raw}, COALESCE({raw}, '') AS {quoted(name)}" if name in empty else raw if name == raw else f"{raw}, {raw} AS {quoted(name)}"
+            for raw, name in zip(self.raw, self.names)
+        ]
         picked = ", ".join([*read, *self._absent_columns(), ROW])
         self.con.execute(f"CREATE TEMP VIEW {TABLE} AS SELECT {picked} FROM read_csv({literal(path)}, {options})")
         same = [f"COALESCE({quoted(name)}, '') = {literal(text)}" for name, text in zip(self.names, header)]
