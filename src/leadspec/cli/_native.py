@@ -358,7 +358,7 @@ class Native:
             self._rejects()
         self.tap = tap
         self.read = tap.rows + len(self.rejects)
-        self.present = self._present() if tap.rows else []  # (after _rejects: a query reading the CSV again clears DuckDB's rejects)
+        self.present = self._present() if tap.rows else []  # (after _rejects: another read of the CSV may replace DuckDB's table of rejects)
 
     def _output(self, fmt: str, writer: Writer, stage: str) -> tuple[str, str]:
         """The output's columns as a SELECT list over the rules' query, and COPY's options for ``fmt``."""
