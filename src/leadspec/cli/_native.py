@@ -471,7 +471,7 @@ class Native:
                 if not block:
                     return
 
-    def _block(self, data: bytes, d: bytes, width: int, opening: re.Pattern[bytes], aligned: bool = True) -> bool:
+    def _block(self, data: bytes, d: bytes, width: int, opening: re.Pattern[bytes], aligned: bool) -> bool:
         """Check the whole lines of ``data`` (lines end with ``\\n``; the last one may not).
 
         The lines with a quote one by one. The others are counted together: a row has
