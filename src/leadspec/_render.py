@@ -120,9 +120,28 @@ _PLAIN_FIELDS = frozenset({"string", "integer", "number", "boolean", "enum"})
 """Field types whose values are text, numbers or truths (or None): written into a row's values as they are."""
 
 
-def _shown(var: str) -> str:
-    """Code for ``_show(var)`` (as a sales rep reads the value), text and small integers written inline."""
+_TEXT_FIELDS = frozenset({"string", "enum"})
+"""Field types whose values are text (or None)."""
+
+
+def _shown(var: str, text: bool = False) -> str:
+    """Code for ``_show(var)`` (as a sales rep reads the value), text and small integers written inline; ``text``: the
+    value is text or None (a string or enum field's)."""
+    if text:
+        return f"({var} if {var} is not None else _show({var}))"
     return f"({var} if type({var}) is str else str({var}) if type({var}) is int and -10000 < {var} < 10000 else _show({var}))"
+
+
+F_STRING_PIECES = 200
+"""The most pieces a text is joined from by an f-string (one BUILD_STRING, twice as fast as ``''.join``); more by
+``''.join`` of a flat tuple (a chain of + deeper than ~3,000 does not compile)."""
+
+
+def _joined(pieces: Sequence[str]) -> str:
+    """Code joining the texts ``pieces`` (code of expressions giving ``str``: constants' names and :func:`_shown`)."""
+    if len(pieces) <= F_STRING_PIECES and not any(c in piece for piece in pieces for c in "'\"\\{}#!:"):
+        return "f'" + "".join("{" + piece + "}" for piece in pieces) + "'"
+    return f"''.join(({', '.join(pieces)},))"
 
 
 Choice = tuple[list[tuple[int, str]], "str | None", str]
@@ -162,8 +181,7 @@ def _template(src: _Source, parts: Sequence[str | Expr], prefix: str) -> Choice:
         setup += _guarded(f"{prefix}t{i}", code)
         checks.append(f"{prefix}t{i} is not None")
         pieces.append(_shown(f"{prefix}t{i}"))
-    text = f"''.join(({', '.join(pieces)},))" if pieces else src.constant("")  # (a flat tuple: a chain of + deeper than ~3,000 does not compile)
-    return setup, " and ".join(checks) or None, text
+    return setup, " and ".join(checks) or None, _joined(pieces) if pieces else src.constant("")
 
 
 def _block(ruleset: Ruleset, src: _Source, crit: Criterion, prefix: str) -> list[str]:
@@ -200,7 +218,9 @@ def _block(ruleset: Ruleset, src: _Source, crit: Criterion, prefix: str) -> list
     body.append((0, f"values = {{{json}}}"))
     expr = ruleset._sentence(crit)
     # "k is <shown value>, ..." in the values' order: text as it is, anything else as _show() says it
-    shown = ", ".join(f"{src.constant(('' if i == 0 else ', ') + k + ' is ')}, {_shown(v)}" for i, (k, v) in enumerate(variables.items()))
+    # (a field's own value, not a call's of the same name: text when the field's type says so)
+    is_text = {k: v == f"f_{k}" and types.get(k) in _TEXT_FIELDS for k, v in variables.items()}
+    shown = [piece for i, (k, v) in enumerate(variables.items()) for piece in (src.constant(("" if i == 0 else ", ") + k + " is "), _shown(v, is_text[k]))]
     missing_keys = [k for k in variables if k in types]  # what _because counts as missing: a value that is None and a field's
     missing_list = "[" + ", ".join(f"*(({src.constant(k)},) if {variables[k]} is None else ())" for k in missing_keys) + "]"
     for word in ("pass", "fail", "unknown"):
@@ -226,7 +246,7 @@ def _block(ruleset: Ruleset, src: _Source, crit: Criterion, prefix: str) -> list
             final = src.constant(expr if word == "pass" else (f"does not meet {expr}" if crit.id.startswith("disqualify.") else f"needs {expr}"))
         else:
             tail = f" ({expr})" if word == "pass" else (f" (does not meet {expr})" if crit.id.startswith("disqualify.") else f", needs {expr}")
-            final = f"''.join(({shown}, {src.constant(tail)}))"
+            final = _joined([*shown, src.constant(tail)])
         body.append((0, {"pass": "if o is True:", "fail": "elif o is False:", "unknown": "else:"}[word]))
         body += [(1 + d, line) for d, line in [(0, f"w = {src.constant(word)}"), *_chosen(choices, final)]]
     body.append((0, f"row = {{'id': {src.constant(crit.id)}, 'outcome': w, 'because': b, 'values': values}}"))

@@ -273,8 +273,11 @@ class Ruleset:
         return text
 
     def _info_dict(self) -> dict[str, Any]:
-        """``Result.ruleset`` as ``to_dict()`` gives it (a new dict each call)."""
-        return {"name": self.name, "version": self.version, "digest": self.digest, "description": self.description, "owners": list(self.owners)}
+        """``Result.ruleset`` as ``to_dict()`` gives it (a new dict each call, its ``owners`` a new list)."""
+        info: dict[str, Any] | None = self._lazy.get("info")
+        if info is None:
+            info = self._lazy["info"] = {"name": self.name, "version": self.version, "digest": self.digest, "description": self.description}
+        return {**info, "owners": list(self._plan.model.owners)}
 
     def _lists(self) -> dict[str, tuple[Any, ...]]:
         """The named lists by name."""
