@@ -51,6 +51,11 @@ def assert_rendered_alike(result: leadspec.Result) -> None:
         rules = [{"id": r.id.split(".", 1)[1], "points": r.points if outcomes[r.index] else 0, "outcome": "pass" if outcomes[r.index] else "unknown"} for r in score.rules if outcomes[r.index] is not False]
         assert got["total"] == total and [c for c in got["contributions"] if "outcome" in c] == rules
     assert data["as_of"] == result.as_of.isoformat().replace("+00:00", "Z")
+    # missing: each field without a value that some unknown criterion reads, in declaration order (found here from
+    # each criterion's reads, as the SQL engines find it)
+    table, names = result._rs._missing_table()
+    absent = {i for index, fields in table if outcomes[index] is None for i in fields if result._raw[0][i] is None}
+    assert data["missing"] == result.missing == [names[i] for i in sorted(absent)]
     assert leadspec.ResultModel.model_validate(data).model_dump(exclude_none=False)["scores"] == {k: v.model_dump() for k, v in result.scores.items()}
 
 

@@ -605,9 +605,8 @@ class Result:
         outcomes, values = self._raw[1], self._raw[0]
         if None not in outcomes:
             return []
-        table, names = self._rs._missing_table()
-        found = {i for index, fields in table if outcomes[index] is None for i in fields if values[i] is None}
-        return [names[i] for i in sorted(found)]
+        readers, names = self._rs._missing_readers()  # a field without a value, one of whose criteria is unknown
+        return [names[i] for i, outcomes_of in readers if values[i] is None and None in outcomes_of(outcomes)]
 
     # -- renderings -------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:

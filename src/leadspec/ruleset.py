@@ -16,6 +16,7 @@ import os
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime, time, timezone
+from operator import itemgetter
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
@@ -198,6 +199,21 @@ class Ruleset:
             rows = [(c.index, tuple(position[n] for n in self._reads(c)[0])) for c in self.plan.criteria if c.expr is not None]
             table = self._lazy["missing_table"] = (rows, names)
         return table
+
+    def _missing_readers(self) -> tuple[list[tuple[int, Any]], list[str]]:
+        """For each field some criterion with an expression reads, in declaration order: its index and a getter of
+        those criteria's outcomes from a result's outcomes (a tuple); and every field's name (``Result.missing``)."""
+        found: tuple[list[tuple[int, Any]], list[str]] | None = self._lazy.get("missing_readers")
+        if found is None:
+            table, names = self._missing_table()
+            readers: dict[int, list[int]] = {}
+            for index, fields in table:
+                for i in fields:
+                    readers.setdefault(i, []).append(index)
+            # (two indexes at least: itemgetter of one gives the outcome itself, not a tuple)
+            getters: list[tuple[int, Any]] = [(i, itemgetter(*crits, crits[0])) for i, crits in sorted(readers.items())]
+            found = self._lazy["missing_readers"] = (getters, names)
+        return found
 
     def _reads(self, crit: _ir.Criterion) -> tuple[list[str], list[str]]:
         """The fields and scores a criterion's expression reads (found once, by the code generator)."""
