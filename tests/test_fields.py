@@ -306,6 +306,36 @@ def test_a_date_and_time_not_separated_by_t_is_a_bad_value(text: str) -> None:
         assert rules.evaluate({"d": good}, as_of="2026-11-01").values["d"] is not None, good
 
 
+def test_a_str_subclass_is_read_as_the_plain_text_it_holds() -> None:
+    """Found by review: a subclass of str with its own strip() kept its class through reading; the explanation then
+    showed it with its own __format__ (the code written for a text field takes a text value as it is), not as text."""
+    from leadspec import reference
+
+    class Shouted(str):
+        def strip(self, chars: str | None = None) -> str:
+            return self.upper()
+
+        def __str__(self) -> str:
+            return "SHOUTED"
+
+        def __format__(self, spec: str) -> str:
+            return "FORMATTED"
+
+    rules = leadspec.loads(
+        "leadspec: 1\nname: t\nmissing: ['', 'none']\nfields:\n  s: {type: string}\n  e: {type: enum, values: [cto, ceo]}\n"
+        "stages: [{id: s, when: \"s == 'cto'\"}, {id: t, when: \"e == 'cto'\"}]\n"
+    )
+    lead = {"s": Shouted(" cto "), "e": Shouted(" CTO ")}
+    result = rules.evaluate(lead, as_of=AS_OF)
+    assert result.values == {"s": "cto", "e": "cto"} and type(result.values["s"]) is str
+    assert result.stage == rules.stage(lead, as_of=AS_OF) == "t"
+    assert [row["because"] for row in result.to_dict()["criteria"]] == ["s is cto (s equal to 'cto')", "e is cto (e equal to 'cto')"]
+    assert [result._criterion_slow(c)["because"] for c in result._plan.criteria] == [c.because for c in result.criteria]
+    assert rules.evaluate({"s": Shouted(" none ")}, as_of=AS_OF).values["s"] is None  # a missing marker, as text
+    assert reference.evaluate(rules.plan, lead, AS_OF).values == {"s": "cto", "e": "cto"}
+    assert rules.lead_model.model_validate(lead).model_dump(by_alias=True)["s"] == "cto"
+
+
 def test_a_decimal_is_the_float_nearest_to_it_for_the_engine_the_reference_and_the_lead_model() -> None:
     """A database driver gives NUMERIC columns as decimal.Decimal (psycopg, the warehouses' connectors); it was
     refused as 'not a number', where the SQL engines read a DECIMAL column as the nearest DOUBLE."""

@@ -660,8 +660,8 @@ def plain(raw: Any) -> Any:
     :class:`numbers.Integral` and :class:`numbers.Real`; a
     ``decimal.Decimal`` (a database driver's NUMERIC) as the float nearest
     to it, as the SQL engines read a DECIMAL column, its NaN missing;
-    ``datetime`` subclasses such as ``pd.Timestamp``. Anything else is
-    returned as is.
+    ``datetime`` subclasses such as ``pd.Timestamp``; a subclass of ``str`` as
+    the plain ``str`` it holds. Anything else is returned as is.
     """
     kind = type(raw)
     if kind.__name__ in _NOT_A_VALUE:
@@ -676,8 +676,10 @@ def plain(raw: Any) -> Any:
         return MISSING if value is None else plain(value)
     if isinstance(raw, float):
         return MISSING if raw != raw else float(raw)
-    if isinstance(raw, (bool, str)):
+    if isinstance(raw, bool):
         return raw
+    if isinstance(raw, str):  # a subclass (an enum.StrEnum member, markupsafe's Markup): the plain text it holds (str's
+        return str.__str__(raw)  # own method: the subclass's strip(), __str__() or __format__() would say otherwise)
     if isinstance(raw, numbers.Integral):
         return int(raw)
     if isinstance(raw, numbers.Real):

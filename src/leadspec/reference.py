@@ -154,7 +154,7 @@ def _lookup(lead: Mapping[str, Any], source: str) -> Any:
 
 def _python_value(raw: Any) -> Any:
     """A numpy scalar as the Python value it holds (numpy's NaT: None); a ``decimal.Decimal`` as the nearest float
-    (its NaN: None); anything else as it is."""
+    (its NaN: None); a subclass of ``str`` as the plain ``str``; anything else as it is."""
     if type(raw).__module__ == "numpy" and callable(getattr(raw, "item", None)):
         value = raw.item()
         if type(raw).__name__ == "datetime64" and isinstance(value, int):  # nanoseconds since 1970
@@ -162,6 +162,8 @@ def _python_value(raw: Any) -> Any:
         return value
     if isinstance(raw, Decimal):
         return None if raw.is_nan() else float(raw) or 0.0  # Decimal('-0') too: 0.0
+    if isinstance(raw, str) and type(raw) is not str:  # a subclass of str: the text it holds, read with str's own methods
+        return str.__str__(raw)
     return raw
 
 
