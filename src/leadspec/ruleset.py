@@ -204,7 +204,7 @@ class Ruleset:
         """For each field some criterion with an expression reads, in declaration order: its index and a getter of
         those criteria's outcomes from a result's outcomes (a tuple); and every field's name (``Result.missing``)."""
         found: tuple[list[tuple[int, Any]], list[str]] | None = self._lazy.get("missing_readers")
-        if found is None:
+        if found is None:  # (without the lock: threads at once build the same table)
             table, names = self._missing_table()
             readers: dict[int, list[int]] = {}
             for index, fields in table:
@@ -291,7 +291,7 @@ class Ruleset:
     def _info_dict(self) -> dict[str, Any]:
         """``Result.ruleset`` as ``to_dict()`` gives it (a new dict each call, its ``owners`` a new list)."""
         info: dict[str, Any] | None = self._lazy.get("info")
-        if info is None:
+        if info is None:  # (without the lock: threads at once build the same dict)
             info = self._lazy["info"] = {"name": self.name, "version": self.version, "digest": self.digest, "description": self.description}
         return {**info, "owners": list(self._plan.model.owners)}
 
