@@ -79,6 +79,7 @@ def checked(rules: leadspec.Ruleset, analysis: Analysis) -> Analysis:
 def deep(body: str, **options: Any) -> tuple[leadspec.Ruleset, Analysis]:
     """Load ``body`` under the fixed header (line 3 is the body's first line) and analyse it, witnesses checked."""
     rules = leadspec.loads(rules_text(body), name="t.yaml")
+    options.setdefault("timeout", 30)  # each question answers within a second here; 5 s ran out under a loaded CI once
     return rules, checked(rules, analyze(rules, as_of=AS_OF, **options))
 
 
