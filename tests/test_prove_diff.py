@@ -29,6 +29,9 @@ pytest.importorskip("z3")
 
 AS_OF = "2026-12-01"
 EXAMPLES = 400 if os.environ.get("LEADSPEC_FUZZ") else 12
+SURE = 30
+"""Seconds per solver question where a test asserts a definite answer: each takes well under a second here, and the
+default 5 s could run out on a loaded machine (the answer would be undecided, not wrong)."""
 
 BASE = """
 leadspec: 1
@@ -65,7 +68,7 @@ def checked(old: leadspec.Ruleset, new: leadspec.Ruleset, proof: Equivalence) ->
 
 def pair(new_text: str) -> tuple[leadspec.Ruleset, leadspec.Ruleset, Equivalence]:
     old, new = leadspec.loads(BASE), leadspec.loads(new_text)
-    return old, new, checked(old, new, compare(old, new, as_of=AS_OF))
+    return old, new, checked(old, new, compare(old, new, as_of=AS_OF, timeout=SURE))
 
 
 def test_the_same_rules_are_proved_equivalent() -> None:
@@ -136,11 +139,11 @@ def test_the_shipped_rules_against_themselves_with_a_changed_threshold() -> None
     path = ROOT / "rules" / "b2b-saas.yaml"
     old = leadspec.load(path)
     new = leadspec.loads(path.read_text(encoding="utf-8").replace("50 <= employees <= 5000", "100 <= employees <= 5000"))
-    proof = checked(old, new, compare(old, new, as_of=AS_OF))
+    proof = checked(old, new, compare(old, new, as_of=AS_OF, timeout=SURE))
     assert proof.equivalent is False and proof.undecided == ()
     assert {(t.old, t.new) for t in proof.transitions} == {("icp", "lead"), ("mql", "lead"), ("sql", "lead")}
     assert all("50 ≤ employees ≤ 99" in t.description for t in proof.transitions)
-    assert compare(old, leadspec.load(path), as_of=AS_OF).equivalent is True
+    assert compare(old, leadspec.load(path), as_of=AS_OF, timeout=SURE).equivalent is True
 
 
 # -- random pairs ---------------------------------------------------------------------------------
@@ -183,23 +186,43 @@ def test_diff_prove_on_the_command_line(tmp_path: Path) -> None:
     old, new = tmp_path / "old.yaml", tmp_path / "new.yaml"
     old.write_text(BASE, encoding="utf-8")
     new.write_text(BASE.replace("50 <= employees", "100 <= employees"), encoding="utf-8")
-    code, out, err = cli("diff", old, new, "--prove", "--as-of", AS_OF)
+    code, out, err = cli("diff", old, new, "--prove", "--timeout", SURE, "--as-of", AS_OF)
     assert code == 0, err
     assert "Proof over every possible lead:\n  icp -> lead: 50 ≤ employees ≤ 99" in out
     assert "      e.g. {" in out
-    code, out, _ = cli("diff", old, new, "--prove", "--as-of", AS_OF, "--format", "json")
+    code, out, _ = cli("diff", old, new, "--prove", "--timeout", SURE, "--as-of", AS_OF, "--format", "json")
     proof = json.loads(out)["proof"]
     assert proof["equivalent"] is False and proof["undecided"] == []
     rules_old, rules_new = leadspec.load(old), leadspec.load(new)
     for t in proof["transitions"]:  # the witnesses printed are real
         assert rules_old.evaluate(t["witness"], as_of=AS_OF).stage == t["old"]
         assert rules_new.evaluate(t["witness"], as_of=AS_OF).stage == t["new"]
-    code, out, _ = cli("diff", old, new, "--prove", "--as-of", AS_OF, "--format", "markdown")
+    code, out, _ = cli("diff", old, new, "--prove", "--timeout", SURE, "--as-of", AS_OF, "--format", "markdown")
     assert "### Proof over every possible lead" in out
-    assert cli("diff", old, old, "--prove", "--exit-code", "--as-of", AS_OF)[0] == 0
-    assert cli("diff", old, new, "--prove", "--exit-code", "--as-of", AS_OF)[0] == 1
-    code, out, _ = cli("diff", old, old, "--prove", "--as-of", AS_OF)
+    assert cli("diff", old, old, "--prove", "--timeout", SURE, "--exit-code", "--as-of", AS_OF)[0] == 0
+    assert cli("diff", old, new, "--prove", "--timeout", SURE, "--exit-code", "--as-of", AS_OF)[0] == 1
+    code, out, _ = cli("diff", old, old, "--prove", "--timeout", SURE, "--as-of", AS_OF)
     assert "the two versions are equivalent: every lead gets the same stage (proved)" in out
+
+
+def test_diff_prove_gives_the_solver_the_time_limit_asked_for(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import leadspec.analysis
+
+    asked: list[float] = []
+    real = leadspec.analysis.compare
+
+    def spy(old: Any, new: Any, **options: Any) -> Equivalence:
+        asked.append(options["timeout"])
+        return real(old, new, **options)
+
+    monkeypatch.setattr(leadspec.analysis, "compare", spy)
+    old = tmp_path / "old.yaml"
+    old.write_text(BASE, encoding="utf-8")
+    assert cli("diff", old, old, "--prove", "--as-of", AS_OF)[0] == 0
+    assert cli("diff", old, old, "--prove", "--timeout", "12.5", "--as-of", AS_OF)[0] == 0
+    assert asked == [5.0, 12.5]
+    code, _, err = cli("diff", old, old, "--prove", "--timeout", "0", "--as-of", AS_OF)
+    assert code == 2 and "--timeout" in err
 
 
 def test_diff_without_prove_prints_no_proof(tmp_path: Path) -> None:

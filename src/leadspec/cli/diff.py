@@ -94,6 +94,7 @@ def _git(*args: str) -> subprocess.CompletedProcess[bytes]:
 )
 @click.option("--exit-code", is_flag=True, help="Exit 1 when anything changed, like git diff --exit-code.")
 @click.option("--prove", is_flag=True, help="Also prove the versions equivalent, or show each stage change any lead can make with a witness lead (needs leadspec[analysis]).")
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=5.0, show_default=True, help="With --prove: seconds the solver may spend on one question before it is left undecided.")
 def diff(
     old: str,
     new: str,
@@ -106,6 +107,7 @@ def diff(
     id_field: str | None,
     exit_code: bool,
     prove: bool,
+    timeout: float,
 ) -> int:
     """Show what changed between two versions of a ruleset, in sentences, and which leads it moves.
 
@@ -126,7 +128,9 @@ def diff(
     "the two versions are equivalent" when no lead can change stage (a
     proof), else lists each change of stage some lead can make (old -> new)
     with one witness lead and what every lead making it has in common
-    (e.g. 50 ≤ employees ≤ 99). It reasons as of --as-of (default now).
+    (e.g. 50 ≤ employees ≤ 99). It reasons as of --as-of (default now);
+    a question the solver does not answer within --timeout seconds is
+    listed as undecided, never guessed.
 
     Exit codes: 0 done (with --exit-code: no change), 1 something changed (with --exit-code),
     2 a file or revision cannot be read, or the rules do not load.
@@ -153,7 +157,7 @@ def diff(
         from ..analysis import compare  # it imports the z3 solver only when asked
 
         try:
-            proof = compare(rulesets[0], rulesets[1], as_of=as_of)
+            proof = compare(rulesets[0], rulesets[1], as_of=as_of, timeout=timeout)
         except ImportError as exc:
             io.err.write(f"--prove: {exc}\n")
             return EXIT_USAGE
