@@ -65,7 +65,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import leadspec
-from _machine import cpu_name, git_state, usable_cores  # benchmarks/ is on sys.path when a script here runs
+from _machine import bytecode, cpu_name, git_state, usable_cores  # benchmarks/ is on sys.path when a script here runs
 from bench_qualify import SOURCE, WRAPPER, leadspec_command, read_source, repeated_rows
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -208,6 +208,7 @@ def main(argv: list[str] | None = None) -> int:
         expected.append((result.stage, result.summary()))
     why_not = has_duckdb_engine()
 
+    compiled = bytecode("leadspec")  # (the runs start new interpreters: as installed, not compiled from source each time)
     work = Path(tempfile.mkdtemp(prefix="leadspec-bench-sql-"))
     runs = [Run(what, n, t) for n in (SMALL, big) for t in threads for what in ("baseline", "duckdb", "python")]
     try:
@@ -273,6 +274,7 @@ def main(argv: list[str] | None = None) -> int:
     print("peak RSS: the largest single process of a run (RUSAGE_CHILDREN of a wrapper process)")
     if hasattr(os, "getloadavg"):
         print(f"load average (1 min): {load_before:.2f} before the runs, {os.getloadavg()[0]:.2f} after")
+    print(compiled)
 
     problems = [f"{LABELS[r.what]}, {r.rows:,} rows, {r.threads} thread(s): {p}" for r in runs for p in r.problems]
     if problems:
