@@ -336,6 +336,35 @@ def test_a_str_subclass_is_read_as_the_plain_text_it_holds() -> None:
     assert rules.lead_model.model_validate(lead).model_dump(by_alias=True)["s"] == "cto"
 
 
+def test_an_event_type_given_as_a_str_subclass_is_read_as_its_text() -> None:
+    """Found while looking at the events' reading: an event whose type was a subclass of str (numpy's ``str_``, from
+    a DataFrame's values) made evaluate() and stage() raise AssertionError('unreachable'): the hot loop stopped at it,
+    and the look for the precise problem found none. It is read as the text it holds, as any other value is."""
+    from leadspec import reference
+
+    class Shouted(str):
+        def __eq__(self, other: object) -> bool:
+            return False
+
+        def __hash__(self) -> int:
+            return 0
+
+    rules = leadspec.loads(
+        "leadspec: 1\nname: t\nfields:\n  ev: {type: events}\n"
+        "stages: [{id: s, when: \"count('demo', within='30d') >= 1\"}]\n"
+    )
+    plain_lead = {"ev": [{"type": "demo", "at": "2026-10-30T00:00:00Z"}, {"type": "web", "at": "2026-10-29T00:00:00Z"}]}
+    lead = {"ev": [{"type": Shouted("demo"), "at": "2026-10-30T00:00:00Z"}, {"type": Shouted("web"), "at": "2026-10-29T00:00:00Z"}]}
+    result = rules.evaluate(lead, as_of=AS_OF)
+    assert result.stage == rules.stage(lead, as_of=AS_OF) == rules.evaluate(plain_lead, as_of=AS_OF).stage == "s"
+    assert not result.issues
+    assert [type(e["type"]) for e in result.values["ev"]] == [str, str]
+    assert reference.evaluate(rules.plan, lead, AS_OF).stage == "s"
+    assert "demo" in result.explain()
+    empty = {"ev": [{"type": Shouted(""), "at": "2026-10-30T00:00:00Z"}]}  # an empty type is still no type
+    assert [i.message for i in rules.evaluate(empty, as_of=AS_OF).issues] == ["event 0 has no type"]
+
+
 def test_a_decimal_is_the_float_nearest_to_it_for_the_engine_the_reference_and_the_lead_model() -> None:
     """A database driver gives NUMERIC columns as decimal.Decimal (psycopg, the warehouses' connectors); it was
     refused as 'not a number', where the SQL engines read a DECIMAL column as the nearest DOUBLE."""

@@ -605,7 +605,11 @@ class Coercer:
                 at = event["at"]
             except (KeyError, TypeError, IndexError):
                 break
-            if type(kind) is not str or not kind:
+            if type(kind) is not str:
+                if not isinstance(kind, str):
+                    break
+                kind = str.__str__(kind)  # a subclass (numpy's str_): the text it holds, as plain() reads any value
+            if not kind:
                 break
             try:
                 if type(at) is str:

@@ -394,7 +394,7 @@ def _read_events(raw: Any) -> list[Event]:
     for item in raw:
         if not isinstance(item, Mapping) or not isinstance(item.get("type"), str) or not item["type"] or "at" not in item:  # a type is non-empty text
             raise _Bad("not an event")
-        events.append((item["type"], _read_datetime(item["at"], ()), item))
+        events.append((str.__str__(item["type"]), _read_datetime(item["at"], ()), item))  # (a str subclass: its text)
     return events
 
 
