@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+import json
+from collections import ChainMap
+from datetime import date, datetime, timedelta, timezone, tzinfo
+from fractions import Fraction
+from types import MappingProxyType
 from typing import Any
 
 import pytest
@@ -363,6 +367,134 @@ def test_an_event_type_given_as_a_str_subclass_is_read_as_its_text() -> None:
     assert "demo" in result.explain()
     empty = {"ev": [{"type": Shouted(""), "at": "2026-10-30T00:00:00Z"}]}  # an empty type is still no type
     assert [i.message for i in rules.evaluate(empty, as_of=AS_OF).issues] == ["event 0 has no type"]
+
+
+class _BadTZ(tzinfo):
+    def utcoffset(self, moment: Any) -> Any:
+        raise RuntimeError("a tzinfo that fails")
+
+    def dst(self, moment: Any) -> Any:
+        return None
+
+
+class _ItemsDiffer(dict):  # type: ignore[type-arg]
+    def __getitem__(self, key: Any) -> Any:
+        value = dict.__getitem__(self, key)
+        return [value] if key == "type" else value
+
+
+class _NoItems(dict):  # type: ignore[type-arg]
+    def __getitem__(self, key: Any) -> Any:
+        raise RuntimeError("no []")
+
+
+class _NoCompare(float):
+    def __ne__(self, other: object) -> bool:
+        raise RuntimeError("no !=")
+
+    __hash__ = float.__hash__
+
+
+class _NoInt(int):
+    def __int__(self) -> int:
+        raise ValueError("no int()")
+
+
+class _NoIter(list):  # type: ignore[type-arg]
+    def __iter__(self) -> Any:
+        raise RuntimeError("no iter()")
+
+
+_HOSTILE_RULES = (
+    "leadspec: 1\nname: hostile\nfields:\n  n: {type: integer}\n  s: {type: string}\n  d: {type: date}\n"
+    "  ev: {type: events}\nstages: [{id: s, when: \"n >= 2 or count('demo') >= 1\"}]\n"
+)
+
+
+@pytest.mark.parametrize(
+    "lead, field",
+    [
+        ({"n": Fraction(10**400)}, "n"),  # float() overflows
+        ({"d": datetime(2026, 10, 1, tzinfo=_BadTZ())}, "d"),
+        ({"ev": [{"type": "demo", "at": datetime(2026, 10, 1, tzinfo=_BadTZ())}]}, "ev"),
+        ({"ev": [_ItemsDiffer(type="demo", at="2026-10-30T00:00:00Z")]}, "ev"),  # was AssertionError('unreachable')
+        ({"ev": [_NoItems(type="demo", at="2026-10-30T00:00:00Z")]}, "ev"),
+        ({"n": _NoCompare(3.0)}, "n"),
+        ({"n": _NoInt(3)}, "n"),
+        ({"n": _NoIter([1])}, "n"),  # the issue's value is shown without iterating it
+    ],
+    ids=["huge-fraction", "tzinfo-raises", "event-tzinfo-raises", "event-items-differ", "event-items-raise", "ne-raises", "int-raises", "iter-raises"],
+)
+def test_a_value_whose_own_methods_raise_is_an_issue_on_the_lead_not_a_crash(lead: dict[str, Any], field: str) -> None:
+    """Found by an adversarial review: these raised out of evaluate() and stage() (RuntimeError, OverflowError,
+    AssertionError): the reading caught only the exceptions its converters foresaw."""
+    rules = leadspec.loads(_HOSTILE_RULES)
+    result = rules.evaluate(lead, as_of=AS_OF)
+    assert result.stage == rules.stage(lead, as_of=AS_OF) == "lead"
+    assert [i.field for i in result.issues] == [field]
+    result.summary(), result.explain(), json.dumps(result.to_dict())
+
+
+def test_numbers_of_other_types_read_alike_by_the_engine_and_the_reference() -> None:
+    """Found by an adversarial review: numpy's longdouble recursed forever in plain() (its .item() is a longdouble);
+    the reference kept a Fraction, an int or float subclass as it was (a bad integer; text by the subclass's repr),
+    and read no numpy datetime64 as an event's `at`, where the engine converts them all."""
+    import numpy as np
+
+    from leadspec import reference
+
+    class Counted(int):
+        def __repr__(self) -> str:
+            return "Counted!"
+
+    class Measured(float):
+        def __repr__(self) -> str:
+            return "Measured!"
+
+    rules = leadspec.loads(_HOSTILE_RULES)
+    leads: list[dict[str, Any]] = [
+        {"n": np.longdouble(250)},
+        {"s": np.clongdouble(1)},
+        {"n": Fraction(3)},
+        {"s": Counted(7)},
+        {"s": Measured(2.5)},
+        {"ev": [{"type": "demo", "at": np.datetime64("2026-10-30")}]},
+    ]
+    for lead in leads:
+        result, outcome = rules.evaluate(lead, as_of=AS_OF), reference.evaluate(rules.plan, lead, AS_OF)
+        assert result.stage == rules.stage(lead, as_of=AS_OF) == outcome.stage, lead
+        assert {k: v for k, v in result.values.items() if k != "ev"} == {k: v for k, v in outcome.values.items() if k != "ev"}, lead
+    assert rules.evaluate({"s": Counted(7)}, as_of=AS_OF).values["s"] == reference.evaluate(rules.plan, {"s": Counted(7)}, AS_OF).values["s"] == "7"
+    assert rules.evaluate({"n": np.longdouble(250)}, as_of=AS_OF).values["n"] == 250
+
+
+@pytest.mark.parametrize(
+    "lead",
+    [
+        {"company": MappingProxyType({"employees": 250})},
+        {"company": ChainMap({"employees": 250})},
+        MappingProxyType({"company": {"employees": 250}}),
+    ],
+    ids=["mapping-proxy", "chain-map", "lead-mapping-proxy"],
+)
+def test_a_dotted_source_reads_through_any_mapping(lead: Any) -> None:
+    """Found by an adversarial review: the engine walked a dotted `source:` only through dicts, so a value inside
+    another Mapping (a MappingProxyType, a ChainMap, a driver's row) was silently absent; the reference read it."""
+    from leadspec import reference
+
+    rules = leadspec.loads("leadspec: 1\nname: n\nfields:\n  employees: {type: integer, source: company.employees}\nstages: [{id: icp, when: employees >= 50}]\n")
+    assert rules.evaluate(lead, as_of=AS_OF).values == {"employees": 250}
+    assert rules.evaluate(lead, as_of=AS_OF).stage == rules.stage(lead, as_of=AS_OF) == reference.evaluate(rules.plan, lead, AS_OF).stage == "icp"
+
+
+def test_an_as_of_beyond_utcs_moments_is_a_value_error() -> None:
+    """Found by an adversarial review: datetime.max an hour behind UTC raised OverflowError from astimezone()."""
+    rules = leadspec.loads(_HOSTILE_RULES)
+    late = datetime.max.replace(tzinfo=timezone(timedelta(hours=-1)))
+    with pytest.raises(ValueError, match="beyond the moments a datetime holds in UTC"):
+        rules.evaluate({}, as_of=late)
+    with pytest.raises(ValueError, match="beyond"):
+        rules.stage({}, as_of=late)
 
 
 def test_a_decimal_is_the_float_nearest_to_it_for_the_engine_the_reference_and_the_lead_model() -> None:

@@ -31,7 +31,7 @@ import numbers
 import re
 import sys
 from datetime import date, datetime, time, timezone
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Annotated, Any, Callable, NamedTuple, Optional
 
 from pydantic import ConfigDict, Field, WrapValidator, create_model
@@ -84,8 +84,8 @@ def lookup(record: Any, source: str, path: tuple[str, ...] | None = None) -> Any
         if "." not in source:
             return None
         path = tuple(source.split("."))
-    for part in path:
-        if not isinstance(record, dict) or part not in record:
+    for part in path:  # (any Mapping: a MappingProxyType, a ChainMap, a driver's row; a dict first, as most are)
+        if (type(record) is not dict and not isinstance(record, Mapping)) or part not in record:
             return None
         record = record[part]
     return record
@@ -400,7 +400,10 @@ class Coercer:
             if raw != raw:  # NaN: pandas' "no value"
                 return MISSING
         elif kind not in _PLAIN:
-            raw = plain(raw)
+            try:
+                raw = plain(raw)
+            except Exception as exc:  # noqa: BLE001 - a value whose own methods raise (a hostile subclass, a huge Fraction)
+                raise BadValue(f"cannot be read as {self.type}: {type(exc).__name__}") from None
             if raw is MISSING or (isinstance(raw, str) and raw.strip() in self.missing):
                 return MISSING
         row = self.reading
@@ -410,7 +413,7 @@ class Coercer:
             return self._convert(raw)
         except BadValue:
             raise
-        except (ValueError, TypeError, OverflowError, RecursionError) as exc:  # a value no converter foresaw
+        except Exception as exc:  # noqa: BLE001 - a value no converter foresaw (its own methods raised: a tzinfo, say)
             raise BadValue(f"cannot be read as {self.type}: {type(exc).__name__}") from None
 
     def coerce(self, raw: Any, issues: Any) -> Any:
@@ -572,7 +575,7 @@ class Coercer:
                 return self._events(raw)
             except BadValue as exc:
                 message = str(exc)
-            except (ValueError, TypeError, OverflowError, RecursionError) as exc:
+            except Exception as exc:  # noqa: BLE001 - an event whose own methods raise: an issue, not a crash
                 message = f"cannot be read as events: {type(exc).__name__}"
             issues.append({"field": self.name, "value": _jsonable(raw), "message": message})
             return None
@@ -603,7 +606,7 @@ class Coercer:
             try:
                 kind = event["type"]
                 at = event["at"]
-            except (KeyError, TypeError, IndexError):
+            except Exception:  # noqa: BLE001 - not an object with type and at (or one whose [] raises)
                 break
             if type(kind) is not str:
                 if not isinstance(kind, str):
@@ -634,14 +637,20 @@ class Coercer:
         event = raw[i]
         if not isinstance(event, dict):
             raise BadValue(f"event {i} is not an object with type and at")
-        kind = event.get("type")
+        try:  # read as the loop read it: [] (a dict subclass's get() may say otherwise)
+            kind = event["type"] if "type" in event else None
+            at = event["at"] if "at" in event else None
+        except Exception:  # noqa: BLE001 - its [] raises
+            raise BadValue(f"event {i} is not an object with type and at") from None
         if not isinstance(kind, str) or not kind:
             raise BadValue(f"event {i} has no type")
         try:
-            parse_datetime(plain(event.get("at")))
+            parse_datetime(plain(at))
         except BadValue as exc:
             raise BadValue(f"event {i}: `at` is {exc}") from None
-        raise AssertionError("unreachable")  # pragma: no cover
+        except Exception as exc:  # noqa: BLE001 - its own methods raise
+            raise BadValue(f"event {i}: `at` cannot be read ({type(exc).__name__})") from None
+        raise BadValue(f"event {i} cannot be read")  # the loop stopped at it for a reason not told apart here
 
 
 Event = tuple[str, datetime, Any]
@@ -677,7 +686,9 @@ def plain(raw: Any) -> Any:
             value = raw.item()
         except (ValueError, TypeError, OverflowError):  # an array of several values, an odd unit
             return raw
-        return MISSING if value is None else plain(value)
+        if value is None:
+            return MISSING
+        return plain(value) if type(value) is not kind else float(value) if isinstance(value, numbers.Real) else value
     if isinstance(raw, float):
         return MISSING if raw != raw else float(raw)
     if isinstance(raw, bool):
@@ -808,7 +819,10 @@ def _short(number: float | int) -> str:
 def _jsonable(value: Any) -> Any:
     """``value`` as it can be shown in an issue (JSON-ready, never raising)."""
     if type(value) not in _PLAIN and value is not None:
-        value = plain(value)
+        try:
+            value = plain(value)
+        except Exception:  # noqa: BLE001 - its own methods raise: shown by its repr below
+            pass
         if value is MISSING:
             return None
     if isinstance(value, float) and not math.isfinite(value):
@@ -820,11 +834,11 @@ def _jsonable(value: Any) -> Any:
     try:
         json.dumps(value)
         return value
-    except (TypeError, ValueError, RecursionError):
+    except Exception:  # noqa: BLE001 - not JSON (or its own methods raise): shown by its repr
         pass
     try:
         text = repr(value)
-    except (ValueError, RecursionError):  # nested too deeply, or huge numbers inside
+    except Exception:  # noqa: BLE001 - nested too deeply, huge numbers inside, or a repr that raises
         return f"<{type(value).__name__} that cannot be shown>"
     return text if len(text) <= 1000 else text[:1000] + "…"
 

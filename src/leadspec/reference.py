@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import json
 import math
+import numbers
 import operator
 import re
 import sys
@@ -153,17 +154,30 @@ def _lookup(lead: Mapping[str, Any], source: str) -> Any:
 
 
 def _python_value(raw: Any) -> Any:
-    """A numpy scalar as the Python value it holds (numpy's NaT: None); a ``decimal.Decimal`` as the nearest float
-    (its NaN: None); a subclass of ``str`` as the plain ``str``; anything else as it is."""
+    """A numpy scalar as the Python value it holds (numpy's NaT: None; a ``longdouble`` as a float); a
+    ``decimal.Decimal`` as the nearest float (its NaN: None); a subclass of ``str`` as the plain ``str``; another
+    integer type (an ``int`` subclass, an ``IntEnum`` member) as an ``int``, another real number (a ``Fraction``, a
+    ``float`` subclass) as a ``float``; anything else as it is."""
     if type(raw).__module__ == "numpy" and callable(getattr(raw, "item", None)):
         value = raw.item()
         if type(raw).__name__ == "datetime64" and isinstance(value, int):  # nanoseconds since 1970
             value = datetime(1970, 1, 1) + timedelta(microseconds=value // 1000)
+        if type(value) is type(raw) and isinstance(value, numbers.Real):  # longdouble: .item() keeps numpy's type
+            value = float(value)
         return value
     if isinstance(raw, Decimal):
         return None if raw.is_nan() else float(raw) or 0.0  # Decimal('-0') too: 0.0
     if isinstance(raw, str) and type(raw) is not str:  # a subclass of str: the text it holds, read with str's own methods
         return str.__str__(raw)
+    kind: type = type(raw)
+    if isinstance(raw, numbers.Integral) and not isinstance(raw, bool) and kind is not int:
+        return int(raw)
+    if isinstance(raw, numbers.Real) and not isinstance(raw, (bool, int)) and kind is not float:
+        try:
+            number = float(raw)
+        except OverflowError:  # a Fraction beyond any float: left as it is, which no reader takes (a bad value)
+            return raw
+        return None if number != number else number
     return raw
 
 
@@ -394,7 +408,7 @@ def _read_events(raw: Any) -> list[Event]:
     for item in raw:
         if not isinstance(item, Mapping) or not isinstance(item.get("type"), str) or not item["type"] or "at" not in item:  # a type is non-empty text
             raise _Bad("not an event")
-        events.append((str.__str__(item["type"]), _read_datetime(item["at"], ()), item))  # (a str subclass: its text)
+        events.append((str.__str__(item["type"]), _read_datetime(_python_value(item["at"]), ()), item))  # (a str subclass: its text)
     return events
 
 

@@ -45,7 +45,12 @@ def _as_of(value: datetime | date | str | None) -> datetime:
     if value is None:
         return datetime.now(timezone.utc)
     if isinstance(value, datetime):
-        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        try:
+            return value.astimezone(timezone.utc)
+        except OverflowError:  # near datetime.max or min, an offset takes it past the last or first moment in UTC
+            raise ValueError(f"as_of {value.isoformat()} is beyond the moments a datetime holds in UTC") from None
     if isinstance(value, date):
         return datetime.combine(value, time(), tzinfo=timezone.utc)
     if isinstance(value, str):
