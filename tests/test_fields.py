@@ -468,6 +468,29 @@ def test_numbers_of_other_types_read_alike_by_the_engine_and_the_reference() -> 
     assert rules.evaluate({"n": np.longdouble(250)}, as_of=AS_OF).values["n"] == 250
 
 
+def test_a_numpy_datetime64_is_read_by_its_moment_whatever_its_unit() -> None:
+    """Found by an adversarial review: a datetime64 beyond the years 1-9999 became a number in the engine (an
+    integer field read 568971820800000000); the reference read any unit as nanoseconds (picoseconds moved the date by
+    two years) and raised on an array of several values."""
+    import numpy as np
+
+    from leadspec import reference
+
+    rules = leadspec.loads(_HOSTILE_RULES)
+    for lead, field, expected in [
+        ({"n": np.datetime64("20000-01-01")}, "n", None),
+        ({"s": np.datetime64("-0100-01-01")}, "s", None),
+        ({"d": np.datetime64("20000-01-01")}, "d", None),
+        ({"d": np.datetime64("1970-01-02", "ps")}, "d", date(1970, 1, 2)),
+        ({"d": np.datetime64("2026-10-02T05:00", "m")}, "d", date(2026, 10, 2)),
+        ({"n": np.array([1, 2])}, "n", None),
+    ]:
+        result, outcome = rules.evaluate(lead, as_of=AS_OF), reference.evaluate(rules.plan, lead, AS_OF)
+        assert result.values[field] == outcome.values[field] == expected, lead
+        assert result.stage == outcome.stage == rules.stage(lead, as_of=AS_OF), lead
+        assert ({i.field for i in result.issues} == {field}) is (expected is None), lead
+
+
 @pytest.mark.parametrize(
     "lead",
     [

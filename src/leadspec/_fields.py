@@ -682,8 +682,11 @@ def plain(raw: Any) -> Any:
     if kind.__module__ == "numpy" and hasattr(raw, "item"):
         try:
             if kind.__name__ == "datetime64":
-                raw = raw.astype("datetime64[us]")  # .item() of finer units is an int of nanoseconds
-            value = raw.item()
+                value = raw.astype("datetime64[us]").item()  # .item() of finer units is an int of nanoseconds
+                if isinstance(value, int):  # beyond the years 1-9999 a datetime holds: left as numpy's (a bad value)
+                    return raw
+            else:
+                value = raw.item()
         except (ValueError, TypeError, OverflowError):  # an array of several values, an odd unit
             return raw
         if value is None:

@@ -159,9 +159,12 @@ def _python_value(raw: Any) -> Any:
     integer type (an ``int`` subclass, an ``IntEnum`` member) as an ``int``, another real number (a ``Fraction``, a
     ``float`` subclass) as a ``float``; anything else as it is."""
     if type(raw).__module__ == "numpy" and callable(getattr(raw, "item", None)):
+        if getattr(raw, "size", 1) != 1:  # an array of several values (or none): not one value
+            return raw
+        if type(raw).__name__ == "datetime64":  # in microseconds: .item() is a datetime (None for NaT) within the
+            value = raw.astype("datetime64[us]").item()  # years 1-9999, else an int: no datetime, left as it is
+            return raw if isinstance(value, int) else value
         value = raw.item()
-        if type(raw).__name__ == "datetime64" and isinstance(value, int):  # nanoseconds since 1970
-            value = datetime(1970, 1, 1) + timedelta(microseconds=value // 1000)
         if type(value) is type(raw) and isinstance(value, numbers.Real):  # longdouble: .item() keeps numpy's type
             value = float(value)
         return value
