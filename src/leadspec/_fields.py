@@ -691,7 +691,9 @@ def plain(raw: Any) -> Any:
             return raw
         if value is None:
             return MISSING
-        return plain(value) if type(value) is not kind else float(value) if isinstance(value, numbers.Real) else value
+        if type(value) is kind:  # longdouble, clongdouble: .item() keeps numpy's type (plain() of it would recurse)
+            return float(value) if isinstance(value, numbers.Real) else value
+        return plain(value)
     if isinstance(raw, float):
         return MISSING if raw != raw else float(raw)
     if isinstance(raw, bool):
