@@ -8,6 +8,7 @@ Bounded for the suite; ``LEADSPEC_FUZZ=1`` runs many more examples.
 from __future__ import annotations
 
 import csv
+import json
 import os
 from datetime import datetime, timezone
 from pathlib import Path
@@ -37,6 +38,10 @@ def assert_rendered_alike(result: leadspec.Result) -> None:
     assert result.summary() == result._summary_slow()
     assert result.explain() == result._explain_slow()
     data = result.to_dict()  # its parts read from the per-ruleset tables, not from the properties that walk the plan
+    # the generated to_dict() gives what the plain one builds from the outline's tables: the same keys in the same
+    # order, the same JSON (1 and 1.0, True and 1 told apart)
+    plain = result._to_dict_plain()
+    assert json.dumps(data) == json.dumps(plain, default=str) and list(data) == list(plain)
     assert (data["stage"], data["label"], data["owner"], data["sla"], data["description"]) == (result.stage, result.label, result.owner, result.sla, result.description)
     assert data["disqualified"] is result.disqualified and data["stages"] == result.stages and data["flags"] == result.flags
     plan, outcomes = result._plan, result._raw[1]
@@ -185,4 +190,22 @@ def test_a_rule_file_of_more_criteria_than_one_function_holds_gives_every_row_in
     rows = result.to_dict()["criteria"]
     assert [r["id"] for r in rows] == [f"s.c{i}" for i in range(n)]
     assert rows[0]["because"] == "60 over 0" and rows[-1]["because"] == f"employees is 60, needs employees above {n - 1:,}"
+    assert_rendered_alike(result)
+
+
+def test_to_dict_is_built_by_the_outline_when_its_function_would_be_too_long_or_does_not_compile(monkeypatch: pytest.MonkeyPatch) -> None:
+    from leadspec import _render
+
+    lead = {"employees": 120, "country": "US", "plan": "pro", "signed": "2026-10-20"}
+    want = leadspec.loads(RULES).evaluate(lead, as_of=AS_OF).to_dict()
+    assert leadspec.loads(RULES)._dict_renderer() is not None  # (a rule file this small gets one)
+    monkeypatch.setattr(_render, "DICT_LINES", 3)
+    rules = leadspec.loads(RULES)
+    assert rules._dict_renderer() is None and rules.evaluate(lead, as_of=AS_OF).to_dict() == want
+    monkeypatch.undo()
+    compiled = _render._compiled
+    monkeypatch.setattr(_render, "_compiled", lambda ruleset, src, source, name, what: None if what == "to_dict" else compiled(ruleset, src, source, name, what))
+    rules = leadspec.loads(RULES)
+    result = rules.evaluate(lead, as_of=AS_OF)
+    assert rules._dict_renderer() is None and result.to_dict() == want
     assert_rendered_alike(result)

@@ -27,7 +27,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ._codegen import Env, ExprCompiler, Namespace
-from ._compile import _lowered_once
+from ._compile import DISQUALIFIED, _lowered_once
 from .plan import flag_name
 
 if TYPE_CHECKING:
@@ -35,9 +35,9 @@ if TYPE_CHECKING:
     from .result import Result, _Row
     from .ruleset import Ruleset
 
-Renderer = Callable[["Result", "bool | None", "dict[str, Any]"], "_Row"]
+Renderer = Callable[["Result", "bool | None", "tuple[Any, ...]"], "_Row"]
 """``render(result, outcome, values)``: the criterion's row of ``result`` (``outcome``: its raw outcome, True/False/None;
-``values``: the result's field values as evaluation sees them, ``Result._ivalues``)."""
+``values``: the result's field values as evaluation sees them, in the plan's order of fields: ``result._raw[0]``)."""
 
 _serial = itertools.count(1)
 
@@ -68,12 +68,13 @@ class _Source:
         )
         # how each local the expression code may read gets its value, from the result (a field's name becomes a
         # constant only when a function reads the field)
-        self.sources: dict[str, tuple[str | None, str]] = {f"f_{f.name}": (f.name, "") for f in plan.fields}  # (field, code)
+        self.sources: dict[str, tuple[str | None, str]] = {f"f_{f.name}": (f.name, f"vals[{i}]") for i, f in enumerate(plan.fields)}  # (field, code)
         self.sources.update({f"s_{s.name}": (None, f"r._raw[3][{i}]") for i, s in enumerate(plan.scores)})
         self.sources.update({f"fl_{name}": (None, f"r._raw[1][{index}]") for name, index in flags.items()})
         self.sources["as_of"] = (None, "r._as_of")
         self.locals: dict[str, None] = {}  # the locals the function's code reads, in the order first needed
         self.types = {f.name: f.type for f in plan.fields}  # each field's type, by name
+        self.shown_fields: dict[str, None] = {}  # the fields whose shown text the function computes once, in order
 
     @property
     def constants(self) -> dict[str, Any]:
@@ -94,11 +95,17 @@ class _Source:
         self.locals[name] = None
         return name
 
+    def shown(self, field: str) -> str:
+        """The local holding the field's value as :func:`~leadspec.result._show` writes it, computed once per function
+        from the field's type (a field shown by several criteria, or in several outcomes, is written once)."""
+        self.local(f"f_{field}")
+        self.shown_fields[field] = None
+        return f"sh_{field}"
+
     def bindings(self) -> list[str]:
-        out = []
-        for name in self.locals:
-            field, code = self.sources[name]
-            out.append(f"{name} = {code if field is None else f'iv[{self.constant(field)}]'}")
+        out = [f"{name} = {self.sources[name][1]}" for name in self.locals]
+        for field in self.shown_fields:
+            out.append(f"sh_{field} = {_shown_field(self, f'f_{field}', self.types[field])}")
         return out
 
 
@@ -130,6 +137,25 @@ def _shown(var: str, text: bool = False) -> str:
     if text:
         return f"({var} if {var} is not None else _show({var}))"
     return f"({var} if type({var}) is str else str({var}) if type({var}) is int and -10000 < {var} < 10000 else _show({var}))"
+
+
+def _shown_field(src: _Source, var: str, kind: str) -> str:
+    """Code for ``_show(var)`` where ``var`` is a field's value of type ``kind`` (or None): what the type allows
+    written inline (text as it is, a truth as yes/no, a small integer by ``str``), the rest by ``_show``."""
+    missing = src.constant(_show_text(None))
+    if kind in _TEXT_FIELDS:
+        return f"({var} if {var} is not None else {missing})"
+    if kind == "boolean":
+        return f"({src.constant(_show_text(True))} if {var} else {src.constant(_show_text(False))}) if {var} is not None else {missing}"
+    if kind == "integer":
+        return f"(str({var}) if -10000 < {var} < 10000 else _show({var})) if {var} is not None else {missing}"
+    return f"{_shown(var)} if {var} is not None else {missing}"
+
+
+def _show_text(value: Any) -> str:
+    from .result import _show
+
+    return _show(value)
 
 
 F_STRING_PIECES = 200
@@ -178,14 +204,19 @@ def _template(src: _Source, parts: Sequence[str | Expr], prefix: str) -> Choice:
             pieces.append(src.constant(part))
             continue
         code = src.constant(part.value) if isinstance(part, Const) else src.value(part)
+        if code.startswith("f_") and code[2:] in src.types and src.sources.get(code, (None,))[0] == code[2:]:
+            # a field's own value: its shown text is the function's
+            checks.append(f"{code} is not None")
+            pieces.append(src.shown(code[2:]))
+            continue
         setup += _guarded(f"{prefix}t{i}", code)
         checks.append(f"{prefix}t{i} is not None")
         pieces.append(_shown(f"{prefix}t{i}"))
     return setup, " and ".join(checks) or None, _joined(pieces) if pieces else src.constant("")
 
 
-def _block(ruleset: Ruleset, src: _Source, crit: Criterion, prefix: str) -> list[str]:
-    """Lines setting ``row`` to the row of ``crit`` (which has an expression) from ``o``, its raw outcome: what
+def _block(ruleset: Ruleset, src: _Source, crit: Criterion, prefix: str, row: str = "row") -> list[str]:
+    """Lines setting the local ``row`` to the row of ``crit`` (which has an expression) from ``o``, its raw outcome: what
     ``Result._criterion_slow(crit)`` gives. Its own variables start with ``prefix``; the locals its values come from
     (``f_<field>``, ``fl_<flag>``, ``s_<score>``, ``as_of``) are noted in ``src.locals`` for the function to bind."""
     assert crit.expr is not None
@@ -219,8 +250,8 @@ def _block(ruleset: Ruleset, src: _Source, crit: Criterion, prefix: str) -> list
     expr = ruleset._sentence(crit)
     # "k is <shown value>, ..." in the values' order: text as it is, anything else as _show() says it
     # (a field's own value, not a call's of the same name: text when the field's type says so)
-    is_text = {k: v == f"f_{k}" and types.get(k) in _TEXT_FIELDS for k, v in variables.items()}
-    shown = [piece for i, (k, v) in enumerate(variables.items()) for piece in (src.constant(("" if i == 0 else ", ") + k + " is "), _shown(v, is_text[k]))]
+    own = {k: v == f"f_{k}" and k in types for k, v in variables.items()}
+    shown = [piece for i, (k, v) in enumerate(variables.items()) for piece in (src.constant(("" if i == 0 else ", ") + k + " is "), src.shown(k) if own[k] else _shown(v))]
     missing_keys = [k for k in variables if k in types]  # what _because counts as missing: a value that is None and a field's
     missing_list = "[" + ", ".join(f"*(({src.constant(k)},) if {variables[k]} is None else ())" for k in missing_keys) + "]"
     for word in ("pass", "fail", "unknown"):
@@ -249,7 +280,7 @@ def _block(ruleset: Ruleset, src: _Source, crit: Criterion, prefix: str) -> list
             final = _joined([*shown, src.constant(tail)])
         body.append((0, {"pass": "if o is True:", "fail": "elif o is False:", "unknown": "else:"}[word]))
         body += [(1 + d, line) for d, line in [(0, f"w = {src.constant(word)}"), *_chosen(choices, final)]]
-    body.append((0, f"row = {{'id': {src.constant(crit.id)}, 'outcome': w, 'because': b, 'values': values}}"))
+    body.append((0, f"{row} = {{'id': {src.constant(crit.id)}, 'outcome': w, 'because': b, 'values': values}}"))
     return ["    " * d + line for d, line in body]
 
 
@@ -260,7 +291,7 @@ def _compiled(ruleset: Ruleset, src: _Source, source: str, name: str, what: str)
     source = "".join(helper + "\n" for helper in src.ns.helpers) + source
     namespace: dict[str, Any] = {k: _lowered_once(value) for k, value in src.constants.items()}
     namespace.update({"_json_value": _json_value, "_show": _show, "_PLAIN": _PLAIN})
-    namespace["__builtins__"] = {"type": type, "int": int, "float": float, "str": str, "bool": bool, "len": len, "Exception": Exception}
+    namespace["__builtins__"] = {"type": type, "int": int, "float": float, "str": str, "bool": bool, "len": len, "list": list, "Exception": Exception}
     try:
         compiled = compile(source, f"<leadspec {ruleset._public.name} {what} #{next(_serial)}>", "exec")
     except (RecursionError, MemoryError, SyntaxError):
@@ -274,7 +305,7 @@ def renderer(ruleset: Ruleset, crit: Criterion) -> Renderer:
     src = _Source(ruleset)
     block = _block(ruleset, src, crit, "")
     name = f"_render_{crit.index}"
-    source = f"def {name}(r, o, iv):\n" + "".join(f"    {line}\n" for line in src.bindings() + block + ["return row"])
+    source = f"def {name}(r, o, vals):\n" + "".join(f"    {line}\n" for line in src.bindings() + block + ["return row"])
     function: Renderer | None = _compiled(ruleset, src, source, name, f"render {crit.id}")
     return slow_renderer(crit) if function is None else function
 
@@ -283,55 +314,147 @@ ROWS_PER_FUNCTION = 50
 """Criteria written into one function of :func:`rows_renderer` (a function of thousands would take long to compile
 and bind every field for each one)."""
 
-RowsRenderer = Callable[["Result", "tuple[bool | None, ...]", "dict[str, Any]"], "list[_Row]"]
-"""``rows(result, outcomes, values)``: every criterion's row, in file order (``Result._rows``)."""
+RowsRenderer = Callable[["Result", "tuple[bool | None, ...]", "tuple[Any, ...]"], "list[_Row]"]
+"""``rows(result, outcomes, values)``: every criterion's row, in file order, in a new list (``Result._rows``)."""
 
 
 def rows_renderer(ruleset: Ruleset) -> RowsRenderer:
     """Every criterion's row in file order from generated functions of :data:`ROWS_PER_FUNCTION` criteria each: the
     blocks of :func:`renderer` one after the other (no call per criterion, each field read once per function), each
-    function compiled on its own (one module of thousands of criteria took several times the memory to compile); a
-    nested condition with an id by the slow renderer. A function Python cannot compile gives its criteria's rows
-    from their renderers one by one."""
+    function compiled on its own (one module of thousands of criteria took several times the memory to compile) and
+    returning its rows as one list display; a nested condition with an id by the slow renderer. A function Python
+    cannot compile gives its criteria's rows from their renderers one by one."""
     criteria = ruleset._public.criteria
-    functions: list[Callable[..., None]] = []
+    functions: list[RowsRenderer] = []
     for start in range(0, len(criteria), ROWS_PER_FUNCTION):
         chunk = criteria[start : start + ROWS_PER_FUNCTION]
         src = _Source(ruleset)
         lines: list[str] = []
         for crit in chunk:
             if crit.expr is None:
-                lines.append(f"out.append({src.constant(slow_renderer(crit))}(r, None, iv))")
+                lines.append(f"row{crit.index} = {src.constant(slow_renderer(crit))}(r, None, vals)")
                 continue
-            lines += [f"o = outs[{crit.index}]", *_block(ruleset, src, crit, f"c{crit.index}_"), "out.append(row)"]
-        source = "def _rows(r, outs, iv, out):\n" + "".join(f"    {line}\n" for line in src.bindings() + lines)
+            lines += [f"o = outs[{crit.index}]", *_block(ruleset, src, crit, f"c{crit.index}_", f"row{crit.index}")]
+        lines.append("return [" + ", ".join(f"row{crit.index}" for crit in chunk) + "]")
+        source = "def _rows(r, outs, vals):\n" + "".join(f"    {line}\n" for line in src.bindings() + lines)
         function = _compiled(ruleset, src, source, "_rows", f"rows {start + 1}-{start + len(chunk)}")
         functions.append(function if function is not None else _one_by_one(ruleset, chunk))
+    if len(functions) == 1:
+        return functions[0]
 
-    def rows(r: Result, outs: tuple[bool | None, ...], iv: dict[str, Any]) -> list[_Row]:
+    def rows(r: Result, outs: tuple[bool | None, ...], vals: tuple[Any, ...]) -> list[_Row]:
         out: list[_Row] = []
         for function in functions:
-            function(r, outs, iv, out)
+            out += function(r, outs, vals)
         return out
 
     return rows
 
 
-def _one_by_one(ruleset: Ruleset, chunk: Sequence[Criterion]) -> Callable[..., None]:
-    """Append the rows of ``chunk`` from each criterion's renderer (found when called: :func:`rows_renderer` runs under
-    the ruleset's lock, which ``Ruleset._renderer`` takes)."""
+DICT_LINES = 5000
+"""The most lines the generated ``to_dict()`` of :func:`dict_renderer` may have besides the rows' functions (a rule
+file with more score rules and stage criteria keeps ``Result._to_dict_plain``)."""
 
-    def append(r: Result, outs: tuple[bool | None, ...], iv: dict[str, Any], out: list[_Row]) -> None:
-        for crit in chunk:
-            out.append(r._criterion_slow(crit) if crit.expr is None else ruleset._renderer(crit)(r, outs[crit.index], iv))
+DictRenderer = Callable[["Result"], "dict[str, Any]"]
+"""``to_dict(result)``: the result as ``Result.to_dict()`` gives it, without its ``handoff``."""
 
-    return append
+
+def _outcome_text(src: _Source, var: str) -> str:
+    """Code for ``_OUTCOME[var]`` (``pass``, ``fail``, ``unknown``) without the dictionary."""
+    return f"({src.constant('pass')} if {var} is True else {src.constant('fail')} if {var} is False else {src.constant('unknown')})"
+
+
+def dict_renderer(ruleset: Ruleset, rows_of: RowsRenderer) -> DictRenderer | None:
+    """``Result.to_dict()`` from one generated function: the stages', flags', scores', next stage's and ruleset's
+    parts written out for this rule file (no loop over the plan, no table lookup), the rows from
+    :func:`rows_renderer` (``rows_of``). None when the function would exceed :data:`DICT_LINES` lines or Python cannot
+    compile it: ``Result._to_dict_plain`` then builds the same dict (and is the oracle of this one in the tests)."""
+    from .result import _outline_of
+
+    plan = ruleset._public
+    outline = _outline_of(ruleset)
+    src = _Source(ruleset)
+    rows = src.constant(rows_of)
+    lines = ["raw = r._raw", "outs = raw[1]", "st = raw[2]", "tot = raw[3]", "stage = r._stage"]
+    lines.append(f"label, owner, sla, description = {src.constant(outline.meta)}[stage]")
+    # the next stage: the first stage not reached, and what blocks it (the disqualifiers that apply, then its criteria
+    # whose outcome does not help it) — Result._next_step
+    if outline.stage_ids:
+        lines.append("blocked = []")
+        for crit in outline.disqualify:
+            lines += [f"if outs[{crit.index}] is True:", f"    blocked.append({src.constant(crit.id)})"]
+        for i, (sid, passes) in enumerate(zip(outline.stage_ids, outline.passes)):
+            lines.append(f"{'if' if i == 0 else 'elif'} st[{i}] is not True:")
+            for crit, helps, _ in passes:
+                lines += [f"    if outs[{crit.index}] is not {helps}:", f"        blocked.append({src.constant(crit.id)})"]
+            lines.append(f"    nxt = {{'stage': {src.constant(sid)}, 'blocked_by': blocked}}")
+        lines += ["else:", "    nxt = None"]
+    else:
+        lines.append("nxt = None")
+    # the scores: each one's event contributions, then its rules that passed or are unknown — Result._score_dicts
+    events_at = outline.events_at
+    scores = []
+    for i, (name, counted, rules) in enumerate(outline.scores):
+        if counted is not None and events_at is not None:
+            lines.append(
+                f"p{i} = [{{'id': kind, 'points': points, 'count': count}} for kind, points, count in "
+                f"{src.constant(counted)}.contributions(raw[0][{events_at}], r._as_of)]"
+            )
+        else:
+            lines.append(f"p{i} = []")
+        for index, short, points in rules:
+            entry = f"'id': {src.constant(short)}, 'points': "
+            lines += [
+                f"o = outs[{index}]",
+                "if o is True:",
+                f"    p{i}.append({{{entry}{src.constant(points)}, 'outcome': {src.constant('pass')}}})",
+                "elif o is None:",
+                f"    p{i}.append({{{entry}{src.constant(0)}, 'outcome': {src.constant('unknown')}}})",
+            ]
+        scores.append(f"{src.constant(name)}: {{'total': tot[{i}], 'contributions': p{i}}}")
+    if len(lines) > DICT_LINES:
+        return None
+    stages = ", ".join(f"{src.constant(sid)}: {_outcome_text(src, f'st[{i}]')}" for i, sid in enumerate(outline.stage_ids))
+    flags = ", ".join(f"{src.constant(name)}: outs[{index}]" for index, name in outline.flags)
+    info = ruleset._info_dict()
+    info_code = ", ".join(f"{k!r}: {src.constant(v)}" for k, v in info.items() if k != "owners")  # (keys of the format)
+    fields = [
+        ("stage", "stage"),
+        ("label", "label"),
+        ("owner", "owner"),
+        ("sla", "sla"),
+        ("description", "description"),
+        ("disqualified", f"stage == {src.constant(DISQUALIFIED)}"),
+        ("stages", f"{{{stages}}}"),
+        ("flags", f"{{{flags}}}"),
+        ("criteria", f"{rows}(r, outs, raw[0])"),
+        ("scores", f"{{{', '.join(scores)}}}"),
+        ("next", "nxt"),
+        ("missing", "r._build_missing()"),
+        ("issues", "r._issue_dicts() if r._issues else []"),
+        ("ruleset", f"{{{info_code}, 'owners': list({src.constant(list(info['owners']))})}}"),
+        ("as_of", "r._rs._time_text(r._as_of)"),
+    ]
+    lines.append("return {" + ", ".join(f"{key!r}: {code}" for key, code in fields) + "}")  # (keys of the format: one constant map)
+    source = "def _to_dict(r):\n" + "".join(f"    {line}\n" for line in lines)
+    function: DictRenderer | None = _compiled(ruleset, src, source, "_to_dict", "to_dict")
+    return function
+
+
+def _one_by_one(ruleset: Ruleset, chunk: Sequence[Criterion]) -> RowsRenderer:
+    """The rows of ``chunk`` from each criterion's renderer (found when called: :func:`rows_renderer` runs under the
+    ruleset's lock, which ``Ruleset._renderer`` takes)."""
+
+    def rows(r: Result, outs: tuple[bool | None, ...], vals: tuple[Any, ...]) -> list[_Row]:
+        return [r._criterion_slow(crit) if crit.expr is None else ruleset._renderer(crit)(r, outs[crit.index], vals) for crit in chunk]
+
+    return rows
 
 
 def slow_renderer(crit: Criterion) -> Renderer:
     """A renderer that walks the plan (``Result._criterion_slow``): for a nested condition with an id, and for a
     criterion whose generated renderer Python cannot compile."""
-    return lambda r, o, iv: r._criterion_slow(crit)
+    return lambda r, o, vals: r._criterion_slow(crit)
 
 
-__all__ = ["ROWS_PER_FUNCTION", "Renderer", "RowsRenderer", "renderer", "rows_renderer", "slow_renderer"]
+__all__ = ["DICT_LINES", "ROWS_PER_FUNCTION", "DictRenderer", "Renderer", "RowsRenderer", "dict_renderer", "renderer", "rows_renderer", "slow_renderer"]

@@ -394,7 +394,7 @@ class Result:
         """Every criterion's row (``{"id", "outcome", "because", "values"}``), in file order, new each call: what
         :attr:`criteria` holds, as ``to_dict()`` gives it (building and validating a model per criterion cost as much as
         its text). The rows are the caller's: their values are new lists and dicts."""
-        return self._rs._rows_renderer()(self, self._raw[1], self._ivalues)
+        return self._rs._rows_renderer()(self, self._raw[1], self._raw[0])
 
     @property
     def scores(self) -> dict[str, ScoreResult]:
@@ -453,7 +453,7 @@ class Result:
         id by :meth:`_criterion_slow`."""
         if crit.expr is None:
             return self._criterion_slow(crit)
-        return self._rs._renderer(crit)(self, self._raw[1][crit.index], self._ivalues)
+        return self._rs._renderer(crit)(self, self._raw[1][crit.index], self._raw[0])
 
     def _criterion_slow(self, crit: Criterion) -> _Row:
         """The criterion's row, found by walking the plan (the oracle of the generated renderers)."""
@@ -611,6 +611,23 @@ class Result:
     # -- renderings -------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
         """The result as JSON-ready data (the contract of :class:`ResultModel`, docs/explanations.md)."""
+        build = self._rs._dict_renderer()  # the function generated for the rule file (leadspec._render)
+        out = self._to_dict_plain() if build is None else build(self)
+        if self._previous is not None:
+            out["handoff"] = {k: _json_value(v) for k, v in self.handoff.model_dump().items()}  # type: ignore[union-attr]
+        return out
+
+    def _missing_list(self) -> list[str]:
+        """:attr:`missing` as ``to_dict()`` gives it (a new list)."""
+        return list(self._memo("missing", self._build_missing))
+
+    def _issue_dicts(self) -> list[dict[str, Any]]:
+        """:attr:`issues` as ``to_dict()`` gives them: ``None`` parts left out, except a field's and a value's."""
+        return [{k: v for k, v in i.model_dump().items() if v is not None or k in ("field", "value")} for i in self.issues]
+
+    def _to_dict_plain(self) -> dict[str, Any]:
+        """:meth:`to_dict` without its ``handoff``, from the outline's tables (the oracle of the generated one, and
+        what a rule file too large for it gets)."""
         nxt = self._next_step()
         outline, outcomes = self._rs._outline(), self._raw[1]
         label, owner, sla, description = outline.meta[self._stage]
@@ -626,13 +643,11 @@ class Result:
             "criteria": self._rows(),
             "scores": self._score_dicts(),
             "next": None if nxt is None else {"stage": nxt[0], "blocked_by": nxt[1]},
-            "missing": list(self._memo("missing", self._build_missing)),
-            "issues": [{k: v for k, v in i.model_dump().items() if v is not None or k in ("field", "value")} for i in self.issues] if self._issues else [],
+            "missing": self._missing_list(),
+            "issues": self._issue_dicts() if self._issues else [],
             "ruleset": self._rs._info_dict(),
             "as_of": self._rs._time_text(self._as_of),
         }
-        if self._previous is not None:
-            out["handoff"] = {k: _json_value(v) for k, v in self.handoff.model_dump().items()}  # type: ignore[union-attr]
         return out
 
     def to_model(self) -> ResultModel:

@@ -29,7 +29,7 @@ from ._model import FieldSpec, RuleFile, Stage
 from ._yaml import MAX_BYTES, load_yaml
 from .errors import LeadError, Problem, RulesError
 from ._handoff import checked_previous, stage_info
-from ._render import Renderer, RowsRenderer, renderer, rows_renderer
+from ._render import DictRenderer, Renderer, RowsRenderer, dict_renderer, renderer, rows_renderer
 from .result import Previous, Result, StageInfo, _json_value, _Outline, _outline_of
 
 if TYPE_CHECKING:
@@ -276,6 +276,18 @@ class Ruleset:
                 found = self._lazy.get("rows_renderer")
                 if found is None:
                     found = self._lazy["rows_renderer"] = rows_renderer(self)
+        return found
+
+    def _dict_renderer(self) -> DictRenderer | None:
+        """The generated ``to_dict()`` (written on the first one; None: ``Result._to_dict_plain`` builds it; see
+        :mod:`leadspec._render`)."""
+        lazy = self._lazy
+        if "dict_renderer" not in lazy:
+            rows_of = self._rows_renderer()  # (takes the lock itself)
+            with self._lock:
+                if "dict_renderer" not in lazy:
+                    lazy["dict_renderer"] = dict_renderer(self, rows_of)
+        found: DictRenderer | None = lazy["dict_renderer"]
         return found
 
     def _outline(self) -> _Outline:
