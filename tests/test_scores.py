@@ -154,3 +154,51 @@ def test_decayed_capped_windowed_scores_equal_the_reference_interpreter(events: 
     result = DECAY.evaluate(lead, as_of=AS_OF)
     breakdown = result.scores["heat"].contributions
     assert expected == pytest.approx(sum(c.points for c in breakdown))  # the contributions add up to the total
+
+
+ORDER_RULES = rules_text(
+    """
+    fields:
+      events: {type: events}
+    scores:
+      intent:
+        events: {x: 0.1, y: 0.2, z: 0.3}
+      tenths:
+        events: {t: 0.1}
+    stages:
+      - id: hot
+        when: score('intent') > 0.6
+      - id: hotter
+        when: score('tenths') >= 1
+    """
+)
+
+
+def test_an_event_score_does_not_depend_on_the_order_of_the_events_and_counts_times_points() -> None:
+    # Found by review: the Python engine added each event's points in the order the lead's events came, so the same
+    # events in another order gave another total in the last bit (0.6 or 0.6000000000000001) and another stage; and
+    # ten events of 0.1 added one by one made 0.9999999999999999 where the SQL engines' count x points makes 1.0.
+    # The defined order: per event type in the rule file's order, the count times its points (decayed: the sum of
+    # its events' points), capped, added up from 0.
+    import itertools
+    import json
+
+    from _sqlengines import python_row, run, sql_row
+
+    rules = leadspec.loads(ORDER_RULES)
+    want_intent = 0 + 1 * 0.1 + 1 * 0.2 + 1 * 0.3
+    leads = []
+    for order in itertools.permutations("xyz"):
+        events = [{"type": kind, "at": "2026-10-30T00:00:00Z"} for kind in order] + [{"type": "t", "at": "2026-10-30T00:00:00Z"}] * 10
+        leads.append({"events": json.dumps(events)})
+    for lead in leads:
+        result = rules.evaluate(lead, as_of=AS_OF)
+        assert result.scores["intent"].total == want_intent and result.scores["tenths"].total == 10 * 0.1 == 1.0
+        assert result.stage == rules.stage(lead, as_of=AS_OF) == reference.evaluate(rules.plan, lead, AS_OF).stage == "hotter"
+        contributions = {c.id: c.points for c in result.scores["intent"].contributions}
+        assert contributions == {"x": 0.1, "y": 0.2, "z": 0.3}
+    pytest.importorskip("duckdb")
+    pytest.importorskip("sqlglot")
+    for lead, row in zip(leads, run("duckdb", rules, leads, as_of=AS_OF)):
+        got, want = sql_row(row, rules), python_row(rules.evaluate(lead, as_of=AS_OF))
+        assert (got["stage"], got["intent"], got["tenths"]) == (want["stage"], want["intent"], want["tenths"])

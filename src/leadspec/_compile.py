@@ -247,27 +247,37 @@ class _Gen:
             condition = f"_k in {kinds}" + (f" and _at >= {start}" if start else "")
             loop.append(f"if {condition}: {var} += 1")
         after: list[str] = []
+        prepare: list[str] = []  # (inside the `if events:`: a lead without events allocates nothing)
         for s in scores:
+            # per type: its count (decayed: the sum of its points) in a list; after the loop, in the file's order, count
+            # times points, capped, added up from 0 (EventScore.total's order: not the events')
             helper = self.event_scores[s.name]
-            total = f"_es_{s.name}"
+            total, acc = f"_es_{s.name}", f"_acc_{s.name}"
             init.append(f"{total} = 0")
-            table = self.ns.constant(helper.table, "_tbl")
+            prepare.append(f"{acc} = [0] * {len(helper.order)}")
+            place = self.ns.constant({kind: i for i, kind in enumerate(helper.order)}, "_place")
             start = window(s.window)
-            loop.append(f"_p = {table}.get(_k)")
-            loop.append(f"if _p is not None{f' and _at >= {start}' if start else ''}:")
+            loop.append(f"_i = {place}.get(_k)")
+            loop.append(f"if _i is not None{f' and _at >= {start}' if start else ''}:")
             if helper.half_life is not None:
-                loop.append(f"    _p = _p * 0.5 ** ((as_of - _at).total_seconds() / {helper.half_life!r})")
-            keyword = "if"
-            for i, kind in enumerate(helper.capped_order):
-                var = f"_cap_{s.name}_{i}"
-                init.append(f"{var} = None")  # None: no event of this type (adds nothing, whatever the cap)
-                loop.append(f"    {keyword} _k == {kind!r}: {var} = _p if {var} is None else {var} + _p")
-                keyword = "elif"
-                cap = self.ns.constant(helper.caps[kind], "_capv")
-                after.append(f"if {var} is not None: {total} += {cap} if {var} > {cap} else {var}")
-            loop.append(f"    {'else: ' if helper.capped_order else ''}{total} += _p")
+                points = self.ns.constant(tuple(helper.table[kind] for kind in helper.order), "_pts")
+                loop.append(f"    {acc}[_i] += {points}[_i] * 0.5 ** ((as_of - _at).total_seconds() / {helper.half_life!r})")
+                tally = f"_cnt_{s.name}"  # (a decayed sum may be 0.0: whether the type had events is counted apart)
+                prepare.append(f"{tally} = [0] * {len(helper.order)}")
+                loop.append(f"    {tally}[_i] += 1")
+            else:
+                loop.append(f"    {acc}[_i] += 1")
+            for i, kind in enumerate(helper.order):
+                part = f"{acc}[{i}]" if helper.half_life is not None else f"{acc}[{i}] * {self.ns.constant(helper.table[kind], '_pts')}"
+                had = f"_cnt_{s.name}[{i}]" if helper.half_life is not None else f"{acc}[{i}]"
+                if kind in helper.caps:
+                    cap = self.ns.constant(helper.caps[kind], "_capv")
+                    after.append(f"if {had}: _p = {part}; {total} += {cap} if _p > {cap} else _p")
+                else:
+                    after.append(f"if {had}: {total} += {part}")
         lines = init + [f"if {events}:"]
         lines += [f"    {var} = as_of - {self.ns.constant(delta, '_dt')}" for delta, var in windows.items()]
+        lines += ["    " + line for line in prepare]
         lines += [f"    for _k, _at, _ in {events}:", "        if _at > as_of: continue"]
         lines += ["        " + line for line in loop]
         lines += ["    " + line for line in after]

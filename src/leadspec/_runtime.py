@@ -91,8 +91,14 @@ def k_at_least(n: int, values: tuple[Any, ...]) -> bool | None:
 class EventScore:
     """Points per event inside a window, capped per type, optionally decayed.
 
-    ``total`` runs once per lead and only adds up; ``contributions`` (the
-    breakdown per event type) runs when a result's scores are asked for.
+    The total is defined so that it does not depend on the order of the
+    lead's events and every engine computes it alike (the SQL engines
+    too): per event type, in the rule file's order, the number of its
+    events inside the window times its points (with a half-life: the sum
+    of its events' decayed points, in the events' order), capped by its
+    ``max``; those parts added up from 0 in the rule file's order.
+    ``total`` runs once per lead; ``contributions`` (the parts) when a
+    result's scores are asked for.
     """
 
     def __init__(self, plan: ScorePlan) -> None:
@@ -106,50 +112,31 @@ class EventScore:
     def total(self, events: list[Any] | None, as_of: datetime) -> Any:
         if not events:
             return 0
-        start = EARLIEST if self.window is None else as_of - self.window
-        table, caps, half_life = self.table, self.caps, self.half_life
         total: Any = 0
-        capped: dict[str, Any] | None = None
-        for kind, at, _ in events:
-            points = table.get(kind)
-            if points is None or at > as_of or at < start:
-                continue
-            if half_life is not None:
-                points = points * 0.5 ** ((as_of - at).total_seconds() / half_life)
-            if kind in caps:
-                if capped is None:
-                    capped = {}
-                capped[kind] = capped.get(kind, 0) + points
-            else:
-                total += points
-        if capped:
-            for kind in self.capped_order:
-                if kind in capped:
-                    points, cap = capped[kind], caps[kind]
-                    total += cap if points > cap else points
+        for _, points, _ in self.contributions(events, as_of):
+            total += points
         return total
 
     def contributions(self, events: list[Any] | None, as_of: datetime) -> list[tuple[str, Any, int]]:
         """``(event type, points, count)`` per type that scored, in the order of the rule file."""
         start = EARLIEST if self.window is None else as_of - self.window
+        table, half_life = self.table, self.half_life
         sums: dict[str, Any] = {}
         counts: dict[str, int] = {}
         for kind, at, _ in events or ():
-            points = self.table.get(kind)
-            if points is None or at > as_of or at < start:
+            if kind not in table or at > as_of or at < start:
                 continue
-            if self.half_life is not None:
-                points = points * 0.5 ** ((as_of - at).total_seconds() / self.half_life)
-            sums[kind] = sums.get(kind, 0) + points
             counts[kind] = counts.get(kind, 0) + 1
+            if half_life is not None:
+                sums[kind] = sums.get(kind, 0) + table[kind] * 0.5 ** ((as_of - at).total_seconds() / half_life)
         out = []
         for kind in self.order:
-            if kind in counts:
+            count = counts.get(kind)
+            if count:
+                points = sums[kind] if half_life is not None else count * table[kind]
                 cap = self.caps.get(kind)
-                points = cap if cap is not None and sums[kind] > cap else sums[kind]
-                out.append((kind, points, counts[kind]))
+                out.append((kind, cap if cap is not None and points > cap else points, count))
         return out
-
 
 
 class NotYet:

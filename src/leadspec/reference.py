@@ -653,20 +653,25 @@ def _group(group: Group, env: _Env, outcomes: dict[str, Verdict], errors: list[s
 
 
 def _event_points(score: ScorePlan, env: _Env) -> Union[int, float]:
-    """Points per event of the listed types inside the window up to as_of, decayed, capped per type."""
+    """Per listed type, in the file's order: its events inside the window up to as_of times its points (decayed: the
+    sum of their decayed points, in the events' order), capped; added up from 0 (whatever the order of the events)."""
     as_of = env.as_of
     total: Union[int, float] = 0
     for entry in score.events:
         points: Union[int, float] = 0
+        count = 0
         for kind, at, _ in env.events or ():
             if kind != entry.type or at > as_of:
                 continue
             if score.window is not None and at < as_of - score.window:
                 continue
-            if score.half_life is None:
-                points += entry.points
-            else:
+            count += 1
+            if score.half_life is not None:
                 points += entry.points * 0.5 ** ((as_of - at) / score.half_life)
+        if count == 0:
+            continue
+        if score.half_life is None:
+            points = count * entry.points
         if entry.max is not None and points > entry.max:
             points = entry.max
         total += points
