@@ -108,13 +108,30 @@ class EventScore:
         self.capped_order = [kind for kind in self.order if kind in self.caps]
         self.window = plan.window
         self.half_life = plan.half_life.total_seconds() if plan.half_life else None
+        self.place = {kind: i for i, kind in enumerate(self.order)}
+        self.parts = [(self.table[kind], self.caps.get(kind)) for kind in self.order]  # each type's points and cap
 
     def total(self, events: list[Any] | None, as_of: datetime) -> Any:
+        """What :meth:`contributions` adds up, without building it (``stage()`` calls this for every lead)."""
         if not events:
             return 0
+        start = EARLIEST if self.window is None else as_of - self.window
+        place, half_life = self.place, self.half_life
+        counts = [0] * len(place)
+        sums: list[Any] = [0] * len(place)
+        for kind, at, _ in events:
+            i = place.get(kind)
+            if i is None or at > as_of or at < start:
+                continue
+            counts[i] += 1
+            if half_life is not None:
+                sums[i] += self.parts[i][0] * 0.5 ** ((as_of - at).total_seconds() / half_life)
         total: Any = 0
-        for _, points, _ in self.contributions(events, as_of):
-            total += points
+        for count, part, (points, cap) in zip(counts, sums, self.parts):
+            if count:
+                if half_life is None:
+                    part = count * points
+                total += cap if cap is not None and part > cap else part
         return total
 
     def contributions(self, events: list[Any] | None, as_of: datetime) -> list[tuple[str, Any, int]]:
