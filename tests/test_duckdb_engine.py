@@ -718,6 +718,27 @@ def test_a_space_before_a_quote_in_a_file_of_regular_rows_sends_the_run_through_
     assert python == duckdb
 
 
+@pytest.mark.parametrize("line", ['6,"80" ,US\r\n', '6,80,"US"\t\r\n', '6,80,"US" \r\n', '6,"8""0"  ,US\r\n'])
+def test_a_space_after_a_closing_quote_in_a_file_of_regular_rows_sends_the_run_through_the_batch_path(
+    tmp_path: Path, native: list[str], line: str
+) -> None:
+    # Found by review: the Python reader rejects the row ("',' expected after '\"'"), DuckDB read the value without the
+    # space and wrote the row (exit 0): a space after a closing quote goes through the batch path, as one before an opening quote.
+    rules = tmp_path / "small.yaml"
+    rules.write_text(SMALL_RULES, encoding="utf-8")
+    source = tmp_path / "spaced.csv"
+    source.write_bytes(("Id,Employees,country\r\n1,60,US\r\n" + line + '8,"9,0",UK\r\n').encode("utf-8"))
+    rejects = {engine: tmp_path / f"{engine}-rejects.jsonl" for engine in ("python", "duckdb")}
+    outputs = {}
+    for engine, target in rejects.items():
+        code, _out, err = cli("qualify", rules, source, "-o", tmp_path / f"{engine}.csv", "--rejects", target, *AS_OF, "--engine", engine)
+        outputs[engine] = (code, (tmp_path / f"{engine}.csv").read_bytes(), target.read_text(encoding="utf-8"))
+    assert native == []
+    assert outputs["duckdb"] == outputs["python"]
+    code, _written, rejected = outputs["python"]
+    assert code == 1 and "expected after" in rejected
+
+
 def test_a_value_holding_a_hash_is_written_as_the_python_engine_writes_it(tmp_path: Path, native: list[str]) -> None:
     # DuckDB quoted every value holding '#' (its comment character): '"C#"' where the Python engine wrote 'C#'.
     # Found by a new user.

@@ -117,6 +117,13 @@ def quoted_value(delimiter: bytes) -> re.Pattern[bytes]:
     return re.compile(b'"(?:[^"]|"")*"(?=[\r\n' + re.escape(delimiter) + b"]|\\Z)")
 
 
+@functools.cache
+def closing(delimiter: bytes) -> re.Pattern[bytes]:
+    """A quote followed by spaces or tabs up to the next delimiter or the line's end: a closing quote with a space after it
+    (or, seldom, a quote inside a quoted value: the check is then only cautious)."""
+    return re.compile(b'"[ \t]+(?:' + re.escape(delimiter) + b"|$)")
+
+
 def bare(data: bytes, delimiter: bytes) -> bytes:
     """``data`` (whole lines of a CSV) without its quoted values: each quoted value that starts and ends where a value
     does (after a delimiter or a line break, before one or the end) is taken out, line breaks inside it too. A quote
@@ -520,7 +527,7 @@ class Native:
     @staticmethod
     def _one_line(line: bytes, d: bytes, width: int, opening: re.Pattern[bytes]) -> None:
         """:class:`Redo` when ``line`` (a line of the input, without its line break) may end with extra empty values or
-        hold a quote after a space."""
+        hold a quote after a space or a space after a closing quote."""
         if line.endswith(b"\r"):
             line = line[:-1]
         if b'"' not in line:
@@ -529,6 +536,9 @@ class Native:
             return
         if (b' "' in line or b'\t"' in line) and opening.search(line):
             raise Redo("a quote may follow a space at the start of a value")
+        # a space or tab after a value's closing quote: the Python reader rejects the row, DuckDB reads the value without it
+        if (b'" ' in line or b'"\t' in line) and closing(d).search(line):
+            raise Redo("a space may follow a value's closing quote")
         if line.endswith(d) and line.count(b'"') % 2:
             raise Redo("a row may end with extra empty values")
         if QUOTED.sub(b"", line).count(d) >= width:  # more values than columns, the last ones maybe empty ("" too)
