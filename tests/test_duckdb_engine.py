@@ -550,6 +550,24 @@ def test_a_csv_written_as_parquet_holds_the_python_engines_rows(tmp_path: Path, 
     assert [["" if v is None else v for v in row] for row in table.fetchall()] == python[1:]
 
 
+@pytest.mark.parametrize("content", [b"", b"id,country\n1,US\n", b"PAR1" + b"\0" * 40])
+def test_a_file_that_is_not_readable_parquet_is_said_with_exit_2_not_a_traceback(tmp_path: Path, content: bytes) -> None:
+    # Found by review: an empty or truncated file, or a CSV named .parquet, crashed with a traceback
+    # (_duckdb.InvalidInputException from DESCRIBE) and exit 1; a file corrupt further on was said, exit 2.
+    rules = tmp_path / "small.yaml"
+    rules.write_text(SMALL_RULES, encoding="utf-8")
+    source = tmp_path / "leads.parquet"
+    source.write_bytes(content)
+    target = tmp_path / "out.csv"
+    target.write_text("previous\n")
+    code, _out, err = cli("qualify", rules, source, "-o", target, *AS_OF, "--engine", "duckdb")
+    assert code == 2, err
+    assert err.startswith(f"{source}: DuckDB cannot read the input: ") and "Traceback" not in err
+    assert target.read_text() == "previous\n"
+    code, _out, err = cli("qualify", rules, tmp_path / "missing.parquet", "-o", target, *AS_OF, "--engine", "duckdb")
+    assert (code, err) == (2, f"{tmp_path / 'missing.parquet'}: cannot read: No such file or directory\n")
+
+
 def test_parquet_needs_the_duckdb_engine(tmp_path: Path) -> None:
     code, _out, err = cli("qualify", ROOT / "rules" / "x-education.yaml", ROOT / "examples" / "x-education-sample.csv", "-o", tmp_path / "o.parquet",
                           "--engine", "python")

@@ -303,8 +303,18 @@ class Native:
         self._delimiter = delimiter
 
     def read_parquet(self, path: str) -> list[str]:
-        """Read a Parquet file; its column names (the header)."""
-        described = self.con.execute(f"DESCRIBE SELECT * FROM read_parquet({literal(path)})").fetchall()
+        """Read a Parquet file; its column names (the header).
+
+        :class:`Redo` (said, as for a file corrupt further on: no other reader) when DuckDB cannot read it as Parquet (empty,
+        truncated, another format); the OSError of a file that cannot be opened at all, said as for any input."""
+        import duckdb
+
+        with open(path, "rb"):  # missing, a directory, not allowed: said as for a CSV input, not in DuckDB's words
+            pass
+        try:
+            described = self.con.execute(f"DESCRIBE SELECT * FROM read_parquet({literal(path)})").fetchall()
+        except duckdb.Error as exc:
+            raise Redo(f"DuckDB cannot read the input: {str(exc).splitlines()[0]}") from None
         self.header = [str(row[0]) for row in described]
         self.names = self._names(self.header)
         picked = []

@@ -845,7 +845,11 @@ def _qualify(
     try:
         if fmt == "parquet":  # DuckDB reads it: its column names are the header
             native = Native(ruleset, moment, jobs, flags, _watched(ruleset))
-            header = native.read_parquet(input)
+            try:
+                header = native.read_parquet(input)
+            except Redo as exc:  # not Parquet DuckDB can read (empty, truncated, another format): no other reader, nothing written
+                io.err.write(f"{input}: {exc.args[0]}\n")
+                return EXIT_USAGE
             reader: Any = None
         else:
             try:
