@@ -568,6 +568,24 @@ def test_a_file_that_is_not_readable_parquet_is_said_with_exit_2_not_a_traceback
     assert (code, err) == (2, f"{tmp_path / 'missing.parquet'}: cannot read: No such file or directory\n")
 
 
+def test_a_parquet_input_written_to_standard_output_without_a_format_is_csv(tmp_path: Path, native: list[str]) -> None:
+    # Found by review: the output took the input's format, Parquet, and its bytes went through the CSV reader
+    # ("not UTF-8 text", exit 2). The docs: a Parquet input may be written as CSV to standard output.
+    import duckdb
+
+    source = ROOT / "examples" / "x-education-sample.csv"
+    parquet = tmp_path / "leads.parquet"
+    duckdb.sql(f"COPY (SELECT * FROM read_csv('{source}', all_varchar = true, header = true)) TO '{parquet}' (FORMAT parquet)")
+    rules = ROOT / "rules" / "x-education.yaml"
+    code, default, err = cli("qualify", rules, parquet, *AS_OF, "--engine", "duckdb")
+    assert code == 0, err
+    assert native == ["csv"]
+    assert (code, default) == cli("qualify", rules, parquet, "--output-format", "csv", *AS_OF, "--engine", "duckdb")[:2]
+    assert default.startswith("Prospect ID,")
+    code, out, err = cli("qualify", rules, parquet, "-o", "-", "--output-format", "parquet", *AS_OF, "--engine", "duckdb")
+    assert (code, out) == (2, "") and "Parquet is written to a file, not to standard output" in err
+
+
 def test_parquet_needs_the_duckdb_engine(tmp_path: Path) -> None:
     code, _out, err = cli("qualify", ROOT / "rules" / "x-education.yaml", ROOT / "examples" / "x-education-sample.csv", "-o", tmp_path / "o.parquet",
                           "--engine", "python")

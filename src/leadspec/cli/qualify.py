@@ -786,6 +786,8 @@ def qualify(
     parquet = "parquet" in (fmt, output_format or (_format_of(output) if output != "-" else None))
     if parquet and input == "-":
         raise click.UsageError("Parquet is read from a file, not from standard input")
+    if output == "-" and output_format == "parquet":  # (left out, a Parquet input goes to standard output as CSV)
+        raise click.UsageError("Parquet is written to a file, not to standard output: give -o FILE.parquet, or --output-format csv")
     if parquet and (previous_output is not None or layout is not None):
         raise click.UsageError(f"{'--previous' if previous_output is not None else '--columns'} runs on the Python engine, which reads and writes CSV and JSON, not Parquet")
     chosen = "python" if previous_output is not None or layout is not None else _engine(engine, input, details, ruleset, moment, io, parquet)
@@ -892,7 +894,8 @@ def _qualify(
             assert isinstance(reader, CsvReader)  # fmt is csv
             reader.columns = _columns(ruleset)
             reader.json_columns = json_columns
-        out_fmt = output_format or (_format_of(output) if output != "-" else None) or fmt
+        # standard output gets the input's format, but CSV for a Parquet input (Parquet is written to a file only)
+        out_fmt = output_format or (_format_of(output) if output != "-" else None) or ("csv" if fmt == "parquet" and output == "-" else fmt)
         if engine == "duckdb" and native is None and fmt == "csv":
             why = _not_native(input, output, out_fmt, strict, json_columns, header)
             if why is None:
