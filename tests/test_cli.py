@@ -222,6 +222,22 @@ def test_qualify_invalid_json_line_is_rejected_with_its_line_number() -> None:
     assert "4 rows read, 2 written, 2 rejected" in err
 
 
+@pytest.mark.parametrize("fmt", ["jsonl", "json"])
+def test_a_json_value_that_is_not_an_object_is_rejected_with_its_raw_text_as_the_record(tmp_path: Path, fmt: str) -> None:
+    # Found by review: the reject's record was Python's str() of the value (true -> "True", "str" without its quotes),
+    # and null differed between JSON Lines and a JSON array. The docs: the object as read, or else the raw text.
+    values = ["true", '"str"', "null", "1.50", "[1, 2]"]
+    source = tmp_path / f"leads.{fmt}"
+    lead = json.dumps({"Lead Number": "1"})
+    source.write_text("\n".join([lead, *values]) + "\n" if fmt == "jsonl" else "[" + ", ".join([lead, *values]) + "]")
+    rejects = tmp_path / "rejects.jsonl"
+    code, _out, _err = cli("qualify", RULES, str(source), "-o", str(tmp_path / "out.jsonl"), "--rejects", str(rejects), "--allow-missing-columns", *AS_OF)
+    assert code == 1
+    written = [json.loads(line) for line in rejects.read_text(encoding="utf-8").splitlines()]
+    assert [entry["record"] for entry in written] == values
+    assert [entry["reason"] for entry in written] == [f"a lead is a JSON object, not {kind}" for kind in ("bool", "str", "NoneType", "float", "list")]
+
+
 def test_qualify_bad_value_lenient_is_written_with_an_issue_and_strict_is_rejected(tmp_path: Path) -> None:
     text = "Lead Number,TotalVisits,Tags\n1,5,Ringing\n2,lots,Ringing\n3,7,Busy\n"
     code, out, err = cli("qualify", RULES, "-", "--input-format", "csv", "--allow-missing-columns", *AS_OF, stdin=text)

@@ -439,13 +439,10 @@ def json_error(exc: ValueError | RecursionError) -> str:
 SURROGATE = "invalid JSON: a \\ud800-\\udfff escape without its pair is not a character"
 
 
-_TEXT = object()
-
-
-def _rejected_line(number: int, line_number: int, line: str, error: str, record: Any = _TEXT) -> Row:
-    """A JSON line that is no lead, with the reason: its text, and as its record the value read or else the text."""
+def _rejected_line(number: int, line_number: int, line: str, error: str) -> Row:
+    """A JSON line that is no lead, with the reason: its text, as its record too."""
     raw = line.rstrip("\n")
-    return Row(number, line_number, None, raw if record is _TEXT else record, error, raw=raw)
+    return Row(number, line_number, None, raw, error, raw=raw)
 
 
 class JsonlReader:
@@ -470,7 +467,8 @@ class JsonlReader:
                 yield _rejected_line(number, line_number, line, json_error(exc))
                 continue
             if not isinstance(obj, dict):
-                yield _rejected_line(number, line_number, line, f"a lead is a JSON object, not {type(obj).__name__}", record=obj)
+                # its record is the line's text (not str() of the value read: True for true, str without its quotes)
+                yield _rejected_line(number, line_number, line, f"a lead is a JSON object, not {type(obj).__name__}")
             elif _lone_surrogate(line, obj):
                 yield _rejected_line(number, line_number, line, SURROGATE)
             else:
@@ -672,8 +670,9 @@ class JsonArrayReader:
                     position = end
                     state = "comma"
                     number += 1
-                    if not isinstance(obj, dict):
-                        yield Row(number, line, None, obj, f"a lead is a JSON object, not {type(obj).__name__}")
+                    if not isinstance(obj, dict):  # its record is the element's text, as a JSON line's
+                        raw = buffer[start:end]
+                        yield Row(number, line, None, raw, f"a lead is a JSON object, not {type(obj).__name__}", raw=raw)
                     elif (buffer.find("\\ud", start, end) >= 0 or buffer.find("\\uD", start, end) >= 0) and _unwritable(obj):
                         raw = buffer[start:end]
                         yield Row(number, line, None, raw, SURROGATE, raw=raw)
