@@ -775,6 +775,59 @@ def test_a_space_after_a_closing_quote_in_a_file_of_regular_rows_sends_the_run_t
     assert code == 1 and "expected after" in rejected
 
 
+@pytest.fixture(scope="module")
+def long_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """2,000,000 leads (47 MB): DuckDB's pass over them lasts a few seconds, long enough to stop it."""
+    source = tmp_path_factory.mktemp("long") / "long.csv"
+    with open(source, "w") as handle:
+        handle.write("Id,Employees,country\n")
+        for start in range(0, 2_000_000, 10_000):
+            handle.write("".join(f"{i},{i % 500},{'US' if i % 3 else 'UK'}\n" for i in range(start, start + 10_000)))
+    return source
+
+
+@pytest.mark.parametrize(("sig", "code", "said"), [("SIGTERM", 143, "terminated"), ("SIGINT", 130, "interrupted"), ("SIGHUP", 129, "hung up")])
+def test_a_stop_signal_during_duckdbs_pass_stops_the_run_and_keeps_the_previous_output(
+    tmp_path: Path, long_csv: Path, sig: str, code: int, said: str
+) -> None:
+    # Found by review: DuckDB turned the signal handler's exception into its own error, which the native path took for
+    # an input it cannot read: the run was done again on the batch path, exit 0, the output replaced (or a traceback
+    # "RuntimeError: Query interrupted", exit 1). A real process, stopped while DuckDB writes its rows.
+    import signal
+    import subprocess
+    import time
+
+    from conftest import default_stop_signals
+
+    rules = tmp_path / "small.yaml"
+    rules.write_text(SMALL_RULES, encoding="utf-8")
+    spill = tmp_path / "tmp"
+    spill.mkdir()
+    out = tmp_path / "out.csv"
+    out.write_text("previous\n")
+    env = {**os.environ, "TMPDIR": str(spill), "PYTHONPATH": os.pathsep.join(sys.path)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "leadspec", "qualify", str(rules), str(long_csv), "-o", str(out), "--engine", "duckdb", "--jobs", "1", *AS_OF],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env, preexec_fn=default_stop_signals,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and proc.poll() is None:  # until DuckDB is writing its rows
+            if any(side.stat().st_size > 0 for side in spill.glob("leadspec-duckdb-*/out.csv")):
+                break
+            time.sleep(0.005)
+        assert proc.poll() is None, "the run ended before it could be stopped: make the input longer"
+        proc.send_signal(getattr(signal, sig))
+        _stdout, stderr = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert (proc.returncode, out.read_text()) == (code, "previous\n"), stderr
+    assert f"{said}: nothing written" in stderr and "Traceback" not in stderr
+    assert list(spill.iterdir()) == [] and sorted(p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")) == []
+
+
 def test_a_value_holding_a_hash_is_written_as_the_python_engine_writes_it(tmp_path: Path, native: list[str]) -> None:
     # DuckDB quoted every value holding '#' (its comment character): '"C#"' where the Python engine wrote 'C#'.
     # Found by a new user.

@@ -513,10 +513,25 @@ class _Terminated(BaseException):
     """SIGTERM or SIGHUP, raised where the run is so that the output is cleaned up (``args[0]``: the signal)."""
 
 
+_STOPPED: list[int] = []
+"""The stop signal that arrived during this run, if any: DuckDB, its query interrupted by the exception :func:`_on_stop`
+raises, raises its own error instead (``RuntimeError: Query interrupted``, or a ``duckdb.Error`` the native path would
+take for an input it cannot read), so the signal is kept here to be raised again (:func:`_raise_stop`)."""
+
+
 def _on_stop(signum: int, frame: Any) -> None:
     """The first stop signal stops the run; those after it (a second Ctrl-C, `timeout` signalling the process and its group) are ignored while it cleans up."""
     for each in STOP_SIGNALS + [signal.SIGINT]:
         signal.signal(each, signal.SIG_IGN)
+    _STOPPED.append(signum)
+    _raise_stop()
+
+
+def _raise_stop() -> None:
+    """Raise the exception of the stop signal that arrived during the run (see :data:`_STOPPED`), if one did."""
+    if not _STOPPED:
+        return
+    signum = _STOPPED[0]
     if signum == signal.SIGINT:
         raise KeyboardInterrupt
     raise _Terminated(signum)
@@ -801,11 +816,16 @@ def qualify(
             if handler is not signal.SIG_IGN and (signum != signal.SIGINT or handler is signal.default_int_handler):
                 previous[signum] = signal.signal(signum, _on_stop)
     tally = _Tally()
+    _STOPPED.clear()
     try:
-        return _qualify(
-            ruleset, input, fmt, delimiter, output, output_format, details, moment, strict, rejects, jobs, allow_missing_columns, names, flags_column, io, tally, engine,
-            (previous_output, key or "", only_changed, removed) if previous_output is not None else None, layout,
-        )
+        try:
+            return _qualify(
+                ruleset, input, fmt, delimiter, output, output_format, details, moment, strict, rejects, jobs, allow_missing_columns, names, flags_column, io, tally, engine,
+                (previous_output, key or "", only_changed, removed) if previous_output is not None else None, layout,
+            )
+        except Exception:  # DuckDB's own error for a query a stop signal interrupted: the signal is said, not a traceback
+            _raise_stop()
+            raise
     except KeyboardInterrupt:
         io.err.write(tally.line() + f"interrupted: {tally.lost()}\n")
         return 130
@@ -850,6 +870,7 @@ def _qualify(
             try:
                 header = native.read_parquet(input)
             except Redo as exc:  # not Parquet DuckDB can read (empty, truncated, another format): no other reader, nothing written
+                _raise_stop()  # (or a stop signal DuckDB turned into its own error)
                 io.err.write(f"{input}: {exc.args[0]}\n")
                 return EXIT_USAGE
             reader: Any = None
@@ -940,6 +961,7 @@ def _qualify(
                 tracking, removed_sink, layout,
             )
         if code in (EXIT_OK, EXIT_FAILED):  # the run went to the end: only then are the files put in place
+            _raise_stop()  # (unless a stop signal arrived that DuckDB took in and went on after)
             for each in sinks:
                 each.commit()
             sinks.clear()
@@ -1068,6 +1090,7 @@ def _run_native(
     try:
         native.prepare(out_fmt, writer, _TEXT_QUERY.get((id(ruleset), native.as_of)))
     except Redo as exc:
+        _raise_stop()  # DuckDB's error was a stop signal, not an input it cannot read: the run stops, not done again
         if in_fmt == "parquet":  # no other reader: said, nothing written
             io.err.write(f"{input}: {exc.args[0]}\n")
             return EXIT_USAGE
