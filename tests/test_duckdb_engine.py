@@ -828,6 +828,39 @@ def test_a_stop_signal_during_duckdbs_pass_stops_the_run_and_keeps_the_previous_
     assert list(spill.iterdir()) == [] and sorted(p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")) == []
 
 
+@pytest.mark.parametrize(
+    ("lines", "block"),
+    [
+        (('"' + "a\n" * 20_000 + '"', "60"), None),  # one value over 20,000 lines
+        (('"' + "a\r\n" * 6_000 + '"', '"' + "b\n" * 6_000 + '"'), None),  # two values, a record of 12,001 lines
+        (('"' + "a\n" * 20_000 + '"', "60"), 4096),  # the value spans many blocks of lines
+        (('"' + "a\n" * 9_999 + '"', "60"), None),  # a record of 10,000 lines: read by DuckDB, as the Python reader reads it
+    ],
+)
+def test_a_record_over_the_documented_10000_lines_is_rejected_as_the_python_engine_rejects_it(
+    tmp_path: Path, native: list[str], monkeypatch: pytest.MonkeyPatch, lines: tuple[str, str], block: int | None
+) -> None:
+    # Found by review: the Python reader rejects a record over 10,000 lines (and reads the lines after its first as new
+    # records); the native path wrote it (exit 0).
+    from leadspec.cli import _native
+
+    if block:
+        monkeypatch.setattr(_native, "LINES_BLOCK", block)
+    rules = tmp_path / "small.yaml"
+    rules.write_text(SMALL_RULES, encoding="utf-8")
+    source = tmp_path / "long.csv"
+    source.write_bytes(("Id,Employees,country\n1,60,US\n2," + lines[1] + "," + lines[0] + "\n3,70,UK\n").encode("utf-8"))
+    outputs = {}
+    for engine in ("python", "duckdb"):
+        rejects = tmp_path / f"{engine}-rejects.jsonl"
+        code, _out, err = cli("qualify", rules, source, "-o", tmp_path / f"{engine}.csv", "--rejects", rejects, *AS_OF, "--engine", engine)
+        outputs[engine] = (code, (tmp_path / f"{engine}.csv").read_bytes(), rejects.read_bytes())
+    assert outputs["duckdb"] == outputs["python"]
+    over = lines[0].count("\n") + lines[1].count("\n") + 1 > 10_000
+    assert native == ([] if over else ["csv"])
+    assert outputs["python"][0] == (1 if over else 0)
+
+
 def test_a_value_holding_a_hash_is_written_as_the_python_engine_writes_it(tmp_path: Path, native: list[str]) -> None:
     # DuckDB quoted every value holding '#' (its comment character): '"C#"' where the Python engine wrote 'C#'.
     # Found by a new user.

@@ -37,7 +37,7 @@ from typing import Any, NamedTuple
 
 from leadspec.duckdb import read_type
 
-from ._io import GZIP_MAGIC, Output, Writer, csv_records, open_binary
+from ._io import GZIP_MAGIC, MAX_RECORD_LINES, Output, Writer, csv_records, open_binary
 
 OUTPUTS = ("csv", "parquet")
 """Output formats DuckDB writes itself."""
@@ -245,6 +245,7 @@ class Native:
         self.sorted = False  # whether the rows were sorted back into input order
         self.tap = Tap()
         self.present: list[bool] = []  # whether each watched source has a value in some row (see _present)
+        self.quoted_lines = 0  # line breaks that may be inside quoted values (_block: a bound, exact for a block counted whole)
 
     def close(self) -> None:
         self.con.close()
@@ -486,7 +487,9 @@ class Native:
                     data, skip = (parts[skip], 0) if len(parts) > skip else (b"", skip - len(parts) + 1)
                 aligned = self._block(data, d, width, opening, aligned)
                 if not block:
-                    return
+                    break
+        if self.quoted_lines >= MAX_RECORD_LINES:  # a record may run over more lines than the Python reader reads
+            self._long_records()
 
     def _block(self, data: bytes, d: bytes, width: int, opening: re.Pattern[bytes], aligned: bool) -> bool:
         """Check the whole lines of ``data`` (lines end with ``\\n``; the last one may not).
@@ -508,7 +511,9 @@ class Native:
         value would be read with its quotes the wrong way round. Returns whether the count
         decided (the next block then starts at a record).
         """
-        if aligned and counted(data, d, width):
+        inside = quoted_breaks(data, d, width) if aligned else None
+        if inside is not None:
+            self.quoted_lines += inside
             return True
         lines = _lines(data)
         delimiters = data.count(d)
@@ -527,6 +532,8 @@ class Native:
         blank = _blank(data)
         if blank and width == 1:  # DuckDB reads a blank line of a file of one column as a row: the Python reader does not
             raise Redo("a blank line in a file of one column")
+        if over_lines or not aligned:  # a value may go over lines: each line break may be inside it (for _long_records)
+            self.quoted_lines += data.count(b"\n")
         if not over_lines and not blank and delimiters == (width - 1) * lines:
             return False
         each = data.split(b"\n")
@@ -572,6 +579,18 @@ class Native:
                 if values is not None and len(values) != width:
                     found.append((number, line, record.strip("\r\n")))
         return found
+
+    def _long_records(self) -> None:
+        """:class:`Redo` when a record runs over more than MAX_RECORD_LINES lines: the Python reader rejects it and reads
+        the lines after its first as records; DuckDB reads it whole. Read with the Python reader (only the lines with a
+        quote are parsed), only when the quoted values hold that many line breaks (see :meth:`_block`)."""
+        with open_binary(self.path) as binary:  # decompressed
+            import io
+
+            text = io.TextIOWrapper(binary, encoding="utf-8-sig", newline="", errors="replace")
+            for line, _count, _record, _values, error, _reach in csv_records(text, 1, parse_plain=False, delimiter=self._delimiter):
+                if error is not None and line > self.skip:
+                    raise Redo(f"the Python reader cannot read the record on line {line} (a quoted value over {MAX_RECORD_LINES:,} lines?)")
 
     _delimiter = ","
 
@@ -621,10 +640,17 @@ def counted(data: bytes, d: bytes, width: int) -> bool:
     """Whether every record of ``data`` (whole lines of a CSV, delimiter ``d``) has ``width - 1`` delimiters, or one
     has fewer, by counting them over the whole text with its quoted values taken out (:func:`bare`): False when a quote
     is left, a line is blank, or the counts differ (and for a delimiter of more than one byte)."""
+    return quoted_breaks(data, d, width) is not None
+
+
+def quoted_breaks(data: bytes, d: bytes, width: int) -> int | None:
+    """The line breaks inside the quoted values of ``data`` when :func:`counted` decides; None when it does not."""
     if len(d) != 1:
-        return False
+        return None
     records = bare(data, d) if b'"' in data else data
-    return b'"' not in records and not _blank(records) and records.count(d) == (width - 1) * _lines(records)
+    if b'"' in records or _blank(records) or records.count(d) != (width - 1) * _lines(records):
+        return None
+    return data.count(b"\n") - records.count(b"\n") if records is not data else 0
 
 
 def _lines(data: bytes) -> int:
