@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import os
+from pathlib import Path
 from collections.abc import Sequence
 from datetime import date, datetime, timezone
 from typing import Any
@@ -397,3 +398,57 @@ def test_an_ascii_letter_matches_in_any_case_what_pythons_re_matches_it_with() -
         found = [m.group() for m in re.finditer(re.escape(char), _fields._ALL, re.IGNORECASE)]
         assert _fields._ci(char) == (_fields._literal(char) if len(found) == 1 else "[" + "".join(found) + "]"), char
     assert _fields._ci("k") == "[Kk\u212a]"
+
+
+def test_snowflake_searches_with_regexp_instr_where_its_regexp_like_would_match_the_whole_text() -> None:
+    # Found by review: Snowflake's REGEXP_LIKE anchors the pattern at both ends (docs.snowflake.com, REGEXP_LIKE: "the
+    # function implicitly anchors a pattern at both ends"), but the number reader asked REGEXP_LIKE(x, '[_,]') whether
+    # a text holds a thousands separator, so '1,200.5' lost its hint there. Every REGEXP_LIKE left in Snowflake's
+    # queries must be anchored at both ends (or test one character); a search is REGEXP_INSTR(...) <> 0.
+    value, bad = _field_sql("{type: number}", "snowflake")
+    assert "REGEXP_INSTR(" in bad and all(p.startswith("^") and p.endswith("$") for _, p in _regexp_likes(bad))
+    root = Path(__file__).resolve().parent.parent
+    checked = 0
+    for path in sorted((root / "rules").glob("*.yaml")) + sorted((root / "examples").rglob("*.yaml")):
+        try:
+            rules = leadspec.load(path)
+        except leadspec.RulesError:
+            continue
+        try:
+            sql = rules.to_sql(dialect="snowflake")
+        except DialectError:
+            continue
+        for subject, pattern in _regexp_likes(sql):
+            assert (pattern.startswith("^") and pattern.endswith("$")) or subject == '"c"', (path.name, subject[:80], pattern)
+        checked += sql.count("REGEXP_INSTR(")
+    assert checked > 0  # (the rule files' queries do search)
+
+
+def _regexp_likes(sql: str) -> list[tuple[str, str]]:
+    """Each ``REGEXP_LIKE(subject, 'pattern')`` of ``sql``: its subject's text and its pattern (the query is too deep for
+    sqlglot to parse back)."""
+    out = []
+    start = sql.find("REGEXP_LIKE(")
+    while start >= 0:
+        i, depth, quoted, args, begin = start + len("REGEXP_LIKE("), 1, False, [], start + len("REGEXP_LIKE(")
+        while depth:
+            c = sql[i]
+            if quoted:
+                if c == "'" and sql[i + 1 : i + 2] == "'":
+                    i += 1
+                elif c == "'":
+                    quoted = False
+            elif c == "'":
+                quoted = True
+            elif c == "(":
+                depth += 1
+            elif c == ")":
+                depth -= 1
+            elif c == "," and depth == 1:
+                args.append(sql[begin:i].strip())
+                begin = i + 1
+            i += 1
+        args.append(sql[begin : i - 1].strip())
+        out.append((args[0], args[1][1:-1].replace("''", "'")))
+        start = sql.find("REGEXP_LIKE(", i)
+    return out

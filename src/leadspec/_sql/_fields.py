@@ -146,8 +146,14 @@ def _pattern(pattern: str, keep: str | None, dialect: str) -> tuple[str, int]:
 
 
 def rx_like(ctx: Ctx, value: exp.Expr, pattern: str) -> exp.Expr:
-    """TRUE when ``pattern`` (anchored as written) matches ``value``; NULL for NULL."""
+    """TRUE when ``pattern`` (anchored as written) matches ``value``; NULL for NULL.
+
+    Snowflake's ``REGEXP_LIKE`` anchors every pattern at both ends (``'[_,]'`` matches only a text of one ``_`` or
+    ``,``): there ``REGEXP_INSTR(...) <> 0``, which searches as the other engines' matches do.
+    """
     pat, _ = _pattern(pattern, None, ctx.dialect)
+    if ctx.dialect == "snowflake":
+        return exp.NEQ(this=exp.Anonymous(this="REGEXP_INSTR", expressions=[value, text(pat)]), expression=exp.Literal.number(0))
     return exp.RegexpLike(this=value, expression=text(pat))
 
 
