@@ -120,6 +120,20 @@ def test_a_frame_with_a_column_the_query_adds_is_refused() -> None:
         leadspec.qualify_frame(RULES, pa.Table.from_pylist([{"Employees": "1", "stage": "x"}]), as_of=AS_OF)
 
 
+def test_a_frame_without_a_column_a_field_reads_is_refused_with_its_name() -> None:
+    # Found by review: DuckDB's own "BinderException: Referenced column "country" not found" came out of the query. The
+    # command line refuses a file without a column the rules read (--allow-missing-columns); so does qualify_frame, by
+    # name, and a frame with the column empty gets the answers of evaluate() for missing values.
+    rows = [{k: v for k, v in row.items() if k not in ("country", "spend")} for row in TEXT_ROWS]
+    with pytest.raises(ValueError, match="no column 'spend', which field 'spend' reads \\(and 1 more: 'country'\\): add it"):
+        leadspec.qualify_frame(RULES, pa.Table.from_pylist(rows), as_of=AS_OF)
+    nested = [{k: v for k, v in row.items() if k != "account.sector"} for row in TEXT_ROWS]  # a dotted source: its column, or the first part's
+    with pytest.raises(ValueError, match="no column 'account.sector', which field 'sector' reads: add it"):
+        leadspec.qualify_frame(RULES, pa.Table.from_pylist(nested), as_of=AS_OF)
+    empty = [{**row, "country": None, "spend": None} for row in rows]
+    _agree(empty, leadspec.qualify_frame(RULES, pa.Table.from_pylist(empty, schema=pa.schema([(k, pa.string()) for k in empty[0]])), as_of=AS_OF).to_pylist())
+
+
 def test_something_else_than_a_frame_is_a_type_error() -> None:
     with pytest.raises(TypeError, match="pandas DataFrame, a polars DataFrame or a pyarrow Table"):
         leadspec.qualify_frame(RULES, TEXT_ROWS, as_of=AS_OF)

@@ -156,16 +156,24 @@ def qualify_frame(rules: Ruleset, frame: Any, as_of: datetime | date | str | Non
     columns as text, numbers, booleans, dates, timestamps, lists and
     structs as such; NaN is missing). ``as_of`` defaults to the current
     time (one moment for every row); ``threads``: DuckDB's threads
-    (default: as many as cores). A frame with a column the query adds
-    raises ``ValueError``.
+    (default: as many as cores). A frame with a column the query adds, or
+    without a column a field reads (as ``leadspec qualify`` refuses a file
+    without it: add the column, empty where there is no value), raises
+    ``ValueError``.
     """
     from .ruleset import _as_of
 
     kind = _frame_kind(frame)
     added = _added_columns(rules)
-    clash = [name for name in _frame_columns(frame, kind) if name in set(added) or name == _ROW]
+    columns = _frame_columns(frame, kind)
+    clash = [name for name in columns if name in set(added) or name == _ROW]
     if clash:
         raise ValueError(f"the frame has a column {clash[0]!r}, which qualify_frame adds: rename it first")
+    absent = [(name, source) for name, source in ((name, spec.source or name) for name, spec in rules.fields.items()) if source not in columns and source.split(".")[0] not in columns]
+    if absent:
+        name, source = absent[0]
+        more = f" (and {len(absent) - 1} more: {', '.join(repr(s) for _, s in absent[1:4])}{', …' if len(absent) > 4 else ''})" if len(absent) > 1 else ""
+        raise ValueError(f"the frame has no column {source!r}, which field {name!r} reads{more}: add it, empty (None) where there is no value")
     moment = _as_of(as_of)
     con = _connect(threads)
     try:
