@@ -233,6 +233,22 @@ def test_markers_are_compared_trimmed_and_exactly() -> None:
     assert [(v, b) for v, b, _ in got] == [(None, None), (None, "not an integer"), (None, None), (None, None), (0.0, None)]
 
 
+# enum values with letters whose case mapping is not ASCII's: Python's str.lower() of the text (İ is i + U+0307, ẞ is ß),
+# the same case folding as lower() in an expression (DuckDB refused İSTANBUL, PostgreSQL all three: a plain LOWER())
+UNICODE_CASES = {
+    "{type: enum, values: ['İstanbul', 'Ärger', 'Straße']}": ["İSTANBUL", "ÄRGER", "STRAẞE", "i̇stanbul", "istanbul", "ärger", "STRASSE", "İSTANBULL",
+                                                             "ÄRGERR", "x", "", None],
+    "{type: boolean}": ["YES", "Ｙｅｓ", "İ", "ÿes", "", None],
+}
+
+
+@pytest.mark.parametrize("name", ENGINES)
+def test_non_ascii_letters_match_in_any_case_as_python_lower_cases_them(name: str) -> None:
+    engine(name)
+    for field, raws in UNICODE_CASES.items():
+        assert_reads_as_python(name, rules_of(field, ["", "N/A"]), raws)
+
+
 # -- generated fields and raw texts (the law) --------------------------------------------------------
 
 _FORMATS = ["%m/%d/%Y", "%d.%m.%Y", "%Y-%m-%d %H:%M", "%d %b %Y", "%B %d, %Y %I:%M %p", "%Y%m%d", "%Y-%m-%dT%H:%M:%S%z", "%y-%j", "%H:%M:%S.%f",

@@ -24,7 +24,9 @@ events    ARRAY of STRUCT(type VARCHAR, at TIMESTAMP)
 
 from __future__ import annotations
 
+import functools
 import itertools
+import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -254,6 +256,48 @@ def null(sql_type: str | None = None) -> exp.Expr:
 def case(whens: Iterable[tuple[exp.Expr, exp.Expr]], default: exp.Expr | None = None) -> exp.Expr:
     # built in one step: Case.when() copies the whole CASE built so far at every WHEN
     return exp.Case(ifs=[exp.If(this=cond, true=value) for cond, value in whens], default=default)
+
+
+def py_lower(x: exp.Expr, dialect: str) -> exp.Expr:
+    """Python's ``str.lower()`` (full Unicode case mapping) of text ``x`` in ``dialect``.
+
+    PostgreSQL's ``LOWER`` follows the database's collation (ASCII only under ``C``): ICU's root collation maps every
+    letter; DuckDB maps one character to one, so the few whose lower case is longer (``İ``) are replaced first.
+    Every SQL case fold of text goes through here (expressions, enum and boolean readers): they must agree.
+    """
+    if dialect == "postgres":
+        return exp.Lower(this=exp.Collate(this=_wrapped(x), expression=exp.to_identifier("und-x-icu", quoted=True)))
+    if dialect == "duckdb":
+        for source, target in _special_lower():
+            x = exp.func("REPLACE", x, text(source), text(target))
+    return exp.Lower(this=x)
+
+
+def py_upper(x: exp.Expr, dialect: str) -> exp.Expr:
+    """Python's ``str.upper()`` (full Unicode case mapping: ``ß`` is ``SS``) of text ``x`` in ``dialect`` (see :func:`py_lower`)."""
+    if dialect == "postgres":
+        return exp.Upper(this=exp.Collate(this=_wrapped(x), expression=exp.to_identifier("und-x-icu", quoted=True)))
+    if dialect == "duckdb":
+        for source, target in _special_upper():
+            x = exp.func("REPLACE", x, text(source), text(target))
+    return exp.Upper(this=x)
+
+
+def _wrapped(e: exp.Expr) -> exp.Expr:
+    """``e`` in parentheses unless it is one term (``COLLATE`` binds tighter than any operator)."""
+    return e if isinstance(e, (exp.Column, exp.Literal, exp.Cast, exp.Paren, exp.Null, exp.Boolean, exp.Func)) else exp.Paren(this=e)
+
+
+@functools.cache
+def _special_lower() -> tuple[tuple[str, str], ...]:
+    """Characters whose Python lower case is more than one character (DuckDB maps one to one)."""
+    return tuple((chr(c), chr(c).lower()) for c in range(sys.maxunicode + 1) if len(chr(c).lower()) > 1)
+
+
+@functools.cache
+def _special_upper() -> tuple[tuple[str, str], ...]:
+    """Characters whose Python upper case is more than one character (``ß`` is ``SS``; DuckDB maps one to one)."""
+    return tuple((chr(c), chr(c).upper()) for c in range(sys.maxunicode + 1) if len(chr(c).upper()) > 1)
 
 
 def any_true(conds: Sequence[exp.Expr | None]) -> exp.Expr | None:

@@ -45,7 +45,7 @@ from .._runtime import DIVISION_BY_ZERO, ERROR_PREFIX, INVALID, NUMBER_TOO_LARGE
 from ..plan import Arith, BoolOp, Call, Compare, Const, Criterion, Expr, FlagName, In, ListName, ListOf, Name, Negate, Not
 from ..reference import MAX_POWER_BITS, MAX_POWER_OPERAND, MAX_SIZE
 from . import _events
-from ._ctx import Ctx, Val, any_true, case, is_true, let, null, text
+from ._ctx import Ctx, Val, any_true, case, is_true, let, null, py_lower, py_upper, text
 
 __all__ = ["compile_expr", "error_message", "truth"]
 
@@ -559,21 +559,11 @@ class _Compiler:
 
     def lower(self, x: exp.Expr) -> exp.Expr:
         """Python's ``str.lower()`` (full Unicode case mapping) in this dialect."""
-        if self.d == "postgres":
-            return exp.Lower(this=exp.Collate(this=_p(x), expression=exp.to_identifier("und-x-icu", quoted=True)))
-        if self.d == "duckdb":
-            for source, target in _special_lower():
-                x = exp.func("REPLACE", x, text(source), text(target))
-        return exp.Lower(this=x)
+        return py_lower(x, self.d)
 
     def upper(self, x: exp.Expr) -> exp.Expr:
         """Python's ``str.upper()`` (full Unicode case mapping: ``ß`` is ``SS``) in this dialect."""
-        if self.d == "postgres":
-            return exp.Upper(this=exp.Collate(this=_p(x), expression=exp.to_identifier("und-x-icu", quoted=True)))
-        if self.d == "duckdb":
-            for source, target in _special_upper():
-                x = exp.func("REPLACE", x, text(source), text(target))
-        return exp.Upper(this=x)
+        return py_upper(x, self.d)
 
     def f_lower(self, node: Call, outs: list[_Out], kinds: list[str]) -> tuple[exp.Expr, list[tuple[exp.Expr, str]]]:
         return self.lower(outs[0].value), []
@@ -748,18 +738,6 @@ _WHITESPACE = "".join(
     chr(c) for c in (*range(0x09, 0x0E), *range(0x1C, 0x21), 0x85, 0xA0, 0x1680, *range(0x2000, 0x200B), 0x2028, 0x2029, 0x202F, 0x205F, 0x3000)
 )
 """Every character Python's ``str.strip()`` removes (``str.isspace()``), for a regular expression's class."""
-
-
-@functools.cache
-def _special_lower() -> tuple[tuple[str, str], ...]:
-    """Characters whose Python lower case is more than one character (DuckDB maps one to one)."""
-    return tuple((chr(c), chr(c).lower()) for c in range(sys.maxunicode + 1) if len(chr(c).lower()) > 1)
-
-
-@functools.cache
-def _special_upper() -> tuple[tuple[str, str], ...]:
-    """Characters whose Python upper case is more than one character (``ß`` is ``SS``; DuckDB maps one to one)."""
-    return tuple((chr(c), chr(c).upper()) for c in range(sys.maxunicode + 1) if len(chr(c).upper()) > 1)
 
 
 def _parenthesised(tree: exp.Expr) -> exp.Expr:

@@ -41,7 +41,7 @@ from sqlglot import exp
 from .._fields import FALSE, TRUE, BadValue, Coercer, _formats_text
 from ..plan import FieldPlan
 from . import _events
-from ._ctx import Ctx, FieldCols, case, column, is_true, null, text
+from ._ctx import Ctx, FieldCols, case, column, is_true, null, py_lower, text
 
 __all__ = ["add_fields", "read_field"]
 
@@ -653,7 +653,7 @@ _BOOL_MESSAGE = "not a boolean (use true/false, yes/no, y/n or 1/0)"
 
 
 def _boolean(ctx: Ctx, spec: FieldPlan, t: exp.Expr, raw: exp.Expr, put: Put) -> Step:
-    low = exp.Lower(this=t)
+    low = py_lower(t, ctx.dialect)  # Coercer._spelling: str.lower(), as lower() in an expression
     value = case([(in_(low, sorted(TRUE)), exp.true()), (in_(low, sorted(FALSE)), exp.false())], null("BOOLEAN"))
     v = put("bool", value)
     yield
@@ -676,7 +676,7 @@ def _enum(
     # compare the rows that a WHEN leaves with the next one only (a missing value would go through them all)
     whens = [(missing_when, null("VARCHAR"))] if missing_when is not None else []
     whens += [(eq(t, text(k)), text(v)) for k, v in spellings.items() if k != k.lower()]
-    low = exp.Lower(this=t)
+    low = py_lower(t, ctx.dialect)  # str.lower(), as lower() in an expression (İ, and every letter in PostgreSQL)
     whens += [(eq(low, text(k)), text(v)) for k, v in spellings.items() if k == k.lower()]
     v = put("enum", case(whens, null("VARCHAR")))
     values = list(spec.values or ())
@@ -686,7 +686,7 @@ def _enum(
     # Whether to compute them is a column of its own: each distance's CASE reads it (not its length of the text again)
     short = put("short", is_true(and_(exp.LTE(this=length(t), expression=num(64)), is_null(v), *([not_(missing)] if missing is not None else []))))
     yield
-    dists = [put(f"lev{i}", case([(short, levenshtein(ctx, exp.Lower(this=t), text(value.lower())))], null("BIGINT"))) for i, value in enumerate(values)]
+    dists = [put(f"lev{i}", case([(short, levenshtein(ctx, low.copy(), text(value.lower())))], null("BIGINT"))) for i, value in enumerate(values)]
     yield
     nearest = exp.Least(this=dists[0], expressions=dists[1:]) if len(dists) > 1 else dists[0]
     best = put("best", case([(short, nearest)], null("BIGINT")))
