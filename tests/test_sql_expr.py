@@ -236,6 +236,18 @@ def test_text_and_lists_joined_and_repeated(engine: str) -> None:
     assert got[3][0] == ("error", LONG) and got[3][5] == ("pass", None)
 
 
+
+@pytest.mark.parametrize("engine", ["duckdb", "spark"])  # PostgreSQL has no translation of a list repeated
+def test_lists_of_numbers_and_booleans_repeated_and_joined(engine: str) -> None:
+    # DuckDB refused [1] * i (a DOUBLE[] and a VARCHAR[] NULL in one CASE); Spark typed the repeated list as text and
+    # answered 2.5 in [1, 2.5] * i with a constant FALSE
+    exprs = ["[1] * i == [1, 1]", "len([1, 2] * i) == 4", "2.5 in [1, 2.5] * i", "True in [1] * i", "3 in [1, 2.5] * i", "n in [n] * i",
+             "[True] * i == [True, True]", "1 in [b] * i", "'a' in ['a'] * i", "[i] + [1] == [2, 1]", "i in [1] + [i] * i", "len([n] + [m]) == 2"]
+    rows = [{"i": 2, "n": 2.5, "m": 1.0, "b": True}, {"i": 0, "n": 3.0, "b": False}, {"n": 1.0}, {"i": -1, "m": 2.0, "b": True}]
+    got = check(exprs, rows, [engine])
+    assert got[0][:3] == [("pass", None), ("pass", None), ("pass", None)]
+
+
 @pytest.mark.parametrize("engine", ENGINES)
 def test_comparisons_single_and_chained_with_missing_values_and_errors(engine: str) -> None:
     exprs = [

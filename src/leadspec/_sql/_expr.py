@@ -62,6 +62,7 @@ class _Out:
     errs: list[tuple[exp.Expr, str]] = field(default_factory=list)
     items: list[tuple[exp.Expr, str]] | None = None  # (item, its kind) of a list literal, a constant list or a named list
     nullable_items: bool = False  # an item of `items` may be NULL (then the list is unknown)
+    elem: str = "str"  # the kind of the SQL ARRAY's items, for a list: "num", "bool" or "str" (a list field's text)
 
 
 # -- small SQL builders ------------------------------------------------------------------------------------
@@ -144,7 +145,7 @@ class _Compiler:
             return _Out(null(_SQL_TYPES.get(node.type.kind)))
         if isinstance(value, tuple):
             items = [self.constant(v) for v in value]
-            return _Out(self.array(items), items=items)
+            return _Out(self.array(items), items=items, elem=self.elem_kind(items))
         return _Out(self.constant(value)[0])
 
     def constant(self, value: object) -> tuple[exp.Expr, str]:
@@ -169,7 +170,7 @@ class _Compiler:
 
     def n_ListName(self, node: ListName) -> _Out:  # noqa: N802
         items = [self.constant(v) for v in self.ctx.plan.list(node.id).values]
-        return _Out(self.array(items), items=items)
+        return _Out(self.array(items), items=items, elem=self.elem_kind(items))
 
     def n_ListOf(self, node: ListOf) -> _Out:  # noqa: N802
         outs = [self.out(item) for item in node.items]
@@ -179,15 +180,19 @@ class _Compiler:
         value = self.array(items)
         if nullable:
             value = case([(any_true([_is_null(v) for v, _ in items]) or exp.false(), null(self.array_type(items)))], value)
-        return _Out(value, errs, items=items, nullable_items=nullable)
+        return _Out(value, errs, items=items, nullable_items=nullable, elem=self.elem_kind(items))
 
     def array_type(self, items: Sequence[tuple[exp.Expr, str]]) -> str:
+        return f"ARRAY<{_SQL_TYPES[self.elem_kind(items)]}>"
+
+    def elem_kind(self, items: Sequence[tuple[exp.Expr, str]]) -> str:
+        """The kind of the items of :meth:`array` of ``items``: "num" (booleans among numbers too), "bool" or "str"."""
         kinds = {k for _, k in items}
         if kinds and kinds <= {"num", "bool"} and "num" in kinds:
-            return "ARRAY<DOUBLE>"
+            return "num"
         if kinds == {"bool"}:
-            return "ARRAY<BOOLEAN>"
-        return "ARRAY<VARCHAR>"
+            return "bool"
+        return "str"
 
     def array(self, items: Sequence[tuple[exp.Expr, str]]) -> exp.Expr:
         """An ARRAY of the items (numbers with booleans as numbers; text as it is)."""
@@ -233,12 +238,12 @@ class _Compiler:
         lk, rk = node.left.type.kind, node.right.type.kind
         both = _and(_not_null(left.value), _not_null(right.value))
         if node.op == "+" and lk == rk and lk in ("str", "list"):
-            value, too_long = self.join(left.value, right.value, lk)
-            return _Out(value, [*errs, (_and(both, too_long), TOO_LONG)])
+            value, too_long = self.join(left.value, right.value, lk, left.elem)
+            return _Out(value, [*errs, (_and(both, too_long), TOO_LONG)], elem=left.elem)
         if node.op == "*" and "str" in (lk, rk) or node.op == "*" and "list" in (lk, rk):
             seq, seq_kind, times, times_kind = (left, lk, right, rk) if lk in ("str", "list") else (right, rk, left, lk)
-            value, too_long = self.repeat(seq.value, seq_kind, self.as_num(times.value, times_kind))
-            return _Out(value, [*errs, (_and(both, too_long), TOO_LONG)])
+            value, too_long = self.repeat(seq.value, seq_kind, self.as_num(times.value, times_kind), seq.elem)
+            return _Out(value, [*errs, (_and(both, too_long), TOO_LONG)], elem=seq.elem)
         a, b = self.as_num(left.value, lk), self.as_num(right.value, rk)
         integral = node.left.type.integral and node.right.type.integral
         if node.op in ("+", "-", "*"):
@@ -399,8 +404,8 @@ class _Compiler:
         ax = _abs(x)
         return _bin(exp.Sub, ax, _bin(exp.Mul, num(m), self.floor(_bin(exp.Div, ax, num(m)))))
 
-    def join(self, a: exp.Expr, b: exp.Expr, kind: str) -> tuple[exp.Expr, exp.Expr]:
-        """Text or lists joined with ``+``: the value (NULL when too long) and the condition that it is too long."""
+    def join(self, a: exp.Expr, b: exp.Expr, kind: str, elem: str = "str") -> tuple[exp.Expr, exp.Expr]:
+        """Text or lists (of items of kind ``elem``) joined with ``+``: the value (NULL when too long) and the condition that it is too long."""
         if kind == "str":
             too_long = exp.GT(this=_bin(exp.Add, exp.Length(this=a), exp.Length(this=b)), expression=exp.Literal.number(MAX_SIZE))
             return case([(too_long, null("VARCHAR"))], exp.DPipe(this=_p(a), expression=_p(b), safe=False)), too_long
@@ -410,10 +415,13 @@ class _Compiler:
             joined = exp.DPipe(this=_p(a), expression=_p(b), safe=False)
         else:
             joined = exp.ArrayConcat(this=a, expressions=[b])
-        return case([(_or(_is_null(a), _is_null(b), too_long), null("ARRAY<VARCHAR>"))], joined), too_long
+        # the NULL typed as the list is (a list of numbers beside a NULL of text is refused by DuckDB)
+        return case([(_or(_is_null(a), _is_null(b), too_long), null(f"ARRAY<{_SQL_TYPES[elem]}>"))], joined), too_long
 
-    def repeat(self, seq: exp.Expr, kind: str, times: exp.Expr) -> tuple[exp.Expr, exp.Expr]:
-        """Text or a list repeated ``times`` (a whole number) times: the value and the condition that it is too long."""
+    def repeat(self, seq: exp.Expr, kind: str, times: exp.Expr, elem: str = "str") -> tuple[exp.Expr, exp.Expr]:
+        """Text or a list (of items of kind ``elem``) repeated ``times`` (a whole number) times: the value and the condition
+        that it is too long. The NULL and the empty list are typed as the list is: DuckDB refuses a CASE mixing
+        DOUBLE[] with VARCHAR[], and Spark would make a list of numbers text."""
         size = exp.Length(this=seq) if kind == "str" else self.array_size(seq)
         too_long = exp.GT(this=_bin(exp.Mul, size, times), expression=exp.Literal.number(MAX_SIZE))
         count = exp.Cast(this=times, to=exp.DataType.build("INT"))
@@ -421,16 +429,17 @@ class _Compiler:
             empty: exp.Expr = text("")
             repeated: exp.Expr = exp.func("REPEAT", seq, count, copy=False)
         else:
-            empty = self.ctx.empty_array()
+            empty = self.ctx.empty_array(_SQL_TYPES[elem])
             if self.d == "duckdb":
-                i = exp.to_identifier("i")
+                i = exp.to_identifier("__ls_rep")  # not a name the list may read (a column `i` would be shadowed)
                 repeated = exp.func("FLATTEN", exp.func("LIST_TRANSFORM", exp.func("RANGE", count), exp.Lambda(this=seq, expressions=[i])), copy=False)
             elif self.d == "spark":
                 repeated = exp.func("FLATTEN", exp.func("ARRAY_REPEAT", seq, count), copy=False)
             else:
                 raise self.unsupported("a list repeated with `*`")
-        value = case([(too_long, null("VARCHAR" if kind == "str" else "ARRAY<VARCHAR>")), (_or(exp.LTE(this=times, expression=num(0.0)), _eq(size, exp.Literal.number(0))), empty)], repeated)
-        value = case([(_or(_is_null(seq), _is_null(times)), null("VARCHAR" if kind == "str" else "ARRAY<VARCHAR>"))], value)
+        sql_type = "VARCHAR" if kind == "str" else f"ARRAY<{_SQL_TYPES[elem]}>"
+        value = case([(too_long, null(sql_type)), (_or(exp.LTE(this=times, expression=num(0.0)), _eq(size, exp.Literal.number(0))), empty)], repeated)
+        value = case([(_or(_is_null(seq), _is_null(times)), null(sql_type))], value)
         return value, too_long
 
     # -- comparisons ---------------------------------------------------------------------------------
@@ -482,10 +491,19 @@ class _Compiler:
             if container.nullable_items:
                 whens.append((any_true([_is_null(i) for i, _ in container.items]) or exp.false(), null("BOOLEAN")))
             return case(whens, is_true(found))
-        # a list field (text items)
-        if kind != "str":
-            return case([(_or(_is_null(x), _is_null(container.value)), null("BOOLEAN"))], exp.false())
-        return case([(_or(_is_null(x), _is_null(container.value)), null("BOOLEAN"))], self.array_contains(container.value, x))
+        # a list computed item by item unknown (a list field's text, a list repeated): by the kind of its items
+        missing = _or(_is_null(x), _is_null(container.value))
+        hit: exp.Expr
+        if kind == container.elem:
+            hit = self.array_contains(container.value, x)
+        elif kind not in ("num", "bool") or container.elem not in ("num", "bool"):
+            hit = exp.false()  # text never equals a number, nor a date anything in a list
+        elif container.elem == "num":  # numbers and booleans compare as numbers (True == 1)
+            hit = self.array_contains(container.value, self.as_num(x, kind))
+        else:  # a number among booleans: only 1 and 0 can be found
+            flag = case([(_eq(x, num(1.0)), exp.true()), (_eq(x, num(0.0)), exp.false())], null("BOOLEAN"))
+            hit = is_true(self.array_contains(container.value, flag))
+        return case([(missing, null("BOOLEAN"))], hit)
 
     def array_contains(self, arr: exp.Expr, x: exp.Expr) -> exp.Expr:
         if self.d == "postgres":
