@@ -272,6 +272,50 @@ def test_passing_because_is_result_because(engine: str) -> None:
     assert any("country \"Fr'ance\\t\\\\ \\u2028\" is not one of US, DE, FR (counted as pass" in r["reasons"] for r in got)
 
 
+
+# a list of numbers or booleans in a because text: each item shown as result._show shows it alone (DuckDB and Spark
+# wrote [12345.0, 123456.789], PostgreSQL [12345, 123456.789], where Python writes [12,345, 123,456.79])
+_LIST_RULES = """
+leadspec: 1
+name: lists-shown
+fields:
+  n: {{type: integer}}
+  x: {{type: number}}
+  b: {{type: boolean}}
+  k: {{type: integer}}
+  tags: {{type: list}}
+lists:
+  sizes: [0, 3, 12345.5, -2]
+disqualify:
+  - id: sizes
+    when: has(n)
+    because: "sizes {{[n, x]}}, both {{[b, n, x, b]}}, consts {{[1, 2.5, 12345, 0.00012]}}, named {{sizes}}, joined {{[x] + sizes + [n]}}"
+  - id: texts
+    when: has(x)
+    because: "tags {{tags + ['z']}}, empty {{tags + []}}"
+{more}stages:
+  - id: a
+    when: has(x)
+"""
+LIST_LEADS = [{"n": "12345", "x": "123456.789", "b": "yes", "k": "2", "tags": "p; q"}, {"n": "2", "x": "0.5", "b": "no", "k": "1"},
+              {"n": "0", "x": "1e15", "b": "1", "k": "0"}, {"x": "-12345.5", "tags": "a", "k": "3"}, {"n": "3", "x": "0.1", "k": "-1"}, {}]
+_REPEATED = """  - id: repeated
+    when: has(k)
+    because: "repeated {[x] * k}, {[b, x] * k}, {sizes * k}, {[n] * 2}, {['a', 'b'] * k}, {([n] + [x]) * k + [k]}"
+"""
+
+
+@pytest.mark.parametrize("engine", [*ENGINES, "duckdb-repeated", "spark-repeated"])
+def test_a_list_of_numbers_in_because_shows_each_item_as_python(engine: str) -> None:
+    engine, repeated = engine.partition("-")[::2]  # PostgreSQL has no translation of a list repeated with `*`
+    rules = leadspec.loads(_LIST_RULES.format(more=_REPEATED if repeated else ""))
+    columns = sorted({f.source for f in rules.plan.fields})
+    got = _sqlengines.run(engine, rules, LIST_LEADS, as_of=AS_OF, columns=columns)
+    for lead, row in zip(LIST_LEADS, got):
+        assert row["reasons"] == rules.evaluate(lead, AS_OF).summary(), lead
+    assert "sizes [12,345, 123,456.79]" in got[0]["reasons"]
+
+
 # -- each bad value quoted once ----------------------------------------------------------------
 
 

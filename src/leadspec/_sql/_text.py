@@ -30,7 +30,7 @@ from .._expr import CONTROL_SET as _CONTROL_SET
 from .._expr import CONTROLS as _CONTROLS
 from .._expr import SHORT_ESCAPES as _SHORT_ESCAPES
 from .._expr import quoted
-from ..plan import Criterion, Template, Type
+from ..plan import Arith, Const, Criterion, Expr, ListName, ListOf, Template, Type
 from ._ctx import Chain, Ctx, FieldCols, case, is_true, let, null, text
 from ._typed import json_shown
 
@@ -634,7 +634,10 @@ def _render(ctx: Ctx, template: Template, where: str) -> exp.Expr:
         known.append(_not_null(val.value))
         if val.error is not None:
             known.append(exp.Not(this=is_true(val.error)))
-        pieces.append(show(ctx, val.value, part.type))
+        if part.type.kind == "list":  # each item as it is shown alone (the ARRAY's text would be the engine's)
+            pieces.append(exp.func("COALESCE", _concat(ctx, "[", _items(ctx, part, where), "]"), text("missing")))
+        else:
+            pieces.append(show(ctx, val.value, part.type))
     rendered = _concat(ctx, *pieces) if pieces else text("")
     return _if(exp.and_(*known), rendered, null("VARCHAR")) if known else rendered
 
@@ -671,3 +674,40 @@ def passing_because(ctx: Ctx, crit: Criterion, outcome_raw: exp.Expr | None) -> 
         policy = _concat(ctx, ctx.join_parts(_absent(ctx, fields), ", "), f" (counted as pass: {when})")
         because = _if(exp.and_(_is_null(outcome_raw), any_missing), policy, because)
     return because
+
+
+def _items(ctx: Ctx, node: Expr, where: str) -> exp.Expr:
+    """VARCHAR: ``", ".join(result._show(v) for v in value)`` of the list ``node`` (``''`` for an empty list).
+
+    Built from the expression rather than from its SQL ARRAY: an ARRAY holds numbers as DOUBLE (booleans among them
+    as 1 and 0) and each engine writes its own text of them; each item is shown by :func:`show` (as ``_show`` shows a
+    number, a boolean, a date), a constant by ``_show`` itself, a list joined or repeated from its parts. A list of
+    text items from the lead (a ``list`` field) is its items joined. NULL parts only where the list is unknown (then
+    the text is not used).
+    """
+    from . import _expr
+    from ..result import _show
+
+    if isinstance(node, Const) and isinstance(node.value, tuple):
+        return text(", ".join(_show(v) for v in node.value))
+    if isinstance(node, ListName):
+        return text(", ".join(_show(v) for v in ctx.plan.list(node.id).values))
+    if isinstance(node, ListOf):
+        shown = [show(ctx, _expr.compile_expr(ctx, item, where).value, item.type) for item in node.items]
+        return ctx.join_parts(shown, ", ")
+    if isinstance(node, Arith) and node.op == "+":  # the parts joined, an empty one adding no separator
+        parts = [exp.Nullif(this=_items(ctx, side, where), expression=text("")) for side in (node.left, node.right)]
+        return ctx.join_parts(parts, ", ")
+    if isinstance(node, Arith) and node.op == "*":
+        seq, times = (node.left, node.right) if node.left.type.kind == "list" else (node.right, node.left)
+        if times.type.kind == "num":  # n >= 1 copies: n - 1 of them followed by a separator
+            n = exp.Cast(this=_expr.compile_expr(ctx, times, where).value, to=exp.DataType.build("INT"))
+
+            def repeated(once: exp.Expr) -> exp.Expr:  # the items' text bound once: read three times, nested lists would grow
+                more = exp.func("REPEAT", _concat(ctx, once, ", "), exp.Sub(this=n, expression=_num(1)), copy=False)
+                return _if(exp.or_(exp.LTE(this=n.copy(), expression=_num(0)), _eq(once.copy(), text(""))), text(""), _concat(ctx, more, once.copy()))
+
+            return _let(ctx, _items(ctx, seq, where), repeated)
+    value = _expr.compile_expr(ctx, node, where).value
+    return exp.ArrayToString(this=value, expression=text(", "))
+
