@@ -248,6 +248,21 @@ def test_lists_of_numbers_and_booleans_repeated_and_joined(engine: str) -> None:
     assert got[0][:3] == [("pass", None), ("pass", None), ("pass", None)]
 
 
+
+def test_a_list_of_numbers_joined_with_a_list_of_text_is_refused_at_load() -> None:
+    # [1, 2] + tags loaded and ran in Python, and every SQL engine failed at run time (an ARRAY holds one type):
+    # joining lists whose items are of different kinds is a type-mismatch, as comparing a number with text is
+    refused = ["[1, 2] + tags == [1]", "tags + [1] == tags", "len(sizes + tags) == 3", "[i] + tags == tags", "'a' in tags + [n]", "[d] + [i] == []",
+               "len(tags + [b]) == 1", "len(([1] * i) + tags) == 1", "[b] + [i] == [1, 2]"]
+    for expression in refused:
+        with pytest.raises(leadspec.RulesError) as raised:
+            rules_for([expression])
+        assert [p.code for p in raised.value.problems] == ["type-mismatch"], expression
+        assert "cannot join a list of" in str(raised.value), expression
+    # lists of one kind, an empty list, and lists whose items already mix, still join
+    check(["len(tags + ['x']) == 3", "[i] + [1] == [2, 1]", "len(tags + []) == 2", "[i] + [1, 2.5] == [2, 1, 2.5]"], [{"i": 2, "tags": ["p", "q"]}, {}])
+
+
 @pytest.mark.parametrize("engine", ENGINES)
 def test_comparisons_single_and_chained_with_missing_values_and_errors(engine: str) -> None:
     exprs = [

@@ -650,9 +650,37 @@ class Checker:
                     "repeat by an integer field, len(), count() or a whole number",
                 )
                 raise _Fail
+        if isinstance(node.op, ast.Add) and kind == LIST:
+            sides = [self.item_kinds(node.left), self.item_kinds(node.right)]
+            if all(len(k) == 1 and "other" not in k for k in sides) and sides[0] != sides[1]:
+                joined = [next(iter(k)) for k in sides]
+                self.error(
+                    node,
+                    "type-mismatch",
+                    f"cannot join a list of {joined[0]} with a list of {joined[1]}: a list holds items of one kind",
+                )
+                raise _Fail
         whole = all(t.integral or t.kind == BOOL for t in (lt, rt)) and isinstance(node.op, _WHOLE_OPS)
         self.typed(node, T(kind, nullable=lt.nullable or rt.nullable, integral=kind == NUM and whole))
         return self.fold(node, [node.left, node.right])
+
+    def item_kinds(self, node: ast.expr) -> set[str]:
+        """What the items of the list ``node`` are ("numbers", "booleans", "text", "dates", "datetimes"), as far as known
+        at load: a list field's items are text; an empty set when it has none or they cannot be told."""
+        names = {NUM: "numbers", BOOL: "booleans", STR: "text", DATE: "dates", DATETIME: "datetimes"}
+        values: list[Any] | None = self.list_items(node)
+        if values is not None:
+            constants = {bool: "booleans", int: "numbers", float: "numbers", str: "text"}
+            return {constants.get(type(v), "other") for v in values}
+        if isinstance(node, ast.Name) and node.id in self.ctx.fields:
+            return {"text"}  # a list field: text items
+        if isinstance(node, ast.Tuple):
+            return {names.get(self.types[id(e)].kind, "other") for e in node.elts}
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+            return self.item_kinds(node.left) | self.item_kinds(node.right)
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult):
+            return self.item_kinds(node.left if self.types[id(node.left)].kind == LIST else node.right)
+        return set()
 
     def _is_null(self, node: ast.expr) -> bool:
         """Whether ``node`` is how another language writes a missing value: ``None``, or ``null``/``NULL``/``nil`` not declared."""
