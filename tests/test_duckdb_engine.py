@@ -550,6 +550,58 @@ def test_a_csv_written_as_parquet_holds_the_python_engines_rows(tmp_path: Path, 
     assert [["" if v is None else v for v in row] for row in table.fetchall()] == python[1:]
 
 
+DECIMAL_RULES = """\
+leadspec: 1
+name: decimals
+fields:
+  revenue: {type: number}
+  size: {type: number, source: employees}
+  score: {type: number}
+  count: {type: integer}
+  seen: {type: datetime}
+stages:
+  - id: big
+    when: revenue > 1000 and size >= 100 and score > 0 and count > 0
+"""
+
+
+def test_a_parquet_inputs_decimal_and_other_read_columns_are_written_as_they_were(tmp_path: Path, native: list[str]) -> None:
+    # Found by review: a column a field reads was written as the type it is read as: decimal(38,2)
+    # 99999999999999999999999.99 became 1e+23 (a DOUBLE column in Parquet), decimal(10,3) 100.000 became 100.0, -0.00 0.0.
+    import decimal
+
+    import duckdb
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rules = tmp_path / "decimals.yaml"
+    rules.write_text(DECIMAL_RULES, encoding="utf-8")
+    source = tmp_path / "dec.parquet"
+    d = decimal.Decimal
+    pq.write_table(pa.table({
+        "id": ["1", "2"],
+        "employees": pa.array([d("100.000"), d("-0.000")], pa.decimal128(10, 3)),
+        "revenue": pa.array([d("99999999999999999999999.99"), d("-0.00")], pa.decimal128(38, 2)),
+        "score": pa.array([0.1, None], pa.float32()),
+        "count": pa.array([7, 2**31 - 1], pa.int32()),
+        "seen": pa.array([1_000_000_000_000_000_123, None], pa.timestamp("ns")),
+    }), source)
+    code, _out, err = cli("qualify", rules, source, "-o", tmp_path / "out.csv", *AS_OF, "--engine", "duckdb")
+    assert code == 0, err
+    duckdb.connect().execute(f"COPY (SELECT * FROM read_parquet('{source}')) TO '{tmp_path / 'want.csv'}' (FORMAT csv)")
+    written = _records((tmp_path / "out.csv").read_bytes())
+    assert [row[:-2] for row in written] == _records((tmp_path / "want.csv").read_bytes())  # as DuckDB writes each value
+    assert written[1][:-1] == ["1", "100.000", "99999999999999999999999.99", "0.1", "7", "2001-09-09 01:46:40.000000123", "big"]
+    assert written[2][:-1] == ["2", "0.000", "0.00", "", "2147483647", "", "lead"]
+    code, _out, err = cli("qualify", rules, source, "-o", tmp_path / "out.parquet", *AS_OF, "--engine", "duckdb")
+    assert code == 0, err
+    assert native == ["csv", "parquet"]
+    got, given = pq.read_table(tmp_path / "out.parquet"), pq.read_table(source)
+    for name in given.column_names:  # every input column: its type and its values (DuckDB marks a column without NULLs required)
+        assert (name, got.column(name).type, got.column(name).to_pylist()) == (name, given.column(name).type, given.column(name).to_pylist())
+    assert got.column("stage").to_pylist() == ["big", "lead"]
+
+
 @pytest.mark.parametrize("content", [b"", b"id,country\n1,US\n", b"PAR1" + b"\0" * 40])
 def test_a_file_that_is_not_readable_parquet_is_said_with_exit_2_not_a_traceback(tmp_path: Path, content: bytes) -> None:
     # Found by review: an empty or truncated file, or a CSV named .parquet, crashed with a traceback

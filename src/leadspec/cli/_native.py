@@ -320,13 +320,20 @@ class Native:
         self.names = self._names(self.header)
         picked = []
         self.types = []
-        for (column, kind, *_rest), name in zip(described, self.names):
+        self.raw = []  # (a NULL of Parquet is no value, as in a JSON record)
+        for i, ((column, kind, *_rest), name) in enumerate(zip(described, self.names)):
             target = read_type(str(kind)) if not name.startswith("__leadspec_c") else str(kind)
-            cast = quoted(column) if target == kind else f"CAST({quoted(column)} AS {target})"
-            picked.append(f"{cast} AS {quoted(name)}")
             self.types.append(target)
+            if target == kind:
+                picked.append(f"{quoted(column)} AS {quoted(name)}")
+                self.raw.append(name)
+                continue
+            # read as another type (a DECIMAL as DOUBLE, a TIMESTAMP_NS as TIMESTAMP), but written as it was: its own
+            # column too, under the name of position i (free: a column no field reads has it, and this one is read)
+            picked.append(f"CAST({quoted(column)} AS {target}) AS {quoted(name)}")
+            picked.append(f"{quoted(column)} AS {quoted(f'__leadspec_c{i}')}")
+            self.raw.append(f"__leadspec_c{i}")
         picked += [*self._absent_columns(), ROW]
-        self.raw = self.names  # (a NULL of Parquet is no value, as in a JSON record)
         self.con.execute(f"CREATE TEMP VIEW {TABLE} AS SELECT {', '.join(picked)} FROM read_parquet({literal(path)})")
         self.repeat = ""
         return self.header
