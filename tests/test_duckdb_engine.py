@@ -550,6 +550,34 @@ def test_a_csv_written_as_parquet_holds_the_python_engines_rows(tmp_path: Path, 
     assert [["" if v is None else v for v in row] for row in table.fetchall()] == python[1:]
 
 
+LIST_RULES = """\
+leadspec: 1
+name: lists
+fields:
+  id: {type: string, role: id}
+  tags: {type: list}
+stages:
+  - id: tagged
+    when: "'1' in tags or '1.5' in tags"
+"""
+
+
+def test_json_list_cells_with_numbers_are_qualified_by_duckdb_as_by_python(tmp_path: Path, native: list[str]) -> None:
+    # Found by review: [1] and [1.5] were bad values in SQL ("starts with [ but is not a JSON list"), where Python reads
+    # the numbers as their text: another stage, and --strict rejected rows with DuckDB only.
+    rules = tmp_path / "lists.yaml"
+    rules.write_text(LIST_RULES, encoding="utf-8")
+    source = tmp_path / "lists.csv"
+    source.write_text('id,tags\n1,[1]\n2,[1.5]\n3,"[[""a""]]"\n4,[true]\n5,"[2, 1E5, -0, null, ""b""]"\n6,[1e400]\n', encoding="utf-8")
+    python, ran_python, ran_duckdb = both(tmp_path, rules, source)
+    assert ran_python == ran_duckdb and ran_python[0] == 0
+    assert native == ["csv"]
+    assert b"1,[1],tagged," in python and b"2,[1.5],tagged," in python
+    python, ran_python, ran_duckdb = both(tmp_path, rules, source, "--strict", out="strict.csv")
+    assert ran_python == ran_duckdb and ran_python[0] == 1  # rows 3 and 4 rejected by both, with the same reasons
+    assert python.count(b"\n") == 5
+
+
 DECIMAL_RULES = """\
 leadspec: 1
 name: decimals

@@ -222,6 +222,20 @@ def test_plain_number_text_and_its_edges_read_as_python(name: str) -> None:
         assert_reads_as_python(name, rules_of(field, ["", "N/A"]), PLAIN_EDGES)
 
 
+# JSON text in a list cell (found by review: a number made the whole list bad in SQL, where Python reads it as its text)
+JSON_LISTS = ["[1]", "[1.5]", "[-0]", "[-0.0]", "[1E5]", "[1e16]", "[0.1, 2.50]", "[1e400, -1e400, 1e-400, -1e-400]", "[NaN, Infinity, -Infinity]",
+              '["a", 1, null, " b ", 10000000000000000000000, ""]', "[123456789012345678901234567890.5e-3]", "[" + "9" * 4300 + "]",
+              "[" + "9" * 4301 + "]", "[" + "9" * 4301 + ".5]", "[true]", '["a", false]', '[["a"]]', '[1, {"k": [true, null]}]', '[true, ["a"]]',
+              '[["a"], true]', "[{}]", '[{"k": 1,}]', "[[[[[1]]]]]", "[[1]", "[1, ]", "[01]", "[1.]", "[.5]", "[+1]", "[-NaN]", "[nan]", "[ 1 , 2 ]",
+              "[1\u30002]", '["a" "b"]', '{"a": 1}', "[tru]", "[True]"]
+
+
+@pytest.mark.parametrize("name", ENGINES)
+def test_json_list_text_with_numbers_booleans_and_nesting_reads_as_python(name: str) -> None:
+    engine(name)
+    assert_reads_as_python(name, rules_of("{type: list}", ["", "N/A"]), JSON_LISTS)
+
+
 def test_a_bad_value_is_never_given_the_default() -> None:
     rules = rules_of("{type: integer, default: 5}")
     assert sql_read("duckdb", rules, [None, "", "x", "7"]) == [(5.0, None, None), (5.0, None, ""), (None, "not an integer", "x"), (7.0, None, "7")]

@@ -704,20 +704,132 @@ def _enum(
 _JSON_WS = "[ \t\n\r]*"
 _JSON_STRING = '"[^"\\\\' + "".join(chr(c) for c in range(1, 32)) + ']*"'
 _JSON_NUMBER = "-?(?:0|[1-9][0-9]*)(?:[.][0-9]+)?(?:[eE][+-]?[0-9]+)?"
-_JSON_ITEM = f"(?:{_JSON_STRING}|null)"
-_JSON_FLAT = f"^\\[{_JSON_WS}(?:{_JSON_ITEM}(?:{_JSON_WS},{_JSON_WS}{_JSON_ITEM})*)?{_JSON_WS}\\]$"
-"""A JSON list of strings (without escapes) and nulls: what the SQL reader takes from JSON text."""
+_JSON_SCALAR = f"(?:{_JSON_STRING}|{_JSON_NUMBER}|null|true|false|NaN|-?Infinity)"
+"""An item ``json.loads`` reads that is not a list or an object: a string without escapes, a number, ``null``, a boolean,
+``NaN`` or an infinity (Python reads those three too)."""
+_JSON_FLAT = f"^\\[{_JSON_WS}(?:{_JSON_SCALAR}(?:{_JSON_WS},{_JSON_WS}{_JSON_SCALAR})*)?{_JSON_WS}\\]$"
+"""A JSON list of :data:`_JSON_SCALAR` items: what the SQL reader takes items from."""
+_JSON_NESTING = 8
+"""The levels of lists and objects that :func:`_json_valid` follows (deeper text is not a JSON list in SQL: documented)."""
+_JSON_FIRST_BAD = f"^\\[{_JSON_WS}(?:(?:\"\"|[-+.0-9eE]+|null|NaN|-?Infinity){_JSON_WS},{_JSON_WS})*(?P<bad>true|false|\\[|\\{{)"
+"""In JSON text whose strings are blanked, the first item that is a boolean, a list or an object (``Coercer._list`` names
+the first bad item it meets)."""
+_NOT_JSON_LIST = "not a list: starts with [ but is not a JSON list"
 
 
 def _list(ctx: Ctx, spec: FieldPlan, t: exp.Expr, raw: exp.Expr, put: Put) -> Step:
     is_json = put("json", exp.Like(this=t, expression=text("[%")))
     flat = put("flat", rx_like(ctx, t, _JSON_FLAT))
     yield
+    # text with a list or an object inside is valid JSON (a bad value, named by its first bad item) or not JSON
+    blanked = put("blank", case([(is_json, exp.RegexpReplace(this=t, expression=text(_JSON_STRING), replacement=text('""')))], text("")))
+    tokens = put("tokens", case([(flat, _json_tokens(ctx, t))], ctx.empty_array()))
+    yield
+    valid = put("valid", or_(flat, and_(is_json, _json_valid(blanked))))
+    first_bad = put("firstbad", rx_group(ctx, blanked, _JSON_FIRST_BAD, "bad"))
+    long_int = put("longint", _has_long_integer(ctx, tokens))
+    yield
     split = _split_items(ctx, t)
-    strings = _json_strings(ctx, t)
-    value = case([(not_(is_json), split), (flat, strings)], null("ARRAY<VARCHAR>") if ctx.dialect != "postgres" else exp.Cast(this=exp.Null(), to=exp.DataType.build("TEXT[]", dialect="postgres")))
-    bad = case([(and_(is_json, not_(flat)), text("not a list: starts with [ but is not a JSON list"))], null("VARCHAR"))
+    items = _json_items(ctx, tokens)
+    read = and_(flat, eq(first_bad, text("")), not_(long_int))
+    value = case([(not_(is_json), split), (read, items)], null("ARRAY<VARCHAR>") if ctx.dialect != "postgres" else exp.Cast(this=exp.Null(), to=exp.DataType.build("TEXT[]", dialect="postgres")))
+    bad = case(
+        [
+            (not_(is_json), null("VARCHAR")),
+            (or_(not_(valid), long_int), text(_NOT_JSON_LIST)),  # json.loads refuses an integer of over 4,300 digits
+            (in_(first_bad, ["true", "false"]), text("not a list of text values (an item is a boolean)")),
+            (exp.NEQ(this=first_bad, expression=text("")), text("not a list of text values")),
+        ],
+        null("VARCHAR"),
+    )
     return value, bad
+
+
+def _json_valid(blanked: exp.Expr) -> exp.Expr:
+    """Whether JSON text with its strings blanked (``""``) is valid JSON as ``json.loads`` reads it, up to
+    :data:`_JSON_NESTING` levels: each other scalar becomes ``0`` and each string ``s``, then each innermost list or
+    object ``0``, level by level."""
+    ws = _JSON_WS
+    scalar = f"{_JSON_NUMBER}|null|true|false|NaN|-?Infinity"
+    zeros = exp.RegexpReplace(this=exp.RegexpReplace(this=blanked, expression=text(scalar), replacement=text("0")), expression=text('""'), replacement=text("s"))
+    item = "[0s]"
+    innermost = f"\\[{ws}(?:{item}(?:{ws},{ws}{item})*)?{ws}\\]|\\{{{ws}(?:s{ws}:{ws}{item}(?:{ws},{ws}s{ws}:{ws}{item})*)?{ws}\\}}"
+    reduced: exp.Expr = zeros
+    for _ in range(_JSON_NESTING):
+        reduced = exp.RegexpReplace(this=reduced, expression=text(innermost), replacement=text("0"))
+    return eq(reduced, text("0"))
+
+
+def _json_tokens(ctx: Ctx, t: exp.Expr) -> exp.Expr:
+    """The items of a flat JSON list (:data:`_JSON_FLAT`) as written, in order."""
+    pat = _JSON_SCALAR
+    d = ctx.dialect
+    if d == "spark":
+        return exp.Anonymous(this="REGEXP_EXTRACT_ALL", expressions=[t, text(pat), exp.Literal.number(0)])
+    if d == "postgres":
+        rows = exp.Anonymous(this="REGEXP_MATCHES", expressions=[t, text(f"({pat})"), text("g")])
+        inner = exp.select(exp.alias_(exp.Bracket(this=exp.Paren(this=rows), expressions=[exp.Literal.number(1)], offset=1), "x"))
+        sub_ = exp.select(exp.column("x")).from_(exp.Subquery(this=inner, alias=exp.TableAlias(this=exp.to_identifier("m"))))
+        return exp.Cast(this=exp.Array(expressions=[sub_]), to=exp.DataType.build("TEXT[]", dialect="postgres"))
+    return exp.Anonymous(this="REGEXP_EXTRACT_ALL", expressions=[t, text(pat)])
+
+
+_INT_TOKEN = "^-?[0-9]+$"
+
+
+def _has_long_integer(ctx: Ctx, tokens: exp.Expr) -> exp.Expr:
+    """Whether an item is an integer of more than 4,300 digits (``int()``'s limit, which ``json.loads`` keeps)."""
+    from ._typed import _Lists
+
+    lists = _Lists(ctx)
+    x = exp.column("__ls_t")
+    long_ = and_(exp.GT(this=length(ltrim(x, "-")), expression=num(sys.get_int_max_str_digits() or 4300)), rx_like(ctx, x, _INT_TOKEN))
+    return exp.GT(this=lists.size(lists.filter(tokens, "__ls_t", long_)), expression=num(0))
+
+
+def _json_items(ctx: Ctx, tokens: exp.Expr) -> exp.Expr:
+    """``Coercer._list`` of the items of a flat JSON list without booleans: strings trimmed, numbers as ``str()`` writes the
+    int or float ``json.loads`` gives (``-0`` is ``0``, ``1E5`` is ``100000.0``, ``1e400`` is ``inf``); ``null``, ``NaN``
+    (pandas' "no value") and empty strings are no item."""
+    from ._typed import _float_text, _Lists
+
+    lists = _Lists(ctx)
+    var = "__ls_j"
+    x = exp.column(var)
+    each = case(
+        [
+            (exp.Like(this=x, expression=text('"%')), py_strip(substr(x, 2, sub(length(x), 2)), ctx.dialect)),
+            (in_(x, ["null", "NaN"]), null("VARCHAR")),
+            (eq(x, text("Infinity")), text("inf")),
+            (eq(x, text("-Infinity")), text("-inf")),
+            (eq(x, text("-0")), text("0")),
+            (rx_like(ctx, x, _INT_TOKEN), x),
+        ],
+        _float_text(ctx, _json_float(ctx, x)),
+    )
+    return lists.filter(lists.map(tokens, var, each), var, and_(not_null(x), exp.NEQ(this=x, expression=text(""))))
+
+
+def _json_float(ctx: Ctx, token: exp.Expr) -> exp.Expr:
+    """``float(token)`` of a JSON number with a fraction or an exponent (``1e400`` is infinity, ``1e-400`` zero), as one
+    expression. DuckDB's and Spark's casts read every such text as Python does (correctly rounded, infinity beyond the
+    largest double); PostgreSQL's fails beyond the doubles' range, so there it is read by :func:`_number` (whose layers,
+    bound in a lambda, take DuckDB's binder minutes)."""
+    from ._typed import _bound
+
+    if ctx.dialect in ("duckdb", "spark"):
+        return exp.TryCast(this=token, to=exp.DataType.build("DOUBLE"), safe=True)
+
+    def build(put: Put) -> Generator[None, None, exp.Expr]:
+        value, bad = yield from _number(ctx, _JSON_NUMBER_PLAN, token, token, put)
+        infinity = cast(text("Infinity"), "DOUBLE")  # the only bad value of a JSON number: too large to be finite
+        return case([(is_null(bad), value), (exp.Like(this=token, expression=text("-%")), exp.Neg(this=infinity))], infinity)
+
+    return _bound(ctx, build)
+
+
+_JSON_NUMBER_PLAN = FieldPlan("item", "number", "item", None, (), None, (), None, None)
+"""A number without a range: how :func:`_json_float` reads an item."""
 
 
 def _split_items(ctx: Ctx, t: exp.Expr) -> exp.Expr:
@@ -742,33 +854,6 @@ def _split_items(ctx: Ctx, t: exp.Expr) -> exp.Expr:
         mapped = exp.Anonymous(this="TRANSFORM", expressions=[parts, exp.Lambda(this=trimmed, expressions=[exp.to_identifier("x")])])
         return exp.Anonymous(this="FILTER", expressions=[mapped, exp.Lambda(this=exp.NEQ(this=x, expression=text("")), expressions=[exp.to_identifier("x")])])
     sub_ = exp.select(trimmed).from_(exp.Unnest(expressions=[exp.Anonymous(this="SPLIT", expressions=[t, text(";")])], alias=exp.TableAlias(columns=[exp.to_identifier("x")]))).where(exp.NEQ(this=trimmed, expression=text("")))
-    return exp.Array(expressions=[sub_])
-
-
-def _json_strings(ctx: Ctx, t: exp.Expr) -> exp.Expr:
-    """The strings of a flat JSON list (:data:`_JSON_FLAT`), unquoted and trimmed, non-empty, in order."""
-    pat = _JSON_STRING
-    d = ctx.dialect
-    x = exp.column("x")
-    item = py_strip(substr(x, 2, sub(length(x), 2)), ctx.dialect)
-    if d == "duckdb":
-        found = exp.Anonymous(this="REGEXP_EXTRACT_ALL", expressions=[t, text(pat)])
-        mapped = exp.Anonymous(this="LIST_TRANSFORM", expressions=[found, exp.Lambda(this=item, expressions=[exp.to_identifier("x")])])
-        return exp.Anonymous(this="LIST_FILTER", expressions=[mapped, exp.Lambda(this=exp.NEQ(this=x, expression=text("")), expressions=[exp.to_identifier("x")])])
-    if d == "spark":
-        found = exp.Anonymous(this="REGEXP_EXTRACT_ALL", expressions=[t, text(pat), exp.Literal.number(0)])
-        mapped = exp.Anonymous(this="TRANSFORM", expressions=[found, exp.Lambda(this=item, expressions=[exp.to_identifier("x")])])
-        return exp.Anonymous(this="FILTER", expressions=[mapped, exp.Lambda(this=exp.NEQ(this=x, expression=text("")), expressions=[exp.to_identifier("x")])])
-    if d == "postgres":
-        rows = exp.Anonymous(this="REGEXP_MATCHES", expressions=[t, text(f"({pat})"), text("g")])
-        inner = exp.select(exp.alias_(exp.Bracket(this=exp.Paren(this=rows), expressions=[exp.Literal.number(1)], offset=1), "x"))
-        sub_ = exp.select(item).from_(exp.Subquery(this=inner, alias=exp.TableAlias(this=exp.to_identifier("m")))).where(exp.NEQ(this=item, expression=text("")))
-        return exp.Cast(this=exp.Array(expressions=[sub_]), to=exp.DataType.build("TEXT[]", dialect="postgres"))
-    found = exp.Anonymous(this="REGEXP_EXTRACT_ALL", expressions=[t, text(pat)])
-    if d == "snowflake":
-        mapped = exp.Anonymous(this="TRANSFORM", expressions=[found, exp.Lambda(this=item, expressions=[exp.to_identifier("x")])])
-        return exp.Anonymous(this="FILTER", expressions=[mapped, exp.Lambda(this=exp.NEQ(this=x, expression=text("")), expressions=[exp.to_identifier("x")])])
-    sub_ = exp.select(item).from_(exp.Unnest(expressions=[found], alias=exp.TableAlias(columns=[exp.to_identifier("x")]))).where(exp.NEQ(this=item, expression=text("")))
     return exp.Array(expressions=[sub_])
 
 
