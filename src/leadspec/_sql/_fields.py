@@ -718,6 +718,8 @@ _NOT_JSON_LIST = "not a list: starts with [ but is not a JSON list"
 
 
 def _list(ctx: Ctx, spec: FieldPlan, t: exp.Expr, raw: exp.Expr, put: Put) -> Step:
+    if ctx.dialect not in _LIST_ENGINES:
+        return (yield from _list_of_strings(ctx, t, put))
     is_json = put("json", exp.Like(this=t, expression=text("[%")))
     flat = put("flat", rx_like(ctx, t, _JSON_FLAT))
     yield
@@ -743,6 +745,37 @@ def _list(ctx: Ctx, spec: FieldPlan, t: exp.Expr, raw: exp.Expr, put: Put) -> St
         null("VARCHAR"),
     )
     return value, bad
+
+
+_LIST_ENGINES = ("duckdb", "spark", "postgres")
+"""The dialects whose list functions read a JSON list's numbers, booleans and nesting as Python does (:func:`_list`)."""
+
+_JSON_STRING_ITEM = f"(?:{_JSON_STRING}|null)"
+_JSON_STRINGS = f"^\\[{_JSON_WS}(?:{_JSON_STRING_ITEM}(?:{_JSON_WS},{_JSON_WS}{_JSON_STRING_ITEM})*)?{_JSON_WS}\\]$"
+
+
+def _list_of_strings(ctx: Ctx, t: exp.Expr, put: Put) -> Step:
+    """Snowflake and BigQuery (written, not run here): a JSON list of strings (without escapes) and nulls is read, any
+    other JSON text is "not a JSON list" (a documented difference: Python reads numbers as their text)."""
+    is_json = put("json", exp.Like(this=t, expression=text("[%")))
+    flat = put("flat", rx_like(ctx, t, _JSON_STRINGS))
+    yield
+    value = case([(not_(is_json), _split_items(ctx, t)), (flat, _json_strings(ctx, t))], null("ARRAY<VARCHAR>"))
+    bad = case([(and_(is_json, not_(flat)), text(_NOT_JSON_LIST))], null("VARCHAR"))
+    return value, bad
+
+
+def _json_strings(ctx: Ctx, t: exp.Expr) -> exp.Expr:
+    """The strings of a flat JSON list of strings (:data:`_JSON_STRINGS`), unquoted and trimmed, non-empty, in order:
+    Snowflake's and BigQuery's."""
+    x = exp.column("x")
+    item = py_strip(substr(x, 2, sub(length(x), 2)), ctx.dialect)
+    found = exp.Anonymous(this="REGEXP_EXTRACT_ALL", expressions=[t, text(_JSON_STRING)])
+    if ctx.dialect == "snowflake":
+        mapped = exp.Anonymous(this="TRANSFORM", expressions=[found, exp.Lambda(this=item, expressions=[exp.to_identifier("x")])])
+        return exp.Anonymous(this="FILTER", expressions=[mapped, exp.Lambda(this=exp.NEQ(this=x, expression=text("")), expressions=[exp.to_identifier("x")])])
+    sub_ = exp.select(item).from_(exp.Unnest(expressions=[found], alias=exp.TableAlias(columns=[exp.to_identifier("x")]))).where(exp.NEQ(this=item, expression=text("")))
+    return exp.Array(expressions=[sub_])
 
 
 def _json_valid(blanked: exp.Expr) -> exp.Expr:
