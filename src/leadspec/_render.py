@@ -371,7 +371,6 @@ def dict_renderer(ruleset: Ruleset, rows_of: RowsRenderer) -> DictRenderer | Non
     compile it: ``Result._to_dict_plain`` then builds the same dict (and is the oracle of this one in the tests)."""
     from .result import _outline_of
 
-    plan = ruleset._public
     outline = _outline_of(ruleset)
     src = _Source(ruleset)
     rows = src.constant(rows_of)
