@@ -115,6 +115,29 @@ class EventScore:
         """What :meth:`contributions` adds up, without building it (``stage()`` calls this for every lead)."""
         if not events:
             return 0
+        counts, sums = self._tally(events, as_of)
+        total: Any = 0
+        for count, part, (points, cap) in zip(counts, sums, self.parts):
+            if count:
+                if self.half_life is None:
+                    part = count * points
+                total += cap if cap is not None and part > cap else part
+        return total
+
+    def contributions(self, events: list[Any] | None, as_of: datetime) -> list[tuple[str, Any, int]]:
+        """``(event type, points, count)`` per type that scored, in the order of the rule file."""
+        counts, sums = self._tally(events or (), as_of)
+        out = []
+        for kind, count, part, (points, cap) in zip(self.order, counts, sums, self.parts):
+            if count:
+                if self.half_life is None:
+                    part = count * points
+                out.append((kind, cap if cap is not None and part > cap else part, count))
+        return out
+
+    def _tally(self, events: Any, as_of: datetime) -> tuple[list[int], list[Any]]:
+        """Per type, by its place in the rule file: how many of ``events`` count (inside the window, not after ``as_of``)
+        and, with a half-life, the sum of their decayed points in the events' order (else 0)."""
         start = EARLIEST if self.window is None else as_of - self.window
         place, half_life = self.place, self.half_life
         counts = [0] * len(place)
@@ -126,34 +149,7 @@ class EventScore:
             counts[i] += 1
             if half_life is not None:
                 sums[i] += self.parts[i][0] * 0.5 ** ((as_of - at).total_seconds() / half_life)
-        total: Any = 0
-        for count, part, (points, cap) in zip(counts, sums, self.parts):
-            if count:
-                if half_life is None:
-                    part = count * points
-                total += cap if cap is not None and part > cap else part
-        return total
-
-    def contributions(self, events: list[Any] | None, as_of: datetime) -> list[tuple[str, Any, int]]:
-        """``(event type, points, count)`` per type that scored, in the order of the rule file."""
-        start = EARLIEST if self.window is None else as_of - self.window
-        table, half_life = self.table, self.half_life
-        sums: dict[str, Any] = {}
-        counts: dict[str, int] = {}
-        for kind, at, _ in events or ():
-            if kind not in table or at > as_of or at < start:
-                continue
-            counts[kind] = counts.get(kind, 0) + 1
-            if half_life is not None:
-                sums[kind] = sums.get(kind, 0) + table[kind] * 0.5 ** ((as_of - at).total_seconds() / half_life)
-        out = []
-        for kind in self.order:
-            count = counts.get(kind)
-            if count:
-                points = sums[kind] if half_life is not None else count * table[kind]
-                cap = self.caps.get(kind)
-                out.append((kind, cap if cap is not None and points > cap else points, count))
-        return out
+        return counts, sums
 
 
 class NotYet:

@@ -265,22 +265,22 @@ def py_lower(x: exp.Expr, dialect: str) -> exp.Expr:
     letter; DuckDB maps one character to one, so the few whose lower case is longer (``İ``) are replaced first.
     Every SQL case fold of text goes through here (expressions, enum and boolean readers): they must agree.
     """
-    if dialect == "postgres":
-        return exp.Lower(this=exp.Collate(this=_wrapped(x), expression=exp.to_identifier("und-x-icu", quoted=True)))
-    if dialect == "duckdb":
-        for source, target in _special_lower():
-            x = exp.func("REPLACE", x, text(source), text(target))
-    return exp.Lower(this=x)
+    return _py_case(x, dialect, exp.Lower, "lower")
 
 
 def py_upper(x: exp.Expr, dialect: str) -> exp.Expr:
     """Python's ``str.upper()`` (full Unicode case mapping: ``ß`` is ``SS``) of text ``x`` in ``dialect`` (see :func:`py_lower`)."""
+    return _py_case(x, dialect, exp.Upper, "upper")
+
+
+def _py_case(x: exp.Expr, dialect: str, node: type[exp.Func], method: str) -> exp.Expr:
+    """``node`` (``LOWER`` or ``UPPER``) of ``x`` as Python's ``str.<method>()`` maps it (see :func:`py_lower`)."""
     if dialect == "postgres":
-        return exp.Upper(this=exp.Collate(this=_wrapped(x), expression=exp.to_identifier("und-x-icu", quoted=True)))
+        return node(this=exp.Collate(this=_wrapped(x), expression=exp.to_identifier("und-x-icu", quoted=True)))
     if dialect == "duckdb":
-        for source, target in _special_upper():
+        for source, target in _longer_case(method):
             x = exp.func("REPLACE", x, text(source), text(target))
-    return exp.Upper(this=x)
+    return node(this=x)
 
 
 def _wrapped(e: exp.Expr) -> exp.Expr:
@@ -289,15 +289,15 @@ def _wrapped(e: exp.Expr) -> exp.Expr:
 
 
 @functools.cache
-def _special_lower() -> tuple[tuple[str, str], ...]:
-    """Characters whose Python lower case is more than one character (DuckDB maps one to one)."""
-    return tuple((chr(c), chr(c).lower()) for c in range(sys.maxunicode + 1) if len(chr(c).lower()) > 1)
-
-
-@functools.cache
-def _special_upper() -> tuple[tuple[str, str], ...]:
-    """Characters whose Python upper case is more than one character (``ß`` is ``SS``; DuckDB maps one to one)."""
-    return tuple((chr(c), chr(c).upper()) for c in range(sys.maxunicode + 1) if len(chr(c).upper()) > 1)
+def _longer_case(method: str) -> tuple[tuple[str, str], ...]:
+    """Characters whose Python ``lower()`` or ``upper()`` (``method``) is more than one character (``İ``; ``ß`` is
+    ``SS``): DuckDB maps one character to one."""
+    out = []
+    for c in range(sys.maxunicode + 1):
+        mapped = getattr(chr(c), method)()
+        if len(mapped) > 1:
+            out.append((chr(c), mapped))
+    return tuple(out)
 
 
 def any_true(conds: Sequence[exp.Expr | None]) -> exp.Expr | None:
