@@ -60,6 +60,28 @@ def test_csv_records_agree_with_the_csv_module_where_it_reads_the_whole_text(tex
     assert "".join(t for _, _, t, _, _ in got) == text  # every character in exactly one record
 
 
+# lines as any source may give them (a lone carriage return inside, no line end, a NUL), and every delimiter
+LINE_PIECES = ["a", "1", "", " ", ",", ";", "\t", "|", '"', '""', '"x;y"', "\r", "\r\n", "\n", "\x00", "é", "\u2028"]
+
+
+@settings(max_examples=EXAMPLES, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(LINE_PIECES), max_size=12).map("".join), max_size=8), st.sampled_from(",;\t|"))
+def test_csv_records_read_lines_without_quotes_as_the_csv_module_does(lines: list[str], delimiter: str) -> None:
+    """A line without a quote is split without the csv module (the fast path): the same values, the same errors."""
+    try:
+        expected: list[list[str]] | str = list(csv.reader(iter(lines), strict=True, delimiter=delimiter))
+    except csv.Error as exc:
+        expected = str(exc)
+    got = list(csv_records(iter(lines), delimiter=delimiter))
+    errors = [r[4] for r in got if r[4] is not None]
+    if isinstance(expected, str):
+        assert errors and expected in errors[0]
+    else:
+        assert not errors
+        assert [r[3] for r in got] == expected
+        assert "".join(r[2] for r in got) == "".join(lines)
+
+
 @settings(max_examples=EXAMPLES, deadline=None)
 @given(csv_text, st.integers(min_value=1, max_value=4))
 def test_chunks_read_as_one_pass_does(text: str, size: int) -> None:

@@ -25,7 +25,7 @@ import stat
 import sys
 from collections import deque
 from dataclasses import dataclass
-from typing import IO, Any, Iterator, Mapping, Sequence, cast
+from typing import IO, Any, Callable, Iterator, Mapping, Sequence, cast
 
 import click
 
@@ -216,6 +216,10 @@ class _TooLong(Exception):
     """A quoted CSV value runs on past MAX_RECORD_LINES lines or MAX_RECORD_CHARS characters."""
 
 
+_LINE_ENDS = frozenset({"", "\n", "\r\n", "\r"})
+"""What may end a line the csv module reads as one record without a quote (a carriage return elsewhere is its error)."""
+
+
 def csv_records(
     stream: IO[str] | Iterator[str], first_line: int = 1, parse_plain: bool = True, delimiter: str = ","
 ) -> Iterator[tuple[int, int, str, list[str] | None, str | None, int]]:
@@ -260,15 +264,20 @@ def csv_records(
     reader = csv.reader(feed(), strict=True, delimiter=delimiter)
     number = first_line
     while True:
-        if not parse_plain:
-            line = again.popleft() if again else next(source, None)
-            if line is None:
-                return
-            if '"' not in line:
+        line = again.popleft() if again else next(source, None)
+        if line is None:
+            return
+        if '"' not in line:  # no quote: the record is this line (str.split reads it as the csv module would, for less)
+            if not parse_plain:
                 yield number, 1, line, None, None, number
                 number += 1
                 continue
-            again.appendleft(line)
+            body = line.rstrip("\r\n")
+            if line[len(body) :] in _LINE_ENDS and "\r" not in body and "\n" not in body:
+                yield number, 1, line, body.split(delimiter) if body else [], None, number
+                number += 1
+                continue
+        again.appendleft(line)  # the csv module reads it (a quoted value may run on over several lines)
         try:
             values = next(reader)
         except StopIteration:
@@ -299,6 +308,21 @@ def csv_records(
         size = 0
         yield number, count, text, values, None, number + count - 1
         number += count
+
+
+def _picker(picks: list[tuple[str, int]]) -> Callable[[list[str]], dict[str, str]]:
+    """A function of a record's values that returns the lead: ``{name: values[index]}`` for each of ``picks``, written out
+    as one dict display (a comprehension over ``picks`` cost twice as much per row)."""
+    if len(picks) > PICKER_COLUMNS:
+        return lambda values: {name: values[i] for name, i in picks}
+    source = "def pick(values):\n    return {" + ", ".join(f"{name!r}: values[{i}]" for name, i in picks) + "}\n"
+    space: dict[str, Any] = {}
+    exec(compile(source, "<leadspec csv columns>", "exec"), space)  # the names are repr() literals, the indexes ints
+    return cast("Callable[[list[str]], dict[str, str]]", space["pick"])
+
+
+PICKER_COLUMNS = 2000
+"""A lead of more columns than this is picked by a comprehension (a dict display that large compiles slowly)."""
 
 
 def _strip_eol(text: str) -> str:
@@ -348,10 +372,10 @@ class CsvReader:
         header = self.header
         width = len(header)
         number = 0
-        picks = None
+        pick = None
         if self.columns is not None:  # the last of equal headers wins, as in dict(zip(...))
             index = {name: i for i, name in enumerate(header)}
-            picks = [(name, index[name]) for name in self.columns if name in index]
+            pick = _picker([(name, index[name]) for name in self.columns if name in index])
         nested = self.json_columns
         for line, _count, text, values, error, _reach in self._records:
             if error is not None:
@@ -374,14 +398,14 @@ class CsvReader:
                 raw = _strip_eol(text)
                 yield Row(number, line, None, values, "the row repeats the header (two exports joined?)", raw=raw)
                 continue
-            lead = dict(zip(header, values)) if picks is None else {name: values[i] for name, i in picks}
+            lead = dict(zip(header, values)) if pick is None else pick(values)
             if nested:
                 bad = _parse_nested(lead, nested)
                 if bad:
                     raw = _strip_eol(text)
                     yield Row(number, line, None, values, bad, raw=raw)
                     continue
-            raw = _strip_eol(text)
+            raw = text[:-2] if text[-2:] == "\r\n" else text[:-1] if text[-1:] == "\n" or text[-1:] == "\r" else text  # _strip_eol, inline
             yield Row(number, line, lead, values, None, raw, raw)
 
 
