@@ -35,7 +35,8 @@ def assert_rendered_alike(result: leadspec.Result) -> None:
     for crit, row in zip(result._plan.criteria, slow):
         assert result._criterion(crit) == row, crit.id
     assert result._rows() == slow  # the whole rule file's rows from one generated function
-    assert result.summary() == result._summary_slow()
+    assert result.summary() == result._summary_slow()  # the generated summary() (when the rule file has one) ...
+    assert result._summary_plain() == result._summary_slow()  # ... and the one from the outline's tables
     assert result.explain() == result._explain_slow()
     data = result.to_dict()  # its parts read from the per-ruleset tables, not from the properties that walk the plan
     # the generated to_dict() gives what the plain one builds from the outline's tables: the same keys in the same
@@ -209,3 +210,19 @@ def test_to_dict_is_built_by_the_outline_when_its_function_would_be_too_long_or_
     result = rules.evaluate(lead, as_of=AS_OF)
     assert rules._dict_renderer() is None and result.to_dict() == want
     assert_rendered_alike(result)
+
+
+def test_summary_is_written_from_the_outline_when_its_function_would_be_too_long_or_does_not_compile(monkeypatch: pytest.MonkeyPatch) -> None:
+    from leadspec import _render
+
+    leads = [{"employees": 120, "country": "US", "plan": "pro", "signed": "2026-10-20"}, {"employees": 3}, {"country": "??", "employees": "many"}, {"plan": "free", "employees": 1}]
+    want = [leadspec.loads(RULES).evaluate(lead, as_of=AS_OF).summary() for lead in leads]
+    assert leadspec.loads(RULES)._summary_renderer() is not None  # (a rule file this small gets one)
+    monkeypatch.setattr(_render, "SUMMARY_LINES", 3)
+    rules = leadspec.loads(RULES)
+    assert rules._summary_renderer() is None and [rules.evaluate(lead, as_of=AS_OF).summary() for lead in leads] == want
+    monkeypatch.undo()
+    compiled = _render._compiled
+    monkeypatch.setattr(_render, "_compiled", lambda ruleset, src, source, name, what: None if what == "summary" else compiled(ruleset, src, source, name, what))
+    rules = leadspec.loads(RULES)
+    assert rules._summary_renderer() is None and [rules.evaluate(lead, as_of=AS_OF).summary() for lead in leads] == want

@@ -440,6 +440,64 @@ def dict_renderer(ruleset: Ruleset, rows_of: RowsRenderer) -> DictRenderer | Non
     return function
 
 
+SUMMARY_LINES = 5000
+"""The most lines the generated ``summary()`` of :func:`summary_renderer` may have (a rule file with more stage criteria,
+flags and read fields keeps ``Result._summary_plain``)."""
+
+SummaryRenderer = Callable[["Result"], str]
+"""``summary(result)``: ``Result.summary()``."""
+
+
+def summary_renderer(ruleset: Ruleset) -> SummaryRenderer | None:
+    """``Result.summary()`` from one generated function: the label, the stage not reached and the outcomes that block
+    it, the flags raised and the fields missing, each written out as tests of the result's outcome tuples (no loop over
+    the outline's tables, no itemgetter). None when the function would exceed :data:`SUMMARY_LINES` lines or Python
+    cannot compile it: ``Result._summary_plain`` then writes the same text (and is the oracle of this one in the tests)."""
+    from .result import _outline_of
+
+    outline = _outline_of(ruleset)
+    src = _Source(ruleset)
+    labels = {stage: meta[0] for stage, meta in outline.meta.items()}
+    lines = ["raw = r._raw", "outs = raw[1]", "st = raw[2]", "stage = r._stage", f"parts = [{src.constant(labels)}[stage]]"]
+    # disqualified: the because text of each disqualifier that applies, then the stage it would have had
+    lines.append(f"if stage == {src.constant(DISQUALIFIED)}:")
+    for crit in outline.disqualify:
+        lines += [f"    if outs[{crit.index}] is True:", f"        parts.append(r._criterion({src.constant(crit)})['because'])"]
+    for i, text in enumerate(outline.otherwise[:-1]):
+        lines += [f"    {'if' if i == 0 else 'elif'} st[{i}] is not True:", f"        parts.append({src.constant(text)})"]
+    last = f"parts.append({src.constant(outline.otherwise[-1])})"
+    lines += ["    else:", f"        {last}"] if len(outline.otherwise) > 1 else [f"    {last}"]
+    # otherwise: the first stage not reached, and its criteria whose outcome blocks it
+    for i, (head, table) in enumerate(outline.blockers):
+        lines += [f"elif st[{i}] is not True:", "    b = []"]
+        for index, texts in table:
+            lines.append(f"    o = outs[{index}]")
+            for j, (outcome, text) in enumerate(texts.items()):
+                lines += [f"    {'if' if j == 0 else 'elif'} o is {outcome!r}:", f"        b.append({src.constant(text)})"]
+        lines += ["    if b:", f"        parts.append({src.constant(head)} + ', '.join(b))"]
+    if outline.flags:
+        lines.append("raised = []")
+        for index, name in outline.flags:
+            lines += [f"if outs[{index}] is True:", f"    raised.append({src.constant(name)})"]
+        lines += ["if raised:", "    parts.append('flags ' + ', '.join(raised))"]
+    # missing: each field without a value one of whose criteria is unknown, in declaration order (Result._build_missing)
+    readers, names = ruleset._missing_readers()
+    crits_of: dict[int, list[int]] = {}
+    for crit_index, fields in ruleset._missing_table()[0]:
+        for i in fields:
+            crits_of.setdefault(i, []).append(crit_index)
+    lines += ["m = []", "if None in outs:", "    vals = raw[0]"]
+    for i, _getter in readers:
+        unknown = " or ".join(f"outs[{c}] is None" for c in dict.fromkeys(crits_of[i]))
+        lines += [f"    if vals[{i}] is None and ({unknown}):", f"        m.append({src.constant(names[i])})"]
+    lines += ["if not r._issues:", "    if m:", "        parts.append('missing ' + ', '.join(m))", "    return '; '.join(parts)", "return r._summary_tail(parts, m)"]
+    if len(lines) > SUMMARY_LINES:
+        return None
+    source = "def _summary(r):\n" + "".join(f"    {line}\n" for line in lines)
+    function: SummaryRenderer | None = _compiled(ruleset, src, source, "_summary", "summary")
+    return function
+
+
 def _one_by_one(ruleset: Ruleset, chunk: Sequence[Criterion]) -> RowsRenderer:
     """The rows of ``chunk`` from each criterion's renderer (found when called: :func:`rows_renderer` runs under the
     ruleset's lock, which ``Ruleset._renderer`` takes)."""

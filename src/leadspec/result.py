@@ -757,6 +757,12 @@ class Result:
     def summary(self) -> str:
         """The explanation in one line, for a CSV column or a CRM note (cheap: no criterion is rendered
         except the disqualifiers that apply)."""
+        build = self._rs._summary_renderer()  # the function generated for the rule file (leadspec._render)
+        return self._summary_plain() if build is None else build(self)
+
+    def _summary_plain(self) -> str:
+        """:meth:`summary` from the outline's tables (the oracle of the generated one, and what a rule file too large
+        for it gets)."""
         outline = self._rs._outline()
         outcomes = self._raw[1]
         parts = [outline.meta[self._stage][0]]

@@ -29,7 +29,7 @@ from ._model import FieldSpec, RuleFile, Stage
 from ._yaml import MAX_BYTES, load_yaml
 from .errors import LeadError, Problem, RulesError
 from ._handoff import checked_previous, stage_info
-from ._render import DictRenderer, Renderer, RowsRenderer, dict_renderer, renderer, rows_renderer
+from ._render import DictRenderer, Renderer, RowsRenderer, SummaryRenderer, dict_renderer, renderer, rows_renderer, summary_renderer
 from .result import Previous, Result, StageInfo, _json_value, _Outline, _outline_of
 
 if TYPE_CHECKING:
@@ -288,6 +288,17 @@ class Ruleset:
                 if "dict_renderer" not in lazy:
                     lazy["dict_renderer"] = dict_renderer(self, rows_of)
         found: DictRenderer | None = lazy["dict_renderer"]
+        return found
+
+    def _summary_renderer(self) -> SummaryRenderer | None:
+        """The generated ``summary()`` (written on the first one; None: ``Result._summary_plain`` writes it; see
+        :mod:`leadspec._render`)."""
+        lazy = self._lazy
+        if "summary_renderer" not in lazy:
+            with self._lock:
+                if "summary_renderer" not in lazy:
+                    lazy["summary_renderer"] = summary_renderer(self)
+        found: SummaryRenderer | None = lazy["summary_renderer"]
         return found
 
     def _outline(self) -> _Outline:
