@@ -1015,8 +1015,9 @@ class Writer:
         if self.layout is not None:
             return self._laid_out(original, lead, stage, reasons, details, text, flags, more or {})
         if self.fmt == "csv":
-            marks = [_FLAG_CELL[(flags or {}).get(name)] for name in self.flags]
-            marks += ["" if value is None else value for value in handoff]
+            marks = [_FLAG_CELL[(flags or {}).get(name)] for name in self.flags] if self.flags else []
+            if handoff:
+                marks += ["" if value is None else value for value in handoff]
             if text is not None:  # CSV in, CSV out: the record as it was, and the new cells
                 sep = self.delimiter
                 line = f"{text}{sep}{_quote(stage, sep)}{sep}{_quote(reasons, sep)}"

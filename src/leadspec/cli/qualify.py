@@ -281,7 +281,8 @@ def _work(unit: tuple[Any, ...]) -> Done:
         if watched:
             watched = [w for w in watched if _absent(lead, w[1], w[2])]
         stages[result.stage] += 1
-        with_issues += _count_issues(result._issues, issues)
+        if result._issues:
+            with_issues += _count_issues(result._issues, issues)
     joiner = ",\n" if writer.fmt == "json" else ""
     return Done(
         joiner.join(texts), dict(stages), with_issues, rejects, read, dict(issues), [w[0] for w in watched] if evaluated else None, keys, dict(transitions), waiting, skipped,
