@@ -82,6 +82,17 @@ def test_csv_records_read_lines_without_quotes_as_the_csv_module_does(lines: lis
         assert "".join(r[2] for r in got) == "".join(lines)
 
 
+def test_a_line_without_a_quote_is_held_to_the_csv_modules_field_limit_too() -> None:
+    # Found by review: the split of a line without a quote skipped csv.field_size_limit(), which the csv module applies
+    old = csv.field_size_limit(10)
+    try:
+        got = list(csv_records(iter(["aaaaaaaaaaaaaaaa,b\n", "a,b\n"])))
+    finally:
+        csv.field_size_limit(old)
+    assert got[0][3] is None and got[0][4] == "malformed CSV (line 1): field larger than field limit (10)"
+    assert got[1][3] == ["a", "b"]
+
+
 @settings(max_examples=EXAMPLES, deadline=None)
 @given(csv_text, st.integers(min_value=1, max_value=4))
 def test_chunks_read_as_one_pass_does(text: str, size: int) -> None:

@@ -263,11 +263,12 @@ def csv_records(
 
     reader = csv.reader(feed(), strict=True, delimiter=delimiter)
     number = first_line
+    longest = csv.field_size_limit()  # a longer line goes to the csv module, which refuses a value over its limit
     while True:
         line = again.popleft() if again else next(source, None)
         if line is None:
             return
-        if '"' not in line:  # no quote: the record is this line (str.split reads it as the csv module would, for less)
+        if '"' not in line and len(line) <= longest:  # no quote: the record is this line (str.split reads it as the csv module would, for less)
             if not parse_plain:
                 yield number, 1, line, None, None, number
                 number += 1
