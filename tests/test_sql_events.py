@@ -333,7 +333,17 @@ def test_generated_events_agree_with_python(engine: str, raws: list[str | None])
     # the events part reads what the fields part leaves: a missing marker ('' once trimmed) is NULL by then
     # (on Postgres '' reached the part as text, and was "not a JSON list of events" there, though never in a query)
     markers = set(RULES.plan.missing)
+    if engine == "postgres":  # PostgreSQL text cannot hold the character \u0000 stands for (a documented difference, below)
+        raws = [raw for raw in raws if raw is None or "\\u0000" not in raw] or [None]
     check(engine, [None if raw is not None and raw.strip() in markers else raw for raw in raws], layered=True)
+
+
+def test_an_events_text_with_the_escape_of_nul_is_not_a_json_list_of_events_on_postgres() -> None:
+    # Found by the generated cases above: PostgreSQL's jsonb refuses \u0000, so the whole text is "not a JSON list of
+    # events" there (docs/warehouse.md, "Differences that remain"), where Python reads the list and its events.
+    raws = ['["\\u0000"]', '[{"type": "demo\\u0000", "at": "2026-10-01T10:00:00Z"}, {"type": "demo", "at": "2026-10-01T10:00:00Z"}]']
+    assert [python_answer(raw)["bad"] for raw in raws] == ["event 0 is not an object with type and at", None]
+    assert [sql_answer(row)["bad"] for row in run_text("postgres", raws, layered=True)] == ["not a JSON list of events"] * 2
 
 
 # -- native lists of structs (DuckDB, Spark) ------------------------------------------------------------------
