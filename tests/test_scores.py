@@ -202,3 +202,34 @@ def test_an_event_score_does_not_depend_on_the_order_of_the_events_and_counts_ti
     for lead, row in zip(leads, run("duckdb", rules, leads, as_of=AS_OF)):
         got, want = sql_row(row, rules), python_row(rules.evaluate(lead, as_of=AS_OF))
         assert (got["stage"], got["intent"], got["tenths"]) == (want["stage"], want["intent"], want["tenths"])
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(-50, 50), st.none() | st.integers(-20, 60)), min_size=1, max_size=4),
+    st.none() | st.integers(1, 60),
+    st.lists(st.tuples(st.integers(0, 5), st.integers(-10, 90)), max_size=25),
+)
+def test_an_event_score_of_whole_points_adds_them_per_event_to_the_same_total(
+    parts: list[tuple[int, int | None]], window: int | None, events: list[tuple[int, int]]
+) -> None:
+    """Whole points without a half-life: ``total()`` adds an uncapped type's points per event and counts only the
+    capped types (stage()'s path); the total is the one of the general path, each type's count × points, capped,
+    added in the file's order (``contributions``, and ``evaluate()``)."""
+    lines = [f"      t{i}: {points}" if cap is None else f"      t{i}: {{points: {points}, max: {cap}}}" for i, (points, cap) in enumerate(parts)]
+    rules = leadspec.loads(
+        rules_text(
+            "fields:\n  events: {type: events}\nscores:\n  s:\n"
+            + (f"    window: {window}d\n" if window else "")
+            + "    events:\n"
+            + "\n".join(lines)
+            + "\nstages:\n  - id: hot\n    all:\n      - {id: scored, when: \"score('s') >= 0\"}\n"
+        )
+    )
+    scored = rules._compiled.event_scores["s"]
+    assert scored.whole
+    lead = {"events": [ev(f"t{kind}", days) for kind, days in events]}  # t4 and t5 are types the score does not have
+    tuples = [(e["type"], datetime.fromisoformat(e["at"]), e) for e in lead["events"]]
+    general = sum((points for _, points, _ in scored.contributions(tuples, AS_OF)), 0)
+    assert scored.total(tuples, AS_OF) == general == rules.evaluate(lead, as_of=AS_OF).scores["s"].total
+    assert (rules.stage(lead, as_of=AS_OF) == "hot") == (general >= 0)

@@ -587,18 +587,20 @@ class Coercer:
             raw = _json(raw, "not a JSON list of events")
         if not isinstance(raw, (list, tuple)):
             raise BadValue(f"not a list of events (got {type(raw).__name__})")
-        try:  # the common cases in one comprehension: ISO text in UTC (JSON), or aware datetimes (a driver, a DataFrame)
+        try:  # the common cases in one comprehension: ISO text in UTC (JSON), or aware datetimes (a driver, a DataFrame);
+            # an event that is not plainly one of them is left out, and the careful loop below reads the list
             if raw and type(raw[0]["at"]) is datetime:
-                fast = [(event["type"], event["at"], event) for event in raw]
+                fast = [
+                    (kind, at, event)
+                    for event in raw
+                    if type(kind := event["type"]) is str and kind and type(at := event["at"]) is datetime and at.tzinfo is _UTC
+                ]
             else:
-                fast = [(event["type"], _fromiso(event["at"]), event) for event in raw]
+                fast = [(kind, at, event) for event in raw if type(kind := event["type"]) is str and kind and (at := _fromiso(event["at"])).tzinfo is _UTC]
         except Exception:  # noqa: BLE001 - anything odd takes the careful loop below
             pass
         else:
-            for kind, at, _ in fast:
-                if type(kind) is not str or not kind or type(at) is not datetime or at.tzinfo is not _UTC:
-                    break
-            else:
+            if len(fast) == len(raw):
                 return fast
         out: list[Event] = []
         append = out.append

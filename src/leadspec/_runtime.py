@@ -110,11 +110,19 @@ class EventScore:
         self.half_life = plan.half_life.total_seconds() if plan.half_life else None
         self.place = {kind: i for i, kind in enumerate(self.order)}
         self.parts = [(self.table[kind], self.caps.get(kind)) for kind in self.order]  # each type's points and cap
+        # whole points without a half-life: the total is exact in any order, so an uncapped type's points are added
+        # per event and only the capped types are counted (see total)
+        self.whole = self.half_life is None and all(type(p) is int and (c is None or type(c) is int) for p, c in self.parts)
+        self.uncapped = {kind: self.table[kind] for kind in self.order if kind not in self.caps}
+        self.capped_place = {kind: i for i, kind in enumerate(self.capped_order)}
+        self.capped_parts: list[tuple[Any, Any]] = [(self.table[kind], self.caps[kind]) for kind in self.capped_order]
 
     def total(self, events: list[Any] | None, as_of: datetime) -> Any:
         """What :meth:`contributions` adds up, without building it (``stage()`` calls this for every lead)."""
         if not events:
             return 0
+        if self.whole:
+            return self._whole_total(events, as_of)
         counts, sums = self._tally(events, as_of)
         total: Any = 0
         for count, part, (points, cap) in zip(counts, sums, self.parts):
@@ -122,6 +130,31 @@ class EventScore:
                 if self.half_life is None:
                     part = count * points
                 total += cap if cap is not None and part > cap else part
+        return total
+
+    def _whole_total(self, events: list[Any], as_of: datetime) -> int:
+        """:meth:`total` of whole points without a half-life: exact in any order, so the same sum as by type in the
+        file's order (each type's count × points, capped): an uncapped type's points are added per event, and only
+        the capped types are counted."""
+        start = EARLIEST if self.window is None else as_of - self.window
+        uncapped: dict[str, Any] = self.uncapped
+        capped = self.capped_place
+        total: int = 0
+        counted = [0] * len(capped)
+        for kind, at, _ in events:
+            if at > as_of or at < start:
+                continue
+            points = uncapped.get(kind)
+            if points is not None:
+                total += points
+            else:
+                i = capped.get(kind)
+                if i is not None:
+                    counted[i] += 1
+        for n, (whole, cap) in zip(counted, self.capped_parts):
+            if n:
+                part = n * whole
+                total += cap if part > cap else part
         return total
 
     def contributions(self, events: list[Any] | None, as_of: datetime) -> list[tuple[str, Any, int]]:
