@@ -27,6 +27,7 @@ from __future__ import annotations
 import functools
 import itertools
 import sys
+from array import array
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -293,10 +294,16 @@ def _longer_case(method: str) -> tuple[tuple[str, str], ...]:
     """Characters whose Python ``lower()`` or ``upper()`` (``method``) is more than one character (``İ``; ``ß`` is
     ``SS``): DuckDB maps one character to one."""
     out = []
-    for c in range(sys.maxunicode + 1):
-        mapped = getattr(chr(c), method)()
-        if len(mapped) > 1:
-            out.append((chr(c), mapped))
+    every = array("I", range(sys.maxunicode + 1)).tobytes().decode(f"utf-32-{sys.byteorder[0]}e", "surrogatepass")  # at once
+    block = 1024  # a mapping is never shorter than its character: a block whose mapping keeps its length has none longer
+    for start in range(0, len(every), block):
+        chars = every[start : start + block]
+        if len(getattr(chars, method)()) == len(chars):
+            continue
+        for c in chars:
+            mapped = getattr(c, method)()
+            if len(mapped) > 1:
+                out.append((c, mapped))
     return tuple(out)
 
 
