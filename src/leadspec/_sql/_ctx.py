@@ -293,6 +293,7 @@ def _wrapped(e: exp.Expr) -> exp.Expr:
 def _longer_case(method: str) -> tuple[tuple[str, str], ...]:
     """Characters whose Python ``lower()`` or ``upper()`` (``method``) is more than one character (``İ``; ``ß`` is
     ``SS``): DuckDB maps one character to one."""
+    # (the blocks hold for lower and upper only: title() and capitalize() map a character by the one before it)
     out = []
     every = array("I", range(sys.maxunicode + 1)).tobytes().decode(f"utf-32-{sys.byteorder[0]}e", "surrogatepass")  # at once
     block = 1024  # a mapping is never shorter than its character: a block whose mapping keeps its length has none longer
