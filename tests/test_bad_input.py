@@ -222,6 +222,17 @@ def jsonl_bad_line(work: Path) -> Seen:
     return qualify_rejects(work, '{"employees": 60}\nnot json\n{"employees": 70}\n', "in.jsonl")
 
 
+def jsonl_carriage_returns(work: Path) -> Seen:
+    # a JSON Lines file whose records end with a lone CR is one line of JSON Lines: rejected whole, with a hint
+    seen = qualify_rejects(work, '{"employees": 60}\r{"employees": 70}\r', "in.jsonl")
+    assert "1 row read" in seen.text
+    return seen
+
+
+def json_empty(work: Path) -> Seen:
+    return qualify_rejects(work, "", "in.json")
+
+
 def json_deep(work: Path) -> Seen:
     return qualify_rejects(work, '{"employees": 60}\n' + '{"a": ' * 100_000 + "1" + "}" * 100_000 + "\n", "in.jsonl")
 
@@ -432,6 +443,8 @@ SCENARIOS: dict[str, Callable[[Path], Seen]] = {
     "a CSV row has too few values": csv_short_row,
     "a CSV quote is never closed": csv_unclosed_quote,
     "a JSON Lines line is not JSON": jsonl_bad_line,
+    "JSON Lines separated by carriage returns": jsonl_carriage_returns,
+    "an empty JSON file": json_empty,
     "JSON nested too deeply": json_deep,
     "half a surrogate pair": json_lone_surrogate,
     "a broken element of a JSON array": json_array_bad_element,

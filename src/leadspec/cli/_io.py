@@ -489,7 +489,10 @@ class JsonlReader:
             try:
                 obj = json.loads(line)
             except (ValueError, RecursionError) as exc:
-                yield _rejected_line(number, line_number, line, json_error(exc))
+                error = json_error(exc)
+                if "\r" in line.rstrip("\r\n") and isinstance(exc, json.JSONDecodeError) and exc.msg == "Extra data":
+                    error += "; the line holds more than one record: are they separated by a carriage return only? JSON Lines ends each with a line feed"
+                yield _rejected_line(number, line_number, line, error)
                 continue
             if not isinstance(obj, dict):
                 # its record is the line's text (not str() of the value read: True for true, str without its quotes)
@@ -629,7 +632,10 @@ class JsonArrayReader:
                 position += 1
             if position >= len(buffer):
                 if eof or not fill():
-                    if state != "end":
+                    if state == "start":  # nothing but white space: no array at all
+                        number += 1
+                        yield Row(number, consumed_lines, None, "", "the input is empty: a JSON input is an array of objects: [ {...}, {...} ]", raw="")
+                    elif state != "end":
                         number += 1
                         yield Row(number, consumed_lines, None, None, "the JSON array is not closed with ]")
                     return
