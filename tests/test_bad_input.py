@@ -229,6 +229,12 @@ def jsonl_carriage_returns(work: Path) -> Seen:
     return seen
 
 
+def json_unclosed(work: Path) -> Seen:
+    seen = qualify_rejects(work, '[{"employees": 60}, {"employees": 70}', "in.json")
+    assert '"employees": 60' in seen.text and '"employees": 70' in seen.text and "3 rows read, 2 written, 1 rejected" in seen.text
+    return seen
+
+
 def json_empty(work: Path) -> Seen:
     return qualify_rejects(work, "", "in.json")
 
@@ -444,6 +450,7 @@ SCENARIOS: dict[str, Callable[[Path], Seen]] = {
     "a CSV quote is never closed": csv_unclosed_quote,
     "a JSON Lines line is not JSON": jsonl_bad_line,
     "JSON Lines separated by carriage returns": jsonl_carriage_returns,
+    "a JSON array is not closed": json_unclosed,
     "an empty JSON file": json_empty,
     "JSON nested too deeply": json_deep,
     "half a surrogate pair": json_lone_surrogate,

@@ -637,7 +637,7 @@ class JsonArrayReader:
                         yield Row(number, consumed_lines, None, "", "the input is empty: a JSON input is an array of objects: [ {...}, {...} ]", raw="")
                     elif state != "end":
                         number += 1
-                        yield Row(number, consumed_lines, None, None, "the JSON array is not closed with ]")
+                        yield Row(number, consumed_lines, None, "", "the JSON array is not closed with ]", raw="")  # (its elements were read)
                     return
                 continue
             char = buffer[position]
