@@ -290,12 +290,20 @@ def _wrapped(e: exp.Expr) -> exp.Expr:
 
 
 @functools.cache
+def every_character() -> str:
+    """Every character but the surrogates, in code point order, built at once from UTF-32 (not a million ``chr()``
+    calls): what Python's character classes and case mappings are read from."""
+    points = array("I", range(0xD800)).tobytes() + array("I", range(0xE000, sys.maxunicode + 1)).tobytes()
+    return points.decode("utf-32-le" if sys.byteorder == "little" else "utf-32-be")
+
+
+@functools.cache
 def _longer_case(method: str) -> tuple[tuple[str, str], ...]:
     """Characters whose Python ``lower()`` or ``upper()`` (``method``) is more than one character (``İ``; ``ß`` is
     ``SS``): DuckDB maps one character to one."""
     # (the blocks hold for lower and upper only: title() and capitalize() map a character by the one before it)
     out = []
-    every = array("I", range(sys.maxunicode + 1)).tobytes().decode(f"utf-32-{sys.byteorder[0]}e", "surrogatepass")  # at once
+    every = every_character()  # (a surrogate maps to itself)
     block = 1024  # a mapping is never shorter than its character: a block whose mapping keeps its length has none longer
     for start in range(0, len(every), block):
         chars = every[start : start + block]

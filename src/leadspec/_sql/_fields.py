@@ -29,7 +29,6 @@ import re
 import string
 import sys
 import unicodedata
-from array import array
 from collections.abc import Callable, Generator, Sequence
 from datetime import date, datetime, timezone
 from decimal import Decimal, localcontext
@@ -41,14 +40,14 @@ from sqlglot import exp
 from .._fields import FALSE, TRUE, BadValue, Coercer, _formats_text
 from ..plan import FieldPlan
 from . import _events
-from ._ctx import Ctx, FieldCols, case, column, is_true, null, py_lower, text
+from ._ctx import Ctx, FieldCols, case, column, every_character, is_true, null, py_lower, text
 
 __all__ = ["add_fields", "read_field"]
 
 # -- Python's character classes, as bracket classes of literal characters -----------------------
 
-_ALL = (array("I", range(0xD800)).tobytes() + array("I", range(0xE000, 0x110000)).tobytes()).decode("utf-32-le" if sys.byteorder == "little" else "utf-32-be")
-"""Every character (no surrogates), built without a million ``chr()`` calls (import time)."""
+_ALL = every_character()
+"""Every character (no surrogates; import time)."""
 WHITESPACE = "".join(re.findall(r"\s", _ALL))
 """What ``str.strip()`` removes (and what ``\\s`` matches in Python's ``re``)."""
 _ND = re.findall(r"\d", _ALL)
