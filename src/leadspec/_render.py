@@ -481,14 +481,10 @@ def summary_renderer(ruleset: Ruleset) -> SummaryRenderer | None:
             lines += [f"if outs[{index}] is True:", f"    raised.append({src.constant(name)})"]
         lines += ["if raised:", "    parts.append('flags ' + ', '.join(raised))"]
     # missing: each field without a value one of whose criteria is unknown, in declaration order (Result._build_missing)
-    readers, names = ruleset._missing_readers()
-    crits_of: dict[int, list[int]] = {}
-    for crit_index, fields in ruleset._missing_table()[0]:
-        for i in fields:
-            crits_of.setdefault(i, []).append(crit_index)
+    names = ruleset._missing_table()[1]
     lines += ["m = []", "if None in outs:", "    vals = raw[0]"]
-    for i, _getter in readers:
-        unknown = " or ".join(f"outs[{c}] is None" for c in dict.fromkeys(crits_of[i]))
+    for i, crits in ruleset._missing_criteria():
+        unknown = " or ".join(f"outs[{c}] is None" for c in dict.fromkeys(crits))
         lines += [f"    if vals[{i}] is None and ({unknown}):", f"        m.append({src.constant(names[i])})"]
     lines += ["if not r._issues:", "    if m:", "        parts.append('missing ' + ', '.join(m))", "    return '; '.join(parts)", "return r._summary_tail(parts, m)"]
     if len(lines) > SUMMARY_LINES:

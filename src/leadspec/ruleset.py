@@ -205,19 +205,23 @@ class Ruleset:
             table = self._lazy["missing_table"] = (rows, names)
         return table
 
+    def _missing_criteria(self) -> list[tuple[int, list[int]]]:
+        """For each field some criterion with an expression reads, in declaration order: its index and those criteria's
+        indexes (what ``Result.missing`` looks at: a field without a value, one of whose criteria is unknown)."""
+        readers: dict[int, list[int]] = {}
+        for index, fields in self._missing_table()[0]:
+            for i in fields:
+                readers.setdefault(i, []).append(index)
+        return sorted(readers.items())
+
     def _missing_readers(self) -> tuple[list[tuple[int, Any]], list[str]]:
-        """For each field some criterion with an expression reads, in declaration order: its index and a getter of
-        those criteria's outcomes from a result's outcomes (a tuple); and every field's name (``Result.missing``)."""
+        """:meth:`_missing_criteria` with a getter of those criteria's outcomes from a result's outcomes (a tuple) for
+        each field; and every field's name (``Result.missing``)."""
         found: tuple[list[tuple[int, Any]], list[str]] | None = self._lazy.get("missing_readers")
         if found is None:  # (without the lock: threads at once build the same table)
-            table, names = self._missing_table()
-            readers: dict[int, list[int]] = {}
-            for index, fields in table:
-                for i in fields:
-                    readers.setdefault(i, []).append(index)
             # (two indexes at least: itemgetter of one gives the outcome itself, not a tuple)
-            getters: list[tuple[int, Any]] = [(i, itemgetter(*crits, crits[0])) for i, crits in sorted(readers.items())]
-            found = self._lazy["missing_readers"] = (getters, names)
+            getters: list[tuple[int, Any]] = [(i, itemgetter(*crits, crits[0])) for i, crits in self._missing_criteria()]
+            found = self._lazy["missing_readers"] = (getters, self._missing_table()[1])
         return found
 
     def _reads(self, crit: _ir.Criterion) -> tuple[list[str], list[str]]:
