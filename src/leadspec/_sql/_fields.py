@@ -706,7 +706,14 @@ _JSON_NUMBER = "-?(?:0|[1-9][0-9]*)(?:[.][0-9]+)?(?:[eE][+-]?[0-9]+)?"
 _JSON_SCALAR = f"(?:{_JSON_STRING}|{_JSON_NUMBER}|null|true|false|NaN|-?Infinity)"
 """An item ``json.loads`` reads that is not a list or an object: a string without escapes, a number, ``null``, a boolean,
 ``NaN`` or an infinity (Python reads those three too)."""
-_JSON_FLAT = f"^\\[{_JSON_WS}(?:{_JSON_SCALAR}(?:{_JSON_WS},{_JSON_WS}{_JSON_SCALAR})*)?{_JSON_WS}\\]$"
+
+
+def _json_list_of(item: str) -> str:
+    """A pattern of a whole JSON list (no nesting) of items matching ``item``, white space allowed between them."""
+    return f"^\\[{_JSON_WS}(?:{item}(?:{_JSON_WS},{_JSON_WS}{item})*)?{_JSON_WS}\\]$"
+
+
+_JSON_FLAT = _json_list_of(_JSON_SCALAR)
 """A JSON list of :data:`_JSON_SCALAR` items: what the SQL reader takes items from."""
 _JSON_NESTING = 8
 """The levels of lists and objects that :func:`_json_valid` follows (deeper text is not a JSON list in SQL: documented)."""
@@ -750,7 +757,7 @@ _LIST_ENGINES = ("duckdb", "spark", "postgres")
 """The dialects whose list functions read a JSON list's numbers, booleans and nesting as Python does (:func:`_list`)."""
 
 _JSON_STRING_ITEM = f"(?:{_JSON_STRING}|null)"
-_JSON_STRINGS = f"^\\[{_JSON_WS}(?:{_JSON_STRING_ITEM}(?:{_JSON_WS},{_JSON_WS}{_JSON_STRING_ITEM})*)?{_JSON_WS}\\]$"
+_JSON_STRINGS = _json_list_of(_JSON_STRING_ITEM)
 
 
 def _list_of_strings(ctx: Ctx, t: exp.Expr, put: Put) -> Step:
