@@ -416,6 +416,42 @@ def test_auto_uses_duckdb_from_the_documented_size(tmp_path: Path, monkeypatch: 
     assert sum(calls) > 0  # as large as the threshold: DuckDB
 
 
+MIXED_LIST_RULES = """\
+leadspec: 1
+name: mixed
+fields:
+  n: {type: integer}
+  title: {type: string}
+  tags: {type: list}
+stages:
+  - id: mql
+    all:
+      - id: same
+        when: "[n, title] == tags"
+"""
+
+
+def test_rules_without_a_translation_stop_the_duckdb_engine_before_any_output_and_auto_uses_python(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # a list of a number and a text loaded and ran in Python; `--engine duckdb` wrote the header to standard output and
+    # ended in DuckDB's Binder Error with a traceback: to_sql refuses it, the command says so (exit 2), nothing is written
+    rules = tmp_path / "mixed.yaml"
+    rules.write_text(MIXED_LIST_RULES, encoding="utf-8")
+    source = tmp_path / "in.csv"
+    source.write_text('n,title,tags\n1,a,"[""1"",""a""]"\n2,b,x\n', encoding="utf-8")
+    for output in ("-", str(tmp_path / "out.csv")):
+        code, out, err = cli("qualify", str(rules), str(source), "-o", output, "--engine", "duckdb", *AS_OF)
+        assert (code, out) == (2, "")
+        assert err == "--engine duckdb: a list of numbers and text (in mql.same) has no translation for the duckdb dialect; use --engine python\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv", "mixed.yaml"]
+    monkeypatch.setattr(_qualify_module(), "AUTO_BYTES", 1)  # large enough for DuckDB: auto takes the engine that runs these rules
+    code, out_auto, err = cli("qualify", str(rules), str(source), "--engine", "auto", *AS_OF)
+    assert (code, out_auto) == cli("qualify", str(rules), str(source), "--engine", "python", *AS_OF)[:2]
+    assert "mql.same fail" in out_auto and err == "2 rows read, 2 written, 0 rejected (lead 2, mql 0)\n"
+    parquet = tmp_path / "out.parquet"  # only DuckDB writes Parquet: auto cannot choose Python
+    code, _out, err = cli("qualify", str(rules), str(source), "-o", str(parquet), "--engine", "auto", *AS_OF)
+    assert code == 2 and err.startswith("--engine auto: a list of numbers and text (in mql.same) has no translation") and not parquet.exists()
+
+
 def test_the_documented_auto_size_is_the_one_used() -> None:
     AUTO_BYTES = _qualify_module().AUTO_BYTES
     page = (ROOT / "docs" / "command-line.md").read_text(encoding="utf-8")

@@ -263,6 +263,28 @@ def test_a_list_of_numbers_joined_with_a_list_of_text_is_refused_at_load() -> No
     check(["len(tags + ['x']) == 3", "[i] + [1] == [2, 1]", "len(tags + []) == 2", "[i] + [1, 2.5] == [2, 1, 2.5]"], [{"i": 2, "tags": ["p", "q"]}, {}])
 
 
+def test_a_list_display_of_mixed_kinds_is_refused_at_to_sql_and_membership_in_it_translates() -> None:
+    # [i, s] == tags loaded, ran in Python, and failed in DuckDB at run time (a Binder Error: an ARRAY holds one type;
+    # `qualify --engine duckdb` ended in a traceback): refused at to_sql time, naming the criterion and the dialect
+    refused = {
+        "[i, s] == tags": "a list of numbers and text",
+        "tags == [1, 'a']": "a list of numbers and text",
+        "len([s, b, i]) == 3": "a list of text and numbers",  # booleans among numbers are numbers
+        "[d, dt] == [d, dt]": "a list of dates and datetimes",
+        "len([s, 'x'] + [n, s]) == 4": "a list of numbers and text",
+    }
+    for expression, what in refused.items():
+        rules = rules_for(["i > 0", expression])
+        for dialect in ("duckdb", "spark", "postgres", "snowflake", "bigquery"):
+            with pytest.raises(DialectError) as raised:
+                query(rules, dialect)
+            assert str(raised.value) == f"{what} (in s.e1) has no translation for the {dialect} dialect", expression
+            assert (raised.value.dialect, raised.value.what, raised.value.where) == (dialect, what, "s.e1")
+    # membership reads the items one by one (no ARRAY), and numbers with booleans are one kind: these translate
+    check(["s in [i, 'a']", "i in [s, 2]", "[b, i] == [1, 2]", "[i, j] == [2, 3]", "len([True, 2.5]) == 2"],
+          [{"i": 2, "s": "a", "b": True}, {"i": 3, "s": "b", "b": False}, {}], ["duckdb"])
+
+
 @pytest.mark.parametrize("engine", ENGINES)
 def test_comparisons_single_and_chained_with_missing_values_and_errors(engine: str) -> None:
     exprs = [

@@ -52,6 +52,9 @@ __all__ = ["compile_expr", "error_message", "truth"]
 DBL_MAX = sys.float_info.max
 _GUARDED = ("postgres", "snowflake", "bigquery")  # dialects whose floating-point arithmetic raises on overflow
 _SQL_TYPES = {"num": "DOUBLE", "str": "VARCHAR", "bool": "BOOLEAN", "date": "DATE", "datetime": "TIMESTAMP", "list": "ARRAY<VARCHAR>"}
+_KIND_NAMES = {"num": "numbers", "str": "text", "bool": "booleans", "date": "dates", "datetime": "datetimes", "list": "lists", "events": "events"}
+_MIXED = "leadspec_mixed"
+"""The key, in an ARRAY node's ``meta``, of what its items mix (``a list of numbers and text``): no SQL array type holds them."""
 
 
 @dataclass
@@ -129,6 +132,7 @@ class _Compiler:
         self.ctx = ctx
         self.d = ctx.dialect
         self.where = where
+        self.mixed = False  # an ARRAY of items of different kinds was built (see array())
 
     def unsupported(self, what: str) -> Exception:
         return self.ctx.unsupported(what, self.where)
@@ -195,7 +199,12 @@ class _Compiler:
         return "str"
 
     def array(self, items: Sequence[tuple[exp.Expr, str]]) -> exp.Expr:
-        """An ARRAY of the items (numbers with booleans as numbers; text as it is)."""
+        """An ARRAY of the items (numbers with booleans as numbers; text as it is).
+
+        Items of different kinds (text with numbers, dates with datetimes) have no SQL array type: the ARRAY is
+        marked, and a criterion whose SQL keeps it is refused (:func:`compile_expr`). ``x in [n, 'a']`` still
+        translates: membership reads the items one by one and leaves the ARRAY out.
+        """
         if not items:
             return self.ctx.empty_array()
         kinds = {k for _, k in items}
@@ -203,7 +212,12 @@ class _Compiler:
             values = [self.as_num(v, k) for v, k in items]
         else:
             values = [v for v, _ in items]
-        return exp.Array(expressions=values)
+        array = exp.Array(expressions=values)
+        mixed = list(dict.fromkeys(_KIND_NAMES.get(k, k) for _, k in items if k not in ("any", "bool" if "num" in kinds else "")))
+        if len(mixed) > 1:
+            array.meta[_MIXED] = f"a list of {', '.join(mixed[:-1])} and {mixed[-1]}"
+            self.mixed = True
+        return array
 
     # -- logic ---------------------------------------------------------------------------------------
     def n_BoolOp(self, node: BoolOp) -> _Out:  # noqa: N802
@@ -777,7 +791,13 @@ def _parenthesised(tree: exp.Expr) -> exp.Expr:
 
 def compile_expr(ctx: Ctx, node: Expr, where: str) -> Val:
     """``node`` as SQL over ``ctx.env``; ``where`` is the criterion id (for :meth:`Ctx.unsupported`)."""
-    out = _Compiler(ctx, where).out(node)
+    compiler = _Compiler(ctx, where)
+    out = compiler.out(node)
+    if compiler.mixed:  # refused when an ARRAY of mixed items is left in the SQL (every engine would fail on it)
+        for part in (out.value, *(cond for cond, _ in out.errs)):
+            found = next((a for a in part.find_all(exp.Array) if _MIXED in a.meta), None)
+            if found is not None:
+                raise compiler.unsupported(found.meta[_MIXED])
     error = any_true([cond for cond, _ in out.errs])
     return Val(_parenthesised(out.value), None if error is None else _parenthesised(error))
 

@@ -587,7 +587,8 @@ def _engine(engine: str, input: str, details: bool, ruleset: Any, moment: dateti
 
     ``parquet``: the input or the output is Parquet, which only DuckDB reads and writes.
     """
-    if engine == "auto":
+    auto = engine == "auto"
+    if auto:
         try:
             big = AUTO_BYTES is not None and input != "-" and os.path.getsize(input) >= AUTO_BYTES
         except OSError:
@@ -612,7 +613,9 @@ def _engine(engine: str, input: str, details: bool, ruleset: Any, moment: dateti
         _TEXT_QUERY.clear()
         _TEXT_QUERY[(id(ruleset), moment)] = ruleset.to_sql("duckdb", table=TABLE, as_of=moment, pretty=False)
     except LeadspecError as exc:  # a DialectError: something these rules use that DuckDB cannot compute as Python does
-        io.err.write(f"--engine duckdb: {exc}; use --engine python\n")
+        if auto and not parquet:  # the output is the same with either engine: auto takes the one that can run the rules
+            return "python"
+        io.err.write(f"--engine {'auto' if auto else 'duckdb'}: {exc}; use --engine python\n")
         return None
     return engine
 
