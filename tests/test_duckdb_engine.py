@@ -268,6 +268,18 @@ def test_counting_a_block_at_once_never_misses_a_record_with_more_values_than_co
     assert all(len(r) <= width for r in records) or any(len(r) < width for r in records), (text, width, records)
 
 
+@settings(max_examples=EXAMPLES * 20, deadline=None)
+@given(case=csv_lines())
+def test_the_line_breaks_inside_quoted_values_are_the_ones_the_bare_text_lost(case: tuple[str, int]) -> None:
+    # counted as the quoted values are taken out (the block is not counted a second time): the same number
+    from leadspec.cli._native import bare, quoted_breaks
+
+    data, width = case[0].encode("utf-8"), case[1]
+    found = quoted_breaks(data, b",", width)
+    if found is not None:
+        assert found == data.count(b"\n") - bare(data, b",").count(b"\n"), case
+
+
 def test_counting_a_block_at_once_takes_out_only_quoted_values_that_start_and_end_a_value() -> None:
     from leadspec.cli._native import bare, counted
 

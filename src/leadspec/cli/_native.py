@@ -128,13 +128,25 @@ def bare(data: bytes, delimiter: bytes) -> bytes:
     """``data`` (whole lines of a CSV) without its quoted values: each quoted value that starts and ends where a value
     does (after a delimiter or a line break, before one or the end) is taken out, line breaks inside it too. A quote
     left in the result stands anywhere else (inside an unquoted value, after a space): the text cannot be read this way."""
+    return _bare(data, delimiter)[0]
+
+
+def _bare(data: bytes, delimiter: bytes) -> tuple[bytes, int]:
+    """:func:`bare`, and the line breaks inside the quoted values it took out (counted in them: the block is not read again)."""
     at_start = (delimiter[0], 10)
+    inside = 0
 
     def one(match: re.Match[bytes]) -> bytes:
+        nonlocal inside
         start = match.start()
-        return b"" if start == 0 or data[start - 1] in at_start else match.group()
+        if start == 0 or data[start - 1] in at_start:
+            value = match.group()
+            if b"\n" in value:
+                inside += value.count(b"\n")
+            return b""
+        return match.group()
 
-    return quoted_value(delimiter).sub(one, data)
+    return quoted_value(delimiter).sub(one, data), inside
 
 
 def longest_in_list(query: str) -> int | None:
@@ -654,10 +666,10 @@ def quoted_breaks(data: bytes, d: bytes, width: int) -> int | None:
     """The line breaks inside the quoted values of ``data`` when :func:`counted` decides; None when it does not."""
     if len(d) != 1:
         return None
-    records = bare(data, d) if b'"' in data else data
+    records, inside = _bare(data, d) if b'"' in data else (data, 0)
     if b'"' in records or _blank(records) or records.count(d) != (width - 1) * _lines(records):
         return None
-    return data.count(b"\n") - records.count(b"\n") if records is not data else 0
+    return inside
 
 
 def _lines(data: bytes) -> int:
