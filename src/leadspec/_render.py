@@ -411,6 +411,7 @@ def dict_renderer(ruleset: Ruleset, rows_of: RowsRenderer) -> DictRenderer | Non
                 f"    p{i}.append({{{entry}{src.constant(0)}, 'outcome': {src.constant('unknown')}}})",
             ]
         scores.append(f"{src.constant(name)}: {{'total': tot[{i}], 'contributions': p{i}}}")
+    lines += _missing_lines(ruleset, src)
     if len(lines) > DICT_LINES:
         return None
     stages = ", ".join(f"{src.constant(sid)}: {_outcome_text(src, f'st[{i}]')}" for i, sid in enumerate(outline.stage_ids))
@@ -429,7 +430,7 @@ def dict_renderer(ruleset: Ruleset, rows_of: RowsRenderer) -> DictRenderer | Non
         ("criteria", f"{rows}(r, outs, raw[0])"),
         ("scores", f"{{{', '.join(scores)}}}"),
         ("next", "nxt"),
-        ("missing", "r._build_missing()"),
+        ("missing", "m"),
         ("issues", "r._issue_dicts() if r._issues else []"),
         ("ruleset", f"{{{info_code}, 'owners': list({src.constant(list(info['owners']))})}}"),
         ("as_of", "r._rs._time_text(r._as_of)"),
@@ -480,18 +481,24 @@ def summary_renderer(ruleset: Ruleset) -> SummaryRenderer | None:
         for index, name in outline.flags:
             lines += [f"if outs[{index}] is True:", f"    raised.append({src.constant(name)})"]
         lines += ["if raised:", "    parts.append('flags ' + ', '.join(raised))"]
-    # missing: each field without a value one of whose criteria is unknown, in declaration order (Result._build_missing)
-    names = ruleset._missing_table()[1]
-    lines += ["m = []", "if None in outs:", "    vals = raw[0]"]
-    for i, crits in ruleset._missing_criteria():
-        unknown = " or ".join(f"outs[{c}] is None" for c in dict.fromkeys(crits))
-        lines += [f"    if vals[{i}] is None and ({unknown}):", f"        m.append({src.constant(names[i])})"]
+    lines += _missing_lines(ruleset, src)
     lines += ["if not r._issues:", "    if m:", "        parts.append('missing ' + ', '.join(m))", "    return '; '.join(parts)", "return r._summary_tail(parts, m)"]
     if len(lines) > SUMMARY_LINES:
         return None
     source = "def _summary(r):\n" + "".join(f"    {line}\n" for line in lines)
     function: SummaryRenderer | None = _compiled(ruleset, src, source, "_summary", "summary")
     return function
+
+
+def _missing_lines(ruleset: Ruleset, src: _Source) -> list[str]:
+    """Lines setting ``m`` to a new list of the fields without a value one of whose criteria is unknown, in declaration
+    order (``Result._build_missing``), from the locals ``raw`` and ``outs``: one test of the outcome tuple per field."""
+    names = ruleset._missing_table()[1]
+    lines = ["m = []", "if None in outs:", "    vals = raw[0]"]
+    for i, crits in ruleset._missing_criteria():
+        unknown = " or ".join(f"outs[{c}] is None" for c in dict.fromkeys(crits))
+        lines += [f"    if vals[{i}] is None and ({unknown}):", f"        m.append({src.constant(names[i])})"]
+    return lines
 
 
 def _one_by_one(ruleset: Ruleset, chunk: Sequence[Criterion]) -> RowsRenderer:
