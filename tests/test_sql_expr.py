@@ -263,6 +263,37 @@ def test_a_list_of_numbers_joined_with_a_list_of_text_is_refused_at_load() -> No
     check(["len(tags + ['x']) == 3", "[i] + [1] == [2, 1]", "len(tags + []) == 2", "[i] + [1, 2.5] == [2, 1, 2.5]"], [{"i": 2, "tags": ["p", "q"]}, {}])
 
 
+@pytest.mark.parametrize("engine", ENGINES)
+def test_lists_of_dates_and_datetimes_compare_join_and_repeat(engine: str) -> None:
+    # a list of dates was typed as a list of text where it may be missing (CASE ... NULL AS VARCHAR[]): every
+    # engine refused [d] == [d] (DuckDB's Binder Error); a date was never found in a computed list of dates
+    exprs = ["[d] == [d]", "[dt] + [dt] == [dt, dt]", "[d, d] != [d]", "d in [d] + [d]", "len([d] + [d]) == 2", "s in [d] + [d]"]
+    if engine != "postgres":  # (PostgreSQL has no translation of a list repeated)
+        exprs += ["d in [d] * i", "len([d] * i) == 2", "dt in [dt] * i"]
+    rows = [{"d": date(2026, 1, 1), "dt": datetime(2026, 1, 1, tzinfo=timezone.utc), "i": 2, "s": "x"}, {"i": 1}, {"d": date(2020, 5, 5), "i": 0}]
+    got = check(exprs, rows, [engine])
+    assert got[0][:5] == [("pass", None)] * 5
+
+
+def test_lists_whose_items_are_of_different_kinds_are_never_equal_a_type_mismatch_at_load() -> None:
+    # [i] == tags loaded; Python answered False ([1] != ['1']) where DuckDB read the text list as numbers and answered
+    # True for tags ['1.0'], and [d] == [dt] failed in every engine: comparing a list of numbers with a list of text
+    # (or dates with datetimes) is never true, like comparing a number with a text
+    refused = {
+        "[i] == tags": "cannot compare a list of numbers ([i]) with a list of text (tags); this is never true",
+        "tags != [1]": "cannot compare a list of text (tags) with a list of numbers ([1]); this is always true",
+        "sizes == tags": "cannot compare a list of numbers (sizes) with a list of text (tags); this is never true",
+        "[d] == [dt]": "cannot compare a list of dates ([d]) with a list of datetimes ([dt]); this is never true",
+        "[b] == [s]": "cannot compare a list of booleans ([b]) with a list of text ([s]); this is never true",
+    }
+    for expression, message in refused.items():
+        with pytest.raises(leadspec.RulesError) as raised:
+            rules_for([expression])
+        assert [(p.code, p.message) for p in raised.value.problems] == [("type-mismatch", message)], expression
+    # one kind, numbers with booleans (True == 1), an empty list, and a list whose items already mix, still compare
+    check(["[b] == [i]", "[True] == [1]", "tags == []", "tags == words", "[i] == [1, 2]"], [{"i": 1, "b": True, "tags": []}, {}], ["duckdb"])
+
+
 def test_a_list_display_of_mixed_kinds_is_refused_at_to_sql_and_membership_in_it_translates() -> None:
     # [i, s] == tags loaded, ran in Python, and failed in DuckDB at run time (a Binder Error: an ARRAY holds one type;
     # `qualify --engine duckdb` ended in a traceback): refused at to_sql time, naming the criterion and the dialect

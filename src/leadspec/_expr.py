@@ -755,6 +755,17 @@ class Checker:
                 f"cannot compare {self.describe(a, ta)} with {self.describe(b, tb)}; this is never true{self.date_hint(a, ta, b, tb)}",
             )
             return False
+        if ta.kind == LIST:  # two lists: equal only when their items are (a number never equals a text, nor a date a datetime)
+            sides = [self.item_kinds(a), self.item_kinds(b)]
+            if all(len(k) == 1 and "other" not in k for k in sides) and sides[0] != sides[1] and sides[0] | sides[1] != {"numbers", "booleans"}:
+                kinds = [next(iter(k)) for k in sides]
+                self.error(
+                    b if isinstance(b, ast.Constant) else a,
+                    "type-mismatch",
+                    f"cannot compare a list of {kinds[0]} ({self.source(a)}) with a list of {kinds[1]} ({self.source(b)}); "
+                    f"this is {'never' if isinstance(op, ast.Eq) else 'always'} true",
+                )
+                return False
         for x, tx, y in ((a, ta, b), (b, tb, a)):
             if tx.values is not None and isinstance(y, ast.Constant):
                 return self.check_members(x, tx, y, [y.value])

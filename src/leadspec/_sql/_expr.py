@@ -65,7 +65,7 @@ class _Out:
     errs: list[tuple[exp.Expr, str]] = field(default_factory=list)
     items: list[tuple[exp.Expr, str]] | None = None  # (item, its kind) of a list literal, a constant list or a named list
     nullable_items: bool = False  # an item of `items` may be NULL (then the list is unknown)
-    elem: str = "str"  # the kind of the SQL ARRAY's items, for a list: "num", "bool" or "str" (a list field's text)
+    elem: str = "str"  # the kind of the SQL ARRAY's items, for a list: "num", "bool", "date", "datetime" or "str" (a list field's text)
 
 
 # -- small SQL builders ------------------------------------------------------------------------------------
@@ -190,12 +190,13 @@ class _Compiler:
         return f"ARRAY<{_SQL_TYPES[self.elem_kind(items)]}>"
 
     def elem_kind(self, items: Sequence[tuple[exp.Expr, str]]) -> str:
-        """The kind of the items of :meth:`array` of ``items``: "num" (booleans among numbers too), "bool" or "str"."""
+        """The kind of the items of :meth:`array` of ``items``: "num" (booleans among numbers too), "bool", "date",
+        "datetime" or "str" (text, and items of different kinds: see :meth:`array`)."""
         kinds = {k for _, k in items}
         if kinds and kinds <= {"num", "bool"} and "num" in kinds:
             return "num"
-        if kinds == {"bool"}:
-            return "bool"
+        if len(kinds) == 1 and kinds <= {"bool", "date", "datetime"}:  # (a list of dates typed as text failed in every engine)
+            return kinds.pop()
         return "str"
 
     def array(self, items: Sequence[tuple[exp.Expr, str]]) -> exp.Expr:
