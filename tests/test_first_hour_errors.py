@@ -487,6 +487,22 @@ def test_a_date_compared_with_text_says_how_to_compare_its_age(tmp_path: Path) -
     leadspec.loads(suggested)  # the suggestion loads
 
 
+def test_a_comparison_of_values_that_are_never_equal_says_never_for_equal_and_always_for_not_equal() -> None:
+    text = "leadspec: 1\nname: t\nfields:\n  n: {type: integer}\n  title: {type: string}\nstages:\n  - id: s\n    when: WHEN\n"
+    said = {
+        "title == 1": "cannot compare title (text) with 1 (a number); this is never true",
+        "title != 1": "cannot compare title (text) with 1 (a number); this is always true",  # was "never true"
+        "n != 'x'": "cannot compare n (a number) with 'x' (text); this is always true",
+        "title in [1, 2]": "title (text) is compared with numbers; this is never true",
+        "title not in [1, 2]": "title (text) is compared with numbers; this is always true",  # was "never true"
+        "n not in ['a']": "n (a number) is compared with text values; this is always true",
+    }
+    for expression, message in said.items():
+        with pytest.raises(leadspec.RulesError) as caught:
+            leadspec.loads(text.replace("WHEN", json.dumps(expression)))
+        assert [(p.code, p.message) for p in caught.value.problems] == [("type-mismatch", message)], expression
+
+
 def test_a_close_or_shortened_enum_value_gets_a_suggestion() -> None:
     text = "leadspec: 1\nname: t\nfields:\n  sector: {type: enum, values: [technolgy, retail, telecommunications]}\nstages:\n  - id: s\n    when: WHEN\n"
     with pytest.raises(leadspec.RulesError) as caught:

@@ -122,6 +122,11 @@ and ``integral`` for numbers that are always whole (integer fields, ``len()``, `
 of them): only those may repeat text or lists (``'ab' * 2``; ``'ab' * 2.5`` always fails)."""
 
 
+def _never(op: ast.cmpop) -> str:
+    """What comparing values that are never equal gives: ``==`` is never true, ``!=`` always."""
+    return "this is always true" if isinstance(op, ast.NotEq) else "this is never true"
+
+
 @dataclass
 class ExprProblem:
     code: str
@@ -733,7 +738,7 @@ class Checker:
             items = self.list_items(b)
             if items is None:
                 return True
-            return self.check_members(a, ta, b, items)
+            return self.check_members(a, ta, b, items, always=isinstance(op, ast.NotIn))
         if ta.kind == ANY or tb.kind == ANY:
             return True
         if isinstance(op, _ORDER_OPS):
@@ -752,7 +757,7 @@ class Checker:
             self.error(
                 b if isinstance(b, ast.Constant) else a,
                 "type-mismatch",
-                f"cannot compare {self.describe(a, ta)} with {self.describe(b, tb)}; this is never true{self.date_hint(a, ta, b, tb)}",
+                f"cannot compare {self.describe(a, ta)} with {self.describe(b, tb)}; {_never(op)}{self.date_hint(a, ta, b, tb)}",
             )
             return False
         if ta.kind == LIST:  # two lists: equal only when their items are (a number never equals a text, nor a date a datetime)
@@ -762,8 +767,7 @@ class Checker:
                 self.error(
                     b if isinstance(b, ast.Constant) else a,
                     "type-mismatch",
-                    f"cannot compare a list of {kinds[0]} ({self.source(a)}) with a list of {kinds[1]} ({self.source(b)}); "
-                    f"this is {'never' if isinstance(op, ast.Eq) else 'always'} true",
+                    f"cannot compare a list of {kinds[0]} ({self.source(a)}) with a list of {kinds[1]} ({self.source(b)}); {_never(op)}",
                 )
                 return False
         for x, tx, y in ((a, ta, b), (b, tb, a)):
@@ -778,16 +782,18 @@ class Checker:
             return list(self.ctx.lists[node.id])
         return None
 
-    def check_members(self, left: ast.expr, lt: T, where: ast.expr, items: list[Any]) -> bool:
+    def check_members(self, left: ast.expr, lt: T, where: ast.expr, items: list[Any], always: bool = False) -> bool:
+        """``always``: the test is ``not in`` (a member of another kind makes it always true, not never)."""
         ok = True
+        said = "this is always true" if always else "this is never true"
         if lt.kind == NUM and any(isinstance(i, str) for i in items):
-            self.error(where, "type-mismatch", f"{self.describe(left, lt)} is compared with text values; this is never true")
+            self.error(where, "type-mismatch", f"{self.describe(left, lt)} is compared with text values; {said}")
             return False
         if lt.kind == STR and any(not isinstance(i, str) for i in items):
-            self.error(where, "type-mismatch", f"{self.describe(left, lt)} is compared with numbers; this is never true")
+            self.error(where, "type-mismatch", f"{self.describe(left, lt)} is compared with numbers; {said}")
             return False
         if lt.kind in (BOOL, DATE, DATETIME) and any(isinstance(i, str) for i in items):
-            self.error(where, "type-mismatch", f"{self.describe(left, lt)} is compared with text values; this is never true")
+            self.error(where, "type-mismatch", f"{self.describe(left, lt)} is compared with text values; {said}")
             return False
         if lt.values is not None:
             for item in items:
