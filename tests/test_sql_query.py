@@ -148,3 +148,27 @@ def test_any_true_keeps_its_or_together_under_an_and() -> None:
 
     cond = exp.And(this=exp.false(), expression=any_true([exp.true(), exp.true()]))
     assert duckdb.connect().execute(f"SELECT {cond.sql('duckdb')}").fetchall() == [(False,)]
+
+
+def _long_rules() -> leadspec.Ruleset:
+    """300 stages, 200 missing markers and a named list of 300 items in contains_any(): each was a chain of OR (or a
+    CASE per stage) too deep for sqlglot's generator (RecursionError in to_sql from 157 items, 160 markers, 318 stages)."""
+    markers = ", ".join(["''"] + [f"m{i}" for i in range(200)])
+    keywords = ", ".join(f"kw{i}" for i in range(300))
+    text = f"leadspec: 1\nname: long\nmissing: [{markers}]\nfields:\n  title: {{type: string}}\n  employees: {{type: integer}}\n"
+    text += f"lists:\n  keywords: [{keywords}]\nstages:\n  - id: s0\n    when: contains_any(title, keywords)\n"
+    text += "".join(f"  - id: s{i}\n    when: employees > {i}\n" for i in range(1, 300))
+    return leadspec.loads(text)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_long_lists_many_markers_and_many_stages_translate_and_agree(engine: str) -> None:
+    rules = _long_rules()
+    leads = [{"title": "kw250 buyer", "employees": "150"}, {"title": "m7", "employees": "400"}, {"title": "none", "employees": "5"}, {"title": "kw3", "employees": "m199"}]
+    got = run(engine, rules, leads, as_of=AS_OF, columns=["title", "employees"])
+    for lead, row in zip(leads, got):
+        assert_same(python_row(rules.evaluate(lead, AS_OF)), sql_row(row, rules), what=f"{engine}: {lead}")
+    assert [row["stage"] for row in got] == ["s149", "lead", "lead", "s0"]
+    for dialect in ("snowflake", "bigquery"):
+        assert "SELECT" in rules.to_sql(dialect, columns=["title", "employees"])
+

@@ -316,15 +316,22 @@ def _longer_case(method: str) -> tuple[tuple[str, str], ...]:
     return tuple(out)
 
 
+def balanced(cls: type[exp.Expr], items: Sequence[exp.Expr]) -> exp.Expr:
+    """``items`` (at least one) joined by the associative operator ``cls`` (``exp.Or``, ``exp.And``, ``exp.Add``) as a
+    balanced tree, each side in parentheses: a chain of a few hundred is deeper than sqlglot's generator can recurse
+    (160 missing markers, a named list of 157 items in contains_any() raised RecursionError)."""
+    if len(items) == 1:
+        return items[0]
+    middle = len(items) // 2
+    return cls(this=exp.Paren(this=balanced(cls, items[:middle])), expression=exp.Paren(this=balanced(cls, items[middle:])))
+
+
 def any_true(conds: Sequence[exp.Expr | None]) -> exp.Expr | None:
     """``a OR b OR …`` of the given SQL booleans, each taken as FALSE when NULL; None when none is given."""
     kept = [exp.Coalesce(this=c, expressions=[exp.false()]) for c in conds if c is not None]
     if not kept:
         return None
-    out: exp.Expr = kept[0]
-    for c in kept[1:]:
-        out = exp.Or(this=out, expression=c)
-    return exp.Paren(this=out) if len(kept) > 1 else out  # sqlglot adds no parentheses by precedence
+    return exp.Paren(this=balanced(exp.Or, kept)) if len(kept) > 1 else kept[0]  # sqlglot adds no parentheses by precedence
 
 
 def is_true(expr: exp.Expr) -> exp.Expr:

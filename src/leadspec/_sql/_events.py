@@ -32,7 +32,7 @@ from datetime import timezone
 from sqlglot import exp
 
 from ..plan import Call, FieldPlan, ScorePlan
-from ._ctx import Ctx, case, column, null, text
+from ._ctx import Ctx, balanced, case, column, null, text
 
 __all__ = ["base_relation", "default_events", "event_call", "event_points", "events_type", "read_events"]
 
@@ -93,10 +93,7 @@ def _and(*items: exp.Expr) -> exp.Expr:
 
 
 def _or(*items: exp.Expr) -> exp.Expr:
-    out = items[0]
-    for item in items[1:]:
-        out = exp.Or(this=out, expression=item)
-    return exp.Paren(this=out)
+    return exp.Paren(this=balanced(exp.Or, items))
 
 
 def _not(value: exp.Expr) -> exp.Expr:

@@ -45,7 +45,7 @@ from .._runtime import DIVISION_BY_ZERO, ERROR_PREFIX, INVALID, NUMBER_TOO_LARGE
 from ..plan import Arith, BoolOp, Call, Compare, Const, Criterion, Expr, FlagName, In, ListName, ListOf, Name, Negate, Not
 from ..reference import MAX_POWER_BITS, MAX_POWER_OPERAND, MAX_SIZE
 from . import _events
-from ._ctx import Ctx, Val, any_true, case, is_true, let, null, py_lower, py_upper, text
+from ._ctx import Ctx, Val, any_true, balanced, case, is_true, let, null, py_lower, py_upper, text
 
 __all__ = ["compile_expr", "error_message", "truth"]
 
@@ -85,17 +85,11 @@ def _p(e: exp.Expr) -> exp.Expr:
 
 
 def _and(*conds: exp.Expr) -> exp.Expr:
-    out = conds[0]
-    for c in conds[1:]:
-        out = exp.And(this=_p(out), expression=_p(c))
-    return out
+    return balanced(exp.And, conds) if len(conds) > 2 else exp.And(this=_p(conds[0]), expression=_p(conds[1])) if len(conds) == 2 else conds[0]
 
 
 def _or(*conds: exp.Expr) -> exp.Expr:
-    out = conds[0]
-    for c in conds[1:]:
-        out = exp.Or(this=_p(out), expression=_p(c))
-    return exp.Paren(this=out)
+    return exp.Paren(this=balanced(exp.Or, conds) if len(conds) > 2 else exp.Or(this=_p(conds[0]), expression=_p(conds[1])) if len(conds) == 2 else conds[0])
 
 
 def _not_null(e: exp.Expr) -> exp.Expr:

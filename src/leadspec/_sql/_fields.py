@@ -40,7 +40,7 @@ from sqlglot import exp
 from .._fields import FALSE, TRUE, BadValue, Coercer, _formats_text
 from ..plan import FieldPlan
 from . import _events
-from ._ctx import Ctx, FieldCols, case, column, every_character, is_true, null, py_lower, text
+from ._ctx import Ctx, FieldCols, balanced, case, column, every_character, is_true, null, py_lower, text
 
 __all__ = ["add_fields", "read_field"]
 
@@ -241,17 +241,11 @@ def eq(a: exp.Expr, b: exp.Expr) -> exp.Expr:
 
 
 def and_(*conds: exp.Expr) -> exp.Expr:
-    out = conds[0]
-    for c in conds[1:]:
-        out = exp.And(this=exp.Paren(this=out), expression=exp.Paren(this=c))
-    return out
+    return balanced(exp.And, conds)
 
 
 def or_(*conds: exp.Expr) -> exp.Expr:
-    out = conds[0]
-    for c in conds[1:]:
-        out = exp.Or(this=exp.Paren(this=out), expression=exp.Paren(this=c))
-    return out
+    return balanced(exp.Or, conds)
 
 
 def not_(cond: exp.Expr) -> exp.Expr:

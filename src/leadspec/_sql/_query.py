@@ -15,7 +15,7 @@ from sqlglot import exp
 
 from ..plan import Criterion, FlagName, Group, ScorePlan, flag_name, walk
 from . import _events, _expr, _text
-from ._ctx import Ctx, FieldCols, case, column, is_true, null, text
+from ._ctx import Ctx, FieldCols, balanced, case, column, is_true, null, text
 
 DISQUALIFIED = "disqualified"
 
@@ -98,10 +98,7 @@ def group_expr(group: Group, out: Outcomes) -> exp.Expr:
     """A group's outcome (BOOLEAN) from its items' columns: Kleene AND / OR / NOT, or a count for ``at_least``."""
     items = [_item_expr(item, out) for item in group.items]
     if group.op in ("all", "any", "none"):
-        joined = items[0]
-        for item in items[1:]:
-            joined = exp.And(this=joined, expression=item) if group.op == "all" else exp.Or(this=joined, expression=item)
-        joined = exp.Paren(this=joined)
+        joined = exp.Paren(this=balanced(exp.And if group.op == "all" else exp.Or, items))
         return exp.Not(this=joined) if group.op == "none" else joined
     items = [exp.Paren(this=i) for i in items]  # an item may be `NOT x` (a none group): `NOT x IS NULL` would read NOT (x IS NULL)
     passed = _sum([case([(is_true(i), exp.Literal.number(1))], exp.Literal.number(0)) for i in items])
@@ -117,10 +114,7 @@ def group_expr(group: Group, out: Outcomes) -> exp.Expr:
 
 
 def _sum(items: Sequence[exp.Expr]) -> exp.Expr:
-    total = items[0]
-    for item in items[1:]:
-        total = exp.Add(this=total, expression=item)
-    return exp.Paren(this=total)
+    return exp.Paren(this=balanced(exp.Add, items))
 
 
 def _item_expr(item: Criterion | Group, out: Outcomes) -> exp.Expr:
@@ -194,10 +188,10 @@ def build(ctx: Ctx, fields: list[FieldCols]) -> Pipeline:
         stage_cols.append(chain.put(f"stage_{stage.id}", group_expr(stage.condition, out)))
     chain.next()
 
-    # the stage reached: the last of the leading stages that pass; disqualified when a disqualifier passes
-    reached: exp.Expr = exp.Literal.number(0)
-    for i in range(len(stage_cols)):  # the last CASE built is the outermost: the furthest stage is tried first
-        reached = case([(exp.And(this=is_true(stage_cols[i]), expression=_all_true(stage_cols[:i])), exp.Literal.number(i + 1))], reached)
+    # the stage reached: the last of the leading stages that pass (the first that does not pass says how many did), in
+    # one CASE (a CASE nested per stage, each testing every stage before it, grew with the square of the stages and
+    # was too deep for sqlglot's generator from 318 stages on); disqualified when a disqualifier passes
+    reached = case([(exp.Not(this=is_true(col)), exp.Literal.number(i)) for i, col in enumerate(stage_cols)], exp.Literal.number(len(stage_cols))) if stage_cols else exp.Literal.number(0)
     reached_col = chain.put("reached", reached)
     disqualified = _any_true([out.outcome[c.index] for c in plan.disqualify])
     disq_col = chain.put("disqualified", disqualified)
@@ -262,18 +256,8 @@ def _evaluation_order(ctx: Ctx, out: Outcomes) -> list[tuple[int, exp.Expr]]:
     return [(i, out.error[i]) for i in order if i in out.error]
 
 
-def _all_true(cols: Sequence[exp.Expr]) -> exp.Expr:
-    out: exp.Expr = exp.true()
-    for c in cols:
-        out = exp.And(this=out, expression=is_true(c))
-    return out
-
-
 def _any_true(cols: Sequence[exp.Expr]) -> exp.Expr:
-    out: exp.Expr = exp.false()
-    for c in cols:
-        out = exp.Or(this=out, expression=is_true(c))
-    return exp.Paren(this=out)
+    return exp.Paren(this=balanced(exp.Or, [exp.false(), *(is_true(c) for c in cols)]))
 
 
 def _count(conds: Sequence[exp.Expr]) -> exp.Expr:
