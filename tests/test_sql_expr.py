@@ -275,6 +275,31 @@ def test_lists_of_dates_and_datetimes_compare_join_and_repeat(engine: str) -> No
     assert got[0][:5] == [("pass", None)] * 5
 
 
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_list_of_booleans_compared_with_a_list_of_numbers_compares_them_as_numbers(engine: str) -> None:
+    # [b] == [i] is True in Python for b True and i 1; Spark and PostgreSQL refused the query (BOOLEAN[] = DOUBLE[])
+    exprs = ["[b] == [i]", "[i] == [b]", "[b, c] == [1, 0]", "[b] != [n]", "[b, True] == sizes"]
+    if engine != "postgres":  # a computed list of booleans is cast where the engine can (DuckDB, Spark)
+        exprs += ["[b] * i == [1, 1]", "[b] + [c] == [1, 0]", "[b] * i == [n]"]
+    rows = [{"b": True, "c": False, "i": 1, "n": 1.0}, {"b": False, "c": True, "i": 0, "n": 0.5}, {"i": 2}, {"b": True, "c": True, "i": 2, "n": 0.0}]
+    got = check(exprs, rows, [engine])
+    assert got[0][:3] == [("pass", None)] * 3
+    for dialect in ("postgres", "snowflake", "bigquery"):
+        with pytest.raises(DialectError, match=r"^a computed list of booleans compared with a list of numbers \(in s\.e0\) has no translation"):
+            query(rules_for(["[b] + [c] == [1, 0]"]), dialect)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_the_empty_list_compares_and_joins_with_a_list_of_any_kind(engine: str) -> None:
+    # [] was an empty VARCHAR[]: PostgreSQL refused every comparison with it (tags == [] too: text[] = varchar[]) and
+    # DuckDB refused [i] + [] (DOUBLE[] with VARCHAR[]); x == [] is now len(x) == 0, and x + [] is x
+    exprs = ["sizes == []", "[i] == []", "[b] == []", "[d] == []", "[] == [d]", "len([i] + []) == 1", "[] + [d] == [d]", "tags == []",
+             "[s] == []", "[] == []", "tags != []", "[] + tags == tags", "len([] + []) == 0"]
+    rows = [{"b": True, "i": 1, "d": date(2026, 1, 1), "s": "x", "tags": []}, {}, {"tags": ["a"]}]
+    got = check(exprs, rows, [engine])
+    assert [outcome for outcome, _ in got[0]] == ["fail"] * 5 + ["pass", "pass", "pass", "fail", "pass", "fail", "pass", "pass"]
+
+
 def test_lists_whose_items_are_of_different_kinds_are_never_equal_a_type_mismatch_at_load() -> None:
     # [i] == tags loaded; Python answered False ([1] != ['1']) where DuckDB read the text list as numbers and answered
     # True for tags ['1.0'], and [d] == [dt] failed in every engine: comparing a list of numbers with a list of text
@@ -430,6 +455,12 @@ def test_a_function_without_exact_translation_names_function_criterion_and_diale
     rules = rules_for(["round(n, i) > 1"])
     with pytest.raises(DialectError, match=r"^round\(\) to a number of digits that is not a constant \(in s\.e0\) has no translation for the duckdb dialect$"):
         query(rules, "duckdb")
+    # round(5e25, -23) is 5e25 in Python; the SQL gave 0 for every n below -22 (10**23 is no exact DOUBLE): refused
+    # from -23 to -308, and beyond -308 every finite number rounds to 0 in Python too
+    for n in (-23, -100, -308):
+        with pytest.raises(DialectError, match=rf"^round\(\) to {n} digits \(in s\.e0\) has no translation for the duckdb dialect$"):
+            query(rules_for([f"round(n, {n}) > 0"]), "duckdb")
+    check(["round(n, -309) == 0", "round(n, -22) == 5e25", "round(n, -400) == 0"], [{"n": 5e25}, {"n": -1e308}, {}], ["duckdb"])
 
 
 # -- pinned SQL for the warehouses we cannot run here (written from their documentation) --------------------------

@@ -246,6 +246,9 @@ class _Compiler:
         errs = left.errs + right.errs
         lk, rk = node.left.type.kind, node.right.type.kind
         both = _and(_not_null(left.value), _not_null(right.value))
+        if node.op == "+" and lk == rk == "list" and (left.items == [] or right.items == []):  # `x + []`: x (no ARRAY type to agree on)
+            kept = right if left.items == [] else left
+            return _Out(kept.value, errs, items=kept.items, nullable_items=kept.nullable_items, elem=kept.elem)
         if node.op == "+" and lk == rk and lk in ("str", "list"):
             value, too_long = self.join(left.value, right.value, lk, left.elem)
             return _Out(value, [*errs, (_and(both, too_long), TOO_LONG)], elem=left.elem)
@@ -475,10 +478,28 @@ class _Compiler:
         x, y = a.value, b.value
         if "num" in (ak, bk) and "bool" in (ak, bk):
             x, y = self.as_num(x, ak), self.as_num(y, bk)
+        elif ak == bk == "list" and op in ("==", "!=") and (a.items == [] or b.items == []):  # `x == []`: x has no item
+            other = b.value if a.items == [] else a.value
+            return (exp.EQ if op == "==" else exp.NEQ)(this=self.array_size(other), expression=exp.Literal.number(0))
+        elif ak == bk == "list" and {a.elem, b.elem} == {"num", "bool"}:  # [True] == [1]: booleans as numbers, as Python
+            x, y = (self.as_numbers(a), y) if a.elem == "bool" else (x, self.as_numbers(b))
         elif ak == "str" and self.d == "postgres" and op not in ("==", "!="):
             x = exp.Collate(this=_p(x), expression=exp.to_identifier("C", quoted=True))  # code-point order, whatever the database's collation
         cls = {"<": exp.LT, "<=": exp.LTE, ">": exp.GT, ">=": exp.GTE, "==": exp.EQ, "!=": exp.NEQ}[op]
         return cls(this=_p(x), expression=_p(y))
+
+    def as_numbers(self, lst: _Out) -> exp.Expr:
+        """A list of booleans as the ARRAY of their numbers (1, 0), to compare with a list of numbers (the engines do
+        not compare the two ARRAY types). A list computed item by item unknown (booleans joined or repeated) is cast
+        where the engine casts an ARRAY of BOOLEAN to DOUBLE (DuckDB, Spark), and refused elsewhere."""
+        if lst.items is None:
+            if self.d in ("duckdb", "spark"):
+                return exp.Cast(this=lst.value, to=exp.DataType.build("ARRAY<DOUBLE>", dialect=self.d))
+            raise self.unsupported("a computed list of booleans compared with a list of numbers")
+        value = self.array([(self.as_num(v, k), "num") for v, k in lst.items])
+        if lst.nullable_items:
+            value = case([(any_true([_is_null(v) for v, _ in lst.items]) or exp.false(), null("ARRAY<DOUBLE>"))], value)
+        return value
 
     def n_In(self, node: In) -> _Out:  # noqa: N802
         item, container = self.out(node.item), self.out(node.container)
@@ -691,8 +712,10 @@ class _Compiler:
         if integral and n >= 0:
             return x, []
         if n < 0:
-            if -n > 22:
-                return case([(_is_null(x), null("DOUBLE"))], num(0.0)), []  # beyond every DOUBLE's digits: 0 (Python's round(5, -30))
+            if -n > 308:  # beyond every finite DOUBLE: 0 (Python's round(1e308, -309)); infinity and NaN stay
+                return case([(_is_null(x), null("DOUBLE")), (_or(exp.GT(this=_abs(x), expression=num(DBL_MAX)), self.is_nan(x)), x)], num(0.0)), []
+            if -n > 22:  # 10**-n is no exact DOUBLE: x / 10**-n would round twice (round(5e25, -23) gave 0, Python 5e25)
+                raise self.unsupported(f"round() to {n} digits")
             m = num(10.0 ** -n)
             return case([(_or(exp.GT(this=_abs(x), expression=num(DBL_MAX)), self.is_nan(x)), x)], _bin(exp.Mul, self.round_whole(_bin(exp.Div, x, m)), m)), []
         if n == 0:
