@@ -172,3 +172,41 @@ def test_long_lists_many_markers_and_many_stages_translate_and_agree(engine: str
     for dialect in ("snowflake", "bigquery"):
         assert "SELECT" in rules.to_sql(dialect, columns=["title", "employees"])
 
+
+NEGATIVE_CAPS = """\
+leadspec: 1
+name: penalties
+fields:
+  events: {type: events, values: [unsubscribe, bounce, demo]}
+scores:
+  penalty:
+    events:
+      unsubscribe: {points: -10, max: -20}
+      bounce: {points: 3, max: -1}
+      demo: 5
+  decayed:
+    events:
+      unsubscribe: {points: -10, max: -20}
+    half_life: 30d
+stages:
+  - id: engaged
+    when: score('penalty') >= 0 and score('decayed') >= 0
+"""
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_cap_below_zero_applies_only_to_a_type_that_has_events(engine: str) -> None:
+    # the SQL capped every type's points, events or not: 0 above a cap of -20 gave -20 to every lead without an
+    # unsubscribe (another stage than Python, which adds nothing for a type without events)
+    rules = leadspec.loads(NEGATIVE_CAPS)
+    leads = [
+        {"events": None},
+        {"events": "[]"},
+        {"events": '[{"type": "demo", "at": "2026-10-01"}]'},
+        {"events": '[{"type": "unsubscribe", "at": "2026-10-01"}]'},
+        {"events": '[{"type": "bounce", "at": "2026-10-01"}, {"type": "demo", "at": "2026-10-02"}]'},
+    ]
+    got = run(engine, rules, leads, as_of=AS_OF, columns=["events"])
+    for lead, row in zip(leads, got):
+        assert_same(python_row(rules.evaluate(lead, AS_OF)), sql_row(row, rules), what=f"{engine}: {lead}")
+    assert [row["stage"] for row in got] == ["engaged", "engaged", "engaged", "lead", "engaged"]

@@ -864,7 +864,11 @@ def event_points(ctx: Ctx, score: ScorePlan, events: exp.Expr | None) -> exp.Exp
             part = _events_list(ctx, events, of_type(entry.type), decayed, "sum")
         if entry.max is not None:
             cap = _num(float(entry.max))
-            part = case([(exp.GT(this=part, expression=cap), cap)], part.copy())
+            over: exp.Expr = exp.GT(this=part, expression=cap)
+            if entry.max < 0:  # a type without events adds nothing, cap or not (Python caps a type's points only when it has events)
+                count = _events_list(ctx, events, of_type(entry.type), None, "count")
+                over = exp.And(this=exp.Paren(this=over), expression=exp.GT(this=count, expression=_int(0)))
+            part = case([(over, cap)], part.copy())
         total = part if total is None else exp.Add(this=total, expression=part)
     assert total is not None
     return exp.Paren(this=total)
