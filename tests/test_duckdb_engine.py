@@ -464,6 +464,38 @@ def test_rules_without_a_translation_stop_the_duckdb_engine_before_any_output_an
     assert code == 2 and err.startswith("--engine auto: a list of numbers and text (in mql.same) has no translation") and not parquet.exists()
 
 
+NESTED_EVENTS_RULES = """\
+leadspec: 1
+name: nested-events
+fields:
+  events: {type: events, source: activity.events, values: [demo]}
+stages:
+  - id: engaged
+    when: count('demo') > 0
+"""
+
+
+def test_an_events_field_read_from_a_nested_json_object_agrees_with_python(tmp_path: Path) -> None:
+    # the events of {"activity": {"events": [...]}} ended in DuckDB's Binder Error with a traceback: the reader took the
+    # source column's type (text) for the struct path's (a list of structs); a key "activity.events" wins over the path
+    rules = tmp_path / "nested.yaml"
+    rules.write_text(NESTED_EVENTS_RULES, encoding="utf-8")
+    source = tmp_path / "in.jsonl"
+    rows = [
+        {"id": 1, "activity": {"events": [{"type": "demo", "at": "2026-10-01T00:00:00Z"}]}},
+        {"id": 2, "activity": {"events": []}},
+        {"id": 3, "activity": {}},
+        {"id": 4},
+        {"id": 5, "activity": {"events": [{"type": "demo", "at": "not a date"}]}},
+        {"id": 6, "activity.events": '[{"type": "demo", "at": "2026-10-02"}]'},
+        {"id": 7, "activity": {"events": None}},
+    ]
+    source.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    runs = {engine: cli("qualify", str(rules), str(source), "--engine", engine, *AS_OF) for engine in ("python", "duckdb")}
+    assert runs["duckdb"] == runs["python"]
+    assert [json.loads(line)["stage"] for line in runs["python"][1].splitlines()] == ["engaged", "lead", "lead", "lead", "lead", "engaged", "lead"]
+
+
 def test_the_documented_auto_size_is_the_one_used() -> None:
     AUTO_BYTES = _qualify_module().AUTO_BYTES
     page = (ROOT / "docs" / "command-line.md").read_text(encoding="utf-8")

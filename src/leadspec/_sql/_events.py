@@ -402,22 +402,33 @@ def _finish(ctx: Ctx, raw: exp.Expr, valid: exp.Expr, is_list: exp.Expr, not_lis
     return case([(_is_null(raw.copy()), null(events_type)), (_is_null(bad.copy()), value)], null(events_type)), bad
 
 
-def read_events(ctx: Ctx, spec: FieldPlan, raw: exp.Expr, *, layered: bool = False) -> tuple[exp.Expr, exp.Expr]:
+def read_events(ctx: Ctx, spec: FieldPlan, raw: exp.Expr, *, layered: bool = False, sql_type: str | None = None) -> tuple[exp.Expr, exp.Expr]:
     """(value, bad message) of an events field from its raw column (list of struct, or JSON text).
 
     ``raw`` is not a missing value (the fields part applies markers and the default first); NULL gives
-    (NULL, NULL). The column's type comes from ``ctx.types`` (text when unknown).
+    (NULL, NULL). ``sql_type``: the type of ``raw`` (a struct path's, for a dotted source); else the source
+    column's, from ``ctx.types`` (text when unknown).
 
     ``layered``: put the intermediate values in layers of ``ctx.chain`` (starting new layers as it goes), so
     that each is computed once; the expressions returned may then be used from the next layer on. Without
     it, one expression each (larger: Spark takes tens of seconds to analyse it).
     """
     with _layered(ctx if layered else None):
-        return _read_events(ctx, spec, raw)
+        return _read_events(ctx, spec, raw, ctx.column_type(spec.source) if sql_type is None else sql_type)
 
 
-def _read_events(ctx: Ctx, spec: FieldPlan, raw: exp.Expr) -> tuple[exp.Expr, exp.Expr]:
-    sql_type = ctx.column_type(spec.source)
+def _read_events(ctx: Ctx, spec: FieldPlan, raw: exp.Expr, sql_type: str) -> tuple[exp.Expr, exp.Expr]:
+    from ._typed import _split_either
+
+    split = _split_either(raw, sql_type)
+    if split is not None:  # a dotted source that is a column's name and a struct path: the column where it has a value
+        flat, flat_type, path, path_type = split
+        if flat_type.strip('"').upper() == "NULL":  # (a column of no value at all: the path)
+            return _read_events(ctx, spec, path, path_type)
+        flat_value, flat_bad = _read_events(ctx, spec, flat, flat_type)
+        path_value, path_bad = _read_events(ctx, spec, path, path_type)
+        has = exp.Not(this=exp.Is(this=flat.copy(), expression=exp.Null()))
+        return case([(has, flat_value)], path_value), case([(has.copy(), flat_bad)], path_bad)
     d = ctx.dialect
     if sql_type in ("VARCHAR", "TEXT", "STRING", "JSON", "CHARACTER VARYING"):
         if d == "duckdb":

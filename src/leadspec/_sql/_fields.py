@@ -546,7 +546,7 @@ def literal(ctx: Ctx, type_: str, value: Any) -> exp.Expr:
 def _reader(ctx: Ctx, spec: FieldPlan, raw: exp.Expr, sql_type: str, put: Put) -> Step:
     """The value and the message of a field, over as many layers as it needs."""
     if spec.type == "events":
-        value, bad = _events.read_events(ctx, spec, raw, layered=True)
+        value, bad = _events.read_events(ctx, spec, raw, layered=True, sql_type=sql_type)  # (a dotted source's: its struct path's type)
         missing: exp.Expr = is_null(raw)
         if sql_type in ("VARCHAR", "TEXT", "STRING"):
             missing = or_(missing, in_(py_strip(raw, ctx.dialect), list(spec.missing)) if spec.missing else exp.false())
