@@ -319,6 +319,22 @@ def test_lists_whose_items_are_of_different_kinds_are_never_equal_a_type_mismatc
     check(["[b] == [i]", "[True] == [1]", "tags == []", "tags == words", "[i] == [1, 2]"], [{"i": 1, "b": True, "tags": []}, {}], ["duckdb"])
 
 
+def test_an_expression_whose_sql_would_be_too_large_is_refused_at_once() -> None:
+    # each // (or round(), %) reads its operand several times: four nested wrote a query of 242 MB in five minutes and
+    # qualify --engine duckdb grew past 16 GB; refused as soon as one node's SQL exceeds MAX_NODES parts
+    import time
+
+    every = ("duckdb", "spark", "postgres", "snowflake", "bigquery")
+    for expression, dialects in (("n // 1000 // 10 // 10 // 10 > 0", ("duckdb", "spark")), ("round(round(round(round(n, 2), 2), 2), 2) > 0", every)):
+        rules = rules_for([expression])  # (`//` of a number with a fraction has no translation elsewhere)
+        for dialect in dialects:
+            started = time.process_time()
+            with pytest.raises(DialectError, match=r"^an expression whose SQL would exceed 100,000 parts \(operations nested too deeply\) \(in s\.e0\)"):
+                query(rules, dialect)
+            assert time.process_time() - started < 60  # (it took minutes; this bound only catches a return of the growth)
+    check(["n // 10 // 10 == 2", "round(round(n, 2), 2) == 250.5"], [{"n": 250.5}, {}], ["duckdb"])
+
+
 def test_a_list_display_of_mixed_kinds_is_refused_at_to_sql_and_membership_in_it_translates() -> None:
     # [i, s] == tags loaded, ran in Python, and failed in DuckDB at run time (a Binder Error: an ARRAY holds one type;
     # `qualify --engine duckdb` ended in a traceback): refused at to_sql time, naming the criterion and the dialect

@@ -34,6 +34,7 @@ operation runs.
 from __future__ import annotations
 
 import functools
+import itertools
 import math
 import sys
 from collections.abc import Callable, Sequence
@@ -53,6 +54,12 @@ DBL_MAX = sys.float_info.max
 _GUARDED = ("postgres", "snowflake", "bigquery")  # dialects whose floating-point arithmetic raises on overflow
 _SQL_TYPES = {"num": "DOUBLE", "str": "VARCHAR", "bool": "BOOLEAN", "date": "DATE", "datetime": "TIMESTAMP", "list": "ARRAY<VARCHAR>"}
 _KIND_NAMES = {"num": "numbers", "str": "text", "bool": "booleans", "date": "dates", "datetime": "datetimes", "list": "lists", "events": "events"}
+MAX_NODES = 100_000
+"""The most parts (sqlglot nodes) one expression's SQL may have, with its error conditions: an operation that reads its
+operand several times (``//``, ``%``, ``round()``, lists joined) multiplies the SQL's size, and a few nested made a
+query of hundreds of megabytes that took minutes to write (``revenue // 1000 // 10 // 10 // 10``). The rule files of
+rules/ need fewer than 100 per criterion; ``x // 10 // 10`` needs 16,000, one more ``// 10`` 480,000."""
+
 _MIXED = "leadspec_mixed"
 """The key, in an ARRAY node's ``meta``, of what its items mix (``a list of numbers and text``): no SQL array type holds them."""
 
@@ -134,7 +141,11 @@ class _Compiler:
     # -- dispatch ------------------------------------------------------------------------------
     def out(self, node: Expr) -> _Out:
         method: Callable[[Expr], _Out] = getattr(self, "n_" + type(node).__name__)
-        return method(node)
+        result = method(node)
+        parts = itertools.chain(result.value.walk(), *(cond.walk() for cond, _ in result.errs))
+        if next(itertools.islice(parts, MAX_NODES, None), None) is not None:  # refused as soon as one node's SQL is too large
+            raise self.unsupported(f"an expression whose SQL would exceed {MAX_NODES:,} parts (operations nested too deeply)")
+        return result
 
     # -- leaves ------------------------------------------------------------------------------------
     def n_Const(self, node: Const) -> _Out:  # noqa: N802 - named after the node
