@@ -92,11 +92,17 @@ def _p(e: exp.Expr) -> exp.Expr:
 
 
 def _and(*conds: exp.Expr) -> exp.Expr:
-    return balanced(exp.And, conds) if len(conds) > 2 else exp.And(this=_p(conds[0]), expression=_p(conds[1])) if len(conds) == 2 else conds[0]
+    """``a AND b AND …``: two or one as they were always written (parentheses only where needed), more as a balanced tree."""
+    if len(conds) > 2:
+        return balanced(exp.And, conds)
+    return exp.And(this=_p(conds[0]), expression=_p(conds[1])) if len(conds) == 2 else conds[0]
 
 
 def _or(*conds: exp.Expr) -> exp.Expr:
-    return exp.Paren(this=balanced(exp.Or, conds) if len(conds) > 2 else exp.Or(this=_p(conds[0]), expression=_p(conds[1])) if len(conds) == 2 else conds[0])
+    """``(a OR b OR …)``, as :func:`_and`."""
+    if len(conds) > 2:
+        return exp.Paren(this=balanced(exp.Or, conds))
+    return exp.Paren(this=exp.Or(this=_p(conds[0]), expression=_p(conds[1])) if len(conds) == 2 else conds[0])
 
 
 def _not_null(e: exp.Expr) -> exp.Expr:
