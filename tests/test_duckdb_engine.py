@@ -496,6 +496,22 @@ def test_an_events_field_read_from_a_nested_json_object_agrees_with_python(tmp_p
     assert [json.loads(line)["stage"] for line in runs["python"][1].splitlines()] == ["engaged", "lead", "lead", "lead", "lead", "engaged", "lead"]
 
 
+def test_rules_the_engine_refuses_on_the_inputs_types_end_the_run_with_a_clear_message(tmp_path: Path) -> None:
+    # JSON events given as an object: the Python engine says so lead by lead; the DuckDB engine's query (typed by the
+    # first batch) is refused by to_sql, and the run ended in a DialectError traceback (exit 1)
+    rules = tmp_path / "events.yaml"
+    rules.write_text("leadspec: 1\nname: ev\nfields:\n  events: {type: events, values: [demo]}\nstages:\n  - id: engaged\n    when: count('demo') > 0\n", encoding="utf-8")
+    source = tmp_path / "in.jsonl"
+    source.write_text('{"id": 1, "events": {"a": 1}}\n{"id": 2, "events": 5}\n', encoding="utf-8")
+    for jobs in ("1", "2"):
+        output = tmp_path / "out.jsonl"
+        code, out, err = cli("qualify", str(rules), str(source), "-o", str(output), "--engine", "duckdb", "--jobs", jobs, *AS_OF)
+        assert (code, out) == (2, "")
+        assert err == "--engine duckdb: an events column of type STRUCT(a BIGINT) (in events) has no translation for the duckdb dialect; use --engine python; nothing written\n"
+        assert not output.exists()
+    assert cli("qualify", str(rules), str(source), "--engine", "python", *AS_OF)[0] == 0
+
+
 def test_the_documented_auto_size_is_the_one_used() -> None:
     AUTO_BYTES = _qualify_module().AUTO_BYTES
     page = (ROOT / "docs" / "command-line.md").read_text(encoding="utf-8")

@@ -73,6 +73,11 @@ class NameClash(Exception):
     """A JSON record has a key that qualify would overwrite (stage, reasons, details)."""
 
 
+class EngineRefused(Exception):
+    """The DuckDB engine cannot compute these rules on the input's column types as Python does (``args[0]``: the
+    ``DialectError``'s text): said, exit 2, as a refusal found when the engine was chosen."""
+
+
 def _columns(rules: Any) -> list[str]:
     """The columns a CSV lead needs: what the rules read (the row is written back whole)."""
     sources = [spec.source or name for name, spec in rules.fields.items()]
@@ -322,7 +327,10 @@ def _work_duckdb(unit: tuple[Any, ...]) -> Done:
                     if name in row.original:
                         raise NameClash(number, row.line, name)
             leads.append(row.lead)
-    outcomes = iter(_qualifier().outcomes(leads))
+    try:
+        outcomes = iter(_qualifier().outcomes(leads))
+    except LeadspecError as exc:  # a DialectError of the input's types (an events value that is an object, say)
+        raise EngineRefused(str(exc)) from None
     texts: list[str] = []
     stages: Counter[str] = Counter()
     issues: Counter[tuple[str, str]] = Counter()
@@ -403,7 +411,7 @@ def _results(units: Iterator[tuple[Any, ...]], jobs: int, setup: tuple[Any, ...]
             yield _work(unit)
         return
     _setup(*setup)  # for a unit done here (see _worker_main)
-    pool = Pool(jobs, _setup, setup, _work, passthrough=(NameClash,))
+    pool = Pool(jobs, _setup, setup, _work, passthrough=(NameClash, EngineRefused))
     try:
         pending: deque[tuple[int, tuple[Any, ...], bool]] = deque()
         for number, unit in enumerate(units):
@@ -423,8 +431,8 @@ def _outcome(pool: Pool, number: int, unit: tuple[Any, ...], sent: bool) -> Done
     reply = pool.result(number)
     if reply[0] == "done":
         return reply[1]  # type: ignore[no-any-return]
-    if reply[0] == "raised":  # the one passthrough: a refused key
-        raise NameClash(*reply[2])
+    if reply[0] == "raised":  # a passthrough: a refused key, or rules the engine refuses on these types
+        raise (NameClash, EngineRefused)[reply[1]](*reply[2])
     return _work(unit)
 
 
@@ -1249,6 +1257,9 @@ def _run(
             reject_sink.flush()
         if removed_sink is not None and tracking is not None:
             _write_removed(removed_sink, tracking, writer.delimiter if in_fmt == "csv" else ",")
+    except EngineRefused as exc:
+        io.err.write(tally.line() + f"--engine duckdb: {exc.args[0]}; use --engine python; {tally.lost()}\n")
+        return EXIT_USAGE
     except NameClash as exc:
         number, line, name = exc.args
         option = _options(names, *flagging).get(name)
