@@ -68,9 +68,10 @@ def spark_session() -> Any:
         .config("spark.driver.host", "127.0.0.1")
         .config("spark.driver.bindAddress", "127.0.0.1")
         .config("spark.sql.shuffle.partitions", "2")
-        # (the default 1g ran out of heap analysing a because text of six repeated lists after the tests before it in
-        # the same session: tests/test_sql_text.py's spark-repeated case)
-        .config("spark.driver.memory", "2g")
+        # (the default 1g, then 2g, ran out of heap analysing a because text of six repeated lists after the tests before
+        # it in the same session: tests/test_sql_text.py's spark-repeated case, once test_sql_query.py analysed a query
+        # of 300 stages; the machine has 24 GiB)
+        .config("spark.driver.memory", "4g")
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.sql.analyzer.maxIterations", "1000")  # the query is a chain of layers: Spark's default of 100 passes is too few for some rule files (leadspec.spark.qualify sets it too)
         .config("spark.ui.showConsoleProgress", "false")
