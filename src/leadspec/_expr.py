@@ -687,6 +687,18 @@ class Checker:
             return self.item_kinds(node.left if self.types[id(node.left)].kind == LIST else node.right)
         return set()
 
+    def has_items(self, node: ast.expr) -> bool:
+        """Whether the list ``node`` always has an item: written with some (``[i]``, a named list that has values), or
+        joined from such a list (a list repeated may be empty: ``[i] * 0``; a list field may be)."""
+        values = self.list_items(node)
+        if values is not None:
+            return bool(values)
+        if isinstance(node, ast.Tuple):
+            return bool(node.elts)
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+            return self.has_items(node.left) or self.has_items(node.right)
+        return False
+
     def _is_null(self, node: ast.expr) -> bool:
         """Whether ``node`` is how another language writes a missing value: ``None``, or ``null``/``NULL``/``nil`` not declared."""
         if isinstance(node, ast.Constant):
@@ -762,7 +774,8 @@ class Checker:
             return False
         if ta.kind == LIST:  # two lists: equal only when their items are (a number never equals a text, nor a date a datetime)
             sides = [self.item_kinds(a), self.item_kinds(b)]
-            if all(len(k) == 1 and "other" not in k for k in sides) and sides[0] != sides[1] and sides[0] | sides[1] != {"numbers", "booleans"}:
+            never = all(len(k) == 1 and "other" not in k for k in sides) and sides[0] != sides[1] and sides[0] | sides[1] != {"numbers", "booleans"}
+            if never and (self.has_items(a) or self.has_items(b)):  # (two lists that may both be empty may be equal)
                 kinds = [next(iter(k)) for k in sides]
                 self.error(
                     b if isinstance(b, ast.Constant) else a,

@@ -150,7 +150,7 @@ class _Compiler:
         result = method(node)
         parts = itertools.chain(result.value.walk(), *(cond.walk() for cond, _ in result.errs))
         if next(itertools.islice(parts, MAX_NODES, None), None) is not None:  # refused as soon as one node's SQL is too large
-            raise self.unsupported(f"an expression whose SQL would exceed {MAX_NODES:,} parts (operations nested too deeply)")
+            raise self.unsupported(f"an expression whose SQL would exceed {MAX_NODES:,} parts (//, % or round() nested, or a very long list)")
         return result
 
     # -- leaves ------------------------------------------------------------------------------------
