@@ -15,7 +15,7 @@ from sqlglot import exp
 
 from ..plan import Criterion, FlagName, Group, ScorePlan, flag_name, walk
 from . import _events, _expr, _text
-from ._ctx import Ctx, FieldCols, balanced, case, column, is_true, null, text
+from ._ctx import Ctx, FieldCols, any_true, balanced, case, column, is_true, null, text
 
 DISQUALIFIED = "disqualified"
 
@@ -209,11 +209,8 @@ def build(ctx: Ctx, fields: list[FieldCols]) -> Pipeline:
     blocked_by = case(blocked_whens, null()) if blocked_whens else null()
 
     # missing: fields without a value that a criterion left unknown read
-    table, names = ctx.ruleset._missing_table()
-    readers: dict[int, list[int]] = {}
-    for index, field_indexes in table:
-        for i in field_indexes:
-            readers.setdefault(i, []).append(index)
+    names = ctx.ruleset._missing_table()[1]
+    readers = dict(ctx.ruleset._missing_criteria())  # (the table Result.missing and summary() read)
     missing_conds: list[exp.Expr | None] = []
     for i, name in enumerate(names):
         if i not in readers:
@@ -257,7 +254,8 @@ def _evaluation_order(ctx: Ctx, out: Outcomes) -> list[tuple[int, exp.Expr]]:
 
 
 def _any_true(cols: Sequence[exp.Expr]) -> exp.Expr:
-    return exp.Paren(this=balanced(exp.Or, [exp.false(), *(is_true(c) for c in cols)]))
+    """:func:`._ctx.any_true` of ``cols``, FALSE when there are none."""
+    return any_true(cols) or exp.false()
 
 
 def _count(conds: Sequence[exp.Expr]) -> exp.Expr:
