@@ -123,8 +123,8 @@ of them): only those may repeat text or lists (``'ab' * 2``; ``'ab' * 2.5`` alwa
 
 
 def _never(op: ast.cmpop) -> str:
-    """What comparing values that are never equal gives: ``==`` is never true, ``!=`` always."""
-    return "this is always true" if isinstance(op, ast.NotEq) else "this is never true"
+    """What comparing values that are never equal gives: ``==`` and ``in`` are never true, ``!=`` and ``not in`` always."""
+    return "this is always true" if isinstance(op, (ast.NotEq, ast.NotIn)) else "this is never true"
 
 
 @dataclass
@@ -750,7 +750,7 @@ class Checker:
             items = self.list_items(b)
             if items is None:
                 return True
-            return self.check_members(a, ta, b, items, always=isinstance(op, ast.NotIn))
+            return self.check_members(a, ta, b, items, op)
         if ta.kind == ANY or tb.kind == ANY:
             return True
         if isinstance(op, _ORDER_OPS):
@@ -785,7 +785,7 @@ class Checker:
                 return False
         for x, tx, y in ((a, ta, b), (b, tb, a)):
             if tx.values is not None and isinstance(y, ast.Constant):
-                return self.check_members(x, tx, y, [y.value])
+                return self.check_members(x, tx, y, [y.value], op)
         return True
 
     def list_items(self, node: ast.expr) -> list[Any] | None:
@@ -795,10 +795,10 @@ class Checker:
             return list(self.ctx.lists[node.id])
         return None
 
-    def check_members(self, left: ast.expr, lt: T, where: ast.expr, items: list[Any], always: bool = False) -> bool:
-        """``always``: the test is ``not in`` (a member of another kind makes it always true, not never)."""
+    def check_members(self, left: ast.expr, lt: T, where: ast.expr, items: list[Any], op: ast.cmpop) -> bool:
+        """``op``: the comparison (``not in`` with members of another kind is always true, not never: :func:`_never`)."""
         ok = True
-        said = "this is always true" if always else "this is never true"
+        said = _never(op)
         if lt.kind == NUM and any(isinstance(i, str) for i in items):
             self.error(where, "type-mismatch", f"{self.describe(left, lt)} is compared with text values; {said}")
             return False
