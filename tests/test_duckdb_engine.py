@@ -280,6 +280,31 @@ def test_the_line_breaks_inside_quoted_values_are_the_ones_the_bare_text_lost(ca
         assert found == data.count(b"\n") - bare(data, b",").count(b"\n"), case
 
 
+def _quoted_breaks_by_bare(data: bytes, d: bytes, width: int) -> int | None:
+    """quoted_breaks as it was first written: on :func:`bare`'s text, made with one regular expression substitution."""
+    from leadspec.cli._native import _blank, _lines, bare
+
+    records = bare(data, d) if b'"' in data else data
+    if b'"' in records or _blank(records) or records.count(d) != (width - 1) * _lines(records):
+        return None
+    return data.count(b"\n") - records.count(b"\n")
+
+
+QUOTE_SOUP = st.text(alphabet='",\n\r a', max_size=40).map(lambda t: t.encode("utf-8"))
+"""Short texts of quotes, delimiters, line breaks and spaces: every way a quote can stand."""
+
+
+@settings(max_examples=EXAMPLES * 20, deadline=None)
+@given(case=st.one_of(csv_lines().map(lambda c: (c[0].encode("utf-8"), c[1])), st.tuples(QUOTE_SOUP, st.integers(1, 4))))
+def test_the_quoted_values_found_one_by_one_are_the_ones_the_substitution_takes_out(case: tuple[bytes, int]) -> None:
+    # quoted_breaks finds each quote with bytes.find instead of substituting over the whole text (a tenth of the time
+    # on a 260 MB export): it decides as the substitution's text does, with the same count
+    from leadspec.cli._native import quoted_breaks
+
+    data, width = case
+    assert quoted_breaks(data, b",", width) == _quoted_breaks_by_bare(data, b",", width), case
+
+
 def test_counting_a_block_at_once_takes_out_only_quoted_values_that_start_and_end_a_value() -> None:
     from leadspec.cli._native import bare, counted
 
