@@ -315,3 +315,19 @@ def test_fast_path_computes_a_value_once_under_a_guard() -> None:
     stage_source = source[source.index("def _stage"):]
     assert "s_eng = _NOT_YET" in stage_source  # first needed in a branch of stage one
     assert "if s_eng is _NOT_YET:" in stage_source  # computed under a guard when needed later
+
+
+def test_a_missing_marker_gives_the_fields_default_as_it_is() -> None:
+    # the generated code reads a marker as written without a call: a list default stays a plain tuple (the text
+    # functions' constants are lowered once into a tuple subclass: a default must not be one of them)
+    rules = leadspec.loads(
+        "leadspec: 1\nname: d\nmissing: ['', n/a]\nfields:\n  tags: {type: list, default: [a, b]}\n"
+        "  size: {type: number, default: 3}\n  kind: {type: enum, values: [x, y], default: y}\n"
+        "stages:\n  - id: s\n    when: len(tags) > 1\n"
+    )
+    for marker in ("", "n/a"):
+        values = rules.evaluate({"tags": marker, "size": marker, "kind": marker}).values
+        assert (type(values["tags"]), values["tags"]) == (tuple, ("a", "b"))
+        assert (type(values["size"]), values["size"]) == (int, 3)
+        assert values["kind"] == "y"
+        assert rules.stage({"tags": marker}) == "s"

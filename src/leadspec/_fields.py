@@ -189,8 +189,11 @@ class Reading(NamedTuple):
        ``max`` when ``ranged``) is the field's value as it is;
     3. ``text``: the text fast path, for text that is not a marker:
        ``"strip"`` (trimmed text), ``"digits"`` (plain ASCII digits, read
-       by ``int()``) or ``"spelling"`` (an exact spelling in the field's
-       table of spellings, :attr:`Coercer.spellings`);
+       by ``int()``), ``"decimal"`` (plain ASCII digits with at most one
+       point, read by ``float()``) or ``"spelling"`` (an exact spelling in
+       the field's table of spellings, :attr:`Coercer.spellings`);
+       the generated code also reads a marker exactly as written (not
+       padded) as the default without a call (step 1 inlined);
     4. anything else: the type's converter (``Coercer.convert``), through
        the method ``slow`` of the generated code.
     """
@@ -206,7 +209,7 @@ class Reading(NamedTuple):
 READINGS: dict[str, Reading] = {
     "string": Reading((), False, "strip", "coerce", str),
     "integer": Reading((int,), True, "digits", "coerce", int),
-    "number": Reading((int, float), True, None, "coerce", float),
+    "number": Reading((int, float), True, "decimal", "coerce", float),
     "boolean": Reading((bool,), False, "spelling", "coerce", bool),
     "enum": Reading((), False, "spelling", "coerce", str),
     "date": Reading((date,), False, None, "coerce", date),
@@ -220,6 +223,11 @@ _DIGITS = "len({v}) < 19 and {v}.isdigit() and {v}.isascii()"
 """The text fast path of integers: plain ASCII digits, fewer than 19 (int() is exact; always within the largest number)."""
 _is_digits: Callable[[str], bool] = eval("lambda v: " + _DIGITS.format(v="v"))  # noqa: S307 - our own constant
 """:data:`_DIGITS` as a Python function: the markers it would let through are checked first in the generated code."""
+_DECIMAL = "len({v}) < 19 and {v}.isascii() and {v}.replace('.', '', 1).isdigit()"
+"""The text fast path of numbers: plain ASCII digits with at most one point (``2.5``, ``.5``, ``5.``, ``12``), fewer than
+19 characters: what ``float()`` reads there is what the number converter reads (no space, sign, exponent, separator or
+other script), and always finite."""
+_is_decimal: Callable[[str], bool] = eval("lambda v: " + _DECIMAL.format(v="v"))  # noqa: S307 - our own constant
 
 
 class Coercer:
@@ -306,7 +314,8 @@ class Coercer:
 
         Text is looked up as it is (trimmed), then lower-cased. The
         generated fast path takes the exact spellings that are not missing
-        markers (:attr:`fast_spellings`): markers come first.
+        markers (:attr:`fast_spellings`) and the markers as they are
+        (their default): markers come first.
         """
         if type == "boolean":
             self.spellings = dict(TEXT_BOOLEANS)
@@ -316,8 +325,9 @@ class Coercer:
             for v in values or ():
                 self.spellings.setdefault(v.strip().lower(), v)
         self.fast_spellings = {text: value for text, value in self.spellings.items() if text not in missing}
-        self.digit_markers = frozenset(m for m in missing if _is_digits(m))
-        """Markers the integer fast path (plain ASCII digits) would otherwise read as numbers: "0", "9999"."""
+        self.digit_markers = frozenset(m for m in missing if (_is_decimal if type == "number" else _is_digits)(m))
+        """Markers the integer or number fast path (plain ASCII digits, with a point for numbers) would otherwise read as
+        numbers: "0", "9999", "0.0"."""
         self._convert = {
             "string": self._string,
             "integer": self._ranged_integer,
@@ -366,16 +376,24 @@ class Coercer:
             else:
                 low, high = constant(self.min, "_min"), constant(self.max, "_max")
                 text = f"type({v}) is str and {condition} and {low} <= (_t := int({v})) <= {high}: {v} = _t"
-        elif row.text == "spelling":  # the table holds no marker: markers first
-            table = constant(self.fast_spellings, "_spell")
+        elif row.text == "decimal":
+            condition = _DECIMAL.format(v=v)
+            if self.digit_markers:  # markers first: "0" or "0.0" missing, not a number
+                condition += f" and {v} not in {constant(self.digit_markers, '_miss')}"
+            low, high = constant(self.min, "_min"), constant(self.max, "_max")
+            text = f"type({v}) is str and {condition} and {low} <= (_t := float({v})) <= {high}: {v} = _t"
+        elif row.text == "spelling":  # exact spellings (none is a marker) and the markers themselves, read in one lookup
+            table = constant({**dict.fromkeys(self.missing, self.default), **self.fast_spellings}, "_spell")
             text = f"type({v}) is str and {v} in {table}: {v} = {table}[{v}]"
-        if exact and text:
-            return [f"if {exact}: pass", f"elif {text}", f"else: {slow}"]
-        if exact:
+        marker = ""  # a marker as it is (not padded): the default, without the call (a blank cell is the commonest)
+        if self.missing and row.slow == "coerce" and row.text not in ("strip", "spelling"):
+            marker = f"type({v}) is str and {v} in {constant(self.missing, '_miss')}: {v} = {constant(self.default, '_dflt')}"
+        if exact and not text and not marker:
             return [f"if not ({exact}): {slow}"]
-        if text:
-            return [f"if {text}", f"else: {slow}"]
-        return [slow]
+        branches = [*([f"{exact}: pass"] if exact else []), *([text] if text else []), *([marker] if marker else [])]
+        if not branches:
+            return [slow]
+        return [f"if {branches[0]}", *(f"elif {branch}" for branch in branches[1:]), f"else: {slow}"]
 
     # -- reading ---------------------------------------------------------
     def lookup(self, record: Any) -> Any:
