@@ -537,6 +537,28 @@ def test_rules_the_engine_refuses_on_the_inputs_types_end_the_run_with_a_clear_m
     assert cli("qualify", str(rules), str(source), "--engine", "python", *AS_OF)[0] == 0
 
 
+def test_auto_runs_the_python_engine_when_duckdb_refuses_the_inputs_types(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # --engine auto took DuckDB for a large file and stopped (exit 2) when the query typed by the first batch was refused:
+    # the output is the same with either engine, so auto runs the Python engine over the file instead (a file is
+    # read again, and nothing of the first attempt was put in place)
+    monkeypatch.setattr(_qualify_module(), "AUTO_BYTES", 1)
+    rules = tmp_path / "events.yaml"
+    rules.write_text("leadspec: 1\nname: ev\nfields:\n  events: {type: events, values: [demo]}\nstages:\n  - id: engaged\n    when: count('demo') > 0\n", encoding="utf-8")
+    source = tmp_path / "in.jsonl"
+    source.write_text('{"id": 1, "events": {"a": 1}}\n{"id": 2, "events": [{"type": "demo", "at": "2026-10-01"}]}\n', encoding="utf-8")
+    for jobs in ("1", "2"):
+        output, expected = tmp_path / f"auto{jobs}.jsonl", tmp_path / f"python{jobs}.jsonl"
+        code, out, err = cli("qualify", str(rules), str(source), "-o", str(output), "--engine", "auto", "--jobs", jobs, *AS_OF)
+        python = cli("qualify", str(rules), str(source), "-o", str(expected), "--engine", "python", "--jobs", jobs, *AS_OF)
+        assert (code, out) == (python[0], python[1]) == (0, "")
+        assert err.startswith("--engine auto: DuckDB cannot run these leads (an events column of type STRUCT(a BIGINT) (in events) has no translation")
+        assert err.endswith(python[2]) and err.count("\n") == python[2].count("\n") + 1
+        assert output.read_bytes() == expected.read_bytes()
+    # standard output cannot be taken back, nor standard input read again: said as for --engine duckdb
+    code, _out, err = cli("qualify", str(rules), str(source), "--engine", "auto", *AS_OF)
+    assert code == 2 and "use --engine python" in err
+
+
 def test_the_documented_auto_size_is_the_one_used() -> None:
     AUTO_BYTES = _qualify_module().AUTO_BYTES
     page = (ROOT / "docs" / "command-line.md").read_text(encoding="utf-8")

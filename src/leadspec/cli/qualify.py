@@ -550,12 +550,19 @@ EXIT_CLOSED = 128 + 13
 """Exit code when whoever reads standard output stops reading (`| head`): a closed pipe, as SIGPIPE gives."""
 
 
+class _UsePython(Exception):
+    """--engine auto: DuckDB refused the input's types part way (:class:`EngineRefused`); the run starts again with the
+    Python engine (``args[0]``: DuckDB's reason)."""
+
+
 class _Tally:
     """Rows read, written and rejected so far: said when a run stops before its end."""
 
-    def __init__(self) -> None:
+    def __init__(self, fallback: bool = False) -> None:
         self.read = self.written = self.rejected = self.skipped = 0
         self.outputs: list[str] = []  # -o's path, then --rejects' (``-``: standard output), then --removed's
+        self.fallback = fallback
+        """Whether a refusal of DuckDB's starts the run again with Python (--engine auto, the input a file and every output a file)."""
 
     def lost(self) -> str:
         """What a stopped run leaves: files are not written; standard output has part of the run (it cannot be taken back)."""
@@ -820,6 +827,7 @@ def qualify(
     chosen = "python" if previous_output is not None or layout is not None else _engine(engine, input, details, ruleset, moment, io, parquet)
     if chosen is None:
         return EXIT_USAGE
+    auto_fallback = engine == "auto" and not parquet  # (Parquet only DuckDB reads and writes)
     engine = chosen
     previous: dict[int, Any] = {}
     if threading.current_thread() is threading.main_thread():  # a signal ignored when qualify starts (nohup) stays ignored
@@ -827,13 +835,21 @@ def qualify(
             handler = signal.getsignal(signum)
             if handler is not signal.SIG_IGN and (signum != signal.SIGINT or handler is signal.default_int_handler):
                 previous[signum] = signal.signal(signum, _on_stop)
-    tally = _Tally()
+    tally = _Tally(fallback=auto_fallback and engine == "duckdb" and input != "-")
     _STOPPED.clear()
     try:
         try:
             return _qualify(
                 ruleset, input, fmt, delimiter, output, output_format, details, moment, strict, rejects, jobs, allow_missing_columns, names, flags_column, io, tally, engine,
                 (previous_output, key or "", only_changed, removed) if previous_output is not None else None, layout,
+            )
+        except _UsePython as exc:  # --engine auto: the output is the same with either engine; the file is read again
+            io.err.write(f"--engine auto: DuckDB cannot run these leads ({exc.args[0]}): the Python engine runs them\n")
+            tally = _Tally()
+            _STOPPED.clear()
+            return _qualify(
+                ruleset, input, fmt, delimiter, output, output_format, details, moment, strict, rejects, jobs, allow_missing_columns, names, flags_column, io, tally,
+                "python", (previous_output, key or "", only_changed, removed) if previous_output is not None else None, layout,
             )
         except Exception:  # DuckDB's own error for a query a stop signal interrupted: the signal is said, not a traceback
             _raise_stop()
@@ -1258,6 +1274,8 @@ def _run(
         if removed_sink is not None and tracking is not None:
             _write_removed(removed_sink, tracking, writer.delimiter if in_fmt == "csv" else ",")
     except EngineRefused as exc:
+        if tally.fallback and "-" not in tally.outputs:  # nothing was put in place: the files are written at the end
+            raise _UsePython(exc.args[0]) from None
         io.err.write(tally.line() + f"--engine duckdb: {exc.args[0]}; use --engine python; {tally.lost()}\n")
         return EXIT_USAGE
     except NameClash as exc:
