@@ -464,8 +464,7 @@ class Compiled:
         self.source = "".join(helper + "\n" for helper in gen.ns.helpers) + body  # helpers of deep expressions first
         if len(self.source) > MAX_SOURCE:  # what the items did not count (groups, stage selection): still before compile()
             raise TooMuchCode(len(self.source), None)
-        # a field's default is the field's value as it is (a list default stays a tuple): not a text function's constant
-        namespace = {name: value if name.startswith("_dflt") else _lowered_once(value) for name, value in gen.ns.globals.items()}
+        namespace = {name: _lowered_once(value) for name, value in gen.ns.globals.items()}
         namespace["__builtins__"] = {"type": type, "int": int, "float": float, "str": str, "bool": bool, "len": len, "Exception": Exception}
         self.filename = f"<leadspec {plan.name} #{next(Compiled._serial)}>"
         code = compile(self.source, self.filename, "exec")

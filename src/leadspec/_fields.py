@@ -385,8 +385,11 @@ class Coercer:
         elif row.text == "spelling":  # exact spellings (none is a marker) and the markers themselves, read in one lookup
             table = constant({**dict.fromkeys(self.missing, self.default), **self.fast_spellings}, "_spell")
             text = f"type({v}) is str and {v} in {table}: {v} = {table}[{v}]"
-        marker = ""  # a marker as it is (not padded): the default, without the call (a blank cell is the commonest)
-        if self.missing and row.slow == "coerce" and row.text not in ("strip", "spelling"):
+        # a marker as it is (not padded): the default, without the call (a blank cell is the commonest); not for a list's
+        # default, a tuple of text: the namespace shares equal constants, and a text function's is lowered once into
+        # another type (a list's value must be the tuple itself)
+        marker = ""
+        if self.missing and row.slow == "coerce" and row.text not in ("strip", "spelling") and type(self.default) is not tuple:
             marker = f"type({v}) is str and {v} in {constant(self.missing, '_miss')}: {v} = {constant(self.default, '_dflt')}"
         if exact and not text and not marker:
             return [f"if not ({exact}): {slow}"]

@@ -681,7 +681,7 @@ def quoted_breaks(data: bytes, d: bytes, width: int) -> int | None:
         inside += data.count(b"\n", at, end)
         inside_d += data.count(d, at, end)
         # a value that is its line: the line is blank once it is taken out
-        whole_line = whole_line or ((at == 0 or data[at - 1] == 10) and (end == size or data[end] in (10, 13)))
+        whole_line = whole_line or ((at == 0 or data[at - 1] in (10, 13)) and (end == size or data[end] in (10, 13)))
         at = data.find(b'"', end)
     if whole_line or _blank(data):  # (the blank line may be inside a quoted value: made and looked at)
         kept = 0

@@ -558,11 +558,13 @@ class _UsePython(Exception):
 class _Tally:
     """Rows read, written and rejected so far: said when a run stops before its end."""
 
-    def __init__(self, fallback: bool = False) -> None:
+    def __init__(self, fallback: bool = False, listed: int = 0) -> None:
         self.read = self.written = self.rejected = self.skipped = 0
         self.outputs: list[str] = []  # -o's path, then --rejects' (``-``: standard output), then --removed's
         self.fallback = fallback
         """Whether a refusal of DuckDB's starts the run again with Python (--engine auto, the input a file and every output a file)."""
+        self.listed = listed
+        """The first rejects already listed on standard error by a run that started again (the same rows, read the same way): not listed twice."""
 
     def lost(self) -> str:
         """What a stopped run leaves: files are not written; standard output has part of the run (it cannot be taken back)."""
@@ -844,9 +846,9 @@ def qualify(
                 (previous_output, key or "", only_changed, removed) if previous_output is not None else None, layout,
             )
         except _UsePython as exc:  # --engine auto: the output is the same with either engine; the file is read again
+            _raise_stop()  # (a stop signal that arrived meanwhile stops the run: the signals are ignored from then on)
             io.err.write(f"--engine auto: DuckDB cannot run these leads ({exc.args[0]}): the Python engine runs them\n")
-            tally = _Tally()
-            _STOPPED.clear()
+            tally = _Tally(listed=min(tally.rejected, SHOWN_REJECTS))
             return _qualify(
                 ruleset, input, fmt, delimiter, output, output_format, details, moment, strict, rejects, jobs, allow_missing_columns, names, flags_column, io, tally,
                 "python", (previous_output, key or "", only_changed, removed) if previous_output is not None else None, layout,
@@ -1245,7 +1247,8 @@ def _run(
                     else:
                         reject_sink.write(_reject_line(number, line, reason, original, raw, in_fmt))
                 elif rejected + shown < SHOWN_REJECTS:
-                    io.err.write(f"{input}:{line}: row {number} rejected: {reason}\n")
+                    if rejected + shown >= tally.listed:
+                        io.err.write(f"{input}:{line}: row {number} rejected: {reason}\n")
                     shown += 1
             read += done.read
             rejected += len(done.rejects)
