@@ -259,6 +259,31 @@ def test_reference_and_engine_agree_on_random_rules_and_leads(data: st.DataObjec
         assert_agree(rules, lead, as_of)
 
 
+SPELLINGS = st.text(alphabet="aAbB ", min_size=1, max_size=3)
+
+
+@settings(max_examples=EXAMPLES // 5, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.lists(SPELLINGS.filter(str.strip), min_size=1, max_size=4, unique=True), st.lists(SPELLINGS, min_size=1, max_size=4))
+def test_enum_values_that_differ_only_in_case_or_spaces_read_alike_in_the_reference(values: list[str], texts: list[str]) -> None:
+    # the reference took the first value matching without regard to case ('x' for 'X' of [x, X]) and compared the
+    # values untrimmed (' Hot ' was no match for 'Hot'); the engine reads the exact spelling first (both trimmed)
+    try:
+        rules = leadspec.loads(
+            "leadspec: 1\nname: e\nfields:\n  k: {type: enum, values: [" + ", ".join(f'"{v}"' for v in values) + "]}\n"
+            "stages:\n  - id: s\n    when: has(k)\n"
+        )
+    except leadspec.LeadspecError:
+        return  # (two values alike once trimmed: refused at load)
+    for text in texts:
+        assert_agree(rules, {"k": text}, AS_OF)
+
+
+def test_enum_values_alike_read_the_exact_spelling_first() -> None:
+    rules = leadspec.loads("leadspec: 1\nname: e\nfields:\n  k: {type: enum, values: [x, X, AB, ab, ' Hot ']}\nstages:\n  - id: s\n    when: has(k)\n")
+    for text, value in (("X", "X"), (" x ", "x"), ("Ab", "ab"), ("aB", "ab"), ("AB", "AB"), ("hot", " Hot ")):
+        assert dict(reference.evaluate(rules.plan, {"k": text}, AS_OF).values)["k"] == value == rules.evaluate({"k": text}).values["k"], text
+
+
 # -- the real exports ---------------------------------------------------------------------------------------
 
 EXPORT = SHARED_DATA / "x-education-leads.csv"

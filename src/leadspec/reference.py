@@ -360,8 +360,14 @@ def _read_enum(raw: Any, values: tuple[str, ...]) -> str:
     if not isinstance(raw, str) and not _is_number(raw):
         raise _Bad("not text")
     text = raw.strip() if isinstance(raw, str) else _number_as_text(raw)
+    # values that differ only in case or spaces around them: the one spelled as the text (both trimmed), else the one
+    # spelled as its lower case, else the first declared that matches without regard to case
+    for wanted in (text, text.lower()):
+        for value in values:
+            if value.strip() == wanted:
+                return value
     for value in values:
-        if value.lower() == text.lower():
+        if value.strip().lower() == text.lower():
             return value
     raise _Bad("not one of " + ", ".join(values))
 
