@@ -314,7 +314,7 @@ def test_every_code_has_a_severity_and_a_one_line_meaning() -> None:
 
 
 def test_the_lints_are_the_warnings() -> None:
-    lints = {"unused-field", "unused-list", "always-true", "always-false", "unreachable-stage", "duplicate-criterion", "unused-allow", "open-age-window", "format-reads-iso"}
+    lints = {"unused-field", "unused-list", "always-true", "always-false", "unreachable-stage", "duplicate-criterion", "unused-allow", "open-age-window", "format-reads-iso", "enum-values-alike"}
     deep = {"stage-never-reached", "never-passes", "never-fails", "contradiction", "redundant-criterion", "score-gap", "score-overlap"}
     lints |= deep
     assert {code for code, entry in CODES.items() if entry.severity == "warning"} == lints

@@ -289,3 +289,16 @@ def test_a_date_format_that_reads_iso_text_as_another_date_is_a_warning() -> Non
     problems = lint(leadspec.loads(text, name="r.yaml"))
     assert [(p.code, p.line, p.column) for p in problems] == [("format-reads-iso", 4, 40)]
     assert "the format '%Y-%d-%m' reads the ISO 8601 date 2026-01-12 as 2026-12-01" in problems[0].message
+
+
+def test_enum_values_that_differ_only_in_case_or_spaces_are_a_warning() -> None:
+    text = "leadspec: 1\nname: t\nfields:\n  k: {type: enum, values: [SaaS, fintech, saas, ' FinTech', other]}\nstages:\n  - {id: s, when: has(k)}\n"
+    problems = lint(leadspec.loads(text, name="r.yaml"))
+    assert [(p.code, p.line, p.column) for p in problems] == [("enum-values-alike", 4, 43), ("enum-values-alike", 4, 49)]
+    assert problems[0].message == (
+        "field 'k': the values 'SaaS' and 'saas' differ only in case or spaces; text spelled as one of them reads as that one, "
+        "other spellings ('SAAS') as 'SaaS', the first declared: declare one value"
+    )
+    assert lint(leadspec.loads(text.replace("saas, ' FinTech', ", ""), name="r.yaml")) == []
+    allowed = text.replace("stages:", "allow:\n  - {code: enum-values-alike, at: k, because: two CRMs spell it two ways}\nstages:")
+    assert lint(leadspec.loads(allowed, name="r.yaml")) == []

@@ -94,6 +94,7 @@ def lint(rules: Ruleset) -> Lints:
     _duplicates(plan, fixed, out)
     _open_age_windows(plan, out)
     _formats_reading_iso(plan, out)
+    _alike_enum_values(plan, out)
     return _allowed(plan, out)
 
 
@@ -299,6 +300,26 @@ def _formats_reading_iso(plan: Plan, out: Collector) -> None:
                         "the formats are tried before ISO 8601, so ISO dates read wrong: make the pattern one ISO text cannot match",
                     )
                     break
+
+
+def _alike_enum_values(plan: Plan, out: Collector) -> None:
+    """Warn about enum values that differ only in case or in spaces around them (``[x, X]``): text reads as the one
+    spelled as it is, other text as the first declared (exact duplicates are the error ``duplicate-id``)."""
+    for field in plan.public.fields if plan.public is not None else ():
+        if field.type != "enum" or not field.values:
+            continue
+        first: dict[str, str] = {}
+        for i, value in enumerate(field.values):
+            key = value.strip().lower()
+            if key not in first:
+                first[key] = value
+                continue
+            out.at(
+                ("fields", field.name, "values", i),
+                "enum-values-alike",
+                f"field {field.name!r}: the values {first[key]!r} and {value!r} differ only in case or spaces; text spelled as one "
+                f"of them reads as that one, other spellings ({key.upper()!r}) as {first[key]!r}, the first declared: declare one value",
+            )
 
 
 def _consequence(crit: CritPlan, truth: bool) -> str:

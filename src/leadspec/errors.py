@@ -116,6 +116,7 @@ CODES: Mapping[str, ProblemCode] = _codes(
     ("duplicate-criterion", "warning", "the same expression twice in one stage or among the disqualifiers, or a stage criterion repeating a disqualifier"),
     ("open-age-window", "warning", "`days_since(field) <= N` without a lower bound: a date after `as_of` (a negative age) passes it too"),
     ("format-reads-iso", "warning", "a date `format:` that reads ISO 8601 text as another date than ISO 8601 does (it is tried first)"),
+    ("enum-values-alike", "warning", "enum values that differ only in case or in spaces around them (`[x, X]`): one value spelled two ways, or two values text cannot tell apart"),
     ("unused-allow", "warning", "an `allow:` entry that silences no warning (it cannot itself be allowed)"),
     # deep checks (`leadspec check --deep`): proved with the z3 solver, each with a witness lead or a proof
     ("stage-never-reached", "warning", "a stage no lead ends at: its condition cannot pass, or not with the stages before it, or every lead that passes it goes on or is disqualified"),
