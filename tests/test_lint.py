@@ -297,7 +297,8 @@ def test_enum_values_that_differ_only_in_case_or_spaces_are_a_warning() -> None:
     assert [(p.code, p.line, p.column) for p in problems] == [("enum-values-alike", 4, 43), ("enum-values-alike", 4, 49)]
     assert problems[0].message == (
         "field 'k': the values 'SaaS' and 'saas' differ only in case or spaces; text spelled as one of them reads as that one, "
-        "other spellings ('SAAS') as 'SaaS', the first declared: declare one value"
+        "any other spelling as one of them by precedence (the exact spelling, then the lower case, then the first declared): "
+        "declare one value"
     )
     assert lint(leadspec.loads(text.replace("saas, ' FinTech', ", ""), name="r.yaml")) == []
     allowed = text.replace("stages:", "allow:\n  - {code: enum-values-alike, at: k, because: two CRMs spell it two ways}\nstages:")

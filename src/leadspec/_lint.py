@@ -304,7 +304,7 @@ def _formats_reading_iso(plan: Plan, out: Collector) -> None:
 
 def _alike_enum_values(plan: Plan, out: Collector) -> None:
     """Warn about enum values that differ only in case or in spaces around them (``[x, X]``): text reads as the one
-    spelled as it is, other text as the first declared (exact duplicates are the error ``duplicate-id``)."""
+    spelled as it is, other text by precedence (exact duplicates are the error ``duplicate-id``)."""
     for field in plan.public.fields if plan.public is not None else ():
         if field.type != "enum" or not field.values:
             continue
@@ -318,7 +318,8 @@ def _alike_enum_values(plan: Plan, out: Collector) -> None:
                 ("fields", field.name, "values", i),
                 "enum-values-alike",
                 f"field {field.name!r}: the values {first[key]!r} and {value!r} differ only in case or spaces; text spelled as one "
-                f"of them reads as that one, other spellings ({key.upper()!r}) as {first[key]!r}, the first declared: declare one value",
+                "of them reads as that one, any other spelling as one of them by precedence (the exact spelling, then the lower "
+                "case, then the first declared): declare one value",
             )
 
 
