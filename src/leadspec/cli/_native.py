@@ -665,7 +665,7 @@ def quoted_breaks(data: bytes, d: bytes, width: int) -> int | None:
         return None
     at = data.find(b'"')
     if at < 0:
-        return None if _blank(data) or data.count(d) != (width - 1) * _lines(data) else 0
+        return 0 if _records_counted(data, d, width) else None
     pattern = quoted_value(d)
     at_start = (d[0], 10)
     size = len(data)
@@ -690,12 +690,16 @@ def quoted_breaks(data: bytes, d: bytes, width: int) -> int | None:
             pieces.append(data[kept:start])
             kept = end
         pieces.append(data[kept:])
-        records = b"".join(pieces)
-        return None if _blank(records) or records.count(d) != (width - 1) * _lines(records) else inside
+        return inside if _records_counted(b"".join(pieces), d, width) else None
     # the bare text ends as ``data`` does, or with the delimiter before a quoted value at the end: not with a line break
     ends_line = spans[-1][1] < size and data.endswith(b"\n")
     lines = data.count(b"\n") - inside + (not ends_line)
     return None if data.count(d) - inside_d != (width - 1) * lines else inside
+
+
+def _records_counted(records: bytes, d: bytes, width: int) -> bool:
+    """Whether ``records`` (whole lines without quoted values) has no blank line and ``width - 1`` delimiters a line."""
+    return not _blank(records) and records.count(d) == (width - 1) * _lines(records)
 
 
 def _lines(data: bytes) -> int:

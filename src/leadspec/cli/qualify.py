@@ -829,7 +829,8 @@ def qualify(
     chosen = "python" if previous_output is not None or layout is not None else _engine(engine, input, details, ruleset, moment, io, parquet)
     if chosen is None:
         return EXIT_USAGE
-    auto_fallback = engine == "auto" and not parquet  # (Parquet only DuckDB reads and writes)
+    # --engine auto that took DuckDB for a file may start again with Python (Parquet only DuckDB reads and writes)
+    fallback = engine == "auto" and chosen == "duckdb" and not parquet and input != "-"
     engine = chosen
     previous: dict[int, Any] = {}
     if threading.current_thread() is threading.main_thread():  # a signal ignored when qualify starts (nohup) stays ignored
@@ -837,25 +838,23 @@ def qualify(
             handler = signal.getsignal(signum)
             if handler is not signal.SIG_IGN and (signum != signal.SIGINT or handler is signal.default_int_handler):
                 previous[signum] = signal.signal(signum, _on_stop)
-    tally = _Tally(fallback=auto_fallback and engine == "duckdb" and input != "-")
+    tally = _Tally(fallback=fallback)
+    handing = (previous_output, key or "", only_changed, removed) if previous_output is not None else None
     _STOPPED.clear()
     try:
-        try:
-            return _qualify(
-                ruleset, input, fmt, delimiter, output, output_format, details, moment, strict, rejects, jobs, allow_missing_columns, names, flags_column, io, tally, engine,
-                (previous_output, key or "", only_changed, removed) if previous_output is not None else None, layout,
-            )
-        except _UsePython as exc:  # --engine auto: the output is the same with either engine; the file is read again
-            _raise_stop()  # (a stop signal that arrived meanwhile stops the run: the signals are ignored from then on)
-            io.err.write(f"--engine auto: DuckDB cannot run these leads ({exc.args[0]}): the Python engine runs them\n")
-            tally = _Tally(listed=min(tally.rejected, SHOWN_REJECTS))
-            return _qualify(
-                ruleset, input, fmt, delimiter, output, output_format, details, moment, strict, rejects, jobs, allow_missing_columns, names, flags_column, io, tally,
-                "python", (previous_output, key or "", only_changed, removed) if previous_output is not None else None, layout,
-            )
-        except Exception:  # DuckDB's own error for a query a stop signal interrupted: the signal is said, not a traceback
-            _raise_stop()
-            raise
+        while True:  # once, or twice when --engine auto starts again with the Python engine
+            try:
+                return _qualify(
+                    ruleset, input, fmt, delimiter, output, output_format, details, moment, strict, rejects, jobs, allow_missing_columns, names, flags_column, io, tally,
+                    engine, handing, layout,
+                )
+            except _UsePython as exc:  # --engine auto: the output is the same with either engine; the file is read again
+                _raise_stop()  # (a stop signal that arrived meanwhile stops the run: the signals are ignored from then on)
+                io.err.write(f"--engine auto: DuckDB cannot run these leads ({exc.args[0]}): the Python engine runs them\n")
+                tally, engine = _Tally(listed=min(tally.rejected, SHOWN_REJECTS)), "python"
+            except Exception:  # DuckDB's own error for a query a stop signal interrupted: the signal is said, not a traceback
+                _raise_stop()
+                raise
     except KeyboardInterrupt:
         io.err.write(tally.line() + f"interrupted: {tally.lost()}\n")
         return 130
