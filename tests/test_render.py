@@ -226,3 +226,55 @@ def test_summary_is_written_from_the_outline_when_its_function_would_be_too_long
     monkeypatch.setattr(_render, "_compiled", lambda ruleset, src, source, name, what: None if what == "summary" else compiled(ruleset, src, source, name, what))
     rules = leadspec.loads(RULES)
     assert rules._summary_renderer() is None and [rules.evaluate(lead, as_of=AS_OF).summary() for lead in leads] == want
+
+
+NUMBERS = rules_text(
+    """
+    fields:
+      ratio: {type: number}
+      count: {type: integer}
+    flags:
+      heavy: {when: "ratio > 2"}
+    stages:
+      - id: fit
+        all:
+          - {id: some, when: "ratio > 1"}
+          - {id: kept, when: "ratio < 5", missing: pass}
+          - {id: counted, when: "count > 3", missing: fail}
+          - {id: both, when: "ratio > count", missing: pass}
+    """
+)
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    ratio=st.one_of(
+        st.none(),
+        st.floats(allow_nan=False, allow_infinity=False),  # (NaN is missing; infinity is not a number a field holds)
+        st.floats(min_value=-20000, max_value=20000),
+        st.sampled_from([0.0, -0.0, 0.999, 1.0, -1.0, 0.123456, 2.345, 2.355, 9999.994, 9999.995, 10000.0, -10000.0, 12345.678, 1e-7]),
+        st.integers(min_value=-20000, max_value=20000),
+        st.sampled_from(["", "x", "2.5"]),  # missing, bad, text
+    ),
+    count=st.one_of(st.none(), st.integers(min_value=-5, max_value=9), st.just("bad")),
+)
+def test_a_number_fields_value_and_a_missing_policy_of_one_field_are_written_as_the_slow_renderer_writes_them(ratio: Any, count: Any) -> None:
+    # a number's shown text is written inline for floats from 1 to 10,000 (two decimals, trailing zeros dropped) and
+    # by _show otherwise; a `missing:` policy of one field gives a constant text unless a value was bad
+    result = leadspec.loads(NUMBERS).evaluate({"ratio": ratio, "count": count}, as_of=AS_OF)
+    assert_rendered_alike(result)
+
+
+def test_a_missing_policy_of_one_field_says_so_and_names_a_bad_value() -> None:
+    rules = leadspec.loads(NUMBERS)
+    rows = {r["id"]: r["because"] for r in rules.evaluate({"count": 7}, as_of=AS_OF).to_dict()["criteria"]}
+    assert rows["fit.kept"] == "ratio is missing (counted as pass: ratio below 5)"
+    rows = {r["id"]: r["because"] for r in rules.evaluate({"ratio": "lots", "count": 7}, as_of=AS_OF).to_dict()["criteria"]}
+    assert rows["fit.kept"] == "ratio 'lots' is not a number (counted as pass: ratio below 5)"
+    shown = {v: rules.evaluate({"ratio": v}, as_of=AS_OF).to_dict()["criteria"][1]["because"] for v in (2.345, 0.123456, 12345.678, 7.0)}
+    assert shown == {
+        2.345: "ratio is 2.35 (ratio above 1)",
+        0.123456: "ratio is 0.1235, needs ratio above 1",
+        12345.678: "ratio is 12,345.68 (ratio above 1)",
+        7.0: "ratio is 7 (ratio above 1)",
+    }

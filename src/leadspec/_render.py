@@ -139,6 +139,17 @@ def _shown(var: str, text: bool = False) -> str:
     return f"({var} if type({var}) is str else str({var}) if type({var}) is int and -10000 < {var} < 10000 else _show({var}))"
 
 
+def _shown_number(var: str) -> str:
+    """Code for ``_show(var)`` where ``var`` is an int or a float (a ``number`` field's value): a small integer by
+    ``str``, a float from 1 to 10,000 (either sign) as ``_show`` writes it (two decimals, trailing zeros and point
+    dropped: no thousands separator below 10,000), the rest by ``_show``."""
+    return (
+        f"(str({var}) if type({var}) is int and -10000 < {var} < 10000 else "
+        f"f'{{{var}:.2f}}'.rstrip('0').rstrip('.') if type({var}) is float and (1.0 <= {var} < 10000.0 or -10000.0 < {var} <= -1.0) else "
+        f"_show({var}))"
+    )
+
+
 def _shown_field(src: _Source, var: str, kind: str) -> str:
     """Code for ``_show(var)`` where ``var`` is a field's value of type ``kind`` (or None): what the type allows
     written inline (text as it is, a truth as yes/no, a small integer by ``str``), the rest by ``_show``."""
@@ -149,6 +160,8 @@ def _shown_field(src: _Source, var: str, kind: str) -> str:
         return f"({src.constant(_show_text(True))} if {var} else {src.constant(_show_text(False))}) if {var} is not None else {missing}"
     if kind == "integer":
         return f"(str({var}) if -10000 < {var} < 10000 else _show({var})) if {var} is not None else {missing}"
+    if kind == "number":
+        return f"{_shown_number(var)} if {var} is not None else {missing}"
     return f"{_shown(var)} if {var} is not None else {missing}"
 
 
@@ -256,8 +269,17 @@ def _block(ruleset: Ruleset, src: _Source, crit: Criterion, prefix: str, row: st
     missing_list = "[" + ", ".join(f"*(({src.constant(k)},) if {variables[k]} is None else ())" for k in missing_keys) + "]"
     for word in ("pass", "fail", "unknown"):
         choices: list[Choice] = []
-        if crit.missing != "unknown" and word == crit.missing and missing_keys:
-            # the outcome may come from the criterion's `missing:` policy, not from its condition
+        if crit.missing != "unknown" and word == crit.missing and len(missing_keys) == 1:
+            # the outcome may come from the criterion's `missing:` policy, not from its condition; one field (the
+            # common case): the condition is computed only when the field has no value, and the text is a constant
+            # when no value was bad
+            key = missing_keys[0]
+            counted = f" (counted as {word}: {expr})"
+            guarded = _guarded("decided", src.value(crit.expr, truth=True))
+            setup = [(0, "decided = 0"), (0, f"if {variables[key]} is None:"), *[(1 + d, line) for d, line in guarded]]
+            text = f"({src.constant(key + ' is missing' + counted)} if not r._issues else r._absent([{src.constant(key)}]) + {src.constant(counted)})"
+            choices.append((setup, "decided is None", text))
+        elif crit.missing != "unknown" and word == crit.missing and missing_keys:
             setup = [(0, f"missing = {missing_list}"), *_guarded("decided", src.value(crit.expr, truth=True))]
             choices.append((setup, "missing and decided is None", f"r._absent(missing) + {src.constant(f' (counted as {word}: {expr})')}"))
         if word == "pass" and crit.because is not None:
