@@ -19,11 +19,11 @@ from __future__ import annotations
 import itertools
 import linecache
 import weakref
-from datetime import datetime, timedelta
-from typing import Any, Callable
+from datetime import datetime, timedelta, timezone
+from typing import Any, Callable, NamedTuple
 
 from ._codegen import Env, Namespace, compile_truth
-from ._fields import Coercer, lookup
+from ._fields import Coercer, _fromiso, lookup
 from ._functions import FUNCTIONS, Parts
 from ._runtime import EARLIEST, NOT_YET, EventScore, Sink, arith, chain, failed, k_all, k_any, k_at_least, k_none
 from .plan import Call, Criterion, Expr, FlagName, Group, Location, Name, Plan, ScorePlan, flag_name, walk
@@ -73,6 +73,23 @@ def flags_read(expr: Expr) -> list[str]:
 
 def _flag_var(name: str) -> str:
     return f"fl_{name}"
+
+
+class _EventParts(NamedTuple):
+    """The pieces of the one pass over the events (:meth:`_Gen.event_parts`)."""
+
+    init: list[str]  # each count and event score's variable at 0 (before anything reads the events)
+    windows: list[str]  # each window's start (as_of minus its length)
+    prepare: list[str]  # each event score's list of counts by type
+    loop: list[str]  # for one event (`_k` its type, `_at` its moment, at or before as_of): what it adds
+    after: list[str]  # each event score's total from its counts
+
+    def over(self, events: str) -> list[str]:
+        """The pass over ``events``, a list of ``(type, at, original)`` (or None), after :attr:`init`."""
+        lines = [f"if {events}:"] + ["    " + line for line in self.windows + self.prepare]
+        lines += [f"    for _k, _at, _ in {events}:", "        if _at > as_of: continue"]
+        lines += ["        " + line for line in self.loop]
+        return lines + ["    " + line for line in self.after]
 
 
 class _Gen:
@@ -213,11 +230,69 @@ class _Gen:
         return "def _evaluate(rec, as_of, issues):\n" + "\n".join("    " + line for line in body) + "\n"
 
     def event_pass(self) -> list[str]:
-        """One loop over the events for every count() and event score (evaluate only).
+        """One loop over the events for every count() and event score (evaluate, and stage() when the rule file reads
+        its events through nothing else: see :meth:`fused_event_lines`).
 
         Computes the same values as ``_count`` and ``EventScore.total``, in
         the same order of additions, so evaluate() and stage() agree.
         """
+        parts = self.event_parts()
+        if parts is None:
+            return []
+        return parts.init + parts.over(str(self.env.events))
+
+    def events_only_counted(self) -> bool:
+        """Whether every reading of the events field is a count() or an event score (no last(), first(), no field
+        read as a value): then one pass over the events computes all the rules need of them."""
+        events = self.plan.events_field
+        if events is None:
+            return False
+        for crit in self.plan.criteria:
+            for node in walk(crit.expr) if crit.expr is not None else ():
+                if isinstance(node, Name) and node.id == events:
+                    return False
+                if isinstance(node, Call) and FUNCTIONS[node.fn].takes == "events" and not FUNCTIONS[node.fn].counts_events:
+                    return False
+        return True
+
+    def fused_event_lines(self) -> list[str]:
+        """``stage()``'s reading of the events field when :meth:`events_only_counted`: the loop of :meth:`event_pass`
+        over the input's own list while each event is plainly an object with a text ``type`` and an ``at`` in UTC (an
+        aware datetime, or ISO text that reads as one), with no list of ``(type, at, original)`` tuples built; at the
+        first event that is not (or anything that raises), the field is read as ``evaluate()`` reads it and the pass
+        runs again over what it gives."""
+        events = self.plan.events_field
+        assert events is not None
+        read, *coerce = self.field_lines(events)
+        parts = self.event_parts()
+        if parts is None:  # (no count and no event score: nothing reads the events)
+            return [read, *coerce]
+        var = str(self.env.events)
+        fromiso = self.ns.constant(_fromiso, "_fromiso")
+        utc = self.ns.constant(timezone.utc, "_UTC")
+        dt = self.ns.constant(datetime, "_datetime")
+        lines = [read, *parts.init, "_evok = False", f"if type({var}) is {self.ns.constant(list, '_list')}:", "    try:"]
+        lines += ["        " + line for line in parts.windows + parts.prepare]
+        lines += [
+            f"        for _e in {var}:",
+            "            _k = _e['type']",
+            "            _at = _e['at']",
+            f"            if type(_at) is not {dt}: _at = {fromiso}(_at)",
+            f"            if type(_k) is not str or not _k or _at.tzinfo is not {utc}: break",
+            "            if _at > as_of: continue",
+        ]
+        lines += ["            " + line for line in parts.loop]
+        lines += ["        else:", "            _evok = True", "    except Exception:", "        _evok = False"]
+        again = ["    " + line for line in coerce + parts.init + parts.over(var)]
+        if parts.after:
+            lines += ["if _evok:", *("    " + line for line in parts.after), "else:", *again]
+        else:
+            lines += ["if not _evok:", *again]
+        return self.counted(lines, self.field_locations.get(events))
+
+    def event_parts(self) -> _EventParts | None:
+        """The pieces of :meth:`event_pass`, every count() call of the rules noted as precomputed; None when the
+        rules count nothing and have no event score (or no events field)."""
         plan = self.plan
         events = self.env.events
         counts: dict[tuple[frozenset[str], Any], str] = {}
@@ -231,7 +306,7 @@ class _Gen:
                     self.env.precomputed[node] = var
         scores = [s for s in plan.scores if s.events]
         if events is None or (not counts and not scores):
-            return []
+            return None
         windows: dict[Any, str] = {}
 
         def window(delta: Any) -> str | None:
@@ -275,13 +350,8 @@ class _Gen:
                     after.append(f"if {had}: _p = {part}; {total} += {cap} if _p > {cap} else _p")
                 else:
                     after.append(f"if {had}: {total} += {part}")
-        lines = init + [f"if {events}:"]
-        lines += [f"    {var} = as_of - {self.ns.constant(delta, '_dt')}" for delta, var in windows.items()]
-        lines += ["    " + line for line in prepare]
-        lines += [f"    for _k, _at, _ in {events}:", "        if _at > as_of: continue"]
-        lines += ["        " + line for line in loop]
-        lines += ["    " + line for line in after]
-        return lines
+        starts = [f"{var} = as_of - {self.ns.constant(delta, '_dt')}" for delta, var in windows.items()]
+        return _EventParts(init, starts, prepare, loop, after)
 
     def group_expr(self, g: Group) -> str:
         parts = [f"o{i.index}" if isinstance(i, Criterion) else self.group_expr(i) for i in g.items]
@@ -320,6 +390,11 @@ class _FastPath:
         self.late: list[str] = []  # variables that start as _NOT_YET
         self.temps = itertools.count()
         gen.ns.globals["_NOT_YET"] = NOT_YET
+        # when the rules read the events only through count() and event scores, the events are read in one pass that
+        # computes all of them (fused_event_lines): every count() reads its precomputed variable
+        self.fused = gen.events_only_counted()
+        if self.fused:
+            gen.event_parts()
 
     def source(self) -> str:
         plan = self.plan
@@ -342,6 +417,7 @@ class _FastPath:
             previous = st.id
         body.append(f"return {previous!r}")
         body[1:1] = [f"{var} = _NOT_YET" for var in self.late]
+        self.gen.env.precomputed.clear()
         return "def _stage(rec, as_of):\n" + "\n".join("    " + line for line in body) + "\n"
 
     # -- values ------------------------------------------------------------------
@@ -361,6 +437,8 @@ class _FastPath:
 
     def field_code(self, name: str) -> Callable[[bool], list[str]]:
         def build(conditional: bool) -> list[str]:
+            if self.fused and name == self.plan.events_field:
+                return self.gen.fused_event_lines()
             return self.gen.field_lines(name)
 
         return build
@@ -389,10 +467,10 @@ class _FastPath:
             lines: list[str] = []
             events = self.plan.events_field
             if s.events and events:
-                lines += self.value(f"f_{events}", lambda _conditional: self.gen.field_lines(events), conditional)
+                lines += self.value(f"f_{events}", self.field_code(events), conditional)
             for rule in s.rules:
                 lines += self.ensure(rule, conditional)
-            return lines + self.gen.score_lines(s, lambda c: f"_r{next(self.temps)}")
+            return lines + self.gen.score_lines(s, lambda c: f"_r{next(self.temps)}", fused=self.fused)
 
         return build
 

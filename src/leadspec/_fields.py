@@ -608,21 +608,34 @@ class Coercer:
             raw = _json(raw, "not a JSON list of events")
         if not isinstance(raw, (list, tuple)):
             raise BadValue(f"not a list of events (got {type(raw).__name__})")
-        try:  # the common cases in one comprehension: ISO text in UTC (JSON), or aware datetimes (a driver, a DataFrame);
-            # an event that is not plainly one of them is left out, and the careful loop below reads the list
+        # the common cases in one plain loop (a comprehension's walrus would make ``kind`` and ``at`` cells of this
+        # whole function, slower to read here and in the careful loop): ISO text in UTC (JSON), or aware datetimes
+        # (a driver, a DataFrame); at the first event that is not plainly one of them the careful loop below reads
+        # the list
+        fast: list[Event] = []
+        try:
             if raw and type(raw[0]["at"]) is datetime:
-                fast = [
-                    (kind, at, event)
-                    for event in raw
-                    if type(kind := event["type"]) is str and kind and type(at := event["at"]) is datetime and at.tzinfo is _UTC
-                ]
+                for event in raw:
+                    kind = event["type"]
+                    at = event["at"]
+                    if type(kind) is not str or not kind or type(at) is not datetime or at.tzinfo is not _UTC:
+                        break
+                    fast.append((kind, at, event))
+                else:
+                    return fast
             else:
-                fast = [(kind, at, event) for event in raw if type(kind := event["type"]) is str and kind and (at := _fromiso(event["at"])).tzinfo is _UTC]
+                for event in raw:
+                    kind = event["type"]
+                    if type(kind) is not str or not kind:
+                        break
+                    at = _fromiso(event["at"])
+                    if at.tzinfo is not _UTC:
+                        break
+                    fast.append((kind, at, event))
+                else:
+                    return fast
         except Exception:  # noqa: BLE001 - anything odd takes the careful loop below
             pass
-        else:
-            if len(fast) == len(raw):
-                return fast
         out: list[Event] = []
         append = out.append
         for event in raw:
