@@ -135,3 +135,47 @@ def test_rules_that_read_events_otherwise_keep_evaluates_reading() -> None:
     assert "_evok" not in ruleset.generated_source()  # (last() reads the tuples: no one pass)
     events = [{"type": "demo", "at": AS_OF - timedelta(days=3)}]
     assert ruleset.stage({"events": events}, as_of=AS_OF) == ruleset.evaluate({"events": events}, as_of=AS_OF).stage == "recent"
+
+
+def _many_counts(n: int, distinct: int | None = None) -> str:
+    """An `any` stage of n count() items after a first item on another field: every count is first needed in a branch
+    that may not run (each later reader computes the events again if they are not yet)."""
+    items = "\n".join(f"              - c{i}: count('t{i if distinct is None else i % distinct}') >= {1 + i // 50}" for i in range(n))
+    return rules_text(f"""
+        fields:
+          x: {{type: integer}}
+          events: {{type: events}}
+        stages:
+          - id: s
+            any:
+              - x: x > 0
+{items}
+        """)
+
+
+def test_many_counts_read_in_branches_keep_the_generated_code_linear() -> None:
+    # each reader in a branch writes the events' reading again: the one pass written out there (all its counts)
+    # made the code grow with readers times counts, and a rule file of 100 such counts was refused as too large
+    ruleset = leadspec.loads(_many_counts(100))
+    lead = {"x": 0, "events": [{"type": "t42", "at": AS_OF - timedelta(days=1)}]}
+    assert ruleset.stage(lead, as_of=AS_OF) == ruleset.evaluate(lead, as_of=AS_OF).stage == "s"
+    sizes = {n: len(leadspec.loads(_many_counts(n, distinct=3)).generated_source()) for n in (30, 300)}
+    assert sizes[300] < 12 * sizes[30], sizes  # (linear: 10 times the readers, about 10 times the code)
+
+
+class _Odd(str):
+    """Text whose len() says 0: a str subclass overriding what parsing may look at."""
+
+    def __len__(self) -> int:
+        return 0
+
+
+def test_a_str_subclass_moment_is_read_as_the_text_it_holds() -> None:
+    ruleset = rules(demo=2, recent_views=0, engaged=0, warm=0.5)
+    day = timedelta(days=1)
+    odd = _Odd((AS_OF - 2 * day).isoformat().replace("T", "X"))  # not ISO 8601 as text: an issue
+    for events in ([{"type": "demo", "at": AS_OF - day}, {"type": "demo", "at": odd}], [{"type": "demo", "at": odd}, {"type": "demo", "at": odd}]):
+        result = ruleset.evaluate({"activity": events}, as_of=AS_OF)
+        plain = ruleset.evaluate({"activity": [{**e, "at": str.__str__(e["at"]) if isinstance(e["at"], str) else e["at"]} for e in events]}, as_of=AS_OF)
+        assert result.stage == plain.stage == ruleset.stage({"activity": events}, as_of=AS_OF) == "lead"
+        assert [i.message for i in result.issues] == [i.message for i in plain.issues] != []

@@ -75,6 +75,11 @@ def _flag_var(name: str) -> str:
     return f"fl_{name}"
 
 
+FUSED_VALUES = 8
+"""The most counts and event scores ``stage()`` computes in its one pass over the lead's events (:meth:`_Gen.fused_event_lines`):
+the call of the pass names each, and a call in a branch that may not run is written again by each later reader."""
+
+
 class _EventParts(NamedTuple):
     """The pieces of the one pass over the events (:meth:`_Gen.event_parts`)."""
 
@@ -133,6 +138,7 @@ class _Gen:
         self.event_scores = {s.name: EventScore(s) for s in plan.scores if s.events}
         self.reads = {c.index: reads(c.expr, plan.events_field) for c in plan.criteria if c.expr is not None}
         self.codes: dict[tuple[int, bool], str] = {}  # code of each criterion's truth, by (index, counts precomputed)
+        self.fused_call: list[str] | None = None  # stage()'s lines reading the events in one pass (fused_event_lines)
         self.size = 0  # characters generated so far, against MAX_SOURCE
 
     def counted(self, lines: list[str], location: Location | None) -> list[str]:
@@ -243,52 +249,70 @@ class _Gen:
 
     def events_only_counted(self) -> bool:
         """Whether every reading of the events field is a count() or an event score (no last(), first(), no field
-        read as a value): then one pass over the events computes all the rules need of them."""
+        read as a value), and they are at most :data:`FUSED_VALUES` counts and scores: then one pass over the events
+        computes all the rules need of them (:meth:`fused_event_lines`)."""
         events = self.plan.events_field
         if events is None:
             return False
+        counts: set[tuple[frozenset[str], Any]] = set()
         for crit in self.plan.criteria:
             for node in walk(crit.expr) if crit.expr is not None else ():
                 if isinstance(node, Name) and node.id == events:
                     return False
-                if isinstance(node, Call) and FUNCTIONS[node.fn].takes == "events" and not FUNCTIONS[node.fn].counts_events:
-                    return False
-        return True
+                if isinstance(node, Call) and FUNCTIONS[node.fn].takes == "events":
+                    if not FUNCTIONS[node.fn].counts_events:
+                        return False
+                    counts.add((frozenset(node.events or ()), node.within))
+        return len(counts) + sum(1 for s in self.plan.scores if s.events) <= FUSED_VALUES
 
     def fused_event_lines(self) -> list[str]:
         """``stage()``'s reading of the events field when :meth:`events_only_counted`: the loop of :meth:`event_pass`
         over the input's own list while each event is plainly an object with a text ``type`` and an ``at`` in UTC (an
         aware datetime, or ISO text that reads as one), with no list of ``(type, at, original)`` tuples built; at the
         first event that is not (or anything that raises), the field is read as ``evaluate()`` reads it and the pass
-        runs again over what it gives."""
+        runs again over what it gives.
+
+        The pass is one helper function, written once: ``stage()`` calls it wherever the events are first needed
+        (a value first needed in a branch that may not run is computed again by each later reader, and the pass
+        written out at each would grow with readers times counts)."""
+        if self.fused_call is not None:
+            return self.fused_call
         events = self.plan.events_field
         assert events is not None
         read, *coerce = self.field_lines(events)
         parts = self.event_parts()
         if parts is None:  # (no count and no event score: nothing reads the events)
-            return [read, *coerce]
+            self.fused_call = [read, *coerce]
+            return self.fused_call
         var = str(self.env.events)
         fromiso = self.ns.constant(_fromiso, "_fromiso")
         utc = self.ns.constant(timezone.utc, "_UTC")
         dt = self.ns.constant(datetime, "_datetime")
-        lines = [read, *parts.init, "_evok = False", f"if type({var}) is {self.ns.constant(list, '_list')}:", "    try:"]
-        lines += ["        " + line for line in parts.windows + parts.prepare]
-        lines += [
+        body = [*parts.init, "_evok = False", f"if type({var}) is {self.ns.constant(list, '_list')}:", "    try:"]
+        body += ["        " + line for line in parts.windows + parts.prepare]
+        body += [
             f"        for _e in {var}:",
             "            _k = _e['type']",
             "            _at = _e['at']",
-            f"            if type(_at) is not {dt}: _at = {fromiso}(_at)",
+            f"            if type(_at) is not {dt}:",
+            "                if type(_at) is not str: break",  # (a subclass of str: evaluate()'s careful reading)
+            f"                _at = {fromiso}(_at)",
             f"            if type(_k) is not str or not _k or _at.tzinfo is not {utc}: break",
             "            if _at > as_of: continue",
         ]
-        lines += ["            " + line for line in parts.loop]
-        lines += ["        else:", "            _evok = True", "    except Exception:", "        _evok = False"]
+        body += ["            " + line for line in parts.loop]
+        body += ["        else:", "            _evok = True", "    except Exception:", "        _evok = False"]
         again = ["    " + line for line in coerce + parts.init + parts.over(var)]
         if parts.after:
-            lines += ["if _evok:", *("    " + line for line in parts.after), "else:", *again]
+            body += ["if _evok:", *("    " + line for line in parts.after), "else:", *again]
         else:
-            lines += ["if not _evok:", *again]
-        return self.counted(lines, self.field_locations.get(events))
+            body += ["if not _evok:", *again]
+        values = [var, *(line.split(" = ", 1)[0] for line in parts.init)]  # the field, each count and event score
+        body.append(f"return {', '.join(values)}")
+        helper = "_events_pass"
+        self.ns.helpers.append(f"def {helper}({var}, as_of, issues):\n" + "".join(f"    {line}\n" for line in self.counted(body, self.field_locations.get(events))))
+        self.fused_call = [read, f"{', '.join(values)} = {helper}({var}, as_of, issues)"]
+        return self.fused_call
 
     def event_parts(self) -> _EventParts | None:
         """The pieces of :meth:`event_pass`, every count() call of the rules noted as precomputed; None when the

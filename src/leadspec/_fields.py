@@ -628,7 +628,10 @@ class Coercer:
                     kind = event["type"]
                     if type(kind) is not str or not kind:
                         break
-                    at = _fromiso(event["at"])
+                    at = event["at"]
+                    if type(at) is not str:  # (a subclass of str: the careful loop reads the text it holds)
+                        break
+                    at = _fromiso(at)
                     if at.tzinfo is not _UTC:
                         break
                     fast.append((kind, at, event))
