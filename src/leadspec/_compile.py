@@ -139,6 +139,7 @@ class _Gen:
         self.reads = {c.index: reads(c.expr, plan.events_field) for c in plan.criteria if c.expr is not None}
         self.codes: dict[tuple[int, bool], str] = {}  # code of each criterion's truth, by (index, counts precomputed)
         self.fused_call: list[str] | None = None  # stage()'s lines reading the events in one pass (fused_event_lines)
+        self.events_pass: str | None = None  # the source of the function they call
         self.size = 0  # characters generated so far, against MAX_SOURCE
 
     def counted(self, lines: list[str], location: Location | None) -> list[str]:
@@ -310,7 +311,7 @@ class _Gen:
         values = [var, *(line.split(" = ", 1)[0] for line in parts.init)]  # the field, each count and event score
         body.append(f"return {', '.join(values)}")
         helper = "_events_pass"
-        self.ns.helpers.append(f"def {helper}({var}, as_of, issues):\n" + "".join(f"    {line}\n" for line in self.counted(body, self.field_locations.get(events))))
+        self.events_pass = f"def {helper}({var}, as_of, issues):\n" + "".join(f"    {line}\n" for line in self.counted(body, self.field_locations.get(events)))
         self.fused_call = [read, f"{', '.join(values)} = {helper}({var}, as_of, issues)"]
         return self.fused_call
 
@@ -563,6 +564,8 @@ class Compiled:
     def __init__(self, plan: Plan, file: str = "<rules>") -> None:
         gen = _Gen(plan, file)
         body = gen.evaluate_source() + "\n\n" + gen.stage_source()
+        if gen.events_pass is not None:  # stage()'s one pass over the events, after the two functions a reader looks for
+            body += "\n\n" + gen.events_pass
         self.source = "".join(helper + "\n" for helper in gen.ns.helpers) + body  # helpers of deep expressions first
         if len(self.source) > MAX_SOURCE:  # what the items did not count (groups, stage selection): still before compile()
             raise TooMuchCode(len(self.source), None)
