@@ -138,8 +138,7 @@ class _Gen:
         self.event_scores = {s.name: EventScore(s) for s in plan.scores if s.events}
         self.reads = {c.index: reads(c.expr, plan.events_field) for c in plan.criteria if c.expr is not None}
         self.codes: dict[tuple[int, bool], str] = {}  # code of each criterion's truth, by (index, counts precomputed)
-        self.fused_call: list[str] | None = None  # stage()'s lines reading the events in one pass (fused_event_lines)
-        self.events_pass: str | None = None  # the source of the function they call
+        self.events_pass: str | None = None  # the source of stage()'s one pass over the events (fused_event_lines)
         self.size = 0  # characters generated so far, against MAX_SOURCE
 
     def counted(self, lines: list[str], location: Location | None) -> list[str]:
@@ -266,7 +265,7 @@ class _Gen:
                     counts.add((frozenset(node.events or ()), node.within))
         return len(counts) + sum(1 for s in self.plan.scores if s.events) <= FUSED_VALUES
 
-    def fused_event_lines(self) -> list[str]:
+    def fused_event_lines(self) -> tuple[list[str], str | None]:
         """``stage()``'s reading of the events field when :meth:`events_only_counted`: the loop of :meth:`event_pass`
         over the input's own list while each event is plainly an object with a text ``type`` and an ``at`` in UTC (an
         aware datetime, or ISO text that reads as one), with no list of ``(type, at, original)`` tuples built; at the
@@ -275,16 +274,14 @@ class _Gen:
 
         The pass is one helper function, written once: ``stage()`` calls it wherever the events are first needed
         (a value first needed in a branch that may not run is computed again by each later reader, and the pass
-        written out at each would grow with readers times counts)."""
-        if self.fused_call is not None:
-            return self.fused_call
+        written out at each would grow with readers times counts). The lines that read the field and call it, and the
+        function's source (None: nothing to count)."""
         events = self.plan.events_field
         assert events is not None
         read, *coerce = self.field_lines(events)
         parts = self.event_parts()
         if parts is None:  # (no count and no event score: nothing reads the events)
-            self.fused_call = [read, *coerce]
-            return self.fused_call
+            return [read, *coerce], None
         var = str(self.env.events)
         fromiso = self.ns.constant(_fromiso, "_fromiso")
         utc = self.ns.constant(timezone.utc, "_UTC")
@@ -311,9 +308,8 @@ class _Gen:
         values = [var, *(line.split(" = ", 1)[0] for line in parts.init)]  # the field, each count and event score
         body.append(f"return {', '.join(values)}")
         helper = "_events_pass"
-        self.events_pass = f"def {helper}({var}, as_of, issues):\n" + "".join(f"    {line}\n" for line in self.counted(body, self.field_locations.get(events)))
-        self.fused_call = [read, f"{', '.join(values)} = {helper}({var}, as_of, issues)"]
-        return self.fused_call
+        source = f"def {helper}({var}, as_of, issues):\n" + "".join(f"    {line}\n" for line in self.counted(body, self.field_locations.get(events)))
+        return [read, f"{', '.join(values)} = {helper}({var}, as_of, issues)"], source
 
     def event_parts(self) -> _EventParts | None:
         """The pieces of :meth:`event_pass`, every count() call of the rules noted as precomputed; None when the
@@ -416,10 +412,12 @@ class _FastPath:
         self.temps = itertools.count()
         gen.ns.globals["_NOT_YET"] = NOT_YET
         # when the rules read the events only through count() and event scores, the events are read in one pass that
-        # computes all of them (fused_event_lines): every count() reads its precomputed variable
+        # computes all of them (fused_event_lines, written here, before any criterion: every count() reads its
+        # precomputed variable)
         self.fused = gen.events_only_counted()
+        self.events_lines: list[str] = []  # (fused: the lines that read the events field, wherever it is first needed)
         if self.fused:
-            gen.event_parts()
+            self.events_lines, gen.events_pass = gen.fused_event_lines()
 
     def source(self) -> str:
         plan = self.plan
@@ -463,7 +461,7 @@ class _FastPath:
     def field_code(self, name: str) -> Callable[[bool], list[str]]:
         def build(conditional: bool) -> list[str]:
             if self.fused and name == self.plan.events_field:
-                return self.gen.fused_event_lines()
+                return list(self.events_lines)
             return self.gen.field_lines(name)
 
         return build

@@ -609,34 +609,24 @@ class Coercer:
         if not isinstance(raw, (list, tuple)):
             raise BadValue(f"not a list of events (got {type(raw).__name__})")
         # the common cases in one plain loop (a comprehension's walrus would make ``kind`` and ``at`` cells of this
-        # whole function, slower to read here and in the careful loop): ISO text in UTC (JSON), or aware datetimes
-        # (a driver, a DataFrame); at the first event that is not plainly one of them the careful loop below reads
-        # the list
+        # whole function, slower to read here and in the careful loop): each ``at`` an aware datetime in UTC (a
+        # driver, a DataFrame) or ISO text in UTC (JSON, a plain ``str``: a subclass is read by the careful loop, as
+        # the text it holds); at the first event that is not plainly one of them the careful loop below reads the list
+        # (``stage()``'s one pass over the events, leadspec._compile, accepts the same events)
         fast: list[Event] = []
         try:
-            if raw and type(raw[0]["at"]) is datetime:
-                for event in raw:
-                    kind = event["type"]
-                    at = event["at"]
-                    if type(kind) is not str or not kind or type(at) is not datetime or at.tzinfo is not _UTC:
-                        break
-                    fast.append((kind, at, event))
-                else:
-                    return fast
-            else:
-                for event in raw:
-                    kind = event["type"]
-                    if type(kind) is not str or not kind:
-                        break
-                    at = event["at"]
-                    if type(at) is not str:  # (a subclass of str: the careful loop reads the text it holds)
+            for event in raw:
+                kind = event["type"]
+                at = event["at"]
+                if type(at) is not datetime:
+                    if type(at) is not str:
                         break
                     at = _fromiso(at)
-                    if at.tzinfo is not _UTC:
-                        break
-                    fast.append((kind, at, event))
-                else:
-                    return fast
+                if type(kind) is not str or not kind or at.tzinfo is not _UTC:
+                    break
+                fast.append((kind, at, event))
+            else:
+                return fast
         except Exception:  # noqa: BLE001 - anything odd takes the careful loop below
             pass
         out: list[Event] = []
