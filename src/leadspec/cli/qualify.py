@@ -12,6 +12,7 @@ from __future__ import annotations
 import difflib
 import functools
 import io
+import itertools
 import json
 import os
 import signal
@@ -388,8 +389,13 @@ def _units(reader: Any, fmt: str, source: IO[str], rows: Iterator[Row] | None, j
         for line, text in chunks(source, first_line, size, csv_format=fmt == "csv", delimiter=getattr(reader, "delimiter", ",")):
             yield (fmt, line, text)
         return
+    records: Iterator[Row] = iter(rows if rows is not None else reader)
+    if jobs <= 1:  # evaluated here, row by row as read: no unit's rows are all held at once
+        for first in records:
+            yield ("rows", itertools.chain((first,), itertools.islice(records, size - 1)))
+        return
     batch: list[Row] = []
-    for row in rows if rows is not None else iter(reader):
+    for row in records:
         batch.append(row)
         if len(batch) >= size:
             yield ("rows", batch)
