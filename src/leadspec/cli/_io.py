@@ -969,6 +969,7 @@ class Writer:
         self.details = details
         self.names = names
         self._columns = frozenset(header)
+        self._plain = fmt == "csv" and layout is None and not flags and not handoff and not details  # row(): the input's record, stage and reasons
         self._buffer: io.StringIO | None = None
         self._csv: Any = None
 
@@ -1019,6 +1020,9 @@ class Writer:
     ) -> str:
         """One qualified row; ``handoff``: the values of the hand-off columns (None: no value); ``more``: the other
         result columns ``layout`` may name (label, owner, sla, the hand-off's), by name."""
+        if self._plain and text is not None:  # the common case, CSV in and out with stage and reasons only: one string
+            sep = self.delimiter
+            return f"{text}{sep}{_quote(stage, sep)}{sep}{_quote(reasons, sep)}\r\n"
         if self.layout is not None:
             return self._laid_out(original, lead, stage, reasons, details, text, flags, more or {})
         if self.fmt == "csv":

@@ -196,7 +196,7 @@ def _work(unit: tuple[Any, ...]) -> Done:
     rules, writer, as_of, strict = _state["rules"], _state["writer"], _state["as_of"], _state["strict"]
     watched = _state["watched"]
     texts: list[str] = []
-    stages: Counter[str] = Counter()
+    stages: dict[str, int] = {}
     issues: Counter[tuple[str, str]] = Counter()
     rejects: list[tuple[Any, ...]] = []
     with_issues = read = evaluated = 0
@@ -249,7 +249,7 @@ def _work(unit: tuple[Any, ...]) -> Done:
                 continue
             previous = Previous() if found is None else Previous(found[0], found[1])
         try:
-            result = evaluate(lead, as_of=as_of, strict=strict, previous=previous)
+            result = evaluate(lead, as_of, strict=strict, previous=previous)
             moved: tuple[str | None, ...] = ()
             if previous is not None:
                 h = result.handoff
@@ -286,12 +286,13 @@ def _work(unit: tuple[Any, ...]) -> Done:
             dropped -= key in known
         if watched:
             watched = [w for w in watched if _absent(lead, w[1], w[2])]
-        stages[result.stage] += 1
+        stage = result.stage
+        stages[stage] = stages.get(stage, 0) + 1
         if result._issues:
             with_issues += _count_issues(result._issues, issues)
     joiner = ",\n" if writer.fmt == "json" else ""
     return Done(
-        joiner.join(texts), dict(stages), with_issues, rejects, read, dict(issues), [w[0] for w in watched] if evaluated else None, keys, dict(transitions), waiting, skipped,
+        joiner.join(texts), stages, with_issues, rejects, read, dict(issues), [w[0] for w in watched] if evaluated else None, keys, dict(transitions), waiting, skipped,
         dropped,
     )
 
