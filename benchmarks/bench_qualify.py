@@ -23,22 +23,25 @@ The rules are ``rules/x-education.yaml``; ``--as-of`` is fixed at
   largest process of that run (with ``--jobs 2``, the larger of the main
   process and the workers, not their sum). A fresh wrapper per run keeps
   the measurements apart (``RUSAGE_CHILDREN`` is a running maximum).
-  The 10,000-row runs are repeated 3 times (best time, highest RSS); the
-  big ones run ``--repeats`` times (default 1). One more run on N rows
-  adds ``--details`` (the whole result as JSON in a ``details`` column).
-  The 1-minute load average as each run started is printed beside it.
+  The 10,000-row runs are repeated 3 times (best time, highest RSS). The
+  N-row runs go in ``--rounds`` rounds (default 3): each round times
+  ``evaluate()`` in-process (below), then runs ``--jobs 1``, then
+  ``--jobs 2``, so that each round's ratios compare figures taken within
+  half a minute of each other on a machine whose speed drifts. One more
+  run on N rows adds ``--details`` (the whole result as JSON in a
+  ``details`` column), with ``evaluate()`` timed just before it. The
+  1-minute load average as each run started is printed beside it.
 * Every output is checked: exit status 0, the summary line on stderr,
   exactly one output row per input row plus the header, every output row
   equal to its input row plus ``stage`` and ``reasons`` (and ``details``,
   whose ``stage`` must be the row's), and each stage
   equal to what ``Ruleset.evaluate()`` gives the original lead. The
-  ``--jobs 2`` output must be byte-identical to the ``--jobs 1`` output.
+  ``--jobs 2`` output must be byte-identical to the ``--jobs 1`` output,
+  and every later round's outputs to the first round's (sha256).
   Any failure is printed and makes the script exit with status 1.
 * In-process, ``Ruleset.evaluate()`` alone on the first 200,000 rows of the
   big file (read into dicts beforehand, as the CLI's reader makes them;
-  best of 3, garbage collector on), timed before the ``qualify`` runs and
-  again after them: the faster counts, so that a slow spell of the shared
-  machine while it is timed cannot flatter the ratios. For information
+  best of 3, garbage collector on), in every round. For information
   ``evaluate()`` + ``Result.summary()`` (what ``qualify`` computes for the
   ``reasons`` column) on a tenth of them.
 
@@ -49,8 +52,8 @@ the git commit:
 * memory is flat: the N-row peak RSS is within 10% of the 10,000-row peak
   RSS (``--jobs 1``);
 * the whole ``qualify`` (N rows, ``--jobs 1``) runs at >= 40% of the rate of
-  ``evaluate()`` alone;
-* ``--jobs 2`` is >= 1.6x as fast as ``--jobs 1`` (N rows);
+  ``evaluate()`` alone (the median of the rounds' ratios, their range beside it);
+* ``--jobs 2`` is >= 1.6x as fast as ``--jobs 1`` (N rows; the median of the rounds);
 * ``qualify --details`` (N rows, ``--jobs 1``) runs at >= 25% of the rate
   of ``evaluate()`` alone (issue 14).
 
@@ -61,7 +64,7 @@ How to run it
     pip install -e .
     python benchmarks/bench_qualify.py                # 1,000,000 rows (many minutes)
     python benchmarks/bench_qualify.py --quick        # 100,000 rows
-    python benchmarks/bench_qualify.py --rows 300000 --repeats 2
+    python benchmarks/bench_qualify.py --rows 300000 --rounds 5
 """
 
 from __future__ import annotations
@@ -75,6 +78,7 @@ import json
 import os
 import platform
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -169,10 +173,12 @@ def leadspec_command() -> list[str]:
 
 
 class Run:
-    def __init__(self, rows: int, jobs: int, details: bool = False) -> None:
+    def __init__(self, rows: int, jobs: int, details: bool = False, round: int = 0) -> None:
         self.rows = rows
         self.jobs = jobs
         self.details = details
+        self.round = round  # of the N-row runs without --details: 1, 2, ... (0: not in a round)
+        self.evaluate_rate = float("nan")  # evaluate() alone, rows/s, timed just before (N-row runs)
         self.load = float("nan")  # the 1-minute load average as the best run started
         self.seconds = float("inf")
         self.rss_kib = 0
@@ -190,7 +196,7 @@ class Run:
 
 
 def run_qualify(run: Run, source: Path, work: Path, repeats: int) -> None:
-    tag = f"{run.rows}-j{run.jobs}" + ("-details" if run.details else "")
+    tag = f"{run.rows}-j{run.jobs}" + ("-details" if run.details else "") + (f"-r{run.round}" if run.round else "")
     output = work / f"out-{tag}.csv"
     stderr_path = work / f"err-{tag}.txt"
     cmd = [*leadspec_command(), "qualify", str(RULES_FILE), str(source), "-o", str(output), "--as-of", AS_OF_TEXT]
@@ -216,6 +222,14 @@ def run_qualify(run: Run, source: Path, work: Path, repeats: int) -> None:
     run.output = output
 
 
+def file_digest(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as raw:
+        for block in iter(lambda: raw.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
 def verify_output(run: Run, source: Path, base_stages: list[str]) -> None:
     """One output row per input row: the input values, then stage and reasons (and with --details the result as JSON,
     whose stage is the row's); the stage evaluate() gives."""
@@ -223,11 +237,7 @@ def verify_output(run: Run, source: Path, base_stages: list[str]) -> None:
         return
     print(f"checking the output of {run.rows:,} rows, --jobs {run.jobs} ...", file=sys.stderr, flush=True)
     period = len(base_stages)
-    digest = hashlib.sha256()
-    with open(run.output, "rb") as raw:
-        for block in iter(lambda: raw.read(1 << 20), b""):
-            digest.update(block)
-    run.digest = digest.hexdigest()
+    run.digest = file_digest(run.output)
     with open(source, encoding="utf-8-sig", newline="") as inp, open(run.output, encoding="utf-8", newline="") as out:
         src, got = csv.reader(inp, strict=True), csv.reader(out, strict=True)
         header = next(src)
@@ -309,12 +319,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--rows", type=int, default=1_000_000, help="rows of the big input (default 1000000)")
     parser.add_argument("--quick", action="store_true", help="100,000 rows, for a quick look")
-    parser.add_argument("--repeats", type=int, default=1, help="runs of each big measurement; the best time counts (the 10,000-row ones run 3 times)")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="rounds of the big runs (evaluate() timed, --jobs 1, --jobs 2); the median ratio counts (default 3)"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the qualify outputs (in benchmarks/out/) instead of deleting them")
     args = parser.parse_args(argv)
     big = 100_000 if args.quick else args.rows
     if big <= SMALL:
         parser.error(f"--rows must be more than {SMALL:,}")
+    if args.rounds < 1:
+        parser.error("--rounds must be at least 1")
 
     commit = git_commit()
     load_before = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
@@ -323,39 +337,56 @@ def main(argv: list[str] | None = None) -> int:
     base = [dict(zip(header, values)) for values in source_rows]
     base_stages = [rules.evaluate(lead, as_of=AS_OF).stage for lead in base]
     files = {n: input_file(n, header, source_rows) for n in (SMALL, big)}
-
-    # evaluate() alone is timed before the runs and again after them, and the faster timing counts: a slow spell of
-    # the shared machine during one of them cannot make qualify look closer to it than it is
-    print(f"reading {min(EVALUATE_ROWS, big):,} rows for evaluate() (before the runs) ...", file=sys.stderr, flush=True)
+    print(f"reading {min(EVALUATE_ROWS, big):,} rows for evaluate() ...", file=sys.stderr, flush=True)
     leads = read_leads(files[big], min(EVALUATE_ROWS, big))
-    early = time_evaluate(rules, leads)
-    del leads
+    summary_rates: list[float] = []
+
+    def evaluate_now(run: Run) -> None:
+        """evaluate() alone, timed just before ``run``: the ratios compare figures taken minutes apart at most."""
+        print(f"timing evaluate() on {len(leads):,} rows ...", file=sys.stderr, flush=True)
+        rate, with_summary, _ = time_evaluate(rules, leads)
+        run.evaluate_rate = rate
+        summary_rates.append(with_summary)
 
     compiled = bytecode("leadspec")  # (the runs start new interpreters: as installed, not compiled from source each time)
     OUT_DIR.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(dir=OUT_DIR, prefix="qualify-run-"))
-    runs = [Run(n, jobs) for n in (SMALL, big) for jobs in (1, 2)] + [Run(big, 1, details=True)]
+    small = [Run(SMALL, jobs) for jobs in (1, 2)]
+    rounds = [(Run(big, 1, round=r), Run(big, 2, round=r)) for r in range(1, args.rounds + 1)]
+    detailed = Run(big, 1, details=True)
+    runs = small + [run for pair in rounds for run in pair] + [detailed]
     try:
-        for run in runs:
-            run_qualify(run, files[run.rows], work, 3 if run.rows == SMALL else args.repeats)
-            verify_output(run, files[run.rows], base_stages)
-        for n in (SMALL, big):
-            one, two = (r for r in runs if r.rows == n and not r.details)
+        for run in small:
+            run_qualify(run, files[SMALL], work, 3)
+            verify_output(run, files[SMALL], base_stages)
+        for one, two in rounds:
+            evaluate_now(one)
+            two.evaluate_rate = one.evaluate_rate
+            for run in (one, two):
+                run_qualify(run, files[big], work, 1)
+                if run.round == 1:
+                    verify_output(run, files[big], base_stages)
+                elif run.output is not None:  # a later round: the same bytes as the first round's
+                    print(f"checking the output of {run.rows:,} rows, --jobs {run.jobs} (round {run.round}) ...", file=sys.stderr, flush=True)
+                    run.digest = file_digest(run.output)
+                    if rounds[0][0].digest and run.digest != rounds[0][0].digest:
+                        run.problems.append(f"round {run.round}: the output differs from round 1's")
+                if run.output is not None and not args.keep and run.round > 1:
+                    run.output.unlink()
+        evaluate_now(detailed)
+        run_qualify(detailed, files[big], work, 1)
+        verify_output(detailed, files[big], base_stages)
+        for one, two in [tuple(small)] + rounds:
             if one.digest and two.digest and one.digest != two.digest:
-                two.problems.append(f"the --jobs 2 output differs from the --jobs 1 output ({n:,} rows)")
-            elif one.digest and two.digest:
-                print(f"{n:,} rows: --jobs 2 output is byte-identical to --jobs 1 (sha256 {one.digest[:16]}…)", file=sys.stderr)
+                two.problems.append(f"the --jobs 2 output differs from the --jobs 1 output ({one.rows:,} rows)")
+        if all(one.digest and one.digest == two.digest for one, two in [tuple(small)] + rounds):
+            print(f"{SMALL:,} and {big:,} rows: --jobs 2 output byte-identical to --jobs 1 in every round", file=sys.stderr)
     finally:
         if args.keep:
             print(f"outputs kept in {work}", file=sys.stderr)
         else:
             shutil.rmtree(work, ignore_errors=True)
 
-    print(f"reading {min(EVALUATE_ROWS, big):,} rows for evaluate() (after the runs) ...", file=sys.stderr, flush=True)
-    leads = read_leads(files[big], min(EVALUATE_ROWS, big))
-    late = time_evaluate(rules, leads)
-    evaluate_rate, summary_rate = max(early[0], late[0]), max(early[1], late[1])
-    summary_rows = late[2]
     shares = Counter(rules.evaluate(lead, as_of=AS_OF).stage for lead in leads)
     del leads
 
@@ -363,52 +394,64 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print("stages (first evaluated rows): " + ", ".join(f"{s} {shares[s] / sum(shares.values()):.1%}" for s in rules.stage_ids))
     print()
-    print("| rows | jobs | options | seconds | rows/s | peak RSS MiB | load average (1 min) as it started |")
-    print("|---:|---:|---|---:|---:|---:|---:|")
+    print("| rows | round | jobs | options | seconds | rows/s | peak RSS MiB | load average (1 min) as it started |")
+    print("|---:|---:|---:|---|---:|---:|---:|---:|")
     for run in runs:
         options = "--details" if run.details else ""
-        if run.output is None:
-            print(f"| {run.rows:,} | {run.jobs} | {options} | failed | | | |")
+        where = f"| {run.rows:,} | {run.round or ''} | {run.jobs} | {options} |"
+        if run.output is None and not run.digest:
+            print(f"{where} failed | | | |")
         else:
-            print(f"| {run.rows:,} | {run.jobs} | {options} | {run.seconds:,.2f} | {run.rate:,.0f} | {run.rss_mib:,.1f} | {run.load:.2f} |")
+            print(f"{where} {run.seconds:,.2f} | {run.rate:,.0f} | {run.rss_mib:,.1f} | {run.load:.2f} |")
     print()
-    print("| in-process (no I/O) | rows timed | rows/s | µs/row |")
-    print("|---|---:|---:|---:|")
-    print(f"| `Ruleset.evaluate()` (the faster of before and after the runs: {early[0]:,.0f} and {late[0]:,.0f} rows/s) | {min(EVALUATE_ROWS, big):,} | {evaluate_rate:,.0f} | {1e6 / evaluate_rate:,.2f} |")
-    print(f"| `evaluate()` + `Result.summary()` (info) | {summary_rows:,} | {summary_rate:,.0f} | {1e6 / summary_rate:,.2f} |")
+    print(f"| round | `evaluate()` alone, rows/s ({min(EVALUATE_ROWS, big):,} rows in-process, best of 3) | `qualify` / `evaluate()` | `--jobs 2` / `--jobs 1` |")
+    print("|---:|---:|---:|---:|")
+    share_of = [one.rate / one.evaluate_rate for one, _ in rounds]
+    speedup_of = [two.rate / one.rate if one.rate else float("nan") for one, two in rounds]
+    for (one, _), share, speedup in zip(rounds, share_of, speedup_of):
+        print(f"| {one.round} | {one.evaluate_rate:,.0f} | {share:.1%} | {speedup:.2f}x |")
+    print(f"| `--details` | {detailed.evaluate_rate:,.0f} | {detailed.rate / detailed.evaluate_rate:.1%} | |")
+    print()
+    print(f"For information, `evaluate()` + `Result.summary()` (the `reasons` column), on a tenth of the rows: {max(summary_rates):,.0f} rows/s at best.")
     print()
 
-    by = {(r.rows, r.jobs, r.details): r for r in runs}
-    small1, big1, big2, detailed = by[(SMALL, 1, False)], by[(big, 1, False)], by[(big, 2, False)], by[(big, 1, True)]
+    def spread(values: list[float], form: str) -> str:
+        return "" if len(values) < 2 else f" (the {len(values)} rounds: {format(min(values), form)}–{format(max(values), form)})"
+
+    small1 = small[0]
+    big1s = [one for one, _ in rounds]
+    ran = all(run.output is not None or run.digest for run in big1s + [two for _, two in rounds])
     rows = ["| target | measured | result |", "|---|---:|---|"]
 
     def judge(label: str, measured: str, ok: bool, valid: bool) -> None:
         rows.append(f"| {label} | {measured} | {('PASS' if ok else 'MISS') if valid else 'not judged: a run failed'} |")
 
-    valid_mem = small1.output is not None and big1.output is not None
-    growth = big1.rss_kib / small1.rss_kib if valid_mem and small1.rss_kib else float("nan")
+    peak = max(run.rss_kib for run in big1s)
+    valid_mem = small1.output is not None and ran
+    growth = peak / small1.rss_kib if valid_mem and small1.rss_kib else float("nan")
+    peak_mib = peak / 1024 / 1024 if sys.platform == "darwin" else peak / 1024
     judge(
         f"memory flat: peak RSS at {big:,} rows within 10% of {SMALL:,} rows (--jobs 1)",
-        f"{big1.rss_mib:,.1f} vs {small1.rss_mib:,.1f} MiB ({growth - 1:+.1%})",
+        f"{peak_mib:,.1f} vs {small1.rss_mib:,.1f} MiB ({growth - 1:+.1%})",
         growth <= 1.10,
         valid_mem,
     )
-    share = big1.rate / evaluate_rate
+    share = statistics.median(share_of)
     judge(
-        f"qualify ({big:,} rows, --jobs 1) >= 40% of `evaluate()` alone",
-        f"{share:.1%} ({big1.rate:,.0f} vs {evaluate_rate:,.0f} rows/s)",
+        f"qualify ({big:,} rows, --jobs 1) >= 40% of `evaluate()` alone (median of the rounds)",
+        f"{share:.1%}{spread(share_of, '.1%')}",
         share >= 0.40,
-        big1.output is not None,
+        ran,
     )
-    share = detailed.rate / evaluate_rate
+    detailed_share = detailed.rate / detailed.evaluate_rate
     judge(
         f"qualify --details ({big:,} rows, --jobs 1) >= 25% of `evaluate()` alone",
-        f"{share:.1%} ({detailed.rate:,.0f} vs {evaluate_rate:,.0f} rows/s)",
-        share >= 0.25,
+        f"{detailed_share:.1%} ({detailed.rate:,.0f} vs {detailed.evaluate_rate:,.0f} rows/s)",
+        detailed_share >= 0.25,
         detailed.output is not None,
     )
-    speedup = big2.rate / big1.rate if big1.rate else float("nan")
-    judge(f"--jobs 2 >= 1.6x --jobs 1 ({big:,} rows)", f"{speedup:.2f}x", speedup >= 1.6, big1.output is not None and big2.output is not None)
+    speedup = statistics.median(speedup_of)
+    judge(f"--jobs 2 >= 1.6x --jobs 1 ({big:,} rows, median of the rounds)", f"{speedup:.2f}x{spread(speedup_of, '.2f')}", speedup >= 1.6, ran)
     print("\n".join(rows))
     print()
     print(f"Python {platform.python_version()} ({platform.python_implementation()}), {cores()}")
@@ -418,13 +461,16 @@ def main(argv: list[str] | None = None) -> int:
         print(f"load average (1 min): {load_before:.2f} before the runs, {os.getloadavg()[0]:.2f} after (other work on the machine skews --jobs 2 most)")
     print(compiled)
 
-    problems = [f"{r.rows:,} rows, --jobs {r.jobs}: {p}" for r in runs for p in r.problems]
+    problems = [f"{r.rows:,} rows, --jobs {r.jobs}{f' (round {r.round})' if r.round else ''}: {p}" for r in runs for p in r.problems]
     if problems:
         print("\nFAILED:")
         for line in problems:
             print(f"- {line}")
         return 1
-    print(f"\noutputs verified: {SMALL:,} and {big:,} rows + header, every row its input + stage and reasons, stages as evaluate(); --jobs 2 byte-identical to --jobs 1")
+    print(
+        f"\noutputs verified: {SMALL:,} and {big:,} rows + header, every row its input + stage and reasons, stages as evaluate(); "
+        "--jobs 2 byte-identical to --jobs 1, every round's output the first round's"
+    )
     return 0
 
 
