@@ -79,6 +79,7 @@ def _worker_main(tasks: Any, results: Any, parent: int, init: Callable[..., None
 
     _worker_signals(parent)
     init(*init_args)
+    gc.freeze()  # what the worker inherited or loaded (the rules, the modules) is never walked by its collections again
     outbox: queue.SimpleQueue[Any] = queue.SimpleQueue()
 
     def send() -> None:
@@ -144,7 +145,6 @@ class Pool:
         masked = hasattr(signal, "pthread_sigmask")
         if masked:  # a worker starts with the stop signals blocked and unblocks them once set (no parent handler runs there)
             before = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS + [signal.SIGINT])
-        gc.freeze()  # what the workers inherit is never scanned by their collector (scans that touched every object: slower, and copied pages)
         try:
             for _ in range(jobs):
                 task_reader, task_writer = context.Pipe(duplex=False)
@@ -160,7 +160,6 @@ class Pool:
             self.close()
             raise
         finally:
-            gc.unfreeze()  # (this process collects as before)
             if masked:
                 signal.pthread_sigmask(signal.SIG_SETMASK, before)
         self._feeder = threading.Thread(target=self._feed, daemon=True)
