@@ -75,6 +75,7 @@ import gc
 import hashlib
 import itertools
 import json
+import math
 import os
 import platform
 import shutil
@@ -406,10 +407,15 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(f"| round | `evaluate()` alone, rows/s ({min(EVALUATE_ROWS, big):,} rows in-process, best of 3) | `qualify` / `evaluate()` | `--jobs 2` / `--jobs 1` |")
     print("|---:|---:|---:|---:|")
-    share_of = [one.rate / one.evaluate_rate for one, _ in rounds]
-    speedup_of = [two.rate / one.rate if one.rate else float("nan") for one, two in rounds]
-    for (one, _), share, speedup in zip(rounds, share_of, speedup_of):
-        print(f"| {one.round} | {one.evaluate_rate:,.0f} | {share:.1%} | {speedup:.2f}x |")
+    share_of: list[float] = []  # of the rounds whose runs both finished (a failed run is no figure: it is reported below)
+    speedup_of: list[float] = []
+    for one, two in rounds:
+        if not (math.isfinite(one.seconds) and math.isfinite(two.seconds)):
+            print(f"| {one.round} | {one.evaluate_rate:,.0f} | a run failed | |")
+            continue
+        share_of.append(one.rate / one.evaluate_rate)
+        speedup_of.append(two.rate / one.rate)
+        print(f"| {one.round} | {one.evaluate_rate:,.0f} | {share_of[-1]:.1%} | {speedup_of[-1]:.2f}x |")
     print(f"| `--details` | {detailed.evaluate_rate:,.0f} | {detailed.rate / detailed.evaluate_rate:.1%} | |")
     print()
     print(f"For information, `evaluate()` + `Result.summary()` (the `reasons` column), on a tenth of the rows: {max(summary_rates):,.0f} rows/s at best.")
@@ -436,7 +442,7 @@ def main(argv: list[str] | None = None) -> int:
         growth <= 1.10,
         valid_mem,
     )
-    share = statistics.median(share_of)
+    share = statistics.median(share_of) if share_of else float("nan")
     judge(
         f"qualify ({big:,} rows, --jobs 1) >= 40% of `evaluate()` alone (median of the rounds)",
         f"{share:.1%}{spread(share_of, '.1%')}",
@@ -450,7 +456,7 @@ def main(argv: list[str] | None = None) -> int:
         detailed_share >= 0.25,
         detailed.output is not None,
     )
-    speedup = statistics.median(speedup_of)
+    speedup = statistics.median(speedup_of) if speedup_of else float("nan")
     judge(f"--jobs 2 >= 1.6x --jobs 1 ({big:,} rows, median of the rounds)", f"{speedup:.2f}x{spread(speedup_of, '.2f')}", speedup >= 1.6, ran)
     print("\n".join(rows))
     print()
