@@ -78,7 +78,6 @@ import gc
 import hashlib
 import itertools
 import json
-import math
 import os
 import platform
 import shutil
@@ -177,6 +176,11 @@ def leadspec_command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "leadspec"]
 
 
+def mib(maxrss: int) -> float:
+    """``ru_maxrss`` in MiB (kibibytes on Linux, bytes on macOS)."""
+    return maxrss / 1024 / 1024 if sys.platform == "darwin" else maxrss / 1024
+
+
 class Run:
     def __init__(self, rows: int, jobs: int, details: bool = False, round: int = 0) -> None:
         self.rows = rows
@@ -198,7 +202,12 @@ class Run:
 
     @property
     def rss_mib(self) -> float:
-        return self.rss_kib / 1024 / 1024 if sys.platform == "darwin" else self.rss_kib / 1024
+        return mib(self.rss_kib)
+
+    @property
+    def finished(self) -> bool:
+        """The command ran to exit status 0 (its output may since be deleted: a later round's, once hashed)."""
+        return self.output is not None
 
 
 def run_qualify(run: Run, source: Path, work: Path, repeats: int) -> None:
@@ -367,17 +376,16 @@ def main(argv: list[str] | None = None) -> int:
             verify_output(run, files[SMALL], base_stages)
         for one, two in rounds:
             evaluate_now(one)
-            two.evaluate_rate = one.evaluate_rate
             for run in (one, two):
                 run_qualify(run, files[big], work, 1)
                 if run.round == 1:
                     verify_output(run, files[big], base_stages)
-                elif run.output is not None:  # a later round: the same bytes as the first round's
+                elif run.finished:  # a later round: the same bytes as the first round's
                     print(f"checking the output of {run.rows:,} rows, --jobs {run.jobs} (round {run.round}) ...", file=sys.stderr, flush=True)
                     run.digest = file_digest(run.output)
                     if rounds[0][0].digest and run.digest != rounds[0][0].digest:
                         run.problems.append(f"round {run.round}: the output differs from round 1's")
-                if run.output is not None and not args.keep and run.round > 1:
+                if run.finished and not args.keep and run.round > 1:
                     run.output.unlink()
         evaluate_now(detailed)
         run_qualify(detailed, files[big], work, 1)
@@ -405,7 +413,7 @@ def main(argv: list[str] | None = None) -> int:
     for run in runs:
         options = "--details" if run.details else ""
         where = f"| {run.rows:,} | {run.round or ''} | {run.jobs} | {options} |"
-        if run.output is None and not run.digest:
+        if not run.finished:
             print(f"{where} failed | | | | |")
         else:
             print(f"{where} {run.seconds:,.2f} | {run.rate:,.0f} | {run.cpu:,.2f} | {run.rss_mib:,.1f} | {run.load:.2f} |")
@@ -418,7 +426,7 @@ def main(argv: list[str] | None = None) -> int:
     share_of: list[float] = []  # of the rounds whose runs both finished (a failed run is no figure: it is reported below)
     speedup_of: list[float] = []
     for one, two in rounds:
-        if not (math.isfinite(one.seconds) and math.isfinite(two.seconds)):
+        if not (one.finished and two.finished):
             print(f"| {one.round} | {one.evaluate_rate:,.0f} | a run failed | | |")
             continue
         share_of.append(one.rate / one.evaluate_rate)
@@ -435,19 +443,18 @@ def main(argv: list[str] | None = None) -> int:
 
     small1 = small[0]
     big1s = [one for one, _ in rounds]
-    ran = all(run.output is not None or run.digest for run in big1s + [two for _, two in rounds])
+    ran = all(one.finished and two.finished for one, two in rounds)
     rows = ["| target | measured | result |", "|---|---:|---|"]
 
     def judge(label: str, measured: str, ok: bool, valid: bool) -> None:
         rows.append(f"| {label} | {measured} | {('PASS' if ok else 'MISS') if valid else 'not judged: a run failed'} |")
 
     peak = max(run.rss_kib for run in big1s)
-    valid_mem = small1.output is not None and ran
+    valid_mem = small1.finished and ran
     growth = peak / small1.rss_kib if valid_mem and small1.rss_kib else float("nan")
-    peak_mib = peak / 1024 / 1024 if sys.platform == "darwin" else peak / 1024
     judge(
         f"memory flat: peak RSS at {big:,} rows within 10% of {SMALL:,} rows (--jobs 1)",
-        f"{peak_mib:,.1f} vs {small1.rss_mib:,.1f} MiB ({growth - 1:+.1%})",
+        f"{mib(peak):,.1f} vs {small1.rss_mib:,.1f} MiB ({growth - 1:+.1%})",
         growth <= 1.10,
         valid_mem,
     )
@@ -463,7 +470,7 @@ def main(argv: list[str] | None = None) -> int:
         f"qualify --details ({big:,} rows, --jobs 1) >= 25% of `evaluate()` alone",
         f"{detailed_share:.1%} ({detailed.rate:,.0f} vs {detailed.evaluate_rate:,.0f} rows/s)",
         detailed_share >= 0.25,
-        detailed.output is not None,
+        detailed.finished,
     )
     speedup = statistics.median(speedup_of) if speedup_of else float("nan")
     judge(f"--jobs 2 >= 1.6x --jobs 1 ({big:,} rows, median of the rounds)", f"{speedup:.2f}x{spread(speedup_of, '.2f')}", speedup >= 1.6, ran)
