@@ -380,12 +380,12 @@ def main(argv: list[str] | None = None) -> int:
                 run_qualify(run, files[big], work, 1)
                 if run.round == 1:
                     verify_output(run, files[big], base_stages)
-                elif run.finished:  # a later round: the same bytes as the first round's
+                elif run.output is not None:  # a later round: the same bytes as the first round's
                     print(f"checking the output of {run.rows:,} rows, --jobs {run.jobs} (round {run.round}) ...", file=sys.stderr, flush=True)
                     run.digest = file_digest(run.output)
                     if rounds[0][0].digest and run.digest != rounds[0][0].digest:
                         run.problems.append(f"round {run.round}: the output differs from round 1's")
-                if run.finished and not args.keep and run.round > 1:
+                if run.output is not None and not args.keep and run.round > 1:
                     run.output.unlink()
         evaluate_now(detailed)
         run_qualify(detailed, files[big], work, 1)
