@@ -27,7 +27,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from leadspec.cli import run
-from leadspec.cli._io import JsonArrayReader, chunks, csv_records
+from leadspec.cli._io import CsvReader, JsonArrayReader, Row, chunks, csv_records
 
 EXAMPLES = 2000 if os.environ.get("LEADSPEC_FUZZ") else 60
 SLOW_EXAMPLES = 300 if os.environ.get("LEADSPEC_FUZZ") else 12  # examples that start worker processes
@@ -103,6 +103,48 @@ def test_chunks_read_as_one_pass_does(text: str, size: int) -> None:
     assert "".join(piece for _, piece in pieces) == text
     again = [r[:5] for line, piece in pieces for r in csv_records(io.StringIO(piece, newline=""), line)]
     assert again == whole
+
+
+def expected_rows(text: str, header: list[str], columns: list[str] | None, first_line: int) -> list[Row]:
+    """The rows the records of ``csv_records`` make, by the rules CsvReader documents: a broken record or one of the
+    wrong width or repeating the header is a rejected row with its text, a blank line no row, any other a lead."""
+    rows: list[Row] = []
+    for line, _count, text_, values, error, _reach in csv_records(io.StringIO(text, newline=""), first_line):
+        raw = text_[:-2] if text_.endswith("\r\n") else text_[:-1] if text_.endswith(("\n", "\r")) else text_
+        if error is not None:
+            rows.append(Row(len(rows) + 1, line, None, raw, error, raw=raw))
+        elif not values:
+            continue
+        elif len(values) != len(header):
+            reason = f"{len(values)} values but the header has {len(header)} columns"
+            if len(values) > len(header) and not any(values[len(header) :]):
+                reason += "; the extra values are empty: a trailing delimiter?"
+            rows.append(Row(len(rows) + 1, line, None, values, reason, raw=raw))
+        elif values == header:
+            rows.append(Row(len(rows) + 1, line, None, values, "the row repeats the header (two exports joined?)", raw=raw))
+        else:
+            lead = dict(zip(header, values))
+            lead = lead if columns is None else {name: lead[name] for name in columns if name in lead}
+            rows.append(Row(len(rows) + 1, line, lead, values, None, raw, raw))
+    return rows
+
+
+# rows of about the header's width: plain lines (the reader's fast path) beside quotes, blank lines, the header again
+ROW_PIECES = ["a", "1", "", " ", '"', '"q"', '"a\nb"', 'x"y', "\r", "é"]
+csv_line = st.one_of(st.lists(st.sampled_from(ROW_PIECES), min_size=0, max_size=4).map(",".join), st.sampled_from(["a,b,c", "a"]))
+csv_rows = st.lists(st.tuples(csv_line, st.sampled_from(["\n", "\r\n", "\r", ""])).map("".join), max_size=12).map("".join)
+
+
+@settings(max_examples=EXAMPLES, deadline=None)
+@given(csv_rows, st.sampled_from([["a", "b", "c"], ["a"]]), st.sampled_from([None, ["c", "a"], ["zz"]]), st.booleans())
+def test_the_csv_reader_makes_the_rows_the_records_make(text: str, header: list[str], columns: list[str] | None, given_header: bool) -> None:
+    """CsvReader makes most rows in a loop of its own, not from csv_records' tuples: the same rows, the same numbers."""
+    if given_header:  # a chunk of a file: its header read before
+        reader = CsvReader(io.StringIO(text, newline=""), header=header, columns=columns)
+    else:
+        reader = CsvReader(io.StringIO(",".join(header) + "\r\n" + text, newline=""), columns=columns)
+        assert reader.header == header and reader.next_line == 2
+    assert list(reader) == expected_rows(text, header, columns, 1 if given_header else 2)
 
 
 def _summary(err: str) -> tuple[int, int, int]:

@@ -25,7 +25,7 @@ import stat
 import sys
 from collections import deque
 from dataclasses import dataclass
-from typing import IO, Any, Callable, Iterator, Mapping, Sequence, cast
+from typing import IO, Any, Callable, Generator, Iterator, Mapping, Sequence, cast
 
 import click
 
@@ -221,7 +221,7 @@ _LINE_ENDS = frozenset({"", "\n", "\r\n", "\r"})
 
 
 def csv_records(
-    stream: IO[str] | Iterator[str], first_line: int = 1, parse_plain: bool = True, delimiter: str = ","
+    stream: IO[str] | Iterator[str], first_line: int = 1, parse_plain: bool = True, delimiter: str = ",", again: deque[str] | None = None
 ) -> Iterator[tuple[int, int, str, list[str] | None, str | None, int]]:
     """The records of CSV text as the csv module reads them: ``(line, lines, text, values, error, reach)``.
 
@@ -239,29 +239,12 @@ def csv_records(
     With ``parse_plain=False`` (finding record ends only), a line without a
     quote is a record of its own and is not parsed: ``values`` is None.
     ``delimiter`` separates the values (one character: see DELIMITERS).
+    ``again``: the lines to read before the rest of ``stream`` (those after a
+    broken record go there); a caller that goes on reading ``stream`` itself
+    reads them first.
     """
     source = iter(stream)
-    again: deque[str] = deque()  # lines to read again after a broken record
-    pending: list[str] = []
-    size = 0
-
-    def feed() -> Iterator[str]:
-        nonlocal size
-        while True:
-            if again:
-                line = again.popleft()
-            else:
-                read = next(source, None)
-                if read is None:
-                    return
-                line = read
-            pending.append(line)
-            size += len(line)
-            if len(pending) > 1 and (len(pending) > MAX_RECORD_LINES or size > MAX_RECORD_CHARS):
-                raise _TooLong
-            yield line
-
-    reader = csv.reader(feed(), strict=True, delimiter=delimiter)
+    again = deque() if again is None else again
     number = first_line
     longest = csv.field_size_limit()  # a longer line goes to the csv module, which refuses a value over its limit
     while True:
@@ -278,37 +261,50 @@ def csv_records(
                 yield number, 1, line, body.split(delimiter) if body else [], None, number
                 number += 1
                 continue
-        again.appendleft(line)  # the csv module reads it (a quoted value may run on over several lines)
-        try:
-            values = next(reader)
-        except StopIteration:
+        record = csv_record(line, source, again, number, delimiter)
+        if record is None:
             return
-        except (csv.Error, _TooLong) as exc:
-            if not pending:  # nothing read: cannot happen, but never loop
-                return
-            first = pending[0]
-            if isinstance(exc, _TooLong):
-                why = f"a quoted value runs on over {MAX_RECORD_LINES:,} lines or {MAX_RECORD_CHARS:,} characters"
-            else:
-                why = str(exc)
-            if len(pending) > 1:
-                error = f"malformed CSV (line {number}): {why} (at line {number + len(pending) - 1}); the next line is read as a new record"
-                again.extendleft(reversed(pending[1:]))
-            else:
-                error = f"malformed CSV (line {number}): {why}"
-            reach = number + len(pending) - 1
-            pending.clear()
-            size = 0
-            yield number, 1, first, None, error, reach
-            number += 1
-            reader = csv.reader(feed(), strict=True, delimiter=delimiter)
-            continue
-        count = len(pending)
-        text = pending[0] if count == 1 else "".join(pending)
-        pending.clear()
-        size = 0
-        yield number, count, text, values, None, number + count - 1
-        number += count
+        yield record
+        number += record[1]
+
+
+def csv_record(
+    line: str, source: Iterator[str], again: deque[str], number: int, delimiter: str = ","
+) -> tuple[int, int, str, list[str] | None, str | None, int] | None:
+    """The record that starts with ``line`` (on line ``number``), read by the csv module: as :func:`csv_records` gives
+    it. The lines it goes on over come from ``again``, then ``source``; a broken record puts back the lines after its
+    first into ``again``. None when nothing is left to read."""
+    pending: list[str] = []
+    size = 0
+
+    def feed() -> Iterator[str]:
+        nonlocal size
+        current: str | None = line
+        while current is not None:
+            pending.append(current)
+            size += len(current)
+            if len(pending) > 1 and (len(pending) > MAX_RECORD_LINES or size > MAX_RECORD_CHARS):
+                raise _TooLong
+            yield current
+            current = again.popleft() if again else next(source, None)
+
+    try:
+        values = next(csv.reader(feed(), strict=True, delimiter=delimiter))
+    except StopIteration:
+        return None
+    except (csv.Error, _TooLong) as exc:
+        if not pending:  # nothing read: cannot happen, but never loop
+            return None
+        first = pending[0]
+        why = f"a quoted value runs on over {MAX_RECORD_LINES:,} lines or {MAX_RECORD_CHARS:,} characters" if isinstance(exc, _TooLong) else str(exc)
+        if len(pending) > 1:
+            error = f"malformed CSV (line {number}): {why} (at line {number + len(pending) - 1}); the next line is read as a new record"
+            again.extendleft(reversed(pending[1:]))
+        else:
+            error = f"malformed CSV (line {number}): {why}"
+        return number, 1, first, None, error, number + len(pending) - 1
+    count = len(pending)
+    return number, count, pending[0] if count == 1 else "".join(pending), values, None, number + count - 1
 
 
 def _picker(picks: list[tuple[str, int]]) -> Callable[[list[str]], dict[str, str]]:
@@ -350,7 +346,8 @@ class CsvReader:
         delimiter: str = ",",
     ) -> None:
         self.delimiter = delimiter
-        self._records = csv_records(stream, first_line, delimiter=delimiter)
+        self._source = iter(stream)
+        self._again: deque[str] = deque()  # lines to read again (after a broken record), before the rest of the stream
         self.header_error: str | None = None
         self.columns = columns
         self.json_columns = json_columns or []
@@ -359,7 +356,7 @@ class CsvReader:
             self.header = header
             return
         self.header = []
-        for number, count, _text, values, error, _reach in self._records:
+        for number, count, _text, values, error, _reach in csv_records(self._source, first_line, delimiter=delimiter, again=self._again):
             self.next_line = number + count
             if error is not None:
                 self.header_error = error.replace(" the next line is read as a new record", "")
@@ -370,44 +367,75 @@ class CsvReader:
         self.header_error = "the file is empty: no header line"
 
     def __iter__(self) -> Iterator[Row]:
+        """The rows, as :func:`csv_records` reads the records. A line without a quote that is a whole row of the
+        header's width is made a row here, in one loop (a sixth less per row than a loop over csv_records' tuples);
+        any other line goes through :func:`csv_record` and :meth:`_row`."""
         header = self.header
         width = len(header)
-        number = 0
         pick = None
         if self.columns is not None:  # the last of equal headers wins, as in dict(zip(...))
             index = {name: i for i, name in enumerate(header)}
             pick = _picker([(name, index[name]) for name in self.columns if name in index])
-        nested = self.json_columns
-        for line, _count, text, values, error, _reach in self._records:
-            if error is not None:
-                number += 1
-                raw = _strip_eol(text)
-                yield Row(number, line, None, raw, error, raw=raw)
-                continue
-            assert values is not None
-            if not values:  # a blank line is no record
-                continue
-            number += 1
-            if len(values) != width:
-                raw = _strip_eol(text)
-                reason = f"{len(values)} values but the header has {width} columns"
-                if len(values) > width and not any(values[width:]):
-                    reason += "; the extra values are empty: a trailing delimiter?"
-                yield Row(number, line, None, values, reason, raw=raw)
-                continue
-            if values == header:  # a second export's header: never a lead
-                raw = _strip_eol(text)
-                yield Row(number, line, None, values, "the row repeats the header (two exports joined?)", raw=raw)
-                continue
-            lead = dict(zip(header, values)) if pick is None else pick(values)
-            if nested:
-                bad = _parse_nested(lead, nested)
-                if bad:
-                    raw = _strip_eol(text)
-                    yield Row(number, line, None, values, bad, raw=raw)
-                    continue
-            raw = text[:-2] if text[-2:] == "\r\n" else text[:-1] if text[-1:] == "\n" or text[-1:] == "\r" else text  # _strip_eol, inline
-            yield Row(number, line, lead, values, None, raw, raw)
+        plain = not self.json_columns
+        source, delimiter = self._source, self.delimiter
+        longest = csv.field_size_limit()  # a longer line goes to the csv module, which refuses a value over its limit
+        number, line_number = yield from self._through_csv(None, 0, self.next_line, pick)  # lines given back before
+        for line in source:
+            if plain and '"' not in line and len(line) <= longest:
+                body = line.rstrip("\r\n")
+                if body and line[len(body) :] in _LINE_ENDS and "\r" not in body and "\n" not in body:
+                    values = body.split(delimiter)
+                    if len(values) == width and values != header:
+                        number += 1
+                        yield Row(number, line_number, dict(zip(header, values)) if pick is None else pick(values), values, None, body, body)
+                        line_number += 1
+                        continue
+            number, line_number = yield from self._through_csv(line, number, line_number, pick)
+
+    def _through_csv(self, line: str | None, number: int, line_number: int, pick: Any) -> Generator[Row, None, tuple[int, int]]:
+        """The rows of the record that starts with ``line`` (on line ``line_number``, after ``number`` records), read
+        by the csv module, then of any lines a broken record gave back; the records and the line after them."""
+        again = self._again
+        if line is None:
+            line = again.popleft() if again else None
+        while line is not None:
+            record = csv_record(line, self._source, again, line_number, self.delimiter)
+            if record is None:
+                break
+            line_number += record[1]
+            number, row = self._row(record, number, pick)
+            if row is not None:
+                yield row
+            line = again.popleft() if again else None
+        return number, line_number
+
+    def _row(self, record: tuple[int, int, str, list[str] | None, str | None, int], number: int, pick: Any) -> tuple[int, Row | None]:
+        """The row of one record of :func:`csv_record`, after ``number`` records, and the records with it (a blank line
+        is no record: None)."""
+        line, _lines, text, values, error, _reach = record
+        header = self.header
+        width = len(header)
+        if error is not None:
+            raw = _strip_eol(text)
+            return number + 1, Row(number + 1, line, None, raw, error, raw=raw)
+        assert values is not None
+        if not values:  # a blank line is no record
+            return number, None
+        number += 1
+        raw = _strip_eol(text)
+        if len(values) != width:
+            reason = f"{len(values)} values but the header has {width} columns"
+            if len(values) > width and not any(values[width:]):
+                reason += "; the extra values are empty: a trailing delimiter?"
+            return number, Row(number, line, None, values, reason, raw=raw)
+        if values == header:  # a second export's header: never a lead
+            return number, Row(number, line, None, values, "the row repeats the header (two exports joined?)", raw=raw)
+        lead = dict(zip(header, values)) if pick is None else pick(values)
+        if self.json_columns:
+            bad = _parse_nested(lead, self.json_columns)
+            if bad:
+                return number, Row(number, line, None, values, bad, raw=raw)
+        return number, Row(number, line, lead, values, None, raw, raw)
 
 
 def _parse_nested(lead: dict[str, Any], columns: list[str]) -> str | None:
