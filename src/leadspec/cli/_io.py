@@ -579,17 +579,36 @@ def chunks(stream: IO[str], first_line: int, records: int, csv_format: bool, del
             yield start, "".join(pending)
         return
     count = reach = 0
-    for number, lines, text, _values, _error, last in csv_records(stream, first_line, parse_plain=False, delimiter=delimiter):
-        pending.append(text)
-        count += 1
-        if last > reach:
-            reach = last
-        end = number + lines - 1
-        if count >= records and end >= reach:
-            yield start, "".join(pending)
-            start = end + 1
-            pending = []
-            count = 0
+    number = first_line
+    longest = csv.field_size_limit()
+    source = iter(stream)
+    again: deque[str] = deque()
+    for line in source:
+        if '"' not in line and len(line) <= longest:  # a record of one line (as csv_records reads it), here in the loop
+            pending.append(line)  # (past any broken record's reach: the lines it gave back are read below, through the csv module)
+            count += 1
+            if count >= records:
+                yield start, "".join(pending)
+                start = number + 1
+                pending = []
+                count = 0
+            number += 1
+            continue
+        again.append(line)
+        while again:  # the record the csv module reads, and those of any lines a broken record gives back
+            record = csv_record(again.popleft(), source, again, number, delimiter)
+            if record is None:
+                break
+            _, lines, text, _values, _error, last = record
+            pending.append(text)
+            count += 1
+            reach = max(reach, last)
+            number += lines
+            if count >= records and number - 1 >= reach:
+                yield start, "".join(pending)
+                start = number
+                pending = []
+                count = 0
     if pending:
         yield start, "".join(pending)
 
