@@ -757,7 +757,8 @@ class Result:
     def summary(self) -> str:
         """The explanation in one line, for a CSV column or a CRM note (cheap: no criterion is rendered
         except the disqualifiers that apply)."""
-        build = self._rs._summary_renderer()  # the function generated for the rule file (leadspec._render)
+        lazy = self._rs._lazy  # the function generated for the rule file (leadspec._render), once written: no call to fetch it
+        build = lazy["summary_renderer"] if "summary_renderer" in lazy else self._rs._summary_renderer()
         return self._summary_plain() if build is None else build(self)
 
     def _summary_plain(self) -> str:

@@ -1016,7 +1016,8 @@ class Writer:
         self.details = details
         self.names = names
         self._columns = frozenset(header)
-        self._plain = fmt == "csv" and layout is None and not flags and not handoff and not details  # row(): the input's record, stage and reasons
+        self.plain = fmt == "csv" and layout is None and not flags and not handoff and not details  # plain_row(): the input's record, stage and reasons
+        self._stage_cells: dict[str, str] = {}  # plain_row(): a stage's cell with the delimiters either side
         self._buffer: io.StringIO | None = None
         self._csv: Any = None
 
@@ -1067,9 +1068,8 @@ class Writer:
     ) -> str:
         """One qualified row; ``handoff``: the values of the hand-off columns (None: no value); ``more``: the other
         result columns ``layout`` may name (label, owner, sla, the hand-off's), by name."""
-        if self._plain and text is not None:  # the common case, CSV in and out with stage and reasons only: one string
-            sep = self.delimiter
-            return f"{text}{sep}{_quote(stage, sep)}{sep}{_quote(reasons, sep)}\r\n"
+        if self.plain and text is not None:
+            return self.plain_row(text, stage, reasons)
         if self.layout is not None:
             return self._laid_out(original, lead, stage, reasons, details, text, flags, more or {})
         if self.fmt == "csv":
@@ -1106,6 +1106,15 @@ class Writer:
             obj[names[2]] = details
         text = dumps(obj)
         return text + "\n" if self.fmt == "jsonl" else text
+
+    def plain_row(self, text: str, stage: str, reasons: str) -> str:
+        """:meth:`row` in the common case (``plain``: CSV in and out with stage and reasons only): the input's record
+        ``text`` as it was, then the two cells."""
+        cell = self._stage_cells.get(stage)
+        if cell is None:
+            sep = self.delimiter
+            cell = self._stage_cells[stage] = f"{sep}{_quote(stage, sep)}{sep}"
+        return f"{text}{cell}{_quote(reasons, self.delimiter)}\r\n"
 
     def _laid_out(
         self, original: Any, lead: dict[str, Any], stage: str, reasons: str, details: Any, text: str | None, flags: Mapping[str, bool | None] | None, values: Mapping[str, Any]

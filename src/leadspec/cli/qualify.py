@@ -200,13 +200,14 @@ def _work(unit: tuple[Any, ...]) -> Done:
     issues: Counter[tuple[str, str]] = Counter()
     rejects: list[tuple[Any, ...]] = []
     with_issues = read = evaluated = 0
-    evaluate, render = rules.evaluate, writer.row
+    evaluate, render, plain_row = rules.evaluate, writer.row, writer.plain_row
     added = writer.added
     details = writer.details
     flagged = bool(writer.flags)
     laid_out = writer.layout is not None
     tracking: Tracking | None = _state.get("tracking")
     key_at: int | None = _state.get("key_at")
+    plain = writer.plain and tracking is None  # CSV in and out, stage and reasons only: Writer.plain_row
     keys: list[str] = []
     transitions: Counter[str] = Counter()
     waiting: dict[str, tuple[int, int]] = {}
@@ -258,7 +259,9 @@ def _work(unit: tuple[Any, ...]) -> Done:
                 if h.due is not None and h.touched is None:
                     due, late = waiting.get(h.owner or "", (0, 0))
                     waiting[h.owner or ""] = (due + 1, late + int(h.overdue))
-            if tracking is not None and tracking.only_changed and moved and moved[-1] == "same":
+            if plain and row.text is not None:
+                texts.append(plain_row(row.text, result.stage, result.summary()))
+            elif tracking is not None and tracking.only_changed and moved and moved[-1] == "same":
                 skipped += 1
             else:
                 more = None
