@@ -482,3 +482,26 @@ def _regexp_likes(sql: str) -> list[tuple[str, str]]:
         out.append((args[0], args[1][1:-1].replace("''", "'")))
         start = sql.find("REGEXP_LIKE(", i)
     return out
+
+
+def test_the_character_classes_written_out_are_what_this_python_computes() -> None:
+    """The classes the SQL spells out (\\s, \\d, digits beyond ASCII, case folds) are written out for CPython 3.11: they
+    must be exactly what the running Python reads off every character; on any other Python they are computed."""
+    import re
+    import sys
+    import unicodedata
+
+    from leadspec._sql import _unicode
+    from leadspec._sql._ctx import every_character
+
+    computed = _unicode.computed()
+    assert _unicode.classes() == computed
+    key = (sys.implementation.name, sys.version_info[0], sys.version_info[1], unicodedata.unidata_version)
+    if key in _unicode.KNOWN:
+        assert _unicode.KNOWN[key] == computed
+    # and the tables the translation builds from them are Python's own
+    every = every_character()
+    assert _fields.WHITESPACE == "".join(re.findall(r"\s", every))
+    assert "".join(_fields._ND) == "".join(re.findall(r"\d", every))
+    assert re.fullmatch(_fields._script() + "+", "".join(c for c in every if c.isdigit() and not c.isascii()))
+    assert _fields._ascii_folds()["k"] == re.findall("k", every, re.IGNORECASE)

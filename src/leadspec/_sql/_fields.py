@@ -41,16 +41,17 @@ from .._fields import FALSE, TRUE, BadValue, Coercer, _formats_text
 from ..plan import FieldPlan
 from . import _events
 from ._ctx import Ctx, FieldCols, balanced, case, column, every_character, is_true, null, py_lower, text
+from ._unicode import classes
 
 __all__ = ["add_fields", "read_field"]
 
 # -- Python's character classes, as bracket classes of literal characters -----------------------
 
-_ALL = every_character()
-"""Every character (no surrogates; import time)."""
-WHITESPACE = "".join(re.findall(r"\s", _ALL))
+_CLASSES = classes()
+"""Python's character classes (written out for CPython 3.11, computed once on any other Python)."""
+WHITESPACE = "".join(chr(c) for first, last in _CLASSES.whitespace for c in range(first, last + 1))
 """What ``str.strip()`` removes (and what ``\\s`` matches in Python's ``re``)."""
-_ND = re.findall(r"\d", _ALL)
+_ND = [chr(c) for first, last in _CLASSES.decimal for c in range(first, last + 1)]
 """What ``\\d`` matches in Python's ``re`` (and ``int()`` reads): every Unicode decimal digit (category Nd)."""
 _ND_ASCII = "".join(str(unicodedata.decimal(c)) for c in _ND)
 
@@ -80,8 +81,8 @@ S = "[" + _ranges(WHITESPACE) + "]"
 
 @lru_cache(maxsize=None)
 def _script() -> str:
-    """The digits ``_fields._script`` names (``str.isdigit()`` and not ASCII), as a class (computed when first needed)."""
-    return "[" + _ranges([c for c in filter(str.isdigit, _ALL) if not c.isascii()]) + "]"
+    """The digits ``_fields._script`` names (``str.isdigit()`` and not ASCII), as a class."""
+    return "[" + _ranges([chr(c) for first, last in _CLASSES.script for c in range(first, last + 1)]) + "]"
 
 
 _NON_ASCII = "[" + chr(0x80) + "-" + chr(0x10FFFF) + "]"
@@ -91,7 +92,7 @@ _NON_ASCII = "[" + chr(0x80) + "-" + chr(0x10FFFF) + "]"
 def _ci(char: str) -> str:
     """``char`` as ``re.IGNORECASE`` matches it in Python (``k`` is also the Kelvin sign), as a regex piece."""
     folds = _ascii_folds()
-    found = folds[char] if char in folds else [m.group() for m in re.finditer(re.escape(char), _ALL, re.IGNORECASE)]
+    found = folds[char] if char in folds else [m.group() for m in re.finditer(re.escape(char), every_character(), re.IGNORECASE)]
     if len(found) == 1:
         return _literal(char)
     return "[" + "".join(found) + "]"
@@ -99,10 +100,10 @@ def _ci(char: str) -> str:
 
 @lru_cache(maxsize=None)
 def _ascii_folds() -> dict[str, list[str]]:
-    """For each ASCII letter, the characters ``re.IGNORECASE`` matches it with (in code point order), found by one search
-    of every character for any ASCII letter (a search per letter took 16 ms each)."""
-    found = re.findall("[a-z]", _ALL, re.IGNORECASE)
-    return {c: [f for f in found if re.fullmatch(re.escape(c), f, re.IGNORECASE)] for c in string.ascii_letters}
+    """For each ASCII letter, the characters ``re.IGNORECASE`` matches it with (in code point order): its two cases, or
+    more (``k`` is also the Kelvin sign)."""
+    more = dict(_CLASSES.folds)
+    return {c: list(more[c]) if c in more else sorted({c.lower(), c.upper()}) for c in string.ascii_letters}
 
 
 def _literal(char: str) -> str:
