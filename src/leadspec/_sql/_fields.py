@@ -1135,7 +1135,13 @@ def timestamp_of(ctx: Ctx, micros: exp.Expr) -> exp.Expr:
     if d == "spark":
         return exp.Anonymous(this="TIMESTAMPADD", expressions=[exp.var("MICROSECOND"), micros, cast(text("1970-01-01 00:00:00"), "TIMESTAMP")])
     if d == "postgres":
-        return exp.Add(this=cast(text("1970-01-01 00:00:00"), "TIMESTAMP"), expression=exp.Mul(this=micros, expression=exp.Interval(this=text("1"), unit=exp.var("MICROSECOND"))))
+        # a number times an interval is float8 arithmetic in PostgreSQL, exact only up to 2**53 microseconds (285 years
+        # from 1970): whole days and the microseconds left, each well within it (integer division truncates, and the
+        # remainder keeps the sign: days * D + rest is micros either way)
+        day = exp.Literal.number(86_400_000_000)
+        days = exp.Mul(this=exp.Paren(this=exp.Div(this=micros.copy(), expression=day, typed=True)), expression=exp.Interval(this=text("1"), unit=exp.var("DAY")))
+        rest = exp.Mul(this=exp.Paren(this=exp.Mod(this=micros.copy(), expression=day.copy())), expression=exp.Interval(this=text("1"), unit=exp.var("MICROSECOND")))
+        return exp.Add(this=exp.Add(this=cast(text("1970-01-01 00:00:00"), "TIMESTAMP"), expression=days), expression=rest)
     if d == "snowflake":
         return exp.Anonymous(this="TO_TIMESTAMP_NTZ", expressions=[micros, exp.Literal.number(6)])
     return exp.Anonymous(this="DATETIME_ADD", expressions=[cast(text("1970-01-01 00:00:00"), "DATETIME"), exp.Interval(this=micros, unit=exp.var("MICROSECOND"))])
