@@ -276,3 +276,11 @@ def test_qualify_writes_exactly_the_valid_elements_of_a_json_array(rules: str, t
     got = [(entry["row"], entry["record"]) for entry in map(json.loads, rejects.read_text(encoding="utf-8").splitlines())]
     assert got == [(i + 1, item) for i, (kind, item) in enumerate(numbered) if kind == "broken"]
     assert _summary(err) == (len(items), len(written), len(got))
+
+
+def test_a_csv_reader_iterated_again_goes_on_where_it_stopped() -> None:
+    # Found by review: a second iteration numbered its lines from the header's next line again (the row on line 3
+    # said line 2); now every iteration goes on with the one reading, lines and record numbers alike
+    reader = CsvReader(io.StringIO("id\n1\n2\n3\n", newline=""))
+    assert next(iter(reader)).original == ["1"]
+    assert [(row.number, row.line, row.original) for row in reader] == [(2, 3, ["2"]), (3, 4, ["3"])]

@@ -348,6 +348,7 @@ class CsvReader:
         self.delimiter = delimiter
         self._source = iter(stream)
         self._again: deque[str] = deque()  # lines to read again (after a broken record), before the rest of the stream
+        self._rows: Iterator[Row] | None = None  # the one reading of the rows (see __iter__)
         self.header_error: str | None = None
         self.columns = columns
         self.json_columns = json_columns or []
@@ -367,9 +368,16 @@ class CsvReader:
         self.header_error = "the file is empty: no header line"
 
     def __iter__(self) -> Iterator[Row]:
-        """The rows, as :func:`csv_records` reads the records. A line without a quote that is a whole row of the
-        header's width is made a row here, in one loop (a sixth less per row than a loop over csv_records' tuples);
-        any other line goes through :func:`csv_record` and :meth:`_row`."""
+        """The rows, as :func:`csv_records` reads the records; iterating again goes on where the last iteration
+        stopped (one reading of the stream, its lines and records numbered on)."""
+        if self._rows is None:
+            self._rows = self._read()
+        return self._rows
+
+    def _read(self) -> Iterator[Row]:
+        """The rows. A line without a quote that is a whole row of the header's width is made a row here, in one loop
+        (a sixth less per row than a loop over csv_records' tuples); any other line goes through :func:`csv_record`
+        and :meth:`_row`."""
         header = self.header
         width = len(header)
         pick = None
