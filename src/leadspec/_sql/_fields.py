@@ -586,6 +586,8 @@ _FAST_NUMBER = {
 }
 """Number text every engine's cast reads as Python does (at most 15 digits each side, ASCII, no
 exponent; an integer without leading zeros or ``-0``): the value is the cast of the text itself."""
+_FAST_LIMIT = 10**16
+"""Beyond every value the short way of an integer reads (at most 15 digits)."""
 
 _FAST = "fast"
 """The hint of the column that is TRUE where a field's value took the short way."""
@@ -614,8 +616,13 @@ def _fast_number(ctx: Ctx, spec: FieldPlan, t: exp.Expr, raw: exp.Expr, missing:
     """
     value = cast(t, "DOUBLE")
     if spec.type == "integer":
-        low_e = num(math.ceil(spec.min)) if spec.min is not None else None
-        high_e = num(math.floor(spec.max)) if spec.max is not None else None
+        # the short way reads at most 15 digits (below 10**15 either way): a bound beyond 10**16 decides as 10**16 does,
+        # and a literal of 301 digits (min: -1e300) is a DECIMAL(301) that Spark, Snowflake and BigQuery refuse
+        def bound(b: int) -> int:
+            return max(-_FAST_LIMIT, min(_FAST_LIMIT, b))
+
+        low_e = num(bound(math.ceil(spec.min))) if spec.min is not None else None
+        high_e = num(bound(math.floor(spec.max))) if spec.max is not None else None
     else:
         low_e = literal(ctx, "number", spec.min) if spec.min is not None else None
         high_e = literal(ctx, "number", spec.max) if spec.max is not None else None
