@@ -41,7 +41,7 @@ from .._fields import FALSE, TRUE, BadValue, Coercer, _formats_text
 from ..plan import FieldPlan
 from . import _events
 from ._ctx import Ctx, FieldCols, balanced, case, column, every_character, is_true, null, py_lower, text
-from ._unicode import classes
+from ._unicode import Spans, classes
 
 __all__ = ["add_fields", "read_field"]
 
@@ -59,30 +59,22 @@ _BIG = sys.float_info.max
 _BIG_INT = int(_BIG)
 
 
-def _ranges(chars: Sequence[str]) -> str:
-    """A bracket class body for ``chars`` (no ``]``, ``\\``, ``^`` or ``-`` among them), with ranges of consecutive code points."""
-    points = sorted({ord(c) for c in chars})
-    out: list[str] = []
-    i = 0
-    while i < len(points):
-        j = i
-        while j + 1 < len(points) and points[j + 1] == points[j] + 1:
-            j += 1
-        out.append(chr(points[i]) if j == i else chr(points[i]) + ("-" if j > i + 1 else "") + chr(points[j]))
-        i = j + 1
-    return "".join(out)
+def _ranges(ranges: Spans) -> str:
+    """A bracket class body for the code points of ``ranges`` (no ``]``, ``\\``, ``^`` or ``-`` among them): a range of
+    three or more consecutive ones written ``a-z``."""
+    return "".join(chr(first) if first == last else chr(first) + ("-" if last > first + 1 else "") + chr(last) for first, last in ranges)
 
 
-D = "[" + _ranges(_ND) + "]"
+D = "[" + _ranges(_CLASSES.decimal) + "]"
 """``\\d`` of Python's ``re``."""
-S = "[" + _ranges(WHITESPACE) + "]"
+S = "[" + _ranges(_CLASSES.whitespace) + "]"
 """``\\s`` of Python's ``re``."""
 
 
 @lru_cache(maxsize=None)
 def _script() -> str:
     """The digits ``_fields._script`` names (``str.isdigit()`` and not ASCII), as a class."""
-    return "[" + _ranges([chr(c) for first, last in _CLASSES.script for c in range(first, last + 1)]) + "]"
+    return "[" + _ranges(_CLASSES.script) + "]"
 
 
 _NON_ASCII = "[" + chr(0x80) + "-" + chr(0x10FFFF) + "]"

@@ -33,6 +33,7 @@ from .._expr import quoted
 from ..plan import Arith, Const, Criterion, Expr, ListName, ListOf, Template, Type
 from ._ctx import Chain, Ctx, FieldCols, case, is_true, let, null, text
 from ._typed import json_shown
+from ._unicode import spans
 
 __all__ = ["bad_value_text", "passing_because", "prepare", "quoted", "show"]
 
@@ -366,18 +367,12 @@ def _escape_class(ctx: Ctx, quotes: bool = True) -> str:
     themselves above.
     """
     codes = [c for c in _CONTROLS if not (c == 0 and ctx.dialect == "postgres")]  # Postgres text cannot hold NUL
-    runs: list[tuple[int, int]] = []
-    for c in codes:
-        if runs and runs[-1][1] == c - 1:
-            runs[-1] = (runs[-1][0], c)
-        else:
-            runs.append((c, c))
 
     def one(c: int) -> str:
         return f"\\x{c:02x}" if c < 0x100 else chr(c)
 
     parts = ["\\\\", "'"] if quotes else []
-    for first, last in runs:
+    for first, last in spans(codes):
         parts.append(one(first) if first == last else f"{one(first)}-{one(last)}")
     return "[" + "".join(parts) + "]"
 

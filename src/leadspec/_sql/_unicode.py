@@ -13,11 +13,11 @@ import re
 import string
 import sys
 import unicodedata
-from typing import NamedTuple
+from typing import Iterable, NamedTuple
 
 from ._ctx import every_character
 
-__all__ = ["Classes", "classes", "computed"]
+__all__ = ["Classes", "Spans", "classes", "computed", "spans"]
 
 Spans = tuple[tuple[int, int], ...]
 """Code points as inclusive ranges, in order."""
@@ -30,10 +30,10 @@ class Classes(NamedTuple):
     folds: tuple[tuple[str, str], ...]  # an ASCII letter and every character re.IGNORECASE matches it with, where more than its two cases
 
 
-def _spans(chars: str | list[str]) -> Spans:
-    points = sorted({ord(c) for c in chars})
+def spans(points: Iterable[int]) -> Spans:
+    """``points`` (code points, any order, repeats allowed) as inclusive ranges of consecutive ones, in order."""
     out: list[tuple[int, int]] = []
-    for point in points:
+    for point in sorted(set(points)):
         if out and out[-1][1] == point - 1:
             out[-1] = (out[-1][0], point)
         else:
@@ -51,9 +51,9 @@ def computed() -> Classes:
         if matched != "".join(sorted({letter.lower(), letter.upper()})):
             folds.append((letter, matched))
     return Classes(
-        _spans(re.findall(r"\s", every)),
-        _spans(re.findall(r"\d", every)),
-        _spans([c for c in filter(str.isdigit, every) if not c.isascii()]),
+        spans(map(ord, re.findall(r"\s", every))),
+        spans(map(ord, re.findall(r"\d", every))),
+        spans(ord(c) for c in filter(str.isdigit, every) if not c.isascii()),
         tuple(folds),
     )
 
