@@ -8,7 +8,9 @@ Bounded for the suite; ``LEADSPEC_FUZZ=1`` runs many more examples.
 from __future__ import annotations
 
 import csv
+import io
 import json
+import math
 import os
 from datetime import datetime, timezone
 from pathlib import Path
@@ -63,6 +65,27 @@ def assert_rendered_alike(result: leadspec.Result) -> None:
     absent = {i for index, fields in table if outcomes[index] is None for i in fields if result._raw[0][i] is None}
     assert data["missing"] == result.missing == [names[i] for i in sorted(absent)]
     assert leadspec.ResultModel.model_validate(data).model_dump(exclude_none=False)["scores"] == {k: v.model_dump() for k, v in result.scores.items()}
+    assert_json_alike(result)
+
+
+def assert_json_alike(result: leadspec.Result) -> None:
+    """to_json() (written by its generated function) is the JSON the dict from the outline's tables dumps to, NaN and
+    infinities as null; the CSV cell qualify --details writes is that text as csv.writer quotes it."""
+    dumped = json.dumps(_finite(result._to_dict_plain()), ensure_ascii=False, allow_nan=False)
+    assert result.to_json() == dumped
+    cell = io.StringIO()
+    csv.writer(cell, lineterminator="").writerow([dumped])
+    assert result._csv_json() == cell.getvalue()
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_finite(v) for v in value]
+    return value
 
 
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), phases=[Phase.explicit, Phase.reuse, Phase.generate])
@@ -278,3 +301,76 @@ def test_a_missing_policy_of_one_field_says_so_and_names_a_bad_value() -> None:
         12345.678: "ratio is 12,345.68 (ratio above 1)",
         7.0: "ratio is 7 (ratio above 1)",
     }
+
+
+HOSTILE = rules_text(
+    """
+    fields:
+      name: {type: string}
+      note: {type: string}
+      tier: {type: enum, values: ['a "quoted" tier', 'back\\\\slash', 'ünï', plain]}
+      seats: {type: number}
+      tags: {type: list}
+      signed: {type: datetime}
+      events: {type: events}
+    lists:
+      odd: ['say "hi"', 'tab\\there', 'back\\\\slash', '\u00e9t\u00e9']
+    scores:
+      heat:
+        window: 30d
+        events:
+          demo: 12.5
+          visit: {points: 1, max: 3}
+    flags:
+      "weird_flag": {when: "note in odd", missing: fail}
+    disqualify:
+      - id: bad_name
+        when: "name == 'x\\"y'"
+    stages:
+      - id: icp
+        label: 'ICP "fit" \\ ünï'
+        all:
+          - {id: named, when: "name in odd or name == 'Zoë'", because: "name {name} said \\"{note}\\" ({seats})"}
+          - {id: tiered, when: "tier != 'plain'", missing: pass}
+          - {id: warm, when: "score('heat') > 5", because: "heat {score('heat')} from {len(tags)} tags, flag {weird_flag}"}
+          - {id: signed_up, when: "days_since(signed) < 30", missing: fail}
+          - {id: tagged, when: "'vip' in tags"}
+          - {id: lowered, when: "lower(note) == 'x'"}
+    """
+)
+
+
+@pytest.mark.parametrize(
+    "lead",
+    [
+        {"name": 'x"y', "note": "a\\b\"c", "tier": 'a "quoted" tier', "seats": 1.5},  # quotes and backslashes everywhere
+        {"name": "tab\there", "note": "line\nbreak\r\x00\x1f\x7f", "tier": "back\\slash", "seats": "1e400"},  # control characters, a bad number
+        {"name": "Zoë", "note": "日本語 \u2028 \ud800", "tier": "ünï", "seats": 12345678.25, "tags": ['say "hi"', "é"], "signed": "2026-10-30T10:00:00Z"},
+        {"name": "été", "tier": "gold \"x\"", "seats": "lots \"of\" them", "tags": "[1, 2", "signed": 'not "a" date'},  # bad values quoted in issues
+        {"events": [{"type": "demo", "at": "2026-10-20T00:00:00Z"}, {"type": "visit", "at": "2026-10-31"}] * 3, "seats": -0.0, "note": "say \"hi\""},
+        {"events": '[{"type": "demo", "at": "2026-10-20"}, {"type": "x\\"y", "at": "2026-10-01"}]', "seats": float("nan")},
+        {},
+    ],
+)
+def test_text_with_quotes_backslashes_control_characters_and_other_scripts_is_written_as_json_dumps_writes_it(lead: dict[str, Any]) -> None:
+    rules = leadspec.loads(HOSTILE)
+    result = rules.evaluate(lead, as_of=AS_OF)
+    assert_rendered_alike(result)
+    assert json.loads(result.to_json()) == json.loads(json.dumps(_finite(result.to_dict()), default=str))  # (and it is JSON)
+
+
+JSONISH = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=5),
+    lambda inner: st.lists(inner, max_size=3) | st.tuples(inner, inner) | st.dictionaries(st.text(max_size=3), inner, max_size=3),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=EXAMPLES, deadline=None)
+@given(JSONISH)
+def test_the_json_text_of_a_value_is_what_qualify_writes_nan_and_infinities_as_null(value: Any) -> None:
+    from leadspec.cli._io import dumps
+    from leadspec.result import _json_text
+
+    assert _json_text(value) == dumps(value)
+    json.loads(_json_text(value), parse_constant=lambda name: pytest.fail(f"{name} is not JSON"))

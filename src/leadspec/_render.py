@@ -23,6 +23,7 @@ counts the outcomes of the group's criteria).
 from __future__ import annotations
 
 import itertools
+import json
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -46,8 +47,9 @@ class _Source:
     """What one generated renderer names: its constants (every text, name and plan node it uses: none is written as a
     literal), the expression code of :mod:`leadspec._codegen` for the values it computes, and the locals that code reads."""
 
-    def __init__(self, ruleset: Ruleset) -> None:
+    def __init__(self, ruleset: Ruleset, mode: str | None = None) -> None:
         plan = ruleset._public
+        self.mode = mode  # None: the function builds dicts; "json": JSON text; "csv": JSON text as a CSV cell's (" doubled)
         self.ns = Namespace()
         self.ns.globals.update(_runtime_globals())
         lists = {named.name: self.ns.constant(named.values, f"_L_{named.name}_") for named in plan.lists}
@@ -75,6 +77,7 @@ class _Source:
         self.locals: dict[str, None] = {}  # the locals the function's code reads, in the order first needed
         self.types = {f.name: f.type for f in plan.fields}  # each field's type, by name
         self.shown_fields: dict[str, None] = {}  # the fields whose shown text the function computes once, in order
+        self.json_fields: dict[str, None] = {}  # (JSON modes) the fields whose value as JSON text the function computes once
 
     @property
     def constants(self) -> dict[str, Any]:
@@ -97,15 +100,55 @@ class _Source:
 
     def shown(self, field: str) -> str:
         """The local holding the field's value as :func:`~leadspec.result._show` writes it, computed once per function
-        from the field's type (a field shown by several criteria, or in several outcomes, is written once)."""
+        from the field's type (a field shown by several criteria, or in several outcomes, is written once); in the JSON
+        modes, that text as it is written inside a JSON string (:meth:`out`)."""
         self.local(f"f_{field}")
         self.shown_fields[field] = None
-        return f"sh_{field}"
+        return f"sh_{field}" if self.mode is None else f"esh_{field}"
+
+    def json_value(self, field: str) -> str:
+        """(JSON modes) The local holding the field's value as JSON text (``"Web"``, ``12``, ``null``), computed once."""
+        self.local(f"f_{field}")
+        self.json_fields[field] = None
+        return f"jv_{field}"
+
+    def fragment(self, text: str) -> str:
+        """A constant of JSON text ``text`` as the output writes it (in the CSV mode with every ``"`` doubled)."""
+        return self.constant(text.replace('"', '""') if self.mode == "csv" else text)
+
+    def text(self, value: str) -> str:
+        """A constant of the text ``value`` as the output writes it: as it is (dicts), else inside a JSON string."""
+        return self.constant(value) if self.mode is None else self.fragment(json.dumps(value, ensure_ascii=False)[1:-1])
+
+    def out(self, code: str) -> str:
+        """Code giving the text that ``code`` gives, as the output writes it (:meth:`text`)."""
+        return code if self.mode is None else f"{'_eic' if self.mode == 'csv' else '_ei'}({code})"
+
+    def as_json(self, code: str) -> str:
+        """(JSON modes) Code giving the JSON text of the value ``code`` gives (as ``to_dict()`` holds it, then dumped)."""
+        return f"{'_jvc' if self.mode == 'csv' else '_jv'}({code})"
 
     def bindings(self) -> list[str]:
         out = [f"{name} = {self.sources[name][1]}" for name in self.locals]
-        for field in self.shown_fields:
-            out.append(f"sh_{field} = {_shown_field(self, f'f_{field}', self.types[field])}")
+        if self.mode is None:
+            for field in self.shown_fields:
+                out.append(f"sh_{field} = {_shown_field(self, f'f_{field}', self.types[field])}")
+            return out
+        missing = self.constant(_show_text(None))
+        edge = 2 if self.mode == "csv" else 1  # the quotes of a JSON string: "x" (""x"" in a CSV cell)
+        for field in {**self.json_fields, **self.shown_fields}:
+            var, kind = f"f_{field}", self.types[field]
+            if kind in _TEXT_FIELDS:  # one escape gives both the JSON value and the shown text
+                quoted = f"_eb({var}).replace(_Q, _QQ)" if self.mode == "csv" else f"_eb({var})"
+                out.append(f"jv_{field} = {quoted} if {var} is not None else {self.fragment('null')}")
+                if field in self.shown_fields:
+                    out.append(f"esh_{field} = jv_{field}[{edge}:-{edge}] if {var} is not None else {missing}")
+                continue
+            if field in self.json_fields:
+                out.append(f"jv_{field} = {_json_field(self, var, kind)}")
+            if field in self.shown_fields:
+                shown = _shown_field(self, var, kind)
+                out.append(f"esh_{field} = {shown if kind in _SAFE_SHOWN else self.out(f'({shown})')}")
         return out
 
 
@@ -165,6 +208,25 @@ def _shown_field(src: _Source, var: str, kind: str) -> str:
     return f"{_shown(var)} if {var} is not None else {missing}"
 
 
+_SAFE_SHOWN = frozenset({"integer", "number", "boolean", "date", "datetime"})
+"""Field types whose shown text (:func:`~leadspec.result._show`: digits, signs, commas, points, ``yes``, ``no``,
+``missing``, a date or a time) has nothing a JSON string or a CSV cell must escape."""
+
+
+def _json_field(src: _Source, var: str, kind: str) -> str:
+    """(JSON modes) Code for the JSON text of ``var``, a field's value of type ``kind`` (a text field's is written by
+    :meth:`_Source.bindings`): an integer by ``str``, a finite float by its ``repr`` (as ``json.dumps`` writes
+    them), a truth as ``true``/``false``, the rest (None, NaN, a date, a list) by the generic ``_jv``."""
+    generic = src.as_json(var)
+    if kind == "integer":
+        return f"(str({var}) if type({var}) is int else {generic})"
+    if kind == "number":
+        return f"(str({var}) if type({var}) is int else float.__repr__({var}) if type({var}) is float and {var} - {var} == 0.0 else {generic})"
+    if kind == "boolean":
+        return f"({src.fragment('true')} if {var} is True else {src.fragment('false')} if {var} is False else {generic})"
+    return generic
+
+
 def _show_text(value: Any) -> str:
     from .result import _show
 
@@ -183,12 +245,29 @@ def _joined(pieces: Sequence[str]) -> str:
     return f"''.join(({', '.join(pieces)},))"
 
 
+def _merged(src: _Source, pieces: Sequence[str]) -> list[str]:
+    """``pieces`` with each run of adjacent text constants joined into one constant (fewer pieces to join)."""
+    out: list[str] = []
+    run: list[str] = []  # the texts of the current run of constants
+    for piece in [*pieces, ""]:
+        text = src.constants.get(piece) if piece else None
+        if type(text) is str:
+            run.append(text)
+            continue
+        if run:
+            out.append(src.constant("".join(run)))
+            run = []
+        if piece:
+            out.append(piece)
+    return out
+
+
 Choice = tuple[list[tuple[int, str]], "str | None", str]
 """One way to write a criterion's text: the lines that prepare it, the condition under which it is the text (None:
 always), and the code of the text."""
 
 
-def _chosen(choices: list[Choice], final: str) -> list[tuple[int, str]]:
+def _chosen(choices: list[Choice], final: str, var: str = "b") -> list[tuple[int, str]]:
     """Lines setting ``b`` to the text of the first choice whose condition holds, else to ``final``: the early returns
     of ``Result._because`` as nested if/else (one criterion's code must not return: a whole rule file's rows are one function)."""
     lines: list[tuple[int, str]] = []
@@ -196,11 +275,11 @@ def _chosen(choices: list[Choice], final: str) -> list[tuple[int, str]]:
     for setup, condition, text in choices:
         lines += [(depth + d, line) for d, line in setup]
         if condition is None:
-            lines.append((depth, f"b = {text}"))
+            lines.append((depth, f"{var} = {text}"))
             return lines
-        lines += [(depth, f"if {condition}:"), (depth + 1, f"b = {text}"), (depth, "else:")]
+        lines += [(depth, f"if {condition}:"), (depth + 1, f"{var} = {text}"), (depth, "else:")]
         depth += 1
-    lines.append((depth, f"b = {final}"))
+    lines.append((depth, f"{var} = {final}"))
     return lines
 
 
@@ -214,7 +293,7 @@ def _template(src: _Source, parts: Sequence[str | Expr], prefix: str) -> Choice:
     checks: list[str] = []
     for i, part in enumerate(parts):
         if isinstance(part, str):
-            pieces.append(src.constant(part))
+            pieces.append(src.text(part))
             continue
         code = src.constant(part.value) if isinstance(part, Const) else src.value(part)
         if code.startswith("f_") and code[2:] in src.types and src.sources.get(code, (None,))[0] == code[2:]:
@@ -224,14 +303,16 @@ def _template(src: _Source, parts: Sequence[str | Expr], prefix: str) -> Choice:
             continue
         setup += _guarded(f"{prefix}t{i}", code)
         checks.append(f"{prefix}t{i} is not None")
-        pieces.append(_shown(f"{prefix}t{i}"))
-    return setup, " and ".join(checks) or None, _joined(pieces) if pieces else src.constant("")
+        pieces.append(src.out(_shown(f"{prefix}t{i}")))
+    return setup, " and ".join(checks) or None, _joined(pieces) if pieces else src.text("")
 
 
-def _block(ruleset: Ruleset, src: _Source, crit: Criterion, prefix: str, row: str = "row") -> list[str]:
+def _block(ruleset: Ruleset, src: _Source, crit: Criterion, prefix: str, row: str = "row", pieces: list[str] | None = None) -> list[str]:
     """Lines setting the local ``row`` to the row of ``crit`` (which has an expression) from ``o``, its raw outcome: what
     ``Result._criterion_slow(crit)`` gives. Its own variables start with ``prefix``; the locals its values come from
-    (``f_<field>``, ``fl_<flag>``, ``s_<score>``, ``as_of``) are noted in ``src.locals`` for the function to bind."""
+    (``f_<field>``, ``fl_<flag>``, ``s_<score>``, ``as_of``) are noted in ``src.locals`` for the function to bind.
+    In the JSON modes the row is JSON text; given ``pieces``, its pieces (locals and constants to join) are added
+    there instead, for one text of many rows."""
     assert crit.expr is not None
     plan = ruleset._public
     types = src.types
@@ -239,6 +320,7 @@ def _block(ruleset: Ruleset, src: _Source, crit: Criterion, prefix: str, row: st
     # a name assigned twice keeps its first place and its last value (a dict's own rule)
     assigned: dict[str, str] = {}
     plain: dict[str, bool] = {}  # values that are text, numbers, truths or None (their JSON form is themselves), by key
+    kinds: dict[str, str] = {}  # the kind of each call's value, by key
     reads_flags = list(ruleset._compiled.flag_reads.get(crit.index, ()))
     for name in ruleset._reads(crit)[0]:
         if name != plan.events_field:
@@ -247,9 +329,11 @@ def _block(ruleset: Ruleset, src: _Source, crit: Criterion, prefix: str, row: st
     for name in reads_flags:
         assigned[name] = src.local(f"fl_{name}")
         plain[name] = True
+        kinds[name] = "bool"
     for text, node in ruleset._observed(crit):
         assigned[text] = src.value(node)
         plain[text] = node.type.kind in ("num", "str", "bool")
+        kinds[text] = node.type.kind
     body: list[tuple[int, str]] = []
     variables: dict[str, str] = {}
     for i, (key, code) in enumerate(assigned.items()):
@@ -258,13 +342,23 @@ def _block(ruleset: Ruleset, src: _Source, crit: Criterion, prefix: str, row: st
         else:
             variables[key] = f"{prefix}v{i}"
             body += _guarded(f"{prefix}v{i}", code)
-    json = ", ".join(f"{src.constant(k)}: {v if plain[k] else f'({v} if type({v}) in _PLAIN else _json_value({v}))'}" for k, v in variables.items())
-    body.append((0, f"values = {{{json}}}"))
+    own = {k: v == f"f_{k}" and k in types for k, v in variables.items()}  # a field's own value, not a call's of the same name
+    if src.mode is None:
+        values = ", ".join(f"{src.constant(k)}: {v if plain[k] else f'({v} if type({v}) in _PLAIN else _json_value({v}))'}" for k, v in variables.items())
+        body.append((0, f"values = {{{values}}}"))
+    else:  # the values' JSON text: the pieces after `"values": `
+        values_json: list[str] = []
+        for i, (k, v) in enumerate(variables.items()):
+            values_json += [src.fragment(("{" if i == 0 else ", ") + json.dumps(k, ensure_ascii=False) + ": "), src.json_value(k) if own[k] else src.as_json(v)]
+        values_json.append(src.fragment("}}" if variables else "{}}"))  # (the values' end, the row's)
     expr = ruleset._sentence(crit)
     # "k is <shown value>, ..." in the values' order: text as it is, anything else as _show() says it
-    # (a field's own value, not a call's of the same name: text when the field's type says so)
-    own = {k: v == f"f_{k}" and k in types for k, v in variables.items()}
-    shown = [piece for i, (k, v) in enumerate(variables.items()) for piece in (src.constant(("" if i == 0 else ", ") + k + " is "), src.shown(k) if own[k] else _shown(v))]
+    # (a field's own value: text when the field's type says so; a number's or a truth's shown text needs no escape)
+    shown = [
+        piece
+        for i, (k, v) in enumerate(variables.items())
+        for piece in (src.text(("" if i == 0 else ", ") + k + " is "), src.shown(k) if own[k] else _shown(v) if kinds.get(k) in ("num", "bool") else src.out(_shown(v)))
+    ]
     missing_keys = [k for k in variables if k in types]  # what _because counts as missing: a value that is None and a field's
     missing_list = "[" + ", ".join(f"*(({src.constant(k)},) if {variables[k]} is None else ())" for k in missing_keys) + "]"
     for word in ("pass", "fail", "unknown"):
@@ -277,42 +371,54 @@ def _block(ruleset: Ruleset, src: _Source, crit: Criterion, prefix: str, row: st
             counted = f" (counted as {word}: {expr})"
             guarded = _guarded("decided", src.value(crit.expr, truth=True))
             setup = [(0, "decided = 0"), (0, f"if {variables[key]} is None:"), *[(1 + d, line) for d, line in guarded]]
-            text = f"({src.constant(key + ' is missing' + counted)} if not r._issues else r._absent([{src.constant(key)}]) + {src.constant(counted)})"
+            text = f"({src.text(key + ' is missing' + counted)} if not r._issues else {src.out(f'r._absent([{src.constant(key)}])')} + {src.text(counted)})"
             choices.append((setup, "decided is None", text))
         elif crit.missing != "unknown" and word == crit.missing and missing_keys:
             setup = [(0, f"missing = {missing_list}"), *_guarded("decided", src.value(crit.expr, truth=True))]
-            choices.append((setup, "missing and decided is None", f"r._absent(missing) + {src.constant(f' (counted as {word}: {expr})')}"))
+            choices.append((setup, "missing and decided is None", f"{src.out('r._absent(missing)')} + {src.text(f' (counted as {word}: {expr})')}"))
         if word == "pass" and crit.because is not None:
             choices.append(_template(src, crit.because.parts, prefix))
         if word == "unknown":
             if len(missing_keys) == 1:  # the common case: one field, missing or bad (Result._absent says which)
                 key = missing_keys[0]
-                text = f"({src.constant(key + ' is missing')} if not r._issues else r._absent([{src.constant(key)}]))"
+                text = f"({src.text(key + ' is missing')} if not r._issues else {src.out(f'r._absent([{src.constant(key)}])')})"
                 choices.append(([], f"{variables[key]} is None", text))
             elif missing_keys:
-                choices.append(([(0, f"missing = {missing_list}")], "missing", "r._absent(missing)"))
+                choices.append(([(0, f"missing = {missing_list}")], "missing", src.out("r._absent(missing)")))
             if reads_flags:  # each flag read whose value (or what overwrote it) is None
-                unknown = "[" + ", ".join(f"*(({src.constant(f'flag {k} is unknown')},) if values.get({src.constant(k)}) is None else ())" for k in reads_flags) + "]"
+                # (a flag's value as the values hold it: its local, or what a later name of the same text overwrote it with)
+                unknown = "[" + ", ".join(f"*(({src.text(f'flag {k} is unknown')},) if {variables[k]} is None else ())" for k in reads_flags) + "]"
                 choices.append(([(0, f"unknown = {unknown}")], "unknown", "', '.join(unknown)"))
-            final = src.constant("could not be decided: " + expr)
+            final = src.text("could not be decided: " + expr)
         elif not variables:
-            final = src.constant(expr if word == "pass" else (f"does not meet {expr}" if crit.id.startswith("disqualify.") else f"needs {expr}"))
+            final = src.text(expr if word == "pass" else (f"does not meet {expr}" if crit.id.startswith("disqualify.") else f"needs {expr}"))
         else:
             tail = f" ({expr})" if word == "pass" else (f" (does not meet {expr})" if crit.id.startswith("disqualify.") else f", needs {expr}")
-            final = _joined([*shown, src.constant(tail)])
+            final = _joined([*shown, src.text(tail)])
+        # the outcome's word (JSON: the row's text up to its because text)
+        start = src.constant(word) if src.mode is None else src.fragment(f'{{"id": {json.dumps(crit.id, ensure_ascii=False)}, "outcome": "{word}", "because": "')
         body.append((0, {"pass": "if o is True:", "fail": "elif o is False:", "unknown": "else:"}[word]))
-        body += [(1 + d, line) for d, line in [(0, f"w = {src.constant(word)}"), *_chosen(choices, final)]]
-    body.append((0, f"{row} = {{'id': {src.constant(crit.id)}, 'outcome': w, 'because': b, 'values': values}}"))
+        word_var, text_var = ("w", "b") if pieces is None else (f"{prefix}w", f"{prefix}b")
+        body += [(1 + d, line) for d, line in [(0, f"{word_var} = {start}"), *_chosen(choices, final, text_var)]]
+    if src.mode is None:
+        body.append((0, f"{row} = {{'id': {src.constant(crit.id)}, 'outcome': w, 'because': b, 'values': values}}"))
+    else:
+        row_pieces = [word_var, text_var, src.fragment('", "values": '), *values_json]
+        if pieces is None:
+            body.append((0, f"{row} = {_joined(row_pieces)}"))
+        else:  # the row's pieces, for the function's one text of its rows
+            pieces += row_pieces
     return ["    " * d + line for d, line in body]
 
 
 def _compiled(ruleset: Ruleset, src: _Source, source: str, name: str, what: str) -> Any:
     """The function ``name`` of ``source``, or None when Python cannot compile it (too deep or too large)."""
-    from .result import _PLAIN, _json_value, _show
+    from .result import _PLAIN, _eb, _ei, _eic, _json_value, _jv, _jvc, _show
 
     source = "".join(helper + "\n" for helper in src.ns.helpers) + source
     namespace: dict[str, Any] = {k: _lowered_once(value) for k, value in src.constants.items()}
     namespace.update({"_json_value": _json_value, "_show": _show, "_PLAIN": _PLAIN})
+    namespace.update({"_eb": _eb, "_ei": _ei, "_eic": _eic, "_jv": _jv, "_jvc": _jvc, "_Q": '"', "_QQ": '""'})
     namespace["__builtins__"] = {"type": type, "int": int, "float": float, "str": str, "bool": bool, "len": len, "list": list, "Exception": Exception}
     try:
         compiled = compile(source, f"<leadspec {ruleset._public.name} {what} #{next(_serial)}>", "exec")
@@ -346,21 +452,9 @@ def rows_renderer(ruleset: Ruleset) -> RowsRenderer:
     function compiled on its own (one module of thousands of criteria took several times the memory to compile) and
     returning its rows as one list display; a nested condition with an id by the slow renderer. A function Python
     cannot compile gives its criteria's rows from their renderers one by one."""
-    criteria = ruleset._public.criteria
-    functions: list[RowsRenderer] = []
-    for start in range(0, len(criteria), ROWS_PER_FUNCTION):
-        chunk = criteria[start : start + ROWS_PER_FUNCTION]
-        src = _Source(ruleset)
-        lines: list[str] = []
-        for crit in chunk:
-            if crit.expr is None:
-                lines.append(f"row{crit.index} = {src.constant(slow_renderer(crit))}(r, None, vals)")
-                continue
-            lines += [f"o = outs[{crit.index}]", *_block(ruleset, src, crit, f"c{crit.index}_", f"row{crit.index}")]
-        lines.append("return [" + ", ".join(f"row{crit.index}" for crit in chunk) + "]")
-        source = "def _rows(r, outs, vals):\n" + "".join(f"    {line}\n" for line in src.bindings() + lines)
-        function = _compiled(ruleset, src, source, "_rows", f"rows {start + 1}-{start + len(chunk)}")
-        functions.append(function if function is not None else _one_by_one(ruleset, chunk))
+    functions: list[RowsRenderer] = [
+        function if function is not None else _one_by_one(ruleset, chunk) for chunk, function in _rows_functions(ruleset, None)
+    ]
     if len(functions) == 1:
         return functions[0]
 
@@ -371,6 +465,57 @@ def rows_renderer(ruleset: Ruleset) -> RowsRenderer:
         return out
 
     return rows
+
+
+RowsText = Callable[["Result", "tuple[bool | None, ...]", "tuple[Any, ...]"], str]
+"""``rows(result, outcomes, values)``: every criterion's row as JSON text, joined by ``, `` (the inside of
+``to_dict()``'s ``criteria`` list as ``json.dumps`` writes it)."""
+
+
+def rows_text_renderer(ruleset: Ruleset, csv: bool) -> RowsText:
+    """:func:`rows_renderer`'s rows as JSON text, from functions generated the same way (``csv``: with every ``"``
+    doubled, as inside a CSV cell). A function Python cannot compile gives its criteria's rows one by one, dumped."""
+    functions: list[RowsText] = []
+    from .result import _jv, _jvc
+
+    for chunk, function in _rows_functions(ruleset, "csv" if csv else "json"):
+        if function is None:
+            one_by_one = _one_by_one(ruleset, chunk)
+            dump = _jvc if csv else _jv
+            function = lambda r, outs, vals, one_by_one=one_by_one, dump=dump: ", ".join(dump(row) for row in one_by_one(r, outs, vals))  # noqa: E731
+        functions.append(function)
+    if len(functions) == 1:
+        return functions[0]
+    return lambda r, outs, vals: ", ".join(function(r, outs, vals) for function in functions)
+
+
+def _rows_functions(ruleset: Ruleset, mode: str | None) -> list[tuple[Sequence[Criterion], Any]]:
+    """Each chunk of :data:`ROWS_PER_FUNCTION` criteria and its generated function (None: Python cannot compile it),
+    giving its rows as a list (``mode`` None) or as JSON text joined by ``, `` (the JSON modes of :class:`_Source`)."""
+    criteria = ruleset._public.criteria
+    out: list[tuple[Sequence[Criterion], Any]] = []
+    for start in range(0, len(criteria), ROWS_PER_FUNCTION):
+        chunk = criteria[start : start + ROWS_PER_FUNCTION]
+        src = _Source(ruleset, mode)
+        lines: list[str] = []
+        pieces: list[str] | None = None if mode is None else []  # (JSON modes) the pieces of the rows' one text
+        for crit in chunk:
+            if pieces:
+                pieces.append(src.fragment(", "))
+            if crit.expr is None:
+                slow = f"{src.constant(slow_renderer(crit))}(r, None, vals)"
+                lines.append(f"row{crit.index} = {slow if mode is None else src.as_json(slow)}")
+                if pieces is not None:
+                    pieces.append(f"row{crit.index}")
+                continue
+            lines += [f"o = outs[{crit.index}]", *_block(ruleset, src, crit, f"c{crit.index}_", f"row{crit.index}", pieces)]
+        if pieces is None:
+            lines.append("return [" + ", ".join(f"row{crit.index}" for crit in chunk) + "]")
+        else:
+            lines.append("return " + _joined(_merged(src, pieces)))
+        source = "def _rows(r, outs, vals):\n" + "".join(f"    {line}\n" for line in src.bindings() + lines)
+        out.append((chunk, _compiled(ruleset, src, source, "_rows", f"rows {start + 1}-{start + len(chunk)}{'' if mode is None else ' ' + mode}")))
+    return out
 
 
 DICT_LINES = 5000
@@ -463,6 +608,110 @@ def dict_renderer(ruleset: Ruleset, rows_of: RowsRenderer) -> DictRenderer | Non
     return function
 
 
+JsonRenderer = Callable[["Result"], str]
+"""``to_json(result)``: ``Result.to_dict()`` (without its ``handoff``) as JSON text (``Result.to_json``), or as that
+text in a CSV cell."""
+
+
+CONTRIBUTION = "{'id': kind, 'points': points, 'count': count}"
+"""Code of an event contribution's dict, as ``to_dict()`` has it."""
+
+
+def json_renderer(ruleset: Ruleset, rows_of: RowsText, csv: bool) -> JsonRenderer | None:
+    """:func:`dict_renderer`'s dict written straight as the JSON text ``json.dumps(..., ensure_ascii=False)`` makes of
+    it (NaN and ±Infinity as null), without the dict: what depends on the stage alone is one constant per stage, the
+    stages' and flags' outcomes one of three constants each, the rows from :func:`rows_text_renderer` (``rows_of``),
+    the ruleset one constant, only the values of the lead escaped (and only where they can need it). ``csv``: the
+    text as a CSV cell holds it, quoted, every ``"`` doubled. None as :func:`dict_renderer`: ``Result._to_dict_plain``
+    dumped then gives the same text (and is the oracle of this one in the tests)."""
+    from .result import _json_text, _outline_of
+
+    outline = _outline_of(ruleset)
+    src = _Source(ruleset, "csv" if csv else "json")
+
+    def j(value: Any) -> str:  # a JSON value's text, as a constant
+        return src.fragment(_json_text(value))
+
+    heads = {}
+    for stage, (label, owner, sla, description) in outline.meta.items():
+        head = {"stage": stage, "label": label, "owner": owner, "sla": sla, "description": description, "disqualified": stage == DISQUALIFIED}
+        text = _json_text(head)[:-1] + ', "stages": {'
+        heads[stage] = '"' + text.replace('"', '""') if csv else text  # (a CSV cell's opening quote, then the text)
+    lines = ["raw = r._raw", "outs = raw[1]", "st = raw[2]", "tot = raw[3]", "stage = r._stage"]
+    lines.append(f"head = {src.constant(heads)}[stage]")
+    if outline.stage_ids:  # the next stage, as dict_renderer finds it
+        lines.append("blocked = []")
+        for crit in outline.disqualify:
+            lines += [f"if outs[{crit.index}] is True:", f"    blocked.append({j(crit.id)})"]
+        for i, (sid, passes) in enumerate(zip(outline.stage_ids, outline.passes)):
+            lines.append(f"{'if' if i == 0 else 'elif'} st[{i}] is not True:")
+            for crit, helps, _ in passes:
+                lines += [f"    if outs[{crit.index}] is not {helps}:", f"        blocked.append({j(crit.id)})"]
+            opening = src.fragment('{"stage": ' + _json_text(sid) + ', "blocked_by": [')
+            lines.append(f"    nxt = {opening} + {src.fragment(', ')}.join(blocked) + {src.fragment(']}')}")
+        lines += ["else:", f"    nxt = {j(None)}"]
+    else:
+        lines.append(f"nxt = {j(None)}")
+    events_at = outline.events_at
+    scores: list[str] = []
+    for i, (name, counted, rules) in enumerate(outline.scores):
+        if counted is not None and events_at is not None:
+            lines.append(
+                f"p{i} = [{src.as_json(CONTRIBUTION)} for kind, points, count in "
+                f"{src.constant(counted)}.contributions(raw[0][{events_at}], r._as_of)]"
+            )
+        else:
+            lines.append(f"p{i} = []")
+        for index, short, points in rules:
+            lines += [
+                f"o = outs[{index}]",
+                "if o is True:",
+                f"    p{i}.append({j({'id': short, 'points': points, 'outcome': 'pass'})})",
+                "elif o is None:",
+                f"    p{i}.append({j({'id': short, 'points': 0, 'outcome': 'unknown'})})",
+            ]
+        start = ("{" if i == 0 else ", ") + _json_text(name) + ': {"total": '
+        scores += [src.fragment(start), src.as_json(f"tot[{i}]"), src.fragment(', "contributions": ['), f"{src.fragment(', ')}.join(p{i})", src.fragment("]}")]
+    lines += _missing_lines(ruleset, src)
+    if len(lines) > DICT_LINES:
+        return None
+    stages: list[str] = []
+    for i, sid in enumerate(outline.stage_ids):
+        outcome = f"({j('pass')} if st[{i}] is True else {j('fail')} if st[{i}] is False else {j('unknown')})"
+        stages += [src.fragment(("" if i == 0 else ", ") + _json_text(sid) + ": "), outcome]
+    flags: list[str] = []
+    for i, (index, name) in enumerate(outline.flags):
+        value = f"({j(True)} if outs[{index}] is True else {j(False)} if outs[{index}] is False else {j(None)})"
+        flags += [src.fragment(("" if i == 0 else ", ") + _json_text(name) + ": "), value]
+    issues = f"({src.as_json('r._issue_dicts()')} if r._issues else {j([])})"
+    info = ruleset._info_dict()
+    pieces = [
+        "head",
+        *stages,
+        src.fragment('}, "flags": {'),
+        *flags,
+        src.fragment('}, "criteria": ['),
+        f"{src.constant(rows_of)}(r, outs, raw[0])",
+        src.fragment('], "scores": ' + ("" if scores else "{")),
+        *scores,
+        src.fragment('}, "next": '),
+        "nxt",
+        src.fragment(', "missing": ['),
+        f"{src.fragment(', ')}.join(m)",
+        src.fragment('], "issues": '),
+        issues,
+        src.fragment(', "ruleset": ' + _json_text(info) + ', "as_of": '),
+        src.as_json("r._rs._time_text(r._as_of)"),
+        src.fragment("}"),
+    ]
+    if csv:
+        pieces.append(src.constant('"'))  # the CSV cell's closing quote
+    lines.append(f"return {_joined(_merged(src, pieces))}")
+    source = "def _to_json(r):\n" + "".join(f"    {line}\n" for line in lines)
+    function: JsonRenderer | None = _compiled(ruleset, src, source, "_to_json", "to_json csv" if csv else "to_json")
+    return function
+
+
 SUMMARY_LINES = 5000
 """The most lines the generated ``summary()`` of :func:`summary_renderer` may have (a rule file with more stage criteria,
 flags and read fields keeps ``Result._summary_plain``)."""
@@ -514,12 +763,14 @@ def summary_renderer(ruleset: Ruleset) -> SummaryRenderer | None:
 
 def _missing_lines(ruleset: Ruleset, src: _Source) -> list[str]:
     """Lines setting ``m`` to a new list of the fields without a value one of whose criteria is unknown, in declaration
-    order (``Result._build_missing``), from the locals ``raw`` and ``outs``: one test of the outcome tuple per field."""
+    order (``Result._build_missing``), from the locals ``raw`` and ``outs``: one test of the outcome tuple per field
+    (in the JSON modes, each name as a JSON string)."""
     names = ruleset._missing_table()[1]
     lines = ["m = []", "if None in outs:", "    vals = raw[0]"]
     for i, crits in ruleset._missing_criteria():
         unknown = " or ".join(f"outs[{c}] is None" for c in dict.fromkeys(crits))
-        lines += [f"    if vals[{i}] is None and ({unknown}):", f"        m.append({src.constant(names[i])})"]
+        name = src.constant(names[i]) if src.mode is None else src.fragment(json.dumps(names[i], ensure_ascii=False))
+        lines += [f"    if vals[{i}] is None and ({unknown}):", f"        m.append({name})"]
     return lines
 
 
@@ -539,4 +790,18 @@ def slow_renderer(crit: Criterion) -> Renderer:
     return lambda r, o, vals: r._criterion_slow(crit)
 
 
-__all__ = ["DICT_LINES", "ROWS_PER_FUNCTION", "DictRenderer", "Renderer", "RowsRenderer", "dict_renderer", "renderer", "rows_renderer", "slow_renderer"]
+__all__ = [
+    "DICT_LINES",
+    "ROWS_PER_FUNCTION",
+    "DictRenderer",
+    "JsonRenderer",
+    "Renderer",
+    "RowsRenderer",
+    "RowsText",
+    "dict_renderer",
+    "json_renderer",
+    "renderer",
+    "rows_renderer",
+    "rows_text_renderer",
+    "slow_renderer",
+]

@@ -29,7 +29,19 @@ from ._model import FieldSpec, RuleFile, Stage
 from ._yaml import MAX_BYTES, load_yaml
 from .errors import LeadError, Problem, RulesError
 from ._handoff import checked_previous, stage_info
-from ._render import DictRenderer, Renderer, RowsRenderer, SummaryRenderer, dict_renderer, renderer, rows_renderer, summary_renderer
+from ._render import (
+    DictRenderer,
+    JsonRenderer,
+    Renderer,
+    RowsRenderer,
+    SummaryRenderer,
+    dict_renderer,
+    json_renderer,
+    renderer,
+    rows_renderer,
+    rows_text_renderer,
+    summary_renderer,
+)
 from .result import Previous, Result, StageInfo, _json_value, _Outline, _outline_of
 
 if TYPE_CHECKING:
@@ -292,6 +304,18 @@ class Ruleset:
                 if "dict_renderer" not in lazy:
                     lazy["dict_renderer"] = dict_renderer(self, rows_of)
         found: DictRenderer | None = lazy["dict_renderer"]
+        return found
+
+    def _json_renderer(self, csv: bool = False) -> JsonRenderer | None:
+        """The generated ``to_json()`` (``csv``: its text as a CSV cell holds it), written on the first one (None: the
+        dict dumped gives it; see :mod:`leadspec._render`)."""
+        key = "csv_renderer" if csv else "json_renderer"
+        lazy = self._lazy
+        if key not in lazy:
+            with self._lock:
+                if key not in lazy:
+                    lazy[key] = json_renderer(self, rows_text_renderer(self, csv), csv)
+        found: JsonRenderer | None = lazy[key]
         return found
 
     def _summary_renderer(self) -> SummaryRenderer | None:

@@ -25,9 +25,12 @@ import stat
 import sys
 from collections import deque
 from dataclasses import dataclass
-from typing import IO, Any, Callable, Generator, Iterator, Mapping, Sequence, cast
+from typing import IO, TYPE_CHECKING, Any, Callable, Generator, Iterator, Mapping, Sequence, cast
 
 import click
+
+if TYPE_CHECKING:
+    from ..result import Result
 
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))  # CRM exports carry long notes; events as JSON
 
@@ -1068,7 +1071,7 @@ class Writer:
         lead: dict[str, Any],
         stage: str,
         reasons: str,
-        details: dict[str, Any] | None,
+        details: Result | None,
         text: str | None = None,
         flags: Mapping[str, bool | None] | None = None,
         handoff: Sequence[str | None] = (),
@@ -1089,13 +1092,13 @@ class Writer:
                 line = f"{text}{sep}{_quote(stage, sep)}{sep}{_quote(reasons, sep)}"
                 for mark in marks:  # a flag's cell, or a hand-off's (an owner is free text: quoted when it has to be)
                     line += sep + _quote(mark, sep)
-                if self.details:
-                    line += sep + _quote(dumps(details), sep)
+                if details is not None:  # the result as JSON in one quoted cell, written so at once
+                    line += sep + details._csv_json()
                 return line + "\r\n"
             values = self._input_cells(original, lead)  # JSON in, CSV out: the header comes from the first object, nested objects as dotted columns
             values += [stage, reasons, *marks]
-            if self.details:
-                values.append(dumps(details))
+            if details is not None:
+                values.append(details.to_json())
             return self._csv_line(values)
         if isinstance(original, dict):
             obj = dict(original)
@@ -1110,9 +1113,12 @@ class Writer:
             obj[self.flags_name] = {name: (flags or {}).get(name) for name in self.flags}
         for name, value in zip(self.handoff, handoff):
             obj[name] = value
-        if self.details:
-            obj[names[2]] = details
-        text = dumps(obj)
+        if details is not None and names[2] not in obj:  # the result's JSON text, written at once, as the last key
+            text = dumps(obj)[:-1] + ", " + dumps(names[2]) + ": " + details.to_json() + "}"
+        else:
+            if details is not None:
+                obj[names[2]] = details.to_dict()
+            text = dumps(obj)
         return text + "\n" if self.fmt == "jsonl" else text
 
     def plain_row(self, text: str, stage: str, reasons: str) -> str:
@@ -1125,7 +1131,15 @@ class Writer:
         return f"{text}{cell}{_quote(reasons, self.delimiter)}\r\n"
 
     def _laid_out(
-        self, original: Any, lead: dict[str, Any], stage: str, reasons: str, details: Any, text: str | None, flags: Mapping[str, bool | None] | None, values: Mapping[str, Any]
+        self,
+        original: Any,
+        lead: dict[str, Any],
+        stage: str,
+        reasons: str,
+        details: Result | None,
+        text: str | None,
+        flags: Mapping[str, bool | None] | None,
+        values: Mapping[str, Any],
     ) -> str:
         """A row with the result columns of ``layout`` (qualify --columns)."""
         given = {**values, "stage": stage, "reasons": reasons}
@@ -1135,7 +1149,7 @@ class Writer:
                 if key == "flags":
                     cells += [_FLAG_CELL[(flags or {}).get(name)] for name in self.flags]
                 elif key == "details":
-                    cells.append(dumps(details))
+                    cells.append(dumps(None) if details is None else details.to_json())
                 else:
                     cells.append("" if given.get(key) is None else str(given[key]))
             if text is not None:
@@ -1148,7 +1162,7 @@ class Writer:
                 if self.flags:
                     obj[self.flags_name] = {name: (flags or {}).get(name) for name in self.flags}
             else:
-                obj[self._name(key)] = details if key == "details" else given.get(key)
+                obj[self._name(key)] = (None if details is None else details.to_dict()) if key == "details" else given.get(key)
         dumped = dumps(obj)
         return dumped + "\n" if self.fmt == "jsonl" else dumped
 

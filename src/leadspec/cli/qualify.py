@@ -268,7 +268,7 @@ def _work(unit: tuple[Any, ...]) -> Done:
                 if laid_out:
                     more = {"label": result.label, "owner": result.owner, "sla": result.sla, **dict(zip(HANDOFF_COLUMNS, moved))}
                 texts.append(
-                    render(row.original, lead, result.stage, result.summary(), result.to_dict() if details else None, row.text, result.flags if flagged else None, moved, more)
+                    render(row.original, lead, result.stage, result.summary(), result if details else None, row.text, result.flags if flagged else None, moved, more)
                 )
         except LeadError as exc:
             reason = "; ".join(f"{i.get('field') or i.get('criterion')}: {i['message']} ({i.get('value')!r})" for i in exc.issues)
