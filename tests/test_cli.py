@@ -173,6 +173,19 @@ def test_qualify_details(tmp_path: Path) -> None:
     assert first["details"]["criteria"][0]["id"] == "engagement.long_visit"
 
 
+@pytest.mark.parametrize("fmt", ["csv", "jsonl", "json"])
+def test_qualify_details_writes_a_row_whose_bad_value_is_nested_600_deep(tmp_path: Path, fmt: str) -> None:
+    """Found by a review of Result.to_json(): such a row was rejected (RecursionError) once --details wrote to_json()."""
+    rules = tmp_path / "r.yaml"
+    rules.write_text("leadspec: 1\nname: m\nfields:\n  name: {type: string}\nstages:\n  - id: s\n    when: has(name)\n", encoding="utf-8")
+    deep = "[" * 600 + '"x"' + "]" * 600
+    code, out, err = cli("qualify", rules, "-", "--input-format", "jsonl", "--output-format", fmt, "--details", *AS_OF, stdin=f'{{"name": "a"}}\n{{"name": {deep}}}\n')
+    assert code == 0, err
+    assert "2 rows read, 2 written, 0 rejected" in err
+    text = out if fmt != "csv" else csv_rows(out)[2][-1]
+    assert deep in text
+
+
 SMALL = (
     "Lead Number,TotalVisits,Tags,Total Time Spent on Website\n"
     "1,5,Ringing,700\n"

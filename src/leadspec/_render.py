@@ -413,12 +413,12 @@ def _block(ruleset: Ruleset, src: _Source, crit: Criterion, prefix: str, row: st
 
 def _compiled(ruleset: Ruleset, src: _Source, source: str, name: str, what: str) -> Any:
     """The function ``name`` of ``source``, or None when Python cannot compile it (too deep or too large)."""
-    from .result import _PLAIN, _eb, _ei, _eic, _json_value, _jv, _jvc, _show
+    from .result import _PLAIN, _eb, _ei, _eic, _json_text, _json_value, _jv, _jvc, _show
 
     source = "".join(helper + "\n" for helper in src.ns.helpers) + source
     namespace: dict[str, Any] = {k: _lowered_once(value) for k, value in src.constants.items()}
     namespace.update({"_json_value": _json_value, "_show": _show, "_PLAIN": _PLAIN})
-    namespace.update({"_eb": _eb, "_ei": _ei, "_eic": _eic, "_jv": _jv, "_jvc": _jvc, "_Q": '"', "_QQ": '""'})
+    namespace.update({"_eb": _eb, "_ei": _ei, "_eic": _eic, "_jv": _jv, "_jvc": _jvc, "_json_text": _json_text, "_Q": '"', "_QQ": '""'})
     namespace["__builtins__"] = {"type": type, "int": int, "float": float, "str": str, "bool": bool, "len": len, "list": list, "Exception": Exception}
     try:
         compiled = compile(source, f"<leadspec {ruleset._public.name} {what} #{next(_serial)}>", "exec")
@@ -617,10 +617,11 @@ CONTRIBUTION = "{'id': kind, 'points': points, 'count': count}"
 """Code of an event contribution's dict, as ``to_dict()`` has it."""
 
 
-def json_renderer(ruleset: Ruleset, rows_of: RowsText, csv: bool) -> JsonRenderer | None:
+def json_renderer(ruleset: Ruleset, rows_of: Callable[[], RowsText], csv: bool) -> JsonRenderer | None:
     """:func:`dict_renderer`'s dict written straight as the JSON text ``json.dumps(..., ensure_ascii=False)`` makes of
     it (NaN and ±Infinity as null), without the dict: what depends on the stage alone is one constant per stage, the
-    stages' and flags' outcomes one of three constants each, the rows from :func:`rows_text_renderer` (``rows_of``),
+    stages' and flags' outcomes one of three constants each, the rows from :func:`rows_text_renderer` (``rows_of()``,
+    called once the function is known to be short enough),
     the ruleset one constant, only the values of the lead escaped (and only where they can need it). ``csv``: the
     text as a CSV cell holds it, quoted, every ``"`` doubled. None as :func:`dict_renderer`: ``Result._to_dict_plain``
     dumped then gives the same text (and is the oracle of this one in the tests)."""
@@ -683,7 +684,10 @@ def json_renderer(ruleset: Ruleset, rows_of: RowsText, csv: bool) -> JsonRendere
     for i, (index, name) in enumerate(outline.flags):
         value = f"({j(True)} if outs[{index}] is True else {j(False)} if outs[{index}] is False else {j(None)})"
         flags += [src.fragment(("" if i == 0 else ", ") + _json_text(name) + ": "), value]
-    issues = f"({src.as_json('r._issue_dicts()')} if r._issues else {j([])})"
+    # the issues as to_dict() holds them, dumped (their values are JSON-ready already: no _json_value, whose recursion
+    # is shallower than json's own, over a bad value of deeply nested lists)
+    dumped = "_json_text(r._issue_dicts())" + (".replace(_Q, _QQ)" if csv else "")
+    issues = f"({dumped} if r._issues else {j([])})"
     info = ruleset._info_dict()
     pieces = [
         "head",
@@ -691,7 +695,7 @@ def json_renderer(ruleset: Ruleset, rows_of: RowsText, csv: bool) -> JsonRendere
         src.fragment('}, "flags": {'),
         *flags,
         src.fragment('}, "criteria": ['),
-        f"{src.constant(rows_of)}(r, outs, raw[0])",
+        f"{src.constant(rows_of())}(r, outs, raw[0])",
         src.fragment('], "scores": ' + ("" if scores else "{")),
         *scores,
         src.fragment('}, "next": '),

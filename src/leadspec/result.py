@@ -12,6 +12,7 @@ contract.
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import dataclass
 from json.encoder import encode_basestring
@@ -199,12 +200,22 @@ def _json_value(value: Any) -> Any:
 
 
 def _json_text(value: Any) -> str:
-    """``value`` as ``json.dumps(value, ensure_ascii=False)`` writes it, always valid JSON: NaN and ±Infinity (which
-    JSON does not have) as null. What :meth:`Result.to_json` gives, and ``qualify`` writes."""
+    """``value`` as ``json.dumps(value, ensure_ascii=False)`` writes it, always valid JSON: a NaN or infinite float
+    (which JSON does not have) as null, in lists and as a dict's value (as the command line's JSON writer has it;
+    a test holds the two alike). What :meth:`Result.to_json` gives."""
     try:
         return json.dumps(value, ensure_ascii=False, allow_nan=False)
-    except ValueError:  # written with NaN and Infinity, read back with each as None
-        return json.dumps(json.loads(json.dumps(value, ensure_ascii=False), parse_constant=lambda _: None), ensure_ascii=False)
+    except ValueError:
+        return json.dumps(_nulled(value), ensure_ascii=False, allow_nan=False)
+
+
+def _nulled(value: Any) -> Any:
+    """``value`` with None for each float in it that is not finite (the keys of its dicts kept as they are)."""
+    if isinstance(value, dict):
+        return {key: _nulled(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_nulled(item) for item in value]
+    return None if isinstance(value, float) and not math.isfinite(value) else value
 
 
 # The JSON text helpers of the generated to_json() (leadspec._render): a text as a JSON string (quotes included, as

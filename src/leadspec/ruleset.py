@@ -314,7 +314,7 @@ class Ruleset:
         if key not in lazy:
             with self._lock:
                 if key not in lazy:
-                    lazy[key] = json_renderer(self, rows_text_renderer(self, csv), csv)
+                    lazy[key] = json_renderer(self, lambda: rows_text_renderer(self, csv), csv)
         found: JsonRenderer | None = lazy[key]
         return found
 
