@@ -424,3 +424,32 @@ def test_a_bad_value_of_deeply_nested_lists_is_written_as_to_dict_dumps(depth: i
     result = rules.evaluate({"name": deep}, as_of=AS_OF)
     assert result.issues and result.to_json() == dumps(result.to_dict())
     assert result._csv_json() == '"' + dumps(result.to_dict()).replace('"', '""') + '"'
+
+
+H = 'q"uo\\te {b} #h !x :c \x01\x1f\x7f\u2028\u2029 é 日本 \U0001F600 \t\n'
+HOSTILE_LEADS = [
+    {"name": 'x"y', "note": 'a\\b"c', "tier": 'a "quoted" tier', "seats": 1.5},
+    {"name": "tab\there", "note": "line\nbreak\r\x00\x1f\x7f", "tier": "back\\slash", "seats": "1e400"},
+    {"name": "Zoë", "note": "日本語 \u2028 \ud800", "tier": "ünï", "seats": 12345678.25, "tags": ['say "hi"', "é"], "signed": "2026-10-30T10:00:00+05:30"},
+    {"name": "été", "tier": 'gold "x"', "seats": 'lots "of" them', "tags": "[1, 2", "signed": 'not "a" date', "count": 'x"y'},
+    {"events": [{"type": "demo", "at": "2026-10-20T00:00:00Z"}, {"type": "visit", "at": "2026-10-31"}] * 3, "seats": -0.0, "note": 'say "hi"'},
+    {"events": '[{"type": "demo", "at": "2026-10-20"}, {"type": "x\\"y", "at": "2026-10-01", "extra": "q\\"\\u2028"}]', "seats": float("nan")},
+    {},
+    {"name": H, "note": H, "tier": "{br}", "seats": 1e16, "count": 10**20, "ok": "yes", "tags": [H, "vip"], "day": "2026-01-02", "signed": "2026-10-31T23:59:59.123456Z"},
+    {"name": "a\\\\b", "seats": 0.1 + 0.2, "count": -(10**17), "ok": 0, "tags": 'a; b;"c"', "day": 'bad"date'},
+    {"name": 'q"x', "seats": 5e-324, "count": 99999, "ok": "maybe\\", "tags": {"a": [1, float("nan")], 'b"': 2}},
+    {"name": "x@ÜBER.de", "note": "X", "seats": 1.7976931348623157e308, "count": "1e30"},
+    {"name": "\ud83d", "note": "\udfff", "tier": "plain", "seats": "-0", "count": "-0"},
+    {"name": 12345, "note": 1e20, "tier": 2.5, "seats": True, "count": 2.5, "ok": 2, "events": "[{"},
+    {"name": ["l"], "note": {"d": 1}, "seats": float("inf"), "count": float("-inf"), "ok": float("nan"), "events": [{"type": 3, "at": "2026-10-01"}]},
+    {"name": {1: "a", "1": float("nan")}},
+    {"name": [float("nan"), {'k"': float("inf")}]},
+]
+"""Leads of values JSON and CSV must escape, bad values of every kind (from a review of Result.to_json())."""
+
+
+@pytest.mark.parametrize("as_of", ["2026-11-01", "2026-11-01T12:34:56+14:00", "2026-10-31T23:59:59.999999-12:00", "2025-01-01"])
+def test_a_rule_file_of_text_to_escape_everywhere_is_written_as_json_dumps_writes_it(as_of: str) -> None:
+    rules = leadspec.load(ROOT / "tests" / "fixtures" / "hostile-text.yaml")
+    for lead in HOSTILE_LEADS:
+        assert_rendered_alike(rules.evaluate(lead, as_of=as_of))
