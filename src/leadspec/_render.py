@@ -267,7 +267,24 @@ Choice = tuple[list[tuple[int, str]], "str | None", str]
 always), and the code of the text."""
 
 
-def _chosen(choices: list[Choice], final: str, var: str = "b") -> list[tuple[int, str]]:
+def _chosen_slots(choices: list[tuple[list[tuple[int, str]], str | None, list[str]]], final: list[str], slots: list[str], empty: str) -> list[tuple[int, str]]:
+    """:func:`_chosen` with each text as its pieces, set to the locals ``slots`` (the rest of them to ``empty``)."""
+
+    def assign(depth: int, texts: list[str]) -> list[tuple[int, str]]:
+        return [(depth, f"{slot} = {texts[i] if i < len(texts) else empty}") for i, slot in enumerate(slots)]
+
+    lines: list[tuple[int, str]] = []
+    depth = 0
+    for setup, condition, texts in choices:
+        lines += [(depth + d, line) for d, line in setup]
+        if condition is None:
+            return lines + assign(depth, texts)
+        lines += [(depth, f"if {condition}:"), *assign(depth + 1, texts), (depth, "else:")]
+        depth += 1
+    return lines + assign(depth, final)
+
+
+def _chosen(choices: list[Choice], final: str) -> list[tuple[int, str]]:
     """Lines setting ``b`` to the text of the first choice whose condition holds, else to ``final``: the early returns
     of ``Result._because`` as nested if/else (one criterion's code must not return: a whole rule file's rows are one function)."""
     lines: list[tuple[int, str]] = []
@@ -275,17 +292,17 @@ def _chosen(choices: list[Choice], final: str, var: str = "b") -> list[tuple[int
     for setup, condition, text in choices:
         lines += [(depth + d, line) for d, line in setup]
         if condition is None:
-            lines.append((depth, f"{var} = {text}"))
+            lines.append((depth, f"b = {text}"))
             return lines
-        lines += [(depth, f"if {condition}:"), (depth + 1, f"{var} = {text}"), (depth, "else:")]
+        lines += [(depth, f"if {condition}:"), (depth + 1, f"b = {text}"), (depth, "else:")]
         depth += 1
-    lines.append((depth, f"{var} = {final}"))
+    lines.append((depth, f"b = {final}"))
     return lines
 
 
-def _template(src: _Source, parts: Sequence[str | Expr], prefix: str) -> Choice:
+def _template(src: _Source, parts: Sequence[str | Expr], prefix: str) -> tuple[list[tuple[int, str]], str | None, list[str]]:
     """The ``because`` template as a choice: its text when none of its values is None (``Result._render``), every part
-    computed by its generated expression code."""
+    computed by its generated expression code; the text as the pieces to join."""
     from .plan import Const
 
     setup: list[tuple[int, str]] = []
@@ -304,16 +321,17 @@ def _template(src: _Source, parts: Sequence[str | Expr], prefix: str) -> Choice:
         setup += _guarded(f"{prefix}t{i}", code)
         checks.append(f"{prefix}t{i} is not None")
         pieces.append(src.out(_shown(f"{prefix}t{i}")))
-    return setup, " and ".join(checks) or None, _joined(pieces) if pieces else src.text("")
+    return setup, " and ".join(checks) or None, pieces or [src.text("")]
 
 
 def _block(ruleset: Ruleset, src: _Source, crit: Criterion, prefix: str, row: str = "row", pieces: list[str] | None = None) -> list[str]:
     """Lines setting the local ``row`` to the row of ``crit`` (which has an expression) from ``o``, its raw outcome: what
     ``Result._criterion_slow(crit)`` gives. Its own variables start with ``prefix``; the locals its values come from
     (``f_<field>``, ``fl_<flag>``, ``s_<score>``, ``as_of``) are noted in ``src.locals`` for the function to bind.
-    In the JSON modes the row is JSON text; given ``pieces``, its pieces (locals and constants to join) are added
-    there instead, for one text of many rows."""
+    In the JSON modes (``pieces`` given) the row is JSON text: its pieces (locals and constants to join) are added to
+    ``pieces``, for one text of many rows, each outcome's text set to slots (``<prefix>s0``, …) rather than joined."""
     assert crit.expr is not None
+    assert (pieces is None) == (src.mode is None), "the JSON modes write rows as pieces of one text"
     plan = ruleset._public
     types = src.types
     # the values as _criterion_values assigns them: fields read (not the events field), flags read, the calls shown;
@@ -335,6 +353,7 @@ def _block(ruleset: Ruleset, src: _Source, crit: Criterion, prefix: str, row: st
         plain[text] = node.type.kind in ("num", "str", "bool")
         kinds[text] = node.type.kind
     body: list[tuple[int, str]] = []
+    branches: dict[str, tuple[list[tuple[list[tuple[int, str]], str | None, list[str]]], list[str]]] = {}  # (JSON rows) by outcome
     variables: dict[str, str] = {}
     for i, (key, code) in enumerate(assigned.items()):
         if code.isidentifier():
@@ -376,8 +395,11 @@ def _block(ruleset: Ruleset, src: _Source, crit: Criterion, prefix: str, row: st
         elif crit.missing != "unknown" and word == crit.missing and missing_keys:
             setup = [(0, f"missing = {missing_list}"), *_guarded("decided", src.value(crit.expr, truth=True))]
             choices.append((setup, "missing and decided is None", f"{src.out('r._absent(missing)')} + {src.text(f' (counted as {word}: {expr})')}"))
+        joined: dict[int, list[str]] = {}  # the texts that are joined from pieces, by choice
         if word == "pass" and crit.because is not None:
-            choices.append(_template(src, crit.because.parts, prefix))
+            setup, condition, parts = _template(src, crit.because.parts, prefix)
+            joined[len(choices)] = parts
+            choices.append((setup, condition, _joined(parts)))
         if word == "unknown":
             if len(missing_keys) == 1:  # the common case: one field, missing or bad (Result._absent says which)
                 key = missing_keys[0]
@@ -389,25 +411,31 @@ def _block(ruleset: Ruleset, src: _Source, crit: Criterion, prefix: str, row: st
                 # (a flag's value as the values hold it: its local, or what a later name of the same text overwrote it with)
                 unknown = "[" + ", ".join(f"*(({src.text(f'flag {k} is unknown')},) if {variables[k]} is None else ())" for k in reads_flags) + "]"
                 choices.append(([(0, f"unknown = {unknown}")], "unknown", "', '.join(unknown)"))
-            final = src.text("could not be decided: " + expr)
+            final_parts = [src.text("could not be decided: " + expr)]
         elif not variables:
-            final = src.text(expr if word == "pass" else (f"does not meet {expr}" if crit.id.startswith("disqualify.") else f"needs {expr}"))
+            final_parts = [src.text(expr if word == "pass" else (f"does not meet {expr}" if crit.id.startswith("disqualify.") else f"needs {expr}"))]
         else:
             tail = f" ({expr})" if word == "pass" else (f" (does not meet {expr})" if crit.id.startswith("disqualify.") else f", needs {expr}")
-            final = _joined([*shown, src.text(tail)])
+            final_parts = [*shown, src.text(tail)]
+        final = final_parts[0] if len(final_parts) == 1 else _joined(final_parts)
         # the outcome's word (JSON: the row's text up to its because text)
         start = src.constant(word) if src.mode is None else src.fragment(f'{{"id": {json.dumps(crit.id, ensure_ascii=False)}, "outcome": "{word}", "because": "')
+        if pieces is not None:  # (JSON rows) the word and the text as slots of the rows' one text: no string per row
+            branches[word] = (
+                [(setup, condition, _merged(src, [start, *joined.get(i, [text])])) for i, (setup, condition, text) in enumerate(choices)],
+                _merged(src, [start, *final_parts]),
+            )
+            continue
         body.append((0, {"pass": "if o is True:", "fail": "elif o is False:", "unknown": "else:"}[word]))
-        word_var, text_var = ("w", "b") if pieces is None else (f"{prefix}w", f"{prefix}b")
-        body += [(1 + d, line) for d, line in [(0, f"{word_var} = {start}"), *_chosen(choices, final, text_var)]]
-    if src.mode is None:
-        body.append((0, f"{row} = {{'id': {src.constant(crit.id)}, 'outcome': w, 'because': b, 'values': values}}"))
+        body += [(1 + d, line) for d, line in [(0, f"w = {start}"), *_chosen(choices, final)]]
+    if pieces is not None:
+        slots = [f"{prefix}s{i}" for i in range(max(len(texts) for choices, final in branches.values() for texts in [final, *(c[2] for c in choices)]))]
+        for word, (slotted, final_slots) in branches.items():
+            body.append((0, {"pass": "if o is True:", "fail": "elif o is False:", "unknown": "else:"}[word]))
+            body += [(1 + d, line) for d, line in _chosen_slots(slotted, final_slots, slots, src.fragment(""))]
+        pieces += [*slots, src.fragment('", "values": '), *values_json]
     else:
-        row_pieces = [word_var, text_var, src.fragment('", "values": '), *values_json]
-        if pieces is None:
-            body.append((0, f"{row} = {_joined(row_pieces)}"))
-        else:  # the row's pieces, for the function's one text of its rows
-            pieces += row_pieces
+        body.append((0, f"{row} = {{'id': {src.constant(crit.id)}, 'outcome': w, 'because': b, 'values': values}}"))
     return ["    " * d + line for d, line in body]
 
 
