@@ -9,6 +9,8 @@ What it measures
    ``explain()`` or ``to_dict()``. A rendering's own cost is the difference
    with ``evaluate()`` alone. Targets of the issue: ``summary()`` costs no
    more than ``evaluate()``; ``explain()`` and ``to_dict()`` at most 3 times.
+   For information, ``to_json()`` and ``json.dumps(to_dict())`` (the same
+   text) are timed beside them.
 2. Scaling: generated rule files of 10, 100, 1,000 and 2,000 criteria (ten
    fields; a tenth of the criteria disqualifiers, a tenth score rules, the
    rest spread over three stages, each an ``all`` whose last ten criteria
@@ -49,6 +51,7 @@ from __future__ import annotations
 import argparse
 import csv
 import gc
+import json
 import os
 import platform
 import random
@@ -116,6 +119,7 @@ def export_table(repeats: int, limit: int | None) -> list[str]:
         leads = list(csv.DictReader(handle))[:limit]
     for lead in leads[:50]:  # the renderers are written on first use: not timed
         rules.evaluate(lead, as_of=AS_OF).to_dict()
+        rules.evaluate(lead, as_of=AS_OF).to_json()
     # Interleaved: each round times every step once, in turn, so that a slow spell of the shared machine falls on all
     # of them; a step's figure is its best round, and the ratios of each round (its own steps) give the spread.
     steps: dict[str, Callable[[dict[str, Any]], object]] = {
@@ -124,6 +128,8 @@ def export_table(repeats: int, limit: int | None) -> list[str]:
         "summary": lambda lead: rules.evaluate(lead, as_of=AS_OF).summary(),
         "explain": lambda lead: rules.evaluate(lead, as_of=AS_OF).explain(),
         "to_dict": lambda lead: rules.evaluate(lead, as_of=AS_OF).to_dict(),
+        "to_json": lambda lead: rules.evaluate(lead, as_of=AS_OF).to_json(),
+        "to_dict, dumped": lambda lead: json.dumps(rules.evaluate(lead, as_of=AS_OF).to_dict(), ensure_ascii=False),
     }
     load = os.getloadavg()[0]
     rounds: list[dict[str, float]] = []
@@ -146,6 +152,9 @@ def export_table(repeats: int, limit: int | None) -> list[str]:
                 load,
             )
         )
+    for name, label in (("to_json", "`evaluate()` + `to_json()`"), ("to_dict, dumped", "`evaluate()` + `json.dumps(to_dict())`")):  # (information)
+        own = max(best[name] - evaluate, 0.0)
+        rows.append((label, best[name], own, f"(information) {own / evaluate:.2f}× `evaluate()`", load))
     out = [
         f"## Per lead: {len(leads):,} leads of {EXPORT.name}, rules {RULES.relative_to(ROOT)} (26 criteria)",
         "",
