@@ -33,7 +33,7 @@ from .plan import flag_name
 
 if TYPE_CHECKING:
     from .plan import Criterion, Expr
-    from .result import Result, _Row
+    from .result import Result, _Outline, _Row
     from .ruleset import Ruleset
 
 Renderer = Callable[["Result", "bool | None", "tuple[Any, ...]"], "_Row"]
@@ -559,6 +559,56 @@ def _outcome_text(src: _Source, var: str) -> str:
     return f"({src.constant('pass')} if {var} is True else {src.constant('fail')} if {var} is False else {src.constant('unknown')})"
 
 
+CONTRIBUTION = "{'id': kind, 'points': points, 'count': count}"
+"""Code of an event contribution's dict, as ``to_dict()`` has it."""
+
+
+def _next_and_scores(
+    outline: _Outline,
+    src: _Source,
+    value: Callable[[Any], str],
+    next_stage: Callable[[str], str],
+    none: Callable[[], str],
+    contribution: str,
+    score: Callable[[int, str], None],
+) -> list[str]:
+    """Lines setting ``nxt``, the next stage (``Result._next_step``: the first stage not reached, and what blocks it,
+    the disqualifiers that apply, then its criteria whose outcome does not help it, gathered in ``blocked``), and
+    ``p<i>``, each score's contributions (``Result._score_dicts``: its event contributions, then its rules that passed
+    or are unknown), in the output's form: ``value(v)`` is the code of a fixed value (an id, a rule's contribution),
+    ``next_stage(id)`` of the next stage from ``blocked``, ``none()`` of no next stage, ``contribution`` of an event's
+    (from ``kind``, ``points``, ``count``); ``score(i, name)`` is called after each score's lines."""
+    lines: list[str] = []
+    if outline.stage_ids:
+        lines.append("blocked = []")
+        for crit in outline.disqualify:
+            lines += [f"if outs[{crit.index}] is True:", f"    blocked.append({value(crit.id)})"]
+        for i, (sid, passes) in enumerate(zip(outline.stage_ids, outline.passes)):
+            lines.append(f"{'if' if i == 0 else 'elif'} st[{i}] is not True:")
+            for crit, helps, _ in passes:
+                lines += [f"    if outs[{crit.index}] is not {helps}:", f"        blocked.append({value(crit.id)})"]
+            lines.append(f"    nxt = {next_stage(sid)}")
+        lines += ["else:", f"    nxt = {none()}"]
+    else:
+        lines.append(f"nxt = {none()}")
+    events_at = outline.events_at
+    for i, (name, counted, rules) in enumerate(outline.scores):
+        if counted is not None and events_at is not None:
+            lines.append(f"p{i} = [{contribution} for kind, points, count in {src.constant(counted)}.contributions(raw[0][{events_at}], r._as_of)]")
+        else:
+            lines.append(f"p{i} = []")
+        for index, short, points in rules:
+            lines += [
+                f"o = outs[{index}]",
+                "if o is True:",
+                f"    p{i}.append({value({'id': short, 'points': points, 'outcome': 'pass'})})",
+                "elif o is None:",
+                f"    p{i}.append({value({'id': short, 'points': 0, 'outcome': 'unknown'})})",
+            ]
+        score(i, name)
+    return lines
+
+
 def dict_renderer(ruleset: Ruleset, rows_of: RowsRenderer) -> DictRenderer | None:
     """``Result.to_dict()`` from one generated function: the stages', flags', scores', next stage's and ruleset's
     parts written out for this rule file (no loop over the plan, no table lookup), the rows from
@@ -571,41 +621,20 @@ def dict_renderer(ruleset: Ruleset, rows_of: RowsRenderer) -> DictRenderer | Non
     rows = src.constant(rows_of)
     lines = ["raw = r._raw", "outs = raw[1]", "st = raw[2]", "tot = raw[3]", "stage = r._stage"]
     lines.append(f"label, owner, sla, description = {src.constant(outline.meta)}[stage]")
-    # the next stage: the first stage not reached, and what blocks it (the disqualifiers that apply, then its criteria
-    # whose outcome does not help it) — Result._next_step
-    if outline.stage_ids:
-        lines.append("blocked = []")
-        for crit in outline.disqualify:
-            lines += [f"if outs[{crit.index}] is True:", f"    blocked.append({src.constant(crit.id)})"]
-        for i, (sid, passes) in enumerate(zip(outline.stage_ids, outline.passes)):
-            lines.append(f"{'if' if i == 0 else 'elif'} st[{i}] is not True:")
-            for crit, helps, _ in passes:
-                lines += [f"    if outs[{crit.index}] is not {helps}:", f"        blocked.append({src.constant(crit.id)})"]
-            lines.append(f"    nxt = {{'stage': {src.constant(sid)}, 'blocked_by': blocked}}")
-        lines += ["else:", "    nxt = None"]
-    else:
-        lines.append("nxt = None")
-    # the scores: each one's event contributions, then its rules that passed or are unknown — Result._score_dicts
-    events_at = outline.events_at
-    scores = []
-    for i, (name, counted, rules) in enumerate(outline.scores):
-        if counted is not None and events_at is not None:
-            lines.append(
-                f"p{i} = [{{'id': kind, 'points': points, 'count': count}} for kind, points, count in "
-                f"{src.constant(counted)}.contributions(raw[0][{events_at}], r._as_of)]"
-            )
-        else:
-            lines.append(f"p{i} = []")
-        for index, short, points in rules:
-            entry = f"'id': {src.constant(short)}, 'points': "
-            lines += [
-                f"o = outs[{index}]",
-                "if o is True:",
-                f"    p{i}.append({{{entry}{src.constant(points)}, 'outcome': {src.constant('pass')}}})",
-                "elif o is None:",
-                f"    p{i}.append({{{entry}{src.constant(0)}, 'outcome': {src.constant('unknown')}}})",
-            ]
-        scores.append(f"{src.constant(name)}: {{'total': tot[{i}], 'contributions': p{i}}}")
+    scores: list[str] = []
+
+    def value(v: Any) -> str:  # a fixed value as new data: a contribution's dict written out, of constants
+        return "{" + ", ".join(f"{k!r}: {src.constant(x)}" for k, x in v.items()) + "}" if isinstance(v, dict) else src.constant(v)
+
+    lines += _next_and_scores(
+        outline,
+        src,
+        value,
+        lambda sid: f"{{'stage': {src.constant(sid)}, 'blocked_by': blocked}}",
+        lambda: "None",
+        CONTRIBUTION,
+        lambda i, name: scores.append(f"{src.constant(name)}: {{'total': tot[{i}], 'contributions': p{i}}}"),
+    )
     lines += _missing_lines(ruleset, src)
     if len(lines) > DICT_LINES:
         return None
@@ -641,10 +670,6 @@ JsonRenderer = Callable[["Result"], str]
 text in a CSV cell."""
 
 
-CONTRIBUTION = "{'id': kind, 'points': points, 'count': count}"
-"""Code of an event contribution's dict, as ``to_dict()`` has it."""
-
-
 def json_renderer(ruleset: Ruleset, rows_of: Callable[[], RowsText], csv: bool) -> JsonRenderer | None:
     """:func:`dict_renderer`'s dict written straight as the JSON text ``json.dumps(..., ensure_ascii=False)`` makes of
     it (NaN and ±Infinity as null), without the dict: what depends on the stage alone is one constant per stage, the
@@ -668,39 +693,17 @@ def json_renderer(ruleset: Ruleset, rows_of: Callable[[], RowsText], csv: bool) 
         heads[stage] = '"' + text.replace('"', '""') if csv else text  # (a CSV cell's opening quote, then the text)
     lines = ["raw = r._raw", "outs = raw[1]", "st = raw[2]", "tot = raw[3]", "stage = r._stage"]
     lines.append(f"head = {src.constant(heads)}[stage]")
-    if outline.stage_ids:  # the next stage, as dict_renderer finds it
-        lines.append("blocked = []")
-        for crit in outline.disqualify:
-            lines += [f"if outs[{crit.index}] is True:", f"    blocked.append({j(crit.id)})"]
-        for i, (sid, passes) in enumerate(zip(outline.stage_ids, outline.passes)):
-            lines.append(f"{'if' if i == 0 else 'elif'} st[{i}] is not True:")
-            for crit, helps, _ in passes:
-                lines += [f"    if outs[{crit.index}] is not {helps}:", f"        blocked.append({j(crit.id)})"]
-            opening = src.fragment('{"stage": ' + _json_text(sid) + ', "blocked_by": [')
-            lines.append(f"    nxt = {opening} + {src.fragment(', ')}.join(blocked) + {src.fragment(']}')}")
-        lines += ["else:", f"    nxt = {j(None)}"]
-    else:
-        lines.append(f"nxt = {j(None)}")
-    events_at = outline.events_at
     scores: list[str] = []
-    for i, (name, counted, rules) in enumerate(outline.scores):
-        if counted is not None and events_at is not None:
-            lines.append(
-                f"p{i} = [{src.as_json(CONTRIBUTION)} for kind, points, count in "
-                f"{src.constant(counted)}.contributions(raw[0][{events_at}], r._as_of)]"
-            )
-        else:
-            lines.append(f"p{i} = []")
-        for index, short, points in rules:
-            lines += [
-                f"o = outs[{index}]",
-                "if o is True:",
-                f"    p{i}.append({j({'id': short, 'points': points, 'outcome': 'pass'})})",
-                "elif o is None:",
-                f"    p{i}.append({j({'id': short, 'points': 0, 'outcome': 'unknown'})})",
-            ]
+
+    def next_stage(sid: str) -> str:
+        opening = src.fragment('{"stage": ' + _json_text(sid) + ', "blocked_by": [')
+        return f"{opening} + {src.fragment(', ')}.join(blocked) + {src.fragment(']}')}"
+
+    def score(i: int, name: str) -> None:
         start = ("{" if i == 0 else ", ") + _json_text(name) + ': {"total": '
-        scores += [src.fragment(start), src.as_json(f"tot[{i}]"), src.fragment(', "contributions": ['), f"{src.fragment(', ')}.join(p{i})", src.fragment("]}")]
+        scores.extend([src.fragment(start), src.as_json(f"tot[{i}]"), src.fragment(', "contributions": ['), f"{src.fragment(', ')}.join(p{i})", src.fragment("]}")])
+
+    lines += _next_and_scores(outline, src, j, next_stage, lambda: j(None), src.as_json(CONTRIBUTION), score)
     lines += _missing_lines(ruleset, src)
     if len(lines) > DICT_LINES:
         return None
