@@ -538,10 +538,11 @@ def test_item3_explain_says_a_too_deep_or_non_utf8_lead_is_not_readable(r_rules:
 
 
 def _dies_on_row_750(unit: Any) -> Any:
-    """A worker's work that ends its process on the unit holding row 750, as the out-of-memory killer would."""
+    """A worker's work that ends its process on its first unit past row 750, as the out-of-memory killer would
+    (``--jobs 2`` is this process and one worker: the units this process does itself go on)."""
     from leadspec.cli.qualify import _state
 
-    if unit[0] == "csv" and "\n750," in unit[2]:
+    if os.getpid() != _state["parent"] and unit[0] == "csv" and unit[1] > 750:
         os._exit(9)
     return _state["real_work"](unit)
 
@@ -551,6 +552,7 @@ def test_item2_a_worker_that_dies_stops_the_run_and_nothing_is_written(r_rules: 
 
     qualify = importlib.import_module("leadspec.cli.qualify")
     monkeypatch.setitem(qualify._state, "real_work", qualify._work)
+    monkeypatch.setitem(qualify._state, "parent", os.getpid())
     monkeypatch.setattr(qualify, "_work", _dies_on_row_750)  # workers are forked: they see it too
     monkeypatch.setattr(qualify, "BATCH", 100)
     (tmp_path / "in.csv").write_text("id,employees,note\n" + "".join(f"{i},100,n\n" for i in range(2000)))
@@ -558,6 +560,43 @@ def test_item2_a_worker_that_dies_stops_the_run_and_nothing_is_written(r_rules: 
     code, _, err = cli("qualify", r_rules, str(tmp_path / "in.csv"), "-o", str(out), "--jobs", "2", *AS_OF)
     assert code == 2 and "a worker process stopped unexpectedly" in err and "nothing written" in err
     assert not out.exists() and leftovers(tmp_path) == []
+
+
+def _slow_worker(unit: Any) -> Any:
+    """A unit's work, slow in a worker; the units this process does itself are listed (by their first line)."""
+    from leadspec.cli.qualify import _state
+
+    if os.getpid() == _state["parent"]:
+        _state["here"].append(unit[1])
+    else:
+        time.sleep(0.03)
+    return _state["real_work"](unit)
+
+
+@pytest.mark.parametrize("jobs", ["2", "3"])
+def test_jobs_units_done_here_while_the_workers_are_busy_keep_the_input_order(
+    r_rules: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: str
+) -> None:
+    """--jobs N is this process and N-1 workers: a unit that finds the workers busy is done here, and its rows are
+    written in their place among the workers' (the same bytes and rejects as --jobs 1)."""
+    import importlib
+
+    qualify = importlib.import_module("leadspec.cli.qualify")
+    monkeypatch.setattr(qualify, "BATCH", 100)
+    rows = "".join(f"{i},{i % 700},n\n" if i % 97 else f"{i},1,2,3\n" for i in range(2000))  # every 97th row has too many values
+    (tmp_path / "in.csv").write_text("id,employees,note\n" + rows)
+    code, one, err = cli("qualify", r_rules, str(tmp_path / "in.csv"), "--rejects", str(tmp_path / "r1.csv"), *AS_OF)
+    assert code == 1, err
+    monkeypatch.setitem(qualify._state, "real_work", qualify._work)
+    monkeypatch.setitem(qualify._state, "parent", os.getpid())
+    monkeypatch.setitem(qualify._state, "here", [])
+    monkeypatch.setattr(qualify, "_work", _slow_worker)  # workers are forked: they see it too
+    code, many, err = cli("qualify", r_rules, str(tmp_path / "in.csv"), "--rejects", str(tmp_path / "r2.csv"), "--jobs", jobs, *AS_OF)
+    assert code == 1, err
+    assert many == one and (tmp_path / "r2.csv").read_bytes() == (tmp_path / "r1.csv").read_bytes()
+    assert len(many.splitlines()) == 1 + 2000 - len(range(0, 2000, 97))
+    here = qualify._state["here"]
+    assert 0 < len(here) < 20, here  # some of the 20 units here, the rest in the workers
 
 
 @pytest.mark.parametrize("name", ["out.csv", "out.csv.gz"])
@@ -712,10 +751,11 @@ def _alive(pid: int, started: str) -> bool:
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG and /proc are Linux")
 def test_review7_workers_end_when_qualify_is_killed(r_rules: str, tmp_path: Path) -> None:
-    """Review defect 7: after SIGKILL of qualify --jobs 2, both workers lived on (parent pid 1)."""
+    """Review defect 7: after SIGKILL of qualify --jobs 2, both workers lived on (parent pid 1). --jobs 3 is this
+    process and two workers."""
     source = _big_csv(tmp_path, 400_000)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "leadspec", "qualify", r_rules, str(source), "-o", str(tmp_path / "out.csv"), "--jobs", "2", *AS_OF],
+        [sys.executable, "-m", "leadspec", "qualify", r_rules, str(source), "-o", str(tmp_path / "out.csv"), "--jobs", "3", *AS_OF],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     workers: dict[int, str] = {}

@@ -204,6 +204,10 @@ class Pool:
                 continue
             raise WorkerDied(f"worker {process.pid} ended with exit code {process.exitcode}")
 
+    def ready(self, number: int) -> bool:
+        """Whether the reply to unit ``number`` (or its worker's end) is there to read: :meth:`result` would not wait."""
+        return bool(self.workers[number % len(self.workers)][2].poll())
+
     def close(self) -> None:
         """Kill the workers and wait for them (at most a few seconds): nothing is left running or blocking the exit."""
         self._outbox.put(None)

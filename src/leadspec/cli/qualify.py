@@ -2,7 +2,8 @@
 
 The input is read, evaluated and written in batches, so memory stays flat
 whatever the size of the file; with ``--jobs N`` the batches are evaluated
-and rendered by N worker processes and written in input order. Every row
+and rendered by N processes (this one and N - 1 workers) and written in
+input order. Every row
 read is either written or rejected (a malformed record, or a bad value
 with ``--strict``), and the closing summary says so.
 """
@@ -61,7 +62,8 @@ AUTO_BYTES: int | None = 100_000_000
 None: none by size (Parquet always goes to DuckDB). Measured (docs/command-line.md, "The DuckDB engine"): on the X Education
 rules the DuckDB engine is the faster one from about 100,000 rows (25 MB) with one thread and 350,000 rows (90 MB) with two."""
 ENGINES = ("python", "duckdb", "auto")
-IN_FLIGHT = 4  # batches per worker queued ahead (bounds memory)
+IN_FLIGHT = 4  # with --jobs N: at most IN_FLIGHT × N batches held, done or with a worker (bounds memory)
+QUEUED = 3  # batches each worker is kept ahead before this process does one itself
 TOP_ISSUES = 10  # data issues listed in the summary
 SHOWN_REJECTS = 20  # rejects listed on standard error without --rejects
 
@@ -409,27 +411,47 @@ def _units(reader: Any, fmt: str, source: IO[str], rows: Iterator[Row] | None, j
 
 
 def _results(units: Iterator[tuple[Any, ...]], jobs: int, setup: tuple[Any, ...]) -> Generator[Done, None, None]:
-    """Processed units in input order; at most IN_FLIGHT × jobs units in memory.
+    """Processed units in input order, from ``jobs`` processes: this one and ``jobs - 1`` workers.
 
+    Each worker is kept QUEUED units ahead; a unit that finds every worker
+    that far ahead is done here, where it needs no pickling and no pipe
+    (on two cores, a third busy process only took turns with the other
+    two). At most IN_FLIGHT × jobs units are held, waiting to be written.
     A worker that dies (killed, out of memory) raises WorkerDied instead
     of leaving the run waiting for it; however the run ends, the workers
     are killed and waited for before this generator returns.
     """
+    _setup(*setup)  # for the units done here
     if jobs <= 1:
-        _setup(*setup)
         for unit in units:
             yield _work(unit)
         return
-    _setup(*setup)  # for a unit done here (see _worker_main)
-    pool = Pool(jobs, _setup, setup, _work, passthrough=(NameClash, EngineRefused))
+    workers = jobs - 1
+    pool = Pool(workers, _setup, setup, _work, passthrough=(NameClash, EngineRefused))
     try:
-        pending: deque[tuple[int, tuple[Any, ...], bool]] = deque()
-        for number, unit in enumerate(units):
-            pending.append((number, unit, pool.submit(number, unit)))
-            if len(pending) >= IN_FLIGHT * jobs:
-                yield _outcome(pool, *pending.popleft())
+        pending: deque[tuple[int, tuple[Any, ...], bool] | Done] = deque()  # (number, unit, sent) with a worker, or what this process made of it
+        queued = sent = 0  # units with the workers and not collected; units sent so far
+        for unit in units:
+            if queued < QUEUED * workers:
+                pending.append((sent, unit, pool.submit(sent, unit)))
+                sent += 1
+                queued += 1
+            else:
+                pending.append(_work(unit))
+            while pending:  # the units done, in order, as far as they go (the first one waited for when too many are held)
+                head = pending[0]
+                if isinstance(head, Done):
+                    pending.popleft()
+                    yield head
+                    continue
+                if head[2] and len(pending) < IN_FLIGHT * jobs and not pool.ready(head[0]):
+                    break
+                pending.popleft()
+                queued -= 1
+                yield _outcome(pool, *head)
         while pending:
-            yield _outcome(pool, *pending.popleft())
+            head = pending.popleft()
+            yield head if isinstance(head, Done) else _outcome(pool, *head)
     finally:  # the end, a failure, a stop signal, or the consumer closing this generator
         pool.close()
 
@@ -690,7 +712,7 @@ def _is_file(path: str, info: os.stat_result) -> bool:
 @as_of_option
 @click.option("--strict", is_flag=True, help="Reject leads with a bad value instead of evaluating them with that field missing.")
 @click.option("--rejects", type=click.Path(dir_okay=False), help="Write rejected rows here (JSON Lines: row, line, reason, record) instead of listing them on stderr.")
-@click.option("--jobs", "-j", type=click.IntRange(min=1), default=1, show_default=True, help="Worker processes; the output keeps the input order.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=1, show_default=True, help="Processes that evaluate (this one and N-1 workers); the output keeps the input order.")
 @click.option(
     "--engine",
     type=click.Choice(ENGINES),
