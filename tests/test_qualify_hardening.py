@@ -349,6 +349,19 @@ def test_item5_an_input_stage_column_is_refused_with_a_hint_and_kept_with_stage_
 
 
 @pytest.mark.parametrize("fmt", ["jsonl", "json"])
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_item5_a_json_key_named_reasons_is_refused_when_writing_csv_too(r_rules: str, tmp_path: Path, fmt: str, jobs: str) -> None:
+    """JSON in, CSV out (stage and reasons only): a later record's key named like an added column is refused."""
+    records = [{"id": "1", "employees": 100}, {"id": "2", "reasons": "from the CRM"}]
+    source = tmp_path / f"in.{fmt}"
+    source.write_text("".join(json.dumps(r) + "\n" for r in records) if fmt == "jsonl" else json.dumps(records))
+    out = tmp_path / "out.csv"
+    code, _, err = cli("qualify", r_rules, str(source), "-o", str(out), "--jobs", jobs, *AS_OF)
+    assert code == 2 and not out.exists(), err
+    assert "row 2 has a key 'reasons', which qualify adds" in err and "--reasons-column NAME" in err
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "json"])
 def test_item5_a_json_key_named_reasons_is_refused_and_nothing_written(r_rules: str, tmp_path: Path, fmt: str) -> None:
     records = [{"id": "1", "employees": 100}, {"id": "2", "reasons": "from the CRM"}]
     source = tmp_path / f"in.{fmt}"
