@@ -258,16 +258,28 @@ def test_item3_deep_nesting_in_a_json_array_is_one_reject_and_reading_goes_on(r_
     assert "3 rows read, 2 written, 1 rejected" in err
 
 
-def test_item3_any_failure_of_one_record_is_a_reject(r_rules: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    real = leadspec.Ruleset.evaluate
+@pytest.mark.parametrize("extra", [[], ["--columns", "stage,reasons,label"]])  # CSV rows by position (row_evaluator), or as dicts
+def test_item3_any_failure_of_one_record_is_a_reject(r_rules: str, monkeypatch: pytest.MonkeyPatch, extra: list[str]) -> None:
+    real, real_rows = leadspec.Ruleset.evaluate, leadspec.Ruleset.row_evaluator
 
     def flaky(self: Any, lead: Any, *args: Any, **kwargs: Any) -> Any:
         if lead.get("note") == "boom":
             raise RecursionError("maximum recursion depth exceeded")
         return real(self, lead, *args, **kwargs)
 
+    def flaky_rows(self: Any, columns: Any) -> Any:
+        evaluate_row = real_rows(self, columns)
+
+        def flaky_row(values: Any, *args: Any, **kwargs: Any) -> Any:
+            if "boom" in values:
+                raise RecursionError("maximum recursion depth exceeded")
+            return evaluate_row(values, *args, **kwargs)
+
+        return flaky_row
+
     monkeypatch.setattr(leadspec.Ruleset, "evaluate", flaky)
-    code, out, err = cli("qualify", r_rules, "-", "--input-format", "csv", *AS_OF, stdin="id,employees,note\n1,100,a\n2,100,boom\n3,100,c\n")
+    monkeypatch.setattr(leadspec.Ruleset, "row_evaluator", flaky_rows)
+    code, out, err = cli("qualify", r_rules, "-", "--input-format", "csv", *extra, *AS_OF, stdin="id,employees,note\n1,100,a\n2,100,boom\n3,100,c\n")
     assert code == 1
     assert [row[0] for row in csv_rows(out)[1:]] == ["1", "3"]
     assert "-:3: row 2 rejected: cannot qualify this record: RecursionError: maximum recursion depth exceeded" in err
@@ -449,6 +461,19 @@ def test_item12_a_source_typo_with_json_input_is_warned_about(tmp_path: Path) ->
     code, out, err = cli("qualify", str(rules), "-", *AS_OF, stdin=text)
     assert code == 0
     assert err == "3 rows read, 3 written, 0 rejected (lead 3, big 0)\nwarning: no row has a value for field 'employees' (source 'NumberOfEmployes'); check its source\n"
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_item12_a_csv_column_blank_in_every_row_is_warned_about(tmp_path: Path, jobs: str) -> None:
+    """CSV rows are evaluated by position, with no lead dict: the fields no row had a value for are still found."""
+    rules = tmp_path / "t.yaml"
+    rules.write_text("leadspec: 1\nname: t\nfields:\n  employees: {type: integer}\n  note: {type: string}\nstages: [{id: big, when: employees >= 50}]\n")
+    text = "note,employees,employees2\n" + "".join(f"x{i}, ,{i}\n" for i in range(3))
+    code, out, err = cli("qualify", str(rules), "-", "--input-format", "csv", "--jobs", jobs, *AS_OF, stdin=text)
+    assert code == 0
+    assert err == "3 rows read, 3 written, 0 rejected (lead 3, big 0)\nwarning: no row has a value for field 'employees'; check its source\n"
+    code, out, err = cli("qualify", str(rules), "-", "--input-format", "csv", "--jobs", jobs, *AS_OF, stdin=text + "x, 60 ,\n")
+    assert code == 0 and err == "4 rows read, 4 written, 0 rejected (lead 3, big 1)\n"
 
 
 def test_item12_the_summary_counts_data_issues_by_field_and_message(r_rules: str) -> None:

@@ -20,10 +20,10 @@ import itertools
 import linecache
 import weakref
 from datetime import datetime, timedelta, timezone
-from typing import Any, Callable, NamedTuple
+from typing import Any, Callable, Mapping, NamedTuple
 
 from ._codegen import Env, Namespace, compile_truth
-from ._fields import Coercer, _fromiso, lookup
+from ._fields import Coercer, _fromiso, lookup, walk_path
 from ._functions import FUNCTIONS, Parts
 from ._runtime import EARLIEST, NOT_YET, EventScore, Sink, arith, chain, failed, k_all, k_any, k_at_least, k_none
 from .plan import Call, Criterion, Expr, FlagName, Group, Location, Name, Plan, ScorePlan, flag_name, walk
@@ -98,8 +98,9 @@ class _EventParts(NamedTuple):
 
 
 class _Gen:
-    def __init__(self, plan: Plan, file: str) -> None:
+    def __init__(self, plan: Plan, file: str, positions: Mapping[str, int] | None = None) -> None:
         self.plan = plan
+        self.positions = positions  # a lead given as a sequence of values: each column's place in it (see Compiled.by_position)
         # in a comment: every character Python or linecache could read as a line break (or refuse) becomes a space
         self.file = "".join(ch if ch.isprintable() else " " for ch in file)
         self.ns = Namespace()
@@ -153,7 +154,15 @@ class _Gen:
         """Read a field's raw value and coerce it: the fast paths come from the coercion table (``Coercer.code_lines``)."""
         c = self.coercers[name]
         var = self.env.fields[name]
-        if c.path is None:
+        at = self.positions
+        if at is not None:  # rec: a sequence of values; a column it lacks is a field without a value
+            if c.source in at:
+                lines = [f"{var} = rec[{at[c.source]}]"]
+            elif c.path is not None and c.path[0] in at:
+                lines = [f"{var} = {self.ns.function(walk_path, 'walk_path')}(rec[{at[c.path[0]]}], {self.ns.constant(c.path[1:])})"]
+            else:
+                lines = [f"{var} = None"]
+        elif c.path is None:
             lines = [f"{var} = rec.get({c.source!r})"]
         else:
             lines = [f"{var} = {self.ns.function(lookup, 'lookup')}(rec, {c.source!r}, {self.ns.constant(c.path)})"]
@@ -564,17 +573,9 @@ class Compiled:
         body = gen.evaluate_source() + "\n\n" + gen.stage_source()
         if gen.events_pass is not None:  # stage()'s one pass over the events, after the two functions a reader looks for
             body += "\n\n" + gen.events_pass
-        self.source = "".join(helper + "\n" for helper in gen.ns.helpers) + body  # helpers of deep expressions first
-        if len(self.source) > MAX_SOURCE:  # what the items did not count (groups, stage selection): still before compile()
-            raise TooMuchCode(len(self.source), None)
-        namespace = {name: _lowered_once(value) for name, value in gen.ns.globals.items()}
-        namespace["__builtins__"] = {"type": type, "int": int, "float": float, "str": str, "bool": bool, "len": len, "Exception": Exception}
+        self._plan, self._file = plan, file
         self.filename = f"<leadspec {plan.name} #{next(Compiled._serial)}>"
-        code = compile(self.source, self.filename, "exec")
-        exec(code, namespace)  # noqa: S102 - source generated from a checked plan, see module docstring
-        lines = [line + "\n" for line in self.source.split("\n")]  # the lines as compile() counted them (splitlines() breaks at more)
-        linecache.cache[self.filename] = (len(self.source), None, lines, self.filename)
-        weakref.finalize(self, linecache.cache.pop, self.filename, None)  # forgotten with the rules
+        self.source, namespace = self._functions(gen, body, self.filename)
         # evaluate(rec, as_of, issues) -> (stage, fields, outcomes, stage outcomes, scores)
         self.evaluate: Callable[[Any, datetime, Any], tuple[Any, ...]] = namespace["_evaluate"]
         self.stage: Callable[[Any, datetime], str] = namespace["_stage"]
@@ -590,6 +591,30 @@ class Compiled:
             windows += [n.within for e in exprs for n in walk(e) if isinstance(n, Call) and n.within is not None]
         self.earliest_as_of = EARLIEST + max(windows, default=timedelta(0))
         """The earliest ``as_of`` whose windows start after the year 1 (``as_of - window`` overflows before)."""
+
+    def _functions(self, gen: _Gen, body: str, filename: str) -> tuple[str, dict[str, Any]]:
+        """The whole source of ``body`` (with the helpers ``gen`` wrote) and the namespace it defines, compiled under
+        ``filename`` and registered with linecache for as long as these rules live."""
+        source = "".join(helper + "\n" for helper in gen.ns.helpers) + body  # helpers of deep expressions first
+        if len(source) > MAX_SOURCE:  # what the items did not count (groups, stage selection): still before compile()
+            raise TooMuchCode(len(source), None)
+        namespace = {name: _lowered_once(value) for name, value in gen.ns.globals.items()}
+        namespace["__builtins__"] = {"type": type, "int": int, "float": float, "str": str, "bool": bool, "len": len, "Exception": Exception}
+        code = compile(source, filename, "exec")
+        exec(code, namespace)  # noqa: S102 - source generated from a checked plan, see module docstring
+        lines = [line + "\n" for line in source.split("\n")]  # the lines as compile() counted them (splitlines() breaks at more)
+        linecache.cache[filename] = (len(source), None, lines, filename)
+        weakref.finalize(self, linecache.cache.pop, filename, None)  # forgotten with the rules
+        return source, namespace
+
+    def by_position(self, positions: Mapping[str, int]) -> Callable[[Any, datetime, Any], tuple[Any, ...]]:
+        """``evaluate`` of a lead given as a sequence of values: ``positions`` is each column's place in it (a column
+        missing there is a field without a value, as a key missing from a dict is). The same code but for the reads."""
+        gen = _Gen(self._plan, self._file, positions)
+        body = gen.evaluate_source()
+        filename = f"<leadspec {self._plan.name} by position #{next(Compiled._serial)}>"
+        function: Callable[[Any, datetime, Any], tuple[Any, ...]] = self._functions(gen, body, filename)[1]["_evaluate"]
+        return function
 
 
 def _lowered_once(value: Any) -> Any:

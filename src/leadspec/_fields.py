@@ -84,6 +84,11 @@ def lookup(record: Any, source: str, path: tuple[str, ...] | None = None) -> Any
         if "." not in source:
             return None
         path = tuple(source.split("."))
+    return walk_path(record, path)
+
+
+def walk_path(record: Any, path: tuple[str, ...]) -> Any:
+    """The value at ``path`` through nested objects from ``record``; None when a step is not there."""
     for part in path:  # (any Mapping: a MappingProxyType, a ChainMap, a driver's row; a dict first, as most are)
         if (type(record) is not dict and not isinstance(record, Mapping)) or part not in record:
             return None

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime, time, timezone
 from operator import itemgetter
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from . import plan as _ir
 from ._check import Plan, check
@@ -406,9 +406,49 @@ class Ruleset:
         issues: list[dict[str, Any]] = []
         stage, raw = self._compiled.evaluate(lead, moment, issues)
         if strict and issues:
-            first = issues[0]
-            raise LeadError(f"lead rejected: {first['field'] or first.get('criterion')}: {first['message']}", issues)
+            raise _rejected(issues)
         return Result(self, raw, issues, moment, stage, checked)
+
+    def row_evaluator(self, columns: Iterable[str]) -> Callable[..., Result]:
+        """A function that evaluates leads given as sequences of values in the order of ``columns``: a CSV row as
+        :func:`csv.reader` reads it, a database cursor's row. No dict is built per lead.
+
+        The function, ``evaluate_row(values, as_of=None, *, strict=False)``, returns the :class:`Result` that
+        ``evaluate(dict(zip(columns, values)), as_of, strict=strict)`` returns: a column named twice gives its last
+        value, and a field whose column is not among ``columns`` has no value. ``values`` of another length than
+        ``columns`` is a :class:`~leadspec.LeadError`. The code for ``columns`` is generated once per ruleset (the
+        last 16 sets of columns are kept).
+        """
+        names = tuple(columns)
+        for name in names:
+            if type(name) is not str:
+                raise TypeError(f"columns are names (text), not {type(name).__name__}: {name!r}")
+        with self._lock:
+            kept: dict[tuple[str, ...], Callable[[Any, datetime, Any], tuple[Any, ...]]] = self._lazy.setdefault("by_position", {})
+            read = kept.get(names)
+            if read is None:
+                read = self._compiled.by_position({name: i for i, name in enumerate(names)})
+                while len(kept) >= ROW_EVALUATORS:
+                    del kept[next(iter(kept))]
+                kept[names] = read
+        width = len(names)
+        earliest = self._compiled.earliest_as_of
+
+        def evaluate_row(values: Sequence[Any], as_of: datetime | date | str | None = None, *, strict: bool = False) -> Result:
+            if type(values) is not list and type(values) is not tuple and (not isinstance(values, Sequence) or isinstance(values, (str, bytes))):
+                raise LeadError(f"a row is a sequence of values (a list, a tuple), not {type(values).__name__}")
+            if len(values) != width:
+                raise LeadError(f"a row of {len(values)} values for {width} columns")
+            moment = as_of if type(as_of) is datetime and as_of.tzinfo is timezone.utc else _as_of(as_of)
+            if moment < earliest:
+                self._too_early(moment)
+            issues: list[dict[str, Any]] = []
+            stage, raw = read(values, moment, issues)
+            if strict and issues:
+                raise _rejected(issues)
+            return Result(self, raw, issues, moment, stage, None)
+
+        return evaluate_row
 
     def stage(self, lead: Mapping[str, Any], as_of: datetime | date | str | None = None) -> str:
         """The lead's stage only: lazy and fast, always equal to ``evaluate(lead).stage``."""
@@ -483,6 +523,16 @@ class Ruleset:
             except LeadError as exc:
                 exc.index = index
                 raise
+
+
+ROW_EVALUATORS = 16
+"""The most sets of columns one ruleset keeps the generated code of (:meth:`Ruleset.row_evaluator`)."""
+
+
+def _rejected(issues: list[dict[str, Any]]) -> LeadError:
+    """The error of ``strict=True`` for a lead with ``issues`` (its first one said)."""
+    first = issues[0]
+    return LeadError(f"lead rejected: {first['field'] or first.get('criterion')}: {first['message']}", issues)
 
 
 def _inner_first(expr: _ir.Expr) -> list[_ir.Expr]:

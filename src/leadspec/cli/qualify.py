@@ -137,7 +137,10 @@ def _setup(
     delimiter: str = ",",
     engine: str = "python",
     tracking: Tracking | None = None,
+    by_position: bool = False,
 ) -> None:
+    """What every unit's work needs, in this process and in each worker. ``by_position``: CSV rows are evaluated from
+    their values by the column's place in the header (``Ruleset.row_evaluator``): the reader builds no lead dict."""
     _state.pop("qualifier", None)  # a DuckDB connection is never carried over a fork: each process opens its own
     _state.update(
         tracking=tracking,
@@ -150,10 +153,11 @@ def _setup(
         as_of=as_of,
         strict=strict,
         header=header,
-        columns=_columns(rules),
+        columns=[] if by_position else _columns(rules),
         json_columns=json_columns,
         watched=_watched(rules),
         delimiter=delimiter,
+        evaluate_row=rules.row_evaluator(header) if by_position else None,
     )
 
 
@@ -302,6 +306,8 @@ def _work_plain(unit: tuple[Any, ...], rules: Any, writer: Writer, as_of: dateti
     rejects: list[tuple[Any, ...]] = []
     with_issues = read = 0
     evaluate, plain_row, added = rules.evaluate, writer.plain_row, writer.added
+    by_position = _state["evaluate_row"]  # CSV rows: evaluated from their values (each lead an empty dict)
+    header = _state["header"]
     for row in _rows_of(unit):
         read += 1
         lead = row.lead
@@ -312,7 +318,10 @@ def _work_plain(unit: tuple[Any, ...], rules: Any, writer: Writer, as_of: dateti
         if text is None and type(row.original) is dict:  # JSON in, CSV out
             _refuse_added(row.original, added, read, row.line)
         try:
-            result = evaluate(lead, as_of, strict=True) if strict else evaluate(lead, as_of)
+            if by_position is not None:
+                result = by_position(row.original, as_of, strict=True) if strict else by_position(row.original, as_of)
+            else:
+                result = evaluate(lead, as_of, strict=True) if strict else evaluate(lead, as_of)
             if text is None:
                 texts.append(writer.row(row.original, lead, result.stage, result.summary(), None, None))
             else:
@@ -321,8 +330,9 @@ def _work_plain(unit: tuple[Any, ...], rules: Any, writer: Writer, as_of: dateti
             rejects.append((read, row.line, _reject_reason(exc), row.original, row.raw, False))
             continue
         reached.append(result.stage)
-        if watched:
-            watched = [w for w in watched if _absent(lead, w[1], w[2])]
+        if watched:  # (fields no row had a value for so far: the list is soon empty)
+            fields = dict(zip(header, row.original)) if by_position is not None else lead
+            watched = [w for w in watched if _absent(fields, w[1], w[2])]
         found = result._issues
         if found:
             with_issues += _count_issues(found, issues)
@@ -1299,7 +1309,10 @@ def _run(
     stopped: tuple[int, int] | None = None
     progress = _Progress(io.err)
     units = _units(reader, in_fmt, source, rows, jobs, DUCKDB_BATCH if engine == "duckdb" else BATCH)
-    results = _results(units, jobs, (ruleset, writer, as_of, strict, header, json_columns, delimiter, engine, tracking))
+    by_position = in_fmt == "csv" and engine == "python" and writer.plain and tracking is None and not json_columns
+    if by_position:  # read by Ruleset.row_evaluator from the values: no lead dict per row
+        reader.columns = []
+    results = _results(units, jobs, (ruleset, writer, as_of, strict, header, json_columns, delimiter, engine, tracking, by_position))
     try:
         sink.write(writer.start())
         if reject_sink is not None and reject_csv:  # the input's header, after the three columns that say why
