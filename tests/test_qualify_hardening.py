@@ -637,6 +637,29 @@ def test_jobs_units_done_here_while_the_workers_are_busy_keep_the_input_order(
     assert 0 < len(here) < 20, here  # some of the 20 units here, the rest in the workers
 
 
+def test_jobs_a_refused_key_in_a_unit_done_here_is_said_after_the_units_before_it(r_rules: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Review finding: a unit this process did raised its refusal at once, before the workers' earlier units were
+    collected: the message named row 50 of its unit instead of row 650, and not how far the run got."""
+    import importlib
+
+    qualify = importlib.import_module("leadspec.cli.qualify")
+    monkeypatch.setattr(qualify, "BATCH", 100)
+    records = [{"id": str(i), "employees": 100} for i in range(1, 1001)]
+    records[649]["stage"] = "from the CRM"  # row 650: in the seventh unit, done here while the worker is three units behind
+    (tmp_path / "in.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
+    code, _, one = cli("qualify", r_rules, str(tmp_path / "in.jsonl"), "-o", str(tmp_path / "one.csv"), *AS_OF)
+    assert code == 2 and "row 650 has a key 'stage'" in one
+    monkeypatch.setitem(qualify._state, "real_work", qualify._work)
+    monkeypatch.setitem(qualify._state, "parent", os.getpid())
+    monkeypatch.setitem(qualify._state, "here", [])
+    monkeypatch.setattr(qualify, "_work", _slow_worker)
+    code, _, two = cli("qualify", r_rules, str(tmp_path / "in.jsonl"), "-o", str(tmp_path / "two.csv"), "--jobs", "2", *AS_OF)
+    here = [first if isinstance(first, int) else first[0].line for first in qualify._state["here"]]  # (JSON to CSV: units of rows)
+    assert 601 in here, here  # the clash's unit was done here
+    assert (code, two) == (2, one)
+    assert not (tmp_path / "two.csv").exists()
+
+
 @pytest.mark.parametrize("name", ["out.csv", "out.csv.gz"])
 def test_item2_the_finished_output_is_on_disk_before_it_is_renamed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str) -> None:
     """fsync once per run, on the whole temporary file (gzip trailer included), then the rename."""

@@ -592,9 +592,9 @@ class Compiled:
         self.earliest_as_of = EARLIEST + max(windows, default=timedelta(0))
         """The earliest ``as_of`` whose windows start after the year 1 (``as_of - window`` overflows before)."""
 
-    def _functions(self, gen: _Gen, body: str, filename: str) -> tuple[str, dict[str, Any]]:
+    def _functions(self, gen: _Gen, body: str, filename: str, owner: Any = None) -> tuple[str, dict[str, Any]]:
         """The whole source of ``body`` (with the helpers ``gen`` wrote) and the namespace it defines, compiled under
-        ``filename`` and registered with linecache for as long as these rules live."""
+        ``filename`` and registered with linecache for as long as ``owner`` lives (these rules by default)."""
         source = "".join(helper + "\n" for helper in gen.ns.helpers) + body  # helpers of deep expressions first
         if len(source) > MAX_SOURCE:  # what the items did not count (groups, stage selection): still before compile()
             raise TooMuchCode(len(source), None)
@@ -604,7 +604,7 @@ class Compiled:
         exec(code, namespace)  # noqa: S102 - source generated from a checked plan, see module docstring
         lines = [line + "\n" for line in source.split("\n")]  # the lines as compile() counted them (splitlines() breaks at more)
         linecache.cache[filename] = (len(source), None, lines, filename)
-        weakref.finalize(self, linecache.cache.pop, filename, None)  # forgotten with the rules
+        weakref.finalize(self if owner is None else owner, linecache.cache.pop, filename, None)  # forgotten with its owner
         return source, namespace
 
     def by_position(self, positions: Mapping[str, int]) -> Callable[[Any, datetime, Any], tuple[Any, ...]]:
@@ -613,8 +613,14 @@ class Compiled:
         gen = _Gen(self._plan, self._file, positions)
         body = gen.evaluate_source()
         filename = f"<leadspec {self._plan.name} by position #{next(Compiled._serial)}>"
-        function: Callable[[Any, datetime, Any], tuple[Any, ...]] = self._functions(gen, body, filename)[1]["_evaluate"]
+        owner = _Owner()  # its source is forgotten with the function, not kept as long as the rules (a header a day)
+        function: Callable[[Any, datetime, Any], tuple[Any, ...]] = self._functions(gen, body, filename, owner)[1]["_evaluate"]
+        function.__dict__["_owner"] = owner
         return function
+
+
+class _Owner:
+    """What a generated function holds while it lives: its source leaves linecache when this is collected."""
 
 
 def _lowered_once(value: Any) -> Any:

@@ -419,9 +419,11 @@ class Ruleset:
         ``columns`` is a :class:`~leadspec.LeadError`. The code for ``columns`` is generated once per ruleset (the
         last 16 sets of columns are kept).
         """
+        if isinstance(columns, (str, bytes)):
+            raise TypeError(f"columns are a sequence of names, not one {type(columns).__name__}: {columns!r}")
         names = tuple(columns)
         for name in names:
-            if type(name) is not str:
+            if not isinstance(name, str):
                 raise TypeError(f"columns are names (text), not {type(name).__name__}: {name!r}")
         with self._lock:
             kept: dict[tuple[str, ...], Callable[[Any, datetime, Any], tuple[Any, ...]]] = self._lazy.setdefault("by_position", {})
@@ -435,7 +437,7 @@ class Ruleset:
         earliest = self._compiled.earliest_as_of
 
         def evaluate_row(values: Sequence[Any], as_of: datetime | date | str | None = None, *, strict: bool = False) -> Result:
-            if type(values) is not list and type(values) is not tuple and (not isinstance(values, Sequence) or isinstance(values, (str, bytes))):
+            if type(values) is not list and type(values) is not tuple and (not isinstance(values, Sequence) or isinstance(values, _NOT_ROWS)):
                 raise LeadError(f"a row is a sequence of values (a list, a tuple), not {type(values).__name__}")
             if len(values) != width:
                 raise LeadError(f"a row of {len(values)} values for {width} columns")
@@ -524,6 +526,9 @@ class Ruleset:
                 exc.index = index
                 raise
 
+
+_NOT_ROWS = (str, bytes, bytearray, memoryview)
+"""Sequences that are not rows of values (text, bytes)."""
 
 ROW_EVALUATORS = 16
 """The most sets of columns one ruleset keeps the generated code of (:meth:`Ruleset.row_evaluator`)."""

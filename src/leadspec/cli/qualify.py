@@ -485,7 +485,7 @@ def _results(units: Iterator[tuple[Any, ...]], jobs: int, setup: tuple[Any, ...]
     workers = jobs - 1
     pool = Pool(workers, _setup, setup, _work, passthrough=(NameClash, EngineRefused))
     try:
-        pending: deque[tuple[int, tuple[Any, ...], bool] | Done] = deque()  # (number, unit, sent) with a worker, or what this process made of it
+        pending: deque[tuple[int, tuple[Any, ...], bool] | Done | _Raised] = deque()  # (number, unit, sent) with a worker, or what this process made of it
         queued = sent = 0  # units with the workers and not collected; units sent so far
         for unit in units:
             if queued < QUEUED * workers:
@@ -493,13 +493,18 @@ def _results(units: Iterator[tuple[Any, ...]], jobs: int, setup: tuple[Any, ...]
                 sent += 1
                 queued += 1
             else:
-                pending.append(_work(unit))
+                try:
+                    pending.append(_work(unit))
+                except Exception as exc:  # raised when its turn comes: the units before it are written (or refused) first
+                    pending.append(_Raised(exc))
             while pending:  # the units done, in order, as far as they go (the first one waited for when too many are held)
                 head = pending[0]
                 if isinstance(head, Done):
                     pending.popleft()
                     yield head
                     continue
+                if isinstance(head, _Raised):
+                    raise head.error
                 if head[2] and len(pending) < IN_FLIGHT * jobs and not pool.ready(head[0]):
                     break
                 pending.popleft()
@@ -507,9 +512,17 @@ def _results(units: Iterator[tuple[Any, ...]], jobs: int, setup: tuple[Any, ...]
                 yield _outcome(pool, *head)
         while pending:
             head = pending.popleft()
+            if isinstance(head, _Raised):
+                raise head.error
             yield head if isinstance(head, Done) else _outcome(pool, *head)
     finally:  # the end, a failure, a stop signal, or the consumer closing this generator
         pool.close()
+
+
+class _Raised(NamedTuple):
+    """What a unit done in this process raised (a key qualify adds, rules DuckDB refuses), held until the units before it are out."""
+
+    error: Exception
 
 
 def _outcome(pool: Pool, number: int, unit: tuple[Any, ...], sent: bool) -> Done:
