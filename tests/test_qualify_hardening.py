@@ -597,6 +597,7 @@ def test_item2_a_worker_that_dies_stops_the_run_and_nothing_is_written(r_rules: 
     out = tmp_path / "out.csv"
     code, _, err = cli("qualify", r_rules, str(tmp_path / "in.csv"), "-o", str(out), "--jobs", "2", *AS_OF)
     assert code == 2 and "a worker process stopped unexpectedly" in err and "nothing written" in err
+    assert "ended with exit code 9)" in err  # the status it ended with (review: it said None)
     assert not out.exists() and leftovers(tmp_path) == []
 
 

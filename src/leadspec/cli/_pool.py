@@ -202,6 +202,7 @@ class Pool:
                     pass
             elif not ready:
                 continue
+            process.join(5)  # its end seen on the pipe may come before the exit status is there to read
             raise WorkerDied(f"worker {process.pid} ended with exit code {process.exitcode}")
 
     def ready(self, number: int) -> bool:
