@@ -487,34 +487,28 @@ def _results(units: Iterator[tuple[Any, ...]], jobs: int, setup: tuple[Any, ...]
     try:
         pending: deque[tuple[int, tuple[Any, ...], bool] | Done | _Raised] = deque()  # (number, unit, sent) with a worker, or what this process made of it
         queued = sent = 0  # units with the workers and not collected; units sent so far
-        for unit in units:
-            if queued < QUEUED * workers:
-                pending.append((sent, unit, pool.submit(sent, unit)))
+        for given in itertools.chain(units, (None,)):  # None: the input's end, where every unit held is waited for
+            if given is not None and queued < QUEUED * workers:
+                pending.append((sent, given, pool.submit(sent, given)))
                 sent += 1
                 queued += 1
-            else:
+            elif given is not None:
                 try:
-                    pending.append(_work(unit))
+                    pending.append(_work(given))
                 except Exception as exc:  # raised when its turn comes: the units before it are written (or refused) first
                     pending.append(_Raised(exc))
             while pending:  # the units done, in order, as far as they go (the first one waited for when too many are held)
                 head = pending[0]
-                if isinstance(head, Done):
-                    pending.popleft()
-                    yield head
-                    continue
                 if isinstance(head, _Raised):
                     raise head.error
-                if head[2] and len(pending) < IN_FLIGHT * jobs and not pool.ready(head[0]):
-                    break
+                if given is not None and not isinstance(head, Done) and head[2] and len(pending) < IN_FLIGHT * jobs and not pool.ready(head[0]):
+                    break  # a worker's unit not back yet, and room to hold more
                 pending.popleft()
-                queued -= 1
-                yield _outcome(pool, *head)
-        while pending:
-            head = pending.popleft()
-            if isinstance(head, _Raised):
-                raise head.error
-            yield head if isinstance(head, Done) else _outcome(pool, *head)
+                if isinstance(head, Done):
+                    yield head
+                else:
+                    queued -= 1
+                    yield _outcome(pool, *head)
     finally:  # the end, a failure, a stop signal, or the consumer closing this generator
         pool.close()
 
