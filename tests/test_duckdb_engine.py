@@ -54,6 +54,24 @@ def native(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return runs
 
 
+@pytest.fixture
+def checks(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The thread each check for extra values at a row's end ran in, one per native run over a CSV."""
+    import threading
+
+    from leadspec.cli import _native
+
+    ran: list[str] = []
+    original = _native.Native._trailing_values
+
+    def spy(self: Any) -> None:
+        ran.append(threading.current_thread().name)
+        original(self)
+
+    monkeypatch.setattr(_native.Native, "_trailing_values", spy)
+    return ran
+
+
 def both(tmp_path: Path, rules: Path | str, source: Path | str, *extra: str, out: str = "out.csv") -> tuple[bytes, tuple[int, str], tuple[int, str]]:
     """Run qualify with each engine; the Python engine's output bytes, and (exit code, stderr) of each engine."""
     outputs = {}
@@ -682,15 +700,66 @@ def test_a_reject_after_a_value_with_a_line_break_has_the_python_engines_row_and
         ("Id,Employees,country\r\n", "a row repeating the header"),
     ],
 )
-def test_rows_duckdb_reads_otherwise_than_the_python_reader_send_the_run_through_the_batch_path(tmp_path: Path, native: list[str], line: str, why: str) -> None:
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_rows_duckdb_reads_otherwise_than_the_python_reader_send_the_run_through_the_batch_path(
+    tmp_path: Path, native: list[str], checks: list[str], line: str, why: str, jobs: str
+) -> None:
     rules = tmp_path / "small.yaml"
     rules.write_text(SMALL_RULES, encoding="utf-8")
     source = tmp_path / "ragged.csv"
     source.write_bytes((RAGGED + line + "8,90,UK\r\n").encode("utf-8"))
-    written, python, duckdb = both(tmp_path, rules, source, "--rejects", str(tmp_path / "rejects.jsonl"))
+    written, python, duckdb = both(tmp_path, rules, source, "--rejects", str(tmp_path / "rejects.jsonl"), "--jobs", jobs)
     assert native == [], why
     assert python == duckdb
     assert python[0] == 1
+    # with two threads the check reads the input beside DuckDB's query (a thread of its own), with one after it
+    assert set(checks) <= {"leadspec-check" if jobs == "2" else "MainThread"}
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_the_check_for_extra_values_runs_beside_the_query_with_two_threads(tmp_path: Path, native: list[str], checks: list[str], jobs: str) -> None:
+    rules = tmp_path / "small.yaml"
+    rules.write_text(SMALL_RULES, encoding="utf-8")
+    source = tmp_path / "ragged.csv"
+    source.write_bytes((RAGGED + "8,90,UK\r\n").encode("utf-8"))
+    written, python, duckdb = both(tmp_path, rules, source, "--rejects", str(tmp_path / "rejects.jsonl"), "--jobs", jobs)
+    assert native == ["csv"]
+    assert python == duckdb
+    assert checks == ["leadspec-check" if jobs == "2" else "MainThread"]
+
+
+def test_a_query_that_fails_stops_the_check_beside_it(tmp_path: Path, native: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The query's error is what is said, and the check reading the input beside the query stops at its next block."""
+    import threading
+    import time
+
+    from leadspec.cli import _native
+
+    monkeypatch.setattr(_native, "LINES_BLOCK", 64)
+    started = threading.Event()
+    blocks: list[int] = []
+    original = _native.Native._block
+
+    def slow_block(self: Any, *args: Any) -> bool:
+        blocks.append(1)
+        started.set()
+        time.sleep(0.01)  # the whole input: a minute
+        return original(self, *args)
+
+    def failing(self: Any, select: str, options: str, sort: bool) -> Any:
+        assert started.wait(10)
+        raise RuntimeError("the query failed")
+
+    monkeypatch.setattr(_native.Native, "_block", slow_block)
+    monkeypatch.setattr(_native.Native, "_copy", failing)
+    rules = tmp_path / "small.yaml"
+    rules.write_text(SMALL_RULES, encoding="utf-8")
+    source = tmp_path / "long.csv"
+    source.write_bytes(("Id,Employees,country\r\n" + "".join(f"{i},{i},US\r\n" for i in range(20_000))).encode("utf-8"))
+    with pytest.raises(RuntimeError, match="the query failed"):
+        cli("qualify", str(rules), str(source), "-o", str(tmp_path / "out.csv"), *AS_OF, "--engine", "duckdb", "--jobs", "2")
+    assert not (tmp_path / "out.csv").exists()
+    assert 0 < len(blocks) < 100 < source.stat().st_size // 64
 
 
 def test_a_parquet_input_is_qualified_as_the_python_engine_qualifies_the_same_csv(tmp_path: Path, native: list[str]) -> None:

@@ -34,7 +34,7 @@ from collections import Counter
 from datetime import datetime
 from itertools import compress, repeat
 from operator import le
-from typing import Any, NamedTuple
+from typing import Any, Callable, NamedTuple
 
 from leadspec.duckdb import read_type
 
@@ -200,6 +200,25 @@ class Tap:
         return stage
 
 
+class Beside:
+    """A check run in a thread of its own while this one waits for DuckDB; :meth:`wait` joins it and gives what it raised."""
+
+    def __init__(self, check: Callable[[], None]) -> None:
+        self.raised: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, args=(check,), name="leadspec-check", daemon=True)
+        self.thread.start()
+
+    def _run(self, check: Callable[[], None]) -> None:
+        try:
+            check()
+        except BaseException as exc:  # (raised in the waiting thread: a Redo, or a mistake of leadspec's said as it is)
+            self.raised = exc
+
+    def wait(self) -> BaseException | None:
+        self.thread.join()
+        return self.raised
+
+
 class Redo(Exception):
     """DuckDB reads this input otherwise than the Python engine's reader: the run goes through the batch path (``args[0]``: why)."""
 
@@ -243,7 +262,8 @@ class Native:
         self.watched = watched
         self.spill = tempfile.mkdtemp(prefix="leadspec-duckdb-")
         self.con = duckdb.connect(":memory:")
-        self.con.execute(f"SET threads = {int(threads)}")
+        self.threads = int(threads)
+        self.con.execute(f"SET threads = {self.threads}")
         self.con.execute("SET preserve_insertion_order = true")
         self.con.execute(f"SET temp_directory = {literal(self.spill)}")
         self.con.execute(f"SET memory_limit = {literal(MEMORY_LIMIT)}")
@@ -258,6 +278,7 @@ class Native:
         self.tap = Tap()
         self.present: list[bool] = []  # whether each watched source has a value in some row (see _present)
         self.quoted_lines = 0  # line breaks that may be inside quoted values (_block: a bound, exact for a block counted whole)
+        self.stop = threading.Event()  # set when the query failed: the check beside it (see prepare) stops at its next block
 
     def close(self) -> None:
         self.con.close()
@@ -382,16 +403,28 @@ class Native:
         # rows are sorted back into input order only when the plan may reorder them; a query of projections is run as it
         # is, and the plan DuckDB ran is checked afterwards: one that reordered rows after all is run again, sorted
         self.sorted = longest is None or longest > SHORT_IN_LISTS or REORDERING.search(STRING.sub("''", query)) is not None
-        written, tap = self._copy(select, options, sort=self.sorted)
-        if not self.sorted and not self._kept_order():
-            self.sorted = True
-            written, tap = self._copy(select, options, sort=True)
+        # with more than one thread, the check for rows with extra empty values reads the input beside the query (in a
+        # thread of this process: DuckDB runs the query without the GIL); with one, after it (the run uses one core)
+        beside = Beside(self._trailing_values) if self.repeat and self.threads > 1 else None
+        try:
+            written, tap = self._copy(select, options, sort=self.sorted)
+            if not self.sorted and not self._kept_order():
+                self.sorted = True
+                written, tap = self._copy(select, options, sort=True)
+        except BaseException:
+            self.stop.set()
+            raise
+        finally:
+            checked = beside.wait() if beside is not None else None
         if written != tap.rows:  # every row written went through the tap once: otherwise the summary would not be the output's
             raise RuntimeError(f"leadspec counted {tap.rows:,} rows of DuckDB's output, which has {written:,}")
         if self.repeat:
             if tap.repeats:
                 raise Redo("a row repeats the header")
-            self._trailing_values()
+            if checked is not None:
+                raise checked
+            if beside is None:
+                self._trailing_values()
             self._rejects()
         self.tap = tap
         self.read = tap.rows + len(self.rejects)
@@ -490,7 +523,7 @@ class Native:
         aligned = True
         with open_binary(self.path) as binary:  # decompressed
             rest = b""
-            while True:
+            while not self.stop.is_set():
                 block = binary.read(LINES_BLOCK)
                 data = rest + block
                 if block:
@@ -507,7 +540,7 @@ class Native:
                 aligned = self._block(data, d, width, opening, aligned)
                 if not block:
                     break
-        if self.quoted_lines >= MAX_RECORD_LINES:  # a record may run over more lines than the Python reader reads
+        if self.quoted_lines >= MAX_RECORD_LINES and not self.stop.is_set():  # a record may run over more lines than the Python reader reads
             self._long_records()
 
     def _block(self, data: bytes, d: bytes, width: int, opening: re.Pattern[bytes], aligned: bool) -> bool:
