@@ -962,13 +962,24 @@ def test_rows_stay_in_input_order_when_duckdb_reads_a_large_file_in_parallel(tmp
     assert native == ["csv"]
 
 
-def test_a_failing_native_run_leaves_the_destination_as_it_was(tmp_path: Path, native: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("direct", [True, False])
+def test_a_failing_native_run_leaves_the_destination_as_it_was(tmp_path: Path, native: list[str], monkeypatch: pytest.MonkeyPatch, direct: bool) -> None:
+    """DuckDB writes the output's temporary file itself (direct), or a file of its own that is copied into it."""
+    import errno
+
     from leadspec.cli import _io
 
-    def full_disk(self: Any, path: str) -> None:
-        raise _io.OutputError(self.path, "No space left on device")
+    def full_disk(*args: Any) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(_io.Output, "append_file", full_disk)
+    def copy_to_full_disk(self: Any, path: str) -> None:
+        self._failed(OSError(errno.ENOSPC, "No space left on device"))
+
+    if direct:  # the disk fills as the file DuckDB wrote is synced
+        monkeypatch.setattr(_io.os, "fsync", full_disk)
+    else:
+        monkeypatch.setattr(_io.Output, "direct_path", lambda self: None)
+        monkeypatch.setattr(_io.Output, "append_file", copy_to_full_disk)
     target = tmp_path / "out.csv"
     target.write_text("what was there\n", encoding="utf-8")
     code, _out, err = cli("qualify", ROOT / "rules" / "x-education.yaml", ROOT / "examples" / "x-education-sample.csv", "-o", target, *AS_OF, "--engine", "duckdb")
@@ -1138,7 +1149,8 @@ def test_a_stop_signal_during_duckdbs_pass_stops_the_run_and_keeps_the_previous_
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and proc.poll() is None:  # until DuckDB is writing its rows
-            if any(side.stat().st_size > 0 for side in spill.glob("leadspec-duckdb-*/out.csv")):
+            # (DuckDB writes the output's temporary file itself, or a file of its own in the run's temporary directory)
+            if any(side.stat().st_size > 0 for side in [*tmp_path.glob(".out.csv.*.tmp"), *spill.glob("leadspec-duckdb-*/out.csv")]):
                 break
             time.sleep(0.005)
         assert proc.poll() is None, "the run ended before it could be stopped: make the input longer"
@@ -1469,3 +1481,116 @@ def test_the_spaces_a_value_of_only_which_is_no_value_are_what_str_strip_removes
     assert python_space() == python_space(sys.maxunicode + 1) == every
     if unicodedata.unidata_version in SPACES_IN_BMP:  # the claim that lets it look at the first plane only
         assert python_space(0x10000) == every
+
+
+def test_duckdb_writes_the_outputs_own_file_and_nothing_is_copied(tmp_path: Path, native: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CSV DuckDB writes is the output itself (the header line as COPY's PREFIX): no file of DuckDB's is copied after it."""
+    from leadspec.cli import _io
+
+    copied: list[str] = []
+    original = _io.Output.append_file
+
+    def spy(self: Any, path: str) -> None:
+        copied.append(path)
+        original(self, path)
+
+    monkeypatch.setattr(_io.Output, "append_file", spy)
+    rules = ROOT / "rules" / "x-education.yaml"
+    source = ROOT / "examples" / "x-education-sample.csv"
+    written, python, duckdb = both(tmp_path, rules, source)
+    assert native == ["csv"]
+    assert copied == []
+    assert python == duckdb and python[0] == 0
+    assert written.startswith(b"Prospect ID,Lead Number,") and written.endswith(b"\r\n") and written.count(b"\r\n") == 301
+    code, _out, err = cli("qualify", rules, source, "-o", tmp_path / "out.parquet", *AS_OF, "--engine", "duckdb")
+    assert (code, native, copied) == (0, ["csv", "parquet"], [])
+    import duckdb as db
+
+    assert db.sql(f"SELECT count(*) FROM read_parquet('{tmp_path / 'out.parquet'}')").fetchall() == [(300,)]
+
+
+def test_a_csv_of_no_rows_is_the_header_line_alone(tmp_path: Path, native: list[str]) -> None:
+    """COPY writes its SUFFIX (the last row's line break) after the PREFIX even with no row: taken off again."""
+    rules = tmp_path / "small.yaml"
+    rules.write_text(SMALL_RULES, encoding="utf-8")
+    source = tmp_path / "empty.csv"
+    source.write_bytes(b"Id,Employees,country\r\n")
+    written, python, duckdb = both(tmp_path, rules, source)
+    assert native == ["csv"]
+    assert python == duckdb
+    assert written == b"Id,Employees,country,stage,reasons,flags.home\r\n"
+
+
+def test_the_header_line_duckdb_writes_is_the_python_engines_however_its_names_are_quoted(tmp_path: Path, native: list[str]) -> None:
+    rules = tmp_path / "small.yaml"
+    rules.write_text(SMALL_RULES, encoding="utf-8")
+    source = tmp_path / "names.csv"
+    source.write_bytes('Id,Employees,country,"a,b","q""r",,# c, s \'t\',é\r\n1,60,US,x,y,,z,w,v\r\n'.encode("utf-8"))
+    written, python, duckdb = both(tmp_path, rules, source)
+    assert native == ["csv"]
+    assert python == duckdb
+    assert written.splitlines()[0] == 'Id,Employees,country,"a,b","q""r",,# c, s \'t\',é,stage,reasons,flags.home'.encode("utf-8")
+
+
+def test_a_replaced_output_keeps_its_mode_when_duckdb_writes_it(tmp_path: Path, native: list[str]) -> None:
+    rules = tmp_path / "small.yaml"
+    rules.write_text(SMALL_RULES, encoding="utf-8")
+    source = tmp_path / "leads.csv"
+    source.write_bytes(b"Id,Employees,country\r\n1,60,US\r\n")
+    out = tmp_path / "out.csv"
+    out.write_text("before\n")
+    out.chmod(0o640)
+    code, _out, err = cli("qualify", rules, source, "-o", out, *AS_OF, "--engine", "duckdb")
+    assert (code, native) == (0, ["csv"]), err
+    assert out.stat().st_mode & 0o777 == 0o640
+    assert out.read_bytes().startswith(b"Id,Employees,country,stage")
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
+
+
+def test_rows_found_after_duckdb_wrote_the_output_are_written_by_the_batch_path_alone(tmp_path: Path, native: list[str], checks: list[str]) -> None:
+    """The check for extra empty values runs after DuckDB wrote the output's file (--jobs 1): the batch path starts it again."""
+    rules = tmp_path / "small.yaml"
+    rules.write_text(SMALL_RULES, encoding="utf-8")
+    source = tmp_path / "ragged.csv"
+    source.write_bytes((RAGGED + "6,80,US,,\r\n" + "".join(f"{i},{i},UK\r\n" for i in range(7, 3000))).encode("utf-8"))
+    written, python, duckdb = both(tmp_path, rules, source, "--rejects", str(tmp_path / "rejects.jsonl"), "--jobs", "1")
+    assert native == [] and checks == ["MainThread"]
+    assert python == duckdb
+    assert written.count(b"\r\n") == written.count(b"\n") and written.startswith(b"Id,Employees,country,stage")
+
+
+def test_an_output_tells_when_another_writer_may_write_its_file(tmp_path: Path) -> None:
+    import gzip
+
+    from leadspec.cli._io import Output
+
+    plain = Output(str(tmp_path / "a.csv"), None)
+    path = plain.direct_path()
+    assert path is not None and Path(path).parent == tmp_path and path.endswith(".tmp")
+    assert plain.direct_path() is None  # once
+    Path(path).write_bytes(b"theirs\r\n")
+    plain.undirect()  # written otherwise after all: empty again, for its own writes
+    plain.write("mine\r\n")
+    plain.commit()
+    assert (tmp_path / "a.csv").read_bytes() == b"mine\r\n"
+
+    written = Output(str(tmp_path / "b.csv"), None)
+    written.write("x")
+    assert written.direct_path() is None  # something was written already
+    written.discard()
+    packed = Output(str(tmp_path / "c.csv.gz"), None)
+    assert packed.direct_path() is None
+    packed.commit()
+    assert gzip.decompress((tmp_path / "c.csv.gz").read_bytes()) == b""
+    assert Output("-", io.StringIO()).direct_path() is None
+    device = Output(os.devnull, None)
+    assert device.direct_path() is None
+    device.commit()
+
+    theirs = Output(str(tmp_path / "d.csv"), None)
+    path = theirs.direct_path()
+    assert path is not None
+    Path(path).write_bytes(b"whole\r\n")
+    theirs.commit()
+    assert (tmp_path / "d.csv").read_bytes() == b"whole\r\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.csv", "c.csv.gz", "d.csv"]

@@ -1263,6 +1263,7 @@ class Output:
     def __init__(self, path: str, stdout: IO[str] | None) -> None:
         self.path = path
         self._temp: str | None = None
+        self._direct = False  # another writer (DuckDB's COPY) wrote the temporary file whole: see direct_path
         self._target = path
         self._layers: list[Any] = []
         if path == "-":
@@ -1322,6 +1323,30 @@ class Output:
         except OSError as exc:
             self._failed(exc)
 
+    def direct_path(self) -> str | None:
+        """The temporary file's path, for another writer to write the whole output to (DuckDB's ``COPY``, which truncates
+        the file and writes it in place); None when the output is not written so (standard output, a ``.gz`` file, a
+        device) or something was written to it already. :meth:`commit` puts that file in place, synced to disk;
+        :meth:`undirect` empties it for this object's own writes."""
+        if self._temp is None or len(self._layers) != 2 or self._direct:
+            return None
+        self.flush()
+        raw = self._layers[0]
+        raw.flush()
+        if raw.tell() or os.fstat(raw.fileno()).st_size:
+            return None
+        self._direct = True
+        return self._temp
+
+    def undirect(self) -> None:
+        """Empty the file another writer wrote through :meth:`direct_path` (the output is written otherwise after all)."""
+        if self._direct and self._temp is not None:
+            try:
+                os.truncate(self._temp, 0)
+            except OSError as exc:
+                self._failed(exc)
+            self._direct = False
+
     def append_file(self, path: str) -> None:
         """Append the file at ``path`` (the CSV DuckDB's COPY wrote) after what was written: by the kernel into a plain file,
         else (standard output, .gz) as text through the same stream as everything written before."""
@@ -1369,6 +1394,12 @@ class Output:
             raw.flush()
             if self._temp is not None:
                 os.fsync(raw.fileno())  # on disk before it takes the destination's name (once per run)
+            if self._direct and self._temp is not None:  # written by another writer: synced by its name too (its own file object)
+                fd = os.open(self._temp, os.O_RDONLY)
+                try:
+                    os.fsync(fd)
+                finally:
+                    os.close(fd)
             raw.close()
             self._layers = []
             if self._temp is not None:

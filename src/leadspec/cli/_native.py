@@ -65,6 +65,9 @@ SPACES_IN_BMP = frozenset({"14.0.0"})
 running Python's version: the whole range gives the same characters)."""
 
 ROW = "row_number() OVER () AS __leadspec_row"
+
+LINE_END = "\r\n"
+"""The line break of a CSV output (the Python engine's writer's)."""
 """The input's order: a plan that may reorder rows (a join, say) has its output sorted by it (see Native.prepare)."""
 
 TABLE = "__leadspec_input"
@@ -275,6 +278,7 @@ class Native:
         self.rejects: list[tuple[Any, ...]] = []
         self.side = ""  # the rows DuckDB wrote, in the run's temporary directory (copied into the output by write)
         self.sorted = False  # whether the rows were sorted back into input order
+        self.direct = False  # whether DuckDB wrote the output's own file (see prepare)
         self.tap = Tap()
         self.present: list[bool] = []  # whether each watched source has a value in some row (see _present)
         self.quoted_lines = 0  # line breaks that may be inside quoted values (_block: a bound, exact for a block counted whole)
@@ -373,8 +377,9 @@ class Native:
 
     # -- qualifying -----------------------------------------------------------------------
 
-    def prepare(self, fmt: str, writer: Writer, text_query: str | None = None) -> None:
-        """Run the rules' query and write its rows, in input order, to a file in the run's temporary directory (``fmt``: csv or parquet).
+    def prepare(self, fmt: str, writer: Writer, text_query: str | None = None, sink: Output | None = None) -> None:
+        """Run the rules' query and write its rows, in input order (``fmt``: csv or parquet): to the output's own file when
+        ``sink`` lets another writer write it whole (:meth:`Output.direct_path`), else to a file in the run's temporary directory.
 
         One pass: DuckDB reads the input, qualifies it and writes the rows with ``COPY``;
         what the summary needs (leads per stage, data issues) is counted on the way by
@@ -385,6 +390,7 @@ class Native:
         ``text_query``: the rules' query over ``__leadspec_input`` with every column text, when
         already made (``to_sql`` takes a while on a large rule file); used for a CSV.
         ``writer``: the output's column names and CSV delimiter (the Python engine's writer's).
+        When the run goes through the batch path instead (:class:`Redo`) or fails, ``sink`` is left empty.
         """
         types = {name: kind for name, kind in zip(self.names, self.types) if not name.startswith("__leadspec_c")}
         if text_query is not None and all(kind == "VARCHAR" for kind in types.values()):
@@ -399,7 +405,25 @@ class Native:
         stage = f"{TAP}(stage, issues, {repeat})"
         picked, options = self._output(fmt, writer, stage)
         select = f"SELECT {picked} FROM ({query}) AS q"
-        self.side = os.path.join(self.spill, "out." + fmt)
+        # DuckDB writes the output's own file (its temporary file beside the destination) when it is a plain file: a CSV
+        # with the header line first (COPY's PREFIX; its rows are then written with a line break between them, and after
+        # the last one by SUFFIX), or a Parquet file. Else a file of its own, copied into the output after the header line.
+        target = sink.direct_path() if sink is not None else None
+        self.direct = target is not None
+        self.side = target if target is not None else os.path.join(self.spill, "out." + fmt)
+        head = writer.start() if fmt == "csv" and target is not None else ""
+        if head:
+            options += f", PREFIX {literal(head)}, SUFFIX {literal(LINE_END)}"
+        try:
+            self._run(select, options, longest, query, head)
+        except BaseException:
+            if sink is not None:
+                sink.undirect()  # the batch path writes the output (a Redo), or it is discarded
+            raise
+
+    def _run(self, select: str, options: str, longest: int | None, query: str, head: str) -> None:
+        """:meth:`prepare` once the query is made: run it, check what it read, count (``head``: the header line DuckDB
+        writes first, or '')."""
         # rows are sorted back into input order only when the plan may reorder them; a query of projections is run as it
         # is, and the plan DuckDB ran is checked afterwards: one that reordered rows after all is run again, sorted
         self.sorted = longest is None or longest > SHORT_IN_LISTS or REORDERING.search(STRING.sub("''", query)) is not None
@@ -418,6 +442,8 @@ class Native:
             checked = beside.wait() if beside is not None else None
         if written != tap.rows:  # every row written went through the tap once: otherwise the summary would not be the output's
             raise RuntimeError(f"leadspec counted {tap.rows:,} rows of DuckDB's output, which has {written:,}")
+        if head:
+            self._headed(head, written)
         if self.repeat:
             if tap.repeats:
                 raise Redo("a row repeats the header")
@@ -437,7 +463,7 @@ class Native:
             flags = [f"CASE {quoted('flags.' + name)} WHEN 'pass' THEN 'true' WHEN 'fail' THEN 'false' END" for name in self.flags]
             picked = ", ".join([*own, stage, "reasons", *flags])
             # COMMENT '': DuckDB quotes every value holding its comment character (#) otherwise
-            options = f"FORMAT csv, HEADER false, DELIMITER {literal(writer.delimiter)}, QUOTE '\"', ESCAPE '\"', NEW_LINE '\\r\\n', COMMENT ''"
+            options = f"FORMAT csv, HEADER false, DELIMITER {literal(writer.delimiter)}, QUOTE '\"', ESCAPE '\"', NEW_LINE {literal(LINE_END)}, COMMENT ''"
             return picked, options
         flags = [f"CASE {quoted('flags.' + name)} WHEN 'pass' THEN TRUE WHEN 'fail' THEN FALSE END" for name in self.flags]
         columns = [name or f"column{i}" for i, name in enumerate(self.header)]  # Parquet has no empty name: DuckDB's for it
@@ -457,7 +483,7 @@ class Native:
         if not sort:
             self.con.execute("PRAGMA enable_profiling = 'no_output'")
         try:
-            statement = f"COPY ({select}{' ORDER BY __leadspec_row' if sort else ''}) TO {literal(self.side)} ({options})"
+            statement = f"COPY ({select}{' ORDER BY __leadspec_row' if sort else ''}) TO {literal(self.side)} ({options}, USE_TMP_FILE false)"
             written = int(self.con.execute(statement).fetchall()[0][0])
         except duckdb.Error as exc:  # the reader stopped (a state its strict mode refuses): the Python reader decides
             if tap.error is not None:  # not the input: leadspec's own mistake, said as it is
@@ -466,6 +492,21 @@ class Native:
         finally:
             self.con.remove_function(TAP)
         return written, tap
+
+    def _headed(self, head: str, written: int) -> None:
+        """Check the CSV DuckDB wrote with ``head`` as its PREFIX: the header line first, and (no row) nothing else."""
+        start = head.encode("utf-8")
+        with open(self.side, "rb+") as output:
+            if output.read(len(start)) != start:
+                raise RuntimeError("DuckDB's output does not start with the header line")
+            if not written:  # DuckDB writes the SUFFIX after the PREFIX: a blank line the output does not have
+                if output.read() != LINE_END.encode("ascii"):
+                    raise RuntimeError("DuckDB's output of no row is not the header line alone")
+                output.truncate(len(start))
+            else:
+                output.seek(-len(LINE_END), os.SEEK_END)
+                if output.read() != LINE_END.encode("ascii"):
+                    raise RuntimeError("DuckDB's output does not end with a line break")
 
     def _kept_order(self) -> bool:
         """Whether the plan of the last (profiled) COPY kept the input's order: only :data:`ORDERED_OPERATORS` in it."""
@@ -681,7 +722,10 @@ class Native:
     # -- writing --------------------------------------------------------------------------
 
     def write(self, fmt: str, sink: Output, writer: Writer) -> None:
-        """Write the qualified rows to ``sink`` (an Output file): CSV after the header line the Python engine writes, or Parquet."""
+        """Write the qualified rows to ``sink`` (an Output file): CSV after the header line the Python engine writes, or Parquet
+        (nothing to do when DuckDB wrote the output's own file)."""
+        if self.direct:
+            return
         if fmt == "csv":
             sink.write(writer.start())
         sink.append_file(self.side)

@@ -1212,7 +1212,7 @@ def _run_native(
         return EXIT_USAGE
     writer = Writer(out_fmt, header, False, names, delimiter, flags=flagging[0], flags_name=flagging[1])
     try:
-        native.prepare(out_fmt, writer, _TEXT_QUERY.get((id(ruleset), native.as_of)))
+        native.prepare(out_fmt, writer, _TEXT_QUERY.get((id(ruleset), native.as_of)), sink)
     except Redo as exc:
         _raise_stop()  # DuckDB's error was a stop signal, not an input it cannot read: the run stops, not done again
         if in_fmt == "parquet":  # no other reader: said, nothing written
