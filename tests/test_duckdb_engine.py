@@ -1320,17 +1320,19 @@ def test_a_row_with_extra_empty_values_beside_a_short_row_goes_through_the_batch
 
 
 @pytest.mark.parametrize(
-    "text, block",
+    "text, block, one_thread",
     [
         # found by review: a block ending inside a value over several lines; the next block, counted at once, read the
-        # closing quote as an opening one and took the rows between for one quoted value
-        ('Employees,country\n1,"ppp\n,"\n2,3,\n44444444444444,"\nz"\n', 25),  # '2,3,': one empty value too many
-        ('Employees,country\n1,"ppp\n,"\n60, ""\n444444444444,"\nUS"\n', 25),  # a space before a quote
-        ('h0,h1\n,x\n"a\r\n", ",\r\n"', 8),
+        # closing quote as an opening one and took the rows between for one quoted value. With one thread the record a
+        # block ends inside is read whole with the next block, and DuckDB finds '2,3,' itself: the native path
+        ('Employees,country\n1,"ppp\n,"\n2,3,\n44444444444444,"\nz"\n', 25, ["csv"]),  # '2,3,': one empty value too many
+        ('Employees,country\n1,"ppp\n,"\n60, ""\n444444444444,"\nUS"\n', 25, []),  # a space before a quote
+        ('h0,h1\n,x\n"a\r\n", ",\r\n"', 8, []),
     ],
 )
+@pytest.mark.parametrize("jobs", ["1", "2"])
 def test_a_block_that_starts_inside_a_quoted_value_is_looked_at_line_by_line(
-    tmp_path: Path, native: list[str], monkeypatch: pytest.MonkeyPatch, text: str, block: int
+    tmp_path: Path, native: list[str], monkeypatch: pytest.MonkeyPatch, text: str, block: int, one_thread: list[str], jobs: str
 ) -> None:
     from leadspec.cli import _native
 
@@ -1343,9 +1345,9 @@ def test_a_block_that_starts_inside_a_quoted_value_is_looked_at_line_by_line(
     )
     source = tmp_path / "leads.csv"
     source.write_bytes(text.encode("utf-8"))
-    _written, python, duckdb = both(tmp_path, rules, source, "--rejects", str(tmp_path / "rejects.jsonl"))
+    _written, python, duckdb = both(tmp_path, rules, source, "--rejects", str(tmp_path / "rejects.jsonl"), "--jobs", jobs)
     assert python[0] in (0, 1)  # qualified (a reject: 1), not refused
-    assert native == []
+    assert native == (one_thread if jobs == "1" else [])
     assert python == duckdb
 
 
@@ -1681,3 +1683,102 @@ def test_a_csvs_empty_value_is_null_in_parquet_whatever_the_threads(tmp_path: Pa
     assert (code, native) == (0, ["parquet"]), err
     rows = db.sql(f"SELECT Id, Employees, country, note FROM read_parquet('{target}')").fetchall()
     assert rows == [("1", "60", "US", None), ("2", None, None, "x"), ("3", "70", "UK", "a,b")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'Id,Employees,country\r\n1,60,US\r\n"2,70,UK\r\n3,80,US\r\n4,90,UK\r\n',  # a quote never closed, at a record's start
+        'Id,Employees,country\r\n1,60,US\r\n2,70,UK\r\n"\r\n',  # a line of one quote
+        'Id,Employees,country\r\n1,60,US\r\n2,70,UK\r\n"',  # a quote as the file's last byte
+        'Id,Employees,country\r\n1,60,US\r\n"x,y',  # on the last line, no line break after it
+    ],
+)
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_quote_never_closed_loses_no_row(tmp_path: Path, native: list[str], text: str, jobs: str) -> None:
+    # Found by review: with one thread DuckDB (reading the file in one piece, rows padded) read the quoted value to the
+    # end of the file and dropped it with every row after it: "1 row read, 1 written", exit 0.
+    rules = tmp_path / "small.yaml"
+    rules.write_text(SMALL_RULES, encoding="utf-8")
+    source = tmp_path / "unclosed.csv"
+    source.write_bytes(text.encode("utf-8"))
+    _written, python, duckdb = both(tmp_path, rules, source, "--rejects", str(tmp_path / "rejects.jsonl"), "--jobs", jobs)
+    assert native == []
+    assert python == duckdb
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_record_a_block_ends_inside_is_read_whole_by_the_next_block(tmp_path: Path, native: list[str], monkeypatch: pytest.MonkeyPatch, jobs: str) -> None:
+    """Blocks of a few bytes end inside quoted values over several lines (doubled quotes too): read natively all the same."""
+    from leadspec.cli import _native
+
+    monkeypatch.setattr(_native, "LINES_BLOCK", 5)
+    rules = tmp_path / "small.yaml"
+    rules.write_text(SMALL_RULES, encoding="utf-8")
+    source = tmp_path / "long-values.csv"
+    source.write_bytes(b'Id,Employees,country\r\n1,60,"U\r\n""S""\r\n"\r\n2,"7\r\n0",UK\r\n3,80,US,\r\n4,,\r\n')
+    _written, python, duckdb = both(tmp_path, rules, source, "--rejects", str(tmp_path / "rejects.jsonl"), "--jobs", jobs)
+    assert python == duckdb
+    assert python[0] == 1  # row 3: a value too many
+    assert native == (["csv"] if jobs == "1" else [])  # (with two threads the check finds row 3's extra empty value)
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_value_that_is_the_text_backslash_x00_is_a_value(tmp_path: Path, native: list[str], jobs: str) -> None:
+    # Found by review: DuckDB was told to read the text \x00 (four characters) as NULL: a row of four values was kept,
+    # a bad number became a missing one.
+    rules = tmp_path / "small.yaml"
+    rules.write_text(SMALL_RULES, encoding="utf-8")
+    source = tmp_path / "text.csv"
+    source.write_bytes(b"Id,Employees,country\r\n1,60,US\r\n2,70,UK,\\x00\r\n3,\\x00,US\r\n4,80,\\x00\r\n")
+    written, python, duckdb = both(tmp_path, rules, source, "--rejects", str(tmp_path / "rejects.jsonl"), "--jobs", jobs)
+    assert native == ["csv"]
+    assert python == duckdb and python[0] == 1
+    assert b"is not an integer" in written
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_an_unknown_flag_is_an_empty_cell_byte_for_byte(tmp_path: Path, native: list[str], jobs: str) -> None:
+    # Found by review: with two threads an unknown flag was written "" (DuckDB quotes an empty text by default).
+    rules = tmp_path / "small.yaml"
+    rules.write_text(SMALL_RULES, encoding="utf-8")
+    source = tmp_path / "flags.csv"
+    source.write_bytes(b"Id,Employees,country\r\n1,60,\r\n2,70,UK\r\n")
+    written, python, duckdb = both(tmp_path, rules, source, "--jobs", jobs)  # (both compares the bytes)
+    assert native == ["csv"]
+    assert written.splitlines()[1].endswith(b",")
+
+
+def test_an_output_another_writer_cannot_open_by_name_is_written_through_a_file_of_duckdbs(tmp_path: Path) -> None:
+    # Found by review: a read-only destination gave its mode to the temporary file, which DuckDB then could not open
+    # (for a user other than root); a directory whose name is not UTF-8 cannot be given to DuckDB at all.
+    from leadspec.cli._io import Output
+
+    readonly = tmp_path / "ro.csv"
+    readonly.write_text("old\n")
+    readonly.chmod(0o444)
+    out = Output(str(readonly), None)
+    assert out.direct_path() is None
+    out.write("new\n")
+    out.commit()
+    assert readonly.read_text() == "new\n" and readonly.stat().st_mode & 0o777 == 0o444
+    if sys.platform != "darwin":  # (macOS refuses names that are not UTF-8)
+        odd = tmp_path / os.fsdecode(b"dir\xff")
+        odd.mkdir()
+        out = Output(str(odd / "out.csv"), None)
+        assert out.direct_path() is None
+        out.discard()
+
+
+@pytest.mark.skipif(sys.platform == "darwin", reason="macOS refuses names that are not UTF-8")
+@pytest.mark.parametrize("name", ["out.csv", "out.parquet"])
+def test_an_output_in_a_directory_whose_name_is_not_utf8_is_written_natively(tmp_path: Path, native: list[str], name: str) -> None:
+    rules = tmp_path / "small.yaml"
+    rules.write_text(SMALL_RULES, encoding="utf-8")
+    source = tmp_path / "ok.csv"
+    source.write_bytes(b"Id,Employees,country\r\n1,60,US\r\n")
+    odd = tmp_path / os.fsdecode(b"dir\xff")
+    odd.mkdir()
+    code, _out, err = cli("qualify", rules, source, "-o", odd / name, *AS_OF, "--engine", "duckdb")
+    assert (code, native) == (0, [name.split(".")[1]]), err
+    assert (odd / name).stat().st_size > 0

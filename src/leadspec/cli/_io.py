@@ -1330,6 +1330,12 @@ class Output:
         :meth:`undirect` empties it for this object's own writes."""
         if self._temp is None or len(self._layers) != 2 or self._direct:
             return None
+        try:  # another writer opens it by name: a name it can be given (UTF-8), a file it may write (a mode kept from a
+            self._temp.encode("utf-8")  # read-only destination is not)
+            if not os.stat(self._temp).st_mode & stat.S_IWUSR:
+                return None
+        except (UnicodeEncodeError, OSError):
+            return None
         self.flush()
         raw = self._layers[0]
         raw.flush()

@@ -39,7 +39,7 @@ from typing import Any, Callable, NamedTuple
 
 from leadspec.duckdb import read_type
 
-from ._io import GZIP_MAGIC, MAX_RECORD_LINES, Output, Writer, csv_records, open_binary
+from ._io import GZIP_MAGIC, MAX_RECORD_CHARS, MAX_RECORD_LINES, Output, Writer, csv_records, open_binary
 
 OUTPUTS = ("csv", "parquet")
 """Output formats DuckDB writes itself."""
@@ -70,7 +70,7 @@ ROW = "row_number() OVER () AS __leadspec_row"
 EXTRA = "__leadspec_extra"
 """The column a CSV is read with beyond its header's: a value in it (even empty) is a row of too many values."""
 
-NULL_TEXT = "'\\x00'"
+NULL_TEXT = "chr(0)"
 """SQL for the text DuckDB's CSV reader reads as NULL and its writer writes for NULL: a NUL byte, which no CSV DuckDB
 reads for leadspec holds (a value is never NULL; a row padded with NULL is one of too few values)."""
 
@@ -121,6 +121,9 @@ FIRST_ROWS = 2048
 
 LINES_BLOCK = 1 << 22
 """Bytes of the input read at a time by the check for extra values at a row's end."""
+
+OPEN_VALUE = re.compile(b'"(?:[^"]|"")*"?')
+"""A quoted value not closed yet (up to the end of the text ``fullmatch`` is given; a last quote may be half of a doubled one)."""
 
 QUOTED = re.compile(b'"[^"]*"')
 """A quoted piece of a line (the delimiters in it are not between values)."""
@@ -492,7 +495,11 @@ class Native:
             self.stop.set()
             raise
         finally:
-            checked = beside.wait() if beside is not None else None
+            try:
+                checked = beside.wait() if beside is not None else None
+            except BaseException:  # (a stop signal while waiting for the check)
+                self.stop.set()
+                raise
         if written != tap.rows:  # every row written went through the tap once: otherwise the summary would not be the output's
             raise RuntimeError(f"leadspec counted {tap.rows:,} rows of DuckDB's output, which has {written:,}")
         if head:
@@ -513,7 +520,8 @@ class Native:
         """The output's columns as a SELECT list over the rules' query, and COPY's options for ``fmt``."""
         own = [quoted(name) for name in self.raw]
         if fmt == "csv":
-            flags = [f"CASE {quoted('flags.' + name)} WHEN 'pass' THEN 'true' WHEN 'fail' THEN 'false' ELSE '' END" for name in self.flags]
+            unknown = " ELSE ''" if self.kept else ""  # (written empty: '' with NULLSTR set, NULL by default)
+            flags = [f"CASE {quoted('flags.' + name)} WHEN 'pass' THEN 'true' WHEN 'fail' THEN 'false'{unknown} END" for name in self.flags]
             picked = ", ".join([*own, stage, "reasons", *flags])
             # COMMENT '': DuckDB quotes every value holding its comment character (#) otherwise. A CSV input's values are
             # never NULL (read_csv) and '' is written as the Python engine writes it only when NULL is written otherwise
@@ -682,11 +690,39 @@ class Native:
                 if skip:  # the lines before the first record
                     parts = data.split(b"\n", skip)
                     data, skip = (parts[skip], 0) if len(parts) > skip else (b"", skip - len(parts) + 1)
-                aligned = self._block(data, d, width, opening, aligned)
+                if self.kept:  # (a record a block ends inside is looked at with the next block)
+                    carried = self._whole_records(data, d, width, last=not block)
+                    if carried:
+                        data, rest = data[: len(data) - carried], data[len(data) - carried :] + rest
+                else:
+                    aligned = self._block(data, d, width, opening, aligned)
                 if not block:
                     break
         if self.quoted_lines >= MAX_RECORD_LINES and not self.stop.is_set():  # a record may run over more lines than the Python reader reads
             self._long_records()
+
+    def _whole_records(self, data: bytes, d: bytes, width: int, last: bool) -> int:
+        """With one thread (DuckDB tells rows of the wrong width apart): count the line breaks inside the quoted values
+        of ``data`` (whole lines from a record's start); the bytes at its end that are a record whose quoted value the
+        block ends inside (the next block looks at them), 0 when none.
+
+        :class:`Redo` when a quote is not part of a quoted value that starts and ends where a value does (after a
+        space, inside an unquoted value, or never closed: DuckDB reads a quoted value not closed to the end of the
+        file, and drops it), when a record left open runs on over MAX_RECORD_CHARS bytes, and when a file of one
+        column has a blank line (DuckDB reads it as a row)."""
+        inside, at, record = quoted_scan(data, d)
+        carried = 0
+        if at >= 0:
+            if last or not (at == 0 or data[at - 1] in (d[0], 10)) or OPEN_VALUE.fullmatch(data, at) is None:
+                raise Redo("a quote that is not part of a whole quoted value")
+            carried = len(data) - record
+            if carried > MAX_RECORD_CHARS:
+                raise Redo(f"a quoted value runs on over {MAX_RECORD_CHARS:,} bytes")
+            inside = quoted_spans(data[:record], d) or 0
+        if width == 1 and _blank(data[: len(data) - carried]):
+            raise Redo("a blank line in a file of one column")
+        self.quoted_lines += inside
+        return carried
 
     def _block(self, data: bytes, d: bytes, width: int, opening: re.Pattern[bytes], aligned: bool) -> bool:
         """Check the whole lines of ``data`` (lines end with ``\\n``; the last one may not).
@@ -715,14 +751,7 @@ class Native:
         looked at (:meth:`_one_line`) and the values are counted as above (with one thread,
         cautiously: the batch path writes the same output).
         """
-        if not aligned:
-            inside = None
-        elif self.kept:  # DuckDB tells rows of the wrong width apart
-            inside = quoted_spans(data, d)
-            if inside is not None and width == 1 and _blank(data):  # DuckDB reads a blank line of a one-column file as a row
-                raise Redo("a blank line in a file of one column")
-        else:
-            inside = quoted_breaks(data, d, width)
+        inside = quoted_breaks(data, d, width) if aligned else None
         if inside is not None:
             self.quoted_lines += inside
             return True
@@ -800,6 +829,8 @@ class Native:
 
             text = io.TextIOWrapper(binary, encoding="utf-8-sig", newline="", errors="replace")
             for line, _count, _record, _values, error, _reach in csv_records(text, 1, parse_plain=False, delimiter=self._delimiter):
+                if self.stop.is_set():  # (the query failed: see prepare)
+                    return
                 if error is not None and line > self.skip:
                     raise Redo(f"the Python reader cannot read the record on line {line} (a quoted value over {MAX_RECORD_LINES:,} lines?)")
 
@@ -911,26 +942,34 @@ def _records_counted(records: bytes, d: bytes, width: int) -> bool:
 def quoted_spans(data: bytes, d: bytes) -> int | None:
     """The line breaks inside the quoted values of ``data`` (whole lines of a CSV, delimiter ``d``) when each of its quotes
     is part of a quoted value that starts and ends where a value does, as :func:`bare` takes them out; None when a quote
-    stands anywhere else (after a space, inside an unquoted value, a quoted value not closed in ``data``).
+    stands anywhere else (after a space, inside an unquoted value, a quoted value not closed in ``data``)."""
+    inside, at, _record = quoted_scan(data, d)
+    return inside if at < 0 else None
+
+
+def quoted_scan(data: bytes, d: bytes) -> tuple[int, int, int]:
+    """(the line breaks inside the whole quoted values before ``at``, ``at``: the first quote of ``data`` not part of a
+    quoted value that starts and ends where a value does or -1, the start of the record ``at`` is in).
 
     Each quote is found with ``bytes.find`` (quotes are few in most exports) and its quoted value matched where it
-    stands: on the 260 MB X Education export, about a quarter of a second."""
+    stands: on the 260 MB X Education export, about a quarter of a second. A delimiter of more than one byte: -1 never."""
     if len(d) != 1:
-        return None
-    at = data.find(b'"')
-    if at < 0:
-        return 0
+        return 0, 0, 0
     pattern = quoted_value(d)
     at_start = (d[0], 10)
-    inside = 0
+    inside = record = end = 0
+    at = data.find(b'"')
     while at >= 0:
+        line_break = data.rfind(b"\n", end, at)  # outside quoted values: a record starts after it
+        if line_break >= 0:
+            record = line_break + 1
         found = pattern.match(data, at)
         if found is None or (at and data[at - 1] not in at_start):
-            return None  # a quote the bare text keeps
+            return inside, at, record
         end = found.end()
         inside += data.count(b"\n", at, end)
         at = data.find(b'"', end)
-    return inside
+    return inside, -1, record
 
 
 def _lines(data: bytes) -> int:
