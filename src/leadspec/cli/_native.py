@@ -315,8 +315,8 @@ class Native:
         self.sorted = False  # whether the rows were sorted back into input order
         self.direct = False  # whether DuckDB wrote the output's own file (see prepare)
         self.tap = Tap()
-        self.one_more = self.threads == 1  # a CSV is read with a column more than its header (see read_csv)
-        self.kept = ""  # SQL: whether a row of a CSV read so has as many values as the header
+        self.kept = ""  # SQL: whether a row of a CSV read with a column more than its header has as many values (_csv_view)
+        self._reading: tuple[str, int, str] | None = None  # a CSV's path, the lines before its first record, its delimiter
         self.widths = Widths()
         self.present: list[bool] = []  # whether each watched source has a value in some row (see _present)
         self.quoted_lines = 0  # line breaks that may be inside quoted values (_block: a bound, exact for a block counted whole)
@@ -352,17 +352,32 @@ class Native:
         self.header = header
         self.names = self._names(header)
         self.types = ["VARCHAR"] * len(header)
-        # With one thread: one column more than the header has (EXTRA), rows padded with NULL, and no value read as NULL
-        # (NULLSTR, a NUL byte: an input holding one is not read by DuckDB, see _trailing_values). A row of more values
-        # than the header's has EXTRA (one more, even empty: DuckDB takes a single trailing delimiter for none otherwise)
-        # or is one of DuckDB's rejects (more); a row of fewer has NULL in its last column: both are the Python reader's
-        # rejects, and the check of the input need not count values (see _block). DuckDB pads rows only when it reads
-        # the file in one piece (parallel = false: the same speed with one thread); with more threads, the file is read
-        # in parallel with as many columns as the header, DuckDB rejects the rows of too few or too many values, and
-        # the check counts values to find the rows whose extra values DuckDB drops (a trailing delimiter's)
-        names = [f"__leadspec_c{i}" for i in range(len(header))] + ([EXTRA] if self.one_more else [])
+        self.raw = [f"__leadspec_c{i}" for i in range(len(header))]
+        self._reading = (path, skip, delimiter)
+        same = [f"COALESCE({quoted(name)}, '') = {literal(text)}" for name, text in zip(self.names, header)]
+        # the other values are compared only on the rows whose first value is the header's (CASE runs THEN on those rows)
+        self.repeat = f"CASE WHEN {same[0]} THEN {' AND '.join(same[1:]) or 'TRUE'} ELSE FALSE END" if same else ""
+        self.path = path
+        self.skip = skip
+        self._delimiter = delimiter
+
+    def _csv_view(self, one_more: bool) -> None:
+        """The view of the CSV :meth:`read_csv` was given, made when :meth:`prepare` knows how DuckDB reads it.
+
+        ``one_more`` (one thread, and no quoted value holds a line break): one column more than the header has (EXTRA),
+        rows padded with NULL, and no value read as NULL (NULLSTR a NUL byte: an input holding one is not read by
+        DuckDB, see _trailing_values). A row of more values than the header's then has EXTRA (one more, even empty:
+        DuckDB takes a single trailing delimiter for none otherwise) or is one of DuckDB's rejects (more); a row of
+        fewer has NULL in its last column. Both are the Python reader's rejects (see _rejects), and the check of the
+        input need not count values. (DuckDB refuses to pad rows in a file whose quoted values hold line breaks when
+        it reads it in parallel; reading it in one piece keeps the whole file in memory.) Else, as many columns as the
+        header: DuckDB rejects the rows of too few or too many values, drops a row's extra empty values (a trailing
+        delimiter's), and the check counts values to find those rows (see _block)."""
+        assert self._reading is not None
+        path, skip, delimiter = self._reading
+        names = [*self.raw, *([EXTRA] if one_more else [])]
         columns = ", ".join(f"{literal(name)}: 'VARCHAR'" for name in names)
-        reading = f"null_padding = true, nullstr = {NULL_TEXT}, parallel = false" if self.one_more else "null_padding = false"
+        reading = f"null_padding = true, nullstr = {NULL_TEXT}" if one_more else "null_padding = false"
         options = (
             f"header = false, skip = {skip}, columns = {{{columns}}}, delim = {literal(delimiter)}, quote = '\"', escape = '\"', "
             f"strict_mode = true, store_rejects = true, auto_detect = false, {reading}, "
@@ -372,10 +387,9 @@ class Native:
         # The Python reader reads an empty value as '' (a bad value, or a missing one when the rule file's missing
         # markers hold ''): where a field reading the column takes '' for missing, the rules read NULL (the same, and
         # cheaper: a function is not called on NULL), else ''; the output writes the value as read. DuckDB reads it as
-        # '' with one thread (NULLSTR), else as NULL
-        self.raw = [f"__leadspec_c{i}" for i in range(len(header))]
+        # '' with one_more (NULLSTR), else as NULL
         empty = {spec.source for spec in self.rules.plan.fields if "" not in spec.missing}
-        if self.one_more:
+        if one_more:
             read = [
                 f"{raw}, {raw} AS {quoted(name)}" if name in empty else raw if name == raw else f"{raw}, NULLIF({raw}, '') AS {quoted(name)}"
                 for raw, name in zip(self.raw, self.names)
@@ -387,14 +401,9 @@ class Native:
                 f"{raw}, COALESCE({raw}, '') AS {quoted(name)}" if name in empty else raw if name == raw else f"{raw}, {raw} AS {quoted(name)}"
                 for raw, name in zip(self.raw, self.names)
             ]
+            self.kept = ""
         picked = ", ".join([*read, *self._absent_columns(), ROW])
-        self.con.execute(f"CREATE TEMP VIEW {TABLE} AS SELECT {picked} FROM read_csv({literal(path)}, {options})")
-        same = [f"COALESCE({quoted(name)}, '') = {literal(text)}" for name, text in zip(self.names, header)]
-        # the other values are compared only on the rows whose first value is the header's (CASE runs THEN on those rows)
-        self.repeat = f"CASE WHEN {same[0]} THEN {' AND '.join(same[1:]) or 'TRUE'} ELSE FALSE END" if same else ""
-        self.path = path
-        self.skip = skip
-        self._delimiter = delimiter
+        self.con.execute(f"CREATE OR REPLACE TEMP VIEW {TABLE} AS SELECT {picked} FROM read_csv({literal(path)}, {options})")
 
     def read_parquet(self, path: str) -> list[str]:
         """Read a Parquet file; its column names (the header).
@@ -448,6 +457,17 @@ class Native:
         ``writer``: the output's column names and CSV delimiter (the Python engine's writer's).
         When the run goes through the batch path instead (:class:`Redo`) or fails, ``sink`` is left empty.
         """
+        checked_first = False
+        if self._reading is not None:
+            # With one thread, the check of the input runs first, looking only at its quoted values (_whole_records):
+            # where none holds a line break, DuckDB reads a column more than the header (and the check is done); else
+            # as many, and the check that counts values runs after the query
+            checked_first = self.threads == 1
+            if checked_first:
+                self._trailing_values(whole=True)
+                checked_first = self.quoted_lines == 0
+                self.quoted_lines = 0
+            self._csv_view(one_more=checked_first)
         types = {name: kind for name, kind in zip(self.names, self.types) if not name.startswith("__leadspec_c")}
         if text_query is not None and all(kind == "VARCHAR" for kind in types.values()):
             query = text_query
@@ -471,15 +491,15 @@ class Native:
         if head:
             options += f", PREFIX {literal(head)}, SUFFIX {literal(LINE_END)}"
         try:
-            self._run(select, options, longest, query, head)
+            self._run(select, options, longest, query, head, checked_first)
         except BaseException:
             if sink is not None:
                 sink.undirect()  # the batch path writes the output (a Redo), or it is discarded
             raise
 
-    def _run(self, select: str, options: str, longest: int | None, query: str, head: str) -> None:
+    def _run(self, select: str, options: str, longest: int | None, query: str, head: str, checked_first: bool) -> None:
         """:meth:`prepare` once the query is made: run it, check what it read, count (``head``: the header line DuckDB
-        writes first, or '')."""
+        writes first, or ''; ``checked_first``: the input was checked before the query)."""
         # rows are sorted back into input order only when the plan may reorder them; a query of projections is run as it
         # is, and the plan DuckDB ran is checked afterwards: one that reordered rows after all is run again, sorted
         self.sorted = longest is None or longest > SHORT_IN_LISTS or REORDERING.search(STRING.sub("''", query)) is not None
@@ -509,7 +529,7 @@ class Native:
                 raise Redo("a row repeats the header")
             if checked is not None:
                 raise checked
-            if beside is None:
+            if beside is None and not checked_first:
                 self._trailing_values()
             self._rejects()
         self.tap = tap
@@ -657,7 +677,7 @@ class Native:
             self.rejects.append((number, line, reason, values, raw, False))
         self.rejects.sort()
 
-    def _trailing_values(self) -> None:
+    def _trailing_values(self, whole: bool = False) -> None:
         """:class:`Redo` when the input holds what DuckDB reads otherwise than the Python reader: a NUL byte, a quote after
         a space or a space after a closing quote, and (more than one thread) a row whose extra empty values DuckDB drops,
         where the Python reader rejects the row; the line breaks inside quoted values are counted (for :meth:`_long_records`).
@@ -690,7 +710,7 @@ class Native:
                 if skip:  # the lines before the first record
                     parts = data.split(b"\n", skip)
                     data, skip = (parts[skip], 0) if len(parts) > skip else (b"", skip - len(parts) + 1)
-                if self.kept:  # (a record a block ends inside is looked at with the next block)
+                if whole:  # (a record a block ends inside is looked at with the next block)
                     carried = self._whole_records(data, d, width, last=not block)
                     if carried:
                         data, rest = data[: len(data) - carried], data[len(data) - carried :] + rest
