@@ -1,8 +1,9 @@
 """``qualify --engine duckdb`` on a file: DuckDB reads it, runs the rules' query and writes the output itself.
 
 Python reads and writes no record: DuckDB reads the CSV (``read_csv``, every
-value as text, strict quoting, a column more than the header so that rows
-of the wrong width are told apart, unreadable rows stored as rejects) or
+value as text, strict quoting, unreadable rows stored as rejects; with one
+thread and no line break inside a quoted value, a column more than the
+header, so that DuckDB tells rows of the wrong width apart itself) or
 Parquet (``read_parquet``) input, runs :meth:`leadspec.Ruleset.to_sql`
 over it and writes the rows with ``COPY`` in one pass, in input order: a CSV
 with the values quoted only where needed, after the header line the Python
@@ -543,14 +544,14 @@ class Native:
             unknown = " ELSE ''" if self.kept else ""  # (written empty: '' with NULLSTR set, NULL by default)
             flags = [f"CASE {quoted('flags.' + name)} WHEN 'pass' THEN 'true' WHEN 'fail' THEN 'false'{unknown} END" for name in self.flags]
             picked = ", ".join([*own, stage, "reasons", *flags])
-            # COMMENT '': DuckDB quotes every value holding its comment character (#) otherwise. A CSV input's values are
-            # never NULL (read_csv) and '' is written as the Python engine writes it only when NULL is written otherwise
+            # COMMENT '': DuckDB quotes every value holding its comment character (#) otherwise. A CSV input read with a
+            # column more than its header has no NULL value (_csv_view), and '' is written as the Python engine writes it only when NULL is written otherwise
             # (NULLSTR); a Parquet input's NULL is written empty, as DuckDB writes NULL by default
             nulls = f", NULLSTR {NULL_TEXT}" if self.kept else ""
             options = f"FORMAT csv, HEADER false, DELIMITER {literal(writer.delimiter)}, QUOTE '\"', ESCAPE '\"', NEW_LINE {literal(LINE_END)}, COMMENT ''{nulls}"
             return picked, options
         flags = [f"CASE {quoted('flags.' + name)} WHEN 'pass' THEN TRUE WHEN 'fail' THEN FALSE END" for name in self.flags]
-        if self.kept:  # a CSV's empty value is NULL in Parquet, however it was read (see read_csv)
+        if self.kept:  # a CSV's empty value is NULL in Parquet, however it was read (see _csv_view)
             own = [f"NULLIF({value}, '')" for value in own]
         columns = [name or f"column{i}" for i, name in enumerate(self.header)]  # Parquet has no empty name: DuckDB's for it
         names = [*columns, writer.names[0], writer.names[1], *(f"{writer.flags_name}.{name}" for name in self.flags)]
