@@ -616,62 +616,33 @@ class Native:
     def _rejects(self) -> None:
         """The rows of too many or too few values, as the Python engine's rejects; :class:`Redo` when they are not the Python reader's.
 
-        DuckDB rejects a row of more values than the header and the extra column hold; the other rows of the wrong width
-        went through the query and were left out of the output (:class:`Widths`, by row number). The rejects are the
-        Python reader's records of the wrong width, matched with DuckDB's: the ones DuckDB rejected by their text, in
-        order (its line numbers count a value's line breaks otherwise), the others by their row number (DuckDB's rows
-        are the records less the ones it rejected)."""
-        if not self.kept:
-            self._rejects_by_text()
-            return
+        The rejects are the Python reader's records of the wrong width, matched with DuckDB's. DuckDB's own rejects
+        (rows of too many values; read with as many columns as the header, of too few too) by their text, in order: its
+        line numbers count a value's line breaks otherwise. Read with a column more than the header (:meth:`_csv_view`),
+        the other rows of the wrong width went through the query and were left out of the output (:class:`Widths`): by
+        their row number (DuckDB's rows are the records less the ones it rejected)."""
         errors = self.con.execute(
             "SELECT line, any_value(CAST(error_type AS VARCHAR)), any_value(csv_line) FROM reject_errors GROUP BY line ORDER BY line"
         ).fetchall()
-        other = sorted(self.widths.other)
+        other = sorted(self.widths.other)  # (none unless read with a column more)
         if not errors and not other:
             return
-        if any(kind != "TOO MANY COLUMNS" for _line, kind, _text in errors):
+        kinds = ("TOO MANY COLUMNS",) if self.kept else ("MISSING COLUMNS", "TOO MANY COLUMNS")
+        if any(kind not in kinds for _line, kind, _text in errors):
             raise Redo("DuckDB cannot read a row (broken quoting, encoding or length)")
         width = len(self.header)
         delimiter = self._delimiter
         ours = [(number, line, raw, next(csv.reader([raw], delimiter=delimiter, strict=True), [])) for number, line, raw in self._wrong_widths(width)]
-        rejected = [raw for _number, _line, raw, values in ours if len(values) > width + 1]
-        skipped = 0  # the records before this one DuckDB rejected: not rows of its
-        rows = []
-        for number, _line, _raw, values in ours:
-            if len(values) > width + 1:
-                skipped += 1
+        theirs = []  # the records DuckDB rejected itself
+        rows = []  # the row numbers of the others
+        for number, _line, raw, values in ours:
+            if not self.kept or len(values) > width + 1:
+                theirs.append(raw)
             else:
-                rows.append(number - skipped)
-        if rejected != [str(text).strip("\r\n") for _line, _kind, text in errors] or rows != other:
-            raise Redo("DuckDB's rows of the wrong width are not the Python reader's")
-        for number, line, raw, values in ours:
-            reason = f"{len(values)} values but the header has {width} columns"
-            if len(values) > width and not any(values[width:]):
-                reason += "; the extra values are empty: a trailing delimiter?"
-            self.rejects.append((number, line, reason, values, raw, False))
-        self.rejects.sort()
-
-    def _rejects_by_text(self) -> None:
-        """:meth:`_rejects` of a CSV read with as many columns as its header (more than one thread): the rows DuckDB could not
-        read (too many or too few values), as the Python engine's rejects; :class:`Redo` when they are not the Python reader's."""
-        errors = self.con.execute(
-            "SELECT line, any_value(CAST(error_type AS VARCHAR)), any_value(csv_line) FROM reject_errors GROUP BY line ORDER BY line"
-        ).fetchall()
-        if not errors:
-            return
-        if any(kind not in ("MISSING COLUMNS", "TOO MANY COLUMNS") for _line, kind, _text in errors):
-            raise Redo("DuckDB cannot read a row (broken quoting, encoding or length)")
-        width = len(self.header)
-        delimiter = self._delimiter
-        # DuckDB's line numbers count a value's line breaks otherwise than the Python reader: the rejects are
-        # the Python reader's records of the wrong width, matched with DuckDB's by their text, in order
-        theirs = [str(text).strip("\r\n") for _line, _kind, text in errors]
-        ours = self._wrong_widths(width)
-        if [raw for _number, _line, raw in ours] != theirs:
+                rows.append(number - len(theirs))
+        if theirs != [str(text).strip("\r\n") for _line, _kind, text in errors] or rows != other:
             raise Redo("DuckDB's rejects are not the Python reader's records of the wrong width")
-        for number, line, raw in ours:
-            values = next(csv.reader([raw], delimiter=delimiter, strict=True), [])
+        for number, line, raw, values in ours:
             reason = f"{len(values)} values but the header has {width} columns"
             if len(values) > width and not any(values[width:]):
                 reason += "; the extra values are empty: a trailing delimiter?"
