@@ -324,6 +324,19 @@ def test_the_quoted_values_found_one_by_one_are_the_ones_the_substitution_takes_
     assert quoted_breaks(data, b",", width) == _quoted_breaks_by_bare(data, b",", width), case
 
 
+@settings(max_examples=EXAMPLES * 20, deadline=None)
+@given(data=QUOTE_SOUP)
+def test_the_line_breaks_counted_before_a_record_left_open_are_its_prefixs(data: bytes) -> None:
+    # the check carries a record a block ends inside to the next block, and counts the line breaks before it once
+    from leadspec.cli._native import quoted_scan, quoted_spans
+
+    inside, at, record, before = quoted_scan(data, b",")
+    if at < 0:
+        assert inside == quoted_spans(data, b",")
+    else:
+        assert record <= at and before == quoted_spans(data[:record], b","), data
+
+
 def test_the_quoted_values_found_one_by_one_decide_as_the_substitution_whatever_the_delimiter() -> None:
     # a quoted value after a carriage return delimiter is a whole line of the bare text (found by review; the command
     # line takes no such delimiter, the function is right for any)

@@ -694,15 +694,15 @@ class Native:
             self._long_records()
 
     def _whole_records(self, data: bytes, d: bytes, width: int, last: bool) -> int:
-        """With one thread (DuckDB tells rows of the wrong width apart): count the line breaks inside the quoted values
-        of ``data`` (whole lines from a record's start); the bytes at its end that are a record whose quoted value the
+        """The check with one thread, before the query (see prepare): count the line breaks inside the quoted values of
+        ``data`` (whole lines from a record's start); the bytes at its end that are a record whose quoted value the
         block ends inside (the next block looks at them), 0 when none.
 
         :class:`Redo` when a quote is not part of a quoted value that starts and ends where a value does (after a
         space, inside an unquoted value, or never closed: DuckDB reads a quoted value not closed to the end of the
         file, and drops it), when a record left open runs on over MAX_RECORD_CHARS bytes, and when a file of one
         column has a blank line (DuckDB reads it as a row)."""
-        inside, at, record = quoted_scan(data, d)
+        inside, at, record, before = quoted_scan(data, d)
         carried = 0
         if at >= 0:
             if last or not (at == 0 or data[at - 1] in (d[0], 10)) or OPEN_VALUE.fullmatch(data, at) is None:
@@ -710,7 +710,7 @@ class Native:
             carried = len(data) - record
             if carried > MAX_RECORD_CHARS:
                 raise Redo(f"a quoted value runs on over {MAX_RECORD_CHARS:,} bytes")
-            inside = quoted_spans(data[:record], d) or 0
+            inside = before  # (the record's quoted values are counted with the next block)
         if width == 1 and _blank(data[: len(data) - carried]):
             raise Redo("a blank line in a file of one column")
         self.quoted_lines += inside
@@ -935,33 +935,34 @@ def quoted_spans(data: bytes, d: bytes) -> int | None:
     """The line breaks inside the quoted values of ``data`` (whole lines of a CSV, delimiter ``d``) when each of its quotes
     is part of a quoted value that starts and ends where a value does, as :func:`bare` takes them out; None when a quote
     stands anywhere else (after a space, inside an unquoted value, a quoted value not closed in ``data``)."""
-    inside, at, _record = quoted_scan(data, d)
+    inside, at, _record, _before = quoted_scan(data, d)
     return inside if at < 0 else None
 
 
-def quoted_scan(data: bytes, d: bytes) -> tuple[int, int, int]:
+def quoted_scan(data: bytes, d: bytes) -> tuple[int, int, int, int]:
     """(the line breaks inside the whole quoted values before ``at``, ``at``: the first quote of ``data`` not part of a
-    quoted value that starts and ends where a value does or -1, the start of the record ``at`` is in).
+    quoted value that starts and ends where a value does or -1, ``record``: the start of the record ``at`` is in, the
+    line breaks inside the quoted values before ``record``).
 
     Each quote is found with ``bytes.find`` (quotes are few in most exports) and its quoted value matched where it
     stands: on the 260 MB X Education export, about a quarter of a second. A delimiter of more than one byte: -1 never."""
     if len(d) != 1:
-        return 0, 0, 0
+        return 0, 0, 0, 0
     pattern = quoted_value(d)
     at_start = (d[0], 10)
-    inside = record = end = 0
+    inside = record = before = end = 0
     at = data.find(b'"')
     while at >= 0:
         line_break = data.rfind(b"\n", end, at)  # outside quoted values: a record starts after it
         if line_break >= 0:
-            record = line_break + 1
+            record, before = line_break + 1, inside
         found = pattern.match(data, at)
         if found is None or (at and data[at - 1] not in at_start):
-            return inside, at, record
+            return inside, at, record, before
         end = found.end()
         inside += data.count(b"\n", at, end)
         at = data.find(b'"', end)
-    return inside, -1, record
+    return inside, -1, record, before
 
 
 def _lines(data: bytes) -> int:
