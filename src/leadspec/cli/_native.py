@@ -458,17 +458,16 @@ class Native:
         ``writer``: the output's column names and CSV delimiter (the Python engine's writer's).
         When the run goes through the batch path instead (:class:`Redo`) or fails, ``sink`` is left empty.
         """
-        checked_first = False
         if self._reading is not None:
             # With one thread, the check of the input runs first, looking only at its quoted values (_whole_records):
-            # where none holds a line break, DuckDB reads a column more than the header (and the check is done); else
-            # as many, and the check that counts values runs after the query
-            checked_first = self.threads == 1
-            if checked_first:
+            # where none holds a line break, DuckDB reads a column more than the header (and the check is done: self.kept
+            # is set); else as many, and the check that counts values runs after the query
+            one_more = False
+            if self.threads == 1:
                 self._trailing_values(whole=True)
-                checked_first = self.quoted_lines == 0
+                one_more = self.quoted_lines == 0
                 self.quoted_lines = 0
-            self._csv_view(one_more=checked_first)
+            self._csv_view(one_more)
         types = {name: kind for name, kind in zip(self.names, self.types) if not name.startswith("__leadspec_c")}
         if text_query is not None and all(kind == "VARCHAR" for kind in types.values()):
             query = text_query
@@ -492,15 +491,15 @@ class Native:
         if head:
             options += f", PREFIX {literal(head)}, SUFFIX {literal(LINE_END)}"
         try:
-            self._run(select, options, longest, query, head, checked_first)
+            self._run(select, options, longest, query, head)
         except BaseException:
             if sink is not None:
                 sink.undirect()  # the batch path writes the output (a Redo), or it is discarded
             raise
 
-    def _run(self, select: str, options: str, longest: int | None, query: str, head: str, checked_first: bool) -> None:
+    def _run(self, select: str, options: str, longest: int | None, query: str, head: str) -> None:
         """:meth:`prepare` once the query is made: run it, check what it read, count (``head``: the header line DuckDB
-        writes first, or ''; ``checked_first``: the input was checked before the query)."""
+        writes first, or '')."""
         # rows are sorted back into input order only when the plan may reorder them; a query of projections is run as it
         # is, and the plan DuckDB ran is checked afterwards: one that reordered rows after all is run again, sorted
         self.sorted = longest is None or longest > SHORT_IN_LISTS or REORDERING.search(STRING.sub("''", query)) is not None
@@ -530,7 +529,7 @@ class Native:
                 raise Redo("a row repeats the header")
             if checked is not None:
                 raise checked
-            if beside is None and not checked_first:
+            if beside is None and not self.kept:  # (read with a column more: checked before the query)
                 self._trailing_values()
             self._rejects()
         self.tap = tap
